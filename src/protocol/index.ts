@@ -1,0 +1,29 @@
+/** Public surface of the message protocol: pure, browser-safe (no Node APIs). */
+export { ProtocolCodes, ProtocolError, type ProtocolCode } from "./errors.ts";
+export {
+  type DecodedFrame,
+  decodeFrame,
+  encodeFrame,
+  FrameEncoder,
+  type FrameMeta,
+  HEADER_SIZE,
+  MAX_FRAME_SIZE,
+  maxFrameSize,
+  validateMessage,
+} from "./frame.ts";
+export { messageFromJson, messageToJson, parseMessageLine } from "./json.ts";
+export {
+  isMessageType,
+  MAX_THRUSTERS,
+  MESSAGE_TYPES,
+  type Message,
+  type MessageOf,
+  type MessageType,
+  MODES,
+  type Mode,
+  PROTOCOL_VERSION,
+  SCHEMA,
+  SEVERITIES,
+  type Severity,
+  typeById,
+} from "./messages.ts";
