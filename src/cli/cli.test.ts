@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { main } from "./program.ts";
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tethys-cli-"));
+});
+after(async () => {
+  await rm(dir, { recursive: true });
+});
+
+test("config check accepts a good file and names its sections", async () => {
+  const file = join(dir, "good.toml");
+  await writeFile(file, "[vehicle]\nloop_hz = 100\n");
+  const r = await run(["config", "check", file, "--role", "vehicle"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /good\.toml: ok \(sections: log, metrics, vehicle\)/);
+});
+
+test("config check reports a wrong key with file, key and expectation, exit 1", async () => {
+  const file = join(dir, "bad.toml");
+  await writeFile(file, "[vehicle]\nloop_hz = 100\nteletry_hz = 5\n");
+  const r = await run(["config", "check", file]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^tethys: .*bad\.toml: vehicle\.teletry_hz: unknown key \(did you mean telemetry_hz\?\)/);
+});
+
+test("config check --role demands the section", async () => {
+  const file = join(dir, "topside.toml");
+  await writeFile(file, "[topside]\n");
+  const r = await run(["config", "check", file, "--role", "vehicle"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /no \[vehicle\] section/);
+  const r2 = await run(["config", "check", file, "--role", "pilot"]);
+  assert.equal(r2.code, 1);
+  assert.match(r2.err, /--role must be one of vehicle, topside, sim/);
+});
+
+test("unknown commands are usage errors, exit 2", async () => {
+  const r = await run(["fly"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown command 'fly'/);
+});
+
+test("config print shows defaults applied", async () => {
+  const file = join(dir, "print.toml");
+  await writeFile(file, "[sim]\n");
+  const r = await run(["config", "print", file]);
+  assert.equal(r.code, 0);
+  assert.equal(JSON.parse(r.out).sim.water, "fresh");
+});
+
+test("the tethys bin runs under the project's Node and sets the exit code", async () => {
+  const bin = fileURLToPath(new URL("./tethys.ts", import.meta.url));
+  const file = join(dir, "bin.toml");
+  await writeFile(file, "[vehicle]\nloop_hz = 0\n");
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    execFile(process.execPath, [bin, "config", "check", file], (error, _stdout, stderr) => {
+      resolve({ code: error ? (error.code as number) : 0, stderr });
+    });
+  });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /vehicle\.loop_hz: Too small: expected number to be >0, got 0/);
+});

@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+/**
+ * The one configuration schema. A file holds the sections of the roles it configures:
+ * `[vehicle]` for `tethys vehicle`, `[topside]` for `tethys topside`, `[sim]` for the simulator,
+ * plus the shared `[log]` and `[metrics]`. Keys are snake_case; every key has a default, so an
+ * empty section is valid. Unknown keys are errors (a typo must not silently fall back to a
+ * default). docs/config.md describes every key.
+ */
+
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected "host:port", e.g. "127.0.0.1:9101" or "[::1]:9101"')
+  .refine((s) => Number(s.slice(s.lastIndexOf(":") + 1)) <= 65535, "port must be 0..65535");
+
+const port = z.number().int().min(0).max(65535);
+const positiveHz = (max: number) => z.number().positive().max(max);
+
+export const LogSchema = z.strictObject({
+  /** Default level for every component. */
+  level: z.enum(LEVELS).default("info"),
+  /** Per-component level overrides, e.g. `components = { dtls = "debug" }`. */
+  components: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, "component names are lower-case words"), z.enum(LEVELS)).default({}),
+});
+
+export const MetricsSchema = z.strictObject({
+  /** Serve Prometheus `/metrics` and `/health` here; empty string disables the endpoint. */
+  listen: z.union([hostPort, z.literal("")]).default("127.0.0.1:0"),
+});
+
+export const VehicleSchema = z.strictObject({
+  /** The vehicle's identity: its DTLS PSK identity and certificate name. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes").default("rov1"),
+  /** Control loop rate. */
+  loop_hz: positiveHz(1000).default(50),
+  /** Telemetry rate over DTLS (must not exceed the loop rate). */
+  telemetry_hz: positiveHz(200).default(10),
+  /** Board profile name (hardware/boards) or "sim". */
+  board: z.string().min(1).default("sim"),
+  hub: z
+    .strictObject({
+      host: z.string().min(1).default("127.0.0.1"),
+      command_port: port.default(7700),
+      telemetry_port: port.default(7701),
+    })
+    .prefault({}),
+});
+
+export const TopsideSchema = z.strictObject({
+  /** Address the hub listens on for vehicles (TLS commands, DTLS telemetry) and browsers. */
+  host: z.string().min(1).default("127.0.0.1"),
+  http_port: port.default(8080),
+  command_port: port.default(7700),
+  telemetry_port: port.default(7701),
+});
+
+export const SimSchema = z.strictObject({
+  /** Seed of every random process in the world (noise, faults, tether impairment). */
+  seed: z.number().int().min(0).max(0xffffffff).default(1),
+  /** Water the vehicle is in: density 997 (fresh) or 1029 (sea) kg/m³. */
+  water: z.enum(["fresh", "sea"]).default("fresh"),
+});
+
+export const ConfigSchema = z
+  .strictObject({
+    log: LogSchema.prefault({}),
+    metrics: MetricsSchema.prefault({}),
+    vehicle: VehicleSchema.optional(),
+    topside: TopsideSchema.optional(),
+    sim: SimSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.vehicle && c.vehicle.loop_hz > 0 && c.vehicle.telemetry_hz > c.vehicle.loop_hz) {
+      ctx.addIssue({ code: "custom", path: ["vehicle", "telemetry_hz"], message: `must not exceed vehicle.loop_hz (${c.vehicle.loop_hz})` });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type Role = "vehicle" | "topside" | "sim";
+export const ROLES: readonly Role[] = ["vehicle", "topside", "sim"];

@@ -1,0 +1,75 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { collectDefaultMetrics, Registry } from "prom-client";
+
+/**
+ * Prometheus metrics: one Registry per process (services register their counters on it), the
+ * Node process metrics under the `tethys_` prefix, and a small HTTP endpoint serving
+ * `/metrics` and `/health`. Services with an HTTP server of their own (the hub) mount
+ * `metricsHandler` there instead.
+ */
+export function createRegistry(labels: Record<string, string> = {}): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry, prefix: "tethys_" });
+  return registry;
+}
+
+export type HealthCheck = () => { ok: boolean; [detail: string]: unknown };
+
+export interface MetricsServer {
+  /** Bound address, e.g. for logs and tests that listen on port 0. */
+  address: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** Serves GET /metrics (text exposition) and GET /health (JSON, 503 when not ok). */
+export async function serveMetrics(registry: Registry, listen: { host: string; port: number }, health: HealthCheck = () => ({ ok: true })): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (path === "/metrics") {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${String(err)}\n`),
+      );
+      return;
+    }
+    if (path === "/health") {
+      let body: ReturnType<HealthCheck>;
+      try {
+        body = health();
+      } catch (err) {
+        body = { ok: false, error: String(err) };
+      }
+      res.writeHead(body.ok ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
+      return;
+    }
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics or /health\n");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    address: server.address() as AddressInfo,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Parses "host:port" / "[v6]:port" as the config writes it. */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const i = text.lastIndexOf(":");
+  const host = text.slice(0, i).replace(/^\[(.*)\]$/, "$1");
+  return { host, port: Number(text.slice(i + 1)) };
+}
