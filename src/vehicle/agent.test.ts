@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { VirtualClock } from "../clock/virtual-clock.ts";
+import { decodeFrame, type Message, type MessageOf } from "../protocol/index.ts";
+import { VehicleAgent } from "./agent.ts";
+import { VECTORED_6 } from "./frame.ts";
+import { emptySnapshot } from "./io.ts";
+
+function rig(opts: { loopHz?: number; telemetryHz?: number } = {}) {
+  const clock = new VirtualClock();
+  const writes: number[][] = [];
+  const frames: Uint8Array[] = [];
+  const events: Message[] = [];
+  let neutralCalls = 0;
+  const snapshot = { ...emptySnapshot(), depth: 1.5, heading: 370, batteryVoltage: 15.9 };
+  const registry = new Registry();
+  const agent = new VehicleAgent({
+    clock,
+    frame: VECTORED_6,
+    sensors: { latest: () => snapshot },
+    thrusters: {
+      set: (c) => writes.push([...c]),
+      neutral: async () => {
+        neutralCalls++;
+      },
+    },
+    telemetry: { send: (b) => frames.push(b.slice()) },
+    events: { send: (m) => events.push(m) },
+    logger: pino({ level: "silent" }),
+    registry,
+    loopHz: opts.loopHz ?? 50,
+    telemetryHz: opts.telemetryHz ?? 10,
+  });
+  const last = () => writes[writes.length - 1] ?? [];
+  return { clock, agent, writes, frames, events, last, registry, neutralCalls: () => neutralCalls };
+}
+
+const forward: MessageOf<"pilot"> = { type: "pilot", surge: 1, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0.5 };
+
+describe("vehicle agent loop", () => {
+  test("thrusters stay neutral without arming, whatever the pilot sends", () => {
+    const r = rig();
+    r.agent.start();
+    r.agent.setCommandLink(true);
+    for (let i = 0; i < 50; i++) {
+      r.agent.handleCommand(forward);
+      r.clock.advance(20);
+    }
+    assert.equal(r.writes.length, 50);
+    for (const w of r.writes) assert.deepEqual(w, [0, 0, 0, 0, 0, 0]);
+  });
+
+  test("armed pilot input is mixed to thrusters with gain", () => {
+    const r = rig();
+    r.agent.start();
+    r.agent.setCommandLink(true);
+    r.agent.handleCommand({ type: "arm" });
+    r.agent.handleCommand(forward);
+    r.clock.advance(20);
+    assert.deepEqual(r.last(), [-0.5, -0.5, 0.5, 0.5, 0, 0]);
+    assert.equal(r.events[0]?.type, "event");
+    assert.equal((r.events[0] as MessageOf<"event">).code, "ARMED");
+  });
+
+  test("pilot input loss neutralises within the timeout plus one tick and raises an alarm; input clears it", () => {
+    const r = rig();
+    r.agent.start();
+    r.agent.setCommandLink(true);
+    r.agent.handleCommand({ type: "arm" });
+    r.agent.handleCommand(forward);
+    r.clock.advance(1000);
+    assert.deepEqual(r.last(), [-0.5, -0.5, 0.5, 0.5, 0, 0], "still flying at the timeout");
+    r.clock.advance(20);
+    assert.deepEqual(r.last(), [0, 0, 0, 0, 0, 0]);
+    const alarm = r.events.find((e): e is MessageOf<"alarm"> => e.type === "alarm");
+    assert.deepEqual(alarm && [alarm.code, alarm.active, alarm.severity], ["FS_PILOT_INPUT", true, "alarm"]);
+    assert.deepEqual(r.agent.failsafes, ["FS_PILOT_INPUT"]);
+    r.agent.handleCommand(forward);
+    r.clock.advance(20);
+    assert.deepEqual(r.last(), [-0.5, -0.5, 0.5, 0.5, 0, 0]);
+    assert.deepEqual(r.agent.failsafes, []);
+  });
+
+  test("command link loss neutralises on the next tick", () => {
+    const r = rig();
+    r.agent.start();
+    r.agent.setCommandLink(true);
+    r.agent.handleCommand({ type: "arm" });
+    r.agent.handleCommand(forward);
+    r.clock.advance(20);
+    r.agent.setCommandLink(false);
+    r.clock.advance(20);
+    assert.deepEqual(r.last(), [0, 0, 0, 0, 0, 0]);
+    assert.ok(r.agent.failsafes.includes("FS_COMMAND_LINK"));
+  });
+
+  test("arming without the link is refused with a coded event", () => {
+    const r = rig();
+    r.agent.handleCommand({ type: "arm" });
+    assert.equal(r.agent.armed, false);
+    assert.equal((r.events[0] as MessageOf<"event">).code, "ARM_NO_LINK");
+  });
+
+  test("unsupported modes are refused and reported", () => {
+    const r = rig();
+    r.agent.handleCommand({ type: "mode", mode: "depth-hold", targetDepth: 3 });
+    assert.equal((r.events[0] as MessageOf<"event">).code, "MODE_UNAVAILABLE");
+  });
+
+  test("telemetry goes out at its own rate as valid frames with the agent's state", () => {
+    const r = rig({ loopHz: 50, telemetryHz: 10 });
+    r.agent.start();
+    r.agent.setCommandLink(true);
+    r.agent.handleCommand({ type: "arm" });
+    r.clock.advance(1000);
+    assert.equal(r.frames.length, 10);
+    const decoded = r.frames.map((f) => decodeFrame(f));
+    assert.deepEqual(decoded.map((d) => d.seq), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const t = decoded[9]?.message as MessageOf<"telemetry">;
+    assert.equal(t.armed, true);
+    assert.equal(t.depth, 1.5);
+    assert.equal(t.heading, 10, "heading wrapped into 0..360");
+    assert.equal(t.battery.voltage, Math.fround(15.9));
+    assert.equal(t.waterTemperature, null);
+    assert.equal((decoded[1]?.timestamp ?? 0) - (decoded[0]?.timestamp ?? 0), 100_000);
+  });
+
+  test("shutdown neutralises thrusters and stops the loop", async () => {
+    const r = rig();
+    r.agent.start();
+    r.agent.setCommandLink(true);
+    r.agent.handleCommand({ type: "arm" });
+    r.agent.handleCommand(forward);
+    r.clock.advance(20);
+    await r.agent.shutdown();
+    assert.equal(r.neutralCalls(), 1);
+    assert.equal(r.agent.armed, false);
+    const n = r.writes.length;
+    r.clock.advance(200);
+    assert.equal(r.writes.length, n, "no ticks after shutdown");
+  });
+
+  test("loop overruns are counted when ticks come late", async () => {
+    const r = rig();
+    r.agent.start();
+    r.clock.advance(20);
+    // Simulate a stall: the next tick runs 100 ms after the previous one.
+    (r.agent as unknown as { lastTickAt: number }).lastTickAt -= 100;
+    r.clock.advance(20);
+    const text = await r.registry.getSingleMetricAsString("tethys_vehicle_loop_overruns_total");
+    assert.match(text, /tethys_vehicle_loop_overruns_total 1$/m);
+  });
+});

@@ -1,0 +1,90 @@
+import type { MessageOf, Mode } from "../protocol/index.ts";
+import type { SensorSnapshot } from "./io.ts";
+
+/**
+ * Builds the telemetry message from the sensor snapshot and the agent's state, keeping every
+ * value inside the schema's ranges: angles are wrapped, and a reading outside what the schema
+ * can carry (a sensor gone wild) is sent as null ("unknown") rather than failing the frame.
+ * Reuses one message object: the caller encodes it before the next call.
+ */
+export class TelemetryBuilder {
+  private readonly msg: MessageOf<"telemetry">;
+
+  constructor(thrusterCount: number) {
+    this.msg = {
+      type: "telemetry",
+      depth: null,
+      heading: null,
+      roll: null,
+      pitch: null,
+      attitude: { w: 1, x: 0, y: 0, z: 0 },
+      verticalSpeed: null,
+      armed: false,
+      mode: "manual",
+      failsafe: [],
+      battery: { voltage: null, current: null, consumedWh: null },
+      leak: false,
+      waterTemperature: null,
+      internalTemperature: null,
+      thrusters: new Array<number>(thrusterCount).fill(0),
+      link: { rttMs: null, lossPercent: null },
+      cpu: { loadPercent: null, temperature: null },
+    };
+  }
+
+  build(
+    s: SensorSnapshot,
+    state: { armed: boolean; mode: Mode; failsafe: readonly string[]; thrusters: Float64Array; rttMs: number | null; lossPercent: number | null },
+  ): MessageOf<"telemetry"> {
+    const m = this.msg;
+    m.depth = within(s.depth, -50, 12000);
+    m.heading = s.heading === null || !Number.isFinite(s.heading) ? null : wrap360(s.heading);
+    m.roll = s.roll === null || !Number.isFinite(s.roll) ? null : wrap180(s.roll);
+    m.pitch = within(s.pitch, -90, 90);
+    const q = s.attitude;
+    if (q && [q.w, q.x, q.y, q.z].every((v) => Number.isFinite(v) && v >= -1 && v <= 1)) {
+      m.attitude.w = q.w;
+      m.attitude.x = q.x;
+      m.attitude.y = q.y;
+      m.attitude.z = q.z;
+    } else {
+      m.attitude.w = 1;
+      m.attitude.x = m.attitude.y = m.attitude.z = 0;
+    }
+    m.verticalSpeed = within(s.verticalSpeed, -100, 100);
+    m.armed = state.armed;
+    m.mode = state.mode;
+    m.failsafe.length = 0;
+    for (const f of state.failsafe.slice(0, 16)) m.failsafe.push(f);
+    m.battery.voltage = within(s.batteryVoltage, 0, 100);
+    m.battery.current = within(s.batteryCurrent, -500, 500);
+    m.battery.consumedWh = within(s.consumedWh, 0, 1e6);
+    m.leak = s.leak;
+    m.waterTemperature = within(s.waterTemperature, -10, 60);
+    m.internalTemperature = within(s.internalTemperature, -40, 150);
+    for (let i = 0; i < m.thrusters.length; i++) {
+      const v = state.thrusters[i] ?? 0;
+      m.thrusters[i] = Math.fround(Math.min(1, Math.max(-1, Number.isFinite(v) ? v : 0)));
+    }
+    m.link.rttMs = within(state.rttMs, 0, 600_000);
+    m.link.lossPercent = within(state.lossPercent, 0, 100);
+    m.cpu.loadPercent = within(s.cpuLoadPercent, 0, 100);
+    m.cpu.temperature = within(s.cpuTemperature, -40, 150);
+    return m;
+  }
+}
+
+function within(v: number | null, min: number, max: number): number | null {
+  return v !== null && Number.isFinite(v) && v >= min && v <= max ? v : null;
+}
+
+function wrap360(deg: number): number {
+  const r = deg % 360;
+  const w = r < 0 ? r + 360 : r;
+  return w >= 360 ? 0 : w;
+}
+
+function wrap180(deg: number): number {
+  const w = wrap360(deg + 180) - 180;
+  return w < -180 ? -180 : w;
+}
