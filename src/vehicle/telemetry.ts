@@ -86,5 +86,5 @@ function wrap360(deg: number): number {
 
 function wrap180(deg: number): number {
   const w = wrap360(deg + 180) - 180;
-  return w < -180 ? -180 : w;
+  return Math.max(-180, w);
 }
