@@ -1,0 +1,108 @@
+import { COLORS, prepare } from "./canvas.ts";
+
+const CARDINAL: Record<number, string> = { 0: "N", 45: "NE", 90: "E", 135: "SE", 180: "S", 225: "SW", 270: "W", 315: "NW" };
+
+/** Horizontal heading tape centred on the heading, ±60° visible, with an optional target bug. */
+export function drawHeadingTape(canvas: HTMLCanvasElement, heading: number | null, stale: boolean, target?: number): void {
+  const { ctx, w, h } = prepare(canvas);
+  ctx.fillStyle = COLORS.bg;
+  ctx.fillRect(0, 0, w, h);
+  const cx = w / 2;
+  if (heading === null) {
+    centre(ctx, cx, h / 2, "HEADING UNKNOWN", COLORS.dim);
+    return;
+  }
+  const pxPerDeg = w / 120;
+  ctx.strokeStyle = stale ? COLORS.dim : COLORS.line;
+  ctx.fillStyle = stale ? COLORS.dim : COLORS.line;
+  ctx.font = "12px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  for (let d = Math.floor(heading - 60); d <= heading + 60; d++) {
+    if (d % 5 !== 0) continue;
+    const x = cx + (d - heading) * pxPerDeg;
+    const major = d % 15 === 0;
+    ctx.beginPath();
+    ctx.moveTo(x, h);
+    ctx.lineTo(x, h - (major ? 14 : 7));
+    ctx.stroke();
+    const n = ((d % 360) + 360) % 360;
+    if (n % 45 === 0) ctx.fillText(CARDINAL[n] ?? "", x, h - 20);
+    else if (major) ctx.fillText(String(n), x, h - 20);
+  }
+  if (target !== undefined) {
+    const dx = ((((target - heading) % 360) + 540) % 360) - 180;
+    ctx.fillStyle = "#3fb950";
+    ctx.fillRect(cx + dx * pxPerDeg - 4, 0, 8, 8);
+  }
+  ctx.fillStyle = COLORS.accent;
+  ctx.beginPath();
+  ctx.moveTo(cx, h - 2);
+  ctx.lineTo(cx - 6, h - 12);
+  ctx.lineTo(cx + 6, h - 12);
+  ctx.fill();
+  ctx.fillStyle = COLORS.bg;
+  ctx.fillRect(cx - 28, 2, 56, 18);
+  ctx.strokeStyle = COLORS.accent;
+  ctx.strokeRect(cx - 28, 2, 56, 18);
+  centre(ctx, cx, 11, `${Math.round(heading) % 360}°`, stale ? COLORS.dim : COLORS.accent);
+}
+
+/** Vertical depth tape (positive down) with the vertical speed as an arrow and figure. */
+export function drawDepthTape(canvas: HTMLCanvasElement, depth: number | null, verticalSpeed: number | null, stale: boolean, target?: number): void {
+  const { ctx, w, h } = prepare(canvas);
+  ctx.fillStyle = COLORS.bg;
+  ctx.fillRect(0, 0, w, h);
+  const cy = h / 2;
+  if (depth === null) {
+    centre(ctx, w / 2, cy, "DEPTH ?", COLORS.dim);
+    return;
+  }
+  const pxPerM = h / 10;
+  ctx.strokeStyle = stale ? COLORS.dim : COLORS.line;
+  ctx.fillStyle = stale ? COLORS.dim : COLORS.line;
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  for (let d = Math.floor((depth - 5) * 2) / 2; d <= depth + 5; d += 0.5) {
+    const y = cy + (d - depth) * pxPerM;
+    const major = Math.abs(d - Math.round(d)) < 1e-9;
+    ctx.beginPath();
+    ctx.moveTo(0, y);
+    ctx.lineTo(major ? 14 : 7, y);
+    ctx.stroke();
+    if (major) ctx.fillText(`${d.toFixed(0)}`, 18, y);
+  }
+  if (depth < 5) {
+    const ySurface = cy - depth * pxPerM;
+    ctx.fillStyle = "rgba(90,160,255,0.25)";
+    ctx.fillRect(0, 0, w, Math.max(0, ySurface));
+  }
+  if (target !== undefined) {
+    ctx.fillStyle = "#3fb950";
+    ctx.fillRect(w - 8, cy + (target - depth) * pxPerM - 4, 8, 8);
+  }
+  ctx.fillStyle = COLORS.bg;
+  ctx.fillRect(4, cy - 11, w - 8, 22);
+  ctx.strokeStyle = COLORS.accent;
+  ctx.strokeRect(4, cy - 11, w - 8, 22);
+  centre(ctx, w / 2, cy, `${depth.toFixed(2)} m`, stale ? COLORS.dim : COLORS.accent);
+  if (verticalSpeed !== null) {
+    const len = Math.max(-1, Math.min(1, verticalSpeed)) * (h / 2 - 20);
+    ctx.strokeStyle = "#3fb950";
+    ctx.lineWidth = 4;
+    ctx.beginPath();
+    ctx.moveTo(w - 14, cy);
+    ctx.lineTo(w - 14, cy + len);
+    ctx.stroke();
+    ctx.lineWidth = 1;
+    centre(ctx, w / 2, h - 10, `${verticalSpeed >= 0 ? "↓" : "↑"} ${Math.abs(verticalSpeed).toFixed(2)} m/s`, COLORS.line);
+  }
+}
+
+function centre(ctx: CanvasRenderingContext2D, x: number, y: number, text: string, color: string): void {
+  ctx.font = "bold 13px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.fillStyle = color;
+  ctx.fillText(text, x, y);
+}
