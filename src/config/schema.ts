@@ -15,6 +15,10 @@ const hostPort = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected "host:port", e.g. "127.0.0.1:9101" or "[::1]:9101"')
   .refine((s) => Number(s.slice(s.lastIndexOf(":") + 1)) <= 65535, "port must be 0..65535");
 
+/** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
+const secretHash = z
+  .string()
+  .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/, 'expected "scrypt$N$r$p$salt$hash" (make one with node src/topside/hash-secret.ts)');
 const port = z.number().int().min(0).max(65535);
 const positiveHz = (max: number) => z.number().positive().max(max);
 
@@ -54,6 +58,30 @@ export const TopsideSchema = z.strictObject({
   http_port: port.default(8080),
   command_port: port.default(7700),
   telemetry_port: port.default(7701),
+  /** Directory served over HTTP as the cockpit bundle; empty: no static files. */
+  static_dir: z.string().default(""),
+  auth: z
+    .strictObject({
+      /** scrypt hashes of the secrets that grant pilot access (`node src/topside/hash-secret.ts`). */
+      pilot_hashes: z.array(secretHash).default([]),
+      /** scrypt hashes of the secrets that grant observer (read-only) access. */
+      observer_hashes: z.array(secretHash).default([]),
+      /** Let browsers observe without a secret (`auth` with an empty secret). */
+      anonymous_observers: z.boolean().default(false),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      /** Largest WebSocket message accepted from a browser (larger: connection closed, 1009). */
+      max_message_bytes: z.number().int().min(256).max(65536).default(2048),
+      /** Sustained messages per second from one browser (token bucket; burst = half a second). */
+      messages_per_second: z.number().positive().max(10000).default(100),
+      /** Unsent bytes per browser above which telemetry is skipped until it drains. */
+      send_buffer_bytes: z.number().int().min(1024).max(16_777_216).default(262_144),
+      /** Most browsers connected at once. */
+      max_browsers: z.number().int().min(1).max(10000).default(500),
+    })
+    .prefault({}),
 });
 
 export const SimSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
@@ -23,29 +23,43 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** Serves GET /metrics (text exposition) and GET /health (JSON, 503 when not ok). */
-export async function serveMetrics(registry: Registry, listen: { host: string; port: number }, health: HealthCheck = () => ({ ok: true })): Promise<MetricsServer> {
-  const server: Server = createServer((req, res) => {
+/**
+ * Handles GET/HEAD /metrics (text exposition) and /health (JSON, 503 when not ok) on any
+ * node:http server; returns false for other paths so the caller can route them.
+ */
+export function metricsHandler(registry: Registry, health: HealthCheck = () => ({ ok: true })): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/metrics" && path !== "/health") return false;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
-      return;
+      return true;
     }
     if (path === "/metrics") {
       registry.metrics().then(
         (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
         (err: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${String(err)}\n`),
       );
-      return;
+      return true;
     }
-    if (path === "/health") {
-      let body: ReturnType<HealthCheck>;
-      try {
-        body = health();
-      } catch (err) {
-        body = { ok: false, error: String(err) };
-      }
-      res.writeHead(body.ok ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
+    let body: ReturnType<HealthCheck>;
+    try {
+      body = health();
+    } catch (err) {
+      body = { ok: false, error: String(err) };
+    }
+    res.writeHead(body.ok ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
+    return true;
+  };
+}
+
+/** Serves GET /metrics (text exposition) and GET /health (JSON, 503 when not ok). */
+export async function serveMetrics(registry: Registry, listen: { host: string; port: number }, health: HealthCheck = () => ({ ok: true })): Promise<MetricsServer> {
+  const handle = metricsHandler(registry, health);
+  const server: Server = createServer((req, res) => {
+    if (handle(req, res)) return;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
     }
     res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics or /health\n");

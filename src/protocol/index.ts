@@ -13,7 +13,11 @@ export {
 } from "./frame.ts";
 export { messageFromJson, messageToJson, parseMessageLine } from "./json.ts";
 export {
+  ACCESS,
+  type Access,
   isMessageType,
+  MAX_LISTED_SESSIONS,
+  MAX_LISTED_VEHICLES,
   MAX_THRUSTERS,
   MESSAGE_TYPES,
   type Message,
@@ -22,7 +26,11 @@ export {
   MODES,
   type Mode,
   PROTOCOL_VERSION,
+  ROLE_REASONS,
+  type RoleReason,
   SCHEMA,
+  SESSION_ROLES,
+  type SessionRole,
   SEVERITIES,
   type Severity,
   typeById,

@@ -9,6 +9,8 @@ import {
   optional,
   str,
   struct,
+  u16,
+  u32,
 } from "./fields.ts";
 
 /**
@@ -17,7 +19,7 @@ import {
  * generators, docs/protocol.md tables) is derived from these declarations.
  *
  * Type id ranges: 0x01–0x1F pilot commands, 0x20–0x2F telemetry, 0x30–0x3F events and alarms,
- * 0x40–0x7F session and hub/browser control (added by later issues). Ids are never reused.
+ * 0x40–0x7F browser ↔ hub session control. Ids are never reused.
  *
  * Units: metres, degrees, volts, amperes, watt-hours, degrees Celsius, milliseconds; depth is
  * positive down. Normalised pilot axes are −1..1.
@@ -37,7 +39,28 @@ export const MAX_THRUSTERS = 12;
 /** Failsafe and event codes: stable strings such as "FS_PILOT_INPUT". */
 const code = str(40);
 
-export type Direction = "command" | "telemetry" | "event" | "both";
+/**
+ * Who sends a message: "command" pilot → vehicle, "telemetry" and "event" vehicle (or hub) →
+ * topside, "both" either way, "session" browser ↔ hub session control (never reaches a vehicle).
+ */
+export type Direction = "command" | "telemetry" | "event" | "both" | "session";
+
+/** Roles a browser session holds on the vehicle it is attached to ("none": not attached). */
+export const SESSION_ROLES = ["none", "observer", "pilot"] as const;
+export type SessionRole = (typeof SESSION_ROLES)[number];
+/** What a browser session is allowed to become, from its credentials. */
+export const ACCESS = ["none", "observer", "pilot"] as const;
+export type Access = (typeof ACCESS)[number];
+/** Why a session's role changed. */
+export const ROLE_REASONS = ["requested", "handover", "takeover", "released", "vehicle-removed"] as const;
+export type RoleReason = (typeof ROLE_REASONS)[number];
+/** Largest number of vehicles a `vehicles` list carries. */
+export const MAX_LISTED_VEHICLES = 24;
+/** Largest number of pilot-capable sessions a `sessions` list carries. */
+export const MAX_LISTED_SESSIONS = 24;
+const vehicleId = str(32);
+const sessionId = u32();
+const sessionName = str(32);
 
 export interface MessageDef<F extends Fields = Fields> {
   readonly id: number;
@@ -110,6 +133,46 @@ export const SCHEMA = {
     code,
     active: bool(),
     text: str(200),
+  }),
+
+  // ---- session control (browser ↔ hub, 0x40–0x7F; the hub never forwards these) ----
+  auth: def(0x40, "session", "Browser → hub, first message: a pilot or observer token (or password) and a display name.", {
+    secret: str(128),
+    name: sessionName,
+  }),
+  "auth-result": def(0x41, "session", "Hub → browser: the session id and access granted, or a refusal code and a retry delay (ms).", {
+    ok: bool(),
+    session: sessionId,
+    access: enumOf(ACCESS),
+    code,
+    retryAfterMs: u32(),
+  }),
+  vehicles: def(0x42, "session", "Hub → browser: known vehicles, link state, pilot session (0 = none) and observer count. Latest wins.", {
+    vehicles: arrayOf(struct({ id: vehicleId, connected: bool(), pilot: sessionId, observers: u16() }), MAX_LISTED_VEHICLES),
+  }),
+  "role-request": def(0x43, "session", "Browser → hub: attach to a vehicle as pilot or observer (none detaches); takeover evicts a current pilot.", {
+    vehicle: vehicleId,
+    role: enumOf(SESSION_ROLES),
+    takeover: bool(),
+  }),
+  role: def(0x44, "session", "Hub → browser: the session's role on a vehicle changed, why, and by which session (0 = the hub).", {
+    vehicle: vehicleId,
+    role: enumOf(SESSION_ROLES),
+    reason: enumOf(ROLE_REASONS),
+    by: sessionId,
+  }),
+  handover: def(0x45, "session", "Browser → hub: the pilot gives control of a vehicle to another pilot-capable session attached to it.", {
+    vehicle: vehicleId,
+    to: sessionId,
+  }),
+  sessions: def(0x46, "session", "Hub → browser: pilot-capable sessions attached to the session's vehicle (hand-over targets). Latest wins.", {
+    vehicle: vehicleId,
+    sessions: arrayOf(struct({ session: sessionId, name: sessionName, role: enumOf(SESSION_ROLES) }), MAX_LISTED_SESSIONS),
+  }),
+  error: def(0x47, "session", "Hub → browser: a message was refused; a stable code (docs/errors-topside.md), text, and the refused frame's seq.", {
+    code,
+    text: str(200),
+    ref: u32(),
   }),
 } as const;
 

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { parseConfig } from "../config/load.ts";
+import { isTethysError } from "../errors.ts";
+import { Authenticator } from "./authenticator.ts";
+import { HubCodes } from "./errors.ts";
+import { hashSecret, parseSecretHash, verifySecret } from "./secrets.ts";
+
+const CHEAP = { N: 1024, r: 8, p: 1 };
+
+test("a hashed secret verifies, a different one does not, and the stored form hides the secret", async () => {
+  const stored = await hashSecret("correct horse", CHEAP);
+  assert.match(stored, /^scrypt\$1024\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+  assert.ok(!stored.includes("correct"));
+  assert.notEqual(stored, await hashSecret("correct horse", CHEAP), "salted: two hashes of one secret differ");
+  const parsed = parseSecretHash(stored);
+  assert.equal(await verifySecret("correct horse", parsed), true);
+  assert.equal(await verifySecret("correct horsf", parsed), false);
+  assert.equal(await verifySecret("", parsed), false);
+});
+
+test("malformed stored hashes are refused with HUB_BAD_SECRET_HASH", () => {
+  for (const bad of ["", "bcrypt$1$2$3$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==", "scrypt$1000$8$1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==", "scrypt$1024$8$1$AA==$AAAAAAAAAAAAAAAAAAAAAA==", "scrypt$1024$8$1$AAAAAAAAAAA="]) {
+    assert.throws(() => parseSecretHash(bad), (e) => isTethysError(e, HubCodes.BAD_SECRET_HASH), bad);
+  }
+});
+
+test("pilot and observer secrets grant their access; unknown secrets fail; no anonymous access by default", async () => {
+  const auth = new Authenticator({ pilotHashes: [await hashSecret("pilot-token", CHEAP)], observerHashes: [await hashSecret("watch", CHEAP)], anonymousObservers: false });
+  const now = () => 0;
+  assert.deepEqual(await auth.authenticate("pilot-token", "a", now), { ok: true, access: "pilot" });
+  assert.deepEqual(await auth.authenticate("watch", "a", now), { ok: true, access: "observer" });
+  assert.deepEqual(await auth.authenticate("nope", "a", now), { ok: false, code: HubCodes.AUTH_FAILED, retryAfterMs: 0 });
+  assert.deepEqual(await auth.authenticate("", "a", now), { ok: false, code: HubCodes.AUTH_FAILED, retryAfterMs: 0 });
+});
+
+test("anonymous observers when configured: empty secret observes, never pilots", async () => {
+  const auth = new Authenticator({ pilotHashes: [await hashSecret("p", CHEAP)], observerHashes: [], anonymousObservers: true });
+  assert.deepEqual(await auth.authenticate("", "a", () => 0), { ok: true, access: "observer" });
+  assert.equal((await auth.authenticate("x", "a", () => 0)).ok, false);
+});
+
+test("repeated failures lock the address, even for the right secret, until the lock expires", async () => {
+  const auth = new Authenticator(
+    { pilotHashes: [await hashSecret("right", CHEAP)], observerHashes: [], anonymousObservers: false },
+    { maxFailures: 3, windowMs: 10_000, lockMs: 30_000, maxKeys: 10 },
+  );
+  let t = 0;
+  const now = () => t;
+  assert.equal((await auth.authenticate("w1", "10.0.0.9", now)).ok, false);
+  assert.equal((await auth.authenticate("w2", "10.0.0.9", now)).ok, false);
+  assert.deepEqual(await auth.authenticate("w3", "10.0.0.9", now), { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: 30_000 });
+  t = 1000;
+  assert.deepEqual(await auth.authenticate("right", "10.0.0.9", now), { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: 29_000 });
+  assert.equal((await auth.authenticate("right", "10.0.0.10", now)).ok, true, "another address is not locked");
+  t = 31_000;
+  assert.equal((await auth.authenticate("right", "10.0.0.9", now)).ok, true);
+});
+
+test("the config schema accepts generated hashes and rejects other strings", async () => {
+  const h = await hashSecret("s", CHEAP);
+  const { config } = parseConfig(`[topside.auth]\npilot_hashes = ["${h}"]\n`, "t.toml");
+  assert.deepEqual(config.topside?.auth.pilot_hashes, [h]);
+  assert.equal(config.topside?.auth.anonymous_observers, false);
+  assert.throws(() => parseConfig('[topside.auth]\npilot_hashes = ["hunter2"]\n', "t.toml"), (e) => isTethysError(e, "CONFIG_INVALID"));
+});
+
+test("hash-secret prints a verifiable hash of the secret on stdin", async () => {
+  const r = spawnSync(process.execPath, [new URL("./hash-secret.ts", import.meta.url).pathname], { input: "s3cret\n", encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(await verifySecret("s3cret", parseSecretHash(r.stdout.trim())), true);
+  const empty = spawnSync(process.execPath, [new URL("./hash-secret.ts", import.meta.url).pathname], { input: "", encoding: "utf8" });
+  assert.equal(empty.status, 1);
+});
