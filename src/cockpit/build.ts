@@ -1,0 +1,43 @@
+import { copyFile, mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+/**
+ * Builds the cockpit into `outDir` (default dist/cockpit): app.js (esbuild bundle of app/main.ts
+ * with the shared protocol codec), index.html, style.css and uPlot's stylesheet. The hub serves
+ * that directory. `node src/cockpit/build.ts [outDir]` or `npm run build:cockpit`.
+ */
+const here = fileURLToPath(new URL(".", import.meta.url));
+export const DEFAULT_COCKPIT_DIR = fileURLToPath(new URL("../../dist/cockpit/", import.meta.url));
+
+export async function buildCockpit(outDir = DEFAULT_COCKPIT_DIR, options: { minify?: boolean } = {}): Promise<{ outDir: string; bytes: number }> {
+  await mkdir(outDir, { recursive: true });
+  const result = await build({
+    entryPoints: [join(here, "app/main.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: ["chrome110", "firefox115", "safari16"],
+    outfile: join(outDir, "app.js"),
+    sourcemap: true,
+    minify: options.minify ?? true,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const require = createRequire(import.meta.url);
+  const uplotCss = join(require.resolve("uplot"), "../uPlot.min.css");
+  await Promise.all([
+    copyFile(join(here, "app/index.html"), join(outDir, "index.html")),
+    copyFile(join(here, "app/style.css"), join(outDir, "style.css")),
+    copyFile(uplotCss, join(outDir, "uPlot.min.css")),
+  ]);
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  return { outDir, bytes };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const r = await buildCockpit(process.argv[2]);
+  process.stdout.write(`cockpit built into ${r.outDir} (${(r.bytes / 1024).toFixed(0)} KiB)\n`);
+}
