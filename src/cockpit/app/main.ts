@@ -39,6 +39,7 @@ let mapping = loadMapping();
 const input = new InputState(mapping);
 const keys = new Set<string>();
 let uiArmHeld = false;
+let authRefused = false;
 
 const conn = new HubConnection(hubSocketUrl(location), {
   open: () => {
@@ -51,7 +52,8 @@ const conn = new HubConnection(hubSocketUrl(location), {
     link.socket(false);
     state.role = "none";
     renderRole();
-    $("signin-error").textContent = state.session === 0 ? reason : "";
+    // Keep a refusal message on screen; otherwise say why the connection went away.
+    if (state.session === 0 && !authRefused) $("signin-error").textContent = `Cannot reach the hub: ${reason}`;
   },
   message: onMessage,
   bad: () => {},
@@ -61,6 +63,7 @@ function onMessage(m: Message): void {
   switch (m.type) {
     case "auth-result":
       if (!m.ok) {
+        authRefused = true;
         $("signin-error").textContent = `Sign-in refused (${m.code})${m.retryAfterMs > 0 ? `; retry in ${Math.ceil(m.retryAfterMs / 1000)} s` : ""}`;
         conn.close();
         state.session = 0;
@@ -264,6 +267,7 @@ function wire(): void {
   $("signin-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     $("signin-error").textContent = "Connecting…";
+    authRefused = false;
     conn.connect();
   });
   $("signout").addEventListener("click", () => {
