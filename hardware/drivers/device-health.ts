@@ -88,6 +88,12 @@ export function deviceError(device: string, err: unknown): TethysError {
   if (isTethysError(err, "I2C_NACK")) {
     return new TethysError("DEVICE_MISSING", `${device} does not answer on the bus (NACK)`, { cause: err, details: { device } });
   }
+  if (isTethysError(err, "GPIO_NOT_FOUND")) {
+    return new TethysError("DEVICE_MISSING", `${device}: ${err.message}`, { cause: err, details: { device } });
+  }
+  if (isTethysError(err, "GPIO_BUSY")) {
+    return new TethysError("DEVICE_BUSY", `${device}: ${err.message}`, { cause: err, details: { device } });
+  }
   const code = isTethysError(err) ? err.code : "UNKNOWN";
   const msg = err instanceof Error ? err.message : String(err);
   return new TethysError("DEVICE_IO", `${device}: bus error ${code}: ${msg}`, { cause: err, details: { device, busCode: code } });
