@@ -15,12 +15,12 @@ export async function loadNative<T>(name: string, importer: ModuleImporter = def
   try {
     mod = await importer(name);
   } catch (err) {
-    const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " ").replace(/\.+$/, "").slice(0, 400);
     throw new TethysError(
       "NATIVE_MODULE_LOAD",
       `cannot load native module "${name}" under Node ${process.version} (ABI ${process.versions.modules}): ${reason}. ` +
-        `It is missing or was built for another Node version: run "npm rebuild ${name}" with the Node that runs Tethys (Node 24), ` +
-        `or "npm install ${name}" on the board.`,
+        `It is missing or was built for another Node version: run "npm rebuild ${name}" (or "npm rebuild" for its native ` +
+        `dependencies too) with the Node that runs Tethys (Node 24), or "npm install ${name}" on the board.`,
       { cause: err, details: { module: name, node: process.version, abi: process.versions.modules } },
     );
   }
