@@ -1,4 +1,5 @@
 import type { Clock } from "../../src/clock/clock.ts";
+import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 import {
   BNO055_BOOT_MS,
@@ -39,6 +40,8 @@ export interface Bno055Reading extends Bno055Sample {
  */
 export class Bno055 {
   readonly health: DeviceHealth;
+  /** One operation at a time: a read never interleaves with another read or an init. */
+  private readonly ops = new SerialQueue();
   private readonly bus: I2cBus;
   private readonly clock: Clock;
   private readonly addr: number;
@@ -65,7 +68,11 @@ export class Bno055 {
   }
 
   /** Check the chip id, configure units and clock in CONFIG mode, then enter the fusion mode. */
-  async init(): Promise<DeviceResult<{ mode: number }>> {
+  init(): Promise<DeviceResult<{ mode: number }>> {
+    return this.ops.run(() => this.initNow());
+  }
+
+  private async initNow(): Promise<DeviceResult<{ mode: number }>> {
     const name = this.health.device;
     this.running = false;
     try {
@@ -104,7 +111,11 @@ export class Bno055 {
   }
 
   /** Euler angles, quaternion, gyro and linear acceleration in one 26-byte burst. */
-  async read(): Promise<DeviceResult<Bno055Reading>> {
+  read(): Promise<DeviceResult<Bno055Reading>> {
+    return this.ops.run(() => this.readNow());
+  }
+
+  private async readNow(): Promise<DeviceResult<Bno055Reading>> {
     const name = this.health.device;
     if (!this.running) return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "read before a successful init()"));
     try {
@@ -125,7 +136,11 @@ export class Bno055 {
   }
 
   /** CALIB_STAT: 0..3 per subsystem. */
-  async calibration(): Promise<DeviceResult<Bno055Calibration>> {
+  calibration(): Promise<DeviceResult<Bno055Calibration>> {
+    return this.ops.run(() => this.calibrationNow());
+  }
+
+  private async calibrationNow(): Promise<DeviceResult<Bno055Calibration>> {
     try {
       return this.health.ok(decodeCalibration(await this.readReg(BNO055_REG.calibStat)));
     } catch (err) {

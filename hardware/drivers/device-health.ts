@@ -17,6 +17,8 @@ export interface HealthSnapshot {
   state: HealthState;
   consecutiveFailures: number;
   lastError: { code: string; message: string } | undefined;
+  /** Failures since start, by code (for metrics). */
+  faults: Record<string, number>;
 }
 
 export type FaultListener = (error: TethysError, state: HealthState) => void;
@@ -27,6 +29,7 @@ export class DeviceHealth {
   private failures = 0;
   private fatal = false;
   private last: TethysError | undefined;
+  private readonly counts = new Map<string, number>();
   private readonly listeners = new Set<FaultListener>();
 
   constructor(device: string, faultAfter = 3) {
@@ -50,6 +53,7 @@ export class DeviceHealth {
       state: this.state,
       consecutiveFailures: this.failures,
       lastError: this.last === undefined ? undefined : { code: this.last.code, message: this.last.message },
+      faults: Object.fromEntries(this.counts),
     };
   }
 
@@ -69,6 +73,7 @@ export class DeviceHealth {
   /** Record a failure; `fatal` puts the device in fault at once. Returns the error as a result. */
   failure<T>(error: TethysError, fatal = false): DeviceResult<T> {
     this.failures++;
+    this.counts.set(error.code, (this.counts.get(error.code) ?? 0) + 1);
     if (fatal) this.fatal = true;
     this.last = error;
     const state = this.state;

@@ -1,4 +1,5 @@
 import type { Clock } from "../../src/clock/clock.ts";
+import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 import { DeviceHealth, type DeviceResult, deviceError, deviceFault, StuckDetector } from "./device-health.ts";
 import {
@@ -32,6 +33,8 @@ export interface Ina260Reading {
 /** TI INA260 power monitor with its integrated 2 mΩ shunt. */
 export class Ina260 {
   readonly health: DeviceHealth;
+  /** One operation at a time: a read never interleaves with another read or an init. */
+  private readonly ops = new SerialQueue();
   private readonly bus: I2cBus;
   private readonly clock: Clock;
   private readonly addr: number;
@@ -55,7 +58,11 @@ export class Ina260 {
   }
 
   /** Check manufacturer and die id, write the configuration. */
-  async init(): Promise<DeviceResult<{ dieRevision: number }>> {
+  init(): Promise<DeviceResult<{ dieRevision: number }>> {
+    return this.ops.run(() => this.initNow());
+  }
+
+  private async initNow(): Promise<DeviceResult<{ dieRevision: number }>> {
     const name = this.health.device;
     this.ready = false;
     try {
@@ -77,7 +84,11 @@ export class Ina260 {
     }
   }
 
-  async read(): Promise<DeviceResult<Ina260Reading>> {
+  read(): Promise<DeviceResult<Ina260Reading>> {
+    return this.ops.run(() => this.readNow());
+  }
+
+  private async readNow(): Promise<DeviceResult<Ina260Reading>> {
     const name = this.health.device;
     if (!this.ready) return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "read before a successful init()"));
     try {

@@ -125,3 +125,26 @@ test("identical raw readings N times in a row are DEVICE_STUCK; noise is not", a
   fake.d1Sequence = [4958181, 4958176, 4958179];
   for (let i = 0; i < 6; i++) assert.ok((await settle(clock, dev.read())).ok);
 });
+
+test("concurrent reads do not interleave their conversions", async () => {
+  const { clock, dev } = rig();
+  await settle(clock, dev.init());
+  const both = Promise.all([dev.read(), dev.read(), dev.read()]);
+  const results = await settle(clock, both);
+  for (const r of results) {
+    assert.ok(r.ok, r.ok ? "" : r.error.message);
+    assert.equal(r.value.pressurePa, 399980);
+  }
+});
+
+test("health snapshot counts failures by code", async () => {
+  const { clock, fake, dev } = rig();
+  await settle(clock, dev.init());
+  fake.d2 = 0;
+  await settle(clock, dev.read());
+  await settle(clock, dev.read());
+  const snap = dev.health.snapshot();
+  assert.equal(snap.state, "degraded");
+  assert.deepEqual(snap.faults, { DEVICE_NO_CONVERSION: 2 });
+  assert.equal(snap.lastError?.code, "DEVICE_NO_CONVERSION");
+});

@@ -1,4 +1,5 @@
 import type { Clock } from "../../src/clock/clock.ts";
+import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 import { DeviceHealth, type DeviceResult, deviceError, deviceFault, StuckDetector } from "./device-health.ts";
 import {
@@ -45,6 +46,8 @@ export interface Ms5837Reading {
 /** Driver for the MS5837-30BA (Bar30) and -02BA (Bar02) depth/temperature sensors. */
 export class Ms5837 {
   readonly health: DeviceHealth;
+  /** One operation at a time: a read never interleaves with another read or an init. */
+  private readonly ops = new SerialQueue();
   private readonly bus: I2cBus;
   private readonly clock: Clock;
   private readonly addr: number;
@@ -74,7 +77,11 @@ export class Ms5837 {
   }
 
   /** Reset, read and check the PROM, detect the model. */
-  async init(): Promise<DeviceResult<{ model: Ms5837Model; version: number }>> {
+  init(): Promise<DeviceResult<{ model: Ms5837Model; version: number }>> {
+    return this.ops.run(() => this.initNow());
+  }
+
+  private async initNow(): Promise<DeviceResult<{ model: Ms5837Model; version: number }>> {
     const name = this.health.device;
     this.prom = undefined;
     try {
@@ -114,7 +121,11 @@ export class Ms5837 {
   }
 
   /** One pressure + temperature conversion pair (two conversion times). */
-  async read(): Promise<DeviceResult<Ms5837Reading>> {
+  read(): Promise<DeviceResult<Ms5837Reading>> {
+    return this.ops.run(() => this.readNow());
+  }
+
+  private async readNow(): Promise<DeviceResult<Ms5837Reading>> {
     const name = this.health.device;
     const prom = this.prom;
     const model = this.detected;

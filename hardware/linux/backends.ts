@@ -1,3 +1,5 @@
+import type { Clock } from "../../src/clock/clock.ts";
+import type { BoardBackends } from "../boards/open-board.ts";
 import type { GpioProvider } from "../ports/gpio.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 import { hasSysfsGpio } from "./gpio-chips.ts";
@@ -49,4 +51,9 @@ export function linuxI2cOpener(options: LinuxI2cOptions = {}): (path: string) =>
     }
     return bus;
   };
+}
+
+/** Real backends for `openBoard`: Linux I2C buses and the chosen GPIO backend. */
+export async function linuxBoardBackends(clock: Clock, options: { gpio?: LinuxGpioOptions; i2c?: LinuxI2cOptions } = {}): Promise<BoardBackends> {
+  return { clock, i2c: linuxI2cOpener(options.i2c), gpio: await linuxGpioProvider(options.gpio) };
 }

@@ -98,3 +98,29 @@ test("open failures: bad path, missing bus, and a native module that will not lo
     return true;
   });
 });
+
+test("transactions never overlap in the native module, whatever the callers do", async () => {
+  let active = 0;
+  let maxActive = 0;
+  const slow = async <T>(v: T) => {
+    active++;
+    maxActive = Math.max(maxActive, active);
+    await new Promise((r) => setImmediate(r));
+    active--;
+    return v;
+  };
+  const mod: I2cBusModule = {
+    async openPromisified() {
+      return {
+        i2cRead: (_a, length, buffer) => slow({ bytesRead: length, buffer }),
+        i2cWrite: (_a, length, buffer) => slow({ bytesWritten: length, buffer }),
+        readI2cBlock: (_a, _c, length, buffer) => slow({ bytesRead: length, buffer }),
+        close: async () => {},
+      };
+    },
+  };
+  const bus = await LinuxI2cBus.open("/dev/i2c-1", { importer: async () => mod });
+  await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? bus.read(0x40, 2) : i % 3 === 1 ? bus.write(0x40, Uint8Array.of(i)) : bus.writeRead(0x40, Uint8Array.of(1, 2), 4))));
+  assert.equal(maxActive, 1);
+  await bus.close();
+});
