@@ -131,6 +131,11 @@ export class StuckDetector {
     return this.limit > 0 && this.run >= this.limit;
   }
 
+  /** False when the limit is 0: callers may skip building a key. */
+  get enabled(): boolean {
+    return this.limit > 0;
+  }
+
   get repeats(): number {
     return this.run;
   }

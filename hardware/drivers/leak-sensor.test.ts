@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import type { GpioProvider } from "../ports/gpio.ts";
 import { FakeGpioProvider } from "../testing/fake-gpio.ts";
 import { LeakSensor } from "./leak-sensor.ts";
 
@@ -81,4 +82,30 @@ test("a missing or busy line is a device fault, not a throw; close releases the 
   assert.ok((await b.init()).ok);
   await b.close();
   assert.equal(clock.pending, 0);
+});
+
+test("an edge that arrives while the initial level is being read is not lost", async () => {
+  const clock = new VirtualClock();
+  const gpio = new FakeGpioProvider({ [CHIP]: 54 }, clock);
+  const racing: GpioProvider = {
+    async open(spec) {
+      const line = await gpio.open(spec);
+      return {
+        spec: line.spec,
+        read: async () => {
+          const v = await line.read();
+          gpio.drive(CHIP, 27, 1); // the probe gets wet just after the level was sampled
+          return v;
+        },
+        write: (v) => line.write(v),
+        watch: (l) => line.watch(l),
+        close: () => line.close(),
+      };
+    },
+  };
+  const leak = new LeakSensor(racing, clock, { chip: CHIP, line: 27, assertMs: 50 });
+  assert.deepEqual(await leak.init(), { ok: true, value: { leaking: false } });
+  clock.advance(50);
+  assert.equal(leak.leaking, true);
+  await leak.close();
 });

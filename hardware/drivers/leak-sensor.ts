@@ -30,6 +30,8 @@ export class LeakSensor {
   private stopWatch: (() => void) | undefined;
   private debouncer: Debouncer | undefined;
   private timer: Timer | undefined;
+  /** Last edge seen before the initial read finished. */
+  private early: 0 | 1 | undefined;
   private readonly listeners = new Set<LeakListener>();
 
   constructor(gpio: GpioProvider, clock: Clock, options: LeakSensorOptions) {
@@ -53,6 +55,7 @@ export class LeakSensor {
   /** Claim the line, take the current level as the initial state (reported if it is a leak). */
   async init(): Promise<DeviceResult<{ leaking: boolean }>> {
     await this.close();
+    this.debouncer = undefined;
     try {
       const line = await this.gpio.open({
         chip: this.opts.chip,
@@ -62,10 +65,14 @@ export class LeakSensor {
         activeLow: this.opts.activeLow ?? false,
       });
       this.line = line;
+      // Watch before reading, so an edge between the read and the watch is not lost.
+      this.early = undefined;
+      this.stopWatch = line.watch((v) => this.edge(v));
       const level = await line.read();
       this.debouncer = new Debouncer(level, this.opts.assertMs ?? 50, this.opts.clearMs ?? 1000);
-      this.stopWatch = line.watch((v) => this.edge(v));
       if (level === 1) this.emit(true);
+      const early = this.early as 0 | 1 | undefined;
+      if (early !== undefined && early !== level) this.edge(early);
       return this.health.ok({ leaking: level === 1 });
     } catch (err) {
       return this.health.failure(deviceError(this.health.device, err), true);
@@ -84,7 +91,10 @@ export class LeakSensor {
 
   private edge(level: 0 | 1): void {
     const d = this.debouncer;
-    if (d === undefined) return;
+    if (d === undefined) {
+      this.early = level;
+      return;
+    }
     const due = d.input(level, this.clock.now());
     this.timer?.cancel();
     this.timer = undefined;
