@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError, TethysError } from "../../src/errors.ts";
 import { PwmThrusters } from "../drivers/pwm-thrusters.ts";
 import { FakeBno055 } from "../testing/fake-bno055.ts";
 import { FakeGpioProvider } from "../testing/fake-gpio.ts";
@@ -158,5 +158,22 @@ test("serial-MCU profiles describe the UART for the firmware bridge and use GPIO
   assert.equal(report.lights?.ok, true);
   assert.equal(report.leak?.ok, true);
   assert.equal(report.power?.ok, true);
+  await board.close();
+});
+
+test("a bus that cannot be opened leaves the board up: its devices fault with the cause", async () => {
+  const rig = fakeRig();
+  const board = await openBoard(builtinProfile("rpi-serial-mcu"), {
+    ...rig.backends,
+    i2c: async () => {
+      throw new TethysError("NATIVE_MODULE_LOAD", 'cannot load native module "i2c-bus"');
+    },
+  });
+  assert.equal(board.busErrors.get("/dev/i2c-1")?.code, "NATIVE_MODULE_LOAD");
+  const report = await settle(rig.clock, board.init());
+  const depth = report.depth;
+  assert.ok(depth !== undefined && !depth.ok && depth.error.code === "DEVICE_IO" && /i2c-bus/.test(depth.error.message));
+  assert.equal(report.leak?.ok, true);
+  assert.equal(report.lights?.ok, true);
   await board.close();
 });

@@ -1,4 +1,5 @@
 import type { Clock } from "../../src/clock/clock.ts";
+import { TethysError } from "../../src/errors.ts";
 import { Bno055 } from "../drivers/bno055.ts";
 import type { DeviceResult, HealthSnapshot } from "../drivers/device-health.ts";
 import { Ina260 } from "../drivers/ina260.ts";
@@ -39,6 +40,8 @@ export interface Board {
   readonly leaks: readonly LeakSensor[];
   readonly lights: Lights | undefined;
   readonly thrusters: PwmThrusters | SerialThrustersSpec;
+  /** Buses that could not be opened (their devices report DEVICE_IO with the cause). */
+  readonly busErrors: ReadonlyMap<string, TethysError>;
   /** Initialises every device; never throws: each result says ok or which fault. */
   init(): Promise<Record<string, DeviceResult<unknown>>>;
   health(): HealthSnapshot[];
@@ -49,10 +52,19 @@ export interface Board {
 export async function openBoard(profile: BoardProfile, backends: BoardBackends): Promise<Board> {
   const { clock, gpio } = backends;
   const buses = new Map<string, I2cBus>();
+  const busErrors = new Map<string, TethysError>();
+  // A bus that fails to open does not stop the board: its devices fail their init with the
+  // cause, and everything else (thrusters, leak probes) still works.
   const bus = async (path: string) => {
     let b = buses.get(path);
     if (b === undefined) {
-      b = await backends.i2c(path);
+      try {
+        b = await backends.i2c(path);
+      } catch (err) {
+        const e = err instanceof TethysError ? err : new TethysError("I2C_OPEN", `cannot open ${path}: ${String(err)}`, { cause: err });
+        busErrors.set(path, e);
+        b = failedBus(e);
+      }
       buses.set(path, b);
     }
     return b;
@@ -118,6 +130,7 @@ export async function openBoard(profile: BoardProfile, backends: BoardBackends):
     leaks,
     lights,
     thrusters,
+    busErrors,
     async init() {
       const out: Record<string, DeviceResult<unknown>> = {};
       // PWM first, and thrusters to neutral at once: ESCs arm on a neutral pulse, never move.
@@ -144,4 +157,14 @@ export async function openBoard(profile: BoardProfile, backends: BoardBackends):
     },
   };
   return board;
+}
+
+/** A bus that could not be opened: every call rejects with the open error. */
+function failedBus(err: TethysError): I2cBus {
+  return {
+    write: () => Promise.reject(err),
+    read: () => Promise.reject(err),
+    writeRead: () => Promise.reject(err),
+    close: async () => {},
+  };
 }
