@@ -177,3 +177,37 @@ test("a bus that cannot be opened leaves the board up: its devices fault with th
   assert.equal(report.lights?.ok, true);
   await board.close();
 });
+
+test("a profile written in TOML (as in docs/hardware.md) parses", async () => {
+  const { parse } = await import("smol-toml");
+  const p = parseBoardProfile(
+    parse(`
+name = "my-rov"
+fluid = "sea"
+[devices.depth]
+type = "ms5837"
+model = "30BA"
+bus = "/dev/i2c-1"
+[devices.imu]
+type = "bno055"
+bus = "/dev/i2c-3"
+[devices.pwm]
+type = "pca9685"
+bus = "/dev/i2c-1"
+oscillatorHz = 25_400_000
+[[leak]]
+chip = "pinctrl-bcm2711"
+line = 27
+[lights]
+kind = "pwm"
+channel = 8
+[thrusters]
+kind = "pca9685"
+channels = [0, 1, 2, 3, 4, 5]
+`),
+  );
+  assert.equal(p.devices.depth?.address, 0x76, "default address");
+  assert.equal(p.devices.pwm?.frequencyHz, 50, "default frequency");
+  assert.equal(p.leak[0]?.assertMs, 50);
+  assert.equal(fluidDensity(p), 1029);
+});
