@@ -1,0 +1,127 @@
+import type { Logger } from "pino";
+import type { Board } from "../../hardware/boards/open-board.ts";
+import type { DeviceResult } from "../../hardware/drivers/device-health.ts";
+import type { Clock, Timer } from "../clock/clock.ts";
+import { emptySnapshot, type SensorSnapshot, type SensorSource } from "./io.ts";
+
+/**
+ * Samples a board's sensors on their own timers and keeps the latest values for the control
+ * loop (which never waits on I2C). A poll still in flight is not started again, so a slow or
+ * clock-stretching device cannot pile up transactions. A failed read makes that value null
+ * (unknown) until a read succeeds; the driver's own health tracks the fault.
+ *
+ * Derived values: vertical speed from successive depths (low-pass filtered finite difference),
+ * consumed energy by integrating volts × amps over time.
+ */
+export interface BoardSensorRates {
+  depthHz: number;
+  imuHz: number;
+  powerHz: number;
+}
+
+export const DEFAULT_RATES: BoardSensorRates = { depthHz: 20, imuHz: 50, powerHz: 10 };
+
+export class BoardSensors implements SensorSource {
+  private readonly board: Board;
+  private readonly clock: Clock;
+  private readonly rates: BoardSensorRates;
+  private readonly logger: Logger | undefined;
+  private readonly snap: SensorSnapshot = emptySnapshot();
+  private readonly timers: Timer[] = [];
+  private readonly unwatch: (() => void)[] = [];
+  private lastDepth: { m: number; t: number } | undefined;
+  private lastPowerT: number | undefined;
+  private consumedWh = 0;
+  private readonly busy = new Set<string>();
+
+  constructor(board: Board, clock: Clock, rates: Partial<BoardSensorRates> = {}, logger?: Logger) {
+    this.board = board;
+    this.clock = clock;
+    this.rates = { ...DEFAULT_RATES, ...rates };
+    this.logger = logger;
+  }
+
+  latest(): SensorSnapshot {
+    return this.snap;
+  }
+
+  start(): void {
+    const b = this.board;
+    if (b.depth) this.every("depth", this.rates.depthHz, () => b.depth?.read(), (r) => this.onDepth(r));
+    if (b.imu) this.every("imu", this.rates.imuHz, () => b.imu?.read(), (r) => this.onImu(r));
+    if (b.power) this.every("power", this.rates.powerHz, () => b.power?.read(), (r) => this.onPower(r));
+    const leaks = b.leaks;
+    const updateLeak = (): void => {
+      this.snap.leak = leaks.some((l) => l.leaking);
+    };
+    for (const l of leaks) this.unwatch.push(l.onChange(updateLeak));
+    updateLeak();
+  }
+
+  stop(): void {
+    for (const t of this.timers.splice(0)) t.cancel();
+    for (const u of this.unwatch.splice(0)) u();
+  }
+
+  private every<T>(name: string, hz: number, read: () => Promise<DeviceResult<T>> | undefined, apply: (r: DeviceResult<T>) => void): void {
+    this.timers.push(
+      this.clock.setInterval(1000 / hz, () => {
+        if (this.busy.has(name)) return;
+        const p = read();
+        if (p === undefined) return;
+        this.busy.add(name);
+        p.then(apply, (err: unknown) => this.logger?.error({ err, device: name }, "sensor read threw"))
+          .finally(() => this.busy.delete(name))
+          .catch(() => {});
+      }),
+    );
+  }
+
+  private onDepth(r: DeviceResult<{ depthM: number; temperatureC: number; timeMs: number }>): void {
+    const s = this.snap;
+    if (!r.ok) {
+      s.depth = s.verticalSpeed = s.waterTemperature = null;
+      this.lastDepth = undefined;
+      return;
+    }
+    const { depthM, temperatureC, timeMs } = r.value;
+    const prev = this.lastDepth;
+    if (prev && timeMs > prev.t) {
+      const raw = ((depthM - prev.m) * 1000) / (timeMs - prev.t);
+      s.verticalSpeed = s.verticalSpeed === null ? raw : s.verticalSpeed + 0.3 * (raw - s.verticalSpeed);
+    }
+    this.lastDepth = { m: depthM, t: timeMs };
+    s.depth = depthM;
+    s.waterTemperature = temperatureC;
+  }
+
+  private onImu(r: DeviceResult<{ euler: { heading: number; roll: number; pitch: number }; quaternion: { w: number; x: number; y: number; z: number } }>): void {
+    const s = this.snap;
+    if (!r.ok) {
+      s.heading = s.roll = s.pitch = null;
+      s.attitude = null;
+      return;
+    }
+    s.heading = r.value.euler.heading;
+    s.roll = r.value.euler.roll;
+    s.pitch = r.value.euler.pitch;
+    s.attitude = r.value.quaternion;
+  }
+
+  private onPower(r: DeviceResult<{ volts: number; amps: number; timeMs: number }>): void {
+    const s = this.snap;
+    if (!r.ok) {
+      s.batteryVoltage = s.batteryCurrent = null;
+      this.lastPowerT = undefined;
+      return;
+    }
+    const { volts, amps, timeMs } = r.value;
+    if (this.lastPowerT !== undefined && timeMs > this.lastPowerT) {
+      this.consumedWh += (Math.max(0, volts * amps) * (timeMs - this.lastPowerT)) / 3_600_000;
+    }
+    this.lastPowerT = timeMs;
+    s.batteryVoltage = volts;
+    s.batteryCurrent = amps;
+    s.consumedWh = this.consumedWh;
+  }
+}

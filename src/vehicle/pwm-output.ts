@@ -1,0 +1,66 @@
+import type { Logger } from "pino";
+import type { PwmThrusters } from "../../hardware/drivers/pwm-thrusters.ts";
+import type { ThrusterOutput } from "./io.ts";
+
+/**
+ * Thruster output through PCA9685-driven ESCs. Commands −1..1 map linearly onto the ESC pulse
+ * range around neutral (1100–1500–1900 µs by default; the control issue replaces this with
+ * thrust linearisation through the T200 table). Latest-value: while one I2C write is in flight
+ * the newest setpoint is kept and written next; intermediate ones are dropped.
+ */
+export interface PulseRange {
+  minUs: number;
+  neutralUs: number;
+  maxUs: number;
+}
+
+export function commandToMicros(cmd: number, r: PulseRange): number {
+  const c = Number.isFinite(cmd) ? Math.max(-1, Math.min(1, cmd)) : 0;
+  return c >= 0 ? r.neutralUs + c * (r.maxUs - r.neutralUs) : r.neutralUs + c * (r.neutralUs - r.minUs);
+}
+
+export class PwmThrusterOutput implements ThrusterOutput {
+  private readonly thrusters: PwmThrusters;
+  private readonly range: PulseRange;
+  private readonly logger: Logger | undefined;
+  private readonly pending: number[];
+  private readonly writing: number[];
+  private dirty = false;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(thrusters: PwmThrusters, count: number, range: PulseRange = { minUs: 1100, neutralUs: 1500, maxUs: 1900 }, logger?: Logger) {
+    this.thrusters = thrusters;
+    this.range = range;
+    this.logger = logger;
+    this.pending = new Array<number>(count).fill(range.neutralUs);
+    this.writing = new Array<number>(count).fill(range.neutralUs);
+  }
+
+  set(commands: Float64Array): void {
+    for (let i = 0; i < this.pending.length; i++) this.pending[i] = commandToMicros(commands[i] ?? 0, this.range);
+    this.dirty = true;
+    this.inFlight ??= this.flush();
+  }
+
+  async neutral(): Promise<void> {
+    this.pending.fill(this.range.neutralUs);
+    this.dirty = true;
+    // Wait for any write in flight, then make sure neutral itself is written.
+    while (this.inFlight) await this.inFlight;
+    this.inFlight = this.flush();
+    await this.inFlight;
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        for (let i = 0; i < this.pending.length; i++) this.writing[i] = this.pending[i] as number;
+        const r = await this.thrusters.setMicros(this.writing);
+        if (!r.ok) this.logger?.warn({ code: r.error.code }, r.error.message);
+      }
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+}
