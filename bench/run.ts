@@ -1,14 +1,24 @@
-// `npm run bench [name…]`: runs every bench/*.ts (or those whose name contains an argument),
-// one after another in its own process, and prints their figures. Benchmarks are not tests:
-// they print measurements and assert nothing about timing.
+// `npm run bench [name…]`: runs every bench/*.ts and every *.bench.ts beside the code it
+// measures (or those whose path contains an argument), one after another in its own process,
+// and prints their figures. Benchmarks are not tests: they print measurements and assert
+// nothing about timing.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
+const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const filters = process.argv.slice(2);
-const files = readdirSync(dir)
+const own = readdirSync(dir)
   .filter((f) => f.endsWith(".ts") && f !== "run.ts" && !f.endsWith(".test.ts") && !f.startsWith("_"))
+  .map((f) => `bench/${f}`);
+const beside = ["src", "hardware", "simulator", "firmware-bridge"].flatMap((top) =>
+  readdirSync(`${root}${top}`, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".bench.ts") && !f.includes("node_modules"))
+    .map((f) => `${top}/${f}`),
+);
+const files = [...own, ...beside]
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {
@@ -18,7 +28,7 @@ if (files.length === 0) {
 let failed = 0;
 for (const f of files) {
   process.stdout.write(`\n=== ${f}\n`);
-  const r = spawnSync(process.execPath, [`${dir}${f}`], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, [relative(process.cwd(), `${root}${f}`)], { stdio: "inherit" });
   if (r.status !== 0) {
     failed++;
     process.stdout.write(`!!! ${f} exited with ${r.status ?? r.signal}\n`);
