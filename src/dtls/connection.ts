@@ -129,6 +129,11 @@ export abstract class Connection {
 		this.finish(code, message);
 	}
 
+	/** Drop the session without telling the peer (it is gone, or has become someone else). */
+	abandon(code: CloseCode, message: string): void {
+		this.finish(code, message);
+	}
+
 	nextDeadline(): number | undefined {
 		if (this.state === "closed") return undefined;
 		const idle = this.lastActivity + this.opts.idleTimeoutMs;
@@ -265,8 +270,11 @@ export abstract class Connection {
 		const pt = this.rl.open(r);
 		if (typeof pt === "string") {
 			this.drop(pt);
-			if (pt === "badMac" && this.state === "handshaking" && r.epoch === 1)
+			// A Finished that fails to decrypt means the peer derived other keys: wrong PSK.
+			const finishedLike = r.epoch === 1 && r.type === ContentType.handshake;
+			if (pt === "badMac" && this.state === "handshaking" && finishedLike) {
 				this.onHandshakeBadMac();
+			}
 			return;
 		}
 		if (r.epoch === 1) this.lastActivity = now;

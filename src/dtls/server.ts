@@ -275,7 +275,7 @@ export class DtlsServerEngine {
 			return;
 		}
 		if (existing !== undefined)
-			existing.conn.close(
+			existing.conn.abandon(
 				"DTLS_REPLACED",
 				"client restarted on the same address and port",
 			);

@@ -1,7 +1,8 @@
 /**
  * Test support: a DtlsClientConnection wired to a DtlsServerEngine through in-memory datagram
- * queues, on caller-controlled time. `filter` can drop or rewrite datagrams deterministically.
+ * queues, on a VirtualClock that only moves when the test steps it. `filter` can drop or rewrite datagrams deterministically.
  */
+import { VirtualClock } from "../../clock/virtual-clock.ts";
 import { DtlsClientConnection, type DtlsClientOptions } from "../client.ts";
 import {
 	DtlsServerEngine,
@@ -18,7 +19,7 @@ export type Filter = (dir: Direction, index: number, d: Uint8Array) => boolean;
 export const CLIENT_PEER: PeerAddress = { address: "127.0.0.1", port: 40000 };
 
 export class Loopback {
-	now = 0;
+	readonly clock = new VirtualClock();
 	readonly server: DtlsServerEngine;
 	client: DtlsClientConnection;
 	readonly serverEvents: ServerEvent[] = [];
@@ -55,6 +56,10 @@ export class Loopback {
 		);
 	}
 
+	get now(): number {
+		return this.clock.now();
+	}
+
 	private push(dir: Direction, d: Uint8Array): void {
 		const i = this.counts[dir]++;
 		if (dir === "toServer") this.sentToServer.push(d);
@@ -84,7 +89,7 @@ export class Loopback {
 		if (ds.length === 0) return false;
 		const t = Math.min(...ds);
 		if (t - this.now > limit) return false;
-		this.now = Math.max(this.now, t);
+		if (t > this.now) this.clock.advanceTo(t);
 		this.server.handleTimeout(this.now);
 		this.client.handleTimeout(this.now);
 		this.pump();
