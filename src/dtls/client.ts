@@ -71,6 +71,8 @@ export class DtlsClientConnection extends Connection {
 	private ems = false;
 	private master: Uint8Array | undefined;
 	private expect: Expect = "helloVerifyOrServerHello";
+	/** A server may ask again (new cookie secret); a few times at most. */
+	private helloVerifies = 0;
 
 	constructor(
 		opts: Partial<DtlsClientOptions> & { identity: string; psk: Uint8Array },
@@ -145,7 +147,9 @@ export class DtlsClientConnection extends Connection {
 		const t = m.msgType;
 		if (
 			t === HandshakeType.helloVerifyRequest &&
-			this.expect === "helloVerifyOrServerHello"
+			(this.expect === "helloVerifyOrServerHello" ||
+				this.expect === "serverHello") &&
+			this.helloVerifies++ < 3
 		) {
 			const hvr = decodeStruct(HelloVerifyRequest, m.body);
 			if (hvr === undefined) {
