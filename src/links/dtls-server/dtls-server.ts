@@ -1,6 +1,6 @@
 /**
  * UDP adapter for the sans-IO DTLS server engine: one node:dgram socket, sessions demultiplexed
- * by (source address, source port) inside the engine, one Clock timer for the engine's next
+ * by (source address, source port) inside the engine, one Clock timer at the engine's next
  * deadline (retransmission, idle). Emits typed events; counters are the engine's.
  */
 import { createSocket, type Socket } from "node:dgram";
@@ -23,13 +23,14 @@ import { TethysError } from "../../errors.ts";
 
 export interface DtlsServerConfig
 	extends Partial<Omit<DtlsServerOptions, "psk">> {
-	/** identity -> key bytes, as a map/record or a lookup function. */
+	/** identity -> key bytes, as a lookup function, a Map or a plain record. */
 	psk:
 		| PskLookup
 		| ReadonlyMap<string, Uint8Array>
 		| Readonly<Record<string, Uint8Array>>;
+	/** Bind address (default 127.0.0.1). */
 	host?: string;
-	/** 0 picks a free port. */
+	/** 0 (default) picks a free port. */
 	port?: number;
 	type?: "udp4" | "udp6";
 }
@@ -60,33 +61,41 @@ export function pskLookupOf(psk: DtlsServerConfig["psk"]): PskLookup {
 export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 	private readonly clock: Clock;
 	private readonly config: DtlsServerConfig;
+	private readonly engine: DtlsServerEngine;
 	private socket: Socket | undefined;
-	private engine: DtlsServerEngine | undefined;
 	private timer: Timer | undefined;
 	private timerDue: number | undefined;
 
+	/** Validates the options (throws DTLS_CONFIG_INVALID); `listen()` binds the socket. */
 	constructor(config: DtlsServerConfig, clock: Clock) {
 		super();
 		this.config = config;
 		this.clock = clock;
+		const { psk, host: _host, port: _port, type: _type, ...opts } = config;
+		this.engine = new DtlsServerEngine(
+			{ ...opts, psk: pskLookupOf(psk) },
+			{
+				transmit: (d, peer) => this.transmit(d, peer),
+				event: (e) => this.onEvent(e),
+			},
+			clock.now(),
+		);
 	}
 
 	get counters(): DtlsCounters {
-		if (this.engine === undefined)
-			throw new TethysError("DTLS_NOT_LISTENING", "server is not listening");
 		return this.engine.counters;
 	}
 
 	get sessionCount(): number {
-		return this.engine?.sessionCount ?? 0;
+		return this.engine.sessionCount;
 	}
 
 	get halfOpenCount(): number {
-		return this.engine?.halfOpenCount ?? 0;
+		return this.engine.halfOpenCount;
 	}
 
 	sessions(): SessionInfo[] {
-		return this.engine?.list() ?? [];
+		return this.engine.list();
 	}
 
 	/** Bind the socket; resolves with the bound address. */
@@ -96,25 +105,31 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 				"DTLS_ALREADY_LISTENING",
 				"server already listening",
 			);
-		const { psk, host, port, type, ...opts } = this.config;
-		const engine = new DtlsServerEngine(
-			{ ...opts, psk: pskLookupOf(psk) },
-			{
-				transmit: (d, peer) => this.transmit(d, peer),
-				event: (e) => this.onEvent(e),
-			},
-			this.clock.now(),
-		);
+		const { host, port, type } = this.config;
 		const socket = createSocket({ type: type ?? "udp4" });
-		this.engine = engine;
 		this.socket = socket;
 		socket.on("message", (msg, rinfo) => {
-			engine.receive(
+			this.engine.receive(
 				msg,
 				{ address: rinfo.address, port: rinfo.port },
 				this.clock.now(),
 			);
 			this.schedule();
+		});
+		await new Promise<void>((resolve, reject) => {
+			socket.once("error", reject);
+			socket.bind(port ?? 0, host ?? "127.0.0.1", () => {
+				socket.off("error", reject);
+				resolve();
+			});
+		}).catch((err: Error) => {
+			this.socket = undefined;
+			socket.close();
+			throw new TethysError(
+				"DTLS_SOCKET_ERROR",
+				`cannot bind DTLS server: ${err.message}`,
+				{ cause: err },
+			);
 		});
 		socket.on("error", (err) =>
 			this.emit(
@@ -122,31 +137,22 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 				new TethysError("DTLS_SOCKET_ERROR", err.message, { cause: err }),
 			),
 		);
-		await new Promise<void>((resolve, reject) => {
-			socket.once("error", reject);
-			socket.bind(port ?? 0, host ?? "127.0.0.1", () => {
-				socket.off("error", reject);
-				resolve();
-			});
-		});
 		const a = socket.address();
 		return { address: a.address, port: a.port };
 	}
 
 	/** Send one application message (≤ maxPayload bytes) to an established session. */
 	send(session: SessionInfo, data: Uint8Array): void {
-		if (this.engine === undefined)
-			throw new TethysError("DTLS_NOT_LISTENING", "server is not listening");
 		this.engine.send(session, data);
 		this.schedule();
 	}
 
 	maxPayload(session: SessionInfo): number {
-		return this.engine?.maxPayload(session) ?? 0;
+		return this.engine.maxPayload(session);
 	}
 
 	closeSession(session: SessionInfo): void {
-		this.engine?.close(session);
+		this.engine.close(session);
 		this.schedule();
 	}
 
@@ -154,9 +160,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 	async close(): Promise<void> {
 		const socket = this.socket;
 		if (socket === undefined) return;
-		this.engine?.closeAll();
+		this.engine.closeAll();
 		this.timer?.cancel();
 		this.timer = undefined;
+		this.timerDue = undefined;
 		this.socket = undefined;
 		await new Promise<void>((resolve) => socket.close(() => resolve()));
 	}
@@ -173,9 +180,9 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 				remote: e.session.peer,
 				suite: e.suite,
 			});
-		} else if (e.type === "data")
+		} else if (e.type === "data") {
 			this.emit("data", { session: e.session, data: e.data });
-		else {
+		} else {
 			const ev = { session: e.session, code: e.code, message: e.message };
 			this.emit(
 				"closed",
@@ -184,12 +191,19 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 		}
 	}
 
-	/** Keep exactly one Clock timer, at the engine's earliest deadline. */
+	/** Keep exactly one Clock timer, at or before the engine's earliest deadline. */
 	private schedule(): void {
-		const engine = this.engine;
-		if (engine === undefined || this.socket === undefined) return;
-		const due = engine.nextDeadline();
-		if (due === this.timerDue && this.timer !== undefined) return;
+		if (this.socket === undefined) return;
+		const due = this.engine.nextDeadline();
+		// A later deadline keeps the armed timer: it fires early, finds nothing due and re-arms.
+		// This avoids a timer cancel/re-arm per received record (idle deadlines move constantly).
+		if (
+			this.timer !== undefined &&
+			this.timerDue !== undefined &&
+			due !== undefined &&
+			this.timerDue <= due
+		)
+			return;
 		this.timer?.cancel();
 		this.timer = undefined;
 		this.timerDue = due;
@@ -197,7 +211,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 		this.timer = this.clock.setTimer(due - this.clock.now(), () => {
 			this.timer = undefined;
 			this.timerDue = undefined;
-			engine.handleTimeout(this.clock.now());
+			this.engine.handleTimeout(this.clock.now());
 			this.schedule();
 		});
 	}
