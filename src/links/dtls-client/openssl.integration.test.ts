@@ -1,0 +1,115 @@
+/**
+ * Integration: the DTLS link (node-dtls-client underneath) against `openssl s_server -dtls1_2`
+ * with a PSK on loopback. Needs the Debian `openssl` package.
+ */
+import assert from "node:assert/strict";
+import { createSocket } from "node:dgram";
+import { once } from "node:events";
+import { test } from "node:test";
+import { RealClock } from "../../clock/real-clock.ts";
+import { DtlsLink } from "./dtls-link.ts";
+import { nodeDtlsSessionFactory } from "./node-dtls-session.ts";
+import { startOpensslPeer, waitForState } from "./openssl-peer.ts";
+import type { CipherName, DtlsLinkOptions } from "./types.ts";
+
+const IDENTITY = "rov-test";
+const KEY_HEX = "000102030405060708090a0b0c0d0e0f";
+
+function link(port: number, over: Partial<DtlsLinkOptions> = {}): DtlsLink {
+  return new DtlsLink({
+    address: "127.0.0.1",
+    port,
+    identity: IDENTITY,
+    key: Buffer.from(KEY_HEX, "hex"),
+    clock: new RealClock(),
+    factory: nodeDtlsSessionFactory,
+    handshakeTimeoutMs: 1500,
+    stallTimeoutMs: 0,
+    backoff: { initialMs: 100, maxMs: 400 },
+    ...over,
+  });
+}
+
+const SUITES: [CipherName, string][] = [
+  ["TLS_PSK_WITH_AES_128_CCM_8", "PSK-AES128-CCM8"],
+  ["TLS_PSK_WITH_AES_128_GCM_SHA256", "PSK-AES128-GCM-SHA256"],
+  ["TLS_PSK_WITH_AES_128_CCM", "PSK-AES128-CCM"],
+];
+
+for (const [ours, theirs] of SUITES) {
+  test(`${ours}: handshake with openssl, records flow both ways`, { timeout: 20_000 }, async () => {
+    const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: theirs });
+    const l = link(peer.port, { ciphers: [ours] });
+    try {
+      l.start();
+      await waitForState(l, (s) => s.state === "up");
+      await peer.waitFor(new RegExp(`CIPHER is ${theirs}\\b`));
+      assert.equal(l.send(new TextEncoder().encode("telemetry-1\n")), true);
+      await peer.waitFor(/telemetry-1/);
+      const inbound = once(l, "message");
+      peer.sendLine("hub-heartbeat");
+      const [msg] = (await inbound) as [Uint8Array];
+      assert.equal(new TextDecoder().decode(msg), "hub-heartbeat\n");
+      const s = l.snapshot();
+      assert.equal(s.sessionsMade, 1);
+      assert.equal(s.recordsReceived, 1);
+      assert.notEqual(s.lastInboundAt, null);
+    } finally {
+      l.stop();
+      await peer.stop();
+    }
+  });
+}
+
+test("a wrong PSK is reported as LINK_HANDSHAKE_REJECTED and retried", { timeout: 20_000 }, async () => {
+  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8" });
+  const l = link(peer.port, { key: Buffer.from("ffffffffffffffffffffffffffffffff", "hex"), handshakeTimeoutMs: 500 });
+  try {
+    l.start();
+    const down = await waitForState(l, (s) => s.state === "down");
+    assert.equal(down.reason, "LINK_HANDSHAKE_REJECTED");
+    assert.match(down.lastError?.message ?? "", /PSK/);
+    assert.equal(down.handshakeFailures, 1);
+    assert.ok(down.nextAttemptAt !== null, "a retry is scheduled");
+  } finally {
+    l.stop();
+    await peer.stop();
+  }
+});
+
+test("a hub that never answers is reported as LINK_HANDSHAKE_TIMEOUT", { timeout: 20_000 }, async () => {
+  const silent = createSocket("udp4");
+  silent.bind(0, "127.0.0.1");
+  await once(silent, "listening");
+  let seen = 0;
+  silent.on("message", () => {
+    seen += 1;
+  });
+  const l = link(silent.address().port, { handshakeTimeoutMs: 300 });
+  try {
+    l.start();
+    const down = await waitForState(l, (s) => s.state === "down");
+    assert.equal(down.reason, "LINK_HANDSHAKE_TIMEOUT");
+    assert.ok(seen >= 1, "the ClientHello reached the socket");
+  } finally {
+    l.stop();
+    silent.close();
+  }
+});
+
+test("a hub that dies while up is detected as stalled and the link re-handshakes", { timeout: 20_000 }, async () => {
+  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8" });
+  const l = link(peer.port, { stallTimeoutMs: 400, handshakeTimeoutMs: 300 });
+  try {
+    l.start();
+    await waitForState(l, (s) => s.state === "up");
+    await peer.stop("SIGKILL");
+    const stalled = await waitForState(l, (s) => s.state === "stalled");
+    assert.equal(stalled.reason, "LINK_STALLED");
+    const next = await waitForState(l, (s) => s.state === "down");
+    assert.ok(next.handshakeAttempts >= 2);
+    assert.equal(next.stalls, 1);
+  } finally {
+    l.stop();
+  }
+});

@@ -1,0 +1,117 @@
+import type { Clock } from "../../clock/clock.ts";
+
+/** Largest telemetry message the link carries in one record (DESIGN.md: ≤ 1200 bytes). */
+export const MAX_MESSAGE_BYTES = 1200;
+
+/** Suites Tethys offers, in preference order (DESIGN.md, "Protocol decisions"). */
+export const DEFAULT_CIPHERS = [
+  "TLS_PSK_WITH_AES_128_CCM_8",
+  "TLS_PSK_WITH_AES_128_GCM_SHA256",
+  "TLS_PSK_WITH_AES_128_CCM",
+] as const;
+
+export type CipherName = (typeof DEFAULT_CIPHERS)[number];
+
+/** What one DTLS session needs to dial the hub. */
+export interface DtlsSessionParams {
+  family: "udp4" | "udp6";
+  address: string;
+  port: number;
+  identity: string;
+  key: Uint8Array;
+  ciphers: readonly CipherName[];
+  /** Time the DTLS library allows for the whole handshake. */
+  handshakeTimeoutMs: number;
+}
+
+/**
+ * Callbacks a session reports through. After `onError` or `onClose` the session is dead and
+ * reports nothing more.
+ */
+export interface DtlsSessionHandlers {
+  onConnected(): void;
+  onMessage(data: Uint8Array): void;
+  /** `err` is a TethysError with a LINK_ code (see classify-error.ts). */
+  onError(err: Error): void;
+  onClose(): void;
+}
+
+/** One DTLS session (one UDP socket, one 5-tuple). */
+export interface DtlsSession {
+  /** Sends one application-data record. May throw if the session died meanwhile. */
+  send(data: Uint8Array): void;
+  /** Closes the session (close_notify when possible). Idempotent; reports no more events. */
+  close(): void;
+}
+
+/**
+ * Creates a session and starts its handshake. Injected so the link's state machine is tested
+ * without the network; the real one wraps node-dtls-client (node-dtls-session.ts).
+ */
+export type DtlsSessionFactory = (params: DtlsSessionParams, handlers: DtlsSessionHandlers) => DtlsSession;
+
+export interface BackoffOptions {
+  /** Delay before the first retry. */
+  initialMs: number;
+  /** Upper bound of the delay. */
+  maxMs: number;
+  /** Growth per consecutive failure. */
+  factor: number;
+  /** Fraction of the delay that is random: 0 = none, 0.5 = uniformly within [d/2, d]. */
+  jitter: number;
+}
+
+export interface DtlsLinkOptions {
+  address: string;
+  port: number;
+  family?: "udp4" | "udp6";
+  identity: string;
+  key: Uint8Array;
+  ciphers?: readonly CipherName[];
+  clock: Clock;
+  factory: DtlsSessionFactory;
+  /** Handshake budget per attempt (default 3000 ms). */
+  handshakeTimeoutMs?: number;
+  /** Reconnect backoff (defaults: 250 ms doubling to 10 s, jitter 0.5). */
+  backoff?: Partial<BackoffOptions>;
+  /** Replace the session when nothing arrives for this long while up (default 3000 ms; 0 = off). */
+  stallTimeoutMs?: number;
+  /** Re-handshake after this many records sent in one session (default 20 000; 0 = no cap). */
+  maxRecordsPerSession?: number;
+  /** Largest message accepted by `send` (default and maximum 1200 bytes). */
+  maxMessageBytes?: number;
+  /** Uniform [0, 1) source for jitter (default Math.random); inject for determinism. */
+  random?: () => number;
+}
+
+export type LinkState = "connecting" | "up" | "stalled" | "down";
+
+/** Snapshot of the link, emitted on every state change and returned by `snapshot()`. */
+export interface LinkSnapshot {
+  state: LinkState;
+  /** Why the link is in this state: a LINK_ code (docs/errors-link.md). */
+  reason: string;
+  /** Last error seen (handshake failure, session error), if any. */
+  lastError: { code: string; message: string } | null;
+  /** Clock time of the last state change. */
+  since: number;
+  /** Clock time of the last inbound record, or null if none yet. */
+  lastInboundAt: number | null;
+  /** Clock time the next handshake attempt is due (while down), else null. */
+  nextAttemptAt: number | null;
+  sessionsMade: number;
+  handshakeAttempts: number;
+  handshakeFailures: number;
+  stalls: number;
+  recordsSent: number;
+  recordsSentThisSession: number;
+  recordsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Messages refused by `send` for exceeding the size cap. */
+  oversizeRejected: number;
+  /** Messages dropped because the link was not up (latest value wins; nothing is queued). */
+  droppedNotUp: number;
+  /** Records the session refused to send (socket died under us). */
+  sendErrors: number;
+}
