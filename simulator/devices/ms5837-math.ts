@@ -123,28 +123,19 @@ export function invertCompensation(
   pressureMbar: number,
   tempC: number,
 ): { D1: number; D2: number } {
-  const C5 = c[4] as number;
-  const C6 = c[5] as number;
   const wantT = tempC * 100;
-  // Newton-like iteration on the step function TEMP2(D2) (slope C6 / 2^23 per code).
-  let D2 = clampAdc((wantT - 2000) * (2 ** 23 / C6) + C5 * 256);
-  for (let i = 0; i < 6; i++) {
-    const err = wantT - tempOf(v, c, D2);
-    const next = clampAdc(D2 + err * (2 ** 23 / C6));
-    if (next === D2) break;
-    D2 = next;
+  // TEMP2(D2) is a non-decreasing step function: binary search for the first code reaching the
+  // wanted temperature, then keep whichever neighbour is nearer.
+  let lo = 0;
+  let hi = ADC_MAX;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tempOf(v, c, mid) < wantT) lo = mid + 1;
+    else hi = mid;
   }
-  let best = D2;
-  let bestErr = Math.abs(tempOf(v, c, D2) - wantT);
-  for (let d = -3; d <= 3; d++) {
-    const cand = clampAdc(D2 + d);
-    const e = Math.abs(tempOf(v, c, cand) - wantT);
-    if (e < bestErr) {
-      best = cand;
-      bestErr = e;
-    }
-  }
-  D2 = best;
+  let best = lo;
+  if (lo > 0 && Math.abs(tempOf(v, c, lo - 1) - wantT) < Math.abs(tempOf(v, c, lo) - wantT)) best = lo - 1;
+  const D2 = best;
   const k = firstOrder(v, c, BigInt(D2));
   const s = secondOrder(v, k);
   const sens = k.SENS - s.SENSi;
