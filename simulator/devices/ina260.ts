@@ -55,7 +55,6 @@ export class Ina260Model implements SimI2cDevice {
   }
 
   setStuck(on: boolean): void {
-    this.stuck = on;
     this.frozen = on ? this.measure() : undefined;
   }
 
