@@ -1,0 +1,175 @@
+/**
+ * Sim-side server of the sim-bus socket protocol (wire.ts): serves an `I2cBus` and a
+ * `GpioProvider` (normally the simulator's) to agent processes over a Unix domain socket or a
+ * loopback TCP port. Every request is validated; a bad one gets an ERROR reply with a SIM_WIRE_*
+ * code and is counted, and the connection carries on — except a bad length prefix, after which
+ * the stream cannot be trusted: the server replies, then closes that connection. Requests on one
+ * connection are executed and answered in order. A connection's GPIO lines are released when it
+ * closes.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { errorCode, TethysError } from "../../src/errors.ts";
+import type { GpioLine, GpioProvider } from "../../hardware/ports/gpio.ts";
+import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
+import { checkAddress, checkLength } from "./i2c-validate.ts";
+import { bodyId, decodeRequest, encodeEdge, encodeError, encodeOk, FrameReader, type Request } from "./wire.ts";
+
+export interface SimBusServerOptions {
+  i2c: I2cBus;
+  gpio: GpioProvider;
+  /** Max GPIO lines one connection may hold open. */
+  maxLinesPerConnection?: number;
+}
+
+export interface SimBusServerStats {
+  connections: number;
+  requests: number;
+  badRequests: number;
+  errorsByCode: Record<string, number>;
+}
+
+export type ListenTarget = { path: string } | { host?: string; port: number };
+
+export class SimBusServer {
+  readonly stats: SimBusServerStats = { connections: 0, requests: 0, badRequests: 0, errorsByCode: {} };
+  private readonly opts: SimBusServerOptions;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(opts: SimBusServerOptions) {
+    this.opts = opts;
+    this.server = createServer((s) => this.accept(s));
+  }
+
+  /** Starts listening; resolves with the bound address (path, or host/port — use port 0). */
+  listen(target: ListenTarget): Promise<ListenTarget> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      const done = () => {
+        this.server.off("error", reject);
+        const a = this.server.address();
+        if (typeof a === "string") resolve({ path: a });
+        else if (a !== null) resolve({ host: a.address, port: a.port });
+        else reject(new TethysError("SIM_SERVER_LISTEN", "server has no address"));
+      };
+      if ("path" in target) this.server.listen(target.path, done);
+      else this.server.listen(target.port, target.host ?? "127.0.0.1", done);
+    });
+  }
+
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private count(code: string): void {
+    this.stats.errorsByCode[code] = (this.stats.errorsByCode[code] ?? 0) + 1;
+  }
+
+  private accept(sock: Socket): void {
+    this.stats.connections++;
+    this.sockets.add(sock);
+    const reader = new FrameReader();
+    const lines = new Map<number, { line: GpioLine; unwatch?: () => void }>();
+    let nextHandle = 1;
+    let chain = Promise.resolve();
+    const send = (b: Uint8Array) => {
+      if (!sock.destroyed) sock.write(b);
+    };
+    const fail = (id: number, err: unknown) => {
+      const code = errorCode(err);
+      this.count(code);
+      send(encodeError(id, code, err instanceof Error ? err.message : String(err)));
+    };
+
+    const run = async (r: Request): Promise<Uint8Array> => {
+      const { i2c, gpio } = this.opts;
+      switch (r.type) {
+        case "i2c.write":
+          await i2c.write(r.addr, r.data);
+          return new Uint8Array(0);
+        case "i2c.read":
+          return await i2c.read(r.addr, r.length);
+        case "i2c.writeRead":
+          return await i2c.writeRead(r.addr, r.data, r.length);
+        case "gpio.open": {
+          if (lines.size >= (this.opts.maxLinesPerConnection ?? 64)) {
+            throw new TethysError("SIM_WIRE_LIMIT", "too many GPIO lines open on this connection");
+          }
+          const line = await gpio.open(r.spec);
+          const h = nextHandle++;
+          lines.set(h, { line });
+          const out = new Uint8Array(4);
+          new DataView(out.buffer).setUint32(0, h);
+          return out;
+        }
+        default: {
+          const entry = lines.get(r.handle);
+          if (entry === undefined) throw new TethysError("SIM_WIRE_HANDLE", `no open GPIO line with handle ${r.handle}`);
+          if (r.type === "gpio.read") return Uint8Array.of(await entry.line.read());
+          if (r.type === "gpio.write") {
+            if (r.value !== 0 && r.value !== 1) throw new TethysError("GPIO_BAD_VALUE", `GPIO value ${r.value}`);
+            await entry.line.write(r.value);
+          } else if (r.type === "gpio.close") {
+            entry.unwatch?.();
+            lines.delete(r.handle);
+            await entry.line.close();
+          } else if (r.type === "gpio.watch") {
+            entry.unwatch?.();
+            entry.unwatch = entry.line.watch((v, t) => send(encodeEdge(r.handle, v, t)));
+          } else if (r.type === "gpio.unwatch") {
+            entry.unwatch?.();
+            entry.unwatch = undefined;
+          }
+          return new Uint8Array(0);
+        }
+      }
+    };
+
+    const handle = (b: Uint8Array) => {
+      this.stats.requests++;
+      let req: Request;
+      try {
+        req = decodeRequest(b);
+        if (req.type === "i2c.write" || req.type === "i2c.writeRead" || req.type === "i2c.read") {
+          const bad =
+            checkAddress(req.addr) ??
+            ("data" in req ? checkLength(req.data.length) : undefined) ??
+            ("length" in req ? checkLength(req.length) : undefined);
+          if (bad !== undefined) throw bad;
+        }
+      } catch (err) {
+        this.stats.badRequests++;
+        fail(bodyId(b), err);
+        return;
+      }
+      chain = chain.then(
+        () => run(req).then((payload) => send(encodeOk(req.id, payload))),
+      ).catch((err: unknown) => fail(req.id, err));
+    };
+
+    sock.on("data", (chunk: Uint8Array) => {
+      let bodies: Uint8Array[];
+      try {
+        bodies = reader.push(chunk);
+      } catch (err) {
+        this.stats.badRequests++;
+        fail(0, err);
+        sock.end();
+        return;
+      }
+      for (const b of bodies) handle(b);
+    });
+    sock.on("error", () => {
+      // A peer that vanishes mid-write: the close handler cleans up.
+    });
+    sock.on("close", () => {
+      this.sockets.delete(sock);
+      for (const { line, unwatch } of lines.values()) {
+        unwatch?.();
+        void line.close();
+      }
+      lines.clear();
+    });
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * `tethys sim`: the simulator from the command line. The lead wires `registerSimCommand` into
+ * src/cli/tethys.ts.
+ *
+ *   tethys sim --headless --duration 60 [--script FILE] [--record FILE]
+ *       runs the world on a virtual clock as fast as possible and records NDJSON.
+ *   tethys sim [--listen tcp:0 | --listen unix:PATH] [--duration S] [--record FILE]
+ *       interactive: the world in real time, serving its I2C bus and GPIO on a local socket for
+ *       an agent in another process (prints the address as one JSON line on stdout).
+ */
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { RealClock } from "../src/clock/real-clock.ts";
+import { isTethysError, TethysError } from "../src/errors.ts";
+import { SimBusServer, type ListenTarget } from "./bus/socket-server.ts";
+import { applyEvent, runHeadless } from "./headless.ts";
+import { MemorySink, NdjsonFile, type RecordSink } from "./recorder.ts";
+import { parseScript, type ScriptEvent } from "./script.ts";
+import { WATER_DENSITY, World, type WorldOptions } from "./world.ts";
+
+export interface SimCliOptions {
+  headless?: boolean;
+  duration?: string;
+  script?: string;
+  record?: string;
+  seed?: string;
+  water?: string;
+  depth?: string;
+  truthRate?: string;
+  readings?: boolean;
+  listen?: string;
+}
+
+const argError = (flag: string, what: string) =>
+  new TethysError("SIM_CLI_ARG", `--${flag}: ${what}`, { details: { flag } });
+
+function num(flag: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    throw argError(flag, `expected a number in ${min}..${max}, got "${v}"`);
+  }
+  return n;
+}
+
+export function parseListen(v: string): ListenTarget {
+  const m = /^tcp:(\d{1,5})$/.exec(v);
+  if (m !== null && Number(m[1]) <= 65535) return { host: "127.0.0.1", port: Number(m[1]) };
+  if (v.startsWith("unix:") && v.length > 5) return { path: v.slice(5) };
+  throw argError("listen", `expected tcp:PORT (loopback) or unix:PATH, got "${v}"`);
+}
+
+function worldOptions(o: SimCliOptions): WorldOptions {
+  const water = o.water ?? "fresh";
+  if (!(water in WATER_DENSITY)) throw argError("water", `expected fresh or sea, got "${water}"`);
+  const w: WorldOptions = { water: water as keyof typeof WATER_DENSITY };
+  const seed = num("seed", o.seed, 0, 2 ** 32 - 1);
+  if (seed !== undefined) w.seed = seed;
+  const depth = num("depth", o.depth, 0, 1000);
+  if (depth !== undefined) w.pose = { d: depth };
+  return w;
+}
+
+function loadScript(path: string | undefined): ScriptEvent[] {
+  if (path === undefined) return [];
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw argError("script", `cannot read ${path}: ${(err as Error).message}`);
+  }
+  return parseScript(text, path);
+}
+
+/** Runs the command; resolves with the process exit code. */
+export async function runSimCommand(o: SimCliOptions, out: (line: string) => void = console.log): Promise<number> {
+  const world = worldOptions(o);
+  const script = loadScript(o.script);
+  const truthHz = num("truth-rate", o.truthRate, 0.1, 1000) ?? 10;
+  if (o.headless) {
+    const durationS = num("duration", o.duration, 0.001, 1e6);
+    if (durationS === undefined) throw argError("duration", "required with --headless");
+    const sink: RecordSink = o.record !== undefined ? new NdjsonFile(o.record) : new MemorySink();
+    const r = await runHeadless({ durationS, script, sink, truthHz, readingHz: o.readings === false ? 0 : 5, world });
+    out(
+      JSON.stringify({
+        type: "summary",
+        sim_s: Math.round(r.simSeconds * 1000) / 1000,
+        wall_ms: Math.round(r.wallMs),
+        speed_factor: Math.round(r.speedFactor),
+        truth_records: r.truthRecords,
+        reading_records: r.readingRecords,
+        record: o.record ?? null,
+      }),
+    );
+    return 0;
+  }
+  return runInteractive(o, world, script, truthHz, out);
+}
+
+async function runInteractive(
+  o: SimCliOptions,
+  wo: WorldOptions,
+  script: ScriptEvent[],
+  truthHz: number,
+  out: (line: string) => void,
+): Promise<number> {
+  const clock = new RealClock();
+  const world = new World(clock, wo);
+  const server = new SimBusServer({ i2c: world.i2c, gpio: world.gpio });
+  const addr = await server.listen(parseListen(o.listen ?? "tcp:0"));
+  const sink: RecordSink | undefined = o.record !== undefined ? new NdjsonFile(o.record) : undefined;
+  const t0 = clock.now();
+  const timers = script.map((ev) => clock.setTimer(ev.at * 1000, () => applyEvent(world, ev)));
+  world.start(10);
+  const truth = sink === undefined ? undefined : clock.setInterval(1000 / truthHz, () => sink.write(world.truth()));
+  out(JSON.stringify({ type: "listening", ...addr }));
+  const durationS = num("duration", o.duration, 0.001, 1e6);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    if (durationS !== undefined) clock.setTimer(durationS * 1000, stop);
+  });
+  for (const t of timers) t.cancel();
+  truth?.cancel();
+  world.stop();
+  sink?.close();
+  await server.close();
+  out(JSON.stringify({ type: "summary", sim_s: world.t, wall_s: (clock.now() - t0) / 1000 }));
+  return 0;
+}
+
+/** Adds `sim` to a commander program. Errors are printed as `CODE: message` with exit code 2. */
+export function registerSimCommand(program: Command): Command {
+  return program
+    .command("sim")
+    .description("run the register-level vehicle simulator (headless, or serving its buses on a local socket)")
+    .option("--headless", "run on a virtual clock as fast as possible")
+    .option("--duration <seconds>", "simulated time to run")
+    .option("--script <file>", "NDJSON timed commands (sim.thrusters, sim.fault, sim.current)")
+    .option("--record <file>", "NDJSON recording of truth and readings")
+    .option("--seed <n>", "noise seed (runs with the same seed are identical)")
+    .option("--water <kind>", "fresh or sea", "fresh")
+    .option("--depth <m>", "initial depth")
+    .option("--truth-rate <hz>", "truth records per simulated second", "10")
+    .option("--no-readings", "leave the driver-side readings out of the recording")
+    .option("--listen <target>", "interactive: tcp:PORT (loopback; 0 picks one) or unix:PATH", "tcp:0")
+    .action(async (opts: SimCliOptions) => {
+      try {
+        process.exitCode = await runSimCommand(opts);
+      } catch (err) {
+        if (!isTethysError(err)) throw err;
+        console.error(`${err.code}: ${err.message}`);
+        process.exitCode = 2;
+      }
+    });
+}

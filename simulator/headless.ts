@@ -1,0 +1,112 @@
+/**
+ * Headless runs: the world on a VirtualClock, stepped as fast as the host allows, with a script
+ * of timed commands, truth records at a fixed rate and driver-side readings (TEMPORARY readers,
+ * see temp-readings.ts) into a record sink.
+ */
+import { VirtualClock } from "../src/clock/virtual-clock.ts";
+import { errorCode } from "../src/errors.ts";
+import type { RecordSink } from "./recorder.ts";
+import type { ScriptEvent } from "./script.ts";
+import { TempReader } from "./temp-readings.ts";
+import { SURFACE_PRESSURE_PA, World, type WorldOptions } from "./world.ts";
+
+export interface HeadlessOptions {
+  durationS: number;
+  script?: readonly ScriptEvent[];
+  sink: RecordSink;
+  /** Truth records per simulated second (default 10). */
+  truthHz?: number;
+  /** Reading rounds per simulated second (default 5; 0 disables readings). */
+  readingHz?: number;
+  world?: WorldOptions;
+}
+
+export interface HeadlessResult {
+  simSeconds: number;
+  wallMs: number;
+  /** Simulated time over wall time. */
+  speedFactor: number;
+  truthRecords: number;
+  readingRecords: number;
+  world: World;
+}
+
+export function applyEvent(world: World, ev: ScriptEvent): void {
+  if (ev.type === "sim.thrusters") world.setThrusterOverride(ev.pwm ?? undefined);
+  else if (ev.type === "sim.current") world.setCurrent(ev.n, ev.e, ev.d);
+  else world.injectFault(ev);
+}
+
+export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
+  const clock = new VirtualClock();
+  const world = new World(clock, o.world);
+  const durationMs = o.durationS * 1000;
+  let truthRecords = 0;
+  let readingRecords = 0;
+  for (const ev of o.script ?? []) {
+    if (ev.at * 1000 > durationMs) continue;
+    clock.setTimer(ev.at * 1000, () => {
+      try {
+        applyEvent(world, ev);
+        o.sink.write({ type: "event", t: clock.now() / 1000, line: ev.line, event: ev.type });
+      } catch (err) {
+        o.sink.write({ type: "event", t: clock.now() / 1000, line: ev.line, error: errorCode(err) });
+      }
+    });
+  }
+  world.start();
+  const truth = () => {
+    o.sink.write(world.truth());
+    truthRecords++;
+  };
+  // Truth after the physics step that reaches each multiple of the period (exact sim times).
+  const period = 1 / (o.truthHz ?? 10);
+  let k = 0;
+  truth();
+  const stopTruth = world.onStep((w) => {
+    if (w.t >= (k + 1) * period - 1e-9) {
+      k++;
+      truth();
+    }
+  });
+  let running = true;
+  const readingHz = o.readingHz ?? 5;
+  const reader =
+    readingHz > 0
+      ? new TempReader(world.i2c, world.gpio, clock, {
+          variant: world.ms5837.variant,
+          density: world.density,
+          surfacePa: SURFACE_PRESSURE_PA,
+          leakPin: world.leak.pin,
+        })
+      : undefined;
+  const readLoop = async () => {
+    if (reader === undefined) return;
+    while (running) {
+      const start = clock.now();
+      for (const r of await reader.sample()) {
+        if (!running) break;
+        o.sink.write(r);
+        readingRecords++;
+      }
+      await clock.sleep(Math.max(0, 1000 / readingHz - (clock.now() - start)));
+    }
+  };
+  const wall0 = performance.now();
+  void readLoop();
+  await clock.advanceAsync(durationMs);
+  running = false;
+  const wallMs = performance.now() - wall0;
+  stopTruth();
+  world.stop();
+  await reader?.close();
+  o.sink.close();
+  return {
+    simSeconds: world.t,
+    wallMs,
+    speedFactor: (world.t * 1000) / Math.max(wallMs, 1e-3),
+    truthRecords,
+    readingRecords,
+    world,
+  };
+}

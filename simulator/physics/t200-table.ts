@@ -1,0 +1,141 @@
+/**
+ * Blue Robotics T200 bollard-thrust tables (pure): parsing with validation, and interpolation of
+ * force and current in PWM and in supply voltage. See simulator/physics/data/t200/ (copied from
+ * the project's reference data; Blue Robotics performance workbook, Sept. 2019, Basic ESC R3).
+ */
+import { TethysError } from "../../src/errors.ts";
+import { GRAVITY } from "./params.ts";
+
+export const T200_COLUMNS = [
+  "pwm_us",
+  "rpm",
+  "current_a",
+  "voltage_v",
+  "power_w",
+  "force_kgf",
+  "efficiency_g_per_w",
+] as const;
+
+export interface T200Table {
+  readonly volts: number;
+  readonly pwm: Float64Array;
+  /** Force in newtons (kgf × 9.80665), positive forward along the thruster axis. */
+  readonly forceN: Float64Array;
+  readonly currentA: Float64Array;
+}
+
+function bad(source: string, line: number, message: string): TethysError {
+  return new TethysError("SIM_T200_CSV", `${source}:${line}: ${message}`, { details: { source, line } });
+}
+
+/** Parses one table; every row must be complete and numeric, PWM strictly increasing. */
+export function parseT200Csv(text: string, volts: number, source = "t200.csv"): T200Table {
+  const lines = text.split(/\r?\n/);
+  const header = (lines[0] ?? "").trim();
+  if (header !== T200_COLUMNS.join(",")) {
+    throw bad(source, 1, `header must be "${T200_COLUMNS.join(",")}", got "${header.slice(0, 80)}"`);
+  }
+  const pwm: number[] = [];
+  const force: number[] = [];
+  const current: number[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const raw = (lines[i] ?? "").trim();
+    if (raw === "") continue;
+    const cells = raw.split(",");
+    if (cells.length !== T200_COLUMNS.length) {
+      throw bad(source, i + 1, `expected ${T200_COLUMNS.length} columns, got ${cells.length}`);
+    }
+    const nums = cells.map((c) => (c.trim() === "" ? Number.NaN : Number(c)));
+    for (let c = 0; c < nums.length; c++) {
+      if (!Number.isFinite(nums[c])) throw bad(source, i + 1, `column ${T200_COLUMNS[c]} is not a number`);
+    }
+    const [p, , cur, v, , kgf] = nums as [number, number, number, number, number, number, number];
+    if (p < 500 || p > 2500) throw bad(source, i + 1, `pwm_us ${p} outside 500..2500`);
+    const prev = pwm[pwm.length - 1];
+    if (prev !== undefined && p <= prev) throw bad(source, i + 1, `pwm_us ${p} not above the previous row (${prev})`);
+    if (cur < 0) throw bad(source, i + 1, `current_a ${cur} is negative`);
+    if (Math.abs(v - volts) > 0.5) throw bad(source, i + 1, `voltage_v ${v} does not match the table's ${volts} V`);
+    if (Math.abs(kgf) > 20) throw bad(source, i + 1, `force_kgf ${kgf} is implausible`);
+    pwm.push(p);
+    force.push(kgf * GRAVITY);
+    current.push(cur);
+  }
+  if (pwm.length < 2) throw bad(source, lines.length, "fewer than two data rows");
+  return {
+    volts,
+    pwm: Float64Array.from(pwm),
+    forceN: Float64Array.from(force),
+    currentA: Float64Array.from(current),
+  };
+}
+
+export interface ThrusterOutput {
+  forceN: number;
+  currentA: number;
+}
+
+/** A set of tables at different supply voltages, sorted by voltage. */
+export class T200Model {
+  readonly tables: readonly T200Table[];
+
+  constructor(tables: readonly T200Table[]) {
+    if (tables.length === 0) throw new TethysError("SIM_T200_CSV", "no T200 tables given");
+    this.tables = [...tables].sort((a, b) => a.volts - b.volts);
+    for (let i = 1; i < this.tables.length; i++) {
+      if ((this.tables[i] as T200Table).volts === (this.tables[i - 1] as T200Table).volts) {
+        throw new TethysError("SIM_T200_CSV", `two tables for ${(this.tables[i] as T200Table).volts} V`);
+      }
+    }
+  }
+
+  /**
+   * Force and current at a pulse width (µs) and supply voltage (V). Pulses outside the table
+   * are clamped to its ends; a pulse of 0 (no signal) gives no thrust and no current. Voltages
+   * outside the tables' range are clamped to the nearest table.
+   */
+  evaluate(pwmUs: number, volts: number, out: ThrusterOutput = { forceN: 0, currentA: 0 }): ThrusterOutput {
+    if (!(pwmUs > 0) || !Number.isFinite(volts)) {
+      out.forceN = 0;
+      out.currentA = 0;
+      return out;
+    }
+    const ts = this.tables;
+    const first = ts[0] as T200Table;
+    const last = ts[ts.length - 1] as T200Table;
+    if (volts <= first.volts || ts.length === 1) return lookup(first, pwmUs, out, 1);
+    if (volts >= last.volts) return lookup(last, pwmUs, out, 1);
+    let i = 1;
+    while ((ts[i] as T200Table).volts < volts) i++;
+    const lo = ts[i - 1] as T200Table;
+    const hi = ts[i] as T200Table;
+    const f = (volts - lo.volts) / (hi.volts - lo.volts);
+    lookup(lo, pwmUs, out, 1 - f);
+    const fl = out.forceN;
+    const cl = out.currentA;
+    lookup(hi, pwmUs, out, f);
+    out.forceN += fl;
+    out.currentA += cl;
+    return out;
+  }
+}
+
+function lookup(t: T200Table, pwmUs: number, out: ThrusterOutput, weight: number): ThrusterOutput {
+  const n = t.pwm.length;
+  const p0 = t.pwm[0] as number;
+  const pn = t.pwm[n - 1] as number;
+  const p = pwmUs < p0 ? p0 : Math.min(pwmUs , pn);
+  // Binary search for the segment [j, j+1] containing p.
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if ((t.pwm[mid] as number) <= p) lo = mid;
+    else hi = mid;
+  }
+  const a = t.pwm[lo] as number;
+  const b = t.pwm[hi] as number;
+  const f = b === a ? 0 : (p - a) / (b - a);
+  out.forceN = weight * ((t.forceN[lo] as number) * (1 - f) + (t.forceN[hi] as number) * f);
+  out.currentA = weight * ((t.currentA[lo] as number) * (1 - f) + (t.currentA[hi] as number) * f);
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * The world: the agent's side (I2C registers, GPIO) moves the simulated vehicle, and injected
+ * faults show up at the bus as the drivers will see them.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { VirtualClock } from "../src/clock/virtual-clock.ts";
+import { isTethysError } from "../src/errors.ts";
+import { BNO055_ADDRESS, BNO055_REG, MODE_NDOF } from "./devices/bno055.ts";
+import { INA260_ADDRESS, INA260_REG } from "./devices/ina260.ts";
+import { MS5837_ADDRESS } from "./devices/ms5837.ts";
+import { PCA9685_ADDRESS } from "./devices/pca9685.ts";
+import { readPose } from "./physics/state.ts";
+import { World } from "./world.ts";
+
+const nack = (e: unknown) => isTethysError(e, "I2C_NACK");
+
+test("thrust commanded through the PCA9685 registers moves the vehicle (vertical thrusters push it down)", async () => {
+  const clock = new VirtualClock();
+  const w = new World(clock, { pose: { d: 5 } });
+  w.start();
+  const P = PCA9685_ADDRESS;
+  await w.i2c.write(P, Uint8Array.of(0x00, 0x30)); // sleep + AI
+  await w.i2c.write(P, Uint8Array.of(0xfe, 121)); // 50 Hz
+  await w.i2c.write(P, Uint8Array.of(0x00, 0x20)); // wake, AI
+  // M1–M4 neutral (307 counts ≈ 1500 µs), M5/M6 (channels 4, 5) 1700 µs ≈ 348 counts: positive
+  // thrust on the vertical axes pushes the vehicle down.
+  const ch = (n: number, counts: number) => w.i2c.write(P, Uint8Array.of(0x06 + 4 * n, 0, 0, counts & 0xff, counts >> 8));
+  for (let i = 0; i < 4; i++) await ch(i, 307);
+  await ch(4, 348);
+  await ch(5, 348);
+  clock.advance(10_000);
+  const pwm = w.thrusterPwm();
+  assert.ok(Math.abs((pwm[4] as number) - 1700) < 5, `pwm ${pwm[4]}`);
+  assert.ok(Math.abs(pwm[0] as number) > 1490 && (pwm[0] as number) < 1510);
+  const p = readPose(w.state.body);
+  assert.ok(p.d > 6, `dived to ${p.d} m`);
+  assert.ok(Math.abs(p.roll) < 0.5, "symmetric vertical thrust does not roll");
+  assert.ok(w.state.battery.amps > 2, "thrusters draw current");
+  w.stop();
+});
+
+test("faults: missing depth sensor NACKs, stuck IMU keeps constant registers, NACKing power monitor NACKs; all recover", async () => {
+  const clock = new VirtualClock();
+  const w = new World(clock, { pose: { d: 3 }, seed: 7 });
+  w.start();
+  w.setThrusterOverride([1600, 1400, 1600, 1400, 1500, 1500]); // yawing
+  await w.i2c.write(BNO055_ADDRESS, Uint8Array.of(BNO055_REG.OPR_MODE, MODE_NDOF));
+  clock.advance(20);
+
+  w.injectFault({ device: "ms5837", fault: "missing" });
+  await assert.rejects(w.i2c.write(MS5837_ADDRESS, Uint8Array.of(0x48)), nack);
+  await assert.rejects(w.i2c.read(MS5837_ADDRESS, 3), nack);
+
+  w.injectFault({ device: "bno055", fault: "stuck" });
+  const frozen = await w.i2c.writeRead(BNO055_ADDRESS, Uint8Array.of(BNO055_REG.ACC_DATA), 32);
+  for (let i = 0; i < 5; i++) {
+    clock.advance(200);
+    assert.deepEqual(await w.i2c.writeRead(BNO055_ADDRESS, Uint8Array.of(BNO055_REG.ACC_DATA), 32), frozen);
+  }
+
+  w.injectFault({ device: "ina260", fault: "nack-rate", rate: 1 });
+  await assert.rejects(w.i2c.writeRead(INA260_ADDRESS, Uint8Array.of(INA260_REG.CURRENT), 2), nack);
+
+  for (const device of ["ms5837", "bno055", "ina260"] as const) w.injectFault({ device, fault: "clear" });
+  clock.advance(20);
+  await w.i2c.write(MS5837_ADDRESS, Uint8Array.of(0x48));
+  assert.equal((await w.i2c.writeRead(INA260_ADDRESS, Uint8Array.of(INA260_REG.CURRENT), 2)).length, 2);
+  assert.notDeepEqual(await w.i2c.writeRead(BNO055_ADDRESS, Uint8Array.of(BNO055_REG.ACC_DATA), 32), frozen);
+  w.stop();
+});
+
+test("leak fault drives the leak line; same seed, same noise", async () => {
+  const clock = new VirtualClock();
+  const w = new World(clock);
+  const line = await w.gpio.open({ ...w.leak.pin, direction: "in", edge: "rising" });
+  const seen: number[] = [];
+  line.watch((v, t) => seen.push(v, t));
+  clock.advance(1500);
+  w.injectFault({ device: "leak", fault: "leak" });
+  assert.deepEqual(seen, [1, 1500]);
+  assert.throws(() => w.injectFault({ device: "leak", fault: "stuck" }), (e: unknown) => isTethysError(e, "SIM_FAULT"));
+
+  const sample = async (seed: number) => {
+    const c = new VirtualClock();
+    const x = new World(c, { seed, pose: { d: 2 } });
+    const out: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await x.i2c.write(MS5837_ADDRESS, Uint8Array.of(0x48));
+      c.advance(10);
+      const b = await x.i2c.writeRead(MS5837_ADDRESS, Uint8Array.of(0), 3);
+      out.push(((b[0] as number) << 16) | ((b[1] as number) << 8) | (b[2] as number));
+    }
+    return out;
+  };
+  const a = await sample(42);
+  assert.deepEqual(await sample(42), a);
+  assert.notDeepEqual(await sample(43), a);
+  assert.ok(new Set(a).size > 1, "noise makes raw values vary");
+});

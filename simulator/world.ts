@@ -1,0 +1,266 @@
+/**
+ * The simulated world: the vehicle physics, the register-level devices on a simulated I2C bus and
+ * GPIO, the battery and the water, stepped on a Clock. On a VirtualClock a headless run steps as
+ * fast as the host allows; on a RealClock the world keeps pace with real time.
+ *
+ * Thrusters are driven by the PCA9685 model's pulse widths on `thrusterChannels` (what an agent
+ * writes over I2C), unless a script overrides them with direct PWM (`setThrusterOverride`).
+ */
+import type { Clock, Timer } from "../src/clock/clock.ts";
+import { TethysError } from "../src/errors.ts";
+import { BNO055_ADDRESS, Bno055Model } from "./devices/bno055.ts";
+import type { SimI2cDevice } from "./devices/device.ts";
+import { LeakSensor, Lights, type PinRef } from "./devices/gpio-devices.ts";
+import { INA260_ADDRESS, Ina260Model } from "./devices/ina260.ts";
+import { MS5837_ADDRESS, Ms5837Model } from "./devices/ms5837.ts";
+import type { Ms5837Variant } from "./devices/ms5837-math.ts";
+import { PCA9685_ADDRESS, Pca9685Model } from "./devices/pca9685.ts";
+import { Rng } from "./devices/rng.ts";
+import { SimGpioProvider } from "./bus/sim-gpio.ts";
+import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
+import type { DeviceName, FaultSpec } from "./faults.ts";
+import { GRAVITY } from "./physics/params.ts";
+import { type InitialPose, readPose } from "./physics/state.ts";
+import { defaultT200Model } from "./physics/t200-load.ts";
+import type { T200Model } from "./physics/t200-table.ts";
+import {
+  createVehicleModel,
+  initialVehicleState,
+  stepVehicle,
+  type VehicleModel,
+  type VehicleModelOptions,
+  type VehicleState,
+} from "./physics/vehicle.ts";
+
+export const WATER_DENSITY = { fresh: 997, sea: 1029 } as const;
+export const SURFACE_PRESSURE_PA = 101300;
+
+export interface WorldOptions {
+  seed?: number;
+  /** Physics step, ms (1..10; default 2). */
+  dtMs?: number;
+  water?: keyof typeof WATER_DENSITY;
+  waterTempC?: number;
+  pose?: InitialPose;
+  /** Initial battery state of charge, 0..1. */
+  soc?: number;
+  t200?: T200Model;
+  vehicle?: VehicleModelOptions;
+  depthSensor?: Ms5837Variant;
+  /** Sensor noise on (default) or off. */
+  noise?: boolean;
+  /** PCA9685 channels of thrusters M1..M6 (default 0..5). */
+  thrusterChannels?: readonly number[];
+  leakPin?: PinRef;
+  lightsPin?: PinRef;
+}
+
+export class World {
+  readonly clock: Clock;
+  readonly model: VehicleModel;
+  readonly i2c: SimI2cBus;
+  readonly gpio: SimGpioProvider;
+  readonly ms5837: Ms5837Model;
+  readonly bno055: Bno055Model;
+  readonly ina260: Ina260Model;
+  readonly pca9685: Pca9685Model;
+  readonly leak: LeakSensor;
+  readonly lights: Lights;
+  readonly dt: number;
+  readonly density: number;
+  readonly waterTempC: number;
+  readonly current = new Float64Array(3);
+  state: VehicleState;
+  private readonly channels: readonly number[];
+  private readonly pwm: Float64Array;
+  private override: number[] | undefined;
+  private timer: Timer | undefined;
+  private readonly stepListeners = new Set<(w: World) => void>();
+  private simMs = 0;
+  private readonly addresses: Record<Exclude<DeviceName, "leak">, number> = {
+    ms5837: MS5837_ADDRESS,
+    bno055: BNO055_ADDRESS,
+    ina260: INA260_ADDRESS,
+    pca9685: PCA9685_ADDRESS,
+  };
+
+  constructor(clock: Clock, o: WorldOptions = {}) {
+    const dtMs = o.dtMs ?? 2;
+    if (!(dtMs >= 0.1 && dtMs <= 10)) throw new TethysError("SIM_CONFIG", `physics step ${dtMs} ms outside 0.1..10 ms`);
+    this.clock = clock;
+    this.dt = dtMs / 1000;
+    this.density = WATER_DENSITY[o.water ?? "fresh"];
+    this.waterTempC = o.waterTempC ?? 15;
+    this.model = createVehicleModel(o.t200 ?? defaultT200Model(), o.vehicle);
+    this.state = initialVehicleState(this.model, o.pose, o.soc ?? 1);
+    this.channels = o.thrusterChannels ?? [0, 1, 2, 3, 4, 5];
+    this.pwm = new Float64Array(this.model.geometry.length);
+    const rng = new Rng(o.seed ?? 1);
+    const noisy = o.noise ?? true;
+    this.i2c = new SimI2cBus(clock, rng.fork("i2c"));
+    this.gpio = new SimGpioProvider(clock);
+    this.ms5837 = new Ms5837Model({
+      variant: o.depthSensor ?? "30BA",
+      rng: rng.fork("ms5837"),
+      ...(noisy ? { pressureNoise: { std: 10 }, temperatureNoise: { std: 0.01 } } : {}),
+    });
+    this.bno055 = new Bno055Model({
+      rng: rng.fork("bno055"),
+      ...(noisy ? { eulerNoise: { std: 0.1 }, gyroNoise: { std: 0.05 }, accNoise: { std: 0.02 } } : {}),
+    });
+    this.ina260 = new Ina260Model({
+      rng: rng.fork("ina260"),
+      ...(noisy ? { currentNoise: { std: 0.01 }, voltageNoise: { std: 0.002 } } : {}),
+    });
+    this.pca9685 = new Pca9685Model();
+    this.i2c.attach(MS5837_ADDRESS, this.ms5837).attach(BNO055_ADDRESS, this.bno055);
+    this.i2c.attach(INA260_ADDRESS, this.ina260).attach(PCA9685_ADDRESS, this.pca9685);
+    this.leak = new LeakSensor(this.gpio, o.leakPin ?? { chip: "gpiochip0", line: 27 });
+    this.lights = new Lights(this.gpio, o.lightsPin ?? { chip: "gpiochip0", line: 18 });
+    this.updateDevices(new Float64Array(6));
+  }
+
+  /** Simulated seconds since the start. */
+  get t(): number {
+    return this.state.t;
+  }
+
+  /** Steps the world on the clock, every `tickMs` (default: one physics step per tick). */
+  start(tickMs?: number): void {
+    if (this.timer !== undefined) return;
+    const tick = tickMs ?? this.dt * 1000;
+    let last = this.clock.now();
+    this.timer = this.clock.setInterval(tick, () => {
+      const now = this.clock.now();
+      this.simMs += now - last;
+      last = now;
+      // Catch up in whole steps; a host too slow for real time drops time rather than spiralling.
+      let steps = 0;
+      while (this.simMs >= this.dt * 1000 - 1e-9 && steps < 200) {
+        this.step();
+        this.simMs -= this.dt * 1000;
+        steps++;
+      }
+      if (steps === 200) this.simMs = 0;
+    });
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  /** One physics step of `dt`, then the devices' inputs. */
+  step(): void {
+    for (let i = 0; i < this.pwm.length; i++) {
+      this.pwm[i] = this.override?.[i] ?? this.pca9685.pulseUs(this.channels[i] ?? -1);
+    }
+    const prevNu = this.state.body.slice(7, 13);
+    this.state = stepVehicle(
+      this.model,
+      this.state,
+      { pwmUs: this.pwm, current: this.current, extraLoadA: this.lights.on ? this.lights.amps : 0 },
+      this.dt,
+    );
+    const acc = new Float64Array(6);
+    for (let i = 0; i < 6; i++) acc[i] = ((this.state.body[7 + i] as number) - (prevNu[i] as number)) / this.dt;
+    this.updateDevices(acc);
+    for (const fn of this.stepListeners) fn(this);
+  }
+
+  /** Calls `fn` after every physics step; returns the function that removes it. */
+  onStep(fn: (w: World) => void): () => void {
+    this.stepListeners.add(fn);
+    return () => {
+      this.stepListeners.delete(fn);
+    };
+  }
+
+  /** Direct thruster PWM (µs per thruster), bypassing the PCA9685; undefined gives control back. */
+  setThrusterOverride(pwm: readonly number[] | undefined): void {
+    this.override = pwm === undefined ? undefined : [...pwm];
+  }
+
+  /** Pulse widths applied at the last step. */
+  thrusterPwm(): readonly number[] {
+    return [...this.pwm];
+  }
+
+  setCurrent(n: number, e: number, d: number): void {
+    this.current[0] = n;
+    this.current[1] = e;
+    this.current[2] = d;
+  }
+
+  injectFault(f: FaultSpec): void {
+    if (f.device === "leak") {
+      if (f.fault !== "leak" && f.fault !== "clear") {
+        throw new TethysError("SIM_FAULT", `the leak sensor takes fault "leak" or "clear", not "${f.fault}"`);
+      }
+      this.leak.setLeak(f.fault === "leak");
+      return;
+    }
+    const addr = this.addresses[f.device];
+    const dev = this.i2c.device(addr) as SimI2cDevice;
+    switch (f.fault) {
+      case "missing":
+        this.i2c.setMissing(addr, true);
+        return;
+      case "stuck":
+        dev.setStuck(true);
+        return;
+      case "nack-burst":
+        this.i2c.nackBurst(addr, f.count ?? 10);
+        return;
+      case "nack-rate":
+        this.i2c.setNackRate(addr, f.rate ?? 0.5);
+        return;
+      case "clear":
+        this.i2c.clearFaults(addr);
+        dev.setStuck(false);
+        return;
+      default:
+        throw new TethysError("SIM_FAULT", `device ${f.device} has no fault "${f.fault}"`);
+    }
+  }
+
+  /** Absolute pressure at the depth sensor (at the body origin), Pa. */
+  pressurePa(): number {
+    return SURFACE_PRESSURE_PA + this.density * GRAVITY * Math.max(0, this.state.body[2] as number);
+  }
+
+  /** The ground-truth record of the NDJSON recording. */
+  truth(): Record<string, unknown> {
+    const p = readPose(this.state.body);
+    const r3 = (x: number) => Math.round(x * 1000) / 1000;
+    return {
+      type: "truth",
+      t: r3(this.state.t),
+      position: { n: r3(p.n), e: r3(p.e), d: r3(p.d) },
+      velocity: { u: r3(p.u), v: r3(p.v), w: r3(p.w) },
+      roll: r3(p.roll),
+      pitch: r3(p.pitch),
+      heading: r3(p.heading),
+      thrusters: [...this.pwm].map((pwm, i) => ({
+        pwm_us: Math.round(pwm),
+        force_n: r3(this.state.thrustN[i] as number),
+        current_a: r3(this.state.thrusterA[i] as number),
+      })),
+      battery: { volts: r3(this.state.battery.volts), amps: r3(this.state.battery.amps), soc: r3(this.state.battery.soc) },
+      leak: this.leak.leaking,
+      lights: this.lights.on,
+    };
+  }
+
+  private updateDevices(acc: Float64Array): void {
+    const x = this.state.body;
+    this.ms5837.setEnvironment({ pressurePa: this.pressurePa(), temperatureC: this.waterTempC });
+    this.bno055.setEnvironment({
+      quat: [x[3] as number, x[4] as number, x[5] as number, x[6] as number],
+      gyro: [x[10] as number, x[11] as number, x[12] as number],
+      linAcc: [acc[0] as number, acc[1] as number, acc[2] as number],
+      temperatureC: this.waterTempC + 5,
+    });
+    this.ina260.setEnvironment({ volts: this.state.battery.volts, amps: this.state.battery.amps });
+  }
+}
