@@ -1,0 +1,48 @@
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { TethysError } from "../../src/errors.ts";
+
+/** Runs `make` in this folder; used by tests and by the simulator to build the firmware. */
+
+export const FIRMWARE_DIR = fileURLToPath(new URL(".", import.meta.url));
+export const HOST_BINARY = fileURLToPath(new URL("build/tethys-mcu-host", import.meta.url));
+export const AVR_HEX = fileURLToPath(new URL("build/tethys-mcu.hex", import.meta.url));
+
+/** True if `cmd --version` runs (a tool on PATH). */
+export function hasTool(cmd: string): boolean {
+  const r = spawnSync(cmd, ["--version"], { stdio: "ignore" });
+  return r.error === undefined && r.status === 0;
+}
+
+export interface MakeResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `make -C firmware <target> [VAR=value ...]` and collects its output (never rejects on a failed build). */
+export function make(target: string, vars: Record<string, string | number> = {}): Promise<MakeResult> {
+  const args = ["-s", "-C", FIRMWARE_DIR, target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)];
+  return new Promise((resolve, reject) => {
+    const child = spawn("make", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("error", (err) => reject(new TethysError("MCU_BUILD", `cannot run make: ${err.message}`, { cause: err })));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Builds the host firmware if needed; rejects with MCU_BUILD when the build fails. */
+export async function ensureHostBuild(): Promise<string> {
+  const r = await make("host");
+  if (r.code !== 0) {
+    throw new TethysError("MCU_BUILD", "building the host firmware failed", { details: { stderr: r.stderr } });
+  }
+  return HOST_BINARY;
+}
