@@ -8,9 +8,9 @@ export const FIRMWARE_DIR = fileURLToPath(new URL(".", import.meta.url));
 export const HOST_BINARY = fileURLToPath(new URL("build/tethys-mcu-host", import.meta.url));
 export const AVR_HEX = fileURLToPath(new URL("build/tethys-mcu.hex", import.meta.url));
 
-/** True if `cmd --version` runs (a tool on PATH). */
-export function hasTool(cmd: string): boolean {
-  const r = spawnSync(cmd, ["--version"], { stdio: "ignore" });
+/** True if `cmd <versionFlag>` runs (a tool on PATH). */
+export function hasTool(cmd: string, versionFlag = "--version"): boolean {
+  const r = spawnSync(cmd, [versionFlag], { stdio: "ignore" });
   return r.error === undefined && r.status === 0;
 }
 
