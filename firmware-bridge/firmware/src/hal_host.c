@@ -6,10 +6,11 @@
  *   ready proto=<N> fw=<x.y.z> watchdog_ms=<W>
  *   pulses <ms> <t1> .. <t8> <lights_us> <servo_us>     (whenever an output changes)
  *   event <code> <ms> <detail>                         (boot 1, watchdog trip 2, clear 3)
- * The tick is CLOCK_MONOTONIC in milliseconds; the loop wakes at least once per millisecond.
+ * The tick is CLOCK_MONOTONIC in milliseconds; the loop wakes on input and at every millisecond
+ * boundary (ppoll), so the logic sees each tick as the AVR's main loop would.
  * Analog inputs are fixed plausible values (16.0 V, 1.0 A, 25 degC, dry).
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -75,8 +76,14 @@ static void report_event(uint8_t code, uint32_t ms, uint32_t detail) {
 void hal_idle(void) {
   if (rx_pos < rx_len) return; /* bytes still waiting: no sleep */
   rx_pos = rx_len = 0;
+  /* Sleep until input or the next millisecond boundary of the tick, whichever comes first. */
+  struct timespec now, wait = {0, 0};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long long ns = (long long)(now.tv_sec - start.tv_sec) * 1000000000LL + (now.tv_nsec - start.tv_nsec);
+  long long next = (ns / 1000000LL + 1) * 1000000LL;
+  wait.tv_nsec = (long)(next - ns);
   struct pollfd p = {in_fd, POLLIN, 0};
-  int r = poll(&p, 1, 1);
+  int r = ppoll(&p, 1, &wait, NULL);
   if (r <= 0) return;
   ssize_t n = read(in_fd, rx, sizeof rx);
   if (n > 0) {
