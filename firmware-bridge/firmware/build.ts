@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TethysError } from "../../src/errors.ts";
 
@@ -38,11 +39,19 @@ export function make(target: string, vars: Record<string, string | number> = {})
   });
 }
 
-/** Builds the host firmware if needed; rejects with MCU_BUILD when the build fails. */
-export async function ensureHostBuild(): Promise<string> {
-  const r = await make("host");
+/**
+ * Builds the host firmware if needed and returns the executable's path; rejects with MCU_BUILD
+ * when the build fails. `variant` builds with other options in its own folder, e.g.
+ * `{ dir: "wd300", vars: { WATCHDOG_MS: 300 } }` → build/wd300/tethys-mcu-host.
+ */
+export async function ensureHostBuild(variant?: { dir: string; vars: Record<string, string | number> }): Promise<string> {
+  if (variant !== undefined && !/^[a-z0-9-]+$/.test(variant.dir)) {
+    throw new TethysError("MCU_BUILD", `bad build variant folder ${variant.dir}`);
+  }
+  const vars = variant === undefined ? {} : { ...variant.vars, BUILD: `build/${variant.dir}` };
+  const r = await make("host", vars);
   if (r.code !== 0) {
     throw new TethysError("MCU_BUILD", "building the host firmware failed", { details: { stderr: r.stderr } });
   }
-  return HOST_BINARY;
+  return variant === undefined ? HOST_BINARY : join(FIRMWARE_DIR, "build", variant.dir, "tethys-mcu-host");
 }

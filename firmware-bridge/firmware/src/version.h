@@ -2,7 +2,9 @@
 #ifndef TETHYS_VERSION_H
 #define TETHYS_VERSION_H
 
+#ifndef PROTO_VERSION /* overridable only to build mismatching test firmware */
 #define PROTO_VERSION 1
+#endif
 #define FW_VERSION_MAJOR 0
 #define FW_VERSION_MINOR 1
 #define FW_VERSION_PATCH 0
