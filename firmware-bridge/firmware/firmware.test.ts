@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { firmwareMarker } from "../protocol/version.ts";
+import { AVR_HEX, hasTool, make } from "./build.ts";
+import { parseIntelHex } from "./intel-hex.ts";
+
+const noCc = hasTool("cc") ? false : "cc is not installed: C unit tests skipped (apt-get install gcc make)";
+const noAvr = hasTool("avr-gcc") ? false : "avr-gcc is not installed: AVR build skipped (apt-get install gcc-avr avr-libc)";
+
+test("C unit tests of the firmware logic pass (make test)", { skip: noCc }, async () => {
+  const r = await make("test");
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const m = /(\d+) checks, 0 failures/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.ok(Number(m[1]) > 1000, "the fuzz loop ran");
+});
+
+test("host firmware builds (make host)", { skip: noCc }, async () => {
+  const r = await make("host");
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test("AVR image builds, fits the ATmega2560 and embeds the version marker", { skip: noAvr }, async (t) => {
+  const r = await make("avr");
+  assert.equal(r.code, 0, r.stderr);
+  // avr-size berkeley format: text data bss dec hex filename
+  const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S+$/m.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const [text, data, bss] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  t.diagnostic(`avr-size: flash ${text + data} B of 262144, RAM ${data + bss} B of 8192`);
+  assert.ok(text + data < 256 * 1024 - 8 * 1024, "leaves room for the bootloader");
+  assert.ok(data + bss < 8 * 1024 - 1024, "leaves 1 KiB of RAM for the stack");
+  const image = parseIntelHex(readFileSync(AVR_HEX, "utf8"));
+  const marker = new TextEncoder().encode(`${firmwareMarker()}\0`);
+  assert.ok(Buffer.from(image).indexOf(Buffer.from(marker)) >= 0, "marker present in the image");
+});

@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { TethysError } from "../../src/errors.ts";
+import { Emitter } from "../bridge/emitter.ts";
+import { ensureHostBuild } from "../firmware/build.ts";
+import { type FirmwareReport, parseFirmwareLine } from "./firmware-report.ts";
+import { type PtyPair, startPtyPair } from "./socat.ts";
+
+export type PulseReport = Extract<FirmwareReport, { kind: "pulses" }>;
+export type FirmwareEvent = Extract<FirmwareReport, { kind: "event" }>;
+
+export interface HostMcuOptions {
+  /** Folder for the pty symlinks (default: a fresh temporary folder, removed by stop()). */
+  dir?: string;
+  /** Host firmware executable (default: build it with `make host`). */
+  binary?: string;
+}
+
+/**
+ * The simulated vehicle's motor controller: the host build of the real firmware behind a socat
+ * pty pair. The agent opens `path` with its real serial backend; the firmware's pulse outputs
+ * arrive as `onPulses` events (µs per thruster) for the simulator's thrusters. `unplug()` and
+ * `replug()` stop and restart socat and the firmware on the same symlinked path.
+ */
+export class HostMcu {
+  /** The device path the agent opens (a symlink to the pty end). */
+  readonly path: string;
+  private readonly fwPath: string;
+  private readonly dir: string;
+  private readonly ownsDir: boolean;
+  private readonly binary: string;
+  private pty: PtyPair | undefined;
+  private fw: ChildProcess | undefined;
+  private fwExit: Promise<void> = Promise.resolve();
+  /** Thruster pulse widths (µs), each time an output changes. */
+  readonly onPulses = new Emitter<number[]>();
+  /** The full report behind each onPulses (with lights, camera servo and the MCU's time). */
+  readonly onReport = new Emitter<PulseReport>();
+  readonly onEvent = new Emitter<FirmwareEvent>();
+  /** The last pulse report, if any. */
+  latest: PulseReport | undefined;
+
+  private constructor(dir: string, ownsDir: boolean, binary: string) {
+    this.dir = dir;
+    this.ownsDir = ownsDir;
+    this.binary = binary;
+    this.path = join(dir, "mcu");
+    this.fwPath = join(dir, "mcu-firmware-end");
+  }
+
+  static async start(options: HostMcuOptions = {}): Promise<HostMcu> {
+    const binary = options.binary ?? (await ensureHostBuild());
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), "tethys-mcu-"));
+    const mcu = new HostMcu(dir, options.dir === undefined, binary);
+    await mcu.replug();
+    return mcu;
+  }
+
+  get running(): boolean {
+    return this.fw !== undefined;
+  }
+
+  /** Starts socat and the firmware (no-op if running); resolves when the firmware is up. */
+  async replug(): Promise<void> {
+    if (this.fw !== undefined) return;
+    rmSync(this.path, { force: true });
+    rmSync(this.fwPath, { force: true });
+    this.pty = await startPtyPair({ linkA: this.fwPath, linkB: this.path });
+    const fw = spawn(this.binary, ["--port", this.fwPath], { stdio: ["ignore", "ignore", "pipe"] });
+    this.fw = fw;
+    this.fwExit = new Promise((resolve) => fw.once("exit", () => resolve()));
+    const ready = new Promise<void>((resolve, reject) => {
+      fw.once("error", (err) =>
+        reject(new TethysError("MCU_SIM_START", `cannot start the host firmware: ${err.message}`, { cause: err })),
+      );
+      fw.once("exit", (code) => reject(new TethysError("MCU_SIM_START", `host firmware exited with ${code}`)));
+      const rl = createInterface({ input: fw.stderr as NodeJS.ReadableStream });
+      rl.on("line", (line) => {
+        const r = parseFirmwareLine(line);
+        if (r.kind === "pulses") {
+          this.latest = r;
+          this.onReport.emit(r);
+          this.onPulses.emit(r.thrusters);
+          resolve(); // the first pulse report follows init: the firmware is running
+        } else if (r.kind === "event") this.onEvent.emit(r);
+      });
+    });
+    await ready;
+  }
+
+  /** Kills socat and the firmware: the agent's link sees the device vanish. */
+  async unplug(): Promise<void> {
+    const fw = this.fw;
+    this.fw = undefined;
+    await this.pty?.stop();
+    this.pty = undefined;
+    if (fw && fw.exitCode === null && fw.signalCode === null) fw.kill("SIGTERM");
+    await this.fwExit;
+  }
+
+  async stop(): Promise<void> {
+    await this.unplug();
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}

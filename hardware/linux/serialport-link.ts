@@ -1,0 +1,169 @@
+import { TethysError } from "../../src/errors.ts";
+import type { SerialLink, SerialOptions } from "../ports/serial-link.ts";
+
+/**
+ * SerialLink over the `serialport` package's native binding (UARTs, USB CDC, pseudo-terminals).
+ *
+ * It drives the binding (open / read / write / close) directly rather than the SerialPort
+ * stream: one reused read buffer, and a device that goes away ends the read loop at once (the
+ * stream wrapper re-primes reads on a hung-up pty and spins). Errors: SERIAL_OPEN (cannot
+ * open, or the package cannot load), SERIAL_IO (write failed), SERIAL_LOST (the device went
+ * away; passed to the close listeners), SERIAL_CLOSED (used while not open).
+ */
+
+/** The part of @serialport/bindings-cpp's port binding this adapter uses. */
+interface BindingPortInterface {
+  readonly isOpen: boolean;
+  read(buffer: Buffer, offset: number, length: number): Promise<{ bytesRead: number }>;
+  write(buffer: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+type Binding = { open(options: { path: string; baudRate: number }): Promise<BindingPortInterface> };
+let loading: Promise<Binding> | undefined;
+
+/** Loads the serialport package (native N-API bindings) on first use only. */
+function loadBinding(): Promise<Binding> {
+  loading ??= import("serialport").then(
+    (m) => m.SerialPort.binding as unknown as Binding,
+    (err: unknown) => {
+      loading = undefined;
+      throw new TethysError("SERIAL_OPEN", `the serialport package could not be loaded: ${errText(err)}`, {
+        cause: err,
+      });
+    },
+  );
+  return loading;
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const READ_SIZE = 4096;
+
+export class SerialportLink implements SerialLink {
+  readonly path: string;
+  private readonly baudRate: number;
+  private port: BindingPortInterface | undefined;
+  private opening: Promise<void> | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly readBuf = Buffer.allocUnsafe(READ_SIZE);
+  private readonly dataListeners = new Set<(chunk: Uint8Array) => void>();
+  private readonly closeListeners = new Set<(err?: Error) => void>();
+
+  constructor(options: SerialOptions) {
+    this.path = options.path;
+    this.baudRate = options.baudRate;
+  }
+
+  get isOpen(): boolean {
+    return this.port !== undefined;
+  }
+
+  open(): Promise<void> {
+    if (this.port !== undefined) return Promise.resolve();
+    this.opening ??= this.doOpen().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async doOpen(): Promise<void> {
+    const binding = await loadBinding();
+    let port: BindingPortInterface;
+    try {
+      port = await binding.open({ path: this.path, baudRate: this.baudRate });
+    } catch (err) {
+      throw new TethysError("SERIAL_OPEN", `cannot open ${this.path}: ${errText(err)}`, {
+        cause: err,
+        details: { path: this.path },
+      });
+    }
+    this.port = port;
+    this.writing = Promise.resolve();
+    void this.readLoop(port);
+  }
+
+  private async readLoop(port: BindingPortInterface): Promise<void> {
+    for (;;) {
+      let n: number;
+      try {
+        n = (await port.read(this.readBuf, 0, READ_SIZE)).bytesRead;
+      } catch (err) {
+        if (this.port === port && !(err as { canceled?: boolean }).canceled) this.finish(port, err);
+        return;
+      }
+      if (this.port !== port) return;
+      if (n === 0) {
+        this.finish(port, new Error("end of stream"));
+        return;
+      }
+      const chunk = this.readBuf.subarray(0, n);
+      for (const l of this.dataListeners) l(chunk);
+    }
+  }
+
+  /** Marks the link closed (once per open) and tells the close listeners. */
+  private finish(port: BindingPortInterface, cause: unknown): void {
+    if (this.port !== port) return;
+    this.port = undefined;
+    if (port.isOpen) port.close().catch(() => {});
+    const lost =
+      cause === undefined
+        ? undefined
+        : new TethysError("SERIAL_LOST", `${this.path} went away: ${errText(cause)}`, {
+            cause,
+            details: { path: this.path },
+          });
+    for (const l of [...this.closeListeners]) l(lost);
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    const port = this.port;
+    if (port === undefined) {
+      return Promise.reject(
+        new TethysError("SERIAL_CLOSED", `${this.path} is not open`, { details: { path: this.path } }),
+      );
+    }
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const op = this.writing.then(async () => {
+      if (this.port !== port) {
+        throw new TethysError("SERIAL_CLOSED", `${this.path} closed before the write`, { details: { path: this.path } });
+      }
+      try {
+        await port.write(buf);
+      } catch (err) {
+        throw new TethysError(
+          this.port === port ? "SERIAL_IO" : "SERIAL_CLOSED",
+          `write to ${this.path} failed: ${errText(err)}`,
+          { cause: err, details: { path: this.path } },
+        );
+      }
+    });
+    this.writing = op.catch(() => {});
+    return op;
+  }
+
+  async close(): Promise<void> {
+    if (this.opening) await this.opening.catch(() => {});
+    const port = this.port;
+    if (port === undefined) return;
+    this.port = undefined;
+    try {
+      if (port.isOpen) await port.close();
+    } catch {
+      // already gone: nothing left to release
+    }
+    for (const l of [...this.closeListeners]) l(undefined);
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): () => void {
+    this.dataListeners.add(listener);
+    return () => this.dataListeners.delete(listener);
+  }
+
+  onClose(listener: (err?: Error) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+}
