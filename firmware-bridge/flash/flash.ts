@@ -32,6 +32,8 @@ export interface FlashOptions {
   build?: boolean;
   baud?: number;
   avrdude?: string;
+  /** make executable for `build` (default: make on PATH). */
+  make?: string;
   /** Protocol version the agent speaks (tests override it; defaults to PROTOCOL_VERSION). */
   agentProtocol?: number;
   onProgress?: (p: FlashProgress) => void;
@@ -112,7 +114,7 @@ export function buildImage(make = "make"): Promise<string> {
 
 export async function flashFirmware(o: FlashOptions): Promise<FlashReport> {
   checkFlashOptions(o);
-  const path = o.build === true ? await buildImage() : (o.image as string);
+  const path = o.build === true ? await buildImage(o.make) : (o.image as string);
   const image = await validateImage(path, o.agentProtocol);
   try {
     await stat(o.port);

@@ -12,11 +12,11 @@ import { ANSWER_CKSUM_ERROR, STATUS } from "./constants.ts";
 export interface EmulatorCounters {
   frames: number;
   checksumErrors: number;
-  garbageBytes: number;
+  framingErrors: number;
 }
 
 export class PtyBootloaderEmulator {
-  readonly counters: EmulatorCounters = { frames: 0, checksumErrors: 0, garbageBytes: 0 };
+  readonly counters: EmulatorCounters = { frames: 0, checksumErrors: 0, framingErrors: 0 };
   private readonly port: SerialPort;
   private readonly decoder: FrameDecoder;
   private readonly bootloader: Stk500v2Bootloader;
@@ -43,7 +43,7 @@ export class PtyBootloaderEmulator {
           this.port.write(encodeFrame(ev.sequence, Uint8Array.of(ANSWER_CKSUM_ERROR, STATUS.CKSUM_ERROR)));
           return;
         case "garbage":
-          this.counters.garbageBytes++;
+          this.counters.framingErrors++;
           return;
       }
     });
