@@ -145,3 +145,12 @@ test("a port that does not exist gives FLASH_PORT_OPEN without waiting for avrdu
   const e = await flashError(flashFirmware({ port: join(dir, "ttyNone"), image: path }));
   assert.equal(e.code, "FLASH_PORT_OPEN");
 });
+
+test("a port avrdude cannot open stops avrdude at once with FLASH_PORT_OPEN", async () => {
+  // A directory exists (so the pre-check passes) but cannot be opened as a serial port; avrdude
+  // 7.1 would go on to wait ~30 s for answers, the runner ends it on the first "cannot open port".
+  const path = writeImage("dirport.hex", testImage({ protocol: PROTOCOL_VERSION }).hex);
+  const e = await flashError(flashFirmware({ port: dir, image: path }));
+  assert.equal(e.code, "FLASH_PORT_OPEN");
+  assert.match(e.message, /Is a directory/);
+});
