@@ -25,6 +25,7 @@ export interface TestHub {
   connect(): Promise<TestClient>;
   /** Connects, authenticates and attaches to rov1 with a role. */
   join(role: "pilot" | "observer", name?: string): Promise<TestClient>;
+  /** Sum of a metric's values whose labels include `labels`. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   close(): Promise<void>;
 }
@@ -74,8 +75,9 @@ export async function startTestHub(options: { limits?: Partial<BrowserLimits>; a
       const metric = registry.getSingleMetric(name);
       if (metric === undefined) throw new Error(`no metric ${name}`);
       const m = (await metric.get()) as { values: { labels: Record<string, string | number>; value: number }[] };
-      const v = m.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
-      return v?.value ?? 0;
+      let sum = 0;
+      for (const x of m.values) if (Object.entries(labels).every(([k, val]) => x.labels[k] === val)) sum += x.value;
+      return sum;
     },
     async close() {
       for (const c of clients) c.ws.terminate();

@@ -12,7 +12,8 @@ export class TestClient {
   readonly received: DecodedFrame[] = [];
   private readonly unread: DecodedFrame[] = [];
   private waiter: (() => void) | undefined;
-  private seq = 0;
+  /** Sequence numbers this client stamps; high, so they differ from those in test-made frames. */
+  private seq = 1_000_000;
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(ws: WebSocket) {
@@ -58,6 +59,26 @@ export class TestClient {
       });
       this.waiter = undefined;
     }
+  }
+
+  /** Removes and returns every unread message of `type`. */
+  takeAll<T extends MessageType>(type: T): MessageOf<T>[] {
+    const out: MessageOf<T>[] = [];
+    for (let i = 0; i < this.unread.length; ) {
+      const f = this.unread[i] as DecodedFrame;
+      if (f.message.type === type) {
+        out.push(f.message as MessageOf<T>);
+        this.unread.splice(i, 1);
+      } else i++;
+    }
+    return out;
+  }
+
+  /** Waits for the echo of a heartbeat sent now: everything sent before it has been handled. */
+  async sync(): Promise<void> {
+    const seq = this.send({ type: "heartbeat" });
+    const echoed = (f: DecodedFrame) => f.message.type === "heartbeat" && f.seq === seq;
+    while (!this.received.some(echoed)) await this.next("heartbeat");
   }
 
   /** Authenticates and returns the auth-result. */
