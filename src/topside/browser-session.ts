@@ -1,0 +1,202 @@
+import type { WebSocket } from "ws";
+import type { Clock, Timer } from "../clock/clock.ts";
+import { errorCode } from "../errors.ts";
+import { type Access, type DecodedFrame, decodeFrame, encodeFrame, type Message } from "../protocol/index.ts";
+import { HubCodes } from "./errors.ts";
+import { Outbox } from "./outbox.ts";
+import { TokenBucket } from "./rate-limit.ts";
+
+export interface SessionLimits {
+  /** Sustained messages per second accepted from the browser. */
+  messagesPerSecond: number;
+  /** Messages accepted in a burst. */
+  messageBurst: number;
+  /** Unsent bytes above which nothing more is written until the socket drains. */
+  sendBufferBytes: number;
+  /** Frames the event/control queue holds before dropping its oldest. */
+  eventQueue: number;
+}
+
+/** What the hub does with a session's traffic (implemented by Hub). */
+export interface SessionHost {
+  /** A decoded frame that passed the rate limit. */
+  onFrame(session: BrowserSession, frame: DecodedFrame): void;
+  /** Something from the browser was refused (already answered with an `error`); for counting. */
+  onRefused(session: BrowserSession, code: string): void;
+  onClosed(session: BrowserSession): void;
+  /** Next sequence number for a frame the hub originates. */
+  nextSeq(): number;
+}
+
+export type SessionState = "unauthenticated" | "authenticating" | "ready" | "closed";
+
+const BINARY = { binary: true } as const;
+
+/**
+ * One browser's WebSocket: decodes and rate-limits what it sends, and writes what the hub has
+ * for it through an Outbox without ever letting unsent data grow past `sendBufferBytes`: when the
+ * socket's `bufferedAmount` is over the limit, telemetry waits in its latest-value slot (newer
+ * frames replace it) and events in the bounded queue, until a write completes and frees room.
+ */
+export class BrowserSession {
+  readonly id: number;
+  readonly remote: string;
+  state: SessionState = "unauthenticated";
+  access: Access = "none";
+  name = "";
+  /** Writes held back because the socket buffer was over the limit (a slow browser). */
+  stalls = 0;
+  private readonly ws: WebSocket;
+  private readonly host: SessionHost;
+  private readonly clock: Clock;
+  private readonly limits: SessionLimits;
+  private readonly outbox: Outbox;
+  private readonly bucket: TokenBucket;
+  private blocked = false;
+  private alive = true;
+  private authTimer: Timer | undefined;
+
+  constructor(id: number, ws: WebSocket, remote: string, clock: Clock, limits: SessionLimits, host: SessionHost) {
+    this.id = id;
+    this.ws = ws;
+    this.remote = remote;
+    this.clock = clock;
+    this.limits = limits;
+    this.host = host;
+    this.outbox = new Outbox(limits.eventQueue);
+    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, clock.now());
+    ws.binaryType = "nodebuffer";
+    ws.on("message", (data, isBinary) => this.receive(data as Buffer, isBinary));
+    ws.on("pong", () => {
+      this.alive = true;
+    });
+    ws.on("error", (err: Error & { code?: string }) => {
+      // ws closes the socket itself after a protocol error (1002) or an oversize message (1009).
+      this.host.onRefused(this, err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? HubCodes.TOO_LARGE : errorCode(err));
+    });
+    ws.on("close", () => this.closed());
+  }
+
+  /** Closes the session if it has not authenticated within `ms`. */
+  startAuthDeadline(ms: number): void {
+    this.authTimer = this.clock.setTimer(ms, () => {
+      if (this.state === "ready" || this.state === "closed") return;
+      this.refuse(HubCodes.AUTH_TIMEOUT, `no successful auth within ${ms} ms`, 0);
+      this.close(1008, HubCodes.AUTH_TIMEOUT);
+    });
+  }
+
+  authenticated(access: Exclude<Access, "none">, name: string): void {
+    this.authTimer?.cancel();
+    this.state = "ready";
+    this.access = access;
+    this.name = name;
+  }
+
+  /** Queues a state frame under `kind`, replacing an unsent older one (telemetry, lists). */
+  sendLatest(kind: string, frame: Uint8Array): void {
+    if (this.state === "closed") return;
+    this.outbox.setLatest(kind, frame);
+    this.pump();
+  }
+
+  /** Queues a frame that must not be merged (events, alarms, role changes, errors). */
+  sendQueued(frame: Uint8Array): void {
+    if (this.state === "closed") return;
+    this.outbox.enqueue(frame);
+    this.pump();
+  }
+
+  /** Encodes a hub-originated message for this session and queues it. */
+  sendMessage(message: Message): void {
+    this.sendQueued(encodeFrame(message, { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() }));
+  }
+
+  /** Answers a refused message with an `error` and has it counted. */
+  refuse(code: string, text: string, ref: number): void {
+    this.sendMessage({ type: "error", code: code.slice(0, 40), text: truncate(text, 200), ref });
+    this.host.onRefused(this, code);
+  }
+
+  /** Keepalive: returns false (and terminates) when the previous ping went unanswered. */
+  ping(): boolean {
+    if (!this.alive) {
+      this.ws.terminate();
+      return false;
+    }
+    this.alive = false;
+    this.ws.ping();
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** Bounded-state figures for stats and tests. */
+  get pending(): { queued: number; slots: number; bufferedBytes: number; dropped: number; superseded: number } {
+    const o = this.outbox;
+    return { queued: o.queued, slots: o.pendingSlots, bufferedBytes: this.ws.bufferedAmount, dropped: o.dropped, superseded: o.superseded };
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    if (this.state === "closed") return;
+    if (!this.bucket.take(this.clock.now())) {
+      this.refuse(HubCodes.RATE_LIMITED, `over ${this.limits.messagesPerSecond} messages/s`, 0);
+      return;
+    }
+    if (!isBinary) {
+      this.refuse(HubCodes.TEXT_FRAME, "text messages are not accepted: send binary frames (docs/protocol.md)", 0);
+      return;
+    }
+    let frame: DecodedFrame;
+    try {
+      frame = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    } catch (err) {
+      this.refuse(errorCode(err), (err as Error).message, 0);
+      return;
+    }
+    this.host.onFrame(this, frame);
+  }
+
+  private readonly onSent = (err?: Error): void => {
+    if (err === undefined && this.blocked) this.pump();
+  };
+
+  private pump(): void {
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    while (ws.bufferedAmount < this.limits.sendBufferBytes) {
+      const frame = this.outbox.next();
+      if (frame === undefined) {
+        this.blocked = false;
+        return;
+      }
+      ws.send(frame, BINARY, this.onSent);
+    }
+    if (!this.outbox.empty && !this.blocked) {
+      this.blocked = true;
+      this.stalls++;
+    }
+  }
+
+  private closed(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.authTimer?.cancel();
+    this.outbox.clear();
+    this.host.onClosed(this);
+  }
+}
+
+function truncate(text: string, maxBytes: number): string {
+  const enc = new TextEncoder();
+  if (enc.encode(text).length <= maxBytes) return text;
+  let s = text.slice(0, maxBytes);
+  while (enc.encode(s).length > maxBytes - 3) s = s.slice(0, -1);
+  return `${s}…`;
+}

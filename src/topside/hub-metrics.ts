@@ -1,0 +1,60 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+
+/** The hub's Prometheus series (served at /metrics on the hub's HTTP server). */
+export interface HubMetrics {
+  refused: Counter<"code">;
+  commands: Counter<"result">;
+  auth: Counter<"result">;
+  connections: Counter<"result">;
+  vehicleFrames: Counter<"kind">;
+}
+
+export interface HubGauges {
+  browsers(): { state: string; count: number }[];
+  vehicles(): { connected: number; total: number };
+  backpressure(): { superseded: number; dropped: number; stalled: number };
+}
+
+export function createHubMetrics(registry: Registry, gauges: HubGauges): HubMetrics {
+  const registers = [registry];
+  new Gauge({
+    name: "tethys_hub_browsers",
+    help: "Browser WebSocket sessions by state",
+    labelNames: ["state"],
+    registers,
+    collect() {
+      this.reset();
+      for (const b of gauges.browsers()) this.set({ state: b.state }, b.count);
+    },
+  });
+  new Gauge({
+    name: "tethys_hub_vehicles",
+    help: "Vehicles known to the hub, by link state",
+    labelNames: ["link"],
+    registers,
+    collect() {
+      const v = gauges.vehicles();
+      this.set({ link: "connected" }, v.connected);
+      this.set({ link: "disconnected" }, v.total - v.connected);
+    },
+  });
+  new Gauge({
+    name: "tethys_hub_browser_backpressure",
+    help: "Slow-browser figures of the sessions now open: telemetry frames superseded before sending, queued frames dropped, sessions currently stalled",
+    labelNames: ["figure"],
+    registers,
+    collect() {
+      const b = gauges.backpressure();
+      this.set({ figure: "superseded" }, b.superseded);
+      this.set({ figure: "dropped" }, b.dropped);
+      this.set({ figure: "stalled" }, b.stalled);
+    },
+  });
+  return {
+    refused: new Counter({ name: "tethys_hub_browser_refused_total", help: "Browser messages refused, by error code", labelNames: ["code"], registers }),
+    commands: new Counter({ name: "tethys_hub_commands_total", help: "Commands from browsers: forwarded to a vehicle or refused", labelNames: ["result"], registers }),
+    auth: new Counter({ name: "tethys_hub_auth_total", help: "Authentication attempts by result", labelNames: ["result"], registers }),
+    connections: new Counter({ name: "tethys_hub_browser_connections_total", help: "Browser WebSocket connections accepted or rejected", labelNames: ["result"], registers }),
+    vehicleFrames: new Counter({ name: "tethys_hub_vehicle_frames_total", help: "Frames from vehicles fanned out to browsers, by kind", labelNames: ["kind"], registers }),
+  };
+}

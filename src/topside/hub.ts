@@ -1,0 +1,382 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Registry } from "prom-client";
+import { WebSocketServer } from "ws";
+import type { Clock, Timer } from "../clock/clock.ts";
+import { errorCode } from "../errors.ts";
+import { metricsHandler } from "../observability/metrics.ts";
+import type { Logger } from "../observability/logger.ts";
+import { type DecodedFrame, FrameEncoder, type Message } from "../protocol/index.ts";
+import { type AuthConfig, Authenticator } from "./authenticator.ts";
+import { BrowserSession, type SessionHost, type SessionLimits } from "./browser-session.ts";
+import { HubCodes } from "./errors.ts";
+import { createHubMetrics, type HubMetrics } from "./hub-metrics.ts";
+import type { FailureLimits } from "./rate-limit.ts";
+import { type RoleChange, RoleBook } from "./roles.ts";
+import { StaticFiles } from "./static-files.ts";
+import { Summaries } from "./summaries.ts";
+import { isCommand, type VehicleChannel, type VehicleDirectory, type VehicleFrame } from "./vehicle-channel.ts";
+
+export interface BrowserLimits extends SessionLimits {
+  /** Largest WebSocket message accepted (ws `maxPayload`); larger closes the socket with 1009. */
+  maxMessageBytes: number;
+  maxBrowsers: number;
+  /** A connection that has not authenticated by then is closed. */
+  authTimeoutMs: number;
+  /** Keepalive ping period; a browser missing a pong for a whole period is dropped. */
+  pingIntervalMs: number;
+}
+
+export const DEFAULT_LIMITS: BrowserLimits = {
+  maxMessageBytes: 2048,
+  messagesPerSecond: 100,
+  messageBurst: 50,
+  sendBufferBytes: 262_144,
+  eventQueue: 64,
+  maxBrowsers: 500,
+  authTimeoutMs: 10_000,
+  pingIntervalMs: 15_000,
+};
+
+export interface HubOptions {
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  vehicles: VehicleDirectory;
+  auth: AuthConfig;
+  authFailureLimits?: FailureLimits;
+  /** Listen address; port 0 picks a free port (see `address`). */
+  host?: string;
+  port?: number;
+  /** Directory served as the cockpit bundle; none when undefined or "". */
+  staticDir?: string;
+  limits?: Partial<BrowserLimits>;
+}
+
+/** WebSocket path browsers connect to. */
+export const WS_PATH = "/ws";
+
+/**
+ * The topside hub's browser side: HTTP (cockpit files, /metrics, /health) and WebSocket sessions
+ * that authenticate, take roles on vehicles and exchange protocol frames with them. Commands from
+ * a vehicle's pilot go to its channel; telemetry and events fan out to every attached browser.
+ */
+export class Hub implements SessionHost {
+  private readonly options: HubOptions;
+  private readonly log: Logger;
+  private readonly limits: BrowserLimits;
+  private readonly auth: Authenticator;
+  private readonly book = new RoleBook();
+  private readonly sessions = new Map<number, BrowserSession>();
+  /** Sessions attached to each vehicle (any role): the fan-out lists. */
+  private readonly attached = new Map<string, Map<number, BrowserSession>>();
+  private readonly unsubscribe = new Map<string, () => void>();
+  private readonly metrics: HubMetrics;
+  private readonly summaries: Summaries;
+  private readonly encoder = new FrameEncoder();
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private staticFiles: StaticFiles | undefined;
+  private keepalive: Timer | undefined;
+  private nextSession = 1;
+  private seq = 0;
+  private closing = false;
+
+  constructor(options: HubOptions) {
+    this.options = options;
+    this.log = options.logger;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.auth = new Authenticator(options.auth, options.authFailureLimits);
+    this.metrics = createHubMetrics(options.registry, {
+      browsers: () => this.browserCounts(),
+      vehicles: () => ({ total: options.vehicles.list().length, connected: options.vehicles.list().filter((v) => v.connected).length }),
+      backpressure: () => this.backpressure(),
+    });
+    this.summaries = new Summaries(this.book, options.vehicles, this.sessions, this.attached, this, options.clock);
+    const handleMetrics = metricsHandler(options.registry, () => this.health());
+    this.http = createServer((req, res) => {
+      if (handleMetrics(req, res)) return;
+      this.serveFile(req, res);
+    });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes, perMessageDeflate: false });
+    this.http.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
+  }
+
+  /** Opens the static directory, starts listening and subscribes to the vehicle directory. */
+  async start(): Promise<void> {
+    const { staticDir, vehicles } = this.options;
+    if (staticDir) this.staticFiles = await StaticFiles.open(staticDir);
+    if (!this.auth.pilotCapable) this.log.warn("no pilot secrets configured (topside.auth.pilot_hashes): nobody can pilot");
+    for (const v of vehicles.list()) this.addVehicle(v);
+    vehicles.on("added", this.addVehicle);
+    vehicles.on("removed", this.removeVehicle);
+    await new Promise<void>((resolve, reject) => {
+      this.http.once("error", reject);
+      this.http.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", () => {
+        this.http.off("error", reject);
+        resolve();
+      });
+    });
+    this.keepalive = this.options.clock.setInterval(this.limits.pingIntervalMs, () => {
+      for (const s of this.sessions.values()) s.ping();
+    });
+    this.log.info({ address: this.address }, "hub listening");
+  }
+
+  get address(): AddressInfo {
+    return this.http.address() as AddressInfo;
+  }
+
+  health(): { ok: boolean; vehicles: number; vehiclesConnected: number; browsers: number } {
+    const list = this.options.vehicles.list();
+    return { ok: !this.closing, vehicles: list.length, vehiclesConnected: list.filter((v) => v.connected).length, browsers: this.sessions.size };
+  }
+
+  /** Per-session pending state, for tests and benchmarks (bounded by the limits). */
+  sessionStats(): { id: number; state: string; queued: number; slots: number; bufferedBytes: number; dropped: number; superseded: number; stalls: number }[] {
+    return [...this.sessions.values()].map((s) => ({ id: s.id, state: s.state, stalls: s.stalls, ...s.pending }));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.keepalive?.cancel();
+    this.options.vehicles.off("added", this.addVehicle);
+    this.options.vehicles.off("removed", this.removeVehicle);
+    for (const off of this.unsubscribe.values()) off();
+    this.unsubscribe.clear();
+    for (const s of this.sessions.values()) s.terminate();
+    this.wss.close();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  // ---- SessionHost ---------------------------------------------------------------------------
+
+  nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0;
+    return this.seq;
+  }
+
+  onRefused(session: BrowserSession, code: string): void {
+    this.metrics.refused.inc({ code });
+    this.log.debug({ session: session.id, code }, "browser message refused");
+  }
+
+  onClosed(session: BrowserSession): void {
+    this.sessions.delete(session.id);
+    this.applyChanges(this.book.leave(session.id));
+    this.log.info({ session: session.id, name: session.name }, "browser disconnected");
+  }
+
+  onFrame(session: BrowserSession, frame: DecodedFrame): void {
+    const m = frame.message;
+    if (session.state !== "ready") {
+      if (m.type === "auth" && session.state === "unauthenticated") this.authenticate(session, m.secret, m.name);
+      else this.refuseFrom(session, m, HubCodes.NOT_AUTHENTICATED, "authenticate first (send auth)", frame.seq);
+      return;
+    }
+    if (m.type === "auth") {
+      session.refuse(HubCodes.ALREADY_AUTHENTICATED, "this session is already authenticated", frame.seq);
+    } else if (m.type === "role-request" || m.type === "handover") {
+      const r = m.type === "role-request" ? this.book.request(session.id, m.vehicle, m.role, m.takeover) : this.book.handover(session.id, m.vehicle, m.to);
+      if (r.ok) this.applyChanges(r.changes);
+      else session.refuse(r.code, r.text, frame.seq);
+    } else if (isCommand(m)) {
+      this.command(session, m, frame);
+    } else {
+      session.refuse(HubCodes.UNEXPECTED_MESSAGE, `browsers may not send ${m.type} messages`, frame.seq);
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private command(session: BrowserSession, m: Message, frame: DecodedFrame): void {
+    if (m.type === "heartbeat") session.sendQueued(this.encode(m, frame.seq, frame.timestamp)); // echo: browser↔hub RTT
+    const role = this.book.roleOf(session.id);
+    if (role?.vehicle === undefined || role.role !== "pilot") {
+      if (m.type === "heartbeat") return; // liveness only, not a command
+      const code = role?.vehicle === undefined ? HubCodes.NOT_ATTACHED : HubCodes.NOT_PILOT;
+      this.refuseFrom(session, m, code, `only the pilot of a vehicle can send ${m.type}`, frame.seq);
+      return;
+    }
+    const channel = this.options.vehicles.get(role.vehicle);
+    if (channel === undefined || !channel.connected) {
+      this.refuseFrom(session, m, HubCodes.VEHICLE_OFFLINE, `vehicle ${role.vehicle} is not connected`, frame.seq);
+      return;
+    }
+    try {
+      channel.sendCommand(m as Parameters<VehicleChannel["sendCommand"]>[0]);
+      this.metrics.commands.inc({ result: "forwarded" });
+    } catch (err) {
+      this.refuseFrom(session, m, errorCode(err) === "UNKNOWN" ? HubCodes.COMMAND_FAILED : errorCode(err), `command not delivered: ${(err as Error).message}`, frame.seq);
+    }
+  }
+
+  /** Refuses a frame; a refused command is also counted as such. */
+  private refuseFrom(session: BrowserSession, m: Message, code: string, text: string, ref: number): void {
+    if (isCommand(m)) this.metrics.commands.inc({ result: "refused" });
+    session.refuse(code, text, ref);
+  }
+
+  private authenticate(session: BrowserSession, secret: string, name: string): void {
+    session.state = "authenticating";
+    const clock = this.options.clock;
+    this.auth.authenticate(secret, session.remote, () => clock.now()).then(
+      (outcome) => {
+        if (session.state === "closed") return;
+        this.metrics.auth.inc({ result: outcome.ok ? "ok" : outcome.code });
+        if (!outcome.ok) {
+          session.state = "unauthenticated";
+          session.sendMessage({ type: "auth-result", ok: false, session: 0, access: "none", code: outcome.code, retryAfterMs: outcome.retryAfterMs });
+          this.onRefused(session, outcome.code);
+          this.log.warn({ session: session.id, remote: session.remote, code: outcome.code }, "browser authentication failed");
+          return;
+        }
+        session.authenticated(outcome.access, name === "" ? `session-${session.id}` : name);
+        this.book.join(session.id, outcome.access);
+        session.sendMessage({ type: "auth-result", ok: true, session: session.id, access: outcome.access, code: "", retryAfterMs: 0 });
+        this.summaries.sendVehiclesTo(session);
+        this.log.info({ session: session.id, name: session.name, access: outcome.access, remote: session.remote }, "browser authenticated");
+      },
+      (err: unknown) => {
+        this.log.error({ err, session: session.id }, "authentication error");
+        session.terminate();
+      },
+    );
+  }
+
+  private applyChanges(changes: RoleChange[]): void {
+    for (const c of changes) {
+      const s = this.sessions.get(c.session);
+      let members = this.attached.get(c.vehicle);
+      if (c.role === "none") members?.delete(c.session);
+      else if (s !== undefined) {
+        if (members === undefined) {
+          members = new Map();
+          this.attached.set(c.vehicle, members);
+        }
+        members.set(c.session, s);
+      }
+      s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by });
+      this.summaries.touch(c.vehicle);
+    }
+  }
+
+  private readonly addVehicle = (channel: VehicleChannel): void => {
+    const id = channel.id;
+    this.book.addVehicle(id);
+    const kindOf = (m: Message) => `t:${m.type}`;
+    const onTelemetry = (f: VehicleFrame) => {
+      const bytes = this.encodeVehicleFrame(f);
+      if (bytes === undefined) return;
+      this.metrics.vehicleFrames.inc({ kind: "telemetry" });
+      const kind = kindOf(f.message);
+      for (const s of this.attached.get(id)?.values() ?? []) s.sendLatest(kind, bytes);
+    };
+    const onEvent = (f: VehicleFrame) => {
+      const bytes = this.encodeVehicleFrame(f);
+      if (bytes === undefined) return;
+      this.metrics.vehicleFrames.inc({ kind: "event" });
+      for (const s of this.attached.get(id)?.values() ?? []) s.sendQueued(bytes);
+    };
+    const onLink = () => this.summaries.touch(id);
+    const onDisconnected = (reason: string) => {
+      this.summaries.touch(id);
+      const note = this.encode({ type: "event", severity: "warning", code: "HUB_VEHICLE_DISCONNECTED", text: `${id}: ${reason}`.slice(0, 200) }, this.nextSeq(), this.options.clock.wallMicros());
+      for (const s of this.attached.get(id)?.values() ?? []) s.sendQueued(note);
+    };
+    channel.on("telemetry", onTelemetry);
+    channel.on("event", onEvent);
+    channel.on("connected", onLink);
+    channel.on("disconnected", onDisconnected);
+    this.unsubscribe.set(id, () => {
+      channel.off("telemetry", onTelemetry);
+      channel.off("event", onEvent);
+      channel.off("connected", onLink);
+      channel.off("disconnected", onDisconnected);
+    });
+    this.summaries.touch(id);
+  };
+
+  private readonly removeVehicle = (id: string): void => {
+    this.unsubscribe.get(id)?.();
+    this.unsubscribe.delete(id);
+    this.applyChanges(this.book.removeVehicle(id));
+    this.attached.delete(id);
+    this.summaries.touch(id);
+  };
+
+  /** Encodes once for every browser, keeping the vehicle's own seq and timestamp. */
+  private encodeVehicleFrame(f: VehicleFrame): Uint8Array | undefined {
+    try {
+      return this.encoder.encode(f.message, f).slice();
+    } catch (err) {
+      this.log.warn({ err }, "invalid frame from a vehicle channel dropped");
+      return undefined;
+    }
+  }
+
+  private encode(m: Message, seq: number, timestamp: number): Uint8Array {
+    return this.encoder.encode(m, { seq, timestamp }).slice();
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? "/").split("?")[0];
+    const refuse = (status: string, result: string) => {
+      this.metrics.connections.inc({ result });
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (path !== WS_PATH) refuse("404 Not Found", "bad-path");
+    else if (this.closing) refuse("503 Service Unavailable", "closing");
+    else if (this.sessions.size >= this.limits.maxBrowsers) refuse("503 Service Unavailable", HubCodes.TOO_MANY_BROWSERS);
+    else this.accept(req, socket, head);
+  }
+
+  private accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const id = this.nextSession++;
+      const remote = req.socket.remoteAddress ?? "unknown";
+      const session = new BrowserSession(id, ws, remote, this.options.clock, this.limits, this);
+      this.sessions.set(id, session);
+      session.startAuthDeadline(this.limits.authTimeoutMs);
+      this.metrics.connections.inc({ result: "accepted" });
+      this.log.info({ session: id, remote }, "browser connected");
+    });
+  }
+
+  private serveFile(req: IncomingMessage, res: ServerResponse): void {
+    if (this.staticFiles === undefined) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics, /health or the WebSocket at /ws\n");
+      return;
+    }
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    this.staticFiles.handle(req, res, path).catch(() => res.destroy());
+  }
+
+  private browserCounts(): { state: string; count: number }[] {
+    const counts = new Map<string, number>([["unauthenticated", 0], ["authenticating", 0], ["ready", 0]]);
+    for (const s of this.sessions.values()) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+    return [...counts].map(([state, count]) => ({ state, count }));
+  }
+
+  private backpressure(): { superseded: number; dropped: number; stalled: number } {
+    let superseded = 0;
+    let dropped = 0;
+    let stalled = 0;
+    for (const s of this.sessions.values()) {
+      const p = s.pending;
+      superseded += p.superseded;
+      dropped += p.dropped;
+      if (p.bufferedBytes >= this.limits.sendBufferBytes) stalled++;
+    }
+    return { superseded, dropped, stalled };
+  }
+}
+
+/** Creates a hub and starts it (listening, subscribed to the vehicles). */
+export async function createHub(options: HubOptions): Promise<Hub> {
+  const hub = new Hub(options);
+  await hub.start();
+  return hub;
+}
