@@ -116,3 +116,16 @@ echo 1`,
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("installed libgpiod tools, if any: the version is detected and a missing chip is GPIO_NOT_FOUND", async (t) => {
+  const { runToEnd, nodeSpawner } = await import("./child-process.ts");
+  const probe = await runToEnd(nodeSpawner, "gpioget", ["--version"]);
+  if (probe.spawnError !== undefined) {
+    t.skip("libgpiod tools not installed (apt-get install gpiod)");
+    return;
+  }
+  const provider = new LibgpiodGpioProvider();
+  const v = await provider.detectVersion();
+  assert.ok(v === 1 || v === 2);
+  await assert.rejects(provider.open({ chip: "no-such-chip-label", line: 0, direction: "in" }), (e) => isTethysError(e, "GPIO_NOT_FOUND"));
+});
