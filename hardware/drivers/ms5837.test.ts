@@ -148,3 +148,14 @@ test("health snapshot counts failures by code", async () => {
   assert.deepEqual(snap.faults, { DEVICE_NO_CONVERSION: 2 });
   assert.equal(snap.lastError?.code, "DEVICE_NO_CONVERSION");
 });
+
+test("a caller polling faster than the sensor converts gets DEVICE_OVERLOADED, and health stays ok", async () => {
+  const { clock, dev } = rig();
+  await settle(clock, dev.init());
+  const results = await settle(clock, Promise.all(Array.from({ length: 6 }, () => dev.read())));
+  assert.deepEqual(
+    results.map((r) => (r.ok ? "ok" : r.error.code)),
+    ["ok", "ok", "ok", "ok", "DEVICE_OVERLOADED", "DEVICE_OVERLOADED"],
+  );
+  assert.equal(dev.health.state, "ok");
+});
