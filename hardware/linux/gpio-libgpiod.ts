@@ -132,7 +132,10 @@ class LibgpiodLine implements GpioLine {
   private readonly v: GpiodVersion;
   private readonly ctx: ReturnType<LibgpiodGpioProvider["ctx"]>;
   private readonly release: () => void;
-  private readonly queue = new SerialQueue();
+  private readonly queue = new SerialQueue(
+    16,
+    () => new TethysError("GPIO_QUEUE_FULL", `more than 16 operations waiting on ${lineName(this.spec)} (each write restarts gpioset)`),
+  );
   private readonly listeners = new Set<(value: 0 | 1, timeMs: number) => void>();
   private holder: ChildLike | undefined;
   private value: 0 | 1 = 0;
