@@ -94,6 +94,9 @@ export class LibgpiodGpioProvider implements GpioProvider {
     if (bad !== undefined) throw bad;
     const v = await this.detectVersion();
     const det = await runToEnd(this.spawner, this.tools.gpiodetect, []);
+    if (det.spawnError !== undefined) {
+      throw new TethysError("GPIO_NO_TOOLS", `cannot run ${this.tools.gpiodetect}: ${det.spawnError.message}; install the libgpiod tools (apt-get install gpiod)`);
+    }
     const chip = findChip(parseGpiodetect(det.stdout), spec.chip);
     if (chip === undefined) throw gpioNotFound(spec, "no such chip in gpiodetect's list");
     if (spec.line >= chip.lines) throw gpioNotFound(spec, `line outside 0..${chip.lines - 1}`);
