@@ -159,3 +159,12 @@ test("a caller polling faster than the sensor converts gets DEVICE_OVERLOADED, a
   );
   assert.equal(dev.health.state, "ok");
 });
+
+test("an all-zero PROM (which passes CRC-4) is DEVICE_BAD_DATA", async () => {
+  const { ms5837Crc4 } = await import("./ms5837-math.ts");
+  const zeros = [0, 0, 0, 0, 0, 0, 0];
+  assert.equal(ms5837Crc4(zeros), 0, "the CRC alone would accept it");
+  const { clock, dev } = rig({ ...MS5837_30BA_EXAMPLE, prom: zeros });
+  const r = await settle(clock, dev.init());
+  assert.equal(r.ok ? "" : r.error.code, "DEVICE_BAD_DATA");
+});

@@ -102,6 +102,10 @@ export class Ms5837 {
         const b = await this.bus.writeRead(this.addr, Uint8Array.of(MS5837_CMD.promRead + 2 * i), 2);
         prom.push(((b[0] ?? 0) << 8) | (b[1] ?? 0));
       }
+      // All-zero (or all-ones) words pass a CRC-4 by accident: no real calibration looks like that.
+      if (prom.slice(1).some((c) => c === 0 || c === 0xffff)) {
+        return this.health.failure(deviceFault("DEVICE_BAD_DATA", name, "PROM coefficients C1..C6 contain 0x0000 or 0xFFFF", { prom }), true);
+      }
       const want = promCrc(prom);
       const got = ms5837Crc4(prom);
       if (want !== got) {
