@@ -39,3 +39,10 @@ export function checkI2cCall(addr: number, data: Uint8Array | undefined, readLen
 export function closedError(what: string): TethysError {
   return new TethysError("I2C_CLOSED", `${what} is closed`);
 }
+
+/** Transactions a backend queues per bus before refusing more (a stuck bus must not eat memory). */
+export const I2C_MAX_PENDING = 256;
+
+export function i2cQueueFull(): TethysError {
+  return new TethysError("I2C_QUEUE_FULL", `more than ${I2C_MAX_PENDING} transactions are waiting for this bus`);
+}

@@ -27,3 +27,18 @@ test("jobs run one at a time in call order; a failure does not stop the queue", 
   );
   assert.equal(q.size, 0);
 });
+
+test("a full queue rejects at once with the owner's error, and accepts again once drained", async () => {
+  const { TethysError, isTethysError } = await import("../../src/errors.ts");
+  const q = new SerialQueue(2, () => new TethysError("X_QUEUE_FULL", "full"));
+  let release: (() => void) | undefined;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const a = q.run(() => gate);
+  const b = q.run(async () => 2);
+  await assert.rejects(q.run(async () => 3), (e) => isTethysError(e, "X_QUEUE_FULL"));
+  release?.();
+  await Promise.all([a, b]);
+  assert.equal(await q.run(async () => 4), 4);
+});

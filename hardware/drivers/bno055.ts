@@ -16,7 +16,16 @@ import {
   decodeCalibration,
   quaternionNorm,
 } from "./bno055-math.ts";
-import { DeviceHealth, type DeviceResult, deviceError, deviceFault, StuckDetector } from "./device-health.ts";
+import {
+  DeviceHealth,
+  type DeviceResult,
+  DRIVER_MAX_PENDING,
+  deviceError,
+  deviceFault,
+  overloaded,
+  queued,
+  StuckDetector,
+} from "./device-health.ts";
 
 export interface Bno055Options {
   address?: number;
@@ -41,7 +50,7 @@ export interface Bno055Reading extends Bno055Sample {
 export class Bno055 {
   readonly health: DeviceHealth;
   /** One operation at a time: a read never interleaves with another read or an init. */
-  private readonly ops = new SerialQueue();
+  private readonly ops: SerialQueue;
   private readonly bus: I2cBus;
   private readonly clock: Clock;
   private readonly addr: number;
@@ -55,6 +64,7 @@ export class Bno055 {
     this.addr = options.address ?? 0x28;
     this.opts = options;
     this.stuck = new StuckDetector(options.stuckLimit ?? 0);
+    this.ops = new SerialQueue(DRIVER_MAX_PENDING, () => overloaded(this.health.device));
     this.health = new DeviceHealth(options.name ?? "bno055", options.faultAfter ?? 3);
   }
 
@@ -69,7 +79,7 @@ export class Bno055 {
 
   /** Check the chip id, configure units and clock in CONFIG mode, then enter the fusion mode. */
   init(): Promise<DeviceResult<{ mode: number }>> {
-    return this.ops.run(() => this.initNow());
+    return queued(this.ops, () => this.initNow());
   }
 
   private async initNow(): Promise<DeviceResult<{ mode: number }>> {
@@ -112,7 +122,7 @@ export class Bno055 {
 
   /** Euler angles, quaternion, gyro and linear acceleration in one 26-byte burst. */
   read(): Promise<DeviceResult<Bno055Reading>> {
-    return this.ops.run(() => this.readNow());
+    return queued(this.ops, () => this.readNow());
   }
 
   private async readNow(): Promise<DeviceResult<Bno055Reading>> {
@@ -137,7 +147,7 @@ export class Bno055 {
 
   /** CALIB_STAT: 0..3 per subsystem. */
   calibration(): Promise<DeviceResult<Bno055Calibration>> {
-    return this.ops.run(() => this.calibrationNow());
+    return queued(this.ops, () => this.calibrationNow());
   }
 
   private async calibrationNow(): Promise<DeviceResult<Bno055Calibration>> {

@@ -1,7 +1,16 @@
 import type { Clock } from "../../src/clock/clock.ts";
 import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
-import { DeviceHealth, type DeviceResult, deviceError, deviceFault, StuckDetector } from "./device-health.ts";
+import {
+  DeviceHealth,
+  type DeviceResult,
+  DRIVER_MAX_PENDING,
+  deviceError,
+  deviceFault,
+  overloaded,
+  queued,
+  StuckDetector,
+} from "./device-health.ts";
 import {
   busVolts,
   configWord,
@@ -34,7 +43,7 @@ export interface Ina260Reading {
 export class Ina260 {
   readonly health: DeviceHealth;
   /** One operation at a time: a read never interleaves with another read or an init. */
-  private readonly ops = new SerialQueue();
+  private readonly ops: SerialQueue;
   private readonly bus: I2cBus;
   private readonly clock: Clock;
   private readonly addr: number;
@@ -49,6 +58,7 @@ export class Ina260 {
     this.averages = options.averages ?? 16;
     configWord(this.averages);
     this.stuck = new StuckDetector(options.stuckLimit ?? 0);
+    this.ops = new SerialQueue(DRIVER_MAX_PENDING, () => overloaded(this.health.device));
     this.health = new DeviceHealth(options.name ?? "ina260", options.faultAfter ?? 3);
   }
 
@@ -59,7 +69,7 @@ export class Ina260 {
 
   /** Check manufacturer and die id, write the configuration. */
   init(): Promise<DeviceResult<{ dieRevision: number }>> {
-    return this.ops.run(() => this.initNow());
+    return queued(this.ops, () => this.initNow());
   }
 
   private async initNow(): Promise<DeviceResult<{ dieRevision: number }>> {
@@ -85,7 +95,7 @@ export class Ina260 {
   }
 
   read(): Promise<DeviceResult<Ina260Reading>> {
-    return this.ops.run(() => this.readNow());
+    return queued(this.ops, () => this.readNow());
   }
 
   private async readNow(): Promise<DeviceResult<Ina260Reading>> {

@@ -148,3 +148,23 @@ test("health snapshot counts failures by code", async () => {
   assert.deepEqual(snap.faults, { DEVICE_NO_CONVERSION: 2 });
   assert.equal(snap.lastError?.code, "DEVICE_NO_CONVERSION");
 });
+
+test("a caller polling faster than the sensor converts gets DEVICE_OVERLOADED, and health stays ok", async () => {
+  const { clock, dev } = rig();
+  await settle(clock, dev.init());
+  const results = await settle(clock, Promise.all(Array.from({ length: 6 }, () => dev.read())));
+  assert.deepEqual(
+    results.map((r) => (r.ok ? "ok" : r.error.code)),
+    ["ok", "ok", "ok", "ok", "DEVICE_OVERLOADED", "DEVICE_OVERLOADED"],
+  );
+  assert.equal(dev.health.state, "ok");
+});
+
+test("an all-zero PROM (which passes CRC-4) is DEVICE_BAD_DATA", async () => {
+  const { ms5837Crc4 } = await import("./ms5837-math.ts");
+  const zeros = [0, 0, 0, 0, 0, 0, 0];
+  assert.equal(ms5837Crc4(zeros), 0, "the CRC alone would accept it");
+  const { clock, dev } = rig({ ...MS5837_30BA_EXAMPLE, prom: zeros });
+  const r = await settle(clock, dev.init());
+  assert.equal(r.ok ? "" : r.error.code, "DEVICE_BAD_DATA");
+});

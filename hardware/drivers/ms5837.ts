@@ -1,7 +1,16 @@
 import type { Clock } from "../../src/clock/clock.ts";
 import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
-import { DeviceHealth, type DeviceResult, deviceError, deviceFault, StuckDetector } from "./device-health.ts";
+import {
+  DeviceHealth,
+  type DeviceResult,
+  DRIVER_MAX_PENDING,
+  deviceError,
+  deviceFault,
+  overloaded,
+  queued,
+  StuckDetector,
+} from "./device-health.ts";
 import {
   convertCommand,
   depthFromPressure,
@@ -47,7 +56,7 @@ export interface Ms5837Reading {
 export class Ms5837 {
   readonly health: DeviceHealth;
   /** One operation at a time: a read never interleaves with another read or an init. */
-  private readonly ops = new SerialQueue();
+  private readonly ops: SerialQueue;
   private readonly bus: I2cBus;
   private readonly clock: Clock;
   private readonly addr: number;
@@ -69,6 +78,7 @@ export class Ms5837 {
     this.fluidDensity = options.fluidDensity ?? FLUID_DENSITY.fresh;
     this.surfacePa = options.surfacePressurePa ?? SURFACE_PRESSURE_PA;
     this.stuck = new StuckDetector(options.stuckLimit ?? 50);
+    this.ops = new SerialQueue(DRIVER_MAX_PENDING, () => overloaded(this.health.device));
     this.health = new DeviceHealth(options.name ?? "ms5837", options.faultAfter ?? 3);
   }
 
@@ -78,7 +88,7 @@ export class Ms5837 {
 
   /** Reset, read and check the PROM, detect the model. */
   init(): Promise<DeviceResult<{ model: Ms5837Model; version: number }>> {
-    return this.ops.run(() => this.initNow());
+    return queued(this.ops, () => this.initNow());
   }
 
   private async initNow(): Promise<DeviceResult<{ model: Ms5837Model; version: number }>> {
@@ -91,6 +101,10 @@ export class Ms5837 {
       for (let i = 0; i < 7; i++) {
         const b = await this.bus.writeRead(this.addr, Uint8Array.of(MS5837_CMD.promRead + 2 * i), 2);
         prom.push(((b[0] ?? 0) << 8) | (b[1] ?? 0));
+      }
+      // All-zero (or all-ones) words pass a CRC-4 by accident: no real calibration looks like that.
+      if (prom.slice(1).some((c) => c === 0 || c === 0xffff)) {
+        return this.health.failure(deviceFault("DEVICE_BAD_DATA", name, "PROM coefficients C1..C6 contain 0x0000 or 0xFFFF", { prom }), true);
       }
       const want = promCrc(prom);
       const got = ms5837Crc4(prom);
@@ -122,7 +136,7 @@ export class Ms5837 {
 
   /** One pressure + temperature conversion pair (two conversion times). */
   read(): Promise<DeviceResult<Ms5837Reading>> {
-    return this.ops.run(() => this.readNow());
+    return queued(this.ops, () => this.readNow());
   }
 
   private async readNow(): Promise<DeviceResult<Ms5837Reading>> {

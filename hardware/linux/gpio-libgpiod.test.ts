@@ -68,6 +68,22 @@ test("a holder that dies is reported once and later calls reject with GPIO_IO", 
   await out.close();
 });
 
+test("v2 tools built without --banner are retried without it, once for the provider", async () => {
+  const fake = makeFakeLibgpiod(2, undefined, { refuseBanner: true });
+  const provider = new LibgpiodGpioProvider({ spawn: fake.spawner, startupGraceMs: 1 });
+  const a = await provider.open({ chip: "gpiochip0", line: 6, direction: "out", initial: 1 });
+  const b = await provider.open({ chip: "gpiochip0", line: 7, direction: "in", edge: "both" });
+  assert.equal(fake.level("gpiochip0", 6), 1);
+  assert.ok(fake.holding("gpiochip0", 7));
+  const holders = fake.calls.filter((c) => c[0] === "gpioset" || c[0] === "gpiomon");
+  assert.deepEqual(
+    holders.map((c) => c.includes("--banner")),
+    [true, false, false],
+  );
+  await a.close();
+  await b.close();
+});
+
 test("missing tools give GPIO_NO_TOOLS", async () => {
   const provider = new LibgpiodGpioProvider({ tools: { gpioget: join(tmpdir(), "no-such-dir", "gpioget") } });
   await assert.rejects(provider.open({ chip: "gpiochip0", line: 1, direction: "in" }), (e) => isTethysError(e, "GPIO_NO_TOOLS") && /gpiod/.test(e.message));
@@ -99,4 +115,17 @@ echo 1`,
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("installed libgpiod tools, if any: the version is detected and a missing chip is GPIO_NOT_FOUND", async (t) => {
+  const { runToEnd, nodeSpawner } = await import("./child-process.ts");
+  const probe = await runToEnd(nodeSpawner, "gpioget", ["--version"]);
+  if (probe.spawnError !== undefined) {
+    t.skip("libgpiod tools not installed (apt-get install gpiod)");
+    return;
+  }
+  const provider = new LibgpiodGpioProvider();
+  const v = await provider.detectVersion();
+  assert.ok(v === 1 || v === 2);
+  await assert.rejects(provider.open({ chip: "no-such-chip-label", line: 0, direction: "in" }), (e) => isTethysError(e, "GPIO_NOT_FOUND"));
 });

@@ -58,6 +58,7 @@ export class LibgpiodGpioProvider implements GpioProvider {
   private readonly graceMs: number;
   private readonly onError: ((err: TethysError) => void) | undefined;
   private version: Promise<GpiodVersion> | undefined;
+  private bannerRefused = false;
 
   constructor(options: LibgpiodOptions = {}) {
     this.tools = { gpiodetect: "gpiodetect", gpioget: "gpioget", gpioset: "gpioset", gpiomon: "gpiomon", ...options.tools };
@@ -93,6 +94,9 @@ export class LibgpiodGpioProvider implements GpioProvider {
     if (bad !== undefined) throw bad;
     const v = await this.detectVersion();
     const det = await runToEnd(this.spawner, this.tools.gpiodetect, []);
+    if (det.spawnError !== undefined) {
+      throw new TethysError("GPIO_NO_TOOLS", `cannot run ${this.tools.gpiodetect}: ${det.spawnError.message}; install the libgpiod tools (apt-get install gpiod)`);
+    }
     const chip = findChip(parseGpiodetect(det.stdout), spec.chip);
     if (chip === undefined) throw gpioNotFound(spec, "no such chip in gpiodetect's list");
     if (spec.line >= chip.lines) throw gpioNotFound(spec, `line outside 0..${chip.lines - 1}`);
@@ -111,7 +115,17 @@ export class LibgpiodGpioProvider implements GpioProvider {
 
   /** @internal */
   ctx() {
-    return { tools: this.tools, spawner: this.spawner, clock: this.clock, graceMs: this.graceMs, onError: this.onError };
+    return {
+      tools: this.tools,
+      spawner: this.spawner,
+      clock: this.clock,
+      graceMs: this.graceMs,
+      onError: this.onError,
+      noBanner: () => this.bannerRefused,
+      setNoBanner: () => {
+        this.bannerRefused = true;
+      },
+    };
   }
 }
 
@@ -121,7 +135,10 @@ class LibgpiodLine implements GpioLine {
   private readonly v: GpiodVersion;
   private readonly ctx: ReturnType<LibgpiodGpioProvider["ctx"]>;
   private readonly release: () => void;
-  private readonly queue = new SerialQueue();
+  private readonly queue = new SerialQueue(
+    16,
+    () => new TethysError("GPIO_QUEUE_FULL", `more than 16 operations waiting on ${lineName(this.spec)} (each write restarts gpioset)`),
+  );
   private readonly listeners = new Set<(value: 0 | 1, timeMs: number) => void>();
   private holder: ChildLike | undefined;
   private value: 0 | 1 = 0;
@@ -199,13 +216,13 @@ class LibgpiodLine implements GpioLine {
 
   private async hold(value: 0 | 1): Promise<void> {
     const args = gpiosetArgs(this.v, this.chip, this.spec.line, value, this.activeLow);
-    await this.spawnHolder(this.ctx.tools.gpioset, this.v === 2 ? ["--banner", ...args] : args, "gpioset");
+    await this.spawnWithBanner(this.ctx.tools.gpioset, args, "gpioset");
     this.value = value;
   }
 
   private async monitor(): Promise<void> {
     const args = gpiomonArgs(this.v, this.chip, this.spec.line, this.spec.edge ?? "both", this.activeLow);
-    const child = await this.spawnHolder(this.ctx.tools.gpiomon, this.v === 2 ? ["--banner", ...args] : args, "gpiomon");
+    const child = await this.spawnWithBanner(this.ctx.tools.gpiomon, args, "gpiomon");
     let partial = "";
     child.stdout?.on("data", (chunk: string) => {
       partial += chunk;
@@ -222,6 +239,21 @@ class LibgpiodLine implements GpioLine {
         nl = partial.indexOf("\n");
       }
     });
+  }
+
+  /**
+   * v2 tools print a banner once running (`--banner`), which saves waiting out the grace time.
+   * A build without the option refuses it: remember that and start without.
+   */
+  private async spawnWithBanner(tool: string, args: string[], name: string): Promise<ChildLike> {
+    if (this.v === 1 || this.ctx.noBanner()) return this.spawnHolder(tool, args, name);
+    try {
+      return await this.spawnHolder(tool, ["--banner", ...args], name);
+    } catch (err) {
+      if (!(err instanceof TethysError) || !/unrecognized option|invalid option|unknown option/i.test(err.message)) throw err;
+      this.ctx.setNoBanner();
+      return this.spawnHolder(tool, args, name);
+    }
   }
 
   /** Starts a holder; resolves once it is running (output seen, or still alive after the grace). */

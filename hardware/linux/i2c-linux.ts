@@ -1,5 +1,5 @@
 import { TethysError } from "../../src/errors.ts";
-import { checkI2cCall, closedError } from "../common/i2c-validate.ts";
+import { checkI2cCall, closedError, I2C_MAX_PENDING, i2cQueueFull } from "../common/i2c-validate.ts";
 import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 import { loadNative, type ModuleImporter } from "./native-loader.ts";
@@ -51,7 +51,7 @@ export function busNumberFromPath(path: string): number | undefined {
 export class LinuxI2cBus implements I2cBus {
   readonly path: string;
   private readonly native: PromisifiedBus;
-  private readonly queue = new SerialQueue();
+  private readonly queue = new SerialQueue(I2C_MAX_PENDING, i2cQueueFull);
   private closed = false;
 
   private constructor(path: string, native: PromisifiedBus) {

@@ -15,6 +15,7 @@
  *   START for the request may use write, STOP, read instead, inside the same serialised slot, and
  *   must say so in its documentation.
  * - Transactions on one bus never interleave: a backend serialises concurrent calls in call order.
+ *   It may bound that queue and reject the excess at once with I2C_QUEUE_FULL.
  * - After `close()`, every call rejects with I2C_CLOSED. `close()` twice is a no-op.
  * - Errors are TethysError with the codes above; a backend never throws synchronously.
  */

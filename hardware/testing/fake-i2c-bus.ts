@@ -1,5 +1,5 @@
 import { TethysError } from "../../src/errors.ts";
-import { checkI2cCall, closedError } from "../common/i2c-validate.ts";
+import { checkI2cCall, closedError, I2C_MAX_PENDING, i2cQueueFull } from "../common/i2c-validate.ts";
 import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 
@@ -29,7 +29,7 @@ export interface FakeTransaction {
 export class FakeI2cBus implements I2cBus {
   private readonly devices = new Map<number, FakeI2cDevice>();
   private readonly faults = new Map<number, FakeFault>();
-  private readonly queue = new SerialQueue();
+  private readonly queue = new SerialQueue(I2C_MAX_PENDING, i2cQueueFull);
   private closed = false;
   /** Every transaction that reached the bus (after argument checks), in order. */
   readonly log: FakeTransaction[] = [];

@@ -42,7 +42,11 @@ interface Parsed {
  * set of chips. Holders (gpioset, gpiomon) keep their line busy until killed. `drive` changes a
  * line's physical level from outside; gpiomon holders print events in the version's format.
  */
-export function makeFakeLibgpiod(version: 1 | 2, chips = [{ name: "gpiochip0", label: "pinctrl-bcm2711", lines: 58 }]) {
+export function makeFakeLibgpiod(
+  version: 1 | 2,
+  chips = [{ name: "gpiochip0", label: "pinctrl-bcm2711", lines: 58 }],
+  options: { refuseBanner?: boolean } = {},
+) {
   const level = new Map<string, 0 | 1>();
   const holders = new Map<string, { child: FakeChild; mon?: Parsed }>();
   const calls: string[][] = [];
@@ -80,6 +84,10 @@ export function makeFakeLibgpiod(version: 1 | 2, chips = [{ name: "gpiochip0", l
       return child;
     }
     const p = parse(args);
+    if (p.banner && options.refuseBanner === true) {
+      child.finish(1, "", `${tool}: unrecognized option '--banner'\n`);
+      return child;
+    }
     const chip = chips.find((c) => c.name === p.chip);
     const off = Number((p.offsets[0] ?? "").split("=")[0]);
     if (chip === undefined || !(off >= 0 && off < chip.lines)) {
