@@ -96,7 +96,7 @@ test("telemetry frames reach the hub decoded, and hub heartbeats reach the vehic
     got.map((f) => f.seq),
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
   );
-  assert.equal((got[3]?.message as MessageOf<"telemetry">).depth, Math.fround(0.3));
+  assert.equal((got[3]?.message as MessageOf<"telemetry"> | undefined)?.depth, Math.fround(0.3));
   const [hb] = (await heartbeat) as [Uint8Array];
   assert.equal(decodeFrame(hb).message.type, "heartbeat");
   assert.equal(h.receiver.isUp("rov1"), true);

@@ -49,7 +49,10 @@ export class TelemetryReceiver extends EventEmitter<TelemetryReceiverEvents> {
     this.logger = options.logger;
     server.on("established", ({ session, identity }) => {
       let set = this.sessions.get(identity);
-      if (!set) this.sessions.set(identity, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.sessions.set(identity, set);
+      }
       const wasDown = set.size === 0;
       set.add(session);
       if (wasDown) this.emit("up", identity);
