@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { VirtualClock } from "../../../src/clock/virtual-clock.ts";
 import { Stk500v2Bootloader } from "./bootloader.ts";
 import { encodeFrame, type FrameEvent, FrameDecoder } from "./codec.ts";
@@ -57,4 +58,16 @@ test("a silent bootloader decodes but never answers; close() leaves no timer", (
   assert.equal(answers.length, 0);
   assert.equal(session.counters.frames, 1);
   assert.equal(clock.pending, 0);
+});
+
+test("property: arbitrary input never throws, and everything sent back is a well-formed frame", () => {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => encodeFrame(b[0] as number, b))), { maxLength: 20 }), (chunks) => {
+      const { answers, session } = setup();
+      for (const c of chunks) session.receive(c);
+      session.close();
+      assert.ok(answers.every((a) => a.kind === "frame"));
+      assert.ok(answers.length <= session.counters.frames + session.counters.checksumErrors);
+    }),
+  );
 });
