@@ -30,6 +30,9 @@ export function avrdudeArgs(run: Pick<AvrdudeRun, "port" | "baud" | "imagePath">
 }
 
 export function runAvrdude(run: AvrdudeRun): Promise<FlashResult> {
+  if (run.signal?.aborted) {
+    return Promise.reject(new TethysError("FLASH_ABORTED", "flashing was aborted before avrdude started"));
+  }
   return new Promise<FlashResult>((resolve, reject) => {
     const parser = new AvrdudeOutputParser(run.onProgress);
     let settled = false;

@@ -154,3 +154,22 @@ test("a port avrdude cannot open stops avrdude at once with FLASH_PORT_OPEN", as
   assert.equal(e.code, "FLASH_PORT_OPEN");
   assert.match(e.message, /Is a directory/);
 });
+
+test("aborting while avrdude writes ends it and gives FLASH_ABORTED", async () => {
+  const path = writeImage("abort.hex", testImage({ protocol: PROTOCOL_VERSION, codeBytes: 20000 }).hex);
+  await withBoard({}, async (board) => {
+    const ac = new AbortController();
+    const e = await flashError(
+      flashFirmware({
+        port: board.port,
+        image: path,
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p.phase === "write" && p.percent >= 10) ac.abort();
+        },
+      }),
+    );
+    assert.equal(e.code, "FLASH_ABORTED");
+    assert.ok(board.bootloader.stats.bytesWritten < 20000, "avrdude finished writing despite the abort");
+  });
+});

@@ -1,57 +1,30 @@
 /**
  * Adapter: serves an Stk500v2Bootloader on a serial device (in tests, one end of a socat pty
- * pair). Decodes frames, answers each with the same sequence number, answers a bad checksum with
- * STATUS_CKSUM_ERROR, and counts framing garbage. Optionally logs every exchange (discovery).
+ * pair) through an Stk500v2Session.
  */
 import { SerialPort } from "serialport";
+import type { Clock } from "../../../src/clock/clock.ts";
+import { RealClock } from "../../../src/clock/real-clock.ts";
 import { TethysError } from "../../../src/errors.ts";
 import type { Stk500v2Bootloader } from "./bootloader.ts";
-import { encodeFrame, FrameDecoder } from "./codec.ts";
-import { ANSWER_CKSUM_ERROR, STATUS } from "./constants.ts";
-
-export interface EmulatorCounters {
-  frames: number;
-  checksumErrors: number;
-  framingErrors: number;
-}
+import { type SessionCounters, type SessionOptions, Stk500v2Session } from "./session.ts";
 
 export class PtyBootloaderEmulator {
-  readonly counters: EmulatorCounters = { frames: 0, checksumErrors: 0, framingErrors: 0 };
   private readonly port: SerialPort;
-  private readonly decoder: FrameDecoder;
-  private readonly bootloader: Stk500v2Bootloader;
-  private readonly log: ((line: string) => void) | undefined;
+  private readonly session: Stk500v2Session;
 
-  private constructor(port: SerialPort, bootloader: Stk500v2Bootloader, log?: (line: string) => void) {
+  private constructor(port: SerialPort, session: Stk500v2Session) {
     this.port = port;
-    this.bootloader = bootloader;
-    this.log = log;
-    this.decoder = new FrameDecoder((ev) => {
-      switch (ev.kind) {
-        case "frame": {
-          this.counters.frames++;
-          this.log?.(`-> seq=${ev.sequence} ${hex(ev.body)}`);
-          const answer = this.bootloader.handle(ev.body);
-          if (answer === undefined) return;
-          this.log?.(`<- seq=${ev.sequence} ${hex(answer)}`);
-          this.port.write(encodeFrame(ev.sequence, answer));
-          return;
-        }
-        case "checksum-error":
-          this.counters.checksumErrors++;
-          this.log?.(`-> seq=${ev.sequence} checksum error`);
-          this.port.write(encodeFrame(ev.sequence, Uint8Array.of(ANSWER_CKSUM_ERROR, STATUS.CKSUM_ERROR)));
-          return;
-        case "garbage":
-          this.counters.framingErrors++;
-          return;
-      }
-    });
-    port.on("data", (chunk: Buffer) => this.decoder.push(chunk));
+    this.session = session;
+    port.on("data", (chunk: Buffer) => session.receive(chunk));
+  }
+
+  get counters(): Readonly<SessionCounters> {
+    return this.session.counters;
   }
 
   /** Opens `path` and starts answering. Rejects with FLASH_EMULATOR_OPEN if the device cannot be opened. */
-  static async open(path: string, bootloader: Stk500v2Bootloader, log?: (line: string) => void): Promise<PtyBootloaderEmulator> {
+  static async open(path: string, bootloader: Stk500v2Bootloader, options: SessionOptions & { clock?: Clock } = {}): Promise<PtyBootloaderEmulator> {
     const port = await new Promise<SerialPort>((resolve, reject) => {
       const p = new SerialPort({ path, baudRate: 115200, autoOpen: false });
       p.open((err) => {
@@ -59,16 +32,13 @@ export class PtyBootloaderEmulator {
         else resolve(p);
       });
     });
-    return new PtyBootloaderEmulator(port, bootloader, log);
+    const session = new Stk500v2Session(bootloader, (frame) => port.write(frame), options.clock ?? new RealClock(), options);
+    return new PtyBootloaderEmulator(port, session);
   }
 
   async close(): Promise<void> {
+    this.session.close();
     if (!this.port.isOpen) return;
     await new Promise<void>((resolve) => this.port.close(() => resolve()));
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  const head = Array.from(bytes.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join(" ");
-  return bytes.length > 16 ? `${head} ... (${bytes.length} bytes)` : head;
 }

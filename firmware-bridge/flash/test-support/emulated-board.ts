@@ -18,7 +18,7 @@ export async function startEmulatedBoard(options: BootloaderOptions = {}, log?: 
   const bootloader = new Stk500v2Bootloader(options);
   let emulator: PtyBootloaderEmulator;
   try {
-    emulator = await PtyBootloaderEmulator.open(pair.devicePath, bootloader, log);
+    emulator = await PtyBootloaderEmulator.open(pair.devicePath, bootloader, { log });
   } catch (err) {
     await pair.close();
     throw err;

@@ -25,8 +25,13 @@ export async function openPtyPair(): Promise<PtyPair> {
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // If the test process ends without close() (a crash, process.exit), do not leave socat behind.
+  const killOnExit = (): void => {
+    child.kill("SIGTERM");
+  };
+  process.once("exit", killOnExit);
   let stderr = "";
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     child.once("error", (err) => reject(new Error(`cannot start socat: ${err.message}`)));
     child.once("exit", (code) => reject(new Error(`socat exited (${code}) before the pty pair was ready: ${stderr}`)));
     child.stderr?.setEncoding("utf8");
@@ -35,10 +40,18 @@ export async function openPtyPair(): Promise<PtyPair> {
       if (stderr.includes("starting data transfer loop")) resolve();
     });
   });
+  try {
+    await ready;
+  } catch (err) {
+    process.removeListener("exit", killOnExit);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     hostPath,
     devicePath,
     async close() {
+      process.removeListener("exit", killOnExit);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
       rmSync(dir, { recursive: true, force: true });
