@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { errorCode, isTethysError } from "../errors.ts";
+import { registerFlashCommand } from "../../firmware-bridge/flash/command.ts";
+import { registerSimCommand } from "../../simulator/cli.ts";
 import { registerConfigCommand } from "./config-command.ts";
 
 /**
@@ -22,6 +24,15 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   registerConfigCommand(program, io);
+  registerSimCommand(program);
+  registerFlashCommand(program, {
+    out: io.out,
+    err: io.err,
+    errIsTty: Boolean(process.stderr.isTTY),
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+  });
   return program;
 }
 

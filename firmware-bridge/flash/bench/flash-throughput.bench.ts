@@ -4,7 +4,7 @@
  * rate, so this measures avrdude + emulator overhead; the wire time at 115200 baud is printed next
  * to it for comparison with a real board.
  *
- *   node firmware-bridge/flash/bench/flash-throughput.ts
+ *   node firmware-bridge/flash/bench/flash-throughput.bench.ts
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
