@@ -84,6 +84,10 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
       this.server.once("error", onError);
       this.server.listen(port, host, () => {
         this.server.removeListener("error", onError);
+        // Later listener errors (rare: EMFILE on accept) are reported, never thrown.
+        this.server.on("error", (err: NodeJS.ErrnoException) =>
+          this.reject(new TethysError(CommandCodes.SOCKET_ERROR, `listener error: ${err.code ?? err.message}`, { cause: err })),
+        );
         resolve(this.server.address() as AddressInfo);
       });
     });
