@@ -34,6 +34,31 @@ export const MetricsSchema = z.strictObject({
   listen: z.union([hostPort, z.literal("")]).default("127.0.0.1:0"),
 });
 
+/** A SHA-256 certificate fingerprint as `tethys keys` prints it ("AB:CD:…"; colons optional). */
+const fingerprint = z
+  .string()
+  .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'expected a SHA-256 fingerprint, 64 hex digits, e.g. "AB:CD:…" as printed by tethys keys');
+/** A file path; relative paths are resolved against the config file's directory. */
+const filePath = z.string().min(1);
+const vehicleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes");
+
+/** Command-link timing and limits, the same keys on both ends (docs/command-link.md). */
+const linkTuning = {
+  /** Vehicle: heartbeat period; both ends: how often liveness is checked. */
+  heartbeat_ms: z.number().positive().max(60_000).default(250),
+  /** Nothing from the peer for this long → link down. */
+  timeout_ms: z.number().positive().max(600_000).default(1500),
+  /** Oldest command accepted (beyond the clock-skew tolerance). */
+  max_command_age_ms: z.number().min(0).max(600_000).default(500),
+  /** Tolerated clock difference between vehicle and hub. */
+  clock_skew_ms: z.number().min(0).max(600_000).default(250),
+  /** Incoming frames per second per connection before frames are dropped. */
+  max_frame_rate: z.number().positive().max(100_000).default(200),
+};
+const timeoutAboveHeartbeat = (l: { heartbeat_ms: number; timeout_ms: number }, ctx: z.RefinementCtx): void => {
+  if (l.timeout_ms <= l.heartbeat_ms) ctx.addIssue({ code: "custom", path: ["timeout_ms"], message: `must exceed heartbeat_ms (${l.heartbeat_ms})` });
+};
+
 export const VehicleSchema = z.strictObject({
   /** The vehicle's identity: its DTLS PSK identity and certificate name. */
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes").default("rov1"),
@@ -49,6 +74,21 @@ export const VehicleSchema = z.strictObject({
       command_port: port.default(7700),
       telemetry_port: port.default(7701),
     })
+    .prefault({}),
+  /** Command link to the hub and the key files from `tethys keys` (vehicle.snippet.toml). */
+  link: z
+    .strictObject({
+      ca: filePath.optional(),
+      cert: filePath.optional(),
+      key: filePath.optional(),
+      hub_fingerprint: fingerprint.optional(),
+      /** DTLS telemetry PSK file (hex); identity = vehicle.id. */
+      psk: filePath.optional(),
+      ...linkTuning,
+      backoff_initial_ms: z.number().positive().max(60_000).default(250),
+      backoff_max_ms: z.number().positive().max(600_000).default(10_000),
+    })
+    .superRefine(timeoutAboveHeartbeat)
     .prefault({}),
 });
 
@@ -82,6 +122,12 @@ export const TopsideSchema = z.strictObject({
       max_browsers: z.number().int().min(1).max(10000).default(500),
     })
     .prefault({}),
+  /** The hub's certificate (command link and HTTPS) from `tethys keys` (topside.snippet.toml). */
+  tls: z.strictObject({ ca: filePath, cert: filePath, key: filePath }).optional(),
+  /** Command-link timing and limits on the hub's side. */
+  link: z.strictObject({ ...linkTuning }).superRefine(timeoutAboveHeartbeat).prefault({}),
+  /** Vehicles the hub accepts, by id: the pinned certificate fingerprint and the DTLS PSK file. */
+  vehicles: z.record(vehicleId, z.strictObject({ fingerprint, psk: filePath.optional() })).default({}),
 });
 
 export const SimSchema = z.strictObject({

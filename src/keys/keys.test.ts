@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Command } from "commander";
 import { parse } from "smol-toml";
+import { parseConfig } from "../config/load.ts";
 import { isTethysError } from "../errors.ts";
 import { readPsk, readTlsCredentials, resolveConfigPath } from "./credentials.ts";
 import { classifyHubNames, generateKeys } from "./generate.ts";
@@ -64,6 +65,16 @@ test("generateKeys writes CA, hub and vehicle certs, PSK and snippets with safe 
     key: resolveConfigPath(cfg, vs.vehicle.link.key as string),
   });
   assert.match(creds.key.toString(), /BEGIN PRIVATE KEY/);
+});
+
+test("the snippets are valid config: appended to a vehicle and a topside file they pass the schema", async () => {
+  const r = await generateKeys({ dir: join(root, "valid"), vehicleId: "rov3", configDir: root });
+  const v = parseConfig(`[vehicle]\nid = "rov3"\n${await readFile(r.files.vehicleSnippet, "utf8")}`, "vehicle.toml");
+  assert.equal(v.config.vehicle?.link.hub_fingerprint, r.fingerprints.hub);
+  assert.equal(v.config.vehicle?.link.timeout_ms, 1500);
+  const t = parseConfig(`[topside]\n${await readFile(r.files.topsideSnippet, "utf8")}`, "topside.toml");
+  assert.equal(t.config.topside?.vehicles.rov3?.fingerprint, r.fingerprints.vehicle);
+  assert.equal(t.config.topside?.tls?.cert, "valid/hub.crt");
 });
 
 test("absolute paths in snippets on request", async () => {

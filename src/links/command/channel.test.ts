@@ -170,7 +170,7 @@ test("must-deliver sends fail with CMD_QUEUE_FULL once the queue holds only must
   const { client, server } = pair(clock, { queueCapacity: 2 });
   client.pause();
   let i = 0;
-  while (server.flowing && i < 100_000) server.send(pilot(0)), i++;
+  while (server.flowing && i++ < 100_000) server.send(pilot(0));
   server.send({ type: "arm" });
   server.send({ type: "disarm" });
   assert.throws(() => server.send({ type: "mode", mode: "manual" }), (e) => isTethysError(e, "CMD_QUEUE_FULL"));
