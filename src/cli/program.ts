@@ -2,7 +2,10 @@ import { Command, CommanderError } from "commander";
 import { errorCode, isTethysError } from "../errors.ts";
 import { registerFlashCommand } from "../../firmware-bridge/flash/command.ts";
 import { registerSimCommand } from "../../simulator/cli.ts";
+import { registerKeysCommand } from "../keys/keys-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
+import { registerTopsideCommand } from "./topside-command.ts";
+import { registerVehicleCommand } from "./vehicle-command.ts";
 
 /**
  * The `tethys` command. This is the one place that picks real or simulated backends and reads
@@ -24,6 +27,9 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   registerConfigCommand(program, io);
+  registerKeysCommand(program);
+  registerVehicleCommand(program, io);
+  registerTopsideCommand(program, io);
   registerSimCommand(program);
   registerFlashCommand(program, {
     out: io.out,

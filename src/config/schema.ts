@@ -66,8 +66,15 @@ export const VehicleSchema = z.strictObject({
   loop_hz: positiveHz(1000).default(50),
   /** Telemetry rate over DTLS (must not exceed the loop rate). */
   telemetry_hz: positiveHz(200).default(10),
-  /** Board profile name (hardware/boards) or "sim". */
-  board: z.string().min(1).default("sim"),
+  /** Board profile name (hardware/boards: rpi-pca9685, rpi-serial-mcu, bbb-serial-mcu). */
+  board: z.string().min(1).default("rpi-pca9685"),
+  /** Where the board's buses are: the Linux devices, or the simulator's bus socket. */
+  backend: z.enum(["linux", "sim"]).default("linux"),
+  /** The simulator's bus socket when backend = "sim": "tcp:HOST:PORT" or "unix:PATH". */
+  sim_bus: z
+    .string()
+    .regex(/^(tcp:([A-Za-z0-9.-]+:)?\d{1,5}|unix:.+)$/, 'expected "tcp:HOST:PORT", "tcp:PORT" or "unix:PATH"')
+    .default("tcp:127.0.0.1:7800"),
   hub: z
     .strictObject({
       host: z.string().min(1).default("127.0.0.1"),

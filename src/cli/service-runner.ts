@@ -1,0 +1,66 @@
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { RealClock } from "../clock/real-clock.ts";
+import type { Clock } from "../clock/clock.ts";
+import { type LoadedConfig, loadConfigFile, requireRole } from "../config/load.ts";
+import type { Role } from "../config/schema.ts";
+import { errorCode } from "../errors.ts";
+import { createLogging } from "../observability/logger.ts";
+import { createRegistry, type MetricsServer, parseHostPort, serveMetrics } from "../observability/metrics.ts";
+
+/**
+ * What every long-running `tethys` service shares: config loading (failing fast with the
+ * message naming file and key), JSON logs, the metrics endpoint, a `ready` log line (which
+ * `tethys sim` waits for), and a clean stop on SIGINT/SIGTERM — the service's own `stop`
+ * runs first (the agent neutralises thrusters there), then metrics close.
+ */
+export interface ServiceContext<R extends Role> {
+  loaded: LoadedConfig;
+  section: NonNullable<LoadedConfig["config"][R]>;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+}
+
+export interface RunningService {
+  /** Extra fields for the ready line (ports, URLs). */
+  ready: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+export async function runService<R extends Role>(role: R, file: string, start: (ctx: ServiceContext<R>) => Promise<RunningService>): Promise<number> {
+  const loaded = await loadConfigFile(file);
+  const section = requireRole(loaded, role);
+  const logging = createLogging(loaded.config.log, undefined, { role });
+  const logger = logging.root;
+  const registry = createRegistry({ role });
+  const clock = new RealClock();
+  let metrics: MetricsServer | undefined;
+  let service: RunningService | undefined;
+  const stopAll = async (): Promise<void> => {
+    try {
+      await service?.stop();
+    } finally {
+      await metrics?.close();
+    }
+  };
+  try {
+    service = await start({ loaded, section, clock, logger, registry });
+    if (loaded.config.metrics.listen !== "") {
+      metrics = await serveMetrics(registry, parseHostPort(loaded.config.metrics.listen));
+    }
+  } catch (err) {
+    logger.fatal({ code: errorCode(err), err }, `${role} failed to start`);
+    await stopAll().catch(() => {});
+    throw err;
+  }
+  logger.info({ ...service.ready, metrics: metrics ? `http://${metrics.address.address}:${metrics.address.port}/metrics` : undefined }, "ready");
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  logger.info({ signal }, "stopping");
+  await stopAll();
+  logger.info("stopped");
+  return 0;
+}

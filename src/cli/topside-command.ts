@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { startTopside } from "../topside/service.ts";
+import type { CliIo } from "./program.ts";
+import { runService } from "./service-runner.ts";
+
+/** `tethys topside --config FILE`: the topside hub. */
+export function registerTopsideCommand(program: Command, _io: CliIo): void {
+  program
+    .command("topside")
+    .description("run the topside hub: vehicle links, browser cockpit, roles, metrics")
+    .requiredOption("--config <file>", "config file with a [topside] section")
+    .action(async (opts: { config: string }) => {
+      process.exitCode = await runService("topside", opts.config, async ({ loaded, section, clock, logger, registry }) => {
+        const svc = await startTopside({ config: section, configFile: loaded.sources.file, clock, logger, registry });
+        const host = section.host.includes(":") ? `[${section.host}]` : section.host;
+        return {
+          ready: { url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${svc.ports.http}/`, ports: svc.ports },
+          stop: () => svc.stop(),
+        };
+      });
+    });
+}

@@ -1,0 +1,53 @@
+import type { Command } from "commander";
+import type { BoardBackends } from "../../hardware/boards/open-board.ts";
+import { linuxBoardBackends } from "../../hardware/linux/backends.ts";
+import { SimBusClient } from "../../simulator/bus/socket-client.ts";
+import type { Clock } from "../clock/clock.ts";
+import { TethysError } from "../errors.ts";
+import { startVehicle } from "../vehicle/service.ts";
+import type { CliIo } from "./program.ts";
+import { runService } from "./service-runner.ts";
+
+/** `tethys vehicle --config FILE`: the vehicle agent. */
+export function registerVehicleCommand(program: Command, _io: CliIo): void {
+  program
+    .command("vehicle")
+    .description("run the vehicle agent: sensors, control loop, thrusters, links to the hub")
+    .requiredOption("--config <file>", "config file with a [vehicle] section")
+    .action(async (opts: { config: string }) => {
+      process.exitCode = await runService("vehicle", opts.config, async ({ loaded, section, clock, logger, registry }) => {
+        const { backends, close } = await openBackends(section.backend, section.sim_bus, clock);
+        try {
+          const svc = await startVehicle({ config: section, configFile: loaded.sources.file, clock, logger, registry, backends });
+          return {
+            ready: { vehicle: section.id, board: section.board, backend: section.backend },
+            stop: async () => {
+              await svc.stop();
+              await close();
+            },
+          };
+        } catch (err) {
+          await close();
+          throw err;
+        }
+      });
+    });
+}
+
+async function openBackends(kind: "linux" | "sim", simBus: string, clock: Clock): Promise<{ backends: BoardBackends; close: () => Promise<void> }> {
+  if (kind === "linux") return { backends: await linuxBoardBackends(clock), close: async () => {} };
+  const client = await SimBusClient.connect(parseSimBus(simBus));
+  return { backends: { clock, i2c: async () => client.i2c, gpio: client.gpio }, close: () => client.close() };
+}
+
+export function parseSimBus(text: string): { path: string } | { host: string; port: number } {
+  if (text.startsWith("unix:")) return { path: text.slice(5) };
+  const rest = text.slice(4);
+  const i = rest.lastIndexOf(":");
+  const host = i < 0 ? "127.0.0.1" : rest.slice(0, i);
+  const port = Number(i < 0 ? rest : rest.slice(i + 1));
+  if (!text.startsWith("tcp:") || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TethysError("CONFIG_INVALID", `vehicle.sim_bus: expected "tcp:HOST:PORT" or "unix:PATH", got "${text}"`);
+  }
+  return { host, port };
+}

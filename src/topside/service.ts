@@ -1,0 +1,106 @@
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Clock } from "../clock/clock.ts";
+import type { Config } from "../config/schema.ts";
+import { TethysError } from "../errors.ts";
+import { readPsk, resolveConfigPath } from "../keys/credentials.ts";
+import { CommandLinkServer, serverOptionsFromConfig } from "../links/command/index.ts";
+import { DtlsServer } from "../links/dtls-server/dtls-server.ts";
+import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
+import { Hub } from "./hub.ts";
+import { LinkedVehicle } from "./linked-vehicle.ts";
+import { VehicleDirectory } from "./vehicle-channel.ts";
+
+/**
+ * The topside hub as a running service: the command-link server (TLS, vehicles dial in), the
+ * DTLS telemetry server, one LinkedVehicle per vehicle in `[topside.vehicles]`, and the hub's
+ * HTTP/WebSocket server for browsers.
+ */
+export interface TopsideServiceOptions {
+  config: NonNullable<Config["topside"]>;
+  configFile: string | undefined;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+}
+
+export interface TopsideService {
+  hub: Hub;
+  /** Bound ports (useful when the config asked for port 0). */
+  ports: { http: number; command: number; telemetry: number };
+  stop(): Promise<void>;
+}
+
+export async function startTopside(o: TopsideServiceOptions): Promise<TopsideService> {
+  const { config, clock, logger } = o;
+  const log = (c: string) => logger.child({ component: c });
+  const ids = Object.keys(config.vehicles);
+  if (ids.length === 0) {
+    throw new TethysError("TOPSIDE_NO_VEHICLES", "no [topside.vehicles.<id>] in the config: the hub would accept no vehicle (see tethys keys)");
+  }
+  const psk = new Map<string, Uint8Array>();
+  for (const id of ids) {
+    const file = config.vehicles[id]?.psk;
+    if (file === undefined) throw new TethysError("TOPSIDE_NO_PSK", `topside.vehicles.${id}.psk is not set: the telemetry link needs the vehicle's DTLS PSK`);
+    psk.set(id, await readPsk(resolveConfigPath(o.configFile, file)));
+  }
+
+  const directory = new VehicleDirectory();
+  const vehicles = new Map<string, LinkedVehicle>();
+  for (const id of ids) {
+    const v = new LinkedVehicle(id, log("vehicles"));
+    vehicles.set(id, v);
+    directory.add(v);
+  }
+
+  const command = new CommandLinkServer(await serverOptionsFromConfig(config, o.configFile, clock));
+  command.on("connection", (conn) => {
+    log("command-link").info({ vehicle: conn.vehicleId, remote: conn.remote }, "vehicle connected");
+    vehicles.get(conn.vehicleId)?.attach(conn);
+  });
+  command.on("rejected", (err) => log("command-link").warn({ code: err.code }, `vehicle refused: ${err.message}`));
+  const commandAddr = await command.listen(config.command_port, config.host);
+
+  const dtls = new DtlsServer({ psk, host: config.host, port: config.telemetry_port }, clock);
+  dtls.on("established", ({ identity, remote, suite }) => log("telemetry").info({ vehicle: identity, remote, suite }, "telemetry session up"));
+  dtls.on("closed", ({ session, code, message }) => log("telemetry").info({ vehicle: session.identity, code }, `telemetry session closed: ${message}`));
+  dtls.on("error", (err) => log("telemetry").warn({ code: err.code }, err.message));
+  const telemetryAddr = await dtls.listen();
+  const receiver = new TelemetryReceiver(dtls, clock, { logger: log("telemetry") });
+  receiver.on("frame", (id, frame) => vehicles.get(id)?.telemetry(frame));
+
+  const a = config.auth;
+  const hub = new Hub({
+    clock,
+    logger: log("hub"),
+    registry: o.registry,
+    vehicles: directory,
+    auth: { pilotHashes: a.pilot_hashes, observerHashes: a.observer_hashes, anonymousObservers: a.anonymous_observers },
+    host: config.host,
+    port: config.http_port,
+    staticDir: config.static_dir === "" ? undefined : resolveConfigPath(o.configFile, config.static_dir),
+    limits: {
+      maxMessageBytes: config.limits.max_message_bytes,
+      maxBrowsers: config.limits.max_browsers,
+      messagesPerSecond: config.limits.messages_per_second,
+      messageBurst: Math.max(1, Math.ceil(config.limits.messages_per_second / 2)),
+      sendBufferBytes: config.limits.send_buffer_bytes,
+    },
+  });
+  await hub.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    hub,
+    ports: { http: hub.address.port, command: commandAddr.port, telemetry: telemetryAddr.port },
+    stop: () => {
+      stopping ??= (async () => {
+        receiver.stop();
+        await hub.close();
+        await command.close();
+        await dtls.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { loadavg } from "node:os";
+import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
+import type { BoardBackends } from "../../hardware/boards/open-board.ts";
+import { openBoard } from "../../hardware/boards/open-board.ts";
+import { builtinProfile } from "../../hardware/boards/profiles.ts";
+import { PwmThrusters } from "../../hardware/drivers/pwm-thrusters.ts";
+import type { Clock, Timer } from "../clock/clock.ts";
+import type { Config } from "../config/schema.ts";
+import { resolveConfigPath } from "../keys/credentials.ts";
+import { readPsk } from "../keys/credentials.ts";
+import { CommandLinkClient, clientOptionsFromConfig } from "../links/command/index.ts";
+import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
+import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
+import { TethysError } from "../errors.ts";
+import { VehicleAgent } from "./agent.ts";
+import { BoardSensors } from "./board-sensors.ts";
+import { VECTORED_6 } from "./frame.ts";
+import { PwmThrusterOutput } from "./pwm-output.ts";
+
+/**
+ * The vehicle agent as a running service: the board (real or simulated backends, chosen by the
+ * CLI), the control loop, the command link (TLS, dialing the hub) and the telemetry link (DTLS).
+ * Start order: board and thrusters neutral first, then the loop, then the links. Stop order:
+ * thrusters neutral first, then links, sensors, board.
+ */
+export interface VehicleServiceOptions {
+  config: NonNullable<Config["vehicle"]>;
+  configFile: string | undefined;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  backends: BoardBackends;
+}
+
+export interface VehicleService {
+  agent: VehicleAgent;
+  stop(): Promise<void>;
+}
+
+export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleService> {
+  const { config, clock, logger } = o;
+  const log = (c: string) => logger.child({ component: c });
+  if (config.link.psk === undefined) {
+    throw new TethysError("VEHICLE_NO_PSK", "vehicle.link.psk is not set: the telemetry link needs the DTLS PSK from `tethys keys`");
+  }
+  const psk = await readPsk(resolveConfigPath(o.configFile, config.link.psk));
+  const linkOptions = await clientOptionsFromConfig(config, o.configFile, clock);
+
+  const profile = builtinProfile(config.board);
+  const board = await openBoard(profile, o.backends);
+  const report = await board.init();
+  for (const [device, r] of Object.entries(report)) {
+    if (r.ok) log("board").info({ device }, "device ready");
+    else log("board").warn({ device, code: r.error.code }, r.error.message);
+  }
+  if (!(board.thrusters instanceof PwmThrusters)) {
+    throw new TethysError("VEHICLE_BOARD", `board ${profile.name} drives thrusters through the serial motor controller, which the agent does not wire yet; use a PCA9685 board`);
+  }
+  const frame = VECTORED_6;
+  const thrusters = new PwmThrusterOutput(board.thrusters, frame.thrusters.length, undefined, log("thrusters"));
+  await thrusters.neutral();
+  const sensors = new BoardSensors(board, clock, {}, log("sensors"));
+  sensors.start();
+
+  const telemetry = new DtlsLink({
+    address: config.hub.host,
+    port: config.hub.telemetry_port,
+    identity: config.id,
+    key: psk,
+    clock,
+    factory: nodeDtlsSessionFactory,
+  });
+  const command = new CommandLinkClient(linkOptions);
+  const agent = new VehicleAgent({
+    clock,
+    frame,
+    sensors,
+    thrusters,
+    telemetry: { send: (bytes) => telemetry.send(bytes) },
+    events: { send: (m) => command.send(m) },
+    accessories: board.lights
+      ? {
+          lights: (level) => {
+            board.lights?.setBrightness(level).catch(() => {});
+          },
+          cameraTilt: () => {},
+        }
+      : undefined,
+    logger: log("agent"),
+    registry: o.registry,
+    loopHz: config.loop_hz,
+    telemetryHz: config.telemetry_hz,
+  });
+
+  command.on("up", (info) => {
+    log("command-link").info(info, "command link up");
+    agent.setCommandLink(true);
+  });
+  command.on("down", (err, retryInMs) => {
+    log("command-link").warn({ code: err.code, retryInMs }, `command link down: ${err.message}`);
+    agent.setCommandLink(false);
+  });
+  command.on("command", (message, meta) => agent.handleCommand(message, meta));
+  command.on("drop", (err) => log("command-link").debug({ code: err.code }, err.message));
+  telemetry.on("state", (s) => log("telemetry-link").info({ state: s.state, reason: s.reason }, `telemetry link ${s.state}`));
+
+  const cpu = new Gauge({ name: "tethys_vehicle_cpu_load_percent", help: "1-minute load average as a percentage of the cores", registers: [o.registry] });
+  const quality: Timer = clock.setInterval(1000, () => {
+    const snap = telemetry.snapshot();
+    agent.setLinkQuality(command.stats.rttMs ?? null, snap.state === "up" ? 0 : null);
+    cpu.set(loadPercent());
+  });
+
+  agent.start();
+  command.start();
+  telemetry.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    agent,
+    stop: () => {
+      stopping ??= (async () => {
+        await agent.shutdown();
+        quality.cancel();
+        command.stop();
+        telemetry.stop();
+        sensors.stop();
+        await board.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function loadPercent(): number {
+  return Math.min(100, (loadavg()[0] ?? 0) * 100);
+}
