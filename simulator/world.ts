@@ -52,7 +52,10 @@ export interface WorldOptions {
   /** PCA9685 channels of thrusters M1..M6 (default 0..5). */
   thrusterChannels?: readonly number[];
   leakPin?: PinRef;
+  /** GPIO output that switches the lights (default gpiochip0 line 22). */
   lightsPin?: PinRef;
+  /** PCA9685 channel that dims the lights with a servo pulse (default 8; -1 for none). */
+  lightsChannel?: number;
 }
 
 export class World {
@@ -116,7 +119,10 @@ export class World {
     this.i2c.attach(MS5837_ADDRESS, this.ms5837).attach(BNO055_ADDRESS, this.bno055);
     this.i2c.attach(INA260_ADDRESS, this.ina260).attach(PCA9685_ADDRESS, this.pca9685);
     this.leak = new LeakSensor(this.gpio, o.leakPin ?? { chip: "gpiochip0", line: 27 });
-    this.lights = new Lights(this.gpio, o.lightsPin ?? { chip: "gpiochip0", line: 18 });
+    const lightsChannel = o.lightsChannel ?? 8;
+    this.lights = new Lights(this.gpio, o.lightsPin ?? { chip: "gpiochip0", line: 22 }, 1.5, () =>
+      lightsChannel >= 0 ? this.pca9685.pulseUs(lightsChannel) : 0,
+    );
     this.updateDevices(new Float64Array(6));
   }
 
@@ -159,7 +165,7 @@ export class World {
     this.state = stepVehicle(
       this.model,
       this.state,
-      { pwmUs: this.pwm, current: this.current, extraLoadA: this.lights.on ? this.lights.amps : 0 },
+      { pwmUs: this.pwm, current: this.current, extraLoadA: this.lights.level * this.lights.amps },
       this.dt,
     );
     const acc = new Float64Array(6);
@@ -248,7 +254,7 @@ export class World {
       })),
       battery: { volts: r3(this.state.battery.volts), amps: r3(this.state.battery.amps), soc: r3(this.state.battery.soc) },
       leak: this.leak.leaking,
-      lights: this.lights.on,
+      lights: Math.round(this.lights.level * 1000) / 1000,
     };
   }
 
