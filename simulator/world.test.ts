@@ -118,4 +118,16 @@ test("leak fault drives the leak line; same seed, same noise", async () => {
   assert.deepEqual(await sample(42), a);
   assert.notDeepEqual(await sample(43), a);
   assert.ok(new Set(a).size > 1, "noise makes raw values vary");
+
+  // A configured bias shows up in the reading: +1000 Pa ≈ +0.1 m of fresh water.
+  const c = new VirtualClock();
+  const biased = new World(c, { pose: { d: 2 }, noise: { pressure: { bias: 1000 } } });
+  const plain = new World(c, { pose: { d: 2 }, noise: false });
+  const raw = async (x: World) => {
+    await x.i2c.write(MS5837_ADDRESS, Uint8Array.of(0x48));
+    c.advance(10);
+    const b = await x.i2c.writeRead(MS5837_ADDRESS, Uint8Array.of(0), 3);
+    return ((b[0] as number) << 16) | ((b[1] as number) << 8) | (b[2] as number);
+  };
+  assert.ok((await raw(biased)) > (await raw(plain)), "bias raises D1");
 });

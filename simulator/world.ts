@@ -15,7 +15,7 @@ import { INA260_ADDRESS, Ina260Model } from "./devices/ina260.ts";
 import { MS5837_ADDRESS, Ms5837Model } from "./devices/ms5837.ts";
 import type { Ms5837Variant } from "./devices/ms5837-math.ts";
 import { PCA9685_ADDRESS, Pca9685Model } from "./devices/pca9685.ts";
-import { Rng } from "./devices/rng.ts";
+import { type NoiseSpec, Rng } from "./devices/rng.ts";
 import { SimGpioProvider } from "./bus/sim-gpio.ts";
 import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
 import type { DeviceName, FaultSpec } from "./faults.ts";
@@ -47,8 +47,8 @@ export interface WorldOptions {
   t200?: T200Model;
   vehicle?: VehicleModelOptions;
   depthSensor?: Ms5837Variant;
-  /** Sensor noise on (default) or off. */
-  noise?: boolean;
+  /** Sensor noise: true (default: DEFAULT_NOISE), false (none), or per quantity (bias and std). */
+  noise?: boolean | NoiseConfig;
   /** PCA9685 channels of thrusters M1..M6 (default 0..5). */
   thrusterChannels?: readonly number[];
   leakPin?: PinRef;
@@ -57,6 +57,27 @@ export interface WorldOptions {
   /** PCA9685 channel that dims the lights with a servo pulse (default 8; -1 for none). */
   lightsChannel?: number;
 }
+
+/** Measurement error per quantity: pressure Pa, temperature °C, Euler °, gyro °/s, acc m/s², current A, voltage V. */
+export interface NoiseConfig {
+  pressure?: NoiseSpec;
+  temperature?: NoiseSpec;
+  euler?: NoiseSpec;
+  gyro?: NoiseSpec;
+  acc?: NoiseSpec;
+  current?: NoiseSpec;
+  voltage?: NoiseSpec;
+}
+
+export const DEFAULT_NOISE: Readonly<NoiseConfig> = {
+  pressure: { std: 10 },
+  temperature: { std: 0.01 },
+  euler: { std: 0.1 },
+  gyro: { std: 0.05 },
+  acc: { std: 0.02 },
+  current: { std: 0.01 },
+  voltage: { std: 0.002 },
+};
 
 export class World {
   readonly clock: Clock;
@@ -99,21 +120,25 @@ export class World {
     this.channels = o.thrusterChannels ?? [0, 1, 2, 3, 4, 5];
     this.pwm = new Float64Array(this.model.geometry.length);
     const rng = new Rng(o.seed ?? 1);
-    const noisy = o.noise ?? true;
+    const n: NoiseConfig = o.noise === false ? {} : o.noise === true || o.noise === undefined ? DEFAULT_NOISE : o.noise;
     this.i2c = new SimI2cBus(clock, rng.fork("i2c"));
     this.gpio = new SimGpioProvider(clock);
     this.ms5837 = new Ms5837Model({
       variant: o.depthSensor ?? "30BA",
       rng: rng.fork("ms5837"),
-      ...(noisy ? { pressureNoise: { std: 10 }, temperatureNoise: { std: 0.01 } } : {}),
+      ...(n.pressure ? { pressureNoise: n.pressure } : {}),
+      ...(n.temperature ? { temperatureNoise: n.temperature } : {}),
     });
     this.bno055 = new Bno055Model({
       rng: rng.fork("bno055"),
-      ...(noisy ? { eulerNoise: { std: 0.1 }, gyroNoise: { std: 0.05 }, accNoise: { std: 0.02 } } : {}),
+      ...(n.euler ? { eulerNoise: n.euler } : {}),
+      ...(n.gyro ? { gyroNoise: n.gyro } : {}),
+      ...(n.acc ? { accNoise: n.acc } : {}),
     });
     this.ina260 = new Ina260Model({
       rng: rng.fork("ina260"),
-      ...(noisy ? { currentNoise: { std: 0.01 }, voltageNoise: { std: 0.002 } } : {}),
+      ...(n.current ? { currentNoise: n.current } : {}),
+      ...(n.voltage ? { voltageNoise: n.voltage } : {}),
     });
     this.pca9685 = new Pca9685Model();
     this.i2c.attach(MS5837_ADDRESS, this.ms5837).attach(BNO055_ADDRESS, this.bno055);
