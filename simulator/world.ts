@@ -11,8 +11,8 @@ import { TethysError } from "../src/errors.ts";
 import { BNO055_ADDRESS, Bno055Model } from "./devices/bno055.ts";
 import type { SimI2cDevice } from "./devices/device.ts";
 import { LeakSensor, Lights, type PinRef } from "./devices/gpio-devices.ts";
-import { INA260_ADDRESS, Ina260Model } from "./devices/ina260.ts";
-import { MS5837_ADDRESS, Ms5837Model } from "./devices/ms5837.ts";
+import { INA260_ADDRESS, Ina260Model, type PowerEnvironment } from "./devices/ina260.ts";
+import { MS5837_ADDRESS, type Ms5837Environment, Ms5837Model } from "./devices/ms5837.ts";
 import type { Ms5837Variant } from "./devices/ms5837-math.ts";
 import { PCA9685_ADDRESS, Pca9685Model } from "./devices/pca9685.ts";
 import { type NoiseSpec, Rng } from "./devices/rng.ts";
@@ -99,6 +99,11 @@ export class World {
   private readonly pwm: Float64Array;
   private override: number[] | undefined;
   private timer: Timer | undefined;
+  private readonly depthEnv: Ms5837Environment = { pressurePa: SURFACE_PRESSURE_PA, temperatureC: 15 };
+  private readonly imuEnv = { quat: [1, 0, 0, 0], gyro: [0, 0, 0], linAcc: [0, 0, 0], temperatureC: 20 };
+  private readonly powerEnv: PowerEnvironment = { volts: 0, amps: 0 };
+  private readonly prevNu = new Float64Array(6);
+  private readonly acc = new Float64Array(6);
   private readonly stepListeners = new Set<(w: World) => void>();
   private simMs = 0;
   private readonly addresses: Record<Exclude<DeviceName, "leak">, number> = {
@@ -148,7 +153,10 @@ export class World {
     this.lights = new Lights(this.gpio, o.lightsPin ?? { chip: "gpiochip0", line: 22 }, 1.5, () =>
       lightsChannel >= 0 ? this.pca9685.pulseUs(lightsChannel) : 0,
     );
-    this.updateDevices(new Float64Array(6));
+    this.ms5837.setEnvironment(this.depthEnv);
+    this.bno055.setEnvironment(this.imuEnv);
+    this.ina260.setEnvironment(this.powerEnv);
+    this.updateDevices(this.acc);
   }
 
   /** Simulated seconds since the start. */
@@ -186,14 +194,15 @@ export class World {
     for (let i = 0; i < this.pwm.length; i++) {
       this.pwm[i] = this.override?.[i] ?? this.pca9685.pulseUs(this.channels[i] ?? -1);
     }
-    const prevNu = this.state.body.slice(7, 13);
+    const prevNu = this.prevNu;
+    for (let i = 0; i < 6; i++) prevNu[i] = this.state.body[7 + i] as number;
     this.state = stepVehicle(
       this.model,
       this.state,
       { pwmUs: this.pwm, current: this.current, extraLoadA: this.lights.level * this.lights.amps },
       this.dt,
     );
-    const acc = new Float64Array(6);
+    const acc = this.acc;
     for (let i = 0; i < 6; i++) acc[i] = ((this.state.body[7 + i] as number) - (prevNu[i] as number)) / this.dt;
     this.updateDevices(acc);
     for (const fn of this.stepListeners) fn(this);
@@ -283,15 +292,20 @@ export class World {
     };
   }
 
+  /** Updates the devices' inputs in place (the environment objects are reused every step). */
   private updateDevices(acc: Float64Array): void {
     const x = this.state.body;
-    this.ms5837.setEnvironment({ pressurePa: this.pressurePa(), temperatureC: this.waterTempC });
-    this.bno055.setEnvironment({
-      quat: [x[3] as number, x[4] as number, x[5] as number, x[6] as number],
-      gyro: [x[10] as number, x[11] as number, x[12] as number],
-      linAcc: [acc[0] as number, acc[1] as number, acc[2] as number],
-      temperatureC: this.waterTempC + 5,
-    });
-    this.ina260.setEnvironment({ volts: this.state.battery.volts, amps: this.state.battery.amps });
+    const d = this.depthEnv;
+    d.pressurePa = this.pressurePa();
+    d.temperatureC = this.waterTempC;
+    const m = this.imuEnv;
+    for (let i = 0; i < 4; i++) m.quat[i] = x[3 + i] as number;
+    for (let i = 0; i < 3; i++) {
+      m.gyro[i] = x[10 + i] as number;
+      m.linAcc[i] = acc[i] as number;
+    }
+    m.temperatureC = this.waterTempC + 5;
+    this.powerEnv.volts = this.state.battery.volts;
+    this.powerEnv.amps = this.state.battery.amps;
   }
 }
