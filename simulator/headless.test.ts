@@ -99,6 +99,25 @@ test("CLI: --headless writes an NDJSON recording and a summary; bad arguments gi
   }
 });
 
+test("the reading source is pluggable (the real drivers take the temporary readers' place)", async () => {
+  const sink = new MemorySink();
+  let closed = false;
+  await runHeadless({
+    durationS: 1,
+    sink,
+    readingHz: 4,
+    readings: (w) => ({
+      sample: async () => [{ type: "reading", sensor: "custom", t: w.t, d: w.truth().position }],
+      close: async () => {
+        closed = true;
+      },
+    }),
+  });
+  const custom = sink.records.filter((r) => r.type === "reading");
+  assert.ok(custom.length >= 4 && custom.every((r) => r.sensor === "custom"));
+  assert.ok(closed);
+});
+
 test("the same seed and script give the identical recording", async () => {
   const run = async () => {
     const sink = new MemorySink();

@@ -7,8 +7,25 @@ import { VirtualClock } from "../src/clock/virtual-clock.ts";
 import { errorCode } from "../src/errors.ts";
 import type { RecordSink } from "./recorder.ts";
 import type { ScriptEvent } from "./script.ts";
-import { TempReader } from "./temp-readings.ts";
+import { type Reading, TempReader } from "./temp-readings.ts";
 import { SURFACE_PRESSURE_PA, World, type WorldOptions } from "./world.ts";
+
+/** What produces the driver-side `reading` records (the real drivers replace TempReader). */
+export interface ReadingSource {
+  /** One round of readings; must not throw (failures become readings with an error code). */
+  sample(): Promise<Reading[]>;
+  close(): Promise<void>;
+}
+
+/** The default source: TEMPORARY raw-register readers (see temp-readings.ts). */
+export function tempReadingSource(world: World): ReadingSource {
+  return new TempReader(world.i2c, world.gpio, world.clock, {
+    variant: world.ms5837.variant,
+    density: world.density,
+    surfacePa: SURFACE_PRESSURE_PA,
+    leakPin: world.leak.pin,
+  });
+}
 
 export interface HeadlessOptions {
   durationS: number;
@@ -19,6 +36,8 @@ export interface HeadlessOptions {
   /** Reading rounds per simulated second (default 5; 0 disables readings). */
   readingHz?: number;
   world?: WorldOptions;
+  /** Builds the reading source for the world (default: tempReadingSource). */
+  readings?: (world: World) => ReadingSource;
 }
 
 export interface HeadlessResult {
@@ -71,15 +90,7 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
   });
   let running = true;
   const readingHz = o.readingHz ?? 5;
-  const reader =
-    readingHz > 0
-      ? new TempReader(world.i2c, world.gpio, clock, {
-          variant: world.ms5837.variant,
-          density: world.density,
-          surfacePa: SURFACE_PRESSURE_PA,
-          leakPin: world.leak.pin,
-        })
-      : undefined;
+  const reader = readingHz > 0 ? (o.readings ?? tempReadingSource)(world) : undefined;
   const readLoop = async () => {
     if (reader === undefined) return;
     while (running) {

@@ -70,6 +70,27 @@ test("faults: missing depth sensor NACKs, stuck IMU keeps constant registers, NA
   w.stop();
 });
 
+test("lights: a GPIO line switches them, a PCA9685 servo pulse on channel 8 dims them; they draw current", async () => {
+  const clock = new VirtualClock();
+  const w = new World(clock);
+  w.start();
+  assert.equal(w.lights.level, 0);
+  const line = await w.gpio.open({ chip: "gpiochip0", line: 22, direction: "out", initial: 1 });
+  clock.advance(10);
+  assert.equal(w.lights.level, 1);
+  assert.ok(Math.abs(w.state.battery.amps - (w.model.hotelLoadA + w.lights.amps)) < 1e-9);
+  await line.write(0);
+  const P = PCA9685_ADDRESS;
+  await w.i2c.write(P, Uint8Array.of(0x00, 0x30));
+  await w.i2c.write(P, Uint8Array.of(0xfe, 121));
+  await w.i2c.write(P, Uint8Array.of(0x00, 0x20));
+  await w.i2c.write(P, Uint8Array.of(0x06 + 4 * 8, 0, 0, 307 & 0xff, 307 >> 8)); // ≈ 1500 µs: half
+  clock.advance(10);
+  assert.ok(Math.abs(w.lights.level - 0.5) < 0.01, `level ${w.lights.level}`);
+  assert.equal((w.truth() as { lights: number }).lights, Math.round(w.lights.level * 1000) / 1000);
+  w.stop();
+});
+
 test("leak fault drives the leak line; same seed, same noise", async () => {
   const clock = new VirtualClock();
   const w = new World(clock);
@@ -97,4 +118,16 @@ test("leak fault drives the leak line; same seed, same noise", async () => {
   assert.deepEqual(await sample(42), a);
   assert.notDeepEqual(await sample(43), a);
   assert.ok(new Set(a).size > 1, "noise makes raw values vary");
+
+  // A configured bias shows up in the reading: +1000 Pa ≈ +0.1 m of fresh water.
+  const c = new VirtualClock();
+  const biased = new World(c, { pose: { d: 2 }, noise: { pressure: { bias: 1000 } } });
+  const plain = new World(c, { pose: { d: 2 }, noise: false });
+  const raw = async (x: World) => {
+    await x.i2c.write(MS5837_ADDRESS, Uint8Array.of(0x48));
+    c.advance(10);
+    const b = await x.i2c.writeRead(MS5837_ADDRESS, Uint8Array.of(0), 3);
+    return ((b[0] as number) << 16) | ((b[1] as number) << 8) | (b[2] as number);
+  };
+  assert.ok((await raw(biased)) > (await raw(plain)), "bias raises D1");
 });

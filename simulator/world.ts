@@ -11,11 +11,11 @@ import { TethysError } from "../src/errors.ts";
 import { BNO055_ADDRESS, Bno055Model } from "./devices/bno055.ts";
 import type { SimI2cDevice } from "./devices/device.ts";
 import { LeakSensor, Lights, type PinRef } from "./devices/gpio-devices.ts";
-import { INA260_ADDRESS, Ina260Model } from "./devices/ina260.ts";
-import { MS5837_ADDRESS, Ms5837Model } from "./devices/ms5837.ts";
+import { INA260_ADDRESS, Ina260Model, type PowerEnvironment } from "./devices/ina260.ts";
+import { MS5837_ADDRESS, type Ms5837Environment, Ms5837Model } from "./devices/ms5837.ts";
 import type { Ms5837Variant } from "./devices/ms5837-math.ts";
 import { PCA9685_ADDRESS, Pca9685Model } from "./devices/pca9685.ts";
-import { Rng } from "./devices/rng.ts";
+import { type NoiseSpec, Rng } from "./devices/rng.ts";
 import { SimGpioProvider } from "./bus/sim-gpio.ts";
 import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
 import type { DeviceName, FaultSpec } from "./faults.ts";
@@ -47,13 +47,37 @@ export interface WorldOptions {
   t200?: T200Model;
   vehicle?: VehicleModelOptions;
   depthSensor?: Ms5837Variant;
-  /** Sensor noise on (default) or off. */
-  noise?: boolean;
+  /** Sensor noise: true (default: DEFAULT_NOISE), false (none), or per quantity (bias and std). */
+  noise?: boolean | NoiseConfig;
   /** PCA9685 channels of thrusters M1..M6 (default 0..5). */
   thrusterChannels?: readonly number[];
   leakPin?: PinRef;
+  /** GPIO output that switches the lights (default gpiochip0 line 22). */
   lightsPin?: PinRef;
+  /** PCA9685 channel that dims the lights with a servo pulse (default 8; -1 for none). */
+  lightsChannel?: number;
 }
+
+/** Measurement error per quantity: pressure Pa, temperature °C, Euler °, gyro °/s, acc m/s², current A, voltage V. */
+export interface NoiseConfig {
+  pressure?: NoiseSpec;
+  temperature?: NoiseSpec;
+  euler?: NoiseSpec;
+  gyro?: NoiseSpec;
+  acc?: NoiseSpec;
+  current?: NoiseSpec;
+  voltage?: NoiseSpec;
+}
+
+export const DEFAULT_NOISE: Readonly<NoiseConfig> = {
+  pressure: { std: 10 },
+  temperature: { std: 0.01 },
+  euler: { std: 0.1 },
+  gyro: { std: 0.05 },
+  acc: { std: 0.02 },
+  current: { std: 0.01 },
+  voltage: { std: 0.002 },
+};
 
 export class World {
   readonly clock: Clock;
@@ -75,6 +99,11 @@ export class World {
   private readonly pwm: Float64Array;
   private override: number[] | undefined;
   private timer: Timer | undefined;
+  private readonly depthEnv: Ms5837Environment = { pressurePa: SURFACE_PRESSURE_PA, temperatureC: 15 };
+  private readonly imuEnv = { quat: [1, 0, 0, 0], gyro: [0, 0, 0], linAcc: [0, 0, 0], temperatureC: 20 };
+  private readonly powerEnv: PowerEnvironment = { volts: 0, amps: 0 };
+  private readonly prevNu = new Float64Array(6);
+  private readonly acc = new Float64Array(6);
   private readonly stepListeners = new Set<(w: World) => void>();
   private simMs = 0;
   private readonly addresses: Record<Exclude<DeviceName, "leak">, number> = {
@@ -96,28 +125,38 @@ export class World {
     this.channels = o.thrusterChannels ?? [0, 1, 2, 3, 4, 5];
     this.pwm = new Float64Array(this.model.geometry.length);
     const rng = new Rng(o.seed ?? 1);
-    const noisy = o.noise ?? true;
+    const n: NoiseConfig = o.noise === false ? {} : o.noise === true || o.noise === undefined ? DEFAULT_NOISE : o.noise;
     this.i2c = new SimI2cBus(clock, rng.fork("i2c"));
     this.gpio = new SimGpioProvider(clock);
     this.ms5837 = new Ms5837Model({
       variant: o.depthSensor ?? "30BA",
       rng: rng.fork("ms5837"),
-      ...(noisy ? { pressureNoise: { std: 10 }, temperatureNoise: { std: 0.01 } } : {}),
+      ...(n.pressure ? { pressureNoise: n.pressure } : {}),
+      ...(n.temperature ? { temperatureNoise: n.temperature } : {}),
     });
     this.bno055 = new Bno055Model({
       rng: rng.fork("bno055"),
-      ...(noisy ? { eulerNoise: { std: 0.1 }, gyroNoise: { std: 0.05 }, accNoise: { std: 0.02 } } : {}),
+      ...(n.euler ? { eulerNoise: n.euler } : {}),
+      ...(n.gyro ? { gyroNoise: n.gyro } : {}),
+      ...(n.acc ? { accNoise: n.acc } : {}),
     });
     this.ina260 = new Ina260Model({
       rng: rng.fork("ina260"),
-      ...(noisy ? { currentNoise: { std: 0.01 }, voltageNoise: { std: 0.002 } } : {}),
+      ...(n.current ? { currentNoise: n.current } : {}),
+      ...(n.voltage ? { voltageNoise: n.voltage } : {}),
     });
     this.pca9685 = new Pca9685Model();
     this.i2c.attach(MS5837_ADDRESS, this.ms5837).attach(BNO055_ADDRESS, this.bno055);
     this.i2c.attach(INA260_ADDRESS, this.ina260).attach(PCA9685_ADDRESS, this.pca9685);
     this.leak = new LeakSensor(this.gpio, o.leakPin ?? { chip: "gpiochip0", line: 27 });
-    this.lights = new Lights(this.gpio, o.lightsPin ?? { chip: "gpiochip0", line: 18 });
-    this.updateDevices(new Float64Array(6));
+    const lightsChannel = o.lightsChannel ?? 8;
+    this.lights = new Lights(this.gpio, o.lightsPin ?? { chip: "gpiochip0", line: 22 }, 1.5, () =>
+      lightsChannel >= 0 ? this.pca9685.pulseUs(lightsChannel) : 0,
+    );
+    this.ms5837.setEnvironment(this.depthEnv);
+    this.bno055.setEnvironment(this.imuEnv);
+    this.ina260.setEnvironment(this.powerEnv);
+    this.updateDevices(this.acc);
   }
 
   /** Simulated seconds since the start. */
@@ -155,14 +194,15 @@ export class World {
     for (let i = 0; i < this.pwm.length; i++) {
       this.pwm[i] = this.override?.[i] ?? this.pca9685.pulseUs(this.channels[i] ?? -1);
     }
-    const prevNu = this.state.body.slice(7, 13);
+    const prevNu = this.prevNu;
+    for (let i = 0; i < 6; i++) prevNu[i] = this.state.body[7 + i] as number;
     this.state = stepVehicle(
       this.model,
       this.state,
-      { pwmUs: this.pwm, current: this.current, extraLoadA: this.lights.on ? this.lights.amps : 0 },
+      { pwmUs: this.pwm, current: this.current, extraLoadA: this.lights.level * this.lights.amps },
       this.dt,
     );
-    const acc = new Float64Array(6);
+    const acc = this.acc;
     for (let i = 0; i < 6; i++) acc[i] = ((this.state.body[7 + i] as number) - (prevNu[i] as number)) / this.dt;
     this.updateDevices(acc);
     for (const fn of this.stepListeners) fn(this);
@@ -248,19 +288,24 @@ export class World {
       })),
       battery: { volts: r3(this.state.battery.volts), amps: r3(this.state.battery.amps), soc: r3(this.state.battery.soc) },
       leak: this.leak.leaking,
-      lights: this.lights.on,
+      lights: Math.round(this.lights.level * 1000) / 1000,
     };
   }
 
+  /** Updates the devices' inputs in place (the environment objects are reused every step). */
   private updateDevices(acc: Float64Array): void {
     const x = this.state.body;
-    this.ms5837.setEnvironment({ pressurePa: this.pressurePa(), temperatureC: this.waterTempC });
-    this.bno055.setEnvironment({
-      quat: [x[3] as number, x[4] as number, x[5] as number, x[6] as number],
-      gyro: [x[10] as number, x[11] as number, x[12] as number],
-      linAcc: [acc[0] as number, acc[1] as number, acc[2] as number],
-      temperatureC: this.waterTempC + 5,
-    });
-    this.ina260.setEnvironment({ volts: this.state.battery.volts, amps: this.state.battery.amps });
+    const d = this.depthEnv;
+    d.pressurePa = this.pressurePa();
+    d.temperatureC = this.waterTempC;
+    const m = this.imuEnv;
+    for (let i = 0; i < 4; i++) m.quat[i] = x[3 + i] as number;
+    for (let i = 0; i < 3; i++) {
+      m.gyro[i] = x[10 + i] as number;
+      m.linAcc[i] = acc[i] as number;
+    }
+    m.temperatureC = this.waterTempC + 5;
+    this.powerEnv.volts = this.state.battery.volts;
+    this.powerEnv.amps = this.state.battery.amps;
   }
 }

@@ -17,8 +17,10 @@ import { bodyId, decodeRequest, encodeEdge, encodeError, encodeOk, FrameReader, 
 export interface SimBusServerOptions {
   i2c: I2cBus;
   gpio: GpioProvider;
-  /** Max GPIO lines one connection may hold open. */
+  /** Max GPIO lines one connection may hold open (default 64). */
   maxLinesPerConnection?: number;
+  /** Max requests queued on one connection; beyond it they are refused with SIM_WIRE_BUSY (default 256). */
+  maxQueuedPerConnection?: number;
 }
 
 export interface SimBusServerStats {
@@ -73,6 +75,8 @@ export class SimBusServer {
     const lines = new Map<number, { line: GpioLine; unwatch?: () => void }>();
     let nextHandle = 1;
     let chain = Promise.resolve();
+    let queued = 0;
+    const maxQueued = this.opts.maxQueuedPerConnection ?? 256;
     const send = (b: Uint8Array) => {
       if (!sock.destroyed) sock.write(b);
     };
@@ -143,9 +147,17 @@ export class SimBusServer {
         fail(bodyId(b), err);
         return;
       }
-      chain = chain.then(
-        () => run(req).then((payload) => send(encodeOk(req.id, payload))),
-      ).catch((err: unknown) => fail(req.id, err));
+      if (queued >= maxQueued) {
+        fail(req.id, new TethysError("SIM_WIRE_BUSY", `more than ${maxQueued} requests queued on this connection`));
+        return;
+      }
+      queued++;
+      chain = chain
+        .then(() => run(req).then((payload) => send(encodeOk(req.id, payload))))
+        .catch((err: unknown) => fail(req.id, err))
+        .finally(() => {
+          queued--;
+        });
     };
 
     sock.on("data", (chunk: Uint8Array) => {

@@ -169,6 +169,24 @@ test("bad frames get an error reply with a code; the connection and the server c
   await server.close();
 });
 
+test("a connection flooding requests gets SIM_WIRE_BUSY beyond the server's queue bound", async () => {
+  const clock = new VirtualClock();
+  const i2c = new SimI2cBus(clock).attach(MS5837_ADDRESS, new Ms5837Model());
+  const server = new SimBusServer({ i2c, gpio: new SimGpioProvider(clock), maxQueuedPerConnection: 4 });
+  const addr = await server.listen({ port: 0 });
+  const r = await raw(addr);
+  const burst: Uint8Array[] = [];
+  for (let id = 1; id <= 20; id++) burst.push(encodeRequest({ type: "i2c.read", id, addr: 0x76, length: 1 }));
+  r.sock.write(Buffer.concat(burst)); // one chunk: all 20 arrive before any is served
+  const got = await r.next(20);
+  const busy = got.filter((x) => x.type === "error" && x.code === "SIM_WIRE_BUSY").length;
+  const ok = got.filter((x) => x.type === "ok").length;
+  assert.equal(ok + busy, 20);
+  assert.ok(busy > 0 && ok >= 4, `ok ${ok}, busy ${busy}`);
+  r.sock.destroy();
+  await server.close();
+});
+
 test("random bytes never crash the server (property)", async () => {
   const { server, addr } = await start();
   await fc.assert(

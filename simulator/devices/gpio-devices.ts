@@ -37,19 +37,33 @@ export class LeakSensor {
   }
 }
 
+/**
+ * Lights (e.g. Blue Robotics Lumen) switched by a GPIO output, or dimmed by a servo-style pulse
+ * (1100 µs off … 1900 µs full) from a PWM channel; the brighter of the two wins.
+ */
 export class Lights {
   readonly pin: PinRef;
-  /** Current drawn when on, A. */
+  /** Current drawn at full brightness, A. */
   readonly amps: number;
   private readonly pins: GpioPins;
+  private readonly pulseUs: () => number;
 
-  constructor(pins: GpioPins, pin: PinRef, amps = 1.5) {
+  constructor(pins: GpioPins, pin: PinRef, amps = 1.5, pulseUs: () => number = () => 0) {
     this.pins = pins;
     this.pin = pin;
     this.amps = amps;
+    this.pulseUs = pulseUs;
+  }
+
+  /** Brightness 0..1. */
+  get level(): number {
+    const gpio = this.pins.level(this.pin.chip, this.pin.line);
+    const p = this.pulseUs();
+    const pwm = p <= 1100 ? 0 : p >= 1900 ? 1 : (p - 1100) / 800;
+    return Math.max(gpio, pwm);
   }
 
   get on(): boolean {
-    return this.pins.level(this.pin.chip, this.pin.line) === 1;
+    return this.level > 0;
   }
 }

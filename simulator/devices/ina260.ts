@@ -1,6 +1,6 @@
 /**
- * Register-level model of the TI INA260 power monitor (default address 0x40; the simulator puts it
- * at 0x45 so it does not collide with the PCA9685). Write [pointer] selects a register; write
+ * Register-level model of the TI INA260 power monitor. The simulator puts it at 0x41 (A0 strapped
+ * to VS), as the rpi-pca9685 board profile does, so it does not collide with the PCA9685 at 0x40. Write [pointer] selects a register; write
  * [pointer, MSB, LSB] writes it; reads return 16-bit big-endian words from the pointer (the pointer
  * does not auto-increment: a longer read repeats the register). Current 0x01 (signed, 1.25 mA/LSB),
  * bus voltage 0x02 (1.25 mV/LSB), power 0x03 (10 mW/LSB), configuration 0x00 (reset 0x6127, bit 15
@@ -10,7 +10,7 @@
 import type { SimI2cDevice } from "./device.ts";
 import { applyNoise, type NoiseSpec, Rng } from "./rng.ts";
 
-export const INA260_ADDRESS = 0x45;
+export const INA260_ADDRESS = 0x41;
 export const INA260_REG = {
   CONFIG: 0x00,
   CURRENT: 0x01,

@@ -27,6 +27,8 @@ async function readAdc(bus: SimI2cBus, clock: VirtualClock, cmd: number, waitMs:
   return ((b[0] as number) << 16) | ((b[1] as number) << 8) | (b[2] as number);
 }
 
+const u24 = (b: Uint8Array) => ((b[0] as number) << 16) | ((b[1] as number) << 8) | (b[2] as number);
+
 async function readProm(bus: SimI2cBus): Promise<number[]> {
   const words: number[] = [];
   for (let i = 0; i < 7; i++) {
@@ -92,16 +94,36 @@ test("the ADC reads 0 with no conversion, during a conversion, and when read twi
   await bus.write(A, Uint8Array.of(0x48)); // D1, OSR 4096: 9.04 ms
   clock.advance(9);
   assert.deepEqual(await bus.writeRead(A, Uint8Array.of(0x00), 3), zero, "still converting");
+  clock.advance(0.04);
   await bus.write(A, Uint8Array.of(0x48));
   clock.advance(9.04);
-  assert.notDeepEqual(await bus.writeRead(A, Uint8Array.of(0x00), 3), zero, "conversion done");
+  const good = await bus.writeRead(A, Uint8Array.of(0x00), 3);
+  assert.notDeepEqual(good, zero, "conversion done");
   assert.deepEqual(await bus.writeRead(A, Uint8Array.of(0x00), 3), zero, "read twice");
+});
+
+test("an ADC read during a conversion, or a second conversion command, spoils the result", async () => {
+  const { bus, clock, dev } = rig("30BA");
+  dev.setEnvironment({ pressurePa: 150_000, temperatureC: 20 });
+  const clean = await readAdc(bus, clock, 0x48, 9.04);
+  await bus.write(A, Uint8Array.of(0x48));
+  clock.advance(4);
+  await bus.writeRead(A, Uint8Array.of(0x00), 3); // too early
+  clock.advance(5.04);
+  assert.notEqual(await readAdc(bus, clock, 0x00, 0), clean, "read during conversion → wrong result");
+  await bus.write(A, Uint8Array.of(0x48));
+  clock.advance(2);
+  await bus.write(A, Uint8Array.of(0x48)); // while the first still runs
+  clock.advance(9.04);
+  assert.notEqual(u24(await bus.writeRead(A, Uint8Array.of(0x00), 3)), clean, "convert during conversion → wrong result");
+  assert.equal(await readAdc(bus, clock, 0x48, 9.04), clean, "a clean conversion is right again");
 });
 
 test("per-OSR conversion times: OSR 256 is ready after 0.6 ms, OSR 8192 not before 18.08 ms", async () => {
   const { bus, clock } = rig("30BA");
   assert.notEqual(await readAdc(bus, clock, 0x40, 0.6), 0);
   assert.equal(await readAdc(bus, clock, 0x5a, 18), 0);
+  clock.advance(0.08); // let that (now spoilt) conversion finish
   assert.notEqual(await readAdc(bus, clock, 0x5a, 18.08), 0);
 });
 

@@ -4,10 +4,11 @@
  * Commands (first byte of a write): reset 0x1E; convert D1 0x40–0x4A, D2 0x50–0x5A (OSR 256…8192,
  * with the datasheet's maximum conversion time per OSR); ADC read 0x00 (then a 3-byte read, MSB
  * first); PROM read 0xA0 + 2n (then a 2-byte read). An ADC read with no conversion before it, read a
- * second time, or read while the conversion runs returns 0. Other bytes are acknowledged and
- * ignored; a new conversion command replaces a running one. The raw D1/D2 are the inverse of the
- * datasheet compensation applied to the environment (pressure, temperature) plus noise, sampled
- * when the conversion starts.
+ * second time, or read while the conversion runs returns 0. As the datasheet warns, an ADC read
+ * during a conversion, or a conversion command while one runs, spoils the result: that conversion
+ * completes with a wrong (pseudo-random) value. Other bytes are acknowledged and ignored. The raw
+ * D1/D2 are the inverse of the datasheet compensation applied to the environment (pressure,
+ * temperature) plus noise, sampled when the conversion starts.
  */
 import type { SimI2cDevice } from "./device.ts";
 import {
@@ -49,7 +50,7 @@ export class Ms5837Model implements SimI2cDevice {
   private readonly rng: Rng;
   private env: Ms5837Environment = { pressurePa: 101300, temperatureC: 20 };
   private pointer: Pointer = "none";
-  private conversion: { which: "D1" | "D2"; readyAt: number; value: number } | undefined;
+  private conversion: { which: "D1" | "D2"; readyAt: number; value: number; spoilt: boolean } | undefined;
   private stuck = false;
   private readonly last = { D1: 0, D2: 0 };
 
@@ -87,7 +88,8 @@ export class Ms5837Model implements SimI2cDevice {
       const osr = (cmd & 0x0f) >> 1;
       if ((cmd & 1) === 1 || osr > 5) return;
       const which = (cmd & 0xf0) === 0x40 ? "D1" : "D2";
-      this.conversion = { which, readyAt: nowMs + (CONVERSION_MS[osr] as number), value: this.sample(which) };
+      const busy = this.conversion !== undefined && nowMs < this.conversion.readyAt;
+      this.conversion = { which, readyAt: nowMs + (CONVERSION_MS[osr] as number), value: this.sample(which), spoilt: busy };
     }
   }
 
@@ -95,8 +97,13 @@ export class Ms5837Model implements SimI2cDevice {
     out.fill(0);
     if (this.pointer === "adc") {
       const c = this.conversion;
-      if (c === undefined || nowMs < c.readyAt) return;
+      if (c === undefined) return;
+      if (nowMs < c.readyAt) {
+        c.spoilt = true;
+        return;
+      }
       this.conversion = undefined;
+      if (c.spoilt) c.value = Math.floor(this.rng.next() * 0x1000000);
       out[0] = (c.value >> 16) & 0xff;
       if (out.length > 1) out[1] = (c.value >> 8) & 0xff;
       if (out.length > 2) out[2] = c.value & 0xff;

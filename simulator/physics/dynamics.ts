@@ -90,8 +90,13 @@ export function submergedFraction(d: number, hullHeight: number): number {
   return f <= 0 ? 0 : Math.min(f , 1);
 }
 
+// Scratch buffers (the derivative is synchronous and never re-entered).
 const rhs = new Float64Array(6);
 const R = new Float64Array(9);
+const rel = new Float64Array(6);
+const cRB = new Float64Array(6);
+const cA = new Float64Array(6);
+const gEta = new Float64Array(6);
 
 /**
  * State derivative ẋ = f(x, τ, v_c) into `out` (length 13).
@@ -175,33 +180,33 @@ export function derivative(
 
   const Dl = p.linearDamping;
   const Dq = p.quadraticDamping;
-  const rel = [ur, vr, wr, pr, qr, rr];
-  const cRB = [
-    qr * az - rr * ay,
-    rr * ax - pr * az,
-    pr * ay - qr * ax,
-    v * az - w * ay + (qr * bzv - rr * byv),
-    w * ax - u * az + (rr * bxv - pr * bzv),
-    u * ay - v * ax + (pr * byv - qr * bxv),
-  ];
-  const cA = [
-    qr * aaz - rr * aay,
-    rr * aax - pr * aaz,
-    pr * aay - qr * aax,
-    vr * aaz - wr * aay + (qr * abz - rr * aby),
-    wr * aax - ur * aaz + (rr * abx - pr * abz),
-    ur * aay - vr * aax + (pr * aby - qr * abx),
-  ];
-  const gEta = [
-    -(fgx + fbx),
-    -(fgy + fby),
-    -(fgz + fbz),
-    -(gy * fgz - gz * fgy + (by * fbz - bz * fby)),
-    -(gz * fgx - gx * fgz + (bz * fbx - bx * fbz)),
-    -(gx * fgy - gy * fgx + (bx * fby - by * fbx)),
-  ];
-  const dNuC = [dcu, dcv, dcw, 0, 0, 0];
+  rel[0] = ur;
+  rel[1] = vr;
+  rel[2] = wr;
+  rel[3] = pr;
+  rel[4] = qr;
+  rel[5] = rr;
+  cRB[0] = qr * az - rr * ay;
+  cRB[1] = rr * ax - pr * az;
+  cRB[2] = pr * ay - qr * ax;
+  cRB[3] = v * az - w * ay + (qr * bzv - rr * byv);
+  cRB[4] = w * ax - u * az + (rr * bxv - pr * bzv);
+  cRB[5] = u * ay - v * ax + (pr * byv - qr * bxv);
+  cA[0] = qr * aaz - rr * aay;
+  cA[1] = rr * aax - pr * aaz;
+  cA[2] = pr * aay - qr * aax;
+  cA[3] = vr * aaz - wr * aay + (qr * abz - rr * aby);
+  cA[4] = wr * aax - ur * aaz + (rr * abx - pr * abz);
+  cA[5] = ur * aay - vr * aax + (pr * aby - qr * abx);
+  gEta[0] = -(fgx + fbx);
+  gEta[1] = -(fgy + fby);
+  gEta[2] = -(fgz + fbz);
+  gEta[3] = -(gy * fgz - gz * fgy + (by * fbz - bz * fby));
+  gEta[4] = -(gz * fgx - gx * fgz + (bz * fbx - bx * fbz));
+  gEta[5] = -(gx * fgy - gy * fgx + (bx * fby - by * fbx));
   for (let i = 0; i < 6; i++) {
+    // Body-frame rate of the current, −ω × v_c, enters through M_A·ν̇_r (linear DOFs only).
+    const dNuC = i === 0 ? dcu : i === 1 ? dcv : i === 2 ? dcw : 0;
     const ri = rel[i] as number;
     const damp = ((Dl[i] as number) + (Dq[i] as number) * Math.abs(ri)) * ri;
     rhs[i] =
@@ -210,7 +215,7 @@ export function derivative(
       (cA[i] as number) -
       damp -
       (gEta[i] as number) +
-      (A[i] as number) * (dNuC[i] as number);
+      (A[i] as number) * dNuC;
   }
   const Mi = model.massInv;
   for (let r = 0; r < 6; r++) {

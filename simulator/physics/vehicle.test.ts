@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { BatteryParams } from "./battery.ts";
+import { BLUEROV2_WU } from "./params.ts";
 import { readPose } from "./state.ts";
 import { loadT200Model } from "./t200-load.ts";
 import { createVehicleModel, initialVehicleState, stepVehicle } from "./vehicle.ts";
@@ -32,6 +33,22 @@ test("full forward at 16 V reaches the surge speed predicted by the table and th
   // Tolerance 0.5 % (30 s is over 20 time constants; what remains is the integrator's error).
   assert.ok(Math.abs(u - expected) / expected < 0.005, `u = ${u} m/s, expected ${expected} (README ≈ 2.56)`);
   assert.ok(Math.abs(expected - 2.56) < 0.01);
+});
+
+test("free-running and neutrally trimmed, a gentle forward command settles at the predicted speed", () => {
+  // Below ≈ 0.5 m/s the Munk moment is weaker than the CG restoring moment, so the free vehicle
+  // is stable in pitch (docs/simulator.md). Neutral trim (B = W) keeps heave out of it.
+  const params = { ...BLUEROV2_WU, buoyancyN: BLUEROV2_WU.weightN };
+  const model = createVehicleModel(t200, { battery: ideal16V, params });
+  const pwm = [1450, 1450, 1550, 1550, 1500, 1500];
+  const X = Math.SQRT1_2 * 2 * (t200.evaluate(1550, 16).forceN - t200.evaluate(1450, 16).forceN);
+  const expected = (-4.03 + Math.sqrt(4.03 * 4.03 + 4 * 18.18 * X)) / (2 * 18.18);
+  let s = initialVehicleState(model, { d: 20 });
+  for (let i = 0; i < 40 / 0.002; i++) s = stepVehicle(model, s, { pwmUs: pwm, current: still }, 0.002);
+  const p = readPose(s.body);
+  // Tolerance 1 %: the transient pitch from the CG offset has died out after 40 s.
+  assert.ok(Math.abs(p.u - expected) / expected < 0.01, `u = ${p.u}, expected ${expected}`);
+  assert.ok(Math.abs(p.pitch) < 1 && Math.abs(p.v) < 1e-9 && Math.abs(p.r) < 1e-9);
 });
 
 test("thruster current drains the battery and sags its voltage", () => {
