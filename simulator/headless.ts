@@ -7,24 +7,14 @@ import { VirtualClock } from "../src/clock/virtual-clock.ts";
 import { errorCode } from "../src/errors.ts";
 import type { RecordSink } from "./recorder.ts";
 import type { ScriptEvent } from "./script.ts";
-import { type Reading, TempReader } from "./temp-readings.ts";
-import { SURFACE_PRESSURE_PA, World, type WorldOptions } from "./world.ts";
+import { driverReadingSource, type Reading } from "./driver-readings.ts";
+import { World, type WorldOptions } from "./world.ts";
 
-/** What produces the driver-side `reading` records (the real drivers replace TempReader). */
+/** What produces the driver-side `reading` records (default: the real drivers, driver-readings.ts). */
 export interface ReadingSource {
   /** One round of readings; must not throw (failures become readings with an error code). */
   sample(): Promise<Reading[]>;
   close(): Promise<void>;
-}
-
-/** The default source: TEMPORARY raw-register readers (see temp-readings.ts). */
-export function tempReadingSource(world: World): ReadingSource {
-  return new TempReader(world.i2c, world.gpio, world.clock, {
-    variant: world.ms5837.variant,
-    density: world.density,
-    surfacePa: SURFACE_PRESSURE_PA,
-    leakPin: world.leak.pin,
-  });
 }
 
 export interface HeadlessOptions {
@@ -36,7 +26,7 @@ export interface HeadlessOptions {
   /** Reading rounds per simulated second (default 5; 0 disables readings). */
   readingHz?: number;
   world?: WorldOptions;
-  /** Builds the reading source for the world (default: tempReadingSource). */
+  /** Builds the reading source for the world (default: driverReadingSource). */
   readings?: (world: World) => ReadingSource;
 }
 
@@ -90,7 +80,7 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
   });
   let running = true;
   const readingHz = o.readingHz ?? 5;
-  const reader = readingHz > 0 ? (o.readings ?? tempReadingSource)(world) : undefined;
+  const reader = readingHz > 0 ? (o.readings ?? driverReadingSource)(world) : undefined;
   const readLoop = async () => {
     if (reader === undefined) return;
     while (running) {

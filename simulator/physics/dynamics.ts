@@ -25,6 +25,13 @@ export interface DynamicsModel {
   readonly inertiaO: Float64Array;
   /** Degrees of freedom held by a captive rig (see createDynamicsModel). */
   readonly restrained: readonly boolean[];
+  /**
+   * Scale (0..1) of the translational added-mass coupling in the moment equations — the Munk
+   * moment, e.g. (X_u̇ − Z_ẇ)·u·w in pitch. See docs/simulator.md: with the published
+   * coefficient set at full scale the vehicle is pitch-unstable above ≈ 0.5 m/s, which the real
+   * BlueROV2 is not, so the world runs with 0 unless asked otherwise.
+   */
+  readonly munkScale: number;
 }
 
 /**
@@ -35,7 +42,9 @@ export interface DynamicsModel {
 export function createDynamicsModel(
   p: VehicleParams,
   restrained: readonly boolean[] = [false, false, false, false, false, false],
+  munkScale = 1,
 ): DynamicsModel {
+  if (!(munkScale >= 0 && munkScale <= 1)) throw new RangeError("munkScale must be within 0..1");
   const m = p.massKg;
   const [gx, gy, gz] = p.rG;
   const r2 = gx * gx + gy * gy + gz * gz;
@@ -63,7 +72,7 @@ export function createDynamicsModel(
     }
   }
   for (let i = 0; i < 6; i++) set(i, i, p.addedMass[i] as number);
-  return { params: p, mass: M, massInv: reducedInverse(M, restrained), inertiaO: io, restrained: [...restrained] };
+  return { params: p, mass: M, massInv: reducedInverse(M, restrained), inertiaO: io, restrained: [...restrained], munkScale };
 }
 
 /** Inverse of M over the free DOFs, padded with zeros for the restrained ones. */
@@ -195,9 +204,10 @@ export function derivative(
   cA[0] = qr * aaz - rr * aay;
   cA[1] = rr * aax - pr * aaz;
   cA[2] = pr * aay - qr * aax;
-  cA[3] = vr * aaz - wr * aay + (qr * abz - rr * aby);
-  cA[4] = wr * aax - ur * aaz + (rr * abx - pr * abz);
-  cA[5] = ur * aay - vr * aax + (pr * aby - qr * abx);
+  const mk = model.munkScale;
+  cA[3] = mk * (vr * aaz - wr * aay) + (qr * abz - rr * aby);
+  cA[4] = mk * (wr * aax - ur * aaz) + (rr * abx - pr * abz);
+  cA[5] = mk * (ur * aay - vr * aax) + (pr * aby - qr * abx);
   gEta[0] = -(fgx + fbx);
   gEta[1] = -(fgy + fby);
   gEta[2] = -(fgz + fbz);

@@ -28,12 +28,14 @@ export interface VehicleModelOptions {
   hotelLoadA?: number;
   /** Captive-rig DOF restraints [u v w p q r], for tests (default: none). */
   restrained?: readonly boolean[];
+  /** Munk-moment scale 0..1 (dynamics.ts); default 0: see docs/simulator.md, "pitch stability". */
+  munkScale?: number;
 }
 
 export function createVehicleModel(t200: T200Model, o: VehicleModelOptions = {}): VehicleModel {
   const geometry = o.geometry ?? VECTORED_FRAME;
   return {
-    dynamics: createDynamicsModel(o.params ?? BLUEROV2_WU, o.restrained),
+    dynamics: createDynamicsModel(o.params ?? BLUEROV2_WU, o.restrained, o.munkScale ?? 0),
     t200,
     geometry,
     allocation: allocationMatrix(geometry),
