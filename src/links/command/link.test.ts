@@ -76,6 +76,9 @@ test("vehicle and hub connect, exchange messages both ways with header timestamp
   const closed = once(c, "close");
   client.stop();
   assert.equal((await closed)[0], "CMD_PEER_CLOSED");
+  const totals = server.totals();
+  assert.ok(totals.framesIn >= 2, "the closed connection's frames stay in the hub's totals");
+  assert.equal(totals.closes.CMD_PEER_CLOSED, 1);
 });
 
 async function refused(hubCert: Issued, hubPinned: Issued, vehCert: Issued, vehPin: Issued) {
