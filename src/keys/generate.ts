@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { randomBytes, X509Certificate } from "node:crypto";
+import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { TethysError } from "../errors.ts";
 import { createAuthority, issueLeaf } from "./certificates.ts";
@@ -31,6 +31,12 @@ export interface GenerateKeysOptions {
   hubNames?: readonly string[];
   /** Overwrite existing files. */
   force?: boolean;
+  /**
+   * Keep a complete existing set (all nine files present) and return its fingerprints instead
+   * of failing with KEYS_EXISTS — for `tethys sim`, which makes dev keys once and reuses them.
+   * A partial set is still KEYS_EXISTS.
+   */
+  reuse?: boolean;
   /** Paths in the snippets: "relative" to `configDir` (default) or "absolute". */
   paths?: "relative" | "absolute";
   /** Directory of the config files the snippets go into (for relative paths). Default: cwd. */
@@ -113,6 +119,17 @@ function fsError(code: string, path: string, err: unknown): TethysError {
   return new TethysError(code, `${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err, details: { path } });
 }
 
+async function readFingerprints(files: GeneratedKeys["files"]): Promise<GeneratedKeys["fingerprints"]> {
+  const fp = async (path: string): Promise<string> => {
+    try {
+      return new X509Certificate(await readFile(path)).fingerprint256;
+    } catch (err) {
+      throw new TethysError("KEYS_INVALID", `${path}: not a readable PEM certificate`, { cause: err, details: { path } });
+    }
+  };
+  return { ca: await fp(files.caCert), hub: await fp(files.hubCert), vehicle: await fp(files.vehicleCert) };
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -151,6 +168,9 @@ export async function generateKeys(options: GenerateKeysOptions): Promise<Genera
   if (options.force !== true) {
     const present: string[] = [];
     for (const f of Object.values(files)) if (await exists(f)) present.push(f);
+    if (options.reuse === true && present.length === Object.keys(files).length) {
+      return { dir, vehicleId, pskIdentity: vehicleId, files, fingerprints: await readFingerprints(files) };
+    }
     if (present.length > 0) {
       throw new TethysError("KEYS_EXISTS", `refusing to overwrite existing keys (${present.length} files in ${dir}); use --force to replace them`, {
         details: { files: present },

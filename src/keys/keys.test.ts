@@ -95,6 +95,15 @@ test("refuses to overwrite existing keys without force, replaces them with force
   assert.equal(await modeOf(second.files.hubKey), 0o600);
 });
 
+test("reuse keeps a complete set and returns its fingerprints; a partial set is still refused", async () => {
+  const dir = join(root, "reuse");
+  const first = await generateKeys({ dir });
+  const again = await generateKeys({ dir, reuse: true });
+  assert.deepEqual(again.fingerprints, first.fingerprints);
+  await rm(first.files.psk);
+  await assert.rejects(generateKeys({ dir, reuse: true }), (e) => isTethysError(e, "KEYS_EXISTS"));
+});
+
 test("refuses a group/world-accessible directory and bad options with codes", async () => {
   const dir = join(root, "open");
   await mkdir(dir, { mode: 0o755 });

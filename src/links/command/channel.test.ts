@@ -75,6 +75,20 @@ test("heartbeat timeout: a silent peer closes the link with CMD_HEARTBEAT_TIMEOU
   assert.throws(() => p.ch.send({ type: "arm" }), (e) => isTethysError(e, "CMD_NOT_CONNECTED"));
 });
 
+test("heartbeat timeout on the hub's side: a vehicle that stops pinging is closed", async () => {
+  const clock = new VirtualClock();
+  const p = rawPeer(clock, "server", { heartbeatMs: 100, timeoutMs: 350 });
+  p.ch.start();
+  p.sendRaw({ type: "heartbeat" }, 0);
+  await clock.advanceAsync(300);
+  p.sendRaw({ type: "heartbeat" }, 1);
+  await clock.advanceAsync(300);
+  assert.equal(p.closes.length, 0, "a ping within the timeout keeps it up");
+  await clock.advanceAsync(200);
+  assert.equal(p.closes[0]?.code, "CMD_HEARTBEAT_TIMEOUT");
+  assert.equal(p.ch.stats.closes.CMD_HEARTBEAT_TIMEOUT, 1);
+});
+
 test("replayed, reordered and stale commands are refused and counted per reason", async () => {
   const clock = new VirtualClock(0);
   const p = rawPeer(clock, "client", { maxCommandAgeMs: 100, clockSkewMs: 50 });

@@ -188,7 +188,9 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
     // A lost channel counted its own close; failures before a channel existed are counted here.
     if (this.channel === undefined && this.st === "connecting" && !this.hadChannel) countClose(this.stats, error.code);
     this.st = "waiting";
-    this.socket?.destroy();
+    // A channel closes its own socket (gracefully when it refused the hub, so the refusal
+    // reaches it); before a channel exists the socket is ours to destroy.
+    if (!this.hadChannel) this.socket?.destroy();
     this.socket = undefined;
     const delay = this.backoff.next();
     this.emit("attempt", error, delay);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { createServer, type TLSSocket } from "node:tls";
+import { connect, createServer, type TLSSocket } from "node:tls";
 import { RealClock } from "../../clock/real-clock.ts";
 import type { TethysError } from "../../errors.ts";
 import { encodeFrame, type Message, type MessageOf } from "../../protocol/index.ts";
@@ -76,6 +76,9 @@ test("vehicle and hub connect, exchange messages both ways with header timestamp
   const closed = once(c, "close");
   client.stop();
   assert.equal((await closed)[0], "CMD_PEER_CLOSED");
+  const totals = server.totals();
+  assert.ok(totals.framesIn >= 2, "the closed connection's frames stay in the hub's totals");
+  assert.equal(totals.closes.CMD_PEER_CLOSED, 1);
 });
 
 async function refused(hubCert: Issued, hubPinned: Issued, vehCert: Issued, vehPin: Issued) {
@@ -115,6 +118,54 @@ test("an unpinned hub certificate from the pair's CA is refused: CMD_PEER_NOT_PI
   assert.equal(r.vehicleSide.code, "CMD_PEER_NOT_PINNED");
   assert.equal(r.hubSide.code, "CMD_REJECTED_BY_PEER");
   assert.equal(r.hubSide.details?.peerCode, "CMD_PEER_NOT_PINNED");
+});
+
+test("a vehicle id with no pin, or a hub not named hub, is refused: CMD_PEER_UNKNOWN", async () => {
+  const v = await refused(pki.hub, pki.vehicle, pki.strangerVehicle, pki.hub);
+  assert.equal(v.hubSide.code, "CMD_PEER_UNKNOWN");
+  assert.equal(v.hubSide.details?.commonName, "rov9");
+  assert.equal(v.vehicleSide.details?.peerCode, "CMD_PEER_UNKNOWN");
+  const h = await refused(pki.strangerHub, pki.vehicle, pki.vehicle, pki.strangerHub);
+  assert.equal(h.vehicleSide.code, "CMD_PEER_UNKNOWN");
+  assert.equal(h.hubSide.details?.peerCode, "CMD_PEER_UNKNOWN");
+});
+
+test("a client that offers only TLS 1.2 is refused with CMD_TLS_HANDSHAKE", async () => {
+  const { server, port } = await hub();
+  const rejected = once(server, "rejected") as Promise<[TethysError]>;
+  const s = connect({ host: "127.0.0.1", port, ...tlsBase({ ca: pki.ca.certPem, cert: pki.vehicle.certPem, key: pki.vehicle.keyPem }), minVersion: "TLSv1.2", maxVersion: "TLSv1.2" });
+  s.on("error", () => {});
+  const [err] = await rejected;
+  assert.equal(err.code, "CMD_TLS_HANDSHAKE");
+  s.destroy();
+});
+
+test("garbage from an authenticated vehicle is dropped and counted; the hub serves the next vehicle", async () => {
+  const { server, port } = await hub();
+  const creds = tlsBase({ ca: pki.ca.certPem, cert: pki.vehicle.certPem, key: pki.vehicle.keyPem });
+  const s = connect({ host: "127.0.0.1", port, ...creds });
+  s.on("error", () => {});
+  s.resume();
+  await once(s, "secureConnect");
+  // A valid heartbeat first (the hub then counts the vehicle as up), then junk frames, then an oversize length.
+  const hb = encodeFrame({ type: "heartbeat" }, { seq: 0, timestamp: clock.wallMicros() });
+  const conn = once(server, "connection") as Promise<[VehicleConnection]>;
+  s.write(Buffer.concat([Buffer.from([hb.length, 0]), hb]));
+  const [c] = await conn;
+  const drops: string[] = [];
+  c.on("drop", (e) => drops.push(e.code));
+  const connClosed = once(c, "close") as Promise<[string]>;
+  s.write(Buffer.from([3, 0, 1, 2, 3, 16, 0, ...new Array(16).fill(0xff)]));
+  s.write(Buffer.from([0xff, 0xff]));
+  assert.equal((await connClosed)[0], "CMD_FRAME_TOO_LARGE");
+  assert.deepEqual(drops, ["CMD_BAD_FRAME", "CMD_BAD_FRAME"]);
+  assert.equal(c.stats.drops.CMD_BAD_FRAME, 2);
+  s.destroy();
+  // The hub is alive and accepts the real vehicle.
+  const client = vehicle(port);
+  const next = once(server, "connection");
+  client.start();
+  await next;
 });
 
 /** A hand-driven hub: real TLS with the hub's certificate, frames written by the test. */

@@ -7,7 +7,7 @@ import { CommandChannel } from "./channel.ts";
 import { CommandCodes } from "./codes.ts";
 import { type LinkTuning, tuning } from "./options.ts";
 import { checkPeer, normalizeFingerprint, type PemCredentials, tlsBase } from "./peer.ts";
-import { countClose, type LinkStats, newStats } from "./stats.ts";
+import { addStats, countClose, type LinkStats, newStats } from "./stats.ts";
 
 /**
  * CommandLinkServer — the hub's end. Accepts vehicles over TLS 1.3, identifies each by its
@@ -41,6 +41,8 @@ export interface CommandLinkServerOptions {
   tuning?: Partial<LinkTuning>;
   /** TLS handshake must finish within this, ms; default the heartbeat timeout. */
   handshakeTimeoutMs?: number;
+  /** Simultaneous TCP connections (authenticated or not); default 64. */
+  maxConnections?: number;
 }
 
 export interface ServerEvents {
@@ -51,6 +53,8 @@ export interface ServerEvents {
 export class CommandLinkServer extends EventEmitter<ServerEvents> {
   /** Server-wide counters: closes holds rejections and handshake failures by code. */
   readonly stats: LinkStats = newStats();
+  /** Counters of connections that have closed (totals() adds the live ones). */
+  private readonly retired: LinkStats = newStats();
   private readonly o: CommandLinkServerOptions;
   private readonly t: LinkTuning;
   private readonly pins = new Map<string, string>();
@@ -68,6 +72,7 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
       requestCert: true,
       handshakeTimeout: options.handshakeTimeoutMs ?? this.t.timeoutMs,
     });
+    this.server.maxConnections = options.maxConnections ?? 64;
     this.server.on("secureConnection", (socket) => this.accept(socket));
     this.server.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
       this.reject(new TethysError(CommandCodes.TLS_HANDSHAKE, `TLS handshake with ${socket.remoteAddress} failed: ${err.code ?? err.message}`, {
@@ -96,6 +101,14 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
   /** The vehicles connected now, by id. */
   connections(): ReadonlyMap<string, VehicleConnection> {
     return this.live;
+  }
+
+  /** All counters: server-wide, closed connections and live ones (for metrics). */
+  totals(): LinkStats {
+    const t = addStats(addStats(newStats(), this.stats), this.retired);
+    for (const c of this.live.values()) addStats(t, c.stats);
+    t.rttMs = undefined;
+    return t;
   }
 
   /** Stops listening and closes every connection; resolves when the listener is closed. */
@@ -127,6 +140,7 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
     });
     conn.on("close", (code, error) => {
       if (this.live.get(vehicleId) === conn) this.live.delete(vehicleId);
+      if (up) addStats(this.retired, conn.stats);
       if (!up) this.reject(new TethysError(code, `vehicle ${vehicleId} at ${remote}: ${error.message}`, { details: { ...error.details, vehicleId, remote } }));
     });
     conn.start();

@@ -27,3 +27,15 @@ export function countDrop(stats: LinkStats, code: string, n = 1): void {
 export function countClose(stats: LinkStats, code: string): void {
   stats.closes[code] = (stats.closes[code] ?? 0) + 1;
 }
+
+/** Adds `from` into `into` (counters and per-code maps; rttMs takes from's when defined). */
+export function addStats(into: LinkStats, from: LinkStats): LinkStats {
+  into.framesIn += from.framesIn;
+  into.framesOut += from.framesOut;
+  into.bytesIn += from.bytesIn;
+  into.bytesOut += from.bytesOut;
+  for (const [k, v] of Object.entries(from.drops)) into.drops[k] = (into.drops[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(from.closes)) into.closes[k] = (into.closes[k] ?? 0) + v;
+  if (from.rttMs !== undefined) into.rttMs = from.rttMs;
+  return into;
+}

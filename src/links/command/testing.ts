@@ -14,6 +14,9 @@ export interface TestPki {
   foreignCa: Authority;
   foreignHub: Issued;
   foreignVehicle: Issued;
+  /** From the pair's CA but named for no pin: a vehicle "rov9" and a "hub" named "not-hub". */
+  strangerVehicle: Issued;
+  strangerHub: Issued;
 }
 
 export async function makeTestPki(vehicleId = "rov1"): Promise<TestPki> {
@@ -31,5 +34,7 @@ export async function makeTestPki(vehicleId = "rov1"): Promise<TestPki> {
     foreignCa,
     foreignHub: await issueLeaf(foreignCa, hubOpts),
     foreignVehicle: await issueLeaf(foreignCa, vehOpts),
+    strangerVehicle: await issueLeaf(ca, { ...vehOpts, commonName: "rov9" }),
+    strangerHub: await issueLeaf(ca, { ...hubOpts, commonName: "not-hub" }),
   };
 }
