@@ -29,6 +29,10 @@ export interface SimCliOptions {
   truthRate?: string;
   readings?: boolean;
   listen?: string;
+  /** Only the world, serving its buses on --listen (what `tethys sim` starts as its first process). */
+  worldOnly?: boolean;
+  httpPort?: string;
+  dir?: string;
 }
 
 const argError = (flag: string, what: string) =>
@@ -131,12 +135,19 @@ async function runInteractive(
   return 0;
 }
 
-/** Adds `sim` to a commander program. Errors are printed as `CODE: message` with exit code 2. */
-export function registerSimCommand(program: Command): Command {
+/**
+ * Adds `sim` to a commander program. Errors are printed as `CODE: message` with exit code 2.
+ * Without --headless or --world-only, `system` runs (the CLI passes the whole-system launcher:
+ * world, agent and hub as three processes); without it the world alone serves its buses.
+ */
+export function registerSimCommand(program: Command, system?: (opts: SimCliOptions) => Promise<number>): Command {
   return program
     .command("sim")
-    .description("run the register-level vehicle simulator (headless, or serving its buses on a local socket)")
+    .description("run the simulator: the whole system (world, vehicle agent, topside hub) by default, --headless for a fast recorded run, --world-only for the world serving its buses")
     .option("--headless", "run on a virtual clock as fast as possible")
+    .option("--world-only", "run only the world, serving its buses on --listen")
+    .option("--http-port <port>", "whole system: cockpit HTTP port (0 picks a free one)", "8080")
+    .option("--dir <dir>", "whole system: where dev keys, token and configs are kept", ".tethys/dev")
     .option("--duration <seconds>", "simulated time to run")
     .option("--script <file>", "NDJSON timed commands (sim.thrusters, sim.fault, sim.current)")
     .option("--record <file>", "NDJSON recording of truth and readings")
@@ -148,7 +159,7 @@ export function registerSimCommand(program: Command): Command {
     .option("--listen <target>", "interactive: tcp:PORT (loopback; 0 picks one) or unix:PATH", "tcp:0")
     .action(async (opts: SimCliOptions) => {
       try {
-        process.exitCode = await runSimCommand(opts);
+        process.exitCode = !opts.headless && !opts.worldOnly && system ? await system(opts) : await runSimCommand(opts);
       } catch (err) {
         if (!isTethysError(err)) throw err;
         console.error(`${err.code}: ${err.message}`);

@@ -15,6 +15,8 @@ export interface ChildSpec {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /** Which JSON output line means ready (default: `msg === "ready"`, the services' log line). */
+  readyWhen?: (line: Record<string, unknown>) => boolean;
 }
 
 export interface GroupEvents {
@@ -50,7 +52,13 @@ export class ProcessGroup {
   /** Starts a child and resolves with its ready info; rejects if it exits before ready. */
   start(spec: ChildSpec): Promise<Record<string, unknown>> {
     if (this.stopping) return Promise.reject(new TethysError("PROC_STOPPING", "the process group is stopping"));
-    const child = spawn(spec.command, spec.args, { env: spec.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    // Own process group: a terminal's Ctrl-C reaches only us, and we stop the children in order
+    // (the agent neutralises thrusters before the simulator goes away).
+    const child = spawn(spec.command, spec.args, { env: spec.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const killOnExit = (): void => {
+      if (!entry.done) child.kill("SIGKILL");
+    };
+    process.once("exit", killOnExit);
     let readyResolve!: (info: Record<string, unknown>) => void;
     let readyReject!: (err: Error) => void;
     const ready = new Promise<Record<string, unknown>>((res, rej) => {
@@ -65,6 +73,7 @@ export class ProcessGroup {
       exited: new Promise<void>((resolve) => {
         child.once("exit", (code, signal) => {
           entry.done = true;
+          process.off("exit", killOnExit);
           this.events.exit?.(spec.name, code, signal);
           if (!isReady) {
             readyReject(new TethysError("PROC_EXITED", `${spec.name} exited (${signal ?? `code ${code}`}) before it was ready`));
@@ -82,7 +91,7 @@ export class ProcessGroup {
       if (isReady || !line.startsWith("{")) return;
       try {
         const obj = JSON.parse(line) as Record<string, unknown>;
-        if (obj.msg === "ready") {
+        if ((spec.readyWhen ?? isReadyLog)(obj)) {
           isReady = true;
           this.events.ready?.(spec.name, obj);
           readyResolve(obj);
@@ -124,6 +133,8 @@ export class ProcessGroup {
     await r.exited;
   }
 }
+
+const isReadyLog = (line: Record<string, unknown>): boolean => line.msg === "ready";
 
 function rank(r: Running, order: string[], all: Running[]): number {
   const i = order.indexOf(r.spec.name);

@@ -1,9 +1,10 @@
 import { Command, CommanderError } from "commander";
-import { errorCode, isTethysError } from "../errors.ts";
+import { errorCode, isTethysError, TethysError } from "../errors.ts";
 import { registerFlashCommand } from "../../firmware-bridge/flash/command.ts";
 import { registerSimCommand } from "../../simulator/cli.ts";
 import { registerKeysCommand } from "../keys/keys-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
+import { runSimSystem } from "./sim-system.ts";
 import { registerTopsideCommand } from "./topside-command.ts";
 import { registerVehicleCommand } from "./vehicle-command.ts";
 
@@ -30,7 +31,19 @@ export function buildProgram(io: CliIo): Command {
   registerKeysCommand(program);
   registerVehicleCommand(program, io);
   registerTopsideCommand(program, io);
-  registerSimCommand(program);
+  registerSimCommand(program, (o) => {
+    const httpPort = Number(o.httpPort ?? 8080);
+    if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {
+      throw new TethysError("SIM_CLI_ARG", `--http-port: expected a port 0..65535, got "${o.httpPort}"`);
+    }
+    return runSimSystem({
+      httpPort,
+      dir: o.dir ?? ".tethys/dev",
+      ...(o.seed === undefined ? {} : { seed: Number(o.seed) }),
+      ...(o.water === "sea" ? { water: "sea" as const } : {}),
+      out: (l) => io.out(`${l}\n`),
+    });
+  });
   registerFlashCommand(program, {
     out: io.out,
     err: io.err,

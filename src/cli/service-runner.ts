@@ -54,7 +54,9 @@ export async function runService<R extends Role>(role: R, file: string, start: (
     await stopAll().catch(() => {});
     throw err;
   }
-  logger.info({ ...service.ready, metrics: metrics ? `http://${metrics.address.address}:${metrics.address.port}/metrics` : undefined }, "ready");
+  // The ready line is printed whatever the log level: `tethys sim` and scripts wait for it.
+  const ready = { ...service.ready, metrics: metrics ? `http://${metrics.address.address}:${metrics.address.port}/metrics` : undefined };
+  process.stdout.write(`${JSON.stringify({ level: "info", time: new Date().toISOString(), role, ...ready, msg: "ready" })}\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
