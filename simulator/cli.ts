@@ -28,6 +28,8 @@ export interface SimCliOptions {
   depth?: string;
   truthRate?: string;
   readings?: boolean;
+  /** Headless: run the vehicle agent on the world (default true; --no-agent leaves it out). */
+  agent?: boolean;
   listen?: string;
   /** Only the world, serving its buses on --listen (what `tethys sim` starts as its first process). */
   worldOnly?: boolean;
@@ -85,7 +87,7 @@ export async function runSimCommand(o: SimCliOptions, out: (line: string) => voi
     const durationS = num("duration", o.duration, 0.001, 1e6);
     if (durationS === undefined) throw argError("duration", "required with --headless");
     const sink: RecordSink = o.record !== undefined ? new NdjsonFile(o.record) : new MemorySink();
-    const r = await runHeadless({ durationS, script, sink, truthHz, readingHz: o.readings === false ? 0 : 5, world });
+    const r = await runHeadless({ durationS, script, sink, truthHz, readingHz: o.readings === false ? 0 : 5, world, agent: o.agent !== false });
     out(
       JSON.stringify({
         type: "summary",
@@ -156,6 +158,7 @@ export function registerSimCommand(program: Command, system?: (opts: SimCliOptio
     .option("--depth <m>", "initial depth")
     .option("--truth-rate <hz>", "truth records per simulated second", "10")
     .option("--no-readings", "leave the driver-side readings out of the recording")
+    .option("--no-agent", "headless: the world alone (drivers only, no control loop); pilot commands in the script are refused")
     .option("--listen <target>", "interactive: tcp:PORT (loopback; 0 picks one) or unix:PATH", "tcp:0")
     .action(async (opts: SimCliOptions) => {
       try {

@@ -47,7 +47,7 @@ test("headless run: truth at a fixed rate, readings through the sim bus, script 
   assert.ok(Math.abs(lastDepth.depth_m - near.position.d) < 0.05, `${lastDepth.depth_m} vs ${near.position.d}`);
   assert.ok(recs.some((x) => x.type === "reading" && x.sensor === "imu" && typeof x.heading === "number"));
   assert.ok(recs.some((x) => x.type === "reading" && x.sensor === "power" && (x.volts as number) > 14));
-  assert.ok(recs.filter((x) => x.type === "event").length === 3);
+  assert.ok(recs.filter((x) => x.type === "script").length === 3);
   assert.ok(Math.abs(r.simSeconds - 4) < 1e-6);
 });
 

@@ -3,6 +3,8 @@
  * of timed commands, truth records at a fixed rate and driver-side readings (TEMPORARY readers,
  * see temp-readings.ts) into a record sink.
  */
+import { TethysError } from "../src/errors.ts";
+import { type HeadlessAgent, startHeadlessAgent } from "./headless-agent.ts";
 import { VirtualClock } from "../src/clock/virtual-clock.ts";
 import { errorCode } from "../src/errors.ts";
 import type { RecordSink } from "./recorder.ts";
@@ -26,6 +28,8 @@ export interface HeadlessOptions {
   /** Reading rounds per simulated second (default 5; 0 disables readings). */
   readingHz?: number;
   world?: WorldOptions;
+  /** Run the vehicle agent (real drivers and control loop) on the world; script commands go to it. */
+  agent?: boolean;
   /** Builds the reading source for the world (default: driverReadingSource). */
   readings?: (world: World) => ReadingSource;
 }
@@ -40,8 +44,11 @@ export interface HeadlessResult {
   world: World;
 }
 
-export function applyEvent(world: World, ev: ScriptEvent): void {
-  if (ev.type === "sim.thrusters") world.setThrusterOverride(ev.pwm ?? undefined);
+export function applyEvent(world: World, ev: ScriptEvent, agent?: HeadlessAgent): void {
+  if (ev.type === "command") {
+    if (agent === undefined) throw new TethysError("SIM_NO_AGENT", `line ${ev.line}: a ${ev.message.type} command needs the agent (run without --no-agent)`);
+    agent.command(ev.message);
+  } else if (ev.type === "sim.thrusters") world.setThrusterOverride(ev.pwm ?? undefined);
   else if (ev.type === "sim.current") world.setCurrent(ev.n, ev.e, ev.d);
   else world.injectFault(ev);
 }
@@ -52,14 +59,15 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
   const durationMs = o.durationS * 1000;
   let truthRecords = 0;
   let readingRecords = 0;
+  const agent = o.agent === true ? startHeadlessAgent(world, o.sink) : undefined;
   for (const ev of o.script ?? []) {
     if (ev.at * 1000 > durationMs) continue;
     clock.setTimer(ev.at * 1000, () => {
       try {
-        applyEvent(world, ev);
-        o.sink.write({ type: "event", t: clock.now() / 1000, line: ev.line, event: ev.type });
+        applyEvent(world, ev, agent);
+        o.sink.write({ type: "script", t: clock.now() / 1000, line: ev.line, event: ev.type === "command" ? ev.message.type : ev.type });
       } catch (err) {
-        o.sink.write({ type: "event", t: clock.now() / 1000, line: ev.line, error: errorCode(err) });
+        o.sink.write({ type: "script", t: clock.now() / 1000, line: ev.line, error: errorCode(err) });
       }
     });
   }
@@ -79,7 +87,9 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
     }
   });
   let running = true;
-  const readingHz = o.readingHz ?? 5;
+  // With the agent, its telemetry carries the driver-side readings (a second set of drivers on
+  // the same buses would spoil the sensors' conversions, as it would on a real bus).
+  const readingHz = agent ? 0 : (o.readingHz ?? 5);
   const reader = readingHz > 0 ? (o.readings ?? driverReadingSource)(world) : undefined;
   const readLoop = async () => {
     if (reader === undefined) return;
@@ -98,6 +108,7 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
   await clock.advanceAsync(durationMs);
   running = false;
   const wallMs = performance.now() - wall0;
+  await agent?.stop();
   stopTruth();
   world.stop();
   await reader?.close();

@@ -8,10 +8,14 @@
  *       device: ms5837 | bno055 | ina260 | pca9685 | leak
  *       fault:  missing | stuck | nack-burst (+ "count") | nack-rate (+ "rate") | leak | clear
  *   {"at":3,"type":"sim.current","n":0.3,"e":0,"d":0}                        water current (m/s, NED)
+ *   {"at":4,"type":"arm"} / {"at":4.5,"type":"pilot","surge":1,…}            pilot commands in the
+ *                                                 schema's JSON form, delivered to the agent as
+ *                                                 from the authenticated pilot
  *
  * Blank lines and lines starting with `#` or `//` are skipped. Any other problem throws
  * SIM_SCRIPT naming the line and what is wrong.
  */
+import { MESSAGE_TYPES, type Message, messageFromJson, SCHEMA } from "../src/protocol/index.ts";
 import { z } from "zod";
 import { TethysError } from "../src/errors.ts";
 import { DEVICE_NAMES, type DeviceName, FAULT_NAMES, type FaultName } from "./faults.ts";
@@ -33,7 +37,17 @@ const Line = z.discriminatedUnion("type", [
   z.strictObject({ at, type: z.literal("sim.current"), n: speed, e: speed, d: speed }),
 ]);
 
-export type ScriptEvent = z.infer<typeof Line> & { line: number };
+/** A pilot command for the agent, in the schema's JSON form (`{"at":1,"type":"arm"}`). */
+export interface CommandEvent {
+  at: number;
+  type: "command";
+  message: Message;
+  line: number;
+}
+
+export type ScriptEvent = (z.infer<typeof Line> & { line: number }) | CommandEvent;
+
+const COMMAND_TYPES: ReadonlySet<string> = new Set(MESSAGE_TYPES.filter((t) => SCHEMA[t].direction === "command"));
 
 const MAX_LINES = 100_000;
 
@@ -54,6 +68,17 @@ export function parseScript(text: string, source = "script"): ScriptEvent[] {
       json = JSON.parse(s);
     } catch {
       throw bad("not valid JSON");
+    }
+    const type = (json as { type?: unknown } | null)?.type;
+    if (typeof type === "string" && COMMAND_TYPES.has(type)) {
+      const when = at.safeParse((json as { at?: unknown }).at);
+      if (!when.success) throw bad(`at: ${when.error.issues[0]?.message ?? "expected seconds ≥ 0"}`);
+      try {
+        events.push({ at: when.data, type: "command", message: messageFromJson(json, ["at"]), line: n });
+      } catch (err) {
+        throw bad(err instanceof Error ? err.message : String(err));
+      }
+      return;
     }
     const r = Line.safeParse(json);
     if (!r.success) {
