@@ -15,7 +15,7 @@ for (const name of readdirSync(dir).filter((n) => n.endsWith(".ndjson"))) {
     const last = Math.max(...script.map((e) => e.at));
     const sink = new MemorySink();
     await runHeadless({ durationS: last + 1, script, sink, readingHz: 2, world: { pose: { d: 5 } } });
-    const events = sink.records.filter((r) => r.type === "event");
+    const events = sink.records.filter((r) => r.type === "script");
     assert.equal(events.length, script.length);
     assert.ok(events.every((e) => e.error === undefined), JSON.stringify(events.find((e) => e.error !== undefined)));
   });
