@@ -71,6 +71,7 @@ export class DtlsClientConnection extends Connection {
 	private ems = false;
 	private master: Uint8Array | undefined;
 	private expect: Expect = "helloVerifyOrServerHello";
+	protected readonly renegotiationStart = HandshakeType.helloRequest;
 	/** A server may ask again (new cookie secret); a few times at most. */
 	private helloVerifies = 0;
 

@@ -55,6 +55,7 @@ export abstract class Connection {
 	protected resendOnPeerRetransmit = true;
 	private lastActivity: number;
 	private lastResend = Number.NEGATIVE_INFINITY;
+	private lastRenegotiationRefusal = Number.NEGATIVE_INFINITY;
 	private early: { view: RecordView; now: number }[] = [];
 	private readonly view = newRecordView();
 	private readonly messages: HandshakeMessage[] = [];
@@ -173,6 +174,15 @@ export abstract class Connection {
 		now: number,
 	): void;
 	protected abstract onChangeCipherSpec(now: number): void;
+	/** Handshake type that opens a renegotiation from the peer (ClientHello / HelloRequest). */
+	protected abstract readonly renegotiationStart: number;
+	protected onRenegotiation(now: number): void {
+		// Refused (RFC 5746 allows it): a warning, at most once per second against floods.
+		if (now - this.lastRenegotiationRefusal < 1000) return;
+		this.lastRenegotiationRefusal = now;
+		this.drop("unexpected");
+		this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
+	}
 	/** An epoch-1 record failed authentication while the handshake is in progress. */
 	protected abstract onHandshakeBadMac(): void;
 
@@ -317,6 +327,16 @@ export abstract class Connection {
 		epoch: number,
 		now: number,
 	): void {
+		// A protected hello on an established session starts a new handshake (renegotiation,
+		// message_seq restarting at 0): not a retransmission of the old one.
+		if (
+			this.state === "established" &&
+			epoch === 1 &&
+			pt[0] === this.renegotiationStart
+		) {
+			this.onRenegotiation(now);
+			return;
+		}
 		const res = this.reasm.feed(pt, this.messages);
 		if (res.malformed) this.drop("malformed");
 		if (

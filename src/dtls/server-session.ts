@@ -26,7 +26,6 @@ import {
 } from "./wire/hello.ts";
 import {
 	AlertDescription,
-	AlertLevel,
 	DTLS_1_2,
 	ExtensionType,
 	Finished,
@@ -55,6 +54,7 @@ export class ServerConnection extends Connection {
 	private ems = false;
 	private master: Uint8Array | undefined;
 	private expect: Expect = "clientKeyExchange";
+	protected readonly renegotiationStart = HandshakeType.clientHello;
 
 	/**
 	 * Start a session from a cookie-verified ClientHello. `recordSeq` is the hello's record
@@ -75,6 +75,7 @@ export class ServerConnection extends Connection {
 		this.reasm.nextSeq = hello.messageSeq + 1;
 		this.nextSendSeq = hello.messageSeq;
 		this.rl.writeSeq[0] = recordSeq;
+		this.rl.markSeen(0, recordSeq);
 		this.start(hello, parsed, now);
 	}
 
@@ -157,10 +158,8 @@ export class ServerConnection extends Connection {
 
 	protected onHandshake(m: HandshakeMessage, epoch: number, now: number): void {
 		if (this.state === "established") {
-			// A new ClientHello on an established session is a renegotiation attempt: refused.
-			if (m.msgType === HandshakeType.clientHello)
-				this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
-			else this.drop("unexpected");
+			// Renegotiation is refused in Connection; anything else new here is out of place.
+			this.drop("unexpected");
 			return;
 		}
 		if (

@@ -146,6 +146,11 @@ export class RecordLayer {
 		return pt;
 	}
 
+	/** Record `seq` of `epoch` as seen (a record the stateless front already consumed). */
+	markSeen(epoch: 0 | 1, seq: number): void {
+		(this.windows[epoch] as ReplayWindow).mark(seq);
+	}
+
 	/** Size of a record carrying `plainLen` bytes in the current write epoch. */
 	recordSize(plainLen: number, epoch = this.writeEpoch): number {
 		return (

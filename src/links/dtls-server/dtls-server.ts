@@ -33,6 +33,8 @@ export interface DtlsServerConfig
 	/** 0 (default) picks a free port. */
 	port?: number;
 	type?: "udp4" | "udp6";
+	/** SO_RCVBUF in bytes (bursts of telemetry from several vehicles); OS default if unset. */
+	recvBufferBytes?: number;
 }
 
 export interface DtlsServerEvents {
@@ -71,7 +73,14 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 		super();
 		this.config = config;
 		this.clock = clock;
-		const { psk, host: _host, port: _port, type: _type, ...opts } = config;
+		const {
+			psk,
+			host: _host,
+			port: _port,
+			type: _type,
+			recvBufferBytes: _rcv,
+			...opts
+		} = config;
 		this.engine = new DtlsServerEngine(
 			{ ...opts, psk: pskLookupOf(psk) },
 			{
@@ -131,6 +140,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 				{ cause: err },
 			);
 		});
+		if (this.config.recvBufferBytes !== undefined)
+			socket.setRecvBufferSize(this.config.recvBufferBytes);
 		socket.on("error", (err) =>
 			this.emit(
 				"error",
