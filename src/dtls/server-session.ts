@@ -194,7 +194,18 @@ export class ServerConnection extends Connection {
 			return;
 		}
 		this.identity = utf8.decode(cke.identity);
-		const psk = this.sopts.psk(this.identity);
+		let psk: Uint8Array | undefined;
+		try {
+			psk = this.sopts.psk(this.identity);
+		} catch (err) {
+			const why = err instanceof Error ? err.message : String(err);
+			this.fail(
+				"DTLS_HANDSHAKE_FAILURE",
+				`PSK lookup failed: ${why}`,
+				AlertDescription.internalError,
+			);
+			return;
+		}
 		if (psk === undefined) {
 			this.fail(
 				"DTLS_UNKNOWN_PSK_IDENTITY",

@@ -84,6 +84,8 @@ export interface DtlsCounters {
 	handshakesCompleted: number;
 	handshakesFailed: number;
 	retransmissions: number;
+	/** Exceptions caught at the adapter boundary (a bug if ever non-zero). */
+	internalErrors: number;
 	dropped: Record<DropKind, number>;
 }
 
@@ -99,6 +101,7 @@ export function newCounters(): DtlsCounters {
 		handshakesCompleted: 0,
 		handshakesFailed: 0,
 		retransmissions: 0,
+		internalErrors: 0,
 		dropped,
 	};
 }
