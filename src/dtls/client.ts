@@ -31,7 +31,10 @@ import {
 	type ParsedExtension,
 	parseExtensions,
 } from "./wire/extensions.ts";
-import { EMPTY_RENEGOTIATION_INFO } from "./wire/hello.ts";
+import {
+	EMPTY_RENEGOTIATION_INFO,
+	parseRecordSizeLimit,
+} from "./wire/hello.ts";
 import {
 	AlertDescription,
 	ClientHello,
@@ -42,6 +45,7 @@ import {
 	HelloVerifyRequest,
 	PskClientKeyExchange,
 	PskServerKeyExchange,
+	RecordSizeLimit,
 	RenegotiationInfo,
 	ServerHello,
 } from "./wire/messages.ts";
@@ -53,6 +57,8 @@ export interface DtlsClientOptions extends ConnectionOptions {
 	suites: readonly SuiteName[];
 	/** Offer RFC 7627 extended master secret and RFC 5746 renegotiation_info (default true). */
 	extensions: boolean;
+	/** Offer RFC 8449 record_size_limit with this value (64..16384); not offered by default. */
+	recordSizeLimit: number | undefined;
 }
 
 type Expect =
@@ -89,6 +95,7 @@ export class DtlsClientConnection extends Connection {
 				"TLS_PSK_WITH_AES_128_CCM",
 			],
 			extensions: true,
+			recordSizeLimit: undefined,
 			...opts,
 		};
 		super(full, sink, counters, now);
@@ -125,6 +132,13 @@ export class DtlsClientConnection extends Connection {
 					{ type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
 				]
 			: [];
+		const limit = this.copts.recordSizeLimit;
+		if (limit !== undefined) {
+			exts.push({
+				type: ExtensionType.recordSizeLimit,
+				data: encodeStruct(RecordSizeLimit, { limit }),
+			});
+		}
 		const body = encodeStruct(ClientHello, {
 			clientVersion: DTLS_1_2,
 			random: this.clientRandom,
@@ -236,6 +250,23 @@ export class DtlsClientConnection extends Connection {
 			return;
 		}
 		for (const e of exts) {
+			if (
+				e.type === ExtensionType.recordSizeLimit &&
+				this.copts.recordSizeLimit !== undefined
+			) {
+				const v = parseRecordSizeLimit(e.data);
+				if (v === undefined || v < 64) {
+					this.fail(
+						"DTLS_HANDSHAKE_FAILURE",
+						"bad record_size_limit",
+						AlertDescription.illegalParameter,
+					);
+					return;
+				}
+				this.peerRecordLimit = v;
+				this.rl.readLimit = this.copts.recordSizeLimit;
+				continue;
+			}
 			if (
 				e.type === ExtensionType.extendedMasterSecret &&
 				this.copts.extensions

@@ -53,6 +53,8 @@ export abstract class Connection {
 	protected nextSendSeq = 0;
 	/** Re-send the last flight when the peer re-sends its previous one (RFC 6347 4.2.4). */
 	protected resendOnPeerRetransmit = true;
+	/** The peer's RFC 8449 record_size_limit (2^14 when not negotiated). */
+	protected peerRecordLimit = 16384;
 	private lastActivity: number;
 	private lastResend = Number.NEGATIVE_INFINITY;
 	private lastRenegotiationRefusal = Number.NEGATIVE_INFINITY;
@@ -115,9 +117,8 @@ export abstract class Connection {
 
 	/** Largest application message that fits one datagram of `mtu` bytes. */
 	maxPayload(): number {
-		return this.state === "established"
-			? this.rl.maxPlaintext(this.opts.mtu)
-			: 0;
+		if (this.state !== "established") return 0;
+		return Math.min(this.rl.maxPlaintext(this.opts.mtu), this.peerRecordLimit);
 	}
 
 	/** Orderly close: sends close_notify (if keys allow) and reports DTLS_LOCAL_CLOSE. */

@@ -31,6 +31,7 @@ import {
 	Finished,
 	HandshakeType,
 	PskClientKeyExchange,
+	RecordSizeLimit,
 	ServerHello,
 } from "./wire/messages.ts";
 import { bytesEqual, decodeStruct, encodeStruct } from "./wire/struct.ts";
@@ -117,6 +118,14 @@ export class ServerConnection extends Connection {
 			);
 			return;
 		}
+		if (p.badRecordSizeLimit) {
+			this.fail(
+				"DTLS_HANDSHAKE_FAILURE",
+				"record_size_limit below 64",
+				AlertDescription.illegalParameter,
+			);
+			return;
+		}
 		this.suite = this.sopts.suites.find((s) => p.suites.includes(s.id));
 		if (this.suite === undefined) {
 			this.fail(
@@ -134,6 +143,17 @@ export class ServerConnection extends Connection {
 				type: ExtensionType.renegotiationInfo,
 				data: EMPTY_RENEGOTIATION_INFO,
 			});
+		if (p.recordSizeLimit !== undefined) {
+			// RFC 8449: answer with our own limit; each side then sends within the other's.
+			this.peerRecordLimit = p.recordSizeLimit;
+			this.rl.readLimit = this.sopts.maxRecordPlaintext;
+			exts.push({
+				type: ExtensionType.recordSizeLimit,
+				data: encodeStruct(RecordSizeLimit, {
+					limit: this.sopts.maxRecordPlaintext,
+				}),
+			});
+		}
 		if (this.ems)
 			exts.push({
 				type: ExtensionType.extendedMasterSecret,

@@ -131,6 +131,13 @@ export class DtlsServerEngine {
 				);
 			return s;
 		});
+		const m = this.opts.maxRecordPlaintext;
+		if (!(Number.isInteger(m) && m >= 64 && m <= 16384)) {
+			throw new TethysError(
+				"DTLS_CONFIG_INVALID",
+				`maxRecordPlaintext must be 64..16384, got ${m}`,
+			);
+		}
 		if (this.suites.length === 0)
 			throw new TethysError(
 				"DTLS_CONFIG_INVALID",
