@@ -15,7 +15,6 @@ import {
 import {
 	type CipherSuite,
 	type SuiteName,
-	suiteById,
 	suiteByName,
 } from "./crypto/suites.ts";
 import type { HandshakeMessage } from "./handshake/reassembler.ts";
@@ -26,15 +25,8 @@ import {
 	type DtlsCounters,
 	newCounters,
 } from "./types.ts";
-import {
-	encodeExtensions,
-	type ParsedExtension,
-	parseExtensions,
-} from "./wire/extensions.ts";
-import {
-	EMPTY_RENEGOTIATION_INFO,
-	parseRecordSizeLimit,
-} from "./wire/hello.ts";
+import { encodeExtensions, type ParsedExtension } from "./wire/extensions.ts";
+import { EMPTY_RENEGOTIATION_INFO } from "./wire/hello.ts";
 import {
 	AlertDescription,
 	ClientHello,
@@ -46,9 +38,8 @@ import {
 	PskClientKeyExchange,
 	PskServerKeyExchange,
 	RecordSizeLimit,
-	RenegotiationInfo,
-	ServerHello,
 } from "./wire/messages.ts";
+import { checkServerHello } from "./wire/server-hello.ts";
 import { bytesEqual, decodeStruct, encodeStruct } from "./wire/struct.ts";
 
 export interface DtlsClientOptions extends ConnectionOptions {
@@ -72,7 +63,7 @@ type Expect =
 export class DtlsClientConnection extends Connection {
 	private readonly copts: DtlsClientOptions;
 	private readonly clientRandom = randomBytes(32);
-	private serverRandom = new Uint8Array(32);
+	private serverRandom: Uint8Array = new Uint8Array(32);
 	private suite: CipherSuite | undefined;
 	private ems = false;
 	private master: Uint8Array | undefined;
@@ -218,84 +209,21 @@ export class DtlsClientConnection extends Connection {
 	}
 
 	private onServerHello(m: HandshakeMessage): void {
-		const sh = decodeStruct(ServerHello, m.body);
-		const exts = sh === undefined ? undefined : parseExtensions(sh.extensions);
-		if (sh === undefined || exts === undefined) {
-			this.fail(
-				"DTLS_HANDSHAKE_FAILURE",
-				"malformed ServerHello",
-				AlertDescription.decodeError,
-			);
+		const r = checkServerHello(m.body, this.copts);
+		if ("code" in r) {
+			this.fail(r.code, r.message, r.alert);
 			return;
 		}
-		if (sh.serverVersion !== DTLS_1_2) {
-			this.fail(
-				"DTLS_PROTOCOL_VERSION",
-				"server did not pick DTLS 1.2",
-				AlertDescription.protocolVersion,
-			);
-			return;
-		}
-		const suite = suiteById(sh.cipherSuite);
 		if (
-			suite === undefined ||
-			!this.copts.suites.includes(suite.name as SuiteName) ||
-			sh.compressionMethod !== 0
+			r.peerRecordLimit !== undefined &&
+			this.copts.recordSizeLimit !== undefined
 		) {
-			this.fail(
-				"DTLS_HANDSHAKE_FAILURE",
-				"server chose parameters we did not offer",
-				AlertDescription.illegalParameter,
-			);
-			return;
+			this.peerRecordLimit = r.peerRecordLimit;
+			this.rl.readLimit = this.copts.recordSizeLimit;
 		}
-		for (const e of exts) {
-			if (
-				e.type === ExtensionType.recordSizeLimit &&
-				this.copts.recordSizeLimit !== undefined
-			) {
-				const v = parseRecordSizeLimit(e.data);
-				if (v === undefined || v < 64) {
-					this.fail(
-						"DTLS_HANDSHAKE_FAILURE",
-						"bad record_size_limit",
-						AlertDescription.illegalParameter,
-					);
-					return;
-				}
-				this.peerRecordLimit = v;
-				this.rl.readLimit = this.copts.recordSizeLimit;
-				continue;
-			}
-			if (
-				e.type === ExtensionType.extendedMasterSecret &&
-				this.copts.extensions
-			)
-				this.ems = true;
-			else if (
-				e.type === ExtensionType.renegotiationInfo &&
-				this.copts.extensions
-			) {
-				const ri = decodeStruct(RenegotiationInfo, e.data);
-				if (ri === undefined || ri.renegotiatedConnection.length !== 0) {
-					this.fail(
-						"DTLS_HANDSHAKE_FAILURE",
-						"bad renegotiation_info",
-						AlertDescription.handshakeFailure,
-					);
-					return;
-				}
-			} else {
-				this.fail(
-					"DTLS_HANDSHAKE_FAILURE",
-					`unsolicited extension ${e.type}`,
-					AlertDescription.unexpectedMessage,
-				);
-				return;
-			}
-		}
-		this.suite = suite;
-		this.serverRandom = sh.random.slice();
+		this.ems = r.extendedMasterSecret;
+		this.suite = r.suite;
+		this.serverRandom = r.random;
 		this.addTranscript(m);
 		this.expect = "serverKeyExchangeOrDone";
 	}
