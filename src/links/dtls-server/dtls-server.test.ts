@@ -156,4 +156,27 @@ describe("DtlsServer (node:dgram adapter)", () => {
 			await server.close();
 		}
 	});
+
+	it("serves IPv6 loopback clients", async () => {
+		const clock = new VirtualClock();
+		const server = new DtlsServer(
+			{ psk: { rov1: KEY }, type: "udp6", host: "::1" },
+			clock,
+		);
+		const { address, port } = await server.listen();
+		assert.equal(address, "::1");
+		const c = new EngineClient(clock, "udp6");
+		try {
+			const est = next(server, "established");
+			await c.connect(port, { identity: "rov1", psk: KEY });
+			assert.equal((await est).remote.address, "::1");
+			await c.next("established");
+			const data = next(server, "data");
+			c.send(text("v6"));
+			assert.equal(new TextDecoder().decode((await data).data), "v6");
+		} finally {
+			await c.close();
+			await server.close();
+		}
+	});
 });
