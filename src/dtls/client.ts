@@ -15,7 +15,6 @@ import {
 import {
 	type CipherSuite,
 	type SuiteName,
-	suiteById,
 	suiteByName,
 } from "./crypto/suites.ts";
 import type { HandshakeMessage } from "./handshake/reassembler.ts";
@@ -26,11 +25,7 @@ import {
 	type DtlsCounters,
 	newCounters,
 } from "./types.ts";
-import {
-	encodeExtensions,
-	type ParsedExtension,
-	parseExtensions,
-} from "./wire/extensions.ts";
+import { encodeExtensions, type ParsedExtension } from "./wire/extensions.ts";
 import { EMPTY_RENEGOTIATION_INFO } from "./wire/hello.ts";
 import {
 	AlertDescription,
@@ -42,9 +37,9 @@ import {
 	HelloVerifyRequest,
 	PskClientKeyExchange,
 	PskServerKeyExchange,
-	RenegotiationInfo,
-	ServerHello,
+	RecordSizeLimit,
 } from "./wire/messages.ts";
+import { checkServerHello } from "./wire/server-hello.ts";
 import { bytesEqual, decodeStruct, encodeStruct } from "./wire/struct.ts";
 
 export interface DtlsClientOptions extends ConnectionOptions {
@@ -53,6 +48,8 @@ export interface DtlsClientOptions extends ConnectionOptions {
 	suites: readonly SuiteName[];
 	/** Offer RFC 7627 extended master secret and RFC 5746 renegotiation_info (default true). */
 	extensions: boolean;
+	/** Offer RFC 8449 record_size_limit with this value (64..16384); not offered by default. */
+	recordSizeLimit: number | undefined;
 }
 
 type Expect =
@@ -66,11 +63,12 @@ type Expect =
 export class DtlsClientConnection extends Connection {
 	private readonly copts: DtlsClientOptions;
 	private readonly clientRandom = randomBytes(32);
-	private serverRandom = new Uint8Array(32);
+	private serverRandom: Uint8Array = new Uint8Array(32);
 	private suite: CipherSuite | undefined;
 	private ems = false;
 	private master: Uint8Array | undefined;
 	private expect: Expect = "helloVerifyOrServerHello";
+	protected readonly renegotiationStart = HandshakeType.helloRequest;
 	/** A server may ask again (new cookie secret); a few times at most. */
 	private helloVerifies = 0;
 
@@ -88,6 +86,7 @@ export class DtlsClientConnection extends Connection {
 				"TLS_PSK_WITH_AES_128_CCM",
 			],
 			extensions: true,
+			recordSizeLimit: undefined,
 			...opts,
 		};
 		super(full, sink, counters, now);
@@ -124,6 +123,13 @@ export class DtlsClientConnection extends Connection {
 					{ type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) },
 				]
 			: [];
+		const limit = this.copts.recordSizeLimit;
+		if (limit !== undefined) {
+			exts.push({
+				type: ExtensionType.recordSizeLimit,
+				data: encodeStruct(RecordSizeLimit, { limit }),
+			});
+		}
 		const body = encodeStruct(ClientHello, {
 			clientVersion: DTLS_1_2,
 			random: this.clientRandom,
@@ -203,67 +209,21 @@ export class DtlsClientConnection extends Connection {
 	}
 
 	private onServerHello(m: HandshakeMessage): void {
-		const sh = decodeStruct(ServerHello, m.body);
-		const exts = sh === undefined ? undefined : parseExtensions(sh.extensions);
-		if (sh === undefined || exts === undefined) {
-			this.fail(
-				"DTLS_HANDSHAKE_FAILURE",
-				"malformed ServerHello",
-				AlertDescription.decodeError,
-			);
+		const r = checkServerHello(m.body, this.copts);
+		if ("code" in r) {
+			this.fail(r.code, r.message, r.alert);
 			return;
 		}
-		if (sh.serverVersion !== DTLS_1_2) {
-			this.fail(
-				"DTLS_PROTOCOL_VERSION",
-				"server did not pick DTLS 1.2",
-				AlertDescription.protocolVersion,
-			);
-			return;
-		}
-		const suite = suiteById(sh.cipherSuite);
 		if (
-			suite === undefined ||
-			!this.copts.suites.includes(suite.name as SuiteName) ||
-			sh.compressionMethod !== 0
+			r.peerRecordLimit !== undefined &&
+			this.copts.recordSizeLimit !== undefined
 		) {
-			this.fail(
-				"DTLS_HANDSHAKE_FAILURE",
-				"server chose parameters we did not offer",
-				AlertDescription.illegalParameter,
-			);
-			return;
+			this.peerRecordLimit = r.peerRecordLimit;
+			this.rl.readLimit = this.copts.recordSizeLimit;
 		}
-		for (const e of exts) {
-			if (
-				e.type === ExtensionType.extendedMasterSecret &&
-				this.copts.extensions
-			)
-				this.ems = true;
-			else if (
-				e.type === ExtensionType.renegotiationInfo &&
-				this.copts.extensions
-			) {
-				const ri = decodeStruct(RenegotiationInfo, e.data);
-				if (ri === undefined || ri.renegotiatedConnection.length !== 0) {
-					this.fail(
-						"DTLS_HANDSHAKE_FAILURE",
-						"bad renegotiation_info",
-						AlertDescription.handshakeFailure,
-					);
-					return;
-				}
-			} else {
-				this.fail(
-					"DTLS_HANDSHAKE_FAILURE",
-					`unsolicited extension ${e.type}`,
-					AlertDescription.unexpectedMessage,
-				);
-				return;
-			}
-		}
-		this.suite = suite;
-		this.serverRandom = sh.random.slice();
+		this.ems = r.extendedMasterSecret;
+		this.suite = r.suite;
+		this.serverRandom = r.random;
 		this.addTranscript(m);
 		this.expect = "serverKeyExchangeOrDone";
 	}

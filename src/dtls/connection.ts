@@ -53,8 +53,11 @@ export abstract class Connection {
 	protected nextSendSeq = 0;
 	/** Re-send the last flight when the peer re-sends its previous one (RFC 6347 4.2.4). */
 	protected resendOnPeerRetransmit = true;
+	/** The peer's RFC 8449 record_size_limit (2^14 when not negotiated). */
+	protected peerRecordLimit = 16384;
 	private lastActivity: number;
 	private lastResend = Number.NEGATIVE_INFINITY;
+	private lastRenegotiationRefusal = Number.NEGATIVE_INFINITY;
 	private early: { view: RecordView; now: number }[] = [];
 	private readonly view = newRecordView();
 	private readonly messages: HandshakeMessage[] = [];
@@ -114,9 +117,8 @@ export abstract class Connection {
 
 	/** Largest application message that fits one datagram of `mtu` bytes. */
 	maxPayload(): number {
-		return this.state === "established"
-			? this.rl.maxPlaintext(this.opts.mtu)
-			: 0;
+		if (this.state !== "established") return 0;
+		return Math.min(this.rl.maxPlaintext(this.opts.mtu), this.peerRecordLimit);
 	}
 
 	/** Orderly close: sends close_notify (if keys allow) and reports DTLS_LOCAL_CLOSE. */
@@ -173,6 +175,15 @@ export abstract class Connection {
 		now: number,
 	): void;
 	protected abstract onChangeCipherSpec(now: number): void;
+	/** Handshake type that opens a renegotiation from the peer (ClientHello / HelloRequest). */
+	protected abstract readonly renegotiationStart: number;
+	protected onRenegotiation(now: number): void {
+		// Refused (RFC 5746 allows it): a warning, at most once per second against floods.
+		if (now - this.lastRenegotiationRefusal < 1000) return;
+		this.lastRenegotiationRefusal = now;
+		this.drop("unexpected");
+		this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
+	}
 	/** An epoch-1 record failed authentication while the handshake is in progress. */
 	protected abstract onHandshakeBadMac(): void;
 
@@ -317,6 +328,16 @@ export abstract class Connection {
 		epoch: number,
 		now: number,
 	): void {
+		// A protected hello on an established session starts a new handshake (renegotiation,
+		// message_seq restarting at 0): not a retransmission of the old one.
+		if (
+			this.state === "established" &&
+			epoch === 1 &&
+			pt[0] === this.renegotiationStart
+		) {
+			this.onRenegotiation(now);
+			return;
+		}
 		const res = this.reasm.feed(pt, this.messages);
 		if (res.malformed) this.drop("malformed");
 		if (

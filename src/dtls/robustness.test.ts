@@ -167,3 +167,20 @@ describe("DTLS engine robustness", () => {
 		);
 	});
 });
+
+describe("DTLS engine: replayed handshake records", () => {
+	it("a replayed cookie ClientHello is dropped as a replay, not answered", () => {
+		const lb = new Loopback(
+			{ psk },
+			{ identity: "rov1", psk: KEY, retransmitInitialMs: 60_000 },
+		);
+		lb.filter = (dir, i) => !(dir === "toServer" && i === 2); // keep the session half-open
+		lb.handshake();
+		assert.equal(lb.server.halfOpenCount, 1);
+		const sentBefore = lb.server.counters.datagramsSent;
+		lb.clock.advance(1000 - 1); // before the server's own retransmission timer
+		lb.server.receive(lb.sentToServer[1] as Uint8Array, CLIENT_PEER, lb.now);
+		assert.equal(lb.server.counters.dropped.replayed, 1);
+		assert.equal(lb.server.counters.datagramsSent, sentBefore);
+	});
+});

@@ -26,12 +26,12 @@ import {
 } from "./wire/hello.ts";
 import {
 	AlertDescription,
-	AlertLevel,
 	DTLS_1_2,
 	ExtensionType,
 	Finished,
 	HandshakeType,
 	PskClientKeyExchange,
+	RecordSizeLimit,
 	ServerHello,
 } from "./wire/messages.ts";
 import { bytesEqual, decodeStruct, encodeStruct } from "./wire/struct.ts";
@@ -55,6 +55,7 @@ export class ServerConnection extends Connection {
 	private ems = false;
 	private master: Uint8Array | undefined;
 	private expect: Expect = "clientKeyExchange";
+	protected readonly renegotiationStart = HandshakeType.clientHello;
 
 	/**
 	 * Start a session from a cookie-verified ClientHello. `recordSeq` is the hello's record
@@ -75,6 +76,7 @@ export class ServerConnection extends Connection {
 		this.reasm.nextSeq = hello.messageSeq + 1;
 		this.nextSendSeq = hello.messageSeq;
 		this.rl.writeSeq[0] = recordSeq;
+		this.rl.markSeen(0, recordSeq);
 		this.start(hello, parsed, now);
 	}
 
@@ -116,6 +118,14 @@ export class ServerConnection extends Connection {
 			);
 			return;
 		}
+		if (p.badRecordSizeLimit) {
+			this.fail(
+				"DTLS_HANDSHAKE_FAILURE",
+				"record_size_limit below 64",
+				AlertDescription.illegalParameter,
+			);
+			return;
+		}
 		this.suite = this.sopts.suites.find((s) => p.suites.includes(s.id));
 		if (this.suite === undefined) {
 			this.fail(
@@ -133,6 +143,17 @@ export class ServerConnection extends Connection {
 				type: ExtensionType.renegotiationInfo,
 				data: EMPTY_RENEGOTIATION_INFO,
 			});
+		if (p.recordSizeLimit !== undefined) {
+			// RFC 8449: answer with our own limit; each side then sends within the other's.
+			this.peerRecordLimit = p.recordSizeLimit;
+			this.rl.readLimit = this.sopts.maxRecordPlaintext;
+			exts.push({
+				type: ExtensionType.recordSizeLimit,
+				data: encodeStruct(RecordSizeLimit, {
+					limit: this.sopts.maxRecordPlaintext,
+				}),
+			});
+		}
 		if (this.ems)
 			exts.push({
 				type: ExtensionType.extendedMasterSecret,
@@ -157,10 +178,8 @@ export class ServerConnection extends Connection {
 
 	protected onHandshake(m: HandshakeMessage, epoch: number, now: number): void {
 		if (this.state === "established") {
-			// A new ClientHello on an established session is a renegotiation attempt: refused.
-			if (m.msgType === HandshakeType.clientHello)
-				this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
-			else this.drop("unexpected");
+			// Renegotiation is refused in Connection; anything else new here is out of place.
+			this.drop("unexpected");
 			return;
 		}
 		if (
@@ -195,7 +214,18 @@ export class ServerConnection extends Connection {
 			return;
 		}
 		this.identity = utf8.decode(cke.identity);
-		const psk = this.sopts.psk(this.identity);
+		let psk: Uint8Array | undefined;
+		try {
+			psk = this.sopts.psk(this.identity);
+		} catch (err) {
+			const why = err instanceof Error ? err.message : String(err);
+			this.fail(
+				"DTLS_HANDSHAKE_FAILURE",
+				`PSK lookup failed: ${why}`,
+				AlertDescription.internalError,
+			);
+			return;
+		}
 		if (psk === undefined) {
 			this.fail(
 				"DTLS_UNKNOWN_PSK_IDENTITY",

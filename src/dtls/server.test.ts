@@ -205,3 +205,52 @@ describe("DTLS server engine: handshake and data", () => {
 		assert.equal(server.sessionCount, 2);
 	});
 });
+
+describe("RFC 8449 record_size_limit", () => {
+	it("each side sends within the other's limit", () => {
+		const lb = new Loopback(
+			{ psk, maxRecordPlaintext: 500 },
+			{ identity: "rov1", psk: KEY, recordSizeLimit: 256 },
+		);
+		lb.handshake();
+		const session = lb.server.list()[0];
+		assert.ok(session && session.state === "established");
+		assert.equal(lb.server.maxPayload(session), 256);
+		assert.equal(lb.client.maxPayload(), 500);
+		assert.throws(
+			() => lb.server.send(session, new Uint8Array(257)),
+			(e) => isTethysError(e, "DTLS_MESSAGE_TOO_LARGE"),
+		);
+		lb.server.send(session, new Uint8Array(256));
+		lb.client.send(new Uint8Array(500));
+		lb.pump();
+		assert.equal(lb.clientEventsOf("data")[0]?.data.length, 256);
+		assert.equal(lb.serverEventsOf("data")[0]?.data.length, 500);
+	});
+
+	it("is not sent unless the client offers it, and a limit below 64 is refused", () => {
+		const plain = connected();
+		const s = plain.server.list()[0];
+		assert.ok(s);
+		assert.equal(plain.server.maxPayload(s), 1200 - 13 - 8 - 8);
+		const lb = new Loopback(
+			{ psk },
+			{ identity: "rov1", psk: KEY, recordSizeLimit: 63 },
+		);
+		lb.handshake();
+		assert.equal(
+			lb.serverEventsOf("closed")[0]?.code,
+			"DTLS_HANDSHAKE_FAILURE",
+		);
+		assert.equal(lb.clientEventsOf("closed")[0]?.alert, 47);
+		assert.throws(
+			() =>
+				new DtlsServerEngine(
+					{ psk, maxRecordPlaintext: 63 },
+					{ transmit: () => {}, event: () => {} },
+					0,
+				),
+			(e) => isTethysError(e, "DTLS_CONFIG_INVALID"),
+		);
+	});
+});

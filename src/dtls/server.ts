@@ -14,32 +14,23 @@ import {
 	suiteByName,
 } from "./crypto/suites.ts";
 import type { HandshakeMessage } from "./handshake/reassembler.ts";
-import { newRecordView, readRecord } from "./record/record-layer.ts";
+import {
+	helloVerifyDatagram,
+	isOtherHello,
+	readInitialHello,
+} from "./hello-front.ts";
+import { newRecordView } from "./record/record-layer.ts";
 import { ServerConnection } from "./server-session.ts";
 import {
 	type CloseCode,
+	type ConnectionEvent,
 	type ConnectionOptions,
 	DEFAULT_CONNECTION_OPTIONS,
 	type DtlsCounters,
 	newCounters,
 	type PskLookup,
 } from "./types.ts";
-import { type ParsedClientHello, parseClientHello } from "./wire/hello.ts";
-import {
-	ContentType,
-	DTLS_1_0,
-	HANDSHAKE_HEADER_SIZE,
-	HandshakeHeader,
-	HandshakeType,
-	HelloVerifyRequest,
-	RECORD_HEADER_SIZE,
-	RecordHeader,
-} from "./wire/messages.ts";
-import {
-	decodeStructAt,
-	encodeStruct,
-	encodeStructInto,
-} from "./wire/struct.ts";
+import type { ParsedClientHello } from "./wire/hello.ts";
 
 export interface PeerAddress {
 	address: string;
@@ -140,6 +131,13 @@ export class DtlsServerEngine {
 				);
 			return s;
 		});
+		const m = this.opts.maxRecordPlaintext;
+		if (!(Number.isInteger(m) && m >= 64 && m <= 16384)) {
+			throw new TethysError(
+				"DTLS_CONFIG_INVALID",
+				`maxRecordPlaintext must be 64..16384, got ${m}`,
+			);
+		}
 		if (this.suites.length === 0)
 			throw new TethysError(
 				"DTLS_CONFIG_INVALID",
@@ -173,7 +171,10 @@ export class DtlsServerEngine {
 		this.counters.datagramsReceived++;
 		const k = key(peer);
 		const entry = this.sessions.get(k);
-		if (entry !== undefined && !this.isForeignHello(datagram, entry)) {
+		if (
+			entry !== undefined &&
+			!isOtherHello(datagram, (r) => entry.conn.sameHello(r))
+		) {
 			entry.conn.handleDatagram(datagram, now);
 			return;
 		}
@@ -219,21 +220,6 @@ export class DtlsServerEngine {
 		}
 	}
 
-	/** A plaintext ClientHello from a different client random than the session's own. */
-	private isForeignHello(d: Uint8Array, e: Entry): boolean {
-		if (d.length < RECORD_HEADER_SIZE + HANDSHAKE_HEADER_SIZE + 34)
-			return false;
-		if (
-			d[0] !== ContentType.handshake ||
-			d[3] !== 0 ||
-			d[4] !== 0 ||
-			d[RECORD_HEADER_SIZE] !== HandshakeType.clientHello
-		)
-			return false;
-		const off = RECORD_HEADER_SIZE + HANDSHAKE_HEADER_SIZE + 2;
-		return !e.conn.sameHello(d.subarray(off, off + 32));
-	}
-
 	private front(
 		d: Uint8Array,
 		peer: PeerAddress,
@@ -241,37 +227,21 @@ export class DtlsServerEngine {
 		existing: Entry | undefined,
 		now: number,
 	): void {
-		const next = readRecord(d, 0, this.view);
-		const r = this.view;
-		if (next < 0 || r.type !== ContentType.handshake || r.epoch !== 0) {
-			this.counters.dropped[next < 0 ? "malformed" : "noSession"]++;
+		const h = readInitialHello(d, this.view);
+		if (typeof h === "string") {
+			this.counters.dropped[h]++;
 			return;
 		}
 		this.counters.recordsReceived++;
-		const h = decodeStructAt(HandshakeHeader, r.fragment, 0);
-		if (h === undefined || h.value.msgType !== HandshakeType.clientHello) {
-			this.counters.dropped[h === undefined ? "malformed" : "noSession"]++;
-			return;
-		}
-		const hh = h.value;
-		// The stateless front only takes a hello in one fragment (RFC 6347 4.2.1 lets it).
-		if (
-			hh.fragmentOffset !== 0 ||
-			hh.fragmentLength !== hh.length ||
-			h.next + hh.length > r.fragment.length
-		) {
-			this.counters.dropped.malformed++;
-			return;
-		}
-		const body = r.fragment.subarray(h.next, h.next + hh.length);
-		const hello = parseClientHello(body);
-		if (hello === undefined) {
-			this.counters.dropped.malformed++;
-			return;
-		}
-		if (!this.cookies.verify(peer.address, peer.port, hello, now)) {
-			if (hello.raw.cookie.length > 0) this.counters.dropped.badCookie++;
-			this.sendHelloVerify(hello, hh.messageSeq, r.sequence, peer, now);
+		if (!this.cookies.verify(peer.address, peer.port, h.parsed, now)) {
+			if (h.parsed.raw.cookie.length > 0) this.counters.dropped.badCookie++;
+			const cookie = this.cookies.make(peer.address, peer.port, h.parsed, now);
+			this.counters.helloVerifySent++;
+			this.counters.datagramsSent++;
+			this.sink.transmit(
+				helloVerifyDatagram(cookie, h.message.messageSeq, h.recordSeq),
+				peer,
+			);
 			return;
 		}
 		if (existing !== undefined)
@@ -287,14 +257,8 @@ export class DtlsServerEngine {
 			this.counters.dropped.sessionLimit++;
 			return;
 		}
-		this.accept(
-			{ msgType: hh.msgType, messageSeq: hh.messageSeq, body: body.slice() },
-			hello,
-			r.sequence,
-			peer,
-			k,
-			now,
-		);
+		const message = { ...h.message, body: h.message.body.slice() };
+		this.accept(message, h.parsed, h.recordSeq, peer, k, now);
 	}
 
 	private accept(
@@ -312,7 +276,7 @@ export class DtlsServerEngine {
 		this.sessions.set(k, entry);
 		const sink = {
 			transmit: (dg: Uint8Array) => this.sink.transmit(dg, entry.peer),
-			event: (e: import("./types.ts").ConnectionEvent) => {
+			event: (e: ConnectionEvent) => {
 				if (e.type === "closed" && this.sessions.get(k) === entry)
 					this.sessions.delete(k);
 				if (e.type === "data")
@@ -331,50 +295,6 @@ export class DtlsServerEngine {
 			this.counters,
 			now,
 		);
-	}
-
-	private sendHelloVerify(
-		hello: ParsedClientHello,
-		messageSeq: number,
-		recordSeq: number,
-		peer: PeerAddress,
-		now: number,
-	): void {
-		const body = encodeStruct(HelloVerifyRequest, {
-			serverVersion: DTLS_1_0,
-			cookie: this.cookies.make(peer.address, peer.port, hello, now),
-		});
-		const out = new Uint8Array(
-			RECORD_HEADER_SIZE + HANDSHAKE_HEADER_SIZE + body.length,
-		);
-		encodeStructInto(
-			RecordHeader,
-			{
-				type: ContentType.handshake,
-				version: DTLS_1_0,
-				epoch: 0,
-				sequence: recordSeq,
-				length: HANDSHAKE_HEADER_SIZE + body.length,
-			},
-			out,
-			0,
-		);
-		encodeStructInto(
-			HandshakeHeader,
-			{
-				msgType: HandshakeType.helloVerifyRequest,
-				length: body.length,
-				messageSeq,
-				fragmentOffset: 0,
-				fragmentLength: body.length,
-			},
-			out,
-			RECORD_HEADER_SIZE,
-		);
-		out.set(body, RECORD_HEADER_SIZE + HANDSHAKE_HEADER_SIZE);
-		this.counters.helloVerifySent++;
-		this.counters.datagramsSent++;
-		this.sink.transmit(out, peer);
 	}
 }
 

@@ -18,6 +18,11 @@ export interface ConnectionOptions {
 	retransmitAttempts: number;
 	/** A session with no authenticated traffic for this long is closed. */
 	idleTimeoutMs: number;
+	/**
+	 * Largest record plaintext we accept, advertised with RFC 8449 record_size_limit when the
+	 * peer offers the extension (64..16384). Larger records are dropped as `tooLarge`.
+	 */
+	maxRecordPlaintext: number;
 }
 
 export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
@@ -27,6 +32,7 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
 	retransmitMaxMs: 60_000,
 	retransmitAttempts: 6,
 	idleTimeoutMs: 30_000,
+	maxRecordPlaintext: 16384,
 };
 
 /** Why a session closed: a stable code (see docs/errors-dtls.md). */
@@ -84,6 +90,8 @@ export interface DtlsCounters {
 	handshakesCompleted: number;
 	handshakesFailed: number;
 	retransmissions: number;
+	/** Exceptions caught at the adapter boundary (a bug if ever non-zero). */
+	internalErrors: number;
 	dropped: Record<DropKind, number>;
 }
 
@@ -99,6 +107,7 @@ export function newCounters(): DtlsCounters {
 		handshakesCompleted: 0,
 		handshakesFailed: 0,
 		retransmissions: 0,
+		internalErrors: 0,
 		dropped,
 	};
 }

@@ -5,6 +5,7 @@
  * e.g. node-dtls-client, draw it at random).
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
+import { Ccm } from "./ccm.ts";
 
 export interface CipherSuite {
 	readonly id: number;
@@ -59,11 +60,17 @@ export class AeadKey {
 	readonly suite: CipherSuite;
 	private readonly key: Uint8Array;
 	private readonly nonce = Buffer.alloc(12);
+	/** CCM suites run on long-lived cipher objects (see ccm.ts); GCM uses a context per record. */
+	private readonly ccm: Ccm | undefined;
 
 	constructor(suite: CipherSuite, key: Uint8Array, salt: Uint8Array) {
 		this.suite = suite;
 		this.key = key;
 		this.nonce.set(salt, 0);
+		this.ccm =
+			suite.algorithm === "aes-128-ccm"
+				? new Ccm(key, suite.tagLength)
+				: undefined;
 	}
 
 	/**
@@ -79,6 +86,8 @@ export class AeadKey {
 	): number {
 		this.nonce.set(explicit, 4);
 		out.set(explicit, offset);
+		if (this.ccm !== undefined)
+			return 8 + this.ccm.seal(this.nonce, aad, plaintext, out, offset + 8);
 		const c =
 			this.suite.algorithm === "aes-128-gcm"
 				? createCipheriv("aes-128-gcm", this.key, this.nonce)
@@ -100,6 +109,7 @@ export class AeadKey {
 		this.nonce.set(fragment.subarray(0, 8), 4);
 		const ct = fragment.subarray(8, fragment.length - tagLen);
 		const tag = fragment.subarray(fragment.length - tagLen);
+		if (this.ccm !== undefined) return this.ccm.open(this.nonce, aad, ct, tag);
 		try {
 			const d =
 				this.suite.algorithm === "aes-128-gcm"

@@ -68,6 +68,8 @@ export class RecordLayer {
 	writeEpoch = 0;
 	/** Next write sequence number per epoch. */
 	readonly writeSeq: number[] = [0, 0];
+	/** Largest plaintext accepted (2^14, or our record_size_limit once negotiated). */
+	readLimit = 16384;
 	/** Record version used on outgoing records. */
 	writeVersion = DTLS_1_2;
 	private readKey: AeadKey | undefined;
@@ -131,6 +133,7 @@ export class RecordLayer {
 		const window = this.windows[r.epoch] as ReplayWindow;
 		if (!window.check(r.sequence)) return "replayed";
 		if (r.epoch === 0) {
+			// record_size_limit covers protected records only (RFC 8449 4).
 			if (r.fragment.length > 16384) return "tooLarge";
 			window.mark(r.sequence);
 			return r.fragment;
@@ -141,9 +144,14 @@ export class RecordLayer {
 		this.fillAad(r.epoch, r.sequence, r.type, r.version, plainLen);
 		const pt = key.open(r.fragment, this.aad);
 		if (pt === undefined) return "badMac";
-		if (pt.length > 16384) return "tooLarge";
+		if (pt.length > this.readLimit) return "tooLarge";
 		window.mark(r.sequence);
 		return pt;
+	}
+
+	/** Record `seq` of `epoch` as seen (a record the stateless front already consumed). */
+	markSeen(epoch: 0 | 1, seq: number): void {
+		(this.windows[epoch] as ReplayWindow).mark(seq);
 	}
 
 	/** Size of a record carrying `plainLen` bytes in the current write epoch. */

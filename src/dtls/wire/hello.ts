@@ -4,6 +4,9 @@ import {
 	ClientHello,
 	DTLS_1_2,
 	ExtensionType,
+	MAX_PLAINTEXT,
+	MIN_RECORD_SIZE_LIMIT,
+	RecordSizeLimit,
 	RENEGOTIATION_SCSV,
 	RenegotiationInfo,
 } from "./messages.ts";
@@ -19,6 +22,10 @@ export interface ParsedClientHello {
 	badRenegotiationInfo: boolean;
 	nullCompression: boolean;
 	dtls12: boolean;
+	/** RFC 8449 record_size_limit offered by the client (clamped to 2^14), if any. */
+	recordSizeLimit: number | undefined;
+	/** record_size_limit below 64: must be refused with illegal_parameter. */
+	badRecordSizeLimit: boolean;
 }
 
 export function parseClientHello(
@@ -42,7 +49,14 @@ export function parseClientHello(
 	let ems = false;
 	let reneg = suites.includes(RENEGOTIATION_SCSV);
 	let badReneg = false;
+	let sizeLimit: number | undefined;
+	let badSizeLimit = false;
 	for (const e of exts) {
+		if (e.type === ExtensionType.recordSizeLimit) {
+			sizeLimit = parseRecordSizeLimit(e.data);
+			if (sizeLimit === undefined) return undefined;
+			if (sizeLimit < MIN_RECORD_SIZE_LIMIT) badSizeLimit = true;
+		}
 		if (e.type === ExtensionType.extendedMasterSecret) {
 			if (e.data.length !== 0) return undefined;
 			ems = true;
@@ -62,7 +76,15 @@ export function parseClientHello(
 		nullCompression: raw.compressionMethods.includes(0),
 		// DTLS versions count down: 1.2 (0xfefd) is numerically below 1.0 (0xfeff).
 		dtls12: raw.clientVersion <= DTLS_1_2,
+		recordSizeLimit: sizeLimit,
+		badRecordSizeLimit: badSizeLimit,
 	};
+}
+
+/** record_size_limit value, clamped to the TLS 1.2 maximum (a TLS 1.3 peer may send 2^14+1). */
+export function parseRecordSizeLimit(data: Uint8Array): number | undefined {
+	const v = decodeStruct(RecordSizeLimit, data);
+	return v === undefined ? undefined : Math.min(v.limit, MAX_PLAINTEXT);
 }
 
 /** renegotiation_info with an empty renegotiated_connection, as sent in an initial handshake. */

@@ -38,6 +38,7 @@ export const AlertDescription = {
 } as const;
 
 export const ExtensionType = {
+	recordSizeLimit: 0x001c,
 	extendedMasterSecret: 0x0017,
 	renegotiationInfo: 0xff01,
 } as const;
@@ -114,3 +115,10 @@ export const Finished = defineStruct("Finished", { verifyData: { fixed: 12 } });
 export const RenegotiationInfo = defineStruct("RenegotiationInfo", {
 	renegotiatedConnection: "v8",
 });
+/** record_size_limit extension body (RFC 8449): largest plaintext the sender accepts. */
+export const RecordSizeLimit = defineStruct("RecordSizeLimit", {
+	limit: "u16",
+});
+/** RFC 8449 4: limits below 64 are illegal; in TLS 1.2 the value is at most 2^14. */
+export const MIN_RECORD_SIZE_LIMIT = 64;
+export const MAX_PLAINTEXT = 16384;

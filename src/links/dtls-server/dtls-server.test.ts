@@ -132,4 +132,51 @@ describe("DtlsServer (node:dgram adapter)", () => {
 			(e) => isTethysError(e, "DTLS_CONFIG_INVALID"),
 		);
 	});
+
+	it("survives an engine exception: counted and reported, never thrown out of the socket handler", async () => {
+		const server = new DtlsServer({ psk: { rov1: KEY } }, new VirtualClock());
+		const { port } = await server.listen();
+		const engine = (server as unknown as { engine: { receive: () => void } })
+			.engine;
+		engine.receive = () => {
+			throw new Error("simulated bug");
+		};
+		const reported = new Promise<unknown>((resolve) =>
+			server.once("error", resolve),
+		);
+		const { createSocket } = await import("node:dgram");
+		const s = createSocket("udp4");
+		try {
+			s.send(new Uint8Array([1, 2, 3]), port, "127.0.0.1");
+			const err = await reported;
+			assert.ok(isTethysError(err, "DTLS_INTERNAL_ERROR"));
+			assert.equal(server.counters.internalErrors, 1);
+		} finally {
+			s.close();
+			await server.close();
+		}
+	});
+
+	it("serves IPv6 loopback clients", async () => {
+		const clock = new VirtualClock();
+		const server = new DtlsServer(
+			{ psk: { rov1: KEY }, type: "udp6", host: "::1" },
+			clock,
+		);
+		const { address, port } = await server.listen();
+		assert.equal(address, "::1");
+		const c = new EngineClient(clock, "udp6");
+		try {
+			const est = next(server, "established");
+			await c.connect(port, { identity: "rov1", psk: KEY });
+			assert.equal((await est).remote.address, "::1");
+			await c.next("established");
+			const data = next(server, "data");
+			c.send(text("v6"));
+			assert.equal(new TextDecoder().decode((await data).data), "v6");
+		} finally {
+			await c.close();
+			await server.close();
+		}
+	});
 });

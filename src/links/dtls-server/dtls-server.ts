@@ -33,6 +33,8 @@ export interface DtlsServerConfig
 	/** 0 (default) picks a free port. */
 	port?: number;
 	type?: "udp4" | "udp6";
+	/** SO_RCVBUF in bytes (bursts of telemetry from several vehicles); OS default if unset. */
+	recvBufferBytes?: number;
 }
 
 export interface DtlsServerEvents {
@@ -71,7 +73,14 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 		super();
 		this.config = config;
 		this.clock = clock;
-		const { psk, host: _host, port: _port, type: _type, ...opts } = config;
+		const {
+			psk,
+			host: _host,
+			port: _port,
+			type: _type,
+			recvBufferBytes: _rcv,
+			...opts
+		} = config;
 		this.engine = new DtlsServerEngine(
 			{ ...opts, psk: pskLookupOf(psk) },
 			{
@@ -109,11 +118,24 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 		const socket = createSocket({ type: type ?? "udp4" });
 		this.socket = socket;
 		socket.on("message", (msg, rinfo) => {
-			this.engine.receive(
-				msg,
-				{ address: rinfo.address, port: rinfo.port },
-				this.clock.now(),
-			);
+			try {
+				this.engine.receive(
+					msg,
+					{ address: rinfo.address, port: rinfo.port },
+					this.clock.now(),
+				);
+			} catch (err) {
+				// Last line of defence: the engine does not throw on wire input; if it ever does,
+				// count it and carry on serving the other sessions.
+				this.engine.counters.internalErrors++;
+				this.report(
+					new TethysError(
+						"DTLS_INTERNAL_ERROR",
+						"DTLS engine failed on a datagram",
+						{ cause: err },
+					),
+				);
+			}
 			this.schedule();
 		});
 		await new Promise<void>((resolve, reject) => {
@@ -131,9 +153,10 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 				{ cause: err },
 			);
 		});
+		if (this.config.recvBufferBytes !== undefined)
+			socket.setRecvBufferSize(this.config.recvBufferBytes);
 		socket.on("error", (err) =>
-			this.emit(
-				"error",
+			this.report(
 				new TethysError("DTLS_SOCKET_ERROR", err.message, { cause: err }),
 			),
 		);
@@ -166,6 +189,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 		this.timerDue = undefined;
 		this.socket = undefined;
 		await new Promise<void>((resolve) => socket.close(() => resolve()));
+	}
+
+	/** Emit `error` only when someone listens: an unheard EventEmitter error would throw. */
+	private report(err: TethysError): void {
+		if (this.listenerCount("error") > 0) this.emit("error", err);
 	}
 
 	private transmit(d: Uint8Array, peer: PeerAddress): void {

@@ -19,19 +19,22 @@ export class EngineClient extends EventEmitter<{ event: [ConnectionEvent] }> {
 	private timer: Timer | undefined;
 	private readonly clock: Clock;
 
-	constructor(clock: Clock) {
+	private readonly loopback: string;
+
+	constructor(clock: Clock, type: "udp4" | "udp6" = "udp4") {
 		super();
 		this.clock = clock;
-		this.socket = createSocket("udp4");
+		this.socket = createSocket(type);
+		this.loopback = type === "udp6" ? "::1" : "127.0.0.1";
 	}
 
 	async connect(
 		port: number,
 		opts: Partial<DtlsClientOptions> & { identity: string; psk: Uint8Array },
-		host = "127.0.0.1",
+		host = this.loopback,
 	): Promise<void> {
 		await new Promise<void>((resolve) =>
-			this.socket.bind(0, "127.0.0.1", () => resolve()),
+			this.socket.bind(0, this.loopback, () => resolve()),
 		);
 		const conn = new DtlsClientConnection(
 			opts,

@@ -89,4 +89,35 @@ describe("interop: Tethys DTLS server <- gnutls-cli", { skip }, () => {
 			await server.close();
 		}
 	});
+
+	it("record_size_limit (RFC 8449): gnutls-cli --recordsize=512 caps what the server sends", async () => {
+		const { server, port } = await startServer();
+		const established = nextEvent(server, "established");
+		const tool = new Tool("gnutls-cli", [
+			"--udp",
+			"-p",
+			String(port),
+			"127.0.0.1",
+			"--pskusername",
+			IDENTITY,
+			"--pskkey",
+			PSK_HEX,
+			"--priority",
+			gnutlsPriority("AES-128-CCM-8"),
+			"--recordsize=512",
+		]);
+		try {
+			const est = await established;
+			assert.equal(server.maxPayload(est.session), 512);
+			await tool.waitFor(/Handshake was completed/);
+			server.send(
+				est.session,
+				new TextEncoder().encode(`${"x".repeat(500)}-fits\n`),
+			);
+			await tool.waitFor(/x-fits/);
+		} finally {
+			await tool.kill();
+			await server.close();
+		}
+	});
 });

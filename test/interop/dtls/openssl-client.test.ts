@@ -90,4 +90,34 @@ describe("interop: Tethys DTLS server <- openssl s_client", { skip }, () => {
 			await server.close();
 		}
 	});
+
+	it("renegotiation is refused: s_client reports no_renegotiation, the server logs the peer's alert", async () => {
+		const { server, port } = await startServer();
+		const established = nextEvent(server, "established");
+		const closed = nextEvent(server, "closed");
+		// Without -quiet so that "R" on stdin asks s_client to renegotiate.
+		const tool = new Tool("openssl", [
+			"s_client",
+			"-dtls1_2",
+			"-connect",
+			`127.0.0.1:${port}`,
+			"-psk",
+			PSK_HEX,
+			"-psk_identity",
+			IDENTITY,
+			"-cipher",
+			"PSK-AES128-CCM8",
+		]);
+		try {
+			await established;
+			await tool.waitFor(/Secure Renegotiation IS supported/);
+			tool.write("R\n");
+			await tool.waitFor(/no renegotiation/);
+			assert.equal((await closed).code, "DTLS_ALERT_RECEIVED");
+			assert.equal(server.counters.dropped.unexpected, 1);
+		} finally {
+			await tool.kill();
+			await server.close();
+		}
+	});
 });
