@@ -119,15 +119,25 @@ test("jitter comes from the injected random source", () => {
   assert.equal(s.lastError?.code, "UNKNOWN");
 });
 
-test("a handshake that never reports is abandoned by the link's own timer", () => {
+test("the link's own timer abandons a handshake and closes (aborts) the session", () => {
   const { clock, fakes, link } = setup();
   link.start();
-  clock.advance(1249);
+  clock.advance(999);
   assert.equal(link.state, "connecting");
   clock.advance(1);
   assert.equal(link.state, "down");
   assert.equal(link.snapshot().reason, "LINK_HANDSHAKE_TIMEOUT");
   assert.equal(fakes.last.closed, true);
+});
+
+test("a handshake timeout after our Finished went out is reported as a likely PSK mismatch", () => {
+  const { clock, fakes, link } = setup();
+  link.start();
+  fakes.last.phase = "finished";
+  clock.advance(1000);
+  const s = link.snapshot();
+  assert.equal(s.reason, "LINK_HANDSHAKE_REJECTED");
+  assert.match(s.lastError?.message ?? "", /PSK/);
 });
 
 test("no inbound records for stallTimeoutMs: stalled, then replaced at once", () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { Clock, Timer } from "../../clock/clock.ts";
 import { errorCode, TethysError } from "../../errors.ts";
 import { backoffDelay, resolveBackoff } from "./backoff.ts";
+import { classifySessionError, HANDSHAKE_TIMED_OUT } from "./classify-error.ts";
 import {
   type BackoffOptions,
   DEFAULT_CIPHERS,
@@ -182,13 +183,11 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
     this.setState("connecting", reason);
     const gen = ++this.generation;
     const mine = (): boolean => gen === this.generation && this.running;
-    this.handshakeTimer = this.clock.setTimer(this.params.handshakeTimeoutMs + 250, () => {
+    this.handshakeTimer = this.clock.setTimer(this.params.handshakeTimeoutMs, () => {
       this.handshakeTimer = null;
       if (!mine() || this.snap.state !== "connecting") return;
-      const err = new TethysError("LINK_HANDSHAKE_TIMEOUT", `no DTLS handshake answer from ${this.peer} in time`, {
-        details: { peer: this.peer, phase: "unknown" },
-      });
-      this.fail(err);
+      const phase = this.session?.phase() ?? "unknown";
+      this.fail(classifySessionError(new Error(HANDSHAKE_TIMED_OUT), phase, this.peer));
     });
     try {
       const session = this.opts.factory(this.params, {

@@ -1,4 +1,5 @@
 import type { Clock } from "../../clock/clock.ts";
+import type { HandshakePhase } from "./classify-error.ts";
 
 /** Largest telemetry message the link carries in one record (DESIGN.md: ≤ 1200 bytes). */
 export const MAX_MESSAGE_BYTES = 1200;
@@ -20,7 +21,10 @@ export interface DtlsSessionParams {
   identity: string;
   key: Uint8Array;
   ciphers: readonly CipherName[];
-  /** Time the DTLS library allows for the whole handshake. */
+  /**
+   * Handshake budget. The link enforces it with its own Clock timer (then calls `close()`); a
+   * session may keep a later backstop of its own.
+   */
   handshakeTimeoutMs: number;
 }
 
@@ -40,8 +44,14 @@ export interface DtlsSessionHandlers {
 export interface DtlsSession {
   /** Sends one application-data record. May throw if the session died meanwhile. */
   send(data: Uint8Array): void;
-  /** Closes the session (close_notify when possible). Idempotent; reports no more events. */
+  /**
+   * Closes the session and reports no more events. Idempotent. An established session sends
+   * close_notify; an unfinished handshake is aborted with a fatal alert so that the hub drops
+   * its half-open state at once instead of waiting for its own timeouts.
+   */
   close(): void;
+  /** How far the handshake got (to classify a timeout: wrong PSK vs no answer). */
+  phase(): HandshakePhase;
 }
 
 /**
