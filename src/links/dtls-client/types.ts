@@ -86,7 +86,10 @@ export interface DtlsLinkOptions {
   backoff?: Partial<BackoffOptions>;
   /** Replace the session when nothing arrives for this long while up (default 3000 ms; 0 = off). */
   stallTimeoutMs?: number;
-  /** Re-handshake after this many records sent in one session (default 20 000; 0 = no cap). */
+  /**
+   * After this many records in one session, open a replacement while the current one keeps
+   * sending, and switch when it is up; at twice this, replace at once (default 20 000; 0 = no cap).
+   */
   maxRecordsPerSession?: number;
   /** Largest message accepted by `send` (default and maximum 1200 bytes). */
   maxMessageBytes?: number;
@@ -109,6 +112,8 @@ export interface LinkSnapshot {
   lastInboundAt: number | null;
   /** Clock time the next handshake attempt is due (while down), else null. */
   nextAttemptAt: number | null;
+  /** A standby session is handshaking to replace the current one (record cap, make-before-break). */
+  replacing: boolean;
   sessionsMade: number;
   handshakeAttempts: number;
   handshakeFailures: number;
