@@ -49,3 +49,17 @@ test("property: every item is delivered once, sorted by time", () => {
     }),
   );
 });
+
+test("an item already due is delivered at once unless earlier ones wait", () => {
+  const clock = new VirtualClock(100);
+  const out: string[] = [];
+  const line = new DelayLine<string>(clock, 10, (s) => out.push(s));
+  line.push(100, "now");
+  assert.deepEqual(out, ["now"]);
+  line.push(150, "later");
+  line.push(90, "overdue");
+  assert.deepEqual(out, ["now", "overdue"]);
+  assert.equal(clock.pending, 1);
+  clock.advance(50);
+  assert.deepEqual(out, ["now", "overdue", "later"]);
+});

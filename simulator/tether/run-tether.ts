@@ -22,6 +22,8 @@ export interface TetherCliOptions {
 
 export interface TetherHandle {
   protocol: "udp" | "tcp";
+  /** The proxy itself, for events and protocol-specific control. */
+  proxy: UdpTetherProxy | TcpTetherProxy;
   address: HostPort;
   cut(mode?: CutMode): void;
   restore(): void;
@@ -61,6 +63,7 @@ export async function runTether(options: TetherCliOptions, deps: { clock?: Clock
     const p = await UdpTetherProxy.start({ listen, target, clock, up, down, seed });
     handle = {
       protocol,
+      proxy: p,
       address: p.address(),
       cut: () => p.cut(),
       restore: () => p.restore(),
@@ -72,6 +75,7 @@ export async function runTether(options: TetherCliOptions, deps: { clock?: Clock
     const p = await TcpTetherProxy.start({ listen, target, clock, up: up as Partial<TcpImpairment>, down: down as Partial<TcpImpairment>, seed });
     handle = {
       protocol,
+      proxy: p,
       address: p.address(),
       cut: (mode) => p.cut(mode),
       restore: () => p.restore(),

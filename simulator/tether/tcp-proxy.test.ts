@@ -144,3 +144,24 @@ test("TCP impairments refuse loss, duplication and reordering; maxConnections is
     await r.done();
   }
 });
+
+test("a target that refuses the connection closes the client's connection", { timeout: 10_000 }, async () => {
+  // Find a port nobody listens on: bind, note it, close.
+  const probe = (await import("node:net")).createServer();
+  probe.listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const addr = probe.address();
+  const deadPort = typeof addr === "object" && addr !== null ? addr.port : 0;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const proxy = await TcpTetherProxy.start({ target: { host: "127.0.0.1", port: deadPort }, clock: new RealClock() });
+  try {
+    const s = connect(proxy.address().port, "127.0.0.1");
+    s.on("error", () => {});
+    await once(s, "close");
+    const c = proxy.counters();
+    assert.equal(c.connectionsOpened, 1);
+    assert.equal(c.connectionsActive, 0);
+  } finally {
+    await proxy.close();
+  }
+});

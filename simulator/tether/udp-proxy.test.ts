@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { createSocket } from "node:dgram";
+import { once } from "node:events";
 import { test } from "node:test";
 import { RealClock } from "../../src/clock/real-clock.ts";
+import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { isTethysError } from "../../src/errors.ts";
 import { ImpairmentModel, newPlan } from "./impairment.ts";
 import { resolveImpairment } from "./params.ts";
@@ -167,4 +170,43 @@ test("live parameter changes are validated", { timeout: 10_000 }, async () => {
     UdpTetherProxy.start({ target: { host: "127.0.0.1", port: 9 }, clock: new RealClock(), up: { duplicate: -1 } }),
     (e) => isTethysError(e, "TETHER_BAD_OPTION"),
   );
+});
+
+test("idle client sessions are closed on the clock", { timeout: 10_000 }, async () => {
+  const clock = new VirtualClock();
+  const r = await rig({ clock, sessionIdleMs: 1000 });
+  try {
+    r.send("hello");
+    await r.client.waitFor(1);
+    assert.equal(r.proxy.counters().sessionsActive, 1);
+    clock.advance(999);
+    assert.equal(r.proxy.counters().sessionsActive, 1);
+    clock.advance(1000);
+    assert.equal(r.proxy.counters().sessionsActive, 0);
+    r.send("again");
+    await r.client.waitFor(2);
+    assert.equal(r.proxy.counters().sessionsOpened, 2, "a returning client gets a new upstream socket");
+  } finally {
+    await r.done();
+  }
+});
+
+test("works over IPv6 loopback", { timeout: 10_000 }, async () => {
+  const echo = createSocket("udp6");
+  echo.on("message", (m, ri) => echo.send(m, ri.port, ri.address));
+  echo.bind(0, "::1");
+  await once(echo, "listening");
+  const proxy = await UdpTetherProxy.start({ listen: { host: "::1" }, target: { host: "::1", port: echo.address().port }, clock: new RealClock() });
+  const client = createSocket("udp6");
+  try {
+    assert.equal(proxy.address().host, "::1");
+    const reply = once(client, "message");
+    client.send("v6", proxy.address().port, "::1");
+    const [msg] = (await reply) as [Buffer];
+    assert.equal(msg.toString(), "v6");
+  } finally {
+    client.close();
+    await proxy.close();
+    echo.close();
+  }
 });

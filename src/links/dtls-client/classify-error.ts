@@ -10,6 +10,9 @@ import { TethysError } from "../../errors.ts";
  */
 export type HandshakePhase = "socket" | "hello" | "finished" | "up" | "unknown";
 
+/** node-dtls-client's message for a handshake that did not complete in time. */
+export const HANDSHAKE_TIMED_OUT = "The DTLS handshake timed out";
+
 /** Alerts by which a server says it does not accept our identity or key. */
 const PSK_ALERTS = new Set(["decrypt_error", "bad_record_mac", "unknown_psk_identity", "access_denied"]);
 /** Alerts by which a server says it cannot agree on parameters (suite, version). */
@@ -40,7 +43,7 @@ export function classifySessionError(err: unknown, phase: HandshakePhase, peer: 
   if (message === "The connection timed out") {
     return new TethysError("LINK_SOCKET_ERROR", `the UDP socket for ${peer} did not open in time`, opts);
   }
-  if (message === "The DTLS handshake timed out") {
+  if (message === HANDSHAKE_TIMED_OUT) {
     if (phase === "finished") {
       return new TethysError(
         "LINK_HANDSHAKE_REJECTED",

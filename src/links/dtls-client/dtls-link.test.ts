@@ -119,15 +119,25 @@ test("jitter comes from the injected random source", () => {
   assert.equal(s.lastError?.code, "UNKNOWN");
 });
 
-test("a handshake that never reports is abandoned by the link's own timer", () => {
+test("the link's own timer abandons a handshake and closes (aborts) the session", () => {
   const { clock, fakes, link } = setup();
   link.start();
-  clock.advance(1249);
+  clock.advance(999);
   assert.equal(link.state, "connecting");
   clock.advance(1);
   assert.equal(link.state, "down");
   assert.equal(link.snapshot().reason, "LINK_HANDSHAKE_TIMEOUT");
   assert.equal(fakes.last.closed, true);
+});
+
+test("a handshake timeout after our Finished went out is reported as a likely PSK mismatch", () => {
+  const { clock, fakes, link } = setup();
+  link.start();
+  fakes.last.phase = "finished";
+  clock.advance(1000);
+  const s = link.snapshot();
+  assert.equal(s.reason, "LINK_HANDSHAKE_REJECTED");
+  assert.match(s.lastError?.message ?? "", /PSK/);
 });
 
 test("no inbound records for stallTimeoutMs: stalled, then replaced at once", () => {
@@ -166,22 +176,63 @@ test("stall detection can be switched off", () => {
   assert.equal(link.state, "up");
 });
 
-test("the record cap per session triggers a proactive re-handshake", () => {
+test("the record cap opens a standby session while the old one keeps sending, then switches", () => {
   const { fakes, link, states } = setup({ maxRecordsPerSession: 3 });
   link.start();
   const first = fakes.last;
   first.handlers.onConnected();
   for (let i = 0; i < 3; i++) assert.equal(link.send(new Uint8Array([i])), true);
-  assert.equal(first.sent.length, 3);
+  assert.equal(fakes.sessions.length, 2, "a standby session is dialing");
+  const standby = fakes.last;
+  assert.equal(link.snapshot().replacing, true);
+  assert.equal(link.send(new Uint8Array([3])), true, "the old session still carries records");
+  assert.equal(first.sent.length, 4);
+  assert.equal(first.closed, false);
+  standby.handlers.onConnected();
   assert.equal(first.closed, true);
-  assert.equal(states.at(-1)?.reason, "LINK_RECORD_CAP");
-  assert.equal(link.state, "connecting");
-  fakes.last.handlers.onConnected();
-  assert.equal(link.send(new Uint8Array([3])), true);
+  assert.deepEqual([states.at(-1)?.state, states.at(-1)?.reason], ["up", "LINK_RECORD_CAP"]);
+  assert.equal(link.send(new Uint8Array([4])), true);
+  assert.deepEqual(standby.sent, [new Uint8Array([4])]);
   const s = link.snapshot();
-  assert.equal(s.recordsSent, 4);
+  assert.equal(s.recordsSent, 5);
   assert.equal(s.recordsSentThisSession, 1);
   assert.equal(s.sessionsMade, 2);
+  assert.equal(s.replacing, false);
+  assert.equal(s.droppedNotUp, 0, "no message was lost to the rollover");
+});
+
+test("a failed standby keeps the old session, retries after backoff, and twice the cap forces a switch", () => {
+  const { clock, fakes, link, states } = setup({ maxRecordsPerSession: 2 });
+  link.start();
+  const first = fakes.last;
+  first.handlers.onConnected();
+  link.send(new Uint8Array([0]));
+  link.send(new Uint8Array([1]));
+  const standby = fakes.last;
+  standby.handlers.onError(new TethysError("LINK_HANDSHAKE_TIMEOUT", "t"));
+  assert.equal(link.state, "up");
+  assert.equal(standby.closed, true);
+  assert.equal(link.snapshot().handshakeFailures, 1);
+  assert.equal(fakes.sessions.length, 2);
+  clock.advance(100);
+  assert.equal(fakes.sessions.length, 3, "standby retried after the backoff");
+  link.send(new Uint8Array([2]));
+  link.send(new Uint8Array([3]));
+  assert.equal(first.closed, true, "at twice the cap the old session is dropped");
+  assert.deepEqual([states.at(-1)?.state, states.at(-1)?.reason], ["connecting", "LINK_RECORD_CAP"]);
+  assert.equal(fakes.open.length, 1);
+});
+
+test("a standby's handshake timer runs on the clock too", () => {
+  const { clock, fakes, link } = setup({ maxRecordsPerSession: 1 });
+  link.start();
+  fakes.last.handlers.onConnected();
+  link.send(new Uint8Array([0]));
+  const standby = fakes.last;
+  clock.advance(1000);
+  assert.equal(standby.closed, true);
+  assert.equal(link.state, "up");
+  assert.equal(link.snapshot().lastError?.code, "LINK_HANDSHAKE_TIMEOUT");
 });
 
 test("events from a replaced session are ignored", () => {
@@ -190,11 +241,14 @@ test("events from a replaced session are ignored", () => {
   const first = fakes.last;
   first.handlers.onConnected();
   link.send(new Uint8Array([1]));
+  fakes.last.handlers.onConnected();
+  assert.equal(first.closed, true);
   first.handlers.onMessage(new Uint8Array([1]));
   first.handlers.onError(new Error("late"));
   first.handlers.onConnected();
-  assert.equal(link.state, "connecting");
+  assert.equal(link.state, "up");
   assert.equal(link.snapshot().recordsReceived, 0);
+  assert.equal(link.snapshot().lastError, null);
 });
 
 test("a send on a session that died under us is counted, not thrown", () => {
@@ -291,8 +345,8 @@ test("property: whatever the session events, counters stay consistent and at mos
       const sentTotal = fakes.sessions.reduce((n, x) => n + x.sent.length, 0);
       assert.equal(s.recordsSent, sentTotal);
       assert.equal(s.oversizeRejected, refused);
-      assert.ok(fakes.open.length <= 1);
-      assert.ok(s.recordsSentThisSession <= 4);
+      assert.ok(fakes.open.length <= 2, "at most the active and a standby session");
+      assert.ok(s.recordsSentThisSession <= 8, "never past twice the cap");
       assert.ok(s.sessionsMade <= s.handshakeAttempts);
       link.stop();
       assert.equal(fakes.open.length, 0);

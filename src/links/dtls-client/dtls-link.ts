@@ -1,17 +1,10 @@
 import { EventEmitter } from "node:events";
 import type { Clock, Timer } from "../../clock/clock.ts";
 import { errorCode, TethysError } from "../../errors.ts";
-import { backoffDelay, resolveBackoff } from "./backoff.ts";
-import {
-  type BackoffOptions,
-  DEFAULT_CIPHERS,
-  type DtlsLinkOptions,
-  type DtlsSession,
-  type DtlsSessionParams,
-  type LinkSnapshot,
-  type LinkState,
-  MAX_MESSAGE_BYTES,
-} from "./types.ts";
+import { backoffDelay } from "./backoff.ts";
+import { classifySessionError, HANDSHAKE_TIMED_OUT } from "./classify-error.ts";
+import { type ResolvedLinkOptions, resolveLinkOptions } from "./link-options.ts";
+import type { DtlsLinkOptions, DtlsSession, DtlsSessionFactory, LinkSnapshot, LinkState } from "./types.ts";
 
 export interface DtlsLinkEvents {
   /** Every state change (and the reason for it). */
@@ -20,73 +13,47 @@ export interface DtlsLinkEvents {
   message: [Uint8Array];
 }
 
+/** One session and its handshake timer; events are acted on only while it is `active` or `standby`. */
+interface Slot {
+  session: DtlsSession | null;
+  timer: Timer | null;
+}
+
 /**
- * The vehicle's telemetry link: one DTLS session at a time to the hub, kept alive.
+ * The vehicle's telemetry link: one DTLS session to the hub, kept alive.
  *
  * - `send()` carries one message in one record, at most 1200 bytes; bigger ones are refused
  *   with LINK_MESSAGE_TOO_LARGE. While the link is not up a message is dropped and counted
  *   (latest value wins, nothing is queued or retransmitted).
  * - A failed handshake or a dead session is retried after an exponential backoff with jitter.
  * - A session that receives nothing for `stallTimeoutMs` (the hub's heartbeats should arrive)
- *   is reported `stalled` and replaced.
- * - After `maxRecordsPerSession` records the session is replaced proactively (node-dtls-client
- *   draws random AEAD nonces and its replay window stalls after long losses).
+ *   is reported `stalled` and replaced at once.
+ * - After `maxRecordsPerSession` records a standby session is opened while the current one
+ *   keeps carrying records (make-before-break); the link switches when it is up. If the standby
+ *   cannot be made before twice the cap, the session is replaced anyway (break-before-make).
  *
  * All timers run on the injected Clock; sessions come from the injected factory.
  */
 export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
   private readonly clock: Clock;
-  private readonly params: DtlsSessionParams;
-  private readonly opts: DtlsLinkOptions;
-  private readonly backoff: BackoffOptions;
-  private readonly stallTimeoutMs: number;
-  private readonly maxRecords: number;
-  private readonly maxBytes: number;
-  private readonly random: () => number;
-  private readonly peer: string;
+  private readonly factory: DtlsSessionFactory;
+  private readonly o: ResolvedLinkOptions;
 
-  private session: DtlsSession | null = null;
-  /** Incremented per session; events from older sessions are ignored. */
-  private generation = 0;
+  private active: Slot | null = null;
+  private standby: Slot | null = null;
   private running = false;
   private failures = 0;
+  private standbyFailures = 0;
   private retryTimer: Timer | null = null;
-  private handshakeTimer: Timer | null = null;
+  private standbyRetry: Timer | null = null;
   private stallTimer: Timer | null = null;
   private snap: LinkSnapshot;
 
   constructor(opts: DtlsLinkOptions) {
     super();
-    this.opts = opts;
+    this.o = resolveLinkOptions(opts);
     this.clock = opts.clock;
-    if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
-      throw new TethysError("LINK_BAD_OPTIONS", `port must be an integer in 1..65535, got ${opts.port}`);
-    }
-    if (opts.identity.length === 0) throw new TethysError("LINK_BAD_OPTIONS", "identity must not be empty");
-    if (opts.key.length === 0) throw new TethysError("LINK_BAD_OPTIONS", "key must not be empty");
-    this.maxBytes = nonNegative("maxMessageBytes", opts.maxMessageBytes ?? MAX_MESSAGE_BYTES);
-    if (this.maxBytes === 0 || this.maxBytes > MAX_MESSAGE_BYTES) {
-      throw new TethysError("LINK_BAD_OPTIONS", `maxMessageBytes must be within 1..${MAX_MESSAGE_BYTES}`);
-    }
-    this.stallTimeoutMs = nonNegative("stallTimeoutMs", opts.stallTimeoutMs ?? 3000);
-    this.maxRecords = nonNegative("maxRecordsPerSession", opts.maxRecordsPerSession ?? 20_000);
-    const handshakeTimeoutMs = nonNegative("handshakeTimeoutMs", opts.handshakeTimeoutMs ?? 3000);
-    try {
-      this.backoff = resolveBackoff(opts.backoff);
-    } catch (err) {
-      throw new TethysError("LINK_BAD_OPTIONS", (err as Error).message);
-    }
-    this.random = opts.random ?? Math.random;
-    this.params = {
-      family: opts.family ?? "udp4",
-      address: opts.address,
-      port: opts.port,
-      identity: opts.identity,
-      key: opts.key,
-      ciphers: opts.ciphers ?? DEFAULT_CIPHERS,
-      handshakeTimeoutMs: Math.max(100, handshakeTimeoutMs),
-    };
-    this.peer = `${opts.address}:${opts.port}`;
+    this.factory = opts.factory;
     this.snap = {
       state: "down",
       reason: "LINK_NOT_STARTED",
@@ -94,6 +61,7 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
       since: this.clock.now(),
       lastInboundAt: null,
       nextAttemptAt: null,
+      replacing: false,
       sessionsMade: 0,
       handshakeAttempts: 0,
       handshakeFailures: 0,
@@ -126,12 +94,13 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
     this.connect("LINK_STARTING");
   }
 
-  /** Closes the session and stops reconnecting. Idempotent. */
+  /** Closes the sessions and stops reconnecting. Idempotent. */
   stop(): void {
     if (!this.running) return;
     this.running = false;
-    this.cancelRetry();
-    this.dropSession();
+    this.cancel(this.retryTimer);
+    this.retryTimer = null;
+    this.dropAll();
     this.snap.nextAttemptAt = null;
     this.setState("down", "LINK_STOPPED");
   }
@@ -145,14 +114,14 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
     if (!(data instanceof Uint8Array)) {
       throw new TethysError("LINK_BAD_MESSAGE", "a link message must be a Uint8Array");
     }
-    if (data.byteLength > this.maxBytes) {
+    if (data.byteLength > this.o.maxBytes) {
       this.snap.oversizeRejected += 1;
-      throw new TethysError("LINK_MESSAGE_TOO_LARGE", `message of ${data.byteLength} bytes exceeds the ${this.maxBytes}-byte cap`, {
-        details: { bytes: data.byteLength, max: this.maxBytes },
+      throw new TethysError("LINK_MESSAGE_TOO_LARGE", `message of ${data.byteLength} bytes exceeds the ${this.o.maxBytes}-byte cap`, {
+        details: { bytes: data.byteLength, max: this.o.maxBytes },
       });
     }
-    const session = this.session;
-    if (this.snap.state !== "up" || session === null) {
+    const session = this.active?.session;
+    if (this.snap.state !== "up" || session == null) {
       this.snap.droppedNotUp += 1;
       return false;
     }
@@ -166,50 +135,48 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
     this.snap.recordsSent += 1;
     this.snap.recordsSentThisSession += 1;
     this.snap.bytesSent += data.byteLength;
-    if (this.maxRecords > 0 && this.snap.recordsSentThisSession >= this.maxRecords) {
-      this.replaceSession("LINK_RECORD_CAP");
+    const cap = this.o.maxRecords;
+    if (cap > 0 && this.snap.recordsSentThisSession >= cap) {
+      if (this.snap.recordsSentThisSession >= 2 * cap) this.replaceNow("LINK_RECORD_CAP");
+      else if (this.standby === null && this.standbyRetry === null) this.openStandby();
     }
     return true;
   }
 
-  // ---- session lifecycle ----
+  // ---- sessions ----
 
-  private connect(reason: string): void {
-    this.retryTimer = null;
-    this.snap.nextAttemptAt = null;
-    this.snap.handshakeAttempts += 1;
-    this.snap.recordsSentThisSession = 0;
-    this.setState("connecting", reason);
-    const gen = ++this.generation;
-    const mine = (): boolean => gen === this.generation && this.running;
-    this.handshakeTimer = this.clock.setTimer(this.params.handshakeTimeoutMs + 250, () => {
-      this.handshakeTimer = null;
-      if (!mine() || this.snap.state !== "connecting") return;
-      const err = new TethysError("LINK_HANDSHAKE_TIMEOUT", `no DTLS handshake answer from ${this.peer} in time`, {
-        details: { peer: this.peer, phase: "unknown" },
-      });
-      this.fail(err);
+  /** Creates a session in a new slot; its events go to the callbacks only while the slot is live. */
+  private open(slot: Slot, on: { up(): void; fail(err: Error): void }): void {
+    const live = (): boolean => this.running && (slot === this.active || slot === this.standby);
+    slot.timer = this.clock.setTimer(this.o.params.handshakeTimeoutMs, () => {
+      slot.timer = null;
+      if (live()) on.fail(classifySessionError(new Error(HANDSHAKE_TIMED_OUT), slot.session?.phase() ?? "unknown", this.o.peer));
     });
+    let connected = false;
     try {
-      const session = this.opts.factory(this.params, {
+      const session = this.factory(this.o.params, {
         onConnected: () => {
-          if (mine() && this.snap.state === "connecting") this.onUp();
+          if (!live() || connected) return;
+          connected = true;
+          this.cancel(slot.timer);
+          slot.timer = null;
+          on.up();
         },
         onMessage: (data) => {
-          if (mine()) this.onInbound(data);
+          if (live() && slot === this.active) this.onInbound(data);
         },
         onError: (err) => {
-          if (mine()) this.fail(err);
+          if (live()) on.fail(err);
         },
         onClose: () => {
-          if (mine()) this.fail(new TethysError("LINK_SESSION_CLOSED", `the DTLS session with ${this.peer} was closed`));
+          if (live()) on.fail(new TethysError("LINK_SESSION_CLOSED", `the DTLS session with ${this.o.peer} was closed`));
         },
       });
-      // A factory may report failure synchronously; a session already superseded is closed.
-      if (gen === this.generation) this.session = session;
+      // A factory may report failure synchronously; a slot already given up closes its session.
+      if (live()) slot.session = session;
       else session.close();
     } catch (err) {
-      this.fail(
+      on.fail(
         err instanceof TethysError
           ? err
           : new TethysError("LINK_SESSION_ERROR", `cannot create a DTLS session: ${(err as Error).message}`, { cause: err }),
@@ -217,13 +184,62 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
     }
   }
 
-  private onUp(): void {
-    this.cancelHandshakeTimer();
+  private connect(reason: string): void {
+    this.retryTimer = null;
+    this.snap.nextAttemptAt = null;
+    this.snap.handshakeAttempts += 1;
+    this.snap.recordsSentThisSession = 0;
+    this.setState("connecting", reason);
+    const slot: Slot = { session: null, timer: null };
+    this.active = slot;
+    this.open(slot, {
+      up: () => {
+        if (this.snap.state === "connecting") this.becameUp("LINK_UP");
+      },
+      fail: (err) => this.fail(err),
+    });
+  }
+
+  private becameUp(reason: string): void {
     this.failures = 0;
+    this.standbyFailures = 0;
     this.snap.sessionsMade += 1;
+    this.snap.recordsSentThisSession = 0;
     this.snap.lastInboundAt = this.clock.now(); // the server's Finished just arrived
-    this.setState("up", "LINK_UP");
-    this.armStallTimer(this.stallTimeoutMs);
+    this.snap.replacing = false;
+    this.setState("up", reason);
+    this.cancel(this.stallTimer);
+    this.stallTimer = null;
+    this.armStallTimer(this.o.stallTimeoutMs);
+  }
+
+  /** Make-before-break: a second session handshakes while the active one keeps sending. */
+  private openStandby(): void {
+    this.snap.handshakeAttempts += 1;
+    this.snap.replacing = true;
+    const slot: Slot = { session: null, timer: null };
+    this.standby = slot;
+    this.open(slot, {
+      up: () => {
+        const old = this.active;
+        this.active = slot;
+        this.standby = null;
+        this.closeSlot(old);
+        this.becameUp("LINK_RECORD_CAP");
+      },
+      fail: (err) => {
+        this.standby = null;
+        this.closeSlot(slot);
+        this.snap.replacing = false;
+        this.snap.handshakeFailures += 1;
+        this.snap.lastError = { code: errorCode(err), message: err.message };
+        this.standbyFailures += 1;
+        this.standbyRetry = this.clock.setTimer(backoffDelay(this.standbyFailures, this.o.backoff, this.o.random), () => {
+          this.standbyRetry = null;
+          if (this.running && this.snap.state === "up" && this.standby === null) this.openStandby();
+        });
+      },
+    });
   }
 
   private onInbound(data: Uint8Array): void {
@@ -235,38 +251,37 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
 
   /** The stall timer is armed once and re-armed for the remainder, not on every record. */
   private armStallTimer(ms: number): void {
-    if (this.stallTimeoutMs <= 0) return;
-    const gen = this.generation;
+    if (this.o.stallTimeoutMs <= 0) return;
+    const slot = this.active;
     this.stallTimer = this.clock.setTimer(ms, () => {
       this.stallTimer = null;
-      if (gen !== this.generation || this.snap.state !== "up") return;
+      if (slot !== this.active || this.snap.state !== "up") return;
       const quiet = this.clock.now() - (this.snap.lastInboundAt ?? this.snap.since);
-      if (quiet < this.stallTimeoutMs) {
-        this.armStallTimer(this.stallTimeoutMs - quiet);
+      if (quiet < this.o.stallTimeoutMs) {
+        this.armStallTimer(this.o.stallTimeoutMs - quiet);
         return;
       }
       this.snap.stalls += 1;
       this.setState("stalled", "LINK_STALLED");
-      this.replaceSession("LINK_STALLED");
+      this.replaceNow("LINK_STALLED");
     });
   }
 
-  /** Replaces a working (or stalled) session at once, without backoff. */
-  private replaceSession(reason: string): void {
-    this.dropSession();
+  /** Replaces the session at once, without backoff. */
+  private replaceNow(reason: string): void {
+    this.dropAll();
     if (this.running) this.connect(reason);
   }
 
   /** Handshake failure or session death: go down, retry after backoff. */
   private fail(err: Error): void {
     const code = errorCode(err);
-    const wasConnecting = this.snap.state === "connecting";
     this.snap.lastError = { code, message: err.message };
-    if (wasConnecting) this.snap.handshakeFailures += 1;
-    this.dropSession();
+    if (this.snap.state === "connecting") this.snap.handshakeFailures += 1;
+    this.dropAll();
     if (!this.running) return;
     this.failures += 1;
-    const delay = backoffDelay(this.failures, this.backoff, this.random);
+    const delay = backoffDelay(this.failures, this.o.backoff, this.o.random);
     this.snap.nextAttemptAt = this.clock.now() + delay;
     this.setState("down", code);
     this.retryTimer = this.clock.setTimer(delay, () => {
@@ -274,36 +289,36 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
     });
   }
 
-  private dropSession(): void {
-    this.generation += 1;
-    this.cancelHandshakeTimer();
-    if (this.stallTimer !== null) {
-      this.stallTimer.cancel();
-      this.stallTimer = null;
-    }
-    const s = this.session;
-    this.session = null;
-    if (s !== null) {
-      try {
-        s.close();
-      } catch {
-        // already dead
-      }
+  private dropAll(): void {
+    const a = this.active;
+    const s = this.standby;
+    this.active = null;
+    this.standby = null;
+    this.closeSlot(a);
+    this.closeSlot(s);
+    this.cancel(this.stallTimer);
+    this.cancel(this.standbyRetry);
+    this.stallTimer = null;
+    this.standbyRetry = null;
+    this.snap.replacing = false;
+  }
+
+  private closeSlot(slot: Slot | null): void {
+    if (slot === null) return;
+    this.cancel(slot.timer);
+    slot.timer = null;
+    const session = slot.session;
+    slot.session = null;
+    if (session === null) return;
+    try {
+      session.close();
+    } catch {
+      // already dead
     }
   }
 
-  private cancelHandshakeTimer(): void {
-    if (this.handshakeTimer !== null) {
-      this.handshakeTimer.cancel();
-      this.handshakeTimer = null;
-    }
-  }
-
-  private cancelRetry(): void {
-    if (this.retryTimer !== null) {
-      this.retryTimer.cancel();
-      this.retryTimer = null;
-    }
+  private cancel(t: Timer | null): void {
+    t?.cancel();
   }
 
   private setState(state: LinkState, reason: string): void {
@@ -312,9 +327,4 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
     this.snap.since = this.clock.now();
     this.emit("state", this.snapshot());
   }
-}
-
-function nonNegative(name: string, v: number): number {
-  if (!(v >= 0) || !Number.isFinite(v)) throw new TethysError("LINK_BAD_OPTIONS", `${name} must be a finite number ≥ 0, got ${v}`);
-  return v;
 }

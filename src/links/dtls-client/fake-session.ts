@@ -1,3 +1,4 @@
+import type { HandshakePhase } from "./classify-error.ts";
 import type { DtlsSession, DtlsSessionFactory, DtlsSessionHandlers, DtlsSessionParams } from "./types.ts";
 
 /** One session created by FakeSessions: the test drives its events and reads what was sent. */
@@ -8,6 +9,8 @@ export interface FakeSession {
   closed: boolean;
   /** When true, `send` throws as a dead node-dtls-client socket does. */
   failSends: boolean;
+  /** What `phase()` reports; tests set it. */
+  phase: HandshakePhase;
 }
 
 /** An in-memory DtlsSessionFactory for state-machine tests (no network). */
@@ -15,7 +18,7 @@ export class FakeSessions {
   readonly sessions: FakeSession[] = [];
 
   readonly factory: DtlsSessionFactory = (params, handlers): DtlsSession => {
-    const s: FakeSession = { params, handlers, sent: [], closed: false, failSends: false };
+    const s: FakeSession = { params, handlers, sent: [], closed: false, failSends: false, phase: "hello" };
     this.sessions.push(s);
     return {
       send: (data) => {
@@ -25,6 +28,7 @@ export class FakeSessions {
       close: () => {
         s.closed = true;
       },
+      phase: () => s.phase,
     };
   };
 

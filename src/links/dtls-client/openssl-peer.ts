@@ -12,6 +12,8 @@ export interface OpensslPeer {
   port: number;
   /** Resolves when the server's stdout (from the start) matches `re`. */
   waitFor(re: RegExp): Promise<RegExpExecArray>;
+  /** Resolves when `pred` holds for the server's whole output so far. */
+  waitUntil(pred: (output: string) => boolean): Promise<void>;
   /** Sends one line (one record) to the connected client. */
   sendLine(line: string): void;
   output(): string;
@@ -26,22 +28,24 @@ export interface OpensslPeerOptions {
   cipher: string;
   /** Retransmit handshake flights on timeout (`-timeout`); needed on a lossy path. */
   retransmit?: boolean;
+  /** Stateless cookie exchange before committing to a peer (`-listen`); needed on a lossy path. */
+  statelessCookies?: boolean;
 }
 
 export async function startOpensslPeer(o: OpensslPeerOptions): Promise<OpensslPeer> {
   const args = ["s_server", "-dtls1_2", "-nocert", "-psk", o.keyHex, "-psk_identity", o.identity, "-cipher", o.cipher, "-accept", "127.0.0.1:0"];
   if (o.retransmit === true) args.push("-timeout");
+  if (o.statelessCookies === true) args.push("-listen");
+  if (process.env.TETHYS_OPENSSL_TRACE === "1") args.push("-msg");
   const child: ChildProcessWithoutNullStreams = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
-  const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const waiters: { test: (text: string) => boolean; resolve: () => void }[] = [];
   const check = (): void => {
     for (let i = waiters.length - 1; i >= 0; i--) {
       const w = waiters[i];
-      if (w === undefined) continue;
-      const m = w.re.exec(out);
-      if (m !== null) {
+      if (w?.test(out) === true) {
         waiters.splice(i, 1);
-        w.resolve(m);
+        w.resolve();
       }
     }
   };
@@ -53,17 +57,21 @@ export async function startOpensslPeer(o: OpensslPeerOptions): Promise<OpensslPe
   child.stderr.on("data", onData);
   child.stdin.on("error", () => {}); // EPIPE after the server exits
   const exited = once(child, "exit");
-  const waitFor = (re: RegExp): Promise<RegExpExecArray> =>
+  const waitUntil = (test: (text: string) => boolean, what = "the awaited output"): Promise<void> =>
     new Promise((resolve, reject) => {
-      const m = re.exec(out);
-      if (m !== null) return resolve(m);
-      waiters.push({ re, resolve });
-      exited.then(() => reject(new Error(`openssl exited before printing ${re}; output:\n${out}`)), reject);
+      if (test(out)) return resolve();
+      waiters.push({ test, resolve });
+      exited.then(() => reject(new Error(`openssl exited before printing ${what}; output:\n${out}`)), reject);
     });
+  const waitFor = async (re: RegExp): Promise<RegExpExecArray> => {
+    await waitUntil((text) => re.test(text), String(re));
+    return re.exec(out) as RegExpExecArray;
+  };
   const accept = await waitFor(/ACCEPT 127\.0\.0\.1:(\d+)/);
   return {
     port: Number(accept[1]),
     waitFor,
+    waitUntil: (pred) => waitUntil(pred),
     sendLine: (line) => {
       child.stdin.write(`${line}\n`);
     },

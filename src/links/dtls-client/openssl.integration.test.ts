@@ -113,3 +113,27 @@ test("a hub that dies while up is detected as stalled and the link re-handshakes
     l.stop();
   }
 });
+
+test("the record cap rolls sessions over and telemetry keeps flowing", { timeout: 20_000 }, async () => {
+  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8" });
+  const clock = new RealClock();
+  const l = link(peer.port, { maxRecordsPerSession: 5, clock });
+  let k = 0;
+  // The workload: one telemetry record every 10 ms.
+  const traffic = clock.setInterval(10, () => {
+    l.send(new TextEncoder().encode(`roll-${k++}\n`));
+  });
+  try {
+    l.start();
+    // s_server serves one peer at a time, so the standby waits until the old session closes at
+    // twice the cap (close_notify); a hub serving several sessions switches without a gap.
+    await waitForState(l, (s) => s.state === "up" && s.sessionsMade >= 3);
+    await peer.waitUntil((out) => (out.match(/CIPHER is/g) ?? []).length >= 3); // three handshakes on the server
+    await peer.waitUntil((out) => new Set(out.match(/roll-\d+/g)).size >= 15);
+    assert.ok(l.snapshot().recordsSentThisSession <= 10);
+  } finally {
+    traffic.cancel();
+    l.stop();
+    await peer.stop();
+  }
+});

@@ -1,4 +1,5 @@
 import type { Clock } from "../../clock/clock.ts";
+import type { HandshakePhase } from "./classify-error.ts";
 
 /** Largest telemetry message the link carries in one record (DESIGN.md: ≤ 1200 bytes). */
 export const MAX_MESSAGE_BYTES = 1200;
@@ -20,7 +21,10 @@ export interface DtlsSessionParams {
   identity: string;
   key: Uint8Array;
   ciphers: readonly CipherName[];
-  /** Time the DTLS library allows for the whole handshake. */
+  /**
+   * Handshake budget. The link enforces it with its own Clock timer (then calls `close()`); a
+   * session may keep a later backstop of its own.
+   */
   handshakeTimeoutMs: number;
 }
 
@@ -40,8 +44,14 @@ export interface DtlsSessionHandlers {
 export interface DtlsSession {
   /** Sends one application-data record. May throw if the session died meanwhile. */
   send(data: Uint8Array): void;
-  /** Closes the session (close_notify when possible). Idempotent; reports no more events. */
+  /**
+   * Closes the session and reports no more events. Idempotent. An established session sends
+   * close_notify; an unfinished handshake is aborted with a fatal alert so that the hub drops
+   * its half-open state at once instead of waiting for its own timeouts.
+   */
   close(): void;
+  /** How far the handshake got (to classify a timeout: wrong PSK vs no answer). */
+  phase(): HandshakePhase;
 }
 
 /**
@@ -76,7 +86,10 @@ export interface DtlsLinkOptions {
   backoff?: Partial<BackoffOptions>;
   /** Replace the session when nothing arrives for this long while up (default 3000 ms; 0 = off). */
   stallTimeoutMs?: number;
-  /** Re-handshake after this many records sent in one session (default 20 000; 0 = no cap). */
+  /**
+   * After this many records in one session, open a replacement while the current one keeps
+   * sending, and switch when it is up; at twice this, replace at once (default 20 000; 0 = no cap).
+   */
   maxRecordsPerSession?: number;
   /** Largest message accepted by `send` (default and maximum 1200 bytes). */
   maxMessageBytes?: number;
@@ -99,6 +112,8 @@ export interface LinkSnapshot {
   lastInboundAt: number | null;
   /** Clock time the next handshake attempt is due (while down), else null. */
   nextAttemptAt: number | null;
+  /** A standby session is handshaking to replace the current one (record cap, make-before-break). */
+  replacing: boolean;
   sessionsMade: number;
   handshakeAttempts: number;
   handshakeFailures: number;
