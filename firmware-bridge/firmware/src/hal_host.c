@@ -6,8 +6,8 @@
  *   ready proto=<N> fw=<x.y.z> watchdog_ms=<W>
  *   pulses <ms> <t1> .. <t8> <lights_us> <servo_us>     (whenever an output changes)
  *   event <code> <ms> <detail>                         (boot 1, watchdog trip 2, clear 3)
- * The tick is CLOCK_MONOTONIC in milliseconds; the loop wakes on input and at every millisecond
- * boundary (ppoll), so the logic sees each tick as the AVR's main loop would.
+ * The millisecond tick follows CLOCK_MONOTONIC one step per loop (see hal_millis); the loop
+ * wakes on input or when the next tick is due.
  * Analog inputs are fixed plausible values (16.0 V, 1.0 A, 25 degC, dry).
  */
 #define _GNU_SOURCE
@@ -32,11 +32,19 @@ static uint8_t rx[512];
 static size_t rx_len, rx_pos;
 static struct timespec start;
 
-uint32_t hal_millis(void) {
+/* The firmware's millisecond tick. It advances by at most one per loop iteration, when real
+ * time (CLOCK_MONOTONIC) has reached it: the logic sees every tick value, as the AVR main loop
+ * sees every value of its 1 kHz timer. A late wake-up (host scheduling) is caught up one
+ * tick per iteration without sleeping. */
+static uint32_t tick;
+
+static long long real_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint32_t)((t.tv_sec - start.tv_sec) * 1000 + (t.tv_nsec - start.tv_nsec) / 1000000);
+  return (long long)(t.tv_sec - start.tv_sec) * 1000000000LL + (t.tv_nsec - start.tv_nsec);
 }
+
+uint32_t hal_millis(void) { return tick; }
 
 int16_t hal_uart_read(uint8_t *overrun) {
   *overrun = 0;
@@ -74,24 +82,27 @@ static void report_event(uint8_t code, uint32_t ms, uint32_t detail) {
 }
 
 void hal_idle(void) {
-  if (rx_pos < rx_len) return; /* bytes still waiting: no sleep */
-  rx_pos = rx_len = 0;
-  /* Sleep until input or the next millisecond boundary of the tick, whichever comes first. */
-  struct timespec now, wait = {0, 0};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  long long ns = (long long)(now.tv_sec - start.tv_sec) * 1000000000LL + (now.tv_nsec - start.tv_nsec);
-  long long next = (ns / 1000000LL + 1) * 1000000LL;
-  wait.tv_nsec = (long)(next - ns);
-  struct pollfd p = {in_fd, POLLIN, 0};
-  int r = ppoll(&p, 1, &wait, NULL);
-  if (r <= 0) return;
-  ssize_t n = read(in_fd, rx, sizeof rx);
-  if (n > 0) {
-    rx_len = (size_t)n;
-  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-    fprintf(stderr, "port closed: %s\n", n == 0 ? "end of file" : strerror(errno));
-    exit(0);
+  if (rx_pos >= rx_len) {
+    rx_pos = rx_len = 0;
+    /* Sleep until input arrives or the next tick is due, whichever comes first. */
+    long long wait_ns = (long long)(tick + 1) * 1000000LL - real_ns();
+    struct timespec wait = {0, 0};
+    if (wait_ns > 0) {
+      wait.tv_sec = (time_t)(wait_ns / 1000000000LL);
+      wait.tv_nsec = (long)(wait_ns % 1000000000LL);
+    }
+    struct pollfd p = {in_fd, POLLIN, 0};
+    if (ppoll(&p, 1, &wait, NULL) > 0) {
+      ssize_t n = read(in_fd, rx, sizeof rx);
+      if (n > 0) {
+        rx_len = (size_t)n;
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        fprintf(stderr, "port closed: %s\n", n == 0 ? "end of file" : strerror(errno));
+        exit(0);
+      }
+    }
   }
+  if ((long long)(tick + 1) * 1000000LL <= real_ns()) tick++;
 }
 
 static int open_port(const char *path) {
