@@ -8,7 +8,9 @@
  *   event <code> <ms> <detail>                         (boot 1, watchdog trip 2, clear 3)
  * The millisecond tick follows CLOCK_MONOTONIC one step per loop (see hal_millis); the loop
  * wakes on input or when the next tick is due.
- * Analog inputs are fixed plausible values (16.0 V, 1.0 A, 25 degC, dry).
+ * Analog inputs default to 16.0 V, 1.0 A, 25 degC, dry; with --port, stdin takes control lines
+ *   inputs <supply_mV> <current_cA> <temp_cdegC> <leak 0|1>
+ * (converted to the ADC counts the AVR would read).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,11 +71,53 @@ void hal_set_pulses(const uint16_t *t, uint16_t lights_us, uint16_t servo_us, ui
   fflush(stderr);
 }
 
-void hal_read_inputs(mcu_inputs_t *in) {
-  in->adc_supply = 298;
-  in->adc_current = 111;
-  in->adc_temp = 153;
-  in->leak = 0;
+/* Analog inputs as ADC counts; default 16.0 V, 1.0 A, 25 degC, dry; set with `inputs` lines. */
+static mcu_inputs_t inputs = {298, 111, 153, 0};
+
+void hal_read_inputs(mcu_inputs_t *in) { *in = inputs; }
+
+static uint16_t mv_to_adc(long mv) {
+  long adc = (mv * 1023L + (long)ADC_REF_MV / 2) / (long)ADC_REF_MV;
+  return (uint16_t)(adc < 0 ? 0 : adc > 1023 ? 1023 : adc);
+}
+
+/* Control line on stdin (with --port): "inputs <supply_mV> <current_cA> <temp_cdegC> <leak 0|1>". */
+static void control_line(const char *line) {
+  long mv, ca, cc, leak;
+  char extra;
+  if (sscanf(line, "inputs %ld %ld %ld %ld %c", &mv, &ca, &cc, &leak, &extra) != 4 || mv < 0 || mv > 60000 ||
+      ca < 0 || ca > 20000 || cc < -5000 || cc > 15000 || (leak != 0 && leak != 1)) {
+    fprintf(stderr, "bad control line: %.80s\n", line);
+    fflush(stderr);
+    return;
+  }
+  inputs.adc_supply = mv_to_adc(mv / (long)SUPPLY_DIVIDER);
+  inputs.adc_current = mv_to_adc(ca * CURRENT_MV_PER_A / 100 + CURRENT_OFFSET_MV);
+  inputs.adc_temp = mv_to_adc(cc / 10 + TEMP_OFFSET_MV);
+  inputs.leak = (uint8_t)leak;
+}
+
+static int ctl_fd = -1;
+static char ctl[256];
+static size_t ctl_len;
+
+static void control_read(void) {
+  ssize_t n = read(ctl_fd, ctl + ctl_len, sizeof ctl - 1 - ctl_len);
+  if (n <= 0) {
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) ctl_fd = -1; /* no more control input */
+    return;
+  }
+  ctl_len += (size_t)n;
+  ctl[ctl_len] = 0;
+  char *start = ctl, *nl;
+  while ((nl = strchr(start, '\n')) != NULL) {
+    *nl = 0;
+    control_line(start);
+    start = nl + 1;
+  }
+  ctl_len = (size_t)(ctl + ctl_len - start);
+  memmove(ctl, start, ctl_len);
+  if (ctl_len == sizeof ctl - 1) ctl_len = 0; /* a line too long: drop it */
 }
 
 static void report_event(uint8_t code, uint32_t ms, uint32_t detail) {
@@ -91,8 +135,9 @@ void hal_idle(void) {
       wait.tv_sec = (time_t)(wait_ns / 1000000000LL);
       wait.tv_nsec = (long)(wait_ns % 1000000000LL);
     }
-    struct pollfd p = {in_fd, POLLIN, 0};
-    if (ppoll(&p, 1, &wait, NULL) > 0) {
+    struct pollfd p[2] = {{in_fd, POLLIN, 0}, {ctl_fd, POLLIN, 0}};
+    if (ppoll(p, ctl_fd >= 0 ? 2 : 1, &wait, NULL) > 0 && p[1].revents && ctl_fd >= 0) control_read();
+    if (p[0].revents) {
       ssize_t n = read(in_fd, rx, sizeof rx);
       if (n > 0) {
         rx_len = (size_t)n;
@@ -125,6 +170,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
       in_fd = out_fd = open_port(argv[++i]);
+      ctl_fd = 0;
     } else {
       fprintf(stderr, "usage: %s [--port PATH]\n", argv[0]);
       return 2;
