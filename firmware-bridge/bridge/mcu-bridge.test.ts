@@ -148,7 +148,10 @@ test("pings measure the round trip; a silent MCU triggers a new handshake", asyn
   assert.equal(typeof bridge.stats.rttMs, "number");
   assert.ok(mcu.count("ping") >= 1);
   mcu.responsive = false;
-  await clock.advanceAsync(2000);
+  const lost = assert.rejects(bridge.ping(), (e: unknown) => isTethysError(e, "MCU_ACK_TIMEOUT"));
+  await clock.advanceAsync(750);
+  await lost;
+  await clock.advanceAsync(1250);
   assert.equal(bridge.state, "handshaking");
   assert.equal(bridge.stats.silences, 1);
   mcu.responsive = true;

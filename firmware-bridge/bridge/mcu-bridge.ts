@@ -10,14 +10,6 @@ import { newLinkStats, type LinkStats } from "./link-stats.ts";
 import { asTethys, Outbox } from "./outbox.ts";
 import { eventFromWire, type McuEvent, type McuTelemetry, telemetryFromWire } from "./telemetry.ts";
 
-/**
- * Host side of the MCU link, over any SerialLink. Opens the link and handshakes (hello →
- * helloReply) on every (re)connect, reconnects with backoff on the Clock when the device goes
- * away, resynchronises on garbage (FrameReader), keeps bounded queues (acked commands FIFO,
- * thrusters latest-value: a newer setpoint replaces an unsent one), pings for round-trip time
- * and keeps link statistics. A protocol version mismatch is the state "version-mismatch": the
- * agent must not arm, and `arm(true)` rejects with MCU_VERSION_MISMATCH.
- */
 
 export type BridgeState = "stopped" | "connecting" | "handshaking" | "ready" | "version-mismatch";
 
@@ -44,7 +36,14 @@ export interface McuBridgeOptions {
   queueLimit?: number;
 }
 
-
+/**
+ * Host side of the MCU link, over any SerialLink. Opens the link and handshakes (hello →
+ * helloReply) on every (re)connect, reconnects with backoff on the Clock when the device goes
+ * away, resynchronises on garbage (FrameReader), keeps bounded queues (acked commands FIFO,
+ * thrusters latest-value: a newer setpoint replaces an unsent one), pings for round-trip time
+ * and keeps link statistics. A protocol version mismatch is the state "version-mismatch": the
+ * agent must not arm, and `arm(true)` rejects with MCU_VERSION_MISMATCH.
+ */
 export class McuBridge {
   readonly stats: LinkStats = newLinkStats();
   private readonly link: SerialLink;
@@ -58,7 +57,10 @@ export class McuBridge {
   private timers: Timer[] = [];
   private lastRx = 0;
   private pingToken = 0;
-  private readonly pings = new Map<number, { sent: number; resolve: (rtt: number) => void }>();
+  private readonly pings = new Map<
+    number,
+    { sent: number; resolve: (rtt: number) => void; reject: (e: Error) => void; timer: Timer }
+  >();
   private readonly offs: (() => void)[] = [];
   readonly onState = new Emitter<BridgeState>();
   readonly onTelemetry = new Emitter<McuTelemetry>();
@@ -89,7 +91,10 @@ export class McuBridge {
     });
     this.reader = new FrameReader(
       (m) => this.receive(m),
-      (e) => this.onError.emit(e),
+      (e) => {
+        this.syncReaderStats();
+        this.onError.emit(e);
+      },
     );
   }
 
@@ -116,7 +121,6 @@ export class McuBridge {
         this.stats.bytesIn += chunk.length;
         this.lastRx = this.clock.now();
         this.reader.feed(chunk);
-        this.syncReaderStats();
       }),
       this.link.onClose((err) => this.linkClosed(err)),
     );
@@ -172,8 +176,13 @@ export class McuBridge {
         reject(new TethysError("MCU_QUEUE_FULL", "MCU command queue is full"));
         return;
       }
-      this.pings.set(token, { sent: this.clock.now(), resolve });
-      if (this.pings.size > 8) this.pings.delete(this.pings.keys().next().value as number);
+      const timeout = this.o.ackTimeoutMs * (this.o.ackRetries + 1);
+      const timer = this.clock.setTimer(timeout, () => {
+        if (!this.pings.delete(token)) return;
+        this.stats.ackTimeouts++;
+        reject(new TethysError("MCU_ACK_TIMEOUT", `no pong within ${timeout} ms`));
+      });
+      this.pings.set(token, { sent: this.clock.now(), resolve, reject, timer });
     });
   }
 
@@ -228,6 +237,10 @@ export class McuBridge {
   private clearSession(reason: TethysError): void {
     for (const t of this.timers.splice(0)) t.cancel();
     this.outbox.clear(reason);
+    for (const p of this.pings.values()) {
+      p.timer.cancel();
+      p.reject(reason);
+    }
     this.pings.clear();
     this.info_ = undefined;
   }
@@ -271,6 +284,7 @@ export class McuBridge {
         const p = this.pings.get(m.fields.token);
         if (p === undefined) return;
         this.pings.delete(m.fields.token);
+        p.timer.cancel();
         this.stats.rttMs = this.clock.now() - p.sent;
         p.resolve(this.stats.rttMs);
         return;
