@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { firmwareMarker } from "../protocol/version.ts";
+import { FIRMWARE_VERSION, findFirmwareMarker, firmwareMarker, PROTOCOL_VERSION } from "../protocol/version.ts";
 import { AVR_HEX, hasTool, make } from "./build.ts";
 import { parseIntelHex } from "./intel-hex.ts";
 
@@ -34,6 +34,7 @@ test("AVR image builds, fits the ATmega2560 and embeds the version marker", { sk
   const image = parseIntelHex(readFileSync(AVR_HEX, "utf8"));
   const marker = new TextEncoder().encode(`${firmwareMarker()}\0`);
   assert.ok(Buffer.from(image).indexOf(Buffer.from(marker)) >= 0, "marker present in the image");
+  assert.deepEqual(findFirmwareMarker(image), { proto: PROTOCOL_VERSION, firmware: FIRMWARE_VERSION });
 });
 
 test("the AVR image runs in simavr: UART protocol, PWM registers, ADC, watchdog on the AVR tick", { skip: noAvr || noCc }, async (t) => {
