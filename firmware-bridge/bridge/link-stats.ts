@@ -18,6 +18,8 @@ export interface LinkStats {
   nacks: number;
   queueFull: number;
   thrusterFramesReplaced: number;
+  /** Thruster setpoints given while the link was not ready (not sent). */
+  thrustersDropped: number;
   writeErrors: number;
   unexpectedFrames: number;
   silences: number;
@@ -43,6 +45,7 @@ export function newLinkStats(): LinkStats {
     nacks: 0,
     queueFull: 0,
     thrusterFramesReplaced: 0,
+    thrustersDropped: 0,
     writeErrors: 0,
     unexpectedFrames: 0,
     silences: 0,

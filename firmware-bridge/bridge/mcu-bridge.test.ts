@@ -45,6 +45,7 @@ test("a protocol version mismatch is a state, and arming is refused", async () =
   bridge.setThrusters([1600]);
   await Promise.resolve();
   assert.equal(mcu.count("thrusters"), 0, "no thrusters unless ready");
+  assert.equal(bridge.stats.thrustersDropped, 1);
   await bridge.stop();
 });
 
@@ -127,6 +128,7 @@ test("unplug and replug: reconnects with backoff and handshakes again", async ()
   bridge.setThrusters([1700]);
   pair.unplug();
   assert.equal(bridge.state, "connecting");
+  bridge.setThrusters([1800]); // while disconnected: dropped, never sent after the reconnect
   await clock.advanceAsync(100 + 200 + 400);
   assert.equal(bridge.state, "connecting");
   assert.equal(bridge.stats.openFailures, 3);
@@ -138,6 +140,9 @@ test("unplug and replug: reconnects with backoff and handshakes again", async ()
   assert.equal(bridge.stats.connects, 2);
   assert.equal(states.filter((s) => s === "ready").length, 2);
   assert.equal(bridge.stats.disconnects, 1);
+  await bridge.arm(true);
+  await clock.advanceAsync(0);
+  assert.ok(!mcu.received.some((m) => m.name === "thrusters" && m.fields.us[0] === 1800), "stale setpoint never sent");
   await bridge.stop();
 });
 

@@ -136,7 +136,11 @@ export class McuBridge {
     await this.link.close();
   }
 
-  /** Latest-value thruster setpoint (µs per channel, up to 8); replaces an unsent one. */
+  /**
+   * Latest-value thruster setpoint (µs per channel, up to 8); replaces an unsent one. Dropped
+   * (counted in `stats.thrustersDropped`) unless the link is ready, so a setpoint from before a
+   * (re)connect can never reach the MCU after it.
+   */
   setThrusters(us: readonly number[]): void {
     if (us.length < 1 || us.length > MAX_THRUSTERS) {
       throw new TethysError("MCU_BAD_VALUE", `thruster count ${us.length} is outside 1..${MAX_THRUSTERS}`);
@@ -145,6 +149,10 @@ export class McuBridge {
       if (!Number.isInteger(v) || v < PULSE_MIN_US || v > PULSE_MAX_US) {
         throw new TethysError("MCU_BAD_VALUE", `thruster pulse ${v} µs is outside ${PULSE_MIN_US}..${PULSE_MAX_US}`);
       }
+    }
+    if (this.state_ !== "ready") {
+      this.stats.thrustersDropped++;
+      return;
     }
     this.outbox.setThrusters([...us]);
   }
