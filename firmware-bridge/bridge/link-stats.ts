@@ -14,6 +14,8 @@ export interface LinkStats {
   openFailures: number;
   handshakes: number;
   handshakeTimeouts: number;
+  /** Connections given up because the MCU never answered the handshake. */
+  handshakeFailures: number;
   ackTimeouts: number;
   nacks: number;
   queueFull: number;
@@ -41,6 +43,7 @@ export function newLinkStats(): LinkStats {
     openFailures: 0,
     handshakes: 0,
     handshakeTimeouts: 0,
+    handshakeFailures: 0,
     ackTimeouts: 0,
     nacks: 0,
     queueFull: 0,

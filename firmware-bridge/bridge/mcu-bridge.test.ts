@@ -164,3 +164,21 @@ test("pings measure the round trip; a silent MCU triggers a new handshake", asyn
   assert.equal(bridge.state, "ready");
   await bridge.stop();
 });
+
+test("a port that never answers the handshake is closed and reopened with backoff", async () => {
+  const { bridge, mcu, clock } = await setup((m) => {
+    m.responsive = false;
+  });
+  assert.equal(bridge.state, "handshaking");
+  const errors: string[] = [];
+  bridge.onError.on((e) => errors.push(e.code));
+  await clock.advanceAsync(4000);
+  assert.equal(bridge.stats.handshakeFailures, 1);
+  assert.ok(errors.includes("MCU_HANDSHAKE_TIMEOUT"));
+  assert.equal(bridge.state, "connecting");
+  mcu.responsive = true;
+  await clock.advanceAsync(100);
+  assert.equal(bridge.state, "ready");
+  assert.equal(bridge.stats.connects, 2);
+  await bridge.stop();
+});

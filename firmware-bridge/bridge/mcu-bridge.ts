@@ -27,6 +27,11 @@ export interface McuBridgeOptions {
   backoff?: BackoffOptions;
   /** Resend hello this often until the MCU answers. */
   handshakeRetryMs?: number;
+  /**
+   * No helloReply this long after connecting: close the port and reconnect (wrong device, wedged
+   * port). Longer than an Arduino's reset-on-open bootloader delay.
+   */
+  handshakeTimeoutMs?: number;
   ackTimeoutMs?: number;
   ackRetries?: number;
   pingIntervalMs?: number;
@@ -73,6 +78,7 @@ export class McuBridge {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.o = {
       handshakeRetryMs: options.handshakeRetryMs ?? 250,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 4000,
       ackTimeoutMs: options.ackTimeoutMs ?? 250,
       ackRetries: options.ackRetries ?? 2,
       pingIntervalMs: options.pingIntervalMs ?? 1000,
@@ -212,6 +218,21 @@ export class McuBridge {
     this.lastRx = this.clock.now();
     this.setState("handshaking");
     this.sendHello();
+    this.watchHandshake();
+  }
+
+  /** Gives up on a port that never answers the handshake: close it, and reconnect with backoff. */
+  private watchHandshake(): void {
+    this.timers.push(
+      this.clock.setTimer(this.o.handshakeTimeoutMs, () => {
+        if (this.state_ !== "handshaking") return;
+        this.stats.handshakeFailures++;
+        this.onError.emit(
+          new TethysError("MCU_HANDSHAKE_TIMEOUT", `no answer to hello on ${this.link.path} for ${this.o.handshakeTimeoutMs} ms`),
+        );
+        void this.link.close(); // the close listener reconnects
+      }),
+    );
   }
 
   private retryLater(): void {
@@ -316,6 +337,7 @@ export class McuBridge {
       this.clearSession(new TethysError("MCU_NOT_CONNECTED", "MCU went silent"));
       this.setState("handshaking");
       this.sendHello();
+      this.watchHandshake();
       return;
     }
     this.ping().catch(() => {});

@@ -35,6 +35,7 @@ describe("host firmware behind a pty, driven by the real serial backend", { skip
       link: new SerialportLink({ path: mcu.path, baudRate: 115200 }),
       clock: new RealClock(),
       backoff: { initialMs: 20, maxMs: 200, factor: 2 },
+      handshakeTimeoutMs: 1000,
     });
   });
   after(async () => {
