@@ -125,6 +125,10 @@ export class HostMcu {
   async unplug(): Promise<void> {
     const fw = this.fw;
     this.fw = undefined;
+    // The device path goes first (as udev removes /dev/ttyACM0): once socat closes the ptys their
+    // /dev/pts numbers can be reused at once by another process, and a stale symlink would lead
+    // a reconnecting agent to that foreign pty.
+    rmSync(this.path, { force: true });
     await this.pty?.stop();
     this.pty = undefined;
     if (fw && fw.exitCode === null && fw.signalCode === null) fw.kill("SIGTERM");
