@@ -14,10 +14,14 @@ export interface LinkStats {
   openFailures: number;
   handshakes: number;
   handshakeTimeouts: number;
+  /** Connections given up because the MCU never answered the handshake. */
+  handshakeFailures: number;
   ackTimeouts: number;
   nacks: number;
   queueFull: number;
   thrusterFramesReplaced: number;
+  /** Thruster setpoints given while the link was not ready (not sent). */
+  thrustersDropped: number;
   writeErrors: number;
   unexpectedFrames: number;
   silences: number;
@@ -39,10 +43,12 @@ export function newLinkStats(): LinkStats {
     openFailures: 0,
     handshakes: 0,
     handshakeTimeouts: 0,
+    handshakeFailures: 0,
     ackTimeouts: 0,
     nacks: 0,
     queueFull: 0,
     thrusterFramesReplaced: 0,
+    thrustersDropped: 0,
     writeErrors: 0,
     unexpectedFrames: 0,
     silences: 0,

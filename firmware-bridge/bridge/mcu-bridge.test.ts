@@ -45,6 +45,7 @@ test("a protocol version mismatch is a state, and arming is refused", async () =
   bridge.setThrusters([1600]);
   await Promise.resolve();
   assert.equal(mcu.count("thrusters"), 0, "no thrusters unless ready");
+  assert.equal(bridge.stats.thrustersDropped, 1);
   await bridge.stop();
 });
 
@@ -127,6 +128,7 @@ test("unplug and replug: reconnects with backoff and handshakes again", async ()
   bridge.setThrusters([1700]);
   pair.unplug();
   assert.equal(bridge.state, "connecting");
+  bridge.setThrusters([1800]); // while disconnected: dropped, never sent after the reconnect
   await clock.advanceAsync(100 + 200 + 400);
   assert.equal(bridge.state, "connecting");
   assert.equal(bridge.stats.openFailures, 3);
@@ -138,6 +140,9 @@ test("unplug and replug: reconnects with backoff and handshakes again", async ()
   assert.equal(bridge.stats.connects, 2);
   assert.equal(states.filter((s) => s === "ready").length, 2);
   assert.equal(bridge.stats.disconnects, 1);
+  await bridge.arm(true);
+  await clock.advanceAsync(0);
+  assert.ok(!mcu.received.some((m) => m.name === "thrusters" && m.fields.us[0] === 1800), "stale setpoint never sent");
   await bridge.stop();
 });
 
@@ -148,11 +153,32 @@ test("pings measure the round trip; a silent MCU triggers a new handshake", asyn
   assert.equal(typeof bridge.stats.rttMs, "number");
   assert.ok(mcu.count("ping") >= 1);
   mcu.responsive = false;
-  await clock.advanceAsync(2000);
+  const lost = assert.rejects(bridge.ping(), (e: unknown) => isTethysError(e, "MCU_ACK_TIMEOUT"));
+  await clock.advanceAsync(750);
+  await lost;
+  await clock.advanceAsync(1250);
   assert.equal(bridge.state, "handshaking");
   assert.equal(bridge.stats.silences, 1);
   mcu.responsive = true;
   await clock.advanceAsync(300);
   assert.equal(bridge.state, "ready");
+  await bridge.stop();
+});
+
+test("a port that never answers the handshake is closed and reopened with backoff", async () => {
+  const { bridge, mcu, clock } = await setup((m) => {
+    m.responsive = false;
+  });
+  assert.equal(bridge.state, "handshaking");
+  const errors: string[] = [];
+  bridge.onError.on((e) => errors.push(e.code));
+  await clock.advanceAsync(4000);
+  assert.equal(bridge.stats.handshakeFailures, 1);
+  assert.ok(errors.includes("MCU_HANDSHAKE_TIMEOUT"));
+  assert.equal(bridge.state, "connecting");
+  mcu.responsive = true;
+  await clock.advanceAsync(100);
+  assert.equal(bridge.state, "ready");
+  assert.equal(bridge.stats.connects, 2);
   await bridge.stop();
 });

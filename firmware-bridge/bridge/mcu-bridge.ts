@@ -10,14 +10,6 @@ import { newLinkStats, type LinkStats } from "./link-stats.ts";
 import { asTethys, Outbox } from "./outbox.ts";
 import { eventFromWire, type McuEvent, type McuTelemetry, telemetryFromWire } from "./telemetry.ts";
 
-/**
- * Host side of the MCU link, over any SerialLink. Opens the link and handshakes (hello →
- * helloReply) on every (re)connect, reconnects with backoff on the Clock when the device goes
- * away, resynchronises on garbage (FrameReader), keeps bounded queues (acked commands FIFO,
- * thrusters latest-value: a newer setpoint replaces an unsent one), pings for round-trip time
- * and keeps link statistics. A protocol version mismatch is the state "version-mismatch": the
- * agent must not arm, and `arm(true)` rejects with MCU_VERSION_MISMATCH.
- */
 
 export type BridgeState = "stopped" | "connecting" | "handshaking" | "ready" | "version-mismatch";
 
@@ -35,6 +27,11 @@ export interface McuBridgeOptions {
   backoff?: BackoffOptions;
   /** Resend hello this often until the MCU answers. */
   handshakeRetryMs?: number;
+  /**
+   * No helloReply this long after connecting: close the port and reconnect (wrong device, wedged
+   * port). Longer than an Arduino's reset-on-open bootloader delay.
+   */
+  handshakeTimeoutMs?: number;
   ackTimeoutMs?: number;
   ackRetries?: number;
   pingIntervalMs?: number;
@@ -44,7 +41,14 @@ export interface McuBridgeOptions {
   queueLimit?: number;
 }
 
-
+/**
+ * Host side of the MCU link, over any SerialLink. Opens the link and handshakes (hello →
+ * helloReply) on every (re)connect, reconnects with backoff on the Clock when the device goes
+ * away, resynchronises on garbage (FrameReader), keeps bounded queues (acked commands FIFO,
+ * thrusters latest-value: a newer setpoint replaces an unsent one), pings for round-trip time
+ * and keeps link statistics. A protocol version mismatch is the state "version-mismatch": the
+ * agent must not arm, and `arm(true)` rejects with MCU_VERSION_MISMATCH.
+ */
 export class McuBridge {
   readonly stats: LinkStats = newLinkStats();
   private readonly link: SerialLink;
@@ -58,7 +62,10 @@ export class McuBridge {
   private timers: Timer[] = [];
   private lastRx = 0;
   private pingToken = 0;
-  private readonly pings = new Map<number, { sent: number; resolve: (rtt: number) => void }>();
+  private readonly pings = new Map<
+    number,
+    { sent: number; resolve: (rtt: number) => void; reject: (e: Error) => void; timer: Timer }
+  >();
   private readonly offs: (() => void)[] = [];
   readonly onState = new Emitter<BridgeState>();
   readonly onTelemetry = new Emitter<McuTelemetry>();
@@ -71,6 +78,7 @@ export class McuBridge {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.o = {
       handshakeRetryMs: options.handshakeRetryMs ?? 250,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 4000,
       ackTimeoutMs: options.ackTimeoutMs ?? 250,
       ackRetries: options.ackRetries ?? 2,
       pingIntervalMs: options.pingIntervalMs ?? 1000,
@@ -89,7 +97,10 @@ export class McuBridge {
     });
     this.reader = new FrameReader(
       (m) => this.receive(m),
-      (e) => this.onError.emit(e),
+      (e) => {
+        this.syncReaderStats();
+        this.onError.emit(e);
+      },
     );
   }
 
@@ -116,7 +127,6 @@ export class McuBridge {
         this.stats.bytesIn += chunk.length;
         this.lastRx = this.clock.now();
         this.reader.feed(chunk);
-        this.syncReaderStats();
       }),
       this.link.onClose((err) => this.linkClosed(err)),
     );
@@ -132,7 +142,11 @@ export class McuBridge {
     await this.link.close();
   }
 
-  /** Latest-value thruster setpoint (µs per channel, up to 8); replaces an unsent one. */
+  /**
+   * Latest-value thruster setpoint (µs per channel, up to 8); replaces an unsent one. Dropped
+   * (counted in `stats.thrustersDropped`) unless the link is ready, so a setpoint from before a
+   * (re)connect can never reach the MCU after it.
+   */
   setThrusters(us: readonly number[]): void {
     if (us.length < 1 || us.length > MAX_THRUSTERS) {
       throw new TethysError("MCU_BAD_VALUE", `thruster count ${us.length} is outside 1..${MAX_THRUSTERS}`);
@@ -141,6 +155,10 @@ export class McuBridge {
       if (!Number.isInteger(v) || v < PULSE_MIN_US || v > PULSE_MAX_US) {
         throw new TethysError("MCU_BAD_VALUE", `thruster pulse ${v} µs is outside ${PULSE_MIN_US}..${PULSE_MAX_US}`);
       }
+    }
+    if (this.state_ !== "ready") {
+      this.stats.thrustersDropped++;
+      return;
     }
     this.outbox.setThrusters([...us]);
   }
@@ -172,8 +190,13 @@ export class McuBridge {
         reject(new TethysError("MCU_QUEUE_FULL", "MCU command queue is full"));
         return;
       }
-      this.pings.set(token, { sent: this.clock.now(), resolve });
-      if (this.pings.size > 8) this.pings.delete(this.pings.keys().next().value as number);
+      const timeout = this.o.ackTimeoutMs * (this.o.ackRetries + 1);
+      const timer = this.clock.setTimer(timeout, () => {
+        if (!this.pings.delete(token)) return;
+        this.stats.ackTimeouts++;
+        reject(new TethysError("MCU_ACK_TIMEOUT", `no pong within ${timeout} ms`));
+      });
+      this.pings.set(token, { sent: this.clock.now(), resolve, reject, timer });
     });
   }
 
@@ -195,6 +218,21 @@ export class McuBridge {
     this.lastRx = this.clock.now();
     this.setState("handshaking");
     this.sendHello();
+    this.watchHandshake();
+  }
+
+  /** Gives up on a port that never answers the handshake: close it, and reconnect with backoff. */
+  private watchHandshake(): void {
+    this.timers.push(
+      this.clock.setTimer(this.o.handshakeTimeoutMs, () => {
+        if (this.state_ !== "handshaking") return;
+        this.stats.handshakeFailures++;
+        this.onError.emit(
+          new TethysError("MCU_HANDSHAKE_TIMEOUT", `no answer to hello on ${this.link.path} for ${this.o.handshakeTimeoutMs} ms`),
+        );
+        void this.link.close(); // the close listener reconnects
+      }),
+    );
   }
 
   private retryLater(): void {
@@ -228,6 +266,10 @@ export class McuBridge {
   private clearSession(reason: TethysError): void {
     for (const t of this.timers.splice(0)) t.cancel();
     this.outbox.clear(reason);
+    for (const p of this.pings.values()) {
+      p.timer.cancel();
+      p.reject(reason);
+    }
     this.pings.clear();
     this.info_ = undefined;
   }
@@ -271,6 +313,7 @@ export class McuBridge {
         const p = this.pings.get(m.fields.token);
         if (p === undefined) return;
         this.pings.delete(m.fields.token);
+        p.timer.cancel();
         this.stats.rttMs = this.clock.now() - p.sent;
         p.resolve(this.stats.rttMs);
         return;
@@ -294,6 +337,7 @@ export class McuBridge {
       this.clearSession(new TethysError("MCU_NOT_CONNECTED", "MCU went silent"));
       this.setState("handshaking");
       this.sendHello();
+      this.watchHandshake();
       return;
     }
     this.ping().catch(() => {});

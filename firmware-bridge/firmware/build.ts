@@ -55,3 +55,12 @@ export async function ensureHostBuild(variant?: { dir: string; vars: Record<stri
   }
   return variant === undefined ? HOST_BINARY : join(FIRMWARE_DIR, "build", variant.dir, "tethys-mcu-host");
 }
+
+/** Builds the AVR image if needed (`make avr`) and returns the .hex path; rejects with MCU_BUILD. */
+export async function ensureAvrBuild(): Promise<string> {
+  const r = await make("avr");
+  if (r.code !== 0) {
+    throw new TethysError("MCU_BUILD", "building the AVR image failed", { details: { stderr: r.stderr } });
+  }
+  return AVR_HEX;
+}

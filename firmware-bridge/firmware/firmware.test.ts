@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { firmwareMarker } from "../protocol/version.ts";
+import { FIRMWARE_VERSION, findFirmwareMarker, firmwareMarker, PROTOCOL_VERSION } from "../protocol/version.ts";
 import { AVR_HEX, hasTool, make } from "./build.ts";
 import { parseIntelHex } from "./intel-hex.ts";
 
@@ -34,4 +34,18 @@ test("AVR image builds, fits the ATmega2560 and embeds the version marker", { sk
   const image = parseIntelHex(readFileSync(AVR_HEX, "utf8"));
   const marker = new TextEncoder().encode(`${firmwareMarker()}\0`);
   assert.ok(Buffer.from(image).indexOf(Buffer.from(marker)) >= 0, "marker present in the image");
+  assert.deepEqual(findFirmwareMarker(image), { proto: PROTOCOL_VERSION, firmware: FIRMWARE_VERSION });
+});
+
+test("the AVR image runs in simavr: UART protocol, PWM registers, ADC, watchdog on the AVR tick", { skip: noAvr || noCc }, async (t) => {
+  const r = await make("avr-sim");
+  if (r.code !== 0 && /simavr\/\S+\.h: No such file|cannot find -lsimavr/.test(r.stderr)) {
+    t.skip("libsimavr-dev is not installed: AVR-in-simulator test skipped (apt-get install libsimavr-dev)");
+    return;
+  }
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\d+ checks, 0 failures/);
+  const trip = /watchdog trip (\d+) ms/.exec(r.stdout);
+  const loop = /main loop (\d+) Hz/.exec(r.stdout);
+  t.diagnostic(`simavr: watchdog trip ${trip?.[1]} ms on the AVR tick, main loop ${loop?.[1]} Hz`);
 });

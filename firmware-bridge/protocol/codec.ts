@@ -112,14 +112,20 @@ export function encodeMessage(msg: Message): Uint8Array {
   return shared.encode(msg).slice();
 }
 
-/** Decodes a raw (already COBS-decoded) frame `raw[0, len)` into a message; throws TethysError. */
-export function decodeRaw(raw: Uint8Array, len = raw.length): Message {
+/**
+ * Decodes a raw (already COBS-decoded) frame `raw[0, len)` into a message; throws TethysError.
+ * Pass `view` (a DataView over `raw`) to avoid allocating one per frame.
+ */
+export function decodeRaw(
+  raw: Uint8Array,
+  len = raw.length,
+  view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength),
+): Message {
   if (len < HEADER_SIZE + CRC_SIZE) {
     throw new TethysError("MCU_FRAME_SHORT", `frame of ${len} bytes is shorter than header + CRC`, {
       details: { length: len },
     });
   }
-  const view = new DataView(raw.buffer, raw.byteOffset, len);
   const want = view.getUint16(len - CRC_SIZE, true);
   const got = crc16(raw, 0, len - CRC_SIZE);
   if (want !== got) {

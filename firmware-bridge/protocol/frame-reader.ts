@@ -22,6 +22,7 @@ export interface FrameReaderStats {
 export class FrameReader {
   private readonly buf = new Uint8Array(MAX_WIRE_FRAME);
   private readonly raw = new Uint8Array(MAX_RAW_FRAME + 2);
+  private readonly rawView = new DataView(this.raw.buffer);
   private len = 0;
   private discarding = false;
   private readonly onMessage: (msg: Message) => void;
@@ -72,7 +73,7 @@ export class FrameReader {
     if (len === 0) return; // back-to-back delimiters: harmless
     let msg: Message;
     try {
-      msg = decodeRaw(this.raw, cobsDecodeInto(this.buf, len, this.raw));
+      msg = decodeRaw(this.raw, cobsDecodeInto(this.buf, len, this.raw), this.rawView);
     } catch (err) {
       this.reject(
         err instanceof TethysError ? err : new TethysError("MCU_FRAME_INVALID", String(err), { cause: err }),

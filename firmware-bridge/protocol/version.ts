@@ -14,3 +14,28 @@ export const FIRMWARE_MARKER_PREFIX = "TETHYS-MCU ";
 export function firmwareMarker(proto = PROTOCOL_VERSION, fw = FIRMWARE_VERSION): string {
   return `${FIRMWARE_MARKER_PREFIX}proto=${proto} fw=${fw}`;
 }
+
+export interface FirmwareMarker {
+  proto: number;
+  firmware: string;
+}
+
+const MARKER_RE = /^proto=(\d{1,3}) fw=(\d{1,3}\.\d{1,3}\.\d{1,3})$/;
+
+/**
+ * Finds the version marker in a firmware image (flat bytes, e.g. from an Intel HEX file) and
+ * returns its versions, or undefined if the image has no well-formed marker.
+ */
+export function findFirmwareMarker(image: Uint8Array): FirmwareMarker | undefined {
+  const prefix = new TextEncoder().encode(FIRMWARE_MARKER_PREFIX);
+  outer: for (let i = 0; i + prefix.length < image.length; i++) {
+    for (let k = 0; k < prefix.length; k++) if (image[i + k] !== prefix[k]) continue outer;
+    const start = i + prefix.length;
+    let end = start;
+    while (end < image.length && end - start < 40 && image[end] !== 0) end++;
+    if (image[end] !== 0) continue;
+    const m = MARKER_RE.exec(new TextDecoder("latin1").decode(image.subarray(start, end)));
+    if (m) return { proto: Number(m[1]), firmware: m[2] as string };
+  }
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { RealClock } from "../../src/clock/real-clock.ts";
+import { isTethysError } from "../../src/errors.ts";
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
 import { type BridgeState, McuBridge } from "../bridge/mcu-bridge.ts";
 import type { McuTelemetry } from "../bridge/telemetry.ts";
@@ -34,6 +35,7 @@ describe("host firmware behind a pty, driven by the real serial backend", { skip
       link: new SerialportLink({ path: mcu.path, baudRate: 115200 }),
       clock: new RealClock(),
       backoff: { initialMs: 20, maxMs: 200, factor: 2 },
+      handshakeTimeoutMs: 1000,
     });
   });
   after(async () => {
@@ -62,6 +64,23 @@ describe("host firmware behind a pty, driven by the real serial backend", { skip
     assert.ok(rtt >= 0);
     assert.equal(bridge.stats.crcErrors, 0);
     await bridge.arm(false);
+  });
+
+  test("simulated analog and leak inputs reach the agent through the firmware's telemetry", async () => {
+    assert.equal(bridge.state, "ready");
+    const leaking = until<McuTelemetry>((f) => bridge.onTelemetry.on(f), (t) => t.leak);
+    mcu.setInputs({ supplyV: 14.8, currentA: 12.5, tempC: 41, leak: true });
+    const t = await leaking;
+    assert.ok(Math.abs(t.supplyV - 14.8) < 0.06, `supply ${t.supplyV}`);
+    assert.ok(Math.abs(t.currentA - 12.5) < 0.15, `current ${t.currentA}`);
+    assert.ok(Math.abs(t.tempC - 41) < 0.6, `temperature ${t.tempC}`);
+    assert.throws(
+      () => mcu.setInputs({ supplyV: -1, currentA: 0, tempC: 20, leak: false }),
+      (e: unknown) => isTethysError(e, "MCU_BAD_VALUE"),
+    );
+    const dry = until<McuTelemetry>((f) => bridge.onTelemetry.on(f), (x) => !x.leak);
+    mcu.setInputs({ supplyV: 16, currentA: 1, tempC: 25, leak: false });
+    await dry;
   });
 
   test("unplug/replug on the same path: the bridge reconnects and handshakes again", async () => {

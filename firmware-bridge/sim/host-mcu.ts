@@ -12,6 +12,14 @@ import { type PtyPair, startPtyPair } from "./socat.ts";
 export type PulseReport = Extract<FirmwareReport, { kind: "pulses" }>;
 export type FirmwareEvent = Extract<FirmwareReport, { kind: "event" }>;
 
+/** Analog and leak inputs of the simulated MCU (what its ADC and leak pin would read). */
+export interface McuInputs {
+  supplyV: number;
+  currentA: number;
+  tempC: number;
+  leak: boolean;
+}
+
 export interface HostMcuOptions {
   /** Folder for the pty symlinks (default: a fresh temporary folder, removed by stop()). */
   dir?: string;
@@ -42,6 +50,7 @@ export class HostMcu {
   readonly onEvent = new Emitter<FirmwareEvent>();
   /** The last pulse report, if any. */
   latest: PulseReport | undefined;
+  private inputs: McuInputs | undefined;
 
   private constructor(dir: string, ownsDir: boolean, binary: string) {
     this.dir = dir;
@@ -69,7 +78,8 @@ export class HostMcu {
     rmSync(this.path, { force: true });
     rmSync(this.fwPath, { force: true });
     this.pty = await startPtyPair({ linkA: this.fwPath, linkB: this.path });
-    const fw = spawn(this.binary, ["--port", this.fwPath], { stdio: ["ignore", "ignore", "pipe"] });
+    const fw = spawn(this.binary, ["--port", this.fwPath], { stdio: ["pipe", "ignore", "pipe"] });
+    fw.stdin?.on("error", () => {}); // the firmware may exit with a line in flight
     this.fw = fw;
     this.fwExit = new Promise((resolve) => fw.once("exit", () => resolve()));
     const ready = new Promise<void>((resolve, reject) => {
@@ -89,12 +99,36 @@ export class HostMcu {
       });
     });
     await ready;
+    if (this.inputs !== undefined) this.writeInputs(this.inputs);
+  }
+
+  /**
+   * Sets what the MCU's ADC and leak pin read (kept across replug). Values are quantised as
+   * the 10-bit ADC would (supply ≈ 54 mV, current ≈ 12 mA, temperature ≈ 0.5 °C per count).
+   */
+  setInputs(inputs: McuInputs): void {
+    const { supplyV, currentA, tempC } = inputs;
+    const ok = (v: number, lo: number, hi: number): boolean => Number.isFinite(v) && v >= lo && v <= hi;
+    if (!ok(supplyV, 0, 55) || !ok(currentA, 0, 112) || !ok(tempC, -50, 150)) {
+      throw new TethysError("MCU_BAD_VALUE", "simulated MCU inputs out of range", { details: { ...inputs } });
+    }
+    this.inputs = { ...inputs };
+    if (this.fw !== undefined) this.writeInputs(this.inputs);
+  }
+
+  private writeInputs(i: McuInputs): void {
+    const line = `inputs ${Math.round(i.supplyV * 1000)} ${Math.round(i.currentA * 100)} ${Math.round(i.tempC * 100)} ${i.leak ? 1 : 0}\n`;
+    this.fw?.stdin?.write(line);
   }
 
   /** Kills socat and the firmware: the agent's link sees the device vanish. */
   async unplug(): Promise<void> {
     const fw = this.fw;
     this.fw = undefined;
+    // The device path goes first (as udev removes /dev/ttyACM0): once socat closes the ptys their
+    // /dev/pts numbers can be reused at once by another process, and a stale symlink would lead
+    // a reconnecting agent to that foreign pty.
+    rmSync(this.path, { force: true });
     await this.pty?.stop();
     this.pty = undefined;
     if (fw && fw.exitCode === null && fw.signalCode === null) fw.kill("SIGTERM");

@@ -61,10 +61,18 @@ test("WATCHDOG_MS is a build option: a 300 ms build trips at 300 ms", { skip, ti
       }
     });
   });
+  const neutral = new Promise<number>((resolve) => {
+    const off = mcu.onReport.on((r) => {
+      if (r.thrusters[0] === PULSE_NEUTRAL_US) {
+        off();
+        resolve(r.mcuMs);
+      }
+    });
+  });
   await bridge.stop(); // the agent goes quiet
-  const e = await trip;
+  const [e, neutralAt] = await Promise.all([trip, neutral]);
   assert.ok(e.detail >= 300 && e.detail <= 301, `tripped after ${e.detail} ms`);
-  assert.equal(mcu.latest?.thrusters[0], PULSE_NEUTRAL_US);
+  assert.equal(neutralAt, e.mcuMs, "neutral in the tick of the trip");
 });
 
 test("firmware speaking another protocol version: state version-mismatch, arming refused", { skip, timeout: 30_000 }, async () => {

@@ -1,23 +1,30 @@
+import { read } from "node:fs";
+import { promisify } from "node:util";
 import { TethysError } from "../../src/errors.ts";
 import type { SerialLink, SerialOptions } from "../ports/serial-link.ts";
 
 /**
  * SerialLink over the `serialport` package's native binding (UARTs, USB CDC, pseudo-terminals).
  *
- * It drives the binding (open / read / write / close) directly rather than the SerialPort
- * stream: one reused read buffer, and a device that goes away ends the read loop at once (the
- * stream wrapper re-primes reads on a hung-up pty and spins). Errors: SERIAL_OPEN (cannot
+ * It drives the binding (open / write / close, and reads on its fd when its poller says
+ * readable) rather than the SerialPort stream: one reused read buffer, and a device that goes
+ * away ends the read loop at once. (The binding's own read retries forever on a 0-byte read,
+ * which is what a hung-up pty returns, and the stream wrapper re-primes reads after errors.) Errors: SERIAL_OPEN (cannot
  * open, or the package cannot load), SERIAL_IO (write failed), SERIAL_LOST (the device went
  * away; passed to the close listeners), SERIAL_CLOSED (used while not open).
  */
 
-/** The part of @serialport/bindings-cpp's port binding this adapter uses. */
+/** The part of @serialport/bindings-cpp's (Linux/POSIX) port binding this adapter uses. */
 interface BindingPortInterface {
   readonly isOpen: boolean;
-  read(buffer: Buffer, offset: number, length: number): Promise<{ bytesRead: number }>;
+  readonly fd: number | null;
+  readonly poller: { once(event: "readable", cb: (err: Error | null) => void): unknown };
   write(buffer: Buffer): Promise<void>;
   close(): Promise<void>;
 }
+
+const fsRead = promisify(read);
+const AGAIN = new Set(["EAGAIN", "EWOULDBLOCK", "EINTR"]);
 type Binding = { open(options: { path: string; baudRate: number }): Promise<BindingPortInterface> };
 let loading: Promise<Binding> | undefined;
 
@@ -84,11 +91,29 @@ export class SerialportLink implements SerialLink {
     void this.readLoop(port);
   }
 
+  /** One read: waits for the poller while the fd has nothing; 0 means end of stream (hang-up). */
+  private async readOnce(port: BindingPortInterface): Promise<number> {
+    for (;;) {
+      const fd = port.fd;
+      if (this.port !== port || fd === null) throw Object.assign(new Error("closed"), { canceled: true });
+      try {
+        return (await fsRead(fd, this.readBuf, 0, READ_SIZE, null)).bytesRead;
+      } catch (err) {
+        if (!AGAIN.has((err as NodeJS.ErrnoException).code ?? "")) throw err;
+      }
+      // Closed while the read ran: the binding has destroyed its poller, which must not be used.
+      if (this.port !== port || port.fd === null) throw Object.assign(new Error("closed"), { canceled: true });
+      await new Promise<void>((resolve, reject) => {
+        port.poller.once("readable", (err) => (err ? reject(err) : resolve()));
+      });
+    }
+  }
+
   private async readLoop(port: BindingPortInterface): Promise<void> {
     for (;;) {
       let n: number;
       try {
-        n = (await port.read(this.readBuf, 0, READ_SIZE)).bytesRead;
+        n = await this.readOnce(port);
       } catch (err) {
         if (this.port === port && !(err as { canceled?: boolean }).canceled) this.finish(port, err);
         return;

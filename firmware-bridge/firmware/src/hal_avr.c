@@ -160,10 +160,17 @@ static void hw_init(void) {
 
 static mcu_t mcu;
 
-int main(void) {
-  uint8_t reset_cause = MCUSR;
+/* After a watchdog reset the AVR watchdog stays enabled with its shortest timeout: switch it off
+ * before the C runtime initialises memory (avr-libc's documented .init3 pattern). */
+static uint8_t reset_cause __attribute__((section(".noinit")));
+void early_watchdog_off(void) __attribute__((naked, used, section(".init3")));
+void early_watchdog_off(void) {
+  reset_cause = MCUSR;
   MCUSR = 0;
   wdt_disable();
+}
+
+int main(void) {
   hw_init();
   sei();
   app_init(&mcu, reset_cause);
