@@ -163,8 +163,9 @@ export class BrowserSession {
     this.host.onFrame(this, frame);
   }
 
-  private readonly onSent = (err?: Error): void => {
-    if (err === undefined && this.blocked) this.pump();
+  /** Write completion (err is null or undefined on success): room may have freed up. */
+  private readonly onSent = (err?: Error | null): void => {
+    if (!err && this.blocked) this.pump();
   };
 
   private pump(): void {
