@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { MessageOf } from "../protocol/index.ts";
+import { isTethysError } from "../errors.ts";
 import { HubCodes } from "./errors.ts";
+import { FakeVehicle } from "./testing/fake-vehicle.ts";
 import { OBSERVER_SECRET, PILOT_SECRET, startTestHub, type TestHub } from "./testing/hub-harness.ts";
 import type { TestClient } from "./testing/ws-client.ts";
 import type { CommandMessage } from "./vehicle-channel.ts";
@@ -204,6 +206,21 @@ describe("roles and commands", () => {
     observer.close();
     pilot.close();
     await Promise.all([observer.closed, pilot.closed]);
+  });
+
+  test("frames of the wrong kind from a vehicle channel are dropped, not forwarded", async () => {
+    const observer = await t.join("observer");
+    t.vehicle.emit("telemetry", { message: { type: "arm" }, seq: 1, timestamp: 1 });
+    t.vehicle.emit("event", { message: { type: "auth", secret: "x", name: "" }, seq: 2, timestamp: 1 });
+    t.vehicle.telemetry({ depth: 7 });
+    assert.equal((await observer.next("telemetry")).depth, 7);
+    assert.deepEqual(
+      observer.received.filter((f) => f.message.type === "arm" || f.message.type === "auth"),
+      [],
+    );
+    assert.throws(() => t.directory.add(new FakeVehicle("Bad Id")), (e) => isTethysError(e, HubCodes.BAD_VEHICLE_ID));
+    observer.close();
+    await observer.closed;
   });
 
   test("a removed vehicle detaches its browsers", async () => {

@@ -7,7 +7,7 @@ import type { Clock, Timer } from "../clock/clock.ts";
 import { errorCode } from "../errors.ts";
 import { metricsHandler } from "../observability/metrics.ts";
 import type { Logger } from "../observability/logger.ts";
-import { type DecodedFrame, FrameEncoder, type Message } from "../protocol/index.ts";
+import { type DecodedFrame, FrameEncoder, type Message, SCHEMA } from "../protocol/index.ts";
 import { type AuthConfig, Authenticator } from "./authenticator.ts";
 import { BrowserSession, type SessionHost, type SessionLimits } from "./browser-session.ts";
 import { HubCodes } from "./errors.ts";
@@ -268,14 +268,14 @@ export class Hub implements SessionHost {
     this.book.addVehicle(id);
     const kindOf = (m: Message) => `t:${m.type}`;
     const onTelemetry = (f: VehicleFrame) => {
-      const bytes = this.encodeVehicleFrame(f);
+      const bytes = this.encodeVehicleFrame(f, "telemetry");
       if (bytes === undefined) return;
       this.metrics.vehicleFrames.inc({ kind: "telemetry" });
       const kind = kindOf(f.message);
       for (const s of this.attached.get(id)?.values() ?? []) s.sendLatest(kind, bytes);
     };
     const onEvent = (f: VehicleFrame) => {
-      const bytes = this.encodeVehicleFrame(f);
+      const bytes = this.encodeVehicleFrame(f, "event");
       if (bytes === undefined) return;
       this.metrics.vehicleFrames.inc({ kind: "event" });
       for (const s of this.attached.get(id)?.values() ?? []) s.sendQueued(bytes);
@@ -308,7 +308,11 @@ export class Hub implements SessionHost {
   };
 
   /** Encodes once for every browser, keeping the vehicle's own seq and timestamp. */
-  private encodeVehicleFrame(f: VehicleFrame): Uint8Array | undefined {
+  private encodeVehicleFrame(f: VehicleFrame, direction: "telemetry" | "event"): Uint8Array | undefined {
+    if (SCHEMA[f.message?.type]?.direction !== direction) {
+      this.log.warn({ type: f.message?.type, direction }, "frame of the wrong kind from a vehicle channel dropped");
+      return undefined;
+    }
     try {
       return this.encoder.encode(f.message, f).slice();
     } catch (err) {
