@@ -74,9 +74,10 @@ async function run(count: number, seconds: number, telemetryHz: number) {
     stalled.stall();
     // Back it up now (large frames until the hub holds writes back), before the others join.
     const failsafe = Array.from({ length: 16 }, (_, i) => `FS_BENCH_PADDING_${i}`.padEnd(40, "_"));
-    for (let i = 0; i < 200_000 && !hub.sessionStats().some((x) => x.id === stalledId && x.stalls > 0); i++) {
+    // One frame per turn: frames sent within one turn replace each other before being written.
+    for (let i = 0; i < 100_000 && !hub.sessionStats().some((x) => x.id === stalledId && x.stalls > 0); i++) {
       vehicle.telemetry({ failsafe, thrusters: new Array(12).fill(0) });
-      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
     }
     child = fork(new URL(import.meta.url).pathname, ["--child", String(count - 1), String(port)], { stdio: "inherit" });
     await once(child, "message");
@@ -101,13 +102,19 @@ async function run(count: number, seconds: number, telemetryHz: number) {
     depth = (depth + 0.01) % 100;
     vehicle.telemetry({ depth });
   }, 1000 / telemetryHz);
-  const commands = setInterval(() => {
-    sentAt.push(performance.now());
-    pilot.send({ type: "pilot", surge: 0.5, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
-  }, 20);
+  // Commands start half a telemetry period later: a pilot's input arrives at any phase, not
+  // always just after a telemetry frame's fan-out.
+  let commands: ReturnType<typeof setInterval> | undefined;
+  const phase = setTimeout(() => {
+    commands = setInterval(() => {
+      sentAt.push(performance.now());
+      pilot.send({ type: "pilot", surge: 0.5, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
+    }, 20);
+  }, 500 / telemetryHz);
   const events = setInterval(() => vehicle.event({ type: "event", severity: "info", code: "BENCH", text: "tick" }), 200);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   clearInterval(telemetry);
+  clearTimeout(phase);
   clearInterval(commands);
   clearInterval(events);
   await pilot.sync();

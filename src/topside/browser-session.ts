@@ -26,6 +26,8 @@ export interface SessionHost {
   onClosed(session: BrowserSession): void;
   /** Next sequence number for a frame the hub originates. */
   nextSeq(): number;
+  /** Asks for `pump()` to be called soon (batched across sessions, see PumpScheduler). */
+  schedulePump(session: BrowserSession): void;
 }
 
 export type SessionState = "unauthenticated" | "authenticating" | "ready" | "closed";
@@ -97,14 +99,14 @@ export class BrowserSession {
   sendLatest(kind: string, frame: Uint8Array): void {
     if (this.state === "closed") return;
     this.outbox.setLatest(kind, frame);
-    this.pump();
+    if (!this.blocked) this.host.schedulePump(this);
   }
 
   /** Queues a frame that must not be merged (events, alarms, role changes, errors). */
   sendQueued(frame: Uint8Array): void {
     if (this.state === "closed") return;
     this.outbox.enqueue(frame);
-    this.pump();
+    if (!this.blocked) this.host.schedulePump(this);
   }
 
   /** Encodes a hub-originated message for this session and queues it. */
@@ -129,7 +131,9 @@ export class BrowserSession {
     return true;
   }
 
+  /** Writes what the socket takes now (a final error, say), then closes. */
   close(code: number, reason: string): void {
+    this.pump();
     this.ws.close(code, reason);
   }
 
@@ -168,7 +172,8 @@ export class BrowserSession {
     if (!err && this.blocked) this.pump();
   };
 
-  private pump(): void {
+  /** Writes from the outbox while the socket's unsent bytes stay under the limit. */
+  pump(): void {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
     while (ws.bufferedAmount < this.limits.sendBufferBytes) {

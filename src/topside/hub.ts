@@ -11,6 +11,7 @@ import { type DecodedFrame, FrameEncoder, type Message, SCHEMA } from "../protoc
 import { type AuthConfig, Authenticator } from "./authenticator.ts";
 import { BrowserSession, type SessionHost, type SessionLimits } from "./browser-session.ts";
 import { HubCodes } from "./errors.ts";
+import { PumpScheduler } from "./pump-scheduler.ts";
 import { createHubMetrics, type HubMetrics } from "./hub-metrics.ts";
 import type { FailureLimits } from "./rate-limit.ts";
 import { type RoleChange, RoleBook } from "./roles.ts";
@@ -54,6 +55,9 @@ export interface HubOptions {
   limits?: Partial<BrowserLimits>;
 }
 
+/** Sessions written per event-loop turn during fan-out. */
+const PUMP_BATCH = 32;
+
 /** WebSocket path browsers connect to. */
 export const WS_PATH = "/ws";
 
@@ -75,6 +79,7 @@ export class Hub implements SessionHost {
   private readonly metrics: HubMetrics;
   private readonly summaries: Summaries;
   private readonly encoder = new FrameEncoder();
+  private readonly pumps = new PumpScheduler(PUMP_BATCH);
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private staticFiles: StaticFiles | undefined;
@@ -158,6 +163,10 @@ export class Hub implements SessionHost {
     return this.seq;
   }
 
+  schedulePump(session: BrowserSession): void {
+    this.pumps.schedule(session);
+  }
+
   onRefused(session: BrowserSession, code: string): void {
     this.metrics.refused.inc({ code });
     this.log.debug({ session: session.id, code }, "browser message refused");
@@ -165,6 +174,7 @@ export class Hub implements SessionHost {
 
   onClosed(session: BrowserSession): void {
     this.sessions.delete(session.id);
+    this.pumps.cancel(session);
     this.applyChanges(this.book.leave(session.id));
     this.log.info({ session: session.id, name: session.name }, "browser disconnected");
   }
