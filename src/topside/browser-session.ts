@@ -5,6 +5,7 @@ import { type Access, type DecodedFrame, decodeFrame, encodeFrame, type Message 
 import { HubCodes } from "./errors.ts";
 import { Outbox } from "./outbox.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import { truncateUtf8 } from "./text.ts";
 
 export interface SessionLimits {
   /** Sustained messages per second accepted from the browser. */
@@ -116,7 +117,7 @@ export class BrowserSession {
 
   /** Answers a refused message with an `error` and has it counted. */
   refuse(code: string, text: string, ref: number): void {
-    this.sendMessage({ type: "error", code: code.slice(0, 40), text: truncate(text, 200), ref });
+    this.sendMessage({ type: "error", code: code.slice(0, 40), text: truncateUtf8(text, 200), ref });
     this.host.onRefused(this, code);
   }
 
@@ -197,12 +198,4 @@ export class BrowserSession {
     this.outbox.clear();
     this.host.onClosed(this);
   }
-}
-
-function truncate(text: string, maxBytes: number): string {
-  const enc = new TextEncoder();
-  if (enc.encode(text).length <= maxBytes) return text;
-  let s = text.slice(0, maxBytes);
-  while (enc.encode(s).length > maxBytes - 3) s = s.slice(0, -1);
-  return `${s}…`;
 }

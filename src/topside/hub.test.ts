@@ -223,6 +223,18 @@ describe("roles and commands", () => {
     await observer.closed;
   });
 
+  test("a long disconnect reason is cut to fit the event's text field", async () => {
+    const observer = await t.join("observer");
+    t.vehicle.connected = false;
+    t.vehicle.emit("disconnected", "é".repeat(300));
+    const note = await observer.next("event");
+    assert.equal(note.code, "HUB_VEHICLE_DISCONNECTED");
+    assert.ok(new TextEncoder().encode(note.text).length <= 200);
+    t.vehicle.setConnected(true);
+    observer.close();
+    await observer.closed;
+  });
+
   test("a removed vehicle detaches its browsers", async () => {
     const observer = await t.join("observer");
     t.directory.remove("rov1");

@@ -7,7 +7,7 @@ import type { Clock, Timer } from "../clock/clock.ts";
 import { errorCode } from "../errors.ts";
 import { metricsHandler } from "../observability/metrics.ts";
 import type { Logger } from "../observability/logger.ts";
-import { type DecodedFrame, FrameEncoder, type Message, SCHEMA } from "../protocol/index.ts";
+import { type DecodedFrame, FrameEncoder, type Message } from "../protocol/index.ts";
 import { type AuthConfig, Authenticator } from "./authenticator.ts";
 import { BrowserSession, type SessionHost, type SessionLimits } from "./browser-session.ts";
 import { HubCodes } from "./errors.ts";
@@ -17,7 +17,8 @@ import type { FailureLimits } from "./rate-limit.ts";
 import { type RoleChange, RoleBook } from "./roles.ts";
 import { StaticFiles } from "./static-files.ts";
 import { Summaries } from "./summaries.ts";
-import { isCommand, type VehicleChannel, type VehicleDirectory, type VehicleFrame } from "./vehicle-channel.ts";
+import { isCommand, type VehicleChannel, type VehicleDirectory } from "./vehicle-channel.ts";
+import { VehicleFanout } from "./vehicle-fanout.ts";
 
 export interface BrowserLimits extends SessionLimits {
   /** Largest WebSocket message accepted (ws `maxPayload`); larger closes the socket with 1009. */
@@ -73,9 +74,7 @@ export class Hub implements SessionHost {
   private readonly auth: Authenticator;
   private readonly book = new RoleBook();
   private readonly sessions = new Map<number, BrowserSession>();
-  /** Sessions attached to each vehicle (any role): the fan-out lists. */
-  private readonly attached = new Map<string, Map<number, BrowserSession>>();
-  private readonly unsubscribe = new Map<string, () => void>();
+  private readonly fanout: VehicleFanout;
   private readonly metrics: HubMetrics;
   private readonly summaries: Summaries;
   private readonly encoder = new FrameEncoder();
@@ -98,7 +97,14 @@ export class Hub implements SessionHost {
       vehicles: () => ({ total: options.vehicles.list().length, connected: options.vehicles.list().filter((v) => v.connected).length }),
       backpressure: () => this.backpressure(),
     });
-    this.summaries = new Summaries(this.book, options.vehicles, this.sessions, this.attached, this, options.clock);
+    this.fanout = new VehicleFanout({
+      log: this.log,
+      clock: options.clock,
+      metrics: this.metrics,
+      nextSeq: () => this.nextSeq(),
+      onLinkChange: (id) => this.summaries.touch(id),
+    });
+    this.summaries = new Summaries(this.book, options.vehicles, this.sessions, (v) => this.fanout.members(v), this, options.clock);
     const handleMetrics = metricsHandler(options.registry, () => this.health());
     this.http = createServer((req, res) => {
       if (handleMetrics(req, res)) return;
@@ -148,8 +154,7 @@ export class Hub implements SessionHost {
     this.keepalive?.cancel();
     this.options.vehicles.off("added", this.addVehicle);
     this.options.vehicles.off("removed", this.removeVehicle);
-    for (const off of this.unsubscribe.values()) off();
-    this.unsubscribe.clear();
+    this.fanout.close();
     for (const s of this.sessions.values()) s.terminate();
     this.wss.close();
     this.http.closeAllConnections();
@@ -259,77 +264,24 @@ export class Hub implements SessionHost {
   private applyChanges(changes: RoleChange[]): void {
     for (const c of changes) {
       const s = this.sessions.get(c.session);
-      let members = this.attached.get(c.vehicle);
-      if (c.role === "none") members?.delete(c.session);
-      else if (s !== undefined) {
-        if (members === undefined) {
-          members = new Map();
-          this.attached.set(c.vehicle, members);
-        }
-        members.set(c.session, s);
-      }
+      if (c.role === "none") this.fanout.detach(c.vehicle, c.session);
+      else if (s !== undefined) this.fanout.attach(c.vehicle, s);
       s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by });
       this.summaries.touch(c.vehicle);
     }
   }
 
   private readonly addVehicle = (channel: VehicleChannel): void => {
-    const id = channel.id;
-    this.book.addVehicle(id);
-    const kindOf = (m: Message) => `t:${m.type}`;
-    const onTelemetry = (f: VehicleFrame) => {
-      const bytes = this.encodeVehicleFrame(f, "telemetry");
-      if (bytes === undefined) return;
-      this.metrics.vehicleFrames.inc({ kind: "telemetry" });
-      const kind = kindOf(f.message);
-      for (const s of this.attached.get(id)?.values() ?? []) s.sendLatest(kind, bytes);
-    };
-    const onEvent = (f: VehicleFrame) => {
-      const bytes = this.encodeVehicleFrame(f, "event");
-      if (bytes === undefined) return;
-      this.metrics.vehicleFrames.inc({ kind: "event" });
-      for (const s of this.attached.get(id)?.values() ?? []) s.sendQueued(bytes);
-    };
-    const onLink = () => this.summaries.touch(id);
-    const onDisconnected = (reason: string) => {
-      this.summaries.touch(id);
-      const note = this.encode({ type: "event", severity: "warning", code: "HUB_VEHICLE_DISCONNECTED", text: `${id}: ${reason}`.slice(0, 200) }, this.nextSeq(), this.options.clock.wallMicros());
-      for (const s of this.attached.get(id)?.values() ?? []) s.sendQueued(note);
-    };
-    channel.on("telemetry", onTelemetry);
-    channel.on("event", onEvent);
-    channel.on("connected", onLink);
-    channel.on("disconnected", onDisconnected);
-    this.unsubscribe.set(id, () => {
-      channel.off("telemetry", onTelemetry);
-      channel.off("event", onEvent);
-      channel.off("connected", onLink);
-      channel.off("disconnected", onDisconnected);
-    });
-    this.summaries.touch(id);
+    this.book.addVehicle(channel.id);
+    this.fanout.subscribe(channel);
+    this.summaries.touch(channel.id);
   };
 
   private readonly removeVehicle = (id: string): void => {
-    this.unsubscribe.get(id)?.();
-    this.unsubscribe.delete(id);
     this.applyChanges(this.book.removeVehicle(id));
-    this.attached.delete(id);
+    this.fanout.unsubscribe(id);
     this.summaries.touch(id);
   };
-
-  /** Encodes once for every browser, keeping the vehicle's own seq and timestamp. */
-  private encodeVehicleFrame(f: VehicleFrame, direction: "telemetry" | "event"): Uint8Array | undefined {
-    if (SCHEMA[f.message?.type]?.direction !== direction) {
-      this.log.warn({ type: f.message?.type, direction }, "frame of the wrong kind from a vehicle channel dropped");
-      return undefined;
-    }
-    try {
-      return this.encoder.encode(f.message, f).slice();
-    } catch (err) {
-      this.log.warn({ err }, "invalid frame from a vehicle channel dropped");
-      return undefined;
-    }
-  }
 
   private encode(m: Message, seq: number, timestamp: number): Uint8Array {
     return this.encoder.encode(m, { seq, timestamp }).slice();
