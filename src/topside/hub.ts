@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Registry } from "prom-client";
@@ -54,6 +55,8 @@ export interface HubOptions {
   /** Directory served as the cockpit bundle; none when undefined or "". */
   staticDir?: string;
   limits?: Partial<BrowserLimits>;
+  /** PEM key and certificate: serve HTTPS and WSS (the cockpit needs a secure context off localhost). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** Sessions written per event-loop turn during fan-out. */
@@ -79,7 +82,7 @@ export class Hub implements SessionHost {
   private readonly summaries: Summaries;
   private readonly encoder = new FrameEncoder();
   private readonly pumps = new PumpScheduler(PUMP_BATCH);
-  private readonly http: Server;
+  private readonly http: Server | HttpsServer;
   private readonly wss: WebSocketServer;
   private staticFiles: StaticFiles | undefined;
   private keepalive: Timer | undefined;
@@ -106,10 +109,11 @@ export class Hub implements SessionHost {
     });
     this.summaries = new Summaries(this.book, options.vehicles, this.sessions, (v) => this.fanout.members(v), this, options.clock);
     const handleMetrics = metricsHandler(options.registry, () => this.health());
-    this.http = createServer((req, res) => {
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
       if (handleMetrics(req, res)) return;
       this.serveFile(req, res);
-    });
+    };
+    this.http = options.tls === undefined ? createServer(handle) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handle);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes, perMessageDeflate: false });
     this.http.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
   }
