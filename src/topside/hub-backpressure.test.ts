@@ -7,12 +7,13 @@ import { RawWebSocket } from "./testing/raw-ws.ts";
 
 const SEND_BUFFER = 16_384;
 const EVENT_QUEUE = 16;
+const OBSERVERS = 200;
 // The largest telemetry frame (~800 bytes): fills socket buffers with few frames.
 const FAILSAFES = Array.from({ length: 16 }, (_, i) => `FS_TEST_CODE_NUMBER_${i}_PADDED_TO_FORTY_B`.slice(0, 40));
 const THRUSTERS = new Array(12).fill(0.1);
 
-test("a stalled observer keeps bounded state, gets the newest telemetry when it drains, and never delays the pilot", async () => {
-  const t = await startTestHub({ limits: { sendBufferBytes: SEND_BUFFER, eventQueue: EVENT_QUEUE, messagesPerSecond: 1e6, messageBurst: 1e6 } });
+test("200 observers, one stalled: every browser's state stays bounded, the stalled one gets the newest telemetry when it drains, the pilot is never held up", async () => {
+  const t = await startTestHub({ limits: { maxBrowsers: OBSERVERS + 10, sendBufferBytes: SEND_BUFFER, eventQueue: EVENT_QUEUE, messagesPerSecond: 1e6, messageBurst: 1e6 } });
   try {
     // The stalled browser: authenticates, observes rov1, then stops reading its socket.
     const stalled = await RawWebSocket.connect(t.hub.address.port);
@@ -24,8 +25,6 @@ test("a stalled observer keeps bounded state, gets the newest telemetry when it 
     const stalledId = (authResult.message as { session: number }).session;
     stalled.stall();
 
-    const pilot = await t.join("pilot");
-    const observer = await t.join("observer");
     let sent = 0;
     let depth = 0;
     const stats = () => t.hub.sessionStats().find((s) => s.id === stalledId);
@@ -40,6 +39,11 @@ test("a stalled observer keeps bounded state, gets the newest telemetry when it 
       assert.ok(++fills < 100_000, "the stalled socket never backed up");
     }
 
+    // Now the pilot and 199 more observers join: 200 observers in all, one of them stalled.
+    const pilot = await t.join("pilot");
+    const observers = [];
+    for (let i = 0; i < OBSERVERS - 1; i++) observers.push(await t.join("observer"));
+
     // Keep flowing telemetry and events while the pilot commands; check the bounds throughout.
     for (let round = 0; round < 200; round++) {
       for (let i = 0; i < 10; i++) {
@@ -50,20 +54,20 @@ test("a stalled observer keeps bounded state, gets the newest telemetry when it 
       pilot.send({ type: "lights", level: (round % 100) / 100 });
       sent++;
       await turn();
-      const s = stats();
-      assert.ok(s !== undefined);
-      assert.ok(s.queued <= EVENT_QUEUE, `queue ${s.queued}`);
-      assert.ok(s.slots <= 3, `slots ${s.slots}`);
-      assert.ok(s.bufferedBytes < SEND_BUFFER + MAX_FRAME_SIZE + 16, `buffered ${s.bufferedBytes}`);
+      // Every browser's pending state is bounded, the stalled one's included.
+      for (const s of t.hub.sessionStats()) {
+        assert.ok(s.queued <= EVENT_QUEUE, `queue ${s.queued}`);
+        assert.ok(s.slots <= 3, `slots ${s.slots}`);
+        assert.ok(s.bufferedBytes < SEND_BUFFER + MAX_FRAME_SIZE + 16, `buffered ${s.bufferedBytes}`);
+      }
     }
     await pilot.sync();
     assert.equal(t.vehicle.commands.filter((c) => c.type === "lights").length, sent, "every pilot command reached the vehicle");
     const s = stats();
     assert.ok(s !== undefined && s.dropped > 0 && s.superseded > 0, "the stalled browser skipped telemetry and dropped old events");
-    // The healthy browsers kept up with the newest telemetry.
+    // The reading browsers all get the newest telemetry.
     const last = depth;
-    await observer.next("telemetry", (m) => m.depth === last);
-    await pilot.next("telemetry", (m) => m.depth === last);
+    for (const c of [pilot, ...observers]) await c.next("telemetry", (m) => m.depth === last);
 
     // Once it reads again, the stalled browser catches up to the newest value, not a backlog.
     stalled.resume();
