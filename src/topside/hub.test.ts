@@ -286,6 +286,20 @@ describe("limits", () => {
     }
   });
 
+  test("unauthenticated connections from one address are capped; authenticating frees a place", async () => {
+    const t = await startTestHub({ limits: { maxPendingPerAddress: 2 } });
+    try {
+      const a = await t.connect();
+      await t.connect();
+      await assert.rejects(t.connect());
+      assert.equal(await t.metric("tethys_hub_browser_connections_total", { result: HubCodes.TOO_MANY_PENDING }), 1);
+      assert.equal((await a.auth(PILOT_SECRET)).ok, true);
+      await t.connect();
+    } finally {
+      await t.close();
+    }
+  });
+
   test("a browser that stops answering pings is dropped", async () => {
     const t = await startTestHub({ limits: { pingIntervalMs: 1000 } });
     try {

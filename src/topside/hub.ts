@@ -25,6 +25,8 @@ export interface BrowserLimits extends SessionLimits {
   /** Largest WebSocket message accepted (ws `maxPayload`); larger closes the socket with 1009. */
   maxMessageBytes: number;
   maxBrowsers: number;
+  /** Connections from one address that have not authenticated yet; more are refused (HTTP 429). */
+  maxPendingPerAddress: number;
   /** A connection that has not authenticated by then is closed. */
   authTimeoutMs: number;
   /** Keepalive ping period; a browser missing a pong for a whole period is dropped. */
@@ -38,6 +40,7 @@ export const DEFAULT_LIMITS: BrowserLimits = {
   sendBufferBytes: 262_144,
   eventQueue: 64,
   maxBrowsers: 500,
+  maxPendingPerAddress: 16,
   authTimeoutMs: 10_000,
   pingIntervalMs: 15_000,
 };
@@ -300,7 +303,15 @@ export class Hub implements SessionHost {
     if (path !== WS_PATH) refuse("404 Not Found", "bad-path");
     else if (this.closing) refuse("503 Service Unavailable", "closing");
     else if (this.sessions.size >= this.limits.maxBrowsers) refuse("503 Service Unavailable", HubCodes.TOO_MANY_BROWSERS);
+    else if (this.pendingFrom(req.socket.remoteAddress ?? "unknown") >= this.limits.maxPendingPerAddress) refuse("429 Too Many Requests", HubCodes.TOO_MANY_PENDING);
     else this.accept(req, socket, head);
+  }
+
+  /** Sessions from `remote` that have not authenticated (they could otherwise fill max_browsers). */
+  private pendingFrom(remote: string): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.remote === remote && s.state !== "ready") n++;
+    return n;
   }
 
   private accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {
