@@ -10,9 +10,11 @@ import type { CommandMessage } from "./vehicle-channel.ts";
 
 const LIGHTS: MessageOf<"lights"> = { type: "lights", level: 0.5 };
 
-function nextCommand(t: TestHub): Promise<CommandMessage> {
+/** The next command of `type` the vehicle receives (others, e.g. a neutral input, are skipped). */
+function nextCommand(t: TestHub, type: CommandMessage["type"]): Promise<CommandMessage> {
   return new Promise((resolve) => {
     t.vehicle.onCommand = (m) => {
+      if (m.type !== type) return;
       t.vehicle.onCommand = undefined;
       resolve(m);
     };
@@ -85,7 +87,7 @@ describe("roles and commands", () => {
   test("the pilot's commands reach the vehicle; an observer's are refused, counted and never forwarded", async () => {
     const pilot = await t.join("pilot", "alice");
     const observer = await t.join("observer", "bob");
-    const arrived = nextCommand(t);
+    const arrived = nextCommand(t, "lights");
     pilot.send(LIGHTS);
     assert.deepEqual(await arrived, LIGHTS);
     const refusedBefore = await t.metric("tethys_hub_commands_total", { result: "refused" });
@@ -119,7 +121,7 @@ describe("roles and commands", () => {
     assert.deepEqual(lost, { type: "role", vehicle: "rov1", role: "observer", reason: "takeover", by: me.session });
     first.send(LIGHTS);
     assert.equal((await first.next("error")).code, HubCodes.NOT_PILOT);
-    const arrived = nextCommand(t);
+    const arrived = nextCommand(t, "disarm");
     second.send({ type: "disarm" });
     assert.deepEqual(await arrived, { type: "disarm" });
     const sessions = await second.next("sessions", (m) => m.sessions.length === 2);
@@ -147,7 +149,7 @@ describe("roles and commands", () => {
     assert.equal((await giver.next("role")).reason, "handover");
     const gained = await taker.next("role");
     assert.deepEqual([gained.role, gained.reason], ["pilot", "handover"]);
-    const arrived = nextCommand(t);
+    const arrived = nextCommand(t, "lights");
     taker.send(LIGHTS);
     assert.deepEqual(await arrived, LIGHTS);
     taker.send({ type: "handover", vehicle: "rov1", to: takerId });
@@ -157,14 +159,25 @@ describe("roles and commands", () => {
     await Promise.all([giver.closed, taker.closed]);
   });
 
-  test("a pilot who disconnects frees the seat", async () => {
+  test("a pilot who disconnects frees the seat, and the vehicle gets a neutral input at once", async () => {
     const p = await t.join("pilot");
+    const neutral = nextCommand(t, "pilot");
     p.close();
-    await p.closed;
+    assert.deepEqual(await neutral, { type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0 });
     const next = await t.join("pilot");
-    assert.ok(next);
-    next.close();
-    await next.closed;
+    // Take-over and hand-over leave the vehicle piloted: no neutral input then.
+    const other = await t.connect();
+    await other.auth(PILOT_SECRET);
+    const before = t.vehicle.commands.length;
+    other.send({ type: "role-request", vehicle: "rov1", role: "pilot", takeover: true });
+    await next.next("role", (m) => m.reason === "takeover");
+    await other.sync();
+    assert.deepEqual(
+      t.vehicle.commands.slice(before).filter((c) => c.type === "pilot"),
+      [],
+    );
+    for (const c of [next, other]) c.close();
+    await Promise.all([next.closed, other.closed]);
   });
 
   test("telemetry and events reach attached browsers with the vehicle's header; link loss is reported", async () => {
@@ -198,9 +211,12 @@ describe("roles and commands", () => {
     const seq = observer.send({ type: "heartbeat" });
     await observer.next("heartbeat");
     assert.equal(observer.received.find((f) => f.message.type === "heartbeat")?.seq, seq);
-    assert.equal(t.vehicle.commands.length, before);
+    assert.deepEqual(
+      t.vehicle.commands.slice(before).filter((c) => c.type === "heartbeat"),
+      [],
+    );
     const pilot = await t.join("pilot");
-    const arrived = nextCommand(t);
+    const arrived = nextCommand(t, "heartbeat");
     pilot.send({ type: "heartbeat" });
     assert.deepEqual(await arrived, { type: "heartbeat" });
     observer.close();
@@ -267,7 +283,7 @@ describe("limits", () => {
       assert.equal((await pilot.next("error")).code, HubCodes.RATE_LIMITED);
       assert.equal(t.vehicle.commands.length, 3);
       t.clock.advance(1000);
-      const arrived = nextCommand(t);
+      const arrived = nextCommand(t, "disarm");
       pilot.send({ type: "disarm" });
       assert.deepEqual(await arrived, { type: "disarm" });
     } finally {

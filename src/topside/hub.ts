@@ -62,6 +62,9 @@ export interface HubOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
+/** Pilot input with every axis at rest, sent when a vehicle loses its pilot. */
+const NEUTRAL = { type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0 } as const;
+
 /** Sessions written per event-loop turn during fan-out. */
 const PUMP_BATCH = 32;
 
@@ -187,7 +190,8 @@ export class Hub implements SessionHost {
   onClosed(session: BrowserSession): void {
     this.sessions.delete(session.id);
     this.pumps.cancel(session);
-    this.applyChanges(this.book.leave(session.id));
+    const before = this.pilots();
+    this.applyChanges(this.book.leave(session.id), before);
     this.log.info({ session: session.id, name: session.name }, "browser disconnected");
   }
 
@@ -201,8 +205,9 @@ export class Hub implements SessionHost {
     if (m.type === "auth") {
       session.refuse(HubCodes.ALREADY_AUTHENTICATED, "this session is already authenticated", frame.seq);
     } else if (m.type === "role-request" || m.type === "handover") {
+      const before = this.pilots();
       const r = m.type === "role-request" ? this.book.request(session.id, m.vehicle, m.role, m.takeover) : this.book.handover(session.id, m.vehicle, m.to);
-      if (r.ok) this.applyChanges(r.changes);
+      if (r.ok) this.applyChanges(r.changes, before);
       else session.refuse(r.code, r.text, frame.seq);
     } else if (isCommand(m)) {
       this.command(session, m, frame);
@@ -268,13 +273,39 @@ export class Hub implements SessionHost {
     );
   }
 
-  private applyChanges(changes: RoleChange[]): void {
+  /** Each vehicle's pilot session now (a handful of vehicles: cheap). */
+  private pilots(): Map<string, number | undefined> {
+    const out = new Map<string, number | undefined>();
+    for (const v of this.book.vehicleIds()) out.set(v, this.book.pilotOf(v));
+    return out;
+  }
+
+  /**
+   * Notifies every session whose role changed and refreshes the lists. A vehicle left without a
+   * pilot (the pilot disconnected, detached or stepped down) gets a neutral pilot input at once,
+   * rather than holding the last stick position until its own pilot-input failsafe trips.
+   */
+  private applyChanges(changes: RoleChange[], pilotsBefore: Map<string, number | undefined>): void {
     for (const c of changes) {
       const s = this.sessions.get(c.session);
       if (c.role === "none") this.fanout.detach(c.vehicle, c.session);
       else if (s !== undefined) this.fanout.attach(c.vehicle, s);
       s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by });
       this.summaries.touch(c.vehicle);
+    }
+    for (const [vehicle, pilot] of pilotsBefore) {
+      if (pilot !== undefined && this.book.pilotOf(vehicle) === undefined) this.neutralize(vehicle);
+    }
+  }
+
+  private neutralize(vehicle: string): void {
+    const channel = this.options.vehicles.get(vehicle);
+    if (channel === undefined || !channel.connected) return;
+    try {
+      channel.sendCommand(NEUTRAL);
+      this.log.info({ vehicle }, "pilot left: neutral input sent");
+    } catch (err) {
+      this.log.warn({ err, vehicle }, "pilot left: neutral input not delivered");
     }
   }
 
@@ -285,7 +316,7 @@ export class Hub implements SessionHost {
   };
 
   private readonly removeVehicle = (id: string): void => {
-    this.applyChanges(this.book.removeVehicle(id));
+    this.applyChanges(this.book.removeVehicle(id), new Map());
     this.fanout.unsubscribe(id);
     this.summaries.touch(id);
   };
