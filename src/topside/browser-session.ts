@@ -110,9 +110,14 @@ export class BrowserSession {
     if (!this.blocked) this.host.schedulePump(this);
   }
 
-  /** Encodes a hub-originated message for this session and queues it. */
-  sendMessage(message: Message): void {
-    this.sendQueued(encodeFrame(message, { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() }));
+  /**
+   * Encodes a hub-originated message for this session: queued, or, with `slot`, latest-wins
+   * (state such as the session's role must never be dropped by a full queue, only superseded).
+   */
+  sendMessage(message: Message, slot?: string): void {
+    const frame = encodeFrame(message, { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() });
+    if (slot === undefined) this.sendQueued(frame);
+    else this.sendLatest(slot, frame);
   }
 
   /** Answers a refused message with an `error` and has it counted. */

@@ -255,14 +255,14 @@ export class Hub implements SessionHost {
         this.metrics.auth.inc({ result: outcome.ok ? "ok" : outcome.code });
         if (!outcome.ok) {
           session.state = "unauthenticated";
-          session.sendMessage({ type: "auth-result", ok: false, session: 0, access: "none", code: outcome.code, retryAfterMs: outcome.retryAfterMs });
+          session.sendMessage({ type: "auth-result", ok: false, session: 0, access: "none", code: outcome.code, retryAfterMs: outcome.retryAfterMs }, "auth");
           this.onRefused(session, outcome.code);
           this.log.warn({ session: session.id, remote: session.remote, code: outcome.code }, "browser authentication failed");
           return;
         }
         session.authenticated(outcome.access, name === "" ? `session-${session.id}` : name);
         this.book.join(session.id, outcome.access);
-        session.sendMessage({ type: "auth-result", ok: true, session: session.id, access: outcome.access, code: "", retryAfterMs: 0 });
+        session.sendMessage({ type: "auth-result", ok: true, session: session.id, access: outcome.access, code: "", retryAfterMs: 0 }, "auth");
         this.summaries.sendVehiclesTo(session);
         this.log.info({ session: session.id, name: session.name, access: outcome.access, remote: session.remote }, "browser authenticated");
       },
@@ -290,7 +290,7 @@ export class Hub implements SessionHost {
       const s = this.sessions.get(c.session);
       if (c.role === "none") this.fanout.detach(c.vehicle, c.session);
       else if (s !== undefined) this.fanout.attach(c.vehicle, s);
-      s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by });
+      s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by }, "role");
       this.summaries.touch(c.vehicle);
     }
     for (const [vehicle, pilot] of pilotsBefore) {
