@@ -96,14 +96,14 @@ export class BrowserSession {
     this.name = name;
   }
 
-  /** Queues a state frame under `kind`, replacing an unsent older one (telemetry, lists). */
+  /** Queues a state frame under `kind`, replacing an unsent older one (telemetry, lists, role). */
   sendLatest(kind: string, frame: Uint8Array): void {
     if (this.state === "closed") return;
     this.outbox.setLatest(kind, frame);
     if (!this.blocked) this.host.schedulePump(this);
   }
 
-  /** Queues a frame that must not be merged (events, alarms, role changes, errors). */
+  /** Queues a frame that must not be merged (events, alarms, errors, heartbeat echoes). */
   sendQueued(frame: Uint8Array): void {
     if (this.state === "closed") return;
     this.outbox.enqueue(frame);
@@ -122,7 +122,7 @@ export class BrowserSession {
 
   /** Answers a refused message with an `error` and has it counted. */
   refuse(code: string, text: string, ref: number): void {
-    this.sendMessage({ type: "error", code: code.slice(0, 40), text: truncateUtf8(text, 200), ref });
+    this.sendMessage({ type: "error", code: truncateUtf8(code, 40), text: truncateUtf8(text, 200), ref });
     this.host.onRefused(this, code);
   }
 
