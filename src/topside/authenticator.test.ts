@@ -73,3 +73,11 @@ test("hash-secret prints a verifiable hash of the secret on stdin", async () => 
   const empty = spawnSync(process.execPath, [new URL("./hash-secret.ts", import.meta.url).pathname], { input: "", encoding: "utf8" });
   assert.equal(empty.status, 1);
 });
+
+test("attempts over the in-flight cap are refused without hashing", async () => {
+  const auth = new Authenticator({ pilotHashes: [await hashSecret("p", CHEAP)], observerHashes: [], anonymousObservers: false }, undefined, 1);
+  const [first, second] = await Promise.all([auth.authenticate("p", "a", () => 0), auth.authenticate("p", "b", () => 0)]);
+  assert.deepEqual(first, { ok: true, access: "pilot" });
+  assert.deepEqual(second, { ok: false, code: HubCodes.AUTH_BUSY, retryAfterMs: 1000 });
+  assert.equal((await auth.authenticate("p", "b", () => 0)).ok, true, "free again once the first finished");
+});

@@ -15,19 +15,26 @@ export interface AuthConfig {
 export type AuthOutcome = { ok: true; access: Exclude<Access, "none"> } | { ok: false; code: HubCode; retryAfterMs: number };
 
 export const DEFAULT_FAILURE_LIMITS: FailureLimits = { maxFailures: 5, windowMs: 60_000, lockMs: 60_000, maxKeys: 4096 };
+/** Attempts being hashed at once, hub-wide; more are refused (HUB_AUTH_BUSY) without hashing. */
+export const MAX_AUTH_IN_FLIGHT = 16;
+const BUSY_RETRY_MS = 1000;
 
 /**
  * Checks browser secrets against the configured hashes. Every configured hash is checked on every
  * attempt (no early exit), so the time taken does not say which list matched. Failed attempts
- * are limited per remote address: a locked address is refused without hashing at all.
+ * are limited per remote address: a locked address is refused without hashing at all, and at
+ * most `maxInFlight` attempts are hashed at once (scrypt costs memory and a threadpool slot).
  */
 export class Authenticator {
   private readonly pilot: SecretHash[];
   private readonly observer: SecretHash[];
   private readonly anonymousObservers: boolean;
   private readonly failures: FailureLimiter;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
 
-  constructor(config: AuthConfig, limits: FailureLimits = DEFAULT_FAILURE_LIMITS) {
+  constructor(config: AuthConfig, limits: FailureLimits = DEFAULT_FAILURE_LIMITS, maxInFlight = MAX_AUTH_IN_FLIGHT) {
+    this.maxInFlight = maxInFlight;
     this.pilot = config.pilotHashes.map(parseSecretHash);
     this.observer = config.observerHashes.map(parseSecretHash);
     this.anonymousObservers = config.anonymousObservers;
@@ -46,10 +53,16 @@ export class Authenticator {
       if (this.anonymousObservers) return { ok: true, access: "observer" };
       return this.fail(remote, now());
     }
+    if (this.inFlight >= this.maxInFlight) return { ok: false, code: HubCodes.AUTH_BUSY, retryAfterMs: BUSY_RETRY_MS };
     let asPilot = false;
     let asObserver = false;
-    for (const h of this.pilot) if (await verifySecret(secret, h)) asPilot = true;
-    for (const h of this.observer) if (await verifySecret(secret, h)) asObserver = true;
+    this.inFlight++;
+    try {
+      for (const h of this.pilot) if (await verifySecret(secret, h)) asPilot = true;
+      for (const h of this.observer) if (await verifySecret(secret, h)) asObserver = true;
+    } finally {
+      this.inFlight--;
+    }
     if (asPilot || asObserver) {
       this.failures.succeed(remote);
       return { ok: true, access: asPilot ? "pilot" : "observer" };

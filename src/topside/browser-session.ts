@@ -5,6 +5,7 @@ import { type Access, type DecodedFrame, decodeFrame, encodeFrame, type Message 
 import { HubCodes } from "./errors.ts";
 import { Outbox } from "./outbox.ts";
 import { TokenBucket } from "./rate-limit.ts";
+import { truncateUtf8 } from "./text.ts";
 
 export interface SessionLimits {
   /** Sustained messages per second accepted from the browser. */
@@ -26,6 +27,8 @@ export interface SessionHost {
   onClosed(session: BrowserSession): void;
   /** Next sequence number for a frame the hub originates. */
   nextSeq(): number;
+  /** Asks for `pump()` to be called soon (batched across sessions, see PumpScheduler). */
+  schedulePump(session: BrowserSession): void;
 }
 
 export type SessionState = "unauthenticated" | "authenticating" | "ready" | "closed";
@@ -93,28 +96,33 @@ export class BrowserSession {
     this.name = name;
   }
 
-  /** Queues a state frame under `kind`, replacing an unsent older one (telemetry, lists). */
+  /** Queues a state frame under `kind`, replacing an unsent older one (telemetry, lists, role). */
   sendLatest(kind: string, frame: Uint8Array): void {
     if (this.state === "closed") return;
     this.outbox.setLatest(kind, frame);
-    this.pump();
+    if (!this.blocked) this.host.schedulePump(this);
   }
 
-  /** Queues a frame that must not be merged (events, alarms, role changes, errors). */
+  /** Queues a frame that must not be merged (events, alarms, errors, heartbeat echoes). */
   sendQueued(frame: Uint8Array): void {
     if (this.state === "closed") return;
     this.outbox.enqueue(frame);
-    this.pump();
+    if (!this.blocked) this.host.schedulePump(this);
   }
 
-  /** Encodes a hub-originated message for this session and queues it. */
-  sendMessage(message: Message): void {
-    this.sendQueued(encodeFrame(message, { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() }));
+  /**
+   * Encodes a hub-originated message for this session: queued, or, with `slot`, latest-wins
+   * (state such as the session's role must never be dropped by a full queue, only superseded).
+   */
+  sendMessage(message: Message, slot?: string): void {
+    const frame = encodeFrame(message, { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() });
+    if (slot === undefined) this.sendQueued(frame);
+    else this.sendLatest(slot, frame);
   }
 
   /** Answers a refused message with an `error` and has it counted. */
   refuse(code: string, text: string, ref: number): void {
-    this.sendMessage({ type: "error", code: code.slice(0, 40), text: truncate(text, 200), ref });
+    this.sendMessage({ type: "error", code: truncateUtf8(code, 40), text: truncateUtf8(text, 200), ref });
     this.host.onRefused(this, code);
   }
 
@@ -129,7 +137,9 @@ export class BrowserSession {
     return true;
   }
 
+  /** Writes what the socket takes now (a final error, say), then closes. */
   close(code: number, reason: string): void {
+    this.pump();
     this.ws.close(code, reason);
   }
 
@@ -163,11 +173,13 @@ export class BrowserSession {
     this.host.onFrame(this, frame);
   }
 
-  private readonly onSent = (err?: Error): void => {
-    if (err === undefined && this.blocked) this.pump();
+  /** Write completion (err is null or undefined on success): room may have freed up. */
+  private readonly onSent = (err?: Error | null): void => {
+    if (!err && this.blocked) this.pump();
   };
 
-  private pump(): void {
+  /** Writes from the outbox while the socket's unsent bytes stay under the limit. */
+  pump(): void {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
     while (ws.bufferedAmount < this.limits.sendBufferBytes) {
@@ -191,12 +203,4 @@ export class BrowserSession {
     this.outbox.clear();
     this.host.onClosed(this);
   }
-}
-
-function truncate(text: string, maxBytes: number): string {
-  const enc = new TextEncoder();
-  if (enc.encode(text).length <= maxBytes) return text;
-  let s = text.slice(0, maxBytes);
-  while (enc.encode(s).length > maxBytes - 3) s = s.slice(0, -1);
-  return `${s}…`;
 }

@@ -1,16 +1,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { MessageOf } from "../protocol/index.ts";
+import { isTethysError } from "../errors.ts";
 import { HubCodes } from "./errors.ts";
+import { FakeVehicle } from "./testing/fake-vehicle.ts";
 import { OBSERVER_SECRET, PILOT_SECRET, startTestHub, type TestHub } from "./testing/hub-harness.ts";
 import type { TestClient } from "./testing/ws-client.ts";
 import type { CommandMessage } from "./vehicle-channel.ts";
 
 const LIGHTS: MessageOf<"lights"> = { type: "lights", level: 0.5 };
 
-function nextCommand(t: TestHub): Promise<CommandMessage> {
+/** The next command of `type` the vehicle receives (others, e.g. a neutral input, are skipped). */
+function nextCommand(t: TestHub, type: CommandMessage["type"]): Promise<CommandMessage> {
   return new Promise((resolve) => {
     t.vehicle.onCommand = (m) => {
+      if (m.type !== type) return;
       t.vehicle.onCommand = undefined;
       resolve(m);
     };
@@ -83,7 +87,7 @@ describe("roles and commands", () => {
   test("the pilot's commands reach the vehicle; an observer's are refused, counted and never forwarded", async () => {
     const pilot = await t.join("pilot", "alice");
     const observer = await t.join("observer", "bob");
-    const arrived = nextCommand(t);
+    const arrived = nextCommand(t, "lights");
     pilot.send(LIGHTS);
     assert.deepEqual(await arrived, LIGHTS);
     const refusedBefore = await t.metric("tethys_hub_commands_total", { result: "refused" });
@@ -117,7 +121,7 @@ describe("roles and commands", () => {
     assert.deepEqual(lost, { type: "role", vehicle: "rov1", role: "observer", reason: "takeover", by: me.session });
     first.send(LIGHTS);
     assert.equal((await first.next("error")).code, HubCodes.NOT_PILOT);
-    const arrived = nextCommand(t);
+    const arrived = nextCommand(t, "disarm");
     second.send({ type: "disarm" });
     assert.deepEqual(await arrived, { type: "disarm" });
     const sessions = await second.next("sessions", (m) => m.sessions.length === 2);
@@ -145,7 +149,7 @@ describe("roles and commands", () => {
     assert.equal((await giver.next("role")).reason, "handover");
     const gained = await taker.next("role");
     assert.deepEqual([gained.role, gained.reason], ["pilot", "handover"]);
-    const arrived = nextCommand(t);
+    const arrived = nextCommand(t, "lights");
     taker.send(LIGHTS);
     assert.deepEqual(await arrived, LIGHTS);
     taker.send({ type: "handover", vehicle: "rov1", to: takerId });
@@ -155,14 +159,25 @@ describe("roles and commands", () => {
     await Promise.all([giver.closed, taker.closed]);
   });
 
-  test("a pilot who disconnects frees the seat", async () => {
+  test("a pilot who disconnects frees the seat, and the vehicle gets a neutral input at once", async () => {
     const p = await t.join("pilot");
+    const neutral = nextCommand(t, "pilot");
     p.close();
-    await p.closed;
+    assert.deepEqual(await neutral, { type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0 });
     const next = await t.join("pilot");
-    assert.ok(next);
-    next.close();
-    await next.closed;
+    // Take-over and hand-over leave the vehicle piloted: no neutral input then.
+    const other = await t.connect();
+    await other.auth(PILOT_SECRET);
+    const before = t.vehicle.commands.length;
+    other.send({ type: "role-request", vehicle: "rov1", role: "pilot", takeover: true });
+    await next.next("role", (m) => m.reason === "takeover");
+    await other.sync();
+    assert.deepEqual(
+      t.vehicle.commands.slice(before).filter((c) => c.type === "pilot"),
+      [],
+    );
+    for (const c of [next, other]) c.close();
+    await Promise.all([next.closed, other.closed]);
   });
 
   test("telemetry and events reach attached browsers with the vehicle's header; link loss is reported", async () => {
@@ -196,14 +211,44 @@ describe("roles and commands", () => {
     const seq = observer.send({ type: "heartbeat" });
     await observer.next("heartbeat");
     assert.equal(observer.received.find((f) => f.message.type === "heartbeat")?.seq, seq);
-    assert.equal(t.vehicle.commands.length, before);
+    assert.deepEqual(
+      t.vehicle.commands.slice(before).filter((c) => c.type === "heartbeat"),
+      [],
+    );
     const pilot = await t.join("pilot");
-    const arrived = nextCommand(t);
+    const arrived = nextCommand(t, "heartbeat");
     pilot.send({ type: "heartbeat" });
     assert.deepEqual(await arrived, { type: "heartbeat" });
     observer.close();
     pilot.close();
     await Promise.all([observer.closed, pilot.closed]);
+  });
+
+  test("frames of the wrong kind from a vehicle channel are dropped, not forwarded", async () => {
+    const observer = await t.join("observer");
+    t.vehicle.emit("telemetry", { message: { type: "arm" }, seq: 1, timestamp: 1 });
+    t.vehicle.emit("event", { message: { type: "auth", secret: "x", name: "" }, seq: 2, timestamp: 1 });
+    t.vehicle.telemetry({ depth: 7 });
+    assert.equal((await observer.next("telemetry")).depth, 7);
+    assert.deepEqual(
+      observer.received.filter((f) => f.message.type === "arm" || f.message.type === "auth"),
+      [],
+    );
+    assert.throws(() => t.directory.add(new FakeVehicle("Bad Id")), (e) => isTethysError(e, HubCodes.BAD_VEHICLE_ID));
+    observer.close();
+    await observer.closed;
+  });
+
+  test("a long disconnect reason is cut to fit the event's text field", async () => {
+    const observer = await t.join("observer");
+    t.vehicle.connected = false;
+    t.vehicle.emit("disconnected", "é".repeat(300));
+    const note = await observer.next("event");
+    assert.equal(note.code, "HUB_VEHICLE_DISCONNECTED");
+    assert.ok(new TextEncoder().encode(note.text).length <= 200);
+    t.vehicle.setConnected(true);
+    observer.close();
+    await observer.closed;
   });
 
   test("a removed vehicle detaches its browsers", async () => {
@@ -238,7 +283,7 @@ describe("limits", () => {
       assert.equal((await pilot.next("error")).code, HubCodes.RATE_LIMITED);
       assert.equal(t.vehicle.commands.length, 3);
       t.clock.advance(1000);
-      const arrived = nextCommand(t);
+      const arrived = nextCommand(t, "disarm");
       pilot.send({ type: "disarm" });
       assert.deepEqual(await arrived, { type: "disarm" });
     } finally {
@@ -252,6 +297,20 @@ describe("limits", () => {
       await t.connect();
       await assert.rejects(t.connect());
       assert.equal(await t.metric("tethys_hub_browser_connections_total", { result: HubCodes.TOO_MANY_BROWSERS }), 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test("unauthenticated connections from one address are capped; authenticating frees a place", async () => {
+    const t = await startTestHub({ limits: { maxPendingPerAddress: 2 } });
+    try {
+      const a = await t.connect();
+      await t.connect();
+      await assert.rejects(t.connect());
+      assert.equal(await t.metric("tethys_hub_browser_connections_total", { result: HubCodes.TOO_MANY_PENDING }), 1);
+      assert.equal((await a.auth(PILOT_SECRET)).ok, true);
+      await t.connect();
     } finally {
       await t.close();
     }

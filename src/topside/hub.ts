@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Registry } from "prom-client";
@@ -11,17 +12,21 @@ import { type DecodedFrame, FrameEncoder, type Message } from "../protocol/index
 import { type AuthConfig, Authenticator } from "./authenticator.ts";
 import { BrowserSession, type SessionHost, type SessionLimits } from "./browser-session.ts";
 import { HubCodes } from "./errors.ts";
+import { PumpScheduler } from "./pump-scheduler.ts";
 import { createHubMetrics, type HubMetrics } from "./hub-metrics.ts";
 import type { FailureLimits } from "./rate-limit.ts";
 import { type RoleChange, RoleBook } from "./roles.ts";
 import { StaticFiles } from "./static-files.ts";
 import { Summaries } from "./summaries.ts";
-import { isCommand, type VehicleChannel, type VehicleDirectory, type VehicleFrame } from "./vehicle-channel.ts";
+import { isCommand, type VehicleChannel, type VehicleDirectory } from "./vehicle-channel.ts";
+import { VehicleFanout } from "./vehicle-fanout.ts";
 
 export interface BrowserLimits extends SessionLimits {
   /** Largest WebSocket message accepted (ws `maxPayload`); larger closes the socket with 1009. */
   maxMessageBytes: number;
   maxBrowsers: number;
+  /** Connections from one address that have not authenticated yet; more are refused (HTTP 429). */
+  maxPendingPerAddress: number;
   /** A connection that has not authenticated by then is closed. */
   authTimeoutMs: number;
   /** Keepalive ping period; a browser missing a pong for a whole period is dropped. */
@@ -35,6 +40,7 @@ export const DEFAULT_LIMITS: BrowserLimits = {
   sendBufferBytes: 262_144,
   eventQueue: 64,
   maxBrowsers: 500,
+  maxPendingPerAddress: 16,
   authTimeoutMs: 10_000,
   pingIntervalMs: 15_000,
 };
@@ -52,7 +58,15 @@ export interface HubOptions {
   /** Directory served as the cockpit bundle; none when undefined or "". */
   staticDir?: string;
   limits?: Partial<BrowserLimits>;
+  /** PEM key and certificate: serve HTTPS and WSS (the cockpit needs a secure context off localhost). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
+
+/** Pilot input with every axis at rest, sent when a vehicle loses its pilot. */
+const NEUTRAL = { type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0 } as const;
+
+/** Sessions written per event-loop turn during fan-out. */
+const PUMP_BATCH = 32;
 
 /** WebSocket path browsers connect to. */
 export const WS_PATH = "/ws";
@@ -69,13 +83,12 @@ export class Hub implements SessionHost {
   private readonly auth: Authenticator;
   private readonly book = new RoleBook();
   private readonly sessions = new Map<number, BrowserSession>();
-  /** Sessions attached to each vehicle (any role): the fan-out lists. */
-  private readonly attached = new Map<string, Map<number, BrowserSession>>();
-  private readonly unsubscribe = new Map<string, () => void>();
+  private readonly fanout: VehicleFanout;
   private readonly metrics: HubMetrics;
   private readonly summaries: Summaries;
   private readonly encoder = new FrameEncoder();
-  private readonly http: Server;
+  private readonly pumps = new PumpScheduler(PUMP_BATCH);
+  private readonly http: Server | HttpsServer;
   private readonly wss: WebSocketServer;
   private staticFiles: StaticFiles | undefined;
   private keepalive: Timer | undefined;
@@ -93,12 +106,20 @@ export class Hub implements SessionHost {
       vehicles: () => ({ total: options.vehicles.list().length, connected: options.vehicles.list().filter((v) => v.connected).length }),
       backpressure: () => this.backpressure(),
     });
-    this.summaries = new Summaries(this.book, options.vehicles, this.sessions, this.attached, this, options.clock);
+    this.fanout = new VehicleFanout({
+      log: this.log,
+      clock: options.clock,
+      metrics: this.metrics,
+      nextSeq: () => this.nextSeq(),
+      onLinkChange: (id) => this.summaries.touch(id),
+    });
+    this.summaries = new Summaries(this.book, options.vehicles, this.sessions, (v) => this.fanout.members(v), this, options.clock);
     const handleMetrics = metricsHandler(options.registry, () => this.health());
-    this.http = createServer((req, res) => {
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
       if (handleMetrics(req, res)) return;
       this.serveFile(req, res);
-    });
+    };
+    this.http = options.tls === undefined ? createServer(handle) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handle);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes, perMessageDeflate: false });
     this.http.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
   }
@@ -143,8 +164,7 @@ export class Hub implements SessionHost {
     this.keepalive?.cancel();
     this.options.vehicles.off("added", this.addVehicle);
     this.options.vehicles.off("removed", this.removeVehicle);
-    for (const off of this.unsubscribe.values()) off();
-    this.unsubscribe.clear();
+    this.fanout.close();
     for (const s of this.sessions.values()) s.terminate();
     this.wss.close();
     this.http.closeAllConnections();
@@ -158,6 +178,10 @@ export class Hub implements SessionHost {
     return this.seq;
   }
 
+  schedulePump(session: BrowserSession): void {
+    this.pumps.schedule(session);
+  }
+
   onRefused(session: BrowserSession, code: string): void {
     this.metrics.refused.inc({ code });
     this.log.debug({ session: session.id, code }, "browser message refused");
@@ -165,7 +189,9 @@ export class Hub implements SessionHost {
 
   onClosed(session: BrowserSession): void {
     this.sessions.delete(session.id);
-    this.applyChanges(this.book.leave(session.id));
+    this.pumps.cancel(session);
+    const before = this.pilots();
+    this.applyChanges(this.book.leave(session.id), before);
     this.log.info({ session: session.id, name: session.name }, "browser disconnected");
   }
 
@@ -179,8 +205,9 @@ export class Hub implements SessionHost {
     if (m.type === "auth") {
       session.refuse(HubCodes.ALREADY_AUTHENTICATED, "this session is already authenticated", frame.seq);
     } else if (m.type === "role-request" || m.type === "handover") {
+      const before = this.pilots();
       const r = m.type === "role-request" ? this.book.request(session.id, m.vehicle, m.role, m.takeover) : this.book.handover(session.id, m.vehicle, m.to);
-      if (r.ok) this.applyChanges(r.changes);
+      if (r.ok) this.applyChanges(r.changes, before);
       else session.refuse(r.code, r.text, frame.seq);
     } else if (isCommand(m)) {
       this.command(session, m, frame);
@@ -228,14 +255,14 @@ export class Hub implements SessionHost {
         this.metrics.auth.inc({ result: outcome.ok ? "ok" : outcome.code });
         if (!outcome.ok) {
           session.state = "unauthenticated";
-          session.sendMessage({ type: "auth-result", ok: false, session: 0, access: "none", code: outcome.code, retryAfterMs: outcome.retryAfterMs });
+          session.sendMessage({ type: "auth-result", ok: false, session: 0, access: "none", code: outcome.code, retryAfterMs: outcome.retryAfterMs }, "auth");
           this.onRefused(session, outcome.code);
           this.log.warn({ session: session.id, remote: session.remote, code: outcome.code }, "browser authentication failed");
           return;
         }
         session.authenticated(outcome.access, name === "" ? `session-${session.id}` : name);
         this.book.join(session.id, outcome.access);
-        session.sendMessage({ type: "auth-result", ok: true, session: session.id, access: outcome.access, code: "", retryAfterMs: 0 });
+        session.sendMessage({ type: "auth-result", ok: true, session: session.id, access: outcome.access, code: "", retryAfterMs: 0 }, "auth");
         this.summaries.sendVehiclesTo(session);
         this.log.info({ session: session.id, name: session.name, access: outcome.access, remote: session.remote }, "browser authenticated");
       },
@@ -246,76 +273,53 @@ export class Hub implements SessionHost {
     );
   }
 
-  private applyChanges(changes: RoleChange[]): void {
+  /** Each vehicle's pilot session now (a handful of vehicles: cheap). */
+  private pilots(): Map<string, number | undefined> {
+    const out = new Map<string, number | undefined>();
+    for (const v of this.book.vehicleIds()) out.set(v, this.book.pilotOf(v));
+    return out;
+  }
+
+  /**
+   * Notifies every session whose role changed and refreshes the lists. A vehicle left without a
+   * pilot (the pilot disconnected, detached or stepped down) gets a neutral pilot input at once,
+   * rather than holding the last stick position until its own pilot-input failsafe trips.
+   */
+  private applyChanges(changes: RoleChange[], pilotsBefore: Map<string, number | undefined>): void {
     for (const c of changes) {
       const s = this.sessions.get(c.session);
-      let members = this.attached.get(c.vehicle);
-      if (c.role === "none") members?.delete(c.session);
-      else if (s !== undefined) {
-        if (members === undefined) {
-          members = new Map();
-          this.attached.set(c.vehicle, members);
-        }
-        members.set(c.session, s);
-      }
-      s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by });
+      if (c.role === "none") this.fanout.detach(c.vehicle, c.session);
+      else if (s !== undefined) this.fanout.attach(c.vehicle, s);
+      s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by }, "role");
       this.summaries.touch(c.vehicle);
+    }
+    for (const [vehicle, pilot] of pilotsBefore) {
+      if (pilot !== undefined && this.book.pilotOf(vehicle) === undefined) this.neutralize(vehicle);
+    }
+  }
+
+  private neutralize(vehicle: string): void {
+    const channel = this.options.vehicles.get(vehicle);
+    if (channel === undefined || !channel.connected) return;
+    try {
+      channel.sendCommand(NEUTRAL);
+      this.log.info({ vehicle }, "pilot left: neutral input sent");
+    } catch (err) {
+      this.log.warn({ err, vehicle }, "pilot left: neutral input not delivered");
     }
   }
 
   private readonly addVehicle = (channel: VehicleChannel): void => {
-    const id = channel.id;
-    this.book.addVehicle(id);
-    const kindOf = (m: Message) => `t:${m.type}`;
-    const onTelemetry = (f: VehicleFrame) => {
-      const bytes = this.encodeVehicleFrame(f);
-      if (bytes === undefined) return;
-      this.metrics.vehicleFrames.inc({ kind: "telemetry" });
-      const kind = kindOf(f.message);
-      for (const s of this.attached.get(id)?.values() ?? []) s.sendLatest(kind, bytes);
-    };
-    const onEvent = (f: VehicleFrame) => {
-      const bytes = this.encodeVehicleFrame(f);
-      if (bytes === undefined) return;
-      this.metrics.vehicleFrames.inc({ kind: "event" });
-      for (const s of this.attached.get(id)?.values() ?? []) s.sendQueued(bytes);
-    };
-    const onLink = () => this.summaries.touch(id);
-    const onDisconnected = (reason: string) => {
-      this.summaries.touch(id);
-      const note = this.encode({ type: "event", severity: "warning", code: "HUB_VEHICLE_DISCONNECTED", text: `${id}: ${reason}`.slice(0, 200) }, this.nextSeq(), this.options.clock.wallMicros());
-      for (const s of this.attached.get(id)?.values() ?? []) s.sendQueued(note);
-    };
-    channel.on("telemetry", onTelemetry);
-    channel.on("event", onEvent);
-    channel.on("connected", onLink);
-    channel.on("disconnected", onDisconnected);
-    this.unsubscribe.set(id, () => {
-      channel.off("telemetry", onTelemetry);
-      channel.off("event", onEvent);
-      channel.off("connected", onLink);
-      channel.off("disconnected", onDisconnected);
-    });
-    this.summaries.touch(id);
+    this.book.addVehicle(channel.id);
+    this.fanout.subscribe(channel);
+    this.summaries.touch(channel.id);
   };
 
   private readonly removeVehicle = (id: string): void => {
-    this.unsubscribe.get(id)?.();
-    this.unsubscribe.delete(id);
-    this.applyChanges(this.book.removeVehicle(id));
-    this.attached.delete(id);
+    this.applyChanges(this.book.removeVehicle(id), new Map());
+    this.fanout.unsubscribe(id);
     this.summaries.touch(id);
   };
-
-  /** Encodes once for every browser, keeping the vehicle's own seq and timestamp. */
-  private encodeVehicleFrame(f: VehicleFrame): Uint8Array | undefined {
-    try {
-      return this.encoder.encode(f.message, f).slice();
-    } catch (err) {
-      this.log.warn({ err }, "invalid frame from a vehicle channel dropped");
-      return undefined;
-    }
-  }
 
   private encode(m: Message, seq: number, timestamp: number): Uint8Array {
     return this.encoder.encode(m, { seq, timestamp }).slice();
@@ -330,7 +334,15 @@ export class Hub implements SessionHost {
     if (path !== WS_PATH) refuse("404 Not Found", "bad-path");
     else if (this.closing) refuse("503 Service Unavailable", "closing");
     else if (this.sessions.size >= this.limits.maxBrowsers) refuse("503 Service Unavailable", HubCodes.TOO_MANY_BROWSERS);
+    else if (this.pendingFrom(req.socket.remoteAddress ?? "unknown") >= this.limits.maxPendingPerAddress) refuse("429 Too Many Requests", HubCodes.TOO_MANY_PENDING);
     else this.accept(req, socket, head);
+  }
+
+  /** Sessions from `remote` that have not authenticated (they could otherwise fill max_browsers). */
+  private pendingFrom(remote: string): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.remote === remote && s.state !== "ready") n++;
+    return n;
   }
 
   private accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -13,7 +13,7 @@ export class Summaries {
   private readonly book: RoleBook;
   private readonly directory: VehicleDirectory;
   private readonly sessions: ReadonlyMap<number, BrowserSession>;
-  private readonly attached: ReadonlyMap<string, ReadonlyMap<number, BrowserSession>>;
+  private readonly members: (vehicle: string) => Iterable<BrowserSession>;
   private readonly host: { nextSeq(): number };
   private readonly clock: Clock;
   private readonly dirty = new Set<string>();
@@ -24,14 +24,14 @@ export class Summaries {
     book: RoleBook,
     directory: VehicleDirectory,
     sessions: ReadonlyMap<number, BrowserSession>,
-    attached: ReadonlyMap<string, ReadonlyMap<number, BrowserSession>>,
+    members: (vehicle: string) => Iterable<BrowserSession>,
     host: { nextSeq(): number },
     clock: Clock,
   ) {
     this.book = book;
     this.directory = directory;
     this.sessions = sessions;
-    this.attached = attached;
+    this.members = members;
     this.host = host;
     this.clock = clock;
   }
@@ -86,10 +86,11 @@ export class Summaries {
     const list = this.vehicles();
     for (const s of this.sessions.values()) if (s.state === "ready") s.sendLatest("vehicles", list);
     for (const v of this.dirty) {
-      const members = this.attached.get(v);
-      if (members === undefined || members.size === 0) continue;
-      const frame = encodeFrame(this.sessionsMessage(v), { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() });
-      for (const s of members.values()) s.sendLatest("sessions", frame);
+      let frame: Uint8Array | undefined;
+      for (const s of this.members(v)) {
+        frame ??= encodeFrame(this.sessionsMessage(v), { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() });
+        s.sendLatest("sessions", frame);
+      }
     }
     this.dirty.clear();
   }

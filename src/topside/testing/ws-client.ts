@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { WebSocket } from "ws";
+import { type ClientOptions, WebSocket } from "ws";
 import { type DecodedFrame, decodeFrame, encodeFrame, type Message, type MessageOf, type MessageType } from "../../protocol/index.ts";
 
 /**
@@ -35,8 +35,8 @@ export class TestClient {
     ws.on("error", () => {});
   }
 
-  static async connect(url: string): Promise<TestClient> {
-    const ws = new WebSocket(url);
+  static async connect(url: string, options: ClientOptions = {}): Promise<TestClient> {
+    const ws = new WebSocket(url, options);
     const client = new TestClient(ws);
     await once(ws, "open");
     return client;

@@ -1,0 +1,33 @@
+import type { Config } from "../config/schema.ts";
+import type { AuthConfig } from "./authenticator.ts";
+import type { BrowserLimits } from "./hub.ts";
+
+export interface HubConfigOptions {
+  host: string;
+  port: number;
+  staticDir?: string;
+  auth: AuthConfig;
+  limits: Partial<BrowserLimits>;
+}
+
+/** The hub options `[topside]` config gives (the caller adds clock, logger, registry, vehicles). */
+export function hubOptionsFromConfig(topside: NonNullable<Config["topside"]>): HubConfigOptions {
+  const l = topside.limits;
+  return {
+    host: topside.host,
+    port: topside.http_port,
+    ...(topside.static_dir === "" ? {} : { staticDir: topside.static_dir }),
+    auth: {
+      pilotHashes: topside.auth.pilot_hashes,
+      observerHashes: topside.auth.observer_hashes,
+      anonymousObservers: topside.auth.anonymous_observers,
+    },
+    limits: {
+      maxMessageBytes: l.max_message_bytes,
+      messagesPerSecond: l.messages_per_second,
+      messageBurst: Math.max(1, Math.ceil(l.messages_per_second / 2)),
+      sendBufferBytes: l.send_buffer_bytes,
+      maxBrowsers: l.max_browsers,
+    },
+  };
+}
