@@ -29,6 +29,8 @@ export interface SimSystemOptions {
   onReady?: (info: { url: string; token: string; group: ProcessGroup }) => void;
   /** Resolves when the system should stop (default: SIGINT or SIGTERM). */
   until?: Promise<unknown>;
+  /** The world records its truth (NDJSON) here (tests, and `--record`). */
+  record?: string;
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -57,7 +59,12 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
     group.start({ name, command: process.execPath, args: [TETHYS, ...args], ...(readyWhen ? { readyWhen } : {}) });
 
   try {
-    const world = await child("world", ["sim", "--world-only", "--listen", "tcp:0", "--seed", String(o.seed ?? 1), "--water", o.water ?? "fresh"], (l) => l.type === "listening");
+    const recordArgs = o.record === undefined ? [] : ["--record", resolve(o.record)];
+    const world = await child(
+      "world",
+      ["sim", "--world-only", "--listen", "tcp:0", "--seed", String(o.seed ?? 1), "--water", o.water ?? "fresh", ...recordArgs],
+      (l) => l.type === "listening",
+    );
     const topsideFile = join(dir, "topside.toml");
     await writeFile(topsideFile, topsideConfig(level, o.httpPort ?? 8080, cockpit, await hashSecret(token), await readFile(keys.files.topsideSnippet, "utf8")), { mode: 0o600 });
     const topside = await child("topside", ["topside", "--config", topsideFile]);
