@@ -83,6 +83,19 @@ describe("host firmware behind a pty, driven by the real serial backend", { skip
     await dry;
   });
 
+  test("a crashed firmware process is reported and can be started again", async () => {
+    const crashed = until<number | string>((f) => mcu.onCrash.on(f), () => true);
+    const lost = until<BridgeState>((f) => bridge.onState.on(f), (s) => s !== "ready");
+    process.kill(mcu.pid as number, "SIGKILL");
+    assert.equal(await crashed, "SIGKILL");
+    assert.equal(mcu.running, false);
+    await mcu.unplug(); // socat too: the port goes away
+    await lost;
+    const back = until<BridgeState>((f) => bridge.onState.on(f), (s) => s === "ready");
+    await mcu.replug();
+    await back;
+  });
+
   test("unplug/replug on the same path: the bridge reconnects and handshakes again", async () => {
     assert.equal(bridge.state, "ready");
     const handshakes = bridge.stats.connects;

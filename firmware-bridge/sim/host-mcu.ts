@@ -48,6 +48,8 @@ export class HostMcu {
   /** The full report behind each onPulses (with lights, camera servo and the MCU's time). */
   readonly onReport = new Emitter<PulseReport>();
   readonly onEvent = new Emitter<FirmwareEvent>();
+  /** The firmware process ended without unplug()/stop() (exit code, or the signal's name). */
+  readonly onCrash = new Emitter<number | string>();
   /** The last pulse report, if any. */
   latest: PulseReport | undefined;
   private inputs: McuInputs | undefined;
@@ -72,6 +74,11 @@ export class HostMcu {
     return this.fw !== undefined;
   }
 
+  /** Process id of the running firmware (for fault-injection tests). */
+  get pid(): number | undefined {
+    return this.fw?.pid;
+  }
+
   /** Starts socat and the firmware (no-op if running); resolves when the firmware is up. */
   async replug(): Promise<void> {
     if (this.fw !== undefined) return;
@@ -82,6 +89,11 @@ export class HostMcu {
     fw.stdin?.on("error", () => {}); // the firmware may exit with a line in flight
     this.fw = fw;
     this.fwExit = new Promise((resolve) => fw.once("exit", () => resolve()));
+    fw.once("exit", (code, signal) => {
+      if (this.fw !== fw) return; // unplug() or stop()
+      this.fw = undefined;
+      this.onCrash.emit(code ?? signal ?? "unknown");
+    });
     const ready = new Promise<void>((resolve, reject) => {
       fw.once("error", (err) =>
         reject(new TethysError("MCU_SIM_START", `cannot start the host firmware: ${err.message}`, { cause: err })),
