@@ -28,7 +28,7 @@ test("the whole simulated system: sign in, pilot, arm, fly forward; the truth sh
   const system = runSimSystem({ dir, httpPort: 0, record, until, onReady: ready, out: (l) => output.push(l) });
   try {
     const { url, token } = await Promise.race([started, system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)))]);
-    const ws = url.replace(/^http/, "ws") + "ws";
+    const ws = `${url.replace(/^http/, "ws")}ws`;
     const pilot = await HubClient.connect(ws);
     const vehicle = await pilot.signIn(token, "pilot");
     assert.equal(vehicle, "rov1");
