@@ -45,6 +45,12 @@ export class BoardSensors implements SensorSource {
     return this.snap;
   }
 
+  /** Host figures the board does not measure: CPU load (%) and SoC temperature (°C). */
+  setHost(loadPercent: number | null, cpuTemperature: number | null): void {
+    this.snap.cpuLoadPercent = loadPercent;
+    this.snap.cpuTemperature = cpuTemperature;
+  }
+
   start(): void {
     const b = this.board;
     if (b.depth) this.every("depth", this.rates.depthHz, () => b.depth?.read(), (r) => this.onDepth(r));

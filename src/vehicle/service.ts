@@ -1,4 +1,5 @@
-import { loadavg } from "node:os";
+import { readFile } from "node:fs/promises";
+import { availableParallelism, loadavg } from "node:os";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
 import type { BoardBackends } from "../../hardware/boards/open-board.ts";
@@ -12,7 +13,9 @@ import { readPsk } from "../keys/credentials.ts";
 import { CommandLinkClient, clientOptionsFromConfig } from "../links/command/index.ts";
 import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
-import { TethysError } from "../errors.ts";
+import { errorCode, TethysError } from "../errors.ts";
+import { LossMeter } from "../links/telemetry/loss-meter.ts";
+import { decodeFrame } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
 import { BoardSensors } from "./board-sensors.ts";
 import { VECTORED_6 } from "./frame.ts";
@@ -104,12 +107,24 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
   command.on("command", (message, meta) => agent.handleCommand(message, meta));
   command.on("drop", (err) => log("command-link").debug({ code: err.code }, err.message));
   telemetry.on("state", (s) => log("telemetry-link").info({ state: s.state, reason: s.reason }, `telemetry link ${s.state}`));
+  // The hub's heartbeats over DTLS measure the link's loss (hub → vehicle direction).
+  const loss = new LossMeter();
+  telemetry.on("message", (bytes) => {
+    try {
+      const f = decodeFrame(bytes);
+      if (f.message.type === "heartbeat") loss.received(f.seq);
+    } catch (err) {
+      log("telemetry-link").debug({ code: errorCode(err) }, "undecodable record from the hub");
+    }
+  });
 
   const cpu = new Gauge({ name: "tethys_vehicle_cpu_load_percent", help: "1-minute load average as a percentage of the cores", registers: [o.registry] });
   const quality: Timer = clock.setInterval(1000, () => {
     const snap = telemetry.snapshot();
-    agent.setLinkQuality(command.stats.rttMs ?? null, snap.state === "up" ? 0 : null);
-    cpu.set(loadPercent());
+    agent.setLinkQuality(command.stats.rttMs ?? null, snap.state === "up" ? loss.lossPercent() : null);
+    const load = loadPercent();
+    cpu.set(load);
+    void socTemperature().then((t) => sensors.setHost(load, t));
   });
 
   agent.start();
@@ -134,5 +149,15 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
 }
 
 function loadPercent(): number {
-  return Math.min(100, (loadavg()[0] ?? 0) * 100);
+  return Math.min(100, ((loadavg()[0] ?? 0) * 100) / Math.max(1, availableParallelism()));
+}
+
+/** The SoC temperature from the kernel's first thermal zone (Raspberry Pi, BeagleBone), or null. */
+async function socTemperature(): Promise<number | null> {
+  try {
+    const milli = Number((await readFile("/sys/class/thermal/thermal_zone0/temp", "utf8")).trim());
+    return Number.isFinite(milli) ? milli / 1000 : null;
+  } catch {
+    return null;
+  }
 }
