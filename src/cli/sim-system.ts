@@ -26,7 +26,7 @@ export interface SimSystemOptions {
   logLevel?: string;
   out?: (line: string) => void;
   /** Called with the URL and token once all three are up (tests). */
-  onReady?: (info: { url: string; token: string; group: ProcessGroup }) => void;
+  onReady?: (info: { url: string; httpsUrl: string | undefined; caFile: string; token: string; group: ProcessGroup }) => void;
   /** Resolves when the system should stop (default: SIGINT or SIGTERM). */
   until?: Promise<unknown>;
   /** The world records its truth (NDJSON) here (tests, and `--record`). */
@@ -76,10 +76,11 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
     out("");
     out(`Tethys is running on the simulator: world, vehicle agent and topside hub.`);
     out(`  Cockpit:     ${url}`);
+    if (topside.httpsUrl) out(`  HTTPS:       ${String(topside.httpsUrl)}   (trust ${join(o.dir ?? ".tethys/dev", "keys/ca.crt")} for gamepads off localhost; docs/topside.md)`);
     out(`  Pilot token: ${token}   (development token, kept in ${join(o.dir ?? ".tethys/dev", "pilot-token")})`);
     out(`  Stop with Ctrl-C.`);
     out("");
-    o.onReady?.({ url, token, group });
+    o.onReady?.({ url, httpsUrl: topside.httpsUrl === undefined ? undefined : String(topside.httpsUrl), caFile: keys.files.caCert, token, group });
   } catch (err) {
     await group.stop(undefined, ["vehicle", "topside", "world"]);
     for (const l of lines.slice(-20)) out(l);
@@ -130,6 +131,7 @@ listen = ""
 [topside]
 host = "127.0.0.1"
 http_port = ${httpPort}
+https_port = 0
 command_port = 0
 telemetry_port = 0
 static_dir = ${toml(cockpit)}

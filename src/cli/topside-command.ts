@@ -13,8 +13,13 @@ export function registerTopsideCommand(program: Command, _io: CliIo): void {
       process.exitCode = await runService("topside", opts.config, async ({ loaded, section, clock, logger, registry }) => {
         const svc = await startTopside({ config: section, configFile: loaded.sources.file, clock, logger, registry });
         const host = section.host.includes(":") ? `[${section.host}]` : section.host;
+        const shown = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
         return {
-          ready: { url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${svc.ports.http}/`, ports: svc.ports },
+          ready: {
+            url: `http://${shown}:${svc.ports.http}/`,
+            ...(svc.ports.https === undefined ? {} : { httpsUrl: `https://${shown === "127.0.0.1" ? "localhost" : shown}:${svc.ports.https}/` }),
+            ports: svc.ports,
+          },
           stop: () => svc.stop(),
         };
       });

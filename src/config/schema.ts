@@ -103,6 +103,8 @@ export const TopsideSchema = z.strictObject({
   /** Address the hub listens on for vehicles (TLS commands, DTLS telemetry) and browsers. */
   host: z.string().min(1).default("127.0.0.1"),
   http_port: port.default(8080),
+  /** Also serve the cockpit over HTTPS on this port, with [topside.tls]'s certificate (gamepads need a secure context off localhost). */
+  https_port: port.optional(),
   command_port: port.default(7700),
   telemetry_port: port.default(7701),
   /** Directory served over HTTP as the cockpit bundle; empty: no static files. */

@@ -60,6 +60,11 @@ export interface HubOptions {
   limits?: Partial<BrowserLimits>;
   /** PEM key and certificate: serve HTTPS and WSS (the cockpit needs a secure context off localhost). */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * A second listener serving HTTPS/WSS with this certificate, beside the plain one (same
+   * sessions, roles and vehicles): plain HTTP for localhost, HTTPS for browsers on the tether.
+   */
+  https?: { key: string | Buffer; cert: string | Buffer; host?: string; port: number };
 }
 
 /** Pilot input with every axis at rest, sent when a vehicle loses its pilot. */
@@ -90,6 +95,7 @@ export class Hub implements SessionHost {
   private readonly pumps = new PumpScheduler(PUMP_BATCH);
   private readonly http: Server | HttpsServer;
   private readonly wss: WebSocketServer;
+  private readonly httpsServer: HttpsServer | undefined;
   private staticFiles: StaticFiles | undefined;
   private keepalive: Timer | undefined;
   private nextSession = 1;
@@ -122,6 +128,10 @@ export class Hub implements SessionHost {
     this.http = options.tls === undefined ? createServer(handle) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handle);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes, perMessageDeflate: false });
     this.http.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
+    if (options.https !== undefined) {
+      this.httpsServer = createHttpsServer({ key: options.https.key, cert: options.https.cert }, handle);
+      this.httpsServer.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
+    }
   }
 
   /** Opens the static directory, starts listening and subscribes to the vehicle directory. */
@@ -132,13 +142,9 @@ export class Hub implements SessionHost {
     for (const v of vehicles.list()) this.addVehicle(v);
     vehicles.on("added", this.addVehicle);
     vehicles.on("removed", this.removeVehicle);
-    await new Promise<void>((resolve, reject) => {
-      this.http.once("error", reject);
-      this.http.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", () => {
-        this.http.off("error", reject);
-        resolve();
-      });
-    });
+    await listen(this.http, this.options.port ?? 0, this.options.host ?? "127.0.0.1");
+    const https = this.options.https;
+    if (this.httpsServer && https) await listen(this.httpsServer, https.port, https.host ?? this.options.host ?? "127.0.0.1");
     this.keepalive = this.options.clock.setInterval(this.limits.pingIntervalMs, () => {
       for (const s of this.sessions.values()) s.ping();
     });
@@ -147,6 +153,11 @@ export class Hub implements SessionHost {
 
   get address(): AddressInfo {
     return this.http.address() as AddressInfo;
+  }
+
+  /** Address of the HTTPS listener, when `https` was given. */
+  get httpsAddress(): AddressInfo | undefined {
+    return this.httpsServer?.address() as AddressInfo | undefined;
   }
 
   health(): { ok: boolean; vehicles: number; vehiclesConnected: number; browsers: number } {
@@ -167,8 +178,11 @@ export class Hub implements SessionHost {
     this.fanout.close();
     for (const s of this.sessions.values()) s.terminate();
     this.wss.close();
-    this.http.closeAllConnections();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    for (const server of [this.http, this.httpsServer]) {
+      if (server === undefined || !server.listening) continue;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 
   // ---- SessionHost ---------------------------------------------------------------------------
@@ -391,4 +405,14 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const hub = new Hub(options);
   await hub.start();
   return hub;
+}
+
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }

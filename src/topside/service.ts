@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Clock } from "../clock/clock.ts";
@@ -27,7 +28,7 @@ export interface TopsideServiceOptions {
 export interface TopsideService {
   hub: Hub;
   /** Bound ports (useful when the config asked for port 0). */
-  ports: { http: number; command: number; telemetry: number };
+  ports: { http: number; https: number | undefined; command: number; telemetry: number };
   stop(): Promise<void>;
 }
 
@@ -69,6 +70,12 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   const receiver = new TelemetryReceiver(dtls, clock, { logger: log("telemetry") });
   receiver.on("frame", (id, frame) => vehicles.get(id)?.telemetry(frame));
 
+  let https: { key: Buffer; cert: Buffer; port: number } | undefined;
+  if (config.https_port !== undefined) {
+    if (config.tls === undefined) throw new TethysError("TOPSIDE_NO_TLS", "topside.https_port needs [topside.tls] (the hub certificate from tethys keys)");
+    const [cert, key] = await Promise.all([readFile(resolveConfigPath(o.configFile, config.tls.cert)), readFile(resolveConfigPath(o.configFile, config.tls.key))]);
+    https = { cert, key, port: config.https_port };
+  }
   const a = config.auth;
   const hub = new Hub({
     clock,
@@ -79,6 +86,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
     host: config.host,
     port: config.http_port,
     staticDir: config.static_dir === "" ? undefined : resolveConfigPath(o.configFile, config.static_dir),
+    ...(https === undefined ? {} : { https }),
     limits: {
       maxMessageBytes: config.limits.max_message_bytes,
       maxBrowsers: config.limits.max_browsers,
@@ -92,7 +100,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   let stopping: Promise<void> | undefined;
   return {
     hub,
-    ports: { http: hub.address.port, command: commandAddr.port, telemetry: telemetryAddr.port },
+    ports: { http: hub.address.port, https: hub.httpsAddress?.port, command: commandAddr.port, telemetry: telemetryAddr.port },
     stop: () => {
       stopping ??= (async () => {
         receiver.stop();

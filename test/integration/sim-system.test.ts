@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -20,14 +21,14 @@ test("the whole simulated system: sign in, pilot, arm, fly forward; the truth sh
   const until = new Promise<void>((r) => {
     stop = r;
   });
-  let ready!: (info: { url: string; token: string }) => void;
-  const started = new Promise<{ url: string; token: string }>((r) => {
+  let ready!: (info: { url: string; httpsUrl: string | undefined; caFile: string; token: string }) => void;
+  const started = new Promise<{ url: string; httpsUrl: string | undefined; caFile: string; token: string }>((r) => {
     ready = r;
   });
   const output: string[] = [];
   const system = runSimSystem({ dir, httpPort: 0, record, until, onReady: ready, out: (l) => output.push(l) });
   try {
-    const { url, token } = await Promise.race([started, system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)))]);
+    const { url, httpsUrl, caFile, token } = await Promise.race([started, system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)))]);
     const ws = `${url.replace(/^http/, "ws")}ws`;
     const pilot = await HubClient.connect(ws);
     const vehicle = await pilot.signIn(token, "pilot");
@@ -57,6 +58,18 @@ test("the whole simulated system: sign in, pilot, arm, fly forward; the truth sh
     observer.send({ type: "arm" });
     const refused = await observer.next((m) => m.type === "error");
     assert.equal(refused.type === "error" && refused.code.length > 0, true);
+
+    // The cockpit is also served over HTTPS with the dev CA's hub certificate.
+    assert.ok(httpsUrl);
+    const ca = await readFile(caFile);
+    const page = await new Promise<string>((resolve, reject) => {
+      https.get(httpsUrl, { ca }, (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => resolve(body));
+      }).on("error", reject);
+    });
+    assert.match(page, /<title>Tethys cockpit<\/title>/);
 
     pilot.send({ type: "disarm" });
     await pilot.next((m) => m.type === "event" && m.code === "DISARMED");
