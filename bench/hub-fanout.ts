@@ -135,7 +135,8 @@ async function run(count: number, seconds: number, telemetryHz: number) {
     cpuPercent: ((cpu.user + cpu.system) / 1e4 / seconds).toFixed(0),
     rss: (mem.rss / 2 ** 20).toFixed(1),
     heap: (mem.heapUsed / 2 ** 20).toFixed(1),
-    stalledKiB: s === undefined ? "-" : (s.bufferedBytes / 1024).toFixed(1),
+    // A stalled browser never answers pings: after two ping periods (30 s) the hub drops it.
+    stalledKiB: stalledId < 0 ? "-" : s === undefined ? "dropped (no pong)" : (s.bufferedBytes / 1024).toFixed(1),
     skipped: s === undefined ? "-" : `${s.superseded} (queued ${s.queued}, slots ${s.slots}, events dropped ${s.dropped})`,
   };
   if (child !== undefined) {

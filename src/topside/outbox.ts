@@ -1,16 +1,30 @@
 /**
  * What is waiting to be sent to one browser: a latest-value slot per kind of state message
- * (telemetry per vehicle, the vehicles list, the sessions list) and a small bounded FIFO for
- * things that must not be merged (events, alarms, role changes, errors). Pure: the session
- * adapter pulls with `next()` while the socket accepts more.
+ * (telemetry, the vehicles and sessions lists, the session's role) and a small bounded FIFO for
+ * things that must not be merged (events, alarms, errors). Pure: the session adapter pulls with
+ * `next()` while the socket accepts more.
+ *
+ * Order: frames leave in the order they were first put in; a slot keeps the place of its oldest
+ * unsent update and leaves there with its newest value. So a reply queued after a role change
+ * never overtakes it, and a flood of events cannot starve the telemetry slot.
  *
  * Memory is bounded whatever the browser does: at most one frame per slot kind and `capacity`
  * queued frames. A full queue drops its oldest frame (counted in `dropped`). Frames are shared,
  * never copied: the hub encodes a telemetry frame once and every outbox holds the same bytes.
  */
+interface Slot {
+  frame: Uint8Array;
+  order: number;
+}
+
 export class Outbox {
-  private readonly latest = new Map<string, Uint8Array>();
+  /** Slot values with the order of their oldest unsent update; Map order is that order too. */
+  private readonly latest = new Map<string, Slot>();
+  /** Every slot object ever used, reused so that a steady stream of updates allocates nothing. */
+  private readonly slots = new Map<string, Slot>();
   private readonly queue: (Uint8Array | undefined)[];
+  private readonly queueOrder: number[];
+  private order = 0;
   private head = 0;
   private count = 0;
   /** Frames dropped from the full queue since creation. */
@@ -21,6 +35,7 @@ export class Outbox {
   constructor(capacity: number) {
     if (!(Number.isInteger(capacity) && capacity > 0)) throw new RangeError(`outbox capacity must be a positive integer, got ${capacity}`);
     this.queue = new Array(capacity).fill(undefined);
+    this.queueOrder = new Array(capacity).fill(0);
   }
 
   get capacity(): number {
@@ -43,8 +58,20 @@ export class Outbox {
 
   /** Replaces the unsent value of `kind` (latest wins). */
   setLatest(kind: string, frame: Uint8Array): void {
-    if (this.latest.has(kind)) this.superseded++;
-    this.latest.set(kind, frame);
+    let slot = this.latest.get(kind);
+    if (slot !== undefined) {
+      slot.frame = frame;
+      this.superseded++;
+      return;
+    }
+    slot = this.slots.get(kind);
+    if (slot === undefined) {
+      slot = { frame, order: 0 };
+      this.slots.set(kind, slot);
+    }
+    slot.frame = frame;
+    slot.order = this.order++;
+    this.latest.set(kind, slot);
   }
 
   /** Appends to the queue; returns false when the oldest frame had to be dropped for it. */
@@ -57,22 +84,25 @@ export class Outbox {
       this.dropped++;
       kept = false;
     }
-    this.queue[(this.head + this.count) % cap] = frame;
+    const at = (this.head + this.count) % cap;
+    this.queue[at] = frame;
+    this.queueOrder[at] = this.order++;
     this.count++;
     return kept;
   }
 
-  /** The next frame to send: queued frames first (in order), then slot values; undefined when empty. */
+  /** The next frame to send, the one put in first; undefined when empty. */
   next(): Uint8Array | undefined {
+    const first = this.latest.entries().next();
+    if (!first.done && (this.count === 0 || first.value[1].order < (this.queueOrder[this.head] as number))) {
+      this.latest.delete(first.value[0]);
+      return first.value[1].frame;
+    }
     if (this.count > 0) {
       const frame = this.queue[this.head];
       this.queue[this.head] = undefined;
       this.head = (this.head + 1) % this.queue.length;
       this.count--;
-      return frame;
-    }
-    for (const [kind, frame] of this.latest) {
-      this.latest.delete(kind);
       return frame;
     }
     return undefined;
@@ -83,5 +113,6 @@ export class Outbox {
     this.head = 0;
     this.count = 0;
     this.latest.clear();
+    this.slots.clear();
   }
 }
