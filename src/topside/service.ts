@@ -8,6 +8,7 @@ import { readPsk, resolveConfigPath } from "../keys/credentials.ts";
 import { CommandLinkServer, serverOptionsFromConfig } from "../links/command/index.ts";
 import { DtlsServer } from "../links/dtls-server/dtls-server.ts";
 import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
+import { hubOptionsFromConfig } from "./config.ts";
 import { Hub } from "./hub.ts";
 import { LinkedVehicle } from "./linked-vehicle.ts";
 import { VehicleDirectory } from "./vehicle-channel.ts";
@@ -76,24 +77,16 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
     const [cert, key] = await Promise.all([readFile(resolveConfigPath(o.configFile, config.tls.cert)), readFile(resolveConfigPath(o.configFile, config.tls.key))]);
     https = { cert, key, port: config.https_port };
   }
-  const a = config.auth;
+  const fromConfig = hubOptionsFromConfig(config);
   const hub = new Hub({
+    ...fromConfig,
     clock,
     logger: log("hub"),
     registry: o.registry,
     vehicles: directory,
-    auth: { pilotHashes: a.pilot_hashes, observerHashes: a.observer_hashes, anonymousObservers: a.anonymous_observers },
-    host: config.host,
-    port: config.http_port,
-    staticDir: config.static_dir === "" ? undefined : resolveConfigPath(o.configFile, config.static_dir),
+    // static_dir is relative to the config file, like every other path in it.
+    ...(fromConfig.staticDir === undefined ? {} : { staticDir: resolveConfigPath(o.configFile, fromConfig.staticDir) }),
     ...(https === undefined ? {} : { https }),
-    limits: {
-      maxMessageBytes: config.limits.max_message_bytes,
-      maxBrowsers: config.limits.max_browsers,
-      messagesPerSecond: config.limits.messages_per_second,
-      messageBurst: Math.max(1, Math.ceil(config.limits.messages_per_second / 2)),
-      sendBufferBytes: config.limits.send_buffer_bytes,
-    },
   });
   await hub.start();
 
