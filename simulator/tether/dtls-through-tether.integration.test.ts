@@ -10,6 +10,7 @@
  * seed can lose all of them too — then the test would time out rather than pass by chance.)
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { test } from "node:test";
 import { RealClock } from "../../src/clock/real-clock.ts";
 import { DtlsLink } from "../../src/links/dtls-client/dtls-link.ts";
@@ -106,6 +107,49 @@ test("an abandoned handshake is aborted with an alert, so a single-peer hub serv
     const up = await waitForState(link, (s) => s.state === "up");
     assert.ok(up.handshakeAttempts >= 2);
   } finally {
+    link.stop();
+    await tether.close();
+    await peer.stop();
+  }
+});
+
+test("when the hub→vehicle direction dies the link stalls, keeps retrying, and recovers when it returns", { timeout: 30_000 }, async () => {
+  const peer = await startOpensslPeer({ identity: "rov-tether", keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8" });
+  const clock = new RealClock();
+  const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock });
+  const link = new DtlsLink({
+    address: "127.0.0.1",
+    port: tether.address().port,
+    identity: "rov-tether",
+    key: Buffer.from(KEY_HEX, "hex"),
+    clock,
+    factory: nodeDtlsSessionFactory,
+    handshakeTimeoutMs: 300,
+    stallTimeoutMs: 400,
+    backoff: { initialMs: 50, maxMs: 100 },
+  });
+  // The hub's heartbeat: one line every 50 ms while a session is up.
+  let k = 0;
+  const heartbeat = clock.setInterval(50, () => {
+    if (link.state === "up") peer.sendLine(`hb-${k++}`);
+  });
+  try {
+    const firstHeartbeat = once(link, "message");
+    link.start();
+    await firstHeartbeat;
+    tether.setParams("down", { loss: 1 });
+    const stalled = await waitForState(link, (s) => s.state === "stalled");
+    assert.equal(stalled.reason, "LINK_STALLED");
+    const failed = await waitForState(link, (s) => s.state === "down");
+    assert.equal(failed.reason, "LINK_HANDSHAKE_TIMEOUT");
+    const heartbeatAgain = once(link, "message");
+    tether.setParams("down", { loss: 0 });
+    const back = await waitForState(link, (s) => s.state === "up");
+    assert.ok(back.sessionsMade >= 2);
+    assert.equal(back.stalls, 1);
+    await heartbeatAgain;
+  } finally {
+    heartbeat.cancel();
     link.stop();
     await tether.close();
     await peer.stop();
