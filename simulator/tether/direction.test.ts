@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { isTethysError } from "../../src/errors.ts";
 import { TetherDirection } from "./direction.ts";
@@ -72,4 +73,38 @@ test("live parameter changes are validated and applied", () => {
   assert.equal(out.length, 0);
   clock.advance(1);
   assert.equal(out.length, 1);
+});
+
+test("property: every packet is accounted for — received + duplicated = forwarded + lost + queue + cut + in flight", () => {
+  const op = fc.oneof(
+    fc.integer({ min: 1, max: 1500 }).map((bytes) => ({ op: "submit" as const, bytes })),
+    fc.integer({ min: 0, max: 200 }).map((ms) => ({ op: "advance" as const, ms })),
+    fc.constant({ op: "cut" as const }),
+    fc.constant({ op: "restore" as const }),
+    fc.constant({ op: "flush" as const }),
+    fc
+      .record({ loss: fc.double({ min: 0, max: 1, noNaN: true }), duplicate: fc.double({ min: 0, max: 1, noNaN: true }), delayMs: fc.integer({ min: 0, max: 100 }) })
+      .map((params) => ({ op: "set" as const, params })),
+  );
+  fc.assert(
+    fc.property(fc.integer(), fc.array(op, { maxLength: 200 }), (seed, ops) => {
+      const clock = new VirtualClock();
+      let sent = 0;
+      const d = new TetherDirection<number>(clock, resolveImpairment({ rateBps: 1_000_000, queueLimitMs: 50, jitterMs: 10 }), seed, 20, () => {
+        sent += 1;
+      });
+      for (const o of ops) {
+        if (o.op === "submit") d.submit(0, o.bytes);
+        else if (o.op === "advance") clock.advance(o.ms);
+        else if (o.op === "cut") d.cut = true;
+        else if (o.op === "restore") d.cut = false;
+        else if (o.op === "flush") d.flush();
+        else d.setParams(o.params);
+        const c = d.counters;
+        assert.equal(c.received + c.duplicated, c.forwarded + c.lost + c.queueDropped + c.cutDropped + d.inFlight);
+        assert.equal(c.forwarded, sent);
+        assert.ok(d.inFlight <= 20);
+      }
+    }),
+  );
 });

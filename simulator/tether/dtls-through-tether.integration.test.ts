@@ -10,6 +10,7 @@
  * seed can lose all of them too — then the test would time out rather than pass by chance.)
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { test } from "node:test";
 import { RealClock } from "../../src/clock/real-clock.ts";
 import { DtlsLink } from "../../src/links/dtls-client/dtls-link.ts";
@@ -21,8 +22,8 @@ const KEY_HEX = "5e1ec7ab1e5e1ec7ab1e5e1ec7ab1e00";
 const SEED = 4;
 const WANT = 20;
 
-test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake completes and data flows", { timeout: 60_000 }, async () => {
-  const peer = await startOpensslPeer({ identity: "rov-tether", keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", retransmit: true });
+test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake completes and data flows", { timeout: 60_000 }, async (t) => {
+  const peer = await startOpensslPeer({ identity: "rov-tether", keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", retransmit: true, signal: t.signal });
   const clock = new RealClock();
   const impair = { loss: 0.2, reorder: 0.1, reorderGapMs: 5, duplicate: 0.05, delayMs: 2, jitterMs: 1 };
   const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock, up: impair, down: impair, seed: SEED });
@@ -40,8 +41,9 @@ test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake c
   });
   const inbound = new Set<string>();
   let enoughInbound: () => void = () => {};
-  const gotInbound = new Promise<void>((resolve) => {
+  const gotInbound = new Promise<void>((resolve, reject) => {
     enoughInbound = resolve;
+    t.signal.addEventListener("abort", () => reject(t.signal.reason), { once: true });
   });
   link.on("message", (m) => {
     inbound.add(new TextDecoder().decode(m).trim());
@@ -56,7 +58,7 @@ test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake c
   });
   try {
     link.start();
-    const up = await waitForState(link, (s) => s.state === "up");
+    const up = await waitForState(link, (s) => s.state === "up", t.signal);
     await peer.waitUntil((out) => new Set(out.match(/tm-\d+/g)).size >= WANT);
     await gotInbound;
     const s = link.snapshot();
@@ -79,8 +81,8 @@ test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake c
   }
 });
 
-test("an abandoned handshake is aborted with an alert, so a single-peer hub serves the next attempt", { timeout: 30_000 }, async () => {
-  const peer = await startOpensslPeer({ identity: "rov-tether", keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8" });
+test("an abandoned handshake is aborted with an alert, so a single-peer hub serves the next attempt", { timeout: 30_000 }, async (t) => {
+  const peer = await startOpensslPeer({ identity: "rov-tether", keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
   const clock = new RealClock();
   const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock });
   const link = new DtlsLink({
@@ -99,13 +101,56 @@ test("an abandoned handshake is aborted with an alert, so a single-peer hub serv
     // Cut only the way back, so our abort alert still reaches it.
     tether.setParams("down", { loss: 1 });
     link.start();
-    const down = await waitForState(link, (s) => s.state === "down");
+    const down = await waitForState(link, (s) => s.state === "down", t.signal);
     assert.equal(down.reason, "LINK_HANDSHAKE_TIMEOUT");
     await peer.waitFor(/alert user cancel/i);
     tether.setParams("down", { loss: 0 });
-    const up = await waitForState(link, (s) => s.state === "up");
+    const up = await waitForState(link, (s) => s.state === "up", t.signal);
     assert.ok(up.handshakeAttempts >= 2);
   } finally {
+    link.stop();
+    await tether.close();
+    await peer.stop();
+  }
+});
+
+test("when the hub→vehicle direction dies the link stalls, keeps retrying, and recovers when it returns", { timeout: 30_000 }, async (t) => {
+  const peer = await startOpensslPeer({ identity: "rov-tether", keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
+  const clock = new RealClock();
+  const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock });
+  const link = new DtlsLink({
+    address: "127.0.0.1",
+    port: tether.address().port,
+    identity: "rov-tether",
+    key: Buffer.from(KEY_HEX, "hex"),
+    clock,
+    factory: nodeDtlsSessionFactory,
+    handshakeTimeoutMs: 300,
+    stallTimeoutMs: 400,
+    backoff: { initialMs: 50, maxMs: 100 },
+  });
+  // The hub's heartbeat: one line every 50 ms while a session is up.
+  let k = 0;
+  const heartbeat = clock.setInterval(50, () => {
+    if (link.state === "up") peer.sendLine(`hb-${k++}`);
+  });
+  try {
+    const firstHeartbeat = once(link, "message", { signal: t.signal });
+    link.start();
+    await firstHeartbeat;
+    tether.setParams("down", { loss: 1 });
+    const stalled = await waitForState(link, (s) => s.state === "stalled", t.signal);
+    assert.equal(stalled.reason, "LINK_STALLED");
+    const failed = await waitForState(link, (s) => s.state === "down", t.signal);
+    assert.equal(failed.reason, "LINK_HANDSHAKE_TIMEOUT");
+    const heartbeatAgain = once(link, "message", { signal: t.signal });
+    tether.setParams("down", { loss: 0 });
+    const back = await waitForState(link, (s) => s.state === "up", t.signal);
+    assert.ok(back.sessionsMade >= 2);
+    assert.equal(back.stalls, 1);
+    await heartbeatAgain;
+  } finally {
+    heartbeat.cancel();
     link.stop();
     await tether.close();
     await peer.stop();

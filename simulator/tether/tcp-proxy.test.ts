@@ -165,3 +165,20 @@ test("a target that refuses the connection closes the client's connection", { ti
     await proxy.close();
   }
 });
+
+test("a connection opened and half-closed while black-holed is carried after restore", { timeout: 10_000 }, async () => {
+  const r = await rig();
+  try {
+    r.proxy.cut("blackhole");
+    const s = await r.dial();
+    const back = readBytes(s, 4);
+    s.end("late");
+    await new Promise<void>((resolve) => s.once("finish", () => resolve()));
+    assert.equal(r.proxy.counters().connectionsActive, 1);
+    r.proxy.restore();
+    assert.equal((await back).toString(), "late");
+    await once(s, "end");
+  } finally {
+    await r.done();
+  }
+});

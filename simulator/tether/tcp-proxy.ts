@@ -189,6 +189,7 @@ export class TcpTetherProxy extends EventEmitter<TcpProxyEvents> {
   private dial(c: Conn): void {
     c.connected = true;
     c.server.socket.connect(this.opts.target.port, this.opts.target.host);
+    if (c.server.endAfterDrain && c.server.pending === 0) c.server.socket.end();
     c.client.socket.resume();
   }
 
@@ -199,10 +200,10 @@ export class TcpTetherProxy extends EventEmitter<TcpProxyEvents> {
       dir.submit({ conn: c, to: toName, data }, data.length, to.order);
       this.flow(c);
     });
-    from.socket.on("end", () => this.endAfterDrain(to));
+    from.socket.on("end", () => this.endAfterDrain(c, to));
     from.socket.on("error", () => this.kill(c));
     from.socket.on("close", () => {
-      this.endAfterDrain(to);
+      this.endAfterDrain(c, to);
       if (c.client.socket.closed && c.server.socket.closed) this.kill(c);
     });
     to.socket.on("drain", () => this.flow(c));
@@ -239,9 +240,11 @@ export class TcpTetherProxy extends EventEmitter<TcpProxyEvents> {
   }
 
   /** The peer of `side` finished sending: end `side` once everything queued for it is written. */
-  private endAfterDrain(side: Side): void {
+  private endAfterDrain(c: Conn, side: Side): void {
     if (side.endAfterDrain) return;
     side.endAfterDrain = true;
+    // An upstream socket not dialed yet (black-holed) is ended by dial() instead.
+    if (side === c.server && !c.connected) return;
     if (side.pending === 0 && side.held.length === 0) side.socket.end();
   }
 

@@ -210,3 +210,15 @@ test("works over IPv6 loopback", { timeout: 10_000 }, async () => {
     echo.close();
   }
 });
+
+test("a listen address in use is reported and leaks no socket", { timeout: 10_000 }, async () => {
+  const a = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: 9 }, clock: new RealClock() });
+  try {
+    await assert.rejects(
+      UdpTetherProxy.start({ listen: { host: "127.0.0.1", port: a.address().port }, target: { host: "127.0.0.1", port: 9 }, clock: new RealClock() }),
+      (e: NodeJS.ErrnoException) => e.code === "EADDRINUSE",
+    );
+  } finally {
+    await a.close();
+  }
+});

@@ -109,7 +109,12 @@ export class UdpTetherProxy extends EventEmitter<UdpProxyEvents> {
     const listener = createSocket(isIPv6(host) ? "udp6" : "udp4");
     const failed = once(listener, "error");
     listener.bind(opts.listen?.port ?? 0, host);
-    await Promise.race([once(listener, "listening"), failed.then(([err]) => Promise.reject(err))]);
+    try {
+      await Promise.race([once(listener, "listening"), failed.then(([err]) => Promise.reject(err))]);
+    } catch (err) {
+      listener.close();
+      throw err;
+    }
     return new UdpTetherProxy(opts, listener);
   }
 

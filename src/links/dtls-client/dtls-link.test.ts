@@ -354,3 +354,18 @@ test("property: whatever the session events, counters stay consistent and at mos
     }),
   );
 });
+
+test("a stopped link can be started again", () => {
+  const { clock, fakes, link } = setup();
+  link.start();
+  fakes.last.handlers.onConnected();
+  link.stop();
+  link.start();
+  assert.equal(link.state, "connecting");
+  assert.equal(fakes.sessions.length, 2);
+  fakes.last.handlers.onConnected();
+  assert.equal(link.state, "up");
+  assert.equal(link.snapshot().sessionsMade, 2);
+  link.stop();
+  assert.equal(clock.pending, 0);
+});

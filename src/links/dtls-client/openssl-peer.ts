@@ -28,8 +28,16 @@ export interface OpensslPeerOptions {
   cipher: string;
   /** Retransmit handshake flights on timeout (`-timeout`); needed on a lossy path. */
   retransmit?: boolean;
-  /** Stateless cookie exchange before committing to a peer (`-listen`); needed on a lossy path. */
+  /**
+   * Stateless cookie exchange first (`-listen`). Beware: s_server then connects its socket to
+   * the first peer, so sessions from other source ports never reach it.
+   */
   statelessCookies?: boolean;
+  /**
+   * Pass the test's `t.signal`: when the test times out, pending waits reject (so `finally`
+   * blocks run and clean up) and the server is killed.
+   */
+  signal?: AbortSignal;
 }
 
 export async function startOpensslPeer(o: OpensslPeerOptions): Promise<OpensslPeer> {
@@ -37,9 +45,10 @@ export async function startOpensslPeer(o: OpensslPeerOptions): Promise<OpensslPe
   if (o.retransmit === true) args.push("-timeout");
   if (o.statelessCookies === true) args.push("-listen");
   if (process.env.TETHYS_OPENSSL_TRACE === "1") args.push("-msg");
-  const child: ChildProcessWithoutNullStreams = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"] });
+  const child: ChildProcessWithoutNullStreams = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"], signal: o.signal });
+  child.on("error", () => {}); // an abort kills it; waits report the reason
   let out = "";
-  const waiters: { test: (text: string) => boolean; resolve: () => void }[] = [];
+  const waiters: { test: (text: string) => boolean; resolve: () => void; reject: (err: unknown) => void }[] = [];
   const check = (): void => {
     for (let i = waiters.length - 1; i >= 0; i--) {
       const w = waiters[i];
@@ -57,14 +66,23 @@ export async function startOpensslPeer(o: OpensslPeerOptions): Promise<OpensslPe
   child.stderr.on("data", onData);
   child.stdin.on("error", () => {}); // EPIPE after the server exits
   const exited = once(child, "exit");
-  const waitUntil = (test: (text: string) => boolean, what = "the awaited output"): Promise<void> =>
+  const failAll = (err: unknown): void => {
+    for (const w of waiters.splice(0)) w.reject(err);
+  };
+  exited.then(
+    () => failAll(new Error(`openssl exited; output so far:\n${out}`)),
+    (err) => failAll(err),
+  );
+  o.signal?.addEventListener("abort", () => failAll(o.signal?.reason), { once: true });
+  const waitUntil = (test: (text: string) => boolean): Promise<void> =>
     new Promise((resolve, reject) => {
       if (test(out)) return resolve();
-      waiters.push({ test, resolve });
-      exited.then(() => reject(new Error(`openssl exited before printing ${what}; output:\n${out}`)), reject);
+      if (o.signal?.aborted === true) return reject(o.signal.reason);
+      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`openssl exited; output so far:\n${out}`));
+      waiters.push({ test, resolve, reject });
     });
   const waitFor = async (re: RegExp): Promise<RegExpExecArray> => {
-    await waitUntil((text) => re.test(text), String(re));
+    await waitUntil((text) => re.test(text));
     return re.exec(out) as RegExpExecArray;
   };
   const accept = await waitFor(/ACCEPT 127\.0\.0\.1:(\d+)/);
@@ -85,16 +103,27 @@ export async function startOpensslPeer(o: OpensslPeerOptions): Promise<OpensslPe
   };
 }
 
-/** Resolves with the first state snapshot that satisfies `pred` (checked on the current one first). */
-export function waitForState(link: DtlsLink, pred: (s: LinkSnapshot) => boolean): Promise<LinkSnapshot> {
+/**
+ * Resolves with the first state snapshot that satisfies `pred` (the current one is checked
+ * first; later ones on each `state` event — counters that change without a state change are not
+ * seen). Rejects when `signal` aborts (pass the test's `t.signal`).
+ */
+export function waitForState(link: DtlsLink, pred: (s: LinkSnapshot) => boolean, signal?: AbortSignal): Promise<LinkSnapshot> {
   const now = link.snapshot();
   if (pred(now)) return Promise.resolve(now);
-  return new Promise((resolve) => {
+  if (signal?.aborted === true) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      link.off("state", on);
+      reject(signal?.reason);
+    };
     const on = (s: LinkSnapshot): void => {
       if (!pred(s)) return;
       link.off("state", on);
+      signal?.removeEventListener("abort", onAbort);
       resolve(s);
     };
     link.on("state", on);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

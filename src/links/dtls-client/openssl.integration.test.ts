@@ -37,16 +37,16 @@ const SUITES: [CipherName, string][] = [
 ];
 
 for (const [ours, theirs] of SUITES) {
-  test(`${ours}: handshake with openssl, records flow both ways`, { timeout: 20_000 }, async () => {
-    const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: theirs });
+  test(`${ours}: handshake with openssl, records flow both ways`, { timeout: 20_000 }, async (t) => {
+    const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: theirs, signal: t.signal });
     const l = link(peer.port, { ciphers: [ours] });
     try {
       l.start();
-      await waitForState(l, (s) => s.state === "up");
+      await waitForState(l, (s) => s.state === "up", t.signal);
       await peer.waitFor(new RegExp(`CIPHER is ${theirs}\\b`));
       assert.equal(l.send(new TextEncoder().encode("telemetry-1\n")), true);
       await peer.waitFor(/telemetry-1/);
-      const inbound = once(l, "message");
+      const inbound = once(l, "message", { signal: t.signal });
       peer.sendLine("hub-heartbeat");
       const [msg] = (await inbound) as [Uint8Array];
       assert.equal(new TextDecoder().decode(msg), "hub-heartbeat\n");
@@ -61,12 +61,12 @@ for (const [ours, theirs] of SUITES) {
   });
 }
 
-test("a wrong PSK is reported as LINK_HANDSHAKE_REJECTED and retried", { timeout: 20_000 }, async () => {
-  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8" });
+test("a wrong PSK is reported as LINK_HANDSHAKE_REJECTED and retried", { timeout: 20_000 }, async (t) => {
+  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
   const l = link(peer.port, { key: Buffer.from("ffffffffffffffffffffffffffffffff", "hex"), handshakeTimeoutMs: 500 });
   try {
     l.start();
-    const down = await waitForState(l, (s) => s.state === "down");
+    const down = await waitForState(l, (s) => s.state === "down", t.signal);
     assert.equal(down.reason, "LINK_HANDSHAKE_REJECTED");
     assert.match(down.lastError?.message ?? "", /PSK/);
     assert.equal(down.handshakeFailures, 1);
@@ -77,7 +77,7 @@ test("a wrong PSK is reported as LINK_HANDSHAKE_REJECTED and retried", { timeout
   }
 });
 
-test("a hub that never answers is reported as LINK_HANDSHAKE_TIMEOUT", { timeout: 20_000 }, async () => {
+test("a hub that never answers is reported as LINK_HANDSHAKE_TIMEOUT", { timeout: 20_000 }, async (t) => {
   const silent = createSocket("udp4");
   silent.bind(0, "127.0.0.1");
   await once(silent, "listening");
@@ -88,7 +88,7 @@ test("a hub that never answers is reported as LINK_HANDSHAKE_TIMEOUT", { timeout
   const l = link(silent.address().port, { handshakeTimeoutMs: 300 });
   try {
     l.start();
-    const down = await waitForState(l, (s) => s.state === "down");
+    const down = await waitForState(l, (s) => s.state === "down", t.signal);
     assert.equal(down.reason, "LINK_HANDSHAKE_TIMEOUT");
     assert.ok(seen >= 1, "the ClientHello reached the socket");
   } finally {
@@ -97,16 +97,16 @@ test("a hub that never answers is reported as LINK_HANDSHAKE_TIMEOUT", { timeout
   }
 });
 
-test("a hub that dies while up is detected as stalled and the link re-handshakes", { timeout: 20_000 }, async () => {
-  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8" });
+test("a hub that dies while up is detected as stalled and the link re-handshakes", { timeout: 20_000 }, async (t) => {
+  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
   const l = link(peer.port, { stallTimeoutMs: 400, handshakeTimeoutMs: 300 });
   try {
     l.start();
-    await waitForState(l, (s) => s.state === "up");
+    await waitForState(l, (s) => s.state === "up", t.signal);
     await peer.stop("SIGKILL");
-    const stalled = await waitForState(l, (s) => s.state === "stalled");
+    const stalled = await waitForState(l, (s) => s.state === "stalled", t.signal);
     assert.equal(stalled.reason, "LINK_STALLED");
-    const next = await waitForState(l, (s) => s.state === "down");
+    const next = await waitForState(l, (s) => s.state === "down", t.signal);
     assert.ok(next.handshakeAttempts >= 2);
     assert.equal(next.stalls, 1);
   } finally {
@@ -114,8 +114,8 @@ test("a hub that dies while up is detected as stalled and the link re-handshakes
   }
 });
 
-test("the record cap rolls sessions over and telemetry keeps flowing", { timeout: 20_000 }, async () => {
-  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8" });
+test("the record cap rolls sessions over and telemetry keeps flowing", { timeout: 20_000 }, async (t) => {
+  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
   const clock = new RealClock();
   const l = link(peer.port, { maxRecordsPerSession: 5, clock });
   let k = 0;
@@ -127,7 +127,7 @@ test("the record cap rolls sessions over and telemetry keeps flowing", { timeout
     l.start();
     // s_server serves one peer at a time, so the standby waits until the old session closes at
     // twice the cap (close_notify); a hub serving several sessions switches without a gap.
-    await waitForState(l, (s) => s.state === "up" && s.sessionsMade >= 3);
+    await waitForState(l, (s) => s.state === "up" && s.sessionsMade >= 3, t.signal);
     await peer.waitUntil((out) => (out.match(/CIPHER is/g) ?? []).length >= 3); // three handshakes on the server
     await peer.waitUntil((out) => new Set(out.match(/roll-\d+/g)).size >= 15);
     assert.ok(l.snapshot().recordsSentThisSession <= 10);
