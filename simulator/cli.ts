@@ -35,6 +35,7 @@ export interface SimCliOptions {
   worldOnly?: boolean;
   httpPort?: string;
   dir?: string;
+  tether?: string;
 }
 
 const argError = (flag: string, what: string) =>
@@ -150,6 +151,7 @@ export function registerSimCommand(program: Command, system?: (opts: SimCliOptio
     .option("--world-only", "run only the world, serving its buses on --listen")
     .option("--http-port <port>", "whole system: cockpit HTTP port (0 picks a free one)", "8080")
     .option("--dir <dir>", "whole system: where dev keys, token and configs are kept", ".tethys/dev")
+    .option("--tether <impairments>", "whole system: route the links through the tether emulator, e.g. loss=20%,delay=50ms,jitter=10ms")
     .option("--duration <seconds>", "simulated time to run")
     .option("--script <file>", "NDJSON timed commands (sim.thrusters, sim.fault, sim.current)")
     .option("--record <file>", "NDJSON recording of truth and readings")

@@ -4,7 +4,8 @@ import { registerFlashCommand } from "../../firmware-bridge/flash/command.ts";
 import { registerSimCommand } from "../../simulator/cli.ts";
 import { registerKeysCommand } from "../keys/keys-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
-import { runSimSystem } from "./sim-system.ts";
+import { parseTetherSpec, runSimSystem } from "./sim-system.ts";
+import { registerTetherCommand } from "./tether-command.ts";
 import { registerTopsideCommand } from "./topside-command.ts";
 import { registerVehicleCommand } from "./vehicle-command.ts";
 
@@ -41,9 +42,11 @@ export function buildProgram(io: CliIo): Command {
       dir: o.dir ?? ".tethys/dev",
       ...(o.seed === undefined ? {} : { seed: Number(o.seed) }),
       ...(o.water === "sea" ? { water: "sea" as const } : {}),
+      ...(o.tether === undefined ? {} : { tether: parseTetherSpec(o.tether) }),
       out: (l) => io.out(`${l}\n`),
     });
   });
+  registerTetherCommand(program, io);
   registerFlashCommand(program, {
     out: io.out,
     err: io.err,

@@ -7,6 +7,7 @@ import { buildCockpit, DEFAULT_COCKPIT_DIR } from "../cockpit/build.ts";
 import { TethysError } from "../errors.ts";
 import { generateKeys } from "../keys/generate.ts";
 import { hashSecret } from "../topside/secrets.ts";
+import { runTether, type TetherHandle } from "../../simulator/tether/run-tether.ts";
 import { ProcessGroup } from "./process-group.ts";
 
 /**
@@ -26,11 +27,31 @@ export interface SimSystemOptions {
   logLevel?: string;
   out?: (line: string) => void;
   /** Called with the URL and token once all three are up (tests). */
-  onReady?: (info: { url: string; httpsUrl: string | undefined; caFile: string; token: string; group: ProcessGroup }) => void;
+  onReady?: (info: { url: string; httpsUrl: string | undefined; caFile: string; token: string; group: ProcessGroup; tethers: { telemetry?: TetherHandle; command?: TetherHandle } }) => void;
   /** Resolves when the system should stop (default: SIGINT or SIGTERM). */
   until?: Promise<unknown>;
   /** The world records its truth (NDJSON) here (tests, and `--record`). */
   record?: string;
+  /**
+   * Route both links through the tether emulator, e.g. { loss: "20%", delay: "50ms" }: telemetry
+   * through a UDP proxy with every impairment, commands through a TCP proxy with the ones a
+   * stream can have (delay, jitter, rate, burst).
+   */
+  tether?: Record<string, string>;
+}
+
+/** Impairments a TCP stream can have (it cannot lose, duplicate or reorder bytes). */
+const TCP_KEYS = new Set(["delay", "jitter", "rate", "burst", "queueLimit"]);
+
+/** Parses `--tether loss=20%,delay=50ms` into options for the tether emulator. */
+export function parseTetherSpec(spec: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const i = part.indexOf("=");
+    if (i <= 0) throw new TethysError("SIM_CLI_ARG", `--tether: expected key=value pairs like loss=20%,delay=50ms, got "${part}"`);
+    out[part.slice(0, i).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = part.slice(i + 1);
+  }
+  return out;
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -47,6 +68,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
   const level = o.logLevel ?? "warn";
 
   const lines: string[] = [];
+  const tethers: TetherHandle[] = [];
   const group = new ProcessGroup({
     line: (name, line) => {
       lines.push(`${name}: ${line}`);
@@ -68,7 +90,15 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
     const topsideFile = join(dir, "topside.toml");
     await writeFile(topsideFile, topsideConfig(level, o.httpPort ?? 8080, cockpit, await hashSecret(token), await readFile(keys.files.topsideSnippet, "utf8")), { mode: 0o600 });
     const topside = await child("topside", ["topside", "--config", topsideFile]);
-    const ports = topside.ports as { http: number; command: number; telemetry: number };
+    let ports = topside.ports as { http: number; command: number; telemetry: number };
+    if (o.tether !== undefined) {
+      const stream = Object.fromEntries(Object.entries(o.tether).filter(([k]) => TCP_KEYS.has(k.replace(/(Up|Down)$/, ""))));
+      const udp = await runTether({ ...o.tether, target: `127.0.0.1:${ports.telemetry}`, protocol: "udp" });
+      const tcp = await runTether({ ...stream, target: `127.0.0.1:${ports.command}`, protocol: "tcp" });
+      tethers.push(udp, tcp);
+      ports = { ...ports, telemetry: udp.address.port, command: tcp.address.port };
+      out(`Links through the tether emulator: telemetry ${JSON.stringify(o.tether)}, commands ${JSON.stringify(stream)}`);
+    }
     const vehicleFile = join(dir, "vehicle.toml");
     await writeFile(vehicleFile, vehicleConfig(level, Number(world.port), ports, await readFile(keys.files.vehicleSnippet, "utf8")), { mode: 0o600 });
     await child("vehicle", ["vehicle", "--config", vehicleFile]);
@@ -80,9 +110,17 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
     out(`  Pilot token: ${token}   (development token, kept in ${join(o.dir ?? ".tethys/dev", "pilot-token")})`);
     out(`  Stop with Ctrl-C.`);
     out("");
-    o.onReady?.({ url, httpsUrl: topside.httpsUrl === undefined ? undefined : String(topside.httpsUrl), caFile: keys.files.caCert, token, group });
+    o.onReady?.({
+      url,
+      httpsUrl: topside.httpsUrl === undefined ? undefined : String(topside.httpsUrl),
+      caFile: keys.files.caCert,
+      token,
+      group,
+      tethers: { ...(tethers[0] ? { telemetry: tethers[0] } : {}), ...(tethers[1] ? { command: tethers[1] } : {}) },
+    });
   } catch (err) {
     await group.stop(undefined, ["vehicle", "topside", "world"]);
+    for (const t of tethers) await t.close();
     for (const l of lines.slice(-20)) out(l);
     throw err instanceof TethysError ? err : new TethysError("SIM_SYSTEM", `the simulated system did not start: ${String(err)}`, { cause: err });
   }
@@ -95,6 +133,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
     });
   const endedBy = await Promise.race([until.then(() => undefined), group.stopped]);
   await group.stop(undefined, ["vehicle", "topside", "world"]);
+  for (const t of tethers) await t.close();
   if (endedBy !== undefined) {
     for (const l of lines.slice(-20)) out(l);
     out(`${endedBy} exited on its own; the system was stopped.`);
