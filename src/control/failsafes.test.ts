@@ -134,11 +134,11 @@ describe("failsafe matrix: each failsafe's trigger, default action, timing and c
     lifecycle("FS_DEPTH_SENSOR", r, () => { r.i.depthHealthy = false; }, 500, () => { r.i.depthHealthy = true; }, 0);
   });
 
-  test("FS_DEPTH_SENSOR / FS_IMU are not raised disarmed for a sensor never seen (a board without one)", () => {
+  test("FS_DEPTH_SENSOR / FS_IMU are not raised for a sensor never seen (a board without one) until a mode needs it", () => {
     const r = rig();
-    Object.assign(r.i, { armed: false, depthHealthy: false, depthEverHealthy: false, imuHealthy: false, imuEverHealthy: false });
+    Object.assign(r.i, { depthHealthy: false, depthEverHealthy: false, imuHealthy: false, imuEverHealthy: false });
     assert.deepEqual(r.at(5000).events, []);
-    r.i.armed = true;
+    Object.assign(r.i, { depthNeeded: true, imuNeeded: true });
     r.at(5001);
     assert.deepEqual(r.at(5501).events.sort(), [["FS_DEPTH_SENSOR", true], ["FS_IMU", true]]);
   });

@@ -96,8 +96,12 @@ export interface FailsafeInputs {
   internalTempC: number | null;
   depthHealthy: boolean;
   depthEverHealthy: boolean;
+  /** The selected mode holds depth (a sensor never seen is only a failsafe when needed). */
+  depthNeeded: boolean;
   imuHealthy: boolean;
   imuEverHealthy: boolean;
+  /** The selected mode stabilises. */
+  imuNeeded: boolean;
   /** Filtered depth (m), meaningful when depthHealthy. */
   depth: number;
   /** Time since the previous control loop tick (ms). */
@@ -117,8 +121,10 @@ export function defaultInputs(): FailsafeInputs {
     internalTempC: null,
     depthHealthy: true,
     depthEverHealthy: false,
+    depthNeeded: false,
     imuHealthy: true,
     imuEverHealthy: false,
+    imuNeeded: false,
     depth: 0,
     loopGapMs: 0,
   };
@@ -221,8 +227,8 @@ export class FailsafeMatrix {
     const tOk = t !== null && Number.isFinite(t);
     this.step("FS_INTERNAL_TEMP", tOk && t > c.internalTempMaxC, c.internalTempMs, tOk && t < c.internalTempMaxC - c.internalTempHysteresisC, 0, now);
 
-    this.step("FS_DEPTH_SENSOR", !i.depthHealthy && (i.armed || i.depthEverHealthy), c.sensorFaultMs, i.depthHealthy || (!i.armed && !i.depthEverHealthy), 0, now);
-    this.step("FS_IMU", !i.imuHealthy && (i.armed || i.imuEverHealthy), c.sensorFaultMs, i.imuHealthy || (!i.armed && !i.imuEverHealthy), 0, now);
+    this.step("FS_DEPTH_SENSOR", !i.depthHealthy && (i.depthNeeded || i.depthEverHealthy), c.sensorFaultMs, i.depthHealthy || (!i.depthNeeded && !i.depthEverHealthy), 0, now);
+    this.step("FS_IMU", !i.imuHealthy && (i.imuNeeded || i.imuEverHealthy), c.sensorFaultMs, i.imuHealthy || (!i.imuNeeded && !i.imuEverHealthy), 0, now);
 
     const stalled = i.loopGapMs > c.loopStallMs;
     if (stalled) this.lastStallAt = now;

@@ -107,6 +107,11 @@ export class ModeController {
     return this.effective;
   }
 
+  /** The selected mode holds depth. */
+  get needsDepth(): boolean {
+    return this.req.mode === "depth-hold" || (this.req.mode === "heading-hold" && this.req.targetDepth !== undefined);
+  }
+
   get depthTarget(): number | null {
     return this.depth.on ? this.depth.target : null;
   }

@@ -3,6 +3,10 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Clock, Timer } from "../clock/clock.ts";
 import { errorCode } from "../errors.ts";
 import { FrameEncoder, type FrameMeta, type Message, type Mode, type Severity } from "../protocol/index.ts";
+import { Estimator, type EstimatorConfig } from "../control/estimator.ts";
+import type { FailsafeConfig } from "../control/failsafes.ts";
+import { type ControlConfig, ModeController } from "../control/modes.ts";
+import type { ThrustCurve } from "../control/t200.ts";
 import type { Frame } from "./frame.ts";
 import type { SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
 import { Mixer } from "./mixer.ts";
@@ -31,6 +35,17 @@ export interface AgentOptions {
   loopHz: number;
   telemetryHz: number;
   pilotTimeoutMs?: number;
+  /** Control gains and mode settings (config `[vehicle.control]`). */
+  control?: Partial<ControlConfig>;
+  /** Failsafe actions and thresholds (config `[vehicle.failsafe]`). */
+  failsafes?: Partial<FailsafeConfig>;
+  estimator?: Partial<EstimatorConfig>;
+  /**
+   * T200 linearisation: when given, the mixer's force fractions are turned into the linear pulse
+   * commands that give those forces at the measured battery voltage (see src/control/t200.ts);
+   * without it thruster commands are the force fractions themselves.
+   */
+  thrustCurve?: ThrustCurve;
 }
 
 export class VehicleAgent {
@@ -38,6 +53,11 @@ export class VehicleAgent {
   private readonly supervisor: Supervisor;
   private readonly mixer: Mixer;
   private readonly commands: Float64Array;
+  private readonly forces: Float64Array;
+  private readonly estimator: Estimator;
+  private readonly controller: ModeController;
+  private telemetryUp = true;
+  private effectiveMode: Mode = "manual";
   private readonly builder: TelemetryBuilder;
   private readonly encoder = new FrameEncoder();
   private readonly periodMs: number;
@@ -46,7 +66,6 @@ export class VehicleAgent {
   private ticks = 0;
   private lastTickAt = Number.NaN;
   private telemetrySeq = 0;
-  private mode: Mode = "manual";
   private rttMs: number | null = null;
   private lossPercent: number | null = null;
   private stopped = false;
@@ -63,9 +82,15 @@ export class VehicleAgent {
       throw new RangeError("need 0 < telemetryHz <= loopHz");
     }
     this.o = options;
-    this.supervisor = new Supervisor(options.pilotTimeoutMs === undefined ? {} : { pilotTimeoutMs: options.pilotTimeoutMs });
+    this.supervisor = new Supervisor({
+      ...(options.pilotTimeoutMs === undefined ? {} : { pilotTimeoutMs: options.pilotTimeoutMs }),
+      failsafes: options.failsafes ?? {},
+    });
     this.mixer = new Mixer(options.frame);
     this.commands = new Float64Array(this.mixer.count);
+    this.forces = new Float64Array(this.mixer.count);
+    this.estimator = new Estimator(options.estimator);
+    this.controller = new ModeController(options.control);
     this.builder = new TelemetryBuilder(this.mixer.count);
     this.periodMs = 1000 / options.loopHz;
     this.telemetryEvery = Math.max(1, Math.round(options.loopHz / options.telemetryHz));
@@ -97,6 +122,16 @@ export class VehicleAgent {
   /** Command link state; loss raises FS_COMMAND_LINK on the next tick. */
   setCommandLink(up: boolean): void {
     this.supervisor.setLink(up, this.o.clock.now());
+  }
+
+  /** Telemetry (DTLS) link state; down for the configured time raises FS_TELEMETRY_LINK. */
+  setTelemetryLink(up: boolean): void {
+    this.telemetryUp = up;
+  }
+
+  /** The selected mode and the mode actually flown (after sensor degradation). */
+  get mode(): { selected: Mode; effective: Mode } {
+    return { selected: this.controller.mode, effective: this.effectiveMode };
   }
 
   /** Link quality for telemetry (from the links' own measurements). */
@@ -135,13 +170,18 @@ export class VehicleAgent {
         this.supervisor.disarm();
         this.writeNeutral();
         break;
-      case "mode":
-        if (message.mode === "manual") this.mode = "manual";
-        else {
+      case "mode": {
+        const missing = this.missingSensor(message.mode, message.targetDepth !== undefined);
+        if (missing !== undefined) {
           result = "refused";
-          this.emit("warning", "MODE_UNAVAILABLE", `mode ${message.mode} is not available yet; staying in ${this.mode}`);
+          this.emit("warning", "MODE_UNAVAILABLE", `mode ${message.mode} needs a healthy ${missing}; staying in ${this.controller.mode}`);
+        } else {
+          this.controller.setMode({ mode: message.mode, targetDepth: message.targetDepth, targetHeading: message.targetHeading });
+          const targets = [message.targetDepth === undefined ? "" : ` depth ${message.targetDepth} m`, message.targetHeading === undefined ? "" : ` heading ${message.targetHeading}°`].join("");
+          this.emit("info", "MODE_CHANGED", `mode ${message.mode}${targets}`);
         }
         break;
+      }
       case "lights":
       case "camera-tilt": {
         const acc = this.o.accessories;
@@ -171,16 +211,44 @@ export class VehicleAgent {
   tick(): void {
     const clock = this.o.clock;
     const start = clock.now();
-    if (start - this.lastTickAt > 2 * this.periodMs) this.m.overruns.inc();
+    const gap = Number.isFinite(this.lastTickAt) ? start - this.lastTickAt : this.periodMs;
+    if (gap > 2 * this.periodMs) this.m.overruns.inc();
     this.lastTickAt = start;
 
-    const out = this.supervisor.tick(start);
+    const snap = this.o.sensors.latest();
+    const st = this.estimator.update(snap, start);
+    const out = this.supervisor.tick(start, {
+      telemetryLinkUp: this.telemetryUp && !(this.lossPercent !== null && this.lossPercent >= 100),
+      leak: snap.leak,
+      batteryVolts: snap.batteryVoltage,
+      consumedWh: snap.consumedWh,
+      internalTempC: snap.internalTemperature,
+      depthHealthy: st.depthHealth === "ok",
+      depthEverHealthy: st.depthKnown,
+      depthNeeded: this.controller.needsDepth,
+      imuHealthy: st.imuHealth === "ok",
+      imuEverHealthy: st.imuKnown,
+      imuNeeded: this.controller.mode !== "manual",
+      depth: st.depth,
+      loopGapMs: gap,
+    });
     for (const e of out.events) {
       this.emitAlarm(e.code, e.active, e.text);
     }
-    if (out.neutral) this.mixer.neutral(this.commands);
-    else this.mixer.mix(out.axes, this.commands);
+    if (out.disarmedBy !== null) this.emit("warning", "DISARMED", `disarmed by failsafe ${out.disarmedBy}`);
+    if (out.neutral) {
+      this.controller.idle();
+      this.mixer.neutral(this.commands);
+    } else {
+      // A stalled loop must not turn into one huge integrator step: dt is capped at 5 periods.
+      const dt = Math.min(gap, 5 * this.periodMs) / 1000;
+      const axes = this.controller.update(out.axes, st, dt, out.control === "depth-hold" || out.control === "surface" ? out.control : "none");
+      this.mixer.mix(axes, this.forces);
+      if (this.o.thrustCurve) this.o.thrustCurve.linearize(this.forces, this.mixer.count, snap.batteryVoltage ?? Number.NaN, this.commands);
+      else this.commands.set(this.forces);
+    }
     this.o.thrusters.set(this.commands);
+    this.trackMode(out.neutral);
     this.m.armed.set(out.armed ? 1 : 0);
 
     if (this.ticks++ % this.telemetryEvery === 0) this.sendTelemetry(out.armed);
@@ -193,7 +261,7 @@ export class VehicleAgent {
   private sendTelemetry(armed: boolean): void {
     const msg = this.builder.build(this.o.sensors.latest(), {
       armed,
-      mode: this.mode,
+      mode: this.effectiveMode,
       failsafe: this.supervisor.failsafes,
       thrusters: this.commands,
       rttMs: this.rttMs,
@@ -207,6 +275,23 @@ export class VehicleAgent {
       this.m.telemetryErrors.inc({ code: errorCode(err) });
       this.o.logger.warn({ err, code: errorCode(err) }, "telemetry frame not sent");
     }
+  }
+
+  /** Which sensor a mode needs and lacks right now, or undefined. */
+  private missingSensor(mode: Mode, withDepth: boolean): string | undefined {
+    const st = this.estimator.state;
+    if (mode !== "manual" && st.imuHealth !== "ok" && mode !== "depth-hold") return "IMU";
+    if ((mode === "depth-hold" || withDepth) && st.depthHealth !== "ok") return "depth sensor";
+    return undefined;
+  }
+
+  private trackMode(neutral: boolean): void {
+    const effective = neutral ? this.effectiveMode : this.controller.effectiveMode;
+    if (effective === this.effectiveMode) return;
+    const selected = this.controller.mode;
+    if (effective !== selected) this.emit("warning", "MODE_DEGRADED", `flying ${effective}: ${selected} lacks a healthy sensor`);
+    else this.emit("info", "MODE_RESTORED", `flying ${selected} again`);
+    this.effectiveMode = effective;
   }
 
   private writeNeutral(): void {
