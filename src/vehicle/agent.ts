@@ -10,7 +10,7 @@ import type { ThrustCurve } from "../control/t200.ts";
 import type { Frame } from "./frame.ts";
 import type { SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
 import { Mixer } from "./mixer.ts";
-import { Supervisor } from "./supervisor.ts";
+import { Supervisor, type SupervisorConditions } from "./supervisor.ts";
 import { TelemetryBuilder } from "./telemetry.ts";
 
 /**
@@ -57,6 +57,22 @@ export class VehicleAgent {
   private readonly estimator: Estimator;
   private readonly controller: ModeController;
   private telemetryUp = true;
+  /** Reused each tick: what the supervisor's failsafe matrix looks at. */
+  private readonly conditions: Required<SupervisorConditions> = {
+    telemetryLinkUp: true,
+    leak: false,
+    batteryVolts: null,
+    consumedWh: null,
+    internalTempC: null,
+    depthHealthy: false,
+    depthEverHealthy: false,
+    depthNeeded: false,
+    imuHealthy: false,
+    imuEverHealthy: false,
+    imuNeeded: false,
+    depth: 0,
+    loopGapMs: 0,
+  };
   private effectiveMode: Mode = "manual";
   private readonly builder: TelemetryBuilder;
   private readonly encoder = new FrameEncoder();
@@ -217,21 +233,21 @@ export class VehicleAgent {
 
     const snap = this.o.sensors.latest();
     const st = this.estimator.update(snap, start);
-    const out = this.supervisor.tick(start, {
-      telemetryLinkUp: this.telemetryUp && !(this.lossPercent !== null && this.lossPercent >= 100),
-      leak: snap.leak,
-      batteryVolts: snap.batteryVoltage,
-      consumedWh: snap.consumedWh,
-      internalTempC: snap.internalTemperature,
-      depthHealthy: st.depthHealth === "ok",
-      depthEverHealthy: st.depthKnown,
-      depthNeeded: this.controller.needsDepth,
-      imuHealthy: st.imuHealth === "ok",
-      imuEverHealthy: st.imuKnown,
-      imuNeeded: this.controller.mode !== "manual",
-      depth: st.depth,
-      loopGapMs: gap,
-    });
+    const c = this.conditions;
+    c.telemetryLinkUp = this.telemetryUp && !(this.lossPercent !== null && this.lossPercent >= 100);
+    c.leak = snap.leak;
+    c.batteryVolts = snap.batteryVoltage;
+    c.consumedWh = snap.consumedWh;
+    c.internalTempC = snap.internalTemperature;
+    c.depthHealthy = st.depthHealth === "ok";
+    c.depthEverHealthy = st.depthKnown;
+    c.depthNeeded = this.controller.needsDepth;
+    c.imuHealthy = st.imuHealth === "ok";
+    c.imuEverHealthy = st.imuKnown;
+    c.imuNeeded = this.controller.mode !== "manual";
+    c.depth = st.depth;
+    c.loopGapMs = gap;
+    const out = this.supervisor.tick(start, c);
     for (const e of out.events) {
       this.emitAlarm(e.code, e.active, e.text);
     }
