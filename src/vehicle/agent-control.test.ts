@@ -19,6 +19,7 @@ function rig(opts: { failsafes?: Partial<FailsafeConfig>; thrustCurve?: ThrustCu
   const events: Message[] = [];
   const snap: SensorSnapshot = { ...emptySnapshot(), depth: 3, roll: 0, pitch: 0, heading: 90, batteryVoltage: 16, internalTemperature: 35 };
   let n = 0;
+  const registry = new Registry();
   const agent = new VehicleAgent({
     clock,
     frame: VECTORED_6,
@@ -34,7 +35,7 @@ function rig(opts: { failsafes?: Partial<FailsafeConfig>; thrustCurve?: ThrustCu
     telemetry: { send: (b) => frames.push(b.slice()) },
     events: { send: (m) => events.push(m) },
     logger: pino({ level: "silent" }),
-    registry: new Registry(),
+    registry,
     loopHz: 50,
     telemetryHz: 10,
     ...(opts.failsafes ? { failsafes: opts.failsafes } : {}),
@@ -46,7 +47,7 @@ function rig(opts: { failsafes?: Partial<FailsafeConfig>; thrustCurve?: ThrustCu
   const codes = (type: "event" | "alarm") => events.filter((e) => e.type === type).map((e) => (e as MessageOf<"event">).code);
   const heave = () => ((last()[4] ?? 0) + (last()[5] ?? 0)) / 2;
   const pilot = (over: Partial<MessageOf<"pilot">> = {}) => agent.handleCommand({ type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1, ...over });
-  return { clock, agent, snap, writes, frames, events, last, codes, heave, pilot };
+  return { clock, agent, registry, snap, writes, frames, events, last, codes, heave, pilot };
 }
 
 describe("agent: modes", () => {
@@ -81,7 +82,7 @@ describe("agent: modes", () => {
 });
 
 describe("agent: failsafe actions", () => {
-  test("leak → surface: thrusters push up whatever the pilot's heave, with an FS_LEAK alarm", () => {
+  test("leak → surface: thrusters push up whatever the pilot's heave, with an FS_LEAK alarm and metrics", async () => {
     const r = rig();
     r.clock.advance(100);
     r.agent.handleCommand({ type: "arm" });
@@ -94,6 +95,8 @@ describe("agent: failsafe actions", () => {
     assert.ok(r.codes("alarm").includes("FS_LEAK"));
     assert.ok(r.heave() < -0.5, `surfacing: ${r.heave()}`);
     assert.deepEqual(r.agent.failsafes, ["FS_LEAK"]);
+    assert.match(await r.registry.getSingleMetricAsString("tethys_vehicle_failsafes_total"), /tethys_vehicle_failsafes_total\{code="FS_LEAK"\} 1$/m);
+    assert.match(await r.registry.getSingleMetricAsString("tethys_vehicle_failsafe_active"), /tethys_vehicle_failsafe_active\{code="FS_LEAK"\} 1$/m);
   });
 
   test("surface keeps driving the thrusters without pilot input when FS_PILOT_INPUT only warns (by design)", () => {

@@ -91,6 +91,8 @@ export class VehicleAgent {
     commands: Counter<"type" | "result">;
     telemetryErrors: Counter<"code">;
     armed: Gauge;
+    failsafes: Counter<"code">;
+    failsafeActive: Gauge<"code">;
   };
 
   constructor(options: AgentOptions) {
@@ -117,6 +119,8 @@ export class VehicleAgent {
       commands: new Counter({ name: "tethys_vehicle_commands_total", help: "Commands handled by the agent", labelNames: ["type", "result"], registers }),
       telemetryErrors: new Counter({ name: "tethys_vehicle_telemetry_errors_total", help: "Telemetry frames not sent", labelNames: ["code"], registers }),
       armed: new Gauge({ name: "tethys_vehicle_armed", help: "1 while armed", registers }),
+      failsafes: new Counter({ name: "tethys_vehicle_failsafes_total", help: "Failsafes raised, by code", labelNames: ["code"], registers }),
+      failsafeActive: new Gauge({ name: "tethys_vehicle_failsafe_active", help: "1 while a failsafe is active, by code", labelNames: ["code"], registers }),
     };
   }
 
@@ -250,6 +254,8 @@ export class VehicleAgent {
     const out = this.supervisor.tick(start, c);
     for (const e of out.events) {
       this.emitAlarm(e.code, e.active, e.text);
+      if (e.active) this.m.failsafes.inc({ code: e.code });
+      this.m.failsafeActive.set({ code: e.code }, e.active ? 1 : 0);
     }
     if (out.disarmedBy !== null) this.emit("warning", "DISARMED", `disarmed by failsafe ${out.disarmedBy}`);
     if (out.neutral) {
