@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import type { AxisVector } from "../vehicle/frame.ts";
-import { VECTORED_6 } from "../vehicle/frame.ts";
+import { type Frame, VECTORED_6, VECTORED_6DOF_8 } from "../vehicle/frame.ts";
 import { Mixer, ZERO_AXES } from "../vehicle/mixer.ts";
 import type { VehicleState } from "./estimator.ts";
 import { type ControlOverride, ModeController, type ModeRequest } from "./modes.ts";
@@ -16,6 +16,11 @@ import { wrapSigned } from "./pid.ts";
  * 2022), roll/yaw inertia 0.28 kg·m², restoring moment 2.26 sin φ N·m (CG 2 cm below CB).
  */
 class Plant {
+  readonly frame: Frame;
+  pitch = 0;
+  q = 0;
+  /** Pitch disturbance torque (N·m). */
+  my = 0;
   z = 0;
   w = 0;
   roll = 0;
@@ -26,18 +31,26 @@ class Plant {
   fz = 0;
   mx = 0;
   mz = 0;
-  private readonly mixer = new Mixer(VECTORED_6);
-  private readonly cmds = new Float64Array(6);
+  private readonly mixer: Mixer;
+  private readonly cmds: Float64Array;
+
+  constructor(frame: Frame = VECTORED_6) {
+    this.frame = frame;
+    this.mixer = new Mixer(frame);
+    this.cmds = new Float64Array(frame.thrusters.length);
+  }
 
   step(axes: AxisVector, dt: number): void {
     this.mixer.mix(axes, this.cmds);
     let fz = 0;
     let mx = 0;
     let mz = 0;
-    VECTORED_6.thrusters.forEach((t, i) => {
+    let my = 0;
+    this.frame.thrusters.forEach((t, i) => {
       const f = (this.cmds[i] as number) * 34.5;
       fz += t.factors.heave * f;
       mx += t.factors.roll * f * 0.11;
+      my += t.factors.pitch * f * 0.15;
       mz += t.factors.yaw * f * 0.2;
     });
     const sub = 10;
@@ -49,6 +62,11 @@ class Plant {
       const rr = (this.r * Math.PI) / 180;
       const ap = (mx + this.mx - 2.26 * Math.sin(rad) - 0.07 * pr - 1.55 * pr * Math.abs(pr)) / 0.28;
       const ar = (mz + this.mz - 0.07 * rr - 1.55 * rr * Math.abs(rr)) / 0.28;
+      const th = (this.pitch * Math.PI) / 180;
+      const qr = (this.q * Math.PI) / 180;
+      const aq = (my + this.my - 2.26 * Math.sin(th) - 0.07 * qr - 1.55 * qr * Math.abs(qr)) / 0.28;
+      this.q += ((aq * 180) / Math.PI) * h;
+      this.pitch += this.q * h;
       this.w += az * h;
       this.z = Math.max(0, this.z + this.w * h);
       this.p += (ap * 180) / Math.PI * h;
@@ -59,7 +77,7 @@ class Plant {
   }
 
   state(): VehicleState {
-    return { depth: this.z, verticalSpeed: this.w, roll: this.roll, pitch: 0, heading: this.heading, depthHealth: "ok", imuHealth: "ok", depthKnown: true, imuKnown: true };
+    return { depth: this.z, verticalSpeed: this.w, roll: this.roll, pitch: this.pitch, heading: this.heading, depthHealth: "ok", imuHealth: "ok", depthKnown: true, imuKnown: true };
   }
 }
 
@@ -111,6 +129,17 @@ describe("closed loop against a 3-DOF plant", () => {
     assert.ok(p.roll > 10, `leaning ${p.roll}`);
     fly(p, c, 10);
     assert.ok(Math.abs(p.roll) < 1, `back level: ${p.roll}`);
+  });
+
+  test("stabilize on the 8-thruster frame: a nose-down torque is held within 1° of level (pitch authority)", () => {
+    const p = new Plant(VECTORED_6DOF_8);
+    p.my = -1.5;
+    fly(p, controller({ mode: "stabilize" }), 20);
+    assert.ok(Math.abs(p.pitch) < 1, `pitch ${p.pitch}`);
+    const six = new Plant(VECTORED_6);
+    six.my = -1.5;
+    fly(six, controller({ mode: "stabilize" }), 20);
+    assert.ok(six.pitch < -20, `the 6-thruster frame has no pitch authority (${six.pitch}°)`);
   });
 
   test("heading-hold: holds the target heading against a yaw torque; the yaw stick moves the target", () => {

@@ -109,6 +109,21 @@ describe("agent: failsafe actions", () => {
     assert.ok(r.heave() < -0.5);
   });
 
+  test("a depth-hold action holds depth on its own when the command link is lost (configured, by design)", () => {
+    const r = rig({ failsafes: { actions: { FS_COMMAND_LINK: "depth-hold", FS_PILOT_INPUT: "depth-hold" } as FailsafeConfig["actions"] } });
+    r.clock.advance(100);
+    r.agent.handleCommand({ type: "arm" });
+    r.pilot({ heave: -0.5 });
+    r.clock.advance(20);
+    r.agent.setCommandLink(false);
+    r.clock.advance(20);
+    assert.ok(r.agent.failsafes.includes("FS_COMMAND_LINK"));
+    r.snap.depth = 3.5; // sinking below where the hold started
+    r.clock.advance(2000);
+    assert.ok(r.heave() < -0.1, `pushing back up to the held depth: ${r.heave()}`);
+    assert.deepEqual(r.last().slice(0, 4), [0, 0, 0, 0], "horizontals idle: no pilot surge, heading on target");
+  });
+
   test("leak configured to disarm: disarms, says why, and refuses to arm while wet", () => {
     const r = rig({ failsafes: { actions: { FS_LEAK: "disarm" } as FailsafeConfig["actions"] } });
     r.clock.advance(100);
