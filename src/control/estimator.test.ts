@@ -59,6 +59,19 @@ test("IMU: null is a fault, a frozen attitude is stale, heading is wrapped into 
   assert.equal(e.state.imuHealth, "stale");
 });
 
+test("a changing quaternion keeps the IMU alive while the Euler angles sit still; stale time 0 disables the check", () => {
+  const e = new Estimator({ imuStaleMs: 500 });
+  for (let t = 0; t <= 2000; t += 20) {
+    const jitter = (t / 20) % 2 === 0 ? 0 : 1 / 16384;
+    e.update(snap({ roll: 0, pitch: 0, heading: 10, attitude: { w: 1 - jitter, x: jitter, y: 0, z: 0 } }), t);
+  }
+  assert.equal(e.state.imuHealth, "ok");
+  const off = new Estimator({ depthStaleMs: 0, imuStaleMs: 0 });
+  for (let t = 0; t <= 10_000; t += 20) off.update(snap({ depth: 2, roll: 0, pitch: 0, heading: 10 }), t);
+  assert.equal(off.state.depthHealth, "ok");
+  assert.equal(off.state.imuHealth, "ok");
+});
+
 test("estimates stay finite whatever the snapshot holds", () => {
   const reading = fc.oneof(fc.constant(null), fc.double());
   fc.assert(

@@ -10,7 +10,10 @@ import type { SensorSnapshot } from "../vehicle/io.ts";
  * - Health, per sensor: *faulted* when the reading is null, not finite or implausible (depth
  *   outside −10..12000 m, |roll| > 180, |pitch| > 90); *stale* when it has not changed at all
  *   for `staleMs` (a real sensor's noise always moves the last digit; a frozen value means a
- *   driver that stopped sampling). A sensor that recovers restarts its filter from the reading.
+ *   driver that stopped sampling, or a stuck device). For the IMU any of roll, pitch, heading
+ *   and the attitude quaternion (2^14 LSB per unit: it jitters even at rest) counts as a change.
+ *   A stale time of 0 disables the check (a noise-free simulation). A sensor that recovers
+ *   restarts its filter from the reading.
  */
 export interface EstimatorConfig {
   depthStaleMs: number;
@@ -54,15 +57,15 @@ export class Estimator {
   private lastAt = Number.NaN;
   private rawDepth = Number.NaN;
   private depthChangedAt = Number.NEGATIVE_INFINITY;
-  private rawImu = [Number.NaN, Number.NaN, Number.NaN];
+  private readonly rawImu = new Float64Array(7).fill(Number.NaN);
   private imuChangedAt = Number.NEGATIVE_INFINITY;
   private filterPrimed = false;
 
   constructor(cfg: Partial<EstimatorConfig> = {}) {
     this.cfg = { ...DEFAULT_ESTIMATOR, ...cfg };
     const c = this.cfg;
-    if (!(c.depthStaleMs > 0 && c.imuStaleMs > 0 && c.alpha > 0 && c.alpha <= 1 && c.beta >= 0 && c.beta < 2)) {
-      throw new RangeError("estimator: need stale times > 0, 0 < alpha ≤ 1, 0 ≤ beta < 2");
+    if (!(c.depthStaleMs >= 0 && c.imuStaleMs >= 0 && c.alpha > 0 && c.alpha <= 1 && c.beta >= 0 && c.beta < 2)) {
+      throw new RangeError("estimator: need stale times ≥ 0, 0 < alpha ≤ 1, 0 ≤ beta < 2");
     }
   }
 
@@ -90,7 +93,7 @@ export class Estimator {
       this.rawDepth = z;
       this.depthChangedAt = now;
     }
-    if (now - this.depthChangedAt > this.cfg.depthStaleMs) {
+    if (this.cfg.depthStaleMs > 0 && now - this.depthChangedAt > this.cfg.depthStaleMs) {
       st.depthHealth = "stale";
       this.filterPrimed = false;
       return;
@@ -119,13 +122,22 @@ export class Estimator {
       return;
     }
     const raw = this.rawImu;
-    if (roll !== raw[0] || pitch !== raw[1] || heading !== raw[2]) {
+    const q = s.attitude;
+    const qw = q ? q.w : 0;
+    const qx = q ? q.x : 0;
+    const qy = q ? q.y : 0;
+    const qz = q ? q.z : 0;
+    if (roll !== raw[0] || pitch !== raw[1] || heading !== raw[2] || qw !== raw[3] || qx !== raw[4] || qy !== raw[5] || qz !== raw[6]) {
       raw[0] = roll;
       raw[1] = pitch;
       raw[2] = heading;
+      raw[3] = qw;
+      raw[4] = qx;
+      raw[5] = qy;
+      raw[6] = qz;
       this.imuChangedAt = now;
     }
-    if (now - this.imuChangedAt > this.cfg.imuStaleMs) {
+    if (this.cfg.imuStaleMs > 0 && now - this.imuChangedAt > this.cfg.imuStaleMs) {
       st.imuHealth = "stale";
       return;
     }
