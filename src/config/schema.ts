@@ -67,6 +67,8 @@ export const VehicleControlSchema = z.strictObject({
   linearize: z.boolean().default(true),
   /** Voltage at which a command of 1 is the full (symmetric) T200 force. */
   reference_volts: z.number().min(10).max(20).default(14),
+  /** A depth or IMU reading unchanged this long is stale (a stopped driver or a stuck device); 0 disables. */
+  sensor_stale_ms: z.number().int().min(0).max(60_000).default(1000),
   max_lean_deg: ctl("maxLeanDeg", 0, 90),
   lean_rate_deg_s: ctl("leanRateDegS", 0, 360),
   yaw_rate_deg_s: ctl("yawRateDegS", 0, 360),

@@ -16,6 +16,7 @@ test("an empty [vehicle.control] gives the documented defaults", () => {
   assert.deepEqual(o.failsafes, DEFAULT_FAILSAFES);
   assert.equal(o.frame.name, "vectored-6");
   assert.equal(o.thrustCurve?.referenceVolts, 14);
+  assert.deepEqual(o.estimator, { depthStaleMs: 1000, imuStaleMs: 1000 });
   assert.equal(ConfigSchema.parse({ vehicle: {} }).vehicle?.control.frame, "vectored-6", "the section itself is optional");
 });
 

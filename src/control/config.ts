@@ -1,6 +1,7 @@
 import type { VehicleControlSettings } from "../config/schema.ts";
 import { failsafeKey } from "../config/schema.ts";
 import { buildFrame, type Frame } from "../vehicle/frame.ts";
+import type { EstimatorConfig } from "./estimator.ts";
 import { DEFAULT_FAILSAFES, FAILSAFE_CODES, type FailsafeAction, type FailsafeCode, type FailsafeConfig } from "./failsafes.ts";
 import type { ControlConfig } from "./modes.ts";
 import type { PidGains } from "./pid.ts";
@@ -12,6 +13,7 @@ export interface AgentControlOptions {
   control: ControlConfig;
   failsafes: FailsafeConfig;
   pilotTimeoutMs: number;
+  estimator: Partial<EstimatorConfig>;
   thrustCurve?: ThrustCurve;
 }
 
@@ -54,6 +56,7 @@ export function agentControlOptions(c: VehicleControlSettings): AgentControlOpti
       maxDepthM: f.max_depth_m,
     },
     pilotTimeoutMs: f.pilot_timeout_ms,
+    estimator: { depthStaleMs: c.sensor_stale_ms, imuStaleMs: c.sensor_stale_ms },
     ...(c.linearize ? { thrustCurve: new ThrustCurve(c.reference_volts) } : {}),
   };
 }
