@@ -236,3 +236,29 @@ test("safety invariant through the whole agent: thrusters move only armed, and w
     { numRuns: 100 },
   );
 });
+
+test("garbage sensor readings never throw and never give a thruster command outside −1..1", () => {
+  const reading = fc.oneof(fc.constant(null), fc.double(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1e300, 1e300));
+  const modeArb = fc.constantFrom("manual", "stabilize", "depth-hold", "heading-hold") as fc.Arbitrary<"manual">;
+  fc.assert(
+    fc.property(
+      modeArb,
+      fc.array(fc.record({ depth: reading, roll: reading, pitch: reading, heading: reading, batteryVoltage: reading, internalTemperature: reading, consumedWh: reading, leak: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+      (mode, readings) => {
+        const r = rig({ thrustCurve: new ThrustCurve() });
+        r.clock.advance(100);
+        r.agent.handleCommand({ type: "arm" });
+        r.agent.handleCommand({ type: "mode", mode, targetDepth: 2, targetHeading: 45 });
+        for (const g of readings) {
+          r.pilot({ surge: 0.7, heave: -0.4, yaw: 0.2 });
+          Object.assign(r.snap, g);
+          r.clock.advance(20);
+          for (const v of r.last()) assert.ok(Number.isFinite(v) && v >= -1 && v <= 1, `command ${v}`);
+          const t = decodeFrame(r.frames[r.frames.length - 1] as Uint8Array).message as MessageOf<"telemetry">;
+          assert.equal(t.type, "telemetry");
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
