@@ -1,5 +1,4 @@
-import type { VehicleControlSettings } from "../config/schema.ts";
-import { failsafeKey } from "../config/schema.ts";
+import { failsafeKey, type VehicleControlSettings } from "./schema.ts";
 import { buildFrame, type Frame } from "../vehicle/frame.ts";
 import type { EstimatorConfig } from "./estimator.ts";
 import { DEFAULT_FAILSAFES, FAILSAFE_CODES, type FailsafeAction, type FailsafeCode, type FailsafeConfig } from "./failsafes.ts";
