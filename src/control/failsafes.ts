@@ -75,7 +75,7 @@ export const DEFAULT_FAILSAFES: Readonly<FailsafeConfig> = {
   internalTempMs: 5000,
   internalTempHysteresisC: 5,
   sensorFaultMs: 500,
-  loopStallMs: 200,
+  loopStallMs: 500,
   loopRecoverMs: 1000,
   maxDepthM: 100,
   maxDepthHysteresisM: 0.5,

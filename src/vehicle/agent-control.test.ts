@@ -160,7 +160,7 @@ describe("agent: failsafe actions", () => {
     r.agent.handleCommand({ type: "arm" });
     r.pilot({ surge: 1 });
     r.clock.advance(20);
-    (r.agent as unknown as { lastTickAt: number }).lastTickAt -= 300;
+    (r.agent as unknown as { lastTickAt: number }).lastTickAt -= 600;
     r.pilot({ surge: 1 });
     r.clock.advance(20);
     assert.ok(r.agent.failsafes.includes("FS_LOOP_STALL"));
