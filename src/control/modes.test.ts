@@ -4,7 +4,8 @@ import fc from "fast-check";
 import type { AxisVector } from "../vehicle/frame.ts";
 import { type Frame, VECTORED_6, VECTORED_6DOF_8 } from "../vehicle/frame.ts";
 import { Mixer, ZERO_AXES } from "../vehicle/mixer.ts";
-import type { VehicleState } from "./estimator.ts";
+import { emptySnapshot } from "../vehicle/io.ts";
+import { Estimator, type VehicleState } from "./estimator.ts";
 import { type ControlOverride, ModeController, type ModeRequest } from "./modes.ts";
 import { wrapSigned } from "./pid.ts";
 
@@ -187,6 +188,28 @@ describe("closed loop against a 3-DOF plant", () => {
     assert.ok(Math.abs(p.z - 3) < 0.1, `depth ${p.z}`);
     assert.ok(Math.abs(wrapSigned(p.heading, 360)) < 1.5, `heading ${p.heading}`);
     assert.ok(Math.abs(p.roll) < 1.5, `roll ${p.roll}`);
+  });
+
+  test("depth-hold through the estimator on a noisy pressure sensor (±2 cm) and IMU still holds within 5 cm", () => {
+    const p = new Plant();
+    p.z = 1;
+    const c = controller({ mode: "depth-hold", targetDepth: 4, targetHeading: 30 });
+    const est = new Estimator();
+    let seed = 7;
+    const noise = (amp: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return (seed / 2 ** 31 - 0.5) * 2 * amp;
+    };
+    let worst = 0;
+    for (let i = 0; i < 3000; i++) {
+      const t = i * 20;
+      const snap = { ...emptySnapshot(), depth: p.z + noise(0.02), roll: p.roll + noise(0.1), pitch: p.pitch + noise(0.1), heading: p.heading + noise(0.1) };
+      const st = est.update(snap, t);
+      p.step(c.update(ZERO_AXES, st, DT), DT);
+      if (t > 40_000) worst = Math.max(worst, Math.abs(p.z - 4));
+    }
+    assert.ok(worst < 0.05, `worst depth error over the last 20 s: ${worst}`);
+    assert.ok(Math.abs(wrapSigned(p.heading - 30, 360)) < 1.5, `heading ${p.heading}`);
   });
 
   test("failsafe surface override: ascends without pilot input and stops pushing near the surface", () => {
