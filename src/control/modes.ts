@@ -208,12 +208,19 @@ export class ModeController {
       o.heave = override === "none" ? pilot.heave : 0;
     }
 
-    const m = this.req.mode;
-    if (override !== "none" || m === "manual") this.effective = m;
-    else if (m === "stabilize") this.effective = att ? "stabilize" : "manual";
-    else if (m === "heading-hold") this.effective = head ? "heading-hold" : dep ? "depth-hold" : "manual";
-    else this.effective = dep ? "depth-hold" : att ? "stabilize" : "manual";
+    this.effective = override === "none" ? this.effectiveFor(st) : this.req.mode;
     return o;
+  }
+
+  /** The mode the selected one flies as with these sensor healths (degradation), without flying it. */
+  effectiveFor(st: Readonly<VehicleState>): Mode {
+    const m = this.req.mode;
+    const imu = st.imuHealth === "ok";
+    const depth = st.depthHealth === "ok";
+    if (m === "manual") return m;
+    if (m === "stabilize") return imu ? "stabilize" : "manual";
+    if (m === "heading-hold") return imu ? "heading-hold" : depth && this.needsDepth ? "depth-hold" : "manual";
+    return depth ? "depth-hold" : imu ? "stabilize" : "manual";
   }
 
   private lean(hd: Hold, stick: number, measured: number, g: PidGains, dt: number): number {

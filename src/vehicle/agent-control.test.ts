@@ -81,6 +81,19 @@ describe("agent: modes", () => {
   });
 });
 
+test("a mode selected while disarmed shows in telemetry at once (degraded if its sensor is out)", () => {
+  const r = rig();
+  r.clock.advance(100);
+  r.agent.handleCommand({ type: "mode", mode: "heading-hold" });
+  r.clock.advance(200);
+  const t = decodeFrame(r.frames[r.frames.length - 1] as Uint8Array).message as MessageOf<"telemetry">;
+  assert.equal(t.mode, "heading-hold");
+  r.snap.heading = null;
+  r.clock.advance(200);
+  assert.equal(r.agent.mode.effective, "manual");
+  assert.ok(r.codes("event").includes("MODE_DEGRADED"));
+});
+
 describe("agent: failsafe actions", () => {
   test("leak → surface: thrusters push up whatever the pilot's heave, with an FS_LEAK alarm and metrics", async () => {
     const r = rig();
@@ -184,6 +197,11 @@ test("with a thrust curve the commands are linearised pulses at the measured vol
   const cmd = r.last()[2] ?? 0;
   const pulse = 1500 + cmd * 400;
   assert.ok(Math.abs(curve.forceAt(pulse, 16) - 0.5 * curve.fullScaleN) < 0.05, `pulse ${pulse} gives half of full scale at 16 V`);
+  const t = decodeFrame(r.frames[r.frames.length - 1] as Uint8Array).message as MessageOf<"telemetry">;
+  r.clock.advance(200);
+  const t2 = decodeFrame(r.frames[r.frames.length - 1] as Uint8Array).message as MessageOf<"telemetry">;
+  assert.ok(t.thrusters.length === 6 && Math.abs((t2.thrusters[2] ?? 0) - 0.5) < 1e-6, `telemetry shows force fractions: ${t2.thrusters}`);
+  r.pilot({ surge: 0.5 });
   r.snap.batteryVoltage = 20;
   r.pilot({ surge: 0.5 });
   r.clock.advance(20);

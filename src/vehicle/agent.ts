@@ -260,6 +260,7 @@ export class VehicleAgent {
     if (out.disarmedBy !== null) this.emit("warning", "DISARMED", `disarmed by failsafe ${out.disarmedBy}`);
     if (out.neutral) {
       this.controller.idle();
+      this.mixer.neutral(this.forces);
       this.mixer.neutral(this.commands);
     } else {
       // A stalled loop must not turn into one huge integrator step: dt is capped at 5 periods.
@@ -270,7 +271,7 @@ export class VehicleAgent {
       else this.commands.set(this.forces);
     }
     this.o.thrusters.set(this.commands);
-    this.trackMode(out.neutral);
+    this.trackMode(out.neutral ? this.controller.effectiveFor(st) : this.controller.effectiveMode);
     this.m.armed.set(out.armed ? 1 : 0);
 
     if (this.ticks++ % this.telemetryEvery === 0) this.sendTelemetry(out.armed);
@@ -285,7 +286,7 @@ export class VehicleAgent {
       armed,
       mode: this.effectiveMode,
       failsafe: this.supervisor.failsafes,
-      thrusters: this.commands,
+      thrusters: this.forces,
       rttMs: this.rttMs,
       lossPercent: this.lossPercent,
     });
@@ -307,8 +308,7 @@ export class VehicleAgent {
     return undefined;
   }
 
-  private trackMode(neutral: boolean): void {
-    const effective = neutral ? this.effectiveMode : this.controller.effectiveMode;
+  private trackMode(effective: Mode): void {
     if (effective === this.effectiveMode) return;
     const selected = this.controller.mode;
     if (effective !== selected) this.emit("warning", "MODE_DEGRADED", `flying ${effective}: ${selected} lacks a healthy sensor`);
@@ -317,6 +317,7 @@ export class VehicleAgent {
   }
 
   private writeNeutral(): void {
+    this.mixer.neutral(this.forces);
     this.mixer.neutral(this.commands);
     this.o.thrusters.set(this.commands);
   }
