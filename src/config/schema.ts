@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VehicleControlSchema } from "../control/schema.ts";
 
 /**
  * The one configuration schema. A file holds the sections of the roles it configures:
@@ -64,6 +65,8 @@ export const VehicleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes").default("rov1"),
   /** Control loop rate. */
   loop_hz: positiveHz(1000).default(50),
+  /** Frame, thrust, modes, gains and failsafes: src/control/schema.ts, docs/control.md. */
+  control: VehicleControlSchema.prefault({}),
   /** Telemetry rate over DTLS (must not exceed the loop rate). */
   telemetry_hz: positiveHz(200).default(10),
   /** Board profile name (hardware/boards: rpi-pca9685, rpi-serial-mcu, bbb-serial-mcu). */

@@ -103,10 +103,12 @@ describe("vehicle agent loop", () => {
     assert.equal((r.events[0] as MessageOf<"event">).code, "ARM_NO_LINK");
   });
 
-  test("unsupported modes are refused and reported", () => {
+  test("a mode whose sensor is not healthy is refused and reported", () => {
     const r = rig();
-    r.agent.handleCommand({ type: "mode", mode: "depth-hold", targetDepth: 3 });
-    assert.equal((r.events[0] as MessageOf<"event">).code, "MODE_UNAVAILABLE");
+    r.agent.tick();
+    r.agent.handleCommand({ type: "mode", mode: "stabilize" });
+    assert.equal((r.events[0] as MessageOf<"event">).code, "MODE_UNAVAILABLE", "no IMU in this rig");
+    assert.equal(r.agent.mode.selected, "manual");
   });
 
   test("telemetry goes out at its own rate as valid frames with the agent's state", () => {

@@ -3,10 +3,14 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Clock, Timer } from "../clock/clock.ts";
 import { errorCode } from "../errors.ts";
 import { FrameEncoder, type FrameMeta, type Message, type Mode, type Severity } from "../protocol/index.ts";
+import { Estimator, type EstimatorConfig } from "../control/estimator.ts";
+import type { FailsafeConfig } from "../control/failsafes.ts";
+import { type ControlConfig, ModeController } from "../control/modes.ts";
+import type { ThrustCurve } from "../control/t200.ts";
 import type { Frame } from "./frame.ts";
 import type { SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
 import { Mixer } from "./mixer.ts";
-import { Supervisor } from "./supervisor.ts";
+import { Supervisor, type SupervisorConditions } from "./supervisor.ts";
 import { TelemetryBuilder } from "./telemetry.ts";
 
 /**
@@ -31,6 +35,17 @@ export interface AgentOptions {
   loopHz: number;
   telemetryHz: number;
   pilotTimeoutMs?: number;
+  /** Control gains and mode settings (config `[vehicle.control]`). */
+  control?: Partial<ControlConfig>;
+  /** Failsafe actions and thresholds (config `[vehicle.failsafe]`). */
+  failsafes?: Partial<FailsafeConfig>;
+  estimator?: Partial<EstimatorConfig>;
+  /**
+   * T200 linearisation: when given, the mixer's force fractions are turned into the linear pulse
+   * commands that give those forces at the measured battery voltage (see src/control/t200.ts);
+   * without it thruster commands are the force fractions themselves.
+   */
+  thrustCurve?: ThrustCurve;
 }
 
 export class VehicleAgent {
@@ -38,6 +53,27 @@ export class VehicleAgent {
   private readonly supervisor: Supervisor;
   private readonly mixer: Mixer;
   private readonly commands: Float64Array;
+  private readonly forces: Float64Array;
+  private readonly estimator: Estimator;
+  private readonly controller: ModeController;
+  private telemetryUp = true;
+  /** Reused each tick: what the supervisor's failsafe matrix looks at. */
+  private readonly conditions: Required<SupervisorConditions> = {
+    telemetryLinkUp: true,
+    leak: false,
+    batteryVolts: null,
+    consumedWh: null,
+    internalTempC: null,
+    depthHealthy: false,
+    depthEverHealthy: false,
+    depthNeeded: false,
+    imuHealthy: false,
+    imuEverHealthy: false,
+    imuNeeded: false,
+    depth: 0,
+    loopGapMs: 0,
+  };
+  private effectiveMode: Mode = "manual";
   private readonly builder: TelemetryBuilder;
   private readonly encoder = new FrameEncoder();
   private readonly periodMs: number;
@@ -46,7 +82,6 @@ export class VehicleAgent {
   private ticks = 0;
   private lastTickAt = Number.NaN;
   private telemetrySeq = 0;
-  private mode: Mode = "manual";
   private rttMs: number | null = null;
   private lossPercent: number | null = null;
   private stopped = false;
@@ -56,6 +91,8 @@ export class VehicleAgent {
     commands: Counter<"type" | "result">;
     telemetryErrors: Counter<"code">;
     armed: Gauge;
+    failsafes: Counter<"code">;
+    failsafeActive: Gauge<"code">;
   };
 
   constructor(options: AgentOptions) {
@@ -63,9 +100,15 @@ export class VehicleAgent {
       throw new RangeError("need 0 < telemetryHz <= loopHz");
     }
     this.o = options;
-    this.supervisor = new Supervisor(options.pilotTimeoutMs === undefined ? {} : { pilotTimeoutMs: options.pilotTimeoutMs });
+    this.supervisor = new Supervisor({
+      ...(options.pilotTimeoutMs === undefined ? {} : { pilotTimeoutMs: options.pilotTimeoutMs }),
+      failsafes: options.failsafes ?? {},
+    });
     this.mixer = new Mixer(options.frame);
     this.commands = new Float64Array(this.mixer.count);
+    this.forces = new Float64Array(this.mixer.count);
+    this.estimator = new Estimator(options.estimator);
+    this.controller = new ModeController(options.control);
     this.builder = new TelemetryBuilder(this.mixer.count);
     this.periodMs = 1000 / options.loopHz;
     this.telemetryEvery = Math.max(1, Math.round(options.loopHz / options.telemetryHz));
@@ -76,6 +119,8 @@ export class VehicleAgent {
       commands: new Counter({ name: "tethys_vehicle_commands_total", help: "Commands handled by the agent", labelNames: ["type", "result"], registers }),
       telemetryErrors: new Counter({ name: "tethys_vehicle_telemetry_errors_total", help: "Telemetry frames not sent", labelNames: ["code"], registers }),
       armed: new Gauge({ name: "tethys_vehicle_armed", help: "1 while armed", registers }),
+      failsafes: new Counter({ name: "tethys_vehicle_failsafes_total", help: "Failsafes raised, by code", labelNames: ["code"], registers }),
+      failsafeActive: new Gauge({ name: "tethys_vehicle_failsafe_active", help: "1 while a failsafe is active, by code", labelNames: ["code"], registers }),
     };
   }
 
@@ -97,6 +142,16 @@ export class VehicleAgent {
   /** Command link state; loss raises FS_COMMAND_LINK on the next tick. */
   setCommandLink(up: boolean): void {
     this.supervisor.setLink(up, this.o.clock.now());
+  }
+
+  /** Telemetry (DTLS) link state; down for the configured time raises FS_TELEMETRY_LINK. */
+  setTelemetryLink(up: boolean): void {
+    this.telemetryUp = up;
+  }
+
+  /** The selected mode and the mode actually flown (after sensor degradation). */
+  get mode(): { selected: Mode; effective: Mode } {
+    return { selected: this.controller.mode, effective: this.effectiveMode };
   }
 
   /** Link quality for telemetry (from the links' own measurements). */
@@ -135,13 +190,18 @@ export class VehicleAgent {
         this.supervisor.disarm();
         this.writeNeutral();
         break;
-      case "mode":
-        if (message.mode === "manual") this.mode = "manual";
-        else {
+      case "mode": {
+        const missing = this.missingSensor(message.mode, message.targetDepth !== undefined);
+        if (missing !== undefined) {
           result = "refused";
-          this.emit("warning", "MODE_UNAVAILABLE", `mode ${message.mode} is not available yet; staying in ${this.mode}`);
+          this.emit("warning", "MODE_UNAVAILABLE", `mode ${message.mode} needs a healthy ${missing}; staying in ${this.controller.mode}`);
+        } else {
+          this.controller.setMode({ mode: message.mode, targetDepth: message.targetDepth, targetHeading: message.targetHeading });
+          const targets = [message.targetDepth === undefined ? "" : ` depth ${message.targetDepth} m`, message.targetHeading === undefined ? "" : ` heading ${message.targetHeading}°`].join("");
+          this.emit("info", "MODE_CHANGED", `mode ${message.mode}${targets}`);
         }
         break;
+      }
       case "lights":
       case "camera-tilt": {
         const acc = this.o.accessories;
@@ -171,16 +231,47 @@ export class VehicleAgent {
   tick(): void {
     const clock = this.o.clock;
     const start = clock.now();
-    if (start - this.lastTickAt > 2 * this.periodMs) this.m.overruns.inc();
+    const gap = Number.isFinite(this.lastTickAt) ? start - this.lastTickAt : this.periodMs;
+    if (gap > 2 * this.periodMs) this.m.overruns.inc();
     this.lastTickAt = start;
 
-    const out = this.supervisor.tick(start);
+    const snap = this.o.sensors.latest();
+    const st = this.estimator.update(snap, start);
+    const c = this.conditions;
+    c.telemetryLinkUp = this.telemetryUp && !(this.lossPercent !== null && this.lossPercent >= 100);
+    c.leak = snap.leak;
+    c.batteryVolts = snap.batteryVoltage;
+    c.consumedWh = snap.consumedWh;
+    c.internalTempC = snap.internalTemperature;
+    c.depthHealthy = st.depthHealth === "ok";
+    c.depthEverHealthy = st.depthKnown;
+    c.depthNeeded = this.controller.needsDepth;
+    c.imuHealthy = st.imuHealth === "ok";
+    c.imuEverHealthy = st.imuKnown;
+    c.imuNeeded = this.controller.mode !== "manual";
+    c.depth = st.depth;
+    c.loopGapMs = gap;
+    const out = this.supervisor.tick(start, c);
     for (const e of out.events) {
       this.emitAlarm(e.code, e.active, e.text);
+      if (e.active) this.m.failsafes.inc({ code: e.code });
+      this.m.failsafeActive.set({ code: e.code }, e.active ? 1 : 0);
     }
-    if (out.neutral) this.mixer.neutral(this.commands);
-    else this.mixer.mix(out.axes, this.commands);
+    if (out.disarmedBy !== null) this.emit("warning", "DISARMED", `disarmed by failsafe ${out.disarmedBy}`);
+    if (out.neutral) {
+      this.controller.idle();
+      this.mixer.neutral(this.forces);
+      this.mixer.neutral(this.commands);
+    } else {
+      // A stalled loop must not turn into one huge integrator step: dt is capped at 5 periods.
+      const dt = Math.min(gap, 5 * this.periodMs) / 1000;
+      const axes = this.controller.update(out.axes, st, dt, out.control === "depth-hold" || out.control === "surface" ? out.control : "none");
+      this.mixer.mix(axes, this.forces);
+      if (this.o.thrustCurve) this.o.thrustCurve.linearize(this.forces, this.mixer.count, snap.batteryVoltage ?? Number.NaN, this.commands);
+      else this.commands.set(this.forces);
+    }
     this.o.thrusters.set(this.commands);
+    this.trackMode(out.neutral ? this.controller.effectiveFor(st) : this.controller.effectiveMode);
     this.m.armed.set(out.armed ? 1 : 0);
 
     if (this.ticks++ % this.telemetryEvery === 0) this.sendTelemetry(out.armed);
@@ -193,9 +284,9 @@ export class VehicleAgent {
   private sendTelemetry(armed: boolean): void {
     const msg = this.builder.build(this.o.sensors.latest(), {
       armed,
-      mode: this.mode,
+      mode: this.effectiveMode,
       failsafe: this.supervisor.failsafes,
-      thrusters: this.commands,
+      thrusters: this.forces,
       rttMs: this.rttMs,
       lossPercent: this.lossPercent,
     });
@@ -209,7 +300,24 @@ export class VehicleAgent {
     }
   }
 
+  /** Which sensor a mode needs and lacks right now, or undefined. */
+  private missingSensor(mode: Mode, withDepth: boolean): string | undefined {
+    const st = this.estimator.state;
+    if (mode !== "manual" && st.imuHealth !== "ok" && mode !== "depth-hold") return "IMU";
+    if ((mode === "depth-hold" || withDepth) && st.depthHealth !== "ok") return "depth sensor";
+    return undefined;
+  }
+
+  private trackMode(effective: Mode): void {
+    if (effective === this.effectiveMode) return;
+    const selected = this.controller.mode;
+    if (effective !== selected) this.emit("warning", "MODE_DEGRADED", `flying ${effective}: ${selected} lacks a healthy sensor`);
+    else this.emit("info", "MODE_RESTORED", `flying ${selected} again`);
+    this.effectiveMode = effective;
+  }
+
   private writeNeutral(): void {
+    this.mixer.neutral(this.forces);
     this.mixer.neutral(this.commands);
     this.o.thrusters.set(this.commands);
   }

@@ -63,7 +63,47 @@ export const VECTORED_6: Frame = parseFrame({
   ],
 });
 
-export const FRAMES: Readonly<Record<string, Frame>> = { "vectored-6": VECTORED_6 };
+/**
+ * The 8-thruster "heavy" frame (BlueROV2 Heavy): ArduSub's SUB_FRAME_VECTORED_6DOF. M1–M4 are the
+ * vectored horizontals of VECTORED_6; M5–M8 are verticals at the corners, giving pitch authority
+ * too. ArduSub rows (roll, pitch, yaw, throttle, forward, lateral): M5 (+1,−1,0,−1,0,0),
+ * M6 (−1,−1,0,−1,0,0), M7 (+1,+1,0,−1,0,0), M8 (−1,+1,0,−1,0,0); heave = −throttle as above.
+ */
+export const VECTORED_6DOF_8: Frame = parseFrame({
+  name: "vectored-6dof-8",
+  thrusters: [
+    ...VECTORED_6.thrusters.slice(0, 4),
+    { name: "M5", channel: 4, factors: { roll: 1, pitch: -1, heave: 1 } },
+    { name: "M6", channel: 5, factors: { roll: -1, pitch: -1, heave: 1 } },
+    { name: "M7", channel: 6, factors: { roll: 1, pitch: 1, heave: 1 } },
+    { name: "M8", channel: 7, factors: { roll: -1, pitch: 1, heave: 1 } },
+  ],
+});
+
+export const FRAMES: Readonly<Record<string, Frame>> = { "vectored-6": VECTORED_6, "vectored-6dof-8": VECTORED_6DOF_8 };
+
+/**
+ * A named frame with the wiring of one vehicle applied: `channels[i]` is the output thruster i
+ * is wired to (default: the frame's), `reversed` names the thrusters whose propeller or ESC runs
+ * the other way. Validated like any frame (FRAME_INVALID: a channel used twice, …); an unknown
+ * frame or thruster name is FRAME_UNKNOWN.
+ */
+export function buildFrame(name: string, wiring: { channels?: readonly number[]; reversed?: readonly string[] } = {}): Frame {
+  const base = FRAMES[name];
+  if (!base) throw new TethysError("FRAME_UNKNOWN", `unknown frame "${name}"; known: ${Object.keys(FRAMES).join(", ")}`);
+  const { channels, reversed = [] } = wiring;
+  if (channels !== undefined && channels.length !== base.thrusters.length) {
+    throw new TethysError("FRAME_INVALID", `frame ${name} has ${base.thrusters.length} thrusters, got ${channels.length} channels`);
+  }
+  const names = new Set(base.thrusters.map((t) => t.name));
+  for (const r of reversed) {
+    if (!names.has(r)) throw new TethysError("FRAME_UNKNOWN", `frame ${name} has no thruster "${r}" to reverse; it has ${[...names].join(", ")}`);
+  }
+  return parseFrame({
+    name: base.name,
+    thrusters: base.thrusters.map((t, i) => ({ ...t, channel: channels?.[i] ?? t.channel, reversed: reversed.includes(t.name) })),
+  });
+}
 
 export function parseFrame(value: unknown): Frame {
   const r = FrameSchema.safeParse(value);

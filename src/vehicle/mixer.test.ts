@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { type AxisVector, parseFrame, VECTORED_6 } from "./frame.ts";
+import { type AxisVector, buildFrame, parseFrame, VECTORED_6, VECTORED_6DOF_8 } from "./frame.ts";
 import { Mixer, ZERO_AXES } from "./mixer.ts";
 import { isTethysError } from "../errors.ts";
 
@@ -73,4 +73,59 @@ test("frames are validated as data", () => {
     () => parseFrame({ name: "bad", thrusters: [{ name: "A", channel: 0, factors: {} }, { name: "B", channel: 0, factors: { surge: 2 } }] }),
     (err) => isTethysError(err, "FRAME_INVALID"),
   );
+});
+
+test("prioritised desaturation: full surge with a yaw correction keeps all of the yaw, surge gives way", () => {
+  const m = new Mixer(VECTORED_6);
+  const out = m.mix({ ...ZERO_AXES, surge: 1, yaw: 0.4 }, new Float64Array(6));
+  // M1 (yaw +1, surge −1): 0.4 − s; M3 (yaw −1, surge +1): −0.4 + s … largest s keeping |·| ≤ 1 is 1.
+  // M2 (yaw −1, surge −1): −0.4 − s ≥ −1 → s ≤ 0.6.
+  assert.ok(Math.abs(m.lastTranslationScale - 0.6) < 1e-12);
+  const yaw = ((out[0] as number) - (out[1] as number) - (out[2] as number) + (out[3] as number)) / 4;
+  assert.ok(Math.abs(yaw - 0.4) < 1e-12, `yaw authority kept: ${yaw}`);
+  assert.ok(Math.min(...out) >= -1 && Math.max(...out) <= 1);
+  // The old uniform scaling would have given yaw 0.4 / 1.4 ≈ 0.29.
+});
+
+test("prioritised desaturation: rotation and heave are never scaled for translation (property)", () => {
+  const m = new Mixer(VECTORED_6DOF_8);
+  const out = new Float64Array(8);
+  const plain = new Float64Array(8);
+  fc.assert(
+    fc.property(axesArb, (axes) => {
+      m.mix(axes, out);
+      for (const v of out) assert.ok(Number.isFinite(v) && v >= -1 && v <= 1);
+      const s = m.lastTranslationScale;
+      assert.ok(s >= 0 && s <= 1);
+      // The rotation/heave part alone, mixed without translation:
+      m.mix({ ...axes, surge: 0, sway: 0 }, plain);
+      const rotPeak = Math.max(...plain.map(Math.abs));
+      if (rotPeak < 1 - 1e-9) {
+        // Not saturated by itself: the output is exactly that plus s × translation.
+        VECTORED_6DOF_8.thrusters.forEach((t, i) => {
+          const translation = t.factors.surge * axes.surge + t.factors.sway * axes.sway;
+          assert.ok(Math.abs((out[i] as number) - ((plain[i] as number) + s * translation)) < 1e-9);
+        });
+        if (s < 1) assert.ok(Math.max(...out.map(Math.abs)) > 1 - 1e-9, "translation is only cut when a thruster is at its limit");
+      }
+    }),
+  );
+});
+
+test("heavy frame: ArduSub VECTORED_6DOF signs for heave, pitch and roll on M5–M8", () => {
+  const m = new Mixer(VECTORED_6DOF_8);
+  assert.deepEqual([...m.mix({ ...ZERO_AXES, heave: 1 }, new Float64Array(8))], [0, 0, 0, 0, 1, 1, 1, 1]);
+  assert.deepEqual([...m.mix({ ...ZERO_AXES, pitch: 0.5 }, new Float64Array(8))], [0, 0, 0, 0, -0.5, -0.5, 0.5, 0.5]);
+  assert.deepEqual([...m.mix({ ...ZERO_AXES, roll: 0.5 }, new Float64Array(8))], [0, 0, 0, 0, 0.5, -0.5, 0.5, -0.5]);
+  assert.deepEqual([...m.mix({ ...ZERO_AXES, surge: 1 }, new Float64Array(8))], [-1, -1, 1, 1, 0, 0, 0, 0]);
+});
+
+test("buildFrame applies channel mapping and reversal by thruster name, and validates them", () => {
+  const f = buildFrame("vectored-6", { channels: [5, 4, 3, 2, 1, 0], reversed: ["M3"] });
+  assert.deepEqual(f.thrusters.map((t) => t.channel), [5, 4, 3, 2, 1, 0]);
+  assert.deepEqual(f.thrusters.map((t) => t.reversed), [false, false, true, false, false, false]);
+  assert.throws(() => buildFrame("quad"), (e) => isTethysError(e, "FRAME_UNKNOWN"));
+  assert.throws(() => buildFrame("vectored-6", { reversed: ["M9"] }), (e) => isTethysError(e, "FRAME_UNKNOWN"));
+  assert.throws(() => buildFrame("vectored-6", { channels: [0, 0, 1, 2, 3, 4] }), (e) => isTethysError(e, "FRAME_INVALID"));
+  assert.throws(() => buildFrame("vectored-6dof-8", { channels: [0, 1] }), (e) => isTethysError(e, "FRAME_INVALID"));
 });

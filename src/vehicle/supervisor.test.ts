@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import { DEFAULT_ACTIONS, FAILSAFE_ACTIONS } from "../control/failsafes.ts";
 import { type PilotInput, Supervisor } from "./supervisor.ts";
 
 const forward: PilotInput = { surge: 1, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0, gain: 0.5 };
@@ -68,12 +69,12 @@ describe("failsafe floor", () => {
     assert.deepEqual(s.tick(1000).events, []);
     const raised = s.tick(1001);
     assert.equal(raised.neutral, true);
-    assert.deepEqual(raised.events, [{ code: "FS_PILOT_INPUT", active: true, text: "no pilot input: thrusters neutral" }]);
+    assert.deepEqual(raised.events, [{ code: "FS_PILOT_INPUT", active: true, action: "neutral", text: "no pilot input: thrusters neutral" }]);
     assert.deepEqual(s.tick(1500).events, [], "raised once, not every tick");
     s.pilotInput(forward, 1600);
     const cleared = s.tick(1601);
     assert.equal(cleared.neutral, false);
-    assert.deepEqual(cleared.events, [{ code: "FS_PILOT_INPUT", active: false, text: "pilot input restored" }]);
+    assert.deepEqual(cleared.events, [{ code: "FS_PILOT_INPUT", active: false, action: "neutral", text: "pilot input restored" }]);
   });
 
   test("an armed vehicle that never gets input goes neutral with an alarm", () => {
@@ -100,7 +101,7 @@ describe("failsafe floor", () => {
     const s = armedSupervisor();
     s.tick(2000);
     s.disarm();
-    assert.deepEqual(s.tick(2001).events, [{ code: "FS_PILOT_INPUT", active: false, text: "cleared: vehicle disarmed" }]);
+    assert.deepEqual(s.tick(2001).events, [{ code: "FS_PILOT_INPUT", active: false, action: "neutral", text: "cleared: vehicle disarmed" }]);
   });
 });
 
@@ -111,18 +112,24 @@ describe("safety invariants under random event sequences", () => {
     fc.record({ kind: fc.constant("disarm" as const) }),
     fc.record({ kind: fc.constant("link" as const), up: fc.boolean() }),
     fc.record({ kind: fc.constant("block" as const), on: fc.boolean() }),
+    fc.record({ kind: fc.constant("leak" as const), on: fc.boolean() }),
+    fc.record({ kind: fc.constant("depth-sensor" as const), ok: fc.boolean() }),
+    fc.record({ kind: fc.constant("deep" as const), depth: fc.double({ min: 0, max: 150, noNaN: true }) }),
   );
+  const actionArb = fc.constantFrom(...FAILSAFE_ACTIONS);
   const step = fc.record({ dt: fc.integer({ min: 0, max: 1500 }), op });
 
-  test("thrusters move only when armed, linked and fed fresh input; never when disarmed", () => {
+  test("thrusters move only when armed, linked and fed fresh input, or under a depth-hold/surface action; never when disarmed", () => {
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
-        const s = new Supervisor({ pilotTimeoutMs: 1000 });
+      fc.property(fc.array(step, { maxLength: 60 }), fc.record({ leak: actionArb, depth: actionArb, maxDepth: actionArb }), (steps, acts) => {
+        const s = new Supervisor({ pilotTimeoutMs: 1000, failsafes: { actions: { ...DEFAULT_ACTIONS, FS_LEAK: acts.leak, FS_DEPTH_SENSOR: acts.depth, FS_MAX_DEPTH: acts.maxDepth } } });
+        const cond = { leak: false, depthHealthy: true, depthEverHealthy: true, depth: 1 };
         let now = 0;
         let armed = false;
         let link = false;
         let blocked = false;
         let lastInput = Number.NEGATIVE_INFINITY;
+        let armedAt = Number.NEGATIVE_INFINITY;
         for (const { dt, op } of steps) {
           now += dt;
           switch (op.kind) {
@@ -132,8 +139,11 @@ describe("safety invariants under random event sequences", () => {
               break;
             case "arm": {
               const r = s.arm(now);
-              assert.equal(r.ok, link && !blocked);
-              if (r.ok) armed = true;
+              if (!link || blocked) assert.equal(r.ok, false);
+              if (r.ok && !armed) {
+                armed = true;
+                armedAt = now;
+              }
               break;
             }
             case "disarm":
@@ -149,9 +159,28 @@ describe("safety invariants under random event sequences", () => {
               else s.clearBlocker("TEST");
               blocked = op.on;
               break;
+            case "leak":
+              cond.leak = op.on;
+              break;
+            case "depth-sensor":
+              cond.depthHealthy = op.ok;
+              break;
+            case "deep":
+              cond.depth = op.depth;
+              break;
           }
-          const out = s.tick(now);
+          const out = s.tick(now, cond);
+          if (out.disarmedBy !== null) {
+            assert.equal(acts[out.disarmedBy === "FS_LEAK" ? "leak" : out.disarmedBy === "FS_DEPTH_SENSOR" ? "depth" : "maxDepth"], "disarm");
+            armed = false;
+          }
           assert.equal(out.armed, armed);
+          if (out.action === "neutral" || out.action === "disarm") assert.equal(out.control, "off");
+          if (out.control === "depth-hold" || out.control === "surface") {
+            assert.ok(armed, "a failsafe action only drives an armed vehicle");
+            assert.equal(out.control, out.action);
+          }
+          if (out.control === "pilot") assert.ok(link && lastInput >= armedAt && now - lastInput <= 1000, "flying on no input since arming");
           if (!armed) assert.equal(out.neutral, true);
           const moving = Object.values(out.axes).some((v) => v !== 0);
           if (moving) {

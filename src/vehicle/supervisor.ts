@@ -1,24 +1,30 @@
+import { type FailsafeAction, type FailsafeCode, type FailsafeConfig, type FailsafeEvent, type FailsafeInputs, FailsafeMatrix, defaultInputs } from "../control/failsafes.ts";
 import type { AxisVector } from "./frame.ts";
 
 /**
- * The vehicle's safety supervisor, pure: arming, pilot input freshness, and the failsafe floor.
- * Time is passed in (ms on the agent's Clock). The control loop calls `tick(now)` once per cycle
- * and gets the axes to mix, or neutral.
+ * The vehicle's safety supervisor, pure: arming, pilot input freshness, and the failsafe matrix
+ * (src/control/failsafes.ts). Time is passed in (ms on the agent's Clock). The control loop
+ * calls `tick(now, conditions)` once per cycle and gets what may drive the thrusters:
+ *
+ * - `control: "off"` — thrusters neutral: disarmed, a `neutral` or `disarm` failsafe action, or
+ *   no fresh pilot input with the command link up (there is nothing to fly on);
+ * - `control: "pilot"` — the selected mode flies the pilot's axes (`axes`, gain applied);
+ * - `control: "depth-hold" | "surface"` — a failsafe action: the controller holds depth or
+ *   ascends on its own. These are the only states where thrusters may move without fresh pilot
+ *   input, by design (docs/failsafes.md); `axes` still carries the pilot's input only if fresh.
  *
  * Invariants (property-tested in supervisor.test.ts):
- * - output is non-neutral only while armed, with a pilot input fresher than the timeout, the
- *   command link up, and no active failsafe whose action neutralises;
- * - disarmed ⇒ neutral, always; arming needs the link up and no arm blocker.
- *
- * Failsafe floor (the control issue completes the matrix with configurable actions):
- * - FS_PILOT_INPUT: armed and no pilot input for `pilotTimeoutMs` → neutral + alarm; clears
- *   when pilot input arrives again.
- * - FS_COMMAND_LINK: the command link is down → neutral + alarm; clears when the link is up
- *   again and pilot input has arrived after it came back.
+ * - `control` is "pilot" (and `axes` non-zero) only while armed, with a pilot input received
+ *   since arming, fresher than the timeout, and the command link up; `control` is "off"
+ *   whenever disarmed or the action is neutral/disarm;
+ * - disarmed ⇒ neutral, always; arming needs the link up, no arm blocker and no active
+ *   failsafe whose action is `disarm`.
  */
 export interface SupervisorConfig {
   /** No pilot input for this long while armed raises FS_PILOT_INPUT. Default 1000 ms. */
   pilotTimeoutMs: number;
+  /** The failsafe matrix's settings (actions, thresholds, timings). */
+  failsafes?: Partial<FailsafeConfig>;
 }
 
 export interface PilotInput {
@@ -31,51 +37,60 @@ export interface PilotInput {
   gain: number;
 }
 
-export type FailsafeCode = "FS_PILOT_INPUT" | "FS_COMMAND_LINK";
+/** What the agent knows about the vehicle each tick (sensors, estimator, links, loop timing). */
+export type SupervisorConditions = Partial<
+  Pick<
+    FailsafeInputs,
+    "telemetryLinkUp" | "leak" | "batteryVolts" | "consumedWh" | "internalTempC" | "depthHealthy" | "depthEverHealthy" | "depthNeeded" | "imuHealthy" | "imuEverHealthy" | "imuNeeded" | "depth" | "loopGapMs"
+  >
+>;
 
-export interface FailsafeEvent {
-  code: FailsafeCode;
-  active: boolean;
-  text: string;
-}
+export type { FailsafeCode, FailsafeEvent };
 
 export type ArmResult = { ok: true } | { ok: false; code: string; reason: string };
 
+export type ControlSource = "off" | "pilot" | "depth-hold" | "surface";
+
 export interface SupervisorOutput {
   armed: boolean;
-  /** True when thrusters must be neutral this cycle. */
+  /** True when thrusters must be neutral this cycle (control "off"). */
   neutral: boolean;
-  /** Axes to mix (gain applied); all zero when neutral. Reused object: copy to keep. */
+  control: ControlSource;
+  /** The combined failsafe action, or null. */
+  action: FailsafeAction | null;
+  /** Pilot axes (gain applied) when fresh; all zero otherwise. Reused object: copy to keep. */
   axes: AxisVector;
   /** Failsafes raised or cleared during this tick. */
   events: FailsafeEvent[];
+  /** Set on the tick a `disarm` failsafe action disarmed the vehicle: the failsafe's code. */
+  disarmedBy: FailsafeCode | null;
 }
-
-const TEXT: Record<FailsafeCode, [string, string]> = {
-  FS_PILOT_INPUT: ["no pilot input: thrusters neutral", "pilot input restored"],
-  FS_COMMAND_LINK: ["command link lost: thrusters neutral", "command link restored"],
-};
 
 export class Supervisor {
   private readonly cfg: SupervisorConfig;
+  private readonly matrix: FailsafeMatrix;
+  private readonly inputs: FailsafeInputs = defaultInputs();
   private armed = false;
   private linkUp = false;
   private linkUpAt = Number.NEGATIVE_INFINITY;
   private pilotAt = Number.NEGATIVE_INFINITY;
   private armedAt = Number.NEGATIVE_INFINITY;
   private readonly pilot: PilotInput = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0, gain: 0 };
-  private readonly active = new Set<FailsafeCode>();
   private readonly blockers = new Map<string, string>();
   private readonly out: SupervisorOutput = {
     armed: false,
     neutral: true,
+    control: "off",
+    action: null,
     axes: { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 },
     events: [],
+    disarmedBy: null,
   };
 
   constructor(cfg: Partial<SupervisorConfig> = {}) {
-    this.cfg = { pilotTimeoutMs: cfg.pilotTimeoutMs ?? 1000 };
+    this.cfg = { pilotTimeoutMs: cfg.pilotTimeoutMs ?? cfg.failsafes?.pilotTimeoutMs ?? 1000, failsafes: cfg.failsafes ?? {} };
     if (!(this.cfg.pilotTimeoutMs > 0)) throw new RangeError("pilotTimeoutMs must be > 0");
+    this.matrix = new FailsafeMatrix({ ...this.cfg.failsafes, pilotTimeoutMs: this.cfg.pilotTimeoutMs });
   }
 
   get isArmed(): boolean {
@@ -83,7 +98,11 @@ export class Supervisor {
   }
 
   get failsafes(): readonly FailsafeCode[] {
-    return [...this.active];
+    return this.matrix.activeCodes;
+  }
+
+  get failsafeConfig(): Readonly<FailsafeConfig> {
+    return this.matrix.cfg;
   }
 
   /** A condition that forbids arming (e.g. MCU protocol mismatch, leak); `clearBlocker` lifts it. */
@@ -111,6 +130,8 @@ export class Supervisor {
     if (!this.linkUp) return { ok: false, code: "ARM_NO_LINK", reason: "command link is down" };
     const blocker = this.blockers.entries().next();
     if (!blocker.done) return { ok: false, code: "ARM_BLOCKED", reason: `${blocker.value[0]}: ${blocker.value[1]}` };
+    const fs = this.matrix.armingBlocker();
+    if (fs !== undefined) return { ok: false, code: "ARM_BLOCKED", reason: `${fs}: failsafe active with action disarm` };
     if (!this.armed) {
       this.armed = true;
       this.armedAt = now;
@@ -125,19 +146,41 @@ export class Supervisor {
     this.zeroPilot();
   }
 
-  tick(now: number): SupervisorOutput {
+  tick(now: number, conditions: SupervisorConditions = {}): SupervisorOutput {
     const out = this.out;
-    out.events = [];
-    const inputAt = Math.max(this.pilotAt, this.armedAt);
-    this.update("FS_PILOT_INPUT", this.armed && now - inputAt > this.cfg.pilotTimeoutMs, out.events);
-    // Link loss holds until the link is back and input has arrived since it came back.
-    const linkFailed = !this.linkUp || (this.active.has("FS_COMMAND_LINK") && this.pilotAt < this.linkUpAt);
-    this.update("FS_COMMAND_LINK", this.armed && linkFailed, out.events);
+    const i = this.inputs;
+    Object.assign(i, conditions);
+    i.armed = this.armed;
+    i.lastInputAt = Math.max(this.pilotAt, this.armedAt);
+    i.commandLinkUp = this.linkUp;
+    i.inputSinceLinkUp = this.pilotAt >= this.linkUpAt;
+    let r = this.matrix.evaluate(i, now);
+    out.disarmedBy = null;
+    if (r.action === "disarm" && this.armed) {
+      out.disarmedBy = this.matrix.activeCodes.find((c) => this.matrix.cfg.actions[c] === "disarm") ?? null;
+      const raised = r.events;
+      this.disarm();
+      i.armed = false;
+      r = this.matrix.evaluate(i, now);
+      out.events = raised.concat(r.events);
+    } else {
+      out.events = r.events;
+    }
 
+    // Fresh: pilot input received since arming, within the timeout, over a working link. (The
+    // arming time only delays FS_PILOT_INPUT; it never counts as input to fly on.)
+    const fresh =
+      this.armed && this.linkUp && !this.matrix.isActive("FS_COMMAND_LINK") && this.pilotAt >= this.armedAt && now - this.pilotAt <= this.cfg.pilotTimeoutMs;
+    const action = r.action;
     out.armed = this.armed;
-    out.neutral = !this.armed || this.active.size > 0;
+    out.action = action;
+    if (!this.armed || action === "neutral" || action === "disarm") out.control = "off";
+    else if (action === "surface" || action === "depth-hold") out.control = action;
+    else out.control = fresh ? "pilot" : "off";
+    out.neutral = out.control === "off";
+
     const a = out.axes;
-    if (out.neutral) {
+    if (out.neutral || !fresh) {
       a.surge = a.sway = a.heave = a.roll = a.pitch = a.yaw = 0;
     } else {
       const g = this.pilot.gain;
@@ -149,16 +192,6 @@ export class Supervisor {
       a.yaw = this.pilot.yaw * g;
     }
     return out;
-  }
-
-  private update(code: FailsafeCode, condition: boolean, events: FailsafeEvent[]): void {
-    if (condition && !this.active.has(code)) {
-      this.active.add(code);
-      events.push({ code, active: true, text: TEXT[code][0] });
-    } else if (!condition && this.active.has(code)) {
-      this.active.delete(code);
-      events.push({ code, active: false, text: this.armed ? TEXT[code][1] : "cleared: vehicle disarmed" });
-    }
   }
 
   private zeroPilot(): void {
