@@ -324,12 +324,21 @@ export class VehicleAgent {
 
   private emit(severity: Severity, code: string, text: string): void {
     this.o.logger.info({ code }, text);
-    this.o.events.send({ type: "event", severity, code, text });
+    this.deliver({ type: "event", severity, code, text });
   }
 
   private emitAlarm(code: string, active: boolean, text: string): void {
     if (active) this.o.logger.warn({ code }, text);
     else this.o.logger.info({ code }, text);
-    this.o.events.send({ type: "alarm", severity: active ? "alarm" : "info", code, active, text });
+    this.deliver({ type: "alarm", severity: active ? "alarm" : "info", code, active, text });
+  }
+
+  /** Hands an event to the link; a sink that throws never stops the control loop. */
+  private deliver(message: Message): void {
+    try {
+      this.o.events.send(message);
+    } catch (err) {
+      this.o.logger.warn({ code: errorCode(err), event: message.type }, "event not delivered");
+    }
   }
 }

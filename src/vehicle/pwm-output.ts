@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { PwmThrusters } from "../../hardware/drivers/pwm-thrusters.ts";
+import { TethysError } from "../errors.ts";
 import type { ThrusterOutput } from "./io.ts";
 
 /**
@@ -24,20 +25,33 @@ export class PwmThrusterOutput implements ThrusterOutput {
   private readonly range: PulseRange;
   private readonly logger: Logger | undefined;
   private readonly pending: number[];
+  private readonly channelOf: readonly number[];
   private readonly writing: number[];
   private dirty = false;
   private inFlight: Promise<void> | undefined;
 
-  constructor(thrusters: PwmThrusters, count: number, range: PulseRange = { minUs: 1100, neutralUs: 1500, maxUs: 1900 }, logger?: Logger) {
+  /**
+   * @param outputs the board's thruster outputs (its profile's channel list, in order)
+   * @param channelOf for each frame thruster, the index of its output (frame `channel`);
+   *   default: thruster i on output i
+   */
+  constructor(thrusters: PwmThrusters, outputs: number, range: PulseRange = { minUs: 1100, neutralUs: 1500, maxUs: 1900 }, logger?: Logger, channelOf?: readonly number[]) {
     this.thrusters = thrusters;
     this.range = range;
     this.logger = logger;
-    this.pending = new Array<number>(count).fill(range.neutralUs);
-    this.writing = new Array<number>(count).fill(range.neutralUs);
+    this.channelOf = channelOf ?? Array.from({ length: outputs }, (_, i) => i);
+    for (const c of this.channelOf) {
+      if (!Number.isInteger(c) || c < 0 || c >= outputs) {
+        throw new TethysError("VEHICLE_WIRING", `a thruster is wired to output ${c}, but the board has outputs 0..${outputs - 1}`);
+      }
+    }
+    this.pending = new Array<number>(outputs).fill(range.neutralUs);
+    this.writing = new Array<number>(outputs).fill(range.neutralUs);
   }
 
   set(commands: Float64Array): void {
-    for (let i = 0; i < this.pending.length; i++) this.pending[i] = commandToMicros(commands[i] ?? 0, this.range);
+    this.pending.fill(this.range.neutralUs);
+    for (let i = 0; i < this.channelOf.length; i++) this.pending[this.channelOf[i] as number] = commandToMicros(commands[i] ?? 0, this.range);
     this.dirty = true;
     this.inFlight ??= this.flush();
   }

@@ -10,6 +10,7 @@ import type { Clock, Timer } from "../clock/clock.ts";
 import type { Config } from "../config/schema.ts";
 import { resolveConfigPath } from "../keys/credentials.ts";
 import { readPsk } from "../keys/credentials.ts";
+import { agentControlOptions } from "../control/config.ts";
 import { CommandLinkClient, clientOptionsFromConfig } from "../links/command/index.ts";
 import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
@@ -18,7 +19,7 @@ import { LossMeter } from "../links/telemetry/loss-meter.ts";
 import { decodeFrame } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
 import { BoardSensors } from "./board-sensors.ts";
-import { VECTORED_6 } from "./frame.ts";
+import { EventRelay } from "./event-relay.ts";
 import { PwmThrusterOutput } from "./pwm-output.ts";
 
 /**
@@ -60,8 +61,10 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
   if (!(board.thrusters instanceof PwmThrusters)) {
     throw new TethysError("VEHICLE_BOARD", `board ${profile.name} drives thrusters through the serial motor controller, which the agent does not wire yet; use a PCA9685 board`);
   }
-  const frame = VECTORED_6;
-  const thrusters = new PwmThrusterOutput(board.thrusters, frame.thrusters.length, undefined, log("thrusters"));
+  const control = agentControlOptions(config.control);
+  const frame = control.frame;
+  const outputs = profile.thrusters.channels.length;
+  const thrusters = new PwmThrusterOutput(board.thrusters, outputs, undefined, log("thrusters"), frame.thrusters.map((t) => t.channel));
   await thrusters.neutral();
   const sensors = new BoardSensors(board, clock, {}, log("sensors"));
   sensors.start();
@@ -75,13 +78,15 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
     factory: nodeDtlsSessionFactory,
   });
   const command = new CommandLinkClient(linkOptions);
+  const relay = new EventRelay((m) => {
+    if (command.send(m) === "full") throw new TethysError("CMD_QUEUE_FULL", "command link queue full");
+  });
   const agent = new VehicleAgent({
     clock,
-    frame,
     sensors,
     thrusters,
     telemetry: { send: (bytes) => telemetry.send(bytes) },
-    events: { send: (m) => command.send(m) },
+    events: relay,
     accessories: board.lights
       ? {
           lights: (level) => {
@@ -94,19 +99,25 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
     registry: o.registry,
     loopHz: config.loop_hz,
     telemetryHz: config.telemetry_hz,
+    ...control,
   });
 
   command.on("up", (info) => {
     log("command-link").info(info, "command link up");
     agent.setCommandLink(true);
+    relay.setUp(true);
   });
   command.on("down", (err, retryInMs) => {
     log("command-link").warn({ code: err.code, retryInMs }, `command link down: ${err.message}`);
     agent.setCommandLink(false);
+    relay.setUp(false);
   });
   command.on("command", (message, meta) => agent.handleCommand(message, meta));
   command.on("drop", (err) => log("command-link").debug({ code: err.code }, err.message));
-  telemetry.on("state", (s) => log("telemetry-link").info({ state: s.state, reason: s.reason }, `telemetry link ${s.state}`));
+  telemetry.on("state", (s) => {
+    log("telemetry-link").info({ state: s.state, reason: s.reason }, `telemetry link ${s.state}`);
+    agent.setTelemetryLink(s.state === "up");
+  });
   // The hub's heartbeats over DTLS measure the link's loss (hub → vehicle direction).
   const loss = new LossMeter();
   telemetry.on("message", (bytes) => {
