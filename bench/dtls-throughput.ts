@@ -22,7 +22,7 @@ const OPENSSL_NAME: Record<(typeof SUITES)[number], string> = {
 	TLS_PSK_WITH_AES_128_GCM_SHA256: "PSK-AES128-GCM-SHA256",
 	TLS_PSK_WITH_AES_128_CCM: "PSK-AES128-CCM",
 };
-const CLIENT = fileURLToPath(new URL("./dtls-load-client.ts", import.meta.url));
+const CLIENT = fileURLToPath(new URL("./_dtls-load-client.ts", import.meta.url));
 /** The run ends when every record arrived or nothing arrived for this long (UDP may drop). */
 const QUIET_MS = 500;
 

@@ -1,7 +1,7 @@
 /**
  * Benchmark helper (child process): node-dtls-client connects to 127.0.0.1:<port>, sends
  * <count> records of <size> bytes in paced bursts, reports to the parent over IPC, then waits
- * for "close". Usage: dtls-load-client.ts <port> <count> <size> <suite> <identity> <pskHex>
+ * for "close". Usage: _dtls-load-client.ts (the leading _ keeps `npm run bench` from running it on its own) <port> <count> <size> <suite> <identity> <pskHex>
  */
 import { dtls } from "node-dtls-client";
 
