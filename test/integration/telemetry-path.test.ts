@@ -8,6 +8,7 @@ import type { LinkSnapshot } from "../../src/links/dtls-client/types.ts";
 import { DtlsServer } from "../../src/links/dtls-server/dtls-server.ts";
 import { TelemetryReceiver } from "../../src/links/telemetry/receiver.ts";
 import { type DecodedFrame, decodeFrame, encodeFrame, type MessageOf } from "../../src/protocol/index.ts";
+import { sampleTelemetry } from "../../src/protocol/testing/sample-telemetry.ts";
 import { UdpTetherProxy } from "../../simulator/tether/udp-proxy.ts";
 
 /**
@@ -24,26 +25,7 @@ after(async () => {
 });
 
 function frame(seq: number, depth: number): Uint8Array {
-  const t: MessageOf<"telemetry"> = {
-    type: "telemetry",
-    depth,
-    heading: 10,
-    roll: 0,
-    pitch: 0,
-    attitude: { w: 1, x: 0, y: 0, z: 0 },
-    verticalSpeed: 0,
-    armed: false,
-    mode: "manual",
-    failsafe: [],
-    battery: { voltage: 15, current: 1, consumedWh: 0 },
-    leak: false,
-    waterTemperature: 12,
-    internalTemperature: 30,
-    thrusters: [0, 0, 0, 0, 0, 0],
-    link: { rttMs: null, lossPercent: null },
-    cpu: { loadPercent: null, temperature: null },
-  };
-  return encodeFrame(t, { seq, timestamp: clock.wallMicros() });
+  return encodeFrame(sampleTelemetry({ depth }), { seq, timestamp: clock.wallMicros() });
 }
 
 async function hub() {

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { MessageOf } from "../../protocol/index.ts";
+import { sampleTelemetry } from "../../protocol/testing/sample-telemetry.ts";
 import { HubCodes, HubError } from "../errors.ts";
 import type { CommandMessage, VehicleChannel, VehicleChannelEvents } from "../vehicle-channel.ts";
 
@@ -38,24 +39,4 @@ export class FakeVehicle extends EventEmitter<VehicleChannelEvents> implements V
   }
 }
 
-export function sampleTelemetry(): MessageOf<"telemetry"> {
-  return {
-    type: "telemetry",
-    depth: 12.5,
-    heading: 90,
-    roll: 0,
-    pitch: 0,
-    attitude: { w: 1, x: 0, y: 0, z: 0 },
-    verticalSpeed: 0,
-    armed: false,
-    mode: "manual",
-    failsafe: [],
-    battery: { voltage: 15.5, current: 3, consumedWh: 1 },
-    leak: false,
-    waterTemperature: 12,
-    internalTemperature: 30,
-    thrusters: [0, 0, 0, 0, 0, 0],
-    link: { rttMs: 2, lossPercent: 0 },
-    cpu: { loadPercent: 20, temperature: 50 },
-  };
-}
+export { sampleTelemetry };

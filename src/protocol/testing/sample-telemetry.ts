@@ -1,0 +1,25 @@
+import type { MessageOf } from "../messages.ts";
+
+/** A complete, valid telemetry message for tests, with any fields overridden. Test-only. */
+export function sampleTelemetry(overrides: Partial<MessageOf<"telemetry">> = {}): MessageOf<"telemetry"> {
+  return {
+    type: "telemetry",
+    depth: 12.5,
+    heading: 90,
+    roll: 0,
+    pitch: 0,
+    attitude: { w: 1, x: 0, y: 0, z: 0 },
+    verticalSpeed: 0,
+    armed: false,
+    mode: "manual",
+    failsafe: [],
+    battery: { voltage: 15.5, current: 3, consumedWh: 1 },
+    leak: false,
+    waterTemperature: 12,
+    internalTemperature: 30,
+    thrusters: [0, 0, 0, 0, 0, 0],
+    link: { rttMs: 2, lossPercent: 0 },
+    cpu: { loadPercent: 20, temperature: 50 },
+    ...overrides,
+  };
+}
