@@ -134,7 +134,10 @@ async function runInteractive(
   world.start(10);
   const truth = sink === undefined ? undefined : clock.setInterval(1000 / truthHz, () => sink.write(world.truth()));
   out(JSON.stringify({ type: "listening", ...addr, ...(mcu ? { mcu: mcu.path } : {}) }));
-  mcu?.mcu.onEvent.on((e) => out(JSON.stringify(mcuEventLine(e.code, e.mcuMs, e.detail))));
+  mcu?.onEvent.on((e) => {
+    sink?.write(world.truth()); // the recording shows the outputs at each MCU event
+    out(JSON.stringify({ ...mcuEventLine(e.code, e.mcuMs, e.detail), world_t: e.worldT }));
+  });
   const durationS = num("duration", o.duration, 0.001, 1e6);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

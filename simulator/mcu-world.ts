@@ -5,7 +5,8 @@
  * and leak inputs. The agent opens `path` with its real serial backend.
  */
 import { EVENT_CODE } from "../firmware-bridge/protocol/messages.ts";
-import { HostMcu, type HostMcuOptions, type McuInputs } from "../firmware-bridge/sim/host-mcu.ts";
+import { Emitter } from "../firmware-bridge/bridge/emitter.ts";
+import { type FirmwareEvent, HostMcu, type HostMcuOptions, type McuInputs } from "../firmware-bridge/sim/host-mcu.ts";
 import type { World } from "./world.ts";
 
 export interface McuWorldOptions extends HostMcuOptions {
@@ -41,8 +42,23 @@ export function mcuEventLine(code: number, mcuMs: number, detail: number): Recor
   return { ...base, level: "info", code: "MCU_EVENT", msg: `motor controller event ${code}` };
 }
 
+/** A firmware event, once the pulses it came with have driven a world step. */
+export interface McuWorldEvent {
+  code: number;
+  mcuMs: number;
+  detail: number;
+  /** World time (s) of the first step with the pulses reported after the event. */
+  worldT: number;
+}
+
 export class McuWorld {
   readonly mcu: HostMcu;
+  /**
+   * Firmware events (boot, watchdog trip, clear), each emitted after the world has stepped with
+   * the pulse report that follows it (the firmware reports its outputs in the tick of the event),
+   * so a watchdog trip is seen with the thrusters already neutral in the world.
+   */
+  readonly onEvent = new Emitter<McuWorldEvent>();
   private readonly offs: (() => void)[] = [];
 
   private constructor(mcu: HostMcu) {
@@ -63,6 +79,21 @@ export class McuWorld {
     const apply = (report: readonly number[]) => world.setThrusterOverride(thrusterPulses(report, channels, pulses));
     apply(mcu.latest?.thrusters ?? []);
     self.offs.push(mcu.onPulses.on(apply));
+    // Events wait for the next pulse report, then for the world step that applies it.
+    const pending: FirmwareEvent[] = [];
+    const ready: FirmwareEvent[] = [];
+    self.offs.push(mcu.onEvent.on((e) => pending.push(e)));
+    self.offs.push(
+      mcu.onReport.on(() => {
+        if (pending.length > 0) ready.push(...pending.splice(0));
+      }),
+    );
+    self.offs.push(
+      world.onStep((w) => {
+        if (ready.length === 0) return;
+        for (const e of ready.splice(0)) self.onEvent.emit({ code: e.code, mcuMs: e.mcuMs, detail: e.detail, worldT: w.t });
+      }),
+    );
     // A firmware that dies leaves the ESCs without a signal: they stop.
     self.offs.push(mcu.onCrash.on(() => apply([])));
     let lastInputs = Number.NEGATIVE_INFINITY;
