@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { hasTool } from "../../firmware-bridge/firmware/build.ts";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
+import { parseSimBoard, runSimSystem } from "../../src/cli/sim-system.ts";
+import { isTethysError } from "../../src/errors.ts";
 import type { MessageOf } from "../../src/protocol/index.ts";
 import { HubClient } from "../support/hub-client.ts";
 
@@ -24,6 +25,12 @@ interface Truth {
   position?: { n: number };
   thrusters?: { pwm_us: number; force_n: number }[];
 }
+
+test("tethys sim --board takes the boards the world can be wired to, and names the others in a SIM_CLI_ARG", () => {
+  assert.equal(parseSimBoard(undefined), "rpi-pca9685");
+  assert.equal(parseSimBoard("rpi-serial-mcu"), "rpi-serial-mcu");
+  assert.throws(() => parseSimBoard("bbb-serial-mcu"), (e: unknown) => isTethysError(e, "SIM_CLI_ARG") && /rpi-serial-mcu/.test(e.message));
+});
 
 /** The pid of the vehicle process started for `dir` (its command line names dir's vehicle.toml). */
 function vehiclePid(dir: string): number {
