@@ -47,7 +47,7 @@ function vehiclePid(dir: string): number {
   throw new Error(`no vehicle process for ${want}`);
 }
 
-test("serial motor controller in the loop: arm, fly forward; a frozen agent is stopped by the MCU watchdog", { skip, timeout: 120_000 }, async () => {
+test("serial motor controller in the loop: arm, fly forward; a frozen agent is stopped by the MCU watchdog", { skip, timeout: 120_000 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-mcu-system-"));
   const record = join(dir, "truth.ndjson");
   let stop!: () => void;
@@ -96,11 +96,14 @@ test("serial motor controller in the loop: arm, fly forward; a frozen agent is s
     // Freeze the agent mid-flight (as good as dead to the MCU): only the firmware can stop the thrust.
     const trip = nextLine(/MCU_WATCHDOG_TRIP/);
     const pid = vehiclePid(dir);
+    const frozenAt = performance.now();
     process.kill(pid, "SIGSTOP");
     frozen = pid;
     const line = await trip;
+    const seenMs = performance.now() - frozenAt;
     const ms = Number(/after (\d+) ms/.exec(line)?.[1]);
     assert.ok(ms >= 500 && ms <= 520, `the watchdog tripped ${ms} ms after the last command`);
+    t.diagnostic(`MCU watchdog tripped ${ms} ms after the last command; the trip reached the test ${seenMs.toFixed(0)} ms after the freeze`);
     process.kill(pid, "SIGKILL"); // and now dead: the system stops
     frozen = undefined;
     pilot.close();
