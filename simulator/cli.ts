@@ -14,6 +14,7 @@ import { RealClock } from "../src/clock/real-clock.ts";
 import { isTethysError, TethysError } from "../src/errors.ts";
 import { SimBusServer, type ListenTarget } from "./bus/socket-server.ts";
 import { applyEvent, runHeadless } from "./headless.ts";
+import { McuWorld, mcuEventLine } from "./mcu-world.ts";
 import { MemorySink, NdjsonFile, type RecordSink } from "./recorder.ts";
 import { parseScript, type ScriptEvent } from "./script.ts";
 import { WATER_DENSITY, World, type WorldOptions } from "./world.ts";
@@ -36,6 +37,10 @@ export interface SimCliOptions {
   httpPort?: string;
   dir?: string;
   tether?: string;
+  /** Whole system: the vehicle's board profile (rpi-pca9685, or rpi-serial-mcu with the host firmware). */
+  board?: string;
+  /** World only: also run the host firmware behind a pty, its pulses driving the thrusters. */
+  mcu?: boolean;
 }
 
 const argError = (flag: string, what: string) =>
@@ -116,12 +121,23 @@ async function runInteractive(
   const world = new World(clock, wo);
   const server = new SimBusServer({ i2c: world.i2c, gpio: world.gpio });
   const addr = await server.listen(parseListen(o.listen ?? "tcp:0"));
+  let mcu: McuWorld | undefined;
+  try {
+    mcu = o.mcu ? await McuWorld.start(world) : undefined;
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
   const sink: RecordSink | undefined = o.record !== undefined ? new NdjsonFile(o.record) : undefined;
   const t0 = clock.now();
   const timers = script.map((ev) => clock.setTimer(ev.at * 1000, () => applyEvent(world, ev)));
   world.start(10);
   const truth = sink === undefined ? undefined : clock.setInterval(1000 / truthHz, () => sink.write(world.truth()));
-  out(JSON.stringify({ type: "listening", ...addr }));
+  out(JSON.stringify({ type: "listening", ...addr, ...(mcu ? { mcu: mcu.path } : {}) }));
+  mcu?.onEvent.on((e) => {
+    sink?.write(world.truth()); // the recording shows the outputs at each MCU event
+    out(JSON.stringify({ ...mcuEventLine(e.code, e.mcuMs, e.detail), world_t: e.worldT }));
+  });
   const durationS = num("duration", o.duration, 0.001, 1e6);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -131,6 +147,7 @@ async function runInteractive(
   });
   for (const t of timers) t.cancel();
   truth?.cancel();
+  await mcu?.stop();
   world.stop();
   sink?.close();
   await server.close();
@@ -152,6 +169,8 @@ export function registerSimCommand(program: Command, system?: (opts: SimCliOptio
     .option("--http-port <port>", "whole system: cockpit HTTP port (0 picks a free one)", "8080")
     .option("--dir <dir>", "whole system: where dev keys, token and configs are kept", ".tethys/dev")
     .option("--tether <impairments>", "whole system: route the links through the tether emulator, e.g. loss=20%,delay=50ms,jitter=10ms")
+    .option("--board <profile>", "whole system: the vehicle's board, rpi-pca9685 or rpi-serial-mcu (thrusters through the host firmware behind a pty)", "rpi-pca9685")
+    .option("--mcu", "world only: run the host firmware behind a pty; its pulses drive the thrusters (prints its path)")
     .option("--duration <seconds>", "simulated time to run")
     .option("--script <file>", "NDJSON timed commands (sim.thrusters, sim.fault, sim.current)")
     .option("--record <file>", "NDJSON recording of truth and readings")

@@ -4,7 +4,7 @@ import { registerFlashCommand } from "../../firmware-bridge/flash/command.ts";
 import { registerSimCommand } from "../../simulator/cli.ts";
 import { registerKeysCommand } from "../keys/keys-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
-import { parseTetherSpec, runSimSystem } from "./sim-system.ts";
+import { parseSimBoard, parseTetherSpec, runSimSystem } from "./sim-system.ts";
 import { registerTetherCommand } from "./tether-command.ts";
 import { registerTopsideCommand } from "./topside-command.ts";
 import { registerVehicleCommand } from "./vehicle-command.ts";
@@ -43,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
       ...(o.seed === undefined ? {} : { seed: Number(o.seed) }),
       ...(o.water === "sea" ? { water: "sea" as const } : {}),
       ...(o.tether === undefined ? {} : { tether: parseTetherSpec(o.tether) }),
+      board: parseSimBoard(o.board),
       out: (l) => io.out(`${l}\n`),
     });
   });

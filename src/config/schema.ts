@@ -78,6 +78,8 @@ export const VehicleSchema = z.strictObject({
     .string()
     .regex(/^(tcp:([A-Za-z0-9.-]+:)?\d{1,5}|unix:.+)$/, 'expected "tcp:HOST:PORT", "tcp:PORT" or "unix:PATH"')
     .default("tcp:127.0.0.1:7800"),
+  /** Overrides the board profile's serial motor controller port (e.g. the simulator's pty). */
+  serial_port: z.string().min(1).max(4096).optional(),
   hub: z
     .strictObject({
       host: z.string().min(1).default("127.0.0.1"),

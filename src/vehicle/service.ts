@@ -20,6 +20,7 @@ import { decodeFrame } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
 import { BoardSensors } from "./board-sensors.ts";
 import { EventRelay } from "./event-relay.ts";
+import { type McuLink, openMcuLink } from "./mcu-link.ts";
 import { PwmThrusterOutput } from "./pwm-output.ts";
 
 /**
@@ -58,13 +59,19 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
     if (r.ok) log("board").info({ device }, "device ready");
     else log("board").warn({ device, code: r.error.code }, r.error.message);
   }
-  if (!(board.thrusters instanceof PwmThrusters)) {
-    throw new TethysError("VEHICLE_BOARD", `board ${profile.name} drives thrusters through the serial motor controller, which the agent does not wire yet; use a PCA9685 board`);
-  }
   const control = agentControlOptions(config.control);
   const frame = control.frame;
   const outputs = profile.thrusters.channels.length;
-  const thrusters = new PwmThrusterOutput(board.thrusters, outputs, undefined, log("thrusters"), frame.thrusters.map((t) => t.channel));
+  const channelOf = frame.thrusters.map((t) => t.channel);
+  // PCA9685 boards write pulses over I2C; serial boards go through the motor controller (MCU).
+  const mcu =
+    board.thrusters instanceof PwmThrusters
+      ? undefined
+      : openMcuLink({ spec: board.thrusters, portOverride: config.serial_port, channelOf, clock, logger: log("mcu") });
+  const thrusters =
+    board.thrusters instanceof PwmThrusters
+      ? new PwmThrusterOutput(board.thrusters, outputs, undefined, log("thrusters"), channelOf)
+      : (mcu as McuLink).output;
   await thrusters.neutral();
   const sensors = new BoardSensors(board, clock, {}, log("sensors"));
   sensors.start();
@@ -101,6 +108,8 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
     telemetryHz: config.telemetry_hz,
     ...control,
   });
+
+  mcu?.output.attach(agent);
 
   command.on("up", (info) => {
     log("command-link").info(info, "command link up");
@@ -148,6 +157,7 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
     stop: () => {
       stopping ??= (async () => {
         await agent.shutdown();
+        await mcu?.stop();
         quality.cancel();
         command.stop();
         telemetry.stop();

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import type { BridgeState } from "../../firmware-bridge/bridge/mcu-bridge.ts";
+import { ensureHostBuild, hasTool } from "../../firmware-bridge/firmware/build.ts";
+import { PROTOCOL_VERSION } from "../../firmware-bridge/protocol/version.ts";
+import { HostMcu } from "../../firmware-bridge/sim/host-mcu.ts";
+import { RealClock } from "../../src/clock/real-clock.ts";
+import type { Message } from "../../src/protocol/index.ts";
+import { VehicleAgent } from "../../src/vehicle/agent.ts";
+import { VECTORED_6 } from "../../src/vehicle/frame.ts";
+import { emptySnapshot } from "../../src/vehicle/io.ts";
+import { openMcuLink } from "../../src/vehicle/mcu-link.ts";
+
+/**
+ * The agent on a serial-MCU board, wired as the vehicle service wires it (openMcuLink: the real
+ * serialport backend on the pty of the host firmware). A firmware variant built with another
+ * protocol version makes arming fail with a coded event naming MCU_VERSION_MISMATCH; with the
+ * matching firmware the agent arms and the MCU follows.
+ */
+const skip = !hasTool("cc") ? "cc is not installed" : !hasTool("socat", "-V") ? "socat is not installed" : false;
+const cleanup: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function rig(binary: string, settle: BridgeState) {
+  const mcu = await HostMcu.start({ binary });
+  cleanup.push(() => mcu.stop());
+  const clock = new RealClock();
+  const logger = pino({ level: "silent" });
+  const link = openMcuLink({
+    spec: { kind: "serial", port: "/dev/null-not-used", baudRate: 115200, channels: [0, 1, 2, 3, 4, 5], minUs: 1100, neutralUs: 1500, maxUs: 1900 },
+    portOverride: mcu.path,
+    channelOf: VECTORED_6.thrusters.map((t) => t.channel),
+    clock,
+    logger,
+  });
+  cleanup.push(() => link.stop());
+  const events: Message[] = [];
+  const agent = new VehicleAgent({
+    clock,
+    frame: VECTORED_6,
+    sensors: { latest: () => ({ ...emptySnapshot(), batteryVoltage: 15.8 }) },
+    thrusters: link.output,
+    telemetry: { send: () => {} },
+    events: { send: (m) => events.push(m) },
+    logger,
+    registry: new Registry(),
+    loopHz: 50,
+    telemetryHz: 10,
+  });
+  link.output.attach(agent);
+  agent.setCommandLink(true);
+  if (link.bridge.state !== settle) {
+    await new Promise<void>((resolve) => {
+      const off = link.bridge.onState.on((s) => {
+        if (s === settle) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+  return { mcu, link, agent, events };
+}
+
+test("firmware speaking another protocol version: arming refused with a coded event", { skip, timeout: 60_000 }, async () => {
+  const binary = await ensureHostBuild({ dir: "proto-mismatch", vars: { CFLAGS_EXTRA: `-DPROTO_VERSION=${PROTOCOL_VERSION + 1}` } });
+  const { agent, events } = await rig(binary, "version-mismatch");
+  agent.handleCommand({ type: "arm" });
+  assert.equal(agent.armed, false);
+  const refused = events.find((m) => m.type === "event" && m.code === "ARM_BLOCKED");
+  assert.ok(refused?.type === "event", `events: ${JSON.stringify(events)}`);
+  assert.equal(refused.severity, "warning");
+  assert.match(refused.text, /MCU_VERSION_MISMATCH/);
+  assert.match(refused.text, new RegExp(`protocol ${PROTOCOL_VERSION + 1}.*speaks ${PROTOCOL_VERSION}`));
+});
+
+test("matching firmware: the agent arms once the link is ready, and the MCU follows", { skip, timeout: 60_000 }, async () => {
+  const { agent, events, mcu, link } = await rig(await ensureHostBuild(), "ready");
+  agent.handleCommand({ type: "arm" });
+  assert.equal(agent.armed, true, `events: ${JSON.stringify(events)}`);
+  const moving = new Promise<number[]>((resolve) => {
+    const off = mcu.onPulses.on((us) => {
+      if (us.some((u) => u !== 1500)) {
+        off();
+        resolve(us);
+      }
+    });
+  });
+  agent.start();
+  agent.handleCommand({ type: "pilot", surge: 1, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
+  const us = await moving;
+  assert.ok(us.slice(0, 6).some((u) => u > 1500) && us.slice(0, 6).some((u) => u < 1500), `pulses ${us}`);
+  const neutral = new Promise<void>((resolve) => {
+    const off = mcu.onPulses.on((p) => {
+      if (p.every((u) => u === 1500)) {
+        off();
+        resolve();
+      }
+    });
+  });
+  await agent.shutdown(); // disarm, neutral acknowledged by the MCU
+  await neutral;
+  assert.equal(link.bridge.state, "ready");
+});
