@@ -38,6 +38,8 @@ test("a scenario splits into header, script (line numbers kept) and expectations
     ],
   );
   assert.ok(isScenario(HEADER));
+  assert.ok(isScenario('# c\n  { "scenario" : { "duration": 1 } }'), "whitespace in the JSON");
+  assert.equal(parseScenario('{ "scenario": { "duration": 3 } }\n{ "expect": "agent", "code": "ARMED", "between": [0, 1] }').expectations.length, 1);
   assert.ok(!isScenario('{"at":1,"type":"arm"}'));
 });
 

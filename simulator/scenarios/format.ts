@@ -104,17 +104,13 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     const n = i + 1;
     const s = raw.trim();
     const bad = (what: string) => new TethysError("SIM_SCENARIO", `${source} line ${n}: ${what}`, { details: { source, line: n } });
-    const isHeader = s.startsWith('{"scenario"');
-    const isExpect = s.startsWith('{"expect"');
-    // Keep line numbers: script.ts sees a blank line where the header or an expectation stands.
+    const json = s.startsWith("{") ? tryParse(s) : undefined;
+    const isHeader = json !== undefined && Object.hasOwn(json, "scenario");
+    const isExpect = json !== undefined && Object.hasOwn(json, "expect");
+    // Keep line numbers: script.ts sees a blank line where the header or an expectation stands
+    // (and reports every other line, including invalid JSON, as SIM_SCRIPT with its number).
     scriptLines.push(isHeader || isExpect ? "" : raw);
     if (!isHeader && !isExpect) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(s);
-    } catch {
-      throw bad("not valid JSON");
-    }
     if (isHeader) {
       if (header !== undefined) throw bad("a second scenario header");
       const keys = Object.keys(json as object);
@@ -147,6 +143,15 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   return { source, header, script, expectations };
 }
 
+function tryParse(s: string): object | undefined {
+  try {
+    const v: unknown = JSON.parse(s);
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function issue(e: z.ZodError): string {
   const i = e.issues[0];
   const p = i?.path.length ? `${i.path.join(".")}: ` : "";
@@ -155,5 +160,9 @@ function issue(e: z.ZodError): string {
 
 /** Whether a file is a scenario (has a header line) rather than a bare script. */
 export function isScenario(text: string): boolean {
-  return /^\s*\{"scenario"/m.test(text);
+  return text.split(/\r?\n/).some((l) => {
+    const s = l.trim();
+    const v = s.startsWith("{") ? tryParse(s) : undefined;
+    return v !== undefined && Object.hasOwn(v, "scenario");
+  });
 }
