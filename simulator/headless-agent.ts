@@ -4,47 +4,121 @@ import { openBoard } from "../hardware/boards/open-board.ts";
 import { builtinProfile } from "../hardware/boards/profiles.ts";
 import { parseBoardProfile } from "../hardware/boards/schema.ts";
 import { PwmThrusters } from "../hardware/drivers/pwm-thrusters.ts";
+import type { Clock, Timer } from "../src/clock/clock.ts";
+import { type AgentControlOptions, agentControlOptions } from "../src/control/config.ts";
+import { VehicleControlSchema } from "../src/control/schema.ts";
 import { TethysError } from "../src/errors.ts";
 import { decodeFrame, type Message } from "../src/protocol/index.ts";
 import { VehicleAgent } from "../src/vehicle/agent.ts";
 import { BoardSensors } from "../src/vehicle/board-sensors.ts";
-import { VECTORED_6 } from "../src/vehicle/frame.ts";
+import type { SensorSource } from "../src/vehicle/io.ts";
 import { PwmThrusterOutput } from "../src/vehicle/pwm-output.ts";
 import type { RecordSink } from "./recorder.ts";
 import type { World } from "./world.ts";
 
 /**
- * The vehicle agent inside a headless run, on the world's clock: the real drivers (rpi-pca9685
- * profile) on the world's simulated buses, the real control loop, thrusters through the
- * PCA9685 model. Script commands are delivered as from the authenticated pilot (the links are
- * not in a headless run; the three-process `tethys sim` has them). The agent's telemetry and
- * its events and alarms go into the recording:
+ * The vehicle agent inside a headless run, on the world's clock: the real drivers (a PCA9685
+ * board profile, default rpi-pca9685) on the world's simulated buses, the real control loop with
+ * the control options of `[vehicle.control]` (defaults: T200 linearisation on, vectored-6 frame),
+ * thrusters through the PCA9685 model. Script commands are delivered as from the authenticated
+ * pilot (the links are not in a headless run; the three-process `tethys sim` has them — their
+ * state as the agent sees it is injected with `setLink`). The agent's telemetry and its events
+ * and alarms go into the recording:
  *   {"type":"telemetry","t":s,…the telemetry message…}
  *   {"type":"agent","t":s,"message":{"type":"alarm"|"event",…}}
+ *
+ * Injection for scenarios: `stall(ms)` stops the control loop's ticks for that long (a blocked
+ * event loop); the hull's internal temperature is `world.internalTempC` (the board has no
+ * internal temperature sensor of its own here).
  */
 export interface HeadlessAgent {
-  /** Delivers a pilot command; throws SIM_AGENT_NOT_READY before the board is up. */
+  /**
+   * Delivers a pilot command; throws SIM_AGENT_NOT_READY before the board is up and
+   * SIM_LINK_DOWN while the command link is down (commands cannot arrive then).
+   */
   command(message: Message): void;
+  /** The command or telemetry link going down or up, as the agent would see it. */
+  setLink(link: "command" | "telemetry", up: boolean): void;
+  /** The control loop misses its ticks for `ms`. */
+  stall(ms: number): void;
   stop(): Promise<void>;
 }
 
-export function startHeadlessAgent(world: World, sink: RecordSink, options: { loopHz?: number; telemetryHz?: number } = {}): HeadlessAgent {
+export interface HeadlessAgentOptions {
+  loopHz?: number;
+  telemetryHz?: number;
+  /** Frame, gains, failsafes, linearisation (default: agentControlOptions of an empty `[vehicle.control]`). */
+  control?: AgentControlOptions;
+  /** Built-in board profile with PCA9685 thrusters (default rpi-pca9685). */
+  board?: string;
+}
+
+/** The default control options: `[vehicle.control]` with every default (linearisation on). */
+export function defaultAgentControl(): AgentControlOptions {
+  return agentControlOptions(VehicleControlSchema.parse({}));
+}
+
+/** A clock whose interval callbacks are skipped while stalled (the agent's view of a stalled loop). */
+class StallableClock implements Clock {
+  private readonly inner: Clock;
+  stalledUntil = Number.NEGATIVE_INFINITY;
+  constructor(inner: Clock) {
+    this.inner = inner;
+  }
+  now(): number {
+    return this.inner.now();
+  }
+  wallMicros(): number {
+    return this.inner.wallMicros();
+  }
+  setTimer(ms: number, fn: () => void): Timer {
+    return this.inner.setTimer(ms, fn);
+  }
+  setInterval(ms: number, fn: () => void): Timer {
+    return this.inner.setInterval(ms, () => {
+      if (this.inner.now() >= this.stalledUntil) fn();
+    });
+  }
+  sleep(ms: number): Promise<void> {
+    return this.inner.sleep(ms);
+  }
+}
+
+export function startHeadlessAgent(world: World, sink: RecordSink, options: HeadlessAgentOptions = {}): HeadlessAgent {
   const clock = world.clock;
+  const loopClock = new StallableClock(clock);
   const t = () => Math.round(clock.now()) / 1000;
+  const control = options.control ?? defaultAgentControl();
   let agent: VehicleAgent | undefined;
   let sensors: BoardSensors | undefined;
+  let commandLinkUp = true;
+  const pending: { link: "command" | "telemetry"; up: boolean }[] = [];
+  const apply = (a: VehicleAgent, link: "command" | "telemetry", up: boolean) => {
+    if (link === "command") a.setCommandLink(up);
+    else a.setTelemetryLink(up);
+  };
   const ready = (async () => {
-    const profile = parseBoardProfile({ ...builtinProfile("rpi-pca9685"), fluid: { densityKgM3: world.density } });
+    const base = builtinProfile(options.board ?? "rpi-pca9685");
+    const profile = parseBoardProfile({ ...base, fluid: { densityKgM3: world.density } });
     const board = await openBoard(profile, { clock, i2c: async () => world.i2c, gpio: world.gpio });
     await board.init();
-    if (!(board.thrusters instanceof PwmThrusters)) throw new TethysError("SIM_AGENT", "rpi-pca9685 has PCA9685 thrusters");
-    sensors = new BoardSensors(board, clock);
-    sensors.start();
+    if (!(board.thrusters instanceof PwmThrusters)) throw new TethysError("SIM_AGENT", `board ${profile.name} has no PCA9685 thrusters; the headless agent needs one`);
+    const boardSensors = new BoardSensors(board, clock);
+    sensors = boardSensors;
+    boardSensors.start();
+    const source: SensorSource = {
+      latest() {
+        const s = boardSensors.latest();
+        s.internalTemperature = world.internalTempC;
+        return s;
+      },
+    };
+    const frame = control.frame;
     agent = new VehicleAgent({
-      clock,
-      frame: VECTORED_6,
-      sensors,
-      thrusters: new PwmThrusterOutput(board.thrusters, VECTORED_6.thrusters.length),
+      ...control,
+      clock: loopClock,
+      sensors: source,
+      thrusters: new PwmThrusterOutput(board.thrusters, profile.thrusters.channels.length, undefined, undefined, frame.thrusters.map((th) => th.channel)),
       telemetry: { send: (bytes) => sink.write({ t: t(), ...decodeFrame(bytes).message }) },
       events: { send: (message) => sink.write({ type: "agent", t: t(), message }) },
       logger: pino({ level: "silent" }),
@@ -53,13 +127,23 @@ export function startHeadlessAgent(world: World, sink: RecordSink, options: { lo
       telemetryHz: options.telemetryHz ?? 10,
     });
     agent.setCommandLink(true);
+    for (const p of pending.splice(0)) apply(agent, p.link, p.up);
     agent.start();
     return board;
   })();
   return {
     command(message) {
       if (agent === undefined) throw new TethysError("SIM_AGENT_NOT_READY", "the agent is still starting its board");
+      if (!commandLinkUp) throw new TethysError("SIM_LINK_DOWN", `${message.type} not delivered: the command link is down`);
       agent.handleCommand(message);
+    },
+    setLink(link, up) {
+      if (link === "command") commandLinkUp = up;
+      if (agent === undefined) pending.push({ link, up });
+      else apply(agent, link, up);
+    },
+    stall(ms) {
+      loopClock.stalledUntil = Math.max(loopClock.stalledUntil, clock.now() + ms);
     },
     async stop() {
       const board = await ready;

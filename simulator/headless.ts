@@ -4,7 +4,7 @@
  * see temp-readings.ts) into a record sink.
  */
 import { TethysError } from "../src/errors.ts";
-import { type HeadlessAgent, startHeadlessAgent } from "./headless-agent.ts";
+import { type HeadlessAgent, type HeadlessAgentOptions, startHeadlessAgent } from "./headless-agent.ts";
 import { VirtualClock } from "../src/clock/virtual-clock.ts";
 import { errorCode } from "../src/errors.ts";
 import type { RecordSink } from "./recorder.ts";
@@ -30,6 +30,8 @@ export interface HeadlessOptions {
   world?: WorldOptions;
   /** Run the vehicle agent (real drivers and control loop) on the world; script commands go to it. */
   agent?: boolean;
+  /** Control options, board profile and rates of that agent. */
+  agentOptions?: HeadlessAgentOptions;
   /** Builds the reading source for the world (default: driverReadingSource). */
   readings?: (world: World) => ReadingSource;
 }
@@ -45,12 +47,38 @@ export interface HeadlessResult {
 }
 
 export function applyEvent(world: World, ev: ScriptEvent, agent?: HeadlessAgent): void {
-  if (ev.type === "command") {
-    if (agent === undefined) throw new TethysError("SIM_NO_AGENT", `line ${ev.line}: a ${ev.message.type} command needs the agent (run without --no-agent)`);
-    agent.command(ev.message);
-  } else if (ev.type === "sim.thrusters") world.setThrusterOverride(ev.pwm ?? undefined);
-  else if (ev.type === "sim.current") world.setCurrent(ev.n, ev.e, ev.d);
-  else world.injectFault(ev);
+  const needAgent = (what: string): HeadlessAgent => {
+    if (agent === undefined) throw new TethysError("SIM_NO_AGENT", `line ${ev.line}: ${what} needs the agent (run without --no-agent)`);
+    return agent;
+  };
+  switch (ev.type) {
+    case "command":
+      needAgent(`a ${ev.message.type} command`).command(ev.message);
+      return;
+    case "sim.thrusters":
+      world.setThrusterOverride(ev.pwm ?? undefined);
+      return;
+    case "sim.current":
+      world.setCurrent(ev.n, ev.e, ev.d);
+      return;
+    case "sim.battery":
+      world.setBattery({ sagVolts: ev.sag, soc: ev.soc });
+      return;
+    case "sim.link":
+      needAgent("sim.link").setLink(ev.link, ev.up);
+      return;
+    case "sim.stall":
+      needAgent("sim.stall").stall(ev.ms);
+      return;
+    case "sim.temp":
+      world.internalTempC = ev.c;
+      return;
+    case "sim.disturb":
+      world.disturb({ rollDeg: ev.roll, pitchDeg: ev.pitch, headingDeg: ev.heading, p: ev.p, q: ev.q, r: ev.r });
+      return;
+    default:
+      world.injectFault(ev);
+  }
 }
 
 export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
@@ -59,7 +87,7 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
   const durationMs = o.durationS * 1000;
   let truthRecords = 0;
   let readingRecords = 0;
-  const agent = o.agent === true ? startHeadlessAgent(world, o.sink) : undefined;
+  const agent = o.agent === true ? startHeadlessAgent(world, o.sink, o.agentOptions) : undefined;
   for (const ev of o.script ?? []) {
     if (ev.at * 1000 > durationMs) continue;
     clock.setTimer(ev.at * 1000, () => {

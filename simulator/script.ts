@@ -10,7 +10,16 @@
  *   {"at":3,"type":"sim.current","n":0.3,"e":0,"d":0}                        water current (m/s, NED)
  *   {"at":4,"type":"arm"} / {"at":4.5,"type":"pilot","surge":1,…}            pilot commands in the
  *                                                 schema's JSON form, delivered to the agent as
- *                                                 from the authenticated pilot
+ *                                                 from the authenticated pilot; "every": s and
+ *                                                 "until": s repeat a command (a pilot's stream)
+ *   {"at":5,"type":"sim.battery","sag":3}        extra battery voltage drop (V; 0 removes it);
+ *   {"at":5,"type":"sim.battery","soc":0.05}     state of charge set (a drained pack)
+ *   {"at":6,"type":"sim.link","link":"command","up":false}   command or telemetry link down/up as
+ *                                                 seen by the agent
+ *   {"at":7,"type":"sim.stall","ms":800}         the agent's control loop stalls for this long
+ *   {"at":8,"type":"sim.temp","c":80}            the hull's internal temperature (°C)
+ *   {"at":9,"type":"sim.disturb","roll":20}      attitude step (roll/pitch/heading, °) and body
+ *                                                 rate kick (p/q/r, °/s)
  *
  * Blank lines and lines starting with `#` or `//` are skipped. Any other problem throws
  * SIM_SCRIPT naming the line and what is wrong.
@@ -23,6 +32,9 @@ import { DEVICE_NAMES, type DeviceName, FAULT_NAMES, type FaultName } from "./fa
 const at = z.number().finite().min(0).max(1e6);
 const pwm = z.number().finite().refine((p) => p === 0 || (p >= 1000 && p <= 2000), "pulse must be 0 or 1000..2000 µs");
 const speed = z.number().finite().min(-10).max(10);
+const angle = z.number().finite().min(-180).max(180).optional();
+const rate = z.number().finite().min(-1000).max(1000).optional();
+const every = z.number().finite().min(0.01).max(1e6);
 
 const Line = z.discriminatedUnion("type", [
   z.strictObject({ at, type: z.literal("sim.thrusters"), pwm: z.array(pwm).length(6).nullable() }),
@@ -35,6 +47,11 @@ const Line = z.discriminatedUnion("type", [
     rate: z.number().min(0).max(1).optional(),
   }),
   z.strictObject({ at, type: z.literal("sim.current"), n: speed, e: speed, d: speed }),
+  z.strictObject({ at, type: z.literal("sim.battery"), sag: z.number().finite().min(0).max(60).optional(), soc: z.number().finite().min(0).max(1).optional() }),
+  z.strictObject({ at, type: z.literal("sim.link"), link: z.enum(["command", "telemetry"]), up: z.boolean() }),
+  z.strictObject({ at, type: z.literal("sim.stall"), ms: z.number().finite().min(1).max(600_000) }),
+  z.strictObject({ at, type: z.literal("sim.temp"), c: z.number().finite().min(-40).max(150) }),
+  z.strictObject({ at, type: z.literal("sim.disturb"), roll: angle, pitch: angle, heading: angle, p: rate, q: rate, r: rate }),
 ]);
 
 /** A pilot command for the agent, in the schema's JSON form (`{"at":1,"type":"arm"}`). */
@@ -50,6 +67,8 @@ export type ScriptEvent = (z.infer<typeof Line> & { line: number }) | CommandEve
 const COMMAND_TYPES: ReadonlySet<string> = new Set(MESSAGE_TYPES.filter((t) => SCHEMA[t].direction === "command"));
 
 const MAX_LINES = 100_000;
+/** Events after expanding repeated commands. */
+const MAX_EVENTS = 1_000_000;
 
 export function parseScript(text: string, source = "script"): ScriptEvent[] {
   const lines = text.split(/\r?\n/);
@@ -71,12 +90,27 @@ export function parseScript(text: string, source = "script"): ScriptEvent[] {
     }
     const type = (json as { type?: unknown } | null)?.type;
     if (typeof type === "string" && COMMAND_TYPES.has(type)) {
-      const when = at.safeParse((json as { at?: unknown }).at);
+      const o = json as { at?: unknown; every?: unknown; until?: unknown };
+      const when = at.safeParse(o.at);
       if (!when.success) throw bad(`at: ${when.error.issues[0]?.message ?? "expected seconds ≥ 0"}`);
+      let message: Message;
       try {
-        events.push({ at: when.data, type: "command", message: messageFromJson(json, ["at"]), line: n });
+        message = messageFromJson(json, ["at", "every", "until"]);
       } catch (err) {
         throw bad(err instanceof Error ? err.message : String(err));
+      }
+      if (o.every === undefined && o.until === undefined) {
+        events.push({ at: when.data, type: "command", message, line: n });
+        return;
+      }
+      const step = every.safeParse(o.every);
+      if (!step.success) throw bad(`every: ${step.error.issues[0]?.message ?? "expected seconds > 0"}`);
+      const end = at.safeParse(o.until);
+      if (!end.success || end.data < when.data) throw bad("until: expected seconds ≥ at");
+      const count = Math.floor((end.data - when.data) / step.data + 1e-9) + 1;
+      if (events.length + count > MAX_EVENTS) throw bad(`more than ${MAX_EVENTS} events after repeating`);
+      for (let k = 0; k < count; k++) {
+        events.push({ at: Math.round((when.data + k * step.data) * 1e6) / 1e6, type: "command", message, line: n });
       }
       return;
     }
@@ -87,6 +121,7 @@ export function parseScript(text: string, source = "script"): ScriptEvent[] {
       throw bad(`${path}${issue?.message ?? "invalid"}`);
     }
     const ev = r.data;
+    if (ev.type === "sim.battery" && ev.sag === undefined && ev.soc === undefined) throw bad('sim.battery needs "sag" or "soc"');
     if (ev.type === "sim.fault") {
       if (ev.device === "leak" && ev.fault !== "leak" && ev.fault !== "clear") {
         throw bad(`device "leak" takes fault "leak" or "clear", not "${ev.fault}"`);

@@ -20,6 +20,7 @@ import { SimGpioProvider } from "./bus/sim-gpio.ts";
 import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
 import type { DeviceName, FaultSpec } from "./faults.ts";
 import { GRAVITY } from "./physics/params.ts";
+import { quatFromEuler } from "./physics/quat.ts";
 import { type InitialPose, readPose } from "./physics/state.ts";
 import { defaultT200Model } from "./physics/t200-load.ts";
 import type { T200Model } from "./physics/t200-table.ts";
@@ -106,6 +107,10 @@ export class World {
   private readonly acc = new Float64Array(6);
   private readonly stepListeners = new Set<(w: World) => void>();
   private simMs = 0;
+  /** Scenario injection: extra battery voltage drop (V), see setBattery. */
+  private batterySagV = 0;
+  /** Scenario injection: the hull's internal temperature (°C), read by the headless agent. */
+  internalTempC = 25;
   private readonly addresses: Record<Exclude<DeviceName, "leak">, number> = {
     ms5837: MS5837_ADDRESS,
     bno055: BNO055_ADDRESS,
@@ -202,6 +207,7 @@ export class World {
       { pwmUs: this.pwm, current: this.current, extraLoadA: this.lights.level * this.lights.amps },
       this.dt,
     );
+    if (this.batterySagV > 0) this.applySag();
     const acc = this.acc;
     for (let i = 0; i < 6; i++) acc[i] = ((this.state.body[7 + i] as number) - (prevNu[i] as number)) / this.dt;
     this.updateDevices(acc);
@@ -262,6 +268,43 @@ export class World {
       default:
         throw new TethysError("SIM_FAULT", `device ${f.device} has no fault "${f.fault}"`);
     }
+  }
+
+  // --- Scenario injection (battery, attitude disturbance); kept apart from the rest. ---
+
+  /**
+   * Battery injection: `sagVolts` is an extra terminal-voltage drop (a weak cell, a bad
+   * connector) applied from now on (0 removes it); `soc` sets the state of charge (a drained pack).
+   */
+  setBattery(o: { sagVolts?: number | undefined; soc?: number | undefined }): void {
+    if (o.sagVolts !== undefined) this.batterySagV = Math.max(0, o.sagVolts);
+    if (o.soc !== undefined) {
+      const soc = Math.min(1, Math.max(0, o.soc));
+      this.state = { ...this.state, battery: { ...this.state.battery, soc } };
+    }
+    if (this.batterySagV > 0) this.applySag();
+    this.powerEnv.volts = this.state.battery.volts;
+  }
+
+  /**
+   * An attitude disturbance: rotates the vehicle by the given roll/pitch/heading steps (degrees)
+   * and adds body rates (deg/s), as a wave or a tether snatch would.
+   */
+  disturb(o: { rollDeg?: number | undefined; pitchDeg?: number | undefined; headingDeg?: number | undefined; p?: number | undefined; q?: number | undefined; r?: number | undefined }): void {
+    const x = this.state.body;
+    const pose = readPose(x);
+    const D = Math.PI / 180;
+    const q = quatFromEuler((pose.roll + (o.rollDeg ?? 0)) * D, (pose.pitch + (o.pitchDeg ?? 0)) * D, (pose.heading + (o.headingDeg ?? 0)) * D);
+    x.set(q, 3);
+    x[10] = (x[10] as number) + (o.p ?? 0) * D;
+    x[11] = (x[11] as number) + (o.q ?? 0) * D;
+    x[12] = (x[12] as number) + (o.r ?? 0) * D;
+    this.updateDevices(this.acc);
+  }
+
+  private applySag(): void {
+    const b = this.state.battery;
+    this.state = { ...this.state, battery: { ...b, volts: Math.max(0, b.volts - this.batterySagV) } };
   }
 
   /** Absolute pressure at the depth sensor (at the body origin), Pa. */

@@ -5,10 +5,12 @@ import { fileURLToPath } from "node:url";
 import { runHeadless } from "../headless.ts";
 import { MemorySink } from "../recorder.ts";
 import { parseScript } from "../script.ts";
+import { isScenario } from "./format.ts";
 
 const dir = fileURLToPath(new URL("./", import.meta.url));
 
-for (const name of readdirSync(dir).filter((n) => n.endsWith(".ndjson"))) {
+// Bare scripts only; scenario files (with a header and expectations) run in test/scenarios/.
+for (const name of readdirSync(dir).filter((n) => n.endsWith(".ndjson") && !isScenario(readFileSync(dir + n, "utf8")))) {
   test(`scenario ${name} parses and runs`, async () => {
     const script = parseScript(readFileSync(dir + name, "utf8"), name);
     assert.ok(script.length > 0);

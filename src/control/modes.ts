@@ -46,7 +46,7 @@ const pid = (kp: number, ki: number, kd: number, iMax: number, dCutoffHz: number
 export const DEFAULT_CONTROL: Readonly<ControlConfig> = {
   roll: pid(0.03, 0.01, 0.004, 0.2, 10),
   pitch: pid(0.03, 0.01, 0.004, 0.2, 10),
-  heading: pid(0.025, 0.005, 0.008, 0.2, 10, 360),
+  heading: pid(0.03, 0.003, 0.002, 0.2, 10, 360),
   depth: pid(0.8, 0.15, 0.6, 0.3, 5),
   maxLeanDeg: 30,
   leanRateDegS: 45,

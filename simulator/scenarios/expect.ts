@@ -1,0 +1,110 @@
+/**
+ * Checks a scenario's expectations (format.ts) against a headless recording (pure): the
+ * `truth` records (what the physics did), the `telemetry` records (what the agent reported)
+ * and the `agent` records (its alarms and events). Returns one message per failed expectation,
+ * naming the line, what was expected and what was found; an empty list is a pass.
+ */
+import type { Expectation } from "./format.ts";
+
+type Rec = Record<string, unknown>;
+
+interface Sample {
+  t: number;
+  v: unknown;
+}
+
+export function checkExpectations(records: readonly Rec[], expectations: readonly Expectation[]): string[] {
+  const failures: string[] = [];
+  for (const e of expectations) {
+    const f = check(records, e);
+    if (f !== undefined) failures.push(`line ${e.line} (${e.expect}${"of" in e ? ` ${e.of}` : ` ${e.code}`}): ${f}${e.why ? ` — ${e.why}` : ""}`);
+  }
+  return failures;
+}
+
+function check(records: readonly Rec[], e: Expectation): string | undefined {
+  if (e.expect === "agent") return checkAgent(records, e);
+  const samples = series(records, e.of);
+  if (e.expect === "change") {
+    const a = at(samples, e.from);
+    const b = at(samples, e.to);
+    if (typeof a?.v !== "number" || typeof b?.v !== "number") return `no numeric samples at ${e.from} s and ${e.to} s`;
+    const d = b.v - a.v;
+    if (e.min !== undefined && d < e.min) return `changed by ${fmt(d)}, expected ≥ ${e.min}`;
+    if (e.max !== undefined && d > e.max) return `changed by ${fmt(d)}, expected ≤ ${e.max}`;
+    return undefined;
+  }
+  const window = samples.filter((s) => s.t >= e.from - 1e-9 && s.t <= e.to + 1e-9);
+  if (window.length === 0) return `no samples between ${e.from} s and ${e.to} s`;
+  for (const s of window) {
+    const v = s.v;
+    const where = `at ${fmt(s.t)} s`;
+    if (e.equals !== undefined && v !== e.equals) return `${where}: ${JSON.stringify(v)}, expected ${JSON.stringify(e.equals)}`;
+    if (e.contains !== undefined && !(Array.isArray(v) && v.includes(e.contains))) return `${where}: ${JSON.stringify(v)} lacks ${e.contains}`;
+    if (e.lacks !== undefined && !(Array.isArray(v) && !v.includes(e.lacks))) return `${where}: ${JSON.stringify(v)} contains ${e.lacks}`;
+    if (e.near === undefined && e.min === undefined && e.max === undefined) continue;
+    if (typeof v !== "number") return `${where}: ${JSON.stringify(v)} is not a number`;
+    if (e.near !== undefined && e.within !== undefined) {
+      const err = e.angle ? angleDiff(v, e.near) : v - e.near;
+      if (Math.abs(err) > e.within) return `${where}: ${fmt(v)}, off ${fmt(err)} from ${e.near} (allowed ±${e.within}); worst ${fmt(worst(window, e.near, e.angle === true))}`;
+    }
+    if (e.min !== undefined && v < e.min) return `${where}: ${fmt(v)} < ${e.min}`;
+    if (e.max !== undefined && v > e.max) return `${where}: ${fmt(v)} > ${e.max}`;
+  }
+  return undefined;
+}
+
+function checkAgent(records: readonly Rec[], e: Extract<Expectation, { expect: "agent" }>): string | undefined {
+  const [from, to] = e.between;
+  const all = records.filter((r) => {
+    if (r.type !== "agent") return false;
+    const m = r.message as { code?: unknown; active?: unknown };
+    return m.code === e.code && (e.active === undefined || m.active === e.active);
+  });
+  const inside = all.filter((r) => (r.t as number) >= from - 1e-9 && (r.t as number) <= to + 1e-9);
+  const what = `${e.code}${e.active === undefined ? "" : e.active ? " raised" : " cleared"}`;
+  if (e.none === true) return inside.length === 0 ? undefined : `${what} at ${fmt(inside[0]?.t as number)} s, expected none in [${from}, ${to}] s`;
+  if (inside.length > 0) return undefined;
+  return `${what} not in [${from}, ${to}] s; seen at ${all.length === 0 ? "no time" : all.map((r) => `${fmt(r.t as number)} s`).join(", ")}`;
+}
+
+/** The samples of `truth.…` or `telemetry.…` in time order. */
+export function series(records: readonly Rec[], of: string): Sample[] {
+  const [kind, ...keys] = of.split(".");
+  const out: Sample[] = [];
+  for (const r of records) {
+    if (r.type !== kind || typeof r.t !== "number") continue;
+    if (kind === "truth" && keys.length === 1 && keys[0] === "thrust") {
+      const th = r.thrusters as { force_n: number }[];
+      out.push({ t: r.t, v: th.reduce((s, x) => s + Math.abs(x.force_n), 0) });
+      continue;
+    }
+    let v: unknown = r;
+    for (const k of keys) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+    out.push({ t: r.t, v });
+  }
+  return out;
+}
+
+function at(samples: readonly Sample[], t: number): Sample | undefined {
+  return samples.find((s) => s.t >= t - 1e-9);
+}
+
+function angleDiff(a: number, b: number): number {
+  const d = (((a - b) % 360) + 540) % 360;
+  return d - 180;
+}
+
+function worst(window: readonly Sample[], near: number, angle: boolean): number {
+  let w = 0;
+  for (const s of window) {
+    if (typeof s.v !== "number") continue;
+    const d = angle ? angleDiff(s.v, near) : s.v - near;
+    if (Math.abs(d) > Math.abs(w)) w = d;
+  }
+  return w;
+}
+
+function fmt(x: number): string {
+  return String(Math.round(x * 1000) / 1000);
+}
