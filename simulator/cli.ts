@@ -8,6 +8,9 @@
  *       interactive: the world in real time, serving its I2C bus and GPIO on a local socket for
  *       an agent in another process (prints the address as one JSON line on stdout).
  */
+import { agentControlOptions } from "../src/control/config.ts";
+import { loadConfigFile, requireRole } from "../src/config/load.ts";
+import type { HeadlessAgentOptions } from "./headless-agent.ts";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { RealClock } from "../src/clock/real-clock.ts";
@@ -37,6 +40,8 @@ export interface SimCliOptions {
   httpPort?: string;
   dir?: string;
   tether?: string;
+  /** Headless: a config file whose [vehicle] section (control, rates) the agent uses. */
+  config?: string;
   /** Whole system: the vehicle's board profile (rpi-pca9685, or rpi-serial-mcu with the host firmware). */
   board?: string;
   /** World only: also run the host firmware behind a pty, its pulses driving the thrusters. */
@@ -93,7 +98,17 @@ export async function runSimCommand(o: SimCliOptions, out: (line: string) => voi
     const durationS = num("duration", o.duration, 0.001, 1e6);
     if (durationS === undefined) throw argError("duration", "required with --headless");
     const sink: RecordSink = o.record !== undefined ? new NdjsonFile(o.record) : new MemorySink();
-    const r = await runHeadless({ durationS, script, sink, truthHz, readingHz: o.readings === false ? 0 : 5, world, agent: o.agent !== false });
+    const agentOptions = o.config === undefined ? undefined : await headlessAgentOptionsFromConfig(o.config);
+    const r = await runHeadless({
+      durationS,
+      script,
+      sink,
+      truthHz,
+      readingHz: o.readings === false ? 0 : 5,
+      world,
+      agent: o.agent !== false,
+      ...(agentOptions === undefined ? {} : { agentOptions }),
+    });
     out(
       JSON.stringify({
         type: "summary",
@@ -179,6 +194,7 @@ export function registerSimCommand(program: Command, system?: (opts: SimCliOptio
     .option("--depth <m>", "initial depth")
     .option("--truth-rate <hz>", "truth records per simulated second", "10")
     .option("--no-readings", "leave the driver-side readings out of the recording")
+    .option("--config <file>", "headless: a config whose [vehicle] section (control, frame, failsafes, rates) the agent uses")
     .option("--no-agent", "headless: the world alone (drivers only, no control loop); pilot commands in the script are refused")
     .option("--listen <target>", "interactive: tcp:PORT (loopback; 0 picks one) or unix:PATH", "tcp:0")
     .action(async (opts: SimCliOptions) => {
@@ -190,4 +206,10 @@ export function registerSimCommand(program: Command, system?: (opts: SimCliOptio
         process.exitCode = 2;
       }
     });
+}
+
+/** The agent options of a headless run from a config file's [vehicle] section. */
+async function headlessAgentOptionsFromConfig(file: string): Promise<HeadlessAgentOptions> {
+  const vehicle = requireRole(await loadConfigFile(file), "vehicle");
+  return { control: agentControlOptions(vehicle.control), loopHz: vehicle.loop_hz, telemetryHz: vehicle.telemetry_hz, board: vehicle.board };
 }
