@@ -56,6 +56,10 @@ export class PwmThrusterOutput implements ThrusterOutput {
     this.inFlight ??= this.flush();
   }
 
+  written(): Promise<void> {
+    return this.inFlight ?? Promise.resolve();
+  }
+
   async neutral(): Promise<void> {
     this.pending.fill(this.range.neutralUs);
     this.dirty = true;
