@@ -62,10 +62,13 @@ export class BenchPilot {
     return p;
   }
 
-  /** `count` samples of pilot input → PCA9685 pulse change, ms (NaN for a sample that timed out). */
-  async measure(count: number): Promise<number[]> {
+  /**
+   * At least `count` samples of pilot input → PCA9685 pulse change, ms (NaN for a sample that
+   * timed out), and more until `untilMs` (performance.now) when given.
+   */
+  async measure(count: number, untilMs = 0): Promise<number[]> {
     const out: number[] = [];
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < count || performance.now() < untilMs; i++) {
       out.push(await this.sample());
       // A random gap, so inputs land at every phase of the agent's 50 Hz loop.
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
