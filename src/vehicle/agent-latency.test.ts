@@ -101,3 +101,20 @@ test("commands without link metadata, or with an unusable stamp, are not measure
   assert.equal((await r.hop("link")).count, 0);
   assert.equal(await r.unusable(), 2);
 });
+
+test("while a write is still in flight, later pilot inputs do not queue more waits on it (bounded)", async () => {
+  const r = rig();
+  const now = () => r.clock.wallMicros();
+  for (let i = 0; i < 5; i++) {
+    r.agent.handleCommand(PILOT, { seq: i, timestamp: now(), receivedMicros: now() });
+    r.clock.advance(20);
+    r.agent.tick();
+  }
+  assert.equal((await r.hop("tick")).count, 5);
+  await r.thrusters.complete(1);
+  assert.equal((await r.hop("output")).count, 1, "only the first input's write was awaited");
+  r.agent.handleCommand(PILOT, { seq: 9, timestamp: now(), receivedMicros: now() });
+  r.agent.tick();
+  await r.thrusters.complete(3);
+  assert.deepEqual(await r.hop("output"), { count: 2, sum: 101 + 3 });
+});

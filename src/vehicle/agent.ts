@@ -87,6 +87,7 @@ export class VehicleAgent {
   private stopped = false;
   /** Wall µs when the latest pilot input not yet applied by a tick arrived (latency metrics). */
   private pilotReceivedMicros: number | undefined;
+  private awaitingWrite = false;
   private readonly m: {
     overruns: Counter;
     tickMs: Histogram;
@@ -307,9 +308,18 @@ export class VehicleAgent {
     this.pilotReceivedMicros = undefined;
     const clock = this.o.clock;
     this.observeHop("tick", clock.wallMicros() - received);
-    this.o.thrusters.written?.().then(
-      () => this.observeHop("output", clock.wallMicros() - received),
-      () => {},
+    // One write measured at a time: a hung output cannot pile up waiters.
+    const written = this.o.thrusters.written;
+    if (written === undefined || this.awaitingWrite) return;
+    this.awaitingWrite = true;
+    written.call(this.o.thrusters).then(
+      () => {
+        this.awaitingWrite = false;
+        this.observeHop("output", clock.wallMicros() - received);
+      },
+      () => {
+        this.awaitingWrite = false;
+      },
     );
   }
 
