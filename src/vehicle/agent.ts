@@ -2,13 +2,14 @@ import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Clock, Timer } from "../clock/clock.ts";
 import { errorCode } from "../errors.ts";
-import { FrameEncoder, type FrameMeta, type Message, type Mode, type Severity } from "../protocol/index.ts";
+import { FrameEncoder, type Message, type Mode, type Severity } from "../protocol/index.ts";
 import { Estimator, type EstimatorConfig } from "../control/estimator.ts";
 import type { FailsafeConfig } from "../control/failsafes.ts";
 import { type ControlConfig, ModeController } from "../control/modes.ts";
 import type { ThrustCurve } from "../control/t200.ts";
 import type { Frame } from "./frame.ts";
 import type { SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
+import { type CommandMeta, CommandLatency } from "./command-latency.ts";
 import { Mixer } from "./mixer.ts";
 import { Supervisor, type SupervisorConditions } from "./supervisor.ts";
 import { TelemetryBuilder } from "./telemetry.ts";
@@ -85,9 +86,7 @@ export class VehicleAgent {
   private rttMs: number | null = null;
   private lossPercent: number | null = null;
   private stopped = false;
-  /** Wall µs when the latest pilot input not yet applied by a tick arrived (latency metrics). */
-  private pilotReceivedMicros: number | undefined;
-  private awaitingWrite = false;
+  private readonly latency: CommandLatency;
   private readonly m: {
     overruns: Counter;
     tickMs: Histogram;
@@ -96,8 +95,6 @@ export class VehicleAgent {
     armed: Gauge;
     failsafes: Counter<"code">;
     failsafeActive: Gauge<"code">;
-    latency: Histogram<"hop">;
-    latencyUnusable: Counter<"hop">;
   };
 
   constructor(options: AgentOptions) {
@@ -115,6 +112,7 @@ export class VehicleAgent {
     this.estimator = new Estimator(options.estimator);
     this.controller = new ModeController(options.control);
     this.builder = new TelemetryBuilder(this.mixer.count);
+    this.latency = new CommandLatency(options.registry, options.clock);
     this.periodMs = 1000 / options.loopHz;
     this.telemetryEvery = Math.max(1, Math.round(options.loopHz / options.telemetryHz));
     const registers = [options.registry];
@@ -126,16 +124,7 @@ export class VehicleAgent {
       armed: new Gauge({ name: "tethys_vehicle_armed", help: "1 while armed", registers }),
       failsafes: new Counter({ name: "tethys_vehicle_failsafes_total", help: "Failsafes raised, by code", labelNames: ["code"], registers }),
       failsafeActive: new Gauge({ name: "tethys_vehicle_failsafe_active", help: "1 while a failsafe is active, by code", labelNames: ["code"], registers }),
-      latency: new Histogram({
-        name: "tethys_vehicle_command_latency_ms",
-        help: "Command-path latency on the vehicle, ms, by hop: link (hub send stamp to agent receipt), tick (pilot input receipt to the tick that applied it), output (receipt to the thruster write completing)",
-        labelNames: ["hop"],
-        buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
-        registers,
-      }),
-      latencyUnusable: new Counter({ name: "tethys_vehicle_command_latency_unusable_total", help: "Command stamps not usable as link latency (hub clock ahead, or older than 60 s)", labelNames: ["hop"], registers }),
     };
-    for (const hop of ["link", "tick", "output"]) this.m.latency.zero({ hop });
   }
 
   get armed(): boolean {
@@ -181,19 +170,16 @@ export class VehicleAgent {
   }
 
   /**
-   * A command from the authenticated pilot, already validated and replay-checked. `meta`, when
-   * the command link gives it, carries the hub's send stamp and our receipt time (wall µs) for
-   * the latency metrics.
+   * A command from the authenticated pilot, already validated and replay-checked. `meta` (the
+   * command link's ReceivedMeta: hub stamp, our receipt) feeds the latency metrics.
    */
-  handleCommand(message: Message, meta?: FrameMeta & { receivedMicros?: number }): void {
+  handleCommand(message: Message, meta?: CommandMeta): void {
     const now = this.o.clock.now();
     let result = "ok";
-    const received = meta?.receivedMicros;
-    if (received !== undefined && meta !== undefined) this.observeHop("link", received - meta.timestamp);
+    this.latency.command(message.type === "pilot", meta);
     switch (message.type) {
       case "pilot":
         this.supervisor.pilotInput(message, now);
-        if (received !== undefined) this.pilotReceivedMicros = received;
         break;
       case "arm": {
         const wasArmed = this.supervisor.isArmed;
@@ -292,7 +278,7 @@ export class VehicleAgent {
       else this.commands.set(this.forces);
     }
     this.o.thrusters.set(this.commands);
-    if (this.pilotReceivedMicros !== undefined) this.observeApplied(this.pilotReceivedMicros);
+    this.latency.applied(this.o.thrusters);
     this.trackMode(out.neutral ? this.controller.effectiveFor(st) : this.controller.effectiveMode);
     this.m.armed.set(out.armed ? 1 : 0);
 
@@ -301,31 +287,6 @@ export class VehicleAgent {
     const spent = clock.now() - start;
     this.m.tickMs.observe(spent);
     if (spent > this.periodMs) this.m.overruns.inc();
-  }
-
-  /** The tick that applied a pilot input received at `received` (wall µs); then its write. */
-  private observeApplied(received: number): void {
-    this.pilotReceivedMicros = undefined;
-    const clock = this.o.clock;
-    this.observeHop("tick", clock.wallMicros() - received);
-    // One write measured at a time: a hung output cannot pile up waiters.
-    const written = this.o.thrusters.written;
-    if (written === undefined || this.awaitingWrite) return;
-    this.awaitingWrite = true;
-    written.call(this.o.thrusters).then(
-      () => {
-        this.awaitingWrite = false;
-        this.observeHop("output", clock.wallMicros() - received);
-      },
-      () => {
-        this.awaitingWrite = false;
-      },
-    );
-  }
-
-  private observeHop(hop: "link" | "tick" | "output", micros: number): void {
-    if (Number.isFinite(micros) && micros >= 0 && micros <= 60_000_000) this.m.latency.observe({ hop }, micros / 1000);
-    else this.m.latencyUnusable.inc({ hop });
   }
 
   private sendTelemetry(armed: boolean): void {
