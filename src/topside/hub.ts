@@ -14,6 +14,7 @@ import { BrowserSession, type SessionHost, type SessionLimits } from "./browser-
 import { HubCodes } from "./errors.ts";
 import { PumpScheduler } from "./pump-scheduler.ts";
 import { createHubMetrics, type HubMetrics } from "./hub-metrics.ts";
+import { HubLatencyMetrics } from "./latency.ts";
 import type { FailureLimits } from "./rate-limit.ts";
 import { type RoleChange, RoleBook } from "./roles.ts";
 import { StaticFiles } from "./static-files.ts";
@@ -90,6 +91,7 @@ export class Hub implements SessionHost {
   private readonly sessions = new Map<number, BrowserSession>();
   private readonly fanout: VehicleFanout;
   private readonly metrics: HubMetrics;
+  private readonly latency: HubLatencyMetrics;
   private readonly summaries: Summaries;
   private readonly encoder = new FrameEncoder();
   private readonly pumps = new PumpScheduler(PUMP_BATCH);
@@ -112,6 +114,7 @@ export class Hub implements SessionHost {
       vehicles: () => ({ total: options.vehicles.list().length, connected: options.vehicles.list().filter((v) => v.connected).length }),
       backpressure: () => this.backpressure(),
     });
+    this.latency = new HubLatencyMetrics(options.registry);
     this.fanout = new VehicleFanout({
       log: this.log,
       clock: options.clock,
@@ -233,6 +236,7 @@ export class Hub implements SessionHost {
   // ---- internals -----------------------------------------------------------------------------
 
   private command(session: BrowserSession, m: Message, frame: DecodedFrame): void {
+    const receivedMicros = this.options.clock.wallMicros();
     if (m.type === "heartbeat") session.sendQueued(this.encode(m, frame.seq, frame.timestamp)); // echo: browser↔hub RTT
     const role = this.book.roleOf(session.id);
     if (role?.vehicle === undefined || role.role !== "pilot") {
@@ -249,6 +253,7 @@ export class Hub implements SessionHost {
     try {
       channel.sendCommand(m as Parameters<VehicleChannel["sendCommand"]>[0]);
       this.metrics.commands.inc({ result: "forwarded" });
+      if (m.type === "pilot") this.latency.browserCommand(frame.timestamp, receivedMicros);
     } catch (err) {
       this.refuseFrom(session, m, errorCode(err) === "UNKNOWN" ? HubCodes.COMMAND_FAILED : errorCode(err), `command not delivered: ${(err as Error).message}`, frame.seq);
     }

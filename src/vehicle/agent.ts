@@ -2,13 +2,14 @@ import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Clock, Timer } from "../clock/clock.ts";
 import { errorCode } from "../errors.ts";
-import { FrameEncoder, type FrameMeta, type Message, type Mode, type Severity } from "../protocol/index.ts";
+import { FrameEncoder, type Message, type Mode, type Severity } from "../protocol/index.ts";
 import { Estimator, type EstimatorConfig } from "../control/estimator.ts";
 import type { FailsafeConfig } from "../control/failsafes.ts";
 import { type ControlConfig, ModeController } from "../control/modes.ts";
 import type { ThrustCurve } from "../control/t200.ts";
 import type { Frame } from "./frame.ts";
 import type { SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
+import { type CommandMeta, CommandLatency } from "./command-latency.ts";
 import { Mixer } from "./mixer.ts";
 import { Supervisor, type SupervisorConditions } from "./supervisor.ts";
 import { TelemetryBuilder } from "./telemetry.ts";
@@ -85,6 +86,7 @@ export class VehicleAgent {
   private rttMs: number | null = null;
   private lossPercent: number | null = null;
   private stopped = false;
+  private readonly latency: CommandLatency;
   private readonly m: {
     overruns: Counter;
     tickMs: Histogram;
@@ -110,6 +112,7 @@ export class VehicleAgent {
     this.estimator = new Estimator(options.estimator);
     this.controller = new ModeController(options.control);
     this.builder = new TelemetryBuilder(this.mixer.count);
+    this.latency = new CommandLatency(options.registry, options.clock);
     this.periodMs = 1000 / options.loopHz;
     this.telemetryEvery = Math.max(1, Math.round(options.loopHz / options.telemetryHz));
     const registers = [options.registry];
@@ -166,10 +169,14 @@ export class VehicleAgent {
     else this.supervisor.setBlocker(code, reason);
   }
 
-  /** A command from the authenticated pilot, already validated and replay-checked. */
-  handleCommand(message: Message, _meta?: FrameMeta): void {
+  /**
+   * A command from the authenticated pilot, already validated and replay-checked. `meta` (the
+   * command link's ReceivedMeta: hub stamp, our receipt) feeds the latency metrics.
+   */
+  handleCommand(message: Message, meta?: CommandMeta): void {
     const now = this.o.clock.now();
     let result = "ok";
+    this.latency.command(message.type === "pilot", meta);
     switch (message.type) {
       case "pilot":
         this.supervisor.pilotInput(message, now);
@@ -271,6 +278,7 @@ export class VehicleAgent {
       else this.commands.set(this.forces);
     }
     this.o.thrusters.set(this.commands);
+    this.latency.applied(this.o.thrusters);
     this.trackMode(out.neutral ? this.controller.effectiveFor(st) : this.controller.effectiveMode);
     this.m.armed.set(out.armed ? 1 : 0);
 

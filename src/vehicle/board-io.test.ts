@@ -92,3 +92,15 @@ test("PCA9685 thruster output writes the newest setpoint and neutral on demand",
   assert.ok([0, 1, 2, 3, 4, 5].every((c) => r.pca.channel(c) === 307));
   await r.board.close();
 });
+
+test("PCA9685 thruster output: written() resolves once the newest setpoint is on the chip", async () => {
+  const r = await rig();
+  assert.ok(r.board.thrusters instanceof PwmThrusters);
+  const out = new PwmThrusterOutput(r.board.thrusters, 6);
+  await settle(r.clock, out.written()); // nothing in flight: resolves at once
+  out.set(Float64Array.of(1, 0, 0, 0, 0, 0));
+  out.set(Float64Array.of(-1, 0, 0, 0, 0, 0)); // superseding: written() waits for this one
+  await settle(r.clock, out.written());
+  assert.equal(r.pca.channel(0), 225);
+  await r.board.close();
+});

@@ -39,6 +39,11 @@ export interface ThrusterOutput {
   set(commands: Float64Array): void;
   /** Drive every output to neutral; resolves once it is written to the hardware. */
   neutral(): Promise<void>;
+  /**
+   * Optional, for latency metrics: resolves once the latest `set` is written to the hardware
+   * (or has failed), without starting a write of its own.
+   */
+  written?(): Promise<void>;
 }
 
 /** Where encoded telemetry frames go (the DTLS link). Bytes are only valid during the call. */

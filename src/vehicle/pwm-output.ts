@@ -29,6 +29,10 @@ export class PwmThrusterOutput implements ThrusterOutput {
   private readonly writing: number[];
   private dirty = false;
   private inFlight: Promise<void> | undefined;
+  /** Setpoints given (`set`/`neutral`) and the newest of them a finished write carried. */
+  private given = 0;
+  private done = 0;
+  private waiters: { gen: number; resolve: () => void }[] = [];
 
   /**
    * @param outputs the board's thruster outputs (its profile's channel list, in order)
@@ -53,12 +57,21 @@ export class PwmThrusterOutput implements ThrusterOutput {
     this.pending.fill(this.range.neutralUs);
     for (let i = 0; i < this.channelOf.length; i++) this.pending[this.channelOf[i] as number] = commandToMicros(commands[i] ?? 0, this.range);
     this.dirty = true;
+    this.given++;
     this.inFlight ??= this.flush();
+  }
+
+  /** Resolves once a write carrying the newest setpoint has finished (or failed). */
+  written(): Promise<void> {
+    if (this.done >= this.given) return Promise.resolve();
+    const gen = this.given;
+    return new Promise((resolve) => this.waiters.push({ gen, resolve }));
   }
 
   async neutral(): Promise<void> {
     this.pending.fill(this.range.neutralUs);
     this.dirty = true;
+    this.given++;
     // Wait for any write in flight, then make sure neutral itself is written.
     while (this.inFlight) await this.inFlight;
     this.inFlight = this.flush();
@@ -66,15 +79,30 @@ export class PwmThrusterOutput implements ThrusterOutput {
   }
 
   private async flush(): Promise<void> {
+    let gen = this.done;
     try {
       while (this.dirty) {
         this.dirty = false;
+        gen = this.given;
         for (let i = 0; i < this.pending.length; i++) this.writing[i] = this.pending[i] as number;
         const r = await this.thrusters.setMicros(this.writing);
         if (!r.ok) this.logger?.warn({ code: r.error.code }, r.error.message);
+        this.finished(gen);
       }
     } finally {
       this.inFlight = undefined;
+      this.finished(gen); // a write that threw is over too
     }
+  }
+
+  private finished(gen: number): void {
+    if (gen <= this.done) return;
+    this.done = gen;
+    if (this.waiters.length === 0) return;
+    this.waiters = this.waiters.filter((w) => {
+      if (w.gen > gen) return true;
+      w.resolve();
+      return false;
+    });
   }
 }

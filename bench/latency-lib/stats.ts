@@ -1,0 +1,42 @@
+/** Small helpers for the latency benchmarks: percentiles and Prometheus text parsing. */
+
+/** The p-th percentile (nearest rank) of finite values; NaN when there are none. */
+export function percentile(values: readonly number[], p: number): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const rank = Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1));
+  return v[rank] as number;
+}
+
+export function summary(values: readonly number[]): { n: number; p50: number; p99: number; max: number; missed: number } {
+  const ok = values.filter(Number.isFinite);
+  return { n: ok.length, p50: percentile(ok, 50), p99: percentile(ok, 99), max: ok.length ? Math.max(...ok) : Number.NaN, missed: values.length - ok.length };
+}
+
+export const ms = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
+
+/** Sum of the samples of `name` in Prometheus text whose labels contain every `labels` pair. */
+export function promValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  let found: number | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})? (\S+)/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const have = m[3] ?? "";
+    if (!Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) continue;
+    found = (found ?? 0) + Number(m[4]);
+  }
+  return found;
+}
+
+export async function scrape(url: string): Promise<string> {
+  const res = await fetch(url);
+  return res.text();
+}
+
+/** Mean of a histogram (sum / count) for one label set, from Prometheus text. */
+export function histogramMean(text: string, name: string, labels: Record<string, string>): { count: number; mean: number } {
+  const count = promValue(text, `${name}_count`, labels) ?? 0;
+  const sum = promValue(text, `${name}_sum`, labels) ?? 0;
+  return { count, mean: count > 0 ? sum / count : Number.NaN };
+}
