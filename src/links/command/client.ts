@@ -154,6 +154,8 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
   }
 
   private secured(id: number, socket: TLSSocket): void {
+    // Small latency-critical frames: never wait for Nagle to coalesce them (docs/latency.md).
+    socket.setNoDelay(true);
     const channel = new CommandChannel(socket, "client", this.o.clock, this.t, this.stats);
     this.channel = channel;
     this.hadChannel = true;

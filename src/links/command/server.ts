@@ -71,6 +71,8 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
       ...tlsBase(options.credentials),
       requestCert: true,
       handshakeTimeout: options.handshakeTimeoutMs ?? this.t.timeoutMs,
+      // Small latency-critical frames: never wait for Nagle to coalesce them (docs/latency.md).
+      noDelay: true,
     });
     this.server.maxConnections = options.maxConnections ?? 64;
     this.server.on("secureConnection", (socket) => this.accept(socket));
