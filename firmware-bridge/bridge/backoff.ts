@@ -1,4 +1,6 @@
 /** Reconnect delays: initial, ×factor per failed attempt, capped; pure (no timers). */
+import { backoffDelay } from "../../src/links/backoff.ts";
+
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
@@ -20,9 +22,8 @@ export class Backoff {
 
   /** Delay before the next attempt; each call lengthens the following one. */
   next(): number {
-    const d = Math.min(this.opts.maxMs, this.opts.initialMs * this.opts.factor ** this.attempt);
-    if (d < this.opts.maxMs) this.attempt++;
-    return d;
+    this.attempt = Math.min(this.attempt + 1, 64);
+    return backoffDelay(this.attempt, { ...this.opts, jitter: 0 }, () => 0);
   }
 
   reset(): void {

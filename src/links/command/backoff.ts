@@ -5,6 +5,8 @@
  * source is injected (tests pass a fixed one).
  */
 
+import { backoffDelay } from "../backoff.ts";
+
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
@@ -14,10 +16,10 @@ export interface BackoffOptions {
 }
 
 export class Backoff {
-  private readonly initialMs: number;
-  private readonly maxMs: number;
-  private readonly factor: number;
-  private readonly jitter: number;
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly factor: number;
+  readonly jitter: number;
   private readonly random: () => number;
   private n = 0;
 
@@ -41,9 +43,8 @@ export class Backoff {
 
   /** Delay before the next attempt, ms; counts the attempt. */
   next(): number {
-    const base = Math.min(this.maxMs, this.initialMs * this.factor ** Math.min(this.n, 64));
     this.n++;
-    return base * (1 - this.jitter * this.random());
+    return backoffDelay(this.n, this, this.random);
   }
 
   reset(): void {
