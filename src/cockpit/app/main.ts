@@ -4,7 +4,7 @@ import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
 import { DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
 import { Alarms } from "./alarms.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
-import { $, fmt, setBars } from "./dom.ts";
+import { $, fmt, setBars, setText } from "./dom.ts";
 import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
 import { type PlotName, Plots } from "./plots.ts";
@@ -30,6 +30,7 @@ const state = {
   tilt: 0,
   lastPilotSent: 0,
   sentCount: 0,
+  telemetryCount: 0,
 };
 
 const link = new LinkMonitor(1000);
@@ -37,7 +38,9 @@ const alarms = new Alarms($("alarms"));
 const plots = new Plots($("plot"));
 let mapping = loadMapping();
 const input = new InputState(mapping);
+/** Keys held for axes and hold-to-arm (sampled each frame). */
 const keys = new Set<string>();
+const held = new Set<string>();
 let uiArmHeld = false;
 let authRefused = false;
 
@@ -103,6 +106,7 @@ function onMessage(m: Message): void {
       return;
     case "telemetry":
       state.telemetry = m;
+      state.telemetryCount++;
       link.telemetry(performance.now(), m.link.rttMs, m.link.lossPercent);
       plots.push(performance.now(), m);
       renderTelemetry(m);
@@ -174,16 +178,21 @@ function renderHandover(m: MessageOf<"sessions">): void {
   );
 }
 
+let guideShown = "";
 function renderGuide(): void {
-  const g = $("guide");
   const armed = state.telemetry?.armed ?? false;
+  let html: string;
   if (state.role !== "pilot") {
-    g.innerHTML = state.access === "pilot" ? "You are observing. Press <strong>Take pilot</strong> to fly." : "You are observing: this token cannot pilot.";
+    html = state.access === "pilot" ? "You are observing. Press <strong>Take pilot</strong> to fly." : "You are observing: this token cannot pilot.";
   } else if (!armed) {
-    g.innerHTML = "You are the pilot. <strong>Hold <kbd>Enter</kbd></strong> (or the Arm button, or gamepad Start) for 1 s to arm.";
+    html = "You are the pilot. <strong>Hold <kbd>Enter</kbd></strong> (or the Arm button, or gamepad Start) for 1 s to arm.";
   } else {
-    g.innerHTML = "Armed. <kbd>W</kbd>/<kbd>S</kbd> forward/back · <kbd>A</kbd>/<kbd>D</kbd> turn · <kbd>Q</kbd>/<kbd>E</kbd> sideways · <kbd>R</kbd>/<kbd>F</kbd> up/down · <kbd>Space</kbd> disarm · gamepad sticks work too.";
+    html = "Armed. <kbd>W</kbd>/<kbd>S</kbd> forward/back · <kbd>A</kbd>/<kbd>D</kbd> turn · <kbd>Q</kbd>/<kbd>E</kbd> sideways · <kbd>R</kbd>/<kbd>F</kbd> up/down · <kbd>Space</kbd> disarm · gamepad sticks work too.";
   }
+  // Called every frame: rebuild the DOM only when the text changes (no per-frame garbage).
+  if (html === guideShown) return;
+  guideShown = html;
+  $("guide").innerHTML = html;
 }
 
 // ---- input and sending ----------------------------------------------------------------------
@@ -228,25 +237,26 @@ function setTilt(v: number): void {
 function frame(): void {
   const now = performance.now();
   const pad = gamepad();
-  const held = new Set(keys);
+  held.clear();
+  for (const k of keys) held.add(k);
   if (uiArmHeld) held.add("Enter");
   const r = input.update(pad, held, now);
   for (const a of r.actions) act(a);
   ($("arm-progress").firstElementChild as HTMLElement).style.width = `${r.armProgress * 100}%`;
   const pilot = { type: "pilot" as const, ...r.axes, gain: state.gain };
   setBars($("input-monitor"), PILOT_AXES, PILOT_AXES.map((a) => pilot[a] * pilot.gain));
-  $("input-source").textContent = r.source === "none" ? "(no input)" : `(${r.source})`;
+  setText($("input-source"), r.source === "none" ? "(no input)" : `(${r.source})`);
   if (state.role === "pilot" && now - state.lastPilotSent >= PILOT_PERIOD_MS) {
     if (conn.send(pilot)) state.sentCount++;
     state.lastPilotSent = now;
   }
-  $("input-sent").textContent = state.role === "pilot" ? `sending to ${state.vehicle} at 25 Hz · ${state.sentCount} sent` : "not sending: you are not the pilot";
-  $("gamepad-status").textContent = pad ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}` : window.isSecureContext ? "No gamepad (press a button to wake it)" : "";
+  setText($("input-sent"), state.role === "pilot" ? `sending to ${state.vehicle} at 25 Hz · ${state.sentCount} sent` : "not sending: you are not the pilot");
+  setText($("gamepad-status"), pad ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}` : window.isSecureContext ? "No gamepad (press a button to wake it)" : "");
 
   const view = link.view(now);
   const el = $("link");
-  el.textContent = view.text;
-  el.dataset.state = view.state;
+  setText(el, view.text);
+  if (el.dataset.state !== view.state) el.dataset.state = view.state;
   const stale = view.state !== "live";
   const t = state.telemetry;
   drawHorizon($("horizon") as HTMLCanvasElement, t?.roll ?? null, t?.pitch ?? null, stale);
@@ -281,7 +291,14 @@ function wire(): void {
   const editable = (el: EventTarget | null): boolean => el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement;
   window.addEventListener("keydown", (ev) => {
     if (editable(ev.target) || $("cockpit").hidden) return;
-    if (mapping.keyAxes[ev.code] || mapping.keyActions[ev.code]) ev.preventDefault();
+    const action = mapping.keyActions[ev.code];
+    if (mapping.keyAxes[ev.code] || action) ev.preventDefault();
+    // One-shot actions fire on the key event itself, so quick taps (several per frame) all count;
+    // only hold-to-arm and the axes are sampled by the frame loop.
+    if (action !== undefined && action !== "arm") {
+      if (!ev.repeat) act(action);
+      return;
+    }
     keys.add(ev.code);
   });
   window.addEventListener("keyup", (ev) => keys.delete(ev.code));
@@ -329,7 +346,8 @@ function wire(): void {
   renderRole();
   requestAnimationFrame(frame);
   // Expose a read-only view for browser tests and debugging.
-  (window as unknown as { tethys: unknown }).tethys = { state, link: () => link.view(performance.now()), badFrames: () => conn.badFrames };
+  // `send` lets a test prove the hub refuses what this UI would not send (the hub is the authority).
+  (window as unknown as { tethys: unknown }).tethys = { state, link: () => link.view(performance.now()), badFrames: () => conn.badFrames, send: (m: Message) => conn.send(m) };
 }
 
 wire();
