@@ -1,4 +1,4 @@
-import type { Message, MessageOf, Mode } from "../../protocol/index.ts";
+import { MAX_THRUSTERS, type Message, type MessageOf, type Mode } from "../../protocol/index.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
 import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
 import { DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
@@ -125,19 +125,37 @@ function onMessage(m: Message): void {
 
 // ---- rendering -------------------------------------------------------------------------------
 
+const THRUSTER_LABELS = Array.from({ length: MAX_THRUSTERS }, (_, i) => `T${i + 1}`);
+let shownMode = "";
+let shownFailsafes: string | undefined;
+
+/** Runs for every telemetry frame (up to 50 Hz): touches the DOM only where something changed. */
 function renderTelemetry(t: MessageOf<"telemetry">): void {
-  $("armed").textContent = t.armed ? "ARMED" : "DISARMED";
-  $("armed").className = `armed ${t.armed ? "is-armed" : "disarmed"}`;
-  $("mode").textContent = t.mode;
-  for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.classList.toggle("active", b.dataset.mode === t.mode);
-  $("battery").textContent = `${fmt(t.battery.voltage, 2, "V")} · ${fmt(t.battery.current, 1, "A")} · ${fmt(t.battery.consumedWh, 1, "Wh")}`;
-  $("temps").textContent = `${fmt(t.waterTemperature, 1, "°C")} / ${fmt(t.internalTemperature, 1, "°C")}`;
-  $("leak").textContent = t.leak ? "LEAK!" : "dry";
-  $("leak").style.color = t.leak ? "var(--bad)" : "";
-  $("cpu").textContent = `${fmt(t.cpu.loadPercent, 0, "%")} · ${fmt(t.cpu.temperature, 0, "°C")}`;
-  setBars($("thrusters"), t.thrusters.map((_, i) => `T${i + 1}`), t.thrusters);
-  const fs = $("failsafes");
-  fs.replaceChildren(...(t.failsafe.length ? t.failsafe.map((f) => Object.assign(document.createElement("li"), { textContent: f })) : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]));
+  const armed = $("armed");
+  setText(armed, t.armed ? "ARMED" : "DISARMED");
+  const armedClass = `armed ${t.armed ? "is-armed" : "disarmed"}`;
+  if (armed.className !== armedClass) armed.className = armedClass;
+  if (t.mode !== shownMode) {
+    shownMode = t.mode;
+    setText($("mode"), t.mode);
+    for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.classList.toggle("active", b.dataset.mode === t.mode);
+  }
+  setText($("battery"), `${fmt(t.battery.voltage, 2, "V")} · ${fmt(t.battery.current, 1, "A")} · ${fmt(t.battery.consumedWh, 1, "Wh")}`);
+  setText($("temps"), `${fmt(t.waterTemperature, 1, "°C")} / ${fmt(t.internalTemperature, 1, "°C")}`);
+  const leak = $("leak");
+  setText(leak, t.leak ? "LEAK!" : "dry");
+  if (leak.style.color !== (t.leak ? "var(--bad)" : "")) leak.style.color = t.leak ? "var(--bad)" : "";
+  setText($("cpu"), `${fmt(t.cpu.loadPercent, 0, "%")} · ${fmt(t.cpu.temperature, 0, "°C")}`);
+  setBars($("thrusters"), THRUSTER_LABELS.slice(0, t.thrusters.length), t.thrusters);
+  const failsafes = t.failsafe.join("\n");
+  if (failsafes !== shownFailsafes) {
+    shownFailsafes = failsafes;
+    $("failsafes").replaceChildren(
+      ...(t.failsafe.length
+        ? t.failsafe.map((f) => Object.assign(document.createElement("li"), { textContent: f }))
+        : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]),
+    );
+  }
 }
 
 function renderRole(): void {
@@ -246,9 +264,11 @@ function frame(): void {
   const pilot = { type: "pilot" as const, ...r.axes, gain: state.gain };
   setBars($("input-monitor"), PILOT_AXES, PILOT_AXES.map((a) => pilot[a] * pilot.gain));
   setText($("input-source"), r.source === "none" ? "(no input)" : `(${r.source})`);
-  if (state.role === "pilot" && now - state.lastPilotSent >= PILOT_PERIOD_MS) {
+  // Due times advance by the period (not to `now`), so 25 Hz holds on average whatever the frame
+  // rate (at 60 fps, "40 ms since the last send" would send every third frame: 20 Hz).
+  if (state.role === "pilot" && now >= state.lastPilotSent + PILOT_PERIOD_MS) {
     if (conn.send(pilot)) state.sentCount++;
-    state.lastPilotSent = now;
+    state.lastPilotSent = now - state.lastPilotSent > 2 * PILOT_PERIOD_MS ? now : state.lastPilotSent + PILOT_PERIOD_MS;
   }
   setText($("input-sent"), state.role === "pilot" ? `sending to ${state.vehicle} at 25 Hz · ${state.sentCount} sent` : "not sending: you are not the pilot");
   setText($("gamepad-status"), pad ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}` : window.isSecureContext ? "No gamepad (press a button to wake it)" : "");
