@@ -26,13 +26,13 @@ export class StandInHub {
   private readonly keep: boolean;
   count = 0;
 
-  constructor(staticDir: string, respond: (m: Message, hub: StandInHub) => void, options: { keep?: boolean } = {}) {
+  constructor(staticDir: string, respond: (m: Message, hub: StandInHub) => void, options: { keep?: boolean; headers?: Record<string, string> } = {}) {
     this.keep = options.keep ?? true;
     this.server = createServer(async (req, res) => {
       const name = req.url === "/" ? "index.html" : ((req.url ?? "").slice(1).split("?")[0] ?? "");
       try {
         const body = await readFile(join(staticDir, name.replace(/\.\.+/g, "")));
-        res.writeHead(200, { "content-type": TYPES[extname(name)] ?? "application/octet-stream" }).end(body);
+        res.writeHead(200, { ...options.headers, "content-type": TYPES[extname(name)] ?? "application/octet-stream" }).end(body);
       } catch {
         res.writeHead(404).end();
       }

@@ -4,6 +4,7 @@ import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
 import { DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
 import { Alarms } from "./alarms.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
+import { gamepadSupport } from "./gamepad-support.ts";
 import { $, fmt, setBars, setText } from "./dom.ts";
 import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
@@ -215,10 +216,16 @@ function renderGuide(): void {
 
 // ---- input and sending ----------------------------------------------------------------------
 
+const padSupport = gamepadSupport(navigator, window.isSecureContext, location.hostname);
+
 function gamepad(): GamepadSnapshot | null {
-  if (!("getGamepads" in navigator)) return null;
-  for (const p of navigator.getGamepads()) {
-    if (p?.connected) return p;
+  if (!padSupport.ok) return null;
+  try {
+    for (const p of navigator.getGamepads()) {
+      if (p?.connected) return p;
+    }
+  } catch {
+    // Never let the gamepad stop the frame loop (instruments and link indicator live there).
   }
   return null;
 }
@@ -271,7 +278,7 @@ function frame(): void {
     state.lastPilotSent = now - state.lastPilotSent > 2 * PILOT_PERIOD_MS ? now : state.lastPilotSent + PILOT_PERIOD_MS;
   }
   setText($("input-sent"), state.role === "pilot" ? `sending to ${state.vehicle} at 25 Hz · ${state.sentCount} sent` : "not sending: you are not the pilot");
-  setText($("gamepad-status"), pad ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}` : window.isSecureContext ? "No gamepad (press a button to wake it)" : "");
+  setText($("gamepad-status"), pad ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}` : padSupport.ok ? "No gamepad (press a button to wake it)" : "Gamepad unavailable (see the banner)");
 
   const view = link.view(now);
   const el = $("link");
@@ -289,10 +296,11 @@ function frame(): void {
 // ---- wiring ----------------------------------------------------------------------------------
 
 function wire(): void {
-  if (!window.isSecureContext) {
+  if (!padSupport.ok) {
     const w = $("secure-warning");
     w.hidden = false;
-    w.textContent = `This page is not in a secure context, so the browser hides gamepads. Open the hub over HTTPS (https://${location.hostname}:…, see the README) or on localhost to use a gamepad; the keyboard works here.`;
+    w.dataset.reason = padSupport.reason;
+    w.textContent = padSupport.text;
   }
   $("signin-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
