@@ -9,7 +9,7 @@ import { $, fmt, setBars, setText } from "./dom.ts";
 import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
 import { type PlotName, Plots } from "./plots.ts";
-import { loadMapping, renderAxisSettings, saveMapping } from "./settings.ts";
+import { loadMapping, renderAxisSettings, renderButtonSettings, saveMapping } from "./settings.ts";
 
 /**
  * The cockpit: sign in, pick a role on a vehicle, fly. Everything the pilot sees comes from
@@ -354,12 +354,15 @@ function wire(): void {
     });
   }
   const dialog = $("settings") as HTMLDialogElement;
-  const redraw = (): void =>
-    renderAxisSettings($("settings-axes"), mapping, (m) => {
-      mapping = m;
-      input.setMapping(m);
-      saveMapping(m);
-    });
+  const changed = (m: typeof mapping): void => {
+    mapping = m;
+    input.setMapping(m);
+    saveMapping(m);
+  };
+  const redraw = (): void => {
+    renderAxisSettings($("settings-axes"), mapping, changed);
+    renderButtonSettings($("settings-buttons"), mapping, changed);
+  };
   $("settings-open").addEventListener("click", () => {
     redraw();
     dialog.showModal();
