@@ -209,15 +209,18 @@ const minute = (from: number, to: number) => samples.filter((s) => s.simS > from
 const first = minute(0, 60);
 const last = minute(MINUTES * 60 - 60, MINUTES * 60);
 const mean = (xs: Sample[], k: keyof Sample) => xs.reduce((a, s) => a + s[k], 0) / Math.max(1, xs.length);
-const heapGrowth = mean(last, "heapMB") - mean(first, "heapMB");
+// The heap's floor (lowest post-GC sample) per minute: a leak raises the floor; a sample caught
+// mid-allocation only raises one point.
+const floor = (xs: Sample[]) => Math.min(...xs.map((s) => s.heapMB));
+const heapGrowth = floor(last) - floor(first);
 const nodeGrowth = mean(last, "nodes") - mean(first, "nodes");
 const listenerGrowth = mean(last, "listeners") - mean(first, "listeners");
 process.stdout.write(
-  `\nfirst vs last minute: heap ${mean(first, "heapMB").toFixed(2)} → ${mean(last, "heapMB").toFixed(2)} MB (${heapGrowth >= 0 ? "+" : ""}${heapGrowth.toFixed(2)}), ` +
+  `\nfirst vs last minute: heap floor ${floor(first).toFixed(2)} → ${floor(last).toFixed(2)} MB (${heapGrowth >= 0 ? "+" : ""}${heapGrowth.toFixed(2)}), ` +
     `DOM nodes ${mean(first, "nodes").toFixed(0)} → ${mean(last, "nodes").toFixed(0)}, listeners ${mean(first, "listeners").toFixed(0)} → ${mean(last, "listeners").toFixed(0)}, ` +
     `frame mean ${mean(first, "meanMs").toFixed(1)} → ${mean(last, "meanMs").toFixed(1)} ms, frames over 50 ms ${mean(first, "over50").toFixed(1)} → ${mean(last, "over50").toFixed(1)} per 30 s\n`,
 );
 // A leak at full rate grows every sample; 1 MB or 10 % over 9 minutes, or any steady DOM growth, is one.
-const leak = heapGrowth > Math.max(1, 0.1 * mean(first, "heapMB")) || nodeGrowth > 50 || listenerGrowth > 20;
+const leak = heapGrowth > Math.max(1, 0.1 * floor(first)) || nodeGrowth > 50 || listenerGrowth > 20;
 process.stdout.write(leak ? "GROWING: the cockpit leaks over a long dive\n" : "flat: memory and DOM stay flat over the dive\n");
 process.exit(leak ? 1 : 0);

@@ -139,7 +139,7 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
     ).jsonValue()) as { ageMs: number; text: string };
     t.diagnostic(`STALE shown ${stale.ageMs.toFixed(0)} ms after the last telemetry frame`);
     assert.match(stale.text, /STALE — no telemetry for 1\.\d s/);
-    assert.ok(stale.ageMs > 1000 && stale.ageMs < 1250, `said STALE ${stale.ageMs.toFixed(0)} ms after the last telemetry`);
+    assert.ok(stale.ageMs > 1000 && stale.ageMs < 1500, `said STALE ${stale.ageMs.toFixed(0)} ms after the last telemetry`);
     await other.waitForFunction(() => document.getElementById("link")?.dataset.state === "stale");
 
     // ---- the hub dies: offline ----------------------------------------------------------------------
