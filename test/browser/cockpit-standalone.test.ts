@@ -1,39 +1,28 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { WebSocketServer, type WebSocket } from "ws";
 import { buildCockpit } from "../../src/cockpit/build.ts";
-import { decodeFrame, encodeFrame, type Message, type MessageOf } from "../../src/protocol/index.ts";
+import type { Message, MessageOf } from "../../src/protocol/index.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+import { StandInHub } from "./stand-in-hub.ts";
 
 /**
- * The cockpit on its own, against a scripted stand-in for the hub (the real hub has its own
- * end-to-end browser tests): sign-in, telemetry on the instruments, pilot input only as pilot,
- * and the link indicator turning stale within a second of telemetry stopping.
+ * The cockpit on its own, against a scripted stand-in for the hub (the real system has its own
+ * browser test, cockpit-system.test.ts): sign-in, telemetry on the instruments, pilot input only
+ * as pilot, and the link indicator turning stale within a second of telemetry stopping.
  */
 const skip = chromiumMissing();
 let dir: string;
-let server: Server;
-let wss: WebSocketServer;
+let hub: StandInHub;
 let browser: Browser;
 let base: string;
-const received: Message[] = [];
-const waiters: { pred: (m: Message) => boolean; resolve: () => void }[] = [];
-/** Resolves when the stand-in hub receives a message matching `pred`. */
-function receivedMatching(pred: (m: Message) => boolean): Promise<void> {
-  if (received.some(pred)) return Promise.resolve();
-  return new Promise((resolve) => waiters.push({ pred, resolve }));
-}
-let socket: WebSocket | undefined;
-let seq = 0;
 
-const send = (m: Message): void => socket?.send(encodeFrame(m, { seq: seq++, timestamp: Date.now() * 1000 }));
+const send = (m: Message): void => hub.send(m);
+const received: Message[] = [];
+const receivedMatching = (pred: (m: Message) => boolean): Promise<void> => hub.receivedMatching(pred);
 const telemetry = (depth: number, armed: boolean): MessageOf<"telemetry"> => ({
   type: "telemetry",
   depth,
@@ -58,46 +47,24 @@ before(async () => {
   if (skip) return;
   dir = await mkdtemp(join(tmpdir(), "tethys-cockpit-ui-"));
   await buildCockpit(dir, { minify: false });
-  const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".map": "application/json" };
-  server = createServer(async (req, res) => {
-    const name = req.url === "/" ? "index.html" : (req.url ?? "").slice(1).split("?")[0] ?? "";
-    try {
-      const body = await readFile(join(dir, name.replace(/\.\.+/g, "")));
-      res.writeHead(200, { "content-type": types[extname(name)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      res.writeHead(404).end();
+  hub = new StandInHub(dir, (m, h) => {
+    received.push(m);
+    if (m.type === "auth") {
+      const ok = m.secret === "letmein";
+      h.send({ type: "auth-result", ok, session: ok ? 7 : 0, access: ok ? "pilot" : "none", code: ok ? "" : "AUTH_REFUSED", retryAfterMs: 0 });
+      if (ok) h.send({ type: "vehicles", vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 0 }] });
+    } else if (m.type === "role-request") {
+      h.send({ type: "role", vehicle: m.vehicle, role: m.role, reason: "requested", by: 7 });
     }
   });
-  wss = new WebSocketServer({ server, path: "/ws" });
-  wss.on("connection", (ws) => {
-    socket = ws;
-    ws.on("message", (data: Buffer) => {
-      const m = decodeFrame(new Uint8Array(data)).message;
-      received.push(m);
-      for (const w of waiters.splice(0)) {
-        if (w.pred(m)) w.resolve();
-        else waiters.push(w);
-      }
-      if (m.type === "auth") {
-        const ok = m.secret === "letmein";
-        send({ type: "auth-result", ok, session: ok ? 7 : 0, access: ok ? "pilot" : "none", code: ok ? "" : "AUTH_REFUSED", retryAfterMs: 0 });
-        if (ok) send({ type: "vehicles", vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 0 }] });
-      } else if (m.type === "role-request") {
-        send({ type: "role", vehicle: m.vehicle, role: m.role, reason: "requested", by: 7 });
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await hub.listen();
   browser = await launchChromium();
 });
 
 after(async () => {
   if (skip) return;
   await browser?.close();
-  wss?.close();
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await hub?.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -12,8 +12,9 @@ export function chromiumMissing(): string | false {
   return existsSync(CHROMIUM_PATH) ? false : `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set TETHYS_CHROMIUM)`;
 }
 
-/** Launches headless Chromium; playwright gives it a fresh temporary profile. */
-export function launchChromium(): Promise<Browser> {
+/** Launches headless Chromium; playwright gives it a fresh temporary profile. `extraArgs` add
+ *  command-line switches (e.g. --host-resolver-rules to give loopback a non-local name). */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -25,6 +26,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -17,19 +17,29 @@ export function setBars(container: HTMLElement, labels: readonly string[], value
   labels.forEach((label, i) => {
     const row = container.children[i] as HTMLElement;
     const v = Math.max(signed ? -1 : 0, Math.min(1, values[i] ?? 0));
-    (row.children[0] as HTMLElement).textContent = label;
+    setText(row.children[0] as HTMLElement, label);
     const fill = row.querySelector(".fill") as HTMLElement;
     if (signed) {
-      fill.style.left = `${v < 0 ? 50 + v * 50 : 50}%`;
-      fill.style.width = `${Math.abs(v) * 50}%`;
+      setStyle(fill, "left", `${v < 0 ? 50 + v * 50 : 50}%`);
+      setStyle(fill, "width", `${Math.abs(v) * 50}%`);
     } else {
-      fill.style.left = "0";
-      fill.style.width = `${v * 100}%`;
+      setStyle(fill, "left", "0");
+      setStyle(fill, "width", `${v * 100}%`);
     }
-    (row.children[2] as HTMLElement).textContent = `${Math.round(v * 100)}%`;
+    setText(row.children[2] as HTMLElement, `${Math.round(v * 100)}%`);
   });
 }
 
 export function fmt(v: number | null | undefined, digits: number, unit: string): string {
   return v === null || v === undefined || !Number.isFinite(v) ? "—" : `${v.toFixed(digits)} ${unit}`;
+}
+
+/** Sets an element's text only when it differs: parts of the page are refreshed every frame, and
+ *  rewriting unchanged text would replace the text node (DOM garbage and layout work) each time. */
+export function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function setStyle(el: HTMLElement, prop: "left" | "width", value: string): void {
+  if (el.style[prop] !== value) el.style[prop] = value;
 }

@@ -1,14 +1,15 @@
-import type { Message, MessageOf, Mode } from "../../protocol/index.ts";
+import { MAX_THRUSTERS, type Message, type MessageOf, type Mode } from "../../protocol/index.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
 import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
 import { DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
 import { Alarms } from "./alarms.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
-import { $, fmt, setBars } from "./dom.ts";
+import { gamepadSupport } from "./gamepad-support.ts";
+import { $, fmt, setBars, setText } from "./dom.ts";
 import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
 import { type PlotName, Plots } from "./plots.ts";
-import { loadMapping, renderAxisSettings, saveMapping } from "./settings.ts";
+import { loadMapping, renderAxisSettings, renderButtonSettings, saveMapping } from "./settings.ts";
 
 /**
  * The cockpit: sign in, pick a role on a vehicle, fly. Everything the pilot sees comes from
@@ -30,6 +31,7 @@ const state = {
   tilt: 0,
   lastPilotSent: 0,
   sentCount: 0,
+  telemetryCount: 0,
 };
 
 const link = new LinkMonitor(1000);
@@ -37,7 +39,9 @@ const alarms = new Alarms($("alarms"));
 const plots = new Plots($("plot"));
 let mapping = loadMapping();
 const input = new InputState(mapping);
+/** Keys held for axes and hold-to-arm (sampled each frame). */
 const keys = new Set<string>();
+const held = new Set<string>();
 let uiArmHeld = false;
 let authRefused = false;
 
@@ -103,6 +107,7 @@ function onMessage(m: Message): void {
       return;
     case "telemetry":
       state.telemetry = m;
+      state.telemetryCount++;
       link.telemetry(performance.now(), m.link.rttMs, m.link.lossPercent);
       plots.push(performance.now(), m);
       renderTelemetry(m);
@@ -121,19 +126,37 @@ function onMessage(m: Message): void {
 
 // ---- rendering -------------------------------------------------------------------------------
 
+const THRUSTER_LABELS = Array.from({ length: MAX_THRUSTERS }, (_, i) => `T${i + 1}`);
+let shownMode = "";
+let shownFailsafes: string | undefined;
+
+/** Runs for every telemetry frame (up to 50 Hz): touches the DOM only where something changed. */
 function renderTelemetry(t: MessageOf<"telemetry">): void {
-  $("armed").textContent = t.armed ? "ARMED" : "DISARMED";
-  $("armed").className = `armed ${t.armed ? "is-armed" : "disarmed"}`;
-  $("mode").textContent = t.mode;
-  for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.classList.toggle("active", b.dataset.mode === t.mode);
-  $("battery").textContent = `${fmt(t.battery.voltage, 2, "V")} · ${fmt(t.battery.current, 1, "A")} · ${fmt(t.battery.consumedWh, 1, "Wh")}`;
-  $("temps").textContent = `${fmt(t.waterTemperature, 1, "°C")} / ${fmt(t.internalTemperature, 1, "°C")}`;
-  $("leak").textContent = t.leak ? "LEAK!" : "dry";
-  $("leak").style.color = t.leak ? "var(--bad)" : "";
-  $("cpu").textContent = `${fmt(t.cpu.loadPercent, 0, "%")} · ${fmt(t.cpu.temperature, 0, "°C")}`;
-  setBars($("thrusters"), t.thrusters.map((_, i) => `T${i + 1}`), t.thrusters);
-  const fs = $("failsafes");
-  fs.replaceChildren(...(t.failsafe.length ? t.failsafe.map((f) => Object.assign(document.createElement("li"), { textContent: f })) : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]));
+  const armed = $("armed");
+  setText(armed, t.armed ? "ARMED" : "DISARMED");
+  const armedClass = `armed ${t.armed ? "is-armed" : "disarmed"}`;
+  if (armed.className !== armedClass) armed.className = armedClass;
+  if (t.mode !== shownMode) {
+    shownMode = t.mode;
+    setText($("mode"), t.mode);
+    for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.classList.toggle("active", b.dataset.mode === t.mode);
+  }
+  setText($("battery"), `${fmt(t.battery.voltage, 2, "V")} · ${fmt(t.battery.current, 1, "A")} · ${fmt(t.battery.consumedWh, 1, "Wh")}`);
+  setText($("temps"), `${fmt(t.waterTemperature, 1, "°C")} / ${fmt(t.internalTemperature, 1, "°C")}`);
+  const leak = $("leak");
+  setText(leak, t.leak ? "LEAK!" : "dry");
+  if (leak.style.color !== (t.leak ? "var(--bad)" : "")) leak.style.color = t.leak ? "var(--bad)" : "";
+  setText($("cpu"), `${fmt(t.cpu.loadPercent, 0, "%")} · ${fmt(t.cpu.temperature, 0, "°C")}`);
+  setBars($("thrusters"), THRUSTER_LABELS.slice(0, t.thrusters.length), t.thrusters);
+  const failsafes = t.failsafe.join("\n");
+  if (failsafes !== shownFailsafes) {
+    shownFailsafes = failsafes;
+    $("failsafes").replaceChildren(
+      ...(t.failsafe.length
+        ? t.failsafe.map((f) => Object.assign(document.createElement("li"), { textContent: f }))
+        : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]),
+    );
+  }
 }
 
 function renderRole(): void {
@@ -174,24 +197,35 @@ function renderHandover(m: MessageOf<"sessions">): void {
   );
 }
 
+let guideShown = "";
 function renderGuide(): void {
-  const g = $("guide");
   const armed = state.telemetry?.armed ?? false;
+  let html: string;
   if (state.role !== "pilot") {
-    g.innerHTML = state.access === "pilot" ? "You are observing. Press <strong>Take pilot</strong> to fly." : "You are observing: this token cannot pilot.";
+    html = state.access === "pilot" ? "You are observing. Press <strong>Take pilot</strong> to fly." : "You are observing: this token cannot pilot.";
   } else if (!armed) {
-    g.innerHTML = "You are the pilot. <strong>Hold <kbd>Enter</kbd></strong> (or the Arm button, or gamepad Start) for 1 s to arm.";
+    html = "You are the pilot. <strong>Hold <kbd>Enter</kbd></strong> (or the Arm button, or gamepad Start) for 1 s to arm.";
   } else {
-    g.innerHTML = "Armed. <kbd>W</kbd>/<kbd>S</kbd> forward/back · <kbd>A</kbd>/<kbd>D</kbd> turn · <kbd>Q</kbd>/<kbd>E</kbd> sideways · <kbd>R</kbd>/<kbd>F</kbd> up/down · <kbd>Space</kbd> disarm · gamepad sticks work too.";
+    html = "Armed. <kbd>W</kbd>/<kbd>S</kbd> forward/back · <kbd>A</kbd>/<kbd>D</kbd> turn · <kbd>Q</kbd>/<kbd>E</kbd> sideways · <kbd>R</kbd>/<kbd>F</kbd> up/down · <kbd>Space</kbd> disarm · gamepad sticks work too.";
   }
+  // Called every frame: rebuild the DOM only when the text changes (no per-frame garbage).
+  if (html === guideShown) return;
+  guideShown = html;
+  $("guide").innerHTML = html;
 }
 
 // ---- input and sending ----------------------------------------------------------------------
 
+const padSupport = gamepadSupport(navigator, window.isSecureContext, location.hostname);
+
 function gamepad(): GamepadSnapshot | null {
-  if (!("getGamepads" in navigator)) return null;
-  for (const p of navigator.getGamepads()) {
-    if (p?.connected) return p;
+  if (!padSupport.ok) return null;
+  try {
+    for (const p of navigator.getGamepads()) {
+      if (p?.connected) return p;
+    }
+  } catch {
+    // Never let the gamepad stop the frame loop (instruments and link indicator live there).
   }
   return null;
 }
@@ -228,25 +262,28 @@ function setTilt(v: number): void {
 function frame(): void {
   const now = performance.now();
   const pad = gamepad();
-  const held = new Set(keys);
+  held.clear();
+  for (const k of keys) held.add(k);
   if (uiArmHeld) held.add("Enter");
   const r = input.update(pad, held, now);
   for (const a of r.actions) act(a);
   ($("arm-progress").firstElementChild as HTMLElement).style.width = `${r.armProgress * 100}%`;
   const pilot = { type: "pilot" as const, ...r.axes, gain: state.gain };
   setBars($("input-monitor"), PILOT_AXES, PILOT_AXES.map((a) => pilot[a] * pilot.gain));
-  $("input-source").textContent = r.source === "none" ? "(no input)" : `(${r.source})`;
-  if (state.role === "pilot" && now - state.lastPilotSent >= PILOT_PERIOD_MS) {
+  setText($("input-source"), r.source === "none" ? "(no input)" : `(${r.source})`);
+  // Due times advance by the period (not to `now`), so 25 Hz holds on average whatever the frame
+  // rate (at 60 fps, "40 ms since the last send" would send every third frame: 20 Hz).
+  if (state.role === "pilot" && now >= state.lastPilotSent + PILOT_PERIOD_MS) {
     if (conn.send(pilot)) state.sentCount++;
-    state.lastPilotSent = now;
+    state.lastPilotSent = now - state.lastPilotSent > 2 * PILOT_PERIOD_MS ? now : state.lastPilotSent + PILOT_PERIOD_MS;
   }
-  $("input-sent").textContent = state.role === "pilot" ? `sending to ${state.vehicle} at 25 Hz · ${state.sentCount} sent` : "not sending: you are not the pilot";
-  $("gamepad-status").textContent = pad ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}` : window.isSecureContext ? "No gamepad (press a button to wake it)" : "";
+  setText($("input-sent"), state.role === "pilot" ? `sending to ${state.vehicle} at 25 Hz · ${state.sentCount} sent` : "not sending: you are not the pilot");
+  setText($("gamepad-status"), pad ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}` : padSupport.ok ? "No gamepad (press a button to wake it)" : "Gamepad unavailable (see the banner)");
 
   const view = link.view(now);
   const el = $("link");
-  el.textContent = view.text;
-  el.dataset.state = view.state;
+  setText(el, view.text);
+  if (el.dataset.state !== view.state) el.dataset.state = view.state;
   const stale = view.state !== "live";
   const t = state.telemetry;
   drawHorizon($("horizon") as HTMLCanvasElement, t?.roll ?? null, t?.pitch ?? null, stale);
@@ -259,10 +296,11 @@ function frame(): void {
 // ---- wiring ----------------------------------------------------------------------------------
 
 function wire(): void {
-  if (!window.isSecureContext) {
+  if (!padSupport.ok) {
     const w = $("secure-warning");
     w.hidden = false;
-    w.textContent = `This page is not in a secure context, so the browser hides gamepads. Open the hub over HTTPS (https://${location.hostname}:…, see the README) or on localhost to use a gamepad; the keyboard works here.`;
+    w.dataset.reason = padSupport.reason;
+    w.textContent = padSupport.text;
   }
   $("signin-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -281,7 +319,14 @@ function wire(): void {
   const editable = (el: EventTarget | null): boolean => el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement;
   window.addEventListener("keydown", (ev) => {
     if (editable(ev.target) || $("cockpit").hidden) return;
-    if (mapping.keyAxes[ev.code] || mapping.keyActions[ev.code]) ev.preventDefault();
+    const action = mapping.keyActions[ev.code];
+    if (mapping.keyAxes[ev.code] || action) ev.preventDefault();
+    // One-shot actions fire on the key event itself, so quick taps (several per frame) all count;
+    // only hold-to-arm and the axes are sampled by the frame loop.
+    if (action !== undefined && action !== "arm") {
+      if (!ev.repeat) act(action);
+      return;
+    }
     keys.add(ev.code);
   });
   window.addEventListener("keyup", (ev) => keys.delete(ev.code));
@@ -309,12 +354,15 @@ function wire(): void {
     });
   }
   const dialog = $("settings") as HTMLDialogElement;
-  const redraw = (): void =>
-    renderAxisSettings($("settings-axes"), mapping, (m) => {
-      mapping = m;
-      input.setMapping(m);
-      saveMapping(m);
-    });
+  const changed = (m: typeof mapping): void => {
+    mapping = m;
+    input.setMapping(m);
+    saveMapping(m);
+  };
+  const redraw = (): void => {
+    renderAxisSettings($("settings-axes"), mapping, changed);
+    renderButtonSettings($("settings-buttons"), mapping, changed);
+  };
   $("settings-open").addEventListener("click", () => {
     redraw();
     dialog.showModal();
@@ -329,7 +377,8 @@ function wire(): void {
   renderRole();
   requestAnimationFrame(frame);
   // Expose a read-only view for browser tests and debugging.
-  (window as unknown as { tethys: unknown }).tethys = { state, link: () => link.view(performance.now()), badFrames: () => conn.badFrames };
+  // `send` lets a test prove the hub refuses what this UI would not send (the hub is the authority).
+  (window as unknown as { tethys: unknown }).tethys = { state, link: () => link.view(performance.now()), badFrames: () => conn.badFrames, send: (m: Message) => conn.send(m) };
 }
 
 wire();

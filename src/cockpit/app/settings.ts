@@ -1,6 +1,7 @@
-import { DEFAULT_MAPPING, type Mapping, PILOT_AXES, parseMapping } from "../input/mapping.ts";
+import { ACTIONS, type Action, DEFAULT_MAPPING, type Mapping, PILOT_AXES, parseMapping, remapButton, STANDARD_BUTTON_NAMES } from "../input/mapping.ts";
 
-/** Input mapping saved per browser (localStorage), with a small editor for stick shaping. */
+/** Input mapping saved per browser (localStorage), with small editors for stick shaping and
+ *  gamepad buttons. */
 const KEY = "tethys.input-mapping.v1";
 
 export function loadMapping(): Mapping {
@@ -43,4 +44,32 @@ export function renderAxisSettings(host: HTMLElement, mapping: Mapping, onChange
     });
     host.append(row);
   }
+}
+
+/** Renders one action picker per standard-layout button; calls onChange with the new mapping. */
+export function renderButtonSettings(host: HTMLElement, mapping: Mapping, onChange: (m: Mapping) => void): void {
+  host.replaceChildren();
+  STANDARD_BUTTON_NAMES.forEach((name, button) => {
+    const label = document.createElement("label");
+    label.className = "button-setting";
+    label.textContent = `${button} · ${name} `;
+    const select = document.createElement("select");
+    select.dataset.button = String(button);
+    select.append(Object.assign(document.createElement("option"), { value: "", textContent: "— nothing —" }));
+    for (const action of ACTIONS) {
+      select.append(Object.assign(document.createElement("option"), { value: action, textContent: action === "arm" ? "arm (hold)" : action }));
+    }
+    select.value = mapping.buttons[button] ?? "";
+    select.addEventListener("change", () => {
+      // The select only offers valid actions; remapButton re-checks (the DOM can be edited).
+      try {
+        mapping = remapButton(mapping, button, select.value === "" ? null : (select.value as Action));
+        onChange(mapping);
+      } catch {
+        select.value = mapping.buttons[button] ?? "";
+      }
+    });
+    label.append(select);
+    host.append(label);
+  });
 }

@@ -1,3 +1,4 @@
+import { TethysError } from "../../errors.ts";
 import { type AxisShape, DEFAULT_SHAPE } from "./shaping.ts";
 
 /**
@@ -124,6 +125,7 @@ export function parseMapping(value: unknown): Mapping | undefined {
   }
   const okAction = (a: unknown): boolean => (ACTIONS as readonly string[]).includes(a as string);
   if (typeof m.buttons !== "object" || m.buttons === null || !Object.values(m.buttons).every(okAction)) return undefined;
+  if (!Object.keys(m.buttons).every((k) => isButtonIndex(Number(k)))) return undefined;
   if (typeof m.keyActions !== "object" || m.keyActions === null || !Object.values(m.keyActions).every(okAction)) return undefined;
   if (typeof m.keyAxes !== "object" || m.keyAxes === null) return undefined;
   for (const v of Object.values(m.keyAxes)) {
@@ -132,3 +134,50 @@ export function parseMapping(value: unknown): Mapping | undefined {
   if (typeof m.armHoldMs !== "number" || m.armHoldMs < 300 || m.armHoldMs > 5000) return undefined;
   return m as Mapping;
 }
+
+/** Buttons a mapping may bind: the standard layout has 17 (0–16); extra ones up to 31. */
+export const MAX_BUTTON = 31;
+
+function isButtonIndex(b: number): boolean {
+  return Number.isInteger(b) && b >= 0 && b <= MAX_BUTTON;
+}
+
+/**
+ * Binds gamepad `button` to `action` (null unbinds it), returning a new mapping; the input is not
+ * changed. Several buttons may share an action; a button has at most one. Throws TethysError
+ * COCKPIT_MAPPING_BUTTON for a button index outside 0–31 and COCKPIT_MAPPING_ACTION for an
+ * unknown action (values come from the settings form, i.e. the user).
+ */
+export function remapButton(mapping: Mapping, button: number, action: Action | null): Mapping {
+  if (!isButtonIndex(button)) {
+    throw new TethysError("COCKPIT_MAPPING_BUTTON", `gamepad button must be an integer 0–${MAX_BUTTON}, got ${String(button)}`, { details: { button } });
+  }
+  if (action !== null && !(ACTIONS as readonly string[]).includes(action)) {
+    throw new TethysError("COCKPIT_MAPPING_ACTION", `unknown action "${String(action)}"`, { details: { action } });
+  }
+  const buttons: Record<number, Action> = { ...mapping.buttons };
+  if (action === null) delete buttons[button];
+  else buttons[button] = action;
+  return { ...mapping, buttons };
+}
+
+/** Names of the standard layout's buttons (W3C Gamepad "standard" mapping), for the settings. */
+export const STANDARD_BUTTON_NAMES = [
+  "A / Cross",
+  "B / Circle",
+  "X / Square",
+  "Y / Triangle",
+  "LB / L1",
+  "RB / R1",
+  "LT / L2",
+  "RT / R2",
+  "Back / Share",
+  "Start / Options",
+  "Left stick press",
+  "Right stick press",
+  "D-pad up",
+  "D-pad down",
+  "D-pad left",
+  "D-pad right",
+  "Home / PS",
+] as const;
