@@ -1,6 +1,6 @@
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -14,6 +14,19 @@ export const DEFAULT_COCKPIT_DIR = fileURLToPath(new URL("../../dist/cockpit/", 
 
 export async function buildCockpit(outDir = DEFAULT_COCKPIT_DIR, options: { minify?: boolean } = {}): Promise<{ outDir: string; bytes: number }> {
   await mkdir(outDir, { recursive: true });
+  // Build beside the target, then move each file into place (index.html last): a hub serving
+  // the directory, or another build running at the same time, never sees a half-written file.
+  const stage = await mkdtemp(join(dirname(resolve(outDir)), ".cockpit-build-"));
+  try {
+    const bytes = await buildInto(stage, options);
+    for (const f of ["app.js", "app.js.map", "style.css", "uPlot.min.css", "index.html"]) await rename(join(stage, f), join(outDir, f));
+    return { outDir, bytes };
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(outDir: string, options: { minify?: boolean }): Promise<number> {
   const result = await build({
     entryPoints: [join(here, "app/main.ts")],
     bundle: true,
@@ -33,8 +46,7 @@ export async function buildCockpit(outDir = DEFAULT_COCKPIT_DIR, options: { mini
     copyFile(join(here, "app/style.css"), join(outDir, "style.css")),
     copyFile(uplotCss, join(outDir, "uPlot.min.css")),
   ]);
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  return { outDir, bytes };
+  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -102,9 +102,10 @@ test("property: one pilot per vehicle at every step, and only the pilot's comman
           for (const b of browsers) b?.client.ws.terminate();
         }
       }),
-      { numRuns: 80 },
+      // A fixed seed: the coverage check below must not depend on luck.
+      { numRuns: 80, seed: 0x7e7e5 },
     );
-    // The random sequences did exercise every path.
+    // The sequences did exercise every path.
     for (const [k, n] of Object.entries(seen)) assert.ok(n > 0, `no ${k} in any run`);
   } finally {
     await t.close();

@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { findProcess, freshCockpitBundle, installFakeGamepad, readTruth, setPad, signIn, telemetryFrames, thrustBursts } from "./system-support.ts";
+import { findProcess, installFakeGamepad, readTruth, setPad, signIn, telemetryFrames, thrustBursts } from "./system-support.ts";
 
 /**
  * The cockpit in Chromium against the real system (`tethys sim`: world, vehicle agent and hub
@@ -27,7 +27,6 @@ let dir: string;
 
 before(async () => {
   if (skip) return;
-  await freshCockpitBundle();
   browser = await launchChromium();
   dir = await mkdtemp(join(tmpdir(), "tethys-cockpit-system-"));
 });

@@ -1,36 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
-import { buildCockpit, DEFAULT_COCKPIT_DIR } from "../../src/cockpit/build.ts";
 
 /**
  * Helpers for the cockpit's browser tests against the real system (`runSimSystem`).
  */
-
-/**
- * Makes sure dist/cockpit (what `tethys sim` serves) holds the bundle of the current sources.
- * Builds into a temporary directory, then moves only changed files in with a rename each, so a
- * test in another process reading dist/cockpit at the same moment never sees a half-written file.
- */
-export async function freshCockpitBundle(): Promise<void> {
-  const tmp = await mkdtemp(join(tmpdir(), "tethys-cockpit-build-"));
-  try {
-    await buildCockpit(tmp, { minify: true });
-    await mkdir(DEFAULT_COCKPIT_DIR, { recursive: true });
-    for (const name of await readdir(tmp)) {
-      const fresh = await readFile(join(tmp, name));
-      const current = await readFile(join(DEFAULT_COCKPIT_DIR, name)).catch(() => undefined);
-      if (current?.equals(fresh)) continue;
-      const staged = join(DEFAULT_COCKPIT_DIR, `.${name}.${process.pid}.tmp`);
-      await writeFile(staged, fresh);
-      await rename(staged, join(DEFAULT_COCKPIT_DIR, name));
-    }
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
 
 /**
  * The pid of a process whose command line contains `needle` (Linux /proc), e.g. the topside
