@@ -52,6 +52,9 @@ export interface Ms5837Reading {
   timeMs: number;
 }
 
+/** Extra wait after each conversion's datasheet maximum (see convert()). */
+export const CONVERSION_MARGIN_MS = 2;
+
 /** Driver for the MS5837-30BA (Bar30) and -02BA (Bar02) depth/temperature sensors. */
 export class Ms5837 {
   readonly health: DeviceHealth;
@@ -171,7 +174,10 @@ export class Ms5837 {
 
   private async convert(which: "D1" | "D2"): Promise<number> {
     await this.bus.write(this.addr, Uint8Array.of(convertCommand(which, this.osr)));
-    await this.clock.sleep(MS5837_OSR[this.osr].maxMs);
+    // The datasheet's worst-case time plus a margin: a timer may fire up to a millisecond early,
+    // and the convert command may reach the device later than the read does (bus or socket
+    // latency); an early read returns 0 and spoils the conversion.
+    await this.clock.sleep(MS5837_OSR[this.osr].maxMs + CONVERSION_MARGIN_MS);
     const b = await this.bus.writeRead(this.addr, Uint8Array.of(MS5837_CMD.adcRead), 3);
     return ((b[0] ?? 0) << 16) | ((b[1] ?? 0) << 8) | (b[2] ?? 0);
   }
