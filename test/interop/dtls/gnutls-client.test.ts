@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
 	gnutlsPriority,
 	IDENTITY,
+	exchangeBothWays,
 	nextEvent,
 	PSK_HEX,
 	SUITE_NAMES,
@@ -46,17 +47,7 @@ describe("interop: Tethys DTLS server <- gnutls-cli", { skip }, () => {
 				assert.equal(est.suite, s.iana);
 				await tool.waitFor(/Handshake was completed/);
 				await tool.waitFor(/extended master secret, safe renegotiation/);
-				const up = nextEvent(server, "data");
-				tool.write(`up-${s.gnutls}\n`);
-				assert.equal(
-					new TextDecoder().decode((await up).data),
-					`up-${s.gnutls}\n`,
-				);
-				server.send(
-					est.session,
-					new TextEncoder().encode(`down-${s.gnutls}\n`),
-				);
-				await tool.waitFor(new RegExp(`down-${s.gnutls}`));
+				await exchangeBothWays(server, est.session, tool, s.gnutls);
 			} finally {
 				await tool.kill();
 				await server.close();

@@ -3,11 +3,13 @@
  * and wait on their output or on server events (never on sleeps). Every spawned process is
  * killed by `Tool.kill()`; tests call it in `finally`/`after`.
  */
+import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { createSocket } from "node:dgram";
 import { delimiter, join } from "node:path";
 import { RealClock } from "../../../src/clock/real-clock.ts";
+import type { SessionInfo } from "../../../src/dtls/server.ts";
 import {
 	DtlsServer,
 	type DtlsServerConfig,
@@ -83,6 +85,24 @@ export function nextEvent<K extends keyof DtlsServerEvents>(
 		};
 		server.on(name, on as never);
 	});
+}
+
+/**
+ * Application data both ways over an established session with a command-line peer: a line
+ * typed into the tool must reach the server, and a line the server sends must appear in the
+ * tool's output.
+ */
+export async function exchangeBothWays(
+	server: DtlsServer,
+	session: SessionInfo,
+	tool: Tool,
+	label: string,
+): Promise<void> {
+	const up = nextEvent(server, "data");
+	tool.write(`up-${label}\n`);
+	assert.equal(new TextDecoder().decode((await up).data), `up-${label}\n`);
+	server.send(session, new TextEncoder().encode(`down-${label}\n`));
+	await tool.waitFor(new RegExp(`down-${label}`));
 }
 
 /** A spawned command-line tool whose combined output can be awaited. */

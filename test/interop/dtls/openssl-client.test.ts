@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
 	IDENTITY,
+	exchangeBothWays,
 	nextEvent,
 	PSK_HEX,
 	SUITE_NAMES,
@@ -44,17 +45,7 @@ describe("interop: Tethys DTLS server <- openssl s_client", { skip }, () => {
 				const est = await established;
 				assert.equal(est.identity, IDENTITY);
 				assert.equal(est.suite, s.iana);
-				const up = nextEvent(server, "data");
-				tool.write(`up-${s.openssl}\n`);
-				assert.equal(
-					new TextDecoder().decode((await up).data),
-					`up-${s.openssl}\n`,
-				);
-				server.send(
-					est.session,
-					new TextEncoder().encode(`down-${s.openssl}\n`),
-				);
-				await tool.waitFor(new RegExp(`down-${s.openssl}`));
+				await exchangeBothWays(server, est.session, tool, s.openssl);
 			} finally {
 				await tool.kill();
 				await server.close();
