@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { RealClock } from "../src/clock/real-clock.ts";
 import { isTethysError, TethysError } from "../src/errors.ts";
-import { SimBusServer, type ListenTarget } from "./bus/socket-server.ts";
+import { type ListenTarget, parseBusTarget, SimBusServer } from "./bus/socket-server.ts";
 import { applyEvent, runHeadless } from "./headless.ts";
 import { McuWorld, mcuEventLine } from "./mcu-world.ts";
 import { MemorySink, NdjsonFile, type RecordSink } from "./recorder.ts";
@@ -61,9 +61,8 @@ function num(flag: string, v: string | undefined, min: number, max: number): num
 }
 
 export function parseListen(v: string): ListenTarget {
-  const m = /^tcp:(\d{1,5})$/.exec(v);
-  if (m !== null && Number(m[1]) <= 65535) return { host: "127.0.0.1", port: Number(m[1]) };
-  if (v.startsWith("unix:") && v.length > 5) return { path: v.slice(5) };
+  const t = parseBusTarget(v);
+  if (t !== undefined && ("path" in t || t.host === undefined)) return "path" in t ? t : { host: "127.0.0.1", port: t.port };
   throw argError("listen", `expected tcp:PORT (loopback) or unix:PATH, got "${v}"`);
 }
 

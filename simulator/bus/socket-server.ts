@@ -32,6 +32,19 @@ export interface SimBusServerStats {
 
 export type ListenTarget = { path: string } | { host?: string; port: number };
 
+/**
+ * The sim-bus socket's address syntax, shared by the world (`--listen`) and the agent
+ * (`vehicle.sim_bus`): `tcp:PORT`, `tcp:HOST:PORT` or `unix:PATH`. Returns undefined when the
+ * text is not of that form; callers add their own rules (the world listens on loopback only,
+ * the agent needs a real port).
+ */
+export function parseBusTarget(text: string): ListenTarget | undefined {
+  if (text.startsWith("unix:")) return text.length > 5 ? { path: text.slice(5) } : undefined;
+  const m = /^tcp:(?:([A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(text);
+  if (m === null || Number(m[2]) > 65535) return undefined;
+  return m[1] === undefined ? { port: Number(m[2]) } : { host: m[1], port: Number(m[2]) };
+}
+
 export class SimBusServer {
   readonly stats: SimBusServerStats = { connections: 0, requests: 0, badRequests: 0, errorsByCode: {} };
   private readonly opts: SimBusServerOptions;

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { BoardBackends } from "../../hardware/boards/open-board.ts";
 import { linuxBoardBackends } from "../../hardware/linux/backends.ts";
 import { SimBusClient } from "../../simulator/bus/socket-client.ts";
+import { parseBusTarget } from "../../simulator/bus/socket-server.ts";
 import type { Clock } from "../clock/clock.ts";
 import { TethysError } from "../errors.ts";
 import { startVehicle } from "../vehicle/service.ts";
@@ -41,13 +42,10 @@ async function openBackends(kind: "linux" | "sim", simBus: string, clock: Clock)
 }
 
 export function parseSimBus(text: string): { path: string } | { host: string; port: number } {
-  if (text.startsWith("unix:")) return { path: text.slice(5) };
-  const rest = text.slice(4);
-  const i = rest.lastIndexOf(":");
-  const host = i < 0 ? "127.0.0.1" : rest.slice(0, i);
-  const port = Number(i < 0 ? rest : rest.slice(i + 1));
-  if (!text.startsWith("tcp:") || !Number.isInteger(port) || port < 1 || port > 65535) {
+  const t = parseBusTarget(text);
+  if (t !== undefined && "path" in t) return t;
+  if (t === undefined || t.port < 1) {
     throw new TethysError("CONFIG_INVALID", `vehicle.sim_bus: expected "tcp:HOST:PORT" or "unix:PATH", got "${text}"`);
   }
-  return { host, port };
+  return { host: t.host ?? "127.0.0.1", port: t.port };
 }
