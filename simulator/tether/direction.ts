@@ -117,3 +117,19 @@ export class TetherDirection<T> {
     this.send(c.item, c.bytes);
   }
 }
+
+/** Which way(s) of a tether a change applies to. */
+export type DirectionName = "up" | "down" | "both";
+
+/**
+ * Changes the impairments of one or both directions live. All-or-nothing: the change is
+ * validated against every direction it touches before any is changed (TETHER_BAD_OPTION).
+ */
+export function setDirectionParams<T>(up: TetherDirection<T>, down: TetherDirection<T>, direction: DirectionName, partial: Partial<ImpairmentParams>): void {
+  if (direction === "both") {
+    resolveImpairment(partial, up.params);
+    resolveImpairment(partial, down.params);
+  }
+  if (direction !== "down") up.setParams(partial);
+  if (direction !== "up") down.setParams(partial);
+}

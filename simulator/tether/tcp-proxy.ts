@@ -2,7 +2,7 @@ import { EventEmitter, once } from "node:events";
 import { createServer, type Server, Socket } from "node:net";
 import type { Clock } from "../../src/clock/clock.ts";
 import { TethysError } from "../../src/errors.ts";
-import { type DirectionCounters, type StreamOrder, TetherDirection } from "./direction.ts";
+import { type DirectionCounters, type StreamOrder, setDirectionParams, TetherDirection } from "./direction.ts";
 import { type ImpairmentParams, resolveImpairment } from "./params.ts";
 import type { DirectionName, HostPort } from "./udp-proxy.ts";
 
@@ -147,12 +147,7 @@ export class TcpTetherProxy extends EventEmitter<TcpProxyEvents> {
 
   setParams(direction: DirectionName, partial: Partial<TcpImpairment>): void {
     resolveTcp(partial);
-    if (direction === "both") {
-      resolveImpairment(partial, this.upDir.params);
-      resolveImpairment(partial, this.downDir.params);
-    }
-    if (direction !== "down") this.upDir.setParams(partial);
-    if (direction !== "up") this.downDir.setParams(partial);
+    setDirectionParams(this.upDir, this.downDir, direction, partial);
   }
 
   params(): { up: Readonly<ImpairmentParams>; down: Readonly<ImpairmentParams> } {

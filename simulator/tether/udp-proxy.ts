@@ -2,7 +2,7 @@ import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { EventEmitter, once } from "node:events";
 import { isIPv6 } from "node:net";
 import type { Clock, Timer } from "../../src/clock/clock.ts";
-import { type DirectionCounters, TetherDirection } from "./direction.ts";
+import { type DirectionCounters, type DirectionName, setDirectionParams, TetherDirection } from "./direction.ts";
 import { type ImpairmentParams, resolveImpairment } from "./params.ts";
 
 export interface HostPort {
@@ -10,7 +10,7 @@ export interface HostPort {
   port: number;
 }
 
-export type DirectionName = "up" | "down" | "both";
+export type { DirectionName } from "./direction.ts";
 
 export interface UdpProxyOptions {
   /** Where clients send (default 127.0.0.1, port 0 = chosen by the kernel). */
@@ -144,12 +144,7 @@ export class UdpTetherProxy extends EventEmitter<UdpProxyEvents> {
 
   /** Changes impairments live; throws TETHER_BAD_OPTION (nothing changed) if invalid. */
   setParams(direction: DirectionName, partial: Partial<ImpairmentParams>): void {
-    if (direction === "both") {
-      resolveImpairment(partial, this.upDir.params);
-      resolveImpairment(partial, this.downDir.params);
-    }
-    if (direction !== "down") this.upDir.setParams(partial);
-    if (direction !== "up") this.downDir.setParams(partial);
+    setDirectionParams(this.upDir, this.downDir, direction, partial);
   }
 
   params(): { up: Readonly<ImpairmentParams>; down: Readonly<ImpairmentParams> } {
