@@ -9,6 +9,7 @@
  *       an agent in another process (prints the address as one JSON line on stdout).
  */
 import { agentControlOptions } from "../src/control/config.ts";
+import { untilStopSignal } from "../src/cli/signals.ts";
 import { loadConfigFile, requireRole } from "../src/config/load.ts";
 import type { HeadlessAgentOptions } from "./headless-agent.ts";
 import { readFileSync } from "node:fs";
@@ -153,12 +154,7 @@ async function runInteractive(
     out(JSON.stringify({ ...mcuEventLine(e.code, e.mcuMs, e.detail), world_t: e.worldT }));
   });
   const durationS = num("duration", o.duration, 0.001, 1e6);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    if (durationS !== undefined) clock.setTimer(durationS * 1000, stop);
-  });
+  await Promise.race([untilStopSignal(), ...(durationS === undefined ? [] : [clock.sleep(durationS * 1000)])]);
   for (const t of timers) t.cancel();
   truth?.cancel();
   await mcu?.stop();

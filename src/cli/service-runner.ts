@@ -7,6 +7,7 @@ import type { Role } from "../config/schema.ts";
 import { errorCode } from "../errors.ts";
 import { createLogging } from "../observability/logger.ts";
 import { createRegistry, type MetricsServer, parseHostPort, serveMetrics } from "../observability/metrics.ts";
+import { untilStopSignal } from "./signals.ts";
 
 /**
  * What every long-running `tethys` service shares: config loading (failing fast with the
@@ -57,10 +58,7 @@ export async function runService<R extends Role>(role: R, file: string, start: (
   // The ready line is printed whatever the log level: `tethys sim` and scripts wait for it.
   const ready = { ...service.ready, metrics: metrics ? `http://${metrics.address.address}:${metrics.address.port}/metrics` : undefined };
   process.stdout.write(`${JSON.stringify({ level: "info", time: new Date().toISOString(), role, ...ready, msg: "ready" })}\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  });
+  const signal = await untilStopSignal();
   logger.info({ signal }, "stopping");
   await stopAll();
   logger.info("stopped");

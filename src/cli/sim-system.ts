@@ -9,6 +9,7 @@ import { generateKeys } from "../keys/generate.ts";
 import { hashSecret } from "../topside/secrets.ts";
 import { runTether, type TetherHandle } from "../../simulator/tether/run-tether.ts";
 import { ProcessGroup } from "./process-group.ts";
+import { untilStopSignal } from "./signals.ts";
 
 /**
  * `tethys sim`: the whole system on one machine — the simulated world (register-level devices
@@ -144,12 +145,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
     throw err instanceof TethysError ? err : new TethysError("SIM_SYSTEM", `the simulated system did not start: ${String(err)}`, { cause: err });
   }
 
-  const until =
-    o.until ??
-    new Promise<void>((res) => {
-      process.once("SIGINT", () => res());
-      process.once("SIGTERM", () => res());
-    });
+  const until = o.until ?? untilStopSignal();
   const endedBy = await Promise.race([until.then(() => undefined), group.stopped]);
   await group.stop(undefined, ["vehicle", "topside", "world"]);
   for (const t of tethers) await t.close();

@@ -3,6 +3,7 @@ import { IMPAIRMENT_OPTION_NAMES } from "../../simulator/tether/parse-options.ts
 import { runTether, type TetherCliOptions } from "../../simulator/tether/run-tether.ts";
 import { attachTetherControl } from "../../simulator/tether/tether-control.ts";
 import type { CliIo } from "./program.ts";
+import { untilStopSignal } from "./signals.ts";
 
 /**
  * `tethys tether --target HOST:PORT [--protocol udp|tcp] [--loss 20%] …`: the user-space tether
@@ -26,10 +27,7 @@ export function registerTetherCommand(program: Command, io: CliIo): void {
   cmd.action(async (opts: TetherCliOptions) => {
     const handle = await runTether(opts, { log: (l) => io.out(`${l}\n`) });
     const detach = attachTetherControl(handle, process.stdin, (l) => io.out(`${l}\n`));
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", () => resolve());
-      process.once("SIGTERM", () => resolve());
-    });
+    await untilStopSignal();
     detach();
     await handle.close();
   });
