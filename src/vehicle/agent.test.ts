@@ -6,7 +6,7 @@ import { VirtualClock } from "../clock/virtual-clock.ts";
 import { decodeFrame, type Message, type MessageOf } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
 import { VECTORED_6 } from "./frame.ts";
-import { emptySnapshot } from "./io.ts";
+import { emptySnapshot, type SensorSnapshot } from "./io.ts";
 
 function rig(opts: { loopHz?: number; telemetryHz?: number } = {}) {
   const clock = new VirtualClock();
@@ -14,7 +14,7 @@ function rig(opts: { loopHz?: number; telemetryHz?: number } = {}) {
   const frames: Uint8Array[] = [];
   const events: Message[] = [];
   let neutralCalls = 0;
-  const snapshot = { ...emptySnapshot(), depth: 1.5, heading: 370, batteryVoltage: 15.9 };
+  const snapshot: SensorSnapshot = { ...emptySnapshot(), depth: 1.5, heading: 370, batteryVoltage: 15.9 };
   const registry = new Registry();
   const agent = new VehicleAgent({
     clock,
@@ -34,7 +34,7 @@ function rig(opts: { loopHz?: number; telemetryHz?: number } = {}) {
     telemetryHz: opts.telemetryHz ?? 10,
   });
   const last = () => writes[writes.length - 1] ?? [];
-  return { clock, agent, writes, frames, events, last, registry, neutralCalls: () => neutralCalls };
+  return { clock, agent, writes, frames, events, last, registry, snapshot, neutralCalls: () => neutralCalls };
 }
 
 const forward: MessageOf<"pilot"> = { type: "pilot", surge: 1, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0.5 };
@@ -127,6 +127,24 @@ describe("vehicle agent loop", () => {
     assert.equal(t.battery.voltage, Math.fround(15.9));
     assert.equal(t.waterTemperature, null);
     assert.equal((decoded[1]?.timestamp ?? 0) - (decoded[0]?.timestamp ?? 0), 100_000);
+  });
+
+  test("telemetry's vertical speed is the estimator's, from the depth readings, and unknown when depth fails", () => {
+    const r = rig({ loopHz: 50, telemetryHz: 10 });
+    r.agent.start();
+    // Descending at 0.5 m/s, depth sampled every 50 ms as the board's sensor loop does.
+    const sampler = r.clock.setInterval(50, () => {
+      r.snapshot.depth = 1.5 + 0.5 * (r.clock.now() / 1000);
+    });
+    r.clock.advance(2000);
+    const last = decodeFrame(r.frames.at(-1) as Uint8Array).message as MessageOf<"telemetry">;
+    assert.ok(last.verticalSpeed !== null && Math.abs(last.verticalSpeed - 0.5) < 0.1, `vertical speed ${last.verticalSpeed}`);
+    sampler.cancel();
+    r.snapshot.depth = null;
+    r.clock.advance(200);
+    const failed = decodeFrame(r.frames.at(-1) as Uint8Array).message as MessageOf<"telemetry">;
+    assert.equal(failed.verticalSpeed, null);
+    assert.equal(failed.depth, null);
   });
 
   test("shutdown neutralises thrusters and stops the loop", async () => {

@@ -290,8 +290,10 @@ export class VehicleAgent {
   }
 
   private sendTelemetry(armed: boolean): void {
+    const est = this.estimator.state;
     const msg = this.builder.build(this.o.sensors.latest(), {
       armed,
+      verticalSpeed: est.depthHealth === "ok" ? est.verticalSpeed : null,
       mode: this.effectiveMode,
       failsafe: this.supervisor.failsafes,
       thrusters: this.forces,

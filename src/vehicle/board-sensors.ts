@@ -10,8 +10,8 @@ import { emptySnapshot, type SensorSnapshot, type SensorSource } from "./io.ts";
  * clock-stretching device cannot pile up transactions. A failed read makes that value null
  * (unknown) until a read succeeds; the driver's own health tracks the fault.
  *
- * Derived values: vertical speed from successive depths (low-pass filtered finite difference),
- * consumed energy by integrating volts × amps over time.
+ * Derived value: consumed energy, by integrating volts × amps over time. (Vertical speed is the
+ * control's estimator's, src/control/estimator.ts, which the telemetry reports.)
  */
 export interface BoardSensorRates {
   depthHz: number;
@@ -29,7 +29,6 @@ export class BoardSensors implements SensorSource {
   private readonly snap: SensorSnapshot = emptySnapshot();
   private readonly timers: Timer[] = [];
   private readonly unwatch: (() => void)[] = [];
-  private lastDepth: { m: number; t: number } | undefined;
   private lastPowerT: number | undefined;
   private consumedWh = 0;
   private readonly busy = new Set<string>();
@@ -86,17 +85,10 @@ export class BoardSensors implements SensorSource {
   private onDepth(r: DeviceResult<{ depthM: number; temperatureC: number; timeMs: number }>): void {
     const s = this.snap;
     if (!r.ok) {
-      s.depth = s.verticalSpeed = s.waterTemperature = null;
-      this.lastDepth = undefined;
+      s.depth = s.waterTemperature = null;
       return;
     }
-    const { depthM, temperatureC, timeMs } = r.value;
-    const prev = this.lastDepth;
-    if (prev && timeMs > prev.t) {
-      const raw = ((depthM - prev.m) * 1000) / (timeMs - prev.t);
-      s.verticalSpeed = s.verticalSpeed === null ? raw : s.verticalSpeed + 0.3 * (raw - s.verticalSpeed);
-    }
-    this.lastDepth = { m: depthM, t: timeMs };
+    const { depthM, temperatureC } = r.value;
     s.depth = depthM;
     s.waterTemperature = temperatureC;
   }

@@ -6,7 +6,6 @@
 /** Latest sensor values; null where a sensor is absent or faulted. Owned by the SensorSource. */
 export interface SensorSnapshot {
   depth: number | null;
-  verticalSpeed: number | null;
   heading: number | null;
   roll: number | null;
   pitch: number | null;
@@ -54,7 +53,6 @@ export interface TelemetrySink {
 export function emptySnapshot(): SensorSnapshot {
   return {
     depth: null,
-    verticalSpeed: null,
     heading: null,
     roll: null,
     pitch: null,

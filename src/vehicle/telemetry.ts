@@ -34,7 +34,16 @@ export class TelemetryBuilder {
 
   build(
     s: SensorSnapshot,
-    state: { armed: boolean; mode: Mode; failsafe: readonly string[]; thrusters: Float64Array; rttMs: number | null; lossPercent: number | null },
+    state: {
+      armed: boolean;
+      mode: Mode;
+      failsafe: readonly string[];
+      thrusters: Float64Array;
+      /** The estimator's vertical speed (what the depth control acts on), null when depth is unhealthy. */
+      verticalSpeed: number | null;
+      rttMs: number | null;
+      lossPercent: number | null;
+    },
   ): MessageOf<"telemetry"> {
     const m = this.msg;
     m.depth = within(s.depth, -50, 12000);
@@ -51,7 +60,7 @@ export class TelemetryBuilder {
       m.attitude.w = 1;
       m.attitude.x = m.attitude.y = m.attitude.z = 0;
     }
-    m.verticalSpeed = within(s.verticalSpeed, -100, 100);
+    m.verticalSpeed = within(state.verticalSpeed, -100, 100);
     m.armed = state.armed;
     m.mode = state.mode;
     m.failsafe.length = 0;
