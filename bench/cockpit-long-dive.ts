@@ -16,15 +16,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VirtualClock } from "../src/clock/virtual-clock.ts";
-import { buildCockpit } from "../src/cockpit/build.ts";
-import type { Message } from "../src/protocol/index.ts";
 import { applyEvent } from "../simulator/headless.ts";
 import { startHeadlessAgent } from "../simulator/headless-agent.ts";
 import { MemorySink } from "../simulator/recorder.ts";
 import { World } from "../simulator/world.ts";
-import { launchChromium } from "../test/support/chromium.ts";
+import { VirtualClock } from "../src/clock/virtual-clock.ts";
+import { buildCockpit } from "../src/cockpit/build.ts";
+import type { Message } from "../src/protocol/index.ts";
 import { StandInHub } from "../test/browser/stand-in-hub.ts";
+import { launchChromium } from "../test/support/chromium.ts";
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,12 +53,25 @@ async function recordDive(): Promise<Timed[]> {
   for (let ms = 1200; ms < endMs; ms += 200) {
     const s = ms / 1000;
     clock.setTimer(ms, () =>
-      agent.command({ type: "pilot", surge: 0.6, sway: 0, heave: 0.3 * Math.sin(s / 20), yaw: 0.4 * Math.sin(s / 7), pitch: 0, roll: 0, gain: 0.8 }),
+      agent.command({
+        type: "pilot",
+        surge: 0.6,
+        sway: 0,
+        heave: 0.3 * Math.sin(s / 20),
+        yaw: 0.4 * Math.sin(s / 7),
+        pitch: 0,
+        roll: 0,
+        gain: 0.8,
+      }),
     );
   }
   for (let ms = 90_000; ms < endMs; ms += 180_000) {
-    clock.setTimer(ms, () => applyEvent(world, { at: ms / 1000, type: "sim.fault", device: "leak", fault: "leak", line: 0 }));
-    clock.setTimer(ms + 20_000, () => applyEvent(world, { at: ms / 1000 + 20, type: "sim.fault", device: "leak", fault: "clear", line: 0 }));
+    clock.setTimer(ms, () =>
+      applyEvent(world, { at: ms / 1000, type: "sim.fault", device: "leak", fault: "leak", line: 0 }),
+    );
+    clock.setTimer(ms + 20_000, () =>
+      applyEvent(world, { at: ms / 1000 + 20, type: "sim.fault", device: "leak", fault: "clear", line: 0 }),
+    );
   }
   world.start();
   await clock.advanceAsync(endMs);
@@ -124,7 +137,13 @@ try {
   await page.keyboard.down("KeyW");
   // Fill the alarm list to its bound (50 entries) first, so "first vs last minute" compares the
   // page with every bounded structure already full: what is left to grow is a leak.
-  for (let i = 0; i < 60; i++) hub.send({ type: "event", severity: "info", code: "BENCH_WARMUP", text: `warm-up event ${i} filling the alarm list` });
+  for (let i = 0; i < 60; i++)
+    hub.send({
+      type: "event",
+      severity: "info",
+      code: "BENCH_WARMUP",
+      text: `warm-up event ${i} filling the alarm list`,
+    });
   await page.waitForFunction(() => document.getElementById("alarms")?.children.length === 50);
   await page.evaluate(() => {
     const f = { n: 0, sum: 0, max: 0, over50: 0, last: 0 };
@@ -148,7 +167,9 @@ try {
     const { metrics } = await cdp.send("Performance.getMetrics");
     const metric = (name: string) => metrics.find((m) => m.name === name)?.value ?? Number.NaN;
     const f = await page.evaluate(() => {
-      const s = (window as unknown as { frameStats: { n: number; sum: number; max: number; over50: number; last: number } }).frameStats;
+      const s = (
+        window as unknown as { frameStats: { n: number; sum: number; max: number; over50: number; last: number } }
+      ).frameStats;
       const copy = { ...s };
       Object.assign(s, { n: 0, sum: 0, max: 0, over50: 0 });
       return copy;
@@ -186,7 +207,9 @@ try {
       nextSample += SAMPLE_SIM_S;
     }
   }
-  const received = await page.evaluate(() => (window as unknown as { tethys: { state: { telemetryCount: number; sentCount: number } } }).tethys.state);
+  const received = await page.evaluate(
+    () => (window as unknown as { tethys: { state: { telemetryCount: number; sentCount: number } } }).tethys.state,
+  );
   process.stdout.write(
     `replayed at ${SPEED}× in ${((performance.now() - start) / 1000).toFixed(1)} s: the page took ${received.telemetryCount} telemetry frames and sent ${received.sentCount} pilot frames (hub got ${hub.count} messages); ${lagged} ticks held back by backpressure; page errors: ${errors.length === 0 ? "none" : errors.join("; ")}\n\n`,
   );
@@ -197,7 +220,9 @@ try {
 }
 
 const pad = (s: string, n: number) => s.padStart(n);
-process.stdout.write(`${pad("sim s", 6)} ${pad("heap MB", 8)} ${pad("nodes", 6)} ${pad("listen", 6)} ${pad("frames", 7)} ${pad("mean ms", 8)} ${pad("max ms", 7)} ${pad(">50ms", 6)}\n`);
+process.stdout.write(
+  `${pad("sim s", 6)} ${pad("heap MB", 8)} ${pad("nodes", 6)} ${pad("listen", 6)} ${pad("frames", 7)} ${pad("mean ms", 8)} ${pad("max ms", 7)} ${pad(">50ms", 6)}\n`,
+);
 for (const s of samples) {
   process.stdout.write(
     `${pad(String(s.simS), 6)} ${pad(s.heapMB.toFixed(2), 8)} ${pad(String(s.nodes), 6)} ${pad(String(s.listeners), 6)} ${pad(String(s.frames), 7)} ${pad(s.meanMs.toFixed(1), 8)} ${pad(s.maxMs.toFixed(1), 7)} ${pad(String(s.over50), 6)}\n`,
@@ -222,5 +247,7 @@ process.stdout.write(
 );
 // A leak at full rate grows every sample; 1 MB or 10 % over 9 minutes, or any steady DOM growth, is one.
 const leak = heapGrowth > Math.max(1, 0.1 * floor(first)) || nodeGrowth > 50 || listenerGrowth > 20;
-process.stdout.write(leak ? "GROWING: the cockpit leaks over a long dive\n" : "flat: memory and DOM stay flat over the dive\n");
+process.stdout.write(
+  leak ? "GROWING: the cockpit leaks over a long dive\n" : "flat: memory and DOM stay flat over the dive\n",
+);
 process.exit(leak ? 1 : 0);

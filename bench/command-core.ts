@@ -10,14 +10,24 @@ import { CommandGate } from "../src/links/command/gate.ts";
 import { decodeFrame, FrameEncoder, type MessageOf } from "../src/protocol/index.ts";
 
 const n = Number(process.argv[2] ?? 500_000);
-const pilot: MessageOf<"pilot"> = { type: "pilot", surge: 0.5, sway: -0.25, heave: 0, yaw: 0.1, pitch: 0, roll: 0, gain: 0.8 };
+const pilot: MessageOf<"pilot"> = {
+  type: "pilot",
+  surge: 0.5,
+  sway: -0.25,
+  heave: 0,
+  yaw: 0.1,
+  pitch: 0,
+  roll: 0,
+  gain: 0.8,
+};
 const enc = new FrameEncoder();
 const now = 1_767_225_600_000_000;
 // One stream of 1000 frames, fed in 4 KiB chunks as TCP would deliver them.
 const frames = 1000;
 const one = enc.encode(pilot, { seq: 0, timestamp: now }).length + 2;
 const stream = new Uint8Array(one * frames);
-for (let i = 0; i < frames; i++) writeLengthPrefixed(enc.encode(pilot, { seq: i, timestamp: now }), stream.subarray(i * one));
+for (let i = 0; i < frames; i++)
+  writeLengthPrefixed(enc.encode(pilot, { seq: i, timestamp: now }), stream.subarray(i * one));
 
 let accepted = 0;
 const t0 = performance.now();

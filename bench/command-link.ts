@@ -16,7 +16,11 @@ import type { MessageOf } from "../src/protocol/index.ts";
 const seconds = Number(process.argv[2] ?? 3);
 const pki = await makeTestPki();
 const clock = new RealClock();
-const tuning = { heartbeatMs: 250, timeoutMs: 5000, rate: { ratePerSec: 1e6, burst: 1e6, abuseDrops: 1e6, abuseWindowMs: 1000 } };
+const tuning = {
+  heartbeatMs: 250,
+  timeoutMs: 5000,
+  rate: { ratePerSec: 1e6, burst: 1e6, abuseDrops: 1e6, abuseWindowMs: 1000 },
+};
 const server = new CommandLinkServer({
   credentials: { ca: pki.ca.certPem, cert: pki.hub.certPem, key: pki.hub.keyPem },
   vehicles: { rov1: pki.vehicle.fingerprint },
@@ -67,8 +71,12 @@ const pct = (xs: number[], p: number): number => {
 };
 console.log(`command link (TLS 1.3, loopback), pilot → ack ping-pong for ${elapsed.toFixed(2)} s`);
 console.log(`  round trips:     ${rtt.length} (${Math.round(rtt.length / elapsed)} /s)`);
-console.log(`  rtt ms:          p50 ${pct(rtt, 50).toFixed(3)}  p99 ${pct(rtt, 99).toFixed(3)}  max ${Math.max(...rtt).toFixed(3)}`);
+console.log(
+  `  rtt ms:          p50 ${pct(rtt, 50).toFixed(3)}  p99 ${pct(rtt, 99).toFixed(3)}  max ${Math.max(...rtt).toFixed(3)}`,
+);
 console.log(`  hub→vehicle µs:  p50 ${pct(oneWayUs, 50)}  p99 ${pct(oneWayUs, 99)} (from frame header timestamps)`);
-console.log(`  heartbeat rtt:   ${client.stats.rttMs?.toFixed(3) ?? "n/a"} ms; drops ${JSON.stringify(client.stats.drops)} / ${JSON.stringify(conn.stats.drops)}`);
+console.log(
+  `  heartbeat rtt:   ${client.stats.rttMs?.toFixed(3) ?? "n/a"} ms; drops ${JSON.stringify(client.stats.drops)} / ${JSON.stringify(conn.stats.drops)}`,
+);
 client.stop();
 await server.close();

@@ -12,7 +12,17 @@ import { VECTORED_6DOF_8 } from "../src/vehicle/frame.ts";
 import { emptySnapshot, type SensorSnapshot } from "../src/vehicle/io.ts";
 
 const clock = new VirtualClock();
-const snapshot: SensorSnapshot = { ...emptySnapshot(), depth: 3, heading: 120, roll: 1, pitch: -2, batteryVoltage: 15.8, batteryCurrent: 9, consumedWh: 12, internalTemperature: 41 };
+const snapshot: SensorSnapshot = {
+  ...emptySnapshot(),
+  depth: 3,
+  heading: 120,
+  roll: 1,
+  pitch: -2,
+  batteryVoltage: 15.8,
+  batteryCurrent: 9,
+  consumedWh: 12,
+  internalTemperature: 41,
+};
 let n = 0;
 let sink = 0;
 const agent = new VehicleAgent({
@@ -52,13 +62,15 @@ const modes: { mode: Mode; targetDepth?: number; targetHeading?: number }[] = [
 for (const m of modes) {
   agent.handleCommand({ type: "mode", ...m });
   for (let i = 0; i < 2000; i++) {
-    if (i % 5 === 0) agent.handleCommand({ type: "pilot", surge: 0.5, sway: 0.1, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0.8 });
+    if (i % 5 === 0)
+      agent.handleCommand({ type: "pilot", surge: 0.5, sway: 0.1, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0.8 });
     clock.advance(20);
   }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < ticks; i++) {
-    if (i % 5 === 0) agent.handleCommand({ type: "pilot", surge: 0.5, sway: 0.1, heave: 0, yaw: 0.02, pitch: 0, roll: 0, gain: 0.8 });
+    if (i % 5 === 0)
+      agent.handleCommand({ type: "pilot", surge: 0.5, sway: 0.1, heave: 0, yaw: 0.02, pitch: 0, roll: 0, gain: 0.8 });
     clock.advance(20);
   }
   const wall = performance.now() - t0;
@@ -69,5 +81,6 @@ for (const m of modes) {
     `${label.padEnd(28)} effective ${agent.mode.effective.padEnd(12)} ${ticks} ticks, wall ${wall.toFixed(0)} ms: ${usPerTick.toFixed(2)} µs/tick → ${((usPerTick * 50) / 1e4).toFixed(3)} % of one core at 50 Hz`,
   );
 }
-if (!agent.armed || agent.failsafes.length > 0) console.log(`(unexpected state: armed ${agent.armed}, failsafes ${agent.failsafes.join(",")})`);
+if (!agent.armed || agent.failsafes.length > 0)
+  console.log(`(unexpected state: armed ${agent.armed}, failsafes ${agent.failsafes.join(",")})`);
 if (sink === 0) console.log("(sink unused)");

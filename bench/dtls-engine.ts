@@ -12,98 +12,87 @@ const HELLOS = Number(process.argv[3] ?? 100_000);
 const KEY = new Uint8Array(16).fill(7);
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function receiveBench(
-	suite: SuiteName,
-	size: number,
-): { usPerRecord: number; recordsPerSecond: number } {
-	const lb = new Loopback(
-		{ psk: () => KEY },
-		{ identity: "rov1", psk: KEY, suites: [suite] },
-	);
-	lb.handshake();
-	const payload = new Uint8Array(size).fill(1);
-	const datagrams: Uint8Array[] = [];
-	for (let i = 0; i < RECORDS; i++) lb.client.send(payload);
-	datagrams.push(...lb.toServer.splice(0));
-	let delivered = 0;
-	lb.server.receive(datagrams[0] as Uint8Array, CLIENT_PEER, 0); // warm-up record
-	const cpu0 = process.cpuUsage();
-	const t0 = process.hrtime.bigint();
-	for (let i = 1; i < datagrams.length; i++)
-		lb.server.receive(datagrams[i] as Uint8Array, CLIENT_PEER, 0);
-	const ns = Number(process.hrtime.bigint() - t0);
-	const cpu = process.cpuUsage(cpu0);
-	delivered = lb.serverEventsOf("data").length;
-	if (delivered !== RECORDS)
-		throw new Error(`delivered ${delivered} of ${RECORDS}`);
-	return {
-		usPerRecord: (cpu.user + cpu.system) / (RECORDS - 1),
-		recordsPerSecond: Math.round((RECORDS - 1) / (ns / 1e9)),
-	};
+function receiveBench(suite: SuiteName, size: number): { usPerRecord: number; recordsPerSecond: number } {
+  const lb = new Loopback({ psk: () => KEY }, { identity: "rov1", psk: KEY, suites: [suite] });
+  lb.handshake();
+  const payload = new Uint8Array(size).fill(1);
+  const datagrams: Uint8Array[] = [];
+  for (let i = 0; i < RECORDS; i++) lb.client.send(payload);
+  datagrams.push(...lb.toServer.splice(0));
+  let delivered = 0;
+  lb.server.receive(datagrams[0] as Uint8Array, CLIENT_PEER, 0); // warm-up record
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for (let i = 1; i < datagrams.length; i++) lb.server.receive(datagrams[i] as Uint8Array, CLIENT_PEER, 0);
+  const ns = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  delivered = lb.serverEventsOf("data").length;
+  if (delivered !== RECORDS) throw new Error(`delivered ${delivered} of ${RECORDS}`);
+  return {
+    usPerRecord: (cpu.user + cpu.system) / (RECORDS - 1),
+    recordsPerSecond: Math.round((RECORDS - 1) / (ns / 1e9)),
+  };
 }
 
 function floodBench(): {
-	heapGrowthKiB: number;
-	hellosPerSecond: number;
-	sessions: number;
-	halfOpen: number;
+  heapGrowthKiB: number;
+  hellosPerSecond: number;
+  sessions: number;
+  halfOpen: number;
 } {
-	const lb = new Loopback({ psk: () => KEY }, { identity: "rov1", psk: KEY });
-	lb.handshake();
-	const out: Uint8Array[] = [];
-	const spoof = new DtlsClientConnection(
-		{ identity: "x", psk: KEY },
-		{ transmit: (d) => out.push(d), event: () => {} },
-		0,
-	);
-	spoof.start(0);
-	const hello = out[0] as Uint8Array;
-	const sink = lb.toClient;
-	const flood = (n: number) => {
-		for (let i = 0; i < n; i++) {
-			const d = hello.slice();
-			d[27 + (i % 32)] = i & 255;
-			lb.server.receive(
-				d,
-				{
-					address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-					port: 1024 + (i % 60000),
-				},
-				0,
-			);
-			sink.length = 0;
-		}
-	};
-	flood(1000); // warm-up
-	gc?.();
-	const before = process.memoryUsage().heapUsed;
-	const t0 = process.hrtime.bigint();
-	flood(HELLOS);
-	const s = Number(process.hrtime.bigint() - t0) / 1e9;
-	gc?.();
-	const after = process.memoryUsage().heapUsed;
-	return {
-		heapGrowthKiB: Math.round((after - before) / 1024),
-		hellosPerSecond: Math.round(HELLOS / s),
-		sessions: lb.server.sessionCount,
-		halfOpen: lb.server.halfOpenCount,
-	};
+  const lb = new Loopback({ psk: () => KEY }, { identity: "rov1", psk: KEY });
+  lb.handshake();
+  const out: Uint8Array[] = [];
+  const spoof = new DtlsClientConnection(
+    { identity: "x", psk: KEY },
+    { transmit: (d) => out.push(d), event: () => {} },
+    0,
+  );
+  spoof.start(0);
+  const hello = out[0] as Uint8Array;
+  const sink = lb.toClient;
+  const flood = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const d = hello.slice();
+      d[27 + (i % 32)] = i & 255;
+      lb.server.receive(
+        d,
+        {
+          address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+          port: 1024 + (i % 60000),
+        },
+        0,
+      );
+      sink.length = 0;
+    }
+  };
+  flood(1000); // warm-up
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const t0 = process.hrtime.bigint();
+  flood(HELLOS);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  gc?.();
+  const after = process.memoryUsage().heapUsed;
+  return {
+    heapGrowthKiB: Math.round((after - before) / 1024),
+    hellosPerSecond: Math.round(HELLOS / s),
+    sessions: lb.server.sessionCount,
+    halfOpen: lb.server.halfOpenCount,
+  };
 }
 
-console.log(
-	`DTLS engine, in process: ${RECORDS} application records per suite`,
-);
+console.log(`DTLS engine, in process: ${RECORDS} application records per suite`);
 for (const s of SUITES) {
-	for (const size of [64, 1000]) {
-		const r = receiveBench(s.name as SuiteName, size);
-		console.log(
-			`${s.name.padEnd(34)} ${String(size).padStart(5)} B: ${r.usPerRecord.toFixed(2)} µs CPU/record, ${r.recordsPerSecond} records/s`,
-		);
-	}
+  for (const size of [64, 1000]) {
+    const r = receiveBench(s.name as SuiteName, size);
+    console.log(
+      `${s.name.padEnd(34)} ${String(size).padStart(5)} B: ${r.usPerRecord.toFixed(2)} µs CPU/record, ${r.recordsPerSecond} records/s`,
+    );
+  }
 }
-if (gc === undefined)
-	console.log("(run with --expose-gc for a meaningful heap figure)");
+if (gc === undefined) console.log("(run with --expose-gc for a meaningful heap figure)");
 const f = floodBench();
 console.log(
-	`flood: ${HELLOS} spoofed ClientHellos, ${f.hellosPerSecond} hellos/s, heap growth ${f.heapGrowthKiB} KiB after GC, sessions ${f.sessions} (1 legitimate), half-open ${f.halfOpen}`,
+  `flood: ${HELLOS} spoofed ClientHellos, ${f.hellosPerSecond} hellos/s, heap growth ${f.heapGrowthKiB} KiB after GC, sessions ${f.sessions} (1 legitimate), half-open ${f.halfOpen}`,
 );

@@ -29,18 +29,30 @@ if (process.argv[2] === "--child") await observers(Number(process.argv[3]), Numb
 else await main();
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, observers: { type: "string", default: "200" }, "telemetry-hz": { type: "string", default: "50" } } });
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "10" },
+      observers: { type: "string", default: "200" },
+      "telemetry-hz": { type: "string", default: "50" },
+    },
+  });
   const seconds = Number(values.seconds);
   const count = Number(values.observers);
   const telemetryHz = Number(values["telemetry-hz"]);
-  console.log(`hub fan-out: ${seconds} s per run, pilot commands 50 Hz, telemetry ${telemetryHz} Hz, Node ${process.version}`);
+  console.log(
+    `hub fan-out: ${seconds} s per run, pilot commands 50 Hz, telemetry ${telemetryHz} Hz, Node ${process.version}`,
+  );
   const results = [];
   for (const n of [0, count]) results.push(await run(n, seconds, telemetryHz));
   console.log("");
-  console.log("| observers | commands | p50 ms | p99 ms | max ms | event-loop delay p99 ms | hub CPU % | hub RSS MiB | hub heap MiB | stalled browser buffered KiB | telemetry skipped for it |");
+  console.log(
+    "| observers | commands | p50 ms | p99 ms | max ms | event-loop delay p99 ms | hub CPU % | hub RSS MiB | hub heap MiB | stalled browser buffered KiB | telemetry skipped for it |",
+  );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
-    console.log(`| ${r.observers} | ${r.commands} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(3)} | ${r.loopP99.toFixed(1)} | ${r.cpuPercent} | ${r.rss} | ${r.heap} | ${r.stalledKiB} | ${r.skipped} |`);
+    console.log(
+      `| ${r.observers} | ${r.commands} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(3)} | ${r.loopP99.toFixed(1)} | ${r.cpuPercent} | ${r.rss} | ${r.heap} | ${r.stalledKiB} | ${r.skipped} |`,
+    );
   }
 }
 
@@ -54,7 +66,11 @@ async function run(count: number, seconds: number, telemetryHz: number) {
     logger: createLogging({ level: "silent", components: {} }).child("hub"),
     registry: new Registry(),
     vehicles: directory,
-    auth: { pilotHashes: [await hashSecret(PILOT, CHEAP)], observerHashes: [await hashSecret(OBSERVER, CHEAP)], anonymousObservers: false },
+    auth: {
+      pilotHashes: [await hashSecret(PILOT, CHEAP)],
+      observerHashes: [await hashSecret(OBSERVER, CHEAP)],
+      anonymousObservers: false,
+    },
     port: 0,
     limits: { maxBrowsers: count + 10 },
   });
@@ -67,7 +83,12 @@ async function run(count: number, seconds: number, telemetryHz: number) {
     stalled = await RawWebSocket.connect(port);
     stalled.send(encodeFrame({ type: "auth", secret: OBSERVER, name: "stalled" }, { seq: 1, timestamp: 1 }));
     await stalled.until((f) => f.message.type === "auth-result");
-    stalled.send(encodeFrame({ type: "role-request", vehicle: "rov1", role: "observer", takeover: false }, { seq: 2, timestamp: 1 }));
+    stalled.send(
+      encodeFrame(
+        { type: "role-request", vehicle: "rov1", role: "observer", takeover: false },
+        { seq: 2, timestamp: 1 },
+      ),
+    );
     await stalled.until((f) => f.message.type === "role");
     const authResult = await stalled.until((f) => f.message.type === "auth-result");
     stalledId = (authResult.message as { session: number }).session;
@@ -111,7 +132,10 @@ async function run(count: number, seconds: number, telemetryHz: number) {
       pilot.send({ type: "pilot", surge: 0.5, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
     }, 20);
   }, 500 / telemetryHz);
-  const events = setInterval(() => vehicle.event({ type: "event", severity: "info", code: "BENCH", text: "tick" }), 200);
+  const events = setInterval(
+    () => vehicle.event({ type: "event", severity: "info", code: "BENCH", text: "tick" }),
+    200,
+  );
   await new Promise((r) => setTimeout(r, seconds * 1000));
   clearInterval(telemetry);
   clearTimeout(phase);
@@ -137,18 +161,23 @@ async function run(count: number, seconds: number, telemetryHz: number) {
     heap: (mem.heapUsed / 2 ** 20).toFixed(1),
     // A stalled browser never answers pings: after two ping periods (30 s) the hub drops it.
     stalledKiB: stalledId < 0 ? "-" : s === undefined ? "dropped (no pong)" : (s.bufferedBytes / 1024).toFixed(1),
-    skipped: s === undefined ? "-" : `${s.superseded} (queued ${s.queued}, slots ${s.slots}, events dropped ${s.dropped})`,
+    skipped:
+      s === undefined ? "-" : `${s.superseded} (queued ${s.queued}, slots ${s.slots}, events dropped ${s.dropped})`,
   };
   if (child !== undefined) {
     child.send("report");
     const [report] = (await once(child, "message")) as [{ telemetry: number; min: number }];
-    console.log(`  ${count - 1} reading observers got ${report.telemetry} telemetry frames (fewest per observer: ${report.min})`);
+    console.log(
+      `  ${count - 1} reading observers got ${report.telemetry} telemetry frames (fewest per observer: ${report.min})`,
+    );
     child.kill();
   }
   stalled?.destroy();
   pilot.ws.terminate();
   await hub.close();
-  console.log(`  run with ${count} observers: ${result.commands} commands, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms`);
+  console.log(
+    `  run with ${count} observers: ${result.commands} commands, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms`,
+  );
   return result;
 }
 

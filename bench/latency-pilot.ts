@@ -28,7 +28,9 @@ try {
   pilot.close();
   const echo = summary(await wsEchoRoundTrips(2000));
 
-  console.log(`pilot input → thruster output (PCA9685 pulse change), loopback, ${lat.n} samples (${lat.missed} timed out):`);
+  console.log(
+    `pilot input → thruster output (PCA9685 pulse change), loopback, ${lat.n} samples (${lat.missed} timed out):`,
+  );
   console.log(`  p50 ${ms(lat.p50)} ms  p99 ${ms(lat.p99)} ms  max ${ms(lat.max)} ms`);
   console.log(`bare ws echo round trip (32 B), same run, ${echo.n} samples:`);
   console.log(`  p50 ${ms(echo.p50, 3)} ms  p99 ${ms(echo.p99, 3)} ms  max ${ms(echo.max, 3)} ms`);
@@ -41,6 +43,8 @@ try {
 }
 
 console.log("command link (TLS 1.3, loopback), bench/command-link.ts 2:");
-const cl = spawnSync(process.execPath, [fileURLToPath(new URL("./command-link.ts", import.meta.url)), "2"], { encoding: "utf8" });
+const cl = spawnSync(process.execPath, [fileURLToPath(new URL("./command-link.ts", import.meta.url)), "2"], {
+  encoding: "utf8",
+});
 process.stdout.write(cl.stdout.replace(/^/gm, "  "));
 if (cl.status !== 0) process.stdout.write(cl.stderr);

@@ -64,7 +64,11 @@ try {
   const idleHops = await hopFigures(sys, mark);
 
   phase = "joining";
-  const c = fork(fileURLToPath(new URL("./latency-lib/observers.ts", import.meta.url)), [sys.wsUrl, String(observers)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const c = fork(
+    fileURLToPath(new URL("./latency-lib/observers.ts", import.meta.url)),
+    [sys.wsUrl, String(observers)],
+    { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+  );
   child = c;
   const ready = (await once(c, "message")) as [{ type: string; joined: number; joinMs: number }];
   phase = "loaded";
@@ -88,24 +92,39 @@ try {
   pilot.close();
 
   const line = (name: string, s: ReturnType<typeof summary>) =>
-    console.log(`  ${name.padEnd(26)} p50 ${ms(s.p50).padStart(7)} ms  p99 ${ms(s.p99).padStart(7)} ms  max ${ms(s.max).padStart(7)} ms  (n ${s.n}, ${s.missed} timed out)`);
+    console.log(
+      `  ${name.padEnd(26)} p50 ${ms(s.p50).padStart(7)} ms  p99 ${ms(s.p99).padStart(7)} ms  max ${ms(s.max).padStart(7)} ms  (n ${s.n}, ${s.missed} timed out)`,
+    );
   console.log(`pilot input → thruster output (PCA9685 pulse change), real hub + agent, loopback:`);
   line("idle (pilot alone)", idle);
   line(`with ${ready[0].joined} observers`, loaded);
   line("after observers left", after);
-  console.log(`  p99 loaded / idle: ${(loaded.p99 / idle.p99).toFixed(2)}×  (goal ≤ 2×)   p50 loaded / idle: ${(loaded.p50 / idle.p50).toFixed(2)}×`);
+  console.log(
+    `  p99 loaded / idle: ${(loaded.p99 / idle.p99).toFixed(2)}×  (goal ≤ 2×)   p50 loaded / idle: ${(loaded.p50 / idle.p50).toFixed(2)}×`,
+  );
   printHops("per hop, idle (means from the system's histograms):", idleHops);
   printHops(`per hop, with ${observers} observers:`, loadedHops);
-  console.log(`observers: ${ready[0].joined} joined in ${(ready[0].joinMs / 1000).toFixed(1)} s; ${stats.open} still open at the end of the loaded phase`);
-  console.log(`  during the loaded phase (${loadedFor.toFixed(1)} s) they received ${stats.frames} frames (${(stats.bytes / MB).toFixed(1)} MB) ≈ ${(stats.frames / Math.max(1, stats.open) / loadedFor).toFixed(1)} frames/s each`);
+  console.log(
+    `observers: ${ready[0].joined} joined in ${(ready[0].joinMs / 1000).toFixed(1)} s; ${stats.open} still open at the end of the loaded phase`,
+  );
+  console.log(
+    `  during the loaded phase (${loadedFor.toFixed(1)} s) they received ${stats.frames} frames (${(stats.bytes / MB).toFixed(1)} MB) ≈ ${(stats.frames / Math.max(1, stats.open) / loadedFor).toFixed(1)} frames/s each`,
+  );
   const bp = (f: string) => promValue(hubText, "tethys_hub_browser_backpressure", { figure: f }) ?? 0;
-  console.log(`  hub backpressure at the end of the load: superseded ${bp("superseded")}, dropped ${bp("dropped")}, stalled ${bp("stalled")}`);
+  console.log(
+    `  hub backpressure at the end of the load: superseded ${bp("superseded")}, dropped ${bp("dropped")}, stalled ${bp("stalled")}`,
+  );
   console.log("hub memory over time (its /metrics, every second):");
   console.log("      t s  phase      browsers   RSS MB  heap MB");
-  for (const m of mem) console.log(`  ${m.t.toFixed(1).padStart(7)}  ${m.phase.padEnd(9)} ${String(m.browsers).padStart(9)} ${m.rssMb.toFixed(1).padStart(8)} ${m.heapMb.toFixed(1).padStart(8)}`);
+  for (const m of mem)
+    console.log(
+      `  ${m.t.toFixed(1).padStart(7)}  ${m.phase.padEnd(9)} ${String(m.browsers).padStart(9)} ${m.rssMb.toFixed(1).padStart(8)} ${m.heapMb.toFixed(1).padStart(8)}`,
+    );
   const by = (p: string) => mem.filter((m) => m.phase === p);
   const peak = (p: string, k: "rssMb" | "heapMb") => Math.max(...by(p).map((m) => m[k]));
-  console.log(`  peak RSS MB: idle ${peak("idle", "rssMb").toFixed(1)}, loaded ${peak("loaded", "rssMb").toFixed(1)}, after ${peak("after", "rssMb").toFixed(1)}; peak heap MB: idle ${peak("idle", "heapMb").toFixed(1)}, loaded ${peak("loaded", "heapMb").toFixed(1)}, after ${peak("after", "heapMb").toFixed(1)}`);
+  console.log(
+    `  peak RSS MB: idle ${peak("idle", "rssMb").toFixed(1)}, loaded ${peak("loaded", "rssMb").toFixed(1)}, after ${peak("after", "rssMb").toFixed(1)}; peak heap MB: idle ${peak("idle", "heapMb").toFixed(1)}, loaded ${peak("loaded", "heapMb").toFixed(1)}, after ${peak("after", "heapMb").toFixed(1)}`,
+  );
 } catch (err) {
   console.error(sys.log.join("\n"));
   throw err;

@@ -18,9 +18,7 @@ const beside = ["src", "hardware", "simulator", "firmware-bridge"].flatMap((top)
     .filter((f) => f.endsWith(".bench.ts") && !f.includes("node_modules"))
     .map((f) => `${top}/${f}`),
 );
-const files = [...own, ...beside]
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+const files = [...own, ...beside].filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
 if (files.length === 0) {
   process.stderr.write(`no benchmark matches ${filters.join(", ")}\n`);
   process.exit(2);

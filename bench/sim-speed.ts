@@ -6,20 +6,23 @@
  * inputs on the VirtualClock, no bus traffic), and a full headless run (truth at 10 Hz and the
  * driver-side readings at 5 Hz through the simulated I2C bus).
  */
-import { VirtualClock } from "../src/clock/virtual-clock.ts";
+
 import { runHeadless } from "../simulator/headless.ts";
 import { readPose } from "../simulator/physics/state.ts";
 import { defaultT200Model } from "../simulator/physics/t200-load.ts";
 import { createVehicleModel, initialVehicleState, stepVehicle } from "../simulator/physics/vehicle.ts";
 import { MemorySink } from "../simulator/recorder.ts";
 import { World } from "../simulator/world.ts";
+import { VirtualClock } from "../src/clock/virtual-clock.ts";
 
 const simS = Number(process.argv[2] ?? 120);
 if (!(simS > 0)) throw new Error("usage: node bench/sim-speed.ts [seconds > 0]");
 
 function report(name: string, seconds: number, wallMs: number): void {
   const factor = (seconds * 1000) / wallMs;
-  console.log(`${name.padEnd(34)} ${seconds.toFixed(0).padStart(5)} s simulated in ${wallMs.toFixed(0).padStart(6)} ms  → ${factor.toFixed(0).padStart(6)}× real time`);
+  console.log(
+    `${name.padEnd(34)} ${seconds.toFixed(0).padStart(5)} s simulated in ${wallMs.toFixed(0).padStart(6)} ms  → ${factor.toFixed(0).padStart(6)}× real time`,
+  );
 }
 
 // 1. Physics only.

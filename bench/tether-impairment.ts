@@ -2,22 +2,30 @@
  * Benchmark: cost of the tether's pure core per packet (impairment decision, delay line).
  * Run: node bench/tether-impairment.ts — prints figures, asserts nothing.
  */
-import { VirtualClock } from "../src/clock/virtual-clock.ts";
+
 import { DelayLine } from "../simulator/tether/delay-line.ts";
 import { ImpairmentModel, newPlan } from "../simulator/tether/impairment.ts";
 import { resolveImpairment } from "../simulator/tether/params.ts";
+import { VirtualClock } from "../src/clock/virtual-clock.ts";
 
 function rate(label: string, n: number, fn: () => void): void {
   fn(); // warm-up pass
   const t0 = process.hrtime.bigint();
   fn();
   const ns = Number(process.hrtime.bigint() - t0);
-  console.log(`${label.padEnd(52)} ${((n / ns) * 1e9 / 1e6).toFixed(2)} M/s  (${(ns / n).toFixed(0)} ns each)`);
+  console.log(`${label.padEnd(52)} ${(((n / ns) * 1e9) / 1e6).toFixed(2)} M/s  (${(ns / n).toFixed(0)} ns each)`);
 }
 
 const N = 1_000_000;
 const plan = newPlan();
-const all = resolveImpairment({ loss: 0.2, duplicate: 0.05, reorder: 0.1, delayMs: 20, jitterMs: 5, rateBps: 100_000_000 });
+const all = resolveImpairment({
+  loss: 0.2,
+  duplicate: 0.05,
+  reorder: 0.1,
+  delayMs: 20,
+  jitterMs: 5,
+  rateBps: 100_000_000,
+});
 rate("decide(): no impairment", N, () => {
   const m = new ImpairmentModel(resolveImpairment({}), 1);
   for (let i = 0; i < N; i++) m.decide(200, i * 0.01, plan);

@@ -4,8 +4,8 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
-import { RealClock } from "../src/clock/real-clock.ts";
 import { UdpTetherProxy } from "../simulator/tether/udp-proxy.ts";
+import { RealClock } from "../src/clock/real-clock.ts";
 
 async function bound(): Promise<Socket> {
   const s = createSocket("udp4");
@@ -49,11 +49,15 @@ async function throughput(client: Socket, port: number, total: number, window: n
   return total / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
-const pct = (xs: number[], p: number): string => (xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0).toFixed(0);
+const pct = (xs: number[], p: number): string =>
+  (xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0).toFixed(0);
 
 const echo = await bound();
 echo.on("message", (m, r) => echo.send(m, r.port, r.address));
-const proxy = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: echo.address().port }, clock: new RealClock() });
+const proxy = await UdpTetherProxy.start({
+  target: { host: "127.0.0.1", port: echo.address().port },
+  clock: new RealClock(),
+});
 const client = await bound();
 
 for (const [label, port] of [
@@ -63,10 +67,14 @@ for (const [label, port] of [
   await rtt(client, port, 500);
   const r = await rtt(client, port, 5000);
   const tp = await throughput(client, port, 100_000, 32);
-  console.log(`${label.padEnd(16)} RTT p50 ${pct(r, 0.5)} µs  p99 ${pct(r, 0.99)} µs   echo throughput ${(tp / 1000).toFixed(1)} k datagrams/s (200 B, window 32)`);
+  console.log(
+    `${label.padEnd(16)} RTT p50 ${pct(r, 0.5)} µs  p99 ${pct(r, 0.99)} µs   echo throughput ${(tp / 1000).toFixed(1)} k datagrams/s (200 B, window 32)`,
+  );
 }
 const c = proxy.counters();
-console.log(`tether counters: up forwarded ${c.up.forwarded}, down forwarded ${c.down.forwarded}, dropped ${c.up.queueDropped + c.down.queueDropped}`);
+console.log(
+  `tether counters: up forwarded ${c.up.forwarded}, down forwarded ${c.down.forwarded}, dropped ${c.up.queueDropped + c.down.queueDropped}`,
+);
 console.log(`node ${process.version} ${process.arch}`);
 await proxy.close();
 client.close();

@@ -8,16 +8,17 @@
  *       interactive: the world in real time, serving its I2C bus and GPIO on a local socket for
  *       an agent in another process (prints the address as one JSON line on stdout).
  */
-import { agentControlOptions } from "../src/control/config.ts";
-import { untilStopSignal } from "../src/cli/signals.ts";
-import { loadConfigFile, requireRole } from "../src/config/load.ts";
-import type { HeadlessAgentOptions } from "./headless-agent.ts";
+
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { untilStopSignal } from "../src/cli/signals.ts";
 import { RealClock } from "../src/clock/real-clock.ts";
+import { loadConfigFile, requireRole } from "../src/config/load.ts";
+import { agentControlOptions } from "../src/control/config.ts";
 import { isTethysError, TethysError } from "../src/errors.ts";
 import { type ListenTarget, parseBusTarget, SimBusServer } from "./bus/socket-server.ts";
 import { applyEvent, runHeadless } from "./headless.ts";
+import type { HeadlessAgentOptions } from "./headless-agent.ts";
 import { McuWorld, mcuEventLine } from "./mcu-world.ts";
 import { MemorySink, NdjsonFile, type RecordSink } from "./recorder.ts";
 import { parseScript, type ScriptEvent } from "./script.ts";
@@ -63,7 +64,8 @@ function num(flag: string, v: string | undefined, min: number, max: number): num
 
 export function parseListen(v: string): ListenTarget {
   const t = parseBusTarget(v);
-  if (t !== undefined && ("path" in t || t.host === undefined)) return "path" in t ? t : { host: "127.0.0.1", port: t.port };
+  if (t !== undefined && ("path" in t || t.host === undefined))
+    return "path" in t ? t : { host: "127.0.0.1", port: t.port };
   throw argError("listen", `expected tcp:PORT (loopback) or unix:PATH, got "${v}"`);
 }
 
@@ -173,13 +175,22 @@ async function runInteractive(
 export function registerSimCommand(program: Command, system?: (opts: SimCliOptions) => Promise<number>): Command {
   return program
     .command("sim")
-    .description("run the simulator: the whole system (world, vehicle agent, topside hub) by default, --headless for a fast recorded run, --world-only for the world serving its buses")
+    .description(
+      "run the simulator: the whole system (world, vehicle agent, topside hub) by default, --headless for a fast recorded run, --world-only for the world serving its buses",
+    )
     .option("--headless", "run on a virtual clock as fast as possible")
     .option("--world-only", "run only the world, serving its buses on --listen")
     .option("--http-port <port>", "whole system: cockpit HTTP port (0 picks a free one)", "8080")
     .option("--dir <dir>", "whole system: where dev keys, token and configs are kept", ".tethys/dev")
-    .option("--tether <impairments>", "whole system: route the links through the tether emulator, e.g. loss=20%,delay=50ms,jitter=10ms")
-    .option("--board <profile>", "whole system: the vehicle's board, rpi-pca9685 or rpi-serial-mcu (thrusters through the host firmware behind a pty)", "rpi-pca9685")
+    .option(
+      "--tether <impairments>",
+      "whole system: route the links through the tether emulator, e.g. loss=20%,delay=50ms,jitter=10ms",
+    )
+    .option(
+      "--board <profile>",
+      "whole system: the vehicle's board, rpi-pca9685 or rpi-serial-mcu (thrusters through the host firmware behind a pty)",
+      "rpi-pca9685",
+    )
     .option("--mcu", "world only: run the host firmware behind a pty; its pulses drive the thrusters (prints its path)")
     .option("--duration <seconds>", "simulated time to run")
     .option("--script <file>", "NDJSON timed commands (sim.thrusters, sim.fault, sim.current)")
@@ -189,8 +200,14 @@ export function registerSimCommand(program: Command, system?: (opts: SimCliOptio
     .option("--depth <m>", "initial depth")
     .option("--truth-rate <hz>", "truth records per simulated second", "10")
     .option("--no-readings", "leave the driver-side readings out of the recording")
-    .option("--config <file>", "headless: a config whose [vehicle] section (control, frame, failsafes, rates) the agent uses")
-    .option("--no-agent", "headless: the world alone (drivers only, no control loop); pilot commands in the script are refused")
+    .option(
+      "--config <file>",
+      "headless: a config whose [vehicle] section (control, frame, failsafes, rates) the agent uses",
+    )
+    .option(
+      "--no-agent",
+      "headless: the world alone (drivers only, no control loop); pilot commands in the script are refused",
+    )
     .option("--listen <target>", "interactive: tcp:PORT (loopback; 0 picks one) or unix:PATH", "tcp:0")
     .action(async (opts: SimCliOptions) => {
       try {
@@ -206,5 +223,10 @@ export function registerSimCommand(program: Command, system?: (opts: SimCliOptio
 /** The agent options of a headless run from a config file's [vehicle] section. */
 async function headlessAgentOptionsFromConfig(file: string): Promise<HeadlessAgentOptions> {
   const vehicle = requireRole(await loadConfigFile(file), "vehicle");
-  return { control: agentControlOptions(vehicle.control), loopHz: vehicle.loop_hz, telemetryHz: vehicle.telemetry_hz, board: vehicle.board };
+  return {
+    control: agentControlOptions(vehicle.control),
+    loopHz: vehicle.loop_hz,
+    telemetryHz: vehicle.telemetry_hz,
+    board: vehicle.board,
+  };
 }

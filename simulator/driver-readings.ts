@@ -18,7 +18,9 @@ export function driverReadingSource(world: World): ReadingSource {
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   const t = () => r3(world.clock.now() / 1000);
   const one = <T>(sensor: string, res: DeviceResult<T>, f: (v: T) => Record<string, unknown>): Reading =>
-    res.ok ? { type: "reading", sensor, t: t(), ...f(res.value) } : { type: "reading", sensor, t: t(), error: res.error.code };
+    res.ok
+      ? { type: "reading", sensor, t: t(), ...f(res.value) }
+      : { type: "reading", sensor, t: t(), error: res.error.code };
   return {
     async sample() {
       if (board === undefined) {
@@ -27,12 +29,24 @@ export function driverReadingSource(world: World): ReadingSource {
         const init = await board.init();
         const failed = Object.entries(init).filter(([, r]) => !r.ok);
         if (failed.length > 0) {
-          return failed.map(([sensor, r]) => ({ type: "reading" as const, sensor, t: t(), error: r.ok ? "" : r.error.code }));
+          return failed.map(([sensor, r]) => ({
+            type: "reading" as const,
+            sensor,
+            t: t(),
+            error: r.ok ? "" : r.error.code,
+          }));
         }
       }
       const b = board;
       const out: Reading[] = [];
-      if (b.depth) out.push(one("depth", await b.depth.read(), (v) => ({ pressure_pa: v.pressurePa, temp_c: v.temperatureC, depth_m: r3(v.depthM) })));
+      if (b.depth)
+        out.push(
+          one("depth", await b.depth.read(), (v) => ({
+            pressure_pa: v.pressurePa,
+            temp_c: v.temperatureC,
+            depth_m: r3(v.depthM),
+          })),
+        );
       if (b.imu) {
         out.push(
           one("imu", await b.imu.read(), (v) => ({
@@ -44,7 +58,10 @@ export function driverReadingSource(world: World): ReadingSource {
           })),
         );
       }
-      if (b.power) out.push(one("power", await b.power.read(), (v) => ({ volts: r3(v.volts), amps: r3(v.amps), watts: r3(v.watts) })));
+      if (b.power)
+        out.push(
+          one("power", await b.power.read(), (v) => ({ volts: r3(v.volts), amps: r3(v.amps), watts: r3(v.watts) })),
+        );
       out.push({ type: "reading", sensor: "leak", t: t(), leaking: b.leaks.some((l) => l.leaking) });
       return out;
     },

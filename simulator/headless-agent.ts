@@ -102,7 +102,11 @@ export function startHeadlessAgent(world: World, sink: RecordSink, options: Head
     const profile = parseBoardProfile({ ...base, fluid: { densityKgM3: world.density } });
     const board = await openBoard(profile, { clock, i2c: async () => world.i2c, gpio: world.gpio });
     await board.init();
-    if (!(board.thrusters instanceof PwmThrusters)) throw new TethysError("SIM_AGENT", `board ${profile.name} has no PCA9685 thrusters; the headless agent needs one`);
+    if (!(board.thrusters instanceof PwmThrusters))
+      throw new TethysError(
+        "SIM_AGENT",
+        `board ${profile.name} has no PCA9685 thrusters; the headless agent needs one`,
+      );
     const boardSensors = new BoardSensors(board, clock);
     sensors = boardSensors;
     boardSensors.start();
@@ -118,7 +122,13 @@ export function startHeadlessAgent(world: World, sink: RecordSink, options: Head
       ...control,
       clock: loopClock,
       sensors: source,
-      thrusters: new PwmThrusterOutput(board.thrusters, profile.thrusters.channels.length, undefined, undefined, frame.thrusters.map((th) => th.channel)),
+      thrusters: new PwmThrusterOutput(
+        board.thrusters,
+        profile.thrusters.channels.length,
+        undefined,
+        undefined,
+        frame.thrusters.map((th) => th.channel),
+      ),
       telemetry: { send: (bytes) => sink.write({ t: t(), ...decodeFrame(bytes).message }) },
       events: { send: (message) => sink.write({ type: "agent", t: t(), message }) },
       logger: pino({ level: "silent" }),
@@ -134,7 +144,8 @@ export function startHeadlessAgent(world: World, sink: RecordSink, options: Head
   return {
     command(message) {
       if (agent === undefined) throw new TethysError("SIM_AGENT_NOT_READY", "the agent is still starting its board");
-      if (!commandLinkUp) throw new TethysError("SIM_LINK_DOWN", `${message.type} not delivered: the command link is down`);
+      if (!commandLinkUp)
+        throw new TethysError("SIM_LINK_DOWN", `${message.type} not delivered: the command link is down`);
       agent.handleCommand(message);
     },
     setLink(link, up) {

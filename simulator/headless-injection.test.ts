@@ -29,7 +29,11 @@ test("without the agent, sim.link and sim.stall are recorded as SIM_NO_AGENT; wo
     ],
   );
   assert.equal(r.world.internalTempC, 75);
-  const truth = sink.records.filter((x) => x.type === "truth") as { t: number; battery: { volts: number }; pitch: number }[];
+  const truth = sink.records.filter((x) => x.type === "truth") as {
+    t: number;
+    battery: { volts: number };
+    pitch: number;
+  }[];
   const at = (t: number) => truth.find((x) => x.t >= t) as (typeof truth)[number];
   assert.ok(at(0.3).battery.volts - at(0.45).battery.volts > 1.9, "sag seen in truth");
   assert.ok(at(0.65).pitch > 5, `pitched ${at(0.65).pitch}°`);

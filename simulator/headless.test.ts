@@ -20,7 +20,14 @@ test("headless run: truth at a fixed rate, readings through the sim bus, script 
       '{"at":3,"type":"sim.fault","device":"ms5837","fault":"clear"}',
     ].join("\n"),
   );
-  const r = await runHeadless({ durationS: 4, script, sink, truthHz: 10, readingHz: 5, world: { pose: { d: 2 }, seed: 3 } });
+  const r = await runHeadless({
+    durationS: 4,
+    script,
+    sink,
+    truthHz: 10,
+    readingHz: 5,
+    world: { pose: { d: 2 }, seed: 3 },
+  });
   const recs = sink.records as Rec[];
   const truth = recs.filter((x) => x.type === "truth");
   assert.equal(truth.length, 41, "t = 0, 0.1, …, 4.0");
@@ -36,7 +43,10 @@ test("headless run: truth at a fixed rate, readings through the sim bus, script 
     error?: string;
   })[];
   const during = depth.filter((x) => x.t > 2.05 && x.t < 2.95);
-  assert.ok(during.length > 0 && during.every((x) => x.error === "DEVICE_MISSING"), "missing sensor → the driver reports DEVICE_MISSING");
+  assert.ok(
+    during.length > 0 && during.every((x) => x.error === "DEVICE_MISSING"),
+    "missing sensor → the driver reports DEVICE_MISSING",
+  );
   const after = depth.filter((x) => x.t > 3.1);
   assert.ok(after.length > 0 && after.every((x) => typeof x.depth_m === "number"), "recovers after clear");
   // The reading agrees with the truth at about the same time (noise 10 Pa ≈ 1 mm).
@@ -63,7 +73,10 @@ test("CLI: --headless writes an NDJSON recording and a summary; bad arguments gi
       (l) => lines.push(l),
     );
     assert.equal(code, 0);
-    const recs = readFileSync(rec, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Rec);
+    const recs = readFileSync(rec, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Rec);
     assert.equal(recs.filter((r) => r.type === "truth").length, 21);
     assert.equal(recs.filter((r) => r.type === "reading").length, 0);
     const summary = JSON.parse(lines[0] as string) as { type: string; speed_factor: number };
@@ -71,9 +84,12 @@ test("CLI: --headless writes an NDJSON recording and a summary; bad arguments gi
     assert.ok(summary.speed_factor > 0);
 
     writeFileSync(scr, '{"at":0.2,"type":"sim.current","n":0.5}\n');
-    await assert.rejects(runSimCommand({ headless: true, duration: "1", script: scr }), (e: { code?: string; message?: string }) => {
-      return e.code === "SIM_SCRIPT" && /line 1: e:/.test(e.message ?? "");
-    });
+    await assert.rejects(
+      runSimCommand({ headless: true, duration: "1", script: scr }),
+      (e: { code?: string; message?: string }) => {
+        return e.code === "SIM_SCRIPT" && /line 1: e:/.test(e.message ?? "");
+      },
+    );
     await assert.rejects(runSimCommand({ headless: true, duration: "abc" }), { code: "SIM_CLI_ARG" });
     await assert.rejects(runSimCommand({ headless: true }), { code: "SIM_CLI_ARG" });
     await assert.rejects(runSimCommand({ headless: true, duration: "1", water: "lava" }), { code: "SIM_CLI_ARG" });

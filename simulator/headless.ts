@@ -3,13 +3,13 @@
  * of timed commands, truth records at a fixed rate and driver-side readings (TEMPORARY readers,
  * see temp-readings.ts) into a record sink.
  */
-import { TethysError } from "../src/errors.ts";
-import { type HeadlessAgent, type HeadlessAgentOptions, startHeadlessAgent } from "./headless-agent.ts";
+
 import { VirtualClock } from "../src/clock/virtual-clock.ts";
-import { errorCode } from "../src/errors.ts";
+import { errorCode, TethysError } from "../src/errors.ts";
+import { driverReadingSource, type Reading } from "./driver-readings.ts";
+import { type HeadlessAgent, type HeadlessAgentOptions, startHeadlessAgent } from "./headless-agent.ts";
 import type { RecordSink } from "./recorder.ts";
 import type { ScriptEvent } from "./script.ts";
-import { driverReadingSource, type Reading } from "./driver-readings.ts";
 import { World, type WorldOptions } from "./world.ts";
 
 /** What produces the driver-side `reading` records (default: the real drivers, driver-readings.ts). */
@@ -48,7 +48,8 @@ export interface HeadlessResult {
 
 export function applyEvent(world: World, ev: ScriptEvent, agent?: HeadlessAgent): void {
   const needAgent = (what: string): HeadlessAgent => {
-    if (agent === undefined) throw new TethysError("SIM_NO_AGENT", `line ${ev.line}: ${what} needs the agent (run without --no-agent)`);
+    if (agent === undefined)
+      throw new TethysError("SIM_NO_AGENT", `line ${ev.line}: ${what} needs the agent (run without --no-agent)`);
     return agent;
   };
   switch (ev.type) {
@@ -93,7 +94,12 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
     clock.setTimer(ev.at * 1000, () => {
       try {
         applyEvent(world, ev, agent);
-        o.sink.write({ type: "script", t: clock.now() / 1000, line: ev.line, event: ev.type === "command" ? ev.message.type : ev.type });
+        o.sink.write({
+          type: "script",
+          t: clock.now() / 1000,
+          line: ev.line,
+          event: ev.type === "command" ? ev.message.type : ev.type,
+        });
       } catch (err) {
         o.sink.write({ type: "script", t: clock.now() / 1000, line: ev.line, error: errorCode(err) });
       }

@@ -20,7 +20,9 @@ test("mcuInputsFromWorld keeps any world values inside what the simulated MCU ac
   fc.assert(
     fc.property(fc.double(), fc.double(), fc.double(), fc.boolean(), (v, a, t, leak) => {
       const i = mcuInputsFromWorld(v, a, t, leak);
-      assert.ok(i.supplyV >= 0 && i.supplyV <= 55 && i.currentA >= 0 && i.currentA <= 112 && i.tempC >= -50 && i.tempC <= 150);
+      assert.ok(
+        i.supplyV >= 0 && i.supplyV <= 55 && i.currentA >= 0 && i.currentA <= 112 && i.tempC >= -50 && i.tempC <= 150,
+      );
       assert.equal(i.leak, leak);
     }),
   );
@@ -42,7 +44,10 @@ after(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-test("the host firmware's pulses drive the world's thrusters, the world's battery feeds its ADC, a trip is seen neutral", { skip, timeout: 30_000 }, async () => {
+test("the host firmware's pulses drive the world's thrusters, the world's battery feeds its ADC, a trip is seen neutral", {
+  skip,
+  timeout: 30_000,
+}, async () => {
   const clock = new RealClock();
   const world = new World(clock, { noise: false });
   world.start(10);
@@ -55,7 +60,10 @@ test("the host firmware's pulses drive the world's thrusters, the world's batter
   await ready;
   const telemetry = new Promise<McuTelemetry>((resolve) => bridge.onTelemetry.on(resolve));
   const t = await telemetry;
-  assert.ok(Math.abs(t.supplyV - world.state.battery.volts) < 0.1, `MCU reads ${t.supplyV} V, battery ${world.state.battery.volts} V`);
+  assert.ok(
+    Math.abs(t.supplyV - world.state.battery.volts) < 0.1,
+    `MCU reads ${t.supplyV} V, battery ${world.state.battery.volts} V`,
+  );
 
   await bridge.arm(true);
   const stepped = new Promise<readonly number[]>((resolve) => {
@@ -69,9 +77,15 @@ test("the host firmware's pulses drive the world's thrusters, the world's batter
   bridge.setThrusters([1500, 1600, 1700, 1400, 1500, 1500]);
   assert.deepEqual(await stepped, [1500, 1600, 1700, 1400, 1500, 1500]);
 
-  const trip = new Promise<McuWorldEvent>((resolve) => mw.onEvent.on((e) => e.code === EVENT_CODE.watchdogTrip && resolve(e)));
+  const trip = new Promise<McuWorldEvent>((resolve) =>
+    mw.onEvent.on((e) => e.code === EVENT_CODE.watchdogTrip && resolve(e)),
+  );
   await bridge.stop(); // the host goes quiet while armed
   const e = await trip;
   assert.ok(e.detail >= 500, `tripped after ${e.detail} ms`);
-  assert.deepEqual(world.thrusterPwm(), [1500, 1500, 1500, 1500, 1500, 1500], "neutral in the world when the trip is reported");
+  assert.deepEqual(
+    world.thrusterPwm(),
+    [1500, 1500, 1500, 1500, 1500, 1500],
+    "neutral in the world when the trip is reported",
+  );
 });

@@ -4,8 +4,9 @@
  * thrusters, while the world's battery, current, temperature and leak feed the firmware's ADC
  * and leak inputs. The agent opens `path` with its real serial backend.
  */
-import { EVENT_CODE } from "../firmware-bridge/protocol/messages.ts";
+
 import { Emitter } from "../firmware-bridge/bridge/emitter.ts";
+import { EVENT_CODE } from "../firmware-bridge/protocol/messages.ts";
 import { type FirmwareEvent, HostMcu, type HostMcuOptions, type McuInputs } from "../firmware-bridge/sim/host-mcu.ts";
 import type { World } from "./world.ts";
 
@@ -35,9 +36,20 @@ export function mcuInputsFromWorld(volts: number, amps: number, tempC: number, l
 export function mcuEventLine(code: number, mcuMs: number, detail: number): Record<string, unknown> {
   const base = { type: "mcu-event", mcu_ms: mcuMs, detail };
   if (code === EVENT_CODE.watchdogTrip) {
-    return { ...base, level: "warn", code: "MCU_WATCHDOG_TRIP", msg: `motor controller watchdog tripped after ${detail} ms without a command: thrusters neutral` };
+    return {
+      ...base,
+      level: "warn",
+      code: "MCU_WATCHDOG_TRIP",
+      msg: `motor controller watchdog tripped after ${detail} ms without a command: thrusters neutral`,
+    };
   }
-  if (code === EVENT_CODE.watchdogClear) return { ...base, level: "info", code: "MCU_WATCHDOG_CLEAR", msg: "motor controller re-armed after a watchdog trip" };
+  if (code === EVENT_CODE.watchdogClear)
+    return {
+      ...base,
+      level: "info",
+      code: "MCU_WATCHDOG_CLEAR",
+      msg: "motor controller re-armed after a watchdog trip",
+    };
   if (code === EVENT_CODE.boot) return { ...base, level: "info", code: "MCU_BOOT", msg: "motor controller booted" };
   return { ...base, level: "info", code: "MCU_EVENT", msg: `motor controller event ${code}` };
 }
@@ -91,7 +103,8 @@ export class McuWorld {
     self.offs.push(
       world.onStep((w) => {
         if (ready.length === 0) return;
-        for (const e of ready.splice(0)) self.onEvent.emit({ code: e.code, mcuMs: e.mcuMs, detail: e.detail, worldT: w.t });
+        for (const e of ready.splice(0))
+          self.onEvent.emit({ code: e.code, mcuMs: e.mcuMs, detail: e.detail, worldT: w.t });
       }),
     );
     // A firmware that dies leaves the ESCs without a signal: they stop.

@@ -20,7 +20,9 @@ export class NdjsonFile implements RecordSink {
     try {
       this.fd = openSync(path, "w");
     } catch (err) {
-      throw new TethysError("SIM_RECORD", `cannot open the recording ${path}: ${(err as Error).message}`, { cause: err });
+      throw new TethysError("SIM_RECORD", `cannot open the recording ${path}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

@@ -74,12 +74,16 @@ test("bad injection lines are SIM_SCRIPT errors naming the line", () => {
 test("property: any JSON object line either parses or throws SIM_SCRIPT", () => {
   const types = fc.constantFrom("sim.battery", "sim.link", "sim.stall", "sim.temp", "sim.disturb", "pilot", "disarm");
   fc.assert(
-    fc.property(fc.record({ at: fc.oneof(fc.double(), fc.integer()), type: types }), fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 })), (base, extra) => {
-      try {
-        parseScript(JSON.stringify({ ...extra, ...base }));
-      } catch (e) {
-        assert.ok(isTethysError(e, "SIM_SCRIPT"), String(e));
-      }
-    }),
+    fc.property(
+      fc.record({ at: fc.oneof(fc.double(), fc.integer()), type: types }),
+      fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 })),
+      (base, extra) => {
+        try {
+          parseScript(JSON.stringify({ ...extra, ...base }));
+        } catch (e) {
+          assert.ok(isTethysError(e, "SIM_SCRIPT"), String(e));
+        }
+      },
+    ),
   );
 });

@@ -24,13 +24,17 @@
  * Blank lines and lines starting with `#` or `//` are skipped. Any other problem throws
  * SIM_SCRIPT naming the line and what is wrong.
  */
-import { MESSAGE_TYPES, type Message, messageFromJson, SCHEMA } from "../src/protocol/index.ts";
+
 import { z } from "zod";
 import { TethysError } from "../src/errors.ts";
+import { MESSAGE_TYPES, type Message, messageFromJson, SCHEMA } from "../src/protocol/index.ts";
 import { DEVICE_NAMES, type DeviceName, FAULT_NAMES, type FaultName } from "./faults.ts";
 
 const at = z.number().finite().min(0).max(1e6);
-const pwm = z.number().finite().refine((p) => p === 0 || (p >= 1000 && p <= 2000), "pulse must be 0 or 1000..2000 µs");
+const pwm = z
+  .number()
+  .finite()
+  .refine((p) => p === 0 || (p >= 1000 && p <= 2000), "pulse must be 0 or 1000..2000 µs");
 const speed = z.number().finite().min(-10).max(10);
 const angle = z.number().finite().min(-180).max(180).optional();
 const rate = z.number().finite().min(-1000).max(1000).optional();
@@ -47,11 +51,25 @@ const Line = z.discriminatedUnion("type", [
     rate: z.number().min(0).max(1).optional(),
   }),
   z.strictObject({ at, type: z.literal("sim.current"), n: speed, e: speed, d: speed }),
-  z.strictObject({ at, type: z.literal("sim.battery"), sag: z.number().finite().min(0).max(60).optional(), soc: z.number().finite().min(0).max(1).optional() }),
+  z.strictObject({
+    at,
+    type: z.literal("sim.battery"),
+    sag: z.number().finite().min(0).max(60).optional(),
+    soc: z.number().finite().min(0).max(1).optional(),
+  }),
   z.strictObject({ at, type: z.literal("sim.link"), link: z.enum(["command", "telemetry"]), up: z.boolean() }),
   z.strictObject({ at, type: z.literal("sim.stall"), ms: z.number().finite().min(1).max(600_000) }),
   z.strictObject({ at, type: z.literal("sim.temp"), c: z.number().finite().min(-40).max(150) }),
-  z.strictObject({ at, type: z.literal("sim.disturb"), roll: angle, pitch: angle, heading: angle, p: rate, q: rate, r: rate }),
+  z.strictObject({
+    at,
+    type: z.literal("sim.disturb"),
+    roll: angle,
+    pitch: angle,
+    heading: angle,
+    p: rate,
+    q: rate,
+    r: rate,
+  }),
 ]);
 
 /** A pilot command for the agent, in the schema's JSON form (`{"at":1,"type":"arm"}`). */
@@ -121,7 +139,8 @@ export function parseScript(text: string, source = "script"): ScriptEvent[] {
       throw bad(`${path}${issue?.message ?? "invalid"}`);
     }
     const ev = r.data;
-    if (ev.type === "sim.battery" && ev.sag === undefined && ev.soc === undefined) throw bad('sim.battery needs "sag" or "soc"');
+    if (ev.type === "sim.battery" && ev.sag === undefined && ev.soc === undefined)
+      throw bad('sim.battery needs "sag" or "soc"');
     if (ev.type === "sim.fault") {
       if (ev.device === "leak" && ev.fault !== "leak" && ev.fault !== "clear") {
         throw bad(`device "leak" takes fault "leak" or "clear", not "${ev.fault}"`);

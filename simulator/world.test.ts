@@ -25,7 +25,8 @@ test("thrust commanded through the PCA9685 registers moves the vehicle (vertical
   await w.i2c.write(P, Uint8Array.of(0x00, 0x20)); // wake, AI
   // M1–M4 neutral (307 counts ≈ 1500 µs), M5/M6 (channels 4, 5) 1700 µs ≈ 348 counts: positive
   // thrust on the vertical axes pushes the vehicle down.
-  const ch = (n: number, counts: number) => w.i2c.write(P, Uint8Array.of(0x06 + 4 * n, 0, 0, counts & 0xff, counts >> 8));
+  const ch = (n: number, counts: number) =>
+    w.i2c.write(P, Uint8Array.of(0x06 + 4 * n, 0, 0, counts & 0xff, counts >> 8));
   for (let i = 0; i < 4; i++) await ch(i, 307);
   await ch(4, 348);
   await ch(5, 348);
@@ -100,7 +101,10 @@ test("leak fault drives the leak line; same seed, same noise", async () => {
   clock.advance(1500);
   w.injectFault({ device: "leak", fault: "leak" });
   assert.deepEqual(seen, [1, 1500]);
-  assert.throws(() => w.injectFault({ device: "leak", fault: "stuck" }), (e: unknown) => isTethysError(e, "SIM_FAULT"));
+  assert.throws(
+    () => w.injectFault({ device: "leak", fault: "stuck" }),
+    (e: unknown) => isTethysError(e, "SIM_FAULT"),
+  );
 
   const sample = async (seed: number) => {
     const c = new VirtualClock();

@@ -8,6 +8,8 @@
  */
 import type { Clock, Timer } from "../src/clock/clock.ts";
 import { TethysError } from "../src/errors.ts";
+import { SimGpioProvider } from "./bus/sim-gpio.ts";
+import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
 import { BNO055_ADDRESS, Bno055Model } from "./devices/bno055.ts";
 import type { SimI2cDevice } from "./devices/device.ts";
 import { LeakSensor, Lights, type PinRef } from "./devices/gpio-devices.ts";
@@ -16,8 +18,6 @@ import { MS5837_ADDRESS, type Ms5837Environment, Ms5837Model } from "./devices/m
 import type { Ms5837Variant } from "./devices/ms5837-math.ts";
 import { PCA9685_ADDRESS, Pca9685Model } from "./devices/pca9685.ts";
 import { type NoiseSpec, Rng } from "./devices/rng.ts";
-import { SimGpioProvider } from "./bus/sim-gpio.ts";
-import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
 import type { DeviceName, FaultSpec } from "./faults.ts";
 import { GRAVITY } from "./physics/params.ts";
 import { quatFromEuler } from "./physics/quat.ts";
@@ -290,11 +290,22 @@ export class World {
    * An attitude disturbance: rotates the vehicle by the given roll/pitch/heading steps (degrees)
    * and adds body rates (deg/s), as a wave or a tether snatch would.
    */
-  disturb(o: { rollDeg?: number | undefined; pitchDeg?: number | undefined; headingDeg?: number | undefined; p?: number | undefined; q?: number | undefined; r?: number | undefined }): void {
+  disturb(o: {
+    rollDeg?: number | undefined;
+    pitchDeg?: number | undefined;
+    headingDeg?: number | undefined;
+    p?: number | undefined;
+    q?: number | undefined;
+    r?: number | undefined;
+  }): void {
     const x = this.state.body;
     const pose = readPose(x);
     const D = Math.PI / 180;
-    const q = quatFromEuler((pose.roll + (o.rollDeg ?? 0)) * D, (pose.pitch + (o.pitchDeg ?? 0)) * D, (pose.heading + (o.headingDeg ?? 0)) * D);
+    const q = quatFromEuler(
+      (pose.roll + (o.rollDeg ?? 0)) * D,
+      (pose.pitch + (o.pitchDeg ?? 0)) * D,
+      (pose.heading + (o.headingDeg ?? 0)) * D,
+    );
     x.set(q, 3);
     x[10] = (x[10] as number) + (o.p ?? 0) * D;
     x[11] = (x[11] as number) + (o.q ?? 0) * D;
@@ -329,7 +340,11 @@ export class World {
         force_n: r3(this.state.thrustN[i] as number),
         current_a: r3(this.state.thrusterA[i] as number),
       })),
-      battery: { volts: r3(this.state.battery.volts), amps: r3(this.state.battery.amps), soc: r3(this.state.battery.soc) },
+      battery: {
+        volts: r3(this.state.battery.volts),
+        amps: r3(this.state.battery.amps),
+        soc: r3(this.state.battery.soc),
+      },
       leak: this.leak.leaking,
       lights: Math.round(this.lights.level * 1000) / 1000,
     };

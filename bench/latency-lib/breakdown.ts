@@ -18,7 +18,10 @@ export async function hopFigures(sys: LatencySystem, since: HopFigures[] = []): 
     { hop: "browser → hub", ...histogramMean(hub, "tethys_hub_command_latency_ms", { hop: "browser_to_hub" }) },
     { hop: "hub → agent (link)", ...histogramMean(vehicle, "tethys_vehicle_command_latency_ms", { hop: "link" }) },
     { hop: "agent receipt → tick", ...histogramMean(vehicle, "tethys_vehicle_command_latency_ms", { hop: "tick" }) },
-    { hop: "agent receipt → write done", ...histogramMean(vehicle, "tethys_vehicle_command_latency_ms", { hop: "output" }) },
+    {
+      hop: "agent receipt → write done",
+      ...histogramMean(vehicle, "tethys_vehicle_command_latency_ms", { hop: "output" }),
+    },
   ];
   return now.map((h) => {
     const b = since.find((x) => x.hop === h.hop);

@@ -39,7 +39,13 @@ async function join(i: number): Promise<void> {
       if (m.type === "auth-result" && !m.ok) reject(new Error(`observer ${i} refused: ${m.code}`));
       if (m.type === "vehicles") {
         const v = m.vehicles.find((x) => x.connected);
-        if (v) ws.send(encodeFrame({ type: "role-request", vehicle: v.id, role: "observer", takeover: false }, { seq: 2, timestamp: Date.now() * 1000 }));
+        if (v)
+          ws.send(
+            encodeFrame(
+              { type: "role-request", vehicle: v.id, role: "observer", takeover: false },
+              { seq: 2, timestamp: Date.now() * 1000 },
+            ),
+          );
       }
       if (m.type === "role" && m.role === "observer") {
         joined = true;
@@ -59,7 +65,12 @@ process.send({ type: "ready", joined: sockets.length, joinMs: performance.now() 
 
 process.on("message", (m: { type: string }) => {
   if (m.type === "stats") {
-    process.send?.({ type: "stats", frames, bytes, open: sockets.filter((s) => s.readyState === WebSocket.OPEN).length });
+    process.send?.({
+      type: "stats",
+      frames,
+      bytes,
+      open: sockets.filter((s) => s.readyState === WebSocket.OPEN).length,
+    });
   } else if (m.type === "stop") {
     for (const s of sockets) s.terminate();
     process.exit(0);

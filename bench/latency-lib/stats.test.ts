@@ -11,10 +11,14 @@ test("percentile is the nearest rank, ignores non-finite values, NaN when empty"
   assert.equal(percentile([3, Number.NaN, 1], 50), 1);
   assert.ok(Number.isNaN(percentile([], 50)));
   fc.assert(
-    fc.property(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1 }), fc.integer({ min: 0, max: 100 }), (xs, p) => {
-      const r = percentile(xs, p);
-      return xs.includes(r) && r >= Math.min(...xs) && r <= Math.max(...xs);
-    }),
+    fc.property(
+      fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1 }),
+      fc.integer({ min: 0, max: 100 }),
+      (xs, p) => {
+        const r = percentile(xs, p);
+        return xs.includes(r) && r >= Math.min(...xs) && r <= Math.max(...xs);
+      },
+    ),
   );
 });
 

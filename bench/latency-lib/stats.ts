@@ -8,9 +8,21 @@ export function percentile(values: readonly number[], p: number): number {
   return v[rank] as number;
 }
 
-export function summary(values: readonly number[]): { n: number; p50: number; p99: number; max: number; missed: number } {
+export function summary(values: readonly number[]): {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+  missed: number;
+} {
   const ok = values.filter(Number.isFinite);
-  return { n: ok.length, p50: percentile(ok, 50), p99: percentile(ok, 99), max: ok.length ? Math.max(...ok) : Number.NaN, missed: values.length - ok.length };
+  return {
+    n: ok.length,
+    p50: percentile(ok, 50),
+    p99: percentile(ok, 99),
+    max: ok.length ? Math.max(...ok) : Number.NaN,
+    missed: values.length - ok.length,
+  };
 }
 
 export const ms = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
@@ -35,7 +47,11 @@ export async function scrape(url: string): Promise<string> {
 }
 
 /** Mean of a histogram (sum / count) for one label set, from Prometheus text. */
-export function histogramMean(text: string, name: string, labels: Record<string, string>): { count: number; mean: number } {
+export function histogramMean(
+  text: string,
+  name: string,
+  labels: Record<string, string>,
+): { count: number; mean: number } {
   const count = promValue(text, `${name}_count`, labels) ?? 0;
   const sum = promValue(text, `${name}_sum`, labels) ?? 0;
   return { count, mean: count > 0 ? sum / count : Number.NaN };

@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SimBusServer } from "../../simulator/bus/socket-server.ts";
+import { World } from "../../simulator/world.ts";
 import { ProcessGroup } from "../../src/cli/process-group.ts";
 import { RealClock } from "../../src/clock/real-clock.ts";
 import { generateKeys } from "../../src/keys/generate.ts";
 import { hashSecret } from "../../src/topside/secrets.ts";
-import { SimBusServer } from "../../simulator/bus/socket-server.ts";
-import { World } from "../../simulator/world.ts";
 
 /**
  * The real system for latency benchmarks: the topside hub and the vehicle agent as their own
@@ -54,7 +54,8 @@ export async function startLatencySystem(o: { logLevel?: string } = {}): Promise
       if (log.length > 200) log.shift();
     },
   });
-  const child = (name: string, file: string) => group.start({ name, command: process.execPath, args: [TETHYS, name, "--config", file] });
+  const child = (name: string, file: string) =>
+    group.start({ name, command: process.execPath, args: [TETHYS, name, "--config", file] });
 
   const sys: LatencySystem = {
     hubUrl: "",
@@ -81,13 +82,19 @@ export async function startLatencySystem(o: { logLevel?: string } = {}): Promise
 
   try {
     const topsideFile = join(dir, "topside.toml");
-    await writeFile(topsideFile, topsideConfig(level, await hashSecret(token), await readFile(keys.files.topsideSnippet, "utf8")));
+    await writeFile(
+      topsideFile,
+      topsideConfig(level, await hashSecret(token), await readFile(keys.files.topsideSnippet, "utf8")),
+    );
     const topside = await child("topside", topsideFile);
     const ports = topside.ports as { http: number; command: number; telemetry: number };
     sys.hubUrl = String(topside.url);
     sys.wsUrl = `${sys.hubUrl.replace(/^http/, "ws")}ws`;
     const vehicleFile = join(dir, "vehicle.toml");
-    await writeFile(vehicleFile, vehicleConfig(level, busAddr.port, ports, await readFile(keys.files.vehicleSnippet, "utf8")));
+    await writeFile(
+      vehicleFile,
+      vehicleConfig(level, busAddr.port, ports, await readFile(keys.files.vehicleSnippet, "utf8")),
+    );
     const vehicle = await child("vehicle", vehicleFile);
     sys.vehicleMetricsUrl = String(vehicle.metrics);
   } catch (err) {
@@ -121,7 +128,12 @@ anonymous_observers = true
 ${noComments(snippet)}`;
 }
 
-function vehicleConfig(level: string, busPort: number, hub: { command: number; telemetry: number }, snippet: string): string {
+function vehicleConfig(
+  level: string,
+  busPort: number,
+  hub: { command: number; telemetry: number },
+  snippet: string,
+): string {
   return `[log]
 level = ${toml(level)}
 [metrics]

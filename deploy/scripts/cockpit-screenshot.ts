@@ -35,7 +35,13 @@ try {
   await page.keyboard.down("KeyF");
   await page.keyboard.press("Equal"); // gain up to 70 %
   await page.keyboard.press("Equal");
-  await page.waitForFunction(() => ((window as unknown as { tethys: { state: { telemetry?: { depth: number } } } }).tethys.state.telemetry?.depth ?? 0) > 1.5, undefined, { timeout: 20_000 });
+  await page.waitForFunction(
+    () =>
+      ((window as unknown as { tethys: { state: { telemetry?: { depth: number } } } }).tethys.state.telemetry?.depth ??
+        0) > 1.5,
+    undefined,
+    { timeout: 20_000 },
+  );
   await page.keyboard.up("KeyF");
   await page.keyboard.down("KeyD");
   await page.waitForFunction(() => document.querySelectorAll("#plot .u-over").length > 0);

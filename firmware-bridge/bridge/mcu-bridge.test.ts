@@ -41,7 +41,10 @@ test("a protocol version mismatch is a state, and arming is refused", async () =
   assert.equal(bridge.armRefusal()?.code, "MCU_VERSION_MISMATCH");
   await assert.rejects(bridge.arm(true), (e: unknown) => isTethysError(e, "MCU_VERSION_MISMATCH"));
   assert.equal(mcu.count("arm"), 0);
-  assert.throws(() => bridge.setThrusters([2000]), (e: unknown) => isTethysError(e, "MCU_BAD_VALUE"));
+  assert.throws(
+    () => bridge.setThrusters([2000]),
+    (e: unknown) => isTethysError(e, "MCU_BAD_VALUE"),
+  );
   bridge.setThrusters([1600]);
   await Promise.resolve();
   assert.equal(mcu.count("thrusters"), 0, "no thrusters unless ready");

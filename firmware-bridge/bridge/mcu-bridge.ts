@@ -1,15 +1,14 @@
+import type { SerialLink } from "../../hardware/ports/serial-link.ts";
 import type { Clock, Timer } from "../../src/clock/clock.ts";
 import { TethysError } from "../../src/errors.ts";
-import type { SerialLink } from "../../hardware/ports/serial-link.ts";
 import { FrameReader } from "../protocol/frame-reader.ts";
 import { MAX_THRUSTERS, type Message, PULSE_MAX_US, PULSE_MIN_US } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
 import { Emitter } from "./emitter.ts";
-import { newLinkStats, type LinkStats } from "./link-stats.ts";
+import { type LinkStats, newLinkStats } from "./link-stats.ts";
 import { asTethys, Outbox } from "./outbox.ts";
 import { eventFromWire, type McuEvent, type McuTelemetry, telemetryFromWire } from "./telemetry.ts";
-
 
 export type BridgeState = "stopped" | "connecting" | "handshaking" | "ready" | "version-mismatch";
 
@@ -228,7 +227,10 @@ export class McuBridge {
         if (this.state_ !== "handshaking") return;
         this.stats.handshakeFailures++;
         this.onError.emit(
-          new TethysError("MCU_HANDSHAKE_TIMEOUT", `no answer to hello on ${this.link.path} for ${this.o.handshakeTimeoutMs} ms`),
+          new TethysError(
+            "MCU_HANDSHAKE_TIMEOUT",
+            `no answer to hello on ${this.link.path} for ${this.o.handshakeTimeoutMs} ms`,
+          ),
         );
         void this.link.close(); // the close listener reconnects
       }),

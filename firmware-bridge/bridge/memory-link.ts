@@ -1,5 +1,5 @@
-import { TethysError } from "../../src/errors.ts";
 import type { SerialLink } from "../../hardware/ports/serial-link.ts";
+import { TethysError } from "../../src/errors.ts";
 
 /**
  * An in-memory serial line for unit tests: two SerialLink ends wired to each other. Bytes
@@ -52,14 +52,18 @@ export class MemorySerialLink implements SerialLink {
   async open(): Promise<void> {
     if (this.open_) return;
     if (!this.pair.present) {
-      throw new TethysError("SERIAL_OPEN", `cannot open ${this.path}: no such device`, { details: { path: this.path } });
+      throw new TethysError("SERIAL_OPEN", `cannot open ${this.path}: no such device`, {
+        details: { path: this.path },
+      });
     }
     this.open_ = true;
   }
 
   write(data: Uint8Array): Promise<void> {
     if (!this.open_) {
-      return Promise.reject(new TethysError("SERIAL_CLOSED", `${this.path} is not open`, { details: { path: this.path } }));
+      return Promise.reject(
+        new TethysError("SERIAL_CLOSED", `${this.path} is not open`, { details: { path: this.path } }),
+      );
     }
     const copy = data.slice();
     this.written += copy.length;

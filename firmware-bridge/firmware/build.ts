@@ -44,7 +44,10 @@ export function make(target: string, vars: Record<string, string | number> = {})
  * when the build fails. `variant` builds with other options in its own folder, e.g.
  * `{ dir: "wd300", vars: { WATCHDOG_MS: 300 } }` → build/wd300/tethys-mcu-host.
  */
-export async function ensureHostBuild(variant?: { dir: string; vars: Record<string, string | number> }): Promise<string> {
+export async function ensureHostBuild(variant?: {
+  dir: string;
+  vars: Record<string, string | number>;
+}): Promise<string> {
   if (variant !== undefined && !/^[a-z0-9-]+$/.test(variant.dir)) {
     throw new TethysError("MCU_BUILD", `bad build variant folder ${variant.dir}`);
   }

@@ -6,7 +6,9 @@ import { AVR_HEX, hasTool, make } from "./build.ts";
 import { parseIntelHex } from "./intel-hex.ts";
 
 const noCc = hasTool("cc") ? false : "cc is not installed: C unit tests skipped (apt-get install gcc make)";
-const noAvr = hasTool("avr-gcc") ? false : "avr-gcc is not installed: AVR build skipped (apt-get install gcc-avr avr-libc)";
+const noAvr = hasTool("avr-gcc")
+  ? false
+  : "avr-gcc is not installed: AVR build skipped (apt-get install gcc-avr avr-libc)";
 
 test("C unit tests of the firmware logic pass (make test)", { skip: noCc }, async () => {
   const r = await make("test");
@@ -37,7 +39,9 @@ test("AVR image builds, fits the ATmega2560 and embeds the version marker", { sk
   assert.deepEqual(findFirmwareMarker(image), { proto: PROTOCOL_VERSION, firmware: FIRMWARE_VERSION });
 });
 
-test("the AVR image runs in simavr: UART protocol, PWM registers, ADC, watchdog on the AVR tick", { skip: noAvr || noCc }, async (t) => {
+test("the AVR image runs in simavr: UART protocol, PWM registers, ADC, watchdog on the AVR tick", {
+  skip: noAvr || noCc,
+}, async (t) => {
   const r = await make("avr-sim");
   if (r.code !== 0 && /simavr\/\S+\.h: No such file|cannot find -lsimavr/.test(r.stderr)) {
     t.skip("libsimavr-dev is not installed: AVR-in-simulator test skipped (apt-get install libsimavr-dev)");

@@ -66,7 +66,11 @@ test("a successful run yields write and verify progress from 0 to 100 and the by
   assert.deepEqual([write[0], write[1], write.at(-1)], [0, 2, 100]);
   assert.deepEqual([verify[0], verify.at(-1)], [0, 100]);
   assert.ok(progress.findIndex((p) => p.phase === "verify") > progress.findLastIndex((p) => p.phase === "write"));
-  assert.deepEqual(avrdudeOutcome(parser.facts, { code: 0, signal: null }, "/dev/ttyACM0"), { bytesWritten: 328, bytesVerified: 328, signature: "1e9801" });
+  assert.deepEqual(avrdudeOutcome(parser.facts, { code: 0, signal: null }, "/dev/ttyACM0"), {
+    bytesWritten: 328,
+    bytesVerified: 328,
+    signature: "1e9801",
+  });
 });
 
 test("property: progress and facts do not depend on how stderr is chunked", () => {
@@ -92,28 +96,43 @@ const outcomeCode = (text: string, code: number): string => {
 
 test("a wrong signature maps to FLASH_WRONG_SIGNATURE naming both signatures", () => {
   assert.equal(outcomeCode(WRONG_SIGNATURE, 1), "FLASH_WRONG_SIGNATURE");
-  assert.throws(() => avrdudeOutcome(run(WRONG_SIGNATURE).parser.facts, { code: 1, signal: null }, "p"), /signature 1E 95 0F.*reports 1E 98 01/);
+  assert.throws(
+    () => avrdudeOutcome(run(WRONG_SIGNATURE).parser.facts, { code: 1, signal: null }, "p"),
+    /signature 1E 95 0F.*reports 1E 98 01/,
+  );
 });
 
 test("a verify mismatch maps to FLASH_VERIFY_MISMATCH with the address and both bytes", () => {
   assert.equal(outcomeCode(VERIFY_MISMATCH, 1), "FLASH_VERIFY_MISMATCH");
   assert.throws(
     () => avrdudeOutcome(run(VERIFY_MISMATCH).parser.facts, { code: 1, signal: null }, "p"),
-    (e: unknown) => isTethysError(e) && e.details?.address === 5 && e.details?.device === 0xdc && e.details?.image === 0x23 && /0x0005/.test(e.message),
+    (e: unknown) =>
+      isTethysError(e) &&
+      e.details?.address === 5 &&
+      e.details?.device === 0xdc &&
+      e.details?.image === 0x23 &&
+      /0x0005/.test(e.message),
   );
-  const older = "avrdude: verification error, first mismatch at byte 0x0123\n         0x0c != 0x0d\navrdude: verification error; content mismatch\n";
+  const older =
+    "avrdude: verification error, first mismatch at byte 0x0123\n         0x0c != 0x0d\navrdude: verification error; content mismatch\n";
   assert.equal(run(older).parser.facts.verifyMismatch?.address, 0x123);
 });
 
 test("timeouts and stk500v1 'not in sync' map to FLASH_NO_ANSWER", () => {
   assert.equal(outcomeCode(NO_ANSWER, 1), "FLASH_NO_ANSWER");
-  assert.equal(outcomeCode("avrdude: stk500_getsync() attempt 1 of 10: not in sync: resp=0x00\n", 1), "FLASH_NO_ANSWER");
+  assert.equal(
+    outcomeCode("avrdude: stk500_getsync() attempt 1 of 10: not in sync: resp=0x00\n", 1),
+    "FLASH_NO_ANSWER",
+  );
 });
 
 test("a port that cannot be opened is fatal at once and maps to FLASH_PORT_OPEN", () => {
   const { parser } = run("avrdude OS error: cannot open port /dev/ttyUSB9: No such file or directory\n");
   assert.ok(parser.fatal);
-  assert.equal(outcomeCode("avrdude OS error: cannot open port /dev/ttyUSB9: No such file or directory\n", 1), "FLASH_PORT_OPEN");
+  assert.equal(
+    outcomeCode("avrdude OS error: cannot open port /dev/ttyUSB9: No such file or directory\n", 1),
+    "FLASH_PORT_OPEN",
+  );
   assert.ok(!run(SUCCESS).parser.fatal);
 });
 

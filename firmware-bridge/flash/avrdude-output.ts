@@ -101,7 +101,11 @@ export class AvrdudeOutputParser {
       f.wrongSignature = true;
     }
     if (/invalid device signature/i.test(line)) f.wrongSignature = true;
-    if (/timeout communicating with programmer|not in sync|ReceiveMessage\(\): timeout|programmer is not responding|error: timeout$/i.test(line)) {
+    if (
+      /timeout communicating with programmer|not in sync|ReceiveMessage\(\): timeout|programmer is not responding|error: timeout$/i.test(
+        line,
+      )
+    ) {
       f.noAnswer = true;
     }
     const port = /(?:cannot|can't) open (?:port|device) (.*)$/i.exec(line);

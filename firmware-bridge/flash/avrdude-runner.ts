@@ -26,7 +26,19 @@ export interface AvrdudeRun {
 export function avrdudeArgs(run: Pick<AvrdudeRun, "port" | "baud" | "imagePath">): string[] {
   // The image path goes inside -U's colon-separated value; avrdude 7.1 splits from the right, so
   // a path with colons would still be ambiguous for the memory name. Refuse those upstream.
-  return ["-p", "atmega2560", "-c", "wiring", "-P", run.port, "-b", String(run.baud), "-D", "-U", `flash:w:${run.imagePath}:i`];
+  return [
+    "-p",
+    "atmega2560",
+    "-c",
+    "wiring",
+    "-P",
+    run.port,
+    "-b",
+    String(run.baud),
+    "-D",
+    "-U",
+    `flash:w:${run.imagePath}:i`,
+  ];
 }
 
 export function runAvrdude(run: AvrdudeRun): Promise<FlashResult> {
@@ -68,7 +80,9 @@ export function runAvrdude(run: AvrdudeRun): Promise<FlashResult> {
       run.signal?.removeEventListener("abort", onAbort);
       parser.end();
       if (run.signal?.aborted && !parser.fatal) {
-        reject(new TethysError("FLASH_ABORTED", "flashing was interrupted; the board may hold a partial image: flash again"));
+        reject(
+          new TethysError("FLASH_ABORTED", "flashing was interrupted; the board may hold a partial image: flash again"),
+        );
         return;
       }
       const exit: AvrdudeExit = { code, signal };

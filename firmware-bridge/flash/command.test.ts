@@ -10,8 +10,15 @@ import { testImage } from "./test-support/hex-writer.ts";
 
 async function run(args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
   const r = { out: "", err: "", exitCode: 0 };
-  const program = new Command().exitOverride().configureOutput({ writeErr: (t) => (r.err += t), writeOut: (t) => (r.out += t) });
-  registerFlashCommand(program, { out: (t) => (r.out += t), err: (t) => (r.err += t), errIsTty: false, setExitCode: (c) => (r.exitCode = c) });
+  const program = new Command()
+    .exitOverride()
+    .configureOutput({ writeErr: (t) => (r.err += t), writeOut: (t) => (r.out += t) });
+  registerFlashCommand(program, {
+    out: (t) => (r.out += t),
+    err: (t) => (r.err += t),
+    errIsTty: false,
+    setExitCode: (c) => (r.exitCode = c),
+  });
   try {
     await program.parseAsync(["flash", ...args], { from: "user" });
   } catch (err) {
@@ -42,7 +49,12 @@ test("an image for another protocol is refused on the command line, naming both 
     writeFileSync(path, testImage({ protocol: PROTOCOL_VERSION + 7 }).hex);
     const r = await run(["--port", "/dev/ttyACM0", "--image", path]);
     assert.equal(r.exitCode, 1);
-    assert.match(r.err, new RegExp(`^error FLASH_PROTOCOL_MISMATCH: image speaks MCU protocol ${PROTOCOL_VERSION + 7} .* this agent speaks protocol ${PROTOCOL_VERSION}`));
+    assert.match(
+      r.err,
+      new RegExp(
+        `^error FLASH_PROTOCOL_MISMATCH: image speaks MCU protocol ${PROTOCOL_VERSION + 7} .* this agent speaks protocol ${PROTOCOL_VERSION}`,
+      ),
+    );
     assert.equal(r.out, "");
   } finally {
     rmSync(dir, { recursive: true, force: true });

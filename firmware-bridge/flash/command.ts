@@ -33,7 +33,9 @@ function parseBaud(value: string): number {
 export function registerFlashCommand(program: Command, io: FlashCommandIo = processIo): Command {
   return program
     .command("flash")
-    .description("write the MCU firmware to the motor-controller board (ATmega2560, stk500v2 bootloader) with avrdude, and verify it")
+    .description(
+      "write the MCU firmware to the motor-controller board (ATmega2560, stk500v2 bootloader) with avrdude, and verify it",
+    )
     .requiredOption("--port <path>", "serial port of the board, e.g. /dev/ttyACM0")
     .option("--image <file>", "Intel HEX image to flash")
     .option("--build", "build the image first (make -C firmware-bridge/firmware avr) and flash it")
@@ -56,7 +58,9 @@ export function registerFlashCommand(program: Command, io: FlashCommandIo = proc
         });
         progress.finishLine();
         const sig = report.result.signature === undefined ? "" : ` (signature ${report.result.signature})`;
-        io.out(`flashed ${report.result.bytesWritten} bytes to ${opts.port}${sig}; verified ${report.result.bytesVerified} bytes\n`);
+        io.out(
+          `flashed ${report.result.bytesWritten} bytes to ${opts.port}${sig}; verified ${report.result.bytesVerified} bytes\n`,
+        );
       } catch (err) {
         progress.finishLine();
         io.err(`error ${errorCode(err)}: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -9,7 +9,10 @@ const image = (...parts: (string | number[])[]): Uint8Array =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === "string" ? [...enc(p)] : p)));
 
 test("finds and parses the marker with its address", () => {
-  const m = findFirmwareMarker(image([0x0c, 0x94, 0xff], "TETHYS-MCU proto=3 fw=1.12.0\0", [1, 2]), FIRMWARE_MARKER_PREFIX);
+  const m = findFirmwareMarker(
+    image([0x0c, 0x94, 0xff], "TETHYS-MCU proto=3 fw=1.12.0\0", [1, 2]),
+    FIRMWARE_MARKER_PREFIX,
+  );
   assert.deepEqual(m, { protocol: 3, firmware: "1.12.0", address: 3 });
 });
 

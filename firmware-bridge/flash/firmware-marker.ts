@@ -24,22 +24,36 @@ export function findFirmwareMarker(image: Uint8Array, prefix: string): FirmwareM
     const start = at + needle.length;
     const nul = bytes.indexOf(0, start);
     if (nul === -1 || nul - at > MAX_MARKER_BYTES) {
-      throw new TethysError("FLASH_MARKER_MALFORMED", `firmware marker at 0x${at.toString(16)} is not NUL-terminated within ${MAX_MARKER_BYTES} bytes`, { details: { address: at } });
+      throw new TethysError(
+        "FLASH_MARKER_MALFORMED",
+        `firmware marker at 0x${at.toString(16)} is not NUL-terminated within ${MAX_MARKER_BYTES} bytes`,
+        { details: { address: at } },
+      );
     }
     const body = bytes.subarray(start, nul).toString("latin1");
     const m = BODY.exec(body);
     if (m === null) {
-      throw new TethysError("FLASH_MARKER_MALFORMED", `firmware marker at 0x${at.toString(16)} reads "${printable(prefix + body)}", expected "${prefix}proto=<N> fw=<x.y.z>"`, { details: { address: at } });
+      throw new TethysError(
+        "FLASH_MARKER_MALFORMED",
+        `firmware marker at 0x${at.toString(16)} reads "${printable(prefix + body)}", expected "${prefix}proto=<N> fw=<x.y.z>"`,
+        { details: { address: at } },
+      );
     }
     found.push({ protocol: Number(m[1]), firmware: m[2] as string, address: at });
   }
   const first = found[0];
   if (first === undefined) {
-    throw new TethysError("FLASH_MARKER_MISSING", `image holds no "${prefix.trim()}" firmware marker: it is not a Tethys MCU image`);
+    throw new TethysError(
+      "FLASH_MARKER_MISSING",
+      `image holds no "${prefix.trim()}" firmware marker: it is not a Tethys MCU image`,
+    );
   }
   const other = found.find((f) => f.protocol !== first.protocol || f.firmware !== first.firmware);
   if (other !== undefined) {
-    throw new TethysError("FLASH_MARKER_AMBIGUOUS", `image holds two different firmware markers (proto=${first.protocol} fw=${first.firmware} and proto=${other.protocol} fw=${other.firmware})`);
+    throw new TethysError(
+      "FLASH_MARKER_AMBIGUOUS",
+      `image holds two different firmware markers (proto=${first.protocol} fw=${first.firmware} and proto=${other.protocol} fw=${other.firmware})`,
+    );
   }
   return first;
 }

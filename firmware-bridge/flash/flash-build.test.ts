@@ -14,7 +14,10 @@ import { startEmulatedBoard } from "./test-support/emulated-board.ts";
 
 test("options: a port and exactly one of --image and --build are required; the baud is bounded", () => {
   const bad = (o: Parameters<typeof checkFlashOptions>[0]) =>
-    assert.throws(() => checkFlashOptions(o), (e: unknown) => isTethysError(e, "FLASH_BAD_OPTION"));
+    assert.throws(
+      () => checkFlashOptions(o),
+      (e: unknown) => isTethysError(e, "FLASH_BAD_OPTION"),
+    );
   bad({ port: "", image: "a.hex" });
   bad({ port: "/dev/ttyACM0" });
   bad({ port: "/dev/ttyACM0", image: "a.hex", build: true });
@@ -39,20 +42,18 @@ test("a missing make gives FLASH_BUILD_FAILED", async () => {
 });
 
 const firmwarePresent = existsSync(join(FIRMWARE_DIR, "Makefile"));
-test(
-  "--build makes the real firmware, whose marker matches the agent, and flashes it",
-  { skip: firmwarePresent ? false : "firmware-bridge/firmware/Makefile is not on this branch yet" },
-  async () => {
-    const board = await startEmulatedBoard();
-    try {
-      const report = await flashFirmware({ port: board.port, build: true });
-      assert.equal(report.image.marker.protocol, PROTOCOL_VERSION);
-      assert.equal(report.result.bytesVerified, report.image.hex.dataBytes);
-      const flashed = Buffer.from(board.bootloader.flash.bytes.subarray(0, report.image.hex.end));
-      assert.ok(flashed.equals(Buffer.from(report.image.hex.bytes)));
-      assert.ok(flashed.includes(FIRMWARE_MARKER_PREFIX));
-    } finally {
-      await board.close();
-    }
-  },
-);
+test("--build makes the real firmware, whose marker matches the agent, and flashes it", {
+  skip: firmwarePresent ? false : "firmware-bridge/firmware/Makefile is not on this branch yet",
+}, async () => {
+  const board = await startEmulatedBoard();
+  try {
+    const report = await flashFirmware({ port: board.port, build: true });
+    assert.equal(report.image.marker.protocol, PROTOCOL_VERSION);
+    assert.equal(report.result.bytesVerified, report.image.hex.dataBytes);
+    const flashed = Buffer.from(board.bootloader.flash.bytes.subarray(0, report.image.hex.end));
+    assert.ok(flashed.equals(Buffer.from(report.image.hex.bytes)));
+    assert.ok(flashed.includes(FIRMWARE_MARKER_PREFIX));
+  } finally {
+    await board.close();
+  }
+});

@@ -21,7 +21,8 @@ test("a silent board gives FLASH_NO_ANSWER with advice", async () => {
   try {
     await assert.rejects(
       flashFirmware({ port: board.port, image: path }),
-      (err: unknown) => isTethysError(err, "FLASH_NO_ANSWER") && /does not answer/.test(err.message) && /reset/.test(err.message),
+      (err: unknown) =>
+        isTethysError(err, "FLASH_NO_ANSWER") && /does not answer/.test(err.message) && /reset/.test(err.message),
     );
     assert.ok(board.emulator.counters.frames > 0, "avrdude never sent a frame");
     assert.equal(board.bootloader.stats.bytesWritten, 0);

@@ -28,7 +28,10 @@ function writeImage(name: string, text: string): string {
   return path;
 }
 
-async function withBoard<T>(options: Parameters<typeof startEmulatedBoard>[0], fn: (board: EmulatedBoard) => Promise<T>): Promise<T> {
+async function withBoard<T>(
+  options: Parameters<typeof startEmulatedBoard>[0],
+  fn: (board: EmulatedBoard) => Promise<T>,
+): Promise<T> {
   const board = await startEmulatedBoard(options);
   try {
     return await fn(board);
@@ -37,7 +40,9 @@ async function withBoard<T>(options: Parameters<typeof startEmulatedBoard>[0], f
   }
 }
 
-async function flashError(promise: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
+async function flashError(
+  promise: Promise<unknown>,
+): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
   try {
     await promise;
   } catch (err) {
@@ -61,7 +66,10 @@ test("avrdude writes and verifies an image, above 64 Ki words too; the emulated 
     assert.equal(report.result.signature, "1e9801");
     const expected = new Uint8Array(board.bootloader.flash.bytes.length).fill(0xff);
     expected.set(flat);
-    assert.ok(Buffer.from(board.bootloader.flash.bytes).equals(Buffer.from(expected)), "emulated flash differs from the image");
+    assert.ok(
+      Buffer.from(board.bootloader.flash.bytes).equals(Buffer.from(expected)),
+      "emulated flash differs from the image",
+    );
     assert.ok(progress.some((p) => p.phase === "write" && p.percent === 100));
     assert.ok(progress.some((p) => p.phase === "verify" && p.percent === 100));
     assert.equal(board.emulator.counters.checksumErrors, 0);
@@ -76,7 +84,12 @@ test("`tethys flash` prints plain percentage lines off a terminal and a summary"
     let err = "";
     let exitCode = 0;
     const program = new Command().exitOverride();
-    registerFlashCommand(program, { out: (t) => (out += t), err: (t) => (err += t), errIsTty: false, setExitCode: (c) => (exitCode = c) });
+    registerFlashCommand(program, {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      errIsTty: false,
+      setExitCode: (c) => (exitCode = c),
+    });
     await program.parseAsync(["flash", "--port", board.port, "--image", path, "--baud", "115200"], { from: "user" });
     assert.equal(exitCode, 0, err);
     assert.match(out, new RegExp(`firmware 0\\.1\\.0, protocol ${PROTOCOL_VERSION}`));

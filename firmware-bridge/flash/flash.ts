@@ -60,7 +60,8 @@ function badOption(message: string): TethysError {
 }
 
 export function checkFlashOptions(o: FlashOptions): void {
-  if (typeof o.port !== "string" || o.port.trim() === "") throw badOption("--port is required (e.g. --port /dev/ttyACM0)");
+  if (typeof o.port !== "string" || o.port.trim() === "")
+    throw badOption("--port is required (e.g. --port /dev/ttyACM0)");
   if ((o.image === undefined) === (o.build !== true)) throw badOption("give exactly one of --image FILE and --build");
   if (o.image?.includes(":")) throw badOption("the image path may not contain ':' (avrdude's -U separator)");
   if (o.baud !== undefined && (!Number.isInteger(o.baud) || o.baud < 300 || o.baud > 2_000_000)) {
@@ -75,18 +76,25 @@ export async function validateImage(path: string, agentProtocol = PROTOCOL_VERSI
     const info = await stat(path);
     if (!info.isFile()) throw new Error("not a regular file");
     if (info.size > MAX_IMAGE_FILE_BYTES) {
-      throw new TethysError("FLASH_IMAGE_TOO_LARGE", `${path} is ${info.size} bytes, too large for an ATmega2560 image in Intel HEX`);
+      throw new TethysError(
+        "FLASH_IMAGE_TOO_LARGE",
+        `${path} is ${info.size} bytes, too large for an ATmega2560 image in Intel HEX`,
+      );
     }
     text = await readFile(path, "latin1");
   } catch (err) {
     if (isTethysError(err)) throw err;
-    throw new TethysError("FLASH_IMAGE_READ", `cannot read image ${path}: ${(err as Error).message}`, { cause: err, details: { path } });
+    throw new TethysError("FLASH_IMAGE_READ", `cannot read image ${path}: ${(err as Error).message}`, {
+      cause: err,
+      details: { path },
+    });
   }
   let hex: HexImage;
   try {
     hex = parseIntelHex(text, ATMEGA2560_APP_BYTES);
   } catch (err) {
-    if (isTethysError(err)) throw new TethysError(err.code, `${path}: ${err.message}`, { cause: err, details: { path, ...err.details } });
+    if (isTethysError(err))
+      throw new TethysError(err.code, `${path}: ${err.message}`, { cause: err, details: { path, ...err.details } });
     throw err;
   }
   const marker = findFirmwareMarker(hex.bytes, FIRMWARE_MARKER_PREFIX);
@@ -104,10 +112,17 @@ export function buildImage(make = "make"): Promise<string> {
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
-    child.once("error", (err) => reject(new TethysError("FLASH_BUILD_FAILED", `cannot run ${make}: ${err.message}`, { cause: err })));
+    child.once("error", (err) =>
+      reject(new TethysError("FLASH_BUILD_FAILED", `cannot run ${make}: ${err.message}`, { cause: err })),
+    );
     child.once("close", (code) => {
       if (code === 0) resolve(BUILT_IMAGE);
-      else reject(new TethysError("FLASH_BUILD_FAILED", `building the firmware failed (make exit ${code}):\n${output.trim()}`, { details: { exitCode: code } }));
+      else
+        reject(
+          new TethysError("FLASH_BUILD_FAILED", `building the firmware failed (make exit ${code}):\n${output.trim()}`, {
+            details: { exitCode: code },
+          }),
+        );
     });
   });
 }
@@ -119,7 +134,10 @@ export async function flashFirmware(o: FlashOptions): Promise<FlashReport> {
   try {
     await stat(o.port);
   } catch (err) {
-    throw new TethysError("FLASH_PORT_OPEN", `serial port ${o.port} does not exist: check --port and the USB cable`, { cause: err, details: { port: o.port } });
+    throw new TethysError("FLASH_PORT_OPEN", `serial port ${o.port} does not exist: check --port and the USB cable`, {
+      cause: err,
+      details: { port: o.port },
+    });
   }
   o.onValidated?.(image);
   const result = await runAvrdude({

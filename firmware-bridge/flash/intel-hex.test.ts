@@ -11,7 +11,8 @@ const LIMIT = ATMEGA2560_APP_BYTES;
 function rejects(text: string, code: string, line: number): void {
   assert.throws(
     () => parseIntelHex(text, LIMIT),
-    (err: unknown) => isTethysError(err, code) && err.details?.line === line && err.message.startsWith(`image line ${line}:`),
+    (err: unknown) =>
+      isTethysError(err, code) && err.details?.line === line && err.message.startsWith(`image line ${line}:`),
   );
 }
 
@@ -59,15 +60,25 @@ test("an unknown record type, overlapping data, data after EOF and a missing EOF
   rejects(`${ok}\n${hexRecord(6, 0, [])}\n:00000001FF`, "FLASH_HEX_RECORD_TYPE", 2);
   rejects(`${ok}\n${hexRecord(0, 2, [9])}\n:00000001FF`, "FLASH_HEX_OVERLAP", 2);
   rejects(`${ok}\n:00000001FF\n${ok}\n`, "FLASH_HEX_AFTER_EOF", 3);
-  assert.throws(() => parseIntelHex(`${ok}\n`, LIMIT), (e: unknown) => isTethysError(e, "FLASH_HEX_NO_EOF"));
-  assert.throws(() => parseIntelHex(":00000001FF\n", LIMIT), (e: unknown) => isTethysError(e, "FLASH_HEX_EMPTY"));
+  assert.throws(
+    () => parseIntelHex(`${ok}\n`, LIMIT),
+    (e: unknown) => isTethysError(e, "FLASH_HEX_NO_EOF"),
+  );
+  assert.throws(
+    () => parseIntelHex(":00000001FF\n", LIMIT),
+    (e: unknown) => isTethysError(e, "FLASH_HEX_EMPTY"),
+  );
 });
 
 test("data reaching into the bootloader section is rejected, data ending just below it is accepted", () => {
   const last = writeIntelHex([{ address: LIMIT - 16, data: new Uint8Array(16) }]);
   assert.equal(parseIntelHex(last, LIMIT).end, LIMIT);
   const over = writeIntelHex([{ address: LIMIT - 15, data: new Uint8Array(16) }]);
-  assert.throws(() => parseIntelHex(over, LIMIT), (e: unknown) => isTethysError(e, "FLASH_HEX_OUT_OF_RANGE") && /bootloader starts at 0x3e000/.test((e as Error).message));
+  assert.throws(
+    () => parseIntelHex(over, LIMIT),
+    (e: unknown) =>
+      isTethysError(e, "FLASH_HEX_OUT_OF_RANGE") && /bootloader starts at 0x3e000/.test((e as Error).message),
+  );
 });
 
 test("identical data written twice is not an overlap error", () => {
@@ -77,11 +88,15 @@ test("identical data written twice is not an overlap error", () => {
 
 test("property: written segments parse back to the same bytes", () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: LIMIT - 2000 }), fc.uint8Array({ minLength: 1, maxLength: 2000 }), (address, data) => {
-      const img = parseIntelHex(writeIntelHex([{ address, data }]), LIMIT);
-      assert.equal(img.end, address + data.length);
-      assert.deepEqual(img.bytes.subarray(address), data);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: LIMIT - 2000 }),
+      fc.uint8Array({ minLength: 1, maxLength: 2000 }),
+      (address, data) => {
+        const img = parseIntelHex(writeIntelHex([{ address, data }]), LIMIT);
+        assert.equal(img.end, address + data.length);
+        assert.deepEqual(img.bytes.subarray(address), data);
+      },
+    ),
     { numRuns: 50 },
   );
 });

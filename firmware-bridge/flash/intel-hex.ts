@@ -44,7 +44,8 @@ export function parseIntelHex(text: string, limit: number): HexImage {
     if (line === "") continue;
     if (eofLine !== 0) fail("FLASH_HEX_AFTER_EOF", lineNo, `content after the end-of-file record on line ${eofLine}`);
     if (!line.startsWith(":")) fail("FLASH_HEX_SYNTAX", lineNo, "a record must start with ':'");
-    if (!HEX_LINE.test(line)) fail("FLASH_HEX_SYNTAX", lineNo, "a record must be ':' followed by an even number of hex digits");
+    if (!HEX_LINE.test(line))
+      fail("FLASH_HEX_SYNTAX", lineNo, "a record must be ':' followed by an even number of hex digits");
     const rec = Buffer.from(line.slice(1), "hex");
     if (rec.length < 5) fail("FLASH_HEX_SYNTAX", lineNo, `record too short (${rec.length} bytes, at least 5)`);
     const count = rec[0] as number;
@@ -55,10 +56,15 @@ export function parseIntelHex(text: string, limit: number): HexImage {
     for (const b of rec) sum += b;
     if ((sum & 0xff) !== 0) {
       const expected = (0x100 - ((sum - (rec[rec.length - 1] as number)) & 0xff)) & 0xff;
-      fail("FLASH_HEX_CHECKSUM", lineNo, `checksum is 0x${hex2(rec[rec.length - 1] as number)}, expected 0x${hex2(expected)}`, {
-        expected,
-        received: rec[rec.length - 1],
-      });
+      fail(
+        "FLASH_HEX_CHECKSUM",
+        lineNo,
+        `checksum is 0x${hex2(rec[rec.length - 1] as number)}, expected 0x${hex2(expected)}`,
+        {
+          expected,
+          received: rec[rec.length - 1],
+        },
+      );
     }
     const offset = ((rec[1] as number) << 8) | (rec[2] as number);
     const type = rec[3] as number;
@@ -67,18 +73,26 @@ export function parseIntelHex(text: string, limit: number): HexImage {
     if (type !== RECORD.DATA) {
       const fixed = FIXED_LENGTH[type];
       if (fixed === undefined) fail("FLASH_HEX_RECORD_TYPE", lineNo, `unknown record type 0x${hex2(type)}`, { type });
-      if (count !== fixed) fail("FLASH_HEX_SYNTAX", lineNo, `record type 0x${hex2(type)} must hold ${fixed} data bytes, not ${count}`);
+      if (count !== fixed)
+        fail("FLASH_HEX_SYNTAX", lineNo, `record type 0x${hex2(type)} must hold ${fixed} data bytes, not ${count}`);
     }
     switch (type) {
       case RECORD.DATA: {
         const start = base + offset;
         if (start + count > limit) {
-          fail("FLASH_HEX_OUT_OF_RANGE", lineNo, `data at 0x${start.toString(16)}..0x${(start + count - 1).toString(16)} lies beyond the ${limit} bytes of flash available to the application (the bootloader starts at 0x${limit.toString(16)})`, { address: start, limit });
+          fail(
+            "FLASH_HEX_OUT_OF_RANGE",
+            lineNo,
+            `data at 0x${start.toString(16)}..0x${(start + count - 1).toString(16)} lies beyond the ${limit} bytes of flash available to the application (the bootloader starts at 0x${limit.toString(16)})`,
+            { address: start, limit },
+          );
         }
         for (let k = 0; k < count; k++) {
           const at = start + k;
           if (written[at] !== 0 && image[at] !== data[k]) {
-            fail("FLASH_HEX_OVERLAP", lineNo, `address 0x${at.toString(16)} is written twice with different values`, { address: at });
+            fail("FLASH_HEX_OVERLAP", lineNo, `address 0x${at.toString(16)} is written twice with different values`, {
+              address: at,
+            });
           }
           if (written[at] === 0) dataBytes++;
           written[at] = 1;
@@ -100,8 +114,10 @@ export function parseIntelHex(text: string, limit: number): HexImage {
         break; // start addresses mean nothing to an AVR
     }
   }
-  if (eofLine === 0) fail("FLASH_HEX_NO_EOF", lines.length, "no end-of-file record (:00000001FF); the file may be truncated");
-  if (dataBytes === 0) throw new TethysError("FLASH_HEX_EMPTY", "image holds no data records", { details: { records } });
+  if (eofLine === 0)
+    fail("FLASH_HEX_NO_EOF", lines.length, "no end-of-file record (:00000001FF); the file may be truncated");
+  if (dataBytes === 0)
+    throw new TethysError("FLASH_HEX_EMPTY", "image holds no data records", { details: { records } });
   return { bytes: image.subarray(0, end), end, dataBytes, records };
 }
 

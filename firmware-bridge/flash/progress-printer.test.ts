@@ -3,7 +3,8 @@ import { test } from "node:test";
 import type { FlashProgress } from "./avrdude-output.ts";
 import { ProgressPrinter, renderBar } from "./progress-printer.ts";
 
-const steps = (phase: FlashProgress["phase"]): FlashProgress[] => Array.from({ length: 51 }, (_, i) => ({ phase, percent: i * 2 }));
+const steps = (phase: FlashProgress["phase"]): FlashProgress[] =>
+  Array.from({ length: 51 }, (_, i) => ({ phase, percent: i * 2 }));
 
 test("renders a bar proportional to the percentage", () => {
   assert.equal(renderBar({ phase: "write", percent: 50 }, 10), "Writing   [#####-----]  50%");

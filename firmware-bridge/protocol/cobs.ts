@@ -56,7 +56,8 @@ export function cobsDecodeInto(src: Uint8Array, len: number, dst: Uint8Array): n
     i++;
     for (let k = 1; k < code; k++) {
       const b = src[i++] as number;
-      if (b === 0) throw new TethysError("MCU_FRAME_COBS", "COBS block contains a zero byte", { details: { at: i - 1 } });
+      if (b === 0)
+        throw new TethysError("MCU_FRAME_COBS", "COBS block contains a zero byte", { details: { at: i - 1 } });
       if (out >= dst.length) throw new TethysError("MCU_FRAME_OVERSIZE", "decoded frame exceeds the buffer");
       dst[out++] = b;
     }

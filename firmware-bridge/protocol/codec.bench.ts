@@ -16,7 +16,9 @@ let t0 = performance.now();
 let bytes = 0;
 for (let i = 0; i < N; i++) bytes += enc.encode({ ...thrusters, seq: i & 0xff } as Message).length;
 let dt = performance.now() - t0;
-console.log(`encode thrusters: ${((N / dt) * 1000).toFixed(0)} frames/s (${((dt * 1000) / N).toFixed(2)} µs/frame, ${bytes / N} B)`);
+console.log(
+  `encode thrusters: ${((N / dt) * 1000).toFixed(0)} frames/s (${((dt * 1000) / N).toFixed(2)} µs/frame, ${bytes / N} B)`,
+);
 
 const wire = enc.encode(thrusters).slice();
 const stream = new Uint8Array(wire.length * 1000);
@@ -28,4 +30,6 @@ const reader = new FrameReader(() => {
 t0 = performance.now();
 for (let i = 0; i < N / 1000; i++) reader.feed(stream);
 dt = performance.now() - t0;
-console.log(`decode thrusters: ${((frames / dt) * 1000).toFixed(0)} frames/s (${((dt * 1000) / frames).toFixed(2)} µs/frame)`);
+console.log(
+  `decode thrusters: ${((frames / dt) * 1000).toFixed(0)} frames/s (${((dt * 1000) / frames).toFixed(2)} µs/frame)`,
+);

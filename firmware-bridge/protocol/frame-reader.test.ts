@@ -13,7 +13,14 @@ const ping = (token: number): Message => ({ name: "ping", seq: token & 0xff, fie
 function collect(): { reader: FrameReader; msgs: Message[]; errs: TethysError[] } {
   const msgs: Message[] = [];
   const errs: TethysError[] = [];
-  return { reader: new FrameReader((m) => msgs.push(m), (e) => errs.push(e)), msgs, errs };
+  return {
+    reader: new FrameReader(
+      (m) => msgs.push(m),
+      (e) => errs.push(e),
+    ),
+    msgs,
+    errs,
+  };
 }
 
 test("every fixture frame decodes when fed one byte at a time", () => {

@@ -1,6 +1,6 @@
 import { errorCode, TethysError } from "../../src/errors.ts";
-import { decodeRaw, MAX_RAW_FRAME, MAX_WIRE_FRAME } from "./codec.ts";
 import { cobsDecodeInto } from "./cobs.ts";
+import { decodeRaw, MAX_RAW_FRAME, MAX_WIRE_FRAME } from "./codec.ts";
 import type { Message } from "./messages.ts";
 
 export interface FrameReaderStats {
@@ -75,9 +75,7 @@ export class FrameReader {
     try {
       msg = decodeRaw(this.raw, cobsDecodeInto(this.buf, len, this.raw), this.rawView);
     } catch (err) {
-      this.reject(
-        err instanceof TethysError ? err : new TethysError("MCU_FRAME_INVALID", String(err), { cause: err }),
-      );
+      this.reject(err instanceof TethysError ? err : new TethysError("MCU_FRAME_INVALID", String(err), { cause: err }));
       return;
     }
     this.stats.frames++;

@@ -26,7 +26,8 @@ export function generateFixturesHeader(fx: Fixtures = loadFixtures()): string {
     "",
   ];
   fx.crc16.forEach((c, i) => {
-    const hex = c.hex ?? Array.from(new TextEncoder().encode(c.ascii ?? ""), (x) => x.toString(16).padStart(2, "0")).join("");
+    const hex =
+      c.hex ?? Array.from(new TextEncoder().encode(c.ascii ?? ""), (x) => x.toString(16).padStart(2, "0")).join("");
     out.push(bytes(`crc_in_${i}`, hex));
   });
   out.push("static const struct { const uint8_t *p; uint16_t len; uint16_t crc; } CRC_FIXTURES[] = {");
@@ -37,7 +38,9 @@ export function generateFixturesHeader(fx: Fixtures = loadFixtures()): string {
   fx.cobs.forEach((c, i) => {
     out.push(bytes(`cobs_raw_${i}`, c.raw), bytes(`cobs_enc_${i}`, c.encoded));
   });
-  out.push("static const struct { const uint8_t *raw; uint16_t raw_len; const uint8_t *enc; uint16_t enc_len; } COBS_FIXTURES[] = {");
+  out.push(
+    "static const struct { const uint8_t *raw; uint16_t raw_len; const uint8_t *enc; uint16_t enc_len; } COBS_FIXTURES[] = {",
+  );
   fx.cobs.forEach((_, i) => {
     out.push(`  {cobs_raw_${i}, sizeof cobs_raw_${i}, cobs_enc_${i}, sizeof cobs_enc_${i}},`);
   });
@@ -82,7 +85,9 @@ export function generateFixturesHeader(fx: Fixtures = loadFixtures()): string {
   fx.bad.forEach((b, i) => {
     out.push(bytes(`bad_wire_${i}`, b.wire));
   });
-  out.push("static const struct { const char *desc; const uint8_t *wire; uint16_t len; uint8_t is_crc; } BAD_FIXTURES[] = {");
+  out.push(
+    "static const struct { const char *desc; const uint8_t *wire; uint16_t len; uint8_t is_crc; } BAD_FIXTURES[] = {",
+  );
   fx.bad.forEach((b, i) => {
     out.push(`  {"${b.desc}", bad_wire_${i}, sizeof bad_wire_${i}, ${b.mcuCounter === "crc_errors" ? 1 : 0}},`);
   });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { generateFixturesHeader } from "./gen-c-fixtures.ts";
 import { generateHeader } from "./gen-c.ts";
+import { generateFixturesHeader } from "./gen-c-fixtures.ts";
 import {
   FIRMWARE_MARKER_PREFIX,
   FIRMWARE_VERSION,
@@ -43,14 +43,7 @@ test("version.ts and firmware/src/version.h agree", () => {
 
 test("findFirmwareMarker reads the versions from an image and ignores look-alikes", () => {
   const enc = (s: string): number[] => Array.from(new TextEncoder().encode(s));
-  const image = Uint8Array.from([
-    0xff,
-    ...enc("TETHYS-MCU proto=x"),
-    0,
-    ...enc(`${firmwareMarker()}`),
-    0,
-    0xff,
-  ]);
+  const image = Uint8Array.from([0xff, ...enc("TETHYS-MCU proto=x"), 0, ...enc(`${firmwareMarker()}`), 0, 0xff]);
   assert.deepEqual(findFirmwareMarker(image), { proto: PROTOCOL_VERSION, firmware: FIRMWARE_VERSION });
   assert.equal(findFirmwareMarker(Uint8Array.from(enc("TETHYS-MCU proto=1 fw=0.1.0"))), undefined, "no NUL");
   assert.equal(findFirmwareMarker(new Uint8Array(100).fill(0xff)), undefined);

@@ -3,8 +3,9 @@
  * serial backend, handshakes, arms and commands every thruster to 1700 µs at 50 Hz until it
  * is killed. Prints "armed" on stdout once the MCU acknowledged arming.
  */
-import { RealClock } from "../../src/clock/real-clock.ts";
+
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
+import { RealClock } from "../../src/clock/real-clock.ts";
 import { McuBridge } from "../bridge/mcu-bridge.ts";
 
 const path = process.argv[2];

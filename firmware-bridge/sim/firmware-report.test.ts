@@ -24,6 +24,9 @@ test("malformed lines are not mistaken for reports", () => {
   for (const line of ["pulses 1 2 3", "event x 1 2", "pulses 1 1500 1500 1500 1500 1500 1500 1500 -1 1100 1500", ""]) {
     assert.equal(parseFirmwareLine(line).kind, "other", line);
   }
-  assert.throws(() => parseFirmwareLineStrict("pulses 1 2"), (e: unknown) => isTethysError(e, "MCU_SIM_REPORT"));
+  assert.throws(
+    () => parseFirmwareLineStrict("pulses 1 2"),
+    (e: unknown) => isTethysError(e, "MCU_SIM_REPORT"),
+  );
   assert.equal(parseFirmwareLineStrict("port closed").kind, "other");
 });

@@ -23,7 +23,14 @@ export function parseFirmwareLine(line: string): FirmwareReport {
   };
   if (parts[0] === "pulses" && parts.length === 12) {
     const n = nums(1);
-    if (n) return { kind: "pulses", mcuMs: n[0] as number, thrusters: n.slice(1, 9), lightsUs: n[9] as number, servoUs: n[10] as number };
+    if (n)
+      return {
+        kind: "pulses",
+        mcuMs: n[0] as number,
+        thrusters: n.slice(1, 9),
+        lightsUs: n[9] as number,
+        servoUs: n[10] as number,
+      };
   }
   if (parts[0] === "event" && parts.length === 4) {
     const n = nums(1);

@@ -2,13 +2,17 @@
  * Round trip SBC → host firmware → SBC over a socat pty pair with the real serial backend (not
  * a test: prints figures). Run: node firmware-bridge/sim/rtt.bench.ts
  */
-import { RealClock } from "../../src/clock/real-clock.ts";
+
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
+import { RealClock } from "../../src/clock/real-clock.ts";
 import { McuBridge } from "../bridge/mcu-bridge.ts";
 import { HostMcu } from "./host-mcu.ts";
 
 const mcu = await HostMcu.start();
-const bridge = new McuBridge({ link: new SerialportLink({ path: mcu.path, baudRate: 115200 }), clock: new RealClock() });
+const bridge = new McuBridge({
+  link: new SerialportLink({ path: mcu.path, baudRate: 115200 }),
+  clock: new RealClock(),
+});
 const t0 = performance.now();
 await new Promise<void>((resolve) => {
   const off = bridge.onState.on((s) => {

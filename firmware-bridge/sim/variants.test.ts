@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
 import { RealClock } from "../../src/clock/real-clock.ts";
 import { isTethysError } from "../../src/errors.ts";
-import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
 import { type BridgeState, McuBridge } from "../bridge/mcu-bridge.ts";
 import { ensureHostBuild, hasTool } from "../firmware/build.ts";
 import { EVENT_CODE, PULSE_NEUTRAL_US } from "../protocol/messages.ts";
@@ -23,7 +23,10 @@ after(async () => {
 async function connect(binary: string, settle: BridgeState): Promise<{ mcu: HostMcu; bridge: McuBridge }> {
   const mcu = await HostMcu.start({ binary });
   cleanup.push(() => mcu.stop());
-  const bridge = new McuBridge({ link: new SerialportLink({ path: mcu.path, baudRate: 115200 }), clock: new RealClock() });
+  const bridge = new McuBridge({
+    link: new SerialportLink({ path: mcu.path, baudRate: 115200 }),
+    clock: new RealClock(),
+  });
   cleanup.push(() => bridge.stop());
   const settled = new Promise<void>((resolve) => {
     const off = bridge.onState.on((s) => {
@@ -75,7 +78,10 @@ test("WATCHDOG_MS is a build option: a 300 ms build trips at 300 ms", { skip, ti
   assert.equal(neutralAt, e.mcuMs, "neutral in the tick of the trip");
 });
 
-test("firmware speaking another protocol version: state version-mismatch, arming refused", { skip, timeout: 30_000 }, async () => {
+test("firmware speaking another protocol version: state version-mismatch, arming refused", {
+  skip,
+  timeout: 30_000,
+}, async () => {
   const binary = await ensureHostBuild({
     dir: "proto-mismatch",
     vars: { CFLAGS_EXTRA: `-DPROTO_VERSION=${PROTOCOL_VERSION + 1}` },

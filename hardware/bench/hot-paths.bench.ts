@@ -18,7 +18,9 @@ function bench(name: string, n: number, fn: (i: number) => void): void {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) fn(i);
   const ms = performance.now() - t0;
-  console.log(`${name.padEnd(48)} ${((ms * 1e6) / n).toFixed(0).padStart(8)} ns/op  ${((n / ms) * 1000).toFixed(0).padStart(10)} op/s`);
+  console.log(
+    `${name.padEnd(48)} ${((ms * 1e6) / n).toFixed(0).padStart(8)} ns/op  ${((n / ms) * 1000).toFixed(0).padStart(10)} op/s`,
+  );
 }
 
 async function benchAsync(name: string, n: number, fn: (i: number) => Promise<unknown>): Promise<void> {
@@ -26,7 +28,9 @@ async function benchAsync(name: string, n: number, fn: (i: number) => Promise<un
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await fn(i);
   const ms = performance.now() - t0;
-  console.log(`${name.padEnd(48)} ${((ms * 1e6) / n).toFixed(0).padStart(8)} ns/op  ${((n / ms) * 1000).toFixed(0).padStart(10)} op/s`);
+  console.log(
+    `${name.padEnd(48)} ${((ms * 1e6) / n).toFixed(0).padStart(8)} ns/op  ${((n / ms) * 1000).toFixed(0).padStart(10)} op/s`,
+  );
 }
 
 const prom = [0x9340, 34982, 36352, 20328, 22354, 26646, 26146];

@@ -34,11 +34,19 @@ const base = (): BoardProfileInput => structuredClone(BUILTIN_PROFILES["rpi-pca9
 test("bad profiles are BOARD_INVALID naming the bad key", () => {
   const clash = base();
   (clash.devices as { power: { address: number } }).power.address = 0x40;
-  rejectsCode(() => parseBoardProfile(clash), "BOARD_INVALID", /devices\.pwm\.address: 0x40 on \/dev\/i2c-1 is already used by power/);
+  rejectsCode(
+    () => parseBoardProfile(clash),
+    "BOARD_INVALID",
+    /devices\.pwm\.address: 0x40 on \/dev\/i2c-1 is already used by power/,
+  );
 
   const chan = base();
   chan.lights = { kind: "pwm", channel: 3 };
-  rejectsCode(() => parseBoardProfile(chan), "BOARD_INVALID", /lights\.channel: PWM channel 3 is already used by thruster 4/);
+  rejectsCode(
+    () => parseBoardProfile(chan),
+    "BOARD_INVALID",
+    /lights\.channel: PWM channel 3 is already used by thruster 4/,
+  );
 
   const noPwm = base();
   delete (noPwm.devices as { pwm?: unknown }).pwm;
@@ -88,7 +96,10 @@ function fakeRig() {
   const pca = new FakePca9685();
   bus.attach(0x40, pca);
   bus.attach(0x41, new FakeIna260());
-  bus.attach(0x76, new FakeMs5837([...MS5837_30BA_EXAMPLE.prom], MS5837_30BA_EXAMPLE.d1, MS5837_30BA_EXAMPLE.d2, () => clock.now()));
+  bus.attach(
+    0x76,
+    new FakeMs5837([...MS5837_30BA_EXAMPLE.prom], MS5837_30BA_EXAMPLE.d1, MS5837_30BA_EXAMPLE.d2, () => clock.now()),
+  );
   const imu = new FakeBno055(() => clock.now());
   imu.setRaw({ quat: [16384, 0, 0, 0] });
   bus.attach(0x28, imu);
@@ -118,7 +129,10 @@ test("openBoard builds rpi-pca9685 on fakes: all devices ok, thrusters neutral, 
   const report = await settle(rig.clock, board.init());
   for (const [k, r] of Object.entries(report)) assert.ok(r.ok, `${k}: ${r.ok ? "" : r.error.message}`);
   assert.deepEqual(Object.keys(report).sort(), ["depth", "imu", "leak", "lights", "power", "pwm", "thrusters"]);
-  assert.ok([0, 1, 2, 3, 4, 5].every((c) => rig.pca.channel(c) === 307), "ESCs at 1500 µs");
+  assert.ok(
+    [0, 1, 2, 3, 4, 5].every((c) => rig.pca.channel(c) === 307),
+    "ESCs at 1500 µs",
+  );
   assert.equal(rig.pca.channel(8), 225, "lights off at 1100 µs");
   const depth = await settle(rig.clock, (board.depth as NonNullable<typeof board.depth>).read());
   assert.ok(depth.ok);
@@ -172,7 +186,9 @@ test("a bus that cannot be opened leaves the board up: its devices fault with th
   assert.equal(board.busErrors.get("/dev/i2c-1")?.code, "NATIVE_MODULE_LOAD");
   const report = await settle(rig.clock, board.init());
   const depth = report.depth;
-  assert.ok(depth !== undefined && !depth.ok && depth.error.code === "DEVICE_IO" && /i2c-bus/.test(depth.error.message));
+  assert.ok(
+    depth !== undefined && !depth.ok && depth.error.code === "DEVICE_IO" && /i2c-bus/.test(depth.error.message),
+  );
   assert.equal(report.leak?.ok, true);
   assert.equal(report.lights?.ok, true);
   await board.close();

@@ -61,7 +61,10 @@ export async function openBoard(profile: BoardProfile, backends: BoardBackends):
       try {
         b = await backends.i2c(path);
       } catch (err) {
-        const e = err instanceof TethysError ? err : new TethysError("I2C_OPEN", `cannot open ${path}: ${String(err)}`, { cause: err });
+        const e =
+          err instanceof TethysError
+            ? err
+            : new TethysError("I2C_OPEN", `cannot open ${path}: ${String(err)}`, { cause: err });
         busErrors.set(path, e);
         b = failedBus(e);
       }
@@ -96,7 +99,14 @@ export async function openBoard(profile: BoardProfile, backends: BoardBackends):
       ...(d.power.stuckLimit === undefined ? {} : { stuckLimit: d.power.stuckLimit }),
       name: "power",
     });
-  const pwm = d.pwm && new Pca9685(await bus(d.pwm.bus), clock, { address: d.pwm.address, frequencyHz: d.pwm.frequencyHz, oscillatorHz: d.pwm.oscillatorHz, name: "pwm" });
+  const pwm =
+    d.pwm &&
+    new Pca9685(await bus(d.pwm.bus), clock, {
+      address: d.pwm.address,
+      frequencyHz: d.pwm.frequencyHz,
+      oscillatorHz: d.pwm.oscillatorHz,
+      name: "pwm",
+    });
   const leaks = profile.leak.map(
     (l, i) =>
       new LeakSensor(gpio, clock, {
@@ -110,8 +120,10 @@ export async function openBoard(profile: BoardProfile, backends: BoardBackends):
   );
   const lp = profile.lights;
   let lights: Lights | undefined;
-  if (lp?.kind === "gpio") lights = new GpioLights(gpio, { chip: lp.chip, line: lp.line, activeLow: lp.activeLow ?? false });
-  else if (lp?.kind === "pwm" && pwm !== undefined) lights = new PwmLights(pwm, { channel: lp.channel, mode: lp.mode, offUs: lp.offUs, fullUs: lp.fullUs });
+  if (lp?.kind === "gpio")
+    lights = new GpioLights(gpio, { chip: lp.chip, line: lp.line, activeLow: lp.activeLow ?? false });
+  else if (lp?.kind === "pwm" && pwm !== undefined)
+    lights = new PwmLights(pwm, { channel: lp.channel, mode: lp.mode, offUs: lp.offUs, fullUs: lp.fullUs });
   const t = profile.thrusters;
   let thrusters: PwmThrusters | SerialThrustersSpec;
   if (t.kind === "pca9685") {

@@ -9,7 +9,8 @@ import { type BoardProfile, type BoardProfileInput, parseBoardProfile } from "./
 export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
   "rpi-pca9685": {
     name: "rpi-pca9685",
-    description: "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, INA260 at 0x41, leak probe on GPIO 27",
+    description:
+      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, INA260 at 0x41, leak probe on GPIO 27",
     fluid: "fresh",
     devices: {
       depth: { type: "ms5837", model: "30BA", bus: "/dev/i2c-1", address: 0x76 },
@@ -23,7 +24,8 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
   },
   "rpi-serial-mcu": {
     name: "rpi-serial-mcu",
-    description: "Raspberry Pi, thrusters through the serial motor controller on /dev/ttyAMA0, Bar30, BNO055, INA260, leak on GPIO 27, lights on GPIO 22",
+    description:
+      "Raspberry Pi, thrusters through the serial motor controller on /dev/ttyAMA0, Bar30, BNO055, INA260, leak on GPIO 27, lights on GPIO 22",
     fluid: "fresh",
     devices: {
       depth: { type: "ms5837", model: "30BA", bus: "/dev/i2c-1", address: 0x76 },
@@ -36,7 +38,8 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
   },
   "bbb-serial-mcu": {
     name: "bbb-serial-mcu",
-    description: "BeagleBone Black, thrusters through the serial motor controller on UART1 (/dev/ttyS1), sensors on I2C2 (/dev/i2c-2), leak on P9_15 (GPIO1_16), lights on P9_12 (GPIO1_28)",
+    description:
+      "BeagleBone Black, thrusters through the serial motor controller on UART1 (/dev/ttyS1), sensors on I2C2 (/dev/i2c-2), leak on P9_15 (GPIO1_16), lights on P9_12 (GPIO1_28)",
     fluid: "fresh",
     devices: {
       depth: { type: "ms5837", model: "30BA", bus: "/dev/i2c-2", address: 0x76 },
@@ -53,7 +56,11 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
 export function builtinProfile(name: string): BoardProfile {
   const p = Object.hasOwn(BUILTIN_PROFILES, name) ? BUILTIN_PROFILES[name] : undefined;
   if (p === undefined) {
-    throw new TethysError("BOARD_UNKNOWN", `no board profile "${name}"; known: ${Object.keys(BUILTIN_PROFILES).join(", ")}`, { details: { name } });
+    throw new TethysError(
+      "BOARD_UNKNOWN",
+      `no board profile "${name}"; known: ${Object.keys(BUILTIN_PROFILES).join(", ")}`,
+      { details: { name } },
+    );
   }
   return parseBoardProfile(p);
 }

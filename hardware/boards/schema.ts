@@ -20,7 +20,9 @@ const ms5837 = z.strictObject({
   model: z.enum(["30BA", "02BA", "auto"]).default("auto"),
   bus: busPath,
   address: i2cAddress.default(0x76),
-  osr: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096), z.literal(8192)]).default(4096),
+  osr: z
+    .union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096), z.literal(8192)])
+    .default(4096),
   stuckLimit: z.number().int().min(0).optional(),
 });
 
@@ -48,7 +50,11 @@ const pca9685 = z.strictObject({
   oscillatorHz: z.number().min(20e6).max(30e6).default(25e6),
 });
 
-const pulse = { minUs: z.number().min(500).max(2500).default(1100), neutralUs: z.number().min(500).max(2500).default(1500), maxUs: z.number().min(500).max(2500).default(1900) };
+const pulse = {
+  minUs: z.number().min(500).max(2500).default(1100),
+  neutralUs: z.number().min(500).max(2500).default(1500),
+  maxUs: z.number().min(500).max(2500).default(1900),
+};
 
 const thrusters = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("pca9685"), channels: z.array(pwmChannel).min(1).max(16), ...pulse }),
@@ -84,7 +90,9 @@ export const boardProfileSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
     description: z.string().default(""),
-    fluid: z.union([z.enum(["fresh", "sea"]), z.strictObject({ densityKgM3: z.number().min(900).max(1100) })]).default("fresh"),
+    fluid: z
+      .union([z.enum(["fresh", "sea"]), z.strictObject({ densityKgM3: z.number().min(900).max(1100) })])
+      .default("fresh"),
     devices: z
       .strictObject({
         depth: ms5837.optional(),
@@ -104,7 +112,11 @@ export const boardProfileSchema = z
       const key = `${dev.bus}@${dev.address}`;
       const other = seen.get(key);
       if (other !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["devices", role, "address"], message: `0x${dev.address.toString(16)} on ${dev.bus} is already used by ${other}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["devices", role, "address"],
+          message: `0x${dev.address.toString(16)} on ${dev.bus} is already used by ${other}`,
+        });
       }
       seen.set(key, role);
     }
@@ -115,7 +127,8 @@ export const boardProfileSchema = z
         return;
       }
       const other = pwmUsers.get(ch);
-      if (other !== undefined) ctx.addIssue({ code: "custom", path, message: `PWM channel ${ch} is already used by ${other}` });
+      if (other !== undefined)
+        ctx.addIssue({ code: "custom", path, message: `PWM channel ${ch} is already used by ${other}` });
       pwmUsers.set(ch, who);
     };
     if (p.thrusters.kind === "pca9685") {
@@ -127,11 +140,18 @@ export const boardProfileSchema = z
     }
     const t = p.thrusters;
     if (!(t.minUs < t.neutralUs && t.neutralUs < t.maxUs)) {
-      ctx.addIssue({ code: "custom", path: ["thrusters"], message: "pulse widths must satisfy minUs < neutralUs < maxUs" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["thrusters"],
+        message: "pulse widths must satisfy minUs < neutralUs < maxUs",
+      });
     }
     if (p.lights?.kind === "pwm") usePwm(p.lights.channel, "lights", ["lights", "channel"]);
     const lines = new Set<string>();
-    const gpios = [...p.leak.map((l, i) => ({ l, path: ["leak", i] })), ...(p.lights?.kind === "gpio" ? [{ l: p.lights, path: ["lights"] }] : [])];
+    const gpios = [
+      ...p.leak.map((l, i) => ({ l, path: ["leak", i] })),
+      ...(p.lights?.kind === "gpio" ? [{ l: p.lights, path: ["lights"] }] : []),
+    ];
     for (const { l, path } of gpios) {
       const key = `${l.chip}:${l.line}`;
       if (lines.has(key)) ctx.addIssue({ code: "custom", path, message: `GPIO ${key} is used twice` });

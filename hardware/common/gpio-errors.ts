@@ -18,7 +18,9 @@ export function gpioBusy(spec: Pick<GpioLineSpec, "chip" | "line">): TethysError
 }
 
 export function gpioClosed(spec: Pick<GpioLineSpec, "chip" | "line">): TethysError {
-  return new TethysError("GPIO_CLOSED", `GPIO ${lineName(spec)} is closed`, { details: { chip: spec.chip, line: spec.line } });
+  return new TethysError("GPIO_CLOSED", `GPIO ${lineName(spec)} is closed`, {
+    details: { chip: spec.chip, line: spec.line },
+  });
 }
 
 export function gpioDirection(spec: Pick<GpioLineSpec, "chip" | "line">): TethysError {
@@ -28,9 +30,13 @@ export function gpioDirection(spec: Pick<GpioLineSpec, "chip" | "line">): Tethys
 }
 
 export function gpioNoEdge(spec: Pick<GpioLineSpec, "chip" | "line">): TethysError {
-  return new TethysError("GPIO_NO_EDGE", `GPIO ${lineName(spec)} was not opened as an input with an edge; it cannot be watched`, {
-    details: { chip: spec.chip, line: spec.line },
-  });
+  return new TethysError(
+    "GPIO_NO_EDGE",
+    `GPIO ${lineName(spec)} was not opened as an input with an edge; it cannot be watched`,
+    {
+      details: { chip: spec.chip, line: spec.line },
+    },
+  );
 }
 
 /** Validates a spec from config or a caller; returns the error or undefined. */
@@ -40,7 +46,8 @@ export function checkGpioSpec(spec: GpioLineSpec): TethysError | undefined {
   if (!Number.isInteger(spec.line) || spec.line < 0) return bad("line must be an integer >= 0");
   if (spec.direction !== "in" && spec.direction !== "out") return bad('direction must be "in" or "out"');
   if (spec.edge !== undefined && !["none", "rising", "falling", "both"].includes(spec.edge)) return bad("unknown edge");
-  if (spec.edge !== undefined && spec.edge !== "none" && spec.direction === "out") return bad("an output cannot have an edge");
+  if (spec.edge !== undefined && spec.edge !== "none" && spec.direction === "out")
+    return bad("an output cannot have an edge");
   return undefined;
 }
 

@@ -26,7 +26,11 @@ function okLength(n: number): boolean {
  * Checks the arguments of an I2cBus call before any bus traffic. Returns the error to reject
  * with, or undefined when the call is well-formed.
  */
-export function checkI2cCall(addr: number, data: Uint8Array | undefined, readLength: number | undefined): TethysError | undefined {
+export function checkI2cCall(
+  addr: number,
+  data: Uint8Array | undefined,
+  readLength: number | undefined,
+): TethysError | undefined {
   if (!isValidI2cAddress(addr)) return badAddress(addr);
   if (data !== undefined) {
     if (!(data instanceof Uint8Array)) return badLength("write", Number.NaN);

@@ -7,15 +7,17 @@ test("jobs run one at a time in call order; a failure does not stop the queue", 
   let active = 0;
   let maxActive = 0;
   const order: number[] = [];
-  const job = (n: number, fail = false) => async () => {
-    active++;
-    maxActive = Math.max(maxActive, active);
-    await new Promise((r) => setImmediate(r));
-    order.push(n);
-    active--;
-    if (fail) throw new Error(`job ${n}`);
-    return n;
-  };
+  const job =
+    (n: number, fail = false) =>
+    async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((r) => setImmediate(r));
+      order.push(n);
+      active--;
+      if (fail) throw new Error(`job ${n}`);
+      return n;
+    };
   const runs = [q.run(job(1)), q.run(job(2, true)), q.run(job(3))];
   assert.equal(q.size, 3);
   const settled = await Promise.allSettled(runs);
@@ -37,7 +39,10 @@ test("a full queue rejects at once with the owner's error, and accepts again onc
   });
   const a = q.run(() => gate);
   const b = q.run(async () => 2);
-  await assert.rejects(q.run(async () => 3), (e) => isTethysError(e, "X_QUEUE_FULL"));
+  await assert.rejects(
+    q.run(async () => 3),
+    (e) => isTethysError(e, "X_QUEUE_FULL"),
+  );
   release?.();
   await Promise.all([a, b]);
   assert.equal(await q.run(async () => 4), 4);

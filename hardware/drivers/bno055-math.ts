@@ -70,7 +70,12 @@ export function decodeBurst(b: Uint8Array): Bno055Sample {
   return {
     gyro: { x: i16(b, g) / LSB.gyro, y: i16(b, g + 2) / LSB.gyro, z: i16(b, g + 4) / LSB.gyro },
     euler: { heading: i16(b, e) / LSB.euler, roll: i16(b, e + 2) / LSB.euler, pitch: i16(b, e + 4) / LSB.euler },
-    quaternion: { w: i16(b, q) / LSB.quat, x: i16(b, q + 2) / LSB.quat, y: i16(b, q + 4) / LSB.quat, z: i16(b, q + 6) / LSB.quat },
+    quaternion: {
+      w: i16(b, q) / LSB.quat,
+      x: i16(b, q + 2) / LSB.quat,
+      y: i16(b, q + 4) / LSB.quat,
+      z: i16(b, q + 6) / LSB.quat,
+    },
     linearAccel: { x: i16(b, l) / LSB.linAcc, y: i16(b, l + 2) / LSB.linAcc, z: i16(b, l + 4) / LSB.linAcc },
   };
 }

@@ -93,7 +93,10 @@ export class Bno055 {
         id = await this.readReg(BNO055_REG.chipId);
       }
       if (id !== BNO055_CHIP_ID) {
-        return this.health.failure(deviceFault("DEVICE_BAD_ID", name, `CHIP_ID is 0x${id.toString(16)}, expected 0xa0`, { id }), true);
+        return this.health.failure(
+          deviceFault("DEVICE_BAD_ID", name, `CHIP_ID is 0x${id.toString(16)}, expected 0xa0`, { id }),
+          true,
+        );
       }
       await this.setMode(BNO055_MODE.config);
       await this.writeReg(BNO055_REG.pageId, 0);
@@ -104,7 +107,14 @@ export class Bno055 {
       await this.setMode(mode);
       const now = (await this.readReg(BNO055_REG.oprMode)) & 0x0f;
       if (now !== mode) {
-        return this.health.failure(deviceFault("DEVICE_MODE", name, `OPR_MODE reads 0x${now.toString(16)} after selecting 0x${mode.toString(16)}`), true);
+        return this.health.failure(
+          deviceFault(
+            "DEVICE_MODE",
+            name,
+            `OPR_MODE reads 0x${now.toString(16)} after selecting 0x${mode.toString(16)}`,
+          ),
+          true,
+        );
       }
       this.running = true;
       this.stuck.reset();
@@ -127,17 +137,25 @@ export class Bno055 {
 
   private async readNow(): Promise<DeviceResult<Bno055Reading>> {
     const name = this.health.device;
-    if (!this.running) return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "read before a successful init()"));
+    if (!this.running)
+      return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "read before a successful init()"));
     try {
       const raw = await this.bus.writeRead(this.addr, Uint8Array.of(BNO055_BURST_START), BNO055_BURST_LENGTH);
       if (this.stuck.enabled && this.stuck.push(hexKey(raw))) {
-        return this.health.failure(deviceFault("DEVICE_STUCK", name, `same raw data ${this.stuck.repeats} times in a row`));
+        return this.health.failure(
+          deviceFault("DEVICE_STUCK", name, `same raw data ${this.stuck.repeats} times in a row`),
+        );
       }
       const s = decodeBurst(raw);
       const norm = quaternionNorm(s.quaternion);
-      if (norm === 0) return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "fusion output not valid yet (zero quaternion)"));
+      if (norm === 0)
+        return this.health.failure(
+          deviceFault("DEVICE_NOT_READY", name, "fusion output not valid yet (zero quaternion)"),
+        );
       if (Math.abs(norm - 1) > 0.1) {
-        return this.health.failure(deviceFault("DEVICE_BAD_DATA", name, `quaternion norm ${norm.toFixed(3)} is not ≈ 1`, { norm }));
+        return this.health.failure(
+          deviceFault("DEVICE_BAD_DATA", name, `quaternion norm ${norm.toFixed(3)} is not ≈ 1`, { norm }),
+        );
       }
       return this.health.ok({ ...s, timeMs: this.clock.now() });
     } catch (err) {

@@ -18,26 +18,29 @@ test("a level that holds for the settle time becomes stable; a bounce that retur
 
 test("property: the stable level only changes to a level that held for its settle time", () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.constantFrom<0 | 1>(0, 1), fc.integer({ min: 0, max: 80 })), { maxLength: 50 }), (steps) => {
-      const d = new Debouncer(0, 30, 60);
-      let t = 0;
-      let raw: 0 | 1 = 0;
-      let since = 0;
-      for (const [level, gap] of steps) {
-        const before = d.stable;
-        const changed = d.due(t);
-        if (changed !== undefined) {
-          const need = changed === 1 ? 30 : 60;
-          if (raw !== changed || t - since < need || before === changed) return false;
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom<0 | 1>(0, 1), fc.integer({ min: 0, max: 80 })), { maxLength: 50 }),
+      (steps) => {
+        const d = new Debouncer(0, 30, 60);
+        let t = 0;
+        let raw: 0 | 1 = 0;
+        let since = 0;
+        for (const [level, gap] of steps) {
+          const before = d.stable;
+          const changed = d.due(t);
+          if (changed !== undefined) {
+            const need = changed === 1 ? 30 : 60;
+            if (raw !== changed || t - since < need || before === changed) return false;
+          }
+          if (level !== raw) {
+            raw = level;
+            since = t;
+          }
+          d.input(level, t);
+          t += gap;
         }
-        if (level !== raw) {
-          raw = level;
-          since = t;
-        }
-        d.input(level, t);
-        t += gap;
-      }
-      return true;
-    }),
+        return true;
+      },
+    ),
   );
 });

@@ -91,7 +91,10 @@ export class DeviceHealth {
 export function deviceError(device: string, err: unknown): TethysError {
   if (isTethysError(err) && err.code.startsWith("DEVICE_")) return err;
   if (isTethysError(err, "I2C_NACK")) {
-    return new TethysError("DEVICE_MISSING", `${device} does not answer on the bus (NACK)`, { cause: err, details: { device } });
+    return new TethysError("DEVICE_MISSING", `${device} does not answer on the bus (NACK)`, {
+      cause: err,
+      details: { device },
+    });
   }
   if (isTethysError(err, "GPIO_NOT_FOUND")) {
     return new TethysError("DEVICE_MISSING", `${device}: ${err.message}`, { cause: err, details: { device } });
@@ -101,10 +104,18 @@ export function deviceError(device: string, err: unknown): TethysError {
   }
   const code = isTethysError(err) ? err.code : "UNKNOWN";
   const msg = err instanceof Error ? err.message : String(err);
-  return new TethysError("DEVICE_IO", `${device}: bus error ${code}: ${msg}`, { cause: err, details: { device, busCode: code } });
+  return new TethysError("DEVICE_IO", `${device}: bus error ${code}: ${msg}`, {
+    cause: err,
+    details: { device, busCode: code },
+  });
 }
 
-export function deviceFault(code: string, device: string, message: string, details: Record<string, unknown> = {}): TethysError {
+export function deviceFault(
+  code: string,
+  device: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): TethysError {
   return new TethysError(code, `${device}: ${message}`, { details: { device, ...details } });
 }
 
@@ -151,13 +162,20 @@ export const DRIVER_MAX_PENDING = 4;
 
 /** The caller asks faster than the device answers: not a device fault, so health is untouched. */
 export function overloaded(device: string): TethysError {
-  return new TethysError("DEVICE_OVERLOADED", `${device}: more than ${DRIVER_MAX_PENDING} operations waiting; the caller is polling too fast`, {
-    details: { device },
-  });
+  return new TethysError(
+    "DEVICE_OVERLOADED",
+    `${device}: more than ${DRIVER_MAX_PENDING} operations waiting; the caller is polling too fast`,
+    {
+      details: { device },
+    },
+  );
 }
 
 /** Runs `op` on a driver's queue; a full queue gives a DEVICE_OVERLOADED result. */
-export async function queued<T>(queue: { run<R>(job: () => Promise<R>): Promise<R> }, op: () => Promise<DeviceResult<T>>): Promise<DeviceResult<T>> {
+export async function queued<T>(
+  queue: { run<R>(job: () => Promise<R>): Promise<R> },
+  op: () => Promise<DeviceResult<T>>,
+): Promise<DeviceResult<T>> {
   try {
     return await queue.run(op);
   } catch (err) {

@@ -80,7 +80,12 @@ export class Ina260 {
       const die = await this.reg(INA260_REG.dieId);
       if (mfr !== INA260_MANUFACTURER_ID || die >> 4 !== INA260_DIE_ID) {
         return this.health.failure(
-          deviceFault("DEVICE_BAD_ID", name, `manufacturer/die id 0x${mfr.toString(16)}/0x${die.toString(16)}, expected 0x5449/0x227x`, { mfr, die }),
+          deviceFault(
+            "DEVICE_BAD_ID",
+            name,
+            `manufacturer/die id 0x${mfr.toString(16)}/0x${die.toString(16)}, expected 0x5449/0x227x`,
+            { mfr, die },
+          ),
           true,
         );
       }
@@ -100,15 +105,23 @@ export class Ina260 {
 
   private async readNow(): Promise<DeviceResult<Ina260Reading>> {
     const name = this.health.device;
-    if (!this.ready) return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "read before a successful init()"));
+    if (!this.ready)
+      return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "read before a successful init()"));
     try {
       const i = await this.reg(INA260_REG.current);
       const v = await this.reg(INA260_REG.busVoltage);
       const p = await this.reg(INA260_REG.power);
       if (this.stuck.push(i * 0x10000 + v)) {
-        return this.health.failure(deviceFault("DEVICE_STUCK", name, `same raw reading ${this.stuck.repeats} times in a row`, { i, v }));
+        return this.health.failure(
+          deviceFault("DEVICE_STUCK", name, `same raw reading ${this.stuck.repeats} times in a row`, { i, v }),
+        );
       }
-      return this.health.ok({ volts: busVolts(v), amps: currentAmps(i), watts: powerWatts(p), timeMs: this.clock.now() });
+      return this.health.ok({
+        volts: busVolts(v),
+        amps: currentAmps(i),
+        watts: powerWatts(p),
+        timeMs: this.clock.now(),
+      });
     } catch (err) {
       return this.health.failure(deviceError(name, err));
     }

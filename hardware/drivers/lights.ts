@@ -11,7 +11,10 @@ export interface Lights {
 }
 
 function checkLevel(health: DeviceHealth, level: number): number | DeviceResult<void> {
-  if (!Number.isFinite(level)) return health.failure(deviceFault("DEVICE_BAD_VALUE", health.device, `brightness ${String(level)} is not a number`));
+  if (!Number.isFinite(level))
+    return health.failure(
+      deviceFault("DEVICE_BAD_VALUE", health.device, `brightness ${String(level)} is not a number`),
+    );
   return Math.min(1, Math.max(0, level));
 }
 
@@ -46,7 +49,8 @@ export class GpioLights implements Lights {
   async setBrightness(level: number): Promise<DeviceResult<void>> {
     const v = checkLevel(this.health, level);
     if (typeof v !== "number") return v;
-    if (this.line === undefined) return this.health.failure(deviceFault("DEVICE_NOT_READY", this.health.device, "set before init()"));
+    if (this.line === undefined)
+      return this.health.failure(deviceFault("DEVICE_NOT_READY", this.health.device, "set before init()"));
     try {
       await this.line.write(v > 0 ? 1 : 0);
       this.level = v > 0 ? 1 : 0;

@@ -71,10 +71,14 @@ test("PROM CRC4: the README's valid word 0 values check, a flipped bit does not"
 
 test("CRC ignores word 0's own CRC nibble", () => {
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 7, maxLength: 7 }), fc.integer({ min: 0, max: 15 }), (prom, nib) => {
-      const other = [((prom[0] as number) & 0x0fff) | (nib << 12), ...prom.slice(1)];
-      return ms5837Crc4(prom) === ms5837Crc4(other);
-    }),
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 7, maxLength: 7 }),
+      fc.integer({ min: 0, max: 15 }),
+      (prom, nib) => {
+        const other = [((prom[0] as number) & 0x0fff) | (nib << 12), ...prom.slice(1)];
+        return ms5837Crc4(prom) === ms5837Crc4(other);
+      },
+    ),
   );
 });
 

@@ -93,7 +93,12 @@ const sq = (x: bigint) => x * x;
  * First- and second-order compensation of raw D1 (pressure) and D2 (temperature) with PROM
  * coefficients C1..C6 (`prom[1..6]`), as each model's datasheet computes it.
  */
-export function ms5837Compensate(model: Ms5837Model, prom: readonly number[], d1: number, d2: number): Ms5837Compensation {
+export function ms5837Compensate(
+  model: Ms5837Model,
+  prom: readonly number[],
+  d1: number,
+  d2: number,
+): Ms5837Compensation {
   const c = prom.map((v) => BigInt(v & 0xffff));
   const C = (i: number) => c[i] ?? 0n;
   const D1 = BigInt(d1);

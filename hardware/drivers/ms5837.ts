@@ -22,9 +22,9 @@ import {
   type Ms5837Osr,
   modelFromVersion,
   ms5837Compensate,
+  ms5837Crc4,
   promCrc,
   promVersion,
-  ms5837Crc4,
   SURFACE_PRESSURE_PA,
 } from "./ms5837-math.ts";
 
@@ -76,7 +76,8 @@ export class Ms5837 {
     this.clock = clock;
     this.addr = options.address ?? 0x76;
     this.osr = options.osr ?? 4096;
-    if (MS5837_OSR[this.osr] === undefined) throw new RangeError(`MS5837 OSR ${String(this.osr)} is not one of 256..8192`);
+    if (MS5837_OSR[this.osr] === undefined)
+      throw new RangeError(`MS5837 OSR ${String(this.osr)} is not one of 256..8192`);
     this.wanted = options.model ?? "auto";
     this.fluidDensity = options.fluidDensity ?? FLUID_DENSITY.fresh;
     this.surfacePa = options.surfacePressurePa ?? SURFACE_PRESSURE_PA;
@@ -107,24 +108,43 @@ export class Ms5837 {
       }
       // All-zero (or all-ones) words pass a CRC-4 by accident: no real calibration looks like that.
       if (prom.slice(1).some((c) => c === 0 || c === 0xffff)) {
-        return this.health.failure(deviceFault("DEVICE_BAD_DATA", name, "PROM coefficients C1..C6 contain 0x0000 or 0xFFFF", { prom }), true);
+        return this.health.failure(
+          deviceFault("DEVICE_BAD_DATA", name, "PROM coefficients C1..C6 contain 0x0000 or 0xFFFF", { prom }),
+          true,
+        );
       }
       const want = promCrc(prom);
       const got = ms5837Crc4(prom);
       if (want !== got) {
-        return this.health.failure(deviceFault("DEVICE_CRC", name, `PROM CRC mismatch (stored ${want}, computed ${got})`, { prom }), true);
+        return this.health.failure(
+          deviceFault("DEVICE_CRC", name, `PROM CRC mismatch (stored ${want}, computed ${got})`, { prom }),
+          true,
+        );
       }
       const version = promVersion(prom);
       const fromVersion = modelFromVersion(version);
       let model: Ms5837Model;
       if (this.wanted === "auto") {
         if (fromVersion === undefined) {
-          return this.health.failure(deviceFault("DEVICE_BAD_ID", name, `unknown MS5837 version 0x${version.toString(16)}; set the model explicitly`, { version }), true);
+          return this.health.failure(
+            deviceFault(
+              "DEVICE_BAD_ID",
+              name,
+              `unknown MS5837 version 0x${version.toString(16)}; set the model explicitly`,
+              { version },
+            ),
+            true,
+          );
         }
         model = fromVersion;
       } else {
         if (fromVersion !== undefined && fromVersion !== this.wanted) {
-          return this.health.failure(deviceFault("DEVICE_BAD_ID", name, `configured as ${this.wanted} but PROM says ${fromVersion}`, { version }), true);
+          return this.health.failure(
+            deviceFault("DEVICE_BAD_ID", name, `configured as ${this.wanted} but PROM says ${fromVersion}`, {
+              version,
+            }),
+            true,
+          );
         }
         model = this.wanted;
       }
@@ -153,10 +173,19 @@ export class Ms5837 {
       const d1 = await this.convert("D1");
       const d2 = await this.convert("D2");
       if (d1 === 0 || d2 === 0) {
-        return this.health.failure(deviceFault("DEVICE_NO_CONVERSION", name, `ADC returned 0 (${d1 === 0 ? "D1" : "D2"}): no conversion completed`, { d1, d2 }));
+        return this.health.failure(
+          deviceFault(
+            "DEVICE_NO_CONVERSION",
+            name,
+            `ADC returned 0 (${d1 === 0 ? "D1" : "D2"}): no conversion completed`,
+            { d1, d2 },
+          ),
+        );
       }
       if (this.stuck.push(d1 * 0x1000000 + d2)) {
-        return this.health.failure(deviceFault("DEVICE_STUCK", name, `same raw reading ${this.stuck.repeats} times in a row`, { d1, d2 }));
+        return this.health.failure(
+          deviceFault("DEVICE_STUCK", name, `same raw reading ${this.stuck.repeats} times in a row`, { d1, d2 }),
+        );
       }
       const comp = ms5837Compensate(model, prom, d1, d2);
       return this.health.ok({

@@ -40,12 +40,16 @@ test("channel encoding: full off, full on, and ON=0/OFF=count", () => {
 
 test("counts never exceed 4096 and grow with the pulse width", () => {
   fc.assert(
-    fc.property(fc.double({ min: 0, max: 30000, noNaN: true }), fc.double({ min: 0, max: 30000, noNaN: true }), (a, b) => {
-      const [lo, hi] = a < b ? [a, b] : [b, a];
-      const cl = countsForMicros(lo, 121);
-      const ch = countsForMicros(hi, 121);
-      return cl <= ch && ch <= 4096 && cl >= 0;
-    }),
+    fc.property(
+      fc.double({ min: 0, max: 30000, noNaN: true }),
+      fc.double({ min: 0, max: 30000, noNaN: true }),
+      (a, b) => {
+        const [lo, hi] = a < b ? [a, b] : [b, a];
+        const cl = countsForMicros(lo, 121);
+        const ch = countsForMicros(hi, 121);
+        return cl <= ch && ch <= 4096 && cl >= 0;
+      },
+    ),
   );
 });
 

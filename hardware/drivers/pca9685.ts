@@ -71,7 +71,14 @@ export class Pca9685 {
       await this.bus.write(this.addr, Uint8Array.of(PCA9685_REG.mode1, MODE1.restart | MODE1.ai));
       const back = await this.bus.writeRead(this.addr, Uint8Array.of(PCA9685_REG.prescale), 1);
       if (back[0] !== prescale) {
-        return this.health.failure(deviceFault("DEVICE_BAD_ID", name, `PRE_SCALE reads ${String(back[0])} after writing ${prescale}: not a PCA9685?`), true);
+        return this.health.failure(
+          deviceFault(
+            "DEVICE_BAD_ID",
+            name,
+            `PRE_SCALE reads ${String(back[0])} after writing ${prescale}: not a PCA9685?`,
+          ),
+          true,
+        );
       }
       this.prescale = prescale;
       return this.health.ok({ prescale });
@@ -82,7 +89,11 @@ export class Pca9685 {
 
   /** Counts for a pulse width with this chip's prescale. */
   counts(us: number): number {
-    return countsForMicros(us, this.prescale < 0 ? prescaleFor(this.frequencyHz, this.oscHz) : this.prescale, this.oscHz);
+    return countsForMicros(
+      us,
+      this.prescale < 0 ? prescaleFor(this.frequencyHz, this.oscHz) : this.prescale,
+      this.oscHz,
+    );
   }
 
   /**
@@ -91,9 +102,12 @@ export class Pca9685 {
    */
   async setPulses(first: number, micros: readonly number[]): Promise<DeviceResult<void>> {
     const name = this.health.device;
-    if (this.prescale < 0) return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "set before a successful init()"));
+    if (this.prescale < 0)
+      return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "set before a successful init()"));
     if (!Number.isInteger(first) || first < 0 || first + micros.length > PCA9685_CHANNELS) {
-      return this.health.failure(deviceFault("DEVICE_BAD_VALUE", name, `channels ${first}..${first + micros.length - 1} outside 0..15`));
+      return this.health.failure(
+        deviceFault("DEVICE_BAD_VALUE", name, `channels ${first}..${first + micros.length - 1} outside 0..15`),
+      );
     }
     if (micros.some((us) => !Number.isFinite(us))) {
       return this.health.failure(deviceFault("DEVICE_BAD_VALUE", name, "pulse width is not a finite number"));

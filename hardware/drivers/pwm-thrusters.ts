@@ -29,7 +29,11 @@ export class PwmThrusters {
 
   constructor(pwm: Pca9685, options: PwmThrustersOptions) {
     const chans = options.channels;
-    if (chans.length === 0 || new Set(chans).size !== chans.length || chans.some((c) => !Number.isInteger(c) || c < 0 || c > 15)) {
+    if (
+      chans.length === 0 ||
+      new Set(chans).size !== chans.length ||
+      chans.some((c) => !Number.isInteger(c) || c < 0 || c > 15)
+    ) {
       throw new RangeError("thruster channels must be distinct integers 0..15");
     }
     this.pwm = pwm;
@@ -52,7 +56,9 @@ export class PwmThrusters {
   /** Pulse widths in µs per thruster (motor order). NaN or a wrong count is DEVICE_BAD_VALUE. */
   async setMicros(values: readonly number[]): Promise<DeviceResult<void>> {
     if (values.length !== this.count || values.some((v) => !Number.isFinite(v))) {
-      return this.health.failure(deviceFault("DEVICE_BAD_VALUE", this.health.device, `expected ${this.count} finite pulse widths`));
+      return this.health.failure(
+        deviceFault("DEVICE_BAD_VALUE", this.health.device, `expected ${this.count} finite pulse widths`),
+      );
     }
     for (let i = 0; i < this.count; i++) {
       this.byChannel[this.channels[i] as number] = Math.min(this.maxUs, Math.max(this.minUs, values[i] as number));

@@ -10,12 +10,17 @@ test("auto picks onoff when sysfs GPIO exists and onoff loads, libgpiod otherwis
   const fs = await makeFakeSysfs([{ base: 512, ngpio: 58, label: "pinctrl-bcm2711" }]);
   try {
     const fake = makeFakeOnoff(() => true);
-    assert.ok((await linuxGpioProvider({ sysRoot: fs.root, importer: async () => fake.module })) instanceof OnoffGpioProvider);
+    assert.ok(
+      (await linuxGpioProvider({ sysRoot: fs.root, importer: async () => fake.module })) instanceof OnoffGpioProvider,
+    );
     const broken = async () => {
       throw new Error("NODE_MODULE_VERSION mismatch");
     };
     assert.ok((await linuxGpioProvider({ sysRoot: fs.root, importer: broken })) instanceof LibgpiodGpioProvider);
-    assert.ok((await linuxGpioProvider({ sysRoot: `${fs.root}/none`, importer: async () => fake.module })) instanceof LibgpiodGpioProvider);
+    assert.ok(
+      (await linuxGpioProvider({ sysRoot: `${fs.root}/none`, importer: async () => fake.module })) instanceof
+        LibgpiodGpioProvider,
+    );
     assert.ok((await linuxGpioProvider({ kind: "libgpiod", sysRoot: fs.root })) instanceof LibgpiodGpioProvider);
   } finally {
     await fs.cleanup();
@@ -24,7 +29,18 @@ test("auto picks onoff when sysfs GPIO exists and onoff loads, libgpiod otherwis
 
 test("the I2C opener opens each bus path once and retries after a failure", async () => {
   let opens = 0;
-  const bus = { async i2cRead() { return { bytesRead: 0, buffer: Buffer.alloc(0) }; }, async i2cWrite() { return { bytesWritten: 0, buffer: Buffer.alloc(0) }; }, async readI2cBlock() { return { bytesRead: 0, buffer: Buffer.alloc(0) }; }, async close() {} };
+  const bus = {
+    async i2cRead() {
+      return { bytesRead: 0, buffer: Buffer.alloc(0) };
+    },
+    async i2cWrite() {
+      return { bytesWritten: 0, buffer: Buffer.alloc(0) };
+    },
+    async readI2cBlock() {
+      return { bytesRead: 0, buffer: Buffer.alloc(0) };
+    },
+    async close() {},
+  };
   let fail = true;
   const open = linuxI2cOpener({
     importer: async () => ({

@@ -3,8 +3,8 @@ import type { BoardBackends } from "../boards/open-board.ts";
 import type { GpioProvider } from "../ports/gpio.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 import { hasSysfsGpio } from "./gpio-chips.ts";
-import { type LibgpiodOptions, LibgpiodGpioProvider } from "./gpio-libgpiod.ts";
-import { type OnoffProviderOptions, OnoffGpioProvider } from "./gpio-onoff.ts";
+import { LibgpiodGpioProvider, type LibgpiodOptions } from "./gpio-libgpiod.ts";
+import { OnoffGpioProvider, type OnoffProviderOptions } from "./gpio-onoff.ts";
 import { LinuxI2cBus, type LinuxI2cOptions } from "./i2c-linux.ts";
 import { loadNative, type ModuleImporter } from "./native-loader.ts";
 
@@ -25,7 +25,8 @@ export interface LinuxGpioOptions {
 export async function linuxGpioProvider(options: LinuxGpioOptions = {}): Promise<GpioProvider> {
   const kind = options.kind ?? "auto";
   const sysRoot = options.sysRoot ?? "/sys";
-  const onoff = () => new OnoffGpioProvider({ sysRoot, ...(options.importer ? { importer: options.importer } : {}), ...options.onoff });
+  const onoff = () =>
+    new OnoffGpioProvider({ sysRoot, ...(options.importer ? { importer: options.importer } : {}), ...options.onoff });
   if (kind === "onoff") return onoff();
   if (kind === "libgpiod") return new LibgpiodGpioProvider(options.libgpiod);
   if (await hasSysfsGpio(sysRoot)) {
@@ -54,6 +55,9 @@ export function linuxI2cOpener(options: LinuxI2cOptions = {}): (path: string) =>
 }
 
 /** Real backends for `openBoard`: Linux I2C buses and the chosen GPIO backend. */
-export async function linuxBoardBackends(clock: Clock, options: { gpio?: LinuxGpioOptions; i2c?: LinuxI2cOptions } = {}): Promise<BoardBackends> {
+export async function linuxBoardBackends(
+  clock: Clock,
+  options: { gpio?: LinuxGpioOptions; i2c?: LinuxI2cOptions } = {},
+): Promise<BoardBackends> {
   return { clock, i2c: linuxI2cOpener(options.i2c), gpio: await linuxGpioProvider(options.gpio) };
 }

@@ -74,9 +74,14 @@ export async function hasSysfsGpio(sysRoot = "/sys"): Promise<boolean> {
  * The global sysfs number of `line` on `chip`, where chip is a label ("pinctrl-bcm2711"), a
  * character-device name ("gpiochip0") or a sysfs name ("gpiochip512"). Label matches win.
  */
-export function globalGpioNumber(chips: readonly SysfsChip[], spec: { chip: string; line: number }): number | TethysError {
+export function globalGpioNumber(
+  chips: readonly SysfsChip[],
+  spec: { chip: string; line: number },
+): number | TethysError {
   const found =
-    chips.find((c) => c.label === spec.chip) ?? chips.find((c) => c.devName === spec.chip) ?? chips.find((c) => c.sysfsName === spec.chip);
+    chips.find((c) => c.label === spec.chip) ??
+    chips.find((c) => c.devName === spec.chip) ??
+    chips.find((c) => c.sysfsName === spec.chip);
   if (found === undefined) {
     const known = chips.map((c) => `${c.label} (${c.devName ?? c.sysfsName})`).join(", ");
     return gpioNotFound(spec, `no gpiochip labelled or named "${spec.chip}" (known: ${known || "none"})`);

@@ -86,7 +86,10 @@ test("v2 tools built without --banner are retried without it, once for the provi
 
 test("missing tools give GPIO_NO_TOOLS", async () => {
   const provider = new LibgpiodGpioProvider({ tools: { gpioget: join(tmpdir(), "no-such-dir", "gpioget") } });
-  await assert.rejects(provider.open({ chip: "gpiochip0", line: 1, direction: "in" }), (e) => isTethysError(e, "GPIO_NO_TOOLS") && /gpiod/.test(e.message));
+  await assert.rejects(
+    provider.open({ chip: "gpiochip0", line: 1, direction: "in" }),
+    (e) => isTethysError(e, "GPIO_NO_TOOLS") && /gpiod/.test(e.message),
+  );
 });
 
 test("real child processes: version detection and gpioget through injected tool paths", async () => {
@@ -127,5 +130,7 @@ test("installed libgpiod tools, if any: the version is detected and a missing ch
   const provider = new LibgpiodGpioProvider();
   const v = await provider.detectVersion();
   assert.ok(v === 1 || v === 2);
-  await assert.rejects(provider.open({ chip: "no-such-chip-label", line: 0, direction: "in" }), (e) => isTethysError(e, "GPIO_NOT_FOUND"));
+  await assert.rejects(provider.open({ chip: "no-such-chip-label", line: 0, direction: "in" }), (e) =>
+    isTethysError(e, "GPIO_NOT_FOUND"),
+  );
 });

@@ -1,7 +1,15 @@
 import type { Clock } from "../../src/clock/clock.ts";
 import { RealClock } from "../../src/clock/real-clock.ts";
 import { TethysError } from "../../src/errors.ts";
-import { checkGpioSpec, gpioBusy, gpioClosed, gpioDirection, gpioNoEdge, gpioNotFound, lineName } from "../common/gpio-errors.ts";
+import {
+  checkGpioSpec,
+  gpioBusy,
+  gpioClosed,
+  gpioDirection,
+  gpioNoEdge,
+  gpioNotFound,
+  lineName,
+} from "../common/gpio-errors.ts";
 import { SerialQueue } from "../common/serial-queue.ts";
 import type { GpioLine, GpioLineSpec, GpioProvider } from "../ports/gpio.ts";
 import { type ChildLike, collect, nodeSpawner, runToEnd, type Spawner } from "./child-process.ts";
@@ -42,7 +50,9 @@ function toolError(spec: GpioLineSpec, tool: string, stderr: string): TethysErro
   if (kind === "busy") return gpioBusy(spec);
   if (kind === "not-found") return gpioNotFound(spec, stderr.trim());
   const code = kind === "access" ? "GPIO_ACCESS" : "GPIO_IO";
-  return new TethysError(code, `${tool} failed for ${lineName(spec)}: ${stderr.trim() || "no message"}`, { details: { chip: spec.chip, line: spec.line } });
+  return new TethysError(code, `${tool} failed for ${lineName(spec)}: ${stderr.trim() || "no message"}`, {
+    details: { chip: spec.chip, line: spec.line },
+  });
 }
 
 /**
@@ -61,7 +71,13 @@ export class LibgpiodGpioProvider implements GpioProvider {
   private bannerRefused = false;
 
   constructor(options: LibgpiodOptions = {}) {
-    this.tools = { gpiodetect: "gpiodetect", gpioget: "gpioget", gpioset: "gpioset", gpiomon: "gpiomon", ...options.tools };
+    this.tools = {
+      gpiodetect: "gpiodetect",
+      gpioget: "gpioget",
+      gpioset: "gpioset",
+      gpiomon: "gpiomon",
+      ...options.tools,
+    };
     this.spawner = options.spawn ?? nodeSpawner;
     this.clock = options.clock ?? new RealClock();
     this.graceMs = options.startupGraceMs ?? 150;
@@ -73,13 +89,20 @@ export class LibgpiodGpioProvider implements GpioProvider {
     this.version ??= (async () => {
       const r = await runToEnd(this.spawner, this.tools.gpioget, ["--version"]);
       if (r.spawnError !== undefined) {
-        throw new TethysError("GPIO_NO_TOOLS", `cannot run ${this.tools.gpioget}: ${r.spawnError.message}; install the libgpiod tools (apt-get install gpiod)`, {
-          details: { tool: this.tools.gpioget },
-        });
+        throw new TethysError(
+          "GPIO_NO_TOOLS",
+          `cannot run ${this.tools.gpioget}: ${r.spawnError.message}; install the libgpiod tools (apt-get install gpiod)`,
+          {
+            details: { tool: this.tools.gpioget },
+          },
+        );
       }
       const v = parseGpiodVersion(r.stdout + r.stderr);
       if (v === undefined) {
-        throw new TethysError("GPIO_NO_TOOLS", `unrecognised libgpiod version: ${(r.stdout + r.stderr).trim().slice(0, 120)}`);
+        throw new TethysError(
+          "GPIO_NO_TOOLS",
+          `unrecognised libgpiod version: ${(r.stdout + r.stderr).trim().slice(0, 120)}`,
+        );
       }
       return v;
     })();
@@ -95,7 +118,10 @@ export class LibgpiodGpioProvider implements GpioProvider {
     const v = await this.detectVersion();
     const det = await runToEnd(this.spawner, this.tools.gpiodetect, []);
     if (det.spawnError !== undefined) {
-      throw new TethysError("GPIO_NO_TOOLS", `cannot run ${this.tools.gpiodetect}: ${det.spawnError.message}; install the libgpiod tools (apt-get install gpiod)`);
+      throw new TethysError(
+        "GPIO_NO_TOOLS",
+        `cannot run ${this.tools.gpiodetect}: ${det.spawnError.message}; install the libgpiod tools (apt-get install gpiod)`,
+      );
     }
     const chip = findChip(parseGpiodetect(det.stdout), spec.chip);
     if (chip === undefined) throw gpioNotFound(spec, "no such chip in gpiodetect's list");
@@ -137,7 +163,11 @@ class LibgpiodLine implements GpioLine {
   private readonly release: () => void;
   private readonly queue = new SerialQueue(
     16,
-    () => new TethysError("GPIO_QUEUE_FULL", `more than 16 operations waiting on ${lineName(this.spec)} (each write restarts gpioset)`),
+    () =>
+      new TethysError(
+        "GPIO_QUEUE_FULL",
+        `more than 16 operations waiting on ${lineName(this.spec)} (each write restarts gpioset)`,
+      ),
   );
   private readonly listeners = new Set<(value: 0 | 1, timeMs: number) => void>();
   private holder: ChildLike | undefined;
@@ -208,7 +238,11 @@ class LibgpiodLine implements GpioLine {
   }
 
   private async getOnce(): Promise<0 | 1> {
-    const r = await runToEnd(this.ctx.spawner, this.ctx.tools.gpioget, gpiogetArgs(this.v, this.chip, this.spec.line, this.activeLow));
+    const r = await runToEnd(
+      this.ctx.spawner,
+      this.ctx.tools.gpioget,
+      gpiogetArgs(this.v, this.chip, this.spec.line, this.activeLow),
+    );
     const value = r.code === 0 ? parseGetOutput(r.stdout) : undefined;
     if (value === undefined) throw toolError(this.spec, "gpioget", r.stderr || r.spawnError?.message || r.stdout);
     return value;
@@ -250,7 +284,8 @@ class LibgpiodLine implements GpioLine {
     try {
       return await this.spawnHolder(tool, ["--banner", ...args], name);
     } catch (err) {
-      if (!(err instanceof TethysError) || !/unrecognized option|invalid option|unknown option/i.test(err.message)) throw err;
+      if (!(err instanceof TethysError) || !/unrecognized option|invalid option|unknown option/i.test(err.message))
+        throw err;
       this.ctx.setNoBanner();
       return this.spawnHolder(tool, args, name);
     }
@@ -289,9 +324,13 @@ class LibgpiodLine implements GpioLine {
         }
         if (this.holder === child && !this.closed) {
           this.holder = undefined;
-          this.lost = new TethysError("GPIO_IO", `${name} holding ${lineName(this.spec)} exited: ${stderr().trim() || "no message"}`, {
-            details: { chip: this.spec.chip, line: this.spec.line },
-          });
+          this.lost = new TethysError(
+            "GPIO_IO",
+            `${name} holding ${lineName(this.spec)} exited: ${stderr().trim() || "no message"}`,
+            {
+              details: { chip: this.spec.chip, line: this.spec.line },
+            },
+          );
           this.ctx.onError?.(this.lost);
         }
       });

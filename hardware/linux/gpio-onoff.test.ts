@@ -46,18 +46,30 @@ test("an active-low output with initial 1 starts physically low (no glitch high)
 });
 
 test("no sysfs GPIO, an onoff that will not load, and bad specs give clear codes", async () => {
-  const gone = new OnoffGpioProvider({ sysRoot: `${sys.root}/nowhere`, importer: async () => makeFakeOnoff(() => true).module });
-  await assert.rejects(gone.open({ chip: "gpiochip0", line: 1, direction: "in" }), (e) => isTethysError(e, "GPIO_NO_SYSFS"));
+  const gone = new OnoffGpioProvider({
+    sysRoot: `${sys.root}/nowhere`,
+    importer: async () => makeFakeOnoff(() => true).module,
+  });
+  await assert.rejects(gone.open({ chip: "gpiochip0", line: 1, direction: "in" }), (e) =>
+    isTethysError(e, "GPIO_NO_SYSFS"),
+  );
   const broken = new OnoffGpioProvider({
     sysRoot: sys.root,
     importer: async () => {
       throw new Error("Module did not self-register");
     },
   });
-  await assert.rejects(broken.open({ chip: "gpiochip0", line: 1, direction: "in" }), (e) => isTethysError(e, "NATIVE_MODULE_LOAD") && /onoff/.test(e.message));
+  await assert.rejects(
+    broken.open({ chip: "gpiochip0", line: 1, direction: "in" }),
+    (e) => isTethysError(e, "NATIVE_MODULE_LOAD") && /onoff/.test(e.message),
+  );
   const ok = new OnoffGpioProvider({ sysRoot: sys.root, importer: async () => makeFakeOnoff(() => true).module });
-  await assert.rejects(ok.open({ chip: "gpiochip0", line: -1, direction: "in" }), (e) => isTethysError(e, "GPIO_BAD_SPEC"));
-  await assert.rejects(ok.open({ chip: "gpiochip0", line: 1, direction: "out", edge: "both" }), (e) => isTethysError(e, "GPIO_BAD_SPEC"));
+  await assert.rejects(ok.open({ chip: "gpiochip0", line: -1, direction: "in" }), (e) =>
+    isTethysError(e, "GPIO_BAD_SPEC"),
+  );
+  await assert.rejects(ok.open({ chip: "gpiochip0", line: 1, direction: "out", edge: "both" }), (e) =>
+    isTethysError(e, "GPIO_BAD_SPEC"),
+  );
   // The failed loads released their claims: the line opens now.
   const line = await ok.open({ chip: "gpiochip0", line: 1, direction: "in" });
   await line.close();

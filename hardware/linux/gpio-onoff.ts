@@ -23,7 +23,12 @@ export interface OnoffGpio {
 
 export interface OnoffModule {
   Gpio: {
-    new (gpio: number, direction: "in" | "out" | "high" | "low", edge?: GpioEdge, options?: { activeLow?: boolean; reconfigureDirection?: boolean }): OnoffGpio;
+    new (
+      gpio: number,
+      direction: "in" | "out" | "high" | "low",
+      edge?: GpioEdge,
+      options?: { activeLow?: boolean; reconfigureDirection?: boolean },
+    ): OnoffGpio;
     accessible: boolean;
   };
 }
@@ -47,18 +52,28 @@ function mapOpenError(err: unknown, spec: GpioLineSpec, n: number): TethysError 
   if (code === "EBUSY") return gpioBusy(spec);
   if (code === "EINVAL" || code === "ENOENT") return gpioNotFound(spec, `sysfs refused GPIO ${n}: ${msg}`);
   if (code === "EACCES" || code === "EPERM") {
-    return new TethysError("GPIO_ACCESS", `no permission for GPIO ${lineName(spec)} (sysfs ${n}): add the user to the gpio group`, {
-      cause: err,
-      details: { chip: spec.chip, line: spec.line, global: n },
-    });
+    return new TethysError(
+      "GPIO_ACCESS",
+      `no permission for GPIO ${lineName(spec)} (sysfs ${n}): add the user to the gpio group`,
+      {
+        cause: err,
+        details: { chip: spec.chip, line: spec.line, global: n },
+      },
+    );
   }
-  return new TethysError("GPIO_IO", `GPIO ${lineName(spec)} (sysfs ${n}): ${msg}`, { cause: err, details: { chip: spec.chip, line: spec.line } });
+  return new TethysError("GPIO_IO", `GPIO ${lineName(spec)} (sysfs ${n}): ${msg}`, {
+    cause: err,
+    details: { chip: spec.chip, line: spec.line },
+  });
 }
 
 function ioError(spec: GpioLineSpec, err: unknown): TethysError {
   if (err instanceof TethysError) return err;
   const msg = err instanceof Error ? err.message : String(err);
-  return new TethysError("GPIO_IO", `GPIO ${lineName(spec)}: ${msg}`, { cause: err, details: { chip: spec.chip, line: spec.line } });
+  return new TethysError("GPIO_IO", `GPIO ${lineName(spec)}: ${msg}`, {
+    cause: err,
+    details: { chip: spec.chip, line: spec.line },
+  });
 }
 
 /**
@@ -78,9 +93,13 @@ export class OnoffGpioProvider implements GpioProvider {
     if (bad !== undefined) throw bad;
     const root = this.opts.sysRoot ?? "/sys";
     if (!(await hasSysfsGpio(root))) {
-      throw new TethysError("GPIO_NO_SYSFS", `this kernel has no sysfs GPIO (${root}/class/gpio); use the libgpiod backend`, {
-        details: { sysRoot: root },
-      });
+      throw new TethysError(
+        "GPIO_NO_SYSFS",
+        `this kernel has no sysfs GPIO (${root}/class/gpio); use the libgpiod backend`,
+        {
+          details: { sysRoot: root },
+        },
+      );
     }
     const n = globalGpioNumber(await listSysfsChips(root), spec);
     if (typeof n !== "number") throw n;

@@ -87,7 +87,10 @@ test("writeRead with one register byte is a block read (repeated START); longer 
 test("open failures: bad path, missing bus, and a native module that will not load", async () => {
   const mod = fakeModule(new Set());
   await assert.rejects(LinuxI2cBus.open("i2c-1", { importer: async () => mod }), (e) => isTethysError(e, "I2C_OPEN"));
-  await assert.rejects(LinuxI2cBus.open("/dev/i2c-7", { importer: async () => mod }), (e) => isTethysError(e, "I2C_OPEN") && /enable I2C/.test(e.message));
+  await assert.rejects(
+    LinuxI2cBus.open("/dev/i2c-7", { importer: async () => mod }),
+    (e) => isTethysError(e, "I2C_OPEN") && /enable I2C/.test(e.message),
+  );
   const abi = async () => {
     throw new Error("The module was compiled against a different Node.js version using NODE_MODULE_VERSION 115.");
   };
@@ -120,7 +123,15 @@ test("transactions never overlap in the native module, whatever the callers do",
     },
   };
   const bus = await LinuxI2cBus.open("/dev/i2c-1", { importer: async () => mod });
-  await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? bus.read(0x40, 2) : i % 3 === 1 ? bus.write(0x40, Uint8Array.of(i)) : bus.writeRead(0x40, Uint8Array.of(1, 2), 4))));
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      i % 3 === 0
+        ? bus.read(0x40, 2)
+        : i % 3 === 1
+          ? bus.write(0x40, Uint8Array.of(i))
+          : bus.writeRead(0x40, Uint8Array.of(1, 2), 4),
+    ),
+  );
   assert.equal(maxActive, 1);
   await bus.close();
 });

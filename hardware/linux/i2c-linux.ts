@@ -12,7 +12,12 @@ export interface I2cBusModule {
 export interface PromisifiedBus {
   i2cRead(addr: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
   i2cWrite(addr: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }>;
-  readI2cBlock(addr: number, cmd: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
+  readI2cBlock(
+    addr: number,
+    cmd: number,
+    length: number,
+    buffer: Buffer,
+  ): Promise<{ bytesRead: number; buffer: Buffer }>;
   close(): Promise<void>;
 }
 
@@ -32,9 +37,15 @@ export function mapI2cError(err: unknown, addr: number, op: string): TethysError
   const msg = typeof e?.message === "string" ? e.message : String(err);
   const hex = `0x${addr.toString(16).padStart(2, "0")}`;
   if ((code !== undefined && NACK_CODES.has(code)) || (errno !== undefined && NACK_ERRNOS.has(errno))) {
-    return new TethysError("I2C_NACK", `no acknowledge from ${hex} on ${op}`, { cause: err, details: { addr, errno: code ?? errno } });
+    return new TethysError("I2C_NACK", `no acknowledge from ${hex} on ${op}`, {
+      cause: err,
+      details: { addr, errno: code ?? errno },
+    });
   }
-  return new TethysError("I2C_IO", `I2C ${op} to ${hex} failed: ${msg}`, { cause: err, details: { addr, errno: code ?? errno } });
+  return new TethysError("I2C_IO", `I2C ${op} to ${hex} failed: ${msg}`, {
+    cause: err,
+    details: { addr, errno: code ?? errno },
+  });
 }
 
 /** "/dev/i2c-1" → 1. */
@@ -116,7 +127,13 @@ export class LinuxI2cBus implements I2cBus {
     await this.queue.run(() => this.native.close()).catch(() => undefined);
   }
 
-  private run<T>(addr: number, data: Uint8Array | undefined, length: number | undefined, op: string, job: () => Promise<T>): Promise<T> {
+  private run<T>(
+    addr: number,
+    data: Uint8Array | undefined,
+    length: number | undefined,
+    op: string,
+    job: () => Promise<T>,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(closedError(this.path));
     const bad = checkI2cCall(addr, data, length);
     if (bad !== undefined) return Promise.reject(bad);
@@ -138,7 +155,9 @@ function toBuffer(u: Uint8Array): Buffer {
 
 function checkCount(got: number, want: number, addr: number, out: Uint8Array): Uint8Array {
   if (got !== want) {
-    throw new TethysError("I2C_IO", `short transfer from 0x${addr.toString(16)}: ${got} of ${want} bytes`, { details: { addr, got, want } });
+    throw new TethysError("I2C_IO", `short transfer from 0x${addr.toString(16)}: ${got} of ${want} bytes`, {
+      details: { addr, got, want },
+    });
   }
   return out;
 }

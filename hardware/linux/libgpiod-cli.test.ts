@@ -21,7 +21,9 @@ test("version detection from --version output", () => {
 });
 
 test("gpiodetect parsing and chip lookup by name, path or label", () => {
-  const chips = parseGpiodetect("gpiochip0 [pinctrl-bcm2711] (58 lines)\ngpiochip1 [raspberrypi-exp-gpio] (8 lines)\ngarbage\n");
+  const chips = parseGpiodetect(
+    "gpiochip0 [pinctrl-bcm2711] (58 lines)\ngpiochip1 [raspberrypi-exp-gpio] (8 lines)\ngarbage\n",
+  );
   assert.deepEqual(chips, [
     { name: "gpiochip0", label: "pinctrl-bcm2711", lines: 58 },
     { name: "gpiochip1", label: "raspberrypi-exp-gpio", lines: 8 },
@@ -38,7 +40,15 @@ test("v1 and v2 argument syntax", () => {
   assert.deepEqual(gpiosetArgs(2, "gpiochip0", 4, 0, true), ["-c", "gpiochip0", "-l", "4=0"]);
   assert.deepEqual(gpiomonArgs(1, "gpiochip0", 27, "rising", false), ["-b", "-r", "-F", "%o %e", "gpiochip0", "27"]);
   assert.deepEqual(gpiomonArgs(1, "gpiochip0", 27, "both", true), ["-l", "-b", "-F", "%o %e", "gpiochip0", "27"]);
-  assert.deepEqual(gpiomonArgs(2, "gpiochip0", 27, "falling", false), ["-c", "gpiochip0", "-e", "falling", "-F", "%o %E", "27"]);
+  assert.deepEqual(gpiomonArgs(2, "gpiochip0", 27, "falling", false), [
+    "-c",
+    "gpiochip0",
+    "-e",
+    "falling",
+    "-F",
+    "%o %E",
+    "27",
+  ]);
 });
 
 test("monitor lines: v1 %e is 1 rising / 0 falling, v2 %E names the edge", () => {

@@ -46,7 +46,9 @@ export function gpiogetArgs(v: GpiodVersion, chip: string, line: number, activeL
 
 /** The holder process: keeps the line driven until it receives SIGTERM. */
 export function gpiosetArgs(v: GpiodVersion, chip: string, line: number, value: 0 | 1, activeLow: boolean): string[] {
-  return v === 1 ? [...low(activeLow), "--mode=signal", chip, `${line}=${value}`] : ["-c", chip, ...low(activeLow), `${line}=${value}`];
+  return v === 1
+    ? [...low(activeLow), "--mode=signal", chip, `${line}=${value}`]
+    : ["-c", chip, ...low(activeLow), `${line}=${value}`];
 }
 
 export function gpiomonArgs(v: GpiodVersion, chip: string, line: number, edge: GpioEdge, activeLow: boolean): string[] {

@@ -15,7 +15,10 @@ export async function loadNative<T>(name: string, importer: ModuleImporter = def
   try {
     mod = await importer(name);
   } catch (err) {
-    const reason = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " ").replace(/\.+$/, "").slice(0, 400);
+    const reason = (err instanceof Error ? err.message : String(err))
+      .replace(/\s*\n\s*/g, " ")
+      .replace(/\.+$/, "")
+      .slice(0, 400);
     throw new TethysError(
       "NATIVE_MODULE_LOAD",
       `cannot load native module "${name}" under Node ${process.version} (ABI ${process.versions.modules}): ${reason}. ` +

@@ -21,7 +21,9 @@ gpioContract(
   `Linux GPIO on ${process.env.TETHYS_TEST_GPIO ?? "(TETHYS_TEST_GPIO unset)"}`,
   async () => {
     const t = target as { chip: string; line: number };
-    const provider = await linuxGpioProvider({ kind: (process.env.TETHYS_TEST_GPIO_BACKEND ?? "auto") as GpioBackendKind });
+    const provider = await linuxGpioProvider({
+      kind: (process.env.TETHYS_TEST_GPIO_BACKEND ?? "auto") as GpioBackendKind,
+    });
     let driver: GpioLine | undefined;
     const settle = () => new Promise<void>((r) => setTimeout(r, 20));
     return {

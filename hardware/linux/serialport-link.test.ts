@@ -34,25 +34,23 @@ describe("SerialportLink over a socat pty pair", { skip }, () => {
 // Real hardware: two serial ports wired to each other (null-modem cable, or two USB-serial
 // adapters TX↔RX), e.g. TETHYS_SERIAL_PAIR=/dev/ttyUSB0,/dev/ttyUSB1 (baud: TETHYS_SERIAL_BAUD).
 const realPair = process.env.TETHYS_SERIAL_PAIR?.split(",");
-describe(
-  "SerialportLink on a real serial pair",
-  { skip: realPair?.length === 2 ? false : "set TETHYS_SERIAL_PAIR=/dev/ttyX,/dev/ttyY to run on hardware" },
-  () => {
-    serialLinkContract("serialport (hardware)", async () => {
-      const baudRate = Number(process.env.TETHYS_SERIAL_BAUD ?? 115200);
-      const [pa, pb] = realPair as [string, string];
-      const a = new SerialportLink({ path: pa, baudRate });
-      const b = new SerialportLink({ path: pb, baudRate });
-      const missing = new SerialportLink({ path: "/dev/tethys-no-such-device", baudRate });
-      return {
-        a,
-        b,
-        missing,
-        cleanup: async () => {
-          await a.close();
-          await b.close();
-        },
-      };
-    });
-  },
-);
+describe("SerialportLink on a real serial pair", {
+  skip: realPair?.length === 2 ? false : "set TETHYS_SERIAL_PAIR=/dev/ttyX,/dev/ttyY to run on hardware",
+}, () => {
+  serialLinkContract("serialport (hardware)", async () => {
+    const baudRate = Number(process.env.TETHYS_SERIAL_BAUD ?? 115200);
+    const [pa, pb] = realPair as [string, string];
+    const a = new SerialportLink({ path: pa, baudRate });
+    const b = new SerialportLink({ path: pb, baudRate });
+    const missing = new SerialportLink({ path: "/dev/tethys-no-such-device", baudRate });
+    return {
+      a,
+      b,
+      missing,
+      cleanup: async () => {
+        await a.close();
+        await b.close();
+      },
+    };
+  });
+});

@@ -153,7 +153,9 @@ export class SerialportLink implements SerialLink {
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const op = this.writing.then(async () => {
       if (this.port !== port) {
-        throw new TethysError("SERIAL_CLOSED", `${this.path} closed before the write`, { details: { path: this.path } });
+        throw new TethysError("SERIAL_CLOSED", `${this.path} closed before the write`, {
+          details: { path: this.path },
+        });
       }
       try {
         await port.write(buf);

@@ -74,7 +74,12 @@ export class FakeI2cBus implements I2cBus {
     this.closed = true;
   }
 
-  private transact<T>(addr: number, data: Uint8Array | undefined, length: number | undefined, fn: (dev: FakeI2cDevice) => T): Promise<T> {
+  private transact<T>(
+    addr: number,
+    data: Uint8Array | undefined,
+    length: number | undefined,
+    fn: (dev: FakeI2cDevice) => T,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(closedError("fake I2C bus"));
     const bad = checkI2cCall(addr, data, length);
     if (bad !== undefined) return Promise.reject(bad);

@@ -5,9 +5,10 @@
  * an output's level is what the agent writes. Edge events are delivered synchronously on `drive`
  * with the clock's time, logical values, edges judged on logical values.
  */
+
+import type { GpioLine, GpioLineSpec, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { Clock } from "../../src/clock/clock.ts";
 import { TethysError } from "../../src/errors.ts";
-import type { GpioLine, GpioLineSpec, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { GpioPins } from "../devices/gpio-devices.ts";
 
 export interface SimChip {

@@ -5,8 +5,9 @@
  * on a VirtualClock. Each transaction runs completely at the moment it is called, so concurrent
  * calls settle in call order.
  */
-import type { Clock } from "../../src/clock/clock.ts";
+
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
+import type { Clock } from "../../src/clock/clock.ts";
 import type { SimI2cDevice } from "../devices/device.ts";
 import { Rng } from "../devices/rng.ts";
 import { checkAddress, checkData, checkLength, closedError, nack } from "./i2c-validate.ts";

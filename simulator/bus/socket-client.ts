@@ -8,9 +8,9 @@
  * with I2C_IO / GPIO_IO; after `close()` they reject with I2C_CLOSED / GPIO_CLOSED.
  */
 import { connect, type Socket } from "node:net";
-import { TethysError } from "../../src/errors.ts";
 import type { GpioLine, GpioLineSpec, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
+import { TethysError } from "../../src/errors.ts";
 import { checkAddress, checkData, checkLength, closedError } from "./i2c-validate.ts";
 import type { ListenTarget } from "./socket-server.ts";
 import { decodeReply, encodeRequest, FrameReader, type Request } from "./wire.ts";
@@ -62,7 +62,9 @@ export class SimBusClient {
   close(): Promise<void> {
     if (this.state !== "closed") {
       this.state = "closed";
-      this.failAll((p) => (p.area === "I2C" ? closedError() : new TethysError("GPIO_CLOSED", "the GPIO client is closed")));
+      this.failAll((p) =>
+        p.area === "I2C" ? closedError() : new TethysError("GPIO_CLOSED", "the GPIO client is closed"),
+      );
       this.sock.destroy();
     }
     return Promise.resolve();
@@ -71,7 +73,9 @@ export class SimBusClient {
   /** @internal */
   call(req: Req, area: "I2C" | "GPIO"): Promise<Uint8Array> {
     if (this.state === "closed") {
-      return Promise.reject(area === "I2C" ? closedError() : new TethysError("GPIO_CLOSED", "the GPIO client is closed"));
+      return Promise.reject(
+        area === "I2C" ? closedError() : new TethysError("GPIO_CLOSED", "the GPIO client is closed"),
+      );
     }
     if (this.state === "lost") return Promise.reject(new TethysError(`${area}_IO`, "connection to the simulator lost"));
     if (this.pending.size >= this.maxInFlight) {
@@ -161,7 +165,12 @@ class RemoteLine implements GpioLine {
   private readonly listeners = new Set<(v: 0 | 1, t: number) => void>();
   private closed = false;
 
-  constructor(c: SimBusClient, handle: number, spec: GpioLineSpec, watchers: Map<number, (v: 0 | 1, t: number) => void>) {
+  constructor(
+    c: SimBusClient,
+    handle: number,
+    spec: GpioLineSpec,
+    watchers: Map<number, (v: 0 | 1, t: number) => void>,
+  ) {
     this.c = c;
     this.handle = handle;
     this.spec = spec;

@@ -8,9 +8,9 @@
  * closes.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { errorCode, TethysError } from "../../src/errors.ts";
 import type { GpioLine, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
+import { errorCode, TethysError } from "../../src/errors.ts";
 import { checkAddress, checkLength } from "./i2c-validate.ts";
 import { bodyId, decodeRequest, encodeEdge, encodeError, encodeOk, FrameReader, type Request } from "./wire.ts";
 
@@ -123,7 +123,8 @@ export class SimBusServer {
         }
         default: {
           const entry = lines.get(r.handle);
-          if (entry === undefined) throw new TethysError("SIM_WIRE_HANDLE", `no open GPIO line with handle ${r.handle}`);
+          if (entry === undefined)
+            throw new TethysError("SIM_WIRE_HANDLE", `no open GPIO line with handle ${r.handle}`);
           if (r.type === "gpio.read") return Uint8Array.of(await entry.line.read());
           if (r.type === "gpio.write") {
             if (r.value !== 0 && r.value !== 1) throw new TethysError("GPIO_BAD_VALUE", `GPIO value ${r.value}`);

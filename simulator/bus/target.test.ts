@@ -8,7 +8,8 @@ test("the sim-bus address syntax, as the world and the agent read it", () => {
   assert.deepEqual(parseBusTarget("tcp:7800"), { port: 7800 });
   assert.deepEqual(parseBusTarget("tcp:sim.local:7800"), { host: "sim.local", port: 7800 });
   assert.deepEqual(parseBusTarget("unix:/run/tethys.sock"), { path: "/run/tethys.sock" });
-  for (const bad of ["tcp:", "tcp:99999", "udp:1", "unix:", "tcp:a b:1", "7800"]) assert.equal(parseBusTarget(bad), undefined, bad);
+  for (const bad of ["tcp:", "tcp:99999", "udp:1", "unix:", "tcp:a b:1", "7800"])
+    assert.equal(parseBusTarget(bad), undefined, bad);
   // The world listens on loopback only, any port (0 picks one).
   assert.deepEqual(parseListen("tcp:0"), { host: "127.0.0.1", port: 0 });
   assert.throws(() => parseListen("tcp:sim.local:7800"), { code: "SIM_CLI_ARG" });

@@ -3,7 +3,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { isTethysError } from "../../src/errors.ts";
-import { decodeReply, decodeRequest, encodeEdge, encodeError, encodeOk, encodeRequest, FrameReader, type Request } from "./wire.ts";
+import {
+  decodeReply,
+  decodeRequest,
+  encodeEdge,
+  encodeError,
+  encodeOk,
+  encodeRequest,
+  FrameReader,
+  type Request,
+} from "./wire.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ""), "hex"));
@@ -18,9 +27,15 @@ test("literal frames: I2C write-read, GPIO open, OK, ERROR and an edge event", (
     id: 7,
     spec: { chip: "gpiochip0", line: 27, direction: "in", edge: "both", activeLow: true },
   });
-  assert.equal(hex(open), `00000015 01 10 00000007 00 03 01 001b 09 ${Buffer.from("gpiochip0").toString("hex")}`.replace(/ /g, ""));
+  assert.equal(
+    hex(open),
+    `00000015 01 10 00000007 00 03 01 001b 09 ${Buffer.from("gpiochip0").toString("hex")}`.replace(/ /g, ""),
+  );
   assert.equal(hex(encodeOk(9, Uint8Array.of(0xaa, 0xbb))), "00000008" + "0180" + "00000009" + "aabb");
-  assert.equal(hex(encodeError(9, "I2C_NACK", "no")), `0000001301810000000908${Buffer.from("I2C_NACK").toString("hex")}00026e6f`);
+  assert.equal(
+    hex(encodeError(9, "I2C_NACK", "no")),
+    `0000001301810000000908${Buffer.from("I2C_NACK").toString("hex")}00026e6f`,
+  );
   assert.deepEqual(decodeReply(bytes("0190 00000000 00000003 01 4059000000000000")), {
     type: "edge",
     handle: 3,
@@ -31,8 +46,18 @@ test("literal frames: I2C write-read, GPIO open, OK, ERROR and an edge event", (
 });
 
 const requests: fc.Arbitrary<Request> = fc.oneof(
-  fc.record({ type: fc.constant("i2c.write" as const), id: fc.nat(), addr: fc.integer({ min: 3, max: 0x77 }), data: fc.uint8Array({ minLength: 1, maxLength: 32 }) }),
-  fc.record({ type: fc.constant("i2c.read" as const), id: fc.nat(), addr: fc.integer({ min: 3, max: 0x77 }), length: fc.integer({ min: 1, max: 32 }) }),
+  fc.record({
+    type: fc.constant("i2c.write" as const),
+    id: fc.nat(),
+    addr: fc.integer({ min: 3, max: 0x77 }),
+    data: fc.uint8Array({ minLength: 1, maxLength: 32 }),
+  }),
+  fc.record({
+    type: fc.constant("i2c.read" as const),
+    id: fc.nat(),
+    addr: fc.integer({ min: 3, max: 0x77 }),
+    length: fc.integer({ min: 1, max: 32 }),
+  }),
   fc.record({
     type: fc.constant("i2c.writeRead" as const),
     id: fc.nat(),
@@ -40,8 +65,17 @@ const requests: fc.Arbitrary<Request> = fc.oneof(
     data: fc.uint8Array({ minLength: 1, maxLength: 32 }),
     length: fc.integer({ min: 1, max: 32 }),
   }),
-  fc.record({ type: fc.constantFrom("gpio.read" as const, "gpio.close" as const, "gpio.watch" as const, "gpio.unwatch" as const), id: fc.nat(), handle: fc.nat() }),
-  fc.record({ type: fc.constant("gpio.write" as const), id: fc.nat(), handle: fc.nat(), value: fc.integer({ min: 0, max: 1 }) }),
+  fc.record({
+    type: fc.constantFrom("gpio.read" as const, "gpio.close" as const, "gpio.watch" as const, "gpio.unwatch" as const),
+    id: fc.nat(),
+    handle: fc.nat(),
+  }),
+  fc.record({
+    type: fc.constant("gpio.write" as const),
+    id: fc.nat(),
+    handle: fc.nat(),
+    value: fc.integer({ min: 0, max: 1 }),
+  }),
 );
 
 test("every request round-trips through frames split at any byte boundary (property)", () => {
@@ -53,7 +87,10 @@ test("every request round-trips through frames split at any byte boundary (prope
       for (let i = 0; i < stream.length; i += chunk) {
         for (const b of reader.push(stream.subarray(i, i + chunk))) got.push(decodeRequest(b));
       }
-      assert.deepEqual(got, reqs.map((r) => ({ ...r })));
+      assert.deepEqual(
+        got,
+        reqs.map((r) => ({ ...r })),
+      );
     }),
   );
 });
@@ -69,6 +106,12 @@ test("decoding arbitrary bodies either succeeds or throws a SIM_WIRE_* error (pr
     }),
   );
   const r = new FrameReader();
-  assert.throws(() => r.push(bytes("00000000")), (e: unknown) => isTethysError(e, "SIM_WIRE_LENGTH"));
-  assert.throws(() => r.push(bytes("00000401")), (e: unknown) => isTethysError(e, "SIM_WIRE_LENGTH"));
+  assert.throws(
+    () => r.push(bytes("00000000")),
+    (e: unknown) => isTethysError(e, "SIM_WIRE_LENGTH"),
+  );
+  assert.throws(
+    () => r.push(bytes("00000401")),
+    (e: unknown) => isTethysError(e, "SIM_WIRE_LENGTH"),
+  );
 });

@@ -20,8 +20,9 @@
  * Events (sim → agent), id 0
  *   0x90 GPIO_EDGE                            u32 handle | u8 value | f64 BE time (ms, sim clock)
  */
-import { TethysError } from "../../src/errors.ts";
+
 import type { GpioEdge, GpioLineSpec } from "../../hardware/ports/gpio.ts";
+import { TethysError } from "../../src/errors.ts";
 
 export const WIRE_VERSION = 1;
 export const MAX_BODY = 1024;
@@ -85,7 +86,15 @@ export function encodeRequest(r: Request): Uint8Array {
       return body(
         T.GPIO_OPEN,
         r.id,
-        Uint8Array.of(s.direction === "out" ? 1 : 0, edge, flags, (s.line >> 8) & 0xff, s.line & 0xff, chip.length, ...chip),
+        Uint8Array.of(
+          s.direction === "out" ? 1 : 0,
+          edge,
+          flags,
+          (s.line >> 8) & 0xff,
+          s.line & 0xff,
+          chip.length,
+          ...chip,
+        ),
       );
     }
     case "gpio.write":
@@ -131,7 +140,8 @@ export function decodeRequest(b: Uint8Array): Request {
   const id = dv.getUint32(2);
   const p = b.subarray(HEADER);
   const need = (n: number, exact = true) => {
-    if (exact ? p.length !== n : p.length < n) throw malformed(`type 0x${type.toString(16)} needs ${n} payload bytes, got ${p.length}`);
+    if (exact ? p.length !== n : p.length < n)
+      throw malformed(`type 0x${type.toString(16)} needs ${n} payload bytes, got ${p.length}`);
   };
   const handle = () => {
     need(4);
@@ -181,7 +191,12 @@ export function decodeRequest(b: Uint8Array): Request {
     }
     case T.GPIO_WRITE:
       need(5);
-      return { type: "gpio.write", id, handle: new DataView(p.buffer, p.byteOffset, 4).getUint32(0), value: p[4] as number };
+      return {
+        type: "gpio.write",
+        id,
+        handle: new DataView(p.buffer, p.byteOffset, 4).getUint32(0),
+        value: p[4] as number,
+      };
     case T.GPIO_READ:
       return { type: "gpio.read", id, handle: handle() };
     case T.GPIO_CLOSE:

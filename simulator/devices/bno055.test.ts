@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { SimI2cBus } from "../bus/sim-i2c-bus.ts";
 import { quatFromEuler } from "../physics/quat.ts";
-import { BNO055_ADDRESS as A, BNO055_REG as R, Bno055Model, MODE_NDOF } from "./bno055.ts";
+import { BNO055_ADDRESS as A, Bno055Model, MODE_NDOF, BNO055_REG as R } from "./bno055.ts";
 
 function rig() {
   const clock = new VirtualClock();
@@ -11,7 +11,7 @@ function rig() {
   const bus = new SimI2cBus(clock).attach(A, dev);
   return { clock, dev, bus };
 }
-const s16 = (b: Uint8Array, i: number) => (((b[i + 1] as number) << 8) | (b[i] as number)) << 16 >> 16;
+const s16 = (b: Uint8Array, i: number) => ((((b[i + 1] as number) << 8) | (b[i] as number)) << 16) >> 16;
 const DEG = Math.PI / 180;
 
 async function ndof(bus: SimI2cBus, clock: VirtualClock) {
@@ -46,8 +46,8 @@ test("CONFIG → NDOF takes 7 ms; then Euler, quaternion, gyro and linear accele
   const qua = await bus.writeRead(A, Uint8Array.of(R.QUA_DATA), 8);
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(s16(qua, 2 * i) / 16384 - (q[i] as number)) < 1e-4);
   const gyr = await bus.writeRead(A, Uint8Array.of(R.GYR_DATA), 6);
-  assert.equal(s16(gyr, 0), Math.round(0.1 / DEG * 16));
-  assert.equal(s16(gyr, 4), Math.round(-0.2 / DEG * 16));
+  assert.equal(s16(gyr, 0), Math.round((0.1 / DEG) * 16));
+  assert.equal(s16(gyr, 4), Math.round((-0.2 / DEG) * 16));
   const lia = await bus.writeRead(A, Uint8Array.of(R.LIA_DATA), 6);
   assert.deepEqual([s16(lia, 0), s16(lia, 2), s16(lia, 4)], [50, 0, -25]);
   const st = await bus.writeRead(A, Uint8Array.of(R.CALIB_STAT), 1);
@@ -72,7 +72,12 @@ test("a stuck IMU keeps constant registers while the vehicle turns", async () =>
   const before = await bus.writeRead(A, Uint8Array.of(R.ACC_DATA), 32);
   dev.setStuck(true);
   for (let k = 1; k <= 5; k++) {
-    dev.setEnvironment({ quat: quatFromEuler(0, 0, (30 + 10 * k) * DEG), gyro: [0, 0, 0.3 * k], linAcc: [k, 0, 0], temperatureC: 20 });
+    dev.setEnvironment({
+      quat: quatFromEuler(0, 0, (30 + 10 * k) * DEG),
+      gyro: [0, 0, 0.3 * k],
+      linAcc: [k, 0, 0],
+      temperatureC: 20,
+    });
     clock.advance(50);
     assert.deepEqual(await bus.writeRead(A, Uint8Array.of(R.ACC_DATA), 32), before);
   }

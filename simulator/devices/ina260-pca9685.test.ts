@@ -19,7 +19,7 @@ test("INA260: ids and current/voltage/power in register units", async () => {
   assert.equal(await rd(INA260_REG.BUS_VOLTAGE), 12160); // 15.2 V / 1.25 mV
   assert.equal(await rd(INA260_REG.POWER), 15200); // 152 W / 10 mW
   dev.setEnvironment({ volts: 15.2, amps: -2 });
-  assert.equal((await rd(INA260_REG.CURRENT)) << 16 >> 16, -1600, "signed current");
+  assert.equal(((await rd(INA260_REG.CURRENT)) << 16) >> 16, -1600, "signed current");
   await bus.write(INA260_ADDRESS, Uint8Array.of(INA260_REG.CONFIG, 0x41, 0x27));
   assert.equal(await rd(INA260_REG.CONFIG), 0x4127);
   await bus.write(INA260_ADDRESS, Uint8Array.of(INA260_REG.CONFIG, 0x80, 0x00));

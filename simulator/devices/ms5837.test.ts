@@ -115,7 +115,11 @@ test("an ADC read during a conversion, or a second conversion command, spoils th
   clock.advance(2);
   await bus.write(A, Uint8Array.of(0x48)); // while the first still runs
   clock.advance(9.04);
-  assert.notEqual(u24(await bus.writeRead(A, Uint8Array.of(0x00), 3)), clean, "convert during conversion → wrong result");
+  assert.notEqual(
+    u24(await bus.writeRead(A, Uint8Array.of(0x00), 3)),
+    clean,
+    "convert during conversion → wrong result",
+  );
   assert.equal(await readAdc(bus, clock, 0x48, 9.04), clean, "a clean conversion is right again");
 });
 

@@ -89,7 +89,12 @@ export class Ms5837Model implements SimI2cDevice {
       if ((cmd & 1) === 1 || osr > 5) return;
       const which = (cmd & 0xf0) === 0x40 ? "D1" : "D2";
       const busy = this.conversion !== undefined && nowMs < this.conversion.readyAt;
-      this.conversion = { which, readyAt: nowMs + (CONVERSION_MS[osr] as number), value: this.sample(which), spoilt: busy };
+      this.conversion = {
+        which,
+        readyAt: nowMs + (CONVERSION_MS[osr] as number),
+        value: this.sample(which),
+        spoilt: busy,
+      };
     }
   }
 

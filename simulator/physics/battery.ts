@@ -31,7 +31,7 @@ export interface BatteryState {
 }
 
 export function openCircuitVolts(p: BatteryParams, soc: number): number {
-  const s = soc <= 0 ? 0 : Math.min(soc , 1);
+  const s = soc <= 0 ? 0 : Math.min(soc, 1);
   const n = p.cellOcv.length - 1;
   const x = s * n;
   const i = Math.min(n - 1, Math.floor(x));

@@ -27,7 +27,8 @@ function energy(p: VehicleParams, x: Float64Array): number {
   const M = createDynamicsModel(p).mass;
   let t = 0;
   for (let r = 0; r < 6; r++) {
-    for (let c = 0; c < 6; c++) t += 0.5 * (x[IX_NU + r] as number) * (M[r * 6 + c] as number) * (x[IX_NU + c] as number);
+    for (let c = 0; c < 6; c++)
+      t += 0.5 * (x[IX_NU + r] as number) * (M[r * 6 + c] as number) * (x[IX_NU + c] as number);
   }
   const qx = x[4] as number;
   const qy = x[5] as number;

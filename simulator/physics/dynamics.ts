@@ -72,7 +72,14 @@ export function createDynamicsModel(
     }
   }
   for (let i = 0; i < 6; i++) set(i, i, p.addedMass[i] as number);
-  return { params: p, mass: M, massInv: reducedInverse(M, restrained), inertiaO: io, restrained: [...restrained], munkScale };
+  return {
+    params: p,
+    mass: M,
+    massInv: reducedInverse(M, restrained),
+    inertiaO: io,
+    restrained: [...restrained],
+    munkScale,
+  };
 }
 
 /** Inverse of M over the free DOFs, padded with zeros for the restrained ones. */
@@ -96,7 +103,7 @@ function reducedInverse(M: Float64Array, restrained: readonly boolean[]): Float6
 /** Fraction (0..1) of the hull below the surface for a body origin at depth `d` (m, NED down). */
 export function submergedFraction(d: number, hullHeight: number): number {
   const f = (d + hullHeight / 2) / hullHeight;
-  return f <= 0 ? 0 : Math.min(f , 1);
+  return f <= 0 ? 0 : Math.min(f, 1);
 }
 
 // Scratch buffers (the derivative is synchronous and never re-entered).

@@ -39,7 +39,7 @@ export function quatFromEuler(roll: number, pitch: number, yaw: number): Quat {
 export function quatToEuler(w: number, x: number, y: number, z: number): [number, number, number] {
   const roll = Math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y));
   const s = 2 * (w * y - z * x);
-  const pitch = Math.asin(s > 1 ? 1 : Math.max(s , -1));
+  const pitch = Math.asin(s > 1 ? 1 : Math.max(s, -1));
   const yaw = Math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z));
   return [roll, pitch, yaw];
 }

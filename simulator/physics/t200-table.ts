@@ -123,7 +123,7 @@ function lookup(t: T200Table, pwmUs: number, out: ThrusterOutput, weight: number
   const n = t.pwm.length;
   const p0 = t.pwm[0] as number;
   const pn = t.pwm[n - 1] as number;
-  const p = pwmUs < p0 ? p0 : Math.min(pwmUs , pn);
+  const p = pwmUs < p0 ? p0 : Math.min(pwmUs, pn);
   // Binary search for the segment [j, j+1] containing p.
   let lo = 0;
   let hi = n - 1;

@@ -66,6 +66,11 @@ test("thruster current drains the battery and sags its voltage", () => {
 
 test("no signal (pulse 0) and neutral (1500 µs) give no thrust", () => {
   const model = createVehicleModel(t200);
-  const s = stepVehicle(model, initialVehicleState(model), { pwmUs: [0, 0, 0, 1500, 1500, 1500], current: still }, 0.002);
+  const s = stepVehicle(
+    model,
+    initialVehicleState(model),
+    { pwmUs: [0, 0, 0, 1500, 1500, 1500], current: still },
+    0.002,
+  );
   assert.deepEqual([...s.thrustN], [0, 0, 0, 0, 0, 0]);
 });

@@ -3,7 +3,13 @@ import { test } from "node:test";
 import { checkExpectations, series } from "./expect.ts";
 import type { Expectation } from "./format.ts";
 
-const truth = (t: number, d: number, heading: number, forces: number[]) => ({ type: "truth", t, position: { n: 0, e: 0, d }, heading, thrusters: forces.map((f) => ({ pwm_us: 1500, force_n: f, current_a: 0 })) });
+const truth = (t: number, d: number, heading: number, forces: number[]) => ({
+  type: "truth",
+  t,
+  position: { n: 0, e: 0, d },
+  heading,
+  thrusters: forces.map((f) => ({ pwm_us: 1500, force_n: f, current_a: 0 })),
+});
 const records = [
   truth(0, 0, 359, [0, 0]),
   truth(1, 1, 1, [2, -3]),
@@ -17,20 +23,42 @@ const x = (e: Record<string, unknown>) => ({ ...e, line: ++line }) as unknown as
 const check = (e: Record<string, unknown>) => checkExpectations(records, [x(e)]);
 
 test("series reads nested paths and the derived total thrust", () => {
-  assert.deepEqual(series(records, "truth.position.d").map((s) => s.v), [0, 1, 2.04]);
-  assert.deepEqual(series(records, "truth.thrust").map((s) => s.v), [0, 5, 0]);
-  assert.deepEqual(series(records, "telemetry.failsafe.0").map((s) => s.v), ["FS_LEAK"]);
+  assert.deepEqual(
+    series(records, "truth.position.d").map((s) => s.v),
+    [0, 1, 2.04],
+  );
+  assert.deepEqual(
+    series(records, "truth.thrust").map((s) => s.v),
+    [0, 5, 0],
+  );
+  assert.deepEqual(
+    series(records, "telemetry.failsafe.0").map((s) => s.v),
+    ["FS_LEAK"],
+  );
 });
 
 test("range: near/within, min/max, equals, contains/lacks, angles on the circle, empty windows fail", () => {
   assert.deepEqual(check({ expect: "range", of: "truth.position.d", from: 2, to: 2, near: 2, within: 0.05 }), []);
-  assert.match(check({ expect: "range", of: "truth.position.d", from: 1, to: 2, near: 2, within: 0.05 })[0] ?? "", /at 1 s: 1, off -1/);
-  assert.deepEqual(check({ expect: "range", of: "truth.heading", from: 0, to: 2, near: 0, within: 1.5, angle: true }), []);
-  assert.equal(check({ expect: "range", of: "truth.heading", from: 0, to: 2, near: 0, within: 1.5 }).length, 1, "without angle, 359 is far from 0");
+  assert.match(
+    check({ expect: "range", of: "truth.position.d", from: 1, to: 2, near: 2, within: 0.05 })[0] ?? "",
+    /at 1 s: 1, off -1/,
+  );
+  assert.deepEqual(
+    check({ expect: "range", of: "truth.heading", from: 0, to: 2, near: 0, within: 1.5, angle: true }),
+    [],
+  );
+  assert.equal(
+    check({ expect: "range", of: "truth.heading", from: 0, to: 2, near: 0, within: 1.5 }).length,
+    1,
+    "without angle, 359 is far from 0",
+  );
   assert.deepEqual(check({ expect: "range", of: "truth.thrust", from: 0.5, to: 1.5, min: 5, max: 5 }), []);
   assert.equal(check({ expect: "range", of: "truth.thrust", from: 0, to: 2, max: 0 }).length, 1);
   assert.deepEqual(check({ expect: "range", of: "telemetry.depth", from: 0, to: 2, equals: null }), []);
-  assert.deepEqual(check({ expect: "range", of: "telemetry.failsafe", from: 0, to: 2, contains: "FS_LEAK", lacks: "FS_IMU" }), []);
+  assert.deepEqual(
+    check({ expect: "range", of: "telemetry.failsafe", from: 0, to: 2, contains: "FS_LEAK", lacks: "FS_IMU" }),
+    [],
+  );
   assert.equal(check({ expect: "range", of: "telemetry.failsafe", from: 0, to: 2, lacks: "FS_LEAK" }).length, 1);
   assert.match(check({ expect: "range", of: "truth.position.d", from: 5, to: 6, max: 1 })[0] ?? "", /no samples/);
   assert.match(check({ expect: "range", of: "telemetry.armed", from: 0, to: 2, min: 0 })[0] ?? "", /not a number/);
@@ -49,5 +77,8 @@ test("change: the sample at `to` minus the one at `from`, with the line and why 
   assert.deepEqual(check({ expect: "change", of: "truth.position.d", from: 0, to: 2, min: 2, max: 2.1 }), []);
   const [f] = check({ expect: "change", of: "truth.position.d", from: 0, to: 2, max: -1, why: "should rise" });
   assert.match(f ?? "", /^line \d+ \(change truth.position.d\): changed by 2.04, expected ≤ -1 — should rise$/);
-  assert.match(check({ expect: "change", of: "truth.position.d", from: 0, to: 9, min: 0 })[0] ?? "", /no numeric samples/);
+  assert.match(
+    check({ expect: "change", of: "truth.position.d", from: 0, to: 9, min: 0 })[0] ?? "",
+    /no numeric samples/,
+  );
 });

@@ -17,7 +17,10 @@ export function checkExpectations(records: readonly Rec[], expectations: readonl
   const failures: string[] = [];
   for (const e of expectations) {
     const f = check(records, e);
-    if (f !== undefined) failures.push(`line ${e.line} (${e.expect}${"of" in e ? ` ${e.of}` : ` ${e.code}`}): ${f}${e.why ? ` — ${e.why}` : ""}`);
+    if (f !== undefined)
+      failures.push(
+        `line ${e.line} (${e.expect}${"of" in e ? ` ${e.of}` : ` ${e.code}`}): ${f}${e.why ? ` — ${e.why}` : ""}`,
+      );
   }
   return failures;
 }
@@ -39,14 +42,18 @@ function check(records: readonly Rec[], e: Expectation): string | undefined {
   for (const s of window) {
     const v = s.v;
     const where = `at ${fmt(s.t)} s`;
-    if (e.equals !== undefined && v !== e.equals) return `${where}: ${JSON.stringify(v)}, expected ${JSON.stringify(e.equals)}`;
-    if (e.contains !== undefined && !(Array.isArray(v) && v.includes(e.contains))) return `${where}: ${JSON.stringify(v)} lacks ${e.contains}`;
-    if (e.lacks !== undefined && !(Array.isArray(v) && !v.includes(e.lacks))) return `${where}: ${JSON.stringify(v)} contains ${e.lacks}`;
+    if (e.equals !== undefined && v !== e.equals)
+      return `${where}: ${JSON.stringify(v)}, expected ${JSON.stringify(e.equals)}`;
+    if (e.contains !== undefined && !(Array.isArray(v) && v.includes(e.contains)))
+      return `${where}: ${JSON.stringify(v)} lacks ${e.contains}`;
+    if (e.lacks !== undefined && !(Array.isArray(v) && !v.includes(e.lacks)))
+      return `${where}: ${JSON.stringify(v)} contains ${e.lacks}`;
     if (e.near === undefined && e.min === undefined && e.max === undefined) continue;
     if (typeof v !== "number") return `${where}: ${JSON.stringify(v)} is not a number`;
     if (e.near !== undefined && e.within !== undefined) {
       const err = e.angle ? angleDiff(v, e.near) : v - e.near;
-      if (Math.abs(err) > e.within) return `${where}: ${fmt(v)}, off ${fmt(err)} from ${e.near} (allowed ±${e.within}); worst ${fmt(worst(window, e.near, e.angle === true))}`;
+      if (Math.abs(err) > e.within)
+        return `${where}: ${fmt(v)}, off ${fmt(err)} from ${e.near} (allowed ±${e.within}); worst ${fmt(worst(window, e.near, e.angle === true))}`;
     }
     if (e.min !== undefined && v < e.min) return `${where}: ${fmt(v)} < ${e.min}`;
     if (e.max !== undefined && v > e.max) return `${where}: ${fmt(v)} > ${e.max}`;
@@ -63,7 +70,10 @@ function checkAgent(records: readonly Rec[], e: Extract<Expectation, { expect: "
   });
   const inside = all.filter((r) => (r.t as number) >= from - 1e-9 && (r.t as number) <= to + 1e-9);
   const what = `${e.code}${e.active === undefined ? "" : e.active ? " raised" : " cleared"}`;
-  if (e.none === true) return inside.length === 0 ? undefined : `${what} at ${fmt(inside[0]?.t as number)} s, expected none in [${from}, ${to}] s`;
+  if (e.none === true)
+    return inside.length === 0
+      ? undefined
+      : `${what} at ${fmt(inside[0]?.t as number)} s, expected none in [${from}, ${to}] s`;
   if (inside.length > 0) return undefined;
   return `${what} not in [${from}, ${to}] s; seen at ${all.length === 0 ? "no time" : all.map((r) => `${fmt(r.t as number)} s`).join(", ")}`;
 }

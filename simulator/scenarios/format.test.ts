@@ -39,7 +39,11 @@ test("a scenario splits into header, script (line numbers kept) and expectations
   );
   assert.ok(isScenario(HEADER));
   assert.ok(isScenario('# c\n  { "scenario" : { "duration": 1 } }'), "whitespace in the JSON");
-  assert.equal(parseScenario('{ "scenario": { "duration": 3 } }\n{ "expect": "agent", "code": "ARMED", "between": [0, 1] }').expectations.length, 1);
+  assert.equal(
+    parseScenario('{ "scenario": { "duration": 3 } }\n{ "expect": "agent", "code": "ARMED", "between": [0, 1] }')
+      .expectations.length,
+    1,
+  );
   assert.ok(!isScenario('{"at":1,"type":"arm"}'));
 });
 
@@ -64,7 +68,8 @@ test("bad scenarios are SIM_SCENARIO errors naming the line", () => {
   for (const [text, line] of cases) {
     assert.throws(
       () => parseScenario(text, "bad.ndjson"),
-      (e: unknown) => isTethysError(e, "SIM_SCENARIO") && e.message.includes(line === 0 ? "bad.ndjson" : `line ${line}`),
+      (e: unknown) =>
+        isTethysError(e, "SIM_SCENARIO") && e.message.includes(line === 0 ? "bad.ndjson" : `line ${line}`),
       text,
     );
   }
@@ -73,12 +78,19 @@ test("bad scenarios are SIM_SCENARIO errors naming the line", () => {
 test("property: any expectation object either parses or throws SIM_SCENARIO", () => {
   const kinds = fc.constantFrom("range", "agent", "change", "other");
   fc.assert(
-    fc.property(kinds, fc.dictionary(fc.constantFrom("of", "from", "to", "near", "within", "min", "max", "code", "between", "none", "equals"), fc.jsonValue({ maxDepth: 1 })), (kind, rest) => {
-      try {
-        parseScenario(`${HEADER}\n${JSON.stringify({ expect: kind, ...rest })}`);
-      } catch (e) {
-        assert.ok(isTethysError(e, "SIM_SCENARIO"), String(e));
-      }
-    }),
+    fc.property(
+      kinds,
+      fc.dictionary(
+        fc.constantFrom("of", "from", "to", "near", "within", "min", "max", "code", "between", "none", "equals"),
+        fc.jsonValue({ maxDepth: 1 }),
+      ),
+      (kind, rest) => {
+        try {
+          parseScenario(`${HEADER}\n${JSON.stringify({ expect: kind, ...rest })}`);
+        } catch (e) {
+          assert.ok(isTethysError(e, "SIM_SCENARIO"), String(e));
+        }
+      },
+    ),
   );
 });

@@ -22,8 +22,8 @@
  * Problems throw SIM_SCENARIO naming the source, the line and the field.
  */
 import { z } from "zod";
-import { TethysError } from "../../src/errors.ts";
 import { VehicleControlSchema, type VehicleControlSettings } from "../../src/control/schema.ts";
+import { TethysError } from "../../src/errors.ts";
 import { parseScript, type ScriptEvent } from "../script.ts";
 
 const time = z.number().finite().min(0).max(1e6);
@@ -54,7 +54,15 @@ const Agent = z.strictObject({
   none: z.boolean().optional(),
   why,
 });
-const Change = z.strictObject({ expect: z.literal("change"), of: path, from: time, to: time, min: num.optional(), max: num.optional(), why });
+const Change = z.strictObject({
+  expect: z.literal("change"),
+  of: path,
+  from: time,
+  to: time,
+  min: num.optional(),
+  max: num.optional(),
+  why,
+});
 
 export const ExpectationSchema = z.discriminatedUnion("expect", [Range, Agent, Change]);
 export type Expectation = z.infer<typeof ExpectationSchema> & { line: number };
@@ -67,7 +75,12 @@ const Header = z.strictObject({
   loopHz: z.number().finite().min(10).max(1000).optional(),
   world: z
     .strictObject({
-      seed: z.number().int().min(0).max(2 ** 31).optional(),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31)
+        .optional(),
       noise: z.boolean().optional(),
       soc: z.number().min(0).max(1).optional(),
       water: z.enum(["fresh", "sea"]).optional(),
@@ -103,7 +116,8 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   lines.forEach((raw, i) => {
     const n = i + 1;
     const s = raw.trim();
-    const bad = (what: string) => new TethysError("SIM_SCENARIO", `${source} line ${n}: ${what}`, { details: { source, line: n } });
+    const bad = (what: string) =>
+      new TethysError("SIM_SCENARIO", `${source} line ${n}: ${what}`, { details: { source, line: n } });
     const json = s.startsWith("{") ? tryParse(s) : undefined;
     const isHeader = json !== undefined && Object.hasOwn(json, "scenario");
     const isExpect = json !== undefined && Object.hasOwn(json, "expect");
@@ -125,20 +139,30 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     const e = ExpectationSchema.safeParse(json);
     if (!e.success) throw bad(issue(e.error));
     const ex = e.data;
-    if (ex.expect === "agent" ? ex.between[1] < ex.between[0] : ex.to < ex.from) throw bad("the time window ends before it starts");
-    if (ex.expect === "range" && (ex.near === undefined) !== (ex.within === undefined)) throw bad('"near" and "within" go together');
-    if (ex.expect === "range" && [ex.near, ex.min, ex.max, ex.equals, ex.contains, ex.lacks].every((v) => v === undefined)) {
+    if (ex.expect === "agent" ? ex.between[1] < ex.between[0] : ex.to < ex.from)
+      throw bad("the time window ends before it starts");
+    if (ex.expect === "range" && (ex.near === undefined) !== (ex.within === undefined))
+      throw bad('"near" and "within" go together');
+    if (
+      ex.expect === "range" &&
+      [ex.near, ex.min, ex.max, ex.equals, ex.contains, ex.lacks].every((v) => v === undefined)
+    ) {
       throw bad("a range expectation needs near/within, min, max, equals, contains or lacks");
     }
-    if (ex.expect === "change" && ex.min === undefined && ex.max === undefined) throw bad("a change expectation needs min or max");
+    if (ex.expect === "change" && ex.min === undefined && ex.max === undefined)
+      throw bad("a change expectation needs min or max");
     expectations.push({ ...ex, line: n });
   });
-  if (header === undefined) throw new TethysError("SIM_SCENARIO", `${source}: no {"scenario":{…}} header`, { details: { source } });
+  if (header === undefined)
+    throw new TethysError("SIM_SCENARIO", `${source}: no {"scenario":{…}} header`, { details: { source } });
   let script: ScriptEvent[];
   try {
     script = parseScript(scriptLines.join("\n"), source);
   } catch (err) {
-    throw new TethysError("SIM_SCENARIO", err instanceof Error ? err.message : String(err), { cause: err, details: { source } });
+    throw new TethysError("SIM_SCENARIO", err instanceof Error ? err.message : String(err), {
+      cause: err,
+      details: { source },
+    });
   }
   return { source, header, script, expectations };
 }

@@ -28,11 +28,22 @@ for (const file of files) {
     const r = run.result;
     const pass = run.failures.length === 0;
     failed ||= !pass;
-    process.stdout.write(`${JSON.stringify({ name, pass, sim_s: Math.round(r.simSeconds * 1000) / 1000, wall_ms: Math.round(r.wallMs), speed_factor: Math.round(r.speedFactor), failures: run.failures })}\n`);
-    if (recordDir !== undefined) writeFileSync(join(recordDir, name), run.records.map((x) => JSON.stringify(x)).join("\n").concat("\n"));
+    process.stdout.write(
+      `${JSON.stringify({ name, pass, sim_s: Math.round(r.simSeconds * 1000) / 1000, wall_ms: Math.round(r.wallMs), speed_factor: Math.round(r.speedFactor), failures: run.failures })}\n`,
+    );
+    if (recordDir !== undefined)
+      writeFileSync(
+        join(recordDir, name),
+        run.records
+          .map((x) => JSON.stringify(x))
+          .join("\n")
+          .concat("\n"),
+      );
   } catch (err) {
     failed = true;
-    process.stdout.write(`${JSON.stringify({ name, pass: false, error: errorCode(err), message: err instanceof Error ? err.message : String(err) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ name, pass: false, error: errorCode(err), message: err instanceof Error ? err.message : String(err) })}\n`,
+    );
   }
 }
 process.exitCode = failed ? 1 : 0;

@@ -2,7 +2,7 @@
  * Runs a scenario (format.ts) headless with the real agent and checks its expectations.
  */
 import { agentControlOptions } from "../../src/control/config.ts";
-import { runHeadless, type HeadlessResult } from "../headless.ts";
+import { type HeadlessResult, runHeadless } from "../headless.ts";
 import { MemorySink } from "../recorder.ts";
 import { checkExpectations } from "./expect.ts";
 import { parseScenario, type Scenario } from "./format.ts";

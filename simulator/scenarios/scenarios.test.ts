@@ -10,7 +10,9 @@ import { isScenario } from "./format.ts";
 const dir = fileURLToPath(new URL("./", import.meta.url));
 
 // Bare scripts only; scenario files (with a header and expectations) run in test/scenarios/.
-for (const name of readdirSync(dir).filter((n) => n.endsWith(".ndjson") && !isScenario(readFileSync(dir + n, "utf8")))) {
+for (const name of readdirSync(dir).filter(
+  (n) => n.endsWith(".ndjson") && !isScenario(readFileSync(dir + n, "utf8")),
+)) {
   test(`scenario ${name} parses and runs`, async () => {
     const script = parseScript(readFileSync(dir + name, "utf8"), name);
     assert.ok(script.length > 0);
@@ -19,6 +21,9 @@ for (const name of readdirSync(dir).filter((n) => n.endsWith(".ndjson") && !isSc
     await runHeadless({ durationS: last + 1, script, sink, readingHz: 2, world: { pose: { d: 5 } } });
     const events = sink.records.filter((r) => r.type === "script");
     assert.equal(events.length, script.length);
-    assert.ok(events.every((e) => e.error === undefined), JSON.stringify(events.find((e) => e.error !== undefined)));
+    assert.ok(
+      events.every((e) => e.error === undefined),
+      JSON.stringify(events.find((e) => e.error !== undefined)),
+    );
   });
 }

@@ -9,7 +9,9 @@ import { resolveImpairment } from "./params.ts";
 function dir(params = {}, capacity = 1000) {
   const clock = new VirtualClock();
   const out: [number, number][] = [];
-  const d = new TetherDirection<number>(clock, resolveImpairment(params), 11, capacity, (n) => out.push([n, clock.now()]));
+  const d = new TetherDirection<number>(clock, resolveImpairment(params), 11, capacity, (n) =>
+    out.push([n, clock.now()]),
+  );
   return { clock, out, d };
 }
 
@@ -65,7 +67,10 @@ test("a stream order keeps chunks in sequence despite jitter", () => {
 
 test("live parameter changes are validated and applied", () => {
   const { clock, out, d } = dir();
-  assert.throws(() => d.setParams({ loss: 3 }), (e) => isTethysError(e, "TETHER_BAD_OPTION"));
+  assert.throws(
+    () => d.setParams({ loss: 3 }),
+    (e) => isTethysError(e, "TETHER_BAD_OPTION"),
+  );
   d.setParams({ delayMs: 50 });
   assert.equal(d.params.delayMs, 50);
   d.submit(1, 10);
@@ -83,16 +88,26 @@ test("property: every packet is accounted for — received + duplicated = forwar
     fc.constant({ op: "restore" as const }),
     fc.constant({ op: "flush" as const }),
     fc
-      .record({ loss: fc.double({ min: 0, max: 1, noNaN: true }), duplicate: fc.double({ min: 0, max: 1, noNaN: true }), delayMs: fc.integer({ min: 0, max: 100 }) })
+      .record({
+        loss: fc.double({ min: 0, max: 1, noNaN: true }),
+        duplicate: fc.double({ min: 0, max: 1, noNaN: true }),
+        delayMs: fc.integer({ min: 0, max: 100 }),
+      })
       .map((params) => ({ op: "set" as const, params })),
   );
   fc.assert(
     fc.property(fc.integer(), fc.array(op, { maxLength: 200 }), (seed, ops) => {
       const clock = new VirtualClock();
       let sent = 0;
-      const d = new TetherDirection<number>(clock, resolveImpairment({ rateBps: 1_000_000, queueLimitMs: 50, jitterMs: 10 }), seed, 20, () => {
-        sent += 1;
-      });
+      const d = new TetherDirection<number>(
+        clock,
+        resolveImpairment({ rateBps: 1_000_000, queueLimitMs: 50, jitterMs: 10 }),
+        seed,
+        20,
+        () => {
+          sent += 1;
+        },
+      );
       for (const o of ops) {
         if (o.op === "submit") d.submit(0, o.bytes);
         else if (o.op === "advance") clock.advance(o.ms);

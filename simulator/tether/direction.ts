@@ -24,7 +24,17 @@ export interface DirectionCounters {
 }
 
 export function zeroCounters(): DirectionCounters {
-  return { received: 0, bytesIn: 0, forwarded: 0, bytesOut: 0, lost: 0, queueDropped: 0, cutDropped: 0, duplicated: 0, reordered: 0 };
+  return {
+    received: 0,
+    bytesIn: 0,
+    forwarded: 0,
+    bytesOut: 0,
+    lost: 0,
+    queueDropped: 0,
+    cutDropped: 0,
+    duplicated: 0,
+    reordered: 0,
+  };
 }
 
 interface Carried<T> {
@@ -50,7 +60,13 @@ export class TetherDirection<T> {
   private readonly send: (item: T, bytes: number) => void;
   private readonly plan = newPlan();
 
-  constructor(clock: Clock, params: ImpairmentParams, seed: number, capacity: number, send: (item: T, bytes: number) => void) {
+  constructor(
+    clock: Clock,
+    params: ImpairmentParams,
+    seed: number,
+    capacity: number,
+    send: (item: T, bytes: number) => void,
+  ) {
     this.clock = clock;
     this.send = send;
     this.model = new ImpairmentModel(params, seed, clock.now());
@@ -125,7 +141,12 @@ export type DirectionName = "up" | "down" | "both";
  * Changes the impairments of one or both directions live. All-or-nothing: the change is
  * validated against every direction it touches before any is changed (TETHER_BAD_OPTION).
  */
-export function setDirectionParams<T>(up: TetherDirection<T>, down: TetherDirection<T>, direction: DirectionName, partial: Partial<ImpairmentParams>): void {
+export function setDirectionParams<T>(
+  up: TetherDirection<T>,
+  down: TetherDirection<T>,
+  direction: DirectionName,
+  partial: Partial<ImpairmentParams>,
+): void {
   if (direction === "both") {
     resolveImpairment(partial, up.params);
     resolveImpairment(partial, down.params);

@@ -22,11 +22,25 @@ const KEY_HEX = "5e1ec7ab1e5e1ec7ab1e5e1ec7ab1e00";
 const SEED = 4;
 const WANT = 20;
 
-test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake completes and data flows", { timeout: 60_000 }, async (t) => {
-  const peer = await startOpensslPeer({ identity: "rov-tether", keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", retransmit: true, signal: t.signal });
+test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake completes and data flows", {
+  timeout: 60_000,
+}, async (t) => {
+  const peer = await startOpensslPeer({
+    identity: "rov-tether",
+    keyHex: KEY_HEX,
+    cipher: "PSK-AES128-CCM8",
+    retransmit: true,
+    signal: t.signal,
+  });
   const clock = new RealClock();
   const impair = { loss: 0.2, reorder: 0.1, reorderGapMs: 5, duplicate: 0.05, delayMs: 2, jitterMs: 1 };
-  const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock, up: impair, down: impair, seed: SEED });
+  const tether = await UdpTetherProxy.start({
+    target: { host: "127.0.0.1", port: peer.port },
+    clock,
+    up: impair,
+    down: impair,
+    seed: SEED,
+  });
   const link = new DtlsLink({
     address: "127.0.0.1",
     port: tether.address().port,
@@ -81,8 +95,15 @@ test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake c
   }
 });
 
-test("an abandoned handshake is aborted with an alert, so a single-peer hub serves the next attempt", { timeout: 30_000 }, async (t) => {
-  const peer = await startOpensslPeer({ identity: "rov-tether", keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
+test("an abandoned handshake is aborted with an alert, so a single-peer hub serves the next attempt", {
+  timeout: 30_000,
+}, async (t) => {
+  const peer = await startOpensslPeer({
+    identity: "rov-tether",
+    keyHex: KEY_HEX,
+    cipher: "PSK-AES128-CCM8",
+    signal: t.signal,
+  });
   const clock = new RealClock();
   const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock });
   const link = new DtlsLink({
@@ -114,8 +135,15 @@ test("an abandoned handshake is aborted with an alert, so a single-peer hub serv
   }
 });
 
-test("when the hub→vehicle direction dies the link stalls, keeps retrying, and recovers when it returns", { timeout: 30_000 }, async (t) => {
-  const peer = await startOpensslPeer({ identity: "rov-tether", keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
+test("when the hub→vehicle direction dies the link stalls, keeps retrying, and recovers when it returns", {
+  timeout: 30_000,
+}, async (t) => {
+  const peer = await startOpensslPeer({
+    identity: "rov-tether",
+    keyHex: KEY_HEX,
+    cipher: "PSK-AES128-CCM8",
+    signal: t.signal,
+  });
   const clock = new RealClock();
   const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock });
   const link = new DtlsLink({

@@ -32,10 +32,15 @@ test("property: the loss rate converges to the setting for large N", () => {
 
 test("property: the same seed gives the same decisions", () => {
   fc.assert(
-    fc.property(fc.integer(), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (seed, loss, dup) => {
-      const params = { loss, duplicate: dup, reorder: 0.2, delayMs: 20, jitterMs: 5, rateBps: 1_000_000 };
-      assert.deepEqual(run(params, seed, 500), run(params, seed, 500));
-    }),
+    fc.property(
+      fc.integer(),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      (seed, loss, dup) => {
+        const params = { loss, duplicate: dup, reorder: 0.2, delayMs: 20, jitterMs: 5, rateBps: 1_000_000 };
+        assert.deepEqual(run(params, seed, 500), run(params, seed, 500));
+      },
+    ),
     { numRuns: 25 },
   );
   const a = run({ loss: 0.5 }, 1, 200).map((p) => p.verdict);
@@ -45,7 +50,9 @@ test("property: the same seed gives the same decisions", () => {
 
 test("the loss pattern of a seed does not depend on the other settings", () => {
   const plain = run({ loss: 0.3 }, 99, 2000).map((p) => p.verdict);
-  const busy = run({ loss: 0.3, duplicate: 0.5, reorder: 0.5, jitterMs: 30, delayMs: 10 }, 99, 2000).map((p) => p.verdict);
+  const busy = run({ loss: 0.3, duplicate: 0.5, reorder: 0.5, jitterMs: 30, delayMs: 10 }, 99, 2000).map(
+    (p) => p.verdict,
+  );
   assert.deepEqual(busy, plain);
 });
 
@@ -85,7 +92,10 @@ test("property: the bandwidth cap holds in virtual time and the queue stays boun
       fc.integer({ min: 64_000, max: 20_000_000 }),
       fc.integer({ min: 1500, max: 64_000 }),
       fc.integer({ min: 1, max: 500 }),
-      fc.array(fc.record({ gap: fc.double({ min: 0, max: 5, noNaN: true }), size: fc.integer({ min: 20, max: 1500 }) }), { minLength: 1, maxLength: 400 }),
+      fc.array(
+        fc.record({ gap: fc.double({ min: 0, max: 5, noNaN: true }), size: fc.integer({ min: 20, max: 1500 }) }),
+        { minLength: 1, maxLength: 400 },
+      ),
       (seed, rateBps, burstBytes, queueLimitMs, packets) => {
         const m = new ImpairmentModel(resolveImpairment({ rateBps, burstBytes, queueLimitMs }), seed);
         const plan = newPlan();
@@ -135,7 +145,14 @@ test("parameters change live", () => {
 });
 
 test("bad parameters are refused with TETHER_BAD_OPTION naming the field", () => {
-  const bad: Partial<ImpairmentParams>[] = [{ loss: 1.5 }, { loss: -0.1 }, { duplicate: Number.NaN }, { delayMs: -1 }, { rateBps: Number.POSITIVE_INFINITY }, { burstBytes: 0 }];
+  const bad: Partial<ImpairmentParams>[] = [
+    { loss: 1.5 },
+    { loss: -0.1 },
+    { duplicate: Number.NaN },
+    { delayMs: -1 },
+    { rateBps: Number.POSITIVE_INFINITY },
+    { burstBytes: 0 },
+  ];
   for (const b of bad) {
     const field = Object.keys(b)[0] ?? "";
     assert.throws(

@@ -38,7 +38,10 @@ const PROBABILITIES = ["loss", "duplicate", "reorder"] as const;
 const NON_NEGATIVE = ["reorderGapMs", "delayMs", "jitterMs", "rateBps", "queueLimitMs"] as const;
 
 /** Merges `partial` over `base` and validates; throws TETHER_BAD_OPTION naming the field. */
-export function resolveImpairment(partial: Partial<ImpairmentParams> | undefined, base: Readonly<ImpairmentParams> = NO_IMPAIRMENT): ImpairmentParams {
+export function resolveImpairment(
+  partial: Partial<ImpairmentParams> | undefined,
+  base: Readonly<ImpairmentParams> = NO_IMPAIRMENT,
+): ImpairmentParams {
   const p: ImpairmentParams = { ...base, ...partial };
   for (const k of PROBABILITIES) {
     const v = p[k];

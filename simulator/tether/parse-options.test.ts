@@ -2,15 +2,24 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { isTethysError } from "../../src/errors.ts";
-import { parseDuration, parseHostPort, parseImpairments, parseProbability, parseRate, parseSize } from "./parse-options.ts";
+import {
+  parseDuration,
+  parseHostPort,
+  parseImpairments,
+  parseProbability,
+  parseRate,
+  parseSize,
+} from "./parse-options.ts";
 
-const badOption = (option: string) => (e: unknown) => isTethysError(e, "TETHER_BAD_OPTION") && e.details?.option === option;
+const badOption = (option: string) => (e: unknown) =>
+  isTethysError(e, "TETHER_BAD_OPTION") && e.details?.option === option;
 
 test("probabilities: decimals and percentages within [0, 1]", () => {
   assert.equal(parseProbability("loss", "0.2"), 0.2);
   assert.equal(parseProbability("loss", "20%"), 0.2);
   assert.equal(parseProbability("loss", 1), 1);
-  for (const v of ["", "%", "1.5", "-0.1", "abc", "120%", "NaN"]) assert.throws(() => parseProbability("loss", v), badOption("loss"), v);
+  for (const v of ["", "%", "1.5", "-0.1", "abc", "120%", "NaN"])
+    assert.throws(() => parseProbability("loss", v), badOption("loss"), v);
 });
 
 test("durations: us, ms, s, m; bare numbers are ms", () => {
@@ -19,7 +28,8 @@ test("durations: us, ms, s, m; bare numbers are ms", () => {
   assert.equal(parseDuration("delay", "250us"), 0.25);
   assert.equal(parseDuration("delay", "2m"), 120_000);
   assert.equal(parseDuration("delay", "40"), 40);
-  for (const v of ["", "-5ms", "5h", "ms", "1e3"]) assert.throws(() => parseDuration("delay", v), badOption("delay"), v);
+  for (const v of ["", "-5ms", "5h", "ms", "1e3"])
+    assert.throws(() => parseDuration("delay", v), badOption("delay"), v);
 });
 
 test("rates follow tc: bit/kbit/mbit/gbit are bits, bps/kbps/mbps are bytes per second", () => {
@@ -42,12 +52,23 @@ test("host:port for IPv4, IPv6 and names; bad ones are TETHER_BAD_ADDRESS", () =
   assert.deepEqual(parseHostPort("listen", "[::1]:0", true), { host: "::1", port: 0 });
   assert.deepEqual(parseHostPort("target", "localhost:80", false), { host: "localhost", port: 80 });
   for (const v of ["127.0.0.1", ":80", "host:99999", "host:0", "a b:1", "::1:80"]) {
-    assert.throws(() => parseHostPort("target", v, false), (e) => isTethysError(e, "TETHER_BAD_ADDRESS"), v);
+    assert.throws(
+      () => parseHostPort("target", v, false),
+      (e) => isTethysError(e, "TETHER_BAD_ADDRESS"),
+      v,
+    );
   }
 });
 
 test("impairments: plain keys apply both ways, Up/Down suffixes override one direction", () => {
-  const { up, down } = parseImpairments({ loss: "0.2", lossDown: "5%", delay: "50ms", rateUp: "1mbit", reorder: "0.1", duplicate: 0.01 });
+  const { up, down } = parseImpairments({
+    loss: "0.2",
+    lossDown: "5%",
+    delay: "50ms",
+    rateUp: "1mbit",
+    reorder: "0.1",
+    duplicate: 0.01,
+  });
   assert.deepEqual(up, { loss: 0.2, reorder: 0.1, delayMs: 50, rateBps: 1_000_000, duplicate: 0.01 });
   assert.deepEqual(down, { loss: 0.05, reorder: 0.1, delayMs: 50, duplicate: 0.01 });
   assert.throws(() => parseImpairments({ jitter: {} }), badOption("jitter"));

@@ -18,7 +18,8 @@ export function parseProbability(option: string, v: string | number): number {
   const s = String(v).trim();
   const pct = s.endsWith("%");
   const n = pct ? Number(s.slice(0, -1)) / 100 : Number(s);
-  if (s === "" || s === "%" || !Number.isFinite(n) || n < 0 || n > 1) throw bad(option, v, "a probability like 0.2 or 20%");
+  if (s === "" || s === "%" || !Number.isFinite(n) || n < 0 || n > 1)
+    throw bad(option, v, "a probability like 0.2 or 20%");
   return n;
 }
 
@@ -67,9 +68,13 @@ export function parseHostPort(option: string, v: string, allowPortZero: boolean)
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(v.trim());
   const port = Number(m?.[3]);
   if (m === null || port > 65535 || (port === 0 && !allowPortZero)) {
-    throw new TethysError("TETHER_BAD_ADDRESS", `--${option} must be host:port (port ${allowPortZero ? "0" : "1"}..65535), got ${JSON.stringify(v)}`, {
-      details: { option, value: v },
-    });
+    throw new TethysError(
+      "TETHER_BAD_ADDRESS",
+      `--${option} must be host:port (port ${allowPortZero ? "0" : "1"}..65535), got ${JSON.stringify(v)}`,
+      {
+        details: { option, value: v },
+      },
+    );
   }
   return { host: m[1] ?? m[2] ?? "", port };
 }
@@ -94,7 +99,10 @@ export const IMPAIRMENT_OPTION_NAMES = Object.keys(IMPAIRMENT_KEYS);
  * (up = client → target). Returns the two partial parameter sets; ignores keys it does not know
  * (the caller checks for unknown keys).
  */
-export function parseImpairments(o: Readonly<Record<string, unknown>>): { up: Partial<ImpairmentParams>; down: Partial<ImpairmentParams> } {
+export function parseImpairments(o: Readonly<Record<string, unknown>>): {
+  up: Partial<ImpairmentParams>;
+  down: Partial<ImpairmentParams>;
+} {
   const up: Partial<ImpairmentParams> = {};
   const down: Partial<ImpairmentParams> = {};
   for (const [name, [field, parse]] of Object.entries(IMPAIRMENT_KEYS)) {

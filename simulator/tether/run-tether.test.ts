@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { once } from "node:events";
+import { connect } from "node:net";
 import { test } from "node:test";
 import { isTethysError } from "../../src/errors.ts";
 import { runTether } from "./run-tether.ts";
@@ -9,12 +9,18 @@ import { startTcpEcho, startUdpEcho, udpClient } from "./test-echo.ts";
 test("runTether starts a UDP tether from CLI strings and reports where it listens", { timeout: 10_000 }, async () => {
   const echo = await startUdpEcho();
   const lines: string[] = [];
-  const t = await runTether({ target: `127.0.0.1:${echo.port}`, loss: "0", delay: "5ms", jitter: "1ms", rate: "10mbit", seed: "42" }, { log: (l) => lines.push(l) });
+  const t = await runTether(
+    { target: `127.0.0.1:${echo.port}`, loss: "0", delay: "5ms", jitter: "1ms", rate: "10mbit", seed: "42" },
+    { log: (l) => lines.push(l) },
+  );
   const client = await udpClient();
   try {
     assert.equal(t.protocol, "udp");
     assert.ok(t.address.port > 0);
-    assert.match(lines[0] ?? "", new RegExp(`tether udp listening on 127\\.0\\.0\\.1:${t.address.port} → 127\\.0\\.0\\.1:${echo.port}`));
+    assert.match(
+      lines[0] ?? "",
+      new RegExp(`tether udp listening on 127\\.0\\.0\\.1:${t.address.port} → 127\\.0\\.0\\.1:${echo.port}`),
+    );
     client.socket.send("hello", t.address.port, "127.0.0.1");
     await client.waitFor(1);
     assert.equal(client.got[0]?.toString(), "hello");

@@ -38,22 +38,31 @@ const GENERAL_KEYS = new Set(["target", "listen", "protocol", "seed"]);
  * Entry of `tethys tether`: validates the options (TETHER_BAD_OPTION / TETHER_BAD_ADDRESS naming
  * the option), starts the UDP or TCP proxy and reports where it listens through `log`.
  */
-export async function runTether(options: TetherCliOptions, deps: { clock?: Clock; log?: (line: string) => void } = {}): Promise<TetherHandle> {
+export async function runTether(
+  options: TetherCliOptions,
+  deps: { clock?: Clock; log?: (line: string) => void } = {},
+): Promise<TetherHandle> {
   const known = new Set([...GENERAL_KEYS, ...impairmentKeys()]);
   for (const [k, v] of Object.entries(options)) {
     if (v !== undefined && !known.has(k)) {
       throw new TethysError("TETHER_BAD_OPTION", `unknown tether option --${k}`, { details: { option: k } });
     }
   }
-  if (typeof options.target !== "string") throw new TethysError("TETHER_BAD_ADDRESS", "--target host:port is required", { details: { option: "target" } });
+  if (typeof options.target !== "string")
+    throw new TethysError("TETHER_BAD_ADDRESS", "--target host:port is required", { details: { option: "target" } });
   const target = parseHostPort("target", options.target, false);
   const listen = parseHostPort("listen", options.listen ?? "127.0.0.1:0", true);
   const protocol = options.protocol ?? "udp";
   if (protocol !== "udp" && protocol !== "tcp") {
-    throw new TethysError("TETHER_BAD_OPTION", `--protocol must be udp or tcp, got ${JSON.stringify(protocol)}`, { details: { option: "protocol" } });
+    throw new TethysError("TETHER_BAD_OPTION", `--protocol must be udp or tcp, got ${JSON.stringify(protocol)}`, {
+      details: { option: "protocol" },
+    });
   }
   const seed = options.seed === undefined ? 1 : Number(options.seed);
-  if (!Number.isSafeInteger(seed)) throw new TethysError("TETHER_BAD_OPTION", `--seed must be an integer, got ${JSON.stringify(options.seed)}`, { details: { option: "seed" } });
+  if (!Number.isSafeInteger(seed))
+    throw new TethysError("TETHER_BAD_OPTION", `--seed must be an integer, got ${JSON.stringify(options.seed)}`, {
+      details: { option: "seed" },
+    });
   const { up, down } = parseImpairments(options);
   const clock = deps.clock ?? new RealClock();
   const log = deps.log ?? ((line: string) => console.log(line));
@@ -72,7 +81,14 @@ export async function runTether(options: TetherCliOptions, deps: { clock?: Clock
       close: () => p.close(),
     };
   } else {
-    const p = await TcpTetherProxy.start({ listen, target, clock, up: up as Partial<TcpImpairment>, down: down as Partial<TcpImpairment>, seed });
+    const p = await TcpTetherProxy.start({
+      listen,
+      target,
+      clock,
+      up: up as Partial<TcpImpairment>,
+      down: down as Partial<TcpImpairment>,
+      seed,
+    });
     handle = {
       protocol,
       proxy: p,
@@ -84,7 +100,9 @@ export async function runTether(options: TetherCliOptions, deps: { clock?: Clock
       close: () => p.close(),
     };
   }
-  log(`tether ${protocol} listening on ${fmt(handle.address)} → ${fmt(target)} up=${JSON.stringify(up)} down=${JSON.stringify(down)} seed=${seed}`);
+  log(
+    `tether ${protocol} listening on ${fmt(handle.address)} → ${fmt(target)} up=${JSON.stringify(up)} down=${JSON.stringify(down)} seed=${seed}`,
+  );
   return handle;
 }
 

@@ -10,7 +10,11 @@ import { startTcpEcho } from "./test-echo.ts";
 
 async function rig(over: Partial<TcpProxyOptions> = {}) {
   const echo = await startTcpEcho();
-  const proxy = await TcpTetherProxy.start({ target: { host: "127.0.0.1", port: echo.port }, clock: new RealClock(), ...over });
+  const proxy = await TcpTetherProxy.start({
+    target: { host: "127.0.0.1", port: echo.port },
+    clock: new RealClock(),
+    ...over,
+  });
   const open: Socket[] = [];
   const dial = async (): Promise<Socket> => {
     const s = connect(proxy.address().port, "127.0.0.1");
@@ -123,14 +127,23 @@ test("cut('blackhole') holds the stream and restore delivers it intact", { timeo
   }
 });
 
-test("TCP impairments refuse loss, duplication and reordering; maxConnections is enforced", { timeout: 10_000 }, async () => {
+test("TCP impairments refuse loss, duplication and reordering; maxConnections is enforced", {
+  timeout: 10_000,
+}, async () => {
   await assert.rejects(
-    TcpTetherProxy.start({ target: { host: "127.0.0.1", port: 9 }, clock: new RealClock(), up: { loss: 0.1 } as never }),
+    TcpTetherProxy.start({
+      target: { host: "127.0.0.1", port: 9 },
+      clock: new RealClock(),
+      up: { loss: 0.1 } as never,
+    }),
     (e) => isTethysError(e, "TETHER_BAD_OPTION"),
   );
   const r = await rig({ maxConnections: 1 });
   try {
-    assert.throws(() => r.proxy.setParams("up", { reorder: 0.5 } as never), (e) => isTethysError(e, "TETHER_BAD_OPTION"));
+    assert.throws(
+      () => r.proxy.setParams("up", { reorder: 0.5 } as never),
+      (e) => isTethysError(e, "TETHER_BAD_OPTION"),
+    );
     r.proxy.setParams("both", { delayMs: 4 });
     assert.equal(r.proxy.params().down.delayMs, 4);
     const a = await r.dial();
@@ -166,7 +179,9 @@ test("a target that refuses the connection closes the client's connection", { ti
   }
 });
 
-test("a connection opened and half-closed while black-holed is carried after restore", { timeout: 10_000 }, async () => {
+test("a connection opened and half-closed while black-holed is carried after restore", {
+  timeout: 10_000,
+}, async () => {
   const r = await rig();
   try {
     r.proxy.cut("blackhole");

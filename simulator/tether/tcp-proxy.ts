@@ -91,7 +91,9 @@ export class TcpTetherProxy extends EventEmitter<TcpProxyEvents> {
     // Sources pause at MAX_CHUNKS per connection, so the delay line never fills and no byte is lost.
     const capacity = (opts.maxConnections ?? 64) * (MAX_CHUNKS + 64);
     this.upDir = new TetherDirection<Chunk>(opts.clock, resolveTcp(opts.up), seed, capacity, (c) => this.deliver(c));
-    this.downDir = new TetherDirection<Chunk>(opts.clock, resolveTcp(opts.down), seed + 1, capacity, (c) => this.deliver(c));
+    this.downDir = new TetherDirection<Chunk>(opts.clock, resolveTcp(opts.down), seed + 1, capacity, (c) =>
+      this.deliver(c),
+    );
     server.on("connection", (s) => this.accept(s));
   }
 
@@ -107,7 +109,8 @@ export class TcpTetherProxy extends EventEmitter<TcpProxyEvents> {
 
   address(): HostPort {
     const a = this.server.address();
-    if (a === null || typeof a === "string") throw new TethysError("TETHER_BAD_ADDRESS", "the TCP tether is not listening");
+    if (a === null || typeof a === "string")
+      throw new TethysError("TETHER_BAD_ADDRESS", "the TCP tether is not listening");
     return { host: a.address, port: a.port };
   }
 
@@ -155,7 +158,12 @@ export class TcpTetherProxy extends EventEmitter<TcpProxyEvents> {
   }
 
   counters(): TcpProxyCounters {
-    return { up: { ...this.upDir.counters }, down: { ...this.downDir.counters }, connectionsActive: this.conns.size, ...this.extra };
+    return {
+      up: { ...this.upDir.counters },
+      down: { ...this.downDir.counters },
+      connectionsActive: this.conns.size,
+      ...this.extra,
+    };
   }
 
   async close(): Promise<void> {
@@ -172,7 +180,14 @@ export class TcpTetherProxy extends EventEmitter<TcpProxyEvents> {
       return;
     }
     const upstream = new Socket({ allowHalfOpen: true });
-    const side = (s: Socket): Side => ({ socket: s, pending: 0, chunks: 0, order: { lastAt: 0 }, held: [], endAfterDrain: false });
+    const side = (s: Socket): Side => ({
+      socket: s,
+      pending: 0,
+      chunks: 0,
+      order: { lastAt: 0 },
+      held: [],
+      endAfterDrain: false,
+    });
     const c: Conn = { client: side(socket), server: side(upstream), dead: false, connected: false };
     this.conns.add(c);
     this.extra.connectionsOpened += 1;
@@ -257,9 +272,13 @@ function resolveTcp(p: Partial<TcpImpairment> | undefined): ImpairmentParams {
   const q = (p ?? {}) as Partial<ImpairmentParams>;
   for (const k of ["loss", "duplicate", "reorder"] as const) {
     if (q[k] !== undefined && q[k] !== 0) {
-      throw new TethysError("TETHER_BAD_OPTION", `tether option ${k} does not apply to TCP (a stream loses no bytes; use cut)`, {
-        details: { option: k, value: q[k] },
-      });
+      throw new TethysError(
+        "TETHER_BAD_OPTION",
+        `tether option ${k} does not apply to TCP (a stream loses no bytes; use cut)`,
+        {
+          details: { option: k, value: q[k] },
+        },
+      );
     }
   }
   // A stream's bytes are never dropped: the bandwidth queue is bounded by pausing the source.

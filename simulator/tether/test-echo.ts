@@ -39,7 +39,12 @@ export async function startTcpEcho(): Promise<{ port: number; close: () => Promi
 }
 
 /** A UDP client on 127.0.0.1 that collects what it receives. */
-export async function udpClient(): Promise<{ socket: Socket; got: Buffer[]; waitFor: (n: number) => Promise<void>; close: () => Promise<void> }> {
+export async function udpClient(): Promise<{
+  socket: Socket;
+  got: Buffer[];
+  waitFor: (n: number) => Promise<void>;
+  close: () => Promise<void>;
+}> {
   const socket = createSocket("udp4");
   const got: Buffer[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];

@@ -5,22 +5,49 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { isTethysError } from "../../src/errors.ts";
 import { runTether } from "./run-tether.ts";
+import { startUdpEcho, udpClient } from "./test-echo.ts";
 import { attachTetherControl, parseTetherCommand } from "./tether-control.ts";
 import type { UdpTetherProxy } from "./udp-proxy.ts";
-import { startUdpEcho, udpClient } from "./test-echo.ts";
 
 test("commands parse into typed actions", () => {
   assert.deepEqual(parseTetherCommand("cut"), { kind: "cut", mode: "close" });
   assert.deepEqual(parseTetherCommand("  cut blackhole "), { kind: "cut", mode: "blackhole" });
   assert.deepEqual(parseTetherCommand("restore"), { kind: "restore" });
-  assert.deepEqual(parseTetherCommand("set up loss=20% delay=50ms"), { kind: "set", direction: "up", params: { loss: 0.2, delayMs: 50 } });
-  assert.deepEqual(parseTetherCommand("set rate=1mbit"), { kind: "set", direction: "both", params: { rateBps: 1_000_000 } });
+  assert.deepEqual(parseTetherCommand("set up loss=20% delay=50ms"), {
+    kind: "set",
+    direction: "up",
+    params: { loss: 0.2, delayMs: 50 },
+  });
+  assert.deepEqual(parseTetherCommand("set rate=1mbit"), {
+    kind: "set",
+    direction: "both",
+    params: { rateBps: 1_000_000 },
+  });
 });
 
 test("bad commands are refused with stable codes", () => {
-  const badCommand = ["", "fly", "cut sideways", "restore now", "set", "set up", "set loss", "set loss=", "set lossUp=0.1", "set colour=red"];
-  for (const line of badCommand) assert.throws(() => parseTetherCommand(line), (e) => isTethysError(e, "TETHER_BAD_COMMAND"), line);
-  assert.throws(() => parseTetherCommand("set loss=2"), (e) => isTethysError(e, "TETHER_BAD_OPTION"));
+  const badCommand = [
+    "",
+    "fly",
+    "cut sideways",
+    "restore now",
+    "set",
+    "set up",
+    "set loss",
+    "set loss=",
+    "set lossUp=0.1",
+    "set colour=red",
+  ];
+  for (const line of badCommand)
+    assert.throws(
+      () => parseTetherCommand(line),
+      (e) => isTethysError(e, "TETHER_BAD_COMMAND"),
+      line,
+    );
+  assert.throws(
+    () => parseTetherCommand("set loss=2"),
+    (e) => isTethysError(e, "TETHER_BAD_OPTION"),
+  );
 });
 
 test("property: any text parses or is refused with a TethysError", () => {

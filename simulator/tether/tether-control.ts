@@ -26,17 +26,23 @@ export const TETHER_HELP = [
 const PLAIN_KEYS = new Set(impairmentKeys().filter((k) => !k.endsWith("Up") && !k.endsWith("Down")));
 
 function bad(line: string, why: string): TethysError {
-  return new TethysError("TETHER_BAD_COMMAND", `${why} (in ${JSON.stringify(line.slice(0, 80))}); type "help"`, { details: { line: line.slice(0, 200) } });
+  return new TethysError("TETHER_BAD_COMMAND", `${why} (in ${JSON.stringify(line.slice(0, 80))}); type "help"`, {
+    details: { line: line.slice(0, 200) },
+  });
 }
 
 /** Parses one command line; throws TETHER_BAD_COMMAND (or TETHER_BAD_OPTION for a bad value). */
 export function parseTetherCommand(line: string): TetherCommand {
-  const words = line.trim().split(/\s+/).filter((w) => w.length > 0);
+  const words = line
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
   const [verb, ...rest] = words;
   switch (verb) {
     case "cut": {
       const mode = rest[0] ?? "close";
-      if ((mode !== "close" && mode !== "blackhole") || rest.length > 1) throw bad(line, "cut takes close or blackhole");
+      if ((mode !== "close" && mode !== "blackhole") || rest.length > 1)
+        throw bad(line, "cut takes close or blackhole");
       return { kind: "cut", mode };
     }
     case "restore":

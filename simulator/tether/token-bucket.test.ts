@@ -25,7 +25,10 @@ test("property: bytes departed by any time T never exceed burst + rate·T", () =
     fc.property(
       fc.integer({ min: 8_000, max: 10_000_000 }),
       fc.integer({ min: 1, max: 20_000 }),
-      fc.array(fc.record({ gap: fc.double({ min: 0, max: 50, noNaN: true }), size: fc.integer({ min: 1, max: 1500 }) }), { minLength: 1, maxLength: 300 }),
+      fc.array(
+        fc.record({ gap: fc.double({ min: 0, max: 50, noNaN: true }), size: fc.integer({ min: 1, max: 1500 }) }),
+        { minLength: 1, maxLength: 300 },
+      ),
       (rateBps, burst, packets) => {
         const b = new TokenBucket(rateBps, burst, 0);
         let t = 0;

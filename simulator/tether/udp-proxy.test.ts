@@ -25,7 +25,11 @@ function packets(proxy: UdpTetherProxy, dir: "up" | "down", n: number): Promise<
 
 async function rig(over: Partial<UdpProxyOptions> = {}) {
   const echo = await startUdpEcho();
-  const proxy = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: echo.port }, clock: new RealClock(), ...over });
+  const proxy = await UdpTetherProxy.start({
+    target: { host: "127.0.0.1", port: echo.port },
+    clock: new RealClock(),
+    ...over,
+  });
   const client = await udpClient();
   const send = (data: Buffer | string) => client.socket.send(data, proxy.address().port, "127.0.0.1");
   const done = async () => {
@@ -42,7 +46,10 @@ test("datagrams pass both ways unchanged and the counters add up", { timeout: 10
     assert.equal(r.proxy.address().host, "127.0.0.1");
     for (let i = 0; i < 60; i++) r.send(`ping-${i}`);
     await r.client.waitFor(60);
-    assert.deepEqual(new Set(r.client.got.map((b) => b.toString())), new Set(Array.from({ length: 60 }, (_, i) => `ping-${i}`)));
+    assert.deepEqual(
+      new Set(r.client.got.map((b) => b.toString())),
+      new Set(Array.from({ length: 60 }, (_, i) => `ping-${i}`)),
+    );
     const c = r.proxy.counters();
     assert.equal(c.up.received, 60);
     assert.equal(c.up.forwarded, 60);
@@ -151,7 +158,10 @@ test("each client 5-tuple gets its own upstream socket; maxSessions bounds them"
 test("live parameter changes are validated", { timeout: 10_000 }, async () => {
   const r = await rig();
   try {
-    assert.throws(() => r.proxy.setParams("both", { loss: 2 }), (e) => isTethysError(e, "TETHER_BAD_OPTION"));
+    assert.throws(
+      () => r.proxy.setParams("both", { loss: 2 }),
+      (e) => isTethysError(e, "TETHER_BAD_OPTION"),
+    );
     assert.equal(r.proxy.params().up.loss, 0);
     r.proxy.setParams("up", { loss: 1 });
     assert.equal(r.proxy.params().up.loss, 1);
@@ -196,7 +206,11 @@ test("works over IPv6 loopback", { timeout: 10_000 }, async () => {
   echo.on("message", (m, ri) => echo.send(m, ri.port, ri.address));
   echo.bind(0, "::1");
   await once(echo, "listening");
-  const proxy = await UdpTetherProxy.start({ listen: { host: "::1" }, target: { host: "::1", port: echo.address().port }, clock: new RealClock() });
+  const proxy = await UdpTetherProxy.start({
+    listen: { host: "::1" },
+    target: { host: "::1", port: echo.address().port },
+    clock: new RealClock(),
+  });
   const client = createSocket("udp6");
   try {
     assert.equal(proxy.address().host, "::1");
@@ -215,7 +229,11 @@ test("a listen address in use is reported and leaks no socket", { timeout: 10_00
   const a = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: 9 }, clock: new RealClock() });
   try {
     await assert.rejects(
-      UdpTetherProxy.start({ listen: { host: "127.0.0.1", port: a.address().port }, target: { host: "127.0.0.1", port: 9 }, clock: new RealClock() }),
+      UdpTetherProxy.start({
+        listen: { host: "127.0.0.1", port: a.address().port },
+        target: { host: "127.0.0.1", port: 9 },
+        clock: new RealClock(),
+      }),
       (e: NodeJS.ErrnoException) => e.code === "EADDRINUSE",
     );
   } finally {

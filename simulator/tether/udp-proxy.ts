@@ -91,8 +91,12 @@ export class UdpTetherProxy extends EventEmitter<UdpProxyEvents> {
     this.idleMs = opts.sessionIdleMs ?? 60_000;
     const seed = opts.seed ?? 1;
     const capacity = opts.queueCapacity ?? 4096;
-    this.upDir = new TetherDirection<Datagram>(this.clock, resolveImpairment(opts.up), seed, capacity, (d) => this.sendUp(d));
-    this.downDir = new TetherDirection<Datagram>(this.clock, resolveImpairment(opts.down), seed + 1, capacity, (d) => this.sendDown(d));
+    this.upDir = new TetherDirection<Datagram>(this.clock, resolveImpairment(opts.up), seed, capacity, (d) =>
+      this.sendUp(d),
+    );
+    this.downDir = new TetherDirection<Datagram>(this.clock, resolveImpairment(opts.down), seed + 1, capacity, (d) =>
+      this.sendDown(d),
+    );
     listener.on("message", (data, rinfo) => this.fromClient(data, rinfo));
     listener.on("error", () => {
       this.extra.socketErrors += 1;

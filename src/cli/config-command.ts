@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { TethysError } from "../errors.ts";
 import { loadConfigFile, requireRole } from "../config/load.ts";
 import { ROLES, type Role } from "../config/schema.ts";
+import { TethysError } from "../errors.ts";
 import type { CliIo } from "./program.ts";
 
 /** `tethys config check FILE [--role R]` and `tethys config print FILE`. */
@@ -21,7 +21,9 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
         }
         requireRole(loaded, opts.role as Role);
       }
-      const sections = Object.keys(loaded.config).filter((k) => loaded.config[k as keyof typeof loaded.config] !== undefined);
+      const sections = Object.keys(loaded.config).filter(
+        (k) => loaded.config[k as keyof typeof loaded.config] !== undefined,
+      );
       const env = loaded.sources.env.length > 0 ? `; overrides: ${loaded.sources.env.join(", ")}` : "";
       io.out(`${file}: ok (sections: ${sections.join(", ")}${env})\n`);
     });

@@ -27,20 +27,34 @@ test("children become ready, and stop in the given order", async () => {
 test("a child that exits on its own stops the group and is named", async () => {
   const g = new ProcessGroup();
   await g.start({ name: "hub", command: node, args: ["-e", worker("hub")] });
-  await g.start({ name: "crasher", command: node, args: ["-e", 'console.log(JSON.stringify({msg:"ready"})); setImmediate(() => process.exit(3));'] });
+  await g.start({
+    name: "crasher",
+    command: node,
+    args: ["-e", 'console.log(JSON.stringify({msg:"ready"})); setImmediate(() => process.exit(3));'],
+  });
   assert.equal(await g.stopped, "crasher");
 });
 
 test("a child that dies before ready rejects with a code", async () => {
   const g = new ProcessGroup();
-  await assert.rejects(g.start({ name: "bad", command: node, args: ["-e", "process.exit(2)"] }), (err) => isTethysError(err, "PROC_EXITED") && /bad exited \(code 2\)/.test(err.message));
+  await assert.rejects(
+    g.start({ name: "bad", command: node, args: ["-e", "process.exit(2)"] }),
+    (err) => isTethysError(err, "PROC_EXITED") && /bad exited \(code 2\)/.test(err.message),
+  );
   await g.stopped;
 });
 
 test("a child that ignores SIGTERM is killed after the grace time", async () => {
   const exits: (string | null)[] = [];
   const g = new ProcessGroup({ exit: (_n, _c, signal) => exits.push(signal) }, 200);
-  await g.start({ name: "stubborn", command: node, args: ["-e", 'process.on("SIGTERM", () => {}); console.log(JSON.stringify({msg:"ready"})); setInterval(() => {}, 1000);'] });
+  await g.start({
+    name: "stubborn",
+    command: node,
+    args: [
+      "-e",
+      'process.on("SIGTERM", () => {}); console.log(JSON.stringify({msg:"ready"})); setInterval(() => {}, 1000);',
+    ],
+  });
   await g.stop();
   assert.deepEqual(exits, ["SIGKILL"]);
 });

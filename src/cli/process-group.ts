@@ -54,7 +54,11 @@ export class ProcessGroup {
     if (this.stopping) return Promise.reject(new TethysError("PROC_STOPPING", "the process group is stopping"));
     // Own process group: a terminal's Ctrl-C reaches only us, and we stop the children in order
     // (the agent neutralises thrusters before the simulator goes away).
-    const child = spawn(spec.command, spec.args, { env: spec.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(spec.command, spec.args, {
+      env: spec.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     const killOnExit = (): void => {
       if (!entry.done) child.kill("SIGKILL");
     };
@@ -76,7 +80,9 @@ export class ProcessGroup {
           process.off("exit", killOnExit);
           this.events.exit?.(spec.name, code, signal);
           if (!isReady) {
-            readyReject(new TethysError("PROC_EXITED", `${spec.name} exited (${signal ?? `code ${code}`}) before it was ready`));
+            readyReject(
+              new TethysError("PROC_EXITED", `${spec.name} exited (${signal ?? `code ${code}`}) before it was ready`),
+            );
           }
           if (!this.stopping) void this.stop(spec.name);
           resolve();
@@ -84,7 +90,9 @@ export class ProcessGroup {
       }),
     };
     child.once("error", (err) => {
-      readyReject(new TethysError("PROC_SPAWN", `${spec.name}: cannot start ${spec.command}: ${err.message}`, { cause: err }));
+      readyReject(
+        new TethysError("PROC_SPAWN", `${spec.name}: cannot start ${spec.command}: ${err.message}`, { cause: err }),
+      );
     });
     const onLine = (line: string): void => {
       this.events.line?.(spec.name, line);

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
-import { errorCode, isTethysError, TethysError } from "../errors.ts";
 import { registerFlashCommand } from "../../firmware-bridge/flash/command.ts";
 import { registerSimCommand } from "../../simulator/cli.ts";
+import { errorCode, isTethysError, TethysError } from "../errors.ts";
 import { registerKeysCommand } from "../keys/keys-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
 import { parseSimBoard, parseTetherSpec, runSimSystem } from "./sim-system.ts";
@@ -74,7 +74,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.err(`tethys: ${err.message}\n`);
       return 1;
     }
-    io.err(`tethys: unexpected error (${errorCode(err)}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.err(
+      `tethys: unexpected error (${errorCode(err)}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return 1;
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { RealClock } from "../clock/real-clock.ts";
 import type { Clock } from "../clock/clock.ts";
+import { RealClock } from "../clock/real-clock.ts";
 import { type LoadedConfig, loadConfigFile, requireRole } from "../config/load.ts";
 import type { Role } from "../config/schema.ts";
 import { errorCode } from "../errors.ts";
@@ -29,7 +29,11 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function runService<R extends Role>(role: R, file: string, start: (ctx: ServiceContext<R>) => Promise<RunningService>): Promise<number> {
+export async function runService<R extends Role>(
+  role: R,
+  file: string,
+  start: (ctx: ServiceContext<R>) => Promise<RunningService>,
+): Promise<number> {
   const loaded = await loadConfigFile(file);
   const section = requireRole(loaded, role);
   const logging = createLogging(loaded.config.log, undefined, { role });
@@ -56,8 +60,13 @@ export async function runService<R extends Role>(role: R, file: string, start: (
     throw err;
   }
   // The ready line is printed whatever the log level: `tethys sim` and scripts wait for it.
-  const ready = { ...service.ready, metrics: metrics ? `http://${metrics.address.address}:${metrics.address.port}/metrics` : undefined };
-  process.stdout.write(`${JSON.stringify({ level: "info", time: new Date().toISOString(), role, ...ready, msg: "ready" })}\n`);
+  const ready = {
+    ...service.ready,
+    metrics: metrics ? `http://${metrics.address.address}:${metrics.address.port}/metrics` : undefined,
+  };
+  process.stdout.write(
+    `${JSON.stringify({ level: "info", time: new Date().toISOString(), role, ...ready, msg: "ready" })}\n`,
+  );
   const signal = await untilStopSignal();
   logger.info({ signal }, "stopping");
   await stopAll();

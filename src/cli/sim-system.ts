@@ -3,11 +3,11 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runTether, type TetherHandle } from "../../simulator/tether/run-tether.ts";
 import { buildCockpit } from "../cockpit/build.ts";
 import { TethysError } from "../errors.ts";
 import { generateKeys } from "../keys/generate.ts";
 import { hashSecret } from "../topside/secrets.ts";
-import { runTether, type TetherHandle } from "../../simulator/tether/run-tether.ts";
 import { ProcessGroup } from "./process-group.ts";
 import { untilStopSignal } from "./signals.ts";
 
@@ -28,7 +28,14 @@ export interface SimSystemOptions {
   logLevel?: string;
   out?: (line: string) => void;
   /** Called with the URL and token once all three are up (tests). */
-  onReady?: (info: { url: string; httpsUrl: string | undefined; caFile: string; token: string; group: ProcessGroup; tethers: { telemetry?: TetherHandle; command?: TetherHandle } }) => void;
+  onReady?: (info: {
+    url: string;
+    httpsUrl: string | undefined;
+    caFile: string;
+    token: string;
+    group: ProcessGroup;
+    tethers: { telemetry?: TetherHandle; command?: TetherHandle };
+  }) => void;
   /** Resolves when the system should stop (default: SIGINT or SIGTERM). */
   until?: Promise<unknown>;
   /** The world records its truth (NDJSON) here (tests, and `--record`). */
@@ -63,9 +70,16 @@ const TCP_KEYS = new Set(["delay", "jitter", "rate", "burst", "queueLimit"]);
 /** Parses `--tether loss=20%,delay=50ms` into options for the tether emulator. */
 export function parseTetherSpec(spec: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const i = part.indexOf("=");
-    if (i <= 0) throw new TethysError("SIM_CLI_ARG", `--tether: expected key=value pairs like loss=20%,delay=50ms, got "${part}"`);
+    if (i <= 0)
+      throw new TethysError(
+        "SIM_CLI_ARG",
+        `--tether: expected key=value pairs like loss=20%,delay=50ms, got "${part}"`,
+      );
     out[part.slice(0, i).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = part.slice(i + 1);
   }
   return out;
@@ -104,29 +118,68 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
     const recordArgs = o.record === undefined ? [] : ["--record", resolve(o.record)];
     const world = await child(
       "world",
-      ["sim", "--world-only", "--listen", "tcp:0", "--seed", String(o.seed ?? 1), "--water", o.water ?? "fresh", ...recordArgs, ...mcuArgs],
+      [
+        "sim",
+        "--world-only",
+        "--listen",
+        "tcp:0",
+        "--seed",
+        String(o.seed ?? 1),
+        "--water",
+        o.water ?? "fresh",
+        ...recordArgs,
+        ...mcuArgs,
+      ],
       (l) => l.type === "listening",
     );
     const topsideFile = join(dir, "topside.toml");
-    await writeFile(topsideFile, topsideConfig(level, o.httpPort ?? 8080, cockpit, await hashSecret(token), await readFile(keys.files.topsideSnippet, "utf8")), { mode: 0o600 });
+    await writeFile(
+      topsideFile,
+      topsideConfig(
+        level,
+        o.httpPort ?? 8080,
+        cockpit,
+        await hashSecret(token),
+        await readFile(keys.files.topsideSnippet, "utf8"),
+      ),
+      { mode: 0o600 },
+    );
     const topside = await child("topside", ["topside", "--config", topsideFile]);
     let ports = topside.ports as { http: number; command: number; telemetry: number };
     if (o.tether !== undefined) {
-      const stream = Object.fromEntries(Object.entries(o.tether).filter(([k]) => TCP_KEYS.has(k.replace(/(Up|Down)$/, ""))));
+      const stream = Object.fromEntries(
+        Object.entries(o.tether).filter(([k]) => TCP_KEYS.has(k.replace(/(Up|Down)$/, ""))),
+      );
       const udp = await runTether({ ...o.tether, target: `127.0.0.1:${ports.telemetry}`, protocol: "udp" });
       const tcp = await runTether({ ...stream, target: `127.0.0.1:${ports.command}`, protocol: "tcp" });
       tethers.push(udp, tcp);
       ports = { ...ports, telemetry: udp.address.port, command: tcp.address.port };
-      out(`Links through the tether emulator: telemetry ${JSON.stringify(o.tether)}, commands ${JSON.stringify(stream)}`);
+      out(
+        `Links through the tether emulator: telemetry ${JSON.stringify(o.tether)}, commands ${JSON.stringify(stream)}`,
+      );
     }
     const vehicleFile = join(dir, "vehicle.toml");
-    await writeFile(vehicleFile, vehicleConfig(level, Number(world.port), ports, board, typeof world.mcu === "string" ? world.mcu : undefined, await readFile(keys.files.vehicleSnippet, "utf8")), { mode: 0o600 });
+    await writeFile(
+      vehicleFile,
+      vehicleConfig(
+        level,
+        Number(world.port),
+        ports,
+        board,
+        typeof world.mcu === "string" ? world.mcu : undefined,
+        await readFile(keys.files.vehicleSnippet, "utf8"),
+      ),
+      { mode: 0o600 },
+    );
     await child("vehicle", ["vehicle", "--config", vehicleFile]);
     const url = String(topside.url);
     out("");
     out(`Tethys is running on the simulator: world, vehicle agent and topside hub.`);
     out(`  Cockpit:     ${url}`);
-    if (topside.httpsUrl) out(`  HTTPS:       ${String(topside.httpsUrl)}   (trust ${join(o.dir ?? ".tethys/dev", "keys/ca.crt")} for gamepads off localhost; docs/topside.md)`);
+    if (topside.httpsUrl)
+      out(
+        `  HTTPS:       ${String(topside.httpsUrl)}   (trust ${join(o.dir ?? ".tethys/dev", "keys/ca.crt")} for gamepads off localhost; docs/topside.md)`,
+      );
     out(`  Pilot token: ${token}   (development token, kept in ${join(o.dir ?? ".tethys/dev", "pilot-token")})`);
     out(`  Stop with Ctrl-C.`);
     out("");
@@ -142,7 +195,9 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
     await group.stop(undefined, ["vehicle", "topside", "world"]);
     for (const t of tethers) await t.close();
     for (const l of lines.slice(-20)) out(l);
-    throw err instanceof TethysError ? err : new TethysError("SIM_SYSTEM", `the simulated system did not start: ${String(err)}`, { cause: err });
+    throw err instanceof TethysError
+      ? err
+      : new TethysError("SIM_SYSTEM", `the simulated system did not start: ${String(err)}`, { cause: err });
   }
 
   const until = o.until ?? untilStopSignal();
@@ -196,7 +251,14 @@ anonymous_observers = true
 ${stripComments(snippet)}`;
 }
 
-function vehicleConfig(level: string, worldPort: number, hub: { command: number; telemetry: number }, board: SimBoard, serialPort: string | undefined, snippet: string): string {
+function vehicleConfig(
+  level: string,
+  worldPort: number,
+  hub: { command: number; telemetry: number },
+  board: SimBoard,
+  serialPort: string | undefined,
+  snippet: string,
+): string {
   return `# Generated by tethys sim on each start.
 [log]
 level = ${toml(level)}

@@ -13,7 +13,9 @@ import { untilStopSignal } from "./signals.ts";
 export function registerTetherCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command("tether")
-    .description("emulate an impaired tether between two endpoints (UDP or TCP proxy with loss, delay, jitter, reordering, duplication, bandwidth)")
+    .description(
+      "emulate an impaired tether between two endpoints (UDP or TCP proxy with loss, delay, jitter, reordering, duplication, bandwidth)",
+    )
     .requiredOption("--target <host:port>", "where traffic is forwarded")
     .option("--listen <host:port>", "where clients connect (default 127.0.0.1:0)")
     .option("--protocol <udp|tcp>", "udp or tcp", "udp")

@@ -10,18 +10,24 @@ export function registerTopsideCommand(program: Command, _io: CliIo): void {
     .description("run the topside hub: vehicle links, browser cockpit, roles, metrics")
     .requiredOption("--config <file>", "config file with a [topside] section")
     .action(async (opts: { config: string }) => {
-      process.exitCode = await runService("topside", opts.config, async ({ loaded, section, clock, logger, registry }) => {
-        const svc = await startTopside({ config: section, configFile: loaded.sources.file, clock, logger, registry });
-        const host = section.host.includes(":") ? `[${section.host}]` : section.host;
-        const shown = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
-        return {
-          ready: {
-            url: `http://${shown}:${svc.ports.http}/`,
-            ...(svc.ports.https === undefined ? {} : { httpsUrl: `https://${shown === "127.0.0.1" ? "localhost" : shown}:${svc.ports.https}/` }),
-            ports: svc.ports,
-          },
-          stop: () => svc.stop(),
-        };
-      });
+      process.exitCode = await runService(
+        "topside",
+        opts.config,
+        async ({ loaded, section, clock, logger, registry }) => {
+          const svc = await startTopside({ config: section, configFile: loaded.sources.file, clock, logger, registry });
+          const host = section.host.includes(":") ? `[${section.host}]` : section.host;
+          const shown = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
+          return {
+            ready: {
+              url: `http://${shown}:${svc.ports.http}/`,
+              ...(svc.ports.https === undefined
+                ? {}
+                : { httpsUrl: `https://${shown === "127.0.0.1" ? "localhost" : shown}:${svc.ports.https}/` }),
+              ports: svc.ports,
+            },
+            stop: () => svc.stop(),
+          };
+        },
+      );
     });
 }

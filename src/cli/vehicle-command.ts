@@ -16,26 +16,41 @@ export function registerVehicleCommand(program: Command, _io: CliIo): void {
     .description("run the vehicle agent: sensors, control loop, thrusters, links to the hub")
     .requiredOption("--config <file>", "config file with a [vehicle] section")
     .action(async (opts: { config: string }) => {
-      process.exitCode = await runService("vehicle", opts.config, async ({ loaded, section, clock, logger, registry }) => {
-        const { backends, close } = await openBackends(section.backend, section.sim_bus, clock);
-        try {
-          const svc = await startVehicle({ config: section, configFile: loaded.sources.file, clock, logger, registry, backends });
-          return {
-            ready: { vehicle: section.id, board: section.board, backend: section.backend },
-            stop: async () => {
-              await svc.stop();
-              await close();
-            },
-          };
-        } catch (err) {
-          await close();
-          throw err;
-        }
-      });
+      process.exitCode = await runService(
+        "vehicle",
+        opts.config,
+        async ({ loaded, section, clock, logger, registry }) => {
+          const { backends, close } = await openBackends(section.backend, section.sim_bus, clock);
+          try {
+            const svc = await startVehicle({
+              config: section,
+              configFile: loaded.sources.file,
+              clock,
+              logger,
+              registry,
+              backends,
+            });
+            return {
+              ready: { vehicle: section.id, board: section.board, backend: section.backend },
+              stop: async () => {
+                await svc.stop();
+                await close();
+              },
+            };
+          } catch (err) {
+            await close();
+            throw err;
+          }
+        },
+      );
     });
 }
 
-async function openBackends(kind: "linux" | "sim", simBus: string, clock: Clock): Promise<{ backends: BoardBackends; close: () => Promise<void> }> {
+async function openBackends(
+  kind: "linux" | "sim",
+  simBus: string,
+  clock: Clock,
+): Promise<{ backends: BoardBackends; close: () => Promise<void> }> {
   if (kind === "linux") return { backends: await linuxBoardBackends(clock), close: async () => {} };
   const client = await SimBusClient.connect(parseSimBus(simBus));
   return { backends: { clock, i2c: async () => client.i2c, gpio: client.gpio }, close: () => client.close() };

@@ -12,14 +12,18 @@ import { build } from "esbuild";
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const DEFAULT_COCKPIT_DIR = fileURLToPath(new URL("../../dist/cockpit/", import.meta.url));
 
-export async function buildCockpit(outDir = DEFAULT_COCKPIT_DIR, options: { minify?: boolean } = {}): Promise<{ outDir: string; bytes: number }> {
+export async function buildCockpit(
+  outDir = DEFAULT_COCKPIT_DIR,
+  options: { minify?: boolean } = {},
+): Promise<{ outDir: string; bytes: number }> {
   await mkdir(outDir, { recursive: true });
   // Build beside the target, then move each file into place (index.html last): a hub serving
   // the directory, or another build running at the same time, never sees a half-written file.
   const stage = await mkdtemp(join(dirname(resolve(outDir)), ".cockpit-build-"));
   try {
     const bytes = await buildInto(stage, options);
-    for (const f of ["app.js", "app.js.map", "style.css", "uPlot.min.css", "index.html"]) await rename(join(stage, f), join(outDir, f));
+    for (const f of ["app.js", "app.js.map", "style.css", "uPlot.min.css", "index.html"])
+      await rename(join(stage, f), join(outDir, f));
     return { outDir, bytes };
   } finally {
     await rm(stage, { recursive: true, force: true });

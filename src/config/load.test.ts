@@ -27,7 +27,10 @@ test("an empty section takes every default", () => {
 });
 
 test("values from the file are kept", () => {
-  const { config } = parseConfig('[vehicle]\nid = "alpha"\nloop_hz = 100\n[vehicle.hub]\nhost = "10.0.0.2"\n[log]\nlevel = "debug"\ncomponents = { dtls = "trace" }\n', "v.toml");
+  const { config } = parseConfig(
+    '[vehicle]\nid = "alpha"\nloop_hz = 100\n[vehicle.hub]\nhost = "10.0.0.2"\n[log]\nlevel = "debug"\ncomponents = { dtls = "trace" }\n',
+    "v.toml",
+  );
   assert.equal(config.vehicle?.id, "alpha");
   assert.equal(config.vehicle?.loop_hz, 100);
   assert.equal(config.vehicle?.hub.host, "10.0.0.2");
@@ -38,7 +41,10 @@ test("values from the file are kept", () => {
 test("a wrong key is reported with file, key, a suggestion and what was expected", () => {
   const err = configError(() => parseConfig("[vehicle]\nlop_hz = 100\n", "deploy/vehicle.toml"));
   assert.equal(err.code, "CONFIG_INVALID");
-  assert.match(err.message, /^deploy\/vehicle\.toml: vehicle\.lop_hz: unknown key \(did you mean loop_hz\?\); expected one of: id, loop_hz/);
+  assert.match(
+    err.message,
+    /^deploy\/vehicle\.toml: vehicle\.lop_hz: unknown key \(did you mean loop_hz\?\); expected one of: id, loop_hz/,
+  );
 });
 
 test("a wrong value names file, key, expectation and the value given", () => {
@@ -74,7 +80,7 @@ test("environment overrides apply, typed, and a bad one names the variable", () 
   assert.deepEqual(sources.env, ["TETHYS_VEHICLE__HUB__HOST", "TETHYS_VEHICLE__LOOP_HZ"]);
   const err = configError(() => parseConfig("[vehicle]\n", "v.toml", { TETHYS_VEHICLE__LOOP_HZ: "fast" }));
   assert.match(err.message, /^TETHYS_VEHICLE__LOOP_HZ: vehicle\.loop_hz: expected number/);
-  const err2 = configError(() => parseConfig("[vehicle]\nid = \"a\"\n", "v.toml", { TETHYS_VEHICLE__ID__X: "1" }));
+  const err2 = configError(() => parseConfig('[vehicle]\nid = "a"\n', "v.toml", { TETHYS_VEHICLE__ID__X: "1" }));
   assert.equal(err2.code, "CONFIG_ENV");
   assert.equal(configError(() => parseConfig("", "v.toml", { TETHYS_VEHICLE____X: "1" })).code, "CONFIG_ENV");
 });
@@ -88,7 +94,10 @@ test("requireRole demands the role's section", () => {
 });
 
 test("a missing file is a CONFIG_READ error naming it", async () => {
-  await assert.rejects(loadConfigFile("does/not/exist.toml"), (err) => isTethysError(err, "CONFIG_READ") && /does\/not\/exist\.toml/.test(err.message));
+  await assert.rejects(
+    loadConfigFile("does/not/exist.toml"),
+    (err) => isTethysError(err, "CONFIG_READ") && /does\/not\/exist\.toml/.test(err.message),
+  );
 });
 
 test("loads a file from disk", async () => {

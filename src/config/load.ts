@@ -40,10 +40,14 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new TethysError("CONFIG_READ", `${file}: cannot read config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
-      cause: err,
-      details: { file },
-    });
+    throw new TethysError(
+      "CONFIG_READ",
+      `${file}: cannot read config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      {
+        cause: err,
+        details: { file },
+      },
+    );
   }
   return parseConfig(text, file, env);
 }
@@ -57,7 +61,10 @@ export function parseConfig(text: string, file: string | undefined, env: NodeJS.
   } catch (err) {
     const pos = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : "";
     const first = String((err as Error).message).split("\n")[0];
-    throw new TethysError("CONFIG_PARSE", `${where}: not valid TOML${pos}: ${first}`, { cause: err, details: { file } });
+    throw new TethysError("CONFIG_PARSE", `${where}: not valid TOML${pos}: ${first}`, {
+      cause: err,
+      details: { file },
+    });
   }
   const origin = new Map<string, string>();
   const applied = applyEnv(raw, env, origin);
@@ -74,7 +81,10 @@ export function parseConfig(text: string, file: string | undefined, env: NodeJS.
 export function requireRole<R extends Role>(loaded: LoadedConfig, role: R): NonNullable<Config[R]> {
   const section = loaded.config[role];
   if (section === undefined) {
-    throw new TethysError("CONFIG_ROLE", `${loaded.sources.file ?? "<config>"}: no [${role}] section; add one (an empty [${role}] takes every default)`);
+    throw new TethysError(
+      "CONFIG_ROLE",
+      `${loaded.sources.file ?? "<config>"}: no [${role}] section; add one (an empty [${role}] takes every default)`,
+    );
   }
   return section as NonNullable<Config[R]>;
 }
@@ -94,7 +104,10 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, origin: 
       const next = node[seg];
       if (next === undefined) node[seg] = {};
       else if (typeof next !== "object" || next === null || Array.isArray(next)) {
-        throw new TethysError("CONFIG_ENV", `${name}: ${path.join(".")} does not name a key (${seg} is a value, not a section)`);
+        throw new TethysError(
+          "CONFIG_ENV",
+          `${name}: ${path.join(".")} does not name a key (${seg} is a value, not a section)`,
+        );
       }
       node = node[seg] as Record<string, unknown>;
     }
@@ -113,7 +126,12 @@ function envValue(text: string): unknown {
   }
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], raw: Record<string, unknown>, where: string, origin: Map<string, string>): ConfigProblem[] {
+function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  raw: Record<string, unknown>,
+  where: string,
+  origin: Map<string, string>,
+): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of issues) {
     const base = issue.path.map(String);

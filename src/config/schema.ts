@@ -19,7 +19,10 @@ const hostPort = z
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
 const secretHash = z
   .string()
-  .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/, 'expected "scrypt$N$r$p$salt$hash" (make one with node src/topside/hash-secret.ts)');
+  .regex(
+    /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/,
+    'expected "scrypt$N$r$p$salt$hash" (make one with node src/topside/hash-secret.ts)',
+  );
 const port = z.number().int().min(0).max(65535);
 const positiveHz = (max: number) => z.number().positive().max(max);
 
@@ -27,7 +30,9 @@ export const LogSchema = z.strictObject({
   /** Default level for every component. */
   level: z.enum(LEVELS).default("info"),
   /** Per-component level overrides, e.g. `components = { dtls = "debug" }`. */
-  components: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, "component names are lower-case words"), z.enum(LEVELS)).default({}),
+  components: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "component names are lower-case words"), z.enum(LEVELS))
+    .default({}),
 });
 
 export const MetricsSchema = z.strictObject({
@@ -38,7 +43,10 @@ export const MetricsSchema = z.strictObject({
 /** A SHA-256 certificate fingerprint as `tethys keys` prints it ("AB:CD:…"; colons optional). */
 const fingerprint = z
   .string()
-  .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'expected a SHA-256 fingerprint, 64 hex digits, e.g. "AB:CD:…" as printed by tethys keys');
+  .regex(
+    /^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/,
+    'expected a SHA-256 fingerprint, 64 hex digits, e.g. "AB:CD:…" as printed by tethys keys',
+  );
 /** A file path; relative paths are resolved against the config file's directory. */
 const filePath = z.string().min(1);
 const vehicleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes");
@@ -57,12 +65,16 @@ const linkTuning = {
   max_frame_rate: z.number().positive().max(100_000).default(200),
 };
 const timeoutAboveHeartbeat = (l: { heartbeat_ms: number; timeout_ms: number }, ctx: z.RefinementCtx): void => {
-  if (l.timeout_ms <= l.heartbeat_ms) ctx.addIssue({ code: "custom", path: ["timeout_ms"], message: `must exceed heartbeat_ms (${l.heartbeat_ms})` });
+  if (l.timeout_ms <= l.heartbeat_ms)
+    ctx.addIssue({ code: "custom", path: ["timeout_ms"], message: `must exceed heartbeat_ms (${l.heartbeat_ms})` });
 };
 
 export const VehicleSchema = z.strictObject({
   /** The vehicle's identity: its DTLS PSK identity and certificate name. */
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes").default("rov1"),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes")
+    .default("rov1"),
   /** Control loop rate. */
   loop_hz: positiveHz(1000).default(50),
   /** Frame, thrust, modes, gains and failsafes: src/control/schema.ts, docs/control.md. */
@@ -139,7 +151,10 @@ export const TopsideSchema = z.strictObject({
   /** The hub's certificate (command link and HTTPS) from `tethys keys` (topside.snippet.toml). */
   tls: z.strictObject({ ca: filePath, cert: filePath, key: filePath }).optional(),
   /** Command-link timing and limits on the hub's side. */
-  link: z.strictObject({ ...linkTuning }).superRefine(timeoutAboveHeartbeat).prefault({}),
+  link: z
+    .strictObject({ ...linkTuning })
+    .superRefine(timeoutAboveHeartbeat)
+    .prefault({}),
   /** Vehicles the hub accepts, by id: the pinned certificate fingerprint and the DTLS PSK file. */
   vehicles: z.record(vehicleId, z.strictObject({ fingerprint, psk: filePath.optional() })).default({}),
 });
@@ -161,7 +176,11 @@ export const ConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.vehicle && c.vehicle.loop_hz > 0 && c.vehicle.telemetry_hz > c.vehicle.loop_hz) {
-      ctx.addIssue({ code: "custom", path: ["vehicle", "telemetry_hz"], message: `must not exceed vehicle.loop_hz (${c.vehicle.loop_hz})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["vehicle", "telemetry_hz"],
+        message: `must not exceed vehicle.loop_hz (${c.vehicle.loop_hz})`,
+      });
     }
   });
 

@@ -17,11 +17,22 @@ test("an empty [vehicle.control] gives the documented defaults", () => {
   assert.equal(o.frame.name, "vectored-6");
   assert.equal(o.thrustCurve?.referenceVolts, 14);
   assert.deepEqual(o.estimator, { depthStaleMs: 1000, imuStaleMs: 1000 });
-  assert.equal(ConfigSchema.parse({ vehicle: {} }).vehicle?.control.frame, "vectored-6", "the section itself is optional");
+  assert.equal(
+    ConfigSchema.parse({ vehicle: {} }).vehicle?.control.frame,
+    "vectored-6",
+    "the section itself is optional",
+  );
 });
 
 test("frame, wiring, gains and failsafe actions are taken from the file", () => {
-  const c = parse({ frame: "vectored-6dof-8", channels: [7, 6, 5, 4, 3, 2, 1, 0], reversed: ["M5"], linearize: false, depth: { kp: 1.2 }, failsafe: { actions: { leak: "disarm" }, max_depth_m: 50 } });
+  const c = parse({
+    frame: "vectored-6dof-8",
+    channels: [7, 6, 5, 4, 3, 2, 1, 0],
+    reversed: ["M5"],
+    linearize: false,
+    depth: { kp: 1.2 },
+    failsafe: { actions: { leak: "disarm" }, max_depth_m: 50 },
+  });
   assert.ok(c);
   const o = agentControlOptions(c);
   assert.equal(o.frame.thrusters.length, 8);
@@ -36,13 +47,26 @@ test("frame, wiring, gains and failsafe actions are taken from the file", () => 
 });
 
 test("bad values are refused by the schema; bad wiring by the frame builder", () => {
-  for (const bad of [{ frame: "quad" }, { failsafe: { actions: { leak: "explode" } } }, { failsafe: { actions: { lek: "warn" } } }, { depth: { kp: -1 } }, { reference_volts: 30 }, { gains: {} }]) {
+  for (const bad of [
+    { frame: "quad" },
+    { failsafe: { actions: { leak: "explode" } } },
+    { failsafe: { actions: { lek: "warn" } } },
+    { depth: { kp: -1 } },
+    { reference_volts: 30 },
+    { gains: {} },
+  ]) {
     assert.equal(ConfigSchema.safeParse({ vehicle: { control: bad } }).success, false, JSON.stringify(bad));
   }
   const c = parse({ channels: [0, 0, 1, 2, 3, 4] });
   assert.ok(c);
-  assert.throws(() => agentControlOptions(c), (e) => isTethysError(e, "FRAME_INVALID"));
+  assert.throws(
+    () => agentControlOptions(c),
+    (e) => isTethysError(e, "FRAME_INVALID"),
+  );
   const r = parse({ reversed: ["M9"] });
   assert.ok(r);
-  assert.throws(() => agentControlOptions(r), (e) => isTethysError(e, "FRAME_UNKNOWN"));
+  assert.throws(
+    () => agentControlOptions(r),
+    (e) => isTethysError(e, "FRAME_UNKNOWN"),
+  );
 });

@@ -1,9 +1,15 @@
-import { failsafeKey, type VehicleControlSettings } from "./schema.ts";
 import { buildFrame, type Frame } from "../vehicle/frame.ts";
 import type { EstimatorConfig } from "./estimator.ts";
-import { DEFAULT_FAILSAFES, FAILSAFE_CODES, type FailsafeAction, type FailsafeCode, type FailsafeConfig } from "./failsafes.ts";
+import {
+  DEFAULT_FAILSAFES,
+  FAILSAFE_CODES,
+  type FailsafeAction,
+  type FailsafeCode,
+  type FailsafeConfig,
+} from "./failsafes.ts";
 import type { ControlConfig } from "./modes.ts";
 import type { PidGains } from "./pid.ts";
+import { failsafeKey, type VehicleControlSettings } from "./schema.ts";
 import { ThrustCurve } from "./t200.ts";
 
 /** What `[vehicle.control]` gives the VehicleAgent: its frame, control, failsafe and thrust options. */
@@ -18,11 +24,26 @@ export interface AgentControlOptions {
 
 /** Maps the validated `[vehicle.control]` section to agent options (FRAME_* errors for bad wiring). */
 export function agentControlOptions(c: VehicleControlSettings): AgentControlOptions {
-  const frame = buildFrame(c.frame, { ...(c.channels.length > 0 ? { channels: c.channels } : {}), reversed: c.reversed });
-  const g = (x: VehicleControlSettings["roll"], wrap = 0): PidGains => ({ kp: x.kp, ki: x.ki, kd: x.kd, iMax: x.i_max, outMin: -1, outMax: 1, dCutoffHz: x.d_cutoff_hz, wrap });
+  const frame = buildFrame(c.frame, {
+    ...(c.channels.length > 0 ? { channels: c.channels } : {}),
+    reversed: c.reversed,
+  });
+  const g = (x: VehicleControlSettings["roll"], wrap = 0): PidGains => ({
+    kp: x.kp,
+    ki: x.ki,
+    kd: x.kd,
+    iMax: x.i_max,
+    outMin: -1,
+    outMax: 1,
+    dCutoffHz: x.d_cutoff_hz,
+    wrap,
+  });
   const f = c.failsafe;
   const actions = Object.fromEntries(
-    FAILSAFE_CODES.map((code) => [code, (f.actions as Record<string, FailsafeAction>)[failsafeKey(code)] ?? DEFAULT_FAILSAFES.actions[code]]),
+    FAILSAFE_CODES.map((code) => [
+      code,
+      (f.actions as Record<string, FailsafeAction>)[failsafeKey(code)] ?? DEFAULT_FAILSAFES.actions[code],
+    ]),
   ) as Record<FailsafeCode, FailsafeAction>;
   return {
     frame,

@@ -75,15 +75,27 @@ test("a changing quaternion keeps the IMU alive while the Euler angles sit still
 test("estimates stay finite whatever the snapshot holds", () => {
   const reading = fc.oneof(fc.constant(null), fc.double());
   fc.assert(
-    fc.property(fc.array(fc.record({ depth: reading, roll: reading, pitch: reading, heading: reading, dt: fc.integer({ min: 0, max: 100 }) }), { maxLength: 60 }), (steps) => {
-      const e = new Estimator();
-      let t = 0;
-      for (const s of steps) {
-        t += s.dt;
-        const st = e.update(snap(s), t);
-        for (const v of [st.depth, st.verticalSpeed, st.roll, st.pitch, st.heading]) assert.ok(Number.isFinite(v));
-        assert.ok(st.heading >= 0 && st.heading < 360);
-      }
-    }),
+    fc.property(
+      fc.array(
+        fc.record({
+          depth: reading,
+          roll: reading,
+          pitch: reading,
+          heading: reading,
+          dt: fc.integer({ min: 0, max: 100 }),
+        }),
+        { maxLength: 60 },
+      ),
+      (steps) => {
+        const e = new Estimator();
+        let t = 0;
+        for (const s of steps) {
+          t += s.dt;
+          const st = e.update(snap(s), t);
+          for (const v of [st.depth, st.verticalSpeed, st.roll, st.pitch, st.heading]) assert.ok(Number.isFinite(v));
+          assert.ok(st.heading >= 0 && st.heading < 360);
+        }
+      },
+    ),
   );
 });

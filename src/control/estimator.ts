@@ -117,7 +117,16 @@ export class Estimator {
   private updateImu(s: SensorSnapshot, now: number): void {
     const st = this.st;
     const { roll, pitch, heading } = s;
-    if (roll === null || pitch === null || heading === null || !Number.isFinite(roll) || !Number.isFinite(pitch) || !Number.isFinite(heading) || Math.abs(roll) > 180 || Math.abs(pitch) > 90) {
+    if (
+      roll === null ||
+      pitch === null ||
+      heading === null ||
+      !Number.isFinite(roll) ||
+      !Number.isFinite(pitch) ||
+      !Number.isFinite(heading) ||
+      Math.abs(roll) > 180 ||
+      Math.abs(pitch) > 90
+    ) {
       st.imuHealth = "faulted";
       return;
     }
@@ -127,7 +136,15 @@ export class Estimator {
     const qx = q ? q.x : 0;
     const qy = q ? q.y : 0;
     const qz = q ? q.z : 0;
-    if (roll !== raw[0] || pitch !== raw[1] || heading !== raw[2] || qw !== raw[3] || qx !== raw[4] || qy !== raw[5] || qz !== raw[6]) {
+    if (
+      roll !== raw[0] ||
+      pitch !== raw[1] ||
+      heading !== raw[2] ||
+      qw !== raw[3] ||
+      qx !== raw[4] ||
+      qy !== raw[5] ||
+      qz !== raw[6]
+    ) {
       raw[0] = roll;
       raw[1] = pitch;
       raw[2] = heading;

@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { DEFAULT_ACTIONS, defaultInputs, FAILSAFE_ACTIONS, FAILSAFE_CODES, type FailsafeCode, type FailsafeConfig, type FailsafeInputs, FailsafeMatrix, SEVERITY } from "./failsafes.ts";
+import {
+  DEFAULT_ACTIONS,
+  defaultInputs,
+  FAILSAFE_ACTIONS,
+  FAILSAFE_CODES,
+  type FailsafeCode,
+  type FailsafeConfig,
+  type FailsafeInputs,
+  FailsafeMatrix,
+  SEVERITY,
+} from "./failsafes.ts";
 
 /** A matrix fed healthy, armed inputs; `set` changes them, `at(t)` evaluates at time t. */
 function rig(cfg: Partial<FailsafeConfig> = {}) {
@@ -33,7 +43,14 @@ function rig(cfg: Partial<FailsafeConfig> = {}) {
  * later with its default action, once; recovery starts 10 ms after that and clears it exactly
  * `clearDelay` ms later.
  */
-function lifecycle(code: FailsafeCode, r: ReturnType<typeof rig>, trigger: () => void, delay: number, recover: () => void, clearDelay: number) {
+function lifecycle(
+  code: FailsafeCode,
+  r: ReturnType<typeof rig>,
+  trigger: () => void,
+  delay: number,
+  recover: () => void,
+  clearDelay: number,
+) {
   assert.deepEqual(r.at(0), { action: null, events: [] }, "healthy start");
   trigger();
   const raiseAt = 100 + delay;
@@ -77,12 +94,34 @@ describe("failsafe matrix: each failsafe's trigger, default action, timing and c
 
   test("FS_TELEMETRY_LINK: telemetry down for 3 s → warn; clears when up", () => {
     const r = rig();
-    lifecycle("FS_TELEMETRY_LINK", r, () => { r.i.telemetryLinkUp = false; }, 3000, () => { r.i.telemetryLinkUp = true; }, 0);
+    lifecycle(
+      "FS_TELEMETRY_LINK",
+      r,
+      () => {
+        r.i.telemetryLinkUp = false;
+      },
+      3000,
+      () => {
+        r.i.telemetryLinkUp = true;
+      },
+      0,
+    );
   });
 
   test("FS_LEAK: leak → surface at once; clears after 5 s dry", () => {
     const r = rig();
-    lifecycle("FS_LEAK", r, () => { r.i.leak = true; }, 0, () => { r.i.leak = false; }, 5000);
+    lifecycle(
+      "FS_LEAK",
+      r,
+      () => {
+        r.i.leak = true;
+      },
+      0,
+      () => {
+        r.i.leak = false;
+      },
+      5000,
+    );
   });
 
   test("FS_BATTERY_VOLTAGE: below 14 V for 10 s → surface; clears disarmed above 14.3 V", () => {
@@ -90,9 +129,15 @@ describe("failsafe matrix: each failsafe's trigger, default action, timing and c
     lifecycle(
       "FS_BATTERY_VOLTAGE",
       r,
-      () => { r.i.batteryVolts = 13.5; },
+      () => {
+        r.i.batteryVolts = 13.5;
+      },
       10_000,
-      () => { r.i.batteryVolts = 14.5; r.at(10_105); r.i.armed = false; },
+      () => {
+        r.i.batteryVolts = 14.5;
+        r.at(10_105);
+        r.i.armed = false;
+      },
       0,
     );
   });
@@ -112,7 +157,18 @@ describe("failsafe matrix: each failsafe's trigger, default action, timing and c
 
   test("FS_BATTERY_ENERGY: over budget → warn; off when the budget is 0", () => {
     const r = rig({ energyBudgetWh: 100 });
-    lifecycle("FS_BATTERY_ENERGY", r, () => { r.i.consumedWh = 100.5; }, 0, () => { r.i.consumedWh = 0; }, 0);
+    lifecycle(
+      "FS_BATTERY_ENERGY",
+      r,
+      () => {
+        r.i.consumedWh = 100.5;
+      },
+      0,
+      () => {
+        r.i.consumedWh = 0;
+      },
+      0,
+    );
     const off = rig();
     off.i.consumedWh = 1e5;
     assert.deepEqual(off.at(1).events, []);
@@ -120,7 +176,18 @@ describe("failsafe matrix: each failsafe's trigger, default action, timing and c
 
   test("FS_INTERNAL_TEMP: above 70 °C for 5 s → warn; clears below 65 °C", () => {
     const r = rig();
-    lifecycle("FS_INTERNAL_TEMP", r, () => { r.i.internalTempC = 75; }, 5000, () => { r.i.internalTempC = 64; }, 0);
+    lifecycle(
+      "FS_INTERNAL_TEMP",
+      r,
+      () => {
+        r.i.internalTempC = 75;
+      },
+      5000,
+      () => {
+        r.i.internalTempC = 64;
+      },
+      0,
+    );
     r.i.internalTempC = 75;
     r.at(6000);
     r.at(11_000);
@@ -131,7 +198,18 @@ describe("failsafe matrix: each failsafe's trigger, default action, timing and c
 
   test("FS_DEPTH_SENSOR: unhealthy for 500 ms → warn; clears when healthy", () => {
     const r = rig();
-    lifecycle("FS_DEPTH_SENSOR", r, () => { r.i.depthHealthy = false; }, 500, () => { r.i.depthHealthy = true; }, 0);
+    lifecycle(
+      "FS_DEPTH_SENSOR",
+      r,
+      () => {
+        r.i.depthHealthy = false;
+      },
+      500,
+      () => {
+        r.i.depthHealthy = true;
+      },
+      0,
+    );
   });
 
   test("FS_DEPTH_SENSOR / FS_IMU are not raised for a sensor never seen (a board without one) until a mode needs it", () => {
@@ -140,22 +218,58 @@ describe("failsafe matrix: each failsafe's trigger, default action, timing and c
     assert.deepEqual(r.at(5000).events, []);
     Object.assign(r.i, { depthNeeded: true, imuNeeded: true });
     r.at(5001);
-    assert.deepEqual(r.at(5501).events.sort(), [["FS_DEPTH_SENSOR", true], ["FS_IMU", true]]);
+    assert.deepEqual(r.at(5501).events.sort(), [
+      ["FS_DEPTH_SENSOR", true],
+      ["FS_IMU", true],
+    ]);
   });
 
   test("FS_IMU: unhealthy for 500 ms → warn; clears when healthy", () => {
     const r = rig();
-    lifecycle("FS_IMU", r, () => { r.i.imuHealthy = false; }, 500, () => { r.i.imuHealthy = true; }, 0);
+    lifecycle(
+      "FS_IMU",
+      r,
+      () => {
+        r.i.imuHealthy = false;
+      },
+      500,
+      () => {
+        r.i.imuHealthy = true;
+      },
+      0,
+    );
   });
 
   test("FS_LOOP_STALL: a gap over 500 ms → neutral; clears after 1 s on time", () => {
     const r = rig();
-    lifecycle("FS_LOOP_STALL", r, () => { r.i.loopGapMs = 520; }, 0, () => { r.i.loopGapMs = 20; }, 991); // 1000 ms after the last late tick (at 101)
+    lifecycle(
+      "FS_LOOP_STALL",
+      r,
+      () => {
+        r.i.loopGapMs = 520;
+      },
+      0,
+      () => {
+        r.i.loopGapMs = 20;
+      },
+      991,
+    ); // 1000 ms after the last late tick (at 101)
   });
 
   test("FS_MAX_DEPTH: deeper than 100 m → surface; clears above 99.5 m", () => {
     const r = rig();
-    lifecycle("FS_MAX_DEPTH", r, () => { r.i.depth = 100.1; }, 0, () => { r.i.depth = 99.4; }, 0);
+    lifecycle(
+      "FS_MAX_DEPTH",
+      r,
+      () => {
+        r.i.depth = 100.1;
+      },
+      0,
+      () => {
+        r.i.depth = 99.4;
+      },
+      0,
+    );
     const r2 = rig();
     r2.i.depth = 100.1;
     r2.at(1);
@@ -183,13 +297,21 @@ describe("failsafe matrix: combination", () => {
     assert.ok(r.m.isActive("FS_PILOT_INPUT") && r.m.isActive("FS_LEAK"));
     r.i.armed = false;
     const m = r.m.evaluate(r.i, 2001);
-    assert.deepEqual(m.events.map((e) => [e.code, e.text]), [["FS_PILOT_INPUT", "cleared: vehicle disarmed"]]);
+    assert.deepEqual(
+      m.events.map((e) => [e.code, e.text]),
+      [["FS_PILOT_INPUT", "cleared: vehicle disarmed"]],
+    );
     assert.ok(r.m.isActive("FS_LEAK"));
   });
 
   test("property: the action is the max severity of the active set, events alternate per code", () => {
     const actionArb = fc.constantFrom(...FAILSAFE_ACTIONS);
-    const cfgArb = fc.record(Object.fromEntries(FAILSAFE_CODES.map((c) => [c, actionArb])) as Record<FailsafeCode, fc.Arbitrary<(typeof FAILSAFE_ACTIONS)[number]>>);
+    const cfgArb = fc.record(
+      Object.fromEntries(FAILSAFE_CODES.map((c) => [c, actionArb])) as Record<
+        FailsafeCode,
+        fc.Arbitrary<(typeof FAILSAFE_ACTIONS)[number]>
+      >,
+    );
     const stepArb = fc.record({
       dt: fc.integer({ min: 0, max: 3000 }),
       armed: fc.boolean(),
@@ -211,7 +333,18 @@ describe("failsafe matrix: combination", () => {
         let t = 0;
         for (const s of steps) {
           t += s.dt;
-          Object.assign(i, { armed: s.armed, commandLinkUp: s.link, inputSinceLinkUp: s.input, leak: s.leak, batteryVolts: s.volts, internalTempC: s.temp, depthHealthy: s.depthOk, imuHealthy: s.imuOk, depth: s.depth, loopGapMs: s.gap });
+          Object.assign(i, {
+            armed: s.armed,
+            commandLinkUp: s.link,
+            inputSinceLinkUp: s.input,
+            leak: s.leak,
+            batteryVolts: s.volts,
+            internalTempC: s.temp,
+            depthHealthy: s.depthOk,
+            imuHealthy: s.imuOk,
+            depth: s.depth,
+            loopGapMs: s.gap,
+          });
           if (s.input) i.lastInputAt = t;
           const r = m.evaluate(i, t);
           for (const e of r.events) {
@@ -219,7 +352,10 @@ describe("failsafe matrix: combination", () => {
             state.set(e.code, e.active);
           }
           const active = m.activeCodes;
-          const expected = active.length === 0 ? null : active.map((c) => actions[c]).reduce((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a));
+          const expected =
+            active.length === 0
+              ? null
+              : active.map((c) => actions[c]).reduce((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a));
           assert.equal(r.action, expected);
         }
       }),

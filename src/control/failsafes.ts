@@ -25,7 +25,13 @@ export type FailsafeCode = (typeof FAILSAFE_CODES)[number];
 
 export const FAILSAFE_ACTIONS = ["warn", "depth-hold", "surface", "neutral", "disarm"] as const;
 export type FailsafeAction = (typeof FAILSAFE_ACTIONS)[number];
-export const SEVERITY: Readonly<Record<FailsafeAction, number>> = { warn: 1, "depth-hold": 2, surface: 3, neutral: 4, disarm: 5 };
+export const SEVERITY: Readonly<Record<FailsafeAction, number>> = {
+  warn: 1,
+  "depth-hold": 2,
+  surface: 3,
+  neutral: 4,
+  disarm: 5,
+};
 
 export const DEFAULT_ACTIONS: Readonly<Record<FailsafeCode, FailsafeAction>> = {
   FS_PILOT_INPUT: "neutral",
@@ -206,29 +212,85 @@ export class FailsafeMatrix {
     r.events = FailsafeMatrix.NO_EVENTS;
     this.armed = i.armed;
 
-    this.step("FS_PILOT_INPUT", i.armed && now - i.lastInputAt > c.pilotTimeoutMs, 0, !i.armed || now - i.lastInputAt <= c.pilotTimeoutMs, 0, now);
-    this.step("FS_COMMAND_LINK", i.armed && !i.commandLinkUp, 0, !i.armed || (i.commandLinkUp && i.inputSinceLinkUp), 0, now);
+    this.step(
+      "FS_PILOT_INPUT",
+      i.armed && now - i.lastInputAt > c.pilotTimeoutMs,
+      0,
+      !i.armed || now - i.lastInputAt <= c.pilotTimeoutMs,
+      0,
+      now,
+    );
+    this.step(
+      "FS_COMMAND_LINK",
+      i.armed && !i.commandLinkUp,
+      0,
+      !i.armed || (i.commandLinkUp && i.inputSinceLinkUp),
+      0,
+      now,
+    );
 
     if (i.telemetryLinkUp) this.telemetryDownAt = NEVER;
     else if (this.telemetryDownAt === NEVER) this.telemetryDownAt = now;
-    this.step("FS_TELEMETRY_LINK", i.armed && !i.telemetryLinkUp && now - this.telemetryDownAt >= c.telemetryTimeoutMs, 0, !i.armed || i.telemetryLinkUp, 0, now);
+    this.step(
+      "FS_TELEMETRY_LINK",
+      i.armed && !i.telemetryLinkUp && now - this.telemetryDownAt >= c.telemetryTimeoutMs,
+      0,
+      !i.armed || i.telemetryLinkUp,
+      0,
+      now,
+    );
 
     this.step("FS_LEAK", i.leak, 0, !i.leak, c.leakClearMs, now);
 
     const v = i.batteryVolts;
     const vOk = v !== null && Number.isFinite(v) && v > 0;
-    this.step("FS_BATTERY_VOLTAGE", vOk && v < c.batteryMinVolts, c.batteryLowMs, !i.armed && vOk && v >= c.batteryMinVolts + c.batteryHysteresisVolts, 0, now);
+    this.step(
+      "FS_BATTERY_VOLTAGE",
+      vOk && v < c.batteryMinVolts,
+      c.batteryLowMs,
+      !i.armed && vOk && v >= c.batteryMinVolts + c.batteryHysteresisVolts,
+      0,
+      now,
+    );
 
     const wh = i.consumedWh;
     const whOk = wh !== null && Number.isFinite(wh);
-    this.step("FS_BATTERY_ENERGY", c.energyBudgetWh > 0 && whOk && wh > c.energyBudgetWh, 0, c.energyBudgetWh <= 0 || (whOk && wh <= c.energyBudgetWh), 0, now);
+    this.step(
+      "FS_BATTERY_ENERGY",
+      c.energyBudgetWh > 0 && whOk && wh > c.energyBudgetWh,
+      0,
+      c.energyBudgetWh <= 0 || (whOk && wh <= c.energyBudgetWh),
+      0,
+      now,
+    );
 
     const t = i.internalTempC;
     const tOk = t !== null && Number.isFinite(t);
-    this.step("FS_INTERNAL_TEMP", tOk && t > c.internalTempMaxC, c.internalTempMs, tOk && t < c.internalTempMaxC - c.internalTempHysteresisC, 0, now);
+    this.step(
+      "FS_INTERNAL_TEMP",
+      tOk && t > c.internalTempMaxC,
+      c.internalTempMs,
+      tOk && t < c.internalTempMaxC - c.internalTempHysteresisC,
+      0,
+      now,
+    );
 
-    this.step("FS_DEPTH_SENSOR", !i.depthHealthy && (i.depthNeeded || i.depthEverHealthy), c.sensorFaultMs, i.depthHealthy || (!i.depthNeeded && !i.depthEverHealthy), 0, now);
-    this.step("FS_IMU", !i.imuHealthy && (i.imuNeeded || i.imuEverHealthy), c.sensorFaultMs, i.imuHealthy || (!i.imuNeeded && !i.imuEverHealthy), 0, now);
+    this.step(
+      "FS_DEPTH_SENSOR",
+      !i.depthHealthy && (i.depthNeeded || i.depthEverHealthy),
+      c.sensorFaultMs,
+      i.depthHealthy || (!i.depthNeeded && !i.depthEverHealthy),
+      0,
+      now,
+    );
+    this.step(
+      "FS_IMU",
+      !i.imuHealthy && (i.imuNeeded || i.imuEverHealthy),
+      c.sensorFaultMs,
+      i.imuHealthy || (!i.imuNeeded && !i.imuEverHealthy),
+      0,
+      now,
+    );
 
     const stalled = i.loopGapMs > c.loopStallMs;
     if (stalled) this.lastStallAt = now;
@@ -256,7 +318,14 @@ export class FailsafeMatrix {
    * One failsafe: raised once `raise` has held for `raiseMs`; cleared once `clear` has held for
    * `clearMs` (clear is only looked at while active, raise only while inactive).
    */
-  private step(code: FailsafeCode, raise: boolean, raiseMs: number, clear: boolean, clearMs: number, now: number): void {
+  private step(
+    code: FailsafeCode,
+    raise: boolean,
+    raiseMs: number,
+    clear: boolean,
+    clearMs: number,
+    now: number,
+  ): void {
     if (!this.active.has(code)) {
       if (!raise) {
         this.since.delete(code);

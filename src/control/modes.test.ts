@@ -3,8 +3,8 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import type { AxisVector } from "../vehicle/frame.ts";
 import { type Frame, VECTORED_6, VECTORED_6DOF_8 } from "../vehicle/frame.ts";
-import { Mixer, ZERO_AXES } from "../vehicle/mixer.ts";
 import { emptySnapshot } from "../vehicle/io.ts";
+import { Mixer, ZERO_AXES } from "../vehicle/mixer.ts";
 import { Estimator, type VehicleState } from "./estimator.ts";
 import { type ControlOverride, ModeController, type ModeRequest } from "./modes.ts";
 import { wrapSigned } from "./pid.ts";
@@ -70,21 +70,38 @@ class Plant {
       this.pitch += this.q * h;
       this.w += az * h;
       this.z = Math.max(0, this.z + this.w * h);
-      this.p += (ap * 180) / Math.PI * h;
+      this.p += ((ap * 180) / Math.PI) * h;
       this.roll += this.p * h;
-      this.r += (ar * 180) / Math.PI * h;
+      this.r += ((ar * 180) / Math.PI) * h;
       this.heading = (((this.heading + this.r * h) % 360) + 360) % 360;
     }
   }
 
   state(): VehicleState {
-    return { depth: this.z, verticalSpeed: this.w, roll: this.roll, pitch: this.pitch, heading: this.heading, depthHealth: "ok", imuHealth: "ok", depthKnown: true, imuKnown: true };
+    return {
+      depth: this.z,
+      verticalSpeed: this.w,
+      roll: this.roll,
+      pitch: this.pitch,
+      heading: this.heading,
+      depthHealth: "ok",
+      imuHealth: "ok",
+      depthKnown: true,
+      imuKnown: true,
+    };
   }
 }
 
 const DT = 0.02;
 
-function fly(p: Plant, c: ModeController, seconds: number, pilot: Partial<AxisVector> = {}, override: ControlOverride = "none", st?: (s: VehicleState) => VehicleState) {
+function fly(
+  p: Plant,
+  c: ModeController,
+  seconds: number,
+  pilot: Partial<AxisVector> = {},
+  override: ControlOverride = "none",
+  st?: (s: VehicleState) => VehicleState,
+) {
   const axes = { ...ZERO_AXES, ...pilot };
   let last: AxisVector = { ...ZERO_AXES };
   for (let t = 0; t < seconds; t += DT) {
@@ -203,7 +220,13 @@ describe("closed loop against a 3-DOF plant", () => {
     let worst = 0;
     for (let i = 0; i < 3000; i++) {
       const t = i * 20;
-      const snap = { ...emptySnapshot(), depth: p.z + noise(0.02), roll: p.roll + noise(0.1), pitch: p.pitch + noise(0.1), heading: p.heading + noise(0.1) };
+      const snap = {
+        ...emptySnapshot(),
+        depth: p.z + noise(0.02),
+        roll: p.roll + noise(0.1),
+        pitch: p.pitch + noise(0.1),
+        heading: p.heading + noise(0.1),
+      };
       const st = est.update(snap, t);
       p.step(c.update(ZERO_AXES, st, DT), DT);
       if (t > 40_000) worst = Math.max(worst, Math.abs(p.z - 4));
@@ -252,12 +275,24 @@ describe("degradation and limits", () => {
 
   test("property: outputs stay within −1..1 and zero input at the targets gives zero output", () => {
     const axis = fc.double({ min: -1, max: 1, noNaN: true });
-    const modeArb = fc.constantFrom("manual", "stabilize", "heading-hold", "depth-hold") as fc.Arbitrary<ModeRequest["mode"]>;
+    const modeArb = fc.constantFrom("manual", "stabilize", "heading-hold", "depth-hold") as fc.Arbitrary<
+      ModeRequest["mode"]
+    >;
     fc.assert(
       fc.property(
         modeArb,
-        fc.array(fc.record({ surge: axis, sway: axis, heave: axis, roll: axis, pitch: axis, yaw: axis }), { minLength: 1, maxLength: 30 }),
-        fc.array(fc.record({ depth: fc.double({ min: 0, max: 300, noNaN: true }), roll: fc.double({ min: -180, max: 180, noNaN: true }), heading: fc.double({ min: 0, max: 359.9, noNaN: true }) }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.record({ surge: axis, sway: axis, heave: axis, roll: axis, pitch: axis, yaw: axis }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.array(
+          fc.record({
+            depth: fc.double({ min: 0, max: 300, noNaN: true }),
+            roll: fc.double({ min: -180, max: 180, noNaN: true }),
+            heading: fc.double({ min: 0, max: 359.9, noNaN: true }),
+          }),
+          { minLength: 1, maxLength: 30 },
+        ),
         fc.constantFrom("none", "depth-hold", "surface") as fc.Arbitrary<ControlOverride>,
         (mode, pilots, states, override) => {
           const c = controller({ mode });

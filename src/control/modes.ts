@@ -41,7 +41,16 @@ export interface ControlConfig {
   surfaceDepthM: number;
 }
 
-const pid = (kp: number, ki: number, kd: number, iMax: number, dCutoffHz: number, wrap = 0): PidGains => ({ kp, ki, kd, iMax, outMin: -1, outMax: 1, dCutoffHz, wrap });
+const pid = (kp: number, ki: number, kd: number, iMax: number, dCutoffHz: number, wrap = 0): PidGains => ({
+  kp,
+  ki,
+  kd,
+  iMax,
+  outMin: -1,
+  outMax: 1,
+  dCutoffHz,
+  wrap,
+});
 
 export const DEFAULT_CONTROL: Readonly<ControlConfig> = {
   roll: pid(0.03, 0.01, 0.004, 0.2, 10),
@@ -143,8 +152,12 @@ export class ModeController {
     const imuOk = st.imuHealth === "ok";
     const depthOk = st.depthHealth === "ok";
     const wantAtt = h.att || override !== "none";
-    const wantHeading = h.heading || (this.req.mode === "depth-hold" && this.req.targetHeading !== undefined) || override === "depth-hold";
-    const wantDepth = h.depth || (this.req.mode === "heading-hold" && this.req.targetDepth !== undefined) || override === "depth-hold";
+    const wantHeading =
+      h.heading ||
+      (this.req.mode === "depth-hold" && this.req.targetHeading !== undefined) ||
+      override === "depth-hold";
+    const wantDepth =
+      h.depth || (this.req.mode === "heading-hold" && this.req.targetDepth !== undefined) || override === "depth-hold";
     const att = wantAtt && imuOk;
     const head = wantHeading && imuOk;
     const dep = wantDepth && depthOk && override !== "surface";
@@ -231,7 +244,8 @@ export class ModeController {
       pidReset(hd.pid);
     }
     const step = c.leanRateDegS * dt;
-    if (Math.abs(stick) > c.deadband) hd.target = Math.max(-c.maxLeanDeg, Math.min(c.maxLeanDeg, hd.target + stick * step));
+    if (Math.abs(stick) > c.deadband)
+      hd.target = Math.max(-c.maxLeanDeg, Math.min(c.maxLeanDeg, hd.target + stick * step));
     else hd.target = hd.target > 0 ? Math.max(0, hd.target - step) : Math.min(0, hd.target + step);
     return pidStep(g, hd.pid, hd.target, measured, dt);
   }

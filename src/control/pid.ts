@@ -51,7 +51,14 @@ export function wrapSigned(v: number, period: number): number {
 }
 
 /** One controller step; returns the output (within outMin..outMax) and updates `s`. */
-export function pidStep(g: PidGains, s: PidState, setpoint: number, measurement: number, dt: number, feedForward = 0): number {
+export function pidStep(
+  g: PidGains,
+  s: PidState,
+  setpoint: number,
+  measurement: number,
+  dt: number,
+  feedForward = 0,
+): number {
   if (!(dt > 0) || !Number.isFinite(setpoint) || !Number.isFinite(measurement) || !Number.isFinite(dt)) return 0;
   const ff = Number.isFinite(feedForward) ? feedForward : 0;
   const error = g.wrap > 0 ? wrapSigned(setpoint - measurement, g.wrap) : setpoint - measurement;

@@ -22,7 +22,12 @@ const gains = (axis: GainAxis) => {
     })
     .prefault({});
 };
-const ctl = (key: keyof ControlConfig, min: number, max: number) => z.number().min(min).max(max).default(DEFAULT_CONTROL[key] as number);
+const ctl = (key: keyof ControlConfig, min: number, max: number) =>
+  z
+    .number()
+    .min(min)
+    .max(max)
+    .default(DEFAULT_CONTROL[key] as number);
 const fs = DEFAULT_FAILSAFES;
 /** Failsafe action keys: FS_LEAK → leak, FS_PILOT_INPUT → pilot_input. */
 export const failsafeKey = (code: FailsafeCode): string => code.slice(3).toLowerCase();
@@ -54,7 +59,11 @@ export const VehicleControlSchema = z.strictObject({
   failsafe: z
     .strictObject({
       actions: z
-        .strictObject(Object.fromEntries(FAILSAFE_CODES.map((c) => [failsafeKey(c), z.enum(FAILSAFE_ACTIONS).default(fs.actions[c])])) as Record<string, z.ZodDefault<z.ZodEnum<{ [K in (typeof FAILSAFE_ACTIONS)[number]]: K }>>>)
+        .strictObject(
+          Object.fromEntries(
+            FAILSAFE_CODES.map((c) => [failsafeKey(c), z.enum(FAILSAFE_ACTIONS).default(fs.actions[c])]),
+          ) as Record<string, z.ZodDefault<z.ZodEnum<{ [K in (typeof FAILSAFE_ACTIONS)[number]]: K }>>>,
+        )
         .prefault({}),
       /** No pilot input for this long while armed raises FS_PILOT_INPUT. */
       pilot_timeout_ms: z.number().int().min(100).max(60_000).default(fs.pilotTimeoutMs),
@@ -73,6 +82,5 @@ export const VehicleControlSchema = z.strictObject({
     })
     .prefault({}),
 });
-
 
 export type VehicleControlSettings = z.infer<typeof VehicleControlSchema>;

@@ -10,8 +10,15 @@ const curve = new ThrustCurve();
 
 test("the embedded tables are the shipped CSVs, row for row", () => {
   for (const t of T200_FORCE_KGF) {
-    const text = readFileSync(new URL(`../../simulator/physics/data/t200/t200_${t.volts}V.csv`, import.meta.url), "utf8");
-    const rows = text.trim().split(/\r?\n/).slice(1).map((l) => l.split(","));
+    const text = readFileSync(
+      new URL(`../../simulator/physics/data/t200/t200_${t.volts}V.csv`, import.meta.url),
+      "utf8",
+    );
+    const rows = text
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((l) => l.split(","));
     assert.equal(rows.length, t.kgf.length);
     rows.forEach((r, i) => {
       assert.equal(Number(r[0]), 1100 + 4 * i);
@@ -43,7 +50,10 @@ test("the same command gives the same force at any voltage in range (the point o
       const pulse = curve.pulseFor(f, v);
       assert.ok(pulse >= 1100 && pulse <= 1900);
       const force = curve.forceAt(pulse, v);
-      assert.ok(Math.abs(force - f * curve.fullScaleN) < 0.02 * KGF, `f ${f} v ${v}: ${force} N vs ${f * curve.fullScaleN} N`);
+      assert.ok(
+        Math.abs(force - f * curve.fullScaleN) < 0.02 * KGF,
+        `f ${f} v ${v}: ${force} N vs ${f * curve.fullScaleN} N`,
+      );
       assert.ok(Math.abs(curve.fractionFor(pulse, v) - f) < 0.01);
     }),
   );
@@ -51,10 +61,15 @@ test("the same command gives the same force at any voltage in range (the point o
 
 test("pulse is monotone in the command; below the reference voltage big commands saturate at the ends", () => {
   fc.assert(
-    fc.property(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: 8, max: 22, noNaN: true }), (a, b, v) => {
-      const [lo, hi] = a <= b ? [a, b] : [b, a];
-      assert.ok(curve.pulseFor(lo, v) <= curve.pulseFor(hi, v));
-    }),
+    fc.property(
+      fc.double({ min: -1, max: 1, noNaN: true }),
+      fc.double({ min: -1, max: 1, noNaN: true }),
+      fc.double({ min: 8, max: 22, noNaN: true }),
+      (a, b, v) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        assert.ok(curve.pulseFor(lo, v) <= curve.pulseFor(hi, v));
+      },
+    ),
   );
   assert.equal(curve.pulseFor(1, 10), 1900);
   assert.equal(curve.pulseFor(-1, 10), 1100);
@@ -68,6 +83,12 @@ test("linearize writes the linear pulse commands an output maps to 1100..1900 µ
 });
 
 test("a reference voltage outside the tables is refused", () => {
-  assert.throws(() => new ThrustCurve(30), (e) => isTethysError(e, "CONTROL_T200_REFERENCE"));
-  assert.throws(() => new ThrustCurve(14, [{ volts: 16, kgf: [1, 2] }]), (e) => isTethysError(e, "CONTROL_T200_TABLE"));
+  assert.throws(
+    () => new ThrustCurve(30),
+    (e) => isTethysError(e, "CONTROL_T200_REFERENCE"),
+  );
+  assert.throws(
+    () => new ThrustCurve(14, [{ volts: 16, kgf: [1, 2] }]),
+    (e) => isTethysError(e, "CONTROL_T200_TABLE"),
+  );
 });

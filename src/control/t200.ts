@@ -34,8 +34,15 @@ export class ThrustCurve {
     const sorted = [...tables].sort((a, b) => a.volts - b.volts);
     this.volts = Float64Array.from(sorted.map((t) => t.volts));
     this.force = sorted.map((t) => monotone(t.kgf));
-    if (!Number.isFinite(referenceVolts) || referenceVolts < (this.volts[0] as number) || referenceVolts > (this.volts[this.volts.length - 1] as number)) {
-      throw new TethysError("CONTROL_T200_REFERENCE", `reference voltage ${referenceVolts} V is outside the tables (${this.volts[0]}–${this.volts[this.volts.length - 1]} V)`);
+    if (
+      !Number.isFinite(referenceVolts) ||
+      referenceVolts < (this.volts[0] as number) ||
+      referenceVolts > (this.volts[this.volts.length - 1] as number)
+    ) {
+      throw new TethysError(
+        "CONTROL_T200_REFERENCE",
+        `reference voltage ${referenceVolts} V is outside the tables (${this.volts[0]}–${this.volts[this.volts.length - 1]} V)`,
+      );
     }
     this.referenceVolts = referenceVolts;
     this.fullScaleN = Math.min(this.forceAt(MAX_US, referenceVolts), -this.forceAt(T200_PWM_MIN_US, referenceVolts));
@@ -100,7 +107,9 @@ export class ThrustCurve {
     let k = 1;
     while ((vs[k] as number) < v) k++;
     const w = (v - (vs[k - 1] as number)) / ((vs[k] as number) - (vs[k - 1] as number));
-    return ((this.force[k - 1] as Float64Array)[i] as number) * (1 - w) + ((this.force[k] as Float64Array)[i] as number) * w;
+    return (
+      ((this.force[k - 1] as Float64Array)[i] as number) * (1 - w) + ((this.force[k] as Float64Array)[i] as number) * w
+    );
   }
 }
 

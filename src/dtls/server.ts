@@ -7,297 +7,240 @@
  */
 import { TethysError } from "../errors.ts";
 import { CookieJar } from "./cookie.ts";
-import {
-	type CipherSuite,
-	SUITES,
-	type SuiteName,
-	suiteByName,
-} from "./crypto/suites.ts";
+import { type CipherSuite, SUITES, type SuiteName, suiteByName } from "./crypto/suites.ts";
 import type { HandshakeMessage } from "./handshake/reassembler.ts";
-import {
-	helloVerifyDatagram,
-	isOtherHello,
-	readInitialHello,
-} from "./hello-front.ts";
+import { helloVerifyDatagram, isOtherHello, readInitialHello } from "./hello-front.ts";
 import { newRecordView } from "./record/record-layer.ts";
 import { ServerConnection } from "./server-session.ts";
 import {
-	type CloseCode,
-	type ConnectionEvent,
-	type ConnectionOptions,
-	DEFAULT_CONNECTION_OPTIONS,
-	type DtlsCounters,
-	newCounters,
-	type PskLookup,
+  type CloseCode,
+  type ConnectionEvent,
+  type ConnectionOptions,
+  DEFAULT_CONNECTION_OPTIONS,
+  type DtlsCounters,
+  newCounters,
+  type PskLookup,
 } from "./types.ts";
 import type { ParsedClientHello } from "./wire/hello.ts";
 
 export interface PeerAddress {
-	address: string;
-	port: number;
+  address: string;
+  port: number;
 }
 
 export interface DtlsServerOptions extends ConnectionOptions {
-	suites: readonly SuiteName[];
-	psk: PskLookup;
-	/** Sessions still handshaking (after the cookie round trip) at most. */
-	maxHalfOpen: number;
-	/** Sessions in total at most. */
-	maxSessions: number;
-	/** Cookie secret rotation period. */
-	cookieLifetimeMs: number;
+  suites: readonly SuiteName[];
+  psk: PskLookup;
+  /** Sessions still handshaking (after the cookie round trip) at most. */
+  maxHalfOpen: number;
+  /** Sessions in total at most. */
+  maxSessions: number;
+  /** Cookie secret rotation period. */
+  cookieLifetimeMs: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: Omit<DtlsServerOptions, "psk"> = {
-	...DEFAULT_CONNECTION_OPTIONS,
-	suites: [
-		"TLS_PSK_WITH_AES_128_CCM_8",
-		"TLS_PSK_WITH_AES_128_GCM_SHA256",
-		"TLS_PSK_WITH_AES_128_CCM",
-	],
-	maxHalfOpen: 16,
-	maxSessions: 64,
-	cookieLifetimeMs: 60_000,
+  ...DEFAULT_CONNECTION_OPTIONS,
+  suites: ["TLS_PSK_WITH_AES_128_CCM_8", "TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_CCM"],
+  maxHalfOpen: 16,
+  maxSessions: 64,
+  cookieLifetimeMs: 60_000,
 };
 
 export interface SessionInfo {
-	readonly id: number;
-	readonly peer: PeerAddress;
-	readonly identity: string;
-	readonly state: "handshaking" | "established" | "closed";
+  readonly id: number;
+  readonly peer: PeerAddress;
+  readonly identity: string;
+  readonly state: "handshaking" | "established" | "closed";
 }
 
 export type ServerEvent =
-	| {
-			type: "established";
-			session: SessionInfo;
-			identity: string;
-			suite: SuiteName;
-			extendedMasterSecret: boolean;
-	  }
-	| { type: "data"; session: SessionInfo; data: Uint8Array }
-	| {
-			type: "closed";
-			session: SessionInfo;
-			code: CloseCode;
-			message: string;
-			alert?: number;
-	  };
+  | {
+      type: "established";
+      session: SessionInfo;
+      identity: string;
+      suite: SuiteName;
+      extendedMasterSecret: boolean;
+    }
+  | { type: "data"; session: SessionInfo; data: Uint8Array }
+  | {
+      type: "closed";
+      session: SessionInfo;
+      code: CloseCode;
+      message: string;
+      alert?: number;
+    };
 
 export interface ServerSink {
-	transmit(datagram: Uint8Array, peer: PeerAddress): void;
-	event(e: ServerEvent): void;
+  transmit(datagram: Uint8Array, peer: PeerAddress): void;
+  event(e: ServerEvent): void;
 }
 
 class Entry implements SessionInfo {
-	readonly id: number;
-	readonly peer: PeerAddress;
-	conn!: ServerConnection;
-	constructor(id: number, peer: PeerAddress) {
-		this.id = id;
-		this.peer = peer;
-	}
-	get identity(): string {
-		return this.conn.identity;
-	}
-	get state(): SessionInfo["state"] {
-		return this.conn.state;
-	}
+  readonly id: number;
+  readonly peer: PeerAddress;
+  conn!: ServerConnection;
+  constructor(id: number, peer: PeerAddress) {
+    this.id = id;
+    this.peer = peer;
+  }
+  get identity(): string {
+    return this.conn.identity;
+  }
+  get state(): SessionInfo["state"] {
+    return this.conn.state;
+  }
 }
 
 export class DtlsServerEngine {
-	readonly counters: DtlsCounters = newCounters();
-	private readonly opts: DtlsServerOptions;
-	private readonly suites: CipherSuite[];
-	private readonly sink: ServerSink;
-	private readonly cookies: CookieJar;
-	private readonly sessions = new Map<string, Entry>();
-	private readonly view = newRecordView();
-	private nextId = 1;
+  readonly counters: DtlsCounters = newCounters();
+  private readonly opts: DtlsServerOptions;
+  private readonly suites: CipherSuite[];
+  private readonly sink: ServerSink;
+  private readonly cookies: CookieJar;
+  private readonly sessions = new Map<string, Entry>();
+  private readonly view = newRecordView();
+  private nextId = 1;
 
-	constructor(
-		opts: Partial<DtlsServerOptions> & { psk: PskLookup },
-		sink: ServerSink,
-		now: number,
-	) {
-		this.opts = { ...DEFAULT_SERVER_OPTIONS, ...opts };
-		this.suites = this.opts.suites.map((n) => {
-			const s = suiteByName(n);
-			if (s === undefined)
-				throw new TethysError(
-					"DTLS_CONFIG_INVALID",
-					`unsupported cipher suite ${n}`,
-					{ details: { known: SUITES.map((x) => x.name) } },
-				);
-			return s;
-		});
-		const m = this.opts.maxRecordPlaintext;
-		if (!(Number.isInteger(m) && m >= 64 && m <= 16384)) {
-			throw new TethysError(
-				"DTLS_CONFIG_INVALID",
-				`maxRecordPlaintext must be 64..16384, got ${m}`,
-			);
-		}
-		if (this.suites.length === 0)
-			throw new TethysError(
-				"DTLS_CONFIG_INVALID",
-				"no cipher suite configured",
-			);
-		this.sink = sink;
-		this.cookies = new CookieJar(now, this.opts.cookieLifetimeMs);
-	}
+  constructor(opts: Partial<DtlsServerOptions> & { psk: PskLookup }, sink: ServerSink, now: number) {
+    this.opts = { ...DEFAULT_SERVER_OPTIONS, ...opts };
+    this.suites = this.opts.suites.map((n) => {
+      const s = suiteByName(n);
+      if (s === undefined)
+        throw new TethysError("DTLS_CONFIG_INVALID", `unsupported cipher suite ${n}`, {
+          details: { known: SUITES.map((x) => x.name) },
+        });
+      return s;
+    });
+    const m = this.opts.maxRecordPlaintext;
+    if (!(Number.isInteger(m) && m >= 64 && m <= 16384)) {
+      throw new TethysError("DTLS_CONFIG_INVALID", `maxRecordPlaintext must be 64..16384, got ${m}`);
+    }
+    if (this.suites.length === 0) throw new TethysError("DTLS_CONFIG_INVALID", "no cipher suite configured");
+    this.sink = sink;
+    this.cookies = new CookieJar(now, this.opts.cookieLifetimeMs);
+  }
 
-	get sessionCount(): number {
-		return this.sessions.size;
-	}
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
 
-	get halfOpenCount(): number {
-		let n = 0;
-		for (const e of this.sessions.values())
-			if (e.conn.state === "handshaking") n++;
-		return n;
-	}
+  get halfOpenCount(): number {
+    let n = 0;
+    for (const e of this.sessions.values()) if (e.conn.state === "handshaking") n++;
+    return n;
+  }
 
-	/** Established and handshaking sessions. */
-	list(): SessionInfo[] {
-		return [...this.sessions.values()];
-	}
+  /** Established and handshaking sessions. */
+  list(): SessionInfo[] {
+    return [...this.sessions.values()];
+  }
 
-	find(peer: PeerAddress): SessionInfo | undefined {
-		return this.sessions.get(key(peer));
-	}
+  find(peer: PeerAddress): SessionInfo | undefined {
+    return this.sessions.get(key(peer));
+  }
 
-	receive(datagram: Uint8Array, peer: PeerAddress, now: number): void {
-		this.counters.datagramsReceived++;
-		const k = key(peer);
-		const entry = this.sessions.get(k);
-		if (
-			entry !== undefined &&
-			!isOtherHello(datagram, (r) => entry.conn.sameHello(r))
-		) {
-			entry.conn.handleDatagram(datagram, now);
-			return;
-		}
-		this.front(datagram, peer, k, entry, now);
-	}
+  receive(datagram: Uint8Array, peer: PeerAddress, now: number): void {
+    this.counters.datagramsReceived++;
+    const k = key(peer);
+    const entry = this.sessions.get(k);
+    if (entry !== undefined && !isOtherHello(datagram, (r) => entry.conn.sameHello(r))) {
+      entry.conn.handleDatagram(datagram, now);
+      return;
+    }
+    this.front(datagram, peer, k, entry, now);
+  }
 
-	/** Send one application message to an established session. */
-	send(session: SessionInfo, data: Uint8Array): void {
-		const e = this.sessions.get(key(session.peer));
-		if (e === undefined || e.id !== session.id)
-			throw new TethysError("DTLS_NO_SESSION", `no session ${session.id}`);
-		e.conn.send(data);
-	}
+  /** Send one application message to an established session. */
+  send(session: SessionInfo, data: Uint8Array): void {
+    const e = this.sessions.get(key(session.peer));
+    if (e === undefined || e.id !== session.id) throw new TethysError("DTLS_NO_SESSION", `no session ${session.id}`);
+    e.conn.send(data);
+  }
 
-	maxPayload(session: SessionInfo): number {
-		return this.sessions.get(key(session.peer))?.conn.maxPayload() ?? 0;
-	}
+  maxPayload(session: SessionInfo): number {
+    return this.sessions.get(key(session.peer))?.conn.maxPayload() ?? 0;
+  }
 
-	close(session: SessionInfo, code: CloseCode = "DTLS_LOCAL_CLOSE"): void {
-		const e = this.sessions.get(key(session.peer));
-		if (e !== undefined && e.id === session.id)
-			e.conn.close(code, "closed by the server");
-	}
+  close(session: SessionInfo, code: CloseCode = "DTLS_LOCAL_CLOSE"): void {
+    const e = this.sessions.get(key(session.peer));
+    if (e !== undefined && e.id === session.id) e.conn.close(code, "closed by the server");
+  }
 
-	closeAll(): void {
-		for (const e of [...this.sessions.values()])
-			e.conn.close("DTLS_SERVER_SHUTDOWN", "server shutting down");
-	}
+  closeAll(): void {
+    for (const e of [...this.sessions.values()]) e.conn.close("DTLS_SERVER_SHUTDOWN", "server shutting down");
+  }
 
-	nextDeadline(): number | undefined {
-		let d: number | undefined;
-		for (const e of this.sessions.values()) {
-			const x = e.conn.nextDeadline();
-			if (x !== undefined && (d === undefined || x < d)) d = x;
-		}
-		return d;
-	}
+  nextDeadline(): number | undefined {
+    let d: number | undefined;
+    for (const e of this.sessions.values()) {
+      const x = e.conn.nextDeadline();
+      if (x !== undefined && (d === undefined || x < d)) d = x;
+    }
+    return d;
+  }
 
-	handleTimeout(now: number): void {
-		for (const e of [...this.sessions.values()]) {
-			const d = e.conn.nextDeadline();
-			if (d !== undefined && now >= d) e.conn.handleTimeout(now);
-		}
-	}
+  handleTimeout(now: number): void {
+    for (const e of [...this.sessions.values()]) {
+      const d = e.conn.nextDeadline();
+      if (d !== undefined && now >= d) e.conn.handleTimeout(now);
+    }
+  }
 
-	private front(
-		d: Uint8Array,
-		peer: PeerAddress,
-		k: string,
-		existing: Entry | undefined,
-		now: number,
-	): void {
-		const h = readInitialHello(d, this.view);
-		if (typeof h === "string") {
-			this.counters.dropped[h]++;
-			return;
-		}
-		this.counters.recordsReceived++;
-		if (!this.cookies.verify(peer.address, peer.port, h.parsed, now)) {
-			if (h.parsed.raw.cookie.length > 0) this.counters.dropped.badCookie++;
-			const cookie = this.cookies.make(peer.address, peer.port, h.parsed, now);
-			this.counters.helloVerifySent++;
-			this.counters.datagramsSent++;
-			this.sink.transmit(
-				helloVerifyDatagram(cookie, h.message.messageSeq, h.recordSeq),
-				peer,
-			);
-			return;
-		}
-		if (existing !== undefined)
-			existing.conn.abandon(
-				"DTLS_REPLACED",
-				"client restarted on the same address and port",
-			);
-		if (this.halfOpenCount >= this.opts.maxHalfOpen) {
-			this.counters.dropped.halfOpenLimit++;
-			return;
-		}
-		if (this.sessions.size >= this.opts.maxSessions) {
-			this.counters.dropped.sessionLimit++;
-			return;
-		}
-		const message = { ...h.message, body: h.message.body.slice() };
-		this.accept(message, h.parsed, h.recordSeq, peer, k, now);
-	}
+  private front(d: Uint8Array, peer: PeerAddress, k: string, existing: Entry | undefined, now: number): void {
+    const h = readInitialHello(d, this.view);
+    if (typeof h === "string") {
+      this.counters.dropped[h]++;
+      return;
+    }
+    this.counters.recordsReceived++;
+    if (!this.cookies.verify(peer.address, peer.port, h.parsed, now)) {
+      if (h.parsed.raw.cookie.length > 0) this.counters.dropped.badCookie++;
+      const cookie = this.cookies.make(peer.address, peer.port, h.parsed, now);
+      this.counters.helloVerifySent++;
+      this.counters.datagramsSent++;
+      this.sink.transmit(helloVerifyDatagram(cookie, h.message.messageSeq, h.recordSeq), peer);
+      return;
+    }
+    if (existing !== undefined) existing.conn.abandon("DTLS_REPLACED", "client restarted on the same address and port");
+    if (this.halfOpenCount >= this.opts.maxHalfOpen) {
+      this.counters.dropped.halfOpenLimit++;
+      return;
+    }
+    if (this.sessions.size >= this.opts.maxSessions) {
+      this.counters.dropped.sessionLimit++;
+      return;
+    }
+    const message = { ...h.message, body: h.message.body.slice() };
+    this.accept(message, h.parsed, h.recordSeq, peer, k, now);
+  }
 
-	private accept(
-		m: HandshakeMessage,
-		hello: ParsedClientHello,
-		seq: number,
-		peer: PeerAddress,
-		k: string,
-		now: number,
-	): void {
-		const entry = new Entry(this.nextId++, {
-			address: peer.address,
-			port: peer.port,
-		});
-		this.sessions.set(k, entry);
-		const sink = {
-			transmit: (dg: Uint8Array) => this.sink.transmit(dg, entry.peer),
-			event: (e: ConnectionEvent) => {
-				if (e.type === "closed" && this.sessions.get(k) === entry)
-					this.sessions.delete(k);
-				if (e.type === "data")
-					this.sink.event({ type: "data", session: entry, data: e.data });
-				else if (e.type === "established")
-					this.sink.event({ ...e, session: entry });
-				else this.sink.event({ ...e, session: entry });
-			},
-		};
-		entry.conn = new ServerConnection(
-			m,
-			hello,
-			seq,
-			{ ...this.opts, suites: this.suites },
-			sink,
-			this.counters,
-			now,
-		);
-	}
+  private accept(
+    m: HandshakeMessage,
+    hello: ParsedClientHello,
+    seq: number,
+    peer: PeerAddress,
+    k: string,
+    now: number,
+  ): void {
+    const entry = new Entry(this.nextId++, {
+      address: peer.address,
+      port: peer.port,
+    });
+    this.sessions.set(k, entry);
+    const sink = {
+      transmit: (dg: Uint8Array) => this.sink.transmit(dg, entry.peer),
+      event: (e: ConnectionEvent) => {
+        if (e.type === "closed" && this.sessions.get(k) === entry) this.sessions.delete(k);
+        if (e.type === "data") this.sink.event({ type: "data", session: entry, data: e.data });
+        else if (e.type === "established") this.sink.event({ ...e, session: entry });
+        else this.sink.event({ ...e, session: entry });
+      },
+    };
+    entry.conn = new ServerConnection(m, hello, seq, { ...this.opts, suites: this.suites }, sink, this.counters, now);
+  }
 }
 
 function key(p: PeerAddress): string {
-	return `${p.address}|${p.port}`;
+  return `${p.address}|${p.port}`;
 }

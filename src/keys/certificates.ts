@@ -53,7 +53,9 @@ async function generateKeyPair(): Promise<CryptoKeyPair> {
 
 async function exportKeyPem(key: CryptoKey): Promise<string> {
   const der = new Uint8Array(await webcrypto.subtle.exportKey("pkcs8", key));
-  const b64 = Buffer.from(der).toString("base64").replace(/(.{64})/g, "$1\n");
+  const b64 = Buffer.from(der)
+    .toString("base64")
+    .replace(/(.{64})/g, "$1\n");
   return `-----BEGIN PRIVATE KEY-----\n${b64.endsWith("\n") ? b64 : `${b64}\n`}-----END PRIVATE KEY-----\n`;
 }
 

@@ -20,15 +20,22 @@ async function read(path: string, secret: boolean): Promise<Buffer> {
     if (secret) {
       const st = await stat(path);
       if ((st.mode & 0o077) !== 0) {
-        throw new TethysError("KEYS_UNSAFE_MODE", `${path} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`, {
-          details: { path },
-        });
+        throw new TethysError(
+          "KEYS_UNSAFE_MODE",
+          `${path} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`,
+          {
+            details: { path },
+          },
+        );
       }
     }
     return await readFile(path);
   } catch (err) {
     if (err instanceof TethysError) throw err;
-    throw new TethysError("KEYS_READ", `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err, details: { path } });
+    throw new TethysError("KEYS_READ", `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+      cause: err,
+      details: { path },
+    });
   }
 }
 
@@ -47,7 +54,10 @@ export async function readTlsCredentials(paths: { ca: string; cert: string; key:
     caCert = new X509Certificate(ca);
     leaf = new X509Certificate(cert);
   } catch (err) {
-    throw new TethysError("KEYS_INVALID", `${paths.ca} or ${paths.cert} is not a PEM certificate`, { cause: err, details: paths });
+    throw new TethysError("KEYS_INVALID", `${paths.ca} or ${paths.cert} is not a PEM certificate`, {
+      cause: err,
+      details: paths,
+    });
   }
   if (!leaf.checkIssued(caCert) || !leaf.verify(caCert.publicKey)) {
     throw new TethysError("KEYS_INVALID", `${paths.cert} is not signed by the CA in ${paths.ca}`, { details: paths });

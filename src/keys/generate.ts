@@ -68,7 +68,8 @@ export interface GeneratedKeys {
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const IPV6 = /^[0-9a-fA-F:]+(%[A-Za-z0-9]+)?$/;
-const DNS_NAME = /^(?=.{1,253}$)(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** Splits hub names into DNS names and IPs; throws KEYS_BAD_NAME on anything else. */
 export function classifyHubNames(names: readonly string[]): { dnsNames: string[]; ipAddresses: string[] } {
@@ -77,15 +78,18 @@ export function classifyHubNames(names: readonly string[]): { dnsNames: string[]
   for (const n of names) {
     if (IPV4.test(n) || (n.includes(":") && IPV6.test(n))) ipAddresses.push(n);
     else if (DNS_NAME.test(n)) dnsNames.push(n);
-    else throw new TethysError("KEYS_BAD_NAME", `hub name ${JSON.stringify(n)} is neither a host name nor an IP address`);
+    else
+      throw new TethysError("KEYS_BAD_NAME", `hub name ${JSON.stringify(n)} is neither a host name nor an IP address`);
   }
-  if (dnsNames.length + ipAddresses.length === 0) throw new TethysError("KEYS_BAD_NAME", "at least one hub name or IP is needed");
+  if (dnsNames.length + ipAddresses.length === 0)
+    throw new TethysError("KEYS_BAD_NAME", "at least one hub name or IP is needed");
   return { dnsNames, ipAddresses };
 }
 
 function positiveDays(v: number | undefined, fallback: number, what: string): number {
   const d = v ?? fallback;
-  if (!Number.isInteger(d) || d < 1 || d > 36500) throw new TethysError("KEYS_BAD_OPTION", `${what} must be an integer 1..36500, got ${d}`);
+  if (!Number.isInteger(d) || d < 1 || d > 36500)
+    throw new TethysError("KEYS_BAD_OPTION", `${what} must be an integer 1..36500, got ${d}`);
   return d;
 }
 
@@ -105,7 +109,8 @@ async function prepareDir(dir: string): Promise<void> {
     }
     return;
   }
-  if (!existing.isDirectory()) throw new TethysError("KEYS_WRITE", `${dir} exists and is not a directory`, { details: { dir } });
+  if (!existing.isDirectory())
+    throw new TethysError("KEYS_WRITE", `${dir} exists and is not a directory`, { details: { dir } });
   if ((existing.mode & 0o077) !== 0) {
     throw new TethysError(
       "KEYS_DIR_UNSAFE",
@@ -116,7 +121,10 @@ async function prepareDir(dir: string): Promise<void> {
 }
 
 function fsError(code: string, path: string, err: unknown): TethysError {
-  return new TethysError(code, `${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err, details: { path } });
+  return new TethysError(code, `${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+    cause: err,
+    details: { path },
+  });
 }
 
 async function readFingerprints(files: GeneratedKeys["files"]): Promise<GeneratedKeys["fingerprints"]> {
@@ -124,7 +132,10 @@ async function readFingerprints(files: GeneratedKeys["files"]): Promise<Generate
     try {
       return new X509Certificate(await readFile(path)).fingerprint256;
     } catch (err) {
-      throw new TethysError("KEYS_INVALID", `${path}: not a readable PEM certificate`, { cause: err, details: { path } });
+      throw new TethysError("KEYS_INVALID", `${path}: not a readable PEM certificate`, {
+        cause: err,
+        details: { path },
+      });
     }
   };
   return { ca: await fp(files.caCert), hub: await fp(files.hubCert), vehicle: await fp(files.vehicleCert) };
@@ -142,14 +153,19 @@ async function exists(path: string): Promise<boolean> {
 export async function generateKeys(options: GenerateKeysOptions): Promise<GeneratedKeys> {
   const vehicleId = options.vehicleId ?? "rov1";
   if (!VEHICLE_ID_PATTERN.test(vehicleId)) {
-    throw new TethysError("KEYS_BAD_OPTION", `vehicle id ${JSON.stringify(vehicleId)}: expected 1–32 lower-case letters, digits or dashes`);
+    throw new TethysError(
+      "KEYS_BAD_OPTION",
+      `vehicle id ${JSON.stringify(vehicleId)}: expected 1–32 lower-case letters, digits or dashes`,
+    );
   }
-  if (vehicleId === "hub" || vehicleId === "ca") throw new TethysError("KEYS_BAD_OPTION", `vehicle id "${vehicleId}" is reserved`);
+  if (vehicleId === "hub" || vehicleId === "ca")
+    throw new TethysError("KEYS_BAD_OPTION", `vehicle id "${vehicleId}" is reserved`);
   const { dnsNames, ipAddresses } = classifyHubNames(options.hubNames ?? DEFAULT_HUB_NAMES);
   const caDays = positiveDays(options.caDays, 3650, "CA validity days");
   const leafDays = positiveDays(options.leafDays, 825, "certificate validity days");
   const pathStyle = options.paths ?? "relative";
-  if (pathStyle !== "relative" && pathStyle !== "absolute") throw new TethysError("KEYS_BAD_OPTION", `paths must be "relative" or "absolute"`);
+  if (pathStyle !== "relative" && pathStyle !== "absolute")
+    throw new TethysError("KEYS_BAD_OPTION", `paths must be "relative" or "absolute"`);
   const dir = resolve(options.dir);
   const now = options.now ?? new Date();
 
@@ -172,14 +188,25 @@ export async function generateKeys(options: GenerateKeysOptions): Promise<Genera
       return { dir, vehicleId, pskIdentity: vehicleId, files, fingerprints: await readFingerprints(files) };
     }
     if (present.length > 0) {
-      throw new TethysError("KEYS_EXISTS", `refusing to overwrite existing keys (${present.length} files in ${dir}); use --force to replace them`, {
-        details: { files: present },
-      });
+      throw new TethysError(
+        "KEYS_EXISTS",
+        `refusing to overwrite existing keys (${present.length} files in ${dir}); use --force to replace them`,
+        {
+          details: { files: present },
+        },
+      );
     }
   }
 
   const ca = await createAuthority(`tethys-ca-${vehicleId}`, caDays, now);
-  const hub = await issueLeaf(ca, { commonName: "hub", dnsNames, ipAddresses, usage: ["server", "client"], validDays: leafDays, now });
+  const hub = await issueLeaf(ca, {
+    commonName: "hub",
+    dnsNames,
+    ipAddresses,
+    usage: ["server", "client"],
+    validDays: leafDays,
+    now,
+  });
   const vehicle = await issueLeaf(ca, { commonName: vehicleId, usage: ["client", "server"], validDays: leafDays, now });
   const psk = `${randomBytes(32).toString("hex")}\n`;
 

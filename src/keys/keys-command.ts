@@ -15,7 +15,8 @@ const stdio: KeysIo = {
 
 function days(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new TethysError("KEYS_BAD_OPTION", `expected a whole number of days, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new TethysError("KEYS_BAD_OPTION", `expected a whole number of days, got "${value}"`);
   return n;
 }
 

@@ -24,9 +24,15 @@ const modeOf = async (p: string): Promise<number> => (await stat(p)).mode & 0o77
 
 test("generateKeys writes CA, hub and vehicle certs, PSK and snippets with safe modes", async () => {
   const dir = join(root, "a", "keys");
-  const r = await generateKeys({ dir, vehicleId: "rov7", hubNames: ["hub.local", "10.0.0.1", "::1"], configDir: join(root, "a") });
+  const r = await generateKeys({
+    dir,
+    vehicleId: "rov7",
+    hubNames: ["hub.local", "10.0.0.1", "::1"],
+    configDir: join(root, "a"),
+  });
   assert.equal(await modeOf(dir), 0o700);
-  for (const f of [r.files.caKey, r.files.hubKey, r.files.vehicleKey, r.files.psk]) assert.equal(await modeOf(f), 0o600, f);
+  for (const f of [r.files.caKey, r.files.hubKey, r.files.vehicleKey, r.files.psk])
+    assert.equal(await modeOf(f), 0o600, f);
   for (const f of [r.files.caCert, r.files.hubCert, r.files.vehicleCert]) assert.equal(await modeOf(f), 0o644, f);
 
   const ca = new X509Certificate(await readFile(r.files.caCert));
@@ -44,13 +50,16 @@ test("generateKeys writes CA, hub and vehicle certs, PSK and snippets with safe 
   assert.equal((await readPsk(r.files.psk)).length, 32);
 
   const vs = parse(await readFile(r.files.vehicleSnippet, "utf8")) as { vehicle: { link: Record<string, string> } };
-  assert.deepEqual({ ...vs.vehicle.link }, {
-    ca: "keys/ca.crt",
-    cert: "keys/rov7.crt",
-    key: "keys/rov7.key",
-    hub_fingerprint: r.fingerprints.hub,
-    psk: "keys/rov7.psk",
-  });
+  assert.deepEqual(
+    { ...vs.vehicle.link },
+    {
+      ca: "keys/ca.crt",
+      cert: "keys/rov7.crt",
+      key: "keys/rov7.key",
+      hub_fingerprint: r.fingerprints.hub,
+      psk: "keys/rov7.psk",
+    },
+  );
   const ts = parse(await readFile(r.files.topsideSnippet, "utf8")) as {
     topside: { tls: Record<string, string>; vehicles: Record<string, Record<string, string>> };
   };
@@ -109,10 +118,19 @@ test("refuses a group/world-accessible directory and bad options with codes", as
   await mkdir(dir, { mode: 0o755 });
   await chmod(dir, 0o755);
   await assert.rejects(generateKeys({ dir }), (e) => isTethysError(e, "KEYS_DIR_UNSAFE"));
-  await assert.rejects(generateKeys({ dir: join(root, "x"), vehicleId: "Bad Id" }), (e) => isTethysError(e, "KEYS_BAD_OPTION"));
-  await assert.rejects(generateKeys({ dir: join(root, "x"), vehicleId: "hub" }), (e) => isTethysError(e, "KEYS_BAD_OPTION"));
-  await assert.rejects(generateKeys({ dir: join(root, "x"), hubNames: ["bad name!"] }), (e) => isTethysError(e, "KEYS_BAD_NAME"));
-  assert.deepEqual(classifyHubNames(["a.b", "1.2.3.4", "fe80::1"]), { dnsNames: ["a.b"], ipAddresses: ["1.2.3.4", "fe80::1"] });
+  await assert.rejects(generateKeys({ dir: join(root, "x"), vehicleId: "Bad Id" }), (e) =>
+    isTethysError(e, "KEYS_BAD_OPTION"),
+  );
+  await assert.rejects(generateKeys({ dir: join(root, "x"), vehicleId: "hub" }), (e) =>
+    isTethysError(e, "KEYS_BAD_OPTION"),
+  );
+  await assert.rejects(generateKeys({ dir: join(root, "x"), hubNames: ["bad name!"] }), (e) =>
+    isTethysError(e, "KEYS_BAD_NAME"),
+  );
+  assert.deepEqual(classifyHubNames(["a.b", "1.2.3.4", "fe80::1"]), {
+    dnsNames: ["a.b"],
+    ipAddresses: ["1.2.3.4", "fe80::1"],
+  });
 });
 
 test("credential readers refuse unsafe key modes and foreign certificates", async () => {

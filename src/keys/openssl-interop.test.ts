@@ -45,6 +45,10 @@ test("GnuTLS certtool verifies the hub certificate chain", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-keys-gnutls-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const k = await generateKeys({ dir: join(dir, "k") });
-  const out = await run("certtool", ["--verify", `--load-ca-certificate=${k.files.caCert}`, `--infile=${k.files.hubCert}`]);
+  const out = await run("certtool", [
+    "--verify",
+    `--load-ca-certificate=${k.files.caCert}`,
+    `--infile=${k.files.hubCert}`,
+  ]);
   assert.match(out.stdout, /Chain verification output: Verified/);
 });

@@ -22,7 +22,11 @@ export interface Logging {
   child(component: string, bindings?: Record<string, unknown>): Logger;
 }
 
-export function createLogging(config: LogConfig, destination?: DestinationStream, base: Record<string, unknown> = {}): Logging {
+export function createLogging(
+  config: LogConfig,
+  destination?: DestinationStream,
+  base: Record<string, unknown> = {},
+): Logging {
   const options: LoggerOptions = {
     level: lowest(config),
     base: { pid: process.pid, ...base },

@@ -27,7 +27,10 @@ export interface MetricsServer {
  * Handles GET/HEAD /metrics (text exposition) and /health (JSON, 503 when not ok) on any
  * node:http server; returns false for other paths so the caller can route them.
  */
-export function metricsHandler(registry: Registry, health: HealthCheck = () => ({ ok: true })): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function metricsHandler(
+  registry: Registry,
+  health: HealthCheck = () => ({ ok: true }),
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/metrics" && path !== "/health") return false;
@@ -54,7 +57,11 @@ export function metricsHandler(registry: Registry, health: HealthCheck = () => (
 }
 
 /** Serves GET /metrics (text exposition) and GET /health (JSON, 503 when not ok). */
-export async function serveMetrics(registry: Registry, listen: { host: string; port: number }, health: HealthCheck = () => ({ ok: true })): Promise<MetricsServer> {
+export async function serveMetrics(
+  registry: Registry,
+  listen: { host: string; port: number },
+  health: HealthCheck = () => ({ ok: true }),
+): Promise<MetricsServer> {
   const handle = metricsHandler(registry, health);
   const server: Server = createServer((req, res) => {
     if (handle(req, res)) return;

@@ -62,9 +62,19 @@ describe("frame layout", () => {
     assert.equal(
       hex,
       // version 1, type 0x01, seq LE, timestamp u64 LE, payload length 28 LE
-      "01" + "01" + "04030201" + "0605040302010000" + "1c00" +
+      "01" +
+        "01" +
+        "04030201" +
+        "0605040302010000" +
+        "1c00" +
         // surge 1.0, sway 0, heave -1.0, yaw 0.5, pitch 0, roll 0, gain 0.5 (float32 LE)
-        "0000803f" + "00000000" + "000080bf" + "0000003f" + "00000000" + "00000000" + "0000003f",
+        "0000803f" +
+        "00000000" +
+        "000080bf" +
+        "0000003f" +
+        "00000000" +
+        "00000000" +
+        "0000003f",
     );
   });
 
@@ -159,17 +169,22 @@ describe("untrusted bytes", () => {
   test("mutated valid frames are rejected with a code or decode to a valid message", () => {
     const mutation = fc.record({ index: fc.nat(), value: fc.integer({ min: 0, max: 255 }) });
     fc.assert(
-      fc.property(arbitraryMessage, arbitraryMeta, fc.array(mutation, { minLength: 1, maxLength: 4 }), (m, meta, muts) => {
-        const bytes = encodeFrame(m, meta);
-        for (const { index, value } of muts) bytes[index % bytes.length] = value;
-        const err = protocolErrorOf(() => decodeFrame(bytes));
-        if (err === undefined) {
-          // Accepted: it must be a valid message whose re-encoding decodes to the same thing
-          // (bytes may differ only where the wire has several spellings, e.g. NaN payloads).
-          const d = decodeFrame(bytes);
-          assert.deepEqual(decodeFrame(encodeFrame(d.message, d)).message, d.message);
-        }
-      }),
+      fc.property(
+        arbitraryMessage,
+        arbitraryMeta,
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (m, meta, muts) => {
+          const bytes = encodeFrame(m, meta);
+          for (const { index, value } of muts) bytes[index % bytes.length] = value;
+          const err = protocolErrorOf(() => decodeFrame(bytes));
+          if (err === undefined) {
+            // Accepted: it must be a valid message whose re-encoding decodes to the same thing
+            // (bytes may differ only where the wire has several spellings, e.g. NaN payloads).
+            const d = decodeFrame(bytes);
+            assert.deepEqual(decodeFrame(encodeFrame(d.message, d)).message, d.message);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -219,16 +234,31 @@ describe("untrusted bytes", () => {
 
 describe("validation of the JSON form", () => {
   const bad: [string, unknown, string, (string | number)[] | undefined][] = [
-    ["axis out of range", { type: "pilot", surge: 1.5, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 }, ProtocolCodes.INVALID, ["surge"]],
+    [
+      "axis out of range",
+      { type: "pilot", surge: 1.5, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 },
+      ProtocolCodes.INVALID,
+      ["surge"],
+    ],
     ["missing field", { type: "lights" }, ProtocolCodes.INVALID, ["level"]],
     ["unknown field", { type: "arm", force: true }, ProtocolCodes.INVALID, ["force"]],
     ["unknown type", { type: "launch" }, ProtocolCodes.UNKNOWN_TYPE, undefined],
     ["bad enum", { type: "mode", mode: "auto" }, ProtocolCodes.INVALID, ["mode"]],
     ["NaN where not nullable", { type: "camera-tilt", tilt: Number.NaN }, ProtocolCodes.INVALID, ["tilt"]],
-    ["nested", { ...telemetry, battery: { voltage: "12", current: 0, consumedWh: 0 } }, ProtocolCodes.INVALID, ["battery", "voltage"]],
+    [
+      "nested",
+      { ...telemetry, battery: { voltage: "12", current: 0, consumedWh: 0 } },
+      ProtocolCodes.INVALID,
+      ["battery", "voltage"],
+    ],
     ["array element", { ...telemetry, thrusters: [0, 2] }, ProtocolCodes.INVALID, ["thrusters", 1]],
     ["too many thrusters", { ...telemetry, thrusters: new Array(13).fill(0) }, ProtocolCodes.INVALID, ["thrusters"]],
-    ["long text", { type: "event", severity: "info", code: "X", text: "é".repeat(101) }, ProtocolCodes.STRING, ["text"]],
+    [
+      "long text",
+      { type: "event", severity: "info", code: "X", text: "é".repeat(101) },
+      ProtocolCodes.STRING,
+      ["text"],
+    ],
     ["not an object", [1, 2], ProtocolCodes.INVALID, undefined],
   ];
   for (const [name, value, code, path] of bad) {
@@ -246,7 +276,10 @@ describe("validation of the JSON form", () => {
     const err = protocolErrorOf(() => encodeFrame({ type: "lights", level: 3 } as Message, { seq: 0, timestamp: 0 }));
     assert.equal(err?.code, ProtocolCodes.INVALID);
     assert.ok(isTethysError(err));
-    assert.equal(protocolErrorOf(() => encodeFrame({ type: "arm" }, { seq: -1, timestamp: 0 }))?.code, ProtocolCodes.INVALID);
+    assert.equal(
+      protocolErrorOf(() => encodeFrame({ type: "arm" }, { seq: -1, timestamp: 0 }))?.code,
+      ProtocolCodes.INVALID,
+    );
   });
 
   test("script lines may carry extra keys the caller names", () => {

@@ -1,5 +1,5 @@
-import type { Field, Fields } from "./fields.ts";
 import { type ProtocolCode, ProtocolCodes, ProtocolError } from "./errors.ts";
+import type { Field, Fields } from "./fields.ts";
 
 /**
  * Interpreters of field descriptors: validation of in-memory (JSON-form) values, binary encode
@@ -35,7 +35,10 @@ export function validate(field: Field, value: unknown): void {
     case "f32":
       if (value === null && field.nullable) return;
       if (typeof value !== "number" || !Number.isFinite(value)) {
-        fail(ProtocolCodes.INVALID, `expected a finite number${field.nullable ? " or null" : ""}, got ${describe(value)}`);
+        fail(
+          ProtocolCodes.INVALID,
+          `expected a finite number${field.nullable ? " or null" : ""}, got ${describe(value)}`,
+        );
       }
       if (value < field.min || value > field.max) {
         fail(ProtocolCodes.INVALID, `expected ${field.min}..${field.max}, got ${value}`);
@@ -246,7 +249,12 @@ export function decodeValue(field: Field, r: Reader): unknown {
     case "u16":
     case "u32": {
       const at = take(r, field.kind === "u8" ? 1 : field.kind === "u16" ? 2 : 4);
-      const v = field.kind === "u8" ? (r.bytes[at] as number) : field.kind === "u16" ? r.view.getUint16(at, true) : r.view.getUint32(at, true);
+      const v =
+        field.kind === "u8"
+          ? (r.bytes[at] as number)
+          : field.kind === "u16"
+            ? r.view.getUint16(at, true)
+            : r.view.getUint32(at, true);
       if (v < field.min || v > field.max) fail(ProtocolCodes.INVALID, `expected ${field.min}..${field.max}, got ${v}`);
       return v;
     }

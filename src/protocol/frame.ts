@@ -48,7 +48,10 @@ function checkMeta(meta: FrameMeta): void {
     throw new ProtocolError(ProtocolCodes.INVALID, `sequence number must be a u32, got ${meta.seq}`);
   }
   if (!Number.isSafeInteger(meta.timestamp) || meta.timestamp < 0) {
-    throw new ProtocolError(ProtocolCodes.INVALID, `timestamp must be a non-negative integer µs, got ${meta.timestamp}`);
+    throw new ProtocolError(
+      ProtocolCodes.INVALID,
+      `timestamp must be a non-negative integer µs, got ${meta.timestamp}`,
+    );
   }
 }
 
@@ -98,23 +101,33 @@ export function encodeFrame(message: Message, meta: FrameMeta): Uint8Array {
 export function decodeFrame(bytes: Uint8Array, allowTrailing = false): DecodedFrame {
   if (!(bytes instanceof Uint8Array)) throw new ProtocolError(ProtocolCodes.INVALID, "expected a Uint8Array");
   if (bytes.length < HEADER_SIZE) {
-    throw new ProtocolError(ProtocolCodes.TRUNCATED, `frame of ${bytes.length} bytes is shorter than the ${HEADER_SIZE}-byte header`);
+    throw new ProtocolError(
+      ProtocolCodes.TRUNCATED,
+      `frame of ${bytes.length} bytes is shorter than the ${HEADER_SIZE}-byte header`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = bytes[0] as number;
   if (version !== PROTOCOL_VERSION) {
-    throw new ProtocolError(ProtocolCodes.VERSION, `protocol version ${version} is not supported (this build speaks ${PROTOCOL_VERSION})`);
+    throw new ProtocolError(
+      ProtocolCodes.VERSION,
+      `protocol version ${version} is not supported (this build speaks ${PROTOCOL_VERSION})`,
+    );
   }
   const id = bytes[1] as number;
   const type = typeById(id);
-  if (type === undefined) throw new ProtocolError(ProtocolCodes.UNKNOWN_TYPE, `unknown message type id 0x${id.toString(16)}`);
+  if (type === undefined)
+    throw new ProtocolError(ProtocolCodes.UNKNOWN_TYPE, `unknown message type id 0x${id.toString(16)}`);
   const seq = view.getUint32(2, true);
   const ts = view.getBigUint64(6, true);
   if (ts > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError(ProtocolCodes.INVALID, "timestamp beyond 2^53 µs");
   const length = view.getUint16(14, true);
   const size = HEADER_SIZE + length;
   if (bytes.length < size) {
-    throw new ProtocolError(ProtocolCodes.TRUNCATED, `header declares ${length} payload bytes, ${bytes.length - HEADER_SIZE} present`);
+    throw new ProtocolError(
+      ProtocolCodes.TRUNCATED,
+      `header declares ${length} payload bytes, ${bytes.length - HEADER_SIZE} present`,
+    );
   }
   if (!allowTrailing && bytes.length > size) {
     throw new ProtocolError(ProtocolCodes.LENGTH, `${bytes.length - size} bytes after the frame`);

@@ -1,5 +1,5 @@
 /** Public surface of the message protocol: pure, browser-safe (no Node APIs). */
-export { ProtocolCodes, ProtocolError, type ProtocolCode } from "./errors.ts";
+export { type ProtocolCode, ProtocolCodes, ProtocolError } from "./errors.ts";
 export {
   type DecodedFrame,
   decodeFrame,
@@ -30,8 +30,8 @@ export {
   type RoleReason,
   SCHEMA,
   SESSION_ROLES,
-  type SessionRole,
   SEVERITIES,
+  type SessionRole,
   type Severity,
   typeById,
 } from "./messages.ts";

@@ -2,9 +2,9 @@ import {
   arrayOf,
   bool,
   enumOf,
+  type Fields,
   f32,
   f32OrNull,
-  type Fields,
   type InferFields,
   optional,
   str,
@@ -136,44 +136,90 @@ export const SCHEMA = {
   }),
 
   // ---- session control (browser ↔ hub, 0x40–0x7F; the hub never forwards these) ----
-  auth: def(0x40, "session", "Browser → hub, first message: a pilot or observer token (or password) and a display name.", {
-    secret: str(128),
-    name: sessionName,
-  }),
-  "auth-result": def(0x41, "session", "Hub → browser: the session id and access granted, or a refusal code and a retry delay (ms).", {
-    ok: bool(),
-    session: sessionId,
-    access: enumOf(ACCESS),
-    code,
-    retryAfterMs: u32(),
-  }),
-  vehicles: def(0x42, "session", "Hub → browser: known vehicles, link state, pilot session (0 = none) and observer count. Latest wins.", {
-    vehicles: arrayOf(struct({ id: vehicleId, connected: bool(), pilot: sessionId, observers: u16() }), MAX_LISTED_VEHICLES),
-  }),
-  "role-request": def(0x43, "session", "Browser → hub: attach to a vehicle as pilot or observer (none detaches); takeover evicts a current pilot.", {
-    vehicle: vehicleId,
-    role: enumOf(SESSION_ROLES),
-    takeover: bool(),
-  }),
-  role: def(0x44, "session", "Hub → browser: the session's role on a vehicle changed, why, and by which session (0 = the hub).", {
-    vehicle: vehicleId,
-    role: enumOf(SESSION_ROLES),
-    reason: enumOf(ROLE_REASONS),
-    by: sessionId,
-  }),
-  handover: def(0x45, "session", "Browser → hub: the pilot gives control of a vehicle to another pilot-capable session attached to it.", {
-    vehicle: vehicleId,
-    to: sessionId,
-  }),
-  sessions: def(0x46, "session", "Hub → browser: pilot-capable sessions attached to the session's vehicle (hand-over targets). Latest wins.", {
-    vehicle: vehicleId,
-    sessions: arrayOf(struct({ session: sessionId, name: sessionName, role: enumOf(SESSION_ROLES) }), MAX_LISTED_SESSIONS),
-  }),
-  error: def(0x47, "session", "Hub → browser: a message was refused; a stable code (docs/errors-topside.md), text, and the refused frame's seq.", {
-    code,
-    text: str(200),
-    ref: u32(),
-  }),
+  auth: def(
+    0x40,
+    "session",
+    "Browser → hub, first message: a pilot or observer token (or password) and a display name.",
+    {
+      secret: str(128),
+      name: sessionName,
+    },
+  ),
+  "auth-result": def(
+    0x41,
+    "session",
+    "Hub → browser: the session id and access granted, or a refusal code and a retry delay (ms).",
+    {
+      ok: bool(),
+      session: sessionId,
+      access: enumOf(ACCESS),
+      code,
+      retryAfterMs: u32(),
+    },
+  ),
+  vehicles: def(
+    0x42,
+    "session",
+    "Hub → browser: known vehicles, link state, pilot session (0 = none) and observer count. Latest wins.",
+    {
+      vehicles: arrayOf(
+        struct({ id: vehicleId, connected: bool(), pilot: sessionId, observers: u16() }),
+        MAX_LISTED_VEHICLES,
+      ),
+    },
+  ),
+  "role-request": def(
+    0x43,
+    "session",
+    "Browser → hub: attach to a vehicle as pilot or observer (none detaches); takeover evicts a current pilot.",
+    {
+      vehicle: vehicleId,
+      role: enumOf(SESSION_ROLES),
+      takeover: bool(),
+    },
+  ),
+  role: def(
+    0x44,
+    "session",
+    "Hub → browser: the session's role on a vehicle changed, why, and by which session (0 = the hub).",
+    {
+      vehicle: vehicleId,
+      role: enumOf(SESSION_ROLES),
+      reason: enumOf(ROLE_REASONS),
+      by: sessionId,
+    },
+  ),
+  handover: def(
+    0x45,
+    "session",
+    "Browser → hub: the pilot gives control of a vehicle to another pilot-capable session attached to it.",
+    {
+      vehicle: vehicleId,
+      to: sessionId,
+    },
+  ),
+  sessions: def(
+    0x46,
+    "session",
+    "Hub → browser: pilot-capable sessions attached to the session's vehicle (hand-over targets). Latest wins.",
+    {
+      vehicle: vehicleId,
+      sessions: arrayOf(
+        struct({ session: sessionId, name: sessionName, role: enumOf(SESSION_ROLES) }),
+        MAX_LISTED_SESSIONS,
+      ),
+    },
+  ),
+  error: def(
+    0x47,
+    "session",
+    "Hub → browser: a message was refused; a stable code (docs/errors-topside.md), text, and the refused frame's seq.",
+    {
+      code,
+      text: str(200),
+      ref: u32(),
+    },
+  ),
 } as const;
 
 export type Schema = typeof SCHEMA;

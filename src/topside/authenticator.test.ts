@@ -21,22 +21,44 @@ test("a hashed secret verifies, a different one does not, and the stored form hi
 });
 
 test("malformed stored hashes are refused with HUB_BAD_SECRET_HASH", () => {
-  for (const bad of ["", "bcrypt$1$2$3$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==", "scrypt$1000$8$1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==", "scrypt$1024$8$1$AA==$AAAAAAAAAAAAAAAAAAAAAA==", "scrypt$1024$8$1$AAAAAAAAAAA="]) {
-    assert.throws(() => parseSecretHash(bad), (e) => isTethysError(e, HubCodes.BAD_SECRET_HASH), bad);
+  for (const bad of [
+    "",
+    "bcrypt$1$2$3$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==",
+    "scrypt$1000$8$1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==",
+    "scrypt$1024$8$1$AA==$AAAAAAAAAAAAAAAAAAAAAA==",
+    "scrypt$1024$8$1$AAAAAAAAAAA=",
+  ]) {
+    assert.throws(
+      () => parseSecretHash(bad),
+      (e) => isTethysError(e, HubCodes.BAD_SECRET_HASH),
+      bad,
+    );
   }
 });
 
 test("pilot and observer secrets grant their access; unknown secrets fail; no anonymous access by default", async () => {
-  const auth = new Authenticator({ pilotHashes: [await hashSecret("pilot-token", CHEAP)], observerHashes: [await hashSecret("watch", CHEAP)], anonymousObservers: false });
+  const auth = new Authenticator({
+    pilotHashes: [await hashSecret("pilot-token", CHEAP)],
+    observerHashes: [await hashSecret("watch", CHEAP)],
+    anonymousObservers: false,
+  });
   const now = () => 0;
   assert.deepEqual(await auth.authenticate("pilot-token", "a", now), { ok: true, access: "pilot" });
   assert.deepEqual(await auth.authenticate("watch", "a", now), { ok: true, access: "observer" });
-  assert.deepEqual(await auth.authenticate("nope", "a", now), { ok: false, code: HubCodes.AUTH_FAILED, retryAfterMs: 0 });
+  assert.deepEqual(await auth.authenticate("nope", "a", now), {
+    ok: false,
+    code: HubCodes.AUTH_FAILED,
+    retryAfterMs: 0,
+  });
   assert.deepEqual(await auth.authenticate("", "a", now), { ok: false, code: HubCodes.AUTH_FAILED, retryAfterMs: 0 });
 });
 
 test("anonymous observers when configured: empty secret observes, never pilots", async () => {
-  const auth = new Authenticator({ pilotHashes: [await hashSecret("p", CHEAP)], observerHashes: [], anonymousObservers: true });
+  const auth = new Authenticator({
+    pilotHashes: [await hashSecret("p", CHEAP)],
+    observerHashes: [],
+    anonymousObservers: true,
+  });
   assert.deepEqual(await auth.authenticate("", "a", () => 0), { ok: true, access: "observer" });
   assert.equal((await auth.authenticate("x", "a", () => 0)).ok, false);
 });
@@ -50,9 +72,17 @@ test("repeated failures lock the address, even for the right secret, until the l
   const now = () => t;
   assert.equal((await auth.authenticate("w1", "10.0.0.9", now)).ok, false);
   assert.equal((await auth.authenticate("w2", "10.0.0.9", now)).ok, false);
-  assert.deepEqual(await auth.authenticate("w3", "10.0.0.9", now), { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: 30_000 });
+  assert.deepEqual(await auth.authenticate("w3", "10.0.0.9", now), {
+    ok: false,
+    code: HubCodes.AUTH_LOCKED,
+    retryAfterMs: 30_000,
+  });
   t = 1000;
-  assert.deepEqual(await auth.authenticate("right", "10.0.0.9", now), { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: 29_000 });
+  assert.deepEqual(await auth.authenticate("right", "10.0.0.9", now), {
+    ok: false,
+    code: HubCodes.AUTH_LOCKED,
+    retryAfterMs: 29_000,
+  });
   assert.equal((await auth.authenticate("right", "10.0.0.10", now)).ok, true, "another address is not locked");
   t = 31_000;
   assert.equal((await auth.authenticate("right", "10.0.0.9", now)).ok, true);
@@ -63,20 +93,36 @@ test("the config schema accepts generated hashes and rejects other strings", asy
   const { config } = parseConfig(`[topside.auth]\npilot_hashes = ["${h}"]\n`, "t.toml");
   assert.deepEqual(config.topside?.auth.pilot_hashes, [h]);
   assert.equal(config.topside?.auth.anonymous_observers, false);
-  assert.throws(() => parseConfig('[topside.auth]\npilot_hashes = ["hunter2"]\n', "t.toml"), (e) => isTethysError(e, "CONFIG_INVALID"));
+  assert.throws(
+    () => parseConfig('[topside.auth]\npilot_hashes = ["hunter2"]\n', "t.toml"),
+    (e) => isTethysError(e, "CONFIG_INVALID"),
+  );
 });
 
 test("hash-secret prints a verifiable hash of the secret on stdin", async () => {
-  const r = spawnSync(process.execPath, [new URL("./hash-secret.ts", import.meta.url).pathname], { input: "s3cret\n", encoding: "utf8" });
+  const r = spawnSync(process.execPath, [new URL("./hash-secret.ts", import.meta.url).pathname], {
+    input: "s3cret\n",
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(await verifySecret("s3cret", parseSecretHash(r.stdout.trim())), true);
-  const empty = spawnSync(process.execPath, [new URL("./hash-secret.ts", import.meta.url).pathname], { input: "", encoding: "utf8" });
+  const empty = spawnSync(process.execPath, [new URL("./hash-secret.ts", import.meta.url).pathname], {
+    input: "",
+    encoding: "utf8",
+  });
   assert.equal(empty.status, 1);
 });
 
 test("attempts over the in-flight cap are refused without hashing", async () => {
-  const auth = new Authenticator({ pilotHashes: [await hashSecret("p", CHEAP)], observerHashes: [], anonymousObservers: false }, undefined, 1);
-  const [first, second] = await Promise.all([auth.authenticate("p", "a", () => 0), auth.authenticate("p", "b", () => 0)]);
+  const auth = new Authenticator(
+    { pilotHashes: [await hashSecret("p", CHEAP)], observerHashes: [], anonymousObservers: false },
+    undefined,
+    1,
+  );
+  const [first, second] = await Promise.all([
+    auth.authenticate("p", "a", () => 0),
+    auth.authenticate("p", "b", () => 0),
+  ]);
   assert.deepEqual(first, { ok: true, access: "pilot" });
   assert.deepEqual(second, { ok: false, code: HubCodes.AUTH_BUSY, retryAfterMs: 1000 });
   assert.equal((await auth.authenticate("p", "b", () => 0)).ok, true, "free again once the first finished");

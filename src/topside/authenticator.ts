@@ -12,9 +12,16 @@ export interface AuthConfig {
   anonymousObservers: boolean;
 }
 
-export type AuthOutcome = { ok: true; access: Exclude<Access, "none"> } | { ok: false; code: HubCode; retryAfterMs: number };
+export type AuthOutcome =
+  | { ok: true; access: Exclude<Access, "none"> }
+  | { ok: false; code: HubCode; retryAfterMs: number };
 
-export const DEFAULT_FAILURE_LIMITS: FailureLimits = { maxFailures: 5, windowMs: 60_000, lockMs: 60_000, maxKeys: 4096 };
+export const DEFAULT_FAILURE_LIMITS: FailureLimits = {
+  maxFailures: 5,
+  windowMs: 60_000,
+  lockMs: 60_000,
+  maxKeys: 4096,
+};
 /** Attempts being hashed at once, hub-wide; more are refused (HUB_AUTH_BUSY) without hashing. */
 export const MAX_AUTH_IN_FLIGHT = 16;
 const BUSY_RETRY_MS = 1000;
@@ -72,6 +79,8 @@ export class Authenticator {
 
   private fail(remote: string, now: number): AuthOutcome {
     const locked = this.failures.fail(remote, now);
-    return locked > 0 ? { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: locked } : { ok: false, code: HubCodes.AUTH_FAILED, retryAfterMs: 0 };
+    return locked > 0
+      ? { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: locked }
+      : { ok: false, code: HubCodes.AUTH_FAILED, retryAfterMs: 0 };
   }
 }

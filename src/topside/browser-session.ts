@@ -150,7 +150,13 @@ export class BrowserSession {
   /** Bounded-state figures for stats and tests. */
   get pending(): { queued: number; slots: number; bufferedBytes: number; dropped: number; superseded: number } {
     const o = this.outbox;
-    return { queued: o.queued, slots: o.pendingSlots, bufferedBytes: this.ws.bufferedAmount, dropped: o.dropped, superseded: o.superseded };
+    return {
+      queued: o.queued,
+      slots: o.pendingSlots,
+      bufferedBytes: this.ws.bufferedAmount,
+      dropped: o.dropped,
+      superseded: o.superseded,
+    };
   }
 
   private receive(data: Buffer, isBinary: boolean): void {

@@ -17,7 +17,10 @@ test("[topside] defaults map to the hub's default limits, with authentication re
 });
 
 test("[topside] values reach the hub options; out-of-range limits are config errors", () => {
-  const { config } = parseConfig('[topside]\nstatic_dir = "cockpit/dist"\n[topside.auth]\nanonymous_observers = true\n[topside.limits]\nmessages_per_second = 20\nmax_browsers = 3\n', "t.toml");
+  const { config } = parseConfig(
+    '[topside]\nstatic_dir = "cockpit/dist"\n[topside.auth]\nanonymous_observers = true\n[topside.limits]\nmessages_per_second = 20\nmax_browsers = 3\n',
+    "t.toml",
+  );
   assert.ok(config.topside);
   const o = hubOptionsFromConfig(config.topside);
   assert.equal(o.staticDir, "cockpit/dist");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { setImmediate as turn } from "node:timers/promises";
 import { test } from "node:test";
+import { setImmediate as turn } from "node:timers/promises";
 import { encodeFrame, MAX_FRAME_SIZE } from "../protocol/index.ts";
 import { OBSERVER_SECRET, startTestHub } from "./testing/hub-harness.ts";
 import { RawWebSocket } from "./testing/raw-ws.ts";
@@ -13,13 +13,26 @@ const FAILSAFES = Array.from({ length: 16 }, (_, i) => `FS_TEST_CODE_NUMBER_${i}
 const THRUSTERS = new Array(12).fill(0.1);
 
 test("200 observers, one stalled: every browser's state stays bounded, the stalled one gets the newest telemetry when it drains, the pilot is never held up", async () => {
-  const t = await startTestHub({ limits: { maxBrowsers: OBSERVERS + 10, sendBufferBytes: SEND_BUFFER, eventQueue: EVENT_QUEUE, messagesPerSecond: 1e6, messageBurst: 1e6 } });
+  const t = await startTestHub({
+    limits: {
+      maxBrowsers: OBSERVERS + 10,
+      sendBufferBytes: SEND_BUFFER,
+      eventQueue: EVENT_QUEUE,
+      messagesPerSecond: 1e6,
+      messageBurst: 1e6,
+    },
+  });
   try {
     // The stalled browser: authenticates, observes rov1, then stops reading its socket.
     const stalled = await RawWebSocket.connect(t.hub.address.port);
     stalled.send(encodeFrame({ type: "auth", secret: OBSERVER_SECRET, name: "stalled" }, { seq: 1, timestamp: 1 }));
     await stalled.until((f) => f.message.type === "auth-result");
-    stalled.send(encodeFrame({ type: "role-request", vehicle: "rov1", role: "observer", takeover: false }, { seq: 2, timestamp: 1 }));
+    stalled.send(
+      encodeFrame(
+        { type: "role-request", vehicle: "rov1", role: "observer", takeover: false },
+        { seq: 2, timestamp: 1 },
+      ),
+    );
     await stalled.until((f) => f.message.type === "role");
     const authResult = await stalled.until((f) => f.message.type === "auth-result");
     const stalledId = (authResult.message as { session: number }).session;
@@ -62,28 +75,49 @@ test("200 observers, one stalled: every browser's state stays bounded, the stall
       }
     }
     await pilot.sync();
-    assert.equal(t.vehicle.commands.filter((c) => c.type === "lights").length, sent, "every pilot command reached the vehicle");
+    assert.equal(
+      t.vehicle.commands.filter((c) => c.type === "lights").length,
+      sent,
+      "every pilot command reached the vehicle",
+    );
     const s = stats();
-    assert.ok(s !== undefined && s.dropped > 0 && s.superseded > 0, "the stalled browser skipped telemetry and dropped old events");
+    assert.ok(
+      s !== undefined && s.dropped > 0 && s.superseded > 0,
+      "the stalled browser skipped telemetry and dropped old events",
+    );
     // The reading browsers all get the newest telemetry.
     const last = depth;
     for (const c of [pilot, ...observers]) await c.next("telemetry", (m) => m.depth === last);
 
     // The stalled browser still writes: it asks for its role again. The answer is state (a
     // latest-value slot), so the event flood that follows cannot push it out of the queue.
-    stalled.send(encodeFrame({ type: "role-request", vehicle: "rov1", role: "observer", takeover: false }, { seq: 3, timestamp: 1 }));
+    stalled.send(
+      encodeFrame(
+        { type: "role-request", vehicle: "rov1", role: "observer", takeover: false },
+        { seq: 3, timestamp: 1 },
+      ),
+    );
     // (The role arrives either way; this sync makes it very likely the flood comes after it.)
     await pilot.sync();
-    for (let i = 0; i < EVENT_QUEUE * 3; i++) t.vehicle.event({ type: "event", severity: "info", code: "FLOOD", text: `${i}` });
+    for (let i = 0; i < EVENT_QUEUE * 3; i++)
+      t.vehicle.event({ type: "event", severity: "info", code: "FLOOD", text: `${i}` });
     await turn();
 
     // Once it reads again, the stalled browser catches up to the newest value, not a backlog.
     stalled.resume();
     await stalled.until((f) => f.message.type === "telemetry" && (f.message as { depth: number }).depth === last);
     // Of the 2000 frames sent while it stalled (roll = 1), it gets a handful: the newest ones.
-    const received = stalled.frames.filter((f) => f.message.type === "telemetry" && (f.message as { roll: number }).roll === 1).length;
-    assert.ok(received >= 1 && received < 100, `the stalled browser got ${received} of ${sent * 10} telemetry frames sent while it stalled`);
-    await stalled.until((f) => f.message.type === "role" && f.seq > 0 && stalled.frames.filter((x) => x.message.type === "role").length === 2);
+    const received = stalled.frames.filter(
+      (f) => f.message.type === "telemetry" && (f.message as { roll: number }).roll === 1,
+    ).length;
+    assert.ok(
+      received >= 1 && received < 100,
+      `the stalled browser got ${received} of ${sent * 10} telemetry frames sent while it stalled`,
+    );
+    await stalled.until(
+      (f) =>
+        f.message.type === "role" && f.seq > 0 && stalled.frames.filter((x) => x.message.type === "role").length === 2,
+    );
     stalled.destroy();
   } finally {
     await t.close();

@@ -37,7 +37,8 @@ describe("hub latency metrics", () => {
   let seq = 1;
   const sendStamped = (c: TestClient, timestamp: number) => c.ws.send(encodeFrame(PILOT, { seq: seq++, timestamp }));
   const scrape = async () => (await fetch(`http://127.0.0.1:${t.hub.address.port}/metrics`)).text();
-  const countOf = (text: string) => /^tethys_hub_command_latency_ms_count\{hop="browser_to_hub"\} (\d+)$/m.exec(text)?.[1];
+  const countOf = (text: string) =>
+    /^tethys_hub_command_latency_ms_count\{hop="browser_to_hub"\} (\d+)$/m.exec(text)?.[1];
 
   before(async () => {
     t = await startTestHub();
@@ -61,7 +62,8 @@ describe("hub latency metrics", () => {
   });
 
   test("a browser clock ahead of the hub or a stale stamp is counted as unusable, not as latency", async () => {
-    const unusable = (reason: string) => t.metric("tethys_hub_command_latency_unusable_total", { hop: "browser_to_hub", reason });
+    const unusable = (reason: string) =>
+      t.metric("tethys_hub_command_latency_unusable_total", { hop: "browser_to_hub", reason });
     const before = countOf(await scrape());
     let got = 0;
     const both = new Promise<void>((resolve) => {

@@ -54,11 +54,17 @@ test("property: malformed WebSocket messages get an error reply with a code, or 
         assert.equal((await c.closed).code, 1009);
         return;
       }
-      let bytes = j.kind === "bytes" ? j.bytes : j.kind === "mutated" ? encodeFrame(j.message, { seq: 1, timestamp: 1 }) : new Uint8Array(0);
+      let bytes =
+        j.kind === "bytes"
+          ? j.bytes
+          : j.kind === "mutated"
+            ? encodeFrame(j.message, { seq: 1, timestamp: 1 })
+            : new Uint8Array(0);
       if (j.kind === "mutated") for (const [i, v] of j.at) bytes[i % bytes.length] = v;
       if (bytes.length === 0) bytes = new Uint8Array(1);
       const expected = j.kind === "text" ? HubCodes.TEXT_FRAME : decodeError(bytes);
-      const countedBefore = expected === undefined ? 0 : await t.metric("tethys_hub_browser_refused_total", { code: expected });
+      const countedBefore =
+        expected === undefined ? 0 : await t.metric("tethys_hub_browser_refused_total", { code: expected });
       c.takeAll("error");
       c.ws.send(j.kind === "text" ? j.text : bytes);
       await c.sync();

@@ -51,10 +51,35 @@ export function createHubMetrics(registry: Registry, gauges: HubGauges): HubMetr
     },
   });
   return {
-    refused: new Counter({ name: "tethys_hub_browser_refused_total", help: "Browser messages refused, by error code", labelNames: ["code"], registers }),
-    commands: new Counter({ name: "tethys_hub_commands_total", help: "Commands from browsers: forwarded to a vehicle or refused", labelNames: ["result"], registers }),
-    auth: new Counter({ name: "tethys_hub_auth_total", help: "Authentication attempts by result", labelNames: ["result"], registers }),
-    connections: new Counter({ name: "tethys_hub_browser_connections_total", help: "Browser WebSocket connections accepted or rejected", labelNames: ["result"], registers }),
-    vehicleFrames: new Counter({ name: "tethys_hub_vehicle_frames_total", help: "Frames from vehicles fanned out to browsers, by kind", labelNames: ["kind"], registers }),
+    refused: new Counter({
+      name: "tethys_hub_browser_refused_total",
+      help: "Browser messages refused, by error code",
+      labelNames: ["code"],
+      registers,
+    }),
+    commands: new Counter({
+      name: "tethys_hub_commands_total",
+      help: "Commands from browsers: forwarded to a vehicle or refused",
+      labelNames: ["result"],
+      registers,
+    }),
+    auth: new Counter({
+      name: "tethys_hub_auth_total",
+      help: "Authentication attempts by result",
+      labelNames: ["result"],
+      registers,
+    }),
+    connections: new Counter({
+      name: "tethys_hub_browser_connections_total",
+      help: "Browser WebSocket connections accepted or rejected",
+      labelNames: ["result"],
+      registers,
+    }),
+    vehicleFrames: new Counter({
+      name: "tethys_hub_vehicle_frames_total",
+      help: "Frames from vehicles fanned out to browsers, by kind",
+      labelNames: ["kind"],
+      registers,
+    }),
   };
 }

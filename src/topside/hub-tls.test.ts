@@ -10,20 +10,46 @@ import { VirtualClock } from "../clock/virtual-clock.ts";
 import { createLogging } from "../observability/logger.ts";
 import { createHub } from "./hub.ts";
 import { hashSecret } from "./secrets.ts";
-import { VehicleDirectory } from "./vehicle-channel.ts";
 import { TestClient } from "./testing/ws-client.ts";
+import { VehicleDirectory } from "./vehicle-channel.ts";
 
 // Needs the openssl command (CI installs it) to make a throw-away self-signed certificate.
 test("with a key and certificate the hub serves HTTPS and WSS", async () => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-hub-tls-"));
   const hub = await (async () => {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ],
+      { stdio: "ignore" },
+    );
     return createHub({
       clock: new VirtualClock(),
       logger: createLogging({ level: "silent", components: {} }).child("hub"),
       registry: new Registry(),
       vehicles: new VehicleDirectory(),
-      auth: { pilotHashes: [await hashSecret("p", { N: 1024, r: 8, p: 1 })], observerHashes: [], anonymousObservers: false },
+      auth: {
+        pilotHashes: [await hashSecret("p", { N: 1024, r: 8, p: 1 })],
+        observerHashes: [],
+        anonymousObservers: false,
+      },
       port: 0,
       tls: { key: await readFile(join(dir, "key.pem")), cert: await readFile(join(dir, "cert.pem")) },
     });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { MessageOf } from "../protocol/index.ts";
 import { isTethysError } from "../errors.ts";
+import type { MessageOf } from "../protocol/index.ts";
 import { HubCodes } from "./errors.ts";
 import { FakeVehicle } from "./testing/fake-vehicle.ts";
 import { OBSERVER_SECRET, PILOT_SECRET, startTestHub, type TestHub } from "./testing/hub-harness.ts";
@@ -200,7 +200,11 @@ describe("roles and commands", () => {
     assert.equal((await pilot.next("error")).code, HubCodes.VEHICLE_OFFLINE);
     t.vehicle.setConnected(true);
     await pilot.next("vehicles", (m) => m.vehicles[0]?.connected === true);
-    assert.equal(outsider.received.filter((f) => f.message.type === "telemetry").length, 0, "a browser not attached to rov1 gets none of its telemetry");
+    assert.equal(
+      outsider.received.filter((f) => f.message.type === "telemetry").length,
+      0,
+      "a browser not attached to rov1 gets none of its telemetry",
+    );
     for (const c of [pilot, observer, outsider]) c.close();
     await Promise.all([pilot.closed, observer.closed, outsider.closed]);
   });
@@ -234,7 +238,10 @@ describe("roles and commands", () => {
       observer.received.filter((f) => f.message.type === "arm" || f.message.type === "auth"),
       [],
     );
-    assert.throws(() => t.directory.add(new FakeVehicle("Bad Id")), (e) => isTethysError(e, HubCodes.BAD_VEHICLE_ID));
+    assert.throws(
+      () => t.directory.add(new FakeVehicle("Bad Id")),
+      (e) => isTethysError(e, HubCodes.BAD_VEHICLE_ID),
+    );
     observer.close();
     await observer.closed;
   });

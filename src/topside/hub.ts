@@ -6,17 +6,17 @@ import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import type { Clock, Timer } from "../clock/clock.ts";
 import { errorCode } from "../errors.ts";
-import { metricsHandler } from "../observability/metrics.ts";
 import type { Logger } from "../observability/logger.ts";
+import { metricsHandler } from "../observability/metrics.ts";
 import { type DecodedFrame, FrameEncoder, type Message } from "../protocol/index.ts";
 import { type AuthConfig, Authenticator } from "./authenticator.ts";
 import { BrowserSession, type SessionHost, type SessionLimits } from "./browser-session.ts";
 import { HubCodes } from "./errors.ts";
-import { PumpScheduler } from "./pump-scheduler.ts";
 import { createHubMetrics, type HubMetrics } from "./hub-metrics.ts";
 import { HubLatencyMetrics } from "./latency.ts";
+import { PumpScheduler } from "./pump-scheduler.ts";
 import type { FailureLimits } from "./rate-limit.ts";
-import { type RoleChange, RoleBook } from "./roles.ts";
+import { RoleBook, type RoleChange } from "./roles.ts";
 import { StaticFiles } from "./static-files.ts";
 import { Summaries } from "./summaries.ts";
 import { isCommand, type VehicleChannel, type VehicleDirectory } from "./vehicle-channel.ts";
@@ -111,7 +111,10 @@ export class Hub implements SessionHost {
     this.auth = new Authenticator(options.auth, options.authFailureLimits);
     this.metrics = createHubMetrics(options.registry, {
       browsers: () => this.browserCounts(),
-      vehicles: () => ({ total: options.vehicles.list().length, connected: options.vehicles.list().filter((v) => v.connected).length }),
+      vehicles: () => ({
+        total: options.vehicles.list().length,
+        connected: options.vehicles.list().filter((v) => v.connected).length,
+      }),
       backpressure: () => this.backpressure(),
     });
     this.latency = new HubLatencyMetrics(options.registry);
@@ -122,14 +125,28 @@ export class Hub implements SessionHost {
       nextSeq: () => this.nextSeq(),
       onLinkChange: (id) => this.summaries.touch(id),
     });
-    this.summaries = new Summaries(this.book, options.vehicles, this.sessions, (v) => this.fanout.members(v), this, options.clock);
+    this.summaries = new Summaries(
+      this.book,
+      options.vehicles,
+      this.sessions,
+      (v) => this.fanout.members(v),
+      this,
+      options.clock,
+    );
     const handleMetrics = metricsHandler(options.registry, () => this.health());
     const handle = (req: IncomingMessage, res: ServerResponse) => {
       if (handleMetrics(req, res)) return;
       this.serveFile(req, res);
     };
-    this.http = options.tls === undefined ? createServer(handle) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handle);
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxMessageBytes, perMessageDeflate: false });
+    this.http =
+      options.tls === undefined
+        ? createServer(handle)
+        : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handle);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.limits.maxMessageBytes,
+      perMessageDeflate: false,
+    });
     this.http.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
     if (options.https !== undefined) {
       this.httpsServer = createHttpsServer({ key: options.https.key, cert: options.https.cert }, handle);
@@ -141,13 +158,15 @@ export class Hub implements SessionHost {
   async start(): Promise<void> {
     const { staticDir, vehicles } = this.options;
     if (staticDir) this.staticFiles = await StaticFiles.open(staticDir);
-    if (!this.auth.pilotCapable) this.log.warn("no pilot secrets configured (topside.auth.pilot_hashes): nobody can pilot");
+    if (!this.auth.pilotCapable)
+      this.log.warn("no pilot secrets configured (topside.auth.pilot_hashes): nobody can pilot");
     for (const v of vehicles.list()) this.addVehicle(v);
     vehicles.on("added", this.addVehicle);
     vehicles.on("removed", this.removeVehicle);
     await listen(this.http, this.options.port ?? 0, this.options.host ?? "127.0.0.1");
     const https = this.options.https;
-    if (this.httpsServer && https) await listen(this.httpsServer, https.port, https.host ?? this.options.host ?? "127.0.0.1");
+    if (this.httpsServer && https)
+      await listen(this.httpsServer, https.port, https.host ?? this.options.host ?? "127.0.0.1");
     this.keepalive = this.options.clock.setInterval(this.limits.pingIntervalMs, () => {
       for (const s of this.sessions.values()) s.ping();
     });
@@ -165,11 +184,25 @@ export class Hub implements SessionHost {
 
   health(): { ok: boolean; vehicles: number; vehiclesConnected: number; browsers: number } {
     const list = this.options.vehicles.list();
-    return { ok: !this.closing, vehicles: list.length, vehiclesConnected: list.filter((v) => v.connected).length, browsers: this.sessions.size };
+    return {
+      ok: !this.closing,
+      vehicles: list.length,
+      vehiclesConnected: list.filter((v) => v.connected).length,
+      browsers: this.sessions.size,
+    };
   }
 
   /** Per-session pending state, for tests and benchmarks (bounded by the limits). */
-  sessionStats(): { id: number; state: string; queued: number; slots: number; bufferedBytes: number; dropped: number; superseded: number; stalls: number }[] {
+  sessionStats(): {
+    id: number;
+    state: string;
+    queued: number;
+    slots: number;
+    bufferedBytes: number;
+    dropped: number;
+    superseded: number;
+    stalls: number;
+  }[] {
     return [...this.sessions.values()].map((s) => ({ id: s.id, state: s.state, stalls: s.stalls, ...s.pending }));
   }
 
@@ -223,7 +256,10 @@ export class Hub implements SessionHost {
       session.refuse(HubCodes.ALREADY_AUTHENTICATED, "this session is already authenticated", frame.seq);
     } else if (m.type === "role-request" || m.type === "handover") {
       const before = this.pilots();
-      const r = m.type === "role-request" ? this.book.request(session.id, m.vehicle, m.role, m.takeover) : this.book.handover(session.id, m.vehicle, m.to);
+      const r =
+        m.type === "role-request"
+          ? this.book.request(session.id, m.vehicle, m.role, m.takeover)
+          : this.book.handover(session.id, m.vehicle, m.to);
       if (r.ok) this.applyChanges(r.changes, before);
       else session.refuse(r.code, r.text, frame.seq);
     } else if (isCommand(m)) {
@@ -255,7 +291,13 @@ export class Hub implements SessionHost {
       this.metrics.commands.inc({ result: "forwarded" });
       if (m.type === "pilot") this.latency.browserCommand(frame.timestamp, receivedMicros);
     } catch (err) {
-      this.refuseFrom(session, m, errorCode(err) === "UNKNOWN" ? HubCodes.COMMAND_FAILED : errorCode(err), `command not delivered: ${(err as Error).message}`, frame.seq);
+      this.refuseFrom(
+        session,
+        m,
+        errorCode(err) === "UNKNOWN" ? HubCodes.COMMAND_FAILED : errorCode(err),
+        `command not delivered: ${(err as Error).message}`,
+        frame.seq,
+      );
     }
   }
 
@@ -268,28 +310,49 @@ export class Hub implements SessionHost {
   private authenticate(session: BrowserSession, secret: string, name: string): void {
     session.state = "authenticating";
     const clock = this.options.clock;
-    this.auth.authenticate(secret, session.remote, () => clock.now()).then(
-      (outcome) => {
-        if (session.state === "closed") return;
-        this.metrics.auth.inc({ result: outcome.ok ? "ok" : outcome.code });
-        if (!outcome.ok) {
-          session.state = "unauthenticated";
-          session.sendMessage({ type: "auth-result", ok: false, session: 0, access: "none", code: outcome.code, retryAfterMs: outcome.retryAfterMs }, "auth");
-          this.onRefused(session, outcome.code);
-          this.log.warn({ session: session.id, remote: session.remote, code: outcome.code }, "browser authentication failed");
-          return;
-        }
-        session.authenticated(outcome.access, name === "" ? `session-${session.id}` : name);
-        this.book.join(session.id, outcome.access);
-        session.sendMessage({ type: "auth-result", ok: true, session: session.id, access: outcome.access, code: "", retryAfterMs: 0 }, "auth");
-        this.summaries.sendVehiclesTo(session);
-        this.log.info({ session: session.id, name: session.name, access: outcome.access, remote: session.remote }, "browser authenticated");
-      },
-      (err: unknown) => {
-        this.log.error({ err, session: session.id }, "authentication error");
-        session.terminate();
-      },
-    );
+    this.auth
+      .authenticate(secret, session.remote, () => clock.now())
+      .then(
+        (outcome) => {
+          if (session.state === "closed") return;
+          this.metrics.auth.inc({ result: outcome.ok ? "ok" : outcome.code });
+          if (!outcome.ok) {
+            session.state = "unauthenticated";
+            session.sendMessage(
+              {
+                type: "auth-result",
+                ok: false,
+                session: 0,
+                access: "none",
+                code: outcome.code,
+                retryAfterMs: outcome.retryAfterMs,
+              },
+              "auth",
+            );
+            this.onRefused(session, outcome.code);
+            this.log.warn(
+              { session: session.id, remote: session.remote, code: outcome.code },
+              "browser authentication failed",
+            );
+            return;
+          }
+          session.authenticated(outcome.access, name === "" ? `session-${session.id}` : name);
+          this.book.join(session.id, outcome.access);
+          session.sendMessage(
+            { type: "auth-result", ok: true, session: session.id, access: outcome.access, code: "", retryAfterMs: 0 },
+            "auth",
+          );
+          this.summaries.sendVehiclesTo(session);
+          this.log.info(
+            { session: session.id, name: session.name, access: outcome.access, remote: session.remote },
+            "browser authenticated",
+          );
+        },
+        (err: unknown) => {
+          this.log.error({ err, session: session.id }, "authentication error");
+          session.terminate();
+        },
+      );
   }
 
   /** Each vehicle's pilot session now (a handful of vehicles: cheap). */
@@ -352,8 +415,10 @@ export class Hub implements SessionHost {
     };
     if (path !== WS_PATH) refuse("404 Not Found", "bad-path");
     else if (this.closing) refuse("503 Service Unavailable", "closing");
-    else if (this.sessions.size >= this.limits.maxBrowsers) refuse("503 Service Unavailable", HubCodes.TOO_MANY_BROWSERS);
-    else if (this.pendingFrom(req.socket.remoteAddress ?? "unknown") >= this.limits.maxPendingPerAddress) refuse("429 Too Many Requests", HubCodes.TOO_MANY_PENDING);
+    else if (this.sessions.size >= this.limits.maxBrowsers)
+      refuse("503 Service Unavailable", HubCodes.TOO_MANY_BROWSERS);
+    else if (this.pendingFrom(req.socket.remoteAddress ?? "unknown") >= this.limits.maxPendingPerAddress)
+      refuse("429 Too Many Requests", HubCodes.TOO_MANY_PENDING);
     else this.accept(req, socket, head);
   }
 
@@ -378,7 +443,9 @@ export class Hub implements SessionHost {
 
   private serveFile(req: IncomingMessage, res: ServerResponse): void {
     if (this.staticFiles === undefined) {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics, /health or the WebSocket at /ws\n");
+      res
+        .writeHead(404, { "content-type": "text/plain" })
+        .end("not found: try /metrics, /health or the WebSocket at /ws\n");
       return;
     }
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -386,7 +453,11 @@ export class Hub implements SessionHost {
   }
 
   private browserCounts(): { state: string; count: number }[] {
-    const counts = new Map<string, number>([["unauthenticated", 0], ["authenticating", 0], ["ready", 0]]);
+    const counts = new Map<string, number>([
+      ["unauthenticated", 0],
+      ["authenticating", 0],
+      ["ready", 0],
+    ]);
     for (const s of this.sessions.values()) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
     return [...counts].map(([state, count]) => ({ state, count }));
   }

@@ -56,7 +56,10 @@ export class LinkedVehicle extends EventEmitter<VehicleChannelEvents> implements
     if (!conn || conn.closed) throw new TethysError("HUB_VEHICLE_OFFLINE", `vehicle ${this.id} is not connected`);
     const r = conn.send(message);
     if (r === "dropped" || r === "full") {
-      throw new TethysError("HUB_COMMAND_NOT_QUEUED", `command ${message.type} to ${this.id} not queued (${r}): the link is congested`);
+      throw new TethysError(
+        "HUB_COMMAND_NOT_QUEUED",
+        `command ${message.type} to ${this.id} not queued (${r}): the link is congested`,
+      );
     }
   }
 }

@@ -33,7 +33,8 @@ export class Outbox {
   superseded = 0;
 
   constructor(capacity: number) {
-    if (!(Number.isInteger(capacity) && capacity > 0)) throw new RangeError(`outbox capacity must be a positive integer, got ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity > 0))
+      throw new RangeError(`outbox capacity must be a positive integer, got ${capacity}`);
     this.queue = new Array(capacity).fill(undefined);
     this.queueOrder = new Array(capacity).fill(0);
   }

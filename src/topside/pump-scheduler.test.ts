@@ -15,6 +15,12 @@ test("sessions are pumped once per schedule, in batches of one turn each", async
     await turn();
     pumped.push([]);
   }
-  assert.deepEqual(pumped.filter((b) => b.length > 0), [[1, 2], [3, 4]]);
+  assert.deepEqual(
+    pumped.filter((b) => b.length > 0),
+    [
+      [1, 2],
+      [3, 4],
+    ],
+  );
   assert.equal(s.pending, 0);
 });

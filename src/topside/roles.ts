@@ -70,7 +70,8 @@ export class RoleBook {
 
   /** Registers an authenticated session. */
   join(session: number, access: Access): void {
-    if (!(Number.isInteger(session) && session > 0)) throw new RangeError(`session ids are positive integers, got ${session}`);
+    if (!(Number.isInteger(session) && session > 0))
+      throw new RangeError(`session ids are positive integers, got ${session}`);
     if (!this.sessions.has(session)) this.sessions.set(session, { access, vehicle: undefined, role: "none" });
   }
 
@@ -86,11 +87,15 @@ export class RoleBook {
     if (m === undefined) return refuse(HubCodes.NOT_AUTHENTICATED, "authenticate before asking for a role");
     if (role === "none") {
       const changes = this.detach(session, "requested", session);
-      return { ok: true, changes: changes.length > 0 ? changes : [{ session, vehicle, role: "none", reason: "requested", by: session }] };
+      return {
+        ok: true,
+        changes: changes.length > 0 ? changes : [{ session, vehicle, role: "none", reason: "requested", by: session }],
+      };
     }
     const v = this.vehicles.get(vehicle);
     if (v === undefined) return refuse(HubCodes.UNKNOWN_VEHICLE, `no vehicle "${vehicle}"`);
-    if (role === "pilot" && m.access !== "pilot") return refuse(HubCodes.FORBIDDEN, "this session's credentials allow observing only");
+    if (role === "pilot" && m.access !== "pilot")
+      return refuse(HubCodes.FORBIDDEN, "this session's credentials allow observing only");
     if (role === "pilot" && v.pilot !== undefined && v.pilot !== session && !takeover) {
       return refuse(HubCodes.PILOT_BUSY, `session ${v.pilot} pilots ${vehicle}; ask for a take-over or a hand-over`);
     }
@@ -112,7 +117,10 @@ export class RoleBook {
     if (v.pilot !== session) return refuse(HubCodes.NOT_PILOT, `only the pilot of ${vehicle} can hand it over`);
     const target = this.sessions.get(to);
     if (to === session || target === undefined || target.vehicle !== vehicle || target.access !== "pilot") {
-      return refuse(HubCodes.HANDOVER_TARGET, `session ${to} is not another pilot-capable session attached to ${vehicle}`);
+      return refuse(
+        HubCodes.HANDOVER_TARGET,
+        `session ${to} is not another pilot-capable session attached to ${vehicle}`,
+      );
     }
     this.setRole(session, vehicle, "observer");
     this.setRole(to, vehicle, "pilot");

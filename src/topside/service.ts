@@ -38,12 +38,19 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   const log = (c: string) => logger.child({ component: c });
   const ids = Object.keys(config.vehicles);
   if (ids.length === 0) {
-    throw new TethysError("TOPSIDE_NO_VEHICLES", "no [topside.vehicles.<id>] in the config: the hub would accept no vehicle (see tethys keys)");
+    throw new TethysError(
+      "TOPSIDE_NO_VEHICLES",
+      "no [topside.vehicles.<id>] in the config: the hub would accept no vehicle (see tethys keys)",
+    );
   }
   const psk = new Map<string, Uint8Array>();
   for (const id of ids) {
     const file = config.vehicles[id]?.psk;
-    if (file === undefined) throw new TethysError("TOPSIDE_NO_PSK", `topside.vehicles.${id}.psk is not set: the telemetry link needs the vehicle's DTLS PSK`);
+    if (file === undefined)
+      throw new TethysError(
+        "TOPSIDE_NO_PSK",
+        `topside.vehicles.${id}.psk is not set: the telemetry link needs the vehicle's DTLS PSK`,
+      );
     psk.set(id, await readPsk(resolveConfigPath(o.configFile, file)));
   }
 
@@ -64,8 +71,12 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   const commandAddr = await command.listen(config.command_port, config.host);
 
   const dtls = new DtlsServer({ psk, host: config.host, port: config.telemetry_port }, clock);
-  dtls.on("established", ({ identity, remote, suite }) => log("telemetry").info({ vehicle: identity, remote, suite }, "telemetry session up"));
-  dtls.on("closed", ({ session, code, message }) => log("telemetry").info({ vehicle: session.identity, code }, `telemetry session closed: ${message}`));
+  dtls.on("established", ({ identity, remote, suite }) =>
+    log("telemetry").info({ vehicle: identity, remote, suite }, "telemetry session up"),
+  );
+  dtls.on("closed", ({ session, code, message }) =>
+    log("telemetry").info({ vehicle: session.identity, code }, `telemetry session closed: ${message}`),
+  );
   dtls.on("error", (err) => log("telemetry").warn({ code: err.code }, err.message));
   const telemetryAddr = await dtls.listen();
   const receiver = new TelemetryReceiver(dtls, clock, { logger: log("telemetry") });
@@ -73,8 +84,15 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
 
   let https: { key: Buffer; cert: Buffer; port: number } | undefined;
   if (config.https_port !== undefined) {
-    if (config.tls === undefined) throw new TethysError("TOPSIDE_NO_TLS", "topside.https_port needs [topside.tls] (the hub certificate from tethys keys)");
-    const [cert, key] = await Promise.all([readFile(resolveConfigPath(o.configFile, config.tls.cert)), readFile(resolveConfigPath(o.configFile, config.tls.key))]);
+    if (config.tls === undefined)
+      throw new TethysError(
+        "TOPSIDE_NO_TLS",
+        "topside.https_port needs [topside.tls] (the hub certificate from tethys keys)",
+      );
+    const [cert, key] = await Promise.all([
+      readFile(resolveConfigPath(o.configFile, config.tls.cert)),
+      readFile(resolveConfigPath(o.configFile, config.tls.key)),
+    ]);
     https = { cert, key, port: config.https_port };
   }
   const fromConfig = hubOptionsFromConfig(config);
@@ -93,7 +111,12 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   let stopping: Promise<void> | undefined;
   return {
     hub,
-    ports: { http: hub.address.port, https: hub.httpsAddress?.port, command: commandAddr.port, telemetry: telemetryAddr.port },
+    ports: {
+      http: hub.address.port,
+      https: hub.httpsAddress?.port,
+      command: commandAddr.port,
+      telemetry: telemetryAddr.port,
+    },
     stop: () => {
       stopping ??= (async () => {
         receiver.stop();

@@ -1,17 +1,21 @@
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import { isTethysError } from "../errors.ts";
 import { HubCodes } from "./errors.ts";
-import { contentTypeFor, safeSegments, StaticFiles } from "./static-files.ts";
+import { contentTypeFor, StaticFiles, safeSegments } from "./static-files.ts";
 import { startTestHub, type TestHub } from "./testing/hub-harness.ts";
 
 /** Sends a raw path (fetch would normalise `..` away before sending). */
-function get(port: number, path: string, method = "GET"): Promise<{ status: number; type: string | undefined; body: string }> {
+function get(
+  port: number,
+  path: string,
+  method = "GET",
+): Promise<{ status: number; type: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path, method }, (res) => {
       let body = "";
@@ -51,7 +55,10 @@ describe("static cockpit files", () => {
     const index = await get(port, "/");
     assert.deepEqual([index.status, index.type], [200, "text/html; charset=utf-8"]);
     assert.match(index.body, /cockpit/);
-    assert.deepEqual([(await get(port, "/assets/app.js")).type, (await get(port, "/assets/style.css?v=2")).type], ["text/javascript; charset=utf-8", "text/css; charset=utf-8"]);
+    assert.deepEqual(
+      [(await get(port, "/assets/app.js")).type, (await get(port, "/assets/style.css?v=2")).type],
+      ["text/javascript; charset=utf-8", "text/css; charset=utf-8"],
+    );
     const head = await get(port, "/assets/app.js", "HEAD");
     assert.deepEqual([head.status, head.body], [200, ""]);
     assert.equal((await get(port, "/assets/app.js", "POST")).status, 405);
@@ -60,7 +67,18 @@ describe("static cockpit files", () => {
 
   test("no path traversal: dot segments (plain or encoded), backslashes, NUL, dot-files and symlinks out of the root", async () => {
     const port = t.hub.address.port;
-    for (const path of ["/../outside.txt", "/assets/../../outside.txt", "/%2e%2e/outside.txt", "/assets/%2e%2e%2f%2e%2e%2foutside.txt", "/..%5coutside.txt", "/index.html%00.js", "/.env", "/%2eenv", "/escape.txt", "/%E0%A4%A"]) {
+    for (const path of [
+      "/../outside.txt",
+      "/assets/../../outside.txt",
+      "/%2e%2e/outside.txt",
+      "/assets/%2e%2e%2f%2e%2e%2foutside.txt",
+      "/..%5coutside.txt",
+      "/index.html%00.js",
+      "/.env",
+      "/%2eenv",
+      "/escape.txt",
+      "/%E0%A4%A",
+    ]) {
       const r = await get(port, path);
       assert.ok(r.status === 400 || r.status === 404, `${path} gave ${r.status}`);
       assert.doesNotMatch(r.body, /secret|SECRET/, path);
@@ -69,10 +87,17 @@ describe("static cockpit files", () => {
 
   test("property: no URL path resolves outside the root", () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom("..", ".", "%2e%2e", "%2E.", "a", "b.js", "%2f", "%5c", "", "%00", "~"), { maxLength: 8 }), (parts) => {
-        const segs = safeSegments(`/${parts.join("/")}`);
-        if (segs !== undefined) for (const s of segs) assert.ok(s !== ".." && s !== "." && !s.includes("/") && !s.includes("\\") && !s.includes("\0"), s);
-      }),
+      fc.property(
+        fc.array(fc.constantFrom("..", ".", "%2e%2e", "%2E.", "a", "b.js", "%2f", "%5c", "", "%00", "~"), {
+          maxLength: 8,
+        }),
+        (parts) => {
+          const segs = safeSegments(`/${parts.join("/")}`);
+          if (segs !== undefined)
+            for (const s of segs)
+              assert.ok(s !== ".." && s !== "." && !s.includes("/") && !s.includes("\\") && !s.includes("\0"), s);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

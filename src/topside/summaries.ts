@@ -77,7 +77,10 @@ export class Summaries {
   }
 
   private vehicles(): Uint8Array {
-    this.vehiclesFrame ??= encodeFrame(this.vehiclesMessage(), { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() });
+    this.vehiclesFrame ??= encodeFrame(this.vehiclesMessage(), {
+      seq: this.host.nextSeq(),
+      timestamp: this.clock.wallMicros(),
+    });
     return this.vehiclesFrame;
   }
 
@@ -88,7 +91,10 @@ export class Summaries {
     for (const v of this.dirty) {
       let frame: Uint8Array | undefined;
       for (const s of this.members(v)) {
-        frame ??= encodeFrame(this.sessionsMessage(v), { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() });
+        frame ??= encodeFrame(this.sessionsMessage(v), {
+          seq: this.host.nextSeq(),
+          timestamp: this.clock.wallMicros(),
+        });
         s.sendLatest("sessions", frame);
       }
     }

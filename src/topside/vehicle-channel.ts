@@ -53,8 +53,13 @@ export class VehicleDirectory extends EventEmitter<VehicleSourceEvents> {
   private readonly channels = new Map<string, VehicleChannel>();
 
   add(channel: VehicleChannel): void {
-    if (!VEHICLE_ID.test(channel.id)) throw new HubError(HubCodes.BAD_VEHICLE_ID, `vehicle id "${channel.id}" is not 1–32 lower-case letters, digits or dashes`);
-    if (this.channels.has(channel.id)) throw new HubError(HubCodes.DUPLICATE_VEHICLE, `vehicle "${channel.id}" is already in the directory`);
+    if (!VEHICLE_ID.test(channel.id))
+      throw new HubError(
+        HubCodes.BAD_VEHICLE_ID,
+        `vehicle id "${channel.id}" is not 1–32 lower-case letters, digits or dashes`,
+      );
+    if (this.channels.has(channel.id))
+      throw new HubError(HubCodes.DUPLICATE_VEHICLE, `vehicle "${channel.id}" is already in the directory`);
     this.channels.set(channel.id, channel);
     this.emit("added", channel);
   }
@@ -77,7 +82,15 @@ export class VehicleDirectory extends EventEmitter<VehicleSourceEvents> {
 /** The identities the config allows (`vehicle.id`); they fit the protocol's 32-byte vehicle field. */
 const VEHICLE_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
-const COMMANDS: ReadonlySet<MessageType> = new Set<CommandType>(["pilot", "arm", "disarm", "mode", "lights", "camera-tilt", "heartbeat"]);
+const COMMANDS: ReadonlySet<MessageType> = new Set<CommandType>([
+  "pilot",
+  "arm",
+  "disarm",
+  "mode",
+  "lights",
+  "camera-tilt",
+  "heartbeat",
+]);
 
 export function isCommand(message: Message): message is CommandMessage {
   return COMMANDS.has(message.type);

@@ -67,7 +67,12 @@ export class VehicleFanout {
       this.deps.onLinkChange(id);
       const note = this.encode(
         {
-          message: { type: "event", severity: "warning", code: "HUB_VEHICLE_DISCONNECTED", text: truncateUtf8(`${id}: ${String(reason)}`, 200) },
+          message: {
+            type: "event",
+            severity: "warning",
+            code: "HUB_VEHICLE_DISCONNECTED",
+            text: truncateUtf8(`${id}: ${String(reason)}`, 200),
+          },
           seq: this.deps.nextSeq(),
           timestamp: this.deps.clock.wallMicros(),
         },
@@ -101,7 +106,10 @@ export class VehicleFanout {
   /** Encodes a vehicle frame once for every browser; drops (and logs) a frame of the wrong kind. */
   private encode(f: VehicleFrame, direction: "telemetry" | "event"): Uint8Array | undefined {
     if (SCHEMA[f.message?.type]?.direction !== direction) {
-      this.deps.log.warn({ type: f.message?.type, direction }, "frame of the wrong kind from a vehicle channel dropped");
+      this.deps.log.warn(
+        { type: f.message?.type, direction },
+        "frame of the wrong kind from a vehicle channel dropped",
+      );
       return undefined;
     }
     try {

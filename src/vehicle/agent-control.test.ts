@@ -17,7 +17,15 @@ function rig(opts: { failsafes?: Partial<FailsafeConfig>; thrustCurve?: ThrustCu
   const writes: number[][] = [];
   const frames: Uint8Array[] = [];
   const events: Message[] = [];
-  const snap: SensorSnapshot = { ...emptySnapshot(), depth: 3, roll: 0, pitch: 0, heading: 90, batteryVoltage: 16, internalTemperature: 35 };
+  const snap: SensorSnapshot = {
+    ...emptySnapshot(),
+    depth: 3,
+    roll: 0,
+    pitch: 0,
+    heading: 90,
+    batteryVoltage: 16,
+    internalTemperature: 35,
+  };
   let n = 0;
   const registry = new Registry();
   const agent = new VehicleAgent({
@@ -44,9 +52,11 @@ function rig(opts: { failsafes?: Partial<FailsafeConfig>; thrustCurve?: ThrustCu
   agent.start();
   agent.setCommandLink(true);
   const last = () => writes[writes.length - 1] ?? [];
-  const codes = (type: "event" | "alarm") => events.filter((e) => e.type === type).map((e) => (e as MessageOf<"event">).code);
+  const codes = (type: "event" | "alarm") =>
+    events.filter((e) => e.type === type).map((e) => (e as MessageOf<"event">).code);
   const heave = () => ((last()[4] ?? 0) + (last()[5] ?? 0)) / 2;
-  const pilot = (over: Partial<MessageOf<"pilot">> = {}) => agent.handleCommand({ type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1, ...over });
+  const pilot = (over: Partial<MessageOf<"pilot">> = {}) =>
+    agent.handleCommand({ type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1, ...over });
   return { clock, agent, registry, snap, writes, frames, events, last, codes, heave, pilot };
 }
 
@@ -108,8 +118,14 @@ describe("agent: failsafe actions", () => {
     assert.ok(r.codes("alarm").includes("FS_LEAK"));
     assert.ok(r.heave() < -0.5, `surfacing: ${r.heave()}`);
     assert.deepEqual(r.agent.failsafes, ["FS_LEAK"]);
-    assert.match(await r.registry.getSingleMetricAsString("tethys_vehicle_failsafes_total"), /tethys_vehicle_failsafes_total\{code="FS_LEAK"\} 1$/m);
-    assert.match(await r.registry.getSingleMetricAsString("tethys_vehicle_failsafe_active"), /tethys_vehicle_failsafe_active\{code="FS_LEAK"\} 1$/m);
+    assert.match(
+      await r.registry.getSingleMetricAsString("tethys_vehicle_failsafes_total"),
+      /tethys_vehicle_failsafes_total\{code="FS_LEAK"\} 1$/m,
+    );
+    assert.match(
+      await r.registry.getSingleMetricAsString("tethys_vehicle_failsafe_active"),
+      /tethys_vehicle_failsafe_active\{code="FS_LEAK"\} 1$/m,
+    );
   });
 
   test("surface keeps driving the thrusters without pilot input when FS_PILOT_INPUT only warns (by design)", () => {
@@ -123,7 +139,11 @@ describe("agent: failsafe actions", () => {
   });
 
   test("a depth-hold action holds depth on its own when the command link is lost (configured, by design)", () => {
-    const r = rig({ failsafes: { actions: { FS_COMMAND_LINK: "depth-hold", FS_PILOT_INPUT: "depth-hold" } as FailsafeConfig["actions"] } });
+    const r = rig({
+      failsafes: {
+        actions: { FS_COMMAND_LINK: "depth-hold", FS_PILOT_INPUT: "depth-hold" } as FailsafeConfig["actions"],
+      },
+    });
     r.clock.advance(100);
     r.agent.handleCommand({ type: "arm" });
     r.pilot({ heave: -0.5 });
@@ -196,11 +216,17 @@ test("with a thrust curve the commands are linearised pulses at the measured vol
   r.clock.advance(20);
   const cmd = r.last()[2] ?? 0;
   const pulse = 1500 + cmd * 400;
-  assert.ok(Math.abs(curve.forceAt(pulse, 16) - 0.5 * curve.fullScaleN) < 0.05, `pulse ${pulse} gives half of full scale at 16 V`);
+  assert.ok(
+    Math.abs(curve.forceAt(pulse, 16) - 0.5 * curve.fullScaleN) < 0.05,
+    `pulse ${pulse} gives half of full scale at 16 V`,
+  );
   const t = decodeFrame(r.frames[r.frames.length - 1] as Uint8Array).message as MessageOf<"telemetry">;
   r.clock.advance(200);
   const t2 = decodeFrame(r.frames[r.frames.length - 1] as Uint8Array).message as MessageOf<"telemetry">;
-  assert.ok(t.thrusters.length === 6 && Math.abs((t2.thrusters[2] ?? 0) - 0.5) < 1e-6, `telemetry shows force fractions: ${t2.thrusters}`);
+  assert.ok(
+    t.thrusters.length === 6 && Math.abs((t2.thrusters[2] ?? 0) - 0.5) < 1e-6,
+    `telemetry shows force fractions: ${t2.thrusters}`,
+  );
   r.pilot({ surge: 0.5 });
   r.snap.batteryVoltage = 20;
   r.pilot({ surge: 0.5 });
@@ -210,17 +236,26 @@ test("with a thrust curve the commands are linearised pulses at the measured vol
 
 test("safety invariant through the whole agent: thrusters move only armed, and without fresh input only under surface/depth-hold", () => {
   const op = fc.oneof(
-    fc.record({ k: fc.constant("pilot" as const), surge: fc.double({ min: -1, max: 1, noNaN: true }), heave: fc.double({ min: -1, max: 1, noNaN: true }) }),
+    fc.record({
+      k: fc.constant("pilot" as const),
+      surge: fc.double({ min: -1, max: 1, noNaN: true }),
+      heave: fc.double({ min: -1, max: 1, noNaN: true }),
+    }),
     fc.record({ k: fc.constant("arm" as const) }),
     fc.record({ k: fc.constant("disarm" as const) }),
     fc.record({ k: fc.constant("link" as const), up: fc.boolean() }),
     fc.record({ k: fc.constant("leak" as const), on: fc.boolean() }),
-    fc.record({ k: fc.constant("mode" as const), mode: fc.constantFrom("manual", "stabilize", "depth-hold", "heading-hold") }),
+    fc.record({
+      k: fc.constant("mode" as const),
+      mode: fc.constantFrom("manual", "stabilize", "depth-hold", "heading-hold"),
+    }),
     fc.record({ k: fc.constant("depth" as const), ok: fc.boolean() }),
   );
   fc.assert(
     fc.property(fc.array(fc.record({ ms: fc.integer({ min: 0, max: 1500 }), op }), { maxLength: 30 }), (steps) => {
-      const r = rig({ failsafes: { actions: { FS_PILOT_INPUT: "warn", FS_COMMAND_LINK: "warn" } as FailsafeConfig["actions"] } });
+      const r = rig({
+        failsafes: { actions: { FS_PILOT_INPUT: "warn", FS_COMMAND_LINK: "warn" } as FailsafeConfig["actions"] },
+      });
       let lastInput = Number.NEGATIVE_INFINITY;
       let link = true;
       for (const { ms, op } of steps) {
@@ -231,8 +266,7 @@ test("safety invariant through the whole agent: thrusters move only armed, and w
         } else if (op.k === "arm") {
           if (!r.agent.armed) lastInput = Number.NEGATIVE_INFINITY; // input before arming does not count
           r.agent.handleCommand({ type: "arm" });
-        }
-        else if (op.k === "disarm") r.agent.handleCommand({ type: "disarm" });
+        } else if (op.k === "disarm") r.agent.handleCommand({ type: "disarm" });
         else if (op.k === "link") {
           r.agent.setCommandLink(op.up);
           link = op.up;
@@ -245,7 +279,10 @@ test("safety invariant through the whole agent: thrusters move only armed, and w
           if (!w.some((v) => v !== 0)) continue;
           assert.ok(r.agent.armed, "moving while disarmed");
           if (!r.agent.failsafes.includes("FS_LEAK")) {
-            assert.ok(link && r.clock.now() - lastInput <= 1000 + 20, "moving without fresh input or link, and no surface/depth-hold action");
+            assert.ok(
+              link && r.clock.now() - lastInput <= 1000 + 20,
+              "moving without fresh input or link, and no surface/depth-hold action",
+            );
           }
         }
         if (!r.agent.armed) assert.deepEqual(r.last(), [0, 0, 0, 0, 0, 0]);
@@ -256,12 +293,28 @@ test("safety invariant through the whole agent: thrusters move only armed, and w
 });
 
 test("garbage sensor readings never throw and never give a thruster command outside −1..1", () => {
-  const reading = fc.oneof(fc.constant(null), fc.double(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1e300, 1e300));
+  const reading = fc.oneof(
+    fc.constant(null),
+    fc.double(),
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1e300, 1e300),
+  );
   const modeArb = fc.constantFrom("manual", "stabilize", "depth-hold", "heading-hold") as fc.Arbitrary<"manual">;
   fc.assert(
     fc.property(
       modeArb,
-      fc.array(fc.record({ depth: reading, roll: reading, pitch: reading, heading: reading, batteryVoltage: reading, internalTemperature: reading, consumedWh: reading, leak: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+      fc.array(
+        fc.record({
+          depth: reading,
+          roll: reading,
+          pitch: reading,
+          heading: reading,
+          batteryVoltage: reading,
+          internalTemperature: reading,
+          consumedWh: reading,
+          leak: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 25 },
+      ),
       (mode, readings) => {
         const r = rig({ thrustCurve: new ThrustCurve() });
         r.clock.advance(100);

@@ -51,8 +51,12 @@ function rig() {
     telemetryHz: 10,
   });
   const hop = async (name: string) => {
-    const m = (await registry.getSingleMetric("tethys_vehicle_command_latency_ms")?.get()) as { values: { labels: Record<string, string | number>; value: number; metricName?: string }[] };
-    const pick = (suffix: string) => m.values.find((v) => v.labels.hop === name && v.metricName === `tethys_vehicle_command_latency_ms${suffix}`)?.value;
+    const m = (await registry.getSingleMetric("tethys_vehicle_command_latency_ms")?.get()) as {
+      values: { labels: Record<string, string | number>; value: number; metricName?: string }[];
+    };
+    const pick = (suffix: string) =>
+      m.values.find((v) => v.labels.hop === name && v.metricName === `tethys_vehicle_command_latency_ms${suffix}`)
+        ?.value;
     return { count: pick("_count"), sum: pick("_sum") };
   };
   const unusable = async () => {

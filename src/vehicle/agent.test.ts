@@ -37,7 +37,16 @@ function rig(opts: { loopHz?: number; telemetryHz?: number } = {}) {
   return { clock, agent, writes, frames, events, last, registry, snapshot, neutralCalls: () => neutralCalls };
 }
 
-const forward: MessageOf<"pilot"> = { type: "pilot", surge: 1, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0.5 };
+const forward: MessageOf<"pilot"> = {
+  type: "pilot",
+  surge: 1,
+  sway: 0,
+  heave: 0,
+  yaw: 0,
+  pitch: 0,
+  roll: 0,
+  gain: 0.5,
+};
 
 describe("vehicle agent loop", () => {
   test("thrusters stay neutral without arming, whatever the pilot sends", () => {
@@ -119,7 +128,10 @@ describe("vehicle agent loop", () => {
     r.clock.advance(1000);
     assert.equal(r.frames.length, 10);
     const decoded = r.frames.map((f) => decodeFrame(f));
-    assert.deepEqual(decoded.map((d) => d.seq), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      decoded.map((d) => d.seq),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     const t = decoded[9]?.message as MessageOf<"telemetry">;
     assert.equal(t.armed, true);
     assert.equal(t.depth, 1.5);
@@ -138,7 +150,10 @@ describe("vehicle agent loop", () => {
     });
     r.clock.advance(2000);
     const last = decodeFrame(r.frames.at(-1) as Uint8Array).message as MessageOf<"telemetry">;
-    assert.ok(last.verticalSpeed !== null && Math.abs(last.verticalSpeed - 0.5) < 0.1, `vertical speed ${last.verticalSpeed}`);
+    assert.ok(
+      last.verticalSpeed !== null && Math.abs(last.verticalSpeed - 0.5) < 0.1,
+      `vertical speed ${last.verticalSpeed}`,
+    );
     sampler.cancel();
     r.snapshot.depth = null;
     r.clock.advance(200);

@@ -1,15 +1,15 @@
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Clock, Timer } from "../clock/clock.ts";
-import { errorCode } from "../errors.ts";
-import { FrameEncoder, type Message, type Mode, type Severity } from "../protocol/index.ts";
 import { Estimator, type EstimatorConfig } from "../control/estimator.ts";
 import type { FailsafeConfig } from "../control/failsafes.ts";
 import { type ControlConfig, ModeController } from "../control/modes.ts";
 import type { ThrustCurve } from "../control/t200.ts";
+import { errorCode } from "../errors.ts";
+import { FrameEncoder, type Message, type Mode, type Severity } from "../protocol/index.ts";
+import { CommandLatency, type CommandMeta } from "./command-latency.ts";
 import type { Frame } from "./frame.ts";
 import type { SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
-import { type CommandMeta, CommandLatency } from "./command-latency.ts";
 import { Mixer } from "./mixer.ts";
 import { Supervisor, type SupervisorConditions } from "./supervisor.ts";
 import { TelemetryBuilder } from "./telemetry.ts";
@@ -117,13 +117,42 @@ export class VehicleAgent {
     this.telemetryEvery = Math.max(1, Math.round(options.loopHz / options.telemetryHz));
     const registers = [options.registry];
     this.m = {
-      overruns: new Counter({ name: "tethys_vehicle_loop_overruns_total", help: "Control loop ticks that started more than one period late or ran longer than a period", registers }),
-      tickMs: new Histogram({ name: "tethys_vehicle_loop_tick_ms", help: "Control loop tick duration (ms)", buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50], registers }),
-      commands: new Counter({ name: "tethys_vehicle_commands_total", help: "Commands handled by the agent", labelNames: ["type", "result"], registers }),
-      telemetryErrors: new Counter({ name: "tethys_vehicle_telemetry_errors_total", help: "Telemetry frames not sent", labelNames: ["code"], registers }),
+      overruns: new Counter({
+        name: "tethys_vehicle_loop_overruns_total",
+        help: "Control loop ticks that started more than one period late or ran longer than a period",
+        registers,
+      }),
+      tickMs: new Histogram({
+        name: "tethys_vehicle_loop_tick_ms",
+        help: "Control loop tick duration (ms)",
+        buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50],
+        registers,
+      }),
+      commands: new Counter({
+        name: "tethys_vehicle_commands_total",
+        help: "Commands handled by the agent",
+        labelNames: ["type", "result"],
+        registers,
+      }),
+      telemetryErrors: new Counter({
+        name: "tethys_vehicle_telemetry_errors_total",
+        help: "Telemetry frames not sent",
+        labelNames: ["code"],
+        registers,
+      }),
       armed: new Gauge({ name: "tethys_vehicle_armed", help: "1 while armed", registers }),
-      failsafes: new Counter({ name: "tethys_vehicle_failsafes_total", help: "Failsafes raised, by code", labelNames: ["code"], registers }),
-      failsafeActive: new Gauge({ name: "tethys_vehicle_failsafe_active", help: "1 while a failsafe is active, by code", labelNames: ["code"], registers }),
+      failsafes: new Counter({
+        name: "tethys_vehicle_failsafes_total",
+        help: "Failsafes raised, by code",
+        labelNames: ["code"],
+        registers,
+      }),
+      failsafeActive: new Gauge({
+        name: "tethys_vehicle_failsafe_active",
+        help: "1 while a failsafe is active, by code",
+        labelNames: ["code"],
+        registers,
+      }),
     };
   }
 
@@ -201,10 +230,21 @@ export class VehicleAgent {
         const missing = this.missingSensor(message.mode, message.targetDepth !== undefined);
         if (missing !== undefined) {
           result = "refused";
-          this.emit("warning", "MODE_UNAVAILABLE", `mode ${message.mode} needs a healthy ${missing}; staying in ${this.controller.mode}`);
+          this.emit(
+            "warning",
+            "MODE_UNAVAILABLE",
+            `mode ${message.mode} needs a healthy ${missing}; staying in ${this.controller.mode}`,
+          );
         } else {
-          this.controller.setMode({ mode: message.mode, targetDepth: message.targetDepth, targetHeading: message.targetHeading });
-          const targets = [message.targetDepth === undefined ? "" : ` depth ${message.targetDepth} m`, message.targetHeading === undefined ? "" : ` heading ${message.targetHeading}°`].join("");
+          this.controller.setMode({
+            mode: message.mode,
+            targetDepth: message.targetDepth,
+            targetHeading: message.targetHeading,
+          });
+          const targets = [
+            message.targetDepth === undefined ? "" : ` depth ${message.targetDepth} m`,
+            message.targetHeading === undefined ? "" : ` heading ${message.targetHeading}°`,
+          ].join("");
           this.emit("info", "MODE_CHANGED", `mode ${message.mode}${targets}`);
         }
         break;
@@ -272,9 +312,15 @@ export class VehicleAgent {
     } else {
       // A stalled loop must not turn into one huge integrator step: dt is capped at 5 periods.
       const dt = Math.min(gap, 5 * this.periodMs) / 1000;
-      const axes = this.controller.update(out.axes, st, dt, out.control === "depth-hold" || out.control === "surface" ? out.control : "none");
+      const axes = this.controller.update(
+        out.axes,
+        st,
+        dt,
+        out.control === "depth-hold" || out.control === "surface" ? out.control : "none",
+      );
       this.mixer.mix(axes, this.forces);
-      if (this.o.thrustCurve) this.o.thrustCurve.linearize(this.forces, this.mixer.count, snap.batteryVoltage ?? Number.NaN, this.commands);
+      if (this.o.thrustCurve)
+        this.o.thrustCurve.linearize(this.forces, this.mixer.count, snap.batteryVoltage ?? Number.NaN, this.commands);
       else this.commands.set(this.forces);
     }
     this.o.thrusters.set(this.commands);
@@ -321,7 +367,8 @@ export class VehicleAgent {
   private trackMode(effective: Mode): void {
     if (effective === this.effectiveMode) return;
     const selected = this.controller.mode;
-    if (effective !== selected) this.emit("warning", "MODE_DEGRADED", `flying ${effective}: ${selected} lacks a healthy sensor`);
+    if (effective !== selected)
+      this.emit("warning", "MODE_DEGRADED", `flying ${effective}: ${selected} lacks a healthy sensor`);
     else this.emit("info", "MODE_RESTORED", `flying ${selected} again`);
     this.effectiveMode = effective;
   }

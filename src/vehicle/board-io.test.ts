@@ -23,13 +23,22 @@ async function rig() {
   const power = new FakeIna260();
   power.setRaw(8000, 12640, 0); // 10 A, 15.8 V
   bus.attach(0x41, power);
-  bus.attach(0x76, new FakeMs5837([...MS5837_30BA_EXAMPLE.prom], MS5837_30BA_EXAMPLE.d1, MS5837_30BA_EXAMPLE.d2, () => clock.now()));
+  bus.attach(
+    0x76,
+    new FakeMs5837([...MS5837_30BA_EXAMPLE.prom], MS5837_30BA_EXAMPLE.d1, MS5837_30BA_EXAMPLE.d2, () => clock.now()),
+  );
   const imu = new FakeBno055(() => clock.now());
   imu.setRaw({ euler: [90 * 16, 5 * 16, -2 * 16], quat: [16384, 0, 0, 0] });
   bus.attach(0x28, imu);
-  const input = structuredClone(BUILTIN_PROFILES["rpi-pca9685"]) as BoardProfileInput & { devices: Record<string, { stuckLimit?: number }> };
+  const input = structuredClone(BUILTIN_PROFILES["rpi-pca9685"]) as BoardProfileInput & {
+    devices: Record<string, { stuckLimit?: number }>;
+  };
   for (const k of ["depth", "imu", "power"]) (input.devices[k] as { stuckLimit?: number }).stuckLimit = 0; // the fakes return constant raw data
-  const board = await openBoard(parseBoardProfile(input), { clock, gpio: new FakeGpioProvider({ "pinctrl-bcm2711": 58 }, clock), i2c: async () => bus });
+  const board = await openBoard(parseBoardProfile(input), {
+    clock,
+    gpio: new FakeGpioProvider({ "pinctrl-bcm2711": 58 }, clock),
+    i2c: async () => bus,
+  });
   const report = await settle(clock, board.init());
   for (const [k, r] of Object.entries(report)) assert.ok(r.ok, `${k} failed to init`);
   return { clock, bus, pca, board };

@@ -52,9 +52,27 @@ export class BoardSensors implements SensorSource {
 
   start(): void {
     const b = this.board;
-    if (b.depth) this.every("depth", this.rates.depthHz, () => b.depth?.read(), (r) => this.onDepth(r));
-    if (b.imu) this.every("imu", this.rates.imuHz, () => b.imu?.read(), (r) => this.onImu(r));
-    if (b.power) this.every("power", this.rates.powerHz, () => b.power?.read(), (r) => this.onPower(r));
+    if (b.depth)
+      this.every(
+        "depth",
+        this.rates.depthHz,
+        () => b.depth?.read(),
+        (r) => this.onDepth(r),
+      );
+    if (b.imu)
+      this.every(
+        "imu",
+        this.rates.imuHz,
+        () => b.imu?.read(),
+        (r) => this.onImu(r),
+      );
+    if (b.power)
+      this.every(
+        "power",
+        this.rates.powerHz,
+        () => b.power?.read(),
+        (r) => this.onPower(r),
+      );
     const leaks = b.leaks;
     const updateLeak = (): void => {
       this.snap.leak = leaks.some((l) => l.leaking);
@@ -68,7 +86,12 @@ export class BoardSensors implements SensorSource {
     for (const u of this.unwatch.splice(0)) u();
   }
 
-  private every<T>(name: string, hz: number, read: () => Promise<DeviceResult<T>> | undefined, apply: (r: DeviceResult<T>) => void): void {
+  private every<T>(
+    name: string,
+    hz: number,
+    read: () => Promise<DeviceResult<T>> | undefined,
+    apply: (r: DeviceResult<T>) => void,
+  ): void {
     this.timers.push(
       this.clock.setInterval(1000 / hz, () => {
         if (this.busy.has(name)) return;
@@ -93,7 +116,12 @@ export class BoardSensors implements SensorSource {
     s.waterTemperature = temperatureC;
   }
 
-  private onImu(r: DeviceResult<{ euler: { heading: number; roll: number; pitch: number }; quaternion: { w: number; x: number; y: number; z: number } }>): void {
+  private onImu(
+    r: DeviceResult<{
+      euler: { heading: number; roll: number; pitch: number };
+      quaternion: { w: number; x: number; y: number; z: number };
+    }>,
+  ): void {
     const s = this.snap;
     if (!r.ok) {
       s.heading = s.roll = s.pitch = null;

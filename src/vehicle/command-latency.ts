@@ -35,7 +35,12 @@ export class CommandLatency {
       buckets: BUCKETS_MS,
       registers,
     });
-    this.unusable = new Counter({ name: "tethys_vehicle_command_latency_unusable_total", help: "Command-path delays not usable as latency (hub clock ahead, or over 60 s), by hop", labelNames: ["hop"], registers });
+    this.unusable = new Counter({
+      name: "tethys_vehicle_command_latency_unusable_total",
+      help: "Command-path delays not usable as latency (hub clock ahead, or over 60 s), by hop",
+      labelNames: ["hop"],
+      registers,
+    });
     for (const hop of ["link", "tick", "output"]) this.hops.zero({ hop });
   }
 

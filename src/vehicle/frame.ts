@@ -38,7 +38,8 @@ export const FrameSchema = z
   .superRefine((f, ctx) => {
     const seen = new Set<number>();
     f.thrusters.forEach((t, i) => {
-      if (seen.has(t.channel)) ctx.addIssue({ code: "custom", path: ["thrusters", i, "channel"], message: `channel ${t.channel} used twice` });
+      if (seen.has(t.channel))
+        ctx.addIssue({ code: "custom", path: ["thrusters", i, "channel"], message: `channel ${t.channel} used twice` });
       seen.add(t.channel);
     });
   });
@@ -88,20 +89,35 @@ export const FRAMES: Readonly<Record<string, Frame>> = { "vectored-6": VECTORED_
  * the other way. Validated like any frame (FRAME_INVALID: a channel used twice, …); an unknown
  * frame or thruster name is FRAME_UNKNOWN.
  */
-export function buildFrame(name: string, wiring: { channels?: readonly number[]; reversed?: readonly string[] } = {}): Frame {
+export function buildFrame(
+  name: string,
+  wiring: { channels?: readonly number[]; reversed?: readonly string[] } = {},
+): Frame {
   const base = FRAMES[name];
-  if (!base) throw new TethysError("FRAME_UNKNOWN", `unknown frame "${name}"; known: ${Object.keys(FRAMES).join(", ")}`);
+  if (!base)
+    throw new TethysError("FRAME_UNKNOWN", `unknown frame "${name}"; known: ${Object.keys(FRAMES).join(", ")}`);
   const { channels, reversed = [] } = wiring;
   if (channels !== undefined && channels.length !== base.thrusters.length) {
-    throw new TethysError("FRAME_INVALID", `frame ${name} has ${base.thrusters.length} thrusters, got ${channels.length} channels`);
+    throw new TethysError(
+      "FRAME_INVALID",
+      `frame ${name} has ${base.thrusters.length} thrusters, got ${channels.length} channels`,
+    );
   }
   const names = new Set(base.thrusters.map((t) => t.name));
   for (const r of reversed) {
-    if (!names.has(r)) throw new TethysError("FRAME_UNKNOWN", `frame ${name} has no thruster "${r}" to reverse; it has ${[...names].join(", ")}`);
+    if (!names.has(r))
+      throw new TethysError(
+        "FRAME_UNKNOWN",
+        `frame ${name} has no thruster "${r}" to reverse; it has ${[...names].join(", ")}`,
+      );
   }
   return parseFrame({
     name: base.name,
-    thrusters: base.thrusters.map((t, i) => ({ ...t, channel: channels?.[i] ?? t.channel, reversed: reversed.includes(t.name) })),
+    thrusters: base.thrusters.map((t, i) => ({
+      ...t,
+      channel: channels?.[i] ?? t.channel,
+      reversed: reversed.includes(t.name),
+    })),
   });
 }
 
@@ -109,7 +125,9 @@ export function parseFrame(value: unknown): Frame {
   const r = FrameSchema.safeParse(value);
   if (!r.success) {
     const first = r.error.issues[0];
-    throw new TethysError("FRAME_INVALID", `invalid thruster frame: ${first?.path.join(".")}: ${first?.message}`, { details: { issues: r.error.issues } });
+    throw new TethysError("FRAME_INVALID", `invalid thruster frame: ${first?.path.join(".")}: ${first?.message}`, {
+      details: { issues: r.error.issues },
+    });
   }
   return r.data;
 }

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
+import { McuBridge } from "../../firmware-bridge/bridge/mcu-bridge.ts";
 import type { SerialThrustersSpec } from "../../hardware/boards/open-board.ts";
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
 import type { SerialLink } from "../../hardware/ports/serial-link.ts";
-import { McuBridge } from "../../firmware-bridge/bridge/mcu-bridge.ts";
 import type { Clock } from "../clock/clock.ts";
 import { McuThrusterOutput } from "./mcu-output.ts";
 
@@ -44,13 +44,22 @@ export function openMcuLink(o: McuLinkOptions): McuLink {
   const offs = [
     bridge.onState.on((state) => {
       const info = bridge.mcu;
-      if (state === "ready") log.info({ path, firmware: info?.firmware, proto: info?.proto, watchdogMs: info?.watchdogMs }, "MCU link ready");
-      else if (state === "version-mismatch") log.error({ path, code: "MCU_VERSION_MISMATCH" }, bridge.armRefusal()?.message ?? "MCU protocol mismatch");
+      if (state === "ready")
+        log.info(
+          { path, firmware: info?.firmware, proto: info?.proto, watchdogMs: info?.watchdogMs },
+          "MCU link ready",
+        );
+      else if (state === "version-mismatch")
+        log.error({ path, code: "MCU_VERSION_MISMATCH" }, bridge.armRefusal()?.message ?? "MCU protocol mismatch");
       else log.info({ path, state }, `MCU link ${state}`);
     }),
     bridge.onError.on((e) => log.warn({ path, code: e.code }, e.message)),
     bridge.onEvent.on((e) => {
-      if (e.kind === "watchdogTrip") log.warn({ code: "MCU_WATCHDOG_TRIP", afterMs: e.detail }, `MCU watchdog tripped: no command for ${e.detail} ms, thrusters neutral`);
+      if (e.kind === "watchdogTrip")
+        log.warn(
+          { code: "MCU_WATCHDOG_TRIP", afterMs: e.detail },
+          `MCU watchdog tripped: no command for ${e.detail} ms, thrusters neutral`,
+        );
       else log.info({ event: e.kind, detail: e.detail }, `MCU event ${e.kind}`);
     }),
   ];

@@ -59,7 +59,10 @@ test("the MCU's arm state follows the agent's, and again after a reconnect", asy
   out.set(Float64Array.of(0.5, 0, 0, 0, 0, 0));
   out.set(Float64Array.of(0.5, 0, 0, 0, 0, 0));
   await clock.advanceAsync(0);
-  assert.deepEqual(sent(mcu, "arm").map((m) => m.fields), [{ armed: 1 }]);
+  assert.deepEqual(
+    sent(mcu, "arm").map((m) => m.fields),
+    [{ armed: 1 }],
+  );
   pair.unplug();
   assert.equal(agent.blockers.get("MCU_LINK_DOWN"), "MCU link is connecting");
   pair.replug();
@@ -69,7 +72,11 @@ test("the MCU's arm state follows the agent's, and again after a reconnect", asy
   assert.equal(agent.blockers.size, 0, "blockers lifted once ready");
   out.set(Float64Array.of(0.5, 0, 0, 0, 0, 0));
   await clock.advanceAsync(0);
-  assert.deepEqual(sent(mcu, "arm").map((m) => m.fields), [{ armed: 1 }, { armed: 1 }], "re-armed after the handshake");
+  assert.deepEqual(
+    sent(mcu, "arm").map((m) => m.fields),
+    [{ armed: 1 }, { armed: 1 }],
+    "re-armed after the handshake",
+  );
   agent.armed = false;
   out.set(new Float64Array(6));
   await clock.advanceAsync(0);

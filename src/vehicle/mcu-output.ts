@@ -62,7 +62,10 @@ export class McuThrusterOutput implements ThrusterOutput {
     this.channelOf = o.channelOf ?? Array.from({ length: outputs }, (_, i) => i);
     for (const c of this.channelOf) {
       if (!Number.isInteger(c) || c < 0 || c >= outputs) {
-        throw new TethysError("VEHICLE_WIRING", `a thruster is wired to output ${c}, but the board has outputs 0..${outputs - 1}`);
+        throw new TethysError(
+          "VEHICLE_WIRING",
+          `a thruster is wired to output ${c}, but the board has outputs 0..${outputs - 1}`,
+        );
       }
     }
     this.pulses = new Array<number>(Math.max(...o.channels) + 1).fill(Math.round(this.range.neutralUs));
@@ -134,7 +137,10 @@ export class McuThrusterOutput implements ThrusterOutput {
         () => this.logger?.info({ armed: want }, want ? "MCU armed" : "MCU disarmed"),
         (err: unknown) => {
           this.mcuArmed = undefined; // try again on the next tick
-          this.logger?.warn({ code: errorCode(err) }, `MCU ${want ? "arm" : "disarm"} failed: ${String((err as Error).message)}`);
+          this.logger?.warn(
+            { code: errorCode(err) },
+            `MCU ${want ? "arm" : "disarm"} failed: ${String((err as Error).message)}`,
+          );
         },
       )
       .finally(() => {

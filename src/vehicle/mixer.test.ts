@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { isTethysError } from "../errors.ts";
 import { type AxisVector, buildFrame, parseFrame, VECTORED_6, VECTORED_6DOF_8 } from "./frame.ts";
 import { Mixer, ZERO_AXES } from "./mixer.ts";
-import { isTethysError } from "../errors.ts";
 
 const axesArb = fc.record({
   surge: fc.double({ min: -1, max: 1, noNaN: true }),
@@ -36,7 +36,10 @@ test("heave down drives both verticals; combined heave and roll is scaled, not c
 });
 
 test("a reversed thruster is flipped", () => {
-  const frame = parseFrame({ ...VECTORED_6, thrusters: VECTORED_6.thrusters.map((t, i) => ({ ...t, reversed: i === 2 })) });
+  const frame = parseFrame({
+    ...VECTORED_6,
+    thrusters: VECTORED_6.thrusters.map((t, i) => ({ ...t, reversed: i === 2 })),
+  });
   const out = new Mixer(frame).mix({ ...ZERO_AXES, surge: 1 }, new Float64Array(6));
   assert.deepEqual([...out], [-1, -1, -1, 1, 0, 0]);
 });
@@ -49,7 +52,14 @@ test("outputs are always finite and within âˆ’1..1, even for garbage input", () 
       for (const v of m.mix(axes, out)) assert.ok(Number.isFinite(v) && v >= -1 && v <= 1);
     }),
   );
-  const garbage = { surge: Number.NaN, sway: Number.POSITIVE_INFINITY, heave: 1e9, roll: -1e9, pitch: 0, yaw: 0 } as AxisVector;
+  const garbage = {
+    surge: Number.NaN,
+    sway: Number.POSITIVE_INFINITY,
+    heave: 1e9,
+    roll: -1e9,
+    pitch: 0,
+    yaw: 0,
+  } as AxisVector;
   for (const v of m.mix(garbage, out)) assert.ok(Number.isFinite(v) && v >= -1 && v <= 1);
 });
 
@@ -70,7 +80,14 @@ test("an unsaturated mix is linear in its input", () => {
 
 test("frames are validated as data", () => {
   assert.throws(
-    () => parseFrame({ name: "bad", thrusters: [{ name: "A", channel: 0, factors: {} }, { name: "B", channel: 0, factors: { surge: 2 } }] }),
+    () =>
+      parseFrame({
+        name: "bad",
+        thrusters: [
+          { name: "A", channel: 0, factors: {} },
+          { name: "B", channel: 0, factors: { surge: 2 } },
+        ],
+      }),
     (err) => isTethysError(err, "FRAME_INVALID"),
   );
 });
@@ -106,7 +123,11 @@ test("prioritised desaturation: rotation and heave are never scaled for translat
           const translation = t.factors.surge * axes.surge + t.factors.sway * axes.sway;
           assert.ok(Math.abs((out[i] as number) - ((plain[i] as number) + s * translation)) < 1e-9);
         });
-        if (s < 1) assert.ok(Math.max(...out.map(Math.abs)) > 1 - 1e-9, "translation is only cut when a thruster is at its limit");
+        if (s < 1)
+          assert.ok(
+            Math.max(...out.map(Math.abs)) > 1 - 1e-9,
+            "translation is only cut when a thruster is at its limit",
+          );
       }
     }),
   );
@@ -122,10 +143,28 @@ test("heavy frame: ArduSub VECTORED_6DOF signs for heave, pitch and roll on M5â€
 
 test("buildFrame applies channel mapping and reversal by thruster name, and validates them", () => {
   const f = buildFrame("vectored-6", { channels: [5, 4, 3, 2, 1, 0], reversed: ["M3"] });
-  assert.deepEqual(f.thrusters.map((t) => t.channel), [5, 4, 3, 2, 1, 0]);
-  assert.deepEqual(f.thrusters.map((t) => t.reversed), [false, false, true, false, false, false]);
-  assert.throws(() => buildFrame("quad"), (e) => isTethysError(e, "FRAME_UNKNOWN"));
-  assert.throws(() => buildFrame("vectored-6", { reversed: ["M9"] }), (e) => isTethysError(e, "FRAME_UNKNOWN"));
-  assert.throws(() => buildFrame("vectored-6", { channels: [0, 0, 1, 2, 3, 4] }), (e) => isTethysError(e, "FRAME_INVALID"));
-  assert.throws(() => buildFrame("vectored-6dof-8", { channels: [0, 1] }), (e) => isTethysError(e, "FRAME_INVALID"));
+  assert.deepEqual(
+    f.thrusters.map((t) => t.channel),
+    [5, 4, 3, 2, 1, 0],
+  );
+  assert.deepEqual(
+    f.thrusters.map((t) => t.reversed),
+    [false, false, true, false, false, false],
+  );
+  assert.throws(
+    () => buildFrame("quad"),
+    (e) => isTethysError(e, "FRAME_UNKNOWN"),
+  );
+  assert.throws(
+    () => buildFrame("vectored-6", { reversed: ["M9"] }),
+    (e) => isTethysError(e, "FRAME_UNKNOWN"),
+  );
+  assert.throws(
+    () => buildFrame("vectored-6", { channels: [0, 0, 1, 2, 3, 4] }),
+    (e) => isTethysError(e, "FRAME_INVALID"),
+  );
+  assert.throws(
+    () => buildFrame("vectored-6dof-8", { channels: [0, 1] }),
+    (e) => isTethysError(e, "FRAME_INVALID"),
+  );
 });

@@ -48,7 +48,8 @@ export class Mixer {
     let peak = 0;
     for (let i = 0; i < this.count; i++) {
       const k = i * n;
-      const h = (m[k + 2] as number) * a2 + (m[k + 3] as number) * a3 + (m[k + 4] as number) * a4 + (m[k + 5] as number) * a5;
+      const h =
+        (m[k + 2] as number) * a2 + (m[k + 3] as number) * a3 + (m[k + 4] as number) * a4 + (m[k + 5] as number) * a5;
       out[i] = h;
       low[i] = (m[k] as number) * a0 + (m[k + 1] as number) * a1;
       const abs = h < 0 ? -h : h;
@@ -88,4 +89,11 @@ function clampUnit(v: number): number {
   return Math.min(1, Math.max(-1, v));
 }
 
-export const ZERO_AXES: Readonly<AxisVector> = Object.freeze({ surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 });
+export const ZERO_AXES: Readonly<AxisVector> = Object.freeze({
+  surge: 0,
+  sway: 0,
+  heave: 0,
+  roll: 0,
+  pitch: 0,
+  yaw: 0,
+});

@@ -39,14 +39,23 @@ export class PwmThrusterOutput implements ThrusterOutput {
    * @param channelOf for each frame thruster, the index of its output (frame `channel`);
    *   default: thruster i on output i
    */
-  constructor(thrusters: PwmThrusters, outputs: number, range: PulseRange = { minUs: 1100, neutralUs: 1500, maxUs: 1900 }, logger?: Logger, channelOf?: readonly number[]) {
+  constructor(
+    thrusters: PwmThrusters,
+    outputs: number,
+    range: PulseRange = { minUs: 1100, neutralUs: 1500, maxUs: 1900 },
+    logger?: Logger,
+    channelOf?: readonly number[],
+  ) {
     this.thrusters = thrusters;
     this.range = range;
     this.logger = logger;
     this.channelOf = channelOf ?? Array.from({ length: outputs }, (_, i) => i);
     for (const c of this.channelOf) {
       if (!Number.isInteger(c) || c < 0 || c >= outputs) {
-        throw new TethysError("VEHICLE_WIRING", `a thruster is wired to output ${c}, but the board has outputs 0..${outputs - 1}`);
+        throw new TethysError(
+          "VEHICLE_WIRING",
+          `a thruster is wired to output ${c}, but the board has outputs 0..${outputs - 1}`,
+        );
       }
     }
     this.pending = new Array<number>(outputs).fill(range.neutralUs);
@@ -55,7 +64,8 @@ export class PwmThrusterOutput implements ThrusterOutput {
 
   set(commands: Float64Array): void {
     this.pending.fill(this.range.neutralUs);
-    for (let i = 0; i < this.channelOf.length; i++) this.pending[this.channelOf[i] as number] = commandToMicros(commands[i] ?? 0, this.range);
+    for (let i = 0; i < this.channelOf.length; i++)
+      this.pending[this.channelOf[i] as number] = commandToMicros(commands[i] ?? 0, this.range);
     this.dirty = true;
     this.given++;
     this.inFlight ??= this.flush();

@@ -8,13 +8,12 @@ import { builtinProfile } from "../../hardware/boards/profiles.ts";
 import { PwmThrusters } from "../../hardware/drivers/pwm-thrusters.ts";
 import type { Clock, Timer } from "../clock/clock.ts";
 import type { Config } from "../config/schema.ts";
-import { resolveConfigPath } from "../keys/credentials.ts";
-import { readPsk } from "../keys/credentials.ts";
 import { agentControlOptions } from "../control/config.ts";
+import { errorCode, TethysError } from "../errors.ts";
+import { readPsk, resolveConfigPath } from "../keys/credentials.ts";
 import { CommandLinkClient, clientOptionsFromConfig } from "../links/command/index.ts";
 import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
-import { errorCode, TethysError } from "../errors.ts";
 import { LossMeter } from "../links/telemetry/loss-meter.ts";
 import { decodeFrame } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
@@ -47,7 +46,10 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
   const { config, clock, logger } = o;
   const log = (c: string) => logger.child({ component: c });
   if (config.link.psk === undefined) {
-    throw new TethysError("VEHICLE_NO_PSK", "vehicle.link.psk is not set: the telemetry link needs the DTLS PSK from `tethys keys`");
+    throw new TethysError(
+      "VEHICLE_NO_PSK",
+      "vehicle.link.psk is not set: the telemetry link needs the DTLS PSK from `tethys keys`",
+    );
   }
   const psk = await readPsk(resolveConfigPath(o.configFile, config.link.psk));
   const linkOptions = await clientOptionsFromConfig(config, o.configFile, clock);
@@ -138,7 +140,11 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
     }
   });
 
-  const cpu = new Gauge({ name: "tethys_vehicle_cpu_load_percent", help: "1-minute load average as a percentage of the cores", registers: [o.registry] });
+  const cpu = new Gauge({
+    name: "tethys_vehicle_cpu_load_percent",
+    help: "1-minute load average as a percentage of the cores",
+    registers: [o.registry],
+  });
   const quality: Timer = clock.setInterval(1000, () => {
     const snap = telemetry.snapshot();
     agent.setLinkQuality(command.stats.rttMs ?? null, snap.state === "up" ? loss.lossPercent() : null);

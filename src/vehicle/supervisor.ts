@@ -1,4 +1,12 @@
-import { type FailsafeAction, type FailsafeCode, type FailsafeConfig, type FailsafeEvent, type FailsafeInputs, FailsafeMatrix, defaultInputs } from "../control/failsafes.ts";
+import {
+  defaultInputs,
+  type FailsafeAction,
+  type FailsafeCode,
+  type FailsafeConfig,
+  type FailsafeEvent,
+  type FailsafeInputs,
+  FailsafeMatrix,
+} from "../control/failsafes.ts";
 import type { AxisVector } from "./frame.ts";
 
 /**
@@ -41,7 +49,19 @@ export interface PilotInput {
 export type SupervisorConditions = Partial<
   Pick<
     FailsafeInputs,
-    "telemetryLinkUp" | "leak" | "batteryVolts" | "consumedWh" | "internalTempC" | "depthHealthy" | "depthEverHealthy" | "depthNeeded" | "imuHealthy" | "imuEverHealthy" | "imuNeeded" | "depth" | "loopGapMs"
+    | "telemetryLinkUp"
+    | "leak"
+    | "batteryVolts"
+    | "consumedWh"
+    | "internalTempC"
+    | "depthHealthy"
+    | "depthEverHealthy"
+    | "depthNeeded"
+    | "imuHealthy"
+    | "imuEverHealthy"
+    | "imuNeeded"
+    | "depth"
+    | "loopGapMs"
   >
 >;
 
@@ -88,7 +108,10 @@ export class Supervisor {
   };
 
   constructor(cfg: Partial<SupervisorConfig> = {}) {
-    this.cfg = { pilotTimeoutMs: cfg.pilotTimeoutMs ?? cfg.failsafes?.pilotTimeoutMs ?? 1000, failsafes: cfg.failsafes ?? {} };
+    this.cfg = {
+      pilotTimeoutMs: cfg.pilotTimeoutMs ?? cfg.failsafes?.pilotTimeoutMs ?? 1000,
+      failsafes: cfg.failsafes ?? {},
+    };
     if (!(this.cfg.pilotTimeoutMs > 0)) throw new RangeError("pilotTimeoutMs must be > 0");
     this.matrix = new FailsafeMatrix({ ...this.cfg.failsafes, pilotTimeoutMs: this.cfg.pilotTimeoutMs });
   }
@@ -131,7 +154,8 @@ export class Supervisor {
     const blocker = this.blockers.entries().next();
     if (!blocker.done) return { ok: false, code: "ARM_BLOCKED", reason: `${blocker.value[0]}: ${blocker.value[1]}` };
     const fs = this.matrix.armingBlocker();
-    if (fs !== undefined) return { ok: false, code: "ARM_BLOCKED", reason: `${fs}: failsafe active with action disarm` };
+    if (fs !== undefined)
+      return { ok: false, code: "ARM_BLOCKED", reason: `${fs}: failsafe active with action disarm` };
     if (!this.armed) {
       this.armed = true;
       this.armedAt = now;
@@ -170,7 +194,11 @@ export class Supervisor {
     // Fresh: pilot input received since arming, within the timeout, over a working link. (The
     // arming time only delays FS_PILOT_INPUT; it never counts as input to fly on.)
     const fresh =
-      this.armed && this.linkUp && !this.matrix.isActive("FS_COMMAND_LINK") && this.pilotAt >= this.armedAt && now - this.pilotAt <= this.cfg.pilotTimeoutMs;
+      this.armed &&
+      this.linkUp &&
+      !this.matrix.isActive("FS_COMMAND_LINK") &&
+      this.pilotAt >= this.armedAt &&
+      now - this.pilotAt <= this.cfg.pilotTimeoutMs;
     const action = r.action;
     out.armed = this.armed;
     out.action = action;

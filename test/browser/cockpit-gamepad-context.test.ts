@@ -27,168 +27,136 @@ const hubs: StandInHub[] = [];
 let browser: Browser;
 
 function respond(m: Message, h: StandInHub): void {
-	if (m.type === "auth") {
-		h.send({
-			type: "auth-result",
-			ok: true,
-			session: 3,
-			access: "pilot",
-			code: "",
-			retryAfterMs: 0,
-		});
-		h.send({
-			type: "vehicles",
-			vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 0 }],
-		});
-	} else if (m.type === "role-request") {
-		h.send({
-			type: "role",
-			vehicle: m.vehicle,
-			role: m.role,
-			reason: "requested",
-			by: 3,
-		});
-	}
+  if (m.type === "auth") {
+    h.send({
+      type: "auth-result",
+      ok: true,
+      session: 3,
+      access: "pilot",
+      code: "",
+      retryAfterMs: 0,
+    });
+    h.send({
+      type: "vehicles",
+      vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 0 }],
+    });
+  } else if (m.type === "role-request") {
+    h.send({
+      type: "role",
+      vehicle: m.vehicle,
+      role: m.role,
+      reason: "requested",
+      by: 3,
+    });
+  }
 }
 
-async function hub(
-	headers: Record<string, string> = {},
-): Promise<{ hub: StandInHub; port: string }> {
-	const h = new StandInHub(dir, respond, { headers });
-	hubs.push(h);
-	return { hub: h, port: new URL(await h.listen()).port };
+async function hub(headers: Record<string, string> = {}): Promise<{ hub: StandInHub; port: string }> {
+  const h = new StandInHub(dir, respond, { headers });
+  hubs.push(h);
+  return { hub: h, port: new URL(await h.listen()).port };
 }
 
 before(async () => {
-	if (skip) return;
-	dir = await mkdtemp(join(tmpdir(), "tethys-cockpit-gamepad-"));
-	await buildCockpit(dir, { minify: false });
-	browser = await launchChromium([
-		"--host-resolver-rules=MAP cockpit.tethys.test 127.0.0.1",
-	]);
+  if (skip) return;
+  dir = await mkdtemp(join(tmpdir(), "tethys-cockpit-gamepad-"));
+  await buildCockpit(dir, { minify: false });
+  browser = await launchChromium(["--host-resolver-rules=MAP cockpit.tethys.test 127.0.0.1"]);
 });
 
 after(async () => {
-	if (skip) return;
-	await browser?.close();
-	for (const h of hubs) await h.close();
-	await rm(dir, { recursive: true, force: true });
+  if (skip) return;
+  await browser?.close();
+  for (const h of hubs) await h.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 /** Signs in, takes the pilot role and checks W still sends full surge (the keyboard works). */
 async function fliesByKeyboard(page: Page, h: StandInHub): Promise<void> {
-	await page.fill("#signin-secret", "any");
-	await page.click("#signin-form button[type=submit]");
-	await page.waitForFunction(
-		() => document.getElementById("role")?.textContent === "observer",
-	);
-	await page.click("#take-pilot");
-	await page.waitForFunction(
-		() => document.getElementById("role")?.textContent === "pilot",
-	);
-	await page.keyboard.down("KeyW");
-	await h.receivedMatching((m) => m.type === "pilot" && m.surge === 1);
-	await page.keyboard.up("KeyW");
+  await page.fill("#signin-secret", "any");
+  await page.click("#signin-form button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
+  await page.click("#take-pilot");
+  await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
+  await page.keyboard.down("KeyW");
+  await h.receivedMatching((m) => m.type === "pilot" && m.surge === 1);
+  await page.keyboard.up("KeyW");
 }
 
 test("insecure origin in a browser that hides gamepads there: a plain warning, and the keyboard flies", {
-	skip,
+  skip,
 }, async () => {
-	const { hub: h, port } = await hub();
-	const page = await browser.newPage();
-	const errors: string[] = [];
-	page.on("pageerror", (e) => errors.push(String(e)));
-	await page.addInitScript(() => {
-		// What Firefox 81+ does outside a secure context.
-		if (!window.isSecureContext)
-			delete (Navigator.prototype as { getGamepads?: unknown }).getGamepads;
-	});
-	await page.goto(`http://cockpit.tethys.test:${port}/`);
-	assert.equal(
-		await page.evaluate(() => window.isSecureContext),
-		false,
-		"the made-up name is an insecure origin",
-	);
-	await page.waitForSelector("#secure-warning:not([hidden])");
-	assert.equal(
-		await page.getAttribute("#secure-warning", "data-reason"),
-		"insecure-context",
-	);
-	const warning = (await page.textContent("#secure-warning")) ?? "";
-	assert.match(warning, /Gamepads cannot work here/);
-	assert.match(warning, /https:\/\/cockpit\.tethys\.test/);
-	assert.match(warning, /keyboard works/);
-	await fliesByKeyboard(page, h);
-	assert.equal(
-		await page.textContent("#gamepad-status"),
-		"Gamepad unavailable (see the banner)",
-	);
-	assert.deepEqual(errors, []);
-	await page.close();
+  const { hub: h, port } = await hub();
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    // What Firefox 81+ does outside a secure context.
+    if (!window.isSecureContext) delete (Navigator.prototype as { getGamepads?: unknown }).getGamepads;
+  });
+  await page.goto(`http://cockpit.tethys.test:${port}/`);
+  assert.equal(await page.evaluate(() => window.isSecureContext), false, "the made-up name is an insecure origin");
+  await page.waitForSelector("#secure-warning:not([hidden])");
+  assert.equal(await page.getAttribute("#secure-warning", "data-reason"), "insecure-context");
+  const warning = (await page.textContent("#secure-warning")) ?? "";
+  assert.match(warning, /Gamepads cannot work here/);
+  assert.match(warning, /https:\/\/cockpit\.tethys\.test/);
+  assert.match(warning, /keyboard works/);
+  await fliesByKeyboard(page, h);
+  assert.equal(await page.textContent("#gamepad-status"), "Gamepad unavailable (see the banner)");
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test("insecure origin in Chromium, which keeps gamepads there: no false warning", {
-	skip,
+  skip,
 }, async () => {
-	const { port } = await hub();
-	const page = await browser.newPage();
-	await page.goto(`http://cockpit.tethys.test:${port}/`);
-	assert.equal(await page.evaluate(() => window.isSecureContext), false);
-	assert.equal(
-		await page.evaluate(() => Array.isArray(navigator.getGamepads())),
-		true,
-	);
-	await page.waitForFunction(() =>
-		(document.getElementById("gamepad-status")?.textContent ?? "").startsWith(
-			"No gamepad",
-		),
-	);
-	assert.equal(await page.isVisible("#secure-warning"), false);
-	await page.close();
+  const { port } = await hub();
+  const page = await browser.newPage();
+  await page.goto(`http://cockpit.tethys.test:${port}/`);
+  assert.equal(await page.evaluate(() => window.isSecureContext), false);
+  assert.equal(await page.evaluate(() => Array.isArray(navigator.getGamepads())), true);
+  await page.waitForFunction(() =>
+    (document.getElementById("gamepad-status")?.textContent ?? "").startsWith("No gamepad"),
+  );
+  assert.equal(await page.isVisible("#secure-warning"), false);
+  await page.close();
 });
 
 test("gamepads blocked by permissions policy: a plain warning, and the page keeps running", {
-	skip,
+  skip,
 }, async () => {
-	const { hub: h, port } = await hub({ "permissions-policy": "gamepad=()" });
-	const page = await browser.newPage();
-	const errors: string[] = [];
-	page.on("pageerror", (e) => errors.push(String(e)));
-	await page.goto(`http://127.0.0.1:${port}/`);
-	assert.equal(await page.evaluate(() => window.isSecureContext), true);
-	await page.waitForSelector("#secure-warning:not([hidden])");
-	assert.equal(
-		await page.getAttribute("#secure-warning", "data-reason"),
-		"blocked-by-policy",
-	);
-	assert.match(
-		(await page.textContent("#secure-warning")) ?? "",
-		/permissions policy blocks them/,
-	);
-	await fliesByKeyboard(page, h);
-	// The frame loop is alive: the link indicator follows telemetry.
-	h.send({
-		type: "telemetry",
-		depth: 1,
-		heading: 0,
-		roll: 0,
-		pitch: 0,
-		attitude: { w: 1, x: 0, y: 0, z: 0 },
-		verticalSpeed: 0,
-		armed: false,
-		mode: "manual",
-		failsafe: [],
-		battery: { voltage: 16, current: 1, consumedWh: 0 },
-		leak: false,
-		waterTemperature: 10,
-		internalTemperature: 30,
-		thrusters: [0, 0, 0, 0, 0, 0],
-		link: { rttMs: 5, lossPercent: 0 },
-		cpu: { loadPercent: 10, temperature: 40 },
-	});
-	await page.waitForFunction(
-		() => document.getElementById("link")?.dataset.state === "live",
-	);
-	assert.deepEqual(errors, []);
-	await page.close();
+  const { hub: h, port } = await hub({ "permissions-policy": "gamepad=()" });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`http://127.0.0.1:${port}/`);
+  assert.equal(await page.evaluate(() => window.isSecureContext), true);
+  await page.waitForSelector("#secure-warning:not([hidden])");
+  assert.equal(await page.getAttribute("#secure-warning", "data-reason"), "blocked-by-policy");
+  assert.match((await page.textContent("#secure-warning")) ?? "", /permissions policy blocks them/);
+  await fliesByKeyboard(page, h);
+  // The frame loop is alive: the link indicator follows telemetry.
+  h.send({
+    type: "telemetry",
+    depth: 1,
+    heading: 0,
+    roll: 0,
+    pitch: 0,
+    attitude: { w: 1, x: 0, y: 0, z: 0 },
+    verticalSpeed: 0,
+    armed: false,
+    mode: "manual",
+    failsafe: [],
+    battery: { voltage: 16, current: 1, consumedWh: 0 },
+    leak: false,
+    waterTemperature: 10,
+    internalTemperature: 30,
+    thrusters: [0, 0, 0, 0, 0, 0],
+    link: { rttMs: 5, lossPercent: 0 },
+    cpu: { loadPercent: 10, temperature: 40 },
+  });
+  await page.waitForFunction(() => document.getElementById("link")?.dataset.state === "live");
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -85,7 +85,11 @@ test("a remapped gamepad button works, survives a reload, and stays in this brow
   const other = await (await browser.newContext()).newPage();
   await signIn(other, url, "any", "other");
   await other.click("#settings-open");
-  assert.equal(await other.inputValue('select[data-button="3"]'), "mode-heading-hold", "another browser profile keeps the defaults");
+  assert.equal(
+    await other.inputValue('select[data-button="3"]'),
+    "mode-heading-hold",
+    "another browser profile keeps the defaults",
+  );
   await other.context().close();
   assert.deepEqual(errors, []);
   await ctx.close();

@@ -51,7 +51,14 @@ before(async () => {
     received.push(m);
     if (m.type === "auth") {
       const ok = m.secret === "letmein";
-      h.send({ type: "auth-result", ok, session: ok ? 7 : 0, access: ok ? "pilot" : "none", code: ok ? "" : "AUTH_REFUSED", retryAfterMs: 0 });
+      h.send({
+        type: "auth-result",
+        ok,
+        session: ok ? 7 : 0,
+        access: ok ? "pilot" : "none",
+        code: ok ? "" : "AUTH_REFUSED",
+        retryAfterMs: 0,
+      });
       if (ok) h.send({ type: "vehicles", vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 0 }] });
     } else if (m.type === "role-request") {
       h.send({ type: "role", vehicle: m.vehicle, role: m.role, reason: "requested", by: 7 });
@@ -96,13 +103,21 @@ test("sign in, see telemetry, fly only as pilot, and see the link go stale", { s
   await page.click("#take-pilot");
   await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
   await page.keyboard.down("KeyW");
-  await page.waitForFunction(() => Number(document.getElementById("input-sent")?.textContent?.match(/(\d+) sent/)?.[1] ?? 0) > 5);
+  await page.waitForFunction(
+    () => Number(document.getElementById("input-sent")?.textContent?.match(/(\d+) sent/)?.[1] ?? 0) > 5,
+  );
   await page.keyboard.up("KeyW");
   const pilots = received.filter((m): m is MessageOf<"pilot"> => m.type === "pilot");
-  assert.ok(pilots.some((p) => p.surge === 1), "W sends full surge");
+  assert.ok(
+    pilots.some((p) => p.surge === 1),
+    "W sends full surge",
+  );
 
   // Hold Enter to arm: one arm message after the hold, none before.
-  assert.equal(received.some((m) => m.type === "arm"), false);
+  assert.equal(
+    received.some((m) => m.type === "arm"),
+    false,
+  );
   await page.keyboard.down("Enter");
   await receivedMatching((m) => m.type === "arm");
   await page.keyboard.up("Enter");
@@ -114,7 +129,9 @@ test("sign in, see telemetry, fly only as pilot, and see the link go stale", { s
 
   // Telemetry stops: the indicator must say STALE within a second (and a bit of render time).
   const t0 = Date.now();
-  await page.waitForFunction(() => document.getElementById("link")?.dataset.state === "stale", undefined, { timeout: 3000 });
+  await page.waitForFunction(() => document.getElementById("link")?.dataset.state === "stale", undefined, {
+    timeout: 3000,
+  });
   const elapsed = Date.now() - t0;
   assert.match((await page.textContent("#link")) ?? "", /STALE/);
   assert.ok(elapsed < 2000, `went stale after ${elapsed} ms`);

@@ -6,7 +6,15 @@ import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { findProcess, installFakeGamepad, readTruth, setPad, signIn, telemetryFrames, thrustBursts } from "./system-support.ts";
+import {
+  findProcess,
+  installFakeGamepad,
+  readTruth,
+  setPad,
+  signIn,
+  telemetryFrames,
+  thrustBursts,
+} from "./system-support.ts";
 
 /**
  * The cockpit in Chromium against the real system (`tethys sim`: world, vehicle agent and hub
@@ -37,9 +45,17 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type TethysWindow = { tethys: { state: { telemetry?: { armed: boolean }; role: string }; link(): { state: string; ageMs: number | null }; send(m: unknown): boolean } };
+type TethysWindow = {
+  tethys: {
+    state: { telemetry?: { armed: boolean }; role: string };
+    link(): { state: string; ageMs: number | null };
+    send(m: unknown): boolean;
+  };
+};
 const armedOn = (page: Page, armed: boolean) =>
-  page.waitForFunction((a) => (window as unknown as TethysWindow).tethys.state.telemetry?.armed === a, armed, { timeout: 15_000 });
+  page.waitForFunction((a) => (window as unknown as TethysWindow).tethys.state.telemetry?.armed === a, armed, {
+    timeout: 15_000,
+  });
 const alarmsText = (page: Page) => page.textContent("#alarms").then((t) => t ?? "");
 
 test("pilot, observer, take-over and link loss against the real system", { skip, timeout: 120_000 }, async (t) => {
@@ -57,7 +73,10 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
   const errors: string[] = [];
   let topsidePid: number | undefined;
   try {
-    const { url, token } = await Promise.race([started, system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)))]);
+    const { url, token } = await Promise.race([
+      started,
+      system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
+    ]);
     topsidePid = findProcess(join(dir, "topside.toml"));
     assert.ok(topsidePid, "the hub's process is found");
 
@@ -67,7 +86,9 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
     pilot.on("pageerror", (e) => errors.push(`pilot: ${String(e)}`));
     await installFakeGamepad(pilot);
     await signIn(pilot, url, token, "alice");
-    await pilot.waitForFunction(() => document.getElementById("link")?.dataset.state === "live", undefined, { timeout: 15_000 });
+    await pilot.waitForFunction(() => document.getElementById("link")?.dataset.state === "live", undefined, {
+      timeout: 15_000,
+    });
     await pilot.click("#take-pilot");
     await pilot.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
     for (let i = 0; i < 5; i++) await pilot.keyboard.press("Equal"); // gain 50 % → 100 %
@@ -100,15 +121,30 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
     const observer = await observerCtx.newPage();
     observer.on("pageerror", (e) => errors.push(`observer: ${String(e)}`));
     await signIn(observer, url, "", "bob");
-    await observer.waitForFunction(() => document.getElementById("link")?.dataset.state === "live", undefined, { timeout: 15_000 });
+    await observer.waitForFunction(() => document.getElementById("link")?.dataset.state === "live", undefined, {
+      timeout: 15_000,
+    });
     assert.match((await observer.textContent("#battery")) ?? "", /\d+\.\d\d V/);
-    for (const id of ["arm", "disarm", "gain", "lights", "tilt"]) assert.equal(await observer.isDisabled(`#${id}`), true, `#${id} is disabled for an observer`);
-    assert.equal(await observer.isVisible("#take-pilot"), false, "an observer-only token is not offered the pilot role");
+    for (const id of ["arm", "disarm", "gain", "lights", "tilt"])
+      assert.equal(await observer.isDisabled(`#${id}`), true, `#${id} is disabled for an observer`);
+    assert.equal(
+      await observer.isVisible("#take-pilot"),
+      false,
+      "an observer-only token is not offered the pilot role",
+    );
     assert.match((await observer.textContent("#guide")) ?? "", /cannot pilot/);
-    assert.equal(await observer.evaluate(() => (window as unknown as TethysWindow).tethys.send({ type: "arm" })), true, "the page sent arm anyway");
+    assert.equal(
+      await observer.evaluate(() => (window as unknown as TethysWindow).tethys.send({ type: "arm" })),
+      true,
+      "the page sent arm anyway",
+    );
     await observer.waitForFunction(() => document.getElementById("alarms")?.textContent?.includes("HUB_NOT_PILOT"));
     await telemetryFrames(observer, 10);
-    assert.equal(await observer.evaluate(() => (window as unknown as TethysWindow).tethys.state.telemetry?.armed), false, "the observer's arm was not obeyed");
+    assert.equal(
+      await observer.evaluate(() => (window as unknown as TethysWindow).tethys.state.telemetry?.armed),
+      false,
+      "the observer's arm was not obeyed",
+    );
 
     // ---- a second pilot takes over; the first is told ---------------------------------------------
     const otherCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -129,22 +165,30 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
       const w = window as unknown as TethysWindow & { staleAt?: { ageMs: number | null; text: string } };
       const el = document.getElementById("link") as HTMLElement;
       new MutationObserver(() => {
-        if (el.dataset.state === "stale" && !w.staleAt) w.staleAt = { ageMs: w.tethys.link().ageMs, text: el.textContent ?? "" };
+        if (el.dataset.state === "stale" && !w.staleAt)
+          w.staleAt = { ageMs: w.tethys.link().ageMs, text: el.textContent ?? "" };
       }).observe(el, { attributes: true, attributeFilter: ["data-state"] });
     });
     process.kill(topsidePid, "SIGSTOP");
     const stale = (await (
-      await pilot.waitForFunction(() => (window as unknown as { staleAt?: unknown }).staleAt, undefined, { timeout: 5000 })
+      await pilot.waitForFunction(() => (window as unknown as { staleAt?: unknown }).staleAt, undefined, {
+        timeout: 5000,
+      })
     ).jsonValue()) as { ageMs: number; text: string };
     t.diagnostic(`STALE shown ${stale.ageMs.toFixed(0)} ms after the last telemetry frame`);
     assert.match(stale.text, /STALE — no telemetry for 1\.\d s/);
-    assert.ok(stale.ageMs > 1000 && stale.ageMs < 1500, `said STALE ${stale.ageMs.toFixed(0)} ms after the last telemetry`);
+    assert.ok(
+      stale.ageMs > 1000 && stale.ageMs < 1500,
+      `said STALE ${stale.ageMs.toFixed(0)} ms after the last telemetry`,
+    );
     await other.waitForFunction(() => document.getElementById("link")?.dataset.state === "stale");
 
     // ---- the hub dies: offline ----------------------------------------------------------------------
     process.kill(topsidePid, "SIGKILL");
     process.kill(topsidePid, "SIGCONT");
-    await pilot.waitForFunction(() => document.getElementById("link")?.dataset.state === "offline", undefined, { timeout: 5000 });
+    await pilot.waitForFunction(() => document.getElementById("link")?.dataset.state === "offline", undefined, {
+      timeout: 5000,
+    });
     assert.match((await pilot.textContent("#link")) ?? "", /Hub offline — last telemetry \d/);
     assert.equal(await system, 1, "the system stops when its hub dies");
     topsidePid = undefined;
@@ -166,6 +210,9 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
   assert.ok(bursts.length >= 2, `two thrust bursts (keyboard, gamepad), got ${JSON.stringify(bursts)}`);
   const [keyboard, pad] = bursts.slice(-2);
   t.diagnostic(`thrust bursts: ${bursts.map((b) => `${b.from}–${b.to} s: ${b.north.toFixed(2)} m north`).join("; ")}`);
-  assert.ok((keyboard?.north ?? 0) > 1, `the keyboard flight moved the vehicle only ${keyboard?.north.toFixed(2)} m north`);
+  assert.ok(
+    (keyboard?.north ?? 0) > 1,
+    `the keyboard flight moved the vehicle only ${keyboard?.north.toFixed(2)} m north`,
+  );
   assert.ok((pad?.north ?? 0) > 1, `the gamepad flight moved the vehicle only ${pad?.north.toFixed(2)} m north`);
 });

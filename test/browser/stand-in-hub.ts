@@ -11,7 +11,12 @@ import { decodeFrame, encodeFrame, type Message } from "../../src/protocol/index
  * speaks the schema's binary frames on /ws. `respond` answers each message from the page;
  * `received` and `receivedMatching` let tests wait on what the page sent.
  */
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".map": "application/json" };
+const TYPES: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".map": "application/json",
+};
 
 export class StandInHub {
   readonly received: Message[] = [];
@@ -26,13 +31,19 @@ export class StandInHub {
   private readonly keep: boolean;
   count = 0;
 
-  constructor(staticDir: string, respond: (m: Message, hub: StandInHub) => void, options: { keep?: boolean; headers?: Record<string, string> } = {}) {
+  constructor(
+    staticDir: string,
+    respond: (m: Message, hub: StandInHub) => void,
+    options: { keep?: boolean; headers?: Record<string, string> } = {},
+  ) {
     this.keep = options.keep ?? true;
     this.server = createServer(async (req, res) => {
       const name = req.url === "/" ? "index.html" : ((req.url ?? "").slice(1).split("?")[0] ?? "");
       try {
         const body = await readFile(join(staticDir, name.replace(/\.\.+/g, "")));
-        res.writeHead(200, { ...options.headers, "content-type": TYPES[extname(name)] ?? "application/octet-stream" }).end(body);
+        res
+          .writeHead(200, { ...options.headers, "content-type": TYPES[extname(name)] ?? "application/octet-stream" })
+          .end(body);
       } catch {
         res.writeHead(404).end();
       }

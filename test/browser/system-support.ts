@@ -42,7 +42,11 @@ export async function readTruth(file: string): Promise<Truth[]> {
  * Stretches of the recording where some thruster is driven (PWM away from neutral), with the
  * distance north covered from the start of the stretch to the end of the coast after it.
  */
-export function thrustBursts(truth: readonly Truth[], neutralUs = 1500, slackUs = 25): { from: number; to: number; north: number }[] {
+export function thrustBursts(
+  truth: readonly Truth[],
+  neutralUs = 1500,
+  slackUs = 25,
+): { from: number; to: number; north: number }[] {
   // PWM 0 is an output switched off (not driven), e.g. before the agent starts.
   const driven = (r: Truth) => r.thrusters.some((x) => x.pwm_us > 0 && Math.abs(x.pwm_us - neutralUs) > slackUs);
   const bursts: { from: number; to: number; north: number }[] = [];
@@ -78,7 +82,10 @@ export async function installFakeGamepad(page: Page): Promise<void> {
       vibrationActuator: null,
     };
     (window as unknown as { testPad: typeof pad }).testPad = pad;
-    Object.defineProperty(Navigator.prototype, "getGamepads", { configurable: true, value: () => [pad, null, null, null] });
+    Object.defineProperty(Navigator.prototype, "getGamepads", {
+      configurable: true,
+      value: () => [pad, null, null, null],
+    });
   });
 }
 
@@ -86,7 +93,11 @@ export async function installFakeGamepad(page: Page): Promise<void> {
 export async function setPad(page: Page, axes: number[], pressed: number[] = []): Promise<void> {
   await page.evaluate(
     ([a, p]) => {
-      const pad = (window as unknown as { testPad: { axes: number[]; buttons: { pressed: boolean; value: number }[]; timestamp: number } }).testPad;
+      const pad = (
+        window as unknown as {
+          testPad: { axes: number[]; buttons: { pressed: boolean; value: number }[]; timestamp: number };
+        }
+      ).testPad;
       pad.axes = a;
       pad.buttons.forEach((b, i) => {
         b.pressed = p.includes(i);
@@ -110,8 +121,15 @@ export async function signIn(page: Page, url: string, secret: string, name: stri
 
 /** Resolves once the page has received `n` more telemetry frames than it had at the call. */
 export async function telemetryFrames(page: Page, n: number): Promise<void> {
-  const start = await page.evaluate(() => (window as unknown as { tethys: { state: { telemetryCount: number } } }).tethys.state.telemetryCount);
-  await page.waitForFunction((target) => (window as unknown as { tethys: { state: { telemetryCount: number } } }).tethys.state.telemetryCount >= target, start + n, {
-    timeout: 30_000,
-  });
+  const start = await page.evaluate(
+    () => (window as unknown as { tethys: { state: { telemetryCount: number } } }).tethys.state.telemetryCount,
+  );
+  await page.waitForFunction(
+    (target) =>
+      (window as unknown as { tethys: { state: { telemetryCount: number } } }).tethys.state.telemetryCount >= target,
+    start + n,
+    {
+      timeout: 30_000,
+    },
+  );
 }

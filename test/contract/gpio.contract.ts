@@ -9,8 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
 import type { GpioProvider } from "../../hardware/ports/gpio.ts";
+import { isTethysError } from "../../src/errors.ts";
 
 export interface GpioFixture {
   provider: GpioProvider;
@@ -31,7 +31,11 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
   });
 }
 
-export function gpioContract(name: string, setup: () => Promise<GpioFixture>, options: { skip?: string | false } = {}): void {
+export function gpioContract(
+  name: string,
+  setup: () => Promise<GpioFixture>,
+  options: { skip?: string | false } = {},
+): void {
   describe(`GPIO contract: ${name}`, { skip: options.skip ?? false }, () => {
     const withFixture = (title: string, body: (f: GpioFixture) => Promise<void>, needsDrive = false) =>
       test(title, async (t) => {
@@ -47,52 +51,64 @@ export function gpioContract(name: string, setup: () => Promise<GpioFixture>, op
         }
       });
 
-    withFixture("an output reads back what was written, active-high and active-low", async ({ provider, chip, line }) => {
-      const out = await provider.open({ chip, line, direction: "out", initial: 0 });
-      assert.equal(await out.read(), 0);
-      await out.write(1);
-      assert.equal(await out.read(), 1);
-      await out.write(0);
-      assert.equal(await out.read(), 0);
-      await out.close();
-      const inv = await provider.open({ chip, line, direction: "out", activeLow: true, initial: 1 });
-      assert.equal(await inv.read(), 1);
-      await inv.close();
-    });
+    withFixture(
+      "an output reads back what was written, active-high and active-low",
+      async ({ provider, chip, line }) => {
+        const out = await provider.open({ chip, line, direction: "out", initial: 0 });
+        assert.equal(await out.read(), 0);
+        await out.write(1);
+        assert.equal(await out.read(), 1);
+        await out.write(0);
+        assert.equal(await out.read(), 0);
+        await out.close();
+        const inv = await provider.open({ chip, line, direction: "out", activeLow: true, initial: 1 });
+        assert.equal(await inv.read(), 1);
+        await inv.close();
+      },
+    );
 
     withFixture("a missing chip or line rejects with GPIO_NOT_FOUND", async ({ provider, missing }) => {
       await rejectsWith(provider.open({ ...missing, direction: "in" }), "GPIO_NOT_FOUND");
       await rejectsWith(provider.open({ chip: "no-such-chip-label", line: 0, direction: "in" }), "GPIO_NOT_FOUND");
     });
 
-    withFixture("a claimed line rejects a second open with GPIO_BUSY until released", async ({ provider, chip, line }) => {
-      const a = await provider.open({ chip, line, direction: "out" });
-      await rejectsWith(provider.open({ chip, line, direction: "out" }), "GPIO_BUSY");
-      await a.close();
-      const b = await provider.open({ chip, line, direction: "out" });
-      await b.close();
-    });
+    withFixture(
+      "a claimed line rejects a second open with GPIO_BUSY until released",
+      async ({ provider, chip, line }) => {
+        const a = await provider.open({ chip, line, direction: "out" });
+        await rejectsWith(provider.open({ chip, line, direction: "out" }), "GPIO_BUSY");
+        await a.close();
+        const b = await provider.open({ chip, line, direction: "out" });
+        await b.close();
+      },
+    );
 
-    withFixture("writing an input rejects with GPIO_DIRECTION; watching without an edge throws GPIO_NO_EDGE", async ({ provider, chip, line }) => {
-      const inp = await provider.open({ chip, line, direction: "in" });
-      try {
-        await rejectsWith(inp.write(1), "GPIO_DIRECTION");
-        assert.throws(
-          () => inp.watch(() => {}),
-          (e: unknown) => isTethysError(e, "GPIO_NO_EDGE"),
-        );
-      } finally {
-        await inp.close();
-      }
-    });
+    withFixture(
+      "writing an input rejects with GPIO_DIRECTION; watching without an edge throws GPIO_NO_EDGE",
+      async ({ provider, chip, line }) => {
+        const inp = await provider.open({ chip, line, direction: "in" });
+        try {
+          await rejectsWith(inp.write(1), "GPIO_DIRECTION");
+          assert.throws(
+            () => inp.watch(() => {}),
+            (e: unknown) => isTethysError(e, "GPIO_NO_EDGE"),
+          );
+        } finally {
+          await inp.close();
+        }
+      },
+    );
 
-    withFixture("after close, calls reject with GPIO_CLOSED; close twice is a no-op", async ({ provider, chip, line }) => {
-      const out = await provider.open({ chip, line, direction: "out" });
-      await out.close();
-      await out.close();
-      await rejectsWith(out.read(), "GPIO_CLOSED");
-      await rejectsWith(out.write(1), "GPIO_CLOSED");
-    });
+    withFixture(
+      "after close, calls reject with GPIO_CLOSED; close twice is a no-op",
+      async ({ provider, chip, line }) => {
+        const out = await provider.open({ chip, line, direction: "out" });
+        await out.close();
+        await out.close();
+        await rejectsWith(out.read(), "GPIO_CLOSED");
+        await rejectsWith(out.write(1), "GPIO_CLOSED");
+      },
+    );
 
     withFixture(
       "an input with edge both reports each edge in order, active-low inverted",

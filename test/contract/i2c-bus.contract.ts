@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
+import { isTethysError } from "../../src/errors.ts";
 
 export interface I2cBusFixture {
   bus: I2cBus;
@@ -32,7 +32,11 @@ async function rejectsWith(p: unknown, code: string): Promise<void> {
   });
 }
 
-export function i2cBusContract(name: string, setup: () => Promise<I2cBusFixture>, options: I2cContractOptions = {}): void {
+export function i2cBusContract(
+  name: string,
+  setup: () => Promise<I2cBusFixture>,
+  options: I2cContractOptions = {},
+): void {
   const skip = options.skip ?? false;
   describe(`I2cBus contract: ${name}`, { skip }, () => {
     const withBus = (title: string, body: (f: I2cBusFixture) => Promise<void>) =>
@@ -86,17 +90,20 @@ export function i2cBusContract(name: string, setup: () => Promise<I2cBusFixture>
       assert.notEqual(a.buffer, b.buffer);
     });
 
-    withBus("concurrent calls settle in call order, an error not disturbing the rest", async ({ bus, present, absent }) => {
-      const order: string[] = [];
-      const calls = [
-        bus.read(present, 1).then(() => order.push("a")),
-        bus.read(absent, 1).catch(() => order.push("b!")),
-        bus.writeRead(present, Uint8Array.of(0), 2).then(() => order.push("c")),
-        bus.read(present, 2).then(() => order.push("d")),
-      ];
-      await Promise.all(calls);
-      assert.deepEqual(order, ["a", "b!", "c", "d"]);
-    });
+    withBus(
+      "concurrent calls settle in call order, an error not disturbing the rest",
+      async ({ bus, present, absent }) => {
+        const order: string[] = [];
+        const calls = [
+          bus.read(present, 1).then(() => order.push("a")),
+          bus.read(absent, 1).catch(() => order.push("b!")),
+          bus.writeRead(present, Uint8Array.of(0), 2).then(() => order.push("c")),
+          bus.read(present, 2).then(() => order.push("d")),
+        ];
+        await Promise.all(calls);
+        assert.deepEqual(order, ["a", "b!", "c", "d"]);
+      },
+    );
 
     withBus("after close every call rejects with I2C_CLOSED; closing twice is a no-op", async ({ bus, present }) => {
       await bus.close();

@@ -1,9 +1,9 @@
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { SimGpioProvider } from "../../simulator/bus/sim-gpio.ts";
 import { SimI2cBus } from "../../simulator/bus/sim-i2c-bus.ts";
 import { SimBusClient } from "../../simulator/bus/socket-client.ts";
 import { SimBusServer } from "../../simulator/bus/socket-server.ts";
 import { Ms5837Model } from "../../simulator/devices/ms5837.ts";
+import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { gpioContract } from "./gpio.contract.ts";
 import { i2cBusContract } from "./i2c-bus.contract.ts";
 
@@ -22,7 +22,13 @@ i2cBusContract("SimI2cBus (in-process)", async () => ({
 
 gpioContract("SimGpioProvider (in-process)", async () => {
   const provider = new SimGpioProvider(new VirtualClock());
-  return { provider, chip: "gpiochip0", line: 17, missing: { chip: "gpiochip0", line: 54 }, drive: async (v) => provider.drive("gpiochip0", 17, v) };
+  return {
+    provider,
+    chip: "gpiochip0",
+    line: 17,
+    missing: { chip: "gpiochip0", line: 54 },
+    drive: async (v) => provider.drive("gpiochip0", 17, v),
+  };
 });
 
 async function overSocket() {

@@ -4,8 +4,8 @@ import { type Board, openBoard } from "../../hardware/boards/open-board.ts";
 import { BUILTIN_PROFILES } from "../../hardware/boards/profiles.ts";
 import { type BoardProfileInput, parseBoardProfile } from "../../hardware/boards/schema.ts";
 import { settle } from "../../hardware/testing/settle.ts";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { World } from "../../simulator/world.ts";
+import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 
 /**
  * The real drivers (hardware/drivers, built by openBoard from the rpi-pca9685 profile) against
@@ -16,8 +16,11 @@ async function rig(o: { water: "fresh" | "sea"; d: number; noise?: boolean; stuc
   const clock = new VirtualClock();
   const world = new World(clock, { water: o.water, pose: { d: o.d }, noise: o.noise ?? false, seed: 5 });
   world.start();
-  const input = structuredClone(BUILTIN_PROFILES["rpi-pca9685"]) as BoardProfileInput & { devices: Record<string, { stuckLimit?: number }> };
-  for (const k of ["depth", "imu", "power"]) (input.devices[k] as { stuckLimit?: number }).stuckLimit = o.stuckLimit ?? 0;
+  const input = structuredClone(BUILTIN_PROFILES["rpi-pca9685"]) as BoardProfileInput & {
+    devices: Record<string, { stuckLimit?: number }>;
+  };
+  for (const k of ["depth", "imu", "power"])
+    (input.devices[k] as { stuckLimit?: number }).stuckLimit = o.stuckLimit ?? 0;
   const profile = parseBoardProfile({ ...input, fluid: o.water });
   const board = await openBoard(profile, { clock, i2c: async () => world.i2c, gpio: world.gpio });
   const init = await settle(clock, board.init());
@@ -40,7 +43,10 @@ for (const water of ["fresh", "sea"] as const) {
       // Resolution at OSR 8192 is 0.2 mbar (datasheet); 0.2 mbar of water column is ≈ 2 mm.
       const resolutionM = 20 / (r.world.density * 9.80665);
       const expected = Math.max(0, truth.position.d);
-      assert.ok(Math.abs(reading.value.depthM - expected) <= resolutionM + 1e-3, `read ${reading.value.depthM} m, truth ${expected} m`);
+      assert.ok(
+        Math.abs(reading.value.depthM - expected) <= resolutionM + 1e-3,
+        `read ${reading.value.depthM} m, truth ${expected} m`,
+      );
       await close(r);
     });
   }

@@ -16,14 +16,30 @@ interface Truth {
   thrusters: { pwm_us: number; force_n: number }[];
 }
 
-const pilot = (at: number, surge: number) => JSON.stringify({ at, type: "pilot", surge, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
+const pilot = (at: number, surge: number) =>
+  JSON.stringify({ at, type: "pilot", surge, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
 
 async function fly(lines: string[], durationS: number) {
   const sink = new MemorySink();
-  await runHeadless({ durationS, script: parseScript(lines.join("\n"), "test"), sink, truthHz: 50, agent: true, world: { noise: true, seed: 3 } });
+  await runHeadless({
+    durationS,
+    script: parseScript(lines.join("\n"), "test"),
+    sink,
+    truthHz: 50,
+    agent: true,
+    world: { noise: true, seed: 3 },
+  });
   const truth = sink.records.filter((r) => r.type === "truth") as unknown as Truth[];
-  const telemetry = sink.records.filter((r) => r.type === "telemetry") as unknown as { t: number; armed: boolean; failsafe: string[]; thrusters: number[] }[];
-  const agent = sink.records.filter((r) => r.type === "agent") as unknown as { t: number; message: { type: string; code: string; active?: boolean } }[];
+  const telemetry = sink.records.filter((r) => r.type === "telemetry") as unknown as {
+    t: number;
+    armed: boolean;
+    failsafe: string[];
+    thrusters: number[];
+  }[];
+  const agent = sink.records.filter((r) => r.type === "agent") as unknown as {
+    t: number;
+    message: { type: string; code: string; active?: boolean };
+  }[];
   const moving = (r: Truth) => r.thrusters.some((x) => x.force_n !== 0);
   return { truth, telemetry, agent, moving };
 }
@@ -34,7 +50,10 @@ test("arm, surge forward for 10 s, disarm: the vehicle moves forward and stops t
   lines.push('{"at":11.2,"type":"disarm"}');
   const { truth, telemetry, agent, moving } = await fly(lines, 14);
   const at = (t: number) => truth.find((r) => r.t >= t) as Truth;
-  assert.ok(truth.filter((r) => r.t < 1).every((r) => !moving(r)), "no thrust before arming");
+  assert.ok(
+    truth.filter((r) => r.t < 1).every((r) => !moving(r)),
+    "no thrust before arming",
+  );
   const travelled = at(11.2).position.n - at(1.2).position.n;
   // Steady surge at full forward is ≈ 2.4 m/s in this model (docs/simulator.md); ten seconds of
   // it, less the acceleration, is well over 15 m.
@@ -46,7 +65,10 @@ test("arm, surge forward for 10 s, disarm: the vehicle moves forward and stops t
     agent.map((a) => a.message.code),
     ["ARMED", "DISARMED"],
   );
-  assert.ok(telemetry.some((m) => m.armed) && !(telemetry.at(-1)?.armed ?? true), "telemetry reports armed, then disarmed");
+  assert.ok(
+    telemetry.some((m) => m.armed) && !(telemetry.at(-1)?.armed ?? true),
+    "telemetry reports armed, then disarmed",
+  );
 });
 
 test("without arming, pilot input never moves a thruster", async () => {
@@ -54,7 +76,10 @@ test("without arming, pilot input never moves a thruster", async () => {
   for (let t = 0.5; t < 5; t += 0.25) lines.push(pilot(t, 1));
   const { truth, telemetry, moving } = await fly(lines, 5);
   assert.ok(truth.length > 200);
-  assert.ok(truth.every((r) => !moving(r)), "a thruster moved while disarmed");
+  assert.ok(
+    truth.every((r) => !moving(r)),
+    "a thruster moved while disarmed",
+  );
   assert.ok(telemetry.every((m) => !m.armed && m.thrusters.every((x) => x === 0)));
 });
 

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { TetherHandle } from "../../simulator/tether/run-tether.ts";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
 import type { Message, MessageOf } from "../../src/protocol/index.ts";
-import type { TetherHandle } from "../../simulator/tether/run-tether.ts";
 import { HubClient } from "../support/hub-client.ts";
 
 /**
@@ -48,7 +48,9 @@ test("a cut tether neutralises the thrusters; the vehicle reconnects when it is 
 
     const cutAt = Date.now();
     cmd.cut("blackhole");
-    const neutral = (await pilot.upcoming((m) => isTelemetry(m) && m.failsafe.includes("FS_COMMAND_LINK"))) as MessageOf<"telemetry">;
+    const neutral = (await pilot.upcoming(
+      (m) => isTelemetry(m) && m.failsafe.includes("FS_COMMAND_LINK"),
+    )) as MessageOf<"telemetry">;
     const neutralAfterMs = Date.now() - cutAt;
     assert.deepEqual(
       neutral.thrusters.map((t) => t === 0),
@@ -61,7 +63,9 @@ test("a cut tether neutralises the thrusters; the vehicle reconnects when it is 
 
     cmd.restore();
     await pilot.upcoming((m) => m.type === "vehicles" && m.vehicles.some((v) => v.id === "rov1" && v.connected));
-    const back = (await pilot.upcoming((m) => isTelemetry(m) && !m.failsafe.includes("FS_COMMAND_LINK") && m.thrusters.some((t) => t !== 0))) as MessageOf<"telemetry">;
+    const back = (await pilot.upcoming(
+      (m) => isTelemetry(m) && !m.failsafe.includes("FS_COMMAND_LINK") && m.thrusters.some((t) => t !== 0),
+    )) as MessageOf<"telemetry">;
     assert.equal(back.armed, true, "still armed: the failsafe action was neutral, not disarm");
     flying = false;
     pilot.send({ type: "disarm" });

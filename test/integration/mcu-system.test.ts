@@ -29,7 +29,10 @@ interface Truth {
 test("tethys sim --board takes the boards the world can be wired to, and names the others in a SIM_CLI_ARG", () => {
   assert.equal(parseSimBoard(undefined), "rpi-pca9685");
   assert.equal(parseSimBoard("rpi-serial-mcu"), "rpi-serial-mcu");
-  assert.throws(() => parseSimBoard("bbb-serial-mcu"), (e: unknown) => isTethysError(e, "SIM_CLI_ARG") && /rpi-serial-mcu/.test(e.message));
+  assert.throws(
+    () => parseSimBoard("bbb-serial-mcu"),
+    (e: unknown) => isTethysError(e, "SIM_CLI_ARG") && /rpi-serial-mcu/.test(e.message),
+  );
 });
 
 /** The pid of the vehicle process started for `dir` (its command line names dir's vehicle.toml). */
@@ -47,7 +50,10 @@ function vehiclePid(dir: string): number {
   throw new Error(`no vehicle process for ${want}`);
 }
 
-test("serial motor controller in the loop: arm, fly forward; a frozen agent is stopped by the MCU watchdog", { skip, timeout: 120_000 }, async (t) => {
+test("serial motor controller in the loop: arm, fly forward; a frozen agent is stopped by the MCU watchdog", {
+  skip,
+  timeout: 120_000,
+}, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-mcu-system-"));
   const record = join(dir, "truth.ndjson");
   let stop!: () => void;
@@ -71,7 +77,10 @@ test("serial motor controller in the loop: arm, fly forward; a frozen agent is s
   const system = runSimSystem({ dir, httpPort: 0, record, until, onReady: ready, out, board: "rpi-serial-mcu" });
   let frozen: number | undefined;
   try {
-    const { url, token } = await Promise.race([started, system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)))]);
+    const { url, token } = await Promise.race([
+      started,
+      system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
+    ]);
     const pilot = await HubClient.connect(`${url.replace(/^http/, "ws")}ws`);
     assert.equal(await pilot.signIn(token, "pilot"), "rov1");
     // The MCU link comes up after the agent starts: arming is refused (MCU_LINK_DOWN) until then.
@@ -103,7 +112,9 @@ test("serial motor controller in the loop: arm, fly forward; a frozen agent is s
     const seenMs = performance.now() - frozenAt;
     const ms = Number(/after (\d+) ms/.exec(line)?.[1]);
     assert.ok(ms >= 500 && ms <= 520, `the watchdog tripped ${ms} ms after the last command`);
-    t.diagnostic(`MCU watchdog tripped ${ms} ms after the last command; the trip reached the test ${seenMs.toFixed(0)} ms after the freeze`);
+    t.diagnostic(
+      `MCU watchdog tripped ${ms} ms after the last command; the trip reached the test ${seenMs.toFixed(0)} ms after the freeze`,
+    );
     process.kill(pid, "SIGKILL"); // and now dead: the system stops
     frozen = undefined;
     pilot.close();
@@ -122,7 +133,10 @@ test("serial motor controller in the loop: arm, fly forward; a frozen agent is s
   const thrusting = truth.filter((r) => r.thrusters?.some((t) => t.pwm_us !== 1500));
   assert.ok(thrusting.length > 0, "the MCU's pulses drove the thrusters");
   const last = truth.at(-1);
-  assert.ok(last !== undefined && (last.thrusters ?? []).every((t) => t.pwm_us === 1500), "thrust stopped after the trip");
+  assert.ok(
+    last !== undefined && (last.thrusters ?? []).every((t) => t.pwm_us === 1500),
+    "thrust stopped after the trip",
+  );
   assert.ok((thrusting.at(-1)?.t ?? 0) < last.t, "neutral after the last thrusting record");
   await rm(dir, { recursive: true, force: true });
 });

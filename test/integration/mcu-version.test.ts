@@ -31,7 +31,15 @@ async function rig(binary: string, settle: BridgeState) {
   const clock = new RealClock();
   const logger = pino({ level: "silent" });
   const link = openMcuLink({
-    spec: { kind: "serial", port: "/dev/null-not-used", baudRate: 115200, channels: [0, 1, 2, 3, 4, 5], minUs: 1100, neutralUs: 1500, maxUs: 1900 },
+    spec: {
+      kind: "serial",
+      port: "/dev/null-not-used",
+      baudRate: 115200,
+      channels: [0, 1, 2, 3, 4, 5],
+      minUs: 1100,
+      neutralUs: 1500,
+      maxUs: 1900,
+    },
     portOverride: mcu.path,
     channelOf: VECTORED_6.thrusters.map((t) => t.channel),
     clock,
@@ -66,8 +74,14 @@ async function rig(binary: string, settle: BridgeState) {
   return { mcu, link, agent, events };
 }
 
-test("firmware speaking another protocol version: arming refused with a coded event", { skip, timeout: 60_000 }, async () => {
-  const binary = await ensureHostBuild({ dir: "proto-mismatch", vars: { CFLAGS_EXTRA: `-DPROTO_VERSION=${PROTOCOL_VERSION + 1}` } });
+test("firmware speaking another protocol version: arming refused with a coded event", {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  const binary = await ensureHostBuild({
+    dir: "proto-mismatch",
+    vars: { CFLAGS_EXTRA: `-DPROTO_VERSION=${PROTOCOL_VERSION + 1}` },
+  });
   const { agent, events } = await rig(binary, "version-mismatch");
   agent.handleCommand({ type: "arm" });
   assert.equal(agent.armed, false);
@@ -78,7 +92,10 @@ test("firmware speaking another protocol version: arming refused with a coded ev
   assert.match(refused.text, new RegExp(`protocol ${PROTOCOL_VERSION + 1}.*speaks ${PROTOCOL_VERSION}`));
 });
 
-test("matching firmware: the agent arms once the link is ready, and the MCU follows", { skip, timeout: 60_000 }, async () => {
+test("matching firmware: the agent arms once the link is ready, and the MCU follows", {
+  skip,
+  timeout: 60_000,
+}, async () => {
   const { agent, events, mcu, link } = await rig(await ensureHostBuild(), "ready");
   agent.handleCommand({ type: "arm" });
   assert.equal(agent.armed, true, `events: ${JSON.stringify(events)}`);

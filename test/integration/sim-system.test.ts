@@ -28,7 +28,10 @@ test("the whole simulated system: sign in, pilot, arm, fly forward; the truth sh
   const output: string[] = [];
   const system = runSimSystem({ dir, httpPort: 0, record, until, onReady: ready, out: (l) => output.push(l) });
   try {
-    const { url, httpsUrl, caFile, token } = await Promise.race([started, system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)))]);
+    const { url, httpsUrl, caFile, token } = await Promise.race([
+      started,
+      system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
+    ]);
     const ws = `${url.replace(/^http/, "ws")}ws`;
     const pilot = await HubClient.connect(ws);
     const vehicle = await pilot.signIn(token, "pilot");
@@ -52,7 +55,10 @@ test("the whole simulated system: sign in, pilot, arm, fly forward; the truth sh
     });
     const flying = (await pilot.upcoming((m) => m.type === "telemetry")) as MessageOf<"telemetry">;
     assert.equal(flying.armed, true);
-    assert.ok(flying.thrusters.some((t) => t !== 0), "telemetry shows thrust");
+    assert.ok(
+      flying.thrusters.some((t) => t !== 0),
+      "telemetry shows thrust",
+    );
 
     // The observer can see but not command.
     observer.send({ type: "arm" });
@@ -63,11 +69,13 @@ test("the whole simulated system: sign in, pilot, arm, fly forward; the truth sh
     assert.ok(httpsUrl);
     const ca = await readFile(caFile);
     const page = await new Promise<string>((resolve, reject) => {
-      https.get(httpsUrl, { ca }, (res) => {
-        let body = "";
-        res.on("data", (c) => (body += c));
-        res.on("end", () => resolve(body));
-      }).on("error", reject);
+      https
+        .get(httpsUrl, { ca }, (res) => {
+          let body = "";
+          res.on("data", (c) => (body += c));
+          res.on("end", () => resolve(body));
+        })
+        .on("error", reject);
     });
     assert.match(page, /<title>Tethys cockpit<\/title>/);
 

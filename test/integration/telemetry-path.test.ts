@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, test } from "node:test";
+import { UdpTetherProxy } from "../../simulator/tether/udp-proxy.ts";
 import { RealClock } from "../../src/clock/real-clock.ts";
 import { DtlsLink } from "../../src/links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../../src/links/dtls-client/node-dtls-session.ts";
@@ -9,7 +10,6 @@ import { DtlsServer } from "../../src/links/dtls-server/dtls-server.ts";
 import { TelemetryReceiver } from "../../src/links/telemetry/receiver.ts";
 import { type DecodedFrame, decodeFrame, encodeFrame, type MessageOf } from "../../src/protocol/index.ts";
 import { sampleTelemetry } from "../../src/protocol/testing/sample-telemetry.ts";
-import { UdpTetherProxy } from "../../simulator/tether/udp-proxy.ts";
 
 /**
  * The telemetry path end to end on loopback: schema frames from the vehicle's DTLS link
@@ -40,7 +40,16 @@ async function hub() {
 }
 
 function vehicleLink(port: number, extra: { stallTimeoutMs?: number } = {}) {
-  const link = new DtlsLink({ address: "127.0.0.1", port, identity: "rov1", key, clock, factory: nodeDtlsSessionFactory, handshakeTimeoutMs: 1500, ...extra });
+  const link = new DtlsLink({
+    address: "127.0.0.1",
+    port,
+    identity: "rov1",
+    key,
+    clock,
+    factory: nodeDtlsSessionFactory,
+    handshakeTimeoutMs: 1500,
+    ...extra,
+  });
   cleanups.push(() => link.stop());
   return link;
 }
@@ -87,7 +96,13 @@ test("telemetry frames reach the hub decoded, and hub heartbeats reach the vehic
 test("through the tether at 20 % loss with reordering and duplication: handshake completes, telemetry flows, nothing is delivered twice", async () => {
   const h = await hub();
   const impair = { loss: 0.2, reorder: 0.2, reorderGapMs: 15, duplicate: 0.2, delayMs: 5, jitterMs: 3 };
-  const proxy = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: h.port }, clock, up: impair, down: impair, seed: 7 });
+  const proxy = await UdpTetherProxy.start({
+    target: { host: "127.0.0.1", port: h.port },
+    clock,
+    up: impair,
+    down: impair,
+    seed: 7,
+  });
   cleanups.push(() => proxy.close());
   const link = vehicleLink(proxy.address().port, { stallTimeoutMs: 0 });
   link.start();
@@ -126,7 +141,8 @@ test("through the tether at 20 % loss with reordering and duplication: handshake
   while (seqs.length > 0 && (seqs[seqs.length - 1] as number) >= total) seqs.pop();
   assert.ok(seqs.length > total * 0.5, `only ${seqs.length} of ${total} delivered`);
   assert.equal(new Set(seqs).size, seqs.length, "a record was delivered twice");
-  for (let i = 1; i < seqs.length; i++) assert.ok((seqs[i] as number) > (seqs[i - 1] as number), "delivered out of order");
+  for (let i = 1; i < seqs.length; i++)
+    assert.ok((seqs[i] as number) > (seqs[i - 1] as number), "delivered out of order");
   const c = h.server.counters;
   const droppedDupes = c.dropped.replayed + h.receiver.counters.stale;
   assert.ok(droppedDupes > 0, "duplicates were neither seen nor dropped");

@@ -15,7 +15,9 @@ import { fileURLToPath } from "node:url";
 test("tethys sim prints a cockpit URL that answers, and stops cleanly on SIGINT", async () => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-sim-cli-"));
   const bin = fileURLToPath(new URL("../../src/cli/tethys.ts", import.meta.url));
-  const child = spawn(process.execPath, [bin, "sim", "--http-port", "0", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [bin, "sim", "--http-port", "0", "--dir", dir], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   try {
@@ -25,14 +27,22 @@ test("tethys sim prints a cockpit URL that answers, and stops cleanly on SIGINT"
         const m = /Cockpit:\s+(http:\/\/\S+)/.exec(line);
         if (m?.[1]) resolve(m[1]);
       });
-      void exited.then((code) => reject(new Error(`tethys sim exited (${code}) before printing a URL:\n${lines.join("\n")}`)));
+      void exited.then((code) =>
+        reject(new Error(`tethys sim exited (${code}) before printing a URL:\n${lines.join("\n")}`)),
+      );
     });
     const page = await (await fetch(url)).text();
     assert.match(page, /<title>Tethys cockpit<\/title>/);
-    assert.ok(lines.some((l) => /Pilot token: \S+/.test(l)), "a pilot token is printed");
+    assert.ok(
+      lines.some((l) => /Pilot token: \S+/.test(l)),
+      "a pilot token is printed",
+    );
     child.kill("SIGINT");
     assert.equal(await exited, 0);
-    assert.ok(lines.some((l) => l.includes("Stopped: thrusters neutral, links closed.")), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => l.includes("Stopped: thrusters neutral, links closed.")),
+      lines.join("\n"),
+    );
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
     await rm(dir, { recursive: true, force: true });

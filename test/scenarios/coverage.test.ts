@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { FAILSAFE_CODES } from "../../src/control/failsafes.ts";
 import { type Expectation, parseScenario } from "../../simulator/scenarios/format.ts";
+import { FAILSAFE_CODES } from "../../src/control/failsafes.ts";
 
 const DIR = fileURLToPath(new URL("../../simulator/scenarios/", import.meta.url));
 
@@ -21,7 +21,9 @@ const LATCHED: ReadonlySet<string> = new Set(["FS_BATTERY_ENERGY"]);
 
 for (const code of FAILSAFE_CODES) {
   test(`${code} has a scenario that raises it, checks its action and its clearing`, () => {
-    const agent = expectations.filter((e): e is Extract<Expectation, { expect: "agent" }> => e.expect === "agent" && e.code === code);
+    const agent = expectations.filter(
+      (e): e is Extract<Expectation, { expect: "agent" }> => e.expect === "agent" && e.code === code,
+    );
     const raised = agent.find((e) => e.active === true && e.none !== true);
     assert.ok(raised, `no scenario expects ${code} raised`);
     const cleared = agent.find((e) => e.active === false && (LATCHED.has(code) ? e.none === true : e.none !== true));

@@ -21,7 +21,11 @@ export function scenarioSuite(pick: (name: string) => boolean): void {
     test(`scenario ${name}`, async () => {
       const run = await runScenario(text, name);
       assert.ok(run.scenario.expectations.length > 0, `${name} declares no expectations`);
-      assert.deepEqual(run.records.filter((r) => r.type === "script" && r.error !== undefined && r.error !== "SIM_LINK_DOWN"), [], "script events that failed");
+      assert.deepEqual(
+        run.records.filter((r) => r.type === "script" && r.error !== undefined && r.error !== "SIM_LINK_DOWN"),
+        [],
+        "script events that failed",
+      );
       assert.deepEqual(run.failures, [], `${name}: ${run.scenario.header.description ?? ""}`);
     });
   }

@@ -9,7 +9,9 @@ import { type Browser, chromium } from "playwright-core";
 export const CHROMIUM_PATH = process.env.TETHYS_CHROMIUM ?? "/usr/bin/chromium";
 
 export function chromiumMissing(): string | false {
-  return existsSync(CHROMIUM_PATH) ? false : `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set TETHYS_CHROMIUM)`;
+  return existsSync(CHROMIUM_PATH)
+    ? false
+    : `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set TETHYS_CHROMIUM)`;
 }
 
 /** Launches headless Chromium; playwright gives it a fresh temporary profile. `extraArgs` add

@@ -38,9 +38,15 @@ try {
   const pages = Math.ceil(bytes / 256);
   const wireSeconds = (pages * (19 + 280) * 10) / 115200;
   console.log(`image: ${bytes} bytes (${(bytes / 1024).toFixed(0)} KiB), ${hex.length} bytes of HEX`);
-  console.log(`emulated pty: write ${((writeDone - t0) / 1000).toFixed(2)} s, write+verify ${total.toFixed(2)} s, ${(bytes / 1024 / total).toFixed(0)} KiB/s incl. verify`);
-  console.log(`estimated wire time at 115200 baud: write ${wireSeconds.toFixed(1)} s, write+verify ${(2 * wireSeconds).toFixed(1)} s`);
-  console.log(`emulator: ${board.emulator.counters.frames} frames, ${board.emulator.counters.checksumErrors} checksum errors`);
+  console.log(
+    `emulated pty: write ${((writeDone - t0) / 1000).toFixed(2)} s, write+verify ${total.toFixed(2)} s, ${(bytes / 1024 / total).toFixed(0)} KiB/s incl. verify`,
+  );
+  console.log(
+    `estimated wire time at 115200 baud: write ${wireSeconds.toFixed(1)} s, write+verify ${(2 * wireSeconds).toFixed(1)} s`,
+  );
+  console.log(
+    `emulator: ${board.emulator.counters.frames} frames, ${board.emulator.counters.checksumErrors} checksum errors`,
+  );
 } finally {
   await board.close();
   rmSync(dir, { recursive: true, force: true });

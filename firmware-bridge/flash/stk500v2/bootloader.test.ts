@@ -13,7 +13,19 @@ function loadWordAddress(bl: Stk500v2Bootloader, word: number, extended = true):
 }
 
 function programPage(bl: Stk500v2Bootloader, data: Uint8Array): number[] {
-  const body = Uint8Array.from([CMD.PROGRAM_FLASH_ISP, data.length >> 8, data.length & 0xff, 0xc1, 0x0a, 0x40, 0x4c, 0x20, 0, 0, ...data]);
+  const body = Uint8Array.from([
+    CMD.PROGRAM_FLASH_ISP,
+    data.length >> 8,
+    data.length & 0xff,
+    0xc1,
+    0x0a,
+    0x40,
+    0x4c,
+    0x20,
+    0,
+    0,
+    ...data,
+  ]);
   return [...(bl.handle(body) ?? [])];
 }
 
@@ -26,7 +38,15 @@ test("reads the ATmega2560 signature through READ_SIGNATURE_ISP and SPI_MULTI, o
   const bl = new Stk500v2Bootloader();
   const sig = [0, 1, 2].map((i) => ask(bl, CMD.READ_SIGNATURE_ISP, 4, 0x30, 0, i, 0)[2]);
   assert.deepEqual(sig, [0x1e, 0x98, 0x01]);
-  assert.deepEqual(ask(bl, CMD.SPI_MULTI, 4, 4, 0, 0x30, 0, 1, 0), [CMD.SPI_MULTI, STATUS.CMD_OK, 0, 0x30, 0, 0x98, STATUS.CMD_OK]);
+  assert.deepEqual(ask(bl, CMD.SPI_MULTI, 4, 4, 0, 0x30, 0, 1, 0), [
+    CMD.SPI_MULTI,
+    STATUS.CMD_OK,
+    0,
+    0x30,
+    0,
+    0x98,
+    STATUS.CMD_OK,
+  ]);
   const other = new Stk500v2Bootloader({ signature: [0x1e, 0x95, 0x0f] });
   assert.equal(ask(other, CMD.READ_SIGNATURE_ISP, 4, 0x30, 0, 1, 0)[2], 0x95);
 });
@@ -49,7 +69,10 @@ test("parameters can be read and set; unknown ones fail", () => {
 
 test("programs and reads back pages above 64 Ki words through the extended address bit", () => {
   const bl = new Stk500v2Bootloader();
-  assert.deepEqual(ask(bl, CMD.ENTER_PROGMODE_ISP, 0xc8, 0x64, 0x19, 0x20, 0, 0x53, 3, 0xac, 0x53, 0, 0), [CMD.ENTER_PROGMODE_ISP, STATUS.CMD_OK]);
+  assert.deepEqual(ask(bl, CMD.ENTER_PROGMODE_ISP, 0xc8, 0x64, 0x19, 0x20, 0, 0x53, 3, 0xac, 0x53, 0, 0), [
+    CMD.ENTER_PROGMODE_ISP,
+    STATUS.CMD_OK,
+  ]);
   assert.ok(bl.inProgMode);
   const page = Uint8Array.from({ length: 256 }, (_, i) => (i * 13) & 0xff);
   const word = 0x1_0080; // byte 0x20100, beyond 64 Ki words
@@ -97,7 +120,10 @@ test("corruptReadAt inverts exactly one byte on read-back, not in memory", () =>
   programPage(bl, new Uint8Array(256).fill(0x42));
   loadWordAddress(bl, 0);
   const read = ask(bl, CMD.READ_FLASH_ISP, 1, 0, 0x20).slice(2, 258);
-  assert.deepEqual(read.flatMap((b, i) => (b === 0x42 ? [] : [i])), [5]);
+  assert.deepEqual(
+    read.flatMap((b, i) => (b === 0x42 ? [] : [i])),
+    [5],
+  );
   assert.equal(read[5], 0x42 ^ 0xff);
   assert.equal(bl.flash.bytes[5], 0x42);
 });
@@ -110,7 +136,10 @@ test("a silent bootloader never answers", () => {
 test("malformed commands fail and unknown commands are reported unknown", () => {
   const bl = new Stk500v2Bootloader();
   assert.deepEqual(ask(bl, CMD.LOAD_ADDRESS, 0), [CMD.LOAD_ADDRESS, STATUS.CMD_FAILED]);
-  assert.deepEqual(ask(bl, CMD.PROGRAM_FLASH_ISP, 0, 4, 0xc1, 0, 0, 0, 0, 0, 0, 1, 2), [CMD.PROGRAM_FLASH_ISP, STATUS.CMD_FAILED]);
+  assert.deepEqual(ask(bl, CMD.PROGRAM_FLASH_ISP, 0, 4, 0xc1, 0, 0, 0, 0, 0, 0, 1, 2), [
+    CMD.PROGRAM_FLASH_ISP,
+    STATUS.CMD_FAILED,
+  ]);
   assert.deepEqual(ask(bl, CMD.READ_FLASH_ISP, 0xff, 0xff, 0x20), [CMD.READ_FLASH_ISP, STATUS.CMD_FAILED]);
   assert.deepEqual(ask(bl, CMD.SPI_MULTI, 4, 4), [CMD.SPI_MULTI, STATUS.CMD_FAILED]);
   assert.deepEqual(ask(bl, 0x77), [0x77, STATUS.CMD_UNKNOWN]);

@@ -144,7 +144,12 @@ export class Stk500v2Bootloader {
 
   private loadAddress(body: Uint8Array): Uint8Array {
     if (body.length < 5) return this.fail(CMD.LOAD_ADDRESS);
-    const raw = ((body[1] as number) * 0x1000000 + ((body[2] as number) << 16) + ((body[3] as number) << 8) + (body[4] as number)) >>> 0;
+    const raw =
+      ((body[1] as number) * 0x1000000 +
+        ((body[2] as number) << 16) +
+        ((body[3] as number) << 8) +
+        (body[4] as number)) >>>
+      0;
     // Bit 31 asks the device to also load the extended address byte; the word address itself is
     // the low 31 bits either way (an ATmega2560 has 128 Ki words, so bit 16 matters).
     this.wordAddress = (raw & ~LOAD_ADDRESS_EXTENDED) >>> 0;
@@ -213,7 +218,7 @@ export class Stk500v2Bootloader {
         return 0xff; // calibration byte
       case 0x20:
       case 0x28: {
-        const byte = (((b2 << 8) | b3) * 2) + (b1 === 0x28 ? 1 : 0);
+        const byte = ((b2 << 8) | b3) * 2 + (b1 === 0x28 ? 1 : 0);
         return this.flash.bytes[byte] ?? 0xff;
       }
       default:

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { encodeFrame, type FrameEvent, FrameDecoder, xorChecksum } from "./codec.ts";
+import { encodeFrame, FrameDecoder, type FrameEvent, xorChecksum } from "./codec.ts";
 import { MAX_BODY_SIZE } from "./constants.ts";
 
 function collect(): { events: FrameEvent[]; decoder: FrameDecoder } {
@@ -35,7 +35,12 @@ test("a bad checksum is reported with both values, and the next frame still deco
   const { events, decoder } = collect();
   decoder.push(bad);
   decoder.push(good);
-  assert.deepEqual(events[0], { kind: "checksum-error", sequence: 7, expected: good[good.length - 1], received: bad[bad.length - 1] });
+  assert.deepEqual(events[0], {
+    kind: "checksum-error",
+    sequence: 7,
+    expected: good[good.length - 1],
+    received: bad[bad.length - 1],
+  });
   assert.equal(events[1]?.kind, "frame");
 });
 
@@ -61,31 +66,42 @@ const bodyArb = fc.uint8Array({ minLength: 1, maxLength: MAX_BODY_SIZE });
 
 test("property: any frame round-trips through any chunking", () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 255 }), bodyArb, fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 20 }), (seq, body, cuts) => {
-      const wire = encodeFrame(seq, body);
-      const { events, decoder } = collect();
-      let at = 0;
-      for (const c of cuts) {
-        decoder.push(wire.subarray(at, Math.min(at + c, wire.length)));
-        at = Math.min(at + c, wire.length);
-      }
-      decoder.push(wire.subarray(at));
-      assert.deepEqual(events, [{ kind: "frame", sequence: seq, body }]);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 255 }),
+      bodyArb,
+      fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 20 }),
+      (seq, body, cuts) => {
+        const wire = encodeFrame(seq, body);
+        const { events, decoder } = collect();
+        let at = 0;
+        for (const c of cuts) {
+          decoder.push(wire.subarray(at, Math.min(at + c, wire.length)));
+          at = Math.min(at + c, wire.length);
+        }
+        decoder.push(wire.subarray(at));
+        assert.deepEqual(events, [{ kind: "frame", sequence: seq, body }]);
+      },
+    ),
   );
 });
 
 test("property: corrupting one body or checksum byte always yields exactly one checksum error", () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 255 }), bodyArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (seq, body, pos, flip) => {
-      const wire = encodeFrame(seq, body);
-      const index = 5 + (pos % (body.length + 1)); // a body byte or the checksum
-      wire[index] = (wire[index] as number) ^ flip;
-      const { events, decoder } = collect();
-      decoder.push(wire);
-      assert.equal(events.length, 1);
-      assert.equal(events[0]?.kind, "checksum-error");
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 255 }),
+      bodyArb,
+      fc.nat(),
+      fc.integer({ min: 1, max: 255 }),
+      (seq, body, pos, flip) => {
+        const wire = encodeFrame(seq, body);
+        const index = 5 + (pos % (body.length + 1)); // a body byte or the checksum
+        wire[index] = (wire[index] as number) ^ flip;
+        const { events, decoder } = collect();
+        decoder.push(wire);
+        assert.equal(events.length, 1);
+        assert.equal(events[0]?.kind, "checksum-error");
+      },
+    ),
   );
 });
 

@@ -19,7 +19,8 @@ export function xorChecksum(bytes: Uint8Array, start = 0, end = bytes.length): n
 
 /** Encodes one frame. Throws RangeError for a body above MAX_BODY_SIZE or a sequence outside 0..255 (programming errors). */
 export function encodeFrame(sequence: number, body: Uint8Array): Uint8Array {
-  if (!Number.isInteger(sequence) || sequence < 0 || sequence > 0xff) throw new RangeError(`sequence ${sequence} outside 0..255`);
+  if (!Number.isInteger(sequence) || sequence < 0 || sequence > 0xff)
+    throw new RangeError(`sequence ${sequence} outside 0..255`);
   if (body.length > MAX_BODY_SIZE) throw new RangeError(`body of ${body.length} bytes exceeds ${MAX_BODY_SIZE}`);
   const frame = new Uint8Array(body.length + FRAME_OVERHEAD);
   frame[0] = MESSAGE_START;

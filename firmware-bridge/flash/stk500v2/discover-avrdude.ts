@@ -22,6 +22,9 @@ child.stderr.on("data", (text: string) => {
   for (const line of text.split("\n")) if (line.trim() !== "") console.log(`   avrdude: ${line}`);
 });
 child.on("close", async (code) => {
-  console.log(`avrdude exit ${code}; commands seen (id: count):`, Object.fromEntries([...board.bootloader.stats.commands].map(([k, v]) => [`0x${k.toString(16)}`, v])));
+  console.log(
+    `avrdude exit ${code}; commands seen (id: count):`,
+    Object.fromEntries([...board.bootloader.stats.commands].map(([k, v]) => [`0x${k.toString(16)}`, v])),
+  );
   await board.close();
 });

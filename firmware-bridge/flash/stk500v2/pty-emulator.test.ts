@@ -6,11 +6,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SerialPort } from "serialport";
 import { startEmulatedBoard } from "../test-support/emulated-board.ts";
-import { encodeFrame, type FrameEvent, FrameDecoder } from "./codec.ts";
+import { encodeFrame, FrameDecoder, type FrameEvent } from "./codec.ts";
 import { ANSWER_CKSUM_ERROR, CMD, STATUS } from "./constants.ts";
 
 /** A host-side endpoint that decodes answers and lets a test await the next one. */
-async function openHost(path: string): Promise<{ next(): Promise<FrameEvent>; write(b: Uint8Array): void; close(): Promise<void> }> {
+async function openHost(
+  path: string,
+): Promise<{ next(): Promise<FrameEvent>; write(b: Uint8Array): void; close(): Promise<void> }> {
   const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
   const queue: FrameEvent[] = [];
@@ -39,7 +41,11 @@ test("over a pty: a bad checksum is answered with STATUS_CKSUM_ERROR, garbage is
     const bad = encodeFrame(0x42, Uint8Array.of(CMD.SIGN_ON));
     bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 0x55;
     host.write(bad);
-    assert.deepEqual(await host.next(), { kind: "frame", sequence: 0x42, body: Uint8Array.of(ANSWER_CKSUM_ERROR, STATUS.CKSUM_ERROR) });
+    assert.deepEqual(await host.next(), {
+      kind: "frame",
+      sequence: 0x42,
+      body: Uint8Array.of(ANSWER_CKSUM_ERROR, STATUS.CKSUM_ERROR),
+    });
 
     host.write(Uint8Array.of(0x00, 0x13, 0x37, 0x1b, 0x01, 0xff, 0xff)); // noise, then an oversize header
     host.write(encodeFrame(0x43, Uint8Array.of(CMD.SIGN_ON)));

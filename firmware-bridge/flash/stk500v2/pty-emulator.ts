@@ -24,7 +24,11 @@ export class PtyBootloaderEmulator {
   }
 
   /** Opens `path` and starts answering. Rejects with FLASH_EMULATOR_OPEN if the device cannot be opened. */
-  static async open(path: string, bootloader: Stk500v2Bootloader, options: SessionOptions & { clock?: Clock } = {}): Promise<PtyBootloaderEmulator> {
+  static async open(
+    path: string,
+    bootloader: Stk500v2Bootloader,
+    options: SessionOptions & { clock?: Clock } = {},
+  ): Promise<PtyBootloaderEmulator> {
     const port = await new Promise<SerialPort>((resolve, reject) => {
       const p = new SerialPort({ path, baudRate: 115200, autoOpen: false });
       p.open((err) => {
@@ -32,7 +36,12 @@ export class PtyBootloaderEmulator {
         else resolve(p);
       });
     });
-    const session = new Stk500v2Session(bootloader, (frame) => port.write(frame), options.clock ?? new RealClock(), options);
+    const session = new Stk500v2Session(
+      bootloader,
+      (frame) => port.write(frame),
+      options.clock ?? new RealClock(),
+      options,
+    );
     return new PtyBootloaderEmulator(port, session);
   }
 

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { VirtualClock } from "../../../src/clock/virtual-clock.ts";
 import { Stk500v2Bootloader } from "./bootloader.ts";
-import { encodeFrame, type FrameEvent, FrameDecoder } from "./codec.ts";
+import { encodeFrame, FrameDecoder, type FrameEvent } from "./codec.ts";
 import { ANSWER_CKSUM_ERROR, CMD, STATUS } from "./constants.ts";
 import { Stk500v2Session } from "./session.ts";
 
@@ -11,13 +11,17 @@ function setup(options: ConstructorParameters<typeof Stk500v2Bootloader>[0] = {}
   const clock = new VirtualClock();
   const answers: FrameEvent[] = [];
   const host = new FrameDecoder((ev) => answers.push(ev.kind === "frame" ? { ...ev, body: ev.body.slice() } : ev));
-  const session = new Stk500v2Session(new Stk500v2Bootloader(options), (frame) => host.push(frame), clock, { interByteTimeoutMs: 100 });
+  const session = new Stk500v2Session(new Stk500v2Bootloader(options), (frame) => host.push(frame), clock, {
+    interByteTimeoutMs: 100,
+  });
   return { clock, answers, session };
 }
 test("answers a frame with the request's sequence number", () => {
   const { answers, session } = setup();
   session.receive(encodeFrame(200, Uint8Array.of(CMD.GET_PARAMETER, 0x91)));
-  assert.deepEqual(answers, [{ kind: "frame", sequence: 200, body: Uint8Array.of(CMD.GET_PARAMETER, STATUS.CMD_OK, 2) }]);
+  assert.deepEqual(answers, [
+    { kind: "frame", sequence: 200, body: Uint8Array.of(CMD.GET_PARAMETER, STATUS.CMD_OK, 2) },
+  ]);
 });
 
 test("answers a bad checksum with STATUS_CKSUM_ERROR and counts it", () => {
@@ -25,7 +29,9 @@ test("answers a bad checksum with STATUS_CKSUM_ERROR and counts it", () => {
   const bad = encodeFrame(3, Uint8Array.of(CMD.SIGN_ON));
   bad[5] = 0x02;
   session.receive(bad);
-  assert.deepEqual(answers, [{ kind: "frame", sequence: 3, body: Uint8Array.of(ANSWER_CKSUM_ERROR, STATUS.CKSUM_ERROR) }]);
+  assert.deepEqual(answers, [
+    { kind: "frame", sequence: 3, body: Uint8Array.of(ANSWER_CKSUM_ERROR, STATUS.CKSUM_ERROR) },
+  ]);
   assert.equal(session.counters.checksumErrors, 1);
 });
 
@@ -62,12 +68,21 @@ test("a silent bootloader decodes but never answers; close() leaves no timer", (
 
 test("property: arbitrary input never throws, and everything sent back is a well-formed frame", () => {
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => encodeFrame(b[0] as number, b))), { maxLength: 20 }), (chunks) => {
-      const { answers, session } = setup();
-      for (const c of chunks) session.receive(c);
-      session.close();
-      assert.ok(answers.every((a) => a.kind === "frame"));
-      assert.ok(answers.length <= session.counters.frames + session.counters.checksumErrors);
-    }),
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 64 }),
+          fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => encodeFrame(b[0] as number, b)),
+        ),
+        { maxLength: 20 },
+      ),
+      (chunks) => {
+        const { answers, session } = setup();
+        for (const c of chunks) session.receive(c);
+        session.close();
+        assert.ok(answers.every((a) => a.kind === "frame"));
+        assert.ok(answers.length <= session.counters.frames + session.counters.checksumErrors);
+      },
+    ),
   );
 });

@@ -35,7 +35,12 @@ export class Stk500v2Session {
   private readonly timeoutMs: number;
   private timer: Timer | undefined;
 
-  constructor(bootloader: Stk500v2Bootloader, send: (frame: Uint8Array) => void, clock: Clock, options: SessionOptions = {}) {
+  constructor(
+    bootloader: Stk500v2Bootloader,
+    send: (frame: Uint8Array) => void,
+    clock: Clock,
+    options: SessionOptions = {},
+  ) {
     this.clock = clock;
     this.timeoutMs = options.interByteTimeoutMs ?? 250;
     const log = options.log;
@@ -52,7 +57,9 @@ export class Stk500v2Session {
         }
         case "checksum-error":
           this.counters.checksumErrors++;
-          log?.(`-> seq=${ev.sequence} checksum error (0x${ev.received.toString(16)}, expected 0x${ev.expected.toString(16)})`);
+          log?.(
+            `-> seq=${ev.sequence} checksum error (0x${ev.received.toString(16)}, expected 0x${ev.expected.toString(16)})`,
+          );
           send(encodeFrame(ev.sequence, CKSUM_ANSWER));
           return;
         case "garbage":

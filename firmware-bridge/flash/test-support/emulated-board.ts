@@ -13,7 +13,10 @@ export interface EmulatedBoard {
   close(): Promise<void>;
 }
 
-export async function startEmulatedBoard(options: BootloaderOptions = {}, log?: (line: string) => void): Promise<EmulatedBoard> {
+export async function startEmulatedBoard(
+  options: BootloaderOptions = {},
+  log?: (line: string) => void,
+): Promise<EmulatedBoard> {
   const pair = await openPtyPair();
   const bootloader = new Stk500v2Bootloader(options);
   let emulator: PtyBootloaderEmulator;

@@ -31,7 +31,13 @@ export function writeIntelHex(segments: readonly HexSegment[]): string {
 }
 
 /** A plausible MCU image: `codeBytes` of pseudo-random code with the marker placed after it. */
-export function testImage(options: { protocol: number; firmware?: string; codeBytes?: number; extraAt?: number; prefix?: string }): {
+export function testImage(options: {
+  protocol: number;
+  firmware?: string;
+  codeBytes?: number;
+  extraAt?: number;
+  prefix?: string;
+}): {
   hex: string;
   flat: Uint8Array;
 } {
@@ -43,7 +49,9 @@ export function testImage(options: { protocol: number; firmware?: string; codeBy
     x ^= x << 5;
     code[i] = x & 0xff;
   }
-  const marker = new TextEncoder().encode(`${options.prefix ?? "TETHYS-MCU "}proto=${options.protocol} fw=${options.firmware ?? "0.1.0"}\0`);
+  const marker = new TextEncoder().encode(
+    `${options.prefix ?? "TETHYS-MCU "}proto=${options.protocol} fw=${options.firmware ?? "0.1.0"}\0`,
+  );
   const body = new Uint8Array(code.length + marker.length);
   body.set(code);
   body.set(marker, code.length);

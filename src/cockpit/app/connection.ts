@@ -68,7 +68,10 @@ export class HubConnection {
   send(message: Message): boolean {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    const bytes = this.encoder.encode(message, { seq: this.seq, timestamp: Math.round((performance.timeOrigin + performance.now()) * 1000) });
+    const bytes = this.encoder.encode(message, {
+      seq: this.seq,
+      timestamp: Math.round((performance.timeOrigin + performance.now()) * 1000),
+    });
     this.seq = (this.seq + 1) >>> 0;
     ws.send(bytes as Uint8Array<ArrayBuffer>);
     return true;

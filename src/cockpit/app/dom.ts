@@ -6,12 +6,18 @@ export function $<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 /** Keeps `count` bar rows in `container` and sets each to a value in −1..1 (or 0..1). */
-export function setBars(container: HTMLElement, labels: readonly string[], values: ArrayLike<number>, signed = true): void {
+export function setBars(
+  container: HTMLElement,
+  labels: readonly string[],
+  values: ArrayLike<number>,
+  signed = true,
+): void {
   while (container.children.length > labels.length) container.lastElementChild?.remove();
   while (container.children.length < labels.length) {
     const row = document.createElement("div");
     row.className = "bar";
-    row.innerHTML = '<span class="name"></span><span class="track"><span class="fill"></span></span><span class="value"></span>';
+    row.innerHTML =
+      '<span class="name"></span><span class="track"><span class="fill"></span></span><span class="value"></span>';
     container.append(row);
   }
   labels.forEach((label, i) => {

@@ -2,11 +2,27 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { gamepadSupport } from "./gamepad-support.ts";
 
-const nav = (getGamepads?: () => unknown): Navigator => (getGamepads === undefined ? {} : { getGamepads }) as unknown as Navigator;
+const nav = (getGamepads?: () => unknown): Navigator =>
+  (getGamepads === undefined ? {} : { getGamepads }) as unknown as Navigator;
 
 test("gamepads work when the API is there and answers", () => {
-  assert.deepEqual(gamepadSupport(nav(() => [null]), true, "localhost"), { ok: true });
-  assert.deepEqual(gamepadSupport(nav(() => [null]), false, "rov.local"), { ok: true }, "no false warning on an insecure origin that keeps the API");
+  assert.deepEqual(
+    gamepadSupport(
+      nav(() => [null]),
+      true,
+      "localhost",
+    ),
+    { ok: true },
+  );
+  assert.deepEqual(
+    gamepadSupport(
+      nav(() => [null]),
+      false,
+      "rov.local",
+    ),
+    { ok: true },
+    "no false warning on an insecure origin that keeps the API",
+  );
 });
 
 test("no API outside a secure context: says so, names HTTPS on this host, keeps the keyboard", () => {

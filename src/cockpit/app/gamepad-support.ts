@@ -5,7 +5,9 @@
  * (the cockpit embedded in a frame, or a proxy sending `Permissions-Policy: gamepad=()`), where
  * `getGamepads()` throws a SecurityError.
  */
-export type GamepadSupport = { ok: true } | { ok: false; reason: "insecure-context" | "no-api" | "blocked-by-policy"; text: string };
+export type GamepadSupport =
+  | { ok: true }
+  | { ok: false; reason: "insecure-context" | "no-api" | "blocked-by-policy"; text: string };
 
 export function gamepadSupport(nav: Navigator, secure: boolean, hostname: string): GamepadSupport {
   const keyboard = "The keyboard works here.";
@@ -17,7 +19,11 @@ export function gamepadSupport(nav: Navigator, secure: boolean, hostname: string
         text: `Gamepads cannot work here: this browser hides them from pages that are not a secure context (plain HTTP off localhost). Open the hub over HTTPS (https://${hostname}:…, see docs/topside.md) or on localhost to fly with a gamepad. ${keyboard}`,
       };
     }
-    return { ok: false, reason: "no-api", text: `Gamepads cannot work here: this browser has no gamepad support. ${keyboard}` };
+    return {
+      ok: false,
+      reason: "no-api",
+      text: `Gamepads cannot work here: this browser has no gamepad support. ${keyboard}`,
+    };
   }
   try {
     nav.getGamepads();

@@ -4,8 +4,8 @@ import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
 import { DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
 import { Alarms } from "./alarms.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
-import { gamepadSupport } from "./gamepad-support.ts";
 import { $, fmt, setBars, setText } from "./dom.ts";
+import { gamepadSupport } from "./gamepad-support.ts";
 import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
 import { type PlotName, Plots } from "./plots.ts";
@@ -68,7 +68,8 @@ function onMessage(m: Message): void {
     case "auth-result":
       if (!m.ok) {
         authRefused = true;
-        $("signin-error").textContent = `Sign-in refused (${m.code})${m.retryAfterMs > 0 ? `; retry in ${Math.ceil(m.retryAfterMs / 1000)} s` : ""}`;
+        $("signin-error").textContent =
+          `Sign-in refused (${m.code})${m.retryAfterMs > 0 ? `; retry in ${Math.ceil(m.retryAfterMs / 1000)} s` : ""}`;
         conn.close();
         state.session = 0;
         return;
@@ -97,7 +98,12 @@ function onMessage(m: Message): void {
         state.vehicle = m.vehicle;
         state.role = m.role;
         if (was === "pilot" && m.role !== "pilot") {
-          alarms.add({ type: "event", severity: "warning", code: `ROLE_${m.reason.toUpperCase().replace("-", "_")}`, text: `you are no longer the pilot (${m.reason} by session ${m.by})` });
+          alarms.add({
+            type: "event",
+            severity: "warning",
+            code: `ROLE_${m.reason.toUpperCase().replace("-", "_")}`,
+            text: `you are no longer the pilot (${m.reason} by session ${m.by})`,
+          });
         }
         renderRole();
       }
@@ -139,9 +145,13 @@ function renderTelemetry(t: MessageOf<"telemetry">): void {
   if (t.mode !== shownMode) {
     shownMode = t.mode;
     setText($("mode"), t.mode);
-    for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.classList.toggle("active", b.dataset.mode === t.mode);
+    for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]"))
+      b.classList.toggle("active", b.dataset.mode === t.mode);
   }
-  setText($("battery"), `${fmt(t.battery.voltage, 2, "V")} · ${fmt(t.battery.current, 1, "A")} · ${fmt(t.battery.consumedWh, 1, "Wh")}`);
+  setText(
+    $("battery"),
+    `${fmt(t.battery.voltage, 2, "V")} · ${fmt(t.battery.current, 1, "A")} · ${fmt(t.battery.consumedWh, 1, "Wh")}`,
+  );
   setText($("temps"), `${fmt(t.waterTemperature, 1, "°C")} / ${fmt(t.internalTemperature, 1, "°C")}`);
   const leak = $("leak");
   setText(leak, t.leak ? "LEAK!" : "dry");
@@ -161,7 +171,8 @@ function renderTelemetry(t: MessageOf<"telemetry">): void {
 
 function renderRole(): void {
   const badge = $("role");
-  badge.textContent = state.session === 0 ? "signed out" : state.role === "none" ? `signed in (${state.access})` : state.role;
+  badge.textContent =
+    state.session === 0 ? "signed out" : state.role === "none" ? `signed in (${state.access})` : state.role;
   badge.className = `badge ${state.role}`;
   $("vehicle-name").textContent = state.vehicle || "no vehicle";
   const v = state.vehicles.find((x) => x.id === state.vehicle);
@@ -171,7 +182,8 @@ function renderRole(): void {
   ($("observe") as HTMLButtonElement).hidden = state.role === "observer";
   ($("hand-over") as HTMLButtonElement).hidden = state.role !== "pilot";
   ($("handover-to") as HTMLSelectElement).hidden = state.role !== "pilot";
-  for (const id of ["arm", "disarm", "gain", "lights", "tilt"]) ($(id) as HTMLInputElement).disabled = state.role !== "pilot";
+  for (const id of ["arm", "disarm", "gain", "lights", "tilt"])
+    ($(id) as HTMLInputElement).disabled = state.role !== "pilot";
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.disabled = state.role !== "pilot";
   renderGuide();
 }
@@ -193,7 +205,14 @@ function renderVehicles(): void {
 function renderHandover(m: MessageOf<"sessions">): void {
   const sel = $("handover-to") as HTMLSelectElement;
   sel.replaceChildren(
-    ...m.sessions.filter((s) => s.session !== state.session).map((s) => Object.assign(document.createElement("option"), { value: String(s.session), textContent: `${s.name} (${s.session})` })),
+    ...m.sessions
+      .filter((s) => s.session !== state.session)
+      .map((s) =>
+        Object.assign(document.createElement("option"), {
+          value: String(s.session),
+          textContent: `${s.name} (${s.session})`,
+        }),
+      ),
   );
 }
 
@@ -202,11 +221,16 @@ function renderGuide(): void {
   const armed = state.telemetry?.armed ?? false;
   let html: string;
   if (state.role !== "pilot") {
-    html = state.access === "pilot" ? "You are observing. Press <strong>Take pilot</strong> to fly." : "You are observing: this token cannot pilot.";
+    html =
+      state.access === "pilot"
+        ? "You are observing. Press <strong>Take pilot</strong> to fly."
+        : "You are observing: this token cannot pilot.";
   } else if (!armed) {
-    html = "You are the pilot. <strong>Hold <kbd>Enter</kbd></strong> (or the Arm button, or gamepad Start) for 1 s to arm.";
+    html =
+      "You are the pilot. <strong>Hold <kbd>Enter</kbd></strong> (or the Arm button, or gamepad Start) for 1 s to arm.";
   } else {
-    html = "Armed. <kbd>W</kbd>/<kbd>S</kbd> forward/back · <kbd>A</kbd>/<kbd>D</kbd> turn · <kbd>Q</kbd>/<kbd>E</kbd> sideways · <kbd>R</kbd>/<kbd>F</kbd> up/down · <kbd>Space</kbd> disarm · gamepad sticks work too.";
+    html =
+      "Armed. <kbd>W</kbd>/<kbd>S</kbd> forward/back · <kbd>A</kbd>/<kbd>D</kbd> turn · <kbd>Q</kbd>/<kbd>E</kbd> sideways · <kbd>R</kbd>/<kbd>F</kbd> up/down · <kbd>Space</kbd> disarm · gamepad sticks work too.";
   }
   // Called every frame: rebuild the DOM only when the text changes (no per-frame garbage).
   if (html === guideShown) return;
@@ -232,12 +256,18 @@ function gamepad(): GamepadSnapshot | null {
 
 function act(action: string): void {
   if (state.role !== "pilot") return;
-  const modes: Record<string, Mode> = { "mode-manual": "manual", "mode-stabilize": "stabilize", "mode-depth-hold": "depth-hold", "mode-heading-hold": "heading-hold" };
+  const modes: Record<string, Mode> = {
+    "mode-manual": "manual",
+    "mode-stabilize": "stabilize",
+    "mode-depth-hold": "depth-hold",
+    "mode-heading-hold": "heading-hold",
+  };
   if (action === "arm") conn.send({ type: "arm" });
   else if (action === "disarm") conn.send({ type: "disarm" });
   else if (modes[action]) conn.send({ type: "mode", mode: modes[action] });
   else if (action === "gain-up" || action === "gain-down") setGain(state.gain + (action === "gain-up" ? 0.1 : -0.1));
-  else if (action === "lights-up" || action === "lights-down") setLights(state.lights + (action === "lights-up" ? 0.1 : -0.1));
+  else if (action === "lights-up" || action === "lights-down")
+    setLights(state.lights + (action === "lights-up" ? 0.1 : -0.1));
   else if (action === "tilt-up" || action === "tilt-down") setTilt(state.tilt + (action === "tilt-up" ? 0.1 : -0.1));
   else if (action === "tilt-center") setTilt(0);
 }
@@ -269,7 +299,11 @@ function frame(): void {
   for (const a of r.actions) act(a);
   ($("arm-progress").firstElementChild as HTMLElement).style.width = `${r.armProgress * 100}%`;
   const pilot = { type: "pilot" as const, ...r.axes, gain: state.gain };
-  setBars($("input-monitor"), PILOT_AXES, PILOT_AXES.map((a) => pilot[a] * pilot.gain));
+  setBars(
+    $("input-monitor"),
+    PILOT_AXES,
+    PILOT_AXES.map((a) => pilot[a] * pilot.gain),
+  );
   setText($("input-source"), r.source === "none" ? "(no input)" : `(${r.source})`);
   // Due times advance by the period (not to `now`), so 25 Hz holds on average whatever the frame
   // rate (at 60 fps, "40 ms since the last send" would send every third frame: 20 Hz).
@@ -277,8 +311,20 @@ function frame(): void {
     if (conn.send(pilot)) state.sentCount++;
     state.lastPilotSent = now - state.lastPilotSent > 2 * PILOT_PERIOD_MS ? now : state.lastPilotSent + PILOT_PERIOD_MS;
   }
-  setText($("input-sent"), state.role === "pilot" ? `sending to ${state.vehicle} at 25 Hz · ${state.sentCount} sent` : "not sending: you are not the pilot");
-  setText($("gamepad-status"), pad ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}` : padSupport.ok ? "No gamepad (press a button to wake it)" : "Gamepad unavailable (see the banner)");
+  setText(
+    $("input-sent"),
+    state.role === "pilot"
+      ? `sending to ${state.vehicle} at 25 Hz · ${state.sentCount} sent`
+      : "not sending: you are not the pilot",
+  );
+  setText(
+    $("gamepad-status"),
+    pad
+      ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}`
+      : padSupport.ok
+        ? "No gamepad (press a button to wake it)"
+        : "Gamepad unavailable (see the banner)",
+  );
 
   const view = link.view(now);
   const el = $("link");
@@ -316,7 +362,8 @@ function wire(): void {
     $("signin").hidden = false;
     $("signout").hidden = true;
   });
-  const editable = (el: EventTarget | null): boolean => el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement;
+  const editable = (el: EventTarget | null): boolean =>
+    el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement;
   window.addEventListener("keydown", (ev) => {
     if (editable(ev.target) || $("cockpit").hidden) return;
     const action = mapping.keyActions[ev.code];
@@ -335,13 +382,20 @@ function wire(): void {
   arm.addEventListener("pointerdown", () => (uiArmHeld = true));
   for (const e of ["pointerup", "pointerleave", "pointercancel"]) arm.addEventListener(e, () => (uiArmHeld = false));
   $("disarm").addEventListener("click", () => act("disarm"));
-  for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.addEventListener("click", () => act(`mode-${b.dataset.mode}`));
+  for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]"))
+    b.addEventListener("click", () => act(`mode-${b.dataset.mode}`));
   $("gain").addEventListener("input", (ev) => setGain(Number((ev.target as HTMLInputElement).value)));
   $("lights").addEventListener("change", (ev) => setLights(Number((ev.target as HTMLInputElement).value)));
   $("tilt").addEventListener("change", (ev) => setTilt(Number((ev.target as HTMLInputElement).value)));
-  $("take-pilot").addEventListener("click", () => conn.send({ type: "role-request", vehicle: state.vehicle, role: "pilot", takeover: false }));
-  $("take-over").addEventListener("click", () => conn.send({ type: "role-request", vehicle: state.vehicle, role: "pilot", takeover: true }));
-  $("observe").addEventListener("click", () => conn.send({ type: "role-request", vehicle: state.vehicle, role: "observer", takeover: false }));
+  $("take-pilot").addEventListener("click", () =>
+    conn.send({ type: "role-request", vehicle: state.vehicle, role: "pilot", takeover: false }),
+  );
+  $("take-over").addEventListener("click", () =>
+    conn.send({ type: "role-request", vehicle: state.vehicle, role: "pilot", takeover: true }),
+  );
+  $("observe").addEventListener("click", () =>
+    conn.send({ type: "role-request", vehicle: state.vehicle, role: "observer", takeover: false }),
+  );
   $("hand-over").addEventListener("click", () => {
     const to = Number(($("handover-to") as HTMLSelectElement).value);
     if (to > 0) conn.send({ type: "handover", vehicle: state.vehicle, to });
@@ -378,7 +432,12 @@ function wire(): void {
   requestAnimationFrame(frame);
   // Expose a read-only view for browser tests and debugging.
   // `send` lets a test prove the hub refuses what this UI would not send (the hub is the authority).
-  (window as unknown as { tethys: unknown }).tethys = { state, link: () => link.view(performance.now()), badFrames: () => conn.badFrames, send: (m: Message) => conn.send(m) };
+  (window as unknown as { tethys: unknown }).tethys = {
+    state,
+    link: () => link.view(performance.now()),
+    badFrames: () => conn.badFrames,
+    send: (m: Message) => conn.send(m),
+  };
 }
 
 wire();

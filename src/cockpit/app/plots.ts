@@ -7,10 +7,16 @@ import { SeriesBuffer } from "../core/series.ts";
  * multi-hour dive. One chart is shown at a time; redraws are throttled to 4 Hz.
  */
 const PLOTS = {
-  depth: { series: ["depth (m)", "vertical speed (m/s)"], pick: (t: MessageOf<"telemetry">) => [t.depth, t.verticalSpeed] },
+  depth: {
+    series: ["depth (m)", "vertical speed (m/s)"],
+    pick: (t: MessageOf<"telemetry">) => [t.depth, t.verticalSpeed],
+  },
   attitude: { series: ["roll (°)", "pitch (°)"], pick: (t: MessageOf<"telemetry">) => [t.roll, t.pitch] },
   heading: { series: ["heading (°)"], pick: (t: MessageOf<"telemetry">) => [t.heading] },
-  battery: { series: ["voltage (V)", "current (A)"], pick: (t: MessageOf<"telemetry">) => [t.battery.voltage, t.battery.current] },
+  battery: {
+    series: ["voltage (V)", "current (A)"],
+    pick: (t: MessageOf<"telemetry">) => [t.battery.voltage, t.battery.current],
+  },
   thrusters: {
     series: ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"],
     pick: (t: MessageOf<"telemetry">) => Array.from({ length: 8 }, (_, i) => t.thrusters[i] ?? null),
@@ -28,7 +34,8 @@ export class Plots {
 
   constructor(host: HTMLElement) {
     this.host = host;
-    for (const name of Object.keys(PLOTS) as PlotName[]) this.buffers.set(name, new SeriesBuffer(PLOTS[name].series, 2400));
+    for (const name of Object.keys(PLOTS) as PlotName[])
+      this.buffers.set(name, new SeriesBuffer(PLOTS[name].series, 2400));
     this.show("depth");
   }
 
@@ -43,9 +50,18 @@ export class Plots {
   show(name: PlotName): void {
     this.current = name;
     this.chart?.destroy();
-    const series: uPlot.Series[] = [{}, ...PLOTS[name].series.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5 }))];
+    const series: uPlot.Series[] = [
+      {},
+      ...PLOTS[name].series.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5 })),
+    ];
     this.chart = new uPlot(
-      { width: Math.max(300, this.host.clientWidth || 800), height: 200, series, scales: { x: { time: false } }, axes: [{ stroke: "#8b949e", label: "s" }, { stroke: "#8b949e" }] },
+      {
+        width: Math.max(300, this.host.clientWidth || 800),
+        height: 200,
+        series,
+        scales: { x: { time: false } },
+        axes: [{ stroke: "#8b949e", label: "s" }, { stroke: "#8b949e" }],
+      },
       this.data(name) as uPlot.AlignedData,
       this.host,
     );

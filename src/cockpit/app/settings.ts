@@ -1,4 +1,13 @@
-import { ACTIONS, type Action, DEFAULT_MAPPING, type Mapping, PILOT_AXES, parseMapping, remapButton, STANDARD_BUTTON_NAMES } from "../input/mapping.ts";
+import {
+  ACTIONS,
+  type Action,
+  DEFAULT_MAPPING,
+  type Mapping,
+  PILOT_AXES,
+  parseMapping,
+  remapButton,
+  STANDARD_BUTTON_NAMES,
+} from "../input/mapping.ts";
 
 /** Input mapping saved per browser (localStorage), with small editors for stick shaping and
  *  gamepad buttons. */
@@ -57,7 +66,12 @@ export function renderButtonSettings(host: HTMLElement, mapping: Mapping, onChan
     select.dataset.button = String(button);
     select.append(Object.assign(document.createElement("option"), { value: "", textContent: "— nothing —" }));
     for (const action of ACTIONS) {
-      select.append(Object.assign(document.createElement("option"), { value: action, textContent: action === "arm" ? "arm (hold)" : action }));
+      select.append(
+        Object.assign(document.createElement("option"), {
+          value: action,
+          textContent: action === "arm" ? "arm (hold)" : action,
+        }),
+      );
     }
     select.value = mapping.buttons[button] ?? "";
     select.addEventListener("change", () => {

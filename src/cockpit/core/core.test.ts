@@ -44,7 +44,7 @@ test("series memory is fixed: a multi-hour dive at 10 Hz never exceeds capacity"
   assert.ok((time[time.length - 1] as number) > hours * 3600 - 60, "and its end");
   for (let i = 1; i < time.length; i++) assert.ok((time[i] as number) > (time[i - 1] as number), "times increase");
   assert.ok(Number.isNaN(heading[0] as number), "missing values are NaN");
-  assert.equal(depth[depth.length - 1], (time[time.length - 1] as number) * 1000 / 1e5);
+  assert.equal(depth[depth.length - 1], ((time[time.length - 1] as number) * 1000) / 1e5);
 });
 
 test("series keeps recent data at full rate", () => {
@@ -54,5 +54,8 @@ test("series keeps recent data at full rate", () => {
   s.push(64, [64]);
   const [time] = s.columns();
   assert.ok(time);
-  assert.deepEqual([...time.subarray(-33)].map((x) => Math.round(x * 1000)), Array.from({ length: 33 }, (_, i) => 32 + i));
+  assert.deepEqual(
+    [...time.subarray(-33)].map((x) => Math.round(x * 1000)),
+    Array.from({ length: 33 }, (_, i) => 32 + i),
+  );
 });

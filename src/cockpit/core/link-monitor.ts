@@ -57,8 +57,18 @@ export class LinkMonitor {
   view(now: number): LinkView {
     const age = this.lastTelemetryAt === undefined ? null : Math.max(0, now - this.lastTelemetryAt);
     const base = { ageMs: age, rttMs: null, lossPercent: null };
-    if (!this.wsOpen) return { ...base, state: "offline", text: age === null ? "Hub offline" : `Hub offline — last telemetry ${seconds(age)} ago` };
-    if (!this.vehicleConnected) return { ...base, state: "no-vehicle", text: age === null ? "Vehicle not connected" : `Vehicle not connected — last telemetry ${seconds(age)} ago` };
+    if (!this.wsOpen)
+      return {
+        ...base,
+        state: "offline",
+        text: age === null ? "Hub offline" : `Hub offline — last telemetry ${seconds(age)} ago`,
+      };
+    if (!this.vehicleConnected)
+      return {
+        ...base,
+        state: "no-vehicle",
+        text: age === null ? "Vehicle not connected" : `Vehicle not connected — last telemetry ${seconds(age)} ago`,
+      };
     if (age === null) return { ...base, state: "waiting", text: "Waiting for telemetry" };
     if (age > this.staleAfterMs) return { ...base, state: "stale", text: `STALE — no telemetry for ${seconds(age)}` };
     const rtt = this.rtt === null ? "" : ` · RTT ${Math.round(this.rtt)} ms`;

@@ -4,7 +4,13 @@ import { type GamepadSnapshot, InputState } from "./input-state.ts";
 import { DEFAULT_MAPPING, parseMapping } from "./mapping.ts";
 
 function pad(axes: number[] = [0, 0, 0, 0], pressed: number[] = []): GamepadSnapshot {
-  return { axes, buttons: Array.from({ length: 17 }, (_, i) => ({ pressed: pressed.includes(i), value: pressed.includes(i) ? 1 : 0 })) };
+  return {
+    axes,
+    buttons: Array.from({ length: 17 }, (_, i) => ({
+      pressed: pressed.includes(i),
+      value: pressed.includes(i) ? 1 : 0,
+    })),
+  };
 }
 
 test("right stick up is full forward surge; left stick up ascends (negative heave)", () => {
@@ -64,6 +70,12 @@ test("stored mappings are validated before use", () => {
   assert.deepEqual(parseMapping(JSON.parse(JSON.stringify(DEFAULT_MAPPING))), DEFAULT_MAPPING);
   assert.equal(parseMapping({ ...DEFAULT_MAPPING, armHoldMs: 0 }), undefined, "arm must stay deliberate");
   assert.equal(parseMapping({ ...DEFAULT_MAPPING, buttons: { 0: "self-destruct" } }), undefined);
-  assert.equal(parseMapping({ ...DEFAULT_MAPPING, axes: { surge: { axis: 99, sign: 1, shape: { deadzone: 0, expo: 0, invert: false } } } }), undefined);
+  assert.equal(
+    parseMapping({
+      ...DEFAULT_MAPPING,
+      axes: { surge: { axis: 99, sign: 1, shape: { deadzone: 0, expo: 0, invert: false } } },
+    }),
+    undefined,
+  );
   assert.equal(parseMapping("nope"), undefined);
 });

@@ -121,15 +121,26 @@ export function parseMapping(value: unknown): Mapping | undefined {
   if (typeof m.axes !== "object" || m.axes === null) return undefined;
   for (const [k, b] of Object.entries(m.axes)) {
     if (!(PILOT_AXES as readonly string[]).includes(k)) return undefined;
-    if (!b || !Number.isInteger(b.axis) || b.axis < 0 || b.axis > 15 || (b.sign !== 1 && b.sign !== -1) || !okShape(b.shape)) return undefined;
+    if (
+      !b ||
+      !Number.isInteger(b.axis) ||
+      b.axis < 0 ||
+      b.axis > 15 ||
+      (b.sign !== 1 && b.sign !== -1) ||
+      !okShape(b.shape)
+    )
+      return undefined;
   }
   const okAction = (a: unknown): boolean => (ACTIONS as readonly string[]).includes(a as string);
-  if (typeof m.buttons !== "object" || m.buttons === null || !Object.values(m.buttons).every(okAction)) return undefined;
+  if (typeof m.buttons !== "object" || m.buttons === null || !Object.values(m.buttons).every(okAction))
+    return undefined;
   if (!Object.keys(m.buttons).every((k) => isButtonIndex(Number(k)))) return undefined;
-  if (typeof m.keyActions !== "object" || m.keyActions === null || !Object.values(m.keyActions).every(okAction)) return undefined;
+  if (typeof m.keyActions !== "object" || m.keyActions === null || !Object.values(m.keyActions).every(okAction))
+    return undefined;
   if (typeof m.keyAxes !== "object" || m.keyAxes === null) return undefined;
   for (const v of Object.values(m.keyAxes)) {
-    if (!v || !(PILOT_AXES as readonly string[]).includes(v.axis) || (v.value !== 1 && v.value !== -1)) return undefined;
+    if (!v || !(PILOT_AXES as readonly string[]).includes(v.axis) || (v.value !== 1 && v.value !== -1))
+      return undefined;
   }
   if (typeof m.armHoldMs !== "number" || m.armHoldMs < 300 || m.armHoldMs > 5000) return undefined;
   return m as Mapping;
@@ -150,7 +161,11 @@ function isButtonIndex(b: number): boolean {
  */
 export function remapButton(mapping: Mapping, button: number, action: Action | null): Mapping {
   if (!isButtonIndex(button)) {
-    throw new TethysError("COCKPIT_MAPPING_BUTTON", `gamepad button must be an integer 0–${MAX_BUTTON}, got ${String(button)}`, { details: { button } });
+    throw new TethysError(
+      "COCKPIT_MAPPING_BUTTON",
+      `gamepad button must be an integer 0–${MAX_BUTTON}, got ${String(button)}`,
+      { details: { button } },
+    );
   }
   if (action !== null && !(ACTIONS as readonly string[]).includes(action)) {
     throw new TethysError("COCKPIT_MAPPING_ACTION", `unknown action "${String(action)}"`, { details: { action } });

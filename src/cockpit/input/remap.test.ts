@@ -31,13 +31,22 @@ test("a button remapped to arm must still be held for armHoldMs", () => {
 
 test("bad button indices and unknown actions are refused with stable codes", () => {
   for (const b of [-1, 32, 1.5, Number.NaN]) {
-    assert.throws(() => remapButton(DEFAULT_MAPPING, b, "arm"), (e) => isTethysError(e, "COCKPIT_MAPPING_BUTTON"));
+    assert.throws(
+      () => remapButton(DEFAULT_MAPPING, b, "arm"),
+      (e) => isTethysError(e, "COCKPIT_MAPPING_BUTTON"),
+    );
   }
-  assert.throws(() => remapButton(DEFAULT_MAPPING, 0, "self-destruct" as Action), (e) => isTethysError(e, "COCKPIT_MAPPING_ACTION"));
+  assert.throws(
+    () => remapButton(DEFAULT_MAPPING, 0, "self-destruct" as Action),
+    (e) => isTethysError(e, "COCKPIT_MAPPING_ACTION"),
+  );
 });
 
 test("property: any sequence of valid remaps survives a save/load round trip (JSON + parseMapping)", () => {
-  const remap = fc.record({ button: fc.integer({ min: 0, max: MAX_BUTTON }), action: fc.option(fc.constantFrom(...ACTIONS), { nil: null }) });
+  const remap = fc.record({
+    button: fc.integer({ min: 0, max: MAX_BUTTON }),
+    action: fc.option(fc.constantFrom(...ACTIONS), { nil: null }),
+  });
   fc.assert(
     fc.property(fc.array(remap, { maxLength: 40 }), (ops) => {
       let m = DEFAULT_MAPPING;

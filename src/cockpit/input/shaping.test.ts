@@ -25,7 +25,11 @@ test("shaping is odd, monotonic, bounded and total", () => {
     fc.property(
       fc.double({ min: -2, max: 2, noNaN: true }),
       fc.double({ min: -2, max: 2, noNaN: true }),
-      fc.record({ deadzone: fc.double({ min: 0, max: 0.5, noNaN: true }), expo: fc.double({ min: 0, max: 1, noNaN: true }), invert: fc.constant(false) }),
+      fc.record({
+        deadzone: fc.double({ min: 0, max: 0.5, noNaN: true }),
+        expo: fc.double({ min: 0, max: 1, noNaN: true }),
+        invert: fc.constant(false),
+      }),
       (a, b, s) => {
         const fa = shapeAxis(a, s);
         assert.ok(fa >= -1 && fa <= 1);

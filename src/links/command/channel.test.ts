@@ -9,12 +9,29 @@ import { CommandChannel, type ReceivedMeta } from "./channel.ts";
 import { type LinkTuning, tuning } from "./options.ts";
 import { newStats } from "./stats.ts";
 
-const pilot = (surge: number): MessageOf<"pilot"> => ({ type: "pilot", surge, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
+const pilot = (surge: number): MessageOf<"pilot"> => ({
+  type: "pilot",
+  surge,
+  sway: 0,
+  heave: 0,
+  yaw: 0,
+  pitch: 0,
+  roll: 0,
+  gain: 1,
+});
 
-function pair(clock: VirtualClock, t?: Partial<LinkTuning>): { client: CommandChannel; server: CommandChannel; a: Duplex; b: Duplex } {
+function pair(
+  clock: VirtualClock,
+  t?: Partial<LinkTuning>,
+): { client: CommandChannel; server: CommandChannel; a: Duplex; b: Duplex } {
   const [a, b] = duplexPair();
   const tt = tuning(t);
-  return { client: new CommandChannel(a, "client", clock, tt, newStats()), server: new CommandChannel(b, "server", clock, tt, newStats()), a, b };
+  return {
+    client: new CommandChannel(a, "client", clock, tt, newStats()),
+    server: new CommandChannel(b, "server", clock, tt, newStats()),
+    a,
+    b,
+  };
 }
 
 /** One end driven by the test: raw frames in, raw bytes out. */
@@ -72,7 +89,10 @@ test("heartbeat timeout: a silent peer closes the link with CMD_HEARTBEAT_TIMEOU
   assert.equal(p.closes.length, 0);
   await clock.advanceAsync(200);
   assert.equal(p.closes[0]?.code, "CMD_HEARTBEAT_TIMEOUT");
-  assert.throws(() => p.ch.send({ type: "arm" }), (e) => isTethysError(e, "CMD_NOT_CONNECTED"));
+  assert.throws(
+    () => p.ch.send({ type: "arm" }),
+    (e) => isTethysError(e, "CMD_NOT_CONNECTED"),
+  );
 });
 
 test("heartbeat timeout on the hub's side: a vehicle that stops pinging is closed", async () => {
@@ -157,7 +177,10 @@ test("a refusal from the peer closes with CMD_REJECTED_BY_PEER naming the peer's
 
 test("latest-value under backpressure: 1000 pilots while the reader is paused → bounded queue, newest delivered last", async () => {
   const clock = new VirtualClock();
-  const { client, server } = pair(clock, { queueCapacity: 8, rate: { ratePerSec: 1e6, burst: 1e6, abuseDrops: 1e6, abuseWindowMs: 1000 } });
+  const { client, server } = pair(clock, {
+    queueCapacity: 8,
+    rate: { ratePerSec: 1e6, burst: 1e6, abuseDrops: 1e6, abuseWindowMs: 1000 },
+  });
   const got: number[] = [];
   client.on("message", (m) => {
     if (m.type === "pilot") got.push(m.surge);
@@ -187,7 +210,10 @@ test("must-deliver sends fail with CMD_QUEUE_FULL once the queue holds only must
   while (server.flowing && i++ < 100_000) server.send(pilot(0));
   server.send({ type: "arm" });
   server.send({ type: "disarm" });
-  assert.throws(() => server.send({ type: "mode", mode: "manual" }), (e) => isTethysError(e, "CMD_QUEUE_FULL"));
+  assert.throws(
+    () => server.send({ type: "mode", mode: "manual" }),
+    (e) => isTethysError(e, "CMD_QUEUE_FULL"),
+  );
   assert.equal(server.queued, 2);
   assert.equal(server.stats.drops.CMD_QUEUE_FULL, 1);
   client.close();
@@ -219,7 +245,8 @@ test("property: truncated and mutated valid frames are dropped with CMD_BAD_FRAM
       const truncated = f.subarray(0, Math.min(cut, f.length - 1));
       const mutated = Buffer.from(f);
       mutated[where % mutated.length] = value;
-      for (const body of [truncated, mutated]) p.b.write(Buffer.concat([Buffer.from([body.length & 0xff, body.length >> 8]), body]));
+      for (const body of [truncated, mutated])
+        p.b.write(Buffer.concat([Buffer.from([body.length & 0xff, body.length >> 8]), body]));
       await settle(clock);
       assert.ok((p.ch.stats.drops.CMD_BAD_FRAME ?? 0) >= 1, "the truncated frame is a counted bad frame");
       assert.equal(p.ch.closed, false);

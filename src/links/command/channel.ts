@@ -105,7 +105,9 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
     stream.on("drain", () => this.onDrain());
     stream.on("end", () => this.closeNow(CommandCodes.PEER_CLOSED, "the peer closed the connection"));
-    stream.on("error", (err: NodeJS.ErrnoException) => this.closeNow(CommandCodes.SOCKET_ERROR, `socket error: ${err.code ?? err.message}`, err));
+    stream.on("error", (err: NodeJS.ErrnoException) =>
+      this.closeNow(CommandCodes.SOCKET_ERROR, `socket error: ${err.code ?? err.message}`, err),
+    );
     stream.on("close", () => this.closeNow(CommandCodes.PEER_CLOSED, "connection closed"));
   }
 
@@ -148,7 +150,10 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
    */
   send(message: Message): "written" | PushResult {
     if (this.closedWith !== undefined) {
-      throw new TethysError(CommandCodes.NOT_CONNECTED, `command link is down (${this.closedWith}); ${message.type} not sent`);
+      throw new TethysError(
+        CommandCodes.NOT_CONNECTED,
+        `command link is down (${this.closedWith}); ${message.type} not sent`,
+      );
     }
     validateMessage(message);
     const timestamp = this.clock.wallMicros();
@@ -161,9 +166,13 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     else if (r === "evicted" || r === "dropped") countDrop(this.stats, CommandCodes.QUEUE_DROP);
     else if (r === "full") {
       countDrop(this.stats, CommandCodes.QUEUE_FULL);
-      throw new TethysError(CommandCodes.QUEUE_FULL, `send queue full (${this.queue.capacity}); ${message.type} not sent`, {
-        details: { type: message.type },
-      });
+      throw new TethysError(
+        CommandCodes.QUEUE_FULL,
+        `send queue full (${this.queue.capacity}); ${message.type} not sent`,
+        {
+          details: { type: message.type },
+        },
+      );
     }
     return r;
   }
@@ -219,7 +228,9 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     const fault = this.reader.push(chunk, this.onFrameBound);
     if (fault !== undefined && this.closedWith === undefined) {
       countDrop(this.stats, fault.code);
-      this.closeNow(fault.code, `frame length ${fault.declared} over the limit of ${fault.max} bytes`, undefined, { ...fault });
+      this.closeNow(fault.code, `frame length ${fault.declared} over the limit of ${fault.max} bytes`, undefined, {
+        ...fault,
+      });
     }
   }
 
@@ -242,13 +253,19 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     }
     const { message } = decoded;
     if (!acceptsFrom(this.role, message.type)) {
-      this.dropIn(CommandCodes.WRONG_DIRECTION, `${message.type} may not be sent to the ${this.role === "client" ? "vehicle" : "hub"}`);
+      this.dropIn(
+        CommandCodes.WRONG_DIRECTION,
+        `${message.type} may not be sent to the ${this.role === "client" ? "vehicle" : "hub"}`,
+      );
       return;
     }
     const receivedMicros = this.clock.wallMicros();
     const g = this.gate.check(decoded, receivedMicros, SCHEMA[message.type].direction === "command");
     if (!g.ok) {
-      this.dropIn(g.code, `${message.type} #${decoded.seq} refused (${g.code})`, { seq: decoded.seq, timestamp: decoded.timestamp });
+      this.dropIn(g.code, `${message.type} #${decoded.seq} refused (${g.code})`, {
+        seq: decoded.seq,
+        timestamp: decoded.timestamp,
+      });
       return;
     }
     this.stats.framesIn++;
@@ -256,14 +273,21 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     if (!this.heard) {
       this.heard = true;
       if (message.type === "event" && message.severity === "critical" && PEER_REJECTIONS.has(message.code)) {
-        this.closeNow(CommandCodes.REJECTED_BY_PEER, `the peer refused this side: ${message.code} (${message.text})`, undefined, {
-          peerCode: message.code,
-        });
+        this.closeNow(
+          CommandCodes.REJECTED_BY_PEER,
+          `the peer refused this side: ${message.code} (${message.text})`,
+          undefined,
+          {
+            peerCode: message.code,
+          },
+        );
         return;
       }
       this.emit("alive");
     } else if (message.type === "event" && message.severity === "critical" && message.code === CommandCodes.REPLACED) {
-      this.closeNow(CommandCodes.REPLACED, "the hub took a newer connection from this vehicle", undefined, { peerCode: message.code });
+      this.closeNow(CommandCodes.REPLACED, "the hub took a newer connection from this vehicle", undefined, {
+        peerCode: message.code,
+      });
       return;
     }
     if (message.type === "heartbeat") {
@@ -308,7 +332,12 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     this.stream.destroy();
   }
 
-  private finish(code: CommandCode, reason: string, cause: unknown, details: Record<string, unknown> | undefined): void {
+  private finish(
+    code: CommandCode,
+    reason: string,
+    cause: unknown,
+    details: Record<string, unknown> | undefined,
+  ): void {
     this.closedWith = code;
     this.ticker?.cancel();
     this.queue.clear();

@@ -80,7 +80,15 @@ test("jitter spreads the delays below the exponential base", async () => {
 test("a connect that hangs fails with CMD_CONNECT_FAILED after the connect timeout", async () => {
   const clock = new VirtualClock();
   const { dial } = fakeDialer(clock, "hang");
-  const client = new CommandLinkClient({ host: "h", port: 1, credentials: creds, hubFingerprint: FP, clock, dial, connectTimeoutMs: 300 });
+  const client = new CommandLinkClient({
+    host: "h",
+    port: 1,
+    credentials: creds,
+    hubFingerprint: FP,
+    clock,
+    dial,
+    connectTimeoutMs: 300,
+  });
   const errors: string[] = [];
   client.on("attempt", (e) => errors.push(e.code));
   client.start();
@@ -94,13 +102,24 @@ test("a connect that hangs fails with CMD_CONNECT_FAILED after the connect timeo
 test("send while not up and malformed pins are refused with codes", () => {
   const clock = new VirtualClock();
   const client = new CommandLinkClient({ host: "h", port: 1, credentials: creds, hubFingerprint: FP, clock });
-  assert.throws(() => client.send({ type: "heartbeat" }), (e) => isTethysError(e, "CMD_NOT_CONNECTED"));
+  assert.throws(
+    () => client.send({ type: "heartbeat" }),
+    (e) => isTethysError(e, "CMD_NOT_CONNECTED"),
+  );
   assert.throws(
     () => new CommandLinkClient({ host: "h", port: 1, credentials: creds, hubFingerprint: "abc", clock }),
     (e) => isTethysError(e, "CMD_BAD_OPTION"),
   );
   assert.throws(
-    () => new CommandLinkClient({ host: "h", port: 1, credentials: creds, hubFingerprint: FP, clock, tuning: { heartbeatMs: 100, timeoutMs: 50 } }),
+    () =>
+      new CommandLinkClient({
+        host: "h",
+        port: 1,
+        credentials: creds,
+        hubFingerprint: FP,
+        clock,
+        tuning: { heartbeatMs: 100, timeoutMs: 50 },
+      }),
     (e) => isTethysError(e, "CMD_BAD_OPTION"),
   );
 });

@@ -126,23 +126,51 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
     try {
       socket = this.dial({ host: this.o.host, port: this.o.port, ...tlsBase(this.o.credentials) });
     } catch (err) {
-      this.failed(id, new TethysError(CommandCodes.CONNECT_FAILED, `cannot dial ${this.o.host}:${this.o.port}: ${(err as Error).message}`, { cause: err }));
+      this.failed(
+        id,
+        new TethysError(
+          CommandCodes.CONNECT_FAILED,
+          `cannot dial ${this.o.host}:${this.o.port}: ${(err as Error).message}`,
+          { cause: err },
+        ),
+      );
       return;
     }
     this.socket = socket;
     const deadline = this.o.clock.setTimer(timeoutMs, () => {
       socket.destroy();
-      this.failed(id, new TethysError(CommandCodes.CONNECT_FAILED, `no TLS connection to ${this.o.host}:${this.o.port} within ${timeoutMs} ms`));
+      this.failed(
+        id,
+        new TethysError(
+          CommandCodes.CONNECT_FAILED,
+          `no TLS connection to ${this.o.host}:${this.o.port} within ${timeoutMs} ms`,
+        ),
+      );
     });
     const onError = (err: NodeJS.ErrnoException): void => {
       deadline.cancel();
-      const code = typeof err.code === "string" && err.code.startsWith("ERR_SSL") ? CommandCodes.TLS_HANDSHAKE : CommandCodes.CONNECT_FAILED;
-      this.failed(id, new TethysError(code, `${this.o.host}:${this.o.port}: ${err.code ?? err.message}`, { cause: err, details: { cause: err.code } }));
+      const code =
+        typeof err.code === "string" && err.code.startsWith("ERR_SSL")
+          ? CommandCodes.TLS_HANDSHAKE
+          : CommandCodes.CONNECT_FAILED;
+      this.failed(
+        id,
+        new TethysError(code, `${this.o.host}:${this.o.port}: ${err.code ?? err.message}`, {
+          cause: err,
+          details: { cause: err.code },
+        }),
+      );
     };
     socket.once("error", onError);
     const onClose = (): void => {
       deadline.cancel();
-      this.failed(id, new TethysError(CommandCodes.PEER_CLOSED, `${this.o.host}:${this.o.port} closed the connection during the handshake`));
+      this.failed(
+        id,
+        new TethysError(
+          CommandCodes.PEER_CLOSED,
+          `${this.o.host}:${this.o.port} closed the connection during the handshake`,
+        ),
+      );
     };
     socket.once("close", onClose);
     socket.once("secureConnect", () => {

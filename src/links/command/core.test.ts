@@ -6,7 +6,16 @@ import { Backoff } from "./backoff.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { isLatestValue, SendQueue } from "./send-queue.ts";
 
-const pilot = (surge: number): MessageOf<"pilot"> => ({ type: "pilot", surge, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
+const pilot = (surge: number): MessageOf<"pilot"> => ({
+  type: "pilot",
+  surge,
+  sway: 0,
+  heave: 0,
+  yaw: 0,
+  pitch: 0,
+  roll: 0,
+  gain: 1,
+});
 const arm: Message = { type: "arm" };
 
 test("send queue: a newer pilot replaces the queued one and goes behind must-deliver commands", () => {
@@ -41,29 +50,35 @@ test("property: the queue never exceeds capacity, holds ≤ 1 of each latest-val
     fc.nat({ max: 1000 }).map((n) => ({ type: "event", severity: "info", code: "E", text: String(n) }) as Message),
   );
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.tuple(msg, fc.boolean()), { maxLength: 200 }), (cap, ops) => {
-      const q = new SendQueue(cap);
-      const sentEvents: string[] = [];
-      const acceptedEvents: string[] = [];
-      let lastPilot: Message | undefined;
-      let t = 0;
-      for (const [m, drain] of ops) {
-        const r = q.push(m, t++);
-        if (m.type === "event" && r !== "full") acceptedEvents.push(m.text);
-        if (m.type === "pilot" && r !== "dropped") lastPilot = m;
-        assert.ok(q.length <= cap);
-        const types = q.types().filter(isLatestValue);
-        assert.equal(new Set(types).size, types.length);
-        if (drain) {
-          const e = q.shift();
-          if (e?.message.type === "event") sentEvents.push(e.message.text);
-          if (e?.message.type === "pilot") assert.deepEqual(e.message, lastPilot, "a dequeued pilot is the newest one");
+    fc.property(
+      fc.integer({ min: 1, max: 8 }),
+      fc.array(fc.tuple(msg, fc.boolean()), { maxLength: 200 }),
+      (cap, ops) => {
+        const q = new SendQueue(cap);
+        const sentEvents: string[] = [];
+        const acceptedEvents: string[] = [];
+        let lastPilot: Message | undefined;
+        let t = 0;
+        for (const [m, drain] of ops) {
+          const r = q.push(m, t++);
+          if (m.type === "event" && r !== "full") acceptedEvents.push(m.text);
+          if (m.type === "pilot" && r !== "dropped") lastPilot = m;
+          assert.ok(q.length <= cap);
+          const types = q.types().filter(isLatestValue);
+          assert.equal(new Set(types).size, types.length);
+          if (drain) {
+            const e = q.shift();
+            if (e?.message.type === "event") sentEvents.push(e.message.text);
+            if (e?.message.type === "pilot")
+              assert.deepEqual(e.message, lastPilot, "a dequeued pilot is the newest one");
+          }
         }
-      }
-      for (let e = q.shift(); e !== undefined; e = q.shift()) if (e.message.type === "event") sentEvents.push(e.message.text);
-      // Must-deliver entries are never evicted: every accepted event comes out, in order.
-      assert.deepEqual(sentEvents, acceptedEvents);
-    }),
+        for (let e = q.shift(); e !== undefined; e = q.shift())
+          if (e.message.type === "event") sentEvents.push(e.message.text);
+        // Must-deliver entries are never evicted: every accepted event comes out, in order.
+        assert.deepEqual(sentEvents, acceptedEvents);
+      },
+    ),
   );
 });
 
@@ -81,16 +96,21 @@ test("rate limiter: burst then steady rate, drops counted into abuse within a wi
 
 test("property: the limiter lets through at most burst + rate·elapsed frames", () => {
   fc.assert(
-    fc.property(fc.array(fc.nat({ max: 50 }), { maxLength: 300 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 10 }), (steps, rate, burst) => {
-      const r = new RateLimiter({ ratePerSec: rate, burst, abuseDrops: 1e9, abuseWindowMs: 1000 });
-      let t = 0;
-      let ok = 0;
-      for (const s of steps) {
-        t += s;
-        if (r.take(t) === "ok") ok++;
-      }
-      assert.ok(ok <= burst + (rate * t) / 1000 + 1e-9);
-    }),
+    fc.property(
+      fc.array(fc.nat({ max: 50 }), { maxLength: 300 }),
+      fc.integer({ min: 1, max: 100 }),
+      fc.integer({ min: 1, max: 10 }),
+      (steps, rate, burst) => {
+        const r = new RateLimiter({ ratePerSec: rate, burst, abuseDrops: 1e9, abuseWindowMs: 1000 });
+        let t = 0;
+        let ok = 0;
+        for (const s of steps) {
+          t += s;
+          if (r.take(t) === "ok") ok++;
+        }
+        assert.ok(ok <= burst + (rate * t) / 1000 + 1e-9);
+      },
+    ),
   );
 });
 

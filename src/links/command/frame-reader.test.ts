@@ -22,7 +22,13 @@ test("literal bytes: two frames in one chunk, one split byte by byte", () => {
   const bytes = Uint8Array.from([0x02, 0x00, 0xaa, 0xbb, 0x00, 0x00, 0x01, 0x00, 0xcc]);
   assert.deepEqual(collect(r, [bytes]).frames, [[0xaa, 0xbb], [], [0xcc]]);
   const r2 = new FrameReader(16);
-  assert.deepEqual(collect(r2, [...bytes].map((b) => Uint8Array.of(b))).frames, [[0xaa, 0xbb], [], [0xcc]]);
+  assert.deepEqual(
+    collect(
+      r2,
+      [...bytes].map((b) => Uint8Array.of(b)),
+    ).frames,
+    [[0xaa, 0xbb], [], [0xcc]],
+  );
   assert.equal(r2.pending, 0);
 });
 
@@ -31,10 +37,16 @@ test("a declared length over the limit is fatal before any frame byte is buffere
   const got = collect(r, [Uint8Array.from([0x01, 0x00, 0x11, 0x05, 0x00, 1, 2, 3, 4, 5])]);
   assert.deepEqual(got.frames, [[0x11]]);
   assert.deepEqual(got.fault, { code: "CMD_FRAME_TOO_LARGE", declared: 5, max: 4 });
-  assert.deepEqual(r.push(Uint8Array.of(1, 0, 9), () => assert.fail("no frames after a fault")), got.fault);
+  assert.deepEqual(
+    r.push(Uint8Array.of(1, 0, 9), () => assert.fail("no frames after a fault")),
+    got.fault,
+  );
   // Over the limit when the prefix straddles two chunks, too.
   const r2 = new FrameReader(4);
-  assert.equal(r2.push(Uint8Array.of(0xff), () => {}), undefined);
+  assert.equal(
+    r2.push(Uint8Array.of(0xff), () => {}),
+    undefined,
+  );
   assert.equal(r2.push(Uint8Array.of(0xff), () => {})?.declared, 0xffff);
 });
 
@@ -63,7 +75,10 @@ test("property: any split of any frame sequence yields the same frames", () => {
         }
         const got = collect(new FrameReader(300), chunks);
         assert.equal(got.fault, undefined);
-        assert.deepEqual(got.frames, frames.map((f) => [...f]));
+        assert.deepEqual(
+          got.frames,
+          frames.map((f) => [...f]),
+        );
       },
     ),
   );
@@ -71,13 +86,17 @@ test("property: any split of any frame sequence yields the same frames", () => {
 
 test("property: random bytes never throw; either frames ≤ max or a fault naming the length", () => {
   fc.assert(
-    fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), fc.integer({ min: 1, max: 1200 }), (chunks, max) => {
-      const r = new FrameReader(max);
-      let fault: ReturnType<FrameReader["push"]>;
-      for (const c of chunks) {
-        fault = r.push(c, (f) => assert.ok(f.length <= max));
-      }
-      if (fault !== undefined) assert.ok(fault.declared > max);
-    }),
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }),
+      fc.integer({ min: 1, max: 1200 }),
+      (chunks, max) => {
+        const r = new FrameReader(max);
+        let fault: ReturnType<FrameReader["push"]>;
+        for (const c of chunks) {
+          fault = r.push(c, (f) => assert.ok(f.length <= max));
+        }
+        if (fault !== undefined) assert.ok(fault.declared > max);
+      },
+    ),
   );
 });

@@ -29,7 +29,8 @@ export class FrameReader {
   private fault: FramingFault | undefined;
 
   constructor(maxFrame: number) {
-    if (!Number.isInteger(maxFrame) || maxFrame < 1 || maxFrame > 0xffff) throw new RangeError(`maxFrame must be 1..65535, got ${maxFrame}`);
+    if (!Number.isInteger(maxFrame) || maxFrame < 1 || maxFrame > 0xffff)
+      throw new RangeError(`maxFrame must be 1..65535, got ${maxFrame}`);
     this.maxFrame = maxFrame;
     this.buf = new Uint8Array(maxFrame);
   }

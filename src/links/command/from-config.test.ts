@@ -39,8 +39,12 @@ test("tethys keys → config snippets → a working link (config paths relative 
 test("missing key settings are a clear CMD_BAD_OPTION", async () => {
   const v = parseConfig("[vehicle]\n", undefined).config.vehicle;
   assert.ok(v);
-  await assert.rejects(clientOptionsFromConfig(v, undefined, new RealClock()), (e) => isTethysError(e, "CMD_BAD_OPTION"));
+  await assert.rejects(clientOptionsFromConfig(v, undefined, new RealClock()), (e) =>
+    isTethysError(e, "CMD_BAD_OPTION"),
+  );
   const tp = parseConfig("[topside]\n", undefined).config.topside;
   assert.ok(tp);
-  await assert.rejects(serverOptionsFromConfig(tp, undefined, new RealClock()), (e) => isTethysError(e, "CMD_BAD_OPTION"));
+  await assert.rejects(serverOptionsFromConfig(tp, undefined, new RealClock()), (e) =>
+    isTethysError(e, "CMD_BAD_OPTION"),
+  );
 });

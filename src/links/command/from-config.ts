@@ -13,7 +13,13 @@ import type { CommandLinkServerOptions } from "./server.ts";
  * and maps the snake_case keys onto LinkTuning.
  */
 
-type Tuned = { heartbeat_ms: number; timeout_ms: number; max_command_age_ms: number; clock_skew_ms: number; max_frame_rate: number };
+type Tuned = {
+  heartbeat_ms: number;
+  timeout_ms: number;
+  max_command_age_ms: number;
+  clock_skew_ms: number;
+  max_frame_rate: number;
+};
 
 export function tuningFromConfig(l: Tuned): Partial<LinkTuning> {
   return {
@@ -27,7 +33,11 @@ export function tuningFromConfig(l: Tuned): Partial<LinkTuning> {
 }
 
 function missing(keys: string[]): never {
-  throw new TethysError(CommandCodes.BAD_OPTION, `the command link needs ${keys.join(", ")} in the config (see tethys keys)`, { details: { keys } });
+  throw new TethysError(
+    CommandCodes.BAD_OPTION,
+    `the command link needs ${keys.join(", ")} in the config (see tethys keys)`,
+    { details: { keys } },
+  );
 }
 
 export async function clientOptionsFromConfig(

@@ -44,31 +44,36 @@ const frame = fc.record({
 
 test("property: the gate agrees with a model; accepted seqs strictly increase; every frame counted once", () => {
   fc.assert(
-    fc.property(fc.array(frame, { maxLength: 80 }), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 300 }), (frames, maxAgeMs, skewMs) => {
-      const g = new CommandGate({ maxAgeMs, skewMs });
-      let last = -1;
-      const accepted: number[] = [];
-      for (const f of frames) {
-        const meta = { seq: f.seq, timestamp: NOW - f.ageMs * 1000 };
-        const v = g.check(meta, NOW, f.checkAge);
-        let expected: string | undefined;
-        if (f.seq === last) expected = "CMD_REPLAY";
-        else if (f.seq < last) expected = "CMD_OUT_OF_ORDER";
-        else if (f.checkAge && f.ageMs > maxAgeMs + skewMs) expected = "CMD_STALE";
-        else if (f.checkAge && -f.ageMs > skewMs) expected = "CMD_FUTURE";
-        if (expected === undefined) {
-          assert.equal(v.ok, true);
-          last = f.seq;
-          accepted.push(f.seq);
-        } else {
-          assert.deepEqual(v, { ok: false, code: expected });
+    fc.property(
+      fc.array(frame, { maxLength: 80 }),
+      fc.integer({ min: 0, max: 1000 }),
+      fc.integer({ min: 0, max: 300 }),
+      (frames, maxAgeMs, skewMs) => {
+        const g = new CommandGate({ maxAgeMs, skewMs });
+        let last = -1;
+        const accepted: number[] = [];
+        for (const f of frames) {
+          const meta = { seq: f.seq, timestamp: NOW - f.ageMs * 1000 };
+          const v = g.check(meta, NOW, f.checkAge);
+          let expected: string | undefined;
+          if (f.seq === last) expected = "CMD_REPLAY";
+          else if (f.seq < last) expected = "CMD_OUT_OF_ORDER";
+          else if (f.checkAge && f.ageMs > maxAgeMs + skewMs) expected = "CMD_STALE";
+          else if (f.checkAge && -f.ageMs > skewMs) expected = "CMD_FUTURE";
+          if (expected === undefined) {
+            assert.equal(v.ok, true);
+            last = f.seq;
+            accepted.push(f.seq);
+          } else {
+            assert.deepEqual(v, { ok: false, code: expected });
+          }
         }
-      }
-      for (let i = 1; i < accepted.length; i++) assert.ok((accepted[i] as number) > (accepted[i - 1] as number));
-      const rejected = Object.values(g.rejected).reduce((a, b) => a + b, 0);
-      assert.equal(g.accepted.count + rejected, frames.length);
-      assert.equal(g.accepted.count, accepted.length);
-    }),
+        for (let i = 1; i < accepted.length; i++) assert.ok((accepted[i] as number) > (accepted[i - 1] as number));
+        const rejected = Object.values(g.rejected).reduce((a, b) => a + b, 0);
+        assert.equal(g.accepted.count + rejected, frames.length);
+        assert.equal(g.accepted.count, accepted.length);
+      },
+    ),
   );
 });
 

@@ -43,7 +43,12 @@ export class CommandGate {
   private readonly skewUs: number;
   private last = -1;
   readonly accepted = { count: 0 };
-  readonly rejected: Record<GateRejectCode, number> = { CMD_REPLAY: 0, CMD_OUT_OF_ORDER: 0, CMD_STALE: 0, CMD_FUTURE: 0 };
+  readonly rejected: Record<GateRejectCode, number> = {
+    CMD_REPLAY: 0,
+    CMD_OUT_OF_ORDER: 0,
+    CMD_STALE: 0,
+    CMD_FUTURE: 0,
+  };
 
   constructor(options: GateOptions) {
     for (const [k, v] of Object.entries(options)) {

@@ -40,7 +40,20 @@ test("openssl s_client as a vehicle: TLS 1.3 mutual auth, heartbeat answered", a
   t.after(() => server.close());
   const child = spawn(
     "openssl",
-    ["s_client", "-connect", `127.0.0.1:${port}`, "-tls1_3", "-cert", f("v.crt"), "-key", f("v.key"), "-CAfile", f("ca.crt"), "-verify_return_error", "-quiet"],
+    [
+      "s_client",
+      "-connect",
+      `127.0.0.1:${port}`,
+      "-tls1_3",
+      "-cert",
+      f("v.crt"),
+      "-key",
+      f("v.key"),
+      "-CAfile",
+      f("ca.crt"),
+      "-verify_return_error",
+      "-quiet",
+    ],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
   t.after(() => child.kill());

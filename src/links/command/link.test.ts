@@ -5,8 +5,8 @@ import { after, before, test } from "node:test";
 import { connect, createServer, type TLSSocket } from "node:tls";
 import { RealClock } from "../../clock/real-clock.ts";
 import type { TethysError } from "../../errors.ts";
-import { encodeFrame, type Message, type MessageOf } from "../../protocol/index.ts";
 import type { Issued } from "../../keys/certificates.ts";
+import { encodeFrame, type Message, type MessageOf } from "../../protocol/index.ts";
 import { CommandLinkClient } from "./client.ts";
 import type { LinkTuning } from "./options.ts";
 import { tlsBase } from "./peer.ts";
@@ -25,7 +25,16 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const pilot = (surge: number): MessageOf<"pilot"> => ({ type: "pilot", surge, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
+const pilot = (surge: number): MessageOf<"pilot"> => ({
+  type: "pilot",
+  surge,
+  sway: 0,
+  heave: 0,
+  yaw: 0,
+  pitch: 0,
+  roll: 0,
+  gain: 1,
+});
 
 async function hub(cert: Issued = pki.hub, pinned: Issued = pki.vehicle, port = 0, t: Partial<LinkTuning> = fast) {
   const server = new CommandLinkServer({
@@ -133,7 +142,13 @@ test("a vehicle id with no pin, or a hub not named hub, is refused: CMD_PEER_UNK
 test("a client that offers only TLS 1.2 is refused with CMD_TLS_HANDSHAKE", async () => {
   const { server, port } = await hub();
   const rejected = once(server, "rejected") as Promise<[TethysError]>;
-  const s = connect({ host: "127.0.0.1", port, ...tlsBase({ ca: pki.ca.certPem, cert: pki.vehicle.certPem, key: pki.vehicle.keyPem }), minVersion: "TLSv1.2", maxVersion: "TLSv1.2" });
+  const s = connect({
+    host: "127.0.0.1",
+    port,
+    ...tlsBase({ ca: pki.ca.certPem, cert: pki.vehicle.certPem, key: pki.vehicle.keyPem }),
+    minVersion: "TLSv1.2",
+    maxVersion: "TLSv1.2",
+  });
   s.on("error", () => {});
   const [err] = await rejected;
   assert.equal(err.code, "CMD_TLS_HANDSHAKE");
@@ -170,15 +185,18 @@ test("garbage from an authenticated vehicle is dropped and counted; the hub serv
 
 /** A hand-driven hub: real TLS with the hub's certificate, frames written by the test. */
 async function rawHub(onSocket: (s: TLSSocket, write: (m: Message, seq: number, ts?: number) => void) => void) {
-  const server = createServer({ ...tlsBase({ ca: pki.ca.certPem, cert: pki.hub.certPem, key: pki.hub.keyPem }), requestCert: true }, (s) => {
-    const write = (m: Message, seq: number, ts = clock.wallMicros()): void => {
-      const f = encodeFrame(m, { seq, timestamp: ts });
-      s.write(Buffer.concat([Buffer.from([f.length & 0xff, f.length >> 8]), f]));
-    };
-    s.on("error", () => {});
-    s.resume(); // read (and ignore) the vehicle's pings, so its close is seen
-    onSocket(s, write);
-  });
+  const server = createServer(
+    { ...tlsBase({ ca: pki.ca.certPem, cert: pki.hub.certPem, key: pki.hub.keyPem }), requestCert: true },
+    (s) => {
+      const write = (m: Message, seq: number, ts = clock.wallMicros()): void => {
+        const f = encodeFrame(m, { seq, timestamp: ts });
+        s.write(Buffer.concat([Buffer.from([f.length & 0xff, f.length >> 8]), f]));
+      };
+      s.on("error", () => {});
+      s.resume(); // read (and ignore) the vehicle's pings, so its close is seen
+      onSocket(s, write);
+    },
+  );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
   return { server, port: (server.address() as AddressInfo).port };
@@ -240,7 +258,12 @@ test("killing the hub → down; when it returns on the same port the vehicle rec
 });
 
 test("over real TLS: 1000 pilots while the vehicle's reader is paused → bounded queue, newest delivered last", async () => {
-  const t = { heartbeatMs: 100, timeoutMs: 10_000, queueCapacity: 16, rate: { ratePerSec: 1e6, burst: 1e6, abuseDrops: 1e6, abuseWindowMs: 1000 } };
+  const t = {
+    heartbeatMs: 100,
+    timeoutMs: 10_000,
+    queueCapacity: 16,
+    rate: { ratePerSec: 1e6, burst: 1e6, abuseDrops: 1e6, abuseWindowMs: 1000 },
+  };
   const { server, port } = await hub(pki.hub, pki.vehicle, 0, t);
   const client = vehicle(port, pki.vehicle, pki.hub, t);
   const conn = once(server, "connection") as Promise<[VehicleConnection]>;

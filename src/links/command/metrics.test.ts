@@ -32,5 +32,13 @@ test("addStats sums counters and per-code maps", () => {
   b.drops.X = 3;
   b.drops.Y = 1;
   b.rttMs = 4;
-  assert.deepEqual(addStats(a, b), { framesIn: 3, framesOut: 0, bytesIn: 0, bytesOut: 0, drops: { X: 4, Y: 1 }, closes: {}, rttMs: 4 });
+  assert.deepEqual(addStats(a, b), {
+    framesIn: 3,
+    framesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    drops: { X: 4, Y: 1 },
+    closes: {},
+    rttMs: 4,
+  });
 });

@@ -7,7 +7,12 @@ import type { LinkStats } from "./stats.ts";
  * `side` labels which end ("vehicle" or "hub"); pass `() => client.stats` or `() => server.totals()`.
  */
 export function registerLinkMetrics(registry: Registry, side: "vehicle" | "hub", read: () => LinkStats): void {
-  const mirror = (name: string, help: string, labelNames: string[], values: (s: LinkStats) => [Record<string, string>, number][]): void => {
+  const mirror = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    values: (s: LinkStats) => [Record<string, string>, number][],
+  ): void => {
     new Counter({
       name,
       help,
@@ -30,8 +35,11 @@ export function registerLinkMetrics(registry: Registry, side: "vehicle" | "hub",
   mirror("tethys_command_drops_total", "Command-link frames dropped, by reason code.", ["reason"], (s) =>
     Object.entries(s.drops).map(([reason, v]) => [{ reason }, v]),
   );
-  mirror("tethys_command_closes_total", "Command-link connections closed or refused, by reason code.", ["reason"], (s) =>
-    Object.entries(s.closes).map(([reason, v]) => [{ reason }, v]),
+  mirror(
+    "tethys_command_closes_total",
+    "Command-link connections closed or refused, by reason code.",
+    ["reason"],
+    (s) => Object.entries(s.closes).map(([reason, v]) => [{ reason }, v]),
   );
   new Gauge({
     name: "tethys_command_rtt_ms",

@@ -1,5 +1,5 @@
-import { MAX_FRAME_SIZE } from "../../protocol/index.ts";
 import { TethysError } from "../../errors.ts";
+import { MAX_FRAME_SIZE } from "../../protocol/index.ts";
 import { CommandCodes } from "./codes.ts";
 import type { RateLimitOptions } from "./rate-limiter.ts";
 
@@ -43,8 +43,10 @@ export function tuning(partial: Partial<LinkTuning> | undefined): LinkTuning {
   if (!Number.isInteger(t.maxFrameBytes) || t.maxFrameBytes < 16 || t.maxFrameBytes > MAX_FRAME_SIZE) {
     bad(`maxFrameBytes must be 16..${MAX_FRAME_SIZE}, got ${t.maxFrameBytes}`);
   }
-  if (!Number.isInteger(t.queueCapacity) || t.queueCapacity < 1 || t.queueCapacity > 10_000) bad(`queueCapacity must be 1..10000`);
+  if (!Number.isInteger(t.queueCapacity) || t.queueCapacity < 1 || t.queueCapacity > 10_000)
+    bad(`queueCapacity must be 1..10000`);
   const r = t.rate;
-  if (!(r.ratePerSec > 0) || !(r.burst >= 1) || !(r.abuseDrops >= 0) || !(r.abuseWindowMs > 0)) bad("rate limit values out of range");
+  if (!(r.ratePerSec > 0) || !(r.burst >= 1) || !(r.abuseDrops >= 0) || !(r.abuseWindowMs > 0))
+    bad("rate limit values out of range");
   return t;
 }

@@ -14,7 +14,10 @@ import { type CommandCode, CommandCodes } from "./codes.ts";
 export function normalizeFingerprint(fp: string): string {
   const hex = fp.replace(/[:\s]/g, "").toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) {
-    throw new TethysError(CommandCodes.BAD_OPTION, `pinned fingerprint must be a SHA-256 (64 hex digits, colons optional), got "${fp}"`);
+    throw new TethysError(
+      CommandCodes.BAD_OPTION,
+      `pinned fingerprint must be a SHA-256 (64 hex digits, colons optional), got "${fp}"`,
+    );
   }
   return hex.replace(/(..)(?!$)/g, "$1:");
 }
@@ -69,6 +72,12 @@ export interface PemCredentials {
 }
 
 /** TLS options common to both ends: TLS 1.3 only, our cert, the pair's CA as the only root. */
-export function tlsBase(c: PemCredentials): { ca: (string | Buffer)[]; cert: string | Buffer; key: string | Buffer; minVersion: "TLSv1.3"; rejectUnauthorized: false } {
+export function tlsBase(c: PemCredentials): {
+  ca: (string | Buffer)[];
+  cert: string | Buffer;
+  key: string | Buffer;
+  minVersion: "TLSv1.3";
+  rejectUnauthorized: false;
+} {
   return { ca: [c.ca], cert: c.cert, key: c.key, minVersion: "TLSv1.3", rejectUnauthorized: false };
 }

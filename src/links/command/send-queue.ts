@@ -13,7 +13,13 @@ import type { Message, MessageType } from "../../protocol/index.ts";
  *   so the caller can report it. The queue never grows past its capacity.
  */
 
-export const LATEST_VALUE_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(["pilot", "telemetry", "lights", "camera-tilt", "heartbeat"]);
+export const LATEST_VALUE_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
+  "pilot",
+  "telemetry",
+  "lights",
+  "camera-tilt",
+  "heartbeat",
+]);
 
 export function isLatestValue(type: MessageType): boolean {
   return LATEST_VALUE_TYPES.has(type);
@@ -34,7 +40,8 @@ export class SendQueue {
   readonly counts = { superseded: 0, dropped: 0, full: 0 };
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`queue capacity must be an integer ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`queue capacity must be an integer ≥ 1, got ${capacity}`);
     this.capacity = capacity;
   }
 

@@ -77,23 +77,34 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
     this.server.maxConnections = options.maxConnections ?? 64;
     this.server.on("secureConnection", (socket) => this.accept(socket));
     this.server.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
-      this.reject(new TethysError(CommandCodes.TLS_HANDSHAKE, `TLS handshake with ${socket.remoteAddress} failed: ${err.code ?? err.message}`, {
-        cause: err,
-        details: { remote: socket.remoteAddress, cause: err.code },
-      }));
+      this.reject(
+        new TethysError(
+          CommandCodes.TLS_HANDSHAKE,
+          `TLS handshake with ${socket.remoteAddress} failed: ${err.code ?? err.message}`,
+          {
+            cause: err,
+            details: { remote: socket.remoteAddress, cause: err.code },
+          },
+        ),
+      );
     });
   }
 
   /** Listens; resolves with the bound address (port 0 picks a free port). */
   listen(port: number, host: string): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(new TethysError(CommandCodes.BAD_OPTION, `cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      const onError = (err: Error): void =>
+        reject(
+          new TethysError(CommandCodes.BAD_OPTION, `cannot listen on ${host}:${port}: ${err.message}`, { cause: err }),
+        );
       this.server.once("error", onError);
       this.server.listen(port, host, () => {
         this.server.removeListener("error", onError);
         // Later listener errors (rare: EMFILE on accept) are reported, never thrown.
         this.server.on("error", (err: NodeJS.ErrnoException) =>
-          this.reject(new TethysError(CommandCodes.SOCKET_ERROR, `listener error: ${err.code ?? err.message}`, { cause: err })),
+          this.reject(
+            new TethysError(CommandCodes.SOCKET_ERROR, `listener error: ${err.code ?? err.message}`, { cause: err }),
+          ),
         );
         resolve(this.server.address() as AddressInfo);
       });
@@ -129,7 +140,11 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
     const conn = new VehicleConnection(socket, vehicleId, this.o.clock, this.t);
     if (!verdict.ok) {
       conn.refuse(verdict.code, verdict.reason);
-      this.reject(new TethysError(verdict.code, `vehicle at ${remote} refused: ${verdict.reason}`, { details: { ...verdict.details, remote } }));
+      this.reject(
+        new TethysError(verdict.code, `vehicle at ${remote} refused: ${verdict.reason}`, {
+          details: { ...verdict.details, remote },
+        }),
+      );
       return;
     }
     let up = false;
@@ -137,13 +152,19 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
       up = true;
       const previous = this.live.get(vehicleId);
       this.live.set(vehicleId, conn);
-      if (previous !== undefined) previous.refuse(CommandCodes.REPLACED, `vehicle ${vehicleId} reconnected from ${remote}`);
+      if (previous !== undefined)
+        previous.refuse(CommandCodes.REPLACED, `vehicle ${vehicleId} reconnected from ${remote}`);
       this.emit("connection", conn);
     });
     conn.on("close", (code, error) => {
       if (this.live.get(vehicleId) === conn) this.live.delete(vehicleId);
       if (up) addStats(this.retired, conn.stats);
-      if (!up) this.reject(new TethysError(code, `vehicle ${vehicleId} at ${remote}: ${error.message}`, { details: { ...error.details, vehicleId, remote } }));
+      if (!up)
+        this.reject(
+          new TethysError(code, `vehicle ${vehicleId} at ${remote}: ${error.message}`, {
+            details: { ...error.details, vehicleId, remote },
+          }),
+        );
     });
     conn.start();
   }

@@ -21,7 +21,14 @@ export interface TestPki {
 
 export async function makeTestPki(vehicleId = "rov1"): Promise<TestPki> {
   const now = new Date();
-  const hubOpts = { commonName: "hub", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"], usage: ["server", "client"] as const, validDays: 2, now };
+  const hubOpts = {
+    commonName: "hub",
+    dnsNames: ["localhost"],
+    ipAddresses: ["127.0.0.1", "::1"],
+    usage: ["server", "client"] as const,
+    validDays: 2,
+    now,
+  };
   const vehOpts = { commonName: vehicleId, usage: ["client", "server"] as const, validDays: 2, now };
   const ca = await createAuthority("test-ca", 2, now);
   const foreignCa = await createAuthority("foreign-ca", 2, now);

@@ -11,18 +11,26 @@ test("backoff doubles from the initial delay and stops at the cap (no jitter)", 
 
 test("jitter keeps every delay within [(1 - jitter)·d, d]", () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 0.9999, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (n, r, jitter) => {
-      const o = { ...DEFAULT_BACKOFF, jitter };
-      const ceiling = Math.min(o.maxMs, o.initialMs * o.factor ** (n - 1));
-      const d = backoffDelay(n, o, () => r);
-      return d <= ceiling + 1e-9 && d >= ceiling * (1 - jitter) - 1e-9;
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc.double({ min: 0, max: 0.9999, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      (n, r, jitter) => {
+        const o = { ...DEFAULT_BACKOFF, jitter };
+        const ceiling = Math.min(o.maxMs, o.initialMs * o.factor ** (n - 1));
+        const d = backoffDelay(n, o, () => r);
+        return d <= ceiling + 1e-9 && d >= ceiling * (1 - jitter) - 1e-9;
+      },
+    ),
   );
 });
 
 test("jitter spreads delays of the same attempt", () => {
   const o = { ...DEFAULT_BACKOFF, jitter: 0.5 };
-  assert.notEqual(backoffDelay(3, o, () => 0.1), backoffDelay(3, o, () => 0.9));
+  assert.notEqual(
+    backoffDelay(3, o, () => 0.1),
+    backoffDelay(3, o, () => 0.9),
+  );
 });
 
 test("bad backoff options are refused with the field named", () => {

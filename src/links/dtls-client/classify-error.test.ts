@@ -13,8 +13,14 @@ test("a handshake timeout waiting for the server's Finished points at the PSK", 
 });
 
 test("a handshake timeout before the server answered is a plain timeout", () => {
-  assert.equal(classifySessionError(new Error("The DTLS handshake timed out"), "hello", peer).code, "LINK_HANDSHAKE_TIMEOUT");
-  assert.equal(classifySessionError(new Error("The DTLS handshake timed out"), "unknown", peer).code, "LINK_HANDSHAKE_TIMEOUT");
+  assert.equal(
+    classifySessionError(new Error("The DTLS handshake timed out"), "hello", peer).code,
+    "LINK_HANDSHAKE_TIMEOUT",
+  );
+  assert.equal(
+    classifySessionError(new Error("The DTLS handshake timed out"), "unknown", peer).code,
+    "LINK_HANDSHAKE_TIMEOUT",
+  );
 });
 
 test("fatal alerts are sorted into PSK, negotiation and other failures", () => {
@@ -33,7 +39,10 @@ test("socket errors keep their errno; other texts fall back to LINK_SESSION_ERRO
   assert.equal(e.code, "LINK_SOCKET_ERROR");
   assert.equal(e.details?.errno, "ENETUNREACH");
   assert.equal(classifySessionError(new Error("The connection timed out"), "socket", peer).code, "LINK_SOCKET_ERROR");
-  assert.equal(classifySessionError(new Error("DTLS handshake failed"), "finished", peer).code, "LINK_HANDSHAKE_FAILED");
+  assert.equal(
+    classifySessionError(new Error("DTLS handshake failed"), "finished", peer).code,
+    "LINK_HANDSHAKE_FAILED",
+  );
   assert.equal(classifySessionError("weird", "unknown", peer).code, "LINK_SESSION_ERROR");
 });
 

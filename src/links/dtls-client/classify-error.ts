@@ -16,7 +16,12 @@ export const HANDSHAKE_TIMED_OUT = "The DTLS handshake timed out";
 /** Alerts by which a server says it does not accept our identity or key. */
 const PSK_ALERTS = new Set(["decrypt_error", "bad_record_mac", "unknown_psk_identity", "access_denied"]);
 /** Alerts by which a server says it cannot agree on parameters (suite, version). */
-const NEGOTIATION_ALERTS = new Set(["handshake_failure", "insufficient_security", "protocol_version", "illegal_parameter"]);
+const NEGOTIATION_ALERTS = new Set([
+  "handshake_failure",
+  "insufficient_security",
+  "protocol_version",
+  "illegal_parameter",
+]);
 
 /**
  * Maps an error reported by node-dtls-client (which only gives free-text messages) to a
@@ -32,7 +37,8 @@ const NEGOTIATION_ALERTS = new Set(["handshake_failure", "insufficient_security"
 export function classifySessionError(err: unknown, phase: HandshakePhase, peer: string): TethysError {
   if (err instanceof TethysError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  const errno = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
+  const errno =
+    typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
   const details: Record<string, unknown> = { peer, phase, libraryMessage: message };
   const opts = { cause: err, details };
 
@@ -60,7 +66,11 @@ export function classifySessionError(err: unknown, phase: HandshakePhase, peer: 
       return new TethysError("LINK_PSK_REJECTED", `${peer} rejected our PSK identity or key (alert ${alert})`, opts);
     }
     if (NEGOTIATION_ALERTS.has(alert)) {
-      return new TethysError("LINK_HANDSHAKE_FAILED", `${peer} refused the handshake parameters (alert ${alert})`, opts);
+      return new TethysError(
+        "LINK_HANDSHAKE_FAILED",
+        `${peer} refused the handshake parameters (alert ${alert})`,
+        opts,
+      );
     }
     return new TethysError("LINK_FATAL_ALERT", `${peer} sent fatal alert ${alert}`, opts);
   }

@@ -34,7 +34,11 @@ test("start dials, connected makes the link up, and a message goes out as one re
   link.start();
   assert.equal(link.state, "connecting");
   assert.equal(fakes.last.params.identity, "rov-1");
-  assert.deepEqual(fakes.last.params.ciphers, ["TLS_PSK_WITH_AES_128_CCM_8", "TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_CCM"]);
+  assert.deepEqual(fakes.last.params.ciphers, [
+    "TLS_PSK_WITH_AES_128_CCM_8",
+    "TLS_PSK_WITH_AES_128_GCM_SHA256",
+    "TLS_PSK_WITH_AES_128_CCM",
+  ]);
   fakes.last.handlers.onConnected();
   assert.equal(link.state, "up");
   const msg = new Uint8Array([9, 8, 7]);
@@ -58,8 +62,14 @@ test("a message over 1200 bytes is refused with LINK_MESSAGE_TOO_LARGE, counted,
   link.start();
   fakes.last.handlers.onConnected();
   assert.equal(link.send(new Uint8Array(1200)), true);
-  assert.throws(() => link.send(new Uint8Array(1201)), (e) => isTethysError(e, "LINK_MESSAGE_TOO_LARGE"));
-  assert.throws(() => link.send("text" as unknown as Uint8Array), (e) => isTethysError(e, "LINK_BAD_MESSAGE"));
+  assert.throws(
+    () => link.send(new Uint8Array(1201)),
+    (e) => isTethysError(e, "LINK_MESSAGE_TOO_LARGE"),
+  );
+  assert.throws(
+    () => link.send("text" as unknown as Uint8Array),
+    (e) => isTethysError(e, "LINK_BAD_MESSAGE"),
+  );
   assert.equal(fakes.last.sent.length, 1);
   assert.equal(link.snapshot().oversizeRejected, 1);
 });
@@ -111,7 +121,10 @@ test("the backoff resets after a session came up", () => {
 });
 
 test("jitter comes from the injected random source", () => {
-  const { fakes, link } = setup({ backoff: { initialMs: 1000, maxMs: 1000, factor: 2, jitter: 0.5 }, random: () => 0.5 });
+  const { fakes, link } = setup({
+    backoff: { initialMs: 1000, maxMs: 1000, factor: 2, jitter: 0.5 },
+    random: () => 0.5,
+  });
   link.start();
   fakes.last.handlers.onError(new Error("boom"));
   const s = link.snapshot();
@@ -296,7 +309,14 @@ test("a factory that throws counts as a failed attempt and is retried", () => {
 });
 
 test("bad options are refused with LINK_BAD_OPTIONS", () => {
-  const base = { address: "127.0.0.1", port: 5684, identity: "a", key: new Uint8Array([1]), clock: new VirtualClock(), factory: new FakeSessions().factory };
+  const base = {
+    address: "127.0.0.1",
+    port: 5684,
+    identity: "a",
+    key: new Uint8Array([1]),
+    clock: new VirtualClock(),
+    factory: new FakeSessions().factory,
+  };
   const bad: Partial<DtlsLinkOptions>[] = [
     { port: 0 },
     { port: 70000 },
@@ -308,7 +328,11 @@ test("bad options are refused with LINK_BAD_OPTIONS", () => {
     { backoff: { factor: 0 } },
   ];
   for (const over of bad) {
-    assert.throws(() => new DtlsLink({ ...base, ...over }), (e) => isTethysError(e, "LINK_BAD_OPTIONS"), JSON.stringify(over));
+    assert.throws(
+      () => new DtlsLink({ ...base, ...over }),
+      (e) => isTethysError(e, "LINK_BAD_OPTIONS"),
+      JSON.stringify(over),
+    );
   }
 });
 

@@ -116,9 +116,13 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
     }
     if (data.byteLength > this.o.maxBytes) {
       this.snap.oversizeRejected += 1;
-      throw new TethysError("LINK_MESSAGE_TOO_LARGE", `message of ${data.byteLength} bytes exceeds the ${this.o.maxBytes}-byte cap`, {
-        details: { bytes: data.byteLength, max: this.o.maxBytes },
-      });
+      throw new TethysError(
+        "LINK_MESSAGE_TOO_LARGE",
+        `message of ${data.byteLength} bytes exceeds the ${this.o.maxBytes}-byte cap`,
+        {
+          details: { bytes: data.byteLength, max: this.o.maxBytes },
+        },
+      );
     }
     const session = this.active?.session;
     if (this.snap.state !== "up" || session == null) {
@@ -150,7 +154,8 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
     const live = (): boolean => this.running && (slot === this.active || slot === this.standby);
     slot.timer = this.clock.setTimer(this.o.params.handshakeTimeoutMs, () => {
       slot.timer = null;
-      if (live()) on.fail(classifySessionError(new Error(HANDSHAKE_TIMED_OUT), slot.session?.phase() ?? "unknown", this.o.peer));
+      if (live())
+        on.fail(classifySessionError(new Error(HANDSHAKE_TIMED_OUT), slot.session?.phase() ?? "unknown", this.o.peer));
     });
     let connected = false;
     try {
@@ -169,7 +174,8 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
           if (live()) on.fail(err);
         },
         onClose: () => {
-          if (live()) on.fail(new TethysError("LINK_SESSION_CLOSED", `the DTLS session with ${this.o.peer} was closed`));
+          if (live())
+            on.fail(new TethysError("LINK_SESSION_CLOSED", `the DTLS session with ${this.o.peer} was closed`));
         },
       });
       // A factory may report failure synchronously; a slot already given up closes its session.
@@ -179,7 +185,9 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
       on.fail(
         err instanceof TethysError
           ? err
-          : new TethysError("LINK_SESSION_ERROR", `cannot create a DTLS session: ${(err as Error).message}`, { cause: err }),
+          : new TethysError("LINK_SESSION_ERROR", `cannot create a DTLS session: ${(err as Error).message}`, {
+              cause: err,
+            }),
       );
     }
   }
@@ -234,10 +242,13 @@ export class DtlsLink extends EventEmitter<DtlsLinkEvents> {
         this.snap.handshakeFailures += 1;
         this.snap.lastError = { code: errorCode(err), message: err.message };
         this.standbyFailures += 1;
-        this.standbyRetry = this.clock.setTimer(backoffDelay(this.standbyFailures, this.o.backoff, this.o.random), () => {
-          this.standbyRetry = null;
-          if (this.running && this.snap.state === "up" && this.standby === null) this.openStandby();
-        });
+        this.standbyRetry = this.clock.setTimer(
+          backoffDelay(this.standbyFailures, this.o.backoff, this.o.random),
+          () => {
+            this.standbyRetry = null;
+            if (this.running && this.snap.state === "up" && this.standby === null) this.openStandby();
+          },
+        );
       },
     });
   }

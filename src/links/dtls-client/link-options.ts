@@ -1,6 +1,12 @@
 import { TethysError } from "../../errors.ts";
 import { resolveBackoff } from "./backoff.ts";
-import { type BackoffOptions, DEFAULT_CIPHERS, type DtlsLinkOptions, type DtlsSessionParams, MAX_MESSAGE_BYTES } from "./types.ts";
+import {
+  type BackoffOptions,
+  DEFAULT_CIPHERS,
+  type DtlsLinkOptions,
+  type DtlsSessionParams,
+  MAX_MESSAGE_BYTES,
+} from "./types.ts";
 
 /** DtlsLinkOptions with defaults applied and every value checked. */
 export interface ResolvedLinkOptions {
@@ -18,9 +24,12 @@ export function resolveLinkOptions(opts: DtlsLinkOptions): ResolvedLinkOptions {
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
     throw new TethysError("LINK_BAD_OPTIONS", `port must be an integer in 1..65535, got ${opts.port}`);
   }
-  if (typeof opts.address !== "string" || opts.address.length === 0) throw new TethysError("LINK_BAD_OPTIONS", "address must not be empty");
-  if (typeof opts.identity !== "string" || opts.identity.length === 0) throw new TethysError("LINK_BAD_OPTIONS", "identity must not be empty");
-  if (!(opts.key instanceof Uint8Array) || opts.key.length === 0) throw new TethysError("LINK_BAD_OPTIONS", "key must be non-empty bytes");
+  if (typeof opts.address !== "string" || opts.address.length === 0)
+    throw new TethysError("LINK_BAD_OPTIONS", "address must not be empty");
+  if (typeof opts.identity !== "string" || opts.identity.length === 0)
+    throw new TethysError("LINK_BAD_OPTIONS", "identity must not be empty");
+  if (!(opts.key instanceof Uint8Array) || opts.key.length === 0)
+    throw new TethysError("LINK_BAD_OPTIONS", "key must be non-empty bytes");
   const maxBytes = nonNegative("maxMessageBytes", opts.maxMessageBytes ?? MAX_MESSAGE_BYTES);
   if (maxBytes === 0 || maxBytes > MAX_MESSAGE_BYTES) {
     throw new TethysError("LINK_BAD_OPTIONS", `maxMessageBytes must be within 1..${MAX_MESSAGE_BYTES}`);
@@ -52,6 +61,7 @@ export function resolveLinkOptions(opts: DtlsLinkOptions): ResolvedLinkOptions {
 }
 
 function nonNegative(name: string, v: number): number {
-  if (!(v >= 0) || !Number.isFinite(v)) throw new TethysError("LINK_BAD_OPTIONS", `${name} must be a finite number ≥ 0, got ${v}`);
+  if (!(v >= 0) || !Number.isFinite(v))
+    throw new TethysError("LINK_BAD_OPTIONS", `${name} must be a finite number ≥ 0, got ${v}`);
   return v;
 }

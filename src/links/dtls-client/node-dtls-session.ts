@@ -44,7 +44,10 @@ function phaseOf(socket: dtls.Socket, connected: boolean): HandshakePhase {
  * The real session factory: one node-dtls-client socket (its own UDP socket on a random local
  * port, hence its own 5-tuple) per session. Errors are reported as TethysErrors with LINK_ codes.
  */
-export const nodeDtlsSessionFactory: DtlsSessionFactory = (params: DtlsSessionParams, handlers: DtlsSessionHandlers): DtlsSession => {
+export const nodeDtlsSessionFactory: DtlsSessionFactory = (
+  params: DtlsSessionParams,
+  handlers: DtlsSessionHandlers,
+): DtlsSession => {
   const peer = params.family === "udp6" ? `[${params.address}]:${params.port}` : `${params.address}:${params.port}`;
   let socket: dtls.Socket;
   try {
@@ -57,7 +60,9 @@ export const nodeDtlsSessionFactory: DtlsSessionFactory = (params: DtlsSessionPa
       ciphers: [...params.ciphers],
     });
   } catch (err) {
-    throw new TethysError("LINK_BAD_OPTIONS", `node-dtls-client refused the options: ${(err as Error).message}`, { cause: err });
+    throw new TethysError("LINK_BAD_OPTIONS", `node-dtls-client refused the options: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   let connected = false;
   let dead = false;
@@ -119,10 +124,20 @@ export const nodeDtlsSessionFactory: DtlsSessionFactory = (params: DtlsSessionPa
  * that already completed it (its Finished was lost). Each several times, against loss. Resolves when the
  * datagrams are handed to the kernel (or failed), never rejects.
  */
-function abortHandshake(socket: dtls.Socket, internals: SocketInternals, params: DtlsSessionParams, phase: HandshakePhase): Promise<void> {
+function abortHandshake(
+  socket: dtls.Socket,
+  internals: SocketInternals,
+  params: DtlsSessionParams,
+  phase: HandshakePhase,
+): Promise<void> {
   const udp = internals.udp;
   const epoch0 = internals.recordLayer?.epochs?.[0];
-  if (phase === "socket" || udp === undefined || epoch0 === undefined || typeof epoch0.writeSequenceNumber !== "number") {
+  if (
+    phase === "socket" ||
+    udp === undefined ||
+    epoch0 === undefined ||
+    typeof epoch0.writeSequenceNumber !== "number"
+  ) {
     return Promise.resolve();
   }
   const sends: Promise<void>[] = [];

@@ -41,11 +41,26 @@ export interface OpensslPeerOptions {
 }
 
 export async function startOpensslPeer(o: OpensslPeerOptions): Promise<OpensslPeer> {
-  const args = ["s_server", "-dtls1_2", "-nocert", "-psk", o.keyHex, "-psk_identity", o.identity, "-cipher", o.cipher, "-accept", "127.0.0.1:0"];
+  const args = [
+    "s_server",
+    "-dtls1_2",
+    "-nocert",
+    "-psk",
+    o.keyHex,
+    "-psk_identity",
+    o.identity,
+    "-cipher",
+    o.cipher,
+    "-accept",
+    "127.0.0.1:0",
+  ];
   if (o.retransmit === true) args.push("-timeout");
   if (o.statelessCookies === true) args.push("-listen");
   if (process.env.TETHYS_OPENSSL_TRACE === "1") args.push("-msg");
-  const child: ChildProcessWithoutNullStreams = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"], signal: o.signal });
+  const child: ChildProcessWithoutNullStreams = spawn("openssl", args, {
+    stdio: ["pipe", "pipe", "pipe"],
+    signal: o.signal,
+  });
   child.on("error", () => {}); // an abort kills it; waits report the reason
   let out = "";
   const waiters: { test: (text: string) => boolean; resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -78,7 +93,8 @@ export async function startOpensslPeer(o: OpensslPeerOptions): Promise<OpensslPe
     new Promise((resolve, reject) => {
       if (test(out)) return resolve();
       if (o.signal?.aborted === true) return reject(o.signal.reason);
-      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`openssl exited; output so far:\n${out}`));
+      if (child.exitCode !== null || child.signalCode !== null)
+        return reject(new Error(`openssl exited; output so far:\n${out}`));
       waiters.push({ test, resolve, reject });
     });
   const waitFor = async (re: RegExp): Promise<RegExpExecArray> => {
@@ -108,7 +124,11 @@ export async function startOpensslPeer(o: OpensslPeerOptions): Promise<OpensslPe
  * first; later ones on each `state` event — counters that change without a state change are not
  * seen). Rejects when `signal` aborts (pass the test's `t.signal`).
  */
-export function waitForState(link: DtlsLink, pred: (s: LinkSnapshot) => boolean, signal?: AbortSignal): Promise<LinkSnapshot> {
+export function waitForState(
+  link: DtlsLink,
+  pred: (s: LinkSnapshot) => boolean,
+  signal?: AbortSignal,
+): Promise<LinkSnapshot> {
   const now = link.snapshot();
   if (pred(now)) return Promise.resolve(now);
   if (signal?.aborted === true) return Promise.reject(signal.reason);

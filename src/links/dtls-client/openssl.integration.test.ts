@@ -62,7 +62,12 @@ for (const [ours, theirs] of SUITES) {
 }
 
 test("a wrong PSK is reported as LINK_HANDSHAKE_REJECTED and retried", { timeout: 20_000 }, async (t) => {
-  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
+  const peer = await startOpensslPeer({
+    identity: IDENTITY,
+    keyHex: KEY_HEX,
+    cipher: "PSK-AES128-CCM8",
+    signal: t.signal,
+  });
   const l = link(peer.port, { key: Buffer.from("ffffffffffffffffffffffffffffffff", "hex"), handshakeTimeoutMs: 500 });
   try {
     l.start();
@@ -98,7 +103,12 @@ test("a hub that never answers is reported as LINK_HANDSHAKE_TIMEOUT", { timeout
 });
 
 test("a hub that dies while up is detected as stalled and the link re-handshakes", { timeout: 20_000 }, async (t) => {
-  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
+  const peer = await startOpensslPeer({
+    identity: IDENTITY,
+    keyHex: KEY_HEX,
+    cipher: "PSK-AES128-CCM8",
+    signal: t.signal,
+  });
   const l = link(peer.port, { stallTimeoutMs: 400, handshakeTimeoutMs: 300 });
   try {
     l.start();
@@ -115,7 +125,12 @@ test("a hub that dies while up is detected as stalled and the link re-handshakes
 });
 
 test("the record cap rolls sessions over and telemetry keeps flowing", { timeout: 20_000 }, async (t) => {
-  const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: "PSK-AES128-CCM8", signal: t.signal });
+  const peer = await startOpensslPeer({
+    identity: IDENTITY,
+    keyHex: KEY_HEX,
+    cipher: "PSK-AES128-CCM8",
+    signal: t.signal,
+  });
   const clock = new RealClock();
   const l = link(peer.port, { maxRecordsPerSession: 5, clock });
   let k = 0;

@@ -7,240 +7,190 @@ import { createSocket, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import type { Clock, Timer } from "../../clock/clock.ts";
 import {
-	DtlsServerEngine,
-	type DtlsServerOptions,
-	type PeerAddress,
-	type ServerEvent,
-	type SessionInfo,
+  DtlsServerEngine,
+  type DtlsServerOptions,
+  type PeerAddress,
+  type ServerEvent,
+  type SessionInfo,
 } from "../../dtls/server.ts";
-import type {
-	CloseCode,
-	DtlsCounters,
-	PskLookup,
-	SuiteName,
-} from "../../dtls/types.ts";
+import type { CloseCode, DtlsCounters, PskLookup, SuiteName } from "../../dtls/types.ts";
 import { TethysError } from "../../errors.ts";
 
-export interface DtlsServerConfig
-	extends Partial<Omit<DtlsServerOptions, "psk">> {
-	/** identity -> key bytes, as a lookup function, a Map or a plain record. */
-	psk:
-		| PskLookup
-		| ReadonlyMap<string, Uint8Array>
-		| Readonly<Record<string, Uint8Array>>;
-	/** Bind address (default 127.0.0.1). */
-	host?: string;
-	/** 0 (default) picks a free port. */
-	port?: number;
-	type?: "udp4" | "udp6";
-	/** SO_RCVBUF in bytes (bursts of telemetry from several vehicles); OS default if unset. */
-	recvBufferBytes?: number;
+export interface DtlsServerConfig extends Partial<Omit<DtlsServerOptions, "psk">> {
+  /** identity -> key bytes, as a lookup function, a Map or a plain record. */
+  psk: PskLookup | ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
+  /** Bind address (default 127.0.0.1). */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  type?: "udp4" | "udp6";
+  /** SO_RCVBUF in bytes (bursts of telemetry from several vehicles); OS default if unset. */
+  recvBufferBytes?: number;
 }
 
 export interface DtlsServerEvents {
-	established: [
-		{
-			session: SessionInfo;
-			identity: string;
-			remote: PeerAddress;
-			suite: SuiteName;
-		},
-	];
-	data: [{ session: SessionInfo; data: Uint8Array }];
-	closed: [
-		{ session: SessionInfo; code: CloseCode; message: string; alert?: number },
-	];
-	error: [TethysError];
+  established: [
+    {
+      session: SessionInfo;
+      identity: string;
+      remote: PeerAddress;
+      suite: SuiteName;
+    },
+  ];
+  data: [{ session: SessionInfo; data: Uint8Array }];
+  closed: [{ session: SessionInfo; code: CloseCode; message: string; alert?: number }];
+  error: [TethysError];
 }
 
 export function pskLookupOf(psk: DtlsServerConfig["psk"]): PskLookup {
-	if (typeof psk === "function") return psk;
-	if (psk instanceof Map) return (id) => psk.get(id);
-	const rec = psk as Readonly<Record<string, Uint8Array>>;
-	return (id) => (Object.hasOwn(rec, id) ? rec[id] : undefined);
+  if (typeof psk === "function") return psk;
+  if (psk instanceof Map) return (id) => psk.get(id);
+  const rec = psk as Readonly<Record<string, Uint8Array>>;
+  return (id) => (Object.hasOwn(rec, id) ? rec[id] : undefined);
 }
 
 export class DtlsServer extends EventEmitter<DtlsServerEvents> {
-	private readonly clock: Clock;
-	private readonly config: DtlsServerConfig;
-	private readonly engine: DtlsServerEngine;
-	private socket: Socket | undefined;
-	private timer: Timer | undefined;
-	private timerDue: number | undefined;
+  private readonly clock: Clock;
+  private readonly config: DtlsServerConfig;
+  private readonly engine: DtlsServerEngine;
+  private socket: Socket | undefined;
+  private timer: Timer | undefined;
+  private timerDue: number | undefined;
 
-	/** Validates the options (throws DTLS_CONFIG_INVALID); `listen()` binds the socket. */
-	constructor(config: DtlsServerConfig, clock: Clock) {
-		super();
-		this.config = config;
-		this.clock = clock;
-		const {
-			psk,
-			host: _host,
-			port: _port,
-			type: _type,
-			recvBufferBytes: _rcv,
-			...opts
-		} = config;
-		this.engine = new DtlsServerEngine(
-			{ ...opts, psk: pskLookupOf(psk) },
-			{
-				transmit: (d, peer) => this.transmit(d, peer),
-				event: (e) => this.onEvent(e),
-			},
-			clock.now(),
-		);
-	}
+  /** Validates the options (throws DTLS_CONFIG_INVALID); `listen()` binds the socket. */
+  constructor(config: DtlsServerConfig, clock: Clock) {
+    super();
+    this.config = config;
+    this.clock = clock;
+    const { psk, host: _host, port: _port, type: _type, recvBufferBytes: _rcv, ...opts } = config;
+    this.engine = new DtlsServerEngine(
+      { ...opts, psk: pskLookupOf(psk) },
+      {
+        transmit: (d, peer) => this.transmit(d, peer),
+        event: (e) => this.onEvent(e),
+      },
+      clock.now(),
+    );
+  }
 
-	get counters(): DtlsCounters {
-		return this.engine.counters;
-	}
+  get counters(): DtlsCounters {
+    return this.engine.counters;
+  }
 
-	get sessionCount(): number {
-		return this.engine.sessionCount;
-	}
+  get sessionCount(): number {
+    return this.engine.sessionCount;
+  }
 
-	get halfOpenCount(): number {
-		return this.engine.halfOpenCount;
-	}
+  get halfOpenCount(): number {
+    return this.engine.halfOpenCount;
+  }
 
-	sessions(): SessionInfo[] {
-		return this.engine.list();
-	}
+  sessions(): SessionInfo[] {
+    return this.engine.list();
+  }
 
-	/** Bind the socket; resolves with the bound address. */
-	async listen(): Promise<PeerAddress> {
-		if (this.socket !== undefined)
-			throw new TethysError(
-				"DTLS_ALREADY_LISTENING",
-				"server already listening",
-			);
-		const { host, port, type } = this.config;
-		const socket = createSocket({ type: type ?? "udp4" });
-		this.socket = socket;
-		socket.on("message", (msg, rinfo) => {
-			try {
-				this.engine.receive(
-					msg,
-					{ address: rinfo.address, port: rinfo.port },
-					this.clock.now(),
-				);
-			} catch (err) {
-				// Last line of defence: the engine does not throw on wire input; if it ever does,
-				// count it and carry on serving the other sessions.
-				this.engine.counters.internalErrors++;
-				this.report(
-					new TethysError(
-						"DTLS_INTERNAL_ERROR",
-						"DTLS engine failed on a datagram",
-						{ cause: err },
-					),
-				);
-			}
-			this.schedule();
-		});
-		await new Promise<void>((resolve, reject) => {
-			socket.once("error", reject);
-			socket.bind(port ?? 0, host ?? "127.0.0.1", () => {
-				socket.off("error", reject);
-				resolve();
-			});
-		}).catch((err: Error) => {
-			this.socket = undefined;
-			socket.close();
-			throw new TethysError(
-				"DTLS_SOCKET_ERROR",
-				`cannot bind DTLS server: ${err.message}`,
-				{ cause: err },
-			);
-		});
-		if (this.config.recvBufferBytes !== undefined)
-			socket.setRecvBufferSize(this.config.recvBufferBytes);
-		socket.on("error", (err) =>
-			this.report(
-				new TethysError("DTLS_SOCKET_ERROR", err.message, { cause: err }),
-			),
-		);
-		const a = socket.address();
-		return { address: a.address, port: a.port };
-	}
+  /** Bind the socket; resolves with the bound address. */
+  async listen(): Promise<PeerAddress> {
+    if (this.socket !== undefined) throw new TethysError("DTLS_ALREADY_LISTENING", "server already listening");
+    const { host, port, type } = this.config;
+    const socket = createSocket({ type: type ?? "udp4" });
+    this.socket = socket;
+    socket.on("message", (msg, rinfo) => {
+      try {
+        this.engine.receive(msg, { address: rinfo.address, port: rinfo.port }, this.clock.now());
+      } catch (err) {
+        // Last line of defence: the engine does not throw on wire input; if it ever does,
+        // count it and carry on serving the other sessions.
+        this.engine.counters.internalErrors++;
+        this.report(new TethysError("DTLS_INTERNAL_ERROR", "DTLS engine failed on a datagram", { cause: err }));
+      }
+      this.schedule();
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(port ?? 0, host ?? "127.0.0.1", () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    }).catch((err: Error) => {
+      this.socket = undefined;
+      socket.close();
+      throw new TethysError("DTLS_SOCKET_ERROR", `cannot bind DTLS server: ${err.message}`, { cause: err });
+    });
+    if (this.config.recvBufferBytes !== undefined) socket.setRecvBufferSize(this.config.recvBufferBytes);
+    socket.on("error", (err) => this.report(new TethysError("DTLS_SOCKET_ERROR", err.message, { cause: err })));
+    const a = socket.address();
+    return { address: a.address, port: a.port };
+  }
 
-	/** Send one application message (≤ maxPayload bytes) to an established session. */
-	send(session: SessionInfo, data: Uint8Array): void {
-		this.engine.send(session, data);
-		this.schedule();
-	}
+  /** Send one application message (≤ maxPayload bytes) to an established session. */
+  send(session: SessionInfo, data: Uint8Array): void {
+    this.engine.send(session, data);
+    this.schedule();
+  }
 
-	maxPayload(session: SessionInfo): number {
-		return this.engine.maxPayload(session);
-	}
+  maxPayload(session: SessionInfo): number {
+    return this.engine.maxPayload(session);
+  }
 
-	closeSession(session: SessionInfo): void {
-		this.engine.close(session);
-		this.schedule();
-	}
+  closeSession(session: SessionInfo): void {
+    this.engine.close(session);
+    this.schedule();
+  }
 
-	/** Send close_notify to every session, then close the socket. */
-	async close(): Promise<void> {
-		const socket = this.socket;
-		if (socket === undefined) return;
-		this.engine.closeAll();
-		this.timer?.cancel();
-		this.timer = undefined;
-		this.timerDue = undefined;
-		this.socket = undefined;
-		await new Promise<void>((resolve) => socket.close(() => resolve()));
-	}
+  /** Send close_notify to every session, then close the socket. */
+  async close(): Promise<void> {
+    const socket = this.socket;
+    if (socket === undefined) return;
+    this.engine.closeAll();
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.timerDue = undefined;
+    this.socket = undefined;
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
 
-	/** Emit `error` only when someone listens: an unheard EventEmitter error would throw. */
-	private report(err: TethysError): void {
-		if (this.listenerCount("error") > 0) this.emit("error", err);
-	}
+  /** Emit `error` only when someone listens: an unheard EventEmitter error would throw. */
+  private report(err: TethysError): void {
+    if (this.listenerCount("error") > 0) this.emit("error", err);
+  }
 
-	private transmit(d: Uint8Array, peer: PeerAddress): void {
-		this.socket?.send(d, peer.port, peer.address);
-	}
+  private transmit(d: Uint8Array, peer: PeerAddress): void {
+    this.socket?.send(d, peer.port, peer.address);
+  }
 
-	private onEvent(e: ServerEvent): void {
-		if (e.type === "established") {
-			this.emit("established", {
-				session: e.session,
-				identity: e.identity,
-				remote: e.session.peer,
-				suite: e.suite,
-			});
-		} else if (e.type === "data") {
-			this.emit("data", { session: e.session, data: e.data });
-		} else {
-			const ev = { session: e.session, code: e.code, message: e.message };
-			this.emit(
-				"closed",
-				e.alert === undefined ? ev : { ...ev, alert: e.alert },
-			);
-		}
-	}
+  private onEvent(e: ServerEvent): void {
+    if (e.type === "established") {
+      this.emit("established", {
+        session: e.session,
+        identity: e.identity,
+        remote: e.session.peer,
+        suite: e.suite,
+      });
+    } else if (e.type === "data") {
+      this.emit("data", { session: e.session, data: e.data });
+    } else {
+      const ev = { session: e.session, code: e.code, message: e.message };
+      this.emit("closed", e.alert === undefined ? ev : { ...ev, alert: e.alert });
+    }
+  }
 
-	/** Keep exactly one Clock timer, at or before the engine's earliest deadline. */
-	private schedule(): void {
-		if (this.socket === undefined) return;
-		const due = this.engine.nextDeadline();
-		// A later deadline keeps the armed timer: it fires early, finds nothing due and re-arms.
-		// This avoids a timer cancel/re-arm per received record (idle deadlines move constantly).
-		if (
-			this.timer !== undefined &&
-			this.timerDue !== undefined &&
-			due !== undefined &&
-			this.timerDue <= due
-		)
-			return;
-		this.timer?.cancel();
-		this.timer = undefined;
-		this.timerDue = due;
-		if (due === undefined) return;
-		this.timer = this.clock.setTimer(due - this.clock.now(), () => {
-			this.timer = undefined;
-			this.timerDue = undefined;
-			this.engine.handleTimeout(this.clock.now());
-			this.schedule();
-		});
-	}
+  /** Keep exactly one Clock timer, at or before the engine's earliest deadline. */
+  private schedule(): void {
+    if (this.socket === undefined) return;
+    const due = this.engine.nextDeadline();
+    // A later deadline keeps the armed timer: it fires early, finds nothing due and re-arms.
+    // This avoids a timer cancel/re-arm per received record (idle deadlines move constantly).
+    if (this.timer !== undefined && this.timerDue !== undefined && due !== undefined && this.timerDue <= due) return;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.timerDue = due;
+    if (due === undefined) return;
+    this.timer = this.clock.setTimer(due - this.clock.now(), () => {
+      this.timer = undefined;
+      this.timerDue = undefined;
+      this.engine.handleTimeout(this.clock.now());
+      this.schedule();
+    });
+  }
 }

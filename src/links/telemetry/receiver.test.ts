@@ -9,12 +9,20 @@ import type { DtlsServer } from "../dtls-server/dtls-server.ts";
 import { TelemetryReceiver } from "./receiver.ts";
 
 function rig() {
-  const fake = new EventEmitter() as EventEmitter & { send: (s: SessionInfo, d: Uint8Array) => void; sent: Uint8Array[] };
+  const fake = new EventEmitter() as EventEmitter & {
+    send: (s: SessionInfo, d: Uint8Array) => void;
+    sent: Uint8Array[];
+  };
   fake.sent = [];
   fake.send = (_s, d) => fake.sent.push(d.slice());
   const clock = new VirtualClock();
   const rx = new TelemetryReceiver(fake as unknown as DtlsServer, clock, { heartbeatMs: 100 });
-  const session: SessionInfo = { id: 1, peer: { address: "127.0.0.1", port: 5000, family: "IPv4" } as SessionInfo["peer"], identity: "rov1", state: "established" };
+  const session: SessionInfo = {
+    id: 1,
+    peer: { address: "127.0.0.1", port: 5000, family: "IPv4" } as SessionInfo["peer"],
+    identity: "rov1",
+    state: "established",
+  };
   return { fake, clock, rx, session };
 }
 

@@ -101,7 +101,10 @@ export class TelemetryReceiver extends EventEmitter<TelemetryReceiverEvents> {
   }
 
   private heartbeat(): void {
-    const bytes = this.encoder.encode({ type: "heartbeat" }, { seq: this.heartbeatSeq, timestamp: this.clock.wallMicros() });
+    const bytes = this.encoder.encode(
+      { type: "heartbeat" },
+      { seq: this.heartbeatSeq, timestamp: this.clock.wallMicros() },
+    );
     this.heartbeatSeq = (this.heartbeatSeq + 1) >>> 0;
     for (const set of this.sessions.values()) {
       for (const s of set) {

@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import type { Field, Fields } from "../fields.ts";
-import { type Message, type MessageType, MESSAGE_TYPES, SCHEMA } from "../messages.ts";
+import { MESSAGE_TYPES, type Message, type MessageType, SCHEMA } from "../messages.ts";
 
 export function arbitraryValue(field: Field): fc.Arbitrary<unknown> {
   switch (field.kind) {
@@ -24,7 +24,9 @@ export function arbitraryValue(field: Field): fc.Arbitrary<unknown> {
     case "enum":
       return fc.constantFrom(...field.values);
     case "str":
-      return fc.string({ unit: "grapheme", maxLength: field.maxBytes }).filter((s) => new TextEncoder().encode(s).length <= field.maxBytes);
+      return fc
+        .string({ unit: "grapheme", maxLength: field.maxBytes })
+        .filter((s) => new TextEncoder().encode(s).length <= field.maxBytes);
     case "array":
       return fc.array(arbitraryValue(field.of), { maxLength: field.maxLength });
     case "struct":

@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { VirtualClock } from "../../clock/virtual-clock.ts";
 import { createLogging } from "../../observability/logger.ts";
-import { createHub, type BrowserLimits, type Hub } from "../hub.ts";
+import { type BrowserLimits, createHub, type Hub } from "../hub.ts";
 import { hashSecret } from "../secrets.ts";
 import { VehicleDirectory } from "../vehicle-channel.ts";
 import { FakeVehicle } from "./fake-vehicle.ts";
@@ -30,7 +30,9 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(options: { limits?: Partial<BrowserLimits>; anonymousObservers?: boolean; staticDir?: string } = {}): Promise<TestHub> {
+export async function startTestHub(
+  options: { limits?: Partial<BrowserLimits>; anonymousObservers?: boolean; staticDir?: string } = {},
+): Promise<TestHub> {
   const clock = new VirtualClock();
   const registry = new Registry();
   const directory = new VehicleDirectory();
@@ -41,7 +43,11 @@ export async function startTestHub(options: { limits?: Partial<BrowserLimits>; a
     logger: createLogging({ level: "silent", components: {} }).child("hub"),
     registry,
     vehicles: directory,
-    auth: { pilotHashes: [pilotHash], observerHashes: [observerHash], anonymousObservers: options.anonymousObservers ?? false },
+    auth: {
+      pilotHashes: [pilotHash],
+      observerHashes: [observerHash],
+      anonymousObservers: options.anonymousObservers ?? false,
+    },
     host: "127.0.0.1",
     port: 0,
     ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),

@@ -28,14 +28,17 @@ export class RawWebSocket {
     const socket = connect(port, "127.0.0.1");
     await once(socket, "connect");
     const key = randomBytes(16).toString("base64");
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     let head = Buffer.alloc(0);
     while (!head.includes("\r\n\r\n")) {
       const [chunk] = (await once(socket, "data")) as [Buffer];
       head = Buffer.concat([head, chunk]);
     }
     const end = head.indexOf("\r\n\r\n") + 4;
-    if (!head.subarray(0, end).toString().startsWith("HTTP/1.1 101")) throw new Error(`upgrade refused: ${head.toString().split("\r\n")[0]}`);
+    if (!head.subarray(0, end).toString().startsWith("HTTP/1.1 101"))
+      throw new Error(`upgrade refused: ${head.toString().split("\r\n")[0]}`);
     const ws = new RawWebSocket(socket);
     if (head.length > end) ws.socket.emit("data", head.subarray(end));
     return ws;

@@ -1,6 +1,13 @@
 import { once } from "node:events";
 import { type ClientOptions, WebSocket } from "ws";
-import { type DecodedFrame, decodeFrame, encodeFrame, type Message, type MessageOf, type MessageType } from "../../protocol/index.ts";
+import {
+  type DecodedFrame,
+  decodeFrame,
+  encodeFrame,
+  type Message,
+  type MessageOf,
+  type MessageType,
+} from "../../protocol/index.ts";
 
 /**
  * A protocol-speaking WebSocket client for tests and benchmarks: decodes every binary frame it

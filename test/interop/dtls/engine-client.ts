@@ -6,98 +6,86 @@
 import { createSocket, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import type { Clock, Timer } from "../../../src/clock/clock.ts";
-import {
-	DtlsClientConnection,
-	type DtlsClientOptions,
-} from "../../../src/dtls/client.ts";
+import { DtlsClientConnection, type DtlsClientOptions } from "../../../src/dtls/client.ts";
 import type { ConnectionEvent } from "../../../src/dtls/types.ts";
 
 export class EngineClient extends EventEmitter<{ event: [ConnectionEvent] }> {
-	readonly socket: Socket;
-	conn: DtlsClientConnection | undefined;
-	readonly events: ConnectionEvent[] = [];
-	private timer: Timer | undefined;
-	private readonly clock: Clock;
+  readonly socket: Socket;
+  conn: DtlsClientConnection | undefined;
+  readonly events: ConnectionEvent[] = [];
+  private timer: Timer | undefined;
+  private readonly clock: Clock;
 
-	private readonly loopback: string;
+  private readonly loopback: string;
 
-	constructor(clock: Clock, type: "udp4" | "udp6" = "udp4") {
-		super();
-		this.clock = clock;
-		this.socket = createSocket(type);
-		this.loopback = type === "udp6" ? "::1" : "127.0.0.1";
-	}
+  constructor(clock: Clock, type: "udp4" | "udp6" = "udp4") {
+    super();
+    this.clock = clock;
+    this.socket = createSocket(type);
+    this.loopback = type === "udp6" ? "::1" : "127.0.0.1";
+  }
 
-	async connect(
-		port: number,
-		opts: Partial<DtlsClientOptions> & { identity: string; psk: Uint8Array },
-		host = this.loopback,
-	): Promise<void> {
-		await new Promise<void>((resolve) =>
-			this.socket.bind(0, this.loopback, () => resolve()),
-		);
-		const conn = new DtlsClientConnection(
-			opts,
-			{
-				transmit: (d) => this.socket.send(d, port, host),
-				event: (e) => {
-					this.events.push(e);
-					this.emit("event", e);
-				},
-			},
-			this.clock.now(),
-		);
-		this.conn = conn;
-		this.socket.on("message", (m) => {
-			conn.handleDatagram(m, this.clock.now());
-			this.schedule();
-		});
-		conn.start(this.clock.now());
-		this.schedule();
-	}
+  async connect(
+    port: number,
+    opts: Partial<DtlsClientOptions> & { identity: string; psk: Uint8Array },
+    host = this.loopback,
+  ): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.bind(0, this.loopback, () => resolve()));
+    const conn = new DtlsClientConnection(
+      opts,
+      {
+        transmit: (d) => this.socket.send(d, port, host),
+        event: (e) => {
+          this.events.push(e);
+          this.emit("event", e);
+        },
+      },
+      this.clock.now(),
+    );
+    this.conn = conn;
+    this.socket.on("message", (m) => {
+      conn.handleDatagram(m, this.clock.now());
+      this.schedule();
+    });
+    conn.start(this.clock.now());
+    this.schedule();
+  }
 
-	/** Resolve with the next event of `type` (or one already seen). */
-	next<T extends ConnectionEvent["type"]>(
-		type: T,
-		ms = 15_000,
-	): Promise<Extract<ConnectionEvent, { type: T }>> {
-		const seen = this.events.find((e) => e.type === type);
-		if (seen)
-			return Promise.resolve(seen as Extract<ConnectionEvent, { type: T }>);
-		return new Promise((resolve, reject) => {
-			const t = setTimeout(
-				() => reject(new Error(`timed out waiting for client event ${type}`)),
-				ms,
-			);
-			t.unref();
-			const on = (e: ConnectionEvent) => {
-				if (e.type !== type) return;
-				clearTimeout(t);
-				this.off("event", on);
-				resolve(e as Extract<ConnectionEvent, { type: T }>);
-			};
-			this.on("event", on);
-		});
-	}
+  /** Resolve with the next event of `type` (or one already seen). */
+  next<T extends ConnectionEvent["type"]>(type: T, ms = 15_000): Promise<Extract<ConnectionEvent, { type: T }>> {
+    const seen = this.events.find((e) => e.type === type);
+    if (seen) return Promise.resolve(seen as Extract<ConnectionEvent, { type: T }>);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for client event ${type}`)), ms);
+      t.unref();
+      const on = (e: ConnectionEvent) => {
+        if (e.type !== type) return;
+        clearTimeout(t);
+        this.off("event", on);
+        resolve(e as Extract<ConnectionEvent, { type: T }>);
+      };
+      this.on("event", on);
+    });
+  }
 
-	send(data: Uint8Array): void {
-		this.conn?.send(data);
-		this.schedule();
-	}
+  send(data: Uint8Array): void {
+    this.conn?.send(data);
+    this.schedule();
+  }
 
-	async close(): Promise<void> {
-		this.timer?.cancel();
-		this.conn?.close();
-		await new Promise<void>((resolve) => this.socket.close(() => resolve()));
-	}
+  async close(): Promise<void> {
+    this.timer?.cancel();
+    this.conn?.close();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
 
-	private schedule(): void {
-		this.timer?.cancel();
-		const due = this.conn?.nextDeadline();
-		if (due === undefined) return;
-		this.timer = this.clock.setTimer(due - this.clock.now(), () => {
-			this.conn?.handleTimeout(this.clock.now());
-			this.schedule();
-		});
-	}
+  private schedule(): void {
+    this.timer?.cancel();
+    const due = this.conn?.nextDeadline();
+    if (due === undefined) return;
+    this.timer = this.clock.setTimer(due - this.clock.now(), () => {
+      this.conn?.handleTimeout(this.clock.now());
+      this.schedule();
+    });
+  }
 }

@@ -1,7 +1,12 @@
 import { COLORS, prepare } from "./canvas.ts";
 
 /** Artificial horizon: roll rotates, pitch shifts (pxPerDeg), a fixed vehicle symbol. */
-export function drawHorizon(canvas: HTMLCanvasElement, roll: number | null, pitch: number | null, stale: boolean): void {
+export function drawHorizon(
+  canvas: HTMLCanvasElement,
+  roll: number | null,
+  pitch: number | null,
+  stale: boolean,
+): void {
   const { ctx, w, h } = prepare(canvas);
   const cx = w / 2;
   const cy = h / 2;

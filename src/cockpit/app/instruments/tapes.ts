@@ -1,9 +1,23 @@
 import { COLORS, prepare } from "./canvas.ts";
 
-const CARDINAL: Record<number, string> = { 0: "N", 45: "NE", 90: "E", 135: "SE", 180: "S", 225: "SW", 270: "W", 315: "NW" };
+const CARDINAL: Record<number, string> = {
+  0: "N",
+  45: "NE",
+  90: "E",
+  135: "SE",
+  180: "S",
+  225: "SW",
+  270: "W",
+  315: "NW",
+};
 
 /** Horizontal heading tape centred on the heading, ±60° visible, with an optional target bug. */
-export function drawHeadingTape(canvas: HTMLCanvasElement, heading: number | null, stale: boolean, target?: number): void {
+export function drawHeadingTape(
+  canvas: HTMLCanvasElement,
+  heading: number | null,
+  stale: boolean,
+  target?: number,
+): void {
   const { ctx, w, h } = prepare(canvas);
   ctx.fillStyle = COLORS.bg;
   ctx.fillRect(0, 0, w, h);
@@ -48,7 +62,13 @@ export function drawHeadingTape(canvas: HTMLCanvasElement, heading: number | nul
 }
 
 /** Vertical depth tape (positive down) with the vertical speed as an arrow and figure. */
-export function drawDepthTape(canvas: HTMLCanvasElement, depth: number | null, verticalSpeed: number | null, stale: boolean, target?: number): void {
+export function drawDepthTape(
+  canvas: HTMLCanvasElement,
+  depth: number | null,
+  verticalSpeed: number | null,
+  stale: boolean,
+  target?: number,
+): void {
   const { ctx, w, h } = prepare(canvas);
   ctx.fillStyle = COLORS.bg;
   ctx.fillRect(0, 0, w, h);
@@ -95,7 +115,13 @@ export function drawDepthTape(canvas: HTMLCanvasElement, depth: number | null, v
     ctx.lineTo(w - 14, cy + len);
     ctx.stroke();
     ctx.lineWidth = 1;
-    centre(ctx, w / 2, h - 10, `${verticalSpeed >= 0 ? "↓" : "↑"} ${Math.abs(verticalSpeed).toFixed(2)} m/s`, COLORS.line);
+    centre(
+      ctx,
+      w / 2,
+      h - 10,
+      `${verticalSpeed >= 0 ? "↓" : "↑"} ${Math.abs(verticalSpeed).toFixed(2)} m/s`,
+      COLORS.line,
+    );
   }
 }
 
