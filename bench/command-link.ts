@@ -7,7 +7,7 @@
  *   node bench/command-link.ts [seconds=3]
  */
 import { once } from "node:events";
-import { RealClock } from "../src/clock/real-clock.ts";
+import { RealClock } from "../src/kernel/real-clock.ts";
 import { CommandLinkClient } from "../src/links/command/client.ts";
 import { CommandLinkServer, type VehicleConnection } from "../src/links/command/server.ts";
 import { makeTestPki } from "../src/links/command/testing.ts";

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { RealClock } from "../src/clock/real-clock.ts";
+import { RealClock } from "../src/kernel/real-clock.ts";
 import { DtlsServer } from "../src/links/dtls-server/dtls-server.ts";
 
 const COUNT = Number(process.argv[2] ?? 20_000);

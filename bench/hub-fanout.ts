@@ -11,7 +11,7 @@ import { once } from "node:events";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Registry } from "prom-client";
-import { RealClock } from "../src/clock/real-clock.ts";
+import { RealClock } from "../src/kernel/real-clock.ts";
 import { createLogging } from "../src/observability/logger.ts";
 import { encodeFrame } from "../src/protocol/index.ts";
 import { createHub } from "../src/topside/hub.ts";

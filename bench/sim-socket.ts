@@ -12,7 +12,7 @@ import { SimI2cBus } from "../simulator/bus/sim-i2c-bus.ts";
 import { SimBusClient } from "../simulator/bus/socket-client.ts";
 import { type ListenTarget, SimBusServer } from "../simulator/bus/socket-server.ts";
 import { MS5837_ADDRESS, Ms5837Model } from "../simulator/devices/ms5837.ts";
-import { VirtualClock } from "../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../src/kernel/virtual-clock.ts";
 
 const n = Number(process.argv[2] ?? 20000);
 if (!(n > 0)) throw new Error("usage: node bench/sim-socket.ts [transactions > 0]");

@@ -13,7 +13,7 @@ import { defaultT200Model } from "../simulator/physics/t200-load.ts";
 import { createVehicleModel, initialVehicleState, stepVehicle } from "../simulator/physics/vehicle.ts";
 import { MemorySink } from "../simulator/recorder.ts";
 import { World } from "../simulator/world.ts";
-import { VirtualClock } from "../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../src/kernel/virtual-clock.ts";
 
 const simS = Number(process.argv[2] ?? 120);
 if (!(simS > 0)) throw new Error("usage: node bench/sim-speed.ts [seconds > 0]");

@@ -3,7 +3,7 @@
  * `openssl s_server` on loopback, per suite. Prints µs per record on the sending side and how
  * many records the server printed. Run: node bench/tether-dtls-link.ts (needs openssl).
  */
-import { RealClock } from "../src/clock/real-clock.ts";
+import { RealClock } from "../src/kernel/real-clock.ts";
 import { DtlsLink } from "../src/links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../src/links/dtls-client/node-dtls-session.ts";
 import { startOpensslPeer, waitForState } from "../src/links/dtls-client/openssl-peer.ts";

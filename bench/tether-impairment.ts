@@ -6,7 +6,7 @@
 import { DelayLine } from "../simulator/tether/delay-line.ts";
 import { ImpairmentModel, newPlan } from "../simulator/tether/impairment.ts";
 import { resolveImpairment } from "../simulator/tether/params.ts";
-import { VirtualClock } from "../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../src/kernel/virtual-clock.ts";
 
 function rate(label: string, n: number, fn: () => void): void {
   fn(); // warm-up pass

@@ -5,7 +5,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
 import { UdpTetherProxy } from "../simulator/tether/udp-proxy.ts";
-import { RealClock } from "../src/clock/real-clock.ts";
+import { RealClock } from "../src/kernel/real-clock.ts";
 
 async function bound(): Promise<Socket> {
   const s = createSocket("udp4");

@@ -12,10 +12,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { untilStopSignal } from "../src/cli/signals.ts";
-import { RealClock } from "../src/clock/real-clock.ts";
 import { loadConfigFile, requireRole } from "../src/config/load.ts";
 import { agentControlOptions } from "../src/control/config.ts";
-import { isTethysError, TethysError } from "../src/errors.ts";
+import { isTethysError, TethysError } from "../src/kernel/errors.ts";
+import { RealClock } from "../src/kernel/real-clock.ts";
 import { type ListenTarget, parseBusTarget, SimBusServer } from "./bus/socket-server.ts";
 import { applyEvent, runHeadless } from "./headless.ts";
 import type { HeadlessAgentOptions } from "./headless-agent.ts";

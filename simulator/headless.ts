@@ -4,8 +4,8 @@
  * see temp-readings.ts) into a record sink.
  */
 
-import { VirtualClock } from "../src/clock/virtual-clock.ts";
-import { errorCode, TethysError } from "../src/errors.ts";
+import { errorCode, TethysError } from "../src/kernel/errors.ts";
+import { VirtualClock } from "../src/kernel/virtual-clock.ts";
 import { driverReadingSource, type Reading } from "./driver-readings.ts";
 import { type HeadlessAgent, type HeadlessAgentOptions, startHeadlessAgent } from "./headless-agent.ts";
 import type { RecordSink } from "./recorder.ts";

@@ -6,7 +6,7 @@ import type { McuTelemetry } from "../firmware-bridge/bridge/telemetry.ts";
 import { hasTool } from "../firmware-bridge/firmware/build.ts";
 import { EVENT_CODE } from "../firmware-bridge/protocol/messages.ts";
 import { SerialportLink } from "../hardware/linux/serialport-link.ts";
-import { RealClock } from "../src/clock/real-clock.ts";
+import { RealClock } from "../src/kernel/real-clock.ts";
 import { McuWorld, type McuWorldEvent, mcuEventLine, mcuInputsFromWorld, thrusterPulses } from "./mcu-world.ts";
 import { World } from "./world.ts";
 

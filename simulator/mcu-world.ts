@@ -5,9 +5,9 @@
  * and leak inputs. The agent opens `path` with its real serial backend.
  */
 
-import { Emitter } from "../firmware-bridge/bridge/emitter.ts";
 import { EVENT_CODE } from "../firmware-bridge/protocol/messages.ts";
 import { type FirmwareEvent, HostMcu, type HostMcuOptions, type McuInputs } from "../firmware-bridge/sim/host-mcu.ts";
+import { Emitter } from "../src/kernel/emitter.ts";
 import type { World } from "./world.ts";
 
 export interface McuWorldOptions extends HostMcuOptions {

@@ -3,7 +3,7 @@
  * blocks of about 64 KiB so a fast headless run is not slowed by a write per record.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { TethysError } from "../src/errors.ts";
+import { TethysError } from "../src/kernel/errors.ts";
 
 export interface RecordSink {
   write(record: Record<string, unknown>): void;

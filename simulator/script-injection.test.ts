@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../src/errors.ts";
+import { isTethysError } from "../src/kernel/errors.ts";
 import { parseScript } from "./script.ts";
 
 test("injection events parse with their fields", () => {

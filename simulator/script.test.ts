@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../src/errors.ts";
+import { isTethysError } from "../src/kernel/errors.ts";
 import { parseScript } from "./script.ts";
 
 test("a valid script parses, sorted by time (ties in file order), comments skipped", () => {

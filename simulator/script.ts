@@ -26,7 +26,7 @@
  */
 
 import { z } from "zod";
-import { TethysError } from "../src/errors.ts";
+import { TethysError } from "../src/kernel/errors.ts";
 import { MESSAGE_TYPES, type Message, messageFromJson, SCHEMA } from "../src/protocol/index.ts";
 import { DEVICE_NAMES, type DeviceName, FAULT_NAMES, type FaultName } from "./faults.ts";
 

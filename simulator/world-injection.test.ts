@@ -1,7 +1,7 @@
 /** The world's scenario injection hooks: battery sag and state of charge, attitude disturbance. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../src/kernel/virtual-clock.ts";
 import { INA260_ADDRESS, INA260_REG } from "./devices/ina260.ts";
 import { readPose } from "./physics/state.ts";
 import { World } from "./world.ts";

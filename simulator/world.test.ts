@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../src/clock/virtual-clock.ts";
-import { isTethysError } from "../src/errors.ts";
+import { isTethysError } from "../src/kernel/errors.ts";
+import { VirtualClock } from "../src/kernel/virtual-clock.ts";
 import { BNO055_ADDRESS, BNO055_REG, MODE_NDOF } from "./devices/bno055.ts";
 import { INA260_ADDRESS, INA260_REG } from "./devices/ina260.ts";
 import { MS5837_ADDRESS } from "./devices/ms5837.ts";

@@ -6,8 +6,8 @@
  * Thrusters are driven by the PCA9685 model's pulse widths on `thrusterChannels` (what an agent
  * writes over I2C), unless a script overrides them with direct PWM (`setThrusterOverride`).
  */
-import type { Clock, Timer } from "../src/clock/clock.ts";
-import { TethysError } from "../src/errors.ts";
+import type { Clock, Timer } from "../src/kernel/clock.ts";
+import { TethysError } from "../src/kernel/errors.ts";
 import { SimGpioProvider } from "./bus/sim-gpio.ts";
 import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
 import { BNO055_ADDRESS, Bno055Model } from "./devices/bno055.ts";

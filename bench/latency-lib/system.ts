@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { SimBusServer } from "../../simulator/bus/socket-server.ts";
 import { World } from "../../simulator/world.ts";
 import { ProcessGroup } from "../../src/cli/process-group.ts";
-import { RealClock } from "../../src/clock/real-clock.ts";
+import { RealClock } from "../../src/kernel/real-clock.ts";
 import { generateKeys } from "../../src/keys/generate.ts";
 import { hashSecret } from "../../src/topside/secrets.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
-import { RealClock } from "../../src/clock/real-clock.ts";
+import { RealClock } from "../../src/kernel/real-clock.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { type BridgeState, McuBridge } from "./mcu-bridge.ts";
 

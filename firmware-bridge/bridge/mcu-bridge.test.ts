@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { encodeMessage } from "../protocol/codec.ts";
 import { ACK_STATUS } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";

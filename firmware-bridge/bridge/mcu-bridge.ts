@@ -1,11 +1,11 @@
 import type { SerialLink } from "../../hardware/ports/serial-link.ts";
-import type { Clock, Timer } from "../../src/clock/clock.ts";
-import { TethysError } from "../../src/errors.ts";
+import { Backoff, type BackoffOptions } from "../../src/kernel/backoff.ts";
+import type { Clock, Timer } from "../../src/kernel/clock.ts";
+import { Emitter } from "../../src/kernel/emitter.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { FrameReader } from "../protocol/frame-reader.ts";
 import { MAX_THRUSTERS, type Message, PULSE_MAX_US, PULSE_MIN_US } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
-import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
-import { Emitter } from "./emitter.ts";
 import { type LinkStats, newLinkStats } from "./link-stats.ts";
 import { asTethys, Outbox } from "./outbox.ts";
 import { eventFromWire, type McuEvent, type McuTelemetry, telemetryFromWire } from "./telemetry.ts";
@@ -20,10 +20,14 @@ export interface McuInfo {
   watchdogMs: number;
 }
 
+/** A serial device on the same board: 100 ms doubling to 5 s, no jitter. */
+export const MCU_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 5000, factor: 2, jitter: 0 };
+
 export interface McuBridgeOptions {
   link: SerialLink;
   clock: Clock;
-  backoff?: BackoffOptions;
+  /** Reconnect delays (default MCU_BACKOFF). */
+  backoff?: Partial<BackoffOptions>;
   /** Resend hello this often until the MCU answers. */
   handshakeRetryMs?: number;
   /**
@@ -74,7 +78,7 @@ export class McuBridge {
   constructor(options: McuBridgeOptions) {
     this.link = options.link;
     this.clock = options.clock;
-    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.backoff = new Backoff({ ...MCU_BACKOFF, ...options.backoff });
     this.o = {
       handshakeRetryMs: options.handshakeRetryMs ?? 250,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 4000,

@@ -1,5 +1,5 @@
 import type { SerialLink } from "../../hardware/ports/serial-link.ts";
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 /**
  * An in-memory serial line for unit tests: two SerialLink ends wired to each other. Bytes

@@ -1,6 +1,6 @@
 import type { SerialLink } from "../../hardware/ports/serial-link.ts";
-import type { Clock, Timer } from "../../src/clock/clock.ts";
-import { errorCode, TethysError } from "../../src/errors.ts";
+import type { Clock, Timer } from "../../src/kernel/clock.ts";
+import { errorCode, TethysError } from "../../src/kernel/errors.ts";
 import { FrameEncoder } from "../protocol/codec.ts";
 import { ACK_STATUS, type Message, specByName } from "../protocol/messages.ts";
 import type { LinkStats } from "./link-stats.ts";

@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 /**
  * Parses Intel HEX text (record types 00 data, 01 EOF, 02 extended segment, 04 extended linear)

@@ -2,7 +2,7 @@
  * Pure: turns what avrdude printed and its exit status into a flash result, or a TethysError with
  * a stable code and a message that says what to do.
  */
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import type { AvrdudeFacts } from "./avrdude-output.ts";
 
 export interface FlashResult {

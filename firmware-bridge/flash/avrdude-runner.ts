@@ -8,7 +8,7 @@
  * the run at once (avrdude 7.1 would otherwise go on to wait for answers that cannot come).
  */
 import { spawn } from "node:child_process";
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { type AvrdudeExit, avrdudeOutcome, type FlashResult } from "./avrdude-outcome.ts";
 import { AvrdudeOutputParser, type FlashProgress } from "./avrdude-output.ts";
 

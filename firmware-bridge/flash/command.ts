@@ -5,7 +5,7 @@
  * with exit code 1.
  */
 import { type Command, InvalidArgumentError } from "commander";
-import { errorCode } from "../../src/errors.ts";
+import { errorCode } from "../../src/kernel/errors.ts";
 import { DEFAULT_BAUD, flashFirmware } from "./flash.ts";
 import { ProgressPrinter } from "./progress-printer.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { FIRMWARE_MARKER_PREFIX, PROTOCOL_VERSION } from "./agent-protocol.ts";
 import { assertProtocolCompatible, findFirmwareMarker } from "./firmware-marker.ts";
 

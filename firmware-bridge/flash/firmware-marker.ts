@@ -3,7 +3,7 @@
  * a NUL byte. Pure: finds and parses it in image bytes, and decides whether the agent can speak
  * the image's protocol.
  */
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 export interface FirmwareMarker {
   readonly protocol: number;

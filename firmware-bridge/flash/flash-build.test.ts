@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { FIRMWARE_MARKER_PREFIX, PROTOCOL_VERSION } from "./agent-protocol.ts";
 import { checkFlashOptions, FIRMWARE_DIR, flashFirmware } from "./flash.ts";
 import { startEmulatedBoard } from "./test-support/emulated-board.ts";

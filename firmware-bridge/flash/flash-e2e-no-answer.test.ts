@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { PROTOCOL_VERSION } from "./agent-protocol.ts";
 import { flashFirmware } from "./flash.ts";
 import { startEmulatedBoard } from "./test-support/emulated-board.ts";

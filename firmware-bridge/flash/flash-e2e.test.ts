@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Command } from "commander";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { PROTOCOL_VERSION } from "./agent-protocol.ts";
 import type { FlashProgress } from "./avrdude-output.ts";
 import { registerFlashCommand } from "./command.ts";

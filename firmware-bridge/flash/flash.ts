@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isTethysError, TethysError } from "../../src/errors.ts";
+import { isTethysError, TethysError } from "../../src/kernel/errors.ts";
 import { FIRMWARE_MARKER_PREFIX, PROTOCOL_VERSION } from "./agent-protocol.ts";
 import type { FlashResult } from "./avrdude-outcome.ts";
 import type { FlashProgress } from "./avrdude-output.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { parseIntelHex } from "./intel-hex.ts";
 import { ATMEGA2560_APP_BYTES } from "./stk500v2/flash-memory.ts";
 import { hexRecord, writeIntelHex } from "./test-support/hex-writer.ts";

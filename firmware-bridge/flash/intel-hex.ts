@@ -7,7 +7,7 @@
  * must lie below `limit` (the flash available to the application) and must not overlap itself,
  * and the file must end with an EOF record. Any violation throws a TethysError naming the line.
  */
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 export interface HexImage {
   /** Flat image from address 0 to `end`, 0xFF where the file holds no data. */

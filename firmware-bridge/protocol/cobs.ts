@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 /**
  * Consistent Overhead Byte Stuffing (Cheshire & Baker, 1999): removes every 0x00 from a block so

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { cobsDecode, cobsEncode } from "./cobs.ts";
 import { decodeWire, encodeMessage, MAX_WIRE_FRAME } from "./codec.ts";
 import { crc16 } from "./crc16.ts";

@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { cobsDecodeInto, cobsEncodeInto, cobsMaxEncodedLength } from "./cobs.ts";
 import { crc16 } from "./crc16.ts";
 import {

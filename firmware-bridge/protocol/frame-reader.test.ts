@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import type { TethysError } from "../../src/errors.ts";
+import type { TethysError } from "../../src/kernel/errors.ts";
 import { encodeMessage } from "./codec.ts";
 import { fromHex, loadFixtures } from "./fixtures.ts";
 import { FrameReader } from "./frame-reader.ts";

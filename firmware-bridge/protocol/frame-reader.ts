@@ -1,4 +1,4 @@
-import { errorCode, TethysError } from "../../src/errors.ts";
+import { errorCode, TethysError } from "../../src/kernel/errors.ts";
 import { cobsDecodeInto } from "./cobs.ts";
 import { decodeRaw, MAX_RAW_FRAME, MAX_WIRE_FRAME } from "./codec.ts";
 import type { Message } from "./messages.ts";

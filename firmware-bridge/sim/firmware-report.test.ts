@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { parseFirmwareLine, parseFirmwareLineStrict } from "./firmware-report.ts";
 
 test("parses the host firmware's report lines", () => {

@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 /**
  * Parser of the host firmware's side channel (stderr lines, see firmware/src/hal_host.c):

@@ -4,7 +4,7 @@
  */
 
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
-import { RealClock } from "../../src/clock/real-clock.ts";
+import { RealClock } from "../../src/kernel/real-clock.ts";
 import { McuBridge } from "../bridge/mcu-bridge.ts";
 import { HostMcu } from "./host-mcu.ts";
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 export interface PtyPair {
   /** Device paths of the two ends (the `link=` symlinks when given, else /dev/pts/N). */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
-import { RealClock } from "../../src/clock/real-clock.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
+import { RealClock } from "../../src/kernel/real-clock.ts";
 import { type BridgeState, McuBridge } from "../bridge/mcu-bridge.ts";
 import { ensureHostBuild, hasTool } from "../firmware/build.ts";
 import { EVENT_CODE, PULSE_NEUTRAL_US } from "../protocol/messages.ts";

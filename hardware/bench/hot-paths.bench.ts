@@ -3,7 +3,7 @@
  *   node hardware/bench/hot-paths.bench.ts
  * Run it on the target board (a Raspberry Pi) for meaningful numbers.
  */
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { BNO055_BURST_LENGTH, decodeBurst } from "../drivers/bno055-math.ts";
 import { ms5837Compensate } from "../drivers/ms5837-math.ts";
 import { Pca9685 } from "../drivers/pca9685.ts";

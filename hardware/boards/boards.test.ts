@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
-import { isTethysError, TethysError } from "../../src/errors.ts";
+import { isTethysError, TethysError } from "../../src/kernel/errors.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { PwmThrusters } from "../drivers/pwm-thrusters.ts";
 import { FakeBno055 } from "../testing/fake-bno055.ts";
 import { FakeGpioProvider } from "../testing/fake-gpio.ts";

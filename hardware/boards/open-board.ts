@@ -1,5 +1,5 @@
-import type { Clock } from "../../src/clock/clock.ts";
-import { TethysError } from "../../src/errors.ts";
+import type { Clock } from "../../src/kernel/clock.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { Bno055 } from "../drivers/bno055.ts";
 import type { DeviceResult, HealthSnapshot } from "../drivers/device-health.ts";
 import { Ina260 } from "../drivers/ina260.ts";

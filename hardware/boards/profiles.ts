@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { type BoardProfile, type BoardProfileInput, parseBoardProfile } from "./schema.ts";
 
 /**

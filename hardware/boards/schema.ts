@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 /**
  * Board profile: a declarative description of what is connected where. Data only, validated

@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import type { GpioLineSpec } from "../ports/gpio.ts";
 
 export function lineName(spec: Pick<GpioLineSpec, "chip" | "line">): string {

@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { I2C_MAX_TRANSFER } from "../ports/i2c-bus.ts";
 
 /** 7-bit addresses a transaction may use (0x00–0x02 and 0x78–0x7F are reserved). */

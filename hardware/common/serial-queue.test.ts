@@ -31,7 +31,7 @@ test("jobs run one at a time in call order; a failure does not stop the queue", 
 });
 
 test("a full queue rejects at once with the owner's error, and accepts again once drained", async () => {
-  const { TethysError, isTethysError } = await import("../../src/errors.ts");
+  const { TethysError, isTethysError } = await import("../../src/kernel/errors.ts");
   const q = new SerialQueue(2, () => new TethysError("X_QUEUE_FULL", "full"));
   let release: (() => void) | undefined;
   const gate = new Promise<void>((r) => {

@@ -1,4 +1,4 @@
-import type { TethysError } from "../../src/errors.ts";
+import type { TethysError } from "../../src/kernel/errors.ts";
 
 /**
  * Runs async jobs one at a time, in call order. Used by bus backends so that transactions on one

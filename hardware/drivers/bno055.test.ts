@@ -1,7 +1,7 @@
 // Figures: ../shared/data/README.md "BNO055 IMU" (Bosch datasheet rev 1.4).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { FakeBno055 } from "../testing/fake-bno055.ts";
 import { FakeI2cBus } from "../testing/fake-i2c-bus.ts";
 import { settle } from "../testing/settle.ts";

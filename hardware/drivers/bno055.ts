@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/clock/clock.ts";
+import type { Clock } from "../../src/kernel/clock.ts";
 import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 import {

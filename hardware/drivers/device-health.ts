@@ -1,4 +1,4 @@
-import { isTethysError, TethysError } from "../../src/errors.ts";
+import { isTethysError, TethysError } from "../../src/kernel/errors.ts";
 
 /**
  * Health of one device as the agent sees it:

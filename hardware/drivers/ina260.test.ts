@@ -1,7 +1,7 @@
 // Figures: ../shared/data/README.md "INA260 power monitor" (TI datasheet).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { FakeI2cBus } from "../testing/fake-i2c-bus.ts";
 import { FakeIna260 } from "../testing/fake-ina260.ts";
 import { Ina260 } from "./ina260.ts";

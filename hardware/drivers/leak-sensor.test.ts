@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import type { GpioProvider } from "../ports/gpio.ts";
 import { FakeGpioProvider } from "../testing/fake-gpio.ts";
 import { LeakSensor } from "./leak-sensor.ts";

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from "../../src/clock/clock.ts";
+import type { Clock, Timer } from "../../src/kernel/clock.ts";
 import type { GpioLine, GpioProvider } from "../ports/gpio.ts";
 import { Debouncer } from "./debounce.ts";
 import { DeviceHealth, type DeviceResult, deviceError } from "./device-health.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { FakeGpioProvider } from "../testing/fake-gpio.ts";
 import { FakeI2cBus } from "../testing/fake-i2c-bus.ts";
 import { FakePca9685 } from "../testing/fake-pca9685.ts";

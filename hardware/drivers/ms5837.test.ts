@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { FakeI2cBus } from "../testing/fake-i2c-bus.ts";
 import { FakeMs5837, MS5837_02BA_EXAMPLE, MS5837_30BA_EXAMPLE } from "../testing/fake-ms5837.ts";
 import { settle } from "../testing/settle.ts";

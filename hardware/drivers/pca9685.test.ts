@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { FakeI2cBus, RegisterFileDevice } from "../testing/fake-i2c-bus.ts";
 import { FakePca9685 } from "../testing/fake-pca9685.ts";
 import { settle } from "../testing/settle.ts";

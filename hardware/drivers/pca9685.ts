@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/clock/clock.ts";
+import type { Clock } from "../../src/kernel/clock.ts";
 import { I2C_MAX_TRANSFER, type I2cBus } from "../ports/i2c-bus.ts";
 import { DeviceHealth, type DeviceResult, deviceError, deviceFault } from "./device-health.ts";
 import {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { makeFakeSysfs } from "../testing/fake-sysfs.ts";
 import { globalGpioNumber, hasSysfsGpio, listSysfsChips } from "./gpio-chips.ts";
 

@@ -1,6 +1,6 @@
 import { readdir, readFile, realpath } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { TethysError } from "../../src/errors.ts";
+import type { TethysError } from "../../src/kernel/errors.ts";
 import { gpioNotFound } from "../common/gpio-errors.ts";
 
 /** One gpiochip as the sysfs GPIO class lists it. */

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { isTethysError, type TethysError } from "../../src/errors.ts";
+import { isTethysError, type TethysError } from "../../src/kernel/errors.ts";
 import { gpioContract } from "../../test/contract/gpio.contract.ts";
 import { makeFakeLibgpiod } from "../testing/fake-libgpiod.ts";
 import { LibgpiodGpioProvider } from "./gpio-libgpiod.ts";

@@ -1,6 +1,6 @@
-import type { Clock } from "../../src/clock/clock.ts";
-import { RealClock } from "../../src/clock/real-clock.ts";
-import { TethysError } from "../../src/errors.ts";
+import type { Clock } from "../../src/kernel/clock.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
+import { RealClock } from "../../src/kernel/real-clock.ts";
 import {
   checkGpioSpec,
   gpioBusy,

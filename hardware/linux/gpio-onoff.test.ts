@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { gpioContract } from "../../test/contract/gpio.contract.ts";
 import { makeFakeOnoff } from "../testing/fake-onoff.ts";
 import { makeFakeSysfs } from "../testing/fake-sysfs.ts";

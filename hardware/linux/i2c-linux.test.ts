@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { i2cBusContract } from "../../test/contract/i2c-bus.contract.ts";
 import { busNumberFromPath, type I2cBusModule, LinuxI2cBus, mapI2cError, type PromisifiedBus } from "./i2c-linux.ts";
 

@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 /** Imports a module by name; injectable so tests can stand in a fake native module. */
 export type ModuleImporter = (name: string) => Promise<unknown>;

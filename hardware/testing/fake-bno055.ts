@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { RegisterFileDevice } from "./fake-i2c-bus.ts";
 
 /**

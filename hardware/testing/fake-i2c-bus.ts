@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { checkI2cCall, closedError, I2C_MAX_PENDING, i2cQueueFull } from "../common/i2c-validate.ts";
 import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";

@@ -1,4 +1,4 @@
-import type { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import type { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 
 /**
  * Advances a VirtualClock in `stepMs` steps until `promise` settles, and returns its value.

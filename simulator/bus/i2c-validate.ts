@@ -1,7 +1,7 @@
 /** Argument checks shared by the simulator's I2cBus implementations (in-process and socket). */
 
 import { I2C_MAX_TRANSFER } from "../../hardware/ports/i2c-bus.ts";
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 /** undefined when valid, else the error to reject with (I2C_BAD_ADDRESS / I2C_BAD_LENGTH). */
 export function checkAddress(addr: unknown): TethysError | undefined {

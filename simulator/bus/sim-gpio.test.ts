@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { LeakSensor, Lights } from "../devices/gpio-devices.ts";
 import { SimGpioProvider } from "./sim-gpio.ts";
 

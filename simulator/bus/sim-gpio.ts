@@ -7,8 +7,8 @@
  */
 
 import type { GpioLine, GpioLineSpec, GpioProvider } from "../../hardware/ports/gpio.ts";
-import type { Clock } from "../../src/clock/clock.ts";
-import { TethysError } from "../../src/errors.ts";
+import type { Clock } from "../../src/kernel/clock.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import type { GpioPins } from "../devices/gpio-devices.ts";
 
 export interface SimChip {

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { Ms5837Model } from "../devices/ms5837.ts";
 import { SimI2cBus } from "./sim-i2c-bus.ts";
 

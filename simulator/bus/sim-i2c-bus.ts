@@ -7,7 +7,7 @@
  */
 
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
-import type { Clock } from "../../src/clock/clock.ts";
+import type { Clock } from "../../src/kernel/clock.ts";
 import type { SimI2cDevice } from "../devices/device.ts";
 import { Rng } from "../devices/rng.ts";
 import { checkAddress, checkData, checkLength, closedError, nack } from "./i2c-validate.ts";

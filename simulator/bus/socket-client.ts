@@ -10,7 +10,7 @@
 import { connect, type Socket } from "node:net";
 import type { GpioLine, GpioLineSpec, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { checkAddress, checkData, checkLength, closedError } from "./i2c-validate.ts";
 import type { ListenTarget } from "./socket-server.ts";
 import { decodeReply, encodeRequest, FrameReader, type Request } from "./wire.ts";

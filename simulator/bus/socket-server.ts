@@ -10,7 +10,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { GpioLine, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
-import { errorCode, TethysError } from "../../src/errors.ts";
+import { errorCode, TethysError } from "../../src/kernel/errors.ts";
 import { checkAddress, checkLength } from "./i2c-validate.ts";
 import { bodyId, decodeRequest, encodeEdge, encodeError, encodeOk, FrameReader, type Request } from "./wire.ts";
 

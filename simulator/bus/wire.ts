@@ -22,7 +22,7 @@
  */
 
 import type { GpioEdge, GpioLineSpec } from "../../hardware/ports/gpio.ts";
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 export const WIRE_VERSION = 1;
 export const MAX_BODY = 1024;

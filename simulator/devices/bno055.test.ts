@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { SimI2cBus } from "../bus/sim-i2c-bus.ts";
 import { quatFromEuler } from "../physics/quat.ts";
 import { BNO055_ADDRESS as A, Bno055Model, MODE_NDOF, BNO055_REG as R } from "./bno055.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { SimI2cBus } from "../bus/sim-i2c-bus.ts";
 import { INA260_ADDRESS, INA260_REG, Ina260Model } from "./ina260.ts";
 import { MODE1, PCA9685_ADDRESS as P, Pca9685Model } from "./pca9685.ts";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { SimI2cBus } from "../bus/sim-i2c-bus.ts";
 import { MS5837_ADDRESS as A, Ms5837Model } from "./ms5837.ts";
 import { compensate, crc4, type Ms5837Variant, PRESSURE_UNIT_MBAR } from "./ms5837-math.ts";

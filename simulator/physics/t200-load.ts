@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { parseT200Csv, T200Model } from "./t200-table.ts";
 
 export const T200_DATA_DIR = fileURLToPath(new URL("./data/t200/", import.meta.url));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { GRAVITY } from "./params.ts";
 import { loadT200Model } from "./t200-load.ts";
 import { parseT200Csv, T200_COLUMNS } from "./t200-table.ts";

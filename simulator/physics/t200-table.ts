@@ -3,7 +3,7 @@
  * force and current in PWM and in supply voltage. See simulator/physics/data/t200/ (copied from
  * the project's reference data; Blue Robotics performance workbook, Sept. 2019, Basic ESC R3).
  */
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { GRAVITY } from "./params.ts";
 
 export const T200_COLUMNS = [

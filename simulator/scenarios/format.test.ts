@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { isScenario, parseScenario } from "./format.ts";
 
 const HEADER = '{"scenario":{"duration":10,"world":{"pose":{"d":2}},"control":{"failsafe":{"max_depth_m":4}}}}';

@@ -23,7 +23,7 @@
  */
 import { z } from "zod";
 import { VehicleControlSchema, type VehicleControlSettings } from "../../src/control/schema.ts";
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { parseScript, type ScriptEvent } from "../script.ts";
 
 const time = z.number().finite().min(0).max(1e6);

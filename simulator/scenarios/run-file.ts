@@ -9,7 +9,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { errorCode } from "../../src/errors.ts";
+import { errorCode } from "../../src/kernel/errors.ts";
 import { runScenario } from "./run.ts";
 
 const args = process.argv.slice(2);

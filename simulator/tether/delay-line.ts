@@ -1,4 +1,4 @@
-import type { Clock, Timer } from "../../src/clock/clock.ts";
+import type { Clock, Timer } from "../../src/kernel/clock.ts";
 
 interface Slot<T> {
   at: number;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { TetherDirection } from "./direction.ts";
 import { resolveImpairment } from "./params.ts";
 

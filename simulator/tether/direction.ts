@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/clock/clock.ts";
+import type { Clock } from "../../src/kernel/clock.ts";
 import { DelayLine } from "./delay-line.ts";
 import { ImpairmentModel, newPlan } from "./impairment.ts";
 import { type ImpairmentParams, resolveImpairment } from "./params.ts";

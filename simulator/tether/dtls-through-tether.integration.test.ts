@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { test } from "node:test";
-import { RealClock } from "../../src/clock/real-clock.ts";
+import { RealClock } from "../../src/kernel/real-clock.ts";
 import { DtlsLink } from "../../src/links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../../src/links/dtls-client/node-dtls-session.ts";
 import { startOpensslPeer, waitForState } from "../../src/links/dtls-client/openssl-peer.ts";

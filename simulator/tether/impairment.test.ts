@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { ImpairmentModel, newPlan, type PacketPlan } from "./impairment.ts";
 import { type ImpairmentParams, resolveImpairment } from "./params.ts";
 

@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 
 /** Impairments of one direction of the tether. */
 export interface ImpairmentParams {

@@ -1,4 +1,4 @@
-import { TethysError } from "../../src/errors.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import type { ImpairmentParams } from "./params.ts";
 import type { HostPort } from "./udp-proxy.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect } from "node:net";
 import { test } from "node:test";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { runTether } from "./run-tether.ts";
 import { startTcpEcho, startUdpEcho, udpClient } from "./test-echo.ts";
 

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { test } from "node:test";
-import { RealClock } from "../../src/clock/real-clock.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
+import { RealClock } from "../../src/kernel/real-clock.ts";
 import { type TcpProxyOptions, TcpTetherProxy } from "./tcp-proxy.ts";
 import { startTcpEcho } from "./test-echo.ts";
 

@@ -1,7 +1,7 @@
 import { EventEmitter, once } from "node:events";
 import { createServer, type Server, Socket } from "node:net";
-import type { Clock } from "../../src/clock/clock.ts";
-import { TethysError } from "../../src/errors.ts";
+import type { Clock } from "../../src/kernel/clock.ts";
+import { TethysError } from "../../src/kernel/errors.ts";
 import { type DirectionCounters, type StreamOrder, setDirectionParams, TetherDirection } from "./direction.ts";
 import { type ImpairmentParams, resolveImpairment } from "./params.ts";
 import type { DirectionName, HostPort } from "./udp-proxy.ts";

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import { runTether } from "./run-tether.ts";
 import { startUdpEcho, udpClient } from "./test-echo.ts";
 import { attachTetherControl, parseTetherCommand } from "./tether-control.ts";

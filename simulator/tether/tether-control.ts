@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { errorCode, TethysError } from "../../src/errors.ts";
+import { errorCode, TethysError } from "../../src/kernel/errors.ts";
 import type { ImpairmentParams } from "./params.ts";
 import { impairmentKeys, parseImpairments } from "./parse-options.ts";
 import type { TetherHandle } from "./run-tether.ts";

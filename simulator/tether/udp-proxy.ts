@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { EventEmitter, once } from "node:events";
 import { isIPv6 } from "node:net";
-import type { Clock, Timer } from "../../src/clock/clock.ts";
+import type { Clock, Timer } from "../../src/kernel/clock.ts";
 import { type DirectionCounters, type DirectionName, setDirectionParams, TetherDirection } from "./direction.ts";
 import { type ImpairmentParams, resolveImpairment } from "./params.ts";
 

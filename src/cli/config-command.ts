@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { loadConfigFile, requireRole } from "../config/load.ts";
 import { ROLES, type Role } from "../config/schema.ts";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import type { CliIo } from "./program.ts";
 
 /** `tethys config check FILE [--role R]` and `tethys config print FILE`. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
 import { ProcessGroup } from "./process-group.ts";
 
 const node = process.execPath;

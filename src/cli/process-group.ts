@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 
 /**
  * Runs several Tethys processes as one system (what `tethys sim` does: simulator, agent, hub).

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerFlashCommand } from "../../firmware-bridge/flash/command.ts";
 import { registerSimCommand } from "../../simulator/cli.ts";
-import { errorCode, isTethysError, TethysError } from "../errors.ts";
+import { errorCode, isTethysError, TethysError } from "../kernel/errors.ts";
 import { registerKeysCommand } from "../keys/keys-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
 import { parseSimBoard, parseTetherSpec, runSimSystem } from "./sim-system.ts";

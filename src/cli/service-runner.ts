@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { Clock } from "../clock/clock.ts";
-import { RealClock } from "../clock/real-clock.ts";
 import { type LoadedConfig, loadConfigFile, requireRole } from "../config/load.ts";
 import type { Role } from "../config/schema.ts";
-import { errorCode } from "../errors.ts";
+import type { Clock } from "../kernel/clock.ts";
+import { errorCode } from "../kernel/errors.ts";
+import { RealClock } from "../kernel/real-clock.ts";
 import { createLogging } from "../observability/logger.ts";
 import { createRegistry, type MetricsServer, parseHostPort, serveMetrics } from "../observability/metrics.ts";
 import { untilStopSignal } from "./signals.ts";

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runTether, type TetherHandle } from "../../simulator/tether/run-tether.ts";
 import { buildCockpit } from "../cockpit/build.ts";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import { generateKeys } from "../keys/generate.ts";
 import { hashSecret } from "../topside/secrets.ts";
 import { ProcessGroup } from "./process-group.ts";

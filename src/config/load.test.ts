@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError, TethysError } from "../errors.ts";
+import { isTethysError, TethysError } from "../kernel/errors.ts";
 import { loadConfigFile, parseConfig, requireRole } from "./load.ts";
 
 function configError(fn: () => unknown): TethysError {

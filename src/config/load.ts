@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import { type Config, ConfigSchema, type Role } from "./schema.ts";
 
 /**

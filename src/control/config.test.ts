@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConfigSchema } from "../config/schema.ts";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
 import { agentControlOptions } from "./config.ts";
 import { DEFAULT_FAILSAFES } from "./failsafes.ts";
 import { DEFAULT_CONTROL } from "./modes.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
 import { KGF, NEUTRAL_US, ThrustCurve } from "./t200.ts";
 import { T200_FORCE_KGF } from "./t200-data.ts";
 

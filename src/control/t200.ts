@@ -1,4 +1,4 @@
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import { T200_FORCE_KGF, T200_POINTS, T200_PWM_MIN_US, T200_PWM_STEP_US } from "./t200-data.ts";
 
 /**

@@ -7,7 +7,7 @@
  * `handleTimeout(now)`. Nothing here throws on wire input: bad records are counted and dropped.
  */
 import { createHash, type Hash } from "node:crypto";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import { type FlightItem, packFlight, RetransmitTimer } from "./handshake/flight.ts";
 import { type HandshakeMessage, HandshakeReassembler, transcriptBytes } from "./handshake/reassembler.ts";
 import { newRecordView, RecordLayer, type RecordView, readRecord } from "./record/record-layer.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
 import { SUITES, type SuiteName } from "./crypto/suites.ts";
 import { DtlsServerEngine } from "./server.ts";
 import { CLIENT_PEER, Loopback } from "./testing/loopback.ts";

@@ -5,7 +5,7 @@
  * honoured by calling `handleTimeout`). A flood of spoofed hellos allocates nothing that
  * outlives the call: no session exists before the cookie round trip.
  */
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import { CookieJar } from "./cookie.ts";
 import { type CipherSuite, SUITES, type SuiteName, suiteByName } from "./crypto/suites.ts";
 import type { HandshakeMessage } from "./handshake/reassembler.ts";

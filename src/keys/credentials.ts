@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 
 /**
  * Reading the files `tethys keys` made, for the services that the lead wires: paths from a

@@ -1,7 +1,7 @@
 import { randomBytes, X509Certificate } from "node:crypto";
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import { createAuthority, issueLeaf } from "./certificates.ts";
 import { topsideSnippet, vehicleSnippet } from "./snippets.ts";
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import { DEFAULT_HUB_NAMES, generateKeys } from "./generate.ts";
 
 /** Where the command prints. Same shape as the CLI's CliIo. */

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import { Command } from "commander";
 import { parse } from "smol-toml";
 import { parseConfig } from "../config/load.ts";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
 import { readPsk, readTlsCredentials, resolveConfigPath } from "./credentials.ts";
 import { classifyHubNames, generateKeys } from "./generate.ts";
 import { registerKeysCommand } from "./keys-command.ts";

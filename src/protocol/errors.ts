@@ -1,4 +1,4 @@
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 
 /**
  * Stable codes of everything the codec rejects. A decoder fed untrusted bytes throws only

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { parseConfig } from "../config/load.ts";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
 import { Authenticator } from "./authenticator.ts";
 import { HubCodes } from "./errors.ts";
 import { hashSecret, parseSecretHash, verifySecret } from "./secrets.ts";

@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
-import type { Clock, Timer } from "../clock/clock.ts";
-import { errorCode } from "../errors.ts";
+import type { Clock, Timer } from "../kernel/clock.ts";
+import { errorCode } from "../kernel/errors.ts";
 import { type Access, type DecodedFrame, decodeFrame, encodeFrame, type Message } from "../protocol/index.ts";
 import { HubCodes } from "./errors.ts";
 import { Outbox } from "./outbox.ts";

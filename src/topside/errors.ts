@@ -1,4 +1,4 @@
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 
 /**
  * Stable codes of everything the hub refuses from a browser (docs/errors-topside.md). A refusal

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
-import { errorCode } from "../errors.ts";
+import { errorCode } from "../kernel/errors.ts";
 import { decodeFrame, encodeFrame } from "../protocol/index.ts";
 import { arbitraryMessage } from "../protocol/testing/arbitraries.ts";
 import { HubCodes } from "./errors.ts";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Registry } from "prom-client";
-import { VirtualClock } from "../clock/virtual-clock.ts";
+import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { createLogging } from "../observability/logger.ts";
 import { createHub } from "./hub.ts";
 import { hashSecret } from "./secrets.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
 import type { MessageOf } from "../protocol/index.ts";
 import { HubCodes } from "./errors.ts";
 import { FakeVehicle } from "./testing/fake-vehicle.ts";

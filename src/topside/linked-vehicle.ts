@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import type { VehicleConnection } from "../links/command/index.ts";
 import type { DecodedFrame } from "../protocol/index.ts";
 import type { CommandMessage, VehicleChannel, VehicleChannelEvents } from "./vehicle-channel.ts";

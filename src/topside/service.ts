@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { Clock } from "../clock/clock.ts";
 import type { Config } from "../config/schema.ts";
-import { TethysError } from "../errors.ts";
+import type { Clock } from "../kernel/clock.ts";
+import { TethysError } from "../kernel/errors.ts";
 import { readPsk, resolveConfigPath } from "../keys/credentials.ts";
 import { CommandLinkServer, serverOptionsFromConfig } from "../links/command/index.ts";
 import { DtlsServer } from "../links/dtls-server/dtls-server.ts";

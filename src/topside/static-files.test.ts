@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
 import { HubCodes } from "./errors.ts";
 import { contentTypeFor, StaticFiles, safeSegments } from "./static-files.ts";
 import { startTestHub, type TestHub } from "./testing/hub-harness.ts";

@@ -1,4 +1,4 @@
-import type { Clock } from "../clock/clock.ts";
+import type { Clock } from "../kernel/clock.ts";
 import { encodeFrame, MAX_LISTED_SESSIONS, MAX_LISTED_VEHICLES, type MessageOf } from "../protocol/index.ts";
 import type { BrowserSession } from "./browser-session.ts";
 import type { RoleBook } from "./roles.ts";

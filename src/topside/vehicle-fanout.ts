@@ -1,4 +1,4 @@
-import type { Clock } from "../clock/clock.ts";
+import type { Clock } from "../kernel/clock.ts";
 import type { Logger } from "../observability/logger.ts";
 import { FrameEncoder, SCHEMA } from "../protocol/index.ts";
 import type { BrowserSession } from "./browser-session.ts";

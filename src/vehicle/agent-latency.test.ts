@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { VirtualClock } from "../clock/virtual-clock.ts";
+import { VirtualClock } from "../kernel/virtual-clock.ts";
 import type { MessageOf } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
 import { VECTORED_6 } from "./frame.ts";

@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { Clock, Timer } from "../clock/clock.ts";
 import { Estimator, type EstimatorConfig } from "../control/estimator.ts";
 import type { FailsafeConfig } from "../control/failsafes.ts";
 import { type ControlConfig, ModeController } from "../control/modes.ts";
 import type { ThrustCurve } from "../control/t200.ts";
-import { errorCode } from "../errors.ts";
+import type { Clock, Timer } from "../kernel/clock.ts";
+import { errorCode } from "../kernel/errors.ts";
 import { FrameEncoder, type Message, type Mode, type Severity } from "../protocol/index.ts";
 import { CommandLatency, type CommandMeta } from "./command-latency.ts";
 import type { Frame } from "./frame.ts";

@@ -11,7 +11,7 @@ import { FakeIna260 } from "../../hardware/testing/fake-ina260.ts";
 import { FakeMs5837, MS5837_30BA_EXAMPLE } from "../../hardware/testing/fake-ms5837.ts";
 import { FakePca9685 } from "../../hardware/testing/fake-pca9685.ts";
 import { settle } from "../../hardware/testing/settle.ts";
-import { VirtualClock } from "../clock/virtual-clock.ts";
+import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { BoardSensors } from "./board-sensors.ts";
 import { commandToMicros, PwmThrusterOutput } from "./pwm-output.ts";
 

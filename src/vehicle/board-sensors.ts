@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Board } from "../../hardware/boards/open-board.ts";
 import type { DeviceResult } from "../../hardware/drivers/device-health.ts";
-import type { Clock, Timer } from "../clock/clock.ts";
+import type { Clock, Timer } from "../kernel/clock.ts";
 import { emptySnapshot, type SensorSnapshot, type SensorSource } from "./io.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from "prom-client";
-import type { Clock } from "../clock/clock.ts";
+import type { Clock } from "../kernel/clock.ts";
 import type { FrameMeta } from "../protocol/index.ts";
 import type { ThrusterOutput } from "./io.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 
 /**
  * Thruster frames as data. Axes follow the body frame used everywhere in Tethys (Fossen's

@@ -3,7 +3,7 @@ import { McuBridge } from "../../firmware-bridge/bridge/mcu-bridge.ts";
 import type { SerialThrustersSpec } from "../../hardware/boards/open-board.ts";
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
 import type { SerialLink } from "../../hardware/ports/serial-link.ts";
-import type { Clock } from "../clock/clock.ts";
+import type { Clock } from "../kernel/clock.ts";
 import { McuThrusterOutput } from "./mcu-output.ts";
 
 export interface McuLinkOptions {

@@ -6,8 +6,8 @@ import { McuBridge } from "../../firmware-bridge/bridge/mcu-bridge.ts";
 import { MemorySerialPair } from "../../firmware-bridge/bridge/memory-link.ts";
 import type { Message } from "../../firmware-bridge/protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../../firmware-bridge/protocol/version.ts";
-import { VirtualClock } from "../clock/virtual-clock.ts";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
+import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { McuThrusterOutput } from "./mcu-output.ts";
 
 class FakeAgent {

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { BridgeState, McuBridge } from "../../firmware-bridge/bridge/mcu-bridge.ts";
-import { errorCode, TethysError } from "../errors.ts";
+import { errorCode, TethysError } from "../kernel/errors.ts";
 import type { ThrusterOutput } from "./io.ts";
 import { commandToMicros, type PulseRange } from "./pwm-output.ts";
 

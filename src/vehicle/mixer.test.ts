@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../errors.ts";
+import { isTethysError } from "../kernel/errors.ts";
 import { type AxisVector, buildFrame, parseFrame, VECTORED_6, VECTORED_6DOF_8 } from "./frame.ts";
 import { Mixer, ZERO_AXES } from "./mixer.ts";
 

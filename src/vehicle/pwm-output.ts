@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { PwmThrusters } from "../../hardware/drivers/pwm-thrusters.ts";
-import { TethysError } from "../errors.ts";
+import { TethysError } from "../kernel/errors.ts";
 import type { ThrusterOutput } from "./io.ts";
 
 /**

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { GpioProvider } from "../../hardware/ports/gpio.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 
 export interface GpioFixture {
   provider: GpioProvider;

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 
 export interface I2cBusFixture {
   bus: I2cBus;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { SerialLink } from "../../hardware/ports/serial-link.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 
 /** Two connected ends of a serial line plus the means to pull the plug, made by a backend. */
 export interface SerialPairFixture {

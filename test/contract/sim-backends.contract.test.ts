@@ -3,7 +3,7 @@ import { SimI2cBus } from "../../simulator/bus/sim-i2c-bus.ts";
 import { SimBusClient } from "../../simulator/bus/socket-client.ts";
 import { SimBusServer } from "../../simulator/bus/socket-server.ts";
 import { Ms5837Model } from "../../simulator/devices/ms5837.ts";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { gpioContract } from "./gpio.contract.ts";
 import { i2cBusContract } from "./i2c-bus.contract.ts";
 

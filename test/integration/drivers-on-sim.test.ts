@@ -5,7 +5,7 @@ import { BUILTIN_PROFILES } from "../../hardware/boards/profiles.ts";
 import { type BoardProfileInput, parseBoardProfile } from "../../hardware/boards/schema.ts";
 import { settle } from "../../hardware/testing/settle.ts";
 import { World } from "../../simulator/world.ts";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 
 /**
  * The real drivers (hardware/drivers, built by openBoard from the rpi-pca9685 profile) against

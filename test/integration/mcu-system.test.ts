@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { hasTool } from "../../firmware-bridge/firmware/build.ts";
 import { parseSimBoard, runSimSystem } from "../../src/cli/sim-system.ts";
-import { isTethysError } from "../../src/errors.ts";
+import { isTethysError } from "../../src/kernel/errors.ts";
 import type { MessageOf } from "../../src/protocol/index.ts";
 import { HubClient } from "../support/hub-client.ts";
 

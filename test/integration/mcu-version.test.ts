@@ -6,7 +6,7 @@ import type { BridgeState } from "../../firmware-bridge/bridge/mcu-bridge.ts";
 import { ensureHostBuild, hasTool } from "../../firmware-bridge/firmware/build.ts";
 import { PROTOCOL_VERSION } from "../../firmware-bridge/protocol/version.ts";
 import { HostMcu } from "../../firmware-bridge/sim/host-mcu.ts";
-import { RealClock } from "../../src/clock/real-clock.ts";
+import { RealClock } from "../../src/kernel/real-clock.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { VehicleAgent } from "../../src/vehicle/agent.ts";
 import { VECTORED_6 } from "../../src/vehicle/frame.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, test } from "node:test";
 import { UdpTetherProxy } from "../../simulator/tether/udp-proxy.ts";
-import { RealClock } from "../../src/clock/real-clock.ts";
+import { RealClock } from "../../src/kernel/real-clock.ts";
 import { DtlsLink } from "../../src/links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../../src/links/dtls-client/node-dtls-session.ts";
 import type { LinkSnapshot } from "../../src/links/dtls-client/types.ts";

@@ -3,9 +3,9 @@
  * pair) through an Stk500v2Session.
  */
 import { SerialPort } from "serialport";
-import type { Clock } from "../../../src/clock/clock.ts";
-import { RealClock } from "../../../src/clock/real-clock.ts";
-import { TethysError } from "../../../src/errors.ts";
+import type { Clock } from "../../../src/kernel/clock.ts";
+import { TethysError } from "../../../src/kernel/errors.ts";
+import { RealClock } from "../../../src/kernel/real-clock.ts";
 import type { Stk500v2Bootloader } from "./bootloader.ts";
 import { type SessionCounters, type SessionOptions, Stk500v2Session } from "./session.ts";
 

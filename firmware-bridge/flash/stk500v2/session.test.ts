@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { VirtualClock } from "../../../src/clock/virtual-clock.ts";
+import { VirtualClock } from "../../../src/kernel/virtual-clock.ts";
 import { Stk500v2Bootloader } from "./bootloader.ts";
 import { encodeFrame, FrameDecoder, type FrameEvent } from "./codec.ts";
 import { ANSWER_CKSUM_ERROR, CMD, STATUS } from "./constants.ts";

@@ -5,7 +5,7 @@
  * half-received for `interByteTimeoutMs` (as a real bootloader does), so a later frame is not
  * swallowed into its body. Time comes from the Clock it is given.
  */
-import type { Clock, Timer } from "../../../src/clock/clock.ts";
+import type { Clock, Timer } from "../../../src/kernel/clock.ts";
 import type { Stk500v2Bootloader } from "./bootloader.ts";
 import { encodeFrame, FrameDecoder } from "./codec.ts";
 import { ANSWER_CKSUM_ERROR, STATUS } from "./constants.ts";

@@ -1,4 +1,4 @@
-import { TethysError } from "../../errors.ts";
+import { TethysError } from "../../kernel/errors.ts";
 import { type AxisShape, DEFAULT_SHAPE } from "./shaping.ts";
 
 /**

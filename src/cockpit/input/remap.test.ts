@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../../errors.ts";
+import { isTethysError } from "../../kernel/errors.ts";
 import { type GamepadSnapshot, InputState } from "./input-state.ts";
 import { ACTIONS, type Action, DEFAULT_MAPPING, MAX_BUTTON, parseMapping, remapButton } from "./mapping.ts";
 

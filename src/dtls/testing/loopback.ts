@@ -2,7 +2,7 @@
  * Test support: a DtlsClientConnection wired to a DtlsServerEngine through in-memory datagram
  * queues, on a VirtualClock that only moves when the test steps it. `filter` can drop or rewrite datagrams deterministically.
  */
-import { VirtualClock } from "../../clock/virtual-clock.ts";
+import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { DtlsClientConnection, type DtlsClientOptions } from "../client.ts";
 import { DtlsServerEngine, type DtlsServerOptions, type PeerAddress, type ServerEvent } from "../server.ts";
 import type { ConnectionEvent } from "../types.ts";

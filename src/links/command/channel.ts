@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
-import type { Clock, Timer } from "../../clock/clock.ts";
-import { TethysError } from "../../errors.ts";
+import type { Clock, Timer } from "../../kernel/clock.ts";
+import { TethysError } from "../../kernel/errors.ts";
 import {
   decodeFrame,
   FrameEncoder,

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import type { TLSSocket } from "node:tls";
-import { VirtualClock } from "../../clock/virtual-clock.ts";
-import { isTethysError } from "../../errors.ts";
+import { isTethysError } from "../../kernel/errors.ts";
+import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { CommandLinkClient } from "./client.ts";
 
 const FP = "00".repeat(32);

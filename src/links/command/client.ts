@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
 import { type ConnectionOptions, connect, type TLSSocket } from "node:tls";
-import type { Clock, Timer } from "../../clock/clock.ts";
-import { TethysError } from "../../errors.ts";
+import { Backoff, type BackoffOptions } from "../../kernel/backoff.ts";
+import type { Clock, Timer } from "../../kernel/clock.ts";
+import { TethysError } from "../../kernel/errors.ts";
 import type { Message } from "../../protocol/index.ts";
-import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { CommandChannel, type ReceivedMeta } from "./channel.ts";
 import { type CommandCode, CommandCodes } from "./codes.ts";
 import { type LinkTuning, tuning } from "./options.ts";
@@ -33,7 +33,7 @@ export interface CommandLinkClientOptions {
   hubFingerprint: string;
   clock: Clock;
   tuning?: Partial<LinkTuning>;
-  backoff?: BackoffOptions;
+  backoff?: Partial<BackoffOptions>;
   /** Random source for the backoff jitter (tests). */
   random?: () => number;
   /** TCP + TLS handshake must finish within this; default the heartbeat timeout. */
@@ -51,8 +51,6 @@ export interface ClientEvents {
 }
 
 export type ClientState = "idle" | "connecting" | "up" | "waiting" | "stopped";
-
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 10_000, factor: 2, jitter: 0.5 };
 
 export class CommandLinkClient extends EventEmitter<ClientEvents> {
   readonly stats: LinkStats = newStats();
@@ -74,7 +72,7 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
     this.o = options;
     this.t = tuning(options.tuning);
     this.hubPin = normalizeFingerprint(options.hubFingerprint);
-    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, options.random);
+    this.backoff = new Backoff(options.backoff, options.random);
     this.dial = options.dial ?? connect;
   }
 

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { Message, MessageOf } from "../../protocol/index.ts";
-import { Backoff } from "./backoff.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { isLatestValue, SendQueue } from "./send-queue.ts";
 
@@ -112,23 +111,4 @@ test("property: the limiter lets through at most burst + rate·elapsed frames", 
       },
     ),
   );
-});
-
-test("backoff: doubles up to the cap, jitter within bounds, reset starts over", () => {
-  const b = new Backoff({ initialMs: 100, maxMs: 1000, jitter: 0 });
-  assert.deepEqual([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()], [100, 200, 400, 800, 1000, 1000]);
-  b.reset();
-  assert.equal(b.next(), 100);
-  const j = new Backoff({ initialMs: 100, maxMs: 1000, jitter: 0.5 }, () => 1);
-  assert.equal(j.next(), 50);
-  fc.assert(
-    fc.property(fc.double({ min: 0, max: 0.9999, noNaN: true }), fc.nat({ max: 30 }), (rnd, n) => {
-      const k = new Backoff({ initialMs: 10, maxMs: 5000, jitter: 0.3 }, () => rnd);
-      for (let i = 0; i < n; i++) k.next();
-      const base = Math.min(5000, 10 * 2 ** n);
-      const d = k.next();
-      assert.ok(d <= base && d >= base * 0.7 - 1e-9);
-    }),
-  );
-  assert.throws(() => new Backoff({ initialMs: 0, maxMs: 1 }), RangeError);
 });

@@ -1,6 +1,6 @@
-import type { Clock } from "../../clock/clock.ts";
 import type { Config } from "../../config/schema.ts";
-import { TethysError } from "../../errors.ts";
+import type { Clock } from "../../kernel/clock.ts";
+import { TethysError } from "../../kernel/errors.ts";
 import { readTlsCredentials, resolveConfigPath } from "../../keys/credentials.ts";
 import type { CommandLinkClientOptions } from "./client.ts";
 import { CommandCodes } from "./codes.ts";

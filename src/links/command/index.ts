@@ -2,9 +2,9 @@
  * The command link: TLS 1.3 over TCP between vehicle (client) and hub (server), mutually
  * authenticated with pinned certificates from `tethys keys`. See docs/command-link.md.
  */
-export { Backoff, type BackoffOptions } from "./backoff.ts";
+export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "../../kernel/backoff.ts";
 export { CommandChannel, type ReceivedMeta, type Role } from "./channel.ts";
-export { type ClientState, CommandLinkClient, type CommandLinkClientOptions, DEFAULT_BACKOFF } from "./client.ts";
+export { type ClientState, CommandLinkClient, type CommandLinkClientOptions } from "./client.ts";
 export { type CommandCode, CommandCodes } from "./codes.ts";
 export { FrameReader, writeLengthPrefixed } from "./frame-reader.ts";
 export { clientOptionsFromConfig, serverOptionsFromConfig, tuningFromConfig } from "./from-config.ts";

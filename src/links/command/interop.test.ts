@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { RealClock } from "../../clock/real-clock.ts";
+import { RealClock } from "../../kernel/real-clock.ts";
 import { encodeFrame } from "../../protocol/index.ts";
 import { CommandLinkServer, type VehicleConnection } from "./server.ts";
 import { makeTestPki } from "./testing.ts";

@@ -1,4 +1,4 @@
-import { TethysError } from "../../errors.ts";
+import { TethysError } from "../../kernel/errors.ts";
 import { MAX_FRAME_SIZE } from "../../protocol/index.ts";
 import { CommandCodes } from "./codes.ts";
 import type { RateLimitOptions } from "./rate-limiter.ts";

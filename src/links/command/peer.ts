@@ -1,5 +1,5 @@
 import type { TLSSocket } from "node:tls";
-import { TethysError } from "../../errors.ts";
+import { TethysError } from "../../kernel/errors.ts";
 import { type CommandCode, CommandCodes } from "./codes.ts";
 
 /**

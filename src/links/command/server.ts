@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
-import type { Clock } from "../../clock/clock.ts";
-import { TethysError } from "../../errors.ts";
+import type { Clock } from "../../kernel/clock.ts";
+import { TethysError } from "../../kernel/errors.ts";
 import { CommandChannel } from "./channel.ts";
 import { CommandCodes } from "./codes.ts";
 import { type LinkTuning, tuning } from "./options.ts";

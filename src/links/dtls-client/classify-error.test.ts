@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { TethysError } from "../../errors.ts";
+import { TethysError } from "../../kernel/errors.ts";
 import { classifySessionError } from "./classify-error.ts";
 
 const peer = "127.0.0.1:5684";

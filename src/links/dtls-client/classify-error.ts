@@ -1,4 +1,4 @@
-import { TethysError } from "../../errors.ts";
+import { TethysError } from "../../kernel/errors.ts";
 
 /**
  * How far the handshake got when a session failed, as the session adapter observed it:

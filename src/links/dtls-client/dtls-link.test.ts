@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { VirtualClock } from "../../clock/virtual-clock.ts";
-import { isTethysError, TethysError } from "../../errors.ts";
+import { isTethysError, TethysError } from "../../kernel/errors.ts";
+import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { DtlsLink } from "./dtls-link.ts";
 import { FakeSessions } from "./fake-session.ts";
 import type { DtlsLinkOptions, LinkSnapshot } from "./types.ts";

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
-import type { Clock, Timer } from "../../clock/clock.ts";
-import { errorCode, TethysError } from "../../errors.ts";
-import { backoffDelay } from "./backoff.ts";
+import { backoffDelay } from "../../kernel/backoff.ts";
+import type { Clock, Timer } from "../../kernel/clock.ts";
+import { errorCode, TethysError } from "../../kernel/errors.ts";
 import { classifySessionError, HANDSHAKE_TIMED_OUT } from "./classify-error.ts";
 import { type ResolvedLinkOptions, resolveLinkOptions } from "./link-options.ts";
 import type { DtlsLinkOptions, DtlsSession, DtlsSessionFactory, LinkSnapshot, LinkState } from "./types.ts";

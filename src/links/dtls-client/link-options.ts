@@ -1,12 +1,6 @@
-import { TethysError } from "../../errors.ts";
-import { resolveBackoff } from "./backoff.ts";
-import {
-  type BackoffOptions,
-  DEFAULT_CIPHERS,
-  type DtlsLinkOptions,
-  type DtlsSessionParams,
-  MAX_MESSAGE_BYTES,
-} from "./types.ts";
+import { type BackoffOptions, resolveBackoff } from "../../kernel/backoff.ts";
+import { TethysError } from "../../kernel/errors.ts";
+import { DEFAULT_CIPHERS, type DtlsLinkOptions, type DtlsSessionParams, MAX_MESSAGE_BYTES } from "./types.ts";
 
 /** DtlsLinkOptions with defaults applied and every value checked. */
 export interface ResolvedLinkOptions {

@@ -1,5 +1,5 @@
 import { dtls } from "node-dtls-client";
-import { TethysError } from "../../errors.ts";
+import { TethysError } from "../../kernel/errors.ts";
 import { classifySessionError, type HandshakePhase } from "./classify-error.ts";
 import type { DtlsSession, DtlsSessionFactory, DtlsSessionHandlers, DtlsSessionParams } from "./types.ts";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { test } from "node:test";
-import { RealClock } from "../../clock/real-clock.ts";
+import { RealClock } from "../../kernel/real-clock.ts";
 import { DtlsLink } from "./dtls-link.ts";
 import { nodeDtlsSessionFactory } from "./node-dtls-session.ts";
 import { startOpensslPeer, waitForState } from "./openssl-peer.ts";

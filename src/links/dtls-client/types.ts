@@ -1,4 +1,5 @@
-import type { Clock } from "../../clock/clock.ts";
+import type { BackoffOptions } from "../../kernel/backoff.ts";
+import type { Clock } from "../../kernel/clock.ts";
 import type { HandshakePhase } from "./classify-error.ts";
 
 /** Largest telemetry message the link carries in one record (DESIGN.md: ≤ 1200 bytes). */
@@ -60,16 +61,7 @@ export interface DtlsSession {
  */
 export type DtlsSessionFactory = (params: DtlsSessionParams, handlers: DtlsSessionHandlers) => DtlsSession;
 
-export interface BackoffOptions {
-  /** Delay before the first retry. */
-  initialMs: number;
-  /** Upper bound of the delay. */
-  maxMs: number;
-  /** Growth per consecutive failure. */
-  factor: number;
-  /** Fraction of the delay that is random: 0 = none, 0.5 = uniformly within [d/2, d]. */
-  jitter: number;
-}
+export type { BackoffOptions };
 
 export interface DtlsLinkOptions {
   address: string;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { EngineClient } from "../../../test/interop/dtls/engine-client.ts";
-import { VirtualClock } from "../../clock/virtual-clock.ts";
-import { isTethysError } from "../../errors.ts";
+import { isTethysError } from "../../kernel/errors.ts";
+import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { DtlsServer, type DtlsServerEvents, pskLookupOf } from "./dtls-server.ts";
 
 const KEY = new Uint8Array(16).fill(5);

@@ -5,7 +5,6 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
-import type { Clock, Timer } from "../../clock/clock.ts";
 import {
   DtlsServerEngine,
   type DtlsServerOptions,
@@ -14,7 +13,8 @@ import {
   type SessionInfo,
 } from "../../dtls/server.ts";
 import type { CloseCode, DtlsCounters, PskLookup, SuiteName } from "../../dtls/types.ts";
-import { TethysError } from "../../errors.ts";
+import type { Clock, Timer } from "../../kernel/clock.ts";
+import { TethysError } from "../../kernel/errors.ts";
 
 export interface DtlsServerConfig extends Partial<Omit<DtlsServerOptions, "psk">> {
   /** identity -> key bytes, as a lookup function, a Map or a plain record. */

@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import type { Clock, Timer } from "../../clock/clock.ts";
 import type { SessionInfo } from "../../dtls/server.ts";
-import { errorCode } from "../../errors.ts";
+import type { Clock, Timer } from "../../kernel/clock.ts";
+import { errorCode } from "../../kernel/errors.ts";
 import { type DecodedFrame, decodeFrame, FrameEncoder } from "../../protocol/index.ts";
 import type { DtlsServer } from "../dtls-server/dtls-server.ts";
 

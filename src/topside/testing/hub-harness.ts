@@ -1,5 +1,5 @@
 import { Registry } from "prom-client";
-import { VirtualClock } from "../../clock/virtual-clock.ts";
+import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { createLogging } from "../../observability/logger.ts";
 import { type BrowserLimits, createHub, type Hub } from "../hub.ts";
 import { hashSecret } from "../secrets.ts";

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { RealClock } from "../../../src/clock/real-clock.ts";
 import type { SuiteName } from "../../../src/dtls/types.ts";
+import { RealClock } from "../../../src/kernel/real-clock.ts";
 import { EngineClient } from "./engine-client.ts";
 import {
   freeUdpPort,

@@ -8,8 +8,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { RealClock } from "../../../src/clock/real-clock.ts";
 import type { SessionInfo } from "../../../src/dtls/server.ts";
+import { RealClock } from "../../../src/kernel/real-clock.ts";
 import {
   DtlsServer,
   type DtlsServerConfig,
