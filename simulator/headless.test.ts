@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Command } from "commander";
-import { registerSimCommand, runSimCommand } from "./cli.ts";
+import { registerSimCommand, runSimCommand } from "../src/cli/sim-command.ts";
 import { runHeadless } from "./headless.ts";
 import { MemorySink } from "./recorder.ts";
 import { parseScript } from "./script.ts";

@@ -1,9 +1,9 @@
 import { Command, CommanderError } from "commander";
-import { registerFlashCommand } from "../../firmware-bridge/flash/command.ts";
-import { registerSimCommand } from "../../simulator/cli.ts";
 import { errorCode, isTethysError, TethysError } from "../kernel/errors.ts";
-import { registerKeysCommand } from "../keys/keys-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
+import { registerFlashCommand } from "./flash-command.ts";
+import { registerKeysCommand } from "./keys-command.ts";
+import { registerSimCommand } from "./sim-command.ts";
 import { parseSimBoard, parseTetherSpec, runSimSystem } from "./sim-system.ts";
 import { registerTetherCommand } from "./tether-command.ts";
 import { registerTopsideCommand } from "./topside-command.ts";

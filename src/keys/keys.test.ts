@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Command } from "commander";
 import { parse } from "smol-toml";
+import { registerKeysCommand } from "../cli/keys-command.ts";
 import { parseConfig } from "../config/load.ts";
 import { isTethysError } from "../kernel/errors.ts";
 import { readPsk, readTlsCredentials, resolveConfigPath } from "./credentials.ts";
 import { classifyHubNames, generateKeys } from "./generate.ts";
-import { registerKeysCommand } from "./keys-command.ts";
 
 let root: string;
 before(async () => {

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Command } from "commander";
-import { PROTOCOL_VERSION } from "./agent-protocol.ts";
-import { registerFlashCommand } from "./command.ts";
-import { testImage } from "./test-support/hex-writer.ts";
+import { PROTOCOL_VERSION } from "../../firmware-bridge/flash/agent-protocol.ts";
+import { testImage } from "../../firmware-bridge/flash/test-support/hex-writer.ts";
+import { registerFlashCommand } from "./flash-command.ts";
 
 async function run(args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
   const r = { out: "", err: "", exitCode: 0 };

@@ -11,18 +11,18 @@
 
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { untilStopSignal } from "../src/cli/signals.ts";
-import { loadConfigFile, requireRole } from "../src/config/load.ts";
-import { agentControlOptions } from "../src/control/config.ts";
-import { isTethysError, TethysError } from "../src/kernel/errors.ts";
-import { RealClock } from "../src/kernel/real-clock.ts";
-import { type ListenTarget, parseBusTarget, SimBusServer } from "./bus/socket-server.ts";
-import { applyEvent, runHeadless } from "./headless.ts";
-import type { HeadlessAgentOptions } from "./headless-agent.ts";
-import { McuWorld, mcuEventLine } from "./mcu-world.ts";
-import { MemorySink, NdjsonFile, type RecordSink } from "./recorder.ts";
-import { parseScript, type ScriptEvent } from "./script.ts";
-import { WATER_DENSITY, World, type WorldOptions } from "./world.ts";
+import { type ListenTarget, parseBusTarget, SimBusServer } from "../../simulator/bus/socket-server.ts";
+import { applyEvent, runHeadless } from "../../simulator/headless.ts";
+import type { HeadlessAgentOptions } from "../../simulator/headless-agent.ts";
+import { McuWorld, mcuEventLine } from "../../simulator/mcu-world.ts";
+import { MemorySink, NdjsonFile, type RecordSink } from "../../simulator/recorder.ts";
+import { parseScript, type ScriptEvent } from "../../simulator/script.ts";
+import { WATER_DENSITY, World, type WorldOptions } from "../../simulator/world.ts";
+import { loadConfigFile, requireRole } from "../config/load.ts";
+import { agentControlOptions } from "../control/config.ts";
+import { isTethysError, TethysError } from "../kernel/errors.ts";
+import { RealClock } from "../kernel/real-clock.ts";
+import { untilStopSignal } from "./signals.ts";
 
 export interface SimCliOptions {
   headless?: boolean;

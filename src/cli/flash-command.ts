@@ -5,9 +5,9 @@
  * with exit code 1.
  */
 import { type Command, InvalidArgumentError } from "commander";
-import { errorCode } from "../../src/kernel/errors.ts";
-import { DEFAULT_BAUD, flashFirmware } from "./flash.ts";
-import { ProgressPrinter } from "./progress-printer.ts";
+import { DEFAULT_BAUD, flashFirmware } from "../../firmware-bridge/flash/flash.ts";
+import { ProgressPrinter } from "../../firmware-bridge/flash/progress-printer.ts";
+import { errorCode } from "../kernel/errors.ts";
 
 export interface FlashCommandIo {
   out: (text: string) => void;

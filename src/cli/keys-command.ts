@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { TethysError } from "../kernel/errors.ts";
-import { DEFAULT_HUB_NAMES, generateKeys } from "./generate.ts";
+import { DEFAULT_HUB_NAMES, generateKeys } from "../keys/generate.ts";
 
 /** Where the command prints. Same shape as the CLI's CliIo. */
 export interface KeysIo {
