@@ -5,7 +5,7 @@
  *       the whole system: world, vehicle agent and topside hub as three processes (sim-system.ts).
  *   tethys sim --headless --duration 60 [--script FILE] [--record FILE]
  *       runs the world on a virtual clock as fast as possible and records NDJSON.
- *   tethys sim [--listen tcp:0 | --listen unix:PATH] [--duration S] [--record FILE]
+ *   tethys sim --world-only [--listen tcp:0 | --listen unix:PATH] [--duration S] [--record FILE] [--mcu]
  *       interactive: the world in real time, serving its I2C bus and GPIO on a local socket for
  *       an agent in another process (prints the address as one JSON line on stdout).
  */
@@ -94,7 +94,7 @@ function loadScript(path: string | undefined): ScriptEvent[] {
   return parseScript(text, path);
 }
 
-/** Runs the command; resolves with the process exit code. */
+/** A headless run, or else the world alone serving its buses; resolves with the exit code. */
 export async function runSimCommand(o: SimCliOptions, out: (line: string) => void = console.log): Promise<number> {
   const world = worldOptions(o);
   const script = loadScript(o.script);
