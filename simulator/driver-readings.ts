@@ -2,7 +2,6 @@ import { type Board, openBoard } from "../hardware/boards/open-board.ts";
 import { builtinProfile } from "../hardware/boards/profiles.ts";
 import { parseBoardProfile } from "../hardware/boards/schema.ts";
 import type { DeviceResult } from "../hardware/drivers/device-health.ts";
-import type { ReadingSource } from "./headless.ts";
 import type { World } from "./world.ts";
 
 /**
@@ -12,6 +11,13 @@ import type { World } from "./world.ts";
  * with the driver's error code.
  */
 export type Reading = Record<string, unknown> & { type: "reading"; sensor: string };
+
+/** What produces the driver-side `reading` records of a headless run (default: driverReadingSource). */
+export interface ReadingSource {
+  /** One round of readings; must not throw (failures become readings with an error code). */
+  sample(): Promise<Reading[]>;
+  close(): Promise<void>;
+}
 
 export function driverReadingSource(world: World): ReadingSource {
   let board: Board | undefined;

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
-import { Command } from "commander";
-import { registerSimCommand, runSimCommand } from "./cli.ts";
 import { runHeadless } from "./headless.ts";
 import { MemorySink } from "./recorder.ts";
 import { parseScript } from "./script.ts";
@@ -59,60 +54,6 @@ test("headless run: truth at a fixed rate, readings through the sim bus, script 
   assert.ok(recs.some((x) => x.type === "reading" && x.sensor === "power" && (x.volts as number) > 14));
   assert.ok(recs.filter((x) => x.type === "script").length === 3);
   assert.ok(Math.abs(r.simSeconds - 4) < 1e-6);
-});
-
-test("CLI: --headless writes an NDJSON recording and a summary; bad arguments give SIM_CLI_ARG/SIM_SCRIPT", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "tethys-sim-cli-"));
-  try {
-    const rec = join(dir, "run.ndjson");
-    const scr = join(dir, "s.ndjson");
-    writeFileSync(scr, '{"at":0.2,"type":"sim.current","n":0.5,"e":0,"d":0}\n');
-    const lines: string[] = [];
-    const code = await runSimCommand(
-      { headless: true, duration: "1", record: rec, script: scr, seed: "1", truthRate: "20", readings: false },
-      (l) => lines.push(l),
-    );
-    assert.equal(code, 0);
-    const recs = readFileSync(rec, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Rec);
-    assert.equal(recs.filter((r) => r.type === "truth").length, 21);
-    assert.equal(recs.filter((r) => r.type === "reading").length, 0);
-    const summary = JSON.parse(lines[0] as string) as { type: string; speed_factor: number };
-    assert.equal(summary.type, "summary");
-    assert.ok(summary.speed_factor > 0);
-
-    writeFileSync(scr, '{"at":0.2,"type":"sim.current","n":0.5}\n');
-    await assert.rejects(
-      runSimCommand({ headless: true, duration: "1", script: scr }),
-      (e: { code?: string; message?: string }) => {
-        return e.code === "SIM_SCRIPT" && /line 1: e:/.test(e.message ?? "");
-      },
-    );
-    await assert.rejects(runSimCommand({ headless: true, duration: "abc" }), { code: "SIM_CLI_ARG" });
-    await assert.rejects(runSimCommand({ headless: true }), { code: "SIM_CLI_ARG" });
-    await assert.rejects(runSimCommand({ headless: true, duration: "1", water: "lava" }), { code: "SIM_CLI_ARG" });
-    await assert.rejects(runSimCommand({ listen: "tcp:99999" }), { code: "SIM_CLI_ARG" });
-
-    // Through commander: errors are printed with their code and set the exit code, no throw.
-    const program = new Command().exitOverride();
-    registerSimCommand(program);
-    const prev = process.exitCode;
-    const errors: string[] = [];
-    const origError = console.error;
-    console.error = (m: string) => errors.push(m);
-    try {
-      await program.parseAsync(["sim", "--headless", "--duration", "-5"], { from: "user" });
-    } finally {
-      console.error = origError;
-    }
-    assert.equal(process.exitCode, 2);
-    assert.match(errors[0] ?? "", /^SIM_CLI_ARG: --duration/);
-    process.exitCode = prev;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 test("the reading source is pluggable (the real drivers take the temporary readers' place)", async () => {

@@ -1,23 +1,16 @@
 /**
  * Headless runs: the world on a VirtualClock, stepped as fast as the host allows, with a script
- * of timed commands, truth records at a fixed rate and driver-side readings (TEMPORARY readers,
- * see temp-readings.ts) into a record sink.
+ * of timed commands, truth records at a fixed rate and driver-side readings (driver-readings.ts)
+ * into a record sink.
  */
 
 import { errorCode, TethysError } from "../src/kernel/errors.ts";
 import { VirtualClock } from "../src/kernel/virtual-clock.ts";
-import { driverReadingSource, type Reading } from "./driver-readings.ts";
+import { driverReadingSource, type ReadingSource } from "./driver-readings.ts";
 import { type HeadlessAgent, type HeadlessAgentOptions, startHeadlessAgent } from "./headless-agent.ts";
 import type { RecordSink } from "./recorder.ts";
 import type { ScriptEvent } from "./script.ts";
 import { World, type WorldOptions } from "./world.ts";
-
-/** What produces the driver-side `reading` records (default: the real drivers, driver-readings.ts). */
-export interface ReadingSource {
-  /** One round of readings; must not throw (failures become readings with an error code). */
-  sample(): Promise<Reading[]>;
-  close(): Promise<void>;
-}
 
 export interface HeadlessOptions {
   durationS: number;

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Command } from "commander";
+import { CliCommand } from "../../src/cli/cli-command.ts";
+import { registerFlashCommand } from "../../src/cli/flash-command.ts";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import { PROTOCOL_VERSION } from "./agent-protocol.ts";
 import type { FlashProgress } from "./avrdude-output.ts";
-import { registerFlashCommand } from "./command.ts";
 import { flashFirmware } from "./flash.ts";
 import { type EmulatedBoard, startEmulatedBoard } from "./test-support/emulated-board.ts";
 import { testImage } from "./test-support/hex-writer.ts";
@@ -82,16 +82,14 @@ test("`tethys flash` prints plain percentage lines off a terminal and a summary"
   await withBoard({}, async (board) => {
     let out = "";
     let err = "";
-    let exitCode = 0;
-    const program = new Command().exitOverride();
+    const program = new CliCommand().exitOverride();
     registerFlashCommand(program, {
       out: (t) => (out += t),
       err: (t) => (err += t),
       errIsTty: false,
-      setExitCode: (c) => (exitCode = c),
     });
     await program.parseAsync(["flash", "--port", board.port, "--image", path, "--baud", "115200"], { from: "user" });
-    assert.equal(exitCode, 0, err);
+    assert.equal(program.exitCode, 0, err);
     assert.match(out, new RegExp(`firmware 0\\.1\\.0, protocol ${PROTOCOL_VERSION}`));
     const bytes = 600 + Buffer.byteLength(`TETHYS-MCU proto=${PROTOCOL_VERSION} fw=0.1.0\0`);
     assert.match(out, new RegExp(`flashed ${bytes} bytes to .*verified ${bytes} bytes`));

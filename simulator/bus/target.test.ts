@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseListen } from "../../src/cli/sim-command.ts";
 import { parseSimBus } from "../../src/cli/vehicle-command.ts";
-import { parseListen } from "../cli.ts";
 import { parseBusTarget } from "./socket-server.ts";
 
 test("the sim-bus address syntax, as the world and the agent read it", () => {

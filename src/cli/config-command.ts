@@ -1,11 +1,11 @@
-import type { Command } from "commander";
 import { loadConfigFile, requireRole } from "../config/load.ts";
 import { ROLES, type Role } from "../config/schema.ts";
 import { TethysError } from "../kernel/errors.ts";
-import type { CliIo } from "./program.ts";
+import type { CliCommand } from "./cli-command.ts";
+import type { CliIo } from "./io.ts";
 
 /** `tethys config check FILE [--role R]` and `tethys config print FILE`. */
-export function registerConfigCommand(program: Command, io: CliIo): void {
+export function registerConfigCommand(program: CliCommand, io: CliIo): void {
   const config = program.command("config").description("validate and inspect configuration files");
 
   config
@@ -26,6 +26,7 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
       );
       const env = loaded.sources.env.length > 0 ? `; overrides: ${loaded.sources.env.join(", ")}` : "";
       io.out(`${file}: ok (sections: ${sections.join(", ")}${env})\n`);
+      return 0;
     });
 
   config
@@ -35,5 +36,6 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
     .action(async (file: string) => {
       const loaded = await loadConfigFile(file);
       io.out(`${JSON.stringify(loaded.config, null, 2)}\n`);
+      return 0;
     });
 }

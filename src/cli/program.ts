@@ -1,70 +1,48 @@
-import { Command, CommanderError } from "commander";
-import { registerFlashCommand } from "../../firmware-bridge/flash/command.ts";
-import { registerSimCommand } from "../../simulator/cli.ts";
-import { errorCode, isTethysError, TethysError } from "../kernel/errors.ts";
-import { registerKeysCommand } from "../keys/keys-command.ts";
+import { CommanderError } from "commander";
+import { errorCode, isTethysError } from "../kernel/errors.ts";
+import { CliCommand } from "./cli-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
-import { parseSimBoard, parseTetherSpec, runSimSystem } from "./sim-system.ts";
+import { registerFlashCommand } from "./flash-command.ts";
+import type { CliIo, ExitCode } from "./io.ts";
+import { registerKeysCommand } from "./keys-command.ts";
+import { registerSimCommand } from "./sim-command.ts";
 import { registerTetherCommand } from "./tether-command.ts";
 import { registerTopsideCommand } from "./topside-command.ts";
 import { registerVehicleCommand } from "./vehicle-command.ts";
 
 /**
  * The `tethys` command. This is the one place that picks real or simulated backends and reads
- * config; each subcommand lives in its own module and registers itself here. A subcommand that
+ * config; each subcommand lives in its own module here and registers itself. A subcommand that
  * is not built yet does not exist.
  */
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
 export const VERSION = "0.1.0";
 
-export function buildProgram(io: CliIo): Command {
-  const program = new Command("tethys")
+export function buildProgram(io: CliIo): CliCommand {
+  const program = new CliCommand("tethys")
     .description("Tethys: ROV runtime — vehicle agent, topside hub, simulator")
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   registerConfigCommand(program, io);
-  registerKeysCommand(program);
+  registerKeysCommand(program, io);
   registerVehicleCommand(program, io);
   registerTopsideCommand(program, io);
-  registerSimCommand(program, (o) => {
-    const httpPort = Number(o.httpPort ?? 8080);
-    if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {
-      throw new TethysError("SIM_CLI_ARG", `--http-port: expected a port 0..65535, got "${o.httpPort}"`);
-    }
-    return runSimSystem({
-      httpPort,
-      dir: o.dir ?? ".tethys/dev",
-      ...(o.seed === undefined ? {} : { seed: Number(o.seed) }),
-      ...(o.water === "sea" ? { water: "sea" as const } : {}),
-      ...(o.tether === undefined ? {} : { tether: parseTetherSpec(o.tether) }),
-      board: parseSimBoard(o.board),
-      out: (l) => io.out(`${l}\n`),
-    });
-  });
+  registerSimCommand(program, io);
   registerTetherCommand(program, io);
-  registerFlashCommand(program, {
-    out: io.out,
-    err: io.err,
-    errIsTty: Boolean(process.stderr.isTTY),
-    setExitCode: (code) => {
-      process.exitCode = code;
-    },
-  });
+  registerFlashCommand(program, io);
   return program;
 }
 
-/** Runs the CLI; resolves with the process exit code (0 ok, 1 failure, 2 usage). */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * Runs the CLI; resolves with the process exit code (0 ok, 1 failure, 2 usage): the code the
+ * action resolved with, or the one for the error it threw.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv as string[], { from: "user" });
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    return program.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit through here with code 0; usage errors were already printed.

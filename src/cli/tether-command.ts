@@ -1,8 +1,8 @@
-import type { Command } from "commander";
 import { IMPAIRMENT_OPTION_NAMES } from "../../simulator/tether/parse-options.ts";
 import { runTether, type TetherCliOptions } from "../../simulator/tether/run-tether.ts";
 import { attachTetherControl } from "../../simulator/tether/tether-control.ts";
-import type { CliIo } from "./program.ts";
+import type { CliCommand } from "./cli-command.ts";
+import type { CliIo } from "./io.ts";
 import { untilStopSignal } from "./signals.ts";
 
 /**
@@ -10,7 +10,7 @@ import { untilStopSignal } from "./signals.ts";
  * emulator (loss, delay, jitter, reordering, duplication, bandwidth) between two endpoints —
  * docs/tether.md. Reads `cut`, `restore`, `set up loss=20%`, `stats` on stdin; stops on Ctrl-C.
  */
-export function registerTetherCommand(program: Command, io: CliIo): void {
+export function registerTetherCommand(program: CliCommand, io: CliIo): void {
   const cmd = program
     .command("tether")
     .description(
@@ -32,5 +32,6 @@ export function registerTetherCommand(program: Command, io: CliIo): void {
     await untilStopSignal();
     detach();
     await handle.close();
+    return 0;
   });
 }

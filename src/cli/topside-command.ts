@@ -1,16 +1,16 @@
-import type { Command } from "commander";
 import { startTopside } from "../topside/service.ts";
-import type { CliIo } from "./program.ts";
+import type { CliCommand } from "./cli-command.ts";
+import type { CliIo } from "./io.ts";
 import { runService } from "./service-runner.ts";
 
 /** `tethys topside --config FILE`: the topside hub. */
-export function registerTopsideCommand(program: Command, _io: CliIo): void {
+export function registerTopsideCommand(program: CliCommand, _io: CliIo): void {
   program
     .command("topside")
     .description("run the topside hub: vehicle links, browser cockpit, roles, metrics")
     .requiredOption("--config <file>", "config file with a [topside] section")
     .action(async (opts: { config: string }) => {
-      process.exitCode = await runService(
+      const exitCode: number = await runService(
         "topside",
         opts.config,
         async ({ loaded, section, clock, logger, registry }) => {
@@ -29,5 +29,6 @@ export function registerTopsideCommand(program: Command, _io: CliIo): void {
           };
         },
       );
+      return exitCode;
     });
 }

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import type { BoardBackends } from "../../hardware/boards/open-board.ts";
 import { linuxBoardBackends } from "../../hardware/linux/backends.ts";
 import { SimBusClient } from "../../simulator/bus/socket-client.ts";
@@ -6,17 +5,18 @@ import { parseBusTarget } from "../../simulator/bus/socket-server.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { TethysError } from "../kernel/errors.ts";
 import { startVehicle } from "../vehicle/service.ts";
-import type { CliIo } from "./program.ts";
+import type { CliCommand } from "./cli-command.ts";
+import type { CliIo } from "./io.ts";
 import { runService } from "./service-runner.ts";
 
 /** `tethys vehicle --config FILE`: the vehicle agent. */
-export function registerVehicleCommand(program: Command, _io: CliIo): void {
+export function registerVehicleCommand(program: CliCommand, _io: CliIo): void {
   program
     .command("vehicle")
     .description("run the vehicle agent: sensors, control loop, thrusters, links to the hub")
     .requiredOption("--config <file>", "config file with a [vehicle] section")
     .action(async (opts: { config: string }) => {
-      process.exitCode = await runService(
+      const exitCode: number = await runService(
         "vehicle",
         opts.config,
         async ({ loaded, section, clock, logger, registry }) => {
@@ -43,6 +43,7 @@ export function registerVehicleCommand(program: Command, _io: CliIo): void {
           }
         },
       );
+      return exitCode;
     });
 }
 

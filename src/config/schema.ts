@@ -21,7 +21,7 @@ const secretHash = z
   .string()
   .regex(
     /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/,
-    'expected "scrypt$N$r$p$salt$hash" (make one with node src/topside/hash-secret.ts)',
+    'expected "scrypt$N$r$p$salt$hash" (make one with tethys keys hash-secret)',
   );
 const port = z.number().int().min(0).max(65535);
 const positiveHz = (max: number) => z.number().positive().max(max);
@@ -128,7 +128,7 @@ export const TopsideSchema = z.strictObject({
   static_dir: z.string().default(""),
   auth: z
     .strictObject({
-      /** scrypt hashes of the secrets that grant pilot access (`node src/topside/hash-secret.ts`). */
+      /** scrypt hashes of the secrets that grant pilot access (`tethys keys hash-secret`). */
       pilot_hashes: z.array(secretHash).default([]),
       /** scrypt hashes of the secrets that grant observer (read-only) access. */
       observer_hashes: z.array(secretHash).default([]),

@@ -4,13 +4,11 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Command } from "commander";
 import { parse } from "smol-toml";
 import { parseConfig } from "../config/load.ts";
 import { isTethysError } from "../kernel/errors.ts";
 import { readPsk, readTlsCredentials, resolveConfigPath } from "./credentials.ts";
 import { classifyHubNames, generateKeys } from "./generate.ts";
-import { registerKeysCommand } from "./keys-command.ts";
 
 let root: string;
 before(async () => {
@@ -147,20 +145,4 @@ test("credential readers refuse unsafe key modes and foreign certificates", asyn
     (e) => isTethysError(e, "KEYS_INVALID"),
   );
   await assert.rejects(readPsk(join(root, "missing.psk")), (e) => isTethysError(e, "KEYS_READ"));
-});
-
-test("tethys keys prints paths and fingerprints but no secret", async () => {
-  let out = "";
-  const program = new Command("tethys").exitOverride();
-  registerKeysCommand(program, { out: (t) => (out += t), err: () => {} });
-  const dir = join(root, "cli");
-  await program.parseAsync(["keys", "--dir", dir, "--vehicle", "rov2", "--hub-name", "topside.lan"], { from: "user" });
-  assert.match(out, /keys for vehicle "rov2" written to/);
-  const psk = (await readFile(join(dir, "rov2.psk"), "utf8")).trim();
-  const key = await readFile(join(dir, "rov2.key"), "utf8");
-  assert.equal(out.includes(psk), false);
-  assert.equal(out.includes(key.split("\n")[1] as string), false);
-  const hub = new X509Certificate(await readFile(join(dir, "hub.crt")));
-  assert.equal(hub.subjectAltName, "DNS:topside.lan");
-  assert.ok(out.includes(hub.fingerprint256));
 });

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { parseConfig } from "../config/load.ts";
 import { isTethysError } from "../kernel/errors.ts";
@@ -97,20 +96,6 @@ test("the config schema accepts generated hashes and rejects other strings", asy
     () => parseConfig('[topside.auth]\npilot_hashes = ["hunter2"]\n', "t.toml"),
     (e) => isTethysError(e, "CONFIG_INVALID"),
   );
-});
-
-test("hash-secret prints a verifiable hash of the secret on stdin", async () => {
-  const r = spawnSync(process.execPath, [new URL("./hash-secret.ts", import.meta.url).pathname], {
-    input: "s3cret\n",
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(await verifySecret("s3cret", parseSecretHash(r.stdout.trim())), true);
-  const empty = spawnSync(process.execPath, [new URL("./hash-secret.ts", import.meta.url).pathname], {
-    input: "",
-    encoding: "utf8",
-  });
-  assert.equal(empty.status, 1);
 });
 
 test("attempts over the in-flight cap are refused without hashing", async () => {

@@ -1,28 +1,31 @@
 /**
- * `tethys sim`: the simulator from the command line. The lead wires `registerSimCommand` into
- * src/cli/tethys.ts.
+ * `tethys sim`: the simulator from the command line.
  *
+ *   tethys sim [--http-port P] [--dir D] [--tether IMPAIRMENTS] [--board PROFILE]
+ *       the whole system: world, vehicle agent and topside hub as three processes (sim-system.ts).
  *   tethys sim --headless --duration 60 [--script FILE] [--record FILE]
  *       runs the world on a virtual clock as fast as possible and records NDJSON.
- *   tethys sim [--listen tcp:0 | --listen unix:PATH] [--duration S] [--record FILE]
+ *   tethys sim --world-only [--listen tcp:0 | --listen unix:PATH] [--duration S] [--record FILE] [--mcu]
  *       interactive: the world in real time, serving its I2C bus and GPIO on a local socket for
  *       an agent in another process (prints the address as one JSON line on stdout).
  */
 
 import { readFileSync } from "node:fs";
-import type { Command } from "commander";
-import { untilStopSignal } from "../src/cli/signals.ts";
-import { loadConfigFile, requireRole } from "../src/config/load.ts";
-import { agentControlOptions } from "../src/control/config.ts";
-import { isTethysError, TethysError } from "../src/kernel/errors.ts";
-import { RealClock } from "../src/kernel/real-clock.ts";
-import { type ListenTarget, parseBusTarget, SimBusServer } from "./bus/socket-server.ts";
-import { applyEvent, runHeadless } from "./headless.ts";
-import type { HeadlessAgentOptions } from "./headless-agent.ts";
-import { McuWorld, mcuEventLine } from "./mcu-world.ts";
-import { MemorySink, NdjsonFile, type RecordSink } from "./recorder.ts";
-import { parseScript, type ScriptEvent } from "./script.ts";
-import { WATER_DENSITY, World, type WorldOptions } from "./world.ts";
+import { type ListenTarget, parseBusTarget, SimBusServer } from "../../simulator/bus/socket-server.ts";
+import { applyEvent, runHeadless } from "../../simulator/headless.ts";
+import type { HeadlessAgentOptions } from "../../simulator/headless-agent.ts";
+import { McuWorld, mcuEventLine } from "../../simulator/mcu-world.ts";
+import { MemorySink, NdjsonFile, type RecordSink } from "../../simulator/recorder.ts";
+import { parseScript, type ScriptEvent } from "../../simulator/script.ts";
+import { WATER_DENSITY, World, type WorldOptions } from "../../simulator/world.ts";
+import { loadConfigFile, requireRole } from "../config/load.ts";
+import { agentControlOptions } from "../control/config.ts";
+import { isTethysError, TethysError } from "../kernel/errors.ts";
+import { RealClock } from "../kernel/real-clock.ts";
+import type { CliCommand } from "./cli-command.ts";
+import type { CliIo, ExitCode } from "./io.ts";
+import { untilStopSignal } from "./signals.ts";
+import { parseSimBoard, parseTetherSpec, runSimSystem } from "./sim-system.ts";
 
 export interface SimCliOptions {
   headless?: boolean;
@@ -91,7 +94,7 @@ function loadScript(path: string | undefined): ScriptEvent[] {
   return parseScript(text, path);
 }
 
-/** Runs the command; resolves with the process exit code. */
+/** A headless run, or else the world alone serving its buses; resolves with the exit code. */
 export async function runSimCommand(o: SimCliOptions, out: (line: string) => void = console.log): Promise<number> {
   const world = worldOptions(o);
   const script = loadScript(o.script);
@@ -167,12 +170,28 @@ async function runInteractive(
   return 0;
 }
 
+/** The whole system (world, agent and hub as three processes) from the `tethys sim` options. */
+function runWholeSystem(o: SimCliOptions, io: CliIo): Promise<ExitCode> {
+  const httpPort = Number(o.httpPort ?? 8080);
+  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {
+    throw new TethysError("SIM_CLI_ARG", `--http-port: expected a port 0..65535, got "${o.httpPort}"`);
+  }
+  return runSimSystem({
+    httpPort,
+    dir: o.dir ?? ".tethys/dev",
+    ...(o.seed === undefined ? {} : { seed: Number(o.seed) }),
+    ...(o.water === "sea" ? { water: "sea" as const } : {}),
+    ...(o.tether === undefined ? {} : { tether: parseTetherSpec(o.tether) }),
+    board: parseSimBoard(o.board),
+    out: (l) => io.out(`${l}\n`),
+  });
+}
+
 /**
- * Adds `sim` to a commander program. Errors are printed as `CODE: message` with exit code 2.
- * Without --headless or --world-only, `system` runs (the CLI passes the whole-system launcher:
- * world, agent and hub as three processes); without it the world alone serves its buses.
+ * Adds `sim` to the program: the whole system by default, `--headless` or `--world-only`.
+ * Errors are printed as `CODE: message` with exit code 2.
  */
-export function registerSimCommand(program: Command, system?: (opts: SimCliOptions) => Promise<number>): Command {
+export function registerSimCommand(program: CliCommand, io: CliIo): CliCommand {
   return program
     .command("sim")
     .description(
@@ -211,11 +230,13 @@ export function registerSimCommand(program: Command, system?: (opts: SimCliOptio
     .option("--listen <target>", "interactive: tcp:PORT (loopback; 0 picks one) or unix:PATH", "tcp:0")
     .action(async (opts: SimCliOptions) => {
       try {
-        process.exitCode = !opts.headless && !opts.worldOnly && system ? await system(opts) : await runSimCommand(opts);
+        return !opts.headless && !opts.worldOnly
+          ? await runWholeSystem(opts, io)
+          : await runSimCommand(opts, (l) => io.out(`${l}\n`));
       } catch (err) {
         if (!isTethysError(err)) throw err;
-        console.error(`${err.code}: ${err.message}`);
-        process.exitCode = 2;
+        io.err(`${err.code}: ${err.message}\n`);
+        return 2;
       }
     });
 }

@@ -1,17 +1,9 @@
-import type { Command } from "commander";
+import { text } from "node:stream/consumers";
 import { TethysError } from "../kernel/errors.ts";
-import { DEFAULT_HUB_NAMES, generateKeys } from "./generate.ts";
-
-/** Where the command prints. Same shape as the CLI's CliIo. */
-export interface KeysIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const stdio: KeysIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-};
+import { DEFAULT_HUB_NAMES, generateKeys } from "../keys/generate.ts";
+import { hashSecret } from "../topside/secrets.ts";
+import type { CliCommand } from "./cli-command.ts";
+import type { CliIo } from "./io.ts";
 
 function days(value: string): number {
   const n = Number(value);
@@ -23,9 +15,10 @@ function days(value: string): number {
 /**
  * `tethys keys [--dir D] [--vehicle ID] [--hub-name N]… [--force] [--absolute] [--config-dir C]`.
  * Prints the files written and the public fingerprints — never a key or the PSK.
+ * `tethys keys hash-secret < secret.txt`: the stored form of a pilot or observer secret.
  */
-export function registerKeysCommand(program: Command, io: KeysIo = stdio): Command {
-  return program
+export function registerKeysCommand(program: CliCommand, io: CliIo): CliCommand {
+  const keys = program
     .command("keys")
     .description("create the CA, hub and vehicle certificates, the DTLS PSK and config snippets for a vehicle/hub pair")
     .option("--dir <dir>", "directory to write into (created with mode 0700)", "keys")
@@ -72,6 +65,22 @@ export function registerKeysCommand(program: Command, io: KeysIo = stdio): Comma
             "",
           ].join("\n"),
         );
+        return 0;
       },
     );
+  keys
+    .command("hash-secret")
+    .description(
+      "print the stored form (scrypt$N$r$p$salt$hash) of a secret read from stdin, one line, for [topside.auth] pilot_hashes / observer_hashes",
+    )
+    .action(async () => {
+      const secret = (await text(process.stdin)).replace(/\r?\n$/, "");
+      if (secret === "" || new TextEncoder().encode(secret).length > 128) {
+        io.err("hash-secret: give a secret of 1..128 UTF-8 bytes on stdin\n");
+        return 1;
+      }
+      io.out(`${await hashSecret(secret)}\n`);
+      return 0;
+    });
+  return keys;
 }

@@ -9,11 +9,11 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { SimBusClient } from "./bus/socket-client.ts";
-import { BNO055_ADDRESS } from "./devices/bno055.ts";
-import { MS5837_ADDRESS } from "./devices/ms5837.ts";
+import { SimBusClient } from "../../simulator/bus/socket-client.ts";
+import { BNO055_ADDRESS } from "../../simulator/devices/bno055.ts";
+import { MS5837_ADDRESS } from "../../simulator/devices/ms5837.ts";
 
-const cli = fileURLToPath(new URL("./cli.ts", import.meta.url));
+const cli = fileURLToPath(new URL("./sim-command.ts", import.meta.url));
 
 test("an agent process reads the simulator process's devices over the socket", async () => {
   const child = spawn(

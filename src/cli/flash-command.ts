@@ -1,36 +1,21 @@
 /**
- * `tethys flash`: the commander wiring. `registerFlashCommand(program)` adds the subcommand; the
- * lead wires it into src/cli/tethys.ts. Output: progress on stderr (a bar on a terminal, plain
- * percentage lines otherwise), the summary on stdout, errors as "error CODE: message" on stderr
- * with exit code 1.
+ * `tethys flash`: options, progress and summary; the flashing itself is firmware-bridge/flash.
+ * Output: progress on `io.err` (a bar on a terminal, plain percentage lines otherwise), the
+ * summary on `io.out`, errors as "error CODE: message" on `io.err` with exit code 1.
  */
-import { type Command, InvalidArgumentError } from "commander";
-import { errorCode } from "../../src/kernel/errors.ts";
-import { DEFAULT_BAUD, flashFirmware } from "./flash.ts";
-import { ProgressPrinter } from "./progress-printer.ts";
-
-export interface FlashCommandIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  errIsTty: boolean;
-  setExitCode: (code: number) => void;
-}
-
-const processIo: FlashCommandIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  errIsTty: process.stderr.isTTY === true,
-  setExitCode: (code) => {
-    process.exitCode = code;
-  },
-};
+import { InvalidArgumentError } from "commander";
+import { DEFAULT_BAUD, flashFirmware } from "../../firmware-bridge/flash/flash.ts";
+import { ProgressPrinter } from "../../firmware-bridge/flash/progress-printer.ts";
+import { errorCode } from "../kernel/errors.ts";
+import type { CliCommand } from "./cli-command.ts";
+import type { CliIo } from "./io.ts";
 
 function parseBaud(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number of bits per second");
   return Number(value);
 }
 
-export function registerFlashCommand(program: Command, io: FlashCommandIo = processIo): Command {
+export function registerFlashCommand(program: CliCommand, io: CliIo): CliCommand {
   return program
     .command("flash")
     .description(
@@ -42,7 +27,7 @@ export function registerFlashCommand(program: Command, io: FlashCommandIo = proc
     .option("--baud <rate>", `bootloader baud rate (default ${DEFAULT_BAUD})`, parseBaud)
     .option("--avrdude <path>", "avrdude executable (default: avrdude on PATH)")
     .action(async (opts: { port: string; image?: string; build?: boolean; baud?: number; avrdude?: string }) => {
-      const progress = new ProgressPrinter(io.err, io.errIsTty);
+      const progress = new ProgressPrinter(io.err, io.errIsTty === true);
       try {
         const report = await flashFirmware({
           port: opts.port,
@@ -61,10 +46,11 @@ export function registerFlashCommand(program: Command, io: FlashCommandIo = proc
         io.out(
           `flashed ${report.result.bytesWritten} bytes to ${opts.port}${sig}; verified ${report.result.bytesVerified} bytes\n`,
         );
+        return 0;
       } catch (err) {
         progress.finishLine();
         io.err(`error ${errorCode(err)}: ${err instanceof Error ? err.message : String(err)}\n`);
-        io.setExitCode(1);
+        return 1;
       }
     });
 }

@@ -3,24 +3,24 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Command } from "commander";
-import { PROTOCOL_VERSION } from "./agent-protocol.ts";
-import { registerFlashCommand } from "./command.ts";
-import { testImage } from "./test-support/hex-writer.ts";
+import { PROTOCOL_VERSION } from "../../firmware-bridge/flash/agent-protocol.ts";
+import { testImage } from "../../firmware-bridge/flash/test-support/hex-writer.ts";
+import { CliCommand } from "./cli-command.ts";
+import { registerFlashCommand } from "./flash-command.ts";
 
 async function run(args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
   const r = { out: "", err: "", exitCode: 0 };
-  const program = new Command()
+  const program = new CliCommand()
     .exitOverride()
     .configureOutput({ writeErr: (t) => (r.err += t), writeOut: (t) => (r.out += t) });
   registerFlashCommand(program, {
     out: (t) => (r.out += t),
     err: (t) => (r.err += t),
     errIsTty: false,
-    setExitCode: (c) => (r.exitCode = c),
   });
   try {
     await program.parseAsync(["flash", ...args], { from: "user" });
+    r.exitCode = program.exitCode;
   } catch (err) {
     r.exitCode = (err as { exitCode?: number }).exitCode ?? 99;
   }
