@@ -24,8 +24,8 @@ export interface VehicleChannelEvents {
 }
 
 /**
- * The hub's view of one vehicle: the lead implements it on top of the TLS command link (commands)
- * and the DTLS telemetry server (telemetry, events). Contract:
+ * The hub's view of one vehicle: `LinkedVehicle` implements it on top of the TLS command link
+ * (commands) and the DTLS telemetry server (telemetry, events). Contract:
  * - `id` is the vehicle identity (config `vehicle.id`), fixed for the channel's life.
  * - `connected` is true while commands can be delivered; `connected`/`disconnected` fire on change.
  * - `sendCommand` delivers one validated command message to the vehicle, or throws a TethysError
@@ -76,6 +76,13 @@ export class VehicleDirectory extends EventEmitter<VehicleSourceEvents> {
 
   list(): VehicleChannel[] {
     return [...this.channels.values()];
+  }
+
+  /** Vehicles in the directory, and how many of them are connected now. */
+  counts(): { total: number; connected: number } {
+    let connected = 0;
+    for (const v of this.channels.values()) if (v.connected) connected++;
+    return { total: this.channels.size, connected };
   }
 }
 

@@ -1,7 +1,8 @@
 import { Registry } from "prom-client";
 import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { createLogging } from "../../observability/logger.ts";
-import { type BrowserLimits, createHub, type Hub } from "../hub.ts";
+import { createHub, type Hub } from "../hub.ts";
+import type { BrowserLimits } from "../limits.ts";
 import { hashSecret } from "../secrets.ts";
 import { VehicleDirectory } from "../vehicle-channel.ts";
 import { FakeVehicle } from "./fake-vehicle.ts";
