@@ -25,10 +25,16 @@ export interface SessionHost {
   /** Something from the browser was refused (already answered with an `error`); for counting. */
   onRefused(session: BrowserSession, code: string): void;
   onClosed(session: BrowserSession): void;
-  /** Next sequence number for a frame the hub originates. */
-  nextSeq(): number;
+  /** Header for a frame the hub originates: the next hub-wide sequence number, the wall clock now. */
+  stamp(): FrameStamp;
   /** Asks for `pump()` to be called soon (batched across sessions, see PumpScheduler). */
   schedulePump(session: BrowserSession): void;
+}
+
+/** A frame header: sequence number and timestamp (µs since the Unix epoch). */
+export interface FrameStamp {
+  seq: number;
+  timestamp: number;
 }
 
 export type SessionState = "unauthenticated" | "authenticating" | "ready" | "closed";
@@ -105,7 +111,7 @@ export class BrowserSession {
    * (state such as the session's role must never be dropped by a full queue, only superseded).
    */
   sendMessage(message: Message, slot?: string): void {
-    const frame = encodeFrame(message, { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() });
+    const frame = encodeFrame(message, this.host.stamp());
     if (slot === undefined) this.sendQueued(frame);
     else this.sendLatest(slot, frame);
   }

@@ -4,7 +4,7 @@ import { errorCode } from "../kernel/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { type DecodedFrame, FrameEncoder, type Message } from "../protocol/index.ts";
 import { type AuthConfig, Authenticator } from "./authenticator.ts";
-import { BrowserSession, type SessionHost } from "./browser-session.ts";
+import { BrowserSession, type FrameStamp, type SessionHost } from "./browser-session.ts";
 import type { BrowserTransport } from "./browser-transport.ts";
 import { HubCodes } from "./errors.ts";
 import { createHubMetrics, type HubMetrics, type SessionStats, sessionGauges } from "./hub-metrics.ts";
@@ -67,19 +67,11 @@ export class HubProtocol implements SessionHost {
     this.latency = new HubLatencyMetrics(options.registry);
     this.fanout = new VehicleFanout({
       log: this.log,
-      clock: options.clock,
       metrics: this.metrics,
-      nextSeq: () => this.nextSeq(),
+      stamp: () => this.stamp(),
       onLinkChange: (id) => this.summaries.touch(id),
     });
-    this.summaries = new Summaries(
-      this.book,
-      options.vehicles,
-      this.sessions,
-      (v) => this.fanout.members(v),
-      this,
-      options.clock,
-    );
+    this.summaries = new Summaries(this.book, options.vehicles, this.sessions, (v) => this.fanout.members(v), this);
   }
 
   /** Subscribes to the vehicle directory: its vehicles now and those added later. */
@@ -129,9 +121,9 @@ export class HubProtocol implements SessionHost {
 
   // ---- SessionHost ---------------------------------------------------------------------------
 
-  nextSeq(): number {
+  stamp(): FrameStamp {
     this.seq = (this.seq + 1) >>> 0;
-    return this.seq;
+    return { seq: this.seq, timestamp: this.options.clock.wallMicros() };
   }
 
   schedulePump(session: BrowserSession): void {

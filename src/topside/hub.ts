@@ -124,7 +124,7 @@ export class Hub {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = pathOf(req);
     const limits = this.protocol.limits;
     const refuse = (status: string, result: string) => {
       this.protocol.metrics.connections.inc({ result });
@@ -156,8 +156,7 @@ export class Hub {
         .end("not found: try /metrics, /health or the WebSocket at /ws\n");
       return;
     }
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    this.staticFiles.handle(req, res, path).catch(() => res.destroy());
+    this.staticFiles.handle(req, res, pathOf(req)).catch(() => res.destroy());
   }
 }
 
@@ -166,6 +165,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const hub = new Hub(options);
   await hub.start();
   return hub;
+}
+
+/** The request's path, without the query. */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? "/").split("?")[0] ?? "/";
 }
 
 function remoteOf(req: IncomingMessage): string {

@@ -3,7 +3,8 @@ import type { Message, MessageType } from "../protocol/index.ts";
 import { HubCodes, HubError } from "./errors.ts";
 
 /** Message types a pilot's browser may send to a vehicle. */
-export type CommandType = "pilot" | "arm" | "disarm" | "mode" | "lights" | "camera-tilt" | "heartbeat";
+const COMMAND_TYPES = ["pilot", "arm", "disarm", "mode", "lights", "camera-tilt", "heartbeat"] as const;
+export type CommandType = (typeof COMMAND_TYPES)[number];
 export type CommandMessage = Extract<Message, { type: CommandType }>;
 
 /** A decoded frame from a vehicle, with the vehicle's own header (kept when proxied to browsers). */
@@ -89,15 +90,7 @@ export class VehicleDirectory extends EventEmitter<VehicleSourceEvents> {
 /** The identities the config allows (`vehicle.id`); they fit the protocol's 32-byte vehicle field. */
 const VEHICLE_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
-const COMMANDS: ReadonlySet<MessageType> = new Set<CommandType>([
-  "pilot",
-  "arm",
-  "disarm",
-  "mode",
-  "lights",
-  "camera-tilt",
-  "heartbeat",
-]);
+const COMMANDS: ReadonlySet<MessageType> = new Set<CommandType>(COMMAND_TYPES);
 
 export function isCommand(message: Message): message is CommandMessage {
   return COMMANDS.has(message.type);
