@@ -13,7 +13,6 @@ import { parseArgs } from "node:util";
 import { Registry } from "prom-client";
 import { RealClock } from "../src/kernel/real-clock.ts";
 import { createLogging } from "../src/observability/logger.ts";
-import { encodeFrame } from "../src/protocol/index.ts";
 import { createHub } from "../src/topside/hub.ts";
 import { hashSecret } from "../src/topside/secrets.ts";
 import { FakeVehicle } from "../src/topside/testing/fake-vehicle.ts";
@@ -80,18 +79,7 @@ async function run(count: number, seconds: number, telemetryHz: number) {
   let stalledId = -1;
   if (count > 0) {
     // One stalled browser in this process (it never reads), the rest in a child process.
-    stalled = await RawWebSocket.connect(port);
-    stalled.send(encodeFrame({ type: "auth", secret: OBSERVER, name: "stalled" }, { seq: 1, timestamp: 1 }));
-    await stalled.until((f) => f.message.type === "auth-result");
-    stalled.send(
-      encodeFrame(
-        { type: "role-request", vehicle: "rov1", role: "observer", takeover: false },
-        { seq: 2, timestamp: 1 },
-      ),
-    );
-    await stalled.until((f) => f.message.type === "role");
-    const authResult = await stalled.until((f) => f.message.type === "auth-result");
-    stalledId = (authResult.message as { session: number }).session;
+    ({ ws: stalled, session: stalledId } = await RawWebSocket.observer(port, OBSERVER, "stalled"));
     stalled.stall();
     // Back it up now (large frames until the hub holds writes back), before the others join.
     const failsafe = Array.from({ length: 16 }, (_, i) => `FS_BENCH_PADDING_${i}`.padEnd(40, "_"));

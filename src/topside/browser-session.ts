@@ -1,7 +1,7 @@
-import type { WebSocket } from "ws";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import { errorCode } from "../kernel/errors.ts";
 import { type Access, type DecodedFrame, decodeFrame, encodeFrame, type Message } from "../protocol/index.ts";
+import type { BrowserTransport } from "./browser-transport.ts";
 import { HubCodes } from "./errors.ts";
 import { Outbox } from "./outbox.ts";
 import { TokenBucket } from "./rate-limit.ts";
@@ -12,33 +12,37 @@ export interface SessionLimits {
   messagesPerSecond: number;
   /** Messages accepted in a burst. */
   messageBurst: number;
-  /** Unsent bytes above which nothing more is written until the socket drains. */
+  /** Unsent bytes above which nothing more is written until the transport drains. */
   sendBufferBytes: number;
   /** Frames the event/control queue holds before dropping its oldest. */
   eventQueue: number;
 }
 
-/** What the hub does with a session's traffic (implemented by Hub). */
+/** What the hub does with a session's traffic (implemented by HubProtocol). */
 export interface SessionHost {
   /** A decoded frame that passed the rate limit. */
   onFrame(session: BrowserSession, frame: DecodedFrame): void;
   /** Something from the browser was refused (already answered with an `error`); for counting. */
   onRefused(session: BrowserSession, code: string): void;
   onClosed(session: BrowserSession): void;
-  /** Next sequence number for a frame the hub originates. */
-  nextSeq(): number;
+  /** Header for a frame the hub originates: the next hub-wide sequence number, the wall clock now. */
+  stamp(): FrameStamp;
   /** Asks for `pump()` to be called soon (batched across sessions, see PumpScheduler). */
   schedulePump(session: BrowserSession): void;
 }
 
+/** A frame header: sequence number and timestamp (µs since the Unix epoch). */
+export interface FrameStamp {
+  seq: number;
+  timestamp: number;
+}
+
 export type SessionState = "unauthenticated" | "authenticating" | "ready" | "closed";
 
-const BINARY = { binary: true } as const;
-
 /**
- * One browser's WebSocket: decodes and rate-limits what it sends, and writes what the hub has
+ * One browser's connection: decodes and rate-limits what it sends, and writes what the hub has
  * for it through an Outbox without ever letting unsent data grow past `sendBufferBytes`: when the
- * socket's `bufferedAmount` is over the limit, telemetry waits in its latest-value slot (newer
+ * transport's `bufferedAmount` is over the limit, telemetry waits in its latest-value slot (newer
  * frames replace it) and events in the bounded queue, until a write completes and frees room.
  */
 export class BrowserSession {
@@ -47,37 +51,29 @@ export class BrowserSession {
   state: SessionState = "unauthenticated";
   access: Access = "none";
   name = "";
-  /** Writes held back because the socket buffer was over the limit (a slow browser). */
+  /** Writes held back because the transport buffer was over the limit (a slow browser). */
   stalls = 0;
-  private readonly ws: WebSocket;
+  private readonly transport: BrowserTransport;
   private readonly host: SessionHost;
   private readonly clock: Clock;
   private readonly limits: SessionLimits;
   private readonly outbox: Outbox;
   private readonly bucket: TokenBucket;
   private blocked = false;
-  private alive = true;
   private authTimer: Timer | undefined;
 
-  constructor(id: number, ws: WebSocket, remote: string, clock: Clock, limits: SessionLimits, host: SessionHost) {
+  constructor(id: number, transport: BrowserTransport, clock: Clock, limits: SessionLimits, host: SessionHost) {
     this.id = id;
-    this.ws = ws;
-    this.remote = remote;
+    this.transport = transport;
+    this.remote = transport.remote;
     this.clock = clock;
     this.limits = limits;
     this.host = host;
     this.outbox = new Outbox(limits.eventQueue);
     this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, clock.now());
-    ws.binaryType = "nodebuffer";
-    ws.on("message", (data, isBinary) => this.receive(data as Buffer, isBinary));
-    ws.on("pong", () => {
-      this.alive = true;
-    });
-    ws.on("error", (err: Error & { code?: string }) => {
-      // ws closes the socket itself after a protocol error (1002) or an oversize message (1009).
-      this.host.onRefused(this, err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? HubCodes.TOO_LARGE : errorCode(err));
-    });
-    ws.on("close", () => this.closed());
+    transport.onMessage((data, binary) => this.receive(data, binary));
+    transport.onRefused((code) => this.host.onRefused(this, code));
+    transport.onClose(() => this.closed());
   }
 
   /** Closes the session if it has not authenticated within `ms`. */
@@ -115,7 +111,7 @@ export class BrowserSession {
    * (state such as the session's role must never be dropped by a full queue, only superseded).
    */
   sendMessage(message: Message, slot?: string): void {
-    const frame = encodeFrame(message, { seq: this.host.nextSeq(), timestamp: this.clock.wallMicros() });
+    const frame = encodeFrame(message, this.host.stamp());
     if (slot === undefined) this.sendQueued(frame);
     else this.sendLatest(slot, frame);
   }
@@ -126,25 +122,14 @@ export class BrowserSession {
     this.host.onRefused(this, code);
   }
 
-  /** Keepalive: returns false (and terminates) when the previous ping went unanswered. */
-  ping(): boolean {
-    if (!this.alive) {
-      this.ws.terminate();
-      return false;
-    }
-    this.alive = false;
-    this.ws.ping();
-    return true;
-  }
-
-  /** Writes what the socket takes now (a final error, say), then closes. */
+  /** Writes what the transport takes now (a final error, say), then closes. */
   close(code: number, reason: string): void {
     this.pump();
-    this.ws.close(code, reason);
+    this.transport.close(code, reason);
   }
 
   terminate(): void {
-    this.ws.terminate();
+    this.transport.terminate();
   }
 
   /** Bounded-state figures for stats and tests. */
@@ -153,25 +138,25 @@ export class BrowserSession {
     return {
       queued: o.queued,
       slots: o.pendingSlots,
-      bufferedBytes: this.ws.bufferedAmount,
+      bufferedBytes: this.transport.bufferedAmount,
       dropped: o.dropped,
       superseded: o.superseded,
     };
   }
 
-  private receive(data: Buffer, isBinary: boolean): void {
+  private receive(data: Uint8Array, binary: boolean): void {
     if (this.state === "closed") return;
     if (!this.bucket.take(this.clock.now())) {
       this.refuse(HubCodes.RATE_LIMITED, `over ${this.limits.messagesPerSecond} messages/s`, 0);
       return;
     }
-    if (!isBinary) {
+    if (!binary) {
       this.refuse(HubCodes.TEXT_FRAME, "text messages are not accepted: send binary frames (docs/protocol.md)", 0);
       return;
     }
     let frame: DecodedFrame;
     try {
-      frame = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      frame = decodeFrame(data);
     } catch (err) {
       this.refuse(errorCode(err), (err as Error).message, 0);
       return;
@@ -184,17 +169,17 @@ export class BrowserSession {
     if (!err && this.blocked) this.pump();
   };
 
-  /** Writes from the outbox while the socket's unsent bytes stay under the limit. */
+  /** Writes from the outbox while the transport's unsent bytes stay under the limit. */
   pump(): void {
-    const ws = this.ws;
-    if (ws.readyState !== ws.OPEN) return;
-    while (ws.bufferedAmount < this.limits.sendBufferBytes) {
+    const transport = this.transport;
+    if (!transport.open) return;
+    while (transport.bufferedAmount < this.limits.sendBufferBytes) {
       const frame = this.outbox.next();
       if (frame === undefined) {
         this.blocked = false;
         return;
       }
-      ws.send(frame, BINARY, this.onSent);
+      transport.send(frame, this.onSent);
     }
     if (!this.outbox.empty && !this.blocked) {
       this.blocked = true;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseConfig } from "../config/load.ts";
 import { hubOptionsFromConfig } from "./config.ts";
-import { DEFAULT_LIMITS } from "./hub.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 
 test("[topside] defaults map to the hub's default limits, with authentication required", () => {
   const { config } = parseConfig("[topside]\n", "t.toml");

@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { AuthConfig } from "./authenticator.ts";
-import type { BrowserLimits } from "./hub.ts";
+import type { BrowserLimits } from "./limits.ts";
 
 export interface HubConfigOptions {
   host: string;

@@ -24,18 +24,11 @@ test("200 observers, one stalled: every browser's state stays bounded, the stall
   });
   try {
     // The stalled browser: authenticates, observes rov1, then stops reading its socket.
-    const stalled = await RawWebSocket.connect(t.hub.address.port);
-    stalled.send(encodeFrame({ type: "auth", secret: OBSERVER_SECRET, name: "stalled" }, { seq: 1, timestamp: 1 }));
-    await stalled.until((f) => f.message.type === "auth-result");
-    stalled.send(
-      encodeFrame(
-        { type: "role-request", vehicle: "rov1", role: "observer", takeover: false },
-        { seq: 2, timestamp: 1 },
-      ),
+    const { ws: stalled, session: stalledId } = await RawWebSocket.observer(
+      t.hub.address.port,
+      OBSERVER_SECRET,
+      "stalled",
     );
-    await stalled.until((f) => f.message.type === "role");
-    const authResult = await stalled.until((f) => f.message.type === "auth-result");
-    const stalledId = (authResult.message as { session: number }).session;
     stalled.stall();
 
     let sent = 0;

@@ -15,6 +15,57 @@ export interface HubGauges {
   backpressure(): { superseded: number; dropped: number; stalled: number };
 }
 
+/** One session's bounded pending state (`Hub.sessionStats()`). */
+export interface SessionStats {
+  id: number;
+  state: string;
+  queued: number;
+  slots: number;
+  bufferedBytes: number;
+  dropped: number;
+  superseded: number;
+  stalls: number;
+}
+
+/** What the session gauges read from each open session. */
+interface GaugedSession {
+  readonly state: string;
+  readonly pending: { bufferedBytes: number; dropped: number; superseded: number };
+}
+
+/**
+ * The `browsers` and `backpressure` gauges over the open sessions; a session counts as stalled
+ * while its transport holds `sendBufferBytes` or more unsent.
+ */
+export function sessionGauges(
+  sessions: () => Iterable<GaugedSession>,
+  sendBufferBytes: number,
+): Pick<HubGauges, "browsers" | "backpressure"> {
+  return {
+    browsers() {
+      const counts = new Map<string, number>([
+        ["unauthenticated", 0],
+        ["authenticating", 0],
+        ["ready", 0],
+      ]);
+      for (const s of sessions()) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+      return [...counts].map(([state, count]) => ({ state, count }));
+    },
+    backpressure() {
+      let superseded = 0;
+      let dropped = 0;
+      let stalled = 0;
+      for (const s of sessions()) {
+        const p = s.pending;
+        superseded += p.superseded;
+        dropped += p.dropped;
+        if (p.bufferedBytes >= sendBufferBytes) stalled++;
+      }
+      return { superseded, dropped, stalled };
+    },
+  };
+}
+
 export function createHubMetrics(registry: Registry, gauges: HubGauges): HubMetrics {
   const registers = [registry];
   new Gauge({

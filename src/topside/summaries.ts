@@ -1,6 +1,5 @@
-import type { Clock } from "../kernel/clock.ts";
 import { encodeFrame, MAX_LISTED_SESSIONS, MAX_LISTED_VEHICLES, type MessageOf } from "../protocol/index.ts";
-import type { BrowserSession } from "./browser-session.ts";
+import type { BrowserSession, FrameStamp } from "./browser-session.ts";
 import type { RoleBook } from "./roles.ts";
 import type { VehicleDirectory } from "./vehicle-channel.ts";
 
@@ -14,8 +13,7 @@ export class Summaries {
   private readonly directory: VehicleDirectory;
   private readonly sessions: ReadonlyMap<number, BrowserSession>;
   private readonly members: (vehicle: string) => Iterable<BrowserSession>;
-  private readonly host: { nextSeq(): number };
-  private readonly clock: Clock;
+  private readonly host: { stamp(): FrameStamp };
   private readonly dirty = new Set<string>();
   private vehiclesFrame: Uint8Array | undefined;
   private scheduled = false;
@@ -25,15 +23,13 @@ export class Summaries {
     directory: VehicleDirectory,
     sessions: ReadonlyMap<number, BrowserSession>,
     members: (vehicle: string) => Iterable<BrowserSession>,
-    host: { nextSeq(): number },
-    clock: Clock,
+    host: { stamp(): FrameStamp },
   ) {
     this.book = book;
     this.directory = directory;
     this.sessions = sessions;
     this.members = members;
     this.host = host;
-    this.clock = clock;
   }
 
   /** Something about this vehicle changed (link, roles, membership). */
@@ -77,10 +73,7 @@ export class Summaries {
   }
 
   private vehicles(): Uint8Array {
-    this.vehiclesFrame ??= encodeFrame(this.vehiclesMessage(), {
-      seq: this.host.nextSeq(),
-      timestamp: this.clock.wallMicros(),
-    });
+    this.vehiclesFrame ??= encodeFrame(this.vehiclesMessage(), this.host.stamp());
     return this.vehiclesFrame;
   }
 
@@ -91,10 +84,7 @@ export class Summaries {
     for (const v of this.dirty) {
       let frame: Uint8Array | undefined;
       for (const s of this.members(v)) {
-        frame ??= encodeFrame(this.sessionsMessage(v), {
-          seq: this.host.nextSeq(),
-          timestamp: this.clock.wallMicros(),
-        });
+        frame ??= encodeFrame(this.sessionsMessage(v), this.host.stamp());
         s.sendLatest("sessions", frame);
       }
     }

@@ -3,7 +3,8 @@ import type { Message, MessageType } from "../protocol/index.ts";
 import { HubCodes, HubError } from "./errors.ts";
 
 /** Message types a pilot's browser may send to a vehicle. */
-export type CommandType = "pilot" | "arm" | "disarm" | "mode" | "lights" | "camera-tilt" | "heartbeat";
+const COMMAND_TYPES = ["pilot", "arm", "disarm", "mode", "lights", "camera-tilt", "heartbeat"] as const;
+export type CommandType = (typeof COMMAND_TYPES)[number];
 export type CommandMessage = Extract<Message, { type: CommandType }>;
 
 /** A decoded frame from a vehicle, with the vehicle's own header (kept when proxied to browsers). */
@@ -24,8 +25,8 @@ export interface VehicleChannelEvents {
 }
 
 /**
- * The hub's view of one vehicle: the lead implements it on top of the TLS command link (commands)
- * and the DTLS telemetry server (telemetry, events). Contract:
+ * The hub's view of one vehicle: `LinkedVehicle` implements it on top of the TLS command link
+ * (commands) and the DTLS telemetry server (telemetry, events). Contract:
  * - `id` is the vehicle identity (config `vehicle.id`), fixed for the channel's life.
  * - `connected` is true while commands can be delivered; `connected`/`disconnected` fire on change.
  * - `sendCommand` delivers one validated command message to the vehicle, or throws a TethysError
@@ -77,20 +78,19 @@ export class VehicleDirectory extends EventEmitter<VehicleSourceEvents> {
   list(): VehicleChannel[] {
     return [...this.channels.values()];
   }
+
+  /** Vehicles in the directory, and how many of them are connected now. */
+  counts(): { total: number; connected: number } {
+    let connected = 0;
+    for (const v of this.channels.values()) if (v.connected) connected++;
+    return { total: this.channels.size, connected };
+  }
 }
 
 /** The identities the config allows (`vehicle.id`); they fit the protocol's 32-byte vehicle field. */
 const VEHICLE_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
-const COMMANDS: ReadonlySet<MessageType> = new Set<CommandType>([
-  "pilot",
-  "arm",
-  "disarm",
-  "mode",
-  "lights",
-  "camera-tilt",
-  "heartbeat",
-]);
+const COMMANDS: ReadonlySet<MessageType> = new Set<CommandType>(COMMAND_TYPES);
 
 export function isCommand(message: Message): message is CommandMessage {
   return COMMANDS.has(message.type);

@@ -1,16 +1,15 @@
-import type { Clock } from "../kernel/clock.ts";
 import type { Logger } from "../observability/logger.ts";
 import { FrameEncoder, SCHEMA } from "../protocol/index.ts";
-import type { BrowserSession } from "./browser-session.ts";
+import type { BrowserSession, FrameStamp } from "./browser-session.ts";
 import type { HubMetrics } from "./hub-metrics.ts";
 import { truncateUtf8 } from "./text.ts";
 import type { VehicleChannel, VehicleFrame } from "./vehicle-channel.ts";
 
 export interface FanoutDeps {
   log: Logger;
-  clock: Clock;
   metrics: HubMetrics;
-  nextSeq(): number;
+  /** Header for a frame the hub originates. */
+  stamp(): FrameStamp;
   /** A vehicle's link went up or down. */
   onLinkChange(id: string): void;
 }
@@ -73,8 +72,7 @@ export class VehicleFanout {
             code: "HUB_VEHICLE_DISCONNECTED",
             text: truncateUtf8(`${id}: ${String(reason)}`, 200),
           },
-          seq: this.deps.nextSeq(),
-          timestamp: this.deps.clock.wallMicros(),
+          ...this.deps.stamp(),
         },
         "event",
       );

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
-import { type DecodedFrame, decodeFrame } from "../../protocol/index.ts";
+import { type DecodedFrame, decodeFrame, encodeFrame } from "../../protocol/index.ts";
 
 /**
  * A bare-TCP WebSocket client for tests that need control the `ws` client does not give: it can
@@ -42,6 +42,27 @@ export class RawWebSocket {
     const ws = new RawWebSocket(socket);
     if (head.length > end) ws.socket.emit("data", head.subarray(end));
     return ws;
+  }
+
+  /**
+   * Connects, authenticates with `secret` as `name` and observes `vehicle`; returns the socket,
+   * still reading, and the session id the hub gave it.
+   */
+  static async observer(
+    port: number,
+    secret: string,
+    name: string,
+    vehicle = "rov1",
+  ): Promise<{ ws: RawWebSocket; session: number }> {
+    const ws = await RawWebSocket.connect(port);
+    ws.send(encodeFrame({ type: "auth", secret, name }, { seq: 1, timestamp: 1 }));
+    await ws.until((f) => f.message.type === "auth-result");
+    ws.send(
+      encodeFrame({ type: "role-request", vehicle, role: "observer", takeover: false }, { seq: 2, timestamp: 1 }),
+    );
+    await ws.until((f) => f.message.type === "role");
+    const authResult = await ws.until((f) => f.message.type === "auth-result");
+    return { ws, session: (authResult.message as { session: number }).session };
   }
 
   /** Writes one masked binary frame. */
