@@ -1,4 +1,4 @@
-import { MAX_THRUSTERS, type Message, type MessageOf, type SessionRole } from "../../protocol/index.ts";
+import type { Message, MessageOf, SessionRole } from "../../protocol/index.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
 import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
 import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
@@ -7,12 +7,13 @@ import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
 import { type Action, DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
 import { Alarms } from "./alarms.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
-import { $, fmt, setBars, setText } from "./dom.ts";
+import { $, setBars, setText } from "./dom.ts";
 import { gamepadSupport } from "./gamepad-support.ts";
 import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
 import { type PlotName, Plots } from "./plots.ts";
 import { loadMapping, renderAxisSettings, renderButtonSettings, saveMapping } from "./settings.ts";
+import { TelemetryPanel } from "./telemetry-panel.ts";
 
 /**
  * The cockpit: sign in, pick a role on a vehicle, fly. Everything the pilot sees comes from
@@ -28,6 +29,7 @@ let sentCount = 0;
 const link = new LinkMonitor(1000);
 const alarms = new Alarms($("alarms"));
 const plots = new Plots($("plot"));
+const telemetryPanel = new TelemetryPanel();
 let mapping = loadMapping();
 const input = new InputState(mapping);
 /** Keys held for axes and hold-to-arm (sampled each frame). */
@@ -92,7 +94,7 @@ function onMessage(m: Message): void {
     case "telemetry":
       link.telemetry(performance.now(), m.link.rttMs, m.link.lossPercent);
       plots.push(performance.now(), m);
-      renderTelemetry(m);
+      telemetryPanel.show(m);
       return;
     case "alarm":
     case "event":
@@ -107,43 +109,6 @@ function onMessage(m: Message): void {
 }
 
 // ---- rendering -------------------------------------------------------------------------------
-
-const THRUSTER_LABELS = Array.from({ length: MAX_THRUSTERS }, (_, i) => `T${i + 1}`);
-let shownMode = "";
-let shownFailsafes: string | undefined;
-
-/** Runs for every telemetry frame (up to 50 Hz): touches the DOM only where something changed. */
-function renderTelemetry(t: MessageOf<"telemetry">): void {
-  const armed = $("armed");
-  setText(armed, t.armed ? "ARMED" : "DISARMED");
-  const armedClass = `armed ${t.armed ? "is-armed" : "disarmed"}`;
-  if (armed.className !== armedClass) armed.className = armedClass;
-  if (t.mode !== shownMode) {
-    shownMode = t.mode;
-    setText($("mode"), t.mode);
-    for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]"))
-      b.classList.toggle("active", b.dataset.mode === t.mode);
-  }
-  setText(
-    $("battery"),
-    `${fmt(t.battery.voltage, 2, "V")} · ${fmt(t.battery.current, 1, "A")} · ${fmt(t.battery.consumedWh, 1, "Wh")}`,
-  );
-  setText($("temps"), `${fmt(t.waterTemperature, 1, "°C")} / ${fmt(t.internalTemperature, 1, "°C")}`);
-  const leak = $("leak");
-  setText(leak, t.leak ? "LEAK!" : "dry");
-  if (leak.style.color !== (t.leak ? "var(--bad)" : "")) leak.style.color = t.leak ? "var(--bad)" : "";
-  setText($("cpu"), `${fmt(t.cpu.loadPercent, 0, "%")} · ${fmt(t.cpu.temperature, 0, "°C")}`);
-  setBars($("thrusters"), THRUSTER_LABELS.slice(0, t.thrusters.length), t.thrusters);
-  const failsafes = t.failsafe.join("\n");
-  if (failsafes !== shownFailsafes) {
-    shownFailsafes = failsafes;
-    $("failsafes").replaceChildren(
-      ...(t.failsafe.length
-        ? t.failsafe.map((f) => Object.assign(document.createElement("li"), { textContent: f }))
-        : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]),
-    );
-  }
-}
 
 function renderRole(): void {
   const view = roleView(session);
