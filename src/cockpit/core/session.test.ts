@@ -71,6 +71,10 @@ test("a refused sign-in is remembered until the next attempt; signing out forget
   assert.deepEqual([out.session, out.vehicle, out.role], [0, "", "none"]);
 });
 
+test("a sign-in answer starts the session without a role, whatever was held before", () => {
+  assert.equal(run([signedIn(8, "observer")], PILOT).state.role, "none");
+});
+
 test("the socket closing drops the role but keeps the session's vehicle", () => {
   const s = run([{ kind: "socket-closed" }], PILOT).state;
   assert.equal(s.role, "none");
@@ -210,6 +214,6 @@ test("property: whatever arrives, the state is never impossible and the page nev
       }
       assert.ok(attaches <= signOuts + 1, "attaches on its own once per sign-in");
     }),
-    { numRuns: 300 },
+    { numRuns: 1000 },
   );
 });

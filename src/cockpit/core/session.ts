@@ -8,7 +8,7 @@ import type { Action } from "../input/mapping.ts";
  * the outcome: sends, renders, sounds. The hub stays the authority; the reducer only keeps the
  * page's view consistent with what the hub said:
  *
- * - signed out (`session` 0), the page holds no role;
+ * - signed out (`session` 0), the page holds no role, and a sign-in starts without one;
  * - only pilot access ever holds the pilot role;
  * - the page attaches as observer to the first vehicle it is told about, once;
  * - pilot actions (arm, modes, gain, lights, tilt) do nothing unless the page holds the pilot role;
@@ -114,7 +114,9 @@ function received(s: SessionState, m: Message): SessionOutcome {
   switch (m.type) {
     case "auth-result":
       return only(
-        m.ok ? { ...s, session: m.session, access: m.access } : { ...s, authRefused: true, session: 0, role: "none" },
+        m.ok
+          ? { ...s, session: m.session, access: m.access, role: "none" }
+          : { ...s, authRefused: true, session: 0, role: "none" },
       );
     case "vehicles": {
       const mine = m.vehicles.find((v) => v.id === s.vehicle) ?? m.vehicles[0];
