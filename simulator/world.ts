@@ -5,23 +5,24 @@
  *
  * Thrusters are driven by the PCA9685 model's pulse widths on `thrusterChannels` (what an agent
  * writes over I2C), unless a script overrides them with direct PWM (`setThrusterOverride`).
+ *
+ * What scenarios inject (device faults, battery, disturbances) is built in world-injection.ts,
+ * the recorder's ground-truth record in truth.ts; the World's methods apply them to its parts.
  */
 import type { Clock, Timer } from "../src/kernel/clock.ts";
 import { TethysError } from "../src/kernel/errors.ts";
 import { SimGpioProvider } from "./bus/sim-gpio.ts";
 import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
 import { BNO055_ADDRESS, Bno055Model } from "./devices/bno055.ts";
-import type { SimI2cDevice } from "./devices/device.ts";
 import { LeakSensor, Lights, type PinRef } from "./devices/gpio-devices.ts";
 import { INA260_ADDRESS, Ina260Model, type PowerEnvironment } from "./devices/ina260.ts";
 import { MS5837_ADDRESS, type Ms5837Environment, Ms5837Model } from "./devices/ms5837.ts";
 import type { Ms5837Variant } from "./devices/ms5837-math.ts";
 import { PCA9685_ADDRESS, Pca9685Model } from "./devices/pca9685.ts";
 import { type NoiseSpec, Rng } from "./devices/rng.ts";
-import type { DeviceName, FaultSpec } from "./faults.ts";
+import type { FaultSpec } from "./faults.ts";
 import { GRAVITY } from "./physics/params.ts";
-import { quatFromEuler } from "./physics/quat.ts";
-import { type InitialPose, readPose } from "./physics/state.ts";
+import type { InitialPose } from "./physics/state.ts";
 import { defaultT200Model } from "./physics/t200-load.ts";
 import type { T200Model } from "./physics/t200-table.ts";
 import {
@@ -32,6 +33,15 @@ import {
   type VehicleModelOptions,
   type VehicleState,
 } from "./physics/vehicle.ts";
+import { type TruthRecord, truthRecord } from "./truth.ts";
+import {
+  type BatteryInjection,
+  type Disturbance,
+  disturbBody,
+  injectDeviceFault,
+  withBatterySag,
+  withStateOfCharge,
+} from "./world-injection.ts";
 
 export const WATER_DENSITY = { fresh: 997, sea: 1029 } as const;
 export const SURFACE_PRESSURE_PA = 101300;
@@ -111,12 +121,6 @@ export class World {
   private batterySagV = 0;
   /** Scenario injection: the hull's internal temperature (°C), read by the headless agent. */
   internalTempC = 25;
-  private readonly addresses: Record<Exclude<DeviceName, "leak">, number> = {
-    ms5837: MS5837_ADDRESS,
-    bno055: BNO055_ADDRESS,
-    ina260: INA260_ADDRESS,
-    pca9685: PCA9685_ADDRESS,
-  };
 
   constructor(clock: Clock, o: WorldOptions = {}) {
     const dtMs = o.dtMs ?? 2;
@@ -207,7 +211,7 @@ export class World {
       { pwmUs: this.pwm, current: this.current, extraLoadA: this.lights.level * this.lights.amps },
       this.dt,
     );
-    if (this.batterySagV > 0) this.applySag();
+    if (this.batterySagV > 0) this.state = withBatterySag(this.state, this.batterySagV);
     const acc = this.acc;
     for (let i = 0; i < 6; i++) acc[i] = ((this.state.body[7 + i] as number) - (prevNu[i] as number)) / this.dt;
     this.updateDevices(acc);
@@ -238,84 +242,25 @@ export class World {
     this.current[2] = d;
   }
 
+  // --- Injection: faults, battery, attitude disturbance (built in world-injection.ts). ---
+
+  /** A device fault (see faults.ts), applied at once; SIM_FAULT for a fault the device does not take. */
   injectFault(f: FaultSpec): void {
-    if (f.device === "leak") {
-      if (f.fault !== "leak" && f.fault !== "clear") {
-        throw new TethysError("SIM_FAULT", `the leak sensor takes fault "leak" or "clear", not "${f.fault}"`);
-      }
-      this.leak.setLeak(f.fault === "leak");
-      return;
-    }
-    const addr = this.addresses[f.device];
-    const dev = this.i2c.device(addr) as SimI2cDevice;
-    switch (f.fault) {
-      case "missing":
-        this.i2c.setMissing(addr, true);
-        return;
-      case "stuck":
-        dev.setStuck(true);
-        return;
-      case "nack-burst":
-        this.i2c.nackBurst(addr, f.count ?? 10);
-        return;
-      case "nack-rate":
-        this.i2c.setNackRate(addr, f.rate ?? 0.5);
-        return;
-      case "clear":
-        this.i2c.clearFaults(addr);
-        dev.setStuck(false);
-        return;
-      default:
-        throw new TethysError("SIM_FAULT", `device ${f.device} has no fault "${f.fault}"`);
-    }
+    injectDeviceFault(this.i2c, this.leak, f);
   }
 
-  // --- Scenario injection (battery, attitude disturbance); kept apart from the rest. ---
-
-  /**
-   * Battery injection: `sagVolts` is an extra terminal-voltage drop (a weak cell, a bad
-   * connector) applied from now on (0 removes it); `soc` sets the state of charge (a drained pack).
-   */
-  setBattery(o: { sagVolts?: number | undefined; soc?: number | undefined }): void {
+  /** Battery sag (from now on; 0 removes it) and state of charge, see BatteryInjection. */
+  setBattery(o: BatteryInjection): void {
     if (o.sagVolts !== undefined) this.batterySagV = Math.max(0, o.sagVolts);
-    if (o.soc !== undefined) {
-      const soc = Math.min(1, Math.max(0, o.soc));
-      this.state = { ...this.state, battery: { ...this.state.battery, soc } };
-    }
-    if (this.batterySagV > 0) this.applySag();
+    if (o.soc !== undefined) this.state = withStateOfCharge(this.state, o.soc);
+    if (this.batterySagV > 0) this.state = withBatterySag(this.state, this.batterySagV);
     this.powerEnv.volts = this.state.battery.volts;
   }
 
-  /**
-   * An attitude disturbance: rotates the vehicle by the given roll/pitch/heading steps (degrees)
-   * and adds body rates (deg/s), as a wave or a tether snatch would.
-   */
-  disturb(o: {
-    rollDeg?: number | undefined;
-    pitchDeg?: number | undefined;
-    headingDeg?: number | undefined;
-    p?: number | undefined;
-    q?: number | undefined;
-    r?: number | undefined;
-  }): void {
-    const x = this.state.body;
-    const pose = readPose(x);
-    const D = Math.PI / 180;
-    const q = quatFromEuler(
-      (pose.roll + (o.rollDeg ?? 0)) * D,
-      (pose.pitch + (o.pitchDeg ?? 0)) * D,
-      (pose.heading + (o.headingDeg ?? 0)) * D,
-    );
-    x.set(q, 3);
-    x[10] = (x[10] as number) + (o.p ?? 0) * D;
-    x[11] = (x[11] as number) + (o.q ?? 0) * D;
-    x[12] = (x[12] as number) + (o.r ?? 0) * D;
+  /** An attitude disturbance (steps in degrees, body-rate kicks in deg/s), seen by the devices at once. */
+  disturb(o: Disturbance): void {
+    disturbBody(this.state.body, o);
     this.updateDevices(this.acc);
-  }
-
-  private applySag(): void {
-    const b = this.state.battery;
-    this.state = { ...this.state, battery: { ...b, volts: Math.max(0, b.volts - this.batterySagV) } };
   }
 
   /** Absolute pressure at the depth sensor (at the body origin), Pa. */
@@ -323,31 +268,9 @@ export class World {
     return SURFACE_PRESSURE_PA + this.density * GRAVITY * Math.max(0, this.state.body[2] as number);
   }
 
-  /** The ground-truth record of the NDJSON recording. */
-  truth(): Record<string, unknown> {
-    const p = readPose(this.state.body);
-    const r3 = (x: number) => Math.round(x * 1000) / 1000;
-    return {
-      type: "truth",
-      t: r3(this.state.t),
-      position: { n: r3(p.n), e: r3(p.e), d: r3(p.d) },
-      velocity: { u: r3(p.u), v: r3(p.v), w: r3(p.w) },
-      roll: r3(p.roll),
-      pitch: r3(p.pitch),
-      heading: r3(p.heading),
-      thrusters: [...this.pwm].map((pwm, i) => ({
-        pwm_us: Math.round(pwm),
-        force_n: r3(this.state.thrustN[i] as number),
-        current_a: r3(this.state.thrusterA[i] as number),
-      })),
-      battery: {
-        volts: r3(this.state.battery.volts),
-        amps: r3(this.state.battery.amps),
-        soc: r3(this.state.battery.soc),
-      },
-      leak: this.leak.leaking,
-      lights: Math.round(this.lights.level * 1000) / 1000,
-    };
+  /** The ground-truth record of the NDJSON recording (truth.ts). */
+  truth(): TruthRecord {
+    return truthRecord(this.state, { pwmUs: this.pwm, leaking: this.leak.leaking, lightsLevel: this.lights.level });
   }
 
   /** Updates the devices' inputs in place (the environment objects are reused every step). */

@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
-import type { Message } from "../../src/protocol/index.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { StandInHub } from "./stand-in-hub.ts";
+import { StandInHub, signInScript } from "./stand-in-hub.ts";
 
 /**
  * The page must tell the pilot plainly when a gamepad cannot work, and keep flying by keyboard.
@@ -26,33 +25,8 @@ let dir: string;
 const hubs: StandInHub[] = [];
 let browser: Browser;
 
-function respond(m: Message, h: StandInHub): void {
-  if (m.type === "auth") {
-    h.send({
-      type: "auth-result",
-      ok: true,
-      session: 3,
-      access: "pilot",
-      code: "",
-      retryAfterMs: 0,
-    });
-    h.send({
-      type: "vehicles",
-      vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 0 }],
-    });
-  } else if (m.type === "role-request") {
-    h.send({
-      type: "role",
-      vehicle: m.vehicle,
-      role: m.role,
-      reason: "requested",
-      by: 3,
-    });
-  }
-}
-
 async function hub(headers: Record<string, string> = {}): Promise<{ hub: StandInHub; port: string }> {
-  const h = new StandInHub(dir, respond, { headers });
+  const h = new StandInHub(dir, signInScript(3), { headers });
   hubs.push(h);
   return { hub: h, port: new URL(await h.listen()).port };
 }

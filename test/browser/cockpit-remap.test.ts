@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { StandInHub } from "./stand-in-hub.ts";
+import { StandInHub, signInScript } from "./stand-in-hub.ts";
 import { installFakeGamepad, setPad, signIn } from "./system-support.ts";
 
 /**
@@ -24,14 +24,7 @@ before(async () => {
   if (skip) return;
   dir = await mkdtemp(join(tmpdir(), "tethys-cockpit-remap-"));
   await buildCockpit(dir, { minify: false });
-  hub = new StandInHub(dir, (m, h) => {
-    if (m.type === "auth") {
-      h.send({ type: "auth-result", ok: true, session: 5, access: "pilot", code: "", retryAfterMs: 0 });
-      h.send({ type: "vehicles", vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 0 }] });
-    } else if (m.type === "role-request") {
-      h.send({ type: "role", vehicle: m.vehicle, role: m.role, reason: "requested", by: 5 });
-    }
-  });
+  hub = new StandInHub(dir, signInScript(5));
   url = await hub.listen();
   browser = await launchChromium();
 });

@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
 import type { Message, MessageOf } from "../../src/protocol/index.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { StandInHub } from "./stand-in-hub.ts";
+import { StandInHub, signInScript } from "./stand-in-hub.ts";
 
 /**
  * The cockpit on its own, against a scripted stand-in for the hub (the real system has its own
@@ -47,22 +47,10 @@ before(async () => {
   if (skip) return;
   dir = await mkdtemp(join(tmpdir(), "tethys-cockpit-ui-"));
   await buildCockpit(dir, { minify: false });
+  const answer = signInScript(7, (secret) => secret === "letmein");
   hub = new StandInHub(dir, (m, h) => {
     received.push(m);
-    if (m.type === "auth") {
-      const ok = m.secret === "letmein";
-      h.send({
-        type: "auth-result",
-        ok,
-        session: ok ? 7 : 0,
-        access: ok ? "pilot" : "none",
-        code: ok ? "" : "AUTH_REFUSED",
-        retryAfterMs: 0,
-      });
-      if (ok) h.send({ type: "vehicles", vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 0 }] });
-    } else if (m.type === "role-request") {
-      h.send({ type: "role", vehicle: m.vehicle, role: m.role, reason: "requested", by: 7 });
-    }
+    answer(m, h);
   });
   base = await hub.listen();
   browser = await launchChromium();

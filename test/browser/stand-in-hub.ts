@@ -94,3 +94,30 @@ export class StandInHub {
     await new Promise((r) => this.server.close(r));
   }
 }
+
+/**
+ * The hub's side of signing in and taking roles, scripted: `auth` gets session `session` with
+ * pilot access and one connected vehicle, rov1, that nobody flies (or the refusal AUTH_REFUSED
+ * when `accept(secret)` is false); every role request is granted ("requested", by `session`).
+ */
+export function signInScript(
+  session: number,
+  accept: (secret: string) => boolean = () => true,
+): (m: Message, hub: StandInHub) => void {
+  return (m, h) => {
+    if (m.type === "auth") {
+      const ok = accept(m.secret);
+      h.send({
+        type: "auth-result",
+        ok,
+        session: ok ? session : 0,
+        access: ok ? "pilot" : "none",
+        code: ok ? "" : "AUTH_REFUSED",
+        retryAfterMs: 0,
+      });
+      if (ok) h.send({ type: "vehicles", vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 0 }] });
+    } else if (m.type === "role-request") {
+      h.send({ type: "role", vehicle: m.vehicle, role: m.role, reason: "requested", by: session });
+    }
+  };
+}

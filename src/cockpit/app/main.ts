@@ -1,49 +1,41 @@
-import { MAX_THRUSTERS, type Message, type MessageOf, type Mode } from "../../protocol/index.ts";
+import type { Message, MessageOf, SessionRole } from "../../protocol/index.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
+import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
+import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
+import { guideHtml, roleView, vehicleLine } from "../core/session-view.ts";
 import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
-import { DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
+import { type Action, DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
 import { Alarms } from "./alarms.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
-import { $, fmt, setBars, setText } from "./dom.ts";
+import { $, setBars, setText } from "./dom.ts";
 import { gamepadSupport } from "./gamepad-support.ts";
 import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
 import { type PlotName, Plots } from "./plots.ts";
 import { loadMapping, renderAxisSettings, renderButtonSettings, saveMapping } from "./settings.ts";
+import { TelemetryPanel } from "./telemetry-panel.ts";
 
 /**
  * The cockpit: sign in, pick a role on a vehicle, fly. Everything the pilot sees comes from
- * the hub's frames; everything the pilot does goes out as schema messages. Pilot input is sent
- * at 25 Hz while the session holds the pilot role (latest value: the hub and vehicle keep only
- * the newest), and never otherwise.
+ * the hub's frames; everything the pilot does goes out as schema messages. This file wires the
+ * page: the session state is core/session.ts's reducer (applied by `dispatch`), what the page
+ * shows of it core/session-view.ts, and pilot input goes out when core/pilot-scheduler.ts says
+ * (25 Hz on average while the session holds the pilot role, latest value, never otherwise).
  */
-const PILOT_PERIOD_MS = 40;
-
-const state = {
-  session: 0,
-  access: "none" as "none" | "observer" | "pilot",
-  vehicle: "",
-  role: "none" as "none" | "observer" | "pilot",
-  telemetry: undefined as MessageOf<"telemetry"> | undefined,
-  vehicles: [] as MessageOf<"vehicles">["vehicles"],
-  gain: 0.5,
-  lights: 0,
-  tilt: 0,
-  lastPilotSent: 0,
-  sentCount: 0,
-  telemetryCount: 0,
-};
+let session: SessionState = INITIAL_SESSION;
+let schedule = INITIAL_PILOT_SCHEDULE;
+let sentCount = 0;
 
 const link = new LinkMonitor(1000);
 const alarms = new Alarms($("alarms"));
 const plots = new Plots($("plot"));
+const telemetryPanel = new TelemetryPanel();
 let mapping = loadMapping();
 const input = new InputState(mapping);
 /** Keys held for axes and hold-to-arm (sampled each frame). */
 const keys = new Set<string>();
 const held = new Set<string>();
 let uiArmHeld = false;
-let authRefused = false;
 
 const conn = new HubConnection(hubSocketUrl(location), {
   open: () => {
@@ -54,69 +46,55 @@ const conn = new HubConnection(hubSocketUrl(location), {
   },
   close: (reason) => {
     link.socket(false);
-    state.role = "none";
+    dispatch({ kind: "socket-closed" });
     renderRole();
     // Keep a refusal message on screen; otherwise say why the connection went away.
-    if (state.session === 0 && !authRefused) $("signin-error").textContent = `Cannot reach the hub: ${reason}`;
+    if (session.session === 0 && !session.authRefused)
+      $("signin-error").textContent = `Cannot reach the hub: ${reason}`;
   },
   message: onMessage,
   bad: () => {},
 });
 
+/** Applies an event to the session state: sends what it says, tells the pilot; returns the previous state. */
+function dispatch(ev: SessionEvent): SessionState {
+  const prev = session;
+  const out = reduceSession(session, ev);
+  session = out.state;
+  for (const m of out.send) conn.send(m);
+  for (const n of out.notices) alarms.add(n);
+  return prev;
+}
+
 function onMessage(m: Message): void {
+  const prev = dispatch({ kind: "received", message: m });
   switch (m.type) {
     case "auth-result":
       if (!m.ok) {
-        authRefused = true;
         $("signin-error").textContent =
           `Sign-in refused (${m.code})${m.retryAfterMs > 0 ? `; retry in ${Math.ceil(m.retryAfterMs / 1000)} s` : ""}`;
         conn.close();
-        state.session = 0;
         return;
       }
-      state.session = m.session;
-      state.access = m.access;
       $("signin").hidden = true;
       $("cockpit").hidden = false;
       $("signout").hidden = false;
       renderRole();
       return;
-    case "vehicles": {
-      state.vehicles = m.vehicles;
-      const mine = m.vehicles.find((v) => v.id === state.vehicle) ?? m.vehicles[0];
-      if (mine && state.role === "none" && state.vehicle === "") {
-        state.vehicle = mine.id;
-        conn.send({ type: "role-request", vehicle: mine.id, role: "observer", takeover: false });
-      }
-      link.vehicle(Boolean(m.vehicles.find((v) => v.id === state.vehicle)?.connected));
+    case "vehicles":
+      link.vehicle(Boolean(session.vehicles.find((v) => v.id === session.vehicle)?.connected));
       renderVehicles();
       return;
-    }
     case "role":
-      if (m.vehicle === state.vehicle || state.vehicle === "") {
-        const was = state.role;
-        state.vehicle = m.vehicle;
-        state.role = m.role;
-        if (was === "pilot" && m.role !== "pilot") {
-          alarms.add({
-            type: "event",
-            severity: "warning",
-            code: `ROLE_${m.reason.toUpperCase().replace("-", "_")}`,
-            text: `you are no longer the pilot (${m.reason} by session ${m.by})`,
-          });
-        }
-        renderRole();
-      }
+      if (session !== prev) renderRole();
       return;
     case "sessions":
       renderHandover(m);
       return;
     case "telemetry":
-      state.telemetry = m;
-      state.telemetryCount++;
       link.telemetry(performance.now(), m.link.rttMs, m.link.lossPercent);
       plots.push(performance.now(), m);
-      renderTelemetry(m);
+      telemetryPanel.show(m);
       return;
     case "alarm":
     case "event":
@@ -132,73 +110,30 @@ function onMessage(m: Message): void {
 
 // ---- rendering -------------------------------------------------------------------------------
 
-const THRUSTER_LABELS = Array.from({ length: MAX_THRUSTERS }, (_, i) => `T${i + 1}`);
-let shownMode = "";
-let shownFailsafes: string | undefined;
-
-/** Runs for every telemetry frame (up to 50 Hz): touches the DOM only where something changed. */
-function renderTelemetry(t: MessageOf<"telemetry">): void {
-  const armed = $("armed");
-  setText(armed, t.armed ? "ARMED" : "DISARMED");
-  const armedClass = `armed ${t.armed ? "is-armed" : "disarmed"}`;
-  if (armed.className !== armedClass) armed.className = armedClass;
-  if (t.mode !== shownMode) {
-    shownMode = t.mode;
-    setText($("mode"), t.mode);
-    for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]"))
-      b.classList.toggle("active", b.dataset.mode === t.mode);
-  }
-  setText(
-    $("battery"),
-    `${fmt(t.battery.voltage, 2, "V")} · ${fmt(t.battery.current, 1, "A")} · ${fmt(t.battery.consumedWh, 1, "Wh")}`,
-  );
-  setText($("temps"), `${fmt(t.waterTemperature, 1, "°C")} / ${fmt(t.internalTemperature, 1, "°C")}`);
-  const leak = $("leak");
-  setText(leak, t.leak ? "LEAK!" : "dry");
-  if (leak.style.color !== (t.leak ? "var(--bad)" : "")) leak.style.color = t.leak ? "var(--bad)" : "";
-  setText($("cpu"), `${fmt(t.cpu.loadPercent, 0, "%")} · ${fmt(t.cpu.temperature, 0, "°C")}`);
-  setBars($("thrusters"), THRUSTER_LABELS.slice(0, t.thrusters.length), t.thrusters);
-  const failsafes = t.failsafe.join("\n");
-  if (failsafes !== shownFailsafes) {
-    shownFailsafes = failsafes;
-    $("failsafes").replaceChildren(
-      ...(t.failsafe.length
-        ? t.failsafe.map((f) => Object.assign(document.createElement("li"), { textContent: f }))
-        : [Object.assign(document.createElement("li"), { textContent: "none", className: "muted" })]),
-    );
-  }
-}
-
 function renderRole(): void {
+  const view = roleView(session);
   const badge = $("role");
-  badge.textContent =
-    state.session === 0 ? "signed out" : state.role === "none" ? `signed in (${state.access})` : state.role;
-  badge.className = `badge ${state.role}`;
-  $("vehicle-name").textContent = state.vehicle || "no vehicle";
-  const v = state.vehicles.find((x) => x.id === state.vehicle);
-  const otherPilot = v !== undefined && v.pilot !== 0 && v.pilot !== state.session;
-  ($("take-pilot") as HTMLButtonElement).hidden = state.role === "pilot" || otherPilot || state.access !== "pilot";
-  ($("take-over") as HTMLButtonElement).hidden = state.role === "pilot" || !otherPilot || state.access !== "pilot";
-  ($("observe") as HTMLButtonElement).hidden = state.role === "observer";
-  ($("hand-over") as HTMLButtonElement).hidden = state.role !== "pilot";
-  ($("handover-to") as HTMLSelectElement).hidden = state.role !== "pilot";
-  for (const id of ["arm", "disarm", "gain", "lights", "tilt"])
-    ($(id) as HTMLInputElement).disabled = state.role !== "pilot";
-  for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.disabled = state.role !== "pilot";
+  badge.textContent = view.badge;
+  badge.className = `badge ${session.role}`;
+  $("vehicle-name").textContent = session.vehicle || "no vehicle";
+  $("take-pilot").hidden = !view.takePilot;
+  $("take-over").hidden = !view.takeOver;
+  $("observe").hidden = !view.observe;
+  $("hand-over").hidden = !view.handOver;
+  $("handover-to").hidden = !view.handOver;
+  for (const id of ["arm", "disarm", "gain", "lights", "tilt"]) ($(id) as HTMLInputElement).disabled = !view.controls;
+  for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.disabled = !view.controls;
   renderGuide();
 }
 
 function renderVehicles(): void {
   const host = $("vehicles");
   host.replaceChildren(
-    ...state.vehicles.map((v) => {
-      const d = document.createElement("div");
-      d.className = "row";
-      d.textContent = `${v.id} — ${v.connected ? "connected" : "not connected"} · pilot ${v.pilot === 0 ? "none" : v.pilot === state.session ? "you" : `session ${v.pilot}`} · ${v.observers} observing`;
-      return d;
-    }),
+    ...session.vehicles.map((v) =>
+      Object.assign(document.createElement("div"), { className: "row", textContent: vehicleLine(v, session.session) }),
+    ),
   );
-  if (state.vehicles.length === 0) host.textContent = "No vehicle has connected to the hub yet.";
+  if (session.vehicles.length === 0) host.textContent = "No vehicle has connected to the hub yet.";
   renderRole();
 }
 
@@ -206,7 +141,7 @@ function renderHandover(m: MessageOf<"sessions">): void {
   const sel = $("handover-to") as HTMLSelectElement;
   sel.replaceChildren(
     ...m.sessions
-      .filter((s) => s.session !== state.session)
+      .filter((s) => s.session !== session.session)
       .map((s) =>
         Object.assign(document.createElement("option"), {
           value: String(s.session),
@@ -218,20 +153,7 @@ function renderHandover(m: MessageOf<"sessions">): void {
 
 let guideShown = "";
 function renderGuide(): void {
-  const armed = state.telemetry?.armed ?? false;
-  let html: string;
-  if (state.role !== "pilot") {
-    html =
-      state.access === "pilot"
-        ? "You are observing. Press <strong>Take pilot</strong> to fly."
-        : "You are observing: this token cannot pilot.";
-  } else if (!armed) {
-    html =
-      "You are the pilot. <strong>Hold <kbd>Enter</kbd></strong> (or the Arm button, or gamepad Start) for 1 s to arm.";
-  } else {
-    html =
-      "Armed. <kbd>W</kbd>/<kbd>S</kbd> forward/back · <kbd>A</kbd>/<kbd>D</kbd> turn · <kbd>Q</kbd>/<kbd>E</kbd> sideways · <kbd>R</kbd>/<kbd>F</kbd> up/down · <kbd>Space</kbd> disarm · gamepad sticks work too.";
-  }
+  const html = guideHtml(session);
   // Called every frame: rebuild the DOM only when the text changes (no per-frame garbage).
   if (html === guideShown) return;
   guideShown = html;
@@ -254,39 +176,25 @@ function gamepad(): GamepadSnapshot | null {
   return null;
 }
 
-function act(action: string): void {
-  if (state.role !== "pilot") return;
-  const modes: Record<string, Mode> = {
-    "mode-manual": "manual",
-    "mode-stabilize": "stabilize",
-    "mode-depth-hold": "depth-hold",
-    "mode-heading-hold": "heading-hold",
-  };
-  if (action === "arm") conn.send({ type: "arm" });
-  else if (action === "disarm") conn.send({ type: "disarm" });
-  else if (modes[action]) conn.send({ type: "mode", mode: modes[action] });
-  else if (action === "gain-up" || action === "gain-down") setGain(state.gain + (action === "gain-up" ? 0.1 : -0.1));
-  else if (action === "lights-up" || action === "lights-down")
-    setLights(state.lights + (action === "lights-up" ? 0.1 : -0.1));
-  else if (action === "tilt-up" || action === "tilt-down") setTilt(state.tilt + (action === "tilt-up" ? 0.1 : -0.1));
-  else if (action === "tilt-center") setTilt(0);
+function act(action: Action): void {
+  renderControls(dispatch({ kind: "action", action }));
 }
 
-const round1 = (v: number, lo: number, hi: number): number => Math.round(Math.max(lo, Math.min(hi, v)) * 10) / 10;
-function setGain(v: number): void {
-  state.gain = round1(v, 0.1, 1);
-  ($("gain") as HTMLInputElement).value = String(state.gain);
-  $("gain-value").textContent = `${Math.round(state.gain * 100)} %`;
+function setControl(control: Control, value: number): void {
+  renderControls(dispatch({ kind: "control", control, value }), control);
 }
-function setLights(v: number): void {
-  state.lights = round1(v, 0, 1);
-  ($("lights") as HTMLInputElement).value = String(state.lights);
-  conn.send({ type: "lights", level: state.lights });
+
+/** Shows the controls that changed since `prev` (and the one just set, which the reducer may have rounded). */
+function renderControls(prev: SessionState, set?: Control): void {
+  for (const c of ["gain", "lights", "tilt"] as const) {
+    if (session[c] === prev[c] && c !== set) continue;
+    ($(c) as HTMLInputElement).value = String(session[c]);
+    if (c === "gain") $("gain-value").textContent = `${Math.round(session.gain * 100)} %`;
+  }
 }
-function setTilt(v: number): void {
-  state.tilt = round1(v, -1, 1);
-  ($("tilt") as HTMLInputElement).value = String(state.tilt);
-  conn.send({ type: "camera-tilt", tilt: state.tilt });
+
+function requestRole(role: SessionRole, takeover: boolean): void {
+  conn.send({ type: "role-request", vehicle: session.vehicle, role, takeover });
 }
 
 function frame(): void {
@@ -298,23 +206,20 @@ function frame(): void {
   const r = input.update(pad, held, now);
   for (const a of r.actions) act(a);
   ($("arm-progress").firstElementChild as HTMLElement).style.width = `${r.armProgress * 100}%`;
-  const pilot = { type: "pilot" as const, ...r.axes, gain: state.gain };
+  const pilot = { type: "pilot" as const, ...r.axes, gain: session.gain };
   setBars(
     $("input-monitor"),
     PILOT_AXES,
     PILOT_AXES.map((a) => pilot[a] * pilot.gain),
   );
   setText($("input-source"), r.source === "none" ? "(no input)" : `(${r.source})`);
-  // Due times advance by the period (not to `now`), so 25 Hz holds on average whatever the frame
-  // rate (at 60 fps, "40 ms since the last send" would send every third frame: 20 Hz).
-  if (state.role === "pilot" && now >= state.lastPilotSent + PILOT_PERIOD_MS) {
-    if (conn.send(pilot)) state.sentCount++;
-    state.lastPilotSent = now - state.lastPilotSent > 2 * PILOT_PERIOD_MS ? now : state.lastPilotSent + PILOT_PERIOD_MS;
-  }
+  const due = pilotFrame(schedule, now, session.role === "pilot", pilot);
+  schedule = due.schedule;
+  if (due.send && conn.send(due.send)) sentCount++;
   setText(
     $("input-sent"),
-    state.role === "pilot"
-      ? `sending to ${state.vehicle} at 25 Hz · ${state.sentCount} sent`
+    session.role === "pilot"
+      ? `sending to ${session.vehicle} at ${1000 / PILOT_PERIOD_MS} Hz · ${sentCount} sent`
       : "not sending: you are not the pilot",
   );
   setText(
@@ -331,7 +236,7 @@ function frame(): void {
   setText(el, view.text);
   if (el.dataset.state !== view.state) el.dataset.state = view.state;
   const stale = view.state !== "live";
-  const t = state.telemetry;
+  const t = session.telemetry;
   drawHorizon($("horizon") as HTMLCanvasElement, t?.roll ?? null, t?.pitch ?? null, stale);
   drawHeadingTape($("heading") as HTMLCanvasElement, t?.heading ?? null, stale);
   drawDepthTape($("depth") as HTMLCanvasElement, t?.depth ?? null, t?.verticalSpeed ?? null, stale);
@@ -351,13 +256,12 @@ function wire(): void {
   $("signin-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     $("signin-error").textContent = "Connecting…";
-    authRefused = false;
+    dispatch({ kind: "sign-in" });
     conn.connect();
   });
   $("signout").addEventListener("click", () => {
     conn.close();
-    state.session = 0;
-    state.vehicle = "";
+    dispatch({ kind: "sign-out" });
     $("cockpit").hidden = true;
     $("signin").hidden = false;
     $("signout").hidden = true;
@@ -383,22 +287,16 @@ function wire(): void {
   for (const e of ["pointerup", "pointerleave", "pointercancel"]) arm.addEventListener(e, () => (uiArmHeld = false));
   $("disarm").addEventListener("click", () => act("disarm"));
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]"))
-    b.addEventListener("click", () => act(`mode-${b.dataset.mode}`));
-  $("gain").addEventListener("input", (ev) => setGain(Number((ev.target as HTMLInputElement).value)));
-  $("lights").addEventListener("change", (ev) => setLights(Number((ev.target as HTMLInputElement).value)));
-  $("tilt").addEventListener("change", (ev) => setTilt(Number((ev.target as HTMLInputElement).value)));
-  $("take-pilot").addEventListener("click", () =>
-    conn.send({ type: "role-request", vehicle: state.vehicle, role: "pilot", takeover: false }),
-  );
-  $("take-over").addEventListener("click", () =>
-    conn.send({ type: "role-request", vehicle: state.vehicle, role: "pilot", takeover: true }),
-  );
-  $("observe").addEventListener("click", () =>
-    conn.send({ type: "role-request", vehicle: state.vehicle, role: "observer", takeover: false }),
-  );
+    b.addEventListener("click", () => act(`mode-${b.dataset.mode}` as Action));
+  $("gain").addEventListener("input", (ev) => setControl("gain", Number((ev.target as HTMLInputElement).value)));
+  $("lights").addEventListener("change", (ev) => setControl("lights", Number((ev.target as HTMLInputElement).value)));
+  $("tilt").addEventListener("change", (ev) => setControl("tilt", Number((ev.target as HTMLInputElement).value)));
+  $("take-pilot").addEventListener("click", () => requestRole("pilot", false));
+  $("take-over").addEventListener("click", () => requestRole("pilot", true));
+  $("observe").addEventListener("click", () => requestRole("observer", false));
   $("hand-over").addEventListener("click", () => {
     const to = Number(($("handover-to") as HTMLSelectElement).value);
-    if (to > 0) conn.send({ type: "handover", vehicle: state.vehicle, to });
+    if (to > 0) conn.send({ type: "handover", vehicle: session.vehicle, to });
   });
   $("alarm-ack").addEventListener("click", () => alarms.silence());
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-plot]")) {
@@ -422,18 +320,18 @@ function wire(): void {
     dialog.showModal();
   });
   $("settings-reset").addEventListener("click", () => {
-    mapping = structuredClone(DEFAULT_MAPPING);
-    input.setMapping(mapping);
-    saveMapping(mapping);
+    changed(structuredClone(DEFAULT_MAPPING));
     redraw();
   });
-  setGain(state.gain);
+  renderControls(session, "gain");
   renderRole();
   requestAnimationFrame(frame);
   // Expose a read-only view for browser tests and debugging.
   // `send` lets a test prove the hub refuses what this UI would not send (the hub is the authority).
   (window as unknown as { tethys: unknown }).tethys = {
-    state,
+    get state() {
+      return { ...session, lastPilotSent: schedule.lastDueMs, sentCount };
+    },
     link: () => link.view(performance.now()),
     badFrames: () => conn.badFrames,
     send: (m: Message) => conn.send(m),

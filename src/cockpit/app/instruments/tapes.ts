@@ -18,19 +18,14 @@ export function drawHeadingTape(
   stale: boolean,
   target?: number,
 ): void {
-  const { ctx, w, h } = prepare(canvas);
-  ctx.fillStyle = COLORS.bg;
-  ctx.fillRect(0, 0, w, h);
+  const { ctx, w, h } = tapeCanvas(canvas);
   const cx = w / 2;
   if (heading === null) {
     centre(ctx, cx, h / 2, "HEADING UNKNOWN", COLORS.dim);
     return;
   }
   const pxPerDeg = w / 120;
-  ctx.strokeStyle = stale ? COLORS.dim : COLORS.line;
-  ctx.fillStyle = stale ? COLORS.dim : COLORS.line;
-  ctx.font = "12px system-ui, sans-serif";
-  ctx.textAlign = "center";
+  scaleStyle(ctx, stale, "12px system-ui, sans-serif", "center");
   for (let d = Math.floor(heading - 60); d <= heading + 60; d++) {
     if (d % 5 !== 0) continue;
     const x = cx + (d - heading) * pxPerDeg;
@@ -54,11 +49,7 @@ export function drawHeadingTape(
   ctx.lineTo(cx - 6, h - 12);
   ctx.lineTo(cx + 6, h - 12);
   ctx.fill();
-  ctx.fillStyle = COLORS.bg;
-  ctx.fillRect(cx - 28, 2, 56, 18);
-  ctx.strokeStyle = COLORS.accent;
-  ctx.strokeRect(cx - 28, 2, 56, 18);
-  centre(ctx, cx, 11, `${Math.round(heading) % 360}°`, stale ? COLORS.dim : COLORS.accent);
+  readout(ctx, cx - 28, 2, 56, 18, `${Math.round(heading) % 360}°`, stale);
 }
 
 /** Vertical depth tape (positive down) with the vertical speed as an arrow and figure. */
@@ -69,19 +60,14 @@ export function drawDepthTape(
   stale: boolean,
   target?: number,
 ): void {
-  const { ctx, w, h } = prepare(canvas);
-  ctx.fillStyle = COLORS.bg;
-  ctx.fillRect(0, 0, w, h);
+  const { ctx, w, h } = tapeCanvas(canvas);
   const cy = h / 2;
   if (depth === null) {
     centre(ctx, w / 2, cy, "DEPTH ?", COLORS.dim);
     return;
   }
   const pxPerM = h / 10;
-  ctx.strokeStyle = stale ? COLORS.dim : COLORS.line;
-  ctx.fillStyle = stale ? COLORS.dim : COLORS.line;
-  ctx.font = "11px system-ui, sans-serif";
-  ctx.textAlign = "left";
+  scaleStyle(ctx, stale, "11px system-ui, sans-serif", "left");
   ctx.textBaseline = "middle";
   for (let d = Math.floor((depth - 5) * 2) / 2; d <= depth + 5; d += 0.5) {
     const y = cy + (d - depth) * pxPerM;
@@ -101,11 +87,7 @@ export function drawDepthTape(
     ctx.fillStyle = "#3fb950";
     ctx.fillRect(w - 8, cy + (target - depth) * pxPerM - 4, 8, 8);
   }
-  ctx.fillStyle = COLORS.bg;
-  ctx.fillRect(4, cy - 11, w - 8, 22);
-  ctx.strokeStyle = COLORS.accent;
-  ctx.strokeRect(4, cy - 11, w - 8, 22);
-  centre(ctx, w / 2, cy, `${depth.toFixed(2)} m`, stale ? COLORS.dim : COLORS.accent);
+  readout(ctx, 4, cy - 11, w - 8, 22, `${depth.toFixed(2)} m`, stale);
   if (verticalSpeed !== null) {
     const len = Math.max(-1, Math.min(1, verticalSpeed)) * (h / 2 - 20);
     ctx.strokeStyle = "#3fb950";
@@ -123,6 +105,39 @@ export function drawDepthTape(
       COLORS.line,
     );
   }
+}
+
+/** A tape's canvas, sized and cleared to the background. */
+function tapeCanvas(canvas: HTMLCanvasElement): ReturnType<typeof prepare> {
+  const p = prepare(canvas);
+  p.ctx.fillStyle = COLORS.bg;
+  p.ctx.fillRect(0, 0, p.w, p.h);
+  return p;
+}
+
+/** Ticks and scale figures: grey while the link is not live. */
+function scaleStyle(ctx: CanvasRenderingContext2D, stale: boolean, font: string, align: CanvasTextAlign): void {
+  ctx.strokeStyle = stale ? COLORS.dim : COLORS.line;
+  ctx.fillStyle = stale ? COLORS.dim : COLORS.line;
+  ctx.font = font;
+  ctx.textAlign = align;
+}
+
+/** The current value, boxed and centred in the box. */
+function readout(
+  ctx: CanvasRenderingContext2D,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  text: string,
+  stale: boolean,
+): void {
+  ctx.fillStyle = COLORS.bg;
+  ctx.fillRect(x, y, w, h);
+  ctx.strokeStyle = COLORS.accent;
+  ctx.strokeRect(x, y, w, h);
+  centre(ctx, x + w / 2, y + h / 2, text, stale ? COLORS.dim : COLORS.accent);
 }
 
 function centre(ctx: CanvasRenderingContext2D, x: number, y: number, text: string, color: string): void {

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { INITIAL_SESSION, type SessionState } from "./session.ts";
+import { guideHtml, roleView, vehicleLine } from "./session-view.ts";
+
+const signedIn = (o: Partial<SessionState>): SessionState => ({
+  ...INITIAL_SESSION,
+  session: 7,
+  access: "pilot",
+  vehicle: "rov1",
+  vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 1 }],
+  ...o,
+});
+
+test("the role badge says signed out, signed in with the access, or the role", () => {
+  assert.equal(roleView(INITIAL_SESSION).badge, "signed out");
+  assert.equal(roleView(signedIn({ access: "observer" })).badge, "signed in (observer)");
+  assert.equal(roleView(signedIn({ role: "pilot" })).badge, "pilot");
+});
+
+test("a pilot token is offered Take pilot when nobody flies, Take over when someone else does", () => {
+  const free = roleView(signedIn({ role: "observer" }));
+  assert.deepEqual(
+    [free.takePilot, free.takeOver, free.observe, free.handOver, free.controls],
+    [true, false, false, false, false],
+  );
+  const busy = roleView(
+    signedIn({ role: "observer", vehicles: [{ id: "rov1", connected: true, pilot: 9, observers: 1 }] }),
+  );
+  assert.deepEqual([busy.takePilot, busy.takeOver], [false, true]);
+  const observerToken = roleView(signedIn({ role: "observer", access: "observer" }));
+  assert.deepEqual([observerToken.takePilot, observerToken.takeOver], [false, false]);
+  const pilot = roleView(
+    signedIn({ role: "pilot", vehicles: [{ id: "rov1", connected: true, pilot: 7, observers: 0 }] }),
+  );
+  assert.deepEqual(
+    [pilot.takePilot, pilot.takeOver, pilot.observe, pilot.handOver, pilot.controls],
+    [false, false, true, true, true],
+  );
+});
+
+test("the guide says what to do next: take pilot, arm, or fly", () => {
+  assert.match(guideHtml(signedIn({ role: "observer" })), /Take pilot/);
+  assert.match(guideHtml(signedIn({ role: "observer", access: "observer" })), /cannot pilot/);
+  assert.match(guideHtml(signedIn({ role: "pilot" })), /to arm/);
+  const armed = { armed: true } as SessionState["telemetry"]; // only `armed` is read
+  assert.match(guideHtml(signedIn({ role: "pilot", telemetry: armed })), /^Armed\./);
+});
+
+test("a vehicle's line names its pilot as you, a session, or none", () => {
+  const v = { id: "rov1", connected: true, pilot: 7, observers: 2 };
+  assert.equal(vehicleLine(v, 7), "rov1 — connected · pilot you · 2 observing");
+  assert.equal(vehicleLine({ ...v, connected: false }, 3), "rov1 — not connected · pilot session 7 · 2 observing");
+  assert.equal(vehicleLine({ ...v, pilot: 0 }, 7), "rov1 — connected · pilot none · 2 observing");
+});
