@@ -4,12 +4,12 @@
 // for each mode in turn. Prints CPU time per tick and the share of one core (target < 5 %).
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { emptySnapshot, type SensorSnapshot } from "../src/control/sensor-snapshot.ts";
 import { ThrustCurve } from "../src/control/t200.ts";
+import { VECTORED_6DOF_8 } from "../src/control/thruster-layout.ts";
 import { VirtualClock } from "../src/kernel/virtual-clock.ts";
 import type { Mode } from "../src/protocol/index.ts";
 import { VehicleAgent } from "../src/vehicle/agent.ts";
-import { VECTORED_6DOF_8 } from "../src/vehicle/frame.ts";
-import { emptySnapshot, type SensorSnapshot } from "../src/vehicle/io.ts";
 
 const clock = new VirtualClock();
 const snapshot: SensorSnapshot = {

@@ -1,35 +1,33 @@
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { openBoard } from "../hardware/boards/open-board.ts";
 import { builtinProfile } from "../hardware/boards/profiles.ts";
 import { parseBoardProfile } from "../hardware/boards/schema.ts";
-import { PwmThrusters } from "../hardware/drivers/pwm-thrusters.ts";
 import { type AgentControlOptions, agentControlOptions } from "../src/control/config.ts";
 import { VehicleControlSchema } from "../src/control/schema.ts";
 import type { Clock, Timer } from "../src/kernel/clock.ts";
 import { TethysError } from "../src/kernel/errors.ts";
 import { decodeFrame, type Message } from "../src/protocol/index.ts";
-import { VehicleAgent } from "../src/vehicle/agent.ts";
-import { BoardSensors } from "../src/vehicle/board-sensors.ts";
-import type { SensorSource } from "../src/vehicle/io.ts";
-import { PwmThrusterOutput } from "../src/vehicle/pwm-output.ts";
+import type { VehicleAgent } from "../src/vehicle/agent.ts";
+import { assembleVehicle, type VehicleAssembler } from "../src/vehicle/assemble.ts";
 import type { RecordSink } from "./recorder.ts";
 import type { World } from "./world.ts";
 
 /**
- * The vehicle agent inside a headless run, on the world's clock: the real drivers (a PCA9685
- * board profile, default rpi-pca9685) on the world's simulated buses, the real control loop with
- * the control options of `[vehicle.control]` (defaults: T200 linearisation on, vectored-6 frame),
- * thrusters through the PCA9685 model. Script commands are delivered as from the authenticated
- * pilot (the links are not in a headless run; the three-process `tethys sim` has them — their
- * state as the agent sees it is injected with `setLink`). The agent's telemetry and its events
- * and alarms go into the recording:
+ * The vehicle agent inside a headless run, on the world's clock, assembled exactly as `tethys
+ * vehicle` assembles it (src/vehicle/assemble.ts): the real drivers (a PCA9685 board profile,
+ * default rpi-pca9685) on the world's simulated buses, the real control loop with the control
+ * options of `[vehicle.control]` (defaults: T200 linearisation on, vectored-6 frame), thrusters
+ * through the PCA9685 model, lights on the board's lights output (the world's lights follow it).
+ * Script commands are delivered as from the authenticated pilot (the links are not in a headless
+ * run; the three-process `tethys sim` has them — their state as the agent sees it is injected
+ * with `setLink`). The agent's telemetry and its events and alarms go into the recording:
  *   {"type":"telemetry","t":s,…the telemetry message…}
  *   {"type":"agent","t":s,"message":{"type":"alarm"|"event",…}}
  *
  * Injection for scenarios: `stall(ms)` stops the control loop's ticks for that long (a blocked
- * event loop); the hull's internal temperature is `world.internalTempC` (the board has no
- * internal temperature sensor of its own here).
+ * event loop: the assembly's loop clock skips them); the hull's internal temperature is
+ * `world.internalTempC` (overlaid on the board sensors' snapshot: the board has no internal
+ * temperature sensor of its own here).
  */
 export interface HeadlessAgent {
   /**
@@ -41,6 +39,13 @@ export interface HeadlessAgent {
   setLink(link: "command" | "telemetry", up: boolean): void;
   /** The control loop misses its ticks for `ms`. */
   stall(ms: number): void;
+  /**
+   * Why the agent could not be assembled (e.g. VEHICLE_BOARD: a serial-MCU board, which needs a
+   * serial backend the world does not have), or undefined. `command` throws it, `stop` rejects
+   * with it.
+   */
+  readonly failure: unknown;
+  /** Thrusters neutral, then sensors and board (the assembly's stop). */
   stop(): Promise<void>;
 }
 
@@ -49,7 +54,10 @@ export interface HeadlessAgentOptions {
   telemetryHz?: number;
   /** Frame, gains, failsafes, linearisation (default: agentControlOptions of an empty `[vehicle.control]`). */
   control?: AgentControlOptions;
-  /** Built-in board profile with PCA9685 thrusters (default rpi-pca9685). */
+  /**
+   * Built-in board profile (default rpi-pca9685). It must have PCA9685 thrusters: the world has
+   * no in-process motor controller, so a serial-MCU board fails with VEHICLE_BOARD.
+   */
   board?: string;
 }
 
@@ -84,13 +92,23 @@ class StallableClock implements Clock {
   }
 }
 
-export function startHeadlessAgent(world: World, sink: RecordSink, options: HeadlessAgentOptions = {}): HeadlessAgent {
+/**
+ * @param assemble the vehicle assembly (default the one `tethys vehicle` uses,
+ *   src/vehicle/assemble.ts); a parameter so a test can see that the headless agent goes
+ *   through it.
+ */
+export function startHeadlessAgent(
+  world: World,
+  sink: RecordSink,
+  options: HeadlessAgentOptions = {},
+  assemble: VehicleAssembler = assembleVehicle,
+): HeadlessAgent {
   const clock = world.clock;
   const loopClock = new StallableClock(clock);
   const t = () => Math.round(clock.now()) / 1000;
   const control = options.control ?? defaultAgentControl();
   let agent: VehicleAgent | undefined;
-  let sensors: BoardSensors | undefined;
+  let failure: unknown;
   let commandLinkUp = true;
   const pending: { link: "command" | "telemetry"; up: boolean }[] = [];
   const apply = (a: VehicleAgent, link: "command" | "telemetry", up: boolean) => {
@@ -99,50 +117,45 @@ export function startHeadlessAgent(world: World, sink: RecordSink, options: Head
   };
   const ready = (async () => {
     const base = builtinProfile(options.board ?? "rpi-pca9685");
-    const profile = parseBoardProfile({ ...base, fluid: { densityKgM3: world.density } });
-    const board = await openBoard(profile, { clock, i2c: async () => world.i2c, gpio: world.gpio });
-    await board.init();
-    if (!(board.thrusters instanceof PwmThrusters))
-      throw new TethysError(
-        "SIM_AGENT",
-        `board ${profile.name} has no PCA9685 thrusters; the headless agent needs one`,
-      );
-    const boardSensors = new BoardSensors(board, clock);
-    sensors = boardSensors;
-    boardSensors.start();
-    const source: SensorSource = {
-      latest() {
-        const s = boardSensors.latest();
-        s.internalTemperature = world.internalTempC;
-        return s;
-      },
-    };
-    const frame = control.frame;
-    agent = new VehicleAgent({
-      ...control,
-      clock: loopClock,
-      sensors: source,
-      thrusters: new PwmThrusterOutput(
-        board.thrusters,
-        profile.thrusters.channels.length,
-        undefined,
-        undefined,
-        frame.thrusters.map((th) => th.channel),
-      ),
-      telemetry: { send: (bytes) => sink.write({ t: t(), ...decodeFrame(bytes).message }) },
-      events: { send: (message) => sink.write({ type: "agent", t: t(), message }) },
+    const vehicle = await assemble({
+      control,
+      board: parseBoardProfile({ ...base, fluid: { densityKgM3: world.density } }),
+      // No `serial`: the world has no in-process motor controller, so a serial-MCU board is
+      // refused by the assembly (VEHICLE_BOARD).
+      backends: { clock, i2c: async () => world.i2c, gpio: world.gpio },
+      loopClock,
+      // The hull's internal temperature is the world's (the board has no sensor for it).
+      sensorSource: (sensors) => ({
+        latest() {
+          const s = sensors.latest();
+          s.internalTemperature = world.internalTempC;
+          return s;
+        },
+      }),
       logger: pino({ level: "silent" }),
       registry: new Registry(),
       loopHz: options.loopHz ?? 50,
       telemetryHz: options.telemetryHz ?? 10,
+      telemetry: { send: (bytes) => sink.write({ t: t(), ...decodeFrame(bytes).message }) },
+      events: { send: (message) => sink.write({ type: "agent", t: t(), message }) },
     });
-    agent.setCommandLink(true);
-    for (const p of pending.splice(0)) apply(agent, p.link, p.up);
-    agent.start();
-    return board;
+    const a = vehicle.agent;
+    agent = a;
+    a.setCommandLink(true);
+    for (const p of pending.splice(0)) apply(a, p.link, p.up);
+    a.start();
+    return vehicle;
   })();
+  // Kept for `command` and `stop`, which report it (and never an unhandled rejection).
+  ready.catch((err: unknown) => {
+    failure = err;
+  });
   return {
+    get failure() {
+      return failure;
+    },
     command(message) {
+      if (failure !== undefined) throw failure;
       if (agent === undefined) throw new TethysError("SIM_AGENT_NOT_READY", "the agent is still starting its board");
       if (!commandLinkUp)
         throw new TethysError("SIM_LINK_DOWN", `${message.type} not delivered: the command link is down`);
@@ -157,10 +170,8 @@ export function startHeadlessAgent(world: World, sink: RecordSink, options: Head
       loopClock.stalledUntil = Math.max(loopClock.stalledUntil, clock.now() + ms);
     },
     async stop() {
-      const board = await ready;
-      await agent?.shutdown();
-      sensors?.stop();
-      await board.close();
+      const vehicle = await ready; // rejects with the failure, if the agent never started
+      await vehicle.stop();
     },
   };
 }

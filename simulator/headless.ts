@@ -82,6 +82,15 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
   let truthRecords = 0;
   let readingRecords = 0;
   const agent = o.agent === true ? startHeadlessAgent(world, o.sink, o.agentOptions) : undefined;
+  if (agent !== undefined) {
+    // A board the assembly refuses (a serial-MCU board: no serial port here) fails at once,
+    // before any simulated time; the board's own start-up takes simulated time and comes later.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (agent.failure !== undefined) {
+      o.sink.close();
+      throw agent.failure;
+    }
+  }
   for (const ev of o.script ?? []) {
     if (ev.at * 1000 > durationMs) continue;
     clock.setTimer(ev.at * 1000, () => {
@@ -135,11 +144,14 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
   await clock.advanceAsync(durationMs);
   running = false;
   const wallMs = performance.now() - wall0;
-  await agent?.stop();
-  stopTruth();
-  world.stop();
-  await reader?.close();
-  o.sink.close();
+  try {
+    await agent?.stop(); // rejects if the agent failed to start
+  } finally {
+    stopTruth();
+    world.stop();
+    await reader?.close();
+    o.sink.close();
+  }
   return {
     simSeconds: world.t,
     wallMs,

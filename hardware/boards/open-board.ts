@@ -10,7 +10,11 @@ import { Pca9685 } from "../drivers/pca9685.ts";
 import { PwmThrusters } from "../drivers/pwm-thrusters.ts";
 import type { GpioProvider } from "../ports/gpio.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
+import type { SerialLink, SerialOptions } from "../ports/serial-link.ts";
 import { type BoardProfile, fluidDensity } from "./schema.ts";
+
+/** Makes the (unopened) serial line to a device; the caller opens it. */
+export type SerialOpener = (options: SerialOptions) => SerialLink;
 
 /** Backends the board is built on: real (hardware/linux) or simulated — the CLI chooses. */
 export interface BoardBackends {
@@ -18,9 +22,16 @@ export interface BoardBackends {
   /** Returns the bus for a path; called once per distinct path. */
   i2c: (path: string) => Promise<I2cBus>;
   gpio: GpioProvider;
+  /**
+   * The serial line to a serial-MCU board's motor controller (profile `thrusters.kind =
+   * "serial"`), used by the vehicle assembly (src/vehicle/assemble.ts), not by `openBoard`.
+   * Absent where there is no serial port to open (the headless simulator): a serial board
+   * then fails to assemble with VEHICLE_BOARD.
+   */
+  serial?: SerialOpener;
 }
 
-/** Thrusters behind the serial motor controller: wired by the firmware bridge, not here. */
+/** Thrusters behind the serial motor controller: wired by the firmware bridge (src/vehicle/mcu-link.ts), not here. */
 export interface SerialThrustersSpec {
   kind: "serial";
   port: string;

@@ -1,5 +1,5 @@
 import type { Clock } from "../../src/kernel/clock.ts";
-import type { BoardBackends } from "../boards/open-board.ts";
+import type { BoardBackends, SerialOpener } from "../boards/open-board.ts";
 import type { GpioProvider } from "../ports/gpio.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 import { hasSysfsGpio } from "./gpio-chips.ts";
@@ -7,6 +7,7 @@ import { LibgpiodGpioProvider, type LibgpiodOptions } from "./gpio-libgpiod.ts";
 import { OnoffGpioProvider, type OnoffProviderOptions } from "./gpio-onoff.ts";
 import { LinuxI2cBus, type LinuxI2cOptions } from "./i2c-linux.ts";
 import { loadNative, type ModuleImporter } from "./native-loader.ts";
+import { SerialportLink } from "./serialport-link.ts";
 
 export type GpioBackendKind = "auto" | "onoff" | "libgpiod";
 
@@ -54,10 +55,23 @@ export function linuxI2cOpener(options: LinuxI2cOptions = {}): (path: string) =>
   };
 }
 
-/** Real backends for `openBoard`: Linux I2C buses and the chosen GPIO backend. */
+/**
+ * Serial lines through the serialport package (UARTs, USB CDC, pseudo-terminals such as the
+ * simulator's MCU pty). The link is made unopened; the native module loads on its first open.
+ */
+export function linuxSerialOpener(): SerialOpener {
+  return (options) => new SerialportLink(options);
+}
+
+/** Real backends for `openBoard` and the vehicle assembly: Linux I2C buses, the chosen GPIO backend, serialport. */
 export async function linuxBoardBackends(
   clock: Clock,
   options: { gpio?: LinuxGpioOptions; i2c?: LinuxI2cOptions } = {},
 ): Promise<BoardBackends> {
-  return { clock, i2c: linuxI2cOpener(options.i2c), gpio: await linuxGpioProvider(options.gpio) };
+  return {
+    clock,
+    i2c: linuxI2cOpener(options.i2c),
+    gpio: await linuxGpioProvider(options.gpio),
+    serial: linuxSerialOpener(),
+  };
 }

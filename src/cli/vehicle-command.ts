@@ -1,5 +1,5 @@
 import type { BoardBackends } from "../../hardware/boards/open-board.ts";
-import { linuxBoardBackends } from "../../hardware/linux/backends.ts";
+import { linuxBoardBackends, linuxSerialOpener } from "../../hardware/linux/backends.ts";
 import { SimBusClient } from "../../simulator/bus/socket-client.ts";
 import { parseBusTarget } from "../../simulator/bus/socket-server.ts";
 import type { Clock } from "../kernel/clock.ts";
@@ -54,7 +54,11 @@ async function openBackends(
 ): Promise<{ backends: BoardBackends; close: () => Promise<void> }> {
   if (kind === "linux") return { backends: await linuxBoardBackends(clock), close: async () => {} };
   const client = await SimBusClient.connect(parseSimBus(simBus));
-  return { backends: { clock, i2c: async () => client.i2c, gpio: client.gpio }, close: () => client.close() };
+  // The simulated MCU (rpi-serial-mcu) is a real pty on this host: serialport opens it.
+  return {
+    backends: { clock, i2c: async () => client.i2c, gpio: client.gpio, serial: linuxSerialOpener() },
+    close: () => client.close(),
+  };
 }
 
 export function parseSimBus(text: string): { path: string } | { host: string; port: number } {

@@ -1,27 +1,22 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigSchema } from "../config/schema.ts";
 import { isTethysError } from "../kernel/errors.ts";
 import { agentControlOptions } from "./config.ts";
 import { DEFAULT_FAILSAFES } from "./failsafes.ts";
 import { DEFAULT_CONTROL } from "./modes.ts";
+import { VehicleControlSchema } from "./schema.ts";
 
-const parse = (control: unknown) => ConfigSchema.parse({ vehicle: { control } }).vehicle?.control;
+/** The `[vehicle.control]` section as src/config/schema.ts validates it (it includes this schema). */
+const parse = (control: unknown) => VehicleControlSchema.parse(control);
 
 test("an empty [vehicle.control] gives the documented defaults", () => {
   const c = parse({});
-  assert.ok(c);
   const o = agentControlOptions(c);
   assert.deepEqual(o.control, DEFAULT_CONTROL);
   assert.deepEqual(o.failsafes, DEFAULT_FAILSAFES);
   assert.equal(o.frame.name, "vectored-6");
   assert.equal(o.thrustCurve?.referenceVolts, 14);
   assert.deepEqual(o.estimator, { depthStaleMs: 1000, imuStaleMs: 1000 });
-  assert.equal(
-    ConfigSchema.parse({ vehicle: {} }).vehicle?.control.frame,
-    "vectored-6",
-    "the section itself is optional",
-  );
 });
 
 test("frame, wiring, gains and failsafe actions are taken from the file", () => {
@@ -33,7 +28,6 @@ test("frame, wiring, gains and failsafe actions are taken from the file", () => 
     depth: { kp: 1.2 },
     failsafe: { actions: { leak: "disarm" }, max_depth_m: 50 },
   });
-  assert.ok(c);
   const o = agentControlOptions(c);
   assert.equal(o.frame.thrusters.length, 8);
   assert.equal(o.frame.thrusters[0]?.channel, 7);
@@ -55,16 +49,14 @@ test("bad values are refused by the schema; bad wiring by the frame builder", ()
     { reference_volts: 30 },
     { gains: {} },
   ]) {
-    assert.equal(ConfigSchema.safeParse({ vehicle: { control: bad } }).success, false, JSON.stringify(bad));
+    assert.equal(VehicleControlSchema.safeParse(bad).success, false, JSON.stringify(bad));
   }
   const c = parse({ channels: [0, 0, 1, 2, 3, 4] });
-  assert.ok(c);
   assert.throws(
     () => agentControlOptions(c),
     (e) => isTethysError(e, "FRAME_INVALID"),
   );
   const r = parse({ reversed: ["M9"] });
-  assert.ok(r);
   assert.throws(
     () => agentControlOptions(r),
     (e) => isTethysError(e, "FRAME_UNKNOWN"),

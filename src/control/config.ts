@@ -1,4 +1,3 @@
-import { buildFrame, type Frame } from "../vehicle/frame.ts";
 import type { EstimatorConfig } from "./estimator.ts";
 import {
   DEFAULT_FAILSAFES,
@@ -11,6 +10,7 @@ import type { ControlConfig } from "./modes.ts";
 import type { PidGains } from "./pid.ts";
 import { failsafeKey, type VehicleControlSettings } from "./schema.ts";
 import { ThrustCurve } from "./t200.ts";
+import { buildFrame, type Frame } from "./thruster-layout.ts";
 
 /** What `[vehicle.control]` gives the VehicleAgent: its frame, control, failsafe and thrust options. */
 export interface AgentControlOptions {

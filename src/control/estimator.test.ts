@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { emptySnapshot, type SensorSnapshot } from "../vehicle/io.ts";
 import { Estimator } from "./estimator.ts";
+import { emptySnapshot, type SensorSnapshot } from "./sensor-snapshot.ts";
 
 function snap(over: Partial<SensorSnapshot>): SensorSnapshot {
   return { ...emptySnapshot(), ...over };

@@ -1,4 +1,4 @@
-import type { SensorSnapshot } from "../vehicle/io.ts";
+import type { SensorSnapshot } from "./sensor-snapshot.ts";
 
 /**
  * State estimation for the control modes, pure (time passed in, ms on the agent's Clock).

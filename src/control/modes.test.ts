@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import type { AxisVector } from "../vehicle/frame.ts";
-import { type Frame, VECTORED_6, VECTORED_6DOF_8 } from "../vehicle/frame.ts";
-import { emptySnapshot } from "../vehicle/io.ts";
-import { Mixer, ZERO_AXES } from "../vehicle/mixer.ts";
 import { Estimator, type VehicleState } from "./estimator.ts";
+import { Mixer, ZERO_AXES } from "./mixer.ts";
 import { type ControlOverride, ModeController, type ModeRequest } from "./modes.ts";
 import { wrapSigned } from "./pid.ts";
+import { emptySnapshot } from "./sensor-snapshot.ts";
+import { type AxisVector, type Frame, VECTORED_6, VECTORED_6DOF_8 } from "./thruster-layout.ts";
 
 /**
  * A minimal 3-DOF plant (heave, roll, yaw) of a BlueROV2-like vehicle, driven through the real

@@ -1,7 +1,7 @@
 import type { Mode } from "../protocol/index.ts";
-import type { AxisVector } from "../vehicle/frame.ts";
 import type { VehicleState } from "./estimator.ts";
 import { type PidGains, type PidState, pidReset, pidState, pidStep, wrapSigned } from "./pid.ts";
+import type { AxisVector } from "./thruster-layout.ts";
 
 /**
  * The control modes, pure: each tick maps (pilot axes, estimated state, dt) to the axes to mix.

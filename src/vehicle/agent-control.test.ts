@@ -4,12 +4,12 @@ import fc from "fast-check";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import type { FailsafeConfig } from "../control/failsafes.ts";
+import { emptySnapshot, type SensorSnapshot } from "../control/sensor-snapshot.ts";
 import { ThrustCurve } from "../control/t200.ts";
+import { VECTORED_6 } from "../control/thruster-layout.ts";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { decodeFrame, type Message, type MessageOf } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
-import { VECTORED_6 } from "./frame.ts";
-import { emptySnapshot, type SensorSnapshot } from "./io.ts";
 
 /** An agent on a VirtualClock with a mutable snapshot whose depth and attitude jitter like real sensors. */
 function rig(opts: { failsafes?: Partial<FailsafeConfig>; thrustCurve?: ThrustCurve } = {}) {

@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { emptySnapshot } from "../control/sensor-snapshot.ts";
+import { VECTORED_6 } from "../control/thruster-layout.ts";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import type { MessageOf } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
-import { VECTORED_6 } from "./frame.ts";
-import { emptySnapshot, type ThrusterOutput } from "./io.ts";
+import type { ThrusterOutput } from "./io.ts";
 
 /** A thruster output whose write completes when the test says so. */
 function slowThrusters(clock: VirtualClock) {

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { emptySnapshot, type SensorSnapshot } from "../control/sensor-snapshot.ts";
+import { VECTORED_6 } from "../control/thruster-layout.ts";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { decodeFrame, type Message, type MessageOf } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
-import { VECTORED_6 } from "./frame.ts";
-import { emptySnapshot, type SensorSnapshot } from "./io.ts";
 
 function rig(opts: { loopHz?: number; telemetryHz?: number } = {}) {
   const clock = new VirtualClock();

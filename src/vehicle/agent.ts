@@ -1,16 +1,17 @@
 import type { Logger } from "pino";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { Estimator, type EstimatorConfig } from "../control/estimator.ts";
 import type { FailsafeConfig } from "../control/failsafes.ts";
+import { Mixer } from "../control/mixer.ts";
 import { type ControlConfig, ModeController } from "../control/modes.ts";
 import type { ThrustCurve } from "../control/t200.ts";
+import type { Frame } from "../control/thruster-layout.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import { errorCode } from "../kernel/errors.ts";
 import { FrameEncoder, type Message, type Mode, type Severity } from "../protocol/index.ts";
+import { type AgentMetrics, agentMetrics } from "./agent-metrics.ts";
 import { CommandLatency, type CommandMeta } from "./command-latency.ts";
-import type { Frame } from "./frame.ts";
-import type { SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
-import { Mixer } from "./mixer.ts";
+import type { EventSink, SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
 import { Supervisor, type SupervisorConditions } from "./supervisor.ts";
 import { TelemetryBuilder } from "./telemetry.ts";
 
@@ -28,9 +29,9 @@ export interface AgentOptions {
   thrusters: ThrusterOutput;
   telemetry: TelemetrySink;
   /** Reliable vehicle → hub messages (events, alarms): the command link. */
-  events: { send(message: Message): void };
+  events: EventSink;
   /** Lights and camera servo, where the board has them. */
-  accessories?: { lights(level: number): void; cameraTilt(tilt: number): void };
+  accessories?: Accessories;
   logger: Logger;
   registry: Registry;
   loopHz: number;
@@ -47,6 +48,13 @@ export interface AgentOptions {
    * without it thruster commands are the force fractions themselves.
    */
   thrustCurve?: ThrustCurve;
+}
+
+/** What the `lights` and `camera-tilt` commands drive; fire-and-forget (the loop never waits on them). */
+export interface Accessories {
+  /** Brightness 0..1. */
+  lights(level: number): void;
+  cameraTilt(tilt: number): void;
 }
 
 export class VehicleAgent {
@@ -87,15 +95,7 @@ export class VehicleAgent {
   private lossPercent: number | null = null;
   private stopped = false;
   private readonly latency: CommandLatency;
-  private readonly m: {
-    overruns: Counter;
-    tickMs: Histogram;
-    commands: Counter<"type" | "result">;
-    telemetryErrors: Counter<"code">;
-    armed: Gauge;
-    failsafes: Counter<"code">;
-    failsafeActive: Gauge<"code">;
-  };
+  private readonly m: AgentMetrics;
 
   constructor(options: AgentOptions) {
     if (!(options.loopHz > 0 && options.telemetryHz > 0 && options.telemetryHz <= options.loopHz)) {
@@ -115,45 +115,7 @@ export class VehicleAgent {
     this.latency = new CommandLatency(options.registry, options.clock);
     this.periodMs = 1000 / options.loopHz;
     this.telemetryEvery = Math.max(1, Math.round(options.loopHz / options.telemetryHz));
-    const registers = [options.registry];
-    this.m = {
-      overruns: new Counter({
-        name: "tethys_vehicle_loop_overruns_total",
-        help: "Control loop ticks that started more than one period late or ran longer than a period",
-        registers,
-      }),
-      tickMs: new Histogram({
-        name: "tethys_vehicle_loop_tick_ms",
-        help: "Control loop tick duration (ms)",
-        buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50],
-        registers,
-      }),
-      commands: new Counter({
-        name: "tethys_vehicle_commands_total",
-        help: "Commands handled by the agent",
-        labelNames: ["type", "result"],
-        registers,
-      }),
-      telemetryErrors: new Counter({
-        name: "tethys_vehicle_telemetry_errors_total",
-        help: "Telemetry frames not sent",
-        labelNames: ["code"],
-        registers,
-      }),
-      armed: new Gauge({ name: "tethys_vehicle_armed", help: "1 while armed", registers }),
-      failsafes: new Counter({
-        name: "tethys_vehicle_failsafes_total",
-        help: "Failsafes raised, by code",
-        labelNames: ["code"],
-        registers,
-      }),
-      failsafeActive: new Gauge({
-        name: "tethys_vehicle_failsafe_active",
-        help: "1 while a failsafe is active, by code",
-        labelNames: ["code"],
-        registers,
-      }),
-    };
+    this.m = agentMetrics(options.registry);
   }
 
   get armed(): boolean {
@@ -200,9 +162,15 @@ export class VehicleAgent {
 
   /**
    * A command from the authenticated pilot, already validated and replay-checked. `meta` (the
-   * command link's ReceivedMeta: hub stamp, our receipt) feeds the latency metrics.
+   * command link's ReceivedMeta: hub stamp, our receipt) feeds the latency metrics. After
+   * `shutdown` every command is dropped (counted with result "stopped"): nothing may arm the
+   * vehicle or touch its outputs while the board is being closed.
    */
   handleCommand(message: Message, meta?: CommandMeta): void {
+    if (this.stopped) {
+      this.m.commands.inc({ type: message.type, result: "stopped" });
+      return;
+    }
     const now = this.o.clock.now();
     let result = "ok";
     this.latency.command(message.type === "pilot", meta);

@@ -89,7 +89,7 @@ test("commands map onto the ESC pulse range around neutral", () => {
 test("PCA9685 thruster output writes the newest setpoint and neutral on demand", async () => {
   const r = await rig();
   assert.ok(r.board.thrusters instanceof PwmThrusters);
-  const out = new PwmThrusterOutput(r.board.thrusters, 6);
+  const out = new PwmThrusterOutput({ thrusters: r.board.thrusters, outputs: 6 });
   out.set(Float64Array.of(1, -1, 0.5, 0, 0, 0));
   out.set(Float64Array.of(-1, 1, 0, 0, 0, 0.25)); // supersedes the first while it is in flight
   await r.clock.advanceAsync(10);
@@ -104,7 +104,7 @@ test("PCA9685 thruster output writes the newest setpoint and neutral on demand",
 test("PCA9685 thruster output: written() resolves once the newest setpoint is on the chip", async () => {
   const r = await rig();
   assert.ok(r.board.thrusters instanceof PwmThrusters);
-  const out = new PwmThrusterOutput(r.board.thrusters, 6);
+  const out = new PwmThrusterOutput({ thrusters: r.board.thrusters, outputs: 6 });
   await settle(r.clock, out.written()); // nothing in flight: resolves at once
   out.set(Float64Array.of(1, 0, 0, 0, 0, 0));
   out.set(Float64Array.of(-1, 0, 0, 0, 0, 0)); // superseding: written() waits for this one

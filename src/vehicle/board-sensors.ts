@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import type { Board } from "../../hardware/boards/open-board.ts";
 import type { DeviceResult } from "../../hardware/drivers/device-health.ts";
+import { emptySnapshot, type SensorSnapshot } from "../control/sensor-snapshot.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
-import { emptySnapshot, type SensorSnapshot, type SensorSource } from "./io.ts";
+import type { SensorSource } from "./io.ts";
 
 /**
  * Samples a board's sensors on their own timers and keeps the latest values for the control
@@ -21,6 +22,13 @@ export interface BoardSensorRates {
 
 export const DEFAULT_RATES: BoardSensorRates = { depthHz: 20, imuHz: 50, powerHz: 10 };
 
+export interface BoardSensorsOptions {
+  /** Poll rates (default DEFAULT_RATES). */
+  rates?: Partial<BoardSensorRates>;
+  /** Where a read that throws (a driver bug, not a device fault) is reported. */
+  logger?: Logger;
+}
+
 export class BoardSensors implements SensorSource {
   private readonly board: Board;
   private readonly clock: Clock;
@@ -33,11 +41,11 @@ export class BoardSensors implements SensorSource {
   private consumedWh = 0;
   private readonly busy = new Set<string>();
 
-  constructor(board: Board, clock: Clock, rates: Partial<BoardSensorRates> = {}, logger?: Logger) {
+  constructor(board: Board, clock: Clock, options: BoardSensorsOptions = {}) {
     this.board = board;
     this.clock = clock;
-    this.rates = { ...DEFAULT_RATES, ...rates };
-    this.logger = logger;
+    this.rates = { ...DEFAULT_RATES, ...options.rates };
+    this.logger = options.logger;
   }
 
   latest(): SensorSnapshot {

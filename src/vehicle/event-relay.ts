@@ -1,4 +1,5 @@
 import type { Message } from "../protocol/index.ts";
+import type { EventSink } from "./io.ts";
 
 /**
  * Vehicle → hub events and alarms over the command link, which may be down exactly when they
@@ -6,7 +7,7 @@ import type { Message } from "../protocol/index.ts";
  * relay keeps the newest `capacity` events and sends them, in order, when it is back; older
  * ones are dropped and counted. `send` never throws.
  */
-export class EventRelay {
+export class EventRelay implements EventSink {
   private readonly capacity: number;
   private readonly queue: Message[] = [];
   private up = false;

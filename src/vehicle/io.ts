@@ -1,29 +1,17 @@
-/**
- * What the vehicle agent needs from the world, as small interfaces. The CLI builds them from a
- * board profile (real drivers) or the simulator; tests use fakes.
- */
+import type { SensorSnapshot } from "../control/sensor-snapshot.ts";
+import type { Message } from "../protocol/index.ts";
 
-/** Latest sensor values; null where a sensor is absent or faulted. Owned by the SensorSource. */
-export interface SensorSnapshot {
-  depth: number | null;
-  heading: number | null;
-  roll: number | null;
-  pitch: number | null;
-  /** Attitude quaternion (w, x, y, z), or null when unknown. */
-  attitude: { w: number; x: number; y: number; z: number } | null;
-  batteryVoltage: number | null;
-  batteryCurrent: number | null;
-  consumedWh: number | null;
-  leak: boolean;
-  waterTemperature: number | null;
-  internalTemperature: number | null;
-  cpuLoadPercent: number | null;
-  cpuTemperature: number | null;
-}
+/**
+ * The vehicle agent's ports: what it needs from the world, as small interfaces. The assembly
+ * (assemble.ts) builds them from a board profile on real or simulated backends; tests use fakes.
+ * The values that cross them (SensorSnapshot, one command per thruster of the layout) are the
+ * control's types (src/control/sensor-snapshot.ts, src/control/thruster-layout.ts).
+ */
 
 /**
  * Sensors are sampled by their drivers on their own schedule; the control loop only reads the
- * latest snapshot, so a slow I2C transaction never stalls a loop tick.
+ * latest snapshot, so a slow I2C transaction never stalls a loop tick. The snapshot is owned by
+ * the source.
  */
 export interface SensorSource {
   latest(): SensorSnapshot;
@@ -50,20 +38,7 @@ export interface TelemetrySink {
   send(frame: Uint8Array): void;
 }
 
-export function emptySnapshot(): SensorSnapshot {
-  return {
-    depth: null,
-    heading: null,
-    roll: null,
-    pitch: null,
-    attitude: null,
-    batteryVoltage: null,
-    batteryCurrent: null,
-    consumedWh: null,
-    leak: false,
-    waterTemperature: null,
-    internalTemperature: null,
-    cpuLoadPercent: null,
-    cpuTemperature: null,
-  };
+/** Where the agent's events and alarms go (reliable: the command link). */
+export interface EventSink {
+  send(message: Message): void;
 }

@@ -1,8 +1,6 @@
 import type { Logger } from "pino";
 import { McuBridge } from "../../firmware-bridge/bridge/mcu-bridge.ts";
-import type { SerialThrustersSpec } from "../../hardware/boards/open-board.ts";
-import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
-import type { SerialLink } from "../../hardware/ports/serial-link.ts";
+import type { SerialOpener, SerialThrustersSpec } from "../../hardware/boards/open-board.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { McuThrusterOutput } from "./mcu-output.ts";
 
@@ -14,8 +12,8 @@ export interface McuLinkOptions {
   channelOf: readonly number[];
   clock: Clock;
   logger: Logger;
-  /** The serial line (default: the serialport backend on the port); tests pass an in-memory one. */
-  link?: SerialLink;
+  /** Opens the serial line: the board backends' `serial` (the serialport backend; tests pass an in-memory one). */
+  serial: SerialOpener;
 }
 
 export interface McuLink {
@@ -25,13 +23,13 @@ export interface McuLink {
 }
 
 /**
- * Wiring of a serial-MCU board: the SerialLink on the profile's port (or `vehicle.serial_port`),
- * the bridge, and the thruster output on it; the bridge's errors and the MCU's events are logged
+ * Wiring of a serial-MCU board: the SerialLink the backends open on the profile's port (or
+ * `vehicle.serial_port`), the bridge, and the thruster output on it; the bridge's errors and the MCU's events are logged
  * (a watchdog trip as a warning). Starts the bridge: it connects and reconnects by itself.
  */
 export function openMcuLink(o: McuLinkOptions): McuLink {
   const path = o.portOverride ?? o.spec.port;
-  const link = o.link ?? new SerialportLink({ path, baudRate: o.spec.baudRate });
+  const link = o.serial({ path, baudRate: o.spec.baudRate });
   const bridge = new McuBridge({ link, clock: o.clock });
   const output = new McuThrusterOutput({
     bridge,

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { BridgeState, McuBridge } from "../../firmware-bridge/bridge/mcu-bridge.ts";
 import { errorCode, TethysError } from "../kernel/errors.ts";
 import type { ThrusterOutput } from "./io.ts";
-import { commandToMicros, type PulseRange } from "./pwm-output.ts";
+import { commandToMicros, DEFAULT_PULSE_RANGE, type PulseRange } from "./pwm-output.ts";
 
 /** What the output needs from the agent: its armed state and its arm blockers. */
 export interface McuArmTarget {
@@ -49,7 +49,7 @@ export class McuThrusterOutput implements ThrusterOutput {
 
   constructor(o: McuThrusterOutputOptions) {
     this.bridge = o.bridge;
-    this.range = o.range ?? { minUs: 1100, neutralUs: 1500, maxUs: 1900 };
+    this.range = o.range ?? DEFAULT_PULSE_RANGE;
     this.logger = o.logger;
     this.channels = o.channels;
     const outputs = o.channels.length;

@@ -20,6 +20,21 @@ export function commandToMicros(cmd: number, r: PulseRange): number {
   return c >= 0 ? r.neutralUs + c * (r.maxUs - r.neutralUs) : r.neutralUs + c * (r.neutralUs - r.minUs);
 }
 
+export const DEFAULT_PULSE_RANGE: Readonly<PulseRange> = Object.freeze({ minUs: 1100, neutralUs: 1500, maxUs: 1900 });
+
+export interface PwmThrusterOutputOptions {
+  /** The board's PCA9685-driven ESCs. */
+  thrusters: PwmThrusters;
+  /** The board's thruster outputs (its profile's channel list length). */
+  outputs: number;
+  /** Pulse range commands map onto (default 1100–1500–1900 µs). */
+  range?: PulseRange;
+  /** Where failed writes are reported (warn, with the device's code). */
+  logger?: Logger;
+  /** For each frame thruster, the index of its output (frame `channel`); default thruster i on output i. */
+  channelOf?: readonly number[];
+}
+
 export class PwmThrusterOutput implements ThrusterOutput {
   private readonly thrusters: PwmThrusters;
   private readonly range: PulseRange;
@@ -34,22 +49,13 @@ export class PwmThrusterOutput implements ThrusterOutput {
   private done = 0;
   private waiters: { gen: number; resolve: () => void }[] = [];
 
-  /**
-   * @param outputs the board's thruster outputs (its profile's channel list, in order)
-   * @param channelOf for each frame thruster, the index of its output (frame `channel`);
-   *   default: thruster i on output i
-   */
-  constructor(
-    thrusters: PwmThrusters,
-    outputs: number,
-    range: PulseRange = { minUs: 1100, neutralUs: 1500, maxUs: 1900 },
-    logger?: Logger,
-    channelOf?: readonly number[],
-  ) {
-    this.thrusters = thrusters;
+  constructor(o: PwmThrusterOutputOptions) {
+    const { outputs } = o;
+    const range = o.range ?? DEFAULT_PULSE_RANGE;
+    this.thrusters = o.thrusters;
     this.range = range;
-    this.logger = logger;
-    this.channelOf = channelOf ?? Array.from({ length: outputs }, (_, i) => i);
+    this.logger = o.logger;
+    this.channelOf = o.channelOf ?? Array.from({ length: outputs }, (_, i) => i);
     for (const c of this.channelOf) {
       if (!Number.isInteger(c) || c < 0 || c >= outputs) {
         throw new TethysError(

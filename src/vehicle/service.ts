@@ -3,9 +3,6 @@ import { availableParallelism, loadavg } from "node:os";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
 import type { BoardBackends } from "../../hardware/boards/open-board.ts";
-import { openBoard } from "../../hardware/boards/open-board.ts";
-import { builtinProfile } from "../../hardware/boards/profiles.ts";
-import { PwmThrusters } from "../../hardware/drivers/pwm-thrusters.ts";
 import type { Config } from "../config/schema.ts";
 import { agentControlOptions } from "../control/config.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
@@ -16,17 +13,17 @@ import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
 import { LossMeter } from "../links/telemetry/loss-meter.ts";
 import { decodeFrame } from "../protocol/index.ts";
-import { VehicleAgent } from "./agent.ts";
-import { BoardSensors } from "./board-sensors.ts";
+import type { VehicleAgent } from "./agent.ts";
+import { assembleVehicle, type VehicleAssembler } from "./assemble.ts";
 import { EventRelay } from "./event-relay.ts";
-import { type McuLink, openMcuLink } from "./mcu-link.ts";
-import { PwmThrusterOutput } from "./pwm-output.ts";
 
 /**
- * The vehicle agent as a running service: the board (real or simulated backends, chosen by the
- * CLI), the control loop, the command link (TLS, dialing the hub) and the telemetry link (DTLS).
+ * The vehicle agent as a running service: the assembled vehicle (assemble.ts: board on the
+ * backends the CLI chose, thrusters, sensors, lights, control loop) wrapped with the command link
+ * (TLS, dialing the hub) and the telemetry link (DTLS), and the host's load and SoC temperature.
  * Start order: board and thrusters neutral first, then the loop, then the links. Stop order:
- * thrusters neutral first, then links, sensors, board.
+ * thrusters neutral first, then the MCU link, sensors and board, then the links (the agent
+ * drops commands once shut down).
  */
 export interface VehicleServiceOptions {
   config: NonNullable<Config["vehicle"]>;
@@ -42,7 +39,14 @@ export interface VehicleService {
   stop(): Promise<void>;
 }
 
-export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleService> {
+/**
+ * @param assemble the vehicle assembly (default the one, assemble.ts); a parameter so a test can
+ *   see that `tethys vehicle` goes through it.
+ */
+export async function startVehicle(
+  o: VehicleServiceOptions,
+  assemble: VehicleAssembler = assembleVehicle,
+): Promise<VehicleService> {
   const { config, clock, logger } = o;
   const log = (c: string) => logger.child({ component: c });
   if (config.link.psk === undefined) {
@@ -54,30 +58,8 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
   const psk = await readPsk(resolveConfigPath(o.configFile, config.link.psk));
   const linkOptions = await clientOptionsFromConfig(config, o.configFile, clock);
 
-  const profile = builtinProfile(config.board);
-  const board = await openBoard(profile, o.backends);
-  const report = await board.init();
-  for (const [device, r] of Object.entries(report)) {
-    if (r.ok) log("board").info({ device }, "device ready");
-    else log("board").warn({ device, code: r.error.code }, r.error.message);
-  }
-  const control = agentControlOptions(config.control);
-  const frame = control.frame;
-  const outputs = profile.thrusters.channels.length;
-  const channelOf = frame.thrusters.map((t) => t.channel);
-  // PCA9685 boards write pulses over I2C; serial boards go through the motor controller (MCU).
-  const mcu =
-    board.thrusters instanceof PwmThrusters
-      ? undefined
-      : openMcuLink({ spec: board.thrusters, portOverride: config.serial_port, channelOf, clock, logger: log("mcu") });
-  const thrusters =
-    board.thrusters instanceof PwmThrusters
-      ? new PwmThrusterOutput(board.thrusters, outputs, undefined, log("thrusters"), channelOf)
-      : (mcu as McuLink).output;
-  await thrusters.neutral();
-  const sensors = new BoardSensors(board, clock, {}, log("sensors"));
-  sensors.start();
-
+  // The links are made first (nothing is sent before they start) so the agent can be given
+  // its sinks; they start after the loop.
   const telemetry = new DtlsLink({
     address: config.hub.host,
     port: config.hub.telemetry_port,
@@ -90,28 +72,19 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
   const relay = new EventRelay((m) => {
     if (command.send(m) === "full") throw new TethysError("CMD_QUEUE_FULL", "command link queue full");
   });
-  const agent = new VehicleAgent({
-    clock,
-    sensors,
-    thrusters,
-    telemetry: { send: (bytes) => telemetry.send(bytes) },
-    events: relay,
-    accessories: board.lights
-      ? {
-          lights: (level) => {
-            board.lights?.setBrightness(level).catch(() => {});
-          },
-          cameraTilt: () => {},
-        }
-      : undefined,
-    logger: log("agent"),
+  const vehicle = await assemble({
+    control: agentControlOptions(config.control),
+    board: config.board,
+    backends: o.backends,
+    serialPort: config.serial_port,
+    logger,
     registry: o.registry,
     loopHz: config.loop_hz,
     telemetryHz: config.telemetry_hz,
-    ...control,
+    telemetry: { send: (bytes) => telemetry.send(bytes) },
+    events: relay,
   });
-
-  mcu?.output.attach(agent);
+  const { agent, sensors } = vehicle;
 
   command.on("up", (info) => {
     log("command-link").info(info, "command link up");
@@ -162,13 +135,10 @@ export async function startVehicle(o: VehicleServiceOptions): Promise<VehicleSer
     agent,
     stop: () => {
       stopping ??= (async () => {
-        await agent.shutdown();
-        await mcu?.stop();
+        await vehicle.stop(); // thrusters neutral first, then the MCU link, sensors, board
         quality.cancel();
         command.stop();
         telemetry.stop();
-        sensors.stop();
-        await board.close();
       })();
       return stopping;
     },

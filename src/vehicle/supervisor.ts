@@ -7,7 +7,7 @@ import {
   type FailsafeInputs,
   FailsafeMatrix,
 } from "../control/failsafes.ts";
-import type { AxisVector } from "./frame.ts";
+import type { AxisVector } from "../control/thruster-layout.ts";
 
 /**
  * The vehicle's safety supervisor, pure: arming, pilot input freshness, and the failsafe matrix

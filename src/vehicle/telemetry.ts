@@ -1,5 +1,5 @@
+import type { SensorSnapshot } from "../control/sensor-snapshot.ts";
 import type { MessageOf, Mode } from "../protocol/index.ts";
-import type { SensorSnapshot } from "./io.ts";
 
 /**
  * Builds the telemetry message from the sensor snapshot and the agent's state, keeping every

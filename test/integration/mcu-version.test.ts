@@ -6,16 +6,19 @@ import type { BridgeState } from "../../firmware-bridge/bridge/mcu-bridge.ts";
 import { ensureHostBuild, hasTool } from "../../firmware-bridge/firmware/build.ts";
 import { PROTOCOL_VERSION } from "../../firmware-bridge/protocol/version.ts";
 import { HostMcu } from "../../firmware-bridge/sim/host-mcu.ts";
+import { parseBoardProfile } from "../../hardware/boards/schema.ts";
+import { linuxSerialOpener } from "../../hardware/linux/backends.ts";
+import { FakeGpioProvider } from "../../hardware/testing/fake-gpio.ts";
+import { agentControlOptions } from "../../src/control/config.ts";
+import { VehicleControlSchema } from "../../src/control/schema.ts";
+import { emptySnapshot } from "../../src/control/sensor-snapshot.ts";
 import { RealClock } from "../../src/kernel/real-clock.ts";
 import type { Message } from "../../src/protocol/index.ts";
-import { VehicleAgent } from "../../src/vehicle/agent.ts";
-import { VECTORED_6 } from "../../src/vehicle/frame.ts";
-import { emptySnapshot } from "../../src/vehicle/io.ts";
-import { openMcuLink } from "../../src/vehicle/mcu-link.ts";
+import { assembleVehicle } from "../../src/vehicle/assemble.ts";
 
 /**
- * The agent on a serial-MCU board, wired as the vehicle service wires it (openMcuLink: the real
- * serialport backend on the pty of the host firmware). A firmware variant built with another
+ * The agent on a serial-MCU board, assembled as the vehicle service assembles it (assembleVehicle
+ * with the Linux serial backend: the real serialport code path on the pty of the host firmware). A firmware variant built with another
  * protocol version makes arming fail with a coded event naming MCU_VERSION_MISMATCH; with the
  * matching firmware the agent arms and the MCU follows.
  */
@@ -29,37 +32,34 @@ async function rig(binary: string, settle: BridgeState) {
   const mcu = await HostMcu.start({ binary });
   cleanup.push(() => mcu.stop());
   const clock = new RealClock();
-  const logger = pino({ level: "silent" });
-  const link = openMcuLink({
-    spec: {
-      kind: "serial",
-      port: "/dev/null-not-used",
-      baudRate: 115200,
-      channels: [0, 1, 2, 3, 4, 5],
-      minUs: 1100,
-      neutralUs: 1500,
-      maxUs: 1900,
-    },
-    portOverride: mcu.path,
-    channelOf: VECTORED_6.thrusters.map((t) => t.channel),
-    clock,
-    logger,
-  });
-  cleanup.push(() => link.stop());
   const events: Message[] = [];
-  const agent = new VehicleAgent({
-    clock,
-    frame: VECTORED_6,
-    sensors: { latest: () => ({ ...emptySnapshot(), batteryVoltage: 15.8 }) },
-    thrusters: link.output,
-    telemetry: { send: () => {} },
-    events: { send: (m) => events.push(m) },
-    logger,
+  // A board with the motor controller only (no I2C or GPIO devices); the battery voltage is
+  // given, since there is no power monitor.
+  const vehicle = await assembleVehicle({
+    control: agentControlOptions(VehicleControlSchema.parse({})),
+    board: parseBoardProfile({
+      name: "mcu-only",
+      thrusters: { kind: "serial", port: "/dev/null-not-used", channels: [0, 1, 2, 3, 4, 5] },
+    }),
+    backends: {
+      clock,
+      i2c: () => Promise.reject(new Error("no I2C on this board")),
+      gpio: new FakeGpioProvider(),
+      serial: linuxSerialOpener(),
+    },
+    serialPort: mcu.path,
+    sensorSource: () => ({ latest: () => ({ ...emptySnapshot(), batteryVoltage: 15.8 }) }),
+    logger: pino({ level: "silent" }),
     registry: new Registry(),
     loopHz: 50,
     telemetryHz: 10,
+    telemetry: { send: () => {} },
+    events: { send: (m) => events.push(m) },
   });
-  link.output.attach(agent);
+  cleanup.push(() => vehicle.stop());
+  const { agent } = vehicle;
+  const link = vehicle.mcu;
+  assert.ok(link, "a serial board is driven through the MCU link");
   agent.setCommandLink(true);
   if (link.bridge.state !== settle) {
     await new Promise<void>((resolve) => {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { isTethysError } from "../kernel/errors.ts";
-import { type AxisVector, buildFrame, parseFrame, VECTORED_6, VECTORED_6DOF_8 } from "./frame.ts";
 import { Mixer, ZERO_AXES } from "./mixer.ts";
+import { type AxisVector, parseFrame, VECTORED_6, VECTORED_6DOF_8 } from "./thruster-layout.ts";
 
 const axesArb = fc.record({
   surge: fc.double({ min: -1, max: 1, noNaN: true }),
@@ -78,20 +77,6 @@ test("an unsaturated mix is linear in its input", () => {
   );
 });
 
-test("frames are validated as data", () => {
-  assert.throws(
-    () =>
-      parseFrame({
-        name: "bad",
-        thrusters: [
-          { name: "A", channel: 0, factors: {} },
-          { name: "B", channel: 0, factors: { surge: 2 } },
-        ],
-      }),
-    (err) => isTethysError(err, "FRAME_INVALID"),
-  );
-});
-
 test("prioritised desaturation: full surge with a yaw correction keeps all of the yaw, surge gives way", () => {
   const m = new Mixer(VECTORED_6);
   const out = m.mix({ ...ZERO_AXES, surge: 1, yaw: 0.4 }, new Float64Array(6));
@@ -139,32 +124,4 @@ test("heavy frame: ArduSub VECTORED_6DOF signs for heave, pitch and roll on M5â€
   assert.deepEqual([...m.mix({ ...ZERO_AXES, pitch: 0.5 }, new Float64Array(8))], [0, 0, 0, 0, -0.5, -0.5, 0.5, 0.5]);
   assert.deepEqual([...m.mix({ ...ZERO_AXES, roll: 0.5 }, new Float64Array(8))], [0, 0, 0, 0, 0.5, -0.5, 0.5, -0.5]);
   assert.deepEqual([...m.mix({ ...ZERO_AXES, surge: 1 }, new Float64Array(8))], [-1, -1, 1, 1, 0, 0, 0, 0]);
-});
-
-test("buildFrame applies channel mapping and reversal by thruster name, and validates them", () => {
-  const f = buildFrame("vectored-6", { channels: [5, 4, 3, 2, 1, 0], reversed: ["M3"] });
-  assert.deepEqual(
-    f.thrusters.map((t) => t.channel),
-    [5, 4, 3, 2, 1, 0],
-  );
-  assert.deepEqual(
-    f.thrusters.map((t) => t.reversed),
-    [false, false, true, false, false, false],
-  );
-  assert.throws(
-    () => buildFrame("quad"),
-    (e) => isTethysError(e, "FRAME_UNKNOWN"),
-  );
-  assert.throws(
-    () => buildFrame("vectored-6", { reversed: ["M9"] }),
-    (e) => isTethysError(e, "FRAME_UNKNOWN"),
-  );
-  assert.throws(
-    () => buildFrame("vectored-6", { channels: [0, 0, 1, 2, 3, 4] }),
-    (e) => isTethysError(e, "FRAME_INVALID"),
-  );
-  assert.throws(
-    () => buildFrame("vectored-6dof-8", { channels: [0, 1] }),
-    (e) => isTethysError(e, "FRAME_INVALID"),
-  );
 });

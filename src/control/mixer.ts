@@ -1,4 +1,4 @@
-import { AXES, type AxisVector, type Frame } from "./frame.ts";
+import { AXES, type AxisVector, type Frame } from "./thruster-layout.ts";
 
 /**
  * Thruster mixing, pure. A mixer is built once per frame (the factor matrix flattened into a

@@ -1,0 +1,40 @@
+/**
+ * What the control cores read each tick: the latest value of every sensor, null where a sensor
+ * is absent or faulted. The agent's `SensorSource` port (src/vehicle/io.ts) hands one over; the
+ * estimator (estimator.ts) turns it into the vehicle state the modes fly on.
+ */
+export interface SensorSnapshot {
+  depth: number | null;
+  heading: number | null;
+  roll: number | null;
+  pitch: number | null;
+  /** Attitude quaternion (w, x, y, z), or null when unknown. */
+  attitude: { w: number; x: number; y: number; z: number } | null;
+  batteryVoltage: number | null;
+  batteryCurrent: number | null;
+  consumedWh: number | null;
+  leak: boolean;
+  waterTemperature: number | null;
+  internalTemperature: number | null;
+  cpuLoadPercent: number | null;
+  cpuTemperature: number | null;
+}
+
+/** A snapshot with nothing known yet (every value null, no leak). */
+export function emptySnapshot(): SensorSnapshot {
+  return {
+    depth: null,
+    heading: null,
+    roll: null,
+    pitch: null,
+    attitude: null,
+    batteryVoltage: null,
+    batteryCurrent: null,
+    consumedWh: null,
+    leak: false,
+    waterTemperature: null,
+    internalTemperature: null,
+    cpuLoadPercent: null,
+    cpuTemperature: null,
+  };
+}
