@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { Command } from "commander";
 import { PROTOCOL_VERSION } from "./agent-protocol.ts";
 import { registerFlashCommand } from "./command.ts";
-import { testImage } from "./test-support/hex-writer.ts";
+import { testImage } from "./testing/test-image.ts";
 
 async function run(args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
   const r = { out: "", err: "", exitCode: 0 };
