@@ -8,10 +8,10 @@
  * with I2C_IO / GPIO_IO; after `close()` they reject with I2C_CLOSED / GPIO_CLOSED.
  */
 import { connect, type Socket } from "node:net";
+import { checkI2cCall, closedError } from "../../hardware/common/i2c-validate.ts";
 import type { GpioLine, GpioLineSpec, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
-import { checkAddress, checkData, checkLength, closedError } from "./i2c-validate.ts";
 import type { ListenTarget } from "./socket-server.ts";
 import { decodeReply, encodeRequest, FrameReader, type Request } from "./wire.ts";
 
@@ -134,17 +134,17 @@ class SocketI2cBus implements I2cBus {
     this.c = c;
   }
   async write(addr: number, data: Uint8Array): Promise<void> {
-    const bad = checkAddress(addr) ?? checkData(data);
+    const bad = checkI2cCall(addr, data, undefined);
     if (bad !== undefined) throw bad;
     await this.c.call({ type: "i2c.write", addr, data }, "I2C");
   }
   async read(addr: number, length: number): Promise<Uint8Array> {
-    const bad = checkAddress(addr) ?? checkLength(length);
+    const bad = checkI2cCall(addr, undefined, length);
     if (bad !== undefined) throw bad;
     return this.exact(await this.c.call({ type: "i2c.read", addr, length }, "I2C"), length);
   }
   async writeRead(addr: number, data: Uint8Array, length: number): Promise<Uint8Array> {
-    const bad = checkAddress(addr) ?? checkData(data) ?? checkLength(length);
+    const bad = checkI2cCall(addr, data, length);
     if (bad !== undefined) throw bad;
     return this.exact(await this.c.call({ type: "i2c.writeRead", addr, data, length }, "I2C"), length);
   }
