@@ -9,8 +9,8 @@
 import { checkI2cAddress, checkI2cCall, closedError, i2cNack } from "../../hardware/common/i2c-validate.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
 import type { Clock } from "../../src/kernel/clock.ts";
+import { Rng } from "../../src/kernel/rng.ts";
 import type { SimI2cDevice } from "../devices/device.ts";
-import { Rng } from "../devices/rng.ts";
 
 interface Slot {
   device: SimI2cDevice;
