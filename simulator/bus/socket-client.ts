@@ -13,7 +13,7 @@ import type { GpioLine, GpioLineSpec, GpioProvider } from "../../hardware/ports/
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
 import type { ListenTarget } from "./socket-server.ts";
-import { decodeReply, encodeRequest, FrameReader, type Request } from "./wire.ts";
+import { decodeReply, encodeRequest, type Request, wireReader } from "./wire.ts";
 
 type Pending = { resolve: (p: Uint8Array) => void; reject: (e: Error) => void; area: "I2C" | "GPIO" };
 type Req = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
@@ -31,10 +31,10 @@ export class SimBusClient {
   private constructor(sock: Socket, maxInFlight: number) {
     this.sock = sock;
     this.maxInFlight = maxInFlight;
-    const reader = new FrameReader();
+    const reader = wireReader();
     sock.on("data", (chunk: Uint8Array) => {
       try {
-        for (const b of reader.push(chunk)) this.onReply(b);
+        for (const b of reader.frames(chunk)) this.onReply(b);
       } catch (err) {
         this.lose(err);
       }

@@ -12,7 +12,7 @@ import { checkI2cCall } from "../../hardware/common/i2c-validate.ts";
 import type { GpioLine, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
 import { errorCode, TethysError } from "../../src/kernel/errors.ts";
-import { bodyId, decodeRequest, encodeEdge, encodeError, encodeOk, FrameReader, type Request } from "./wire.ts";
+import { bodyId, decodeRequest, encodeEdge, encodeError, encodeOk, type Request, wireReader } from "./wire.ts";
 
 export interface SimBusServerOptions {
   i2c: I2cBus;
@@ -85,7 +85,7 @@ export class SimBusServer {
   private accept(sock: Socket): void {
     this.stats.connections++;
     this.sockets.add(sock);
-    const reader = new FrameReader();
+    const reader = wireReader();
     const lines = new Map<number, { line: GpioLine; unwatch?: () => void }>();
     let nextHandle = 1;
     let chain = Promise.resolve();
@@ -179,7 +179,7 @@ export class SimBusServer {
     sock.on("data", (chunk: Uint8Array) => {
       let bodies: Uint8Array[];
       try {
-        bodies = reader.push(chunk);
+        bodies = reader.frames(chunk);
       } catch (err) {
         this.stats.badRequests++;
         fail(0, err);
