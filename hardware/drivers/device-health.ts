@@ -153,30 +153,3 @@ export class StuckDetector {
     this.run = 0;
   }
 }
-
-/** Operations a driver queues before refusing more with DEVICE_OVERLOADED. */
-export const DRIVER_MAX_PENDING = 4;
-
-/** The caller asks faster than the device answers: not a device fault, so health is untouched. */
-export function overloaded(device: string): TethysError {
-  return new TethysError(
-    "DEVICE_OVERLOADED",
-    `${device}: more than ${DRIVER_MAX_PENDING} operations waiting; the caller is polling too fast`,
-    {
-      details: { device },
-    },
-  );
-}
-
-/** Runs `op` on a driver's queue; a full queue gives a DEVICE_OVERLOADED result. */
-export async function queued<T>(
-  queue: { run<R>(job: () => Promise<R>): Promise<R> },
-  op: () => Promise<DeviceResult<T>>,
-): Promise<DeviceResult<T>> {
-  try {
-    return await queue.run(op);
-  } catch (err) {
-    if (isTethysError(err, "DEVICE_OVERLOADED")) return { ok: false, error: err };
-    throw err;
-  }
-}
