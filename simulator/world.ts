@@ -23,7 +23,6 @@ import type { DeviceName, FaultSpec } from "./faults.ts";
 import { GRAVITY } from "./physics/params.ts";
 import { quatFromEuler } from "./physics/quat.ts";
 import { type InitialPose, readPose } from "./physics/state.ts";
-import { defaultT200Model } from "./physics/t200-load.ts";
 import type { T200Model } from "./physics/t200-table.ts";
 import {
   createVehicleModel,
@@ -33,6 +32,7 @@ import {
   type VehicleModelOptions,
   type VehicleState,
 } from "./physics/vehicle.ts";
+import { defaultT200Model } from "./physics-data/t200-load.ts";
 
 export const WATER_DENSITY = { fresh: 997, sea: 1029 } as const;
 export const SURFACE_PRESSURE_PA = 101300;
