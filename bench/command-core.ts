@@ -1,11 +1,11 @@
 /**
  * The command link's hot path without the network: length-prefixed pilot frames through the
- * FrameReader, decodeFrame and the CommandGate, as the vehicle runs them per received frame.
+ * the length-prefixed frame reader, decodeFrame and the CommandGate, as the vehicle runs them per received frame.
  * Prints frames per second and µs per frame (for a Raspberry Pi budget: pilot input at 50 Hz).
  *
  *   node bench/command-core.ts [frames=500000]
  */
-import { FrameReader, writeLengthPrefixed } from "../src/links/command/frame-reader.ts";
+import { commandFrameReader, writeLengthPrefixed } from "../src/links/command/framing.ts";
 import { CommandGate } from "../src/links/command/gate.ts";
 import { decodeFrame, FrameEncoder, type MessageOf } from "../src/protocol/index.ts";
 
@@ -32,7 +32,7 @@ for (let i = 0; i < frames; i++)
 let accepted = 0;
 const t0 = performance.now();
 for (let done = 0; done < n; done += frames) {
-  const reader = new FrameReader(1200);
+  const reader = commandFrameReader(1200);
   const gate = new CommandGate({ maxAgeMs: 500, skewMs: 250 });
   const onFrame = (f: Uint8Array): void => {
     const d = decodeFrame(f, false);
@@ -41,5 +41,5 @@ for (let done = 0; done < n; done += frames) {
   for (let pos = 0; pos < stream.length; pos += 4096) reader.push(stream.subarray(pos, pos + 4096), onFrame);
 }
 const ms = performance.now() - t0;
-console.log(`command core (FrameReader → decodeFrame → CommandGate), ${accepted} pilot frames of ${one} bytes`);
+console.log(`command core (frame reader → decodeFrame → CommandGate), ${accepted} pilot frames of ${one} bytes`);
 console.log(`  ${Math.round(accepted / (ms / 1000))} frames/s, ${((ms * 1000) / accepted).toFixed(2)} µs/frame`);

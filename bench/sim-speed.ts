@@ -9,8 +9,8 @@
 
 import { runHeadless } from "../simulator/headless.ts";
 import { readPose } from "../simulator/physics/state.ts";
-import { defaultT200Model } from "../simulator/physics/t200-load.ts";
 import { createVehicleModel, initialVehicleState, stepVehicle } from "../simulator/physics/vehicle.ts";
+import { defaultT200Model } from "../simulator/physics-data/t200-load.ts";
 import { MemorySink } from "../simulator/recorder.ts";
 import { World } from "../simulator/world.ts";
 import { VirtualClock } from "../src/kernel/virtual-clock.ts";

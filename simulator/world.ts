@@ -11,6 +11,7 @@
  */
 import type { Clock, Timer } from "../src/kernel/clock.ts";
 import { TethysError } from "../src/kernel/errors.ts";
+import { Rng } from "../src/kernel/rng.ts";
 import { SimGpioProvider } from "./bus/sim-gpio.ts";
 import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
 import { BNO055_ADDRESS, Bno055Model } from "./devices/bno055.ts";
@@ -18,12 +19,11 @@ import { LeakSensor, Lights, type PinRef } from "./devices/gpio-devices.ts";
 import { INA260_ADDRESS, Ina260Model, type PowerEnvironment } from "./devices/ina260.ts";
 import { MS5837_ADDRESS, type Ms5837Environment, Ms5837Model } from "./devices/ms5837.ts";
 import type { Ms5837Variant } from "./devices/ms5837-math.ts";
+import type { NoiseSpec } from "./devices/noise.ts";
 import { PCA9685_ADDRESS, Pca9685Model } from "./devices/pca9685.ts";
-import { type NoiseSpec, Rng } from "./devices/rng.ts";
 import type { FaultSpec } from "./faults.ts";
 import { GRAVITY } from "./physics/params.ts";
 import type { InitialPose } from "./physics/state.ts";
-import { defaultT200Model } from "./physics/t200-load.ts";
 import type { T200Model } from "./physics/t200-table.ts";
 import {
   createVehicleModel,
@@ -33,6 +33,7 @@ import {
   type VehicleModelOptions,
   type VehicleState,
 } from "./physics/vehicle.ts";
+import { defaultT200Model } from "./physics-data/t200-load.ts";
 import { type TruthRecord, truthRecord } from "./truth.ts";
 import {
   type BatteryInjection,

@@ -1,6 +1,6 @@
 import type { SerialLink } from "../../hardware/ports/serial-link.ts";
+import { CobsFrameReader } from "../protocol/cobs-frame-reader.ts";
 import { encodeMessage } from "../protocol/codec.ts";
-import { FrameReader } from "../protocol/frame-reader.ts";
 import { ACK_STATUS, type Message, specByName } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 
@@ -17,7 +17,7 @@ export class FakeMcu {
   responsive = true;
   private seq = 0;
   private readonly link: SerialLink;
-  private readonly reader = new FrameReader((m) => this.handle(m));
+  private readonly reader = new CobsFrameReader((m) => this.handle(m));
 
   constructor(link: SerialLink) {
     this.link = link;

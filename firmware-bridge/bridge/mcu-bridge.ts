@@ -3,7 +3,7 @@ import { Backoff, type BackoffOptions } from "../../src/kernel/backoff.ts";
 import type { Clock, Timer } from "../../src/kernel/clock.ts";
 import { Emitter } from "../../src/kernel/emitter.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
-import { FrameReader } from "../protocol/frame-reader.ts";
+import { CobsFrameReader } from "../protocol/cobs-frame-reader.ts";
 import { MAX_THRUSTERS, type Message, PULSE_MAX_US, PULSE_MIN_US } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { type LinkStats, newLinkStats } from "./link-stats.ts";
@@ -47,7 +47,7 @@ export interface McuBridgeOptions {
 /**
  * Host side of the MCU link, over any SerialLink. Opens the link and handshakes (hello →
  * helloReply) on every (re)connect, reconnects with backoff on the Clock when the device goes
- * away, resynchronises on garbage (FrameReader), keeps bounded queues (acked commands FIFO,
+ * away, resynchronises on garbage (CobsFrameReader), keeps bounded queues (acked commands FIFO,
  * thrusters latest-value: a newer setpoint replaces an unsent one), pings for round-trip time
  * and keeps link statistics. A protocol version mismatch is the state "version-mismatch": the
  * agent must not arm, and `arm(true)` rejects with MCU_VERSION_MISMATCH.
@@ -58,7 +58,7 @@ export class McuBridge {
   private readonly clock: Clock;
   private readonly o: Required<Omit<McuBridgeOptions, "link" | "clock" | "backoff">>;
   private readonly backoff: Backoff;
-  private readonly reader: FrameReader;
+  private readonly reader: CobsFrameReader;
   private state_: BridgeState = "stopped";
   private info_: McuInfo | undefined;
   private readonly outbox: Outbox;
@@ -98,7 +98,7 @@ export class McuBridge {
       thrustersAllowed: () => this.state_ === "ready",
       onError: (e) => this.onError.emit(e),
     });
-    this.reader = new FrameReader(
+    this.reader = new CobsFrameReader(
       (m) => this.receive(m),
       (e) => {
         this.syncReaderStats();

@@ -1,4 +1,5 @@
 import type { SerialLink } from "../../hardware/ports/serial-link.ts";
+import { Emitter } from "../../src/kernel/emitter.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
 
 /**
@@ -35,8 +36,8 @@ export class MemorySerialLink implements SerialLink {
   peer: MemorySerialLink | undefined;
   private readonly pair: MemorySerialPair;
   private open_ = false;
-  private readonly dataListeners = new Set<(chunk: Uint8Array) => void>();
-  private readonly closeListeners = new Set<(err?: Error) => void>();
+  private readonly dataListeners = new Emitter<Uint8Array>({ listenerErrors: "propagate" });
+  private readonly closeListeners = new Emitter<Error | undefined>({ listenerErrors: "propagate" });
   /** Bytes written by this end (for tests). */
   written = 0;
 
@@ -75,29 +76,27 @@ export class MemorySerialLink implements SerialLink {
   async close(): Promise<void> {
     if (!this.open_) return;
     this.open_ = false;
-    for (const l of [...this.closeListeners]) l(undefined);
+    this.closeListeners.emit(undefined);
   }
 
   onData(listener: (chunk: Uint8Array) => void): () => void {
-    this.dataListeners.add(listener);
-    return () => this.dataListeners.delete(listener);
+    return this.dataListeners.on(listener);
   }
 
   onClose(listener: (err?: Error) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.closeListeners.on(listener);
   }
 
   /** Bytes from the peer. */
   deliver(chunk: Uint8Array): void {
     if (!this.open_) return;
-    for (const l of this.dataListeners) l(chunk);
+    this.dataListeners.emit(chunk);
   }
 
   lose(): void {
     if (!this.open_) return;
     this.open_ = false;
     const err = new TethysError("SERIAL_LOST", `${this.path} went away`, { details: { path: this.path } });
-    for (const l of [...this.closeListeners]) l(err);
+    this.closeListeners.emit(err);
   }
 }

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { intelHexBytes } from "../intel-hex/intel-hex.ts";
 import { FIRMWARE_VERSION, findFirmwareMarker, firmwareMarker, PROTOCOL_VERSION } from "../protocol/version.ts";
 import { AVR_HEX, hasTool, make } from "./build.ts";
-import { parseIntelHex } from "./intel-hex.ts";
 
 const noCc = hasTool("cc") ? false : "cc is not installed: C unit tests skipped (apt-get install gcc make)";
 const noAvr = hasTool("avr-gcc")
@@ -33,7 +33,7 @@ test("AVR image builds, fits the ATmega2560 and embeds the version marker", { sk
   t.diagnostic(`avr-size: flash ${text + data} B of 262144, RAM ${data + bss} B of 8192`);
   assert.ok(text + data < 256 * 1024 - 8 * 1024, "leaves room for the bootloader");
   assert.ok(data + bss < 8 * 1024 - 1024, "leaves 1 KiB of RAM for the stack");
-  const image = parseIntelHex(readFileSync(AVR_HEX, "utf8"));
+  const image = intelHexBytes(readFileSync(AVR_HEX, "utf8"));
   const marker = new TextEncoder().encode(`${firmwareMarker()}\0`);
   assert.ok(Buffer.from(image).indexOf(Buffer.from(marker)) >= 0, "marker present in the image");
   assert.deepEqual(findFirmwareMarker(image), { proto: PROTOCOL_VERSION, firmware: FIRMWARE_VERSION });

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import { FIRMWARE_MARKER_PREFIX, PROTOCOL_VERSION } from "./agent-protocol.ts";
 import { checkFlashOptions, FIRMWARE_DIR, flashFirmware } from "./flash.ts";
-import { startEmulatedBoard } from "./test-support/emulated-board.ts";
+import { startEmulatedBoard } from "./testing/emulated-board.ts";
 
 test("options: a port and exactly one of --image and --build are required; the baud is bounded", () => {
   const bad = (o: Parameters<typeof checkFlashOptions>[0]) =>

@@ -10,8 +10,8 @@ import { test } from "node:test";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import { PROTOCOL_VERSION } from "./agent-protocol.ts";
 import { flashFirmware } from "./flash.ts";
-import { startEmulatedBoard } from "./test-support/emulated-board.ts";
-import { testImage } from "./test-support/hex-writer.ts";
+import { startEmulatedBoard } from "./testing/emulated-board.ts";
+import { testImage } from "./testing/test-image.ts";
 
 test("a silent board gives FLASH_NO_ANSWER with advice", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tethys-flash-silent-"));

@@ -13,8 +13,8 @@ import { isTethysError } from "../../src/kernel/errors.ts";
 import { PROTOCOL_VERSION } from "./agent-protocol.ts";
 import type { FlashProgress } from "./avrdude-output.ts";
 import { flashFirmware } from "./flash.ts";
-import { type EmulatedBoard, startEmulatedBoard } from "./test-support/emulated-board.ts";
-import { testImage } from "./test-support/hex-writer.ts";
+import { type EmulatedBoard, startEmulatedBoard } from "./testing/emulated-board.ts";
+import { testImage } from "./testing/test-image.ts";
 
 let dir = "";
 before(() => {

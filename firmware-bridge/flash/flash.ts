@@ -9,12 +9,12 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isTethysError, TethysError } from "../../src/kernel/errors.ts";
+import { type HexImage, parseIntelHex } from "../intel-hex/intel-hex.ts";
 import { FIRMWARE_MARKER_PREFIX, PROTOCOL_VERSION } from "./agent-protocol.ts";
 import type { FlashResult } from "./avrdude-outcome.ts";
 import type { FlashProgress } from "./avrdude-output.ts";
 import { runAvrdude } from "./avrdude-runner.ts";
 import { assertProtocolCompatible, type FirmwareMarker, findFirmwareMarker } from "./firmware-marker.ts";
-import { type HexImage, parseIntelHex } from "./intel-hex.ts";
 import { ATMEGA2560_APP_BYTES } from "./stk500v2/flash-memory.ts";
 
 /** Repository root, found from this file (firmware-bridge/flash/). */

@@ -1,8 +1,9 @@
 /**
  * Codec throughput (not a test: prints figures). Run: node firmware-bridge/protocol/codec.bench.ts
  */
+
+import { CobsFrameReader } from "./cobs-frame-reader.ts";
 import { FrameEncoder } from "./codec.ts";
-import { FrameReader } from "./frame-reader.ts";
 import type { Message } from "./messages.ts";
 
 const N = 200_000;
@@ -24,7 +25,7 @@ const wire = enc.encode(thrusters).slice();
 const stream = new Uint8Array(wire.length * 1000);
 for (let i = 0; i < 1000; i++) stream.set(wire, i * wire.length);
 let frames = 0;
-const reader = new FrameReader(() => {
+const reader = new CobsFrameReader(() => {
   frames++;
 });
 t0 = performance.now();

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { type PtyPair, startPtyPair } from "../../hardware/linux/pty-pair.ts";
 import { Emitter } from "../../src/kernel/emitter.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
 import { ensureHostBuild } from "../firmware/build.ts";
 import { type FirmwareReport, parseFirmwareLine } from "./firmware-report.ts";
-import { type PtyPair, startPtyPair } from "./socat.ts";
 
 export type PulseReport = Extract<FirmwareReport, { kind: "pulses" }>;
 export type FirmwareEvent = Extract<FirmwareReport, { kind: "event" }>;

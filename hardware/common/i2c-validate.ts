@@ -1,46 +1,75 @@
+/**
+ * Argument checks and errors of the `I2cBus` port, shared by every implementation (Linux, the
+ * fake, the simulator's in-process bus, its socket client and server). Each check returns the
+ * error to reject with, or undefined when the argument is well-formed.
+ */
 import { TethysError } from "../../src/kernel/errors.ts";
 import { I2C_MAX_TRANSFER } from "../ports/i2c-bus.ts";
 
 /** 7-bit addresses a transaction may use (0x00–0x02 and 0x78–0x7F are reserved). */
-export function isValidI2cAddress(addr: number): boolean {
-  return Number.isInteger(addr) && addr >= 0x03 && addr <= 0x77;
+export function isValidI2cAddress(addr: unknown): addr is number {
+  return typeof addr === "number" && Number.isInteger(addr) && addr >= 0x03 && addr <= 0x77;
 }
 
-export function badAddress(addr: number): TethysError {
+export function badAddress(addr: unknown): TethysError {
   return new TethysError("I2C_BAD_ADDRESS", `I2C address ${String(addr)} is not a 7-bit address in 0x03..0x77`, {
     details: { addr },
   });
 }
 
-function badLength(what: string, n: number): TethysError {
+function badLength(what: string, n: unknown): TethysError {
   return new TethysError("I2C_BAD_LENGTH", `I2C ${what} length ${String(n)} is outside 1..${I2C_MAX_TRANSFER}`, {
     details: { length: n },
   });
 }
 
-function okLength(n: number): boolean {
-  return Number.isInteger(n) && n >= 1 && n <= I2C_MAX_TRANSFER;
+function okLength(n: unknown): boolean {
+  return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= I2C_MAX_TRANSFER;
+}
+
+/** I2C_BAD_ADDRESS unless `addr` is a usable 7-bit address. */
+export function checkI2cAddress(addr: unknown): TethysError | undefined {
+  return isValidI2cAddress(addr) ? undefined : badAddress(addr);
+}
+
+/** I2C_BAD_LENGTH unless `data` is a Uint8Array of 1..I2C_MAX_TRANSFER bytes. */
+export function checkI2cData(data: unknown): TethysError | undefined {
+  if (!(data instanceof Uint8Array)) {
+    return new TethysError("I2C_BAD_LENGTH", "I2C write data must be a Uint8Array");
+  }
+  return okLength(data.length) ? undefined : badLength("write", data.length);
+}
+
+/** I2C_BAD_LENGTH unless `n` is a read length of 1..I2C_MAX_TRANSFER. */
+export function checkI2cReadLength(n: unknown): TethysError | undefined {
+  return okLength(n) ? undefined : badLength("read", n);
 }
 
 /**
- * Checks the arguments of an I2cBus call before any bus traffic. Returns the error to reject
- * with, or undefined when the call is well-formed.
+ * Checks the arguments of an I2cBus call before any bus traffic: the address, then the write
+ * data (when the call writes), then the read length (when it reads).
  */
 export function checkI2cCall(
-  addr: number,
+  addr: unknown,
   data: Uint8Array | undefined,
   readLength: number | undefined,
 ): TethysError | undefined {
-  if (!isValidI2cAddress(addr)) return badAddress(addr);
-  if (data !== undefined) {
-    if (!(data instanceof Uint8Array)) return badLength("write", Number.NaN);
-    if (!okLength(data.length)) return badLength("write", data.length);
-  }
-  if (readLength !== undefined && !okLength(readLength)) return badLength("read", readLength);
-  return undefined;
+  return (
+    checkI2cAddress(addr) ??
+    (data === undefined ? undefined : checkI2cData(data)) ??
+    (readLength === undefined ? undefined : checkI2cReadLength(readLength))
+  );
 }
 
-export function closedError(what: string): TethysError {
+/** No device acknowledged a transaction to `addr`; `why` says what the bus saw. */
+export function i2cNack(addr: number, why: string): TethysError {
+  return new TethysError("I2C_NACK", `no acknowledge from 0x${addr.toString(16).padStart(2, "0")} (${why})`, {
+    details: { addr, why },
+  });
+}
+
+/** `what` ("the I2C bus", "/dev/i2c-1", ...) is closed. */
+export function closedError(what = "the I2C bus"): TethysError {
   return new TethysError("I2C_CLOSED", `${what} is closed`);
 }
 

@@ -1,3 +1,4 @@
+import { Emitter } from "../../src/kernel/emitter.ts";
 import { isTethysError, TethysError } from "../../src/kernel/errors.ts";
 
 /**
@@ -30,7 +31,7 @@ export class DeviceHealth {
   private fatal = false;
   private last: TethysError | undefined;
   private readonly counts = new Map<string, number>();
-  private readonly listeners = new Set<FaultListener>();
+  private readonly faults = new Emitter<TethysError, [state: HealthState]>({ listenerErrors: "propagate" });
 
   constructor(device: string, faultAfter = 3) {
     if (!Number.isInteger(faultAfter) || faultAfter < 1) throw new RangeError("faultAfter must be an integer >= 1");
@@ -59,10 +60,7 @@ export class DeviceHealth {
 
   /** Listen for every reported failure. Returns the function that removes the listener. */
   onFault(listener: FaultListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.faults.on(listener);
   }
 
   success(): void {
@@ -76,8 +74,7 @@ export class DeviceHealth {
     this.counts.set(error.code, (this.counts.get(error.code) ?? 0) + 1);
     if (fatal) this.fatal = true;
     this.last = error;
-    const state = this.state;
-    for (const l of [...this.listeners]) l(error, state);
+    this.faults.emit(error, this.state);
     return { ok: false, error };
   }
 
@@ -154,32 +151,5 @@ export class StuckDetector {
   reset(): void {
     this.lastKey = undefined;
     this.run = 0;
-  }
-}
-
-/** Operations a driver queues before refusing more with DEVICE_OVERLOADED. */
-export const DRIVER_MAX_PENDING = 4;
-
-/** The caller asks faster than the device answers: not a device fault, so health is untouched. */
-export function overloaded(device: string): TethysError {
-  return new TethysError(
-    "DEVICE_OVERLOADED",
-    `${device}: more than ${DRIVER_MAX_PENDING} operations waiting; the caller is polling too fast`,
-    {
-      details: { device },
-    },
-  );
-}
-
-/** Runs `op` on a driver's queue; a full queue gives a DEVICE_OVERLOADED result. */
-export async function queued<T>(
-  queue: { run<R>(job: () => Promise<R>): Promise<R> },
-  op: () => Promise<DeviceResult<T>>,
-): Promise<DeviceResult<T>> {
-  try {
-    return await queue.run(op);
-  } catch (err) {
-    if (isTethysError(err, "DEVICE_OVERLOADED")) return { ok: false, error: err };
-    throw err;
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock, Timer } from "../../src/kernel/clock.ts";
+import { Emitter } from "../../src/kernel/emitter.ts";
 import type { GpioLine, GpioProvider } from "../ports/gpio.ts";
 import { Debouncer } from "./debounce.ts";
 import { DeviceHealth, type DeviceResult, deviceError } from "./device-health.ts";
@@ -32,7 +33,7 @@ export class LeakSensor {
   private timer: Timer | undefined;
   /** Last edge seen before the initial read finished. */
   private early: 0 | 1 | undefined;
-  private readonly listeners = new Set<LeakListener>();
+  private readonly changes = new Emitter<boolean, [timeMs: number]>({ listenerErrors: "propagate" });
 
   constructor(gpio: GpioProvider, clock: Clock, options: LeakSensorOptions) {
     this.gpio = gpio;
@@ -46,10 +47,7 @@ export class LeakSensor {
   }
 
   onChange(listener: LeakListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.changes.on(listener);
   }
 
   /** Claim the line, take the current level as the initial state (reported if it is a leak). */
@@ -107,7 +105,6 @@ export class LeakSensor {
   }
 
   private emit(leaking: boolean): void {
-    const t = this.clock.now();
-    for (const l of [...this.listeners]) l(leaking, t);
+    this.changes.emit(leaking, this.clock.now());
   }
 }

@@ -1,16 +1,7 @@
 import type { Clock } from "../../src/kernel/clock.ts";
-import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
-import {
-  DeviceHealth,
-  type DeviceResult,
-  DRIVER_MAX_PENDING,
-  deviceError,
-  deviceFault,
-  overloaded,
-  queued,
-  StuckDetector,
-} from "./device-health.ts";
+import type { DeviceResult } from "./device-health.ts";
+import { I2cDevice, type I2cDeviceOptions } from "./i2c-device.ts";
 import {
   convertCommand,
   depthFromPressure,
@@ -28,8 +19,7 @@ import {
   SURFACE_PRESSURE_PA,
 } from "./ms5837-math.ts";
 
-export interface Ms5837Options {
-  address?: number;
+export interface Ms5837Options extends I2cDeviceOptions {
   /** "auto" (default) detects from PROM word 0; a fixed model overrides an unknown version. */
   model?: Ms5837Model | "auto";
   osr?: Ms5837Osr;
@@ -38,9 +28,6 @@ export interface Ms5837Options {
   surfacePressurePa?: number;
   /** Same D1/D2 pair this many times in a row → DEVICE_STUCK (0 disables). Default 50. */
   stuckLimit?: number;
-  /** Consecutive failures before health is "fault". Default 3. */
-  faultAfter?: number;
-  name?: string;
 }
 
 export interface Ms5837Reading {
@@ -56,34 +43,22 @@ export interface Ms5837Reading {
 export const CONVERSION_MARGIN_MS = 2;
 
 /** Driver for the MS5837-30BA (Bar30) and -02BA (Bar02) depth/temperature sensors. */
-export class Ms5837 {
-  readonly health: DeviceHealth;
-  /** One operation at a time: a read never interleaves with another read or an init. */
-  private readonly ops: SerialQueue;
-  private readonly bus: I2cBus;
-  private readonly clock: Clock;
-  private readonly addr: number;
+export class Ms5837 extends I2cDevice {
   private readonly osr: Ms5837Osr;
   private readonly wanted: Ms5837Model | "auto";
-  private readonly stuck: StuckDetector;
   private readonly surfacePa: number;
   private prom: number[] | undefined;
   private detected: Ms5837Model | undefined;
   fluidDensity: number;
 
   constructor(bus: I2cBus, clock: Clock, options: Ms5837Options = {}) {
-    this.bus = bus;
-    this.clock = clock;
-    this.addr = options.address ?? 0x76;
+    super(bus, clock, options, { address: 0x76, name: "ms5837", stuckLimit: 50 });
     this.osr = options.osr ?? 4096;
     if (MS5837_OSR[this.osr] === undefined)
       throw new RangeError(`MS5837 OSR ${String(this.osr)} is not one of 256..8192`);
     this.wanted = options.model ?? "auto";
     this.fluidDensity = options.fluidDensity ?? FLUID_DENSITY.fresh;
     this.surfacePa = options.surfacePressurePa ?? SURFACE_PRESSURE_PA;
-    this.stuck = new StuckDetector(options.stuckLimit ?? 50);
-    this.ops = new SerialQueue(DRIVER_MAX_PENDING, () => overloaded(this.health.device));
-    this.health = new DeviceHealth(options.name ?? "ms5837", options.faultAfter ?? 3);
   }
 
   get model(): Ms5837Model | undefined {
@@ -92,122 +67,95 @@ export class Ms5837 {
 
   /** Reset, read and check the PROM, detect the model. */
   init(): Promise<DeviceResult<{ model: Ms5837Model; version: number }>> {
-    return queued(this.ops, () => this.initNow());
+    return this.exclusive(() => this.initNow(), true);
   }
 
   private async initNow(): Promise<DeviceResult<{ model: Ms5837Model; version: number }>> {
-    const name = this.health.device;
     this.prom = undefined;
-    try {
-      await this.bus.write(this.addr, Uint8Array.of(MS5837_CMD.reset));
-      await this.clock.sleep(MS5837_RESET_MS);
-      const prom: number[] = [];
-      for (let i = 0; i < 7; i++) {
-        const b = await this.bus.writeRead(this.addr, Uint8Array.of(MS5837_CMD.promRead + 2 * i), 2);
-        prom.push(((b[0] ?? 0) << 8) | (b[1] ?? 0));
-      }
-      // All-zero (or all-ones) words pass a CRC-4 by accident: no real calibration looks like that.
-      if (prom.slice(1).some((c) => c === 0 || c === 0xffff)) {
-        return this.health.failure(
-          deviceFault("DEVICE_BAD_DATA", name, "PROM coefficients C1..C6 contain 0x0000 or 0xFFFF", { prom }),
-          true,
-        );
-      }
-      const want = promCrc(prom);
-      const got = ms5837Crc4(prom);
-      if (want !== got) {
-        return this.health.failure(
-          deviceFault("DEVICE_CRC", name, `PROM CRC mismatch (stored ${want}, computed ${got})`, { prom }),
-          true,
-        );
-      }
-      const version = promVersion(prom);
-      const fromVersion = modelFromVersion(version);
-      let model: Ms5837Model;
-      if (this.wanted === "auto") {
-        if (fromVersion === undefined) {
-          return this.health.failure(
-            deviceFault(
-              "DEVICE_BAD_ID",
-              name,
-              `unknown MS5837 version 0x${version.toString(16)}; set the model explicitly`,
-              { version },
-            ),
-            true,
-          );
-        }
-        model = fromVersion;
-      } else {
-        if (fromVersion !== undefined && fromVersion !== this.wanted) {
-          return this.health.failure(
-            deviceFault("DEVICE_BAD_ID", name, `configured as ${this.wanted} but PROM says ${fromVersion}`, {
-              version,
-            }),
-            true,
-          );
-        }
-        model = this.wanted;
-      }
-      this.prom = prom;
-      this.detected = model;
-      this.stuck.reset();
-      return this.health.ok({ model, version });
-    } catch (err) {
-      return this.health.failure(deviceError(name, err), true);
+    await this.writeBytes(MS5837_CMD.reset);
+    await this.clock.sleep(MS5837_RESET_MS);
+    const prom: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const b = await this.readRegister(MS5837_CMD.promRead + 2 * i, 2);
+      prom.push(((b[0] ?? 0) << 8) | (b[1] ?? 0));
     }
+    // All-zero (or all-ones) words pass a CRC-4 by accident: no real calibration looks like that.
+    if (prom.slice(1).some((c) => c === 0 || c === 0xffff)) {
+      return this.fault("DEVICE_BAD_DATA", "PROM coefficients C1..C6 contain 0x0000 or 0xFFFF", { prom }, true);
+    }
+    const want = promCrc(prom);
+    const got = ms5837Crc4(prom);
+    if (want !== got) {
+      return this.fault("DEVICE_CRC", `PROM CRC mismatch (stored ${want}, computed ${got})`, { prom }, true);
+    }
+    const version = promVersion(prom);
+    const fromVersion = modelFromVersion(version);
+    let model: Ms5837Model;
+    if (this.wanted === "auto") {
+      if (fromVersion === undefined) {
+        return this.fault(
+          "DEVICE_BAD_ID",
+          `unknown MS5837 version 0x${version.toString(16)}; set the model explicitly`,
+          { version },
+          true,
+        );
+      }
+      model = fromVersion;
+    } else {
+      if (fromVersion !== undefined && fromVersion !== this.wanted) {
+        return this.fault(
+          "DEVICE_BAD_ID",
+          `configured as ${this.wanted} but PROM says ${fromVersion}`,
+          { version },
+          true,
+        );
+      }
+      model = this.wanted;
+    }
+    this.prom = prom;
+    this.detected = model;
+    this.stuck.reset();
+    return this.health.ok({ model, version });
   }
 
   /** One pressure + temperature conversion pair (two conversion times). */
   read(): Promise<DeviceResult<Ms5837Reading>> {
-    return queued(this.ops, () => this.readNow());
+    return this.exclusive(() => this.readNow());
   }
 
   private async readNow(): Promise<DeviceResult<Ms5837Reading>> {
-    const name = this.health.device;
     const prom = this.prom;
     const model = this.detected;
-    if (prom === undefined || model === undefined) {
-      return this.health.failure(deviceFault("DEVICE_NOT_READY", name, "read before a successful init()"));
-    }
-    try {
-      const d1 = await this.convert("D1");
-      const d2 = await this.convert("D2");
-      if (d1 === 0 || d2 === 0) {
-        return this.health.failure(
-          deviceFault(
-            "DEVICE_NO_CONVERSION",
-            name,
-            `ADC returned 0 (${d1 === 0 ? "D1" : "D2"}): no conversion completed`,
-            { d1, d2 },
-          ),
-        );
-      }
-      if (this.stuck.push(d1 * 0x1000000 + d2)) {
-        return this.health.failure(
-          deviceFault("DEVICE_STUCK", name, `same raw reading ${this.stuck.repeats} times in a row`, { d1, d2 }),
-        );
-      }
-      const comp = ms5837Compensate(model, prom, d1, d2);
-      return this.health.ok({
-        pressurePa: comp.pressurePa,
-        temperatureC: comp.temperatureC,
-        depthM: depthFromPressure(comp.pressurePa, this.fluidDensity, this.surfacePa),
+    if (prom === undefined || model === undefined) return this.notReady();
+    const d1 = await this.convert("D1");
+    const d2 = await this.convert("D2");
+    if (d1 === 0 || d2 === 0) {
+      return this.fault("DEVICE_NO_CONVERSION", `ADC returned 0 (${d1 === 0 ? "D1" : "D2"}): no conversion completed`, {
         d1,
         d2,
-        timeMs: this.clock.now(),
       });
-    } catch (err) {
-      return this.health.failure(deviceError(name, err));
     }
+    if (this.stuck.push(d1 * 0x1000000 + d2)) {
+      return this.fault("DEVICE_STUCK", `same raw reading ${this.stuck.repeats} times in a row`, { d1, d2 });
+    }
+    const comp = ms5837Compensate(model, prom, d1, d2);
+    return this.health.ok({
+      pressurePa: comp.pressurePa,
+      temperatureC: comp.temperatureC,
+      depthM: depthFromPressure(comp.pressurePa, this.fluidDensity, this.surfacePa),
+      d1,
+      d2,
+      timeMs: this.clock.now(),
+    });
   }
 
   private async convert(which: "D1" | "D2"): Promise<number> {
-    await this.bus.write(this.addr, Uint8Array.of(convertCommand(which, this.osr)));
+    await this.writeBytes(convertCommand(which, this.osr));
     // The datasheet's worst-case time plus a margin: a timer may fire up to a millisecond early,
     // and the convert command may reach the device later than the read does (bus or socket
     // latency); an early read returns 0 and spoils the conversion.
     await this.clock.sleep(MS5837_OSR[this.osr].maxMs + CONVERSION_MARGIN_MS);
-    const b = await this.bus.writeRead(this.addr, Uint8Array.of(MS5837_CMD.adcRead), 3);
+    const b = await this.readRegister(MS5837_CMD.adcRead, 3);
     return ((b[0] ?? 0) << 16) | ((b[1] ?? 0) << 8) | (b[2] ?? 0);
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from "../../src/kernel/clock.ts";
+import { Emitter } from "../../src/kernel/emitter.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
 import { RealClock } from "../../src/kernel/real-clock.ts";
 import {
@@ -169,7 +170,7 @@ class LibgpiodLine implements GpioLine {
         `more than 16 operations waiting on ${lineName(this.spec)} (each write restarts gpioset)`,
       ),
   );
-  private readonly listeners = new Set<(value: 0 | 1, timeMs: number) => void>();
+  private readonly edges = new Emitter<0 | 1, [timeMs: number]>({ listenerErrors: "propagate" });
   private holder: ChildLike | undefined;
   private value: 0 | 1 = 0;
   private closed = false;
@@ -218,16 +219,13 @@ class LibgpiodLine implements GpioLine {
 
   watch(listener: (value: 0 | 1, timeMs: number) => void): () => void {
     if (!this.hasEdge) throw gpioNoEdge(this.spec);
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.edges.on(listener);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.listeners.clear();
+    this.edges.clear();
     await this.stopHolder();
     this.release();
   }
@@ -268,7 +266,7 @@ class LibgpiodLine implements GpioLine {
         if (ev !== undefined && ev.offset === this.spec.line && !this.closed) {
           this.value = ev.value;
           const t = this.ctx.clock.now();
-          for (const l of [...this.listeners]) l(ev.value, t);
+          this.edges.emit(ev.value, t);
         }
         nl = partial.indexOf("\n");
       }

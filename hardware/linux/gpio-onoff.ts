@@ -1,3 +1,4 @@
+import { Emitter } from "../../src/kernel/emitter.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
 import {
   checkGpioSpec,
@@ -126,7 +127,7 @@ class OnoffLine implements GpioLine {
   private readonly n: number;
   private readonly gpio: OnoffGpio;
   private readonly opts: OnoffProviderOptions;
-  private readonly listeners = new Set<(value: 0 | 1, timeMs: number) => void>();
+  private readonly edges = new Emitter<0 | 1, [timeMs: number]>({ listenerErrors: "propagate" });
   private watching = false;
   private closed = false;
 
@@ -159,7 +160,7 @@ class OnoffLine implements GpioLine {
   watch(listener: (value: 0 | 1, timeMs: number) => void): () => void {
     if (this.spec.direction !== "in" || (this.spec.edge ?? "none") === "none") throw gpioNoEdge(this.spec);
     if (this.closed) throw gpioClosed(this.spec);
-    this.listeners.add(listener);
+    const remove = this.edges.on(listener);
     if (!this.watching) {
       this.watching = true;
       const now = this.opts.now ?? (() => performance.now());
@@ -170,18 +171,16 @@ class OnoffLine implements GpioLine {
           return;
         }
         const t = now();
-        for (const l of [...this.listeners]) l(value === 1 ? 1 : 0, t);
+        this.edges.emit(value === 1 ? 1 : 0, t);
       });
     }
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return remove;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.listeners.clear();
+    this.edges.clear();
     try {
       this.gpio.unwatchAll();
       this.gpio.unexport();

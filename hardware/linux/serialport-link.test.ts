@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe } from "node:test";
 import { hasTool } from "../../firmware-bridge/firmware/build.ts";
-import { startPtyPair } from "../../firmware-bridge/sim/socat.ts";
 import { serialLinkContract } from "../../test/contract/serial-link.contract.ts";
+import { startPtyPair } from "./pty-pair.ts";
 import { SerialportLink } from "./serialport-link.ts";
 
 const skip = hasTool("socat", "-V") ? false : "socat is not installed: serialport contract over a pty pair skipped";

@@ -1,5 +1,6 @@
 import { read } from "node:fs";
 import { promisify } from "node:util";
+import { Emitter } from "../../src/kernel/emitter.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
 import type { SerialLink, SerialOptions } from "../ports/serial-link.ts";
 
@@ -55,8 +56,8 @@ export class SerialportLink implements SerialLink {
   private opening: Promise<void> | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly readBuf = Buffer.allocUnsafe(READ_SIZE);
-  private readonly dataListeners = new Set<(chunk: Uint8Array) => void>();
-  private readonly closeListeners = new Set<(err?: Error) => void>();
+  private readonly dataListeners = new Emitter<Uint8Array>({ listenerErrors: "propagate" });
+  private readonly closeListeners = new Emitter<Error | undefined>({ listenerErrors: "propagate" });
 
   constructor(options: SerialOptions) {
     this.path = options.path;
@@ -124,7 +125,7 @@ export class SerialportLink implements SerialLink {
         return;
       }
       const chunk = this.readBuf.subarray(0, n);
-      for (const l of this.dataListeners) l(chunk);
+      this.dataListeners.emit(chunk);
     }
   }
 
@@ -140,7 +141,7 @@ export class SerialportLink implements SerialLink {
             cause,
             details: { path: this.path },
           });
-    for (const l of [...this.closeListeners]) l(lost);
+    this.closeListeners.emit(lost);
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -181,16 +182,14 @@ export class SerialportLink implements SerialLink {
     } catch {
       // already gone: nothing left to release
     }
-    for (const l of [...this.closeListeners]) l(undefined);
+    this.closeListeners.emit(undefined);
   }
 
   onData(listener: (chunk: Uint8Array) => void): () => void {
-    this.dataListeners.add(listener);
-    return () => this.dataListeners.delete(listener);
+    return this.dataListeners.on(listener);
   }
 
   onClose(listener: (err?: Error) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.closeListeners.on(listener);
   }
 }

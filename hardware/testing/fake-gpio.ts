@@ -1,4 +1,5 @@
 import type { Clock } from "../../src/kernel/clock.ts";
+import { Emitter } from "../../src/kernel/emitter.ts";
 import {
   checkGpioSpec,
   edgeFires,
@@ -77,7 +78,7 @@ class FakeGpioLine implements GpioLine {
   readonly spec: Readonly<GpioLineSpec>;
   private readonly pin: Pin;
   private readonly now: () => number;
-  private readonly listeners = new Set<(value: 0 | 1, timeMs: number) => void>();
+  private readonly edges = new Emitter<0 | 1, [timeMs: number]>({ listenerErrors: "propagate" });
   private closed = false;
 
   constructor(spec: GpioLineSpec, pin: Pin, now: () => number) {
@@ -99,16 +100,13 @@ class FakeGpioLine implements GpioLine {
 
   watch(listener: (value: 0 | 1, timeMs: number) => void): () => void {
     if (this.spec.direction !== "in" || (this.spec.edge ?? "none") === "none") throw gpioNoEdge(this.spec);
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.edges.on(listener);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.listeners.clear();
+    this.edges.clear();
     this.pin.owner = undefined;
   }
 
@@ -118,6 +116,6 @@ class FakeGpioLine implements GpioLine {
     const ln = toPhysical(next, this.spec);
     if (!edgeFires(this.spec.edge, lp, ln)) return;
     const t = this.now();
-    for (const l of [...this.listeners]) l(ln, t);
+    this.edges.emit(ln, t);
   }
 }

@@ -8,6 +8,7 @@
 
 import type { GpioLine, GpioLineSpec, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { Clock } from "../../src/kernel/clock.ts";
+import { Emitter } from "../../src/kernel/emitter.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
 import type { GpioPins } from "../devices/gpio-devices.ts";
 
@@ -112,7 +113,7 @@ class SimGpioLine implements GpioLine {
   private readonly provider: SimGpioProvider;
   private readonly key: string;
   private readonly clock: Clock;
-  private readonly listeners = new Set<(value: 0 | 1, timeMs: number) => void>();
+  private readonly edges = new Emitter<0 | 1, [timeMs: number]>({ listenerErrors: "propagate" });
   private closed = false;
 
   constructor(provider: SimGpioProvider, key: string, spec: GpioLineSpec, clock: Clock) {
@@ -145,16 +146,13 @@ class SimGpioLine implements GpioLine {
     if (this.spec.direction !== "in" || this.spec.edge === undefined || this.spec.edge === "none") {
       throw err("GPIO_NO_EDGE", this.spec, "was not opened as an input with an edge");
     }
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.edges.on(listener);
   }
 
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      this.listeners.clear();
+      this.edges.clear();
       this.provider.release(this.key, this);
     }
     return Promise.resolve();
@@ -169,6 +167,6 @@ class SimGpioLine implements GpioLine {
     const fires = prev !== next && (e === "both" || (e === "rising" && next === 1) || (e === "falling" && next === 0));
     if (!fires) return;
     const t = this.clock.now();
-    for (const l of [...this.listeners]) l(next, t);
+    this.edges.emit(next, t);
   }
 }

@@ -6,11 +6,11 @@
  * calls settle in call order.
  */
 
+import { checkI2cAddress, checkI2cCall, closedError, i2cNack } from "../../hardware/common/i2c-validate.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
 import type { Clock } from "../../src/kernel/clock.ts";
+import { Rng } from "../../src/kernel/rng.ts";
 import type { SimI2cDevice } from "../devices/device.ts";
-import { Rng } from "../devices/rng.ts";
-import { checkAddress, checkData, checkLength, closedError, nack } from "./i2c-validate.ts";
 
 interface Slot {
   device: SimI2cDevice;
@@ -39,7 +39,7 @@ export class SimI2cBus implements I2cBus {
   }
 
   attach(addr: number, device: SimI2cDevice): this {
-    const bad = checkAddress(addr);
+    const bad = checkI2cAddress(addr);
     if (bad !== undefined) throw bad;
     this.slots.set(addr, { device, missing: false, nackCount: 0, nackRate: 0 });
     return this;
@@ -78,7 +78,7 @@ export class SimI2cBus implements I2cBus {
 
   write(addr: number, data: Uint8Array): Promise<void> {
     try {
-      const dev = this.begin(addr, checkData(data));
+      const dev = this.begin(addr, checkI2cCall(addr, data, undefined));
       dev.write(data, this.clock.now());
       return Promise.resolve();
     } catch (err) {
@@ -88,7 +88,7 @@ export class SimI2cBus implements I2cBus {
 
   read(addr: number, length: number): Promise<Uint8Array> {
     try {
-      const dev = this.begin(addr, checkLength(length));
+      const dev = this.begin(addr, checkI2cCall(addr, undefined, length));
       const out = new Uint8Array(length);
       dev.read(out, this.clock.now());
       return Promise.resolve(out);
@@ -99,7 +99,7 @@ export class SimI2cBus implements I2cBus {
 
   writeRead(addr: number, data: Uint8Array, length: number): Promise<Uint8Array> {
     try {
-      const dev = this.begin(addr, checkData(data) ?? checkLength(length));
+      const dev = this.begin(addr, checkI2cCall(addr, data, length));
       const now = this.clock.now();
       dev.write(data, now);
       const out = new Uint8Array(length);
@@ -115,11 +115,9 @@ export class SimI2cBus implements I2cBus {
     return Promise.resolve();
   }
 
-  /** Validates, counts and applies NACK faults; returns the device to talk to or throws. */
+  /** Checks closed and the arguments' error, counts and applies NACK faults; returns the device or throws. */
   private begin(addr: number, argError: Error | undefined): SimI2cDevice {
     if (this.closed) throw closedError();
-    const badAddr = checkAddress(addr);
-    if (badAddr !== undefined) throw badAddr;
     if (argError !== undefined) throw argError;
     this.stats.transactions++;
     const s = this.slots.get(addr);
@@ -138,7 +136,7 @@ export class SimI2cBus implements I2cBus {
     if (s !== undefined && s.nackCount > 0 && !s.missing) s.nackCount--;
     if (why !== undefined || s === undefined) {
       this.stats.nacks++;
-      throw nack(addr, why ?? "no device");
+      throw i2cNack(addr, why ?? "no device");
     }
     return s.device;
   }

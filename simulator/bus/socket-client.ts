@@ -8,12 +8,13 @@
  * with I2C_IO / GPIO_IO; after `close()` they reject with I2C_CLOSED / GPIO_CLOSED.
  */
 import { connect, type Socket } from "node:net";
+import { checkI2cCall, closedError } from "../../hardware/common/i2c-validate.ts";
 import type { GpioLine, GpioLineSpec, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
+import { Emitter } from "../../src/kernel/emitter.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
-import { checkAddress, checkData, checkLength, closedError } from "./i2c-validate.ts";
 import type { ListenTarget } from "./socket-server.ts";
-import { decodeReply, encodeRequest, FrameReader, type Request } from "./wire.ts";
+import { decodeReply, encodeRequest, type Request, wireReader } from "./wire.ts";
 
 type Pending = { resolve: (p: Uint8Array) => void; reject: (e: Error) => void; area: "I2C" | "GPIO" };
 type Req = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
@@ -31,10 +32,10 @@ export class SimBusClient {
   private constructor(sock: Socket, maxInFlight: number) {
     this.sock = sock;
     this.maxInFlight = maxInFlight;
-    const reader = new FrameReader();
+    const reader = wireReader();
     sock.on("data", (chunk: Uint8Array) => {
       try {
-        for (const b of reader.push(chunk)) this.onReply(b);
+        for (const b of reader.frames(chunk)) this.onReply(b);
       } catch (err) {
         this.lose(err);
       }
@@ -134,17 +135,17 @@ class SocketI2cBus implements I2cBus {
     this.c = c;
   }
   async write(addr: number, data: Uint8Array): Promise<void> {
-    const bad = checkAddress(addr) ?? checkData(data);
+    const bad = checkI2cCall(addr, data, undefined);
     if (bad !== undefined) throw bad;
     await this.c.call({ type: "i2c.write", addr, data }, "I2C");
   }
   async read(addr: number, length: number): Promise<Uint8Array> {
-    const bad = checkAddress(addr) ?? checkLength(length);
+    const bad = checkI2cCall(addr, undefined, length);
     if (bad !== undefined) throw bad;
     return this.exact(await this.c.call({ type: "i2c.read", addr, length }, "I2C"), length);
   }
   async writeRead(addr: number, data: Uint8Array, length: number): Promise<Uint8Array> {
-    const bad = checkAddress(addr) ?? checkData(data) ?? checkLength(length);
+    const bad = checkI2cCall(addr, data, length);
     if (bad !== undefined) throw bad;
     return this.exact(await this.c.call({ type: "i2c.writeRead", addr, data, length }, "I2C"), length);
   }
@@ -162,7 +163,7 @@ class RemoteLine implements GpioLine {
   private readonly c: SimBusClient;
   private readonly handle: number;
   private readonly watchers: Map<number, (v: 0 | 1, t: number) => void>;
-  private readonly listeners = new Set<(v: 0 | 1, t: number) => void>();
+  private readonly edges = new Emitter<0 | 1, [timeMs: number]>({ listenerErrors: "propagate" });
   private closed = false;
 
   constructor(
@@ -199,15 +200,13 @@ class RemoteLine implements GpioLine {
     if (this.spec.direction !== "in" || this.spec.edge === undefined || this.spec.edge === "none") {
       throw new TethysError("GPIO_NO_EDGE", `GPIO ${this.spec.chip}:${this.spec.line} has no edge to watch`);
     }
-    if (this.listeners.size === 0) {
-      this.watchers.set(this.handle, (v, t) => {
-        for (const l of [...this.listeners]) l(v, t);
-      });
+    if (this.edges.size === 0) {
+      this.watchers.set(this.handle, (v, t) => this.edges.emit(v, t));
       void this.c.call({ type: "gpio.watch", handle: this.handle }, "GPIO").catch(() => {});
     }
-    this.listeners.add(listener);
+    this.edges.on(listener);
     return () => {
-      if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
+      if (!this.edges.off(listener) || this.edges.size > 0) return;
       this.watchers.delete(this.handle);
       if (!this.closed) void this.c.call({ type: "gpio.unwatch", handle: this.handle }, "GPIO").catch(() => {});
     };
@@ -216,7 +215,7 @@ class RemoteLine implements GpioLine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.listeners.clear();
+    this.edges.clear();
     this.watchers.delete(this.handle);
     await this.c.call({ type: "gpio.close", handle: this.handle }, "GPIO").catch(() => {});
   }

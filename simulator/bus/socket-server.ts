@@ -8,11 +8,11 @@
  * closes.
  */
 import { createServer, type Server, type Socket } from "node:net";
+import { checkI2cCall } from "../../hardware/common/i2c-validate.ts";
 import type { GpioLine, GpioProvider } from "../../hardware/ports/gpio.ts";
 import type { I2cBus } from "../../hardware/ports/i2c-bus.ts";
 import { errorCode, TethysError } from "../../src/kernel/errors.ts";
-import { checkAddress, checkLength } from "./i2c-validate.ts";
-import { bodyId, decodeRequest, encodeEdge, encodeError, encodeOk, FrameReader, type Request } from "./wire.ts";
+import { bodyId, decodeRequest, encodeEdge, encodeError, encodeOk, type Request, wireReader } from "./wire.ts";
 
 export interface SimBusServerOptions {
   i2c: I2cBus;
@@ -85,7 +85,7 @@ export class SimBusServer {
   private accept(sock: Socket): void {
     this.stats.connections++;
     this.sockets.add(sock);
-    const reader = new FrameReader();
+    const reader = wireReader();
     const lines = new Map<number, { line: GpioLine; unwatch?: () => void }>();
     let nextHandle = 1;
     let chain = Promise.resolve();
@@ -151,10 +151,11 @@ export class SimBusServer {
       try {
         req = decodeRequest(b);
         if (req.type === "i2c.write" || req.type === "i2c.writeRead" || req.type === "i2c.read") {
-          const bad =
-            checkAddress(req.addr) ??
-            ("data" in req ? checkLength(req.data.length) : undefined) ??
-            ("length" in req ? checkLength(req.length) : undefined);
+          const bad = checkI2cCall(
+            req.addr,
+            "data" in req ? req.data : undefined,
+            "length" in req ? req.length : undefined,
+          );
           if (bad !== undefined) throw bad;
         }
       } catch (err) {
@@ -178,7 +179,7 @@ export class SimBusServer {
     sock.on("data", (chunk: Uint8Array) => {
       let bodies: Uint8Array[];
       try {
-        bodies = reader.push(chunk);
+        bodies = reader.frames(chunk);
       } catch (err) {
         this.stats.badRequests++;
         fail(0, err);

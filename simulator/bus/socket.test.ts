@@ -17,7 +17,7 @@ import { SimGpioProvider } from "./sim-gpio.ts";
 import { SimI2cBus } from "./sim-i2c-bus.ts";
 import { SimBusClient } from "./socket-client.ts";
 import { type ListenTarget, SimBusServer } from "./socket-server.ts";
-import { decodeReply, encodeRequest, FrameReader, type Reply } from "./wire.ts";
+import { decodeReply, encodeRequest, type Reply, wireReader } from "./wire.ts";
 
 async function start(target: ListenTarget = { port: 0 }) {
   const clock = new VirtualClock();
@@ -111,12 +111,12 @@ test("GPIO over a Unix domain socket: open, write/read back, edges with sim time
 async function raw(addr: ListenTarget) {
   const sock: Socket = "path" in addr ? connect(addr.path) : connect(addr.port, addr.host);
   await new Promise<void>((r) => sock.once("connect", () => r()));
-  const reader = new FrameReader();
+  const reader = wireReader();
   const replies: Reply[] = [];
   const waiters: (() => void)[] = [];
   let ended = false;
   sock.on("data", (c: Uint8Array) => {
-    for (const b of reader.push(c)) replies.push(decodeReply(b));
+    for (const b of reader.frames(c)) replies.push(decodeReply(b));
     for (const w of waiters.splice(0)) w();
   });
   sock.on("close", () => {

@@ -10,8 +10,8 @@ import {
   encodeError,
   encodeOk,
   encodeRequest,
-  FrameReader,
   type Request,
+  wireReader,
 } from "./wire.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -82,10 +82,10 @@ test("every request round-trips through frames split at any byte boundary (prope
   fc.assert(
     fc.property(fc.array(requests, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 7 }), (reqs, chunk) => {
       const stream = Buffer.concat(reqs.map(encodeRequest));
-      const reader = new FrameReader();
+      const reader = wireReader();
       const got: Request[] = [];
       for (let i = 0; i < stream.length; i += chunk) {
-        for (const b of reader.push(stream.subarray(i, i + chunk))) got.push(decodeRequest(b));
+        for (const b of reader.frames(stream.subarray(i, i + chunk))) got.push(decodeRequest(b));
       }
       assert.deepEqual(
         got,
@@ -105,13 +105,13 @@ test("decoding arbitrary bodies either succeeds or throws a SIM_WIRE_* error (pr
       }
     }),
   );
-  const r = new FrameReader();
+  const r = wireReader();
   assert.throws(
-    () => r.push(bytes("00000000")),
+    () => r.frames(bytes("00000000")),
     (e: unknown) => isTethysError(e, "SIM_WIRE_LENGTH"),
   );
   assert.throws(
-    () => r.push(bytes("00000401")),
+    () => r.frames(bytes("00000401")),
     (e: unknown) => isTethysError(e, "SIM_WIRE_LENGTH"),
   );
 });

@@ -23,6 +23,11 @@
 
 import type { GpioEdge, GpioLineSpec } from "../../hardware/ports/gpio.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
+import {
+  type LengthPrefixedOptions,
+  LengthPrefixedReader,
+  writeLengthPrefix,
+} from "../../src/kernel/length-prefixed.ts";
 
 export const WIRE_VERSION = 1;
 export const MAX_BODY = 1024;
@@ -56,7 +61,7 @@ const EDGES: readonly GpioEdge[] = ["none", "rising", "falling", "both"];
 function body(type: number, id: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + HEADER + payload.length);
   const dv = new DataView(out.buffer);
-  dv.setUint32(0, HEADER + payload.length);
+  writeLengthPrefix(out, 0, HEADER + payload.length, WIRE_FRAMING);
   out[4] = WIRE_VERSION;
   out[5] = type;
   dv.setUint32(6, id >>> 0);
@@ -215,42 +220,22 @@ export function bodyId(b: Uint8Array): number {
   return b.length >= HEADER ? new DataView(b.buffer, b.byteOffset, b.length).getUint32(2) : 0;
 }
 
+/** The frame prefix: a u32 big-endian body length of 1..MAX_BODY. */
+export const WIRE_FRAMING: LengthPrefixedOptions<"SIM_WIRE_LENGTH"> = {
+  prefixBytes: 4,
+  byteOrder: "big",
+  minFrame: 1,
+  maxFrame: MAX_BODY,
+  faultCode: "SIM_WIRE_LENGTH",
+};
+
 /**
- * Splits a byte stream into frame bodies. `push` returns the complete bodies; a length prefix of
- * 0 or above MAX_BODY throws SIM_WIRE_LENGTH (the stream cannot be resynchronised after it).
- * Buffered bytes never exceed 4 + MAX_BODY.
+ * A reader that splits a byte stream into frame bodies: `frames(chunk)` returns the complete
+ * bodies; a length prefix of 0 or above MAX_BODY throws SIM_WIRE_LENGTH (the stream cannot be
+ * resynchronised after it). Buffered bytes never exceed 4 + MAX_BODY.
  */
-export class FrameReader {
-  private buf = new Uint8Array(4 + MAX_BODY);
-  private have = 0;
-
-  push(chunk: Uint8Array): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    let i = 0;
-    while (i < chunk.length) {
-      const want = this.have < 4 ? 4 : 4 + this.bodyLen();
-      const take = Math.min(want - this.have, chunk.length - i);
-      this.buf.set(chunk.subarray(i, i + take), this.have);
-      this.have += take;
-      i += take;
-      if (this.have === 4) {
-        const len = this.bodyLen();
-        if (len === 0 || len > MAX_BODY) {
-          this.have = 0;
-          throw new TethysError("SIM_WIRE_LENGTH", `frame length ${len} outside 1..${MAX_BODY}`, { details: { len } });
-        }
-      }
-      if (this.have >= 4 && this.have === 4 + this.bodyLen()) {
-        out.push(this.buf.slice(4, this.have));
-        this.have = 0;
-      }
-    }
-    return out;
-  }
-
-  private bodyLen(): number {
-    return new DataView(this.buf.buffer).getUint32(0);
-  }
+export function wireReader(): LengthPrefixedReader<"SIM_WIRE_LENGTH"> {
+  return new LengthPrefixedReader(WIRE_FRAMING);
 }
 
 export type Reply =

@@ -13,8 +13,10 @@
  * angles are the vehicle's ZYX heading (0..360°, clockwise), roll and pitch; the quaternion is
  * the body → NED attitude; ACC = LIA + GRV, where GRV is gravity's specific force in body axes.
  */
+
+import { Rng } from "../../src/kernel/rng.ts";
 import type { SimI2cDevice } from "./device.ts";
-import { applyNoise, type NoiseSpec, Rng } from "./rng.ts";
+import { applyNoise, type NoiseSpec } from "./noise.ts";
 
 export const BNO055_ADDRESS = 0x28;
 export const BNO055_REG = {

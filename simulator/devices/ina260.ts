@@ -7,8 +7,10 @@
  * resets), mask/enable 0x06, alert limit 0x07, manufacturer id 0xFE = 0x5449, die id 0xFF = 0x2270.
  * Values saturate at the register limits (the real part measures ±15 A).
  */
+
+import { Rng } from "../../src/kernel/rng.ts";
 import type { SimI2cDevice } from "./device.ts";
-import { applyNoise, type NoiseSpec, Rng } from "./rng.ts";
+import { applyNoise, type NoiseSpec } from "./noise.ts";
 
 export const INA260_ADDRESS = 0x41;
 export const INA260_REG = {

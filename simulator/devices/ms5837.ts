@@ -10,6 +10,8 @@
  * D1/D2 are the inverse of the datasheet compensation applied to the environment (pressure,
  * temperature) plus noise, sampled when the conversion starts.
  */
+
+import { Rng } from "../../src/kernel/rng.ts";
 import type { SimI2cDevice } from "./device.ts";
 import {
   buildProm,
@@ -19,7 +21,7 @@ import {
   type Ms5837Variant,
   PRODUCT_VERSION,
 } from "./ms5837-math.ts";
-import { applyNoise, type NoiseSpec, Rng } from "./rng.ts";
+import { applyNoise, type NoiseSpec } from "./noise.ts";
 
 export const MS5837_ADDRESS = 0x76;
 

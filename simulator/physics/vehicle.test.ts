@@ -3,10 +3,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { loadT200Model } from "../physics-data/t200-load.ts";
 import type { BatteryParams } from "./battery.ts";
 import { BLUEROV2_WU } from "./params.ts";
 import { readPose } from "./state.ts";
-import { loadT200Model } from "./t200-load.ts";
 import { createVehicleModel, initialVehicleState, stepVehicle } from "./vehicle.ts";
 
 const t200 = loadT200Model();

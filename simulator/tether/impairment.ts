@@ -1,5 +1,5 @@
+import { Rng } from "../../src/kernel/rng.ts";
 import type { ImpairmentParams } from "./params.ts";
-import { SeededRandom } from "./prng.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
 /** What happens to one packet. Reused between calls (the model writes into the caller's plan). */
@@ -29,12 +29,12 @@ export function newPlan(): PacketPlan {
  */
 export class ImpairmentModel {
   private p: ImpairmentParams;
-  private readonly rng: SeededRandom;
+  private readonly rng: Rng;
   private bucket: TokenBucket | null;
 
   constructor(params: ImpairmentParams, seed: number, now = 0) {
     this.p = { ...params };
-    this.rng = new SeededRandom(seed);
+    this.rng = new Rng(seed);
     this.bucket = params.rateBps > 0 ? new TokenBucket(params.rateBps, params.burstBytes, now) : null;
   }
 

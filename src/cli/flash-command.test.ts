@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { PROTOCOL_VERSION } from "../../firmware-bridge/flash/agent-protocol.ts";
-import { testImage } from "../../firmware-bridge/flash/test-support/hex-writer.ts";
+import { testImage } from "../../firmware-bridge/flash/testing/test-image.ts";
 import { CliCommand } from "./cli-command.ts";
 import { registerFlashCommand } from "./flash-command.ts";
 

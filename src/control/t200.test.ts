@@ -11,7 +11,7 @@ const curve = new ThrustCurve();
 test("the embedded tables are the shipped CSVs, row for row", () => {
   for (const t of T200_FORCE_KGF) {
     const text = readFileSync(
-      new URL(`../../simulator/physics/data/t200/t200_${t.volts}V.csv`, import.meta.url),
+      new URL(`../../simulator/physics-data/t200/t200_${t.volts}V.csv`, import.meta.url),
       "utf8",
     );
     const rows = text

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { PROTOCOL_VERSION } from "../agent-protocol.ts";
 import { flashFirmware } from "../flash.ts";
 import { ATMEGA2560_APP_BYTES } from "../stk500v2/flash-memory.ts";
-import { startEmulatedBoard } from "../test-support/emulated-board.ts";
-import { testImage } from "../test-support/hex-writer.ts";
+import { startEmulatedBoard } from "../testing/emulated-board.ts";
+import { testImage } from "../testing/test-image.ts";
 
 const marker = Buffer.byteLength(`TETHYS-MCU proto=${PROTOCOL_VERSION} fw=0.1.0\0`);
 const { hex } = testImage({ protocol: PROTOCOL_VERSION, codeBytes: ATMEGA2560_APP_BYTES - marker });

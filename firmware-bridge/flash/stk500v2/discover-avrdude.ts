@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { avrdudeArgs } from "../avrdude-runner.ts";
-import { startEmulatedBoard } from "../test-support/emulated-board.ts";
+import { startEmulatedBoard } from "../testing/emulated-board.ts";
 
 const [image, ...extra] = process.argv.slice(2);
 if (image === undefined) {

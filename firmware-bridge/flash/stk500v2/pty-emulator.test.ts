@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SerialPort } from "serialport";
-import { startEmulatedBoard } from "../test-support/emulated-board.ts";
+import { startEmulatedBoard } from "../testing/emulated-board.ts";
 import { encodeFrame, FrameDecoder, type FrameEvent } from "./codec.ts";
 import { ANSWER_CKSUM_ERROR, CMD, STATUS } from "./constants.ts";
 

@@ -12,7 +12,7 @@ import {
   validateMessage,
 } from "../../protocol/index.ts";
 import { type CommandCode, CommandCodes } from "./codes.ts";
-import { FrameReader, LENGTH_PREFIX } from "./frame-reader.ts";
+import { type CommandFrameReader, commandFrameReader, LENGTH_PREFIX, writeLengthPrefixed } from "./framing.ts";
 import { CommandGate } from "./gate.ts";
 import type { LinkTuning } from "./options.ts";
 import { RateLimiter } from "./rate-limiter.ts";
@@ -75,7 +75,7 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
   private readonly clock: Clock;
   private readonly t: LinkTuning;
   readonly stats: LinkStats;
-  private readonly reader: FrameReader;
+  private readonly reader: CommandFrameReader;
   private readonly gate: CommandGate;
   private readonly limiter: RateLimiter;
   private readonly queue: SendQueue;
@@ -97,7 +97,7 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     this.clock = clock;
     this.t = tuning;
     this.stats = stats;
-    this.reader = new FrameReader(tuning.maxFrameBytes);
+    this.reader = commandFrameReader(tuning.maxFrameBytes);
     this.gate = new CommandGate({ maxAgeMs: tuning.maxCommandAgeMs, skewMs: tuning.clockSkewMs });
     this.limiter = new RateLimiter(tuning.rate);
     this.queue = new SendQueue(tuning.queueCapacity);
@@ -204,9 +204,7 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     const frame = this.encoder.encode(message, { seq, timestamp });
     // A fresh buffer per frame: the stream may hold on to it after write() returns.
     const out = Buffer.allocUnsafe(frame.length + LENGTH_PREFIX);
-    out[0] = frame.length & 0xff;
-    out[1] = frame.length >>> 8;
-    out.set(frame, LENGTH_PREFIX);
+    writeLengthPrefixed(frame, out);
     this.stats.framesOut++;
     this.stats.bytesOut += out.length;
     if (!this.stream.write(out)) this.writable = false;

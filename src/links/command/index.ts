@@ -6,7 +6,7 @@ export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "../../kernel/back
 export { CommandChannel, type ReceivedMeta, type Role } from "./channel.ts";
 export { type ClientState, CommandLinkClient, type CommandLinkClientOptions } from "./client.ts";
 export { type CommandCode, CommandCodes } from "./codes.ts";
-export { FrameReader, writeLengthPrefixed } from "./frame-reader.ts";
+export { type CommandFrameReader, commandFrameReader, writeLengthPrefixed } from "./framing.ts";
 export { clientOptionsFromConfig, serverOptionsFromConfig, tuningFromConfig } from "./from-config.ts";
 export { CommandGate, type GateOptions, type GateVerdict } from "./gate.ts";
 export { registerLinkMetrics } from "./metrics.ts";

@@ -2,19 +2,19 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { TethysError } from "../../src/kernel/errors.ts";
+import { CobsFrameReader } from "./cobs-frame-reader.ts";
 import { encodeMessage } from "./codec.ts";
 import { fromHex, loadFixtures } from "./fixtures.ts";
-import { FrameReader } from "./frame-reader.ts";
 import type { Message } from "./messages.ts";
 
 const fx = loadFixtures();
 const ping = (token: number): Message => ({ name: "ping", seq: token & 0xff, fields: { token } });
 
-function collect(): { reader: FrameReader; msgs: Message[]; errs: TethysError[] } {
+function collect(): { reader: CobsFrameReader; msgs: Message[]; errs: TethysError[] } {
   const msgs: Message[] = [];
   const errs: TethysError[] = [];
   return {
-    reader: new FrameReader(
+    reader: new CobsFrameReader(
       (m) => msgs.push(m),
       (e) => errs.push(e),
     ),

@@ -1,11 +1,12 @@
-/** Loads the T200 tables shipped in simulator/physics/data/t200/ (adapter: reads files). */
+/** Loads the T200 tables shipped in simulator/physics-data/t200/ (adapter: reads files). */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TethysError } from "../../src/kernel/errors.ts";
-import { parseT200Csv, T200Model } from "./t200-table.ts";
+import { T200Model } from "../physics/t200-table.ts";
+import { parseT200Csv } from "./t200-csv.ts";
 
-export const T200_DATA_DIR = fileURLToPath(new URL("./data/t200/", import.meta.url));
+export const T200_DATA_DIR = fileURLToPath(new URL("./t200/", import.meta.url));
 
 /** Reads every `t200_<V>V.csv` in `dir`, validates each and returns the model. */
 export function loadT200Model(dir: string = T200_DATA_DIR): T200Model {

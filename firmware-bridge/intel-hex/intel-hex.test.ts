@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { isTethysError } from "../../src/kernel/errors.ts";
+import { ATMEGA2560_APP_BYTES } from "../flash/stk500v2/flash-memory.ts";
 import { parseIntelHex } from "./intel-hex.ts";
-import { ATMEGA2560_APP_BYTES } from "./stk500v2/flash-memory.ts";
-import { hexRecord, writeIntelHex } from "./test-support/hex-writer.ts";
+import { hexRecord, writeIntelHex } from "./testing/hex-writer.ts";
 
 const LIMIT = ATMEGA2560_APP_BYTES;
 

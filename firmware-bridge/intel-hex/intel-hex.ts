@@ -1,13 +1,17 @@
 /**
- * Intel HEX parser and validator for AVR flash images (pure: text in, bytes out).
+ * The Intel HEX parser and validator for MCU images (pure: text in, bytes out; browser-safe).
  *
  * Accepts record types 00 (data), 01 (end of file), 02 (extended segment address), 03 (start
  * segment address), 04 (extended linear address) and 05 (start linear address); blank lines and
  * CRLF line ends are allowed. Every record's syntax, byte count and checksum are checked, data
- * must lie below `limit` (the flash available to the application) and must not overlap itself,
- * and the file must end with an EOF record. Any violation throws a TethysError naming the line.
+ * must lie below `limit` and must not overlap itself with different values, and the file must end
+ * with an EOF record. Any violation throws a TethysError (`FLASH_HEX_*`) naming the line.
+ *
+ * `parseIntelHex` is what `tethys flash` validates an image with (limit: the flash available to
+ * the application); `intelHexBytes` reads a built image for the firmware's own checks and reports
+ * every fault as the one code MCU_HEX_INVALID.
  */
-import { TethysError } from "../../src/kernel/errors.ts";
+import { isTethysError, TethysError } from "../../src/kernel/errors.ts";
 
 export interface HexImage {
   /** Flat image from address 0 to `end`, 0xFF where the file holds no data. */
@@ -20,6 +24,9 @@ export interface HexImage {
   readonly records: number;
 }
 
+/** The default address limit: 16 MiB, what 24-bit AVR addressing could ever reach. */
+export const INTEL_HEX_MAX_IMAGE = 16 * 1024 * 1024;
+
 const RECORD = { DATA: 0, EOF: 1, EXT_SEGMENT: 2, START_SEGMENT: 3, EXT_LINEAR: 4, START_LINEAR: 5 } as const;
 const FIXED_LENGTH: Record<number, number> = { 1: 0, 2: 2, 3: 4, 4: 2, 5: 4 };
 const HEX_LINE = /^:([0-9A-Fa-f]{2})+$/;
@@ -28,10 +35,26 @@ function fail(code: string, line: number, message: string, details: Record<strin
   throw new TethysError(code, `image line ${line}: ${message}`, { details: { line, ...details } });
 }
 
-/** Parses `text`; data must lie in [0, limit). */
-export function parseIntelHex(text: string, limit: number): HexImage {
-  const image = new Uint8Array(limit).fill(0xff);
-  const written = new Uint8Array(limit);
+/** The image being assembled: grows as data arrives (never past the limit). */
+class Image {
+  bytes = new Uint8Array(0);
+  written = new Uint8Array(0);
+
+  reserve(end: number, limit: number): void {
+    if (end <= this.bytes.length) return;
+    const size = Math.min(limit, Math.max(end, this.bytes.length * 2, 4096));
+    const bytes = new Uint8Array(size).fill(0xff);
+    bytes.set(this.bytes);
+    const written = new Uint8Array(size);
+    written.set(this.written);
+    this.bytes = bytes;
+    this.written = written;
+  }
+}
+
+/** Parses `text`; data must lie in [0, limit). Throws FLASH_HEX_* naming the line. */
+export function parseIntelHex(text: string, limit: number = INTEL_HEX_MAX_IMAGE): HexImage {
+  const image = new Image();
   let end = 0;
   let dataBytes = 0;
   let records = 0;
@@ -46,7 +69,7 @@ export function parseIntelHex(text: string, limit: number): HexImage {
     if (!line.startsWith(":")) fail("FLASH_HEX_SYNTAX", lineNo, "a record must start with ':'");
     if (!HEX_LINE.test(line))
       fail("FLASH_HEX_SYNTAX", lineNo, "a record must be ':' followed by an even number of hex digits");
-    const rec = Buffer.from(line.slice(1), "hex");
+    const rec = decodeHex(line.slice(1));
     if (rec.length < 5) fail("FLASH_HEX_SYNTAX", lineNo, `record too short (${rec.length} bytes, at least 5)`);
     const count = rec[0] as number;
     if (rec.length !== count + 5) {
@@ -55,16 +78,12 @@ export function parseIntelHex(text: string, limit: number): HexImage {
     let sum = 0;
     for (const b of rec) sum += b;
     if ((sum & 0xff) !== 0) {
-      const expected = (0x100 - ((sum - (rec[rec.length - 1] as number)) & 0xff)) & 0xff;
-      fail(
-        "FLASH_HEX_CHECKSUM",
-        lineNo,
-        `checksum is 0x${hex2(rec[rec.length - 1] as number)}, expected 0x${hex2(expected)}`,
-        {
-          expected,
-          received: rec[rec.length - 1],
-        },
-      );
+      const received = rec[rec.length - 1] as number;
+      const expected = (0x100 - ((sum - received) & 0xff)) & 0xff;
+      fail("FLASH_HEX_CHECKSUM", lineNo, `checksum is 0x${hex2(received)}, expected 0x${hex2(expected)}`, {
+        expected,
+        received,
+      });
     }
     const offset = ((rec[1] as number) << 8) | (rec[2] as number);
     const type = rec[3] as number;
@@ -87,16 +106,18 @@ export function parseIntelHex(text: string, limit: number): HexImage {
             { address: start, limit },
           );
         }
+        image.reserve(start + count, limit);
+        const { bytes, written } = image;
         for (let k = 0; k < count; k++) {
           const at = start + k;
-          if (written[at] !== 0 && image[at] !== data[k]) {
+          if (written[at] !== 0 && bytes[at] !== data[k]) {
             fail("FLASH_HEX_OVERLAP", lineNo, `address 0x${at.toString(16)} is written twice with different values`, {
               address: at,
             });
           }
           if (written[at] === 0) dataBytes++;
           written[at] = 1;
-          image[at] = data[k] as number;
+          bytes[at] = data[k] as number;
         }
         if (count > 0) end = Math.max(end, start + count);
         break;
@@ -118,7 +139,30 @@ export function parseIntelHex(text: string, limit: number): HexImage {
     fail("FLASH_HEX_NO_EOF", lines.length, "no end-of-file record (:00000001FF); the file may be truncated");
   if (dataBytes === 0)
     throw new TethysError("FLASH_HEX_EMPTY", "image holds no data records", { details: { records } });
-  return { bytes: image.subarray(0, end), end, dataBytes, records };
+  return { bytes: image.bytes.subarray(0, end), end, dataBytes, records };
+}
+
+/**
+ * The flat image of a built firmware file (0xFF in gaps), validated as `parseIntelHex` does with
+ * the 16 MiB limit. Every fault is MCU_HEX_INVALID; its message names the line, and the detailed
+ * error is its cause (its code in `details.reason`).
+ */
+export function intelHexBytes(text: string): Uint8Array {
+  try {
+    return parseIntelHex(text).bytes;
+  } catch (err) {
+    if (!isTethysError(err)) throw err;
+    throw new TethysError("MCU_HEX_INVALID", `Intel HEX ${err.message}`, {
+      cause: err,
+      details: { ...err.details, reason: err.code },
+    });
+  }
+}
+
+function decodeHex(digits: string): Uint8Array {
+  const out = new Uint8Array(digits.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 function hex2(b: number): string {

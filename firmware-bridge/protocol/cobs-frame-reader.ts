@@ -3,7 +3,7 @@ import { cobsDecodeInto } from "./cobs.ts";
 import { decodeRaw, MAX_RAW_FRAME, MAX_WIRE_FRAME } from "./codec.ts";
 import type { Message } from "./messages.ts";
 
-export interface FrameReaderStats {
+export interface CobsFrameReaderStats {
   /** Frames decoded successfully. */
   frames: number;
   /** Frames dropped, by error code (MCU_FRAME_CRC, MCU_FRAME_COBS, ...). */
@@ -19,7 +19,7 @@ export interface FrameReaderStats {
  * and reports messages and rejected frames. Bounded: a frame longer than the longest legal
  * frame is discarded up to the next delimiter (resync). Never throws from `feed`.
  */
-export class FrameReader {
+export class CobsFrameReader {
   private readonly buf = new Uint8Array(MAX_WIRE_FRAME);
   private readonly raw = new Uint8Array(MAX_RAW_FRAME + 2);
   private readonly rawView = new DataView(this.raw.buffer);
@@ -27,7 +27,7 @@ export class FrameReader {
   private discarding = false;
   private readonly onMessage: (msg: Message) => void;
   private readonly onError: (err: TethysError) => void;
-  readonly stats: FrameReaderStats = { frames: 0, errors: {}, resyncs: 0, droppedBytes: 0 };
+  readonly stats: CobsFrameReaderStats = { frames: 0, errors: {}, resyncs: 0, droppedBytes: 0 };
 
   constructor(onMessage: (msg: Message) => void, onError: (err: TethysError) => void = () => {}) {
     this.onMessage = onMessage;

@@ -2,6 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { TethysError } from "../../src/kernel/errors.ts";
 
+/**
+ * A pseudo-terminal pair joined by socat: a virtual serial cable. The simulator's MCU runs behind
+ * one, and the serial backend's and the flasher's tests talk over one.
+ */
 export interface PtyPair {
   /** Device paths of the two ends (the `link=` symlinks when given, else /dev/pts/N). */
   readonly a: string;
@@ -29,18 +33,26 @@ function end(link: string | undefined): string {
 /**
  * Starts `socat -d -d pty,raw,echo=0 pty,raw,echo=0` and resolves once socat reports both pty
  * paths and its transfer loop (read from its stderr; no sleeping). Rejects with MCU_PTY_START
- * if socat is missing or exits first.
+ * if socat is missing or exits first. If this process exits without `stop()` (a crash,
+ * `process.exit`), socat is killed rather than left behind.
  */
 export function startPtyPair(options: PtyPairOptions = {}): Promise<PtyPair> {
   const child: ChildProcess = spawn("socat", ["-d", "-d", end(options.linkA), end(options.linkB)], {
     stdio: ["ignore", "ignore", "pipe"],
   });
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  const killOnExit = (): void => {
+    if (running()) child.kill("SIGTERM");
+  };
+  process.once("exit", killOnExit);
   const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    if (!running()) resolve();
     else child.once("exit", () => resolve());
+  }).then(() => {
+    process.removeListener("exit", killOnExit);
   });
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    if (running()) child.kill("SIGTERM");
     await exited;
   };
   return new Promise((resolve, reject) => {

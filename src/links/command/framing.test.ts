@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { FrameReader, LENGTH_PREFIX, writeLengthPrefixed } from "./frame-reader.ts";
+import { type CommandFrameReader, commandFrameReader, LENGTH_PREFIX, writeLengthPrefixed } from "./framing.ts";
 
 function prefixed(frames: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(frames.reduce((n, f) => n + f.length + LENGTH_PREFIX, 0));
@@ -10,7 +10,7 @@ function prefixed(frames: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function collect(reader: FrameReader, chunks: Uint8Array[]): { frames: number[][]; fault: unknown } {
+function collect(reader: CommandFrameReader, chunks: Uint8Array[]): { frames: number[][]; fault: unknown } {
   const frames: number[][] = [];
   let fault: unknown;
   for (const c of chunks) fault = reader.push(c, (f) => frames.push([...f])) ?? fault;
@@ -18,10 +18,10 @@ function collect(reader: FrameReader, chunks: Uint8Array[]): { frames: number[][
 }
 
 test("literal bytes: two frames in one chunk, one split byte by byte", () => {
-  const r = new FrameReader(16);
+  const r = commandFrameReader(16);
   const bytes = Uint8Array.from([0x02, 0x00, 0xaa, 0xbb, 0x00, 0x00, 0x01, 0x00, 0xcc]);
   assert.deepEqual(collect(r, [bytes]).frames, [[0xaa, 0xbb], [], [0xcc]]);
-  const r2 = new FrameReader(16);
+  const r2 = commandFrameReader(16);
   assert.deepEqual(
     collect(
       r2,
@@ -33,7 +33,7 @@ test("literal bytes: two frames in one chunk, one split byte by byte", () => {
 });
 
 test("a declared length over the limit is fatal before any frame byte is buffered", () => {
-  const r = new FrameReader(4);
+  const r = commandFrameReader(4);
   const got = collect(r, [Uint8Array.from([0x01, 0x00, 0x11, 0x05, 0x00, 1, 2, 3, 4, 5])]);
   assert.deepEqual(got.frames, [[0x11]]);
   assert.deepEqual(got.fault, { code: "CMD_FRAME_TOO_LARGE", declared: 5, max: 4 });
@@ -42,7 +42,7 @@ test("a declared length over the limit is fatal before any frame byte is buffere
     got.fault,
   );
   // Over the limit when the prefix straddles two chunks, too.
-  const r2 = new FrameReader(4);
+  const r2 = commandFrameReader(4);
   assert.equal(
     r2.push(Uint8Array.of(0xff), () => {}),
     undefined,
@@ -51,7 +51,7 @@ test("a declared length over the limit is fatal before any frame byte is buffere
 });
 
 test("truncated input waits for more and reports what it holds", () => {
-  const r = new FrameReader(100);
+  const r = commandFrameReader(100);
   const got = collect(r, [Uint8Array.from([0x05, 0x00, 1, 2])]);
   assert.deepEqual(got.frames, []);
   assert.equal(got.fault, undefined);
@@ -73,7 +73,7 @@ test("property: any split of any frame sequence yields the same frames", () => {
           chunks.push(stream.subarray(pos, pos + n));
           pos += n;
         }
-        const got = collect(new FrameReader(300), chunks);
+        const got = collect(commandFrameReader(300), chunks);
         assert.equal(got.fault, undefined);
         assert.deepEqual(
           got.frames,
@@ -90,8 +90,8 @@ test("property: random bytes never throw; either frames ≤ max or a fault namin
       fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }),
       fc.integer({ min: 1, max: 1200 }),
       (chunks, max) => {
-        const r = new FrameReader(max);
-        let fault: ReturnType<FrameReader["push"]>;
+        const r = commandFrameReader(max);
+        let fault: ReturnType<CommandFrameReader["push"]>;
         for (const c of chunks) {
           fault = r.push(c, (f) => assert.ok(f.length <= max));
         }
