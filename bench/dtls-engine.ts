@@ -3,7 +3,7 @@
  * record for each suite, and the heap cost of a flood of spoofed ClientHellos (state must stay
  * flat). Run: node_modules/.bin/node --expose-gc bench/dtls-engine.ts [records] [hellos]
  */
-import { DtlsClientConnection } from "../src/dtls/client.ts";
+import { DtlsClientConnection } from "../src/dtls/client-connection.ts";
 import { SUITES, type SuiteName } from "../src/dtls/crypto/suites.ts";
 import { CLIENT_PEER, Loopback } from "../src/dtls/testing/loopback.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { DtlsClientConnection } from "./client.ts";
+import { DtlsClientConnection } from "./client-connection.ts";
 import { CLIENT_PEER, Loopback } from "./testing/loopback.ts";
 import type { DtlsCounters } from "./types.ts";
 

@@ -5,7 +5,7 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
-import { DtlsClientConnection, type DtlsClientOptions } from "../../../src/dtls/client.ts";
+import { DtlsClientConnection, type DtlsClientConnectionOptions } from "../../../src/dtls/client-connection.ts";
 import type { ConnectionEvent } from "../../../src/dtls/types.ts";
 import type { Clock, Timer } from "../../../src/kernel/clock.ts";
 
@@ -27,7 +27,7 @@ export class EngineClient extends EventEmitter<{ event: [ConnectionEvent] }> {
 
   async connect(
     port: number,
-    opts: Partial<DtlsClientOptions> & { identity: string; psk: Uint8Array },
+    opts: Partial<DtlsClientConnectionOptions> & { identity: string; psk: Uint8Array },
     host = this.loopback,
   ): Promise<void> {
     await new Promise<void>((resolve) => this.socket.bind(0, this.loopback, () => resolve()));
