@@ -5,9 +5,9 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
-import { DtlsClientConnection, type DtlsClientConnectionOptions } from "../../../src/dtls/client-connection.ts";
-import type { ConnectionEvent } from "../../../src/dtls/types.ts";
-import type { Clock, Timer } from "../../../src/kernel/clock.ts";
+import { DtlsClientConnection, type DtlsClientConnectionOptions } from "../../../../src/dtls/client-connection.ts";
+import type { ConnectionEvent } from "../../../../src/dtls/types.ts";
+import type { Clock, Timer } from "../../../../src/kernel/clock.ts";
 
 export class EngineClient extends EventEmitter<{ event: [ConnectionEvent] }> {
   readonly socket: Socket;
