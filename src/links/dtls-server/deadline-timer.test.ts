@@ -3,7 +3,13 @@ import { describe, it } from "node:test";
 import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { DeadlineTimer } from "./deadline-timer.ts";
 
-/** An engine whose deadline the test moves; records when handleTimeout ran. */
+/** A timer on a VirtualClock for an engine whose deadline the test moves; `e.calls` records when handleTimeout ran. */
+function setup() {
+  const clock = new VirtualClock();
+  const e = engine();
+  return { clock, e, t: new DeadlineTimer(clock, e) };
+}
+
 function engine() {
   const e = {
     deadline: undefined as number | undefined,
@@ -19,9 +25,7 @@ function engine() {
 
 describe("DeadlineTimer", () => {
   it("fires at the engine's deadline and re-arms for the next one", () => {
-    const clock = new VirtualClock();
-    const e = engine();
-    const t = new DeadlineTimer(clock, e);
+    const { clock, e, t } = setup();
     e.deadline = 100;
     t.schedule();
     assert.equal(clock.pending, 1);
@@ -31,9 +35,7 @@ describe("DeadlineTimer", () => {
   });
 
   it("keeps one timer: an earlier deadline replaces it, a later one keeps it (it fires early, then re-arms)", () => {
-    const clock = new VirtualClock();
-    const e = engine();
-    const t = new DeadlineTimer(clock, e);
+    const { clock, e, t } = setup();
     e.deadline = 1000;
     t.schedule();
     e.deadline = 200;
@@ -49,9 +51,7 @@ describe("DeadlineTimer", () => {
   });
 
   it("cancel leaves no timer", () => {
-    const clock = new VirtualClock();
-    const e = engine();
-    const t = new DeadlineTimer(clock, e);
+    const { clock, e, t } = setup();
     e.deadline = 100;
     t.schedule();
     t.cancel();
