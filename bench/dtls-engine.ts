@@ -3,9 +3,9 @@
  * record for each suite, and the heap cost of a flood of spoofed ClientHellos (state must stay
  * flat). Run: node_modules/.bin/node --expose-gc bench/dtls-engine.ts [records] [hellos]
  */
-import { DtlsClientConnection } from "../src/dtls/client.ts";
 import { SUITES, type SuiteName } from "../src/dtls/crypto/suites.ts";
 import { CLIENT_PEER, Loopback } from "../src/dtls/testing/loopback.ts";
+import { initialHelloDatagram, spoofedHello } from "../src/dtls/testing/spoofed-hello.ts";
 
 const RECORDS = Number(process.argv[2] ?? 50_000);
 const HELLOS = Number(process.argv[3] ?? 100_000);
@@ -42,27 +42,12 @@ function floodBench(): {
 } {
   const lb = new Loopback({ psk: () => KEY }, { identity: "rov1", psk: KEY });
   lb.handshake();
-  const out: Uint8Array[] = [];
-  const spoof = new DtlsClientConnection(
-    { identity: "x", psk: KEY },
-    { transmit: (d) => out.push(d), event: () => {} },
-    0,
-  );
-  spoof.start(0);
-  const hello = out[0] as Uint8Array;
+  const hello = initialHelloDatagram();
   const sink = lb.toClient;
   const flood = (n: number) => {
     for (let i = 0; i < n; i++) {
-      const d = hello.slice();
-      d[27 + (i % 32)] = i & 255;
-      lb.server.receive(
-        d,
-        {
-          address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-          port: 1024 + (i % 60000),
-        },
-        0,
-      );
+      const { datagram, peer } = spoofedHello(hello, i);
+      lb.server.receive(datagram, peer, 0);
       sink.length = 0;
     }
   };

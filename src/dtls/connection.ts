@@ -1,53 +1,76 @@
 /**
  * Role-independent part of a DTLS connection (sans-IO): record demultiplexing, early-epoch
- * buffering, handshake reassembly and transcript, flight retransmission, alerts, application
- * data, idle timeout. Subclasses (server, client) implement the handshake state machine.
+ * buffering, handshake reassembly, flights and their retransmission (FlightSender), alerts,
+ * application data, idle timeout; and the end of the handshake, the same in both roles: key
+ * derivation (KeySchedule, which also keeps the transcript), the epoch switch on each side's
+ * ChangeCipherSpec, both Finished messages, renegotiation refused. The subclasses
+ * (DtlsServerConnection, DtlsClientConnection) hold only their own hellos and key exchange.
  *
  * Time is passed in (`now`, monotonic ms); `nextDeadline()` tells the caller when to call
  * `handleTimeout(now)`. Nothing here throws on wire input: bad records are counted and dropped.
  */
-import { createHash, type Hash } from "node:crypto";
 import { TethysError } from "../kernel/errors.ts";
-import { type FlightItem, packFlight, RetransmitTimer } from "./handshake/flight.ts";
-import { type HandshakeMessage, HandshakeReassembler, transcriptBytes } from "./handshake/reassembler.ts";
+import type { SuiteName } from "./crypto/suites.ts";
+import { type FlightItem, FlightSender } from "./handshake/flight.ts";
+import { type HandshakeMessage, HandshakeReassembler } from "./handshake/reassembler.ts";
+import { KeySchedule, type Role } from "./key-schedule.ts";
 import { newRecordView, RecordLayer, type RecordView, readRecord } from "./record/record-layer.ts";
 import type { CloseCode, ConnectionEvent, ConnectionOptions, ConnectionSink, DropKind, DtlsCounters } from "./types.ts";
-import { AlertDescription, AlertLevel, ContentType } from "./wire/messages.ts";
+import { AlertDescription, AlertLevel, ContentType, HandshakeType } from "./wire/messages.ts";
 
 export type ConnectionState = "handshaking" | "established" | "closed";
+/** The last handshake steps, the same in both roles: the peer's ChangeCipherSpec, its Finished. */
+export type SharedStep = "changeCipherSpec" | "finished" | "done";
 
 const MAX_EARLY_RECORDS = 4;
-/** Minimum gap between flight re-sends triggered by peer retransmissions (anti-amplification). */
-const RESEND_GAP_MS = 100;
 
-export abstract class Connection {
+export abstract class Connection<Step extends string> {
   state: ConnectionState = "handshaking";
+  /** The PSK identity: the client's own; the server's once ClientKeyExchange named it. */
+  identity = "";
   protected readonly rl: RecordLayer;
   protected readonly reasm = new HandshakeReassembler();
-  protected transcript: Hash = createHash("sha256");
-  protected readonly opts: ConnectionOptions;
-  protected readonly sink: ConnectionSink;
+  /** Transcript, randoms, suite, keys and Finished messages of the handshake. */
+  protected readonly keys: KeySchedule;
+  private readonly opts: ConnectionOptions;
+  private readonly sink: ConnectionSink;
   protected readonly counters: DtlsCounters;
-  protected readonly timer: RetransmitTimer;
-  protected lastFlight: FlightItem[] = [];
+  protected readonly flights: FlightSender;
+  /** The handshake message (or ChangeCipherSpec) expected next. */
+  protected expect: Step | SharedStep;
   protected nextSendSeq = 0;
-  /** Re-send the last flight when the peer re-sends its previous one (RFC 6347 4.2.4). */
-  protected resendOnPeerRetransmit = true;
+  /**
+   * Re-send the last flight when the peer re-sends its previous one (RFC 6347 4.2.4): the server
+   * does; the client re-sends on its own timer only, or both sides would echo each other.
+   */
+  private readonly resendOnPeerRetransmit: boolean;
+  /** Handshake type that opens a renegotiation from the peer (ClientHello / HelloRequest). */
+  private readonly renegotiationStart: number;
   /** The peer's RFC 8449 record_size_limit (2^14 when not negotiated). */
-  protected peerRecordLimit = 16384;
+  private peerRecordLimit = 16384;
   private lastActivity: number;
-  private lastResend = Number.NEGATIVE_INFINITY;
   private lastRenegotiationRefusal = Number.NEGATIVE_INFINITY;
   private early: { view: RecordView; now: number }[] = [];
   private readonly view = newRecordView();
   private readonly messages: HandshakeMessage[] = [];
 
-  constructor(opts: ConnectionOptions, sink: ConnectionSink, counters: DtlsCounters, now: number) {
+  constructor(
+    role: Role,
+    firstStep: Step,
+    opts: ConnectionOptions,
+    sink: ConnectionSink,
+    counters: DtlsCounters,
+    now: number,
+  ) {
+    this.keys = new KeySchedule(role);
+    this.expect = firstStep;
+    this.resendOnPeerRetransmit = role === "server";
+    this.renegotiationStart = role === "server" ? HandshakeType.clientHello : HandshakeType.helloRequest;
     this.opts = opts;
     this.sink = sink;
     this.counters = counters;
     this.rl = new RecordLayer({ replayWindow: opts.replayWindow });
-    this.timer = new RetransmitTimer(opts.retransmitInitialMs, opts.retransmitMaxMs, opts.retransmitAttempts);
+    this.flights = new FlightSender(this.rl, opts, (d) => this.transmit(d), counters);
     this.lastActivity = now;
   }
 
@@ -99,7 +122,7 @@ export abstract class Connection {
   nextDeadline(): number | undefined {
     if (this.state === "closed") return undefined;
     const idle = this.lastActivity + this.opts.idleTimeoutMs;
-    const rt = this.timer.deadline;
+    const rt = this.flights.deadline;
     return rt === undefined ? idle : Math.min(idle, rt);
   }
 
@@ -109,73 +132,48 @@ export abstract class Connection {
       this.close("DTLS_IDLE_TIMEOUT", `no traffic for ${this.opts.idleTimeoutMs} ms`);
       return;
     }
-    const d = this.timer.deadline;
-    if (d !== undefined && now >= d) {
-      if (!this.timer.expire(now)) {
-        this.fail(
-          "DTLS_HANDSHAKE_TIMEOUT",
-          "peer did not answer the handshake flight",
-          AlertDescription.handshakeFailure,
-        );
-        return;
-      }
-      this.counters.retransmissions++;
-      this.sendFlight(this.lastFlight);
+    const d = this.flights.deadline;
+    if (d !== undefined && now >= d && !this.flights.expire(now)) {
+      this.fail(
+        "DTLS_HANDSHAKE_TIMEOUT",
+        "peer did not answer the handshake flight",
+        AlertDescription.handshakeFailure,
+      );
     }
   }
 
   // ----- for subclasses -----
 
-  protected abstract onHandshake(m: HandshakeMessage, epoch: number, now: number): void;
-  protected abstract onChangeCipherSpec(now: number): void;
-  /** Handshake type that opens a renegotiation from the peer (ClientHello / HelloRequest). */
-  protected abstract readonly renegotiationStart: number;
-  protected onRenegotiation(now: number): void {
-    // Refused (RFC 5746 allows it): a warning, at most once per second against floods.
-    if (now - this.lastRenegotiationRefusal < 1000) return;
-    this.lastRenegotiationRefusal = now;
-    this.drop("unexpected");
-    this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
-  }
-  /** An epoch-1 record failed authentication while the handshake is in progress. */
-  protected abstract onHandshakeBadMac(): void;
+  /** Handle one of the role's own handshake messages; false when it is out of place here. */
+  protected abstract onHandshake(m: HandshakeMessage, epoch: number, now: number): boolean;
+  /** The peer's Finished checked out: the server answers with its own; the client is done. */
+  protected abstract onPeerFinished(m: HandshakeMessage): void;
+  /** Close message for a Finished that failed to decrypt, or whose verify_data is wrong. */
+  protected abstract failureMessage(kind: "pskMismatch" | "badFinished"): string;
 
-  protected addTranscript(m: HandshakeMessage): void {
-    this.transcript.update(transcriptBytes(m));
+  /** RFC 8449 negotiated: send records within the peer's limit, accept up to ours. */
+  protected limitRecords(peerLimit: number, ourLimit: number): void {
+    this.peerRecordLimit = peerLimit;
+    this.rl.readLimit = ourLimit;
   }
 
-  protected transcriptHash(): Uint8Array {
-    return this.transcript.copy().digest();
+  /** Master secret and epoch-1 keys from the PSK, pending until the ChangeCipherSpecs. */
+  protected deriveKeys(psk: Uint8Array): void {
+    this.keys.install(this.rl, psk);
+    this.expect = "changeCipherSpec";
+  }
+
+  /** Our side of the epoch switch: ChangeCipherSpec, then our Finished under the new keys. */
+  protected changeCipherSpecAndFinished(): FlightItem[] {
+    const ccs = { kind: "ccs" as const, epoch: 0 };
+    this.rl.activateWrite();
+    return [ccs, this.handshakeItem(HandshakeType.finished, this.keys.ourFinished())];
   }
 
   protected handshakeItem(msgType: number, body: Uint8Array): FlightItem {
     const m = { msgType, messageSeq: this.nextSendSeq++, body };
-    this.addTranscript(m);
+    this.keys.addTranscript(m);
     return { kind: "handshake", epoch: this.rl.writeEpoch, ...m };
-  }
-
-  protected sendFlight(items: FlightItem[]): void {
-    for (const d of packFlight(items, this.rl, this.opts.mtu)) this.transmit(d);
-  }
-
-  /** Send a flight the peer must answer: keep it for retransmission and arm the timer. */
-  protected sendFlightExpectingReply(items: FlightItem[], now: number): void {
-    this.lastFlight = items;
-    this.sendFlight(items);
-    this.timer.start(now);
-  }
-
-  protected sendAlert(level: number, description: number): void {
-    if (this.state === "closed") return;
-    this.transmit(this.rl.seal(ContentType.alert, new Uint8Array([level, description])));
-  }
-
-  protected emit(e: ConnectionEvent): void {
-    this.sink.event(e);
-  }
-
-  protected drop(kind: DropKind): void {
-    this.counters.dropped[kind]++;
   }
 
   /** Abort with a fatal alert and report why. */
@@ -186,22 +184,42 @@ export abstract class Connection {
     this.finish(code, message, alert);
   }
 
-  protected finish(code: CloseCode, message: string, alert?: number): void {
-    if (this.state === "closed") return;
-    this.state = "closed";
-    this.timer.stop();
-    this.lastFlight = [];
-    this.early = [];
-    this.emit(alert === undefined ? { type: "closed", code, message } : { type: "closed", code, message, alert });
-  }
+  // ----- internals -----
 
-  protected established(now: number): void {
+  private established(now: number): void {
     this.state = "established";
     this.counters.handshakesCompleted++;
     this.lastActivity = now;
   }
 
-  // ----- internals -----
+  private onRenegotiation(now: number): void {
+    // Refused (RFC 5746 allows it): a warning, at most once per second against floods.
+    if (now - this.lastRenegotiationRefusal < 1000) return;
+    this.lastRenegotiationRefusal = now;
+    this.drop("unexpected");
+    this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
+  }
+
+  private finish(code: CloseCode, message: string, alert?: number): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.flights.clear();
+    this.early = [];
+    this.emit(alert === undefined ? { type: "closed", code, message } : { type: "closed", code, message, alert });
+  }
+
+  private sendAlert(level: number, description: number): void {
+    if (this.state === "closed") return;
+    this.transmit(this.rl.seal(ContentType.alert, new Uint8Array([level, description])));
+  }
+
+  private emit(e: ConnectionEvent): void {
+    this.sink.event(e);
+  }
+
+  private drop(kind: DropKind): void {
+    this.counters.dropped[kind]++;
+  }
 
   private transmit(d: Uint8Array): void {
     this.counters.datagramsSent++;
@@ -226,8 +244,8 @@ export abstract class Connection {
       this.drop(pt);
       // A Finished that fails to decrypt means the peer derived other keys: wrong PSK.
       const finishedLike = r.epoch === 1 && r.type === ContentType.handshake;
-      if (pt === "badMac" && this.state === "handshaking" && finishedLike) {
-        this.onHandshakeBadMac();
+      if (pt === "badMac" && this.state === "handshaking" && finishedLike && this.expect === "finished") {
+        this.fail("DTLS_PSK_MISMATCH", this.failureMessage("pskMismatch"), AlertDescription.badRecordMac);
       }
       return;
     }
@@ -240,7 +258,7 @@ export abstract class Connection {
         if (pt.length !== 1 || pt[0] !== 1 || r.epoch !== 0) this.drop("malformed");
         else if (this.rl.readEpoch === 1) this.drop("unexpected");
         else {
-          this.onChangeCipherSpec(now);
+          this.onChangeCipherSpec();
           this.replayEarly();
         }
         break;
@@ -273,21 +291,55 @@ export abstract class Connection {
     }
     const res = this.reasm.feed(pt, this.messages);
     if (res.malformed) this.drop("malformed");
-    if (
-      res.sawOld &&
-      this.resendOnPeerRetransmit &&
-      this.lastFlight.length > 0 &&
-      now - this.lastResend >= RESEND_GAP_MS
-    ) {
-      this.lastResend = now;
-      this.counters.retransmissions++;
-      this.sendFlight(this.lastFlight);
-    }
+    if (res.sawOld && this.resendOnPeerRetransmit) this.flights.answerPeerRetransmit(now);
     while (this.messages.length > 0 && this.state !== "closed") {
       const m = this.messages.shift() as HandshakeMessage;
-      this.onHandshake(m, epoch, now);
+      this.onHandshakeMessage(m, epoch, now);
     }
     this.messages.length = 0;
+  }
+
+  private onHandshakeMessage(m: HandshakeMessage, epoch: number, now: number): void {
+    if (this.state === "established") {
+      // Renegotiation is refused before this; anything else new here is out of place.
+      this.drop("unexpected");
+      return;
+    }
+    if (m.msgType === HandshakeType.finished && this.expect === "finished" && epoch === 1) {
+      this.onFinished(m, now);
+    } else if (!this.onHandshake(m, epoch, now)) {
+      this.fail(
+        "DTLS_HANDSHAKE_FAILURE",
+        `unexpected handshake message ${m.msgType}`,
+        AlertDescription.unexpectedMessage,
+      );
+    }
+  }
+
+  /** The peer's ChangeCipherSpec: read epoch 1 from now on; its Finished comes next. */
+  private onChangeCipherSpec(): void {
+    if (this.expect !== "changeCipherSpec" || !this.rl.activateRead()) {
+      this.drop("unexpected");
+      return;
+    }
+    this.expect = "finished";
+  }
+
+  private onFinished(m: HandshakeMessage, now: number): void {
+    if (!this.keys.isPeerFinished(m.body)) {
+      this.fail("DTLS_BAD_FINISHED", this.failureMessage("badFinished"), AlertDescription.decryptError);
+      return;
+    }
+    this.flights.stopTimer();
+    this.onPeerFinished(m);
+    this.expect = "done";
+    this.established(now);
+    this.emit({
+      type: "established",
+      identity: this.identity,
+      suite: this.keys.suite?.name as SuiteName,
+      extendedMasterSecret: this.keys.extendedMasterSecret,
+    });
   }
 
   private handleAlert(pt: Uint8Array, epoch: number): void {

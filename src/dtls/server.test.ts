@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isTethysError } from "../kernel/errors.ts";
 import { SUITES, type SuiteName } from "./crypto/suites.ts";
-import { DtlsServerEngine } from "./server.ts";
+import { DtlsServerEngine, type PeerAddress } from "./server.ts";
 import { CLIENT_PEER, Loopback } from "./testing/loopback.ts";
 
 const KEY = new Uint8Array(16).fill(7);
@@ -22,6 +22,17 @@ function connected(opts: { suite?: SuiteName; extensions?: boolean } = {}): Loop
   );
   lb.handshake();
   return lb;
+}
+
+/** Another client handshaking from `peer` with the server of `lb` (its own loopback carries only its client). */
+function secondClient(lb: Loopback, peer: PeerAddress): Loopback {
+  const lb2 = new Loopback({ psk }, { identity: "rov1", psk: KEY });
+  lb2.client.start(lb.now);
+  for (let i = 0; i < 5; i++) {
+    for (const d of lb2.toServer.splice(0)) lb.server.receive(d, peer, lb.now);
+    for (const d of lb.toClient.splice(0)) lb2.client.handleDatagram(d, lb.now);
+  }
+  return lb2;
 }
 
 describe("DTLS server engine: handshake and data", () => {
@@ -125,16 +136,7 @@ describe("DTLS server engine: handshake and data", () => {
     const old = lb.server.list()[0];
     assert.ok(old);
     // the vehicle restarts: new source port, new handshake
-    const lb2 = new Loopback({ psk }, { identity: "rov1", psk: KEY });
-    const clientPeer2 = {
-      address: CLIENT_PEER.address,
-      port: CLIENT_PEER.port + 1,
-    };
-    lb2.client.start(lb.now);
-    for (let i = 0; i < 5; i++) {
-      for (const d of lb2.toServer.splice(0)) lb.server.receive(d, clientPeer2, lb.now);
-      for (const d of lb.toClient.splice(0)) lb2.client.handleDatagram(d, lb.now);
-    }
+    const lb2 = secondClient(lb, { address: CLIENT_PEER.address, port: CLIENT_PEER.port + 1 });
     assert.equal(lb2.clientEventsOf("established").length, 1);
     assert.equal(lb.server.sessionCount, 2);
     lb.client.send(text("not any more")); // keep nothing else alive
@@ -151,12 +153,7 @@ describe("DTLS server engine: handshake and data", () => {
   it("replaces a session when a new client hello arrives from the same address and port", () => {
     const lb = connected();
     const first = lb.server.list()[0];
-    const lb2 = new Loopback({ psk }, { identity: "rov1", psk: KEY });
-    lb2.client.start(lb.now);
-    for (let i = 0; i < 5; i++) {
-      for (const d of lb2.toServer.splice(0)) lb.server.receive(d, CLIENT_PEER, lb.now);
-      for (const d of lb.toClient.splice(0)) lb2.client.handleDatagram(d, lb.now);
-    }
+    const lb2 = secondClient(lb, CLIENT_PEER);
     assert.equal(lb2.clientEventsOf("established").length, 1);
     assert.equal(lb.serverEventsOf("closed")[0]?.code, "DTLS_REPLACED");
     assert.equal(lb.server.sessionCount, 1);

@@ -1,17 +1,17 @@
 /**
  * The sans-IO DTLS server: a stateless front that answers ClientHellos with cookie
- * HelloVerifyRequests, and one ServerConnection per (address, port) once a cookie checks out.
+ * HelloVerifyRequests, and one DtlsServerConnection per (address, port) once a cookie checks out.
  * Datagrams in (`receive`), datagrams and events out (the sink), deadlines out (`nextDeadline`,
  * honoured by calling `handleTimeout`). A flood of spoofed hellos allocates nothing that
  * outlives the call: no session exists before the cookie round trip.
  */
 import { TethysError } from "../kernel/errors.ts";
 import { CookieJar } from "./cookie.ts";
-import { type CipherSuite, SUITES, type SuiteName, suiteByName } from "./crypto/suites.ts";
+import { type CipherSuite, DEFAULT_SUITES, SUITES, type SuiteName, suiteByName } from "./crypto/suites.ts";
 import type { HandshakeMessage } from "./handshake/reassembler.ts";
 import { helloVerifyDatagram, isOtherHello, readInitialHello } from "./hello-front.ts";
 import { newRecordView } from "./record/record-layer.ts";
-import { ServerConnection } from "./server-session.ts";
+import { DtlsServerConnection } from "./server-connection.ts";
 import {
   type CloseCode,
   type ConnectionEvent,
@@ -41,7 +41,7 @@ export interface DtlsServerOptions extends ConnectionOptions {
 
 export const DEFAULT_SERVER_OPTIONS: Omit<DtlsServerOptions, "psk"> = {
   ...DEFAULT_CONNECTION_OPTIONS,
-  suites: ["TLS_PSK_WITH_AES_128_CCM_8", "TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_CCM"],
+  suites: DEFAULT_SUITES,
   maxHalfOpen: 16,
   maxSessions: 64,
   cookieLifetimeMs: 60_000,
@@ -79,7 +79,7 @@ export interface ServerSink {
 class Entry implements SessionInfo {
   readonly id: number;
   readonly peer: PeerAddress;
-  conn!: ServerConnection;
+  conn!: DtlsServerConnection;
   constructor(id: number, peer: PeerAddress) {
     this.id = id;
     this.peer = peer;
@@ -233,11 +233,18 @@ export class DtlsServerEngine {
       event: (e: ConnectionEvent) => {
         if (e.type === "closed" && this.sessions.get(k) === entry) this.sessions.delete(k);
         if (e.type === "data") this.sink.event({ type: "data", session: entry, data: e.data });
-        else if (e.type === "established") this.sink.event({ ...e, session: entry });
         else this.sink.event({ ...e, session: entry });
       },
     };
-    entry.conn = new ServerConnection(m, hello, seq, { ...this.opts, suites: this.suites }, sink, this.counters, now);
+    entry.conn = new DtlsServerConnection(
+      m,
+      hello,
+      seq,
+      { ...this.opts, suites: this.suites },
+      sink,
+      this.counters,
+      now,
+    );
   }
 }
 

@@ -37,6 +37,13 @@ export const SUITES: readonly CipherSuite[] = [
 
 export type SuiteName = "TLS_PSK_WITH_AES_128_CCM_8" | "TLS_PSK_WITH_AES_128_GCM_SHA256" | "TLS_PSK_WITH_AES_128_CCM";
 
+/** Both roles' default suites, in preference order. */
+export const DEFAULT_SUITES: readonly SuiteName[] = [
+  "TLS_PSK_WITH_AES_128_CCM_8",
+  "TLS_PSK_WITH_AES_128_GCM_SHA256",
+  "TLS_PSK_WITH_AES_128_CCM",
+];
+
 export function suiteById(id: number): CipherSuite | undefined {
   return SUITES.find((s) => s.id === id);
 }

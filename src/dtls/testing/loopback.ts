@@ -3,7 +3,7 @@
  * queues, on a VirtualClock that only moves when the test steps it. `filter` can drop or rewrite datagrams deterministically.
  */
 import { VirtualClock } from "../../kernel/virtual-clock.ts";
-import { DtlsClientConnection, type DtlsClientOptions } from "../client.ts";
+import { DtlsClientConnection, type DtlsClientConnectionOptions } from "../client-connection.ts";
 import { DtlsServerEngine, type DtlsServerOptions, type PeerAddress, type ServerEvent } from "../server.ts";
 import type { ConnectionEvent } from "../types.ts";
 
@@ -28,7 +28,7 @@ export class Loopback {
 
   constructor(
     serverOpts: Partial<DtlsServerOptions> & { psk: DtlsServerOptions["psk"] },
-    clientOpts: Partial<DtlsClientOptions> & {
+    clientOpts: Partial<DtlsClientConnectionOptions> & {
       identity: string;
       psk: Uint8Array;
     },

@@ -1,5 +1,5 @@
 import { Extension, ExtensionsBlock } from "./messages.ts";
-import { decodeStruct, decodeStructAt, encodeStruct } from "./struct.ts";
+import { concatBytes, decodeStruct, decodeStructAt, encodeStruct } from "./struct.ts";
 
 export interface ParsedExtension {
   type: number;
@@ -28,14 +28,6 @@ export function parseExtensions(rest: Uint8Array): ParsedExtension[] | undefined
 
 export function encodeExtensions(exts: readonly ParsedExtension[]): Uint8Array {
   if (exts.length === 0) return new Uint8Array(0);
-  const parts = exts.map((e) => encodeStruct(Extension, e));
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const list = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    list.set(p, off);
-    off += p.length;
-  }
+  const list = concatBytes(exts.map((e) => encodeStruct(Extension, e)));
   return encodeStruct(ExtensionsBlock, { list });
 }

@@ -1,5 +1,8 @@
-/** ClientHello / ServerHello semantics shared by both roles: suites, extensions, versions. */
-import { parseExtensions } from "./extensions.ts";
+/**
+ * ClientHello / ServerHello semantics shared by both roles: suites, extensions, versions; the
+ * extensions this engine sends in either hello.
+ */
+import { type ParsedExtension, parseExtensions } from "./extensions.ts";
 import {
   ClientHello,
   DTLS_1_2,
@@ -10,7 +13,7 @@ import {
   RecordSizeLimit,
   RenegotiationInfo,
 } from "./messages.ts";
-import { decodeStruct, readUint, type StructOf } from "./struct.ts";
+import { decodeStruct, encodeStruct, readUint, type StructOf } from "./struct.ts";
 
 export interface ParsedClientHello {
   raw: StructOf<(typeof ClientHello)["layout"]>;
@@ -79,4 +82,18 @@ export function parseRecordSizeLimit(data: Uint8Array): number | undefined {
 }
 
 /** renegotiation_info with an empty renegotiated_connection, as sent in an initial handshake. */
-export const EMPTY_RENEGOTIATION_INFO = new Uint8Array([0]);
+export const RENEGOTIATION_INFO_EXTENSION: ParsedExtension = {
+  type: ExtensionType.renegotiationInfo,
+  data: new Uint8Array([0]),
+};
+
+/** extended_master_secret (RFC 7627): empty in both hellos. */
+export const EXTENDED_MASTER_SECRET_EXTENSION: ParsedExtension = {
+  type: ExtensionType.extendedMasterSecret,
+  data: new Uint8Array(0),
+};
+
+/** record_size_limit (RFC 8449) announcing the largest record plaintext we accept. */
+export function recordSizeLimitExtension(limit: number): ParsedExtension {
+  return { type: ExtensionType.recordSizeLimit, data: encodeStruct(RecordSizeLimit, { limit }) };
+}

@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { RealClock } from "../../kernel/real-clock.ts";
 import { DtlsLink } from "./dtls-link.ts";
 import { nodeDtlsSessionFactory } from "./node-dtls-session.ts";
-import { startOpensslPeer, waitForState } from "./openssl-peer.ts";
+import { type OpensslPeer, startOpensslPeer, waitForState } from "./openssl-peer.ts";
 import type { CipherName, DtlsLinkOptions } from "./types.ts";
 
 const IDENTITY = "rov-test";
@@ -30,6 +30,11 @@ function link(port: number, over: Partial<DtlsLinkOptions> = {}): DtlsLink {
   });
 }
 
+/** `openssl s_server` with our identity and key; killed when the test `t` times out. */
+function opensslPeer(t: TestContext, cipher = "PSK-AES128-CCM8"): Promise<OpensslPeer> {
+  return startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher, signal: t.signal });
+}
+
 const SUITES: [CipherName, string][] = [
   ["TLS_PSK_WITH_AES_128_CCM_8", "PSK-AES128-CCM8"],
   ["TLS_PSK_WITH_AES_128_GCM_SHA256", "PSK-AES128-GCM-SHA256"],
@@ -38,7 +43,7 @@ const SUITES: [CipherName, string][] = [
 
 for (const [ours, theirs] of SUITES) {
   test(`${ours}: handshake with openssl, records flow both ways`, { timeout: 20_000 }, async (t) => {
-    const peer = await startOpensslPeer({ identity: IDENTITY, keyHex: KEY_HEX, cipher: theirs, signal: t.signal });
+    const peer = await opensslPeer(t, theirs);
     const l = link(peer.port, { ciphers: [ours] });
     try {
       l.start();
@@ -62,12 +67,7 @@ for (const [ours, theirs] of SUITES) {
 }
 
 test("a wrong PSK is reported as LINK_HANDSHAKE_REJECTED and retried", { timeout: 20_000 }, async (t) => {
-  const peer = await startOpensslPeer({
-    identity: IDENTITY,
-    keyHex: KEY_HEX,
-    cipher: "PSK-AES128-CCM8",
-    signal: t.signal,
-  });
+  const peer = await opensslPeer(t);
   const l = link(peer.port, { key: Buffer.from("ffffffffffffffffffffffffffffffff", "hex"), handshakeTimeoutMs: 500 });
   try {
     l.start();
@@ -103,12 +103,7 @@ test("a hub that never answers is reported as LINK_HANDSHAKE_TIMEOUT", { timeout
 });
 
 test("a hub that dies while up is detected as stalled and the link re-handshakes", { timeout: 20_000 }, async (t) => {
-  const peer = await startOpensslPeer({
-    identity: IDENTITY,
-    keyHex: KEY_HEX,
-    cipher: "PSK-AES128-CCM8",
-    signal: t.signal,
-  });
+  const peer = await opensslPeer(t);
   const l = link(peer.port, { stallTimeoutMs: 400, handshakeTimeoutMs: 300 });
   try {
     l.start();
@@ -125,12 +120,7 @@ test("a hub that dies while up is detected as stalled and the link re-handshakes
 });
 
 test("the record cap rolls sessions over and telemetry keeps flowing", { timeout: 20_000 }, async (t) => {
-  const peer = await startOpensslPeer({
-    identity: IDENTITY,
-    keyHex: KEY_HEX,
-    cipher: "PSK-AES128-CCM8",
-    signal: t.signal,
-  });
+  const peer = await opensslPeer(t);
   const clock = new RealClock();
   const l = link(peer.port, { maxRecordsPerSession: 5, clock });
   let k = 0;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { EngineClient } from "../../../test/interop/dtls/engine-client.ts";
+import { EngineClient } from "../../../test/interop/dtls/testing/engine-client.ts";
 import { isTethysError } from "../../kernel/errors.ts";
 import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { DtlsServer, type DtlsServerEvents, pskLookupOf } from "./dtls-server.ts";

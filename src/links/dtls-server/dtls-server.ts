@@ -13,8 +13,9 @@ import {
   type SessionInfo,
 } from "../../dtls/server.ts";
 import type { CloseCode, DtlsCounters, PskLookup, SuiteName } from "../../dtls/types.ts";
-import type { Clock, Timer } from "../../kernel/clock.ts";
+import type { Clock } from "../../kernel/clock.ts";
 import { TethysError } from "../../kernel/errors.ts";
+import { DeadlineTimer } from "./deadline-timer.ts";
 
 export interface DtlsServerConfig extends Partial<Omit<DtlsServerOptions, "psk">> {
   /** identity -> key bytes, as a lookup function, a Map or a plain record. */
@@ -53,9 +54,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly clock: Clock;
   private readonly config: DtlsServerConfig;
   private readonly engine: DtlsServerEngine;
+  private readonly deadlines: DeadlineTimer;
   private socket: Socket | undefined;
-  private timer: Timer | undefined;
-  private timerDue: number | undefined;
 
   /** Validates the options (throws DTLS_CONFIG_INVALID); `listen()` binds the socket. */
   constructor(config: DtlsServerConfig, clock: Clock) {
@@ -71,6 +71,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       },
       clock.now(),
     );
+    this.deadlines = new DeadlineTimer(clock, this.engine);
   }
 
   get counters(): DtlsCounters {
@@ -143,9 +144,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     const socket = this.socket;
     if (socket === undefined) return;
     this.engine.closeAll();
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.timerDue = undefined;
+    this.deadlines.cancel();
     this.socket = undefined;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
@@ -177,20 +176,6 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
 
   /** Keep exactly one Clock timer, at or before the engine's earliest deadline. */
   private schedule(): void {
-    if (this.socket === undefined) return;
-    const due = this.engine.nextDeadline();
-    // A later deadline keeps the armed timer: it fires early, finds nothing due and re-arms.
-    // This avoids a timer cancel/re-arm per received record (idle deadlines move constantly).
-    if (this.timer !== undefined && this.timerDue !== undefined && due !== undefined && this.timerDue <= due) return;
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.timerDue = due;
-    if (due === undefined) return;
-    this.timer = this.clock.setTimer(due - this.clock.now(), () => {
-      this.timer = undefined;
-      this.timerDue = undefined;
-      this.engine.handleTimeout(this.clock.now());
-      this.schedule();
-    });
+    if (this.socket !== undefined) this.deadlines.schedule();
   }
 }

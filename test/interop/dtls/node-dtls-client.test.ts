@@ -1,20 +1,15 @@
+/** node-dtls-client (the vehicle's library) against the Tethys DTLS server, for the three suites. */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe } from "node:test";
 import { dtls } from "node-dtls-client";
-import { IDENTITY, nextEvent, PSK, SUITE_NAMES, startServer } from "./helpers.ts";
-
-type Suite = (typeof SUITE_NAMES)[number]["iana"];
-
-function connect(port: number, identity: string, key: Uint8Array, suite: Suite): dtls.Socket {
-  return dtls.createSocket({
-    type: "udp4",
-    address: "127.0.0.1",
-    port,
-    psk: { [identity]: Buffer.from(key) },
-    ciphers: [suite],
-    timeout: 5000,
-  });
-}
+import { CCM_8, GCM, SUITE_NAMES, type Suite } from "./testing/fixtures.ts";
+import {
+  type ClientParams,
+  type ClientPeer,
+  dataBothWaysCases,
+  type RunningClient,
+  serverInteropCases,
+} from "./testing/server-interop.ts";
 
 function once<T>(s: dtls.Socket, event: string): Promise<T> {
   return new Promise((resolve) => s.once(event, resolve as (v: unknown) => void));
@@ -30,59 +25,47 @@ function closeSocket(s: dtls.Socket): Promise<void> {
   });
 }
 
+function connect(p: ClientParams): RunningClient {
+  const socket = dtls.createSocket({
+    type: "udp4",
+    address: "127.0.0.1",
+    port: p.port,
+    psk: { [p.identity]: Buffer.from(p.pskHex, "hex") },
+    ciphers: [p.suite.iana],
+    timeout: 5000,
+  });
+  const connected = once<void>(socket, "connected");
+  const error = once<Error>(socket, "error");
+  const messages: Buffer[] = [];
+  let onMessage: (() => void) | undefined;
+  socket.on("message", (m: Buffer) => {
+    messages.push(m);
+    onMessage?.();
+  });
+  const nextMessage = async (): Promise<Buffer> => {
+    while (messages.length === 0) await new Promise<void>((resolve) => (onMessage = resolve));
+    return messages.shift() as Buffer;
+  };
+  return {
+    handshakeDone: () => connected,
+    send: (text) => socket.send(Buffer.from(text)),
+    received: async (text) => assert.equal((await nextMessage()).toString(), text),
+    failed: async (re) => assert.match((await error).message, re),
+    exit: async () => null,
+    close: () => closeSocket(socket),
+  };
+}
+
+const nodeDtlsClient: ClientPeer = {
+  suiteName: (s: Suite) => s.iana,
+  start: connect,
+  closesWithNotify: true,
+};
+
 describe("interop: Tethys DTLS server <- node-dtls-client", () => {
-  for (const s of SUITE_NAMES) {
-    it(`${s.iana}: handshake and application data both ways`, async () => {
-      const { server, port } = await startServer();
-      const established = nextEvent(server, "established");
-      const client = connect(port, IDENTITY, PSK, s.iana);
-      try {
-        await once(client, "connected");
-        const est = await established;
-        assert.equal(est.identity, IDENTITY);
-        assert.equal(est.suite, s.iana);
-        assert.equal(est.remote.address, "127.0.0.1");
-        const up = nextEvent(server, "data");
-        client.send(Buffer.from(`up-${s.iana}`));
-        assert.equal(Buffer.from((await up).data).toString(), `up-${s.iana}`);
-        const down = once<Buffer>(client, "message");
-        server.send(est.session, new TextEncoder().encode(`down-${s.iana}`));
-        assert.equal((await down).toString(), `down-${s.iana}`);
-        const closed = nextEvent(server, "closed");
-        await closeSocket(client);
-        assert.equal((await closed).code, "DTLS_PEER_CLOSED");
-      } finally {
-        await closeSocket(client);
-        await server.close();
-      }
-    });
-  }
-
-  it("wrong PSK: server reports DTLS_PSK_MISMATCH, the client gets an error", async () => {
-    const { server, port } = await startServer();
-    const closed = nextEvent(server, "closed");
-    const client = connect(port, IDENTITY, new Uint8Array(16).fill(9), "TLS_PSK_WITH_AES_128_CCM_8");
-    try {
-      const err = once<Error>(client, "error");
-      assert.equal((await closed).code, "DTLS_PSK_MISMATCH");
-      assert.match((await err).message, /fatal alert: bad_record_mac/);
-    } finally {
-      await closeSocket(client);
-      await server.close();
-    }
-  });
-
-  it("unknown identity: server reports DTLS_UNKNOWN_PSK_IDENTITY, the client gets an error", async () => {
-    const { server, port } = await startServer();
-    const closed = nextEvent(server, "closed");
-    const client = connect(port, "nobody", PSK, "TLS_PSK_WITH_AES_128_GCM_SHA256");
-    try {
-      const err = once<Error>(client, "error");
-      assert.equal((await closed).code, "DTLS_UNKNOWN_PSK_IDENTITY");
-      assert.match((await err).message, /fatal alert: unknown_psk_identity/);
-    } finally {
-      await closeSocket(client);
-      await server.close();
-    }
-  });
+  serverInteropCases(nodeDtlsClient, [
+    ...dataBothWaysCases(SUITE_NAMES),
+    { kind: "wrongPsk", suite: CCM_8, pskHex: "09".repeat(16), peerReports: /fatal alert: bad_record_mac/ },
+    { kind: "unknownIdentity", suite: GCM, peerReports: /fatal alert: unknown_psk_identity/ },
+  ]);
 });

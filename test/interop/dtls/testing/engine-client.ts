@@ -5,29 +5,33 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
-import { DtlsClientConnection, type DtlsClientOptions } from "../../../src/dtls/client.ts";
-import type { ConnectionEvent } from "../../../src/dtls/types.ts";
-import type { Clock, Timer } from "../../../src/kernel/clock.ts";
+import { DtlsClientConnection, type DtlsClientConnectionOptions } from "../../../../src/dtls/client-connection.ts";
+import type { ConnectionEvent } from "../../../../src/dtls/types.ts";
+import type { Clock } from "../../../../src/kernel/clock.ts";
+import { DeadlineTimer } from "../../../../src/links/dtls-server/deadline-timer.ts";
 
 export class EngineClient extends EventEmitter<{ event: [ConnectionEvent] }> {
   readonly socket: Socket;
   conn: DtlsClientConnection | undefined;
   readonly events: ConnectionEvent[] = [];
-  private timer: Timer | undefined;
   private readonly clock: Clock;
-
+  private readonly deadlines: DeadlineTimer;
   private readonly loopback: string;
 
   constructor(clock: Clock, type: "udp4" | "udp6" = "udp4") {
     super();
     this.clock = clock;
+    this.deadlines = new DeadlineTimer(clock, {
+      nextDeadline: () => this.conn?.nextDeadline(),
+      handleTimeout: (now) => this.conn?.handleTimeout(now),
+    });
     this.socket = createSocket(type);
     this.loopback = type === "udp6" ? "::1" : "127.0.0.1";
   }
 
   async connect(
     port: number,
-    opts: Partial<DtlsClientOptions> & { identity: string; psk: Uint8Array },
+    opts: Partial<DtlsClientConnectionOptions> & { identity: string; psk: Uint8Array },
     host = this.loopback,
   ): Promise<void> {
     await new Promise<void>((resolve) => this.socket.bind(0, this.loopback, () => resolve()));
@@ -45,10 +49,10 @@ export class EngineClient extends EventEmitter<{ event: [ConnectionEvent] }> {
     this.conn = conn;
     this.socket.on("message", (m) => {
       conn.handleDatagram(m, this.clock.now());
-      this.schedule();
+      this.deadlines.schedule();
     });
     conn.start(this.clock.now());
-    this.schedule();
+    this.deadlines.schedule();
   }
 
   /** Resolve with the next event of `type` (or one already seen). */
@@ -70,22 +74,12 @@ export class EngineClient extends EventEmitter<{ event: [ConnectionEvent] }> {
 
   send(data: Uint8Array): void {
     this.conn?.send(data);
-    this.schedule();
+    this.deadlines.schedule();
   }
 
   async close(): Promise<void> {
-    this.timer?.cancel();
+    this.deadlines.cancel();
     this.conn?.close();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
-  }
-
-  private schedule(): void {
-    this.timer?.cancel();
-    const due = this.conn?.nextDeadline();
-    if (due === undefined) return;
-    this.timer = this.clock.setTimer(due - this.clock.now(), () => {
-      this.conn?.handleTimeout(this.clock.now());
-      this.schedule();
-    });
   }
 }
