@@ -4,8 +4,8 @@ import fc from "fast-check";
 import type { TethysError } from "../../src/kernel/errors.ts";
 import { CobsFrameReader } from "./cobs-frame-reader.ts";
 import { encodeMessage } from "./codec.ts";
-import { fromHex, loadFixtures } from "./fixtures.ts";
 import type { Message } from "./messages.ts";
+import { fromHex, loadFixtures } from "./testing/fixtures.ts";
 
 const fx = loadFixtures();
 const ping = (token: number): Message => ({ name: "ping", seq: token & 0xff, fields: { token } });

@@ -5,8 +5,8 @@ import { isTethysError } from "../../src/kernel/errors.ts";
 import { cobsDecode, cobsEncode } from "./cobs.ts";
 import { decodeWire, encodeMessage, MAX_WIRE_FRAME } from "./codec.ts";
 import { crc16 } from "./crc16.ts";
-import { fromHex, loadFixtures, toHex } from "./fixtures.ts";
 import { MESSAGES, type Message, type MessageSpec } from "./messages.ts";
+import { fromHex, loadFixtures, toHex } from "./testing/fixtures.ts";
 
 const fx = loadFixtures();
 

@@ -1,6 +1,6 @@
-import { type Fixtures, fromHex, loadFixtures } from "./fixtures.ts";
 import { snake } from "./gen-c.ts";
 import { specByName } from "./messages.ts";
+import { type Fixtures, fromHex, loadFixtures } from "./testing/fixtures.ts";
 
 /**
  * Generates firmware/test/fixtures_gen.h from fixtures.json so the C unit tests check the same

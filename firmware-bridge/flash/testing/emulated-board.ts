@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPtyPair } from "../../../hardware/linux/pty-pair.ts";
 import { type BootloaderOptions, Stk500v2Bootloader } from "../stk500v2/bootloader.ts";
-import { PtyBootloaderEmulator } from "../stk500v2/pty-emulator.ts";
+import { PtyBootloaderEmulator } from "./pty-bootloader.ts";
 
 export interface EmulatedBoard {
   readonly port: string;

@@ -6,8 +6,8 @@ import { SerialPort } from "serialport";
 import type { Clock } from "../../../src/kernel/clock.ts";
 import { TethysError } from "../../../src/kernel/errors.ts";
 import { RealClock } from "../../../src/kernel/real-clock.ts";
-import type { Stk500v2Bootloader } from "./bootloader.ts";
-import { type SessionCounters, type SessionOptions, Stk500v2Session } from "./session.ts";
+import type { Stk500v2Bootloader } from "../stk500v2/bootloader.ts";
+import { type SessionCounters, type SessionOptions, Stk500v2Session } from "../stk500v2/session.ts";
 
 export class PtyBootloaderEmulator {
   private readonly port: SerialPort;

@@ -2,11 +2,11 @@
  * Developer tool: runs avrdude against the emulated bootloader with every exchange logged, to see
  * exactly what a given avrdude version sends. Extra arguments go to avrdude (e.g. -v -v -v -v).
  *
- *   node firmware-bridge/flash/stk500v2/discover-avrdude.ts image.hex [-v -v -v -v]
+ *   node firmware-bridge/flash/testing/discover-avrdude.ts image.hex [-v -v -v -v]
  */
 import { spawn } from "node:child_process";
 import { avrdudeArgs } from "../avrdude-runner.ts";
-import { startEmulatedBoard } from "../testing/emulated-board.ts";
+import { startEmulatedBoard } from "./emulated-board.ts";
 
 const [image, ...extra] = process.argv.slice(2);
 if (image === undefined) {

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SerialPort } from "serialport";
-import { startEmulatedBoard } from "../testing/emulated-board.ts";
-import { encodeFrame, FrameDecoder, type FrameEvent } from "./codec.ts";
-import { ANSWER_CKSUM_ERROR, CMD, STATUS } from "./constants.ts";
+import { encodeFrame, FrameDecoder, type FrameEvent } from "../stk500v2/codec.ts";
+import { ANSWER_CKSUM_ERROR, CMD, STATUS } from "../stk500v2/constants.ts";
+import { startEmulatedBoard } from "./emulated-board.ts";
 
 /** A host-side endpoint that decodes answers and lets a test await the next one. */
 async function openHost(

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Message } from "./messages.ts";
+import type { Message } from "../messages.ts";
 
 /** Typed view of fixtures.json (the wire-format examples shared by the TS and C tests). */
 export interface Fixtures {
@@ -10,7 +10,7 @@ export interface Fixtures {
 }
 
 export function loadFixtures(): Fixtures {
-  return JSON.parse(readFileSync(new URL("./fixtures.json", import.meta.url), "utf8")) as Fixtures;
+  return JSON.parse(readFileSync(new URL("../fixtures.json", import.meta.url), "utf8")) as Fixtures;
 }
 
 export function fromHex(hex: string): Uint8Array {
