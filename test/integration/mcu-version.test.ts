@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import type { BridgeState } from "../../firmware-bridge/bridge/mcu-bridge.ts";
-import { ensureHostBuild, hasTool } from "../../firmware-bridge/firmware/build.ts";
+import { ensureHostBuild } from "../../firmware-bridge/firmware/build.ts";
 import { PROTOCOL_VERSION } from "../../firmware-bridge/protocol/version.ts";
 import { HostMcu } from "../../firmware-bridge/sim/host-mcu.ts";
 import { RealClock } from "../../src/kernel/real-clock.ts";
@@ -12,6 +12,7 @@ import { VehicleAgent } from "../../src/vehicle/agent.ts";
 import { VECTORED_6 } from "../../src/vehicle/frame.ts";
 import { emptySnapshot } from "../../src/vehicle/io.ts";
 import { openMcuLink } from "../../src/vehicle/mcu-link.ts";
+import { requireTool } from "../support/tools.ts";
 
 /**
  * The agent on a serial-MCU board, wired as the vehicle service wires it (openMcuLink: the real
@@ -19,7 +20,7 @@ import { openMcuLink } from "../../src/vehicle/mcu-link.ts";
  * protocol version makes arming fail with a coded event naming MCU_VERSION_MISMATCH; with the
  * matching firmware the agent arms and the MCU follows.
  */
-const skip = !hasTool("cc") ? "cc is not installed" : !hasTool("socat", "-V") ? "socat is not installed" : false;
+const skip = requireTool("make", "make") ?? requireTool("cc", "gcc") ?? requireTool("socat", "socat");
 const cleanup: (() => Promise<void>)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c();

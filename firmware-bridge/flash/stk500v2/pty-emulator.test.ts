@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SerialPort } from "serialport";
+import { requireTool } from "../../../test/support/tools.ts";
 import { startEmulatedBoard } from "../test-support/emulated-board.ts";
 import { encodeFrame, FrameDecoder, type FrameEvent } from "./codec.ts";
 import { ANSWER_CKSUM_ERROR, CMD, STATUS } from "./constants.ts";
@@ -34,7 +35,9 @@ async function openHost(
   };
 }
 
-test("over a pty: a bad checksum is answered with STATUS_CKSUM_ERROR, garbage is skipped, service goes on", async () => {
+test("over a pty: a bad checksum is answered with STATUS_CKSUM_ERROR, garbage is skipped, service goes on", {
+  skip: requireTool("socat", "socat"),
+}, async () => {
   const board = await startEmulatedBoard();
   const host = await openHost(board.port);
   try {
