@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { StandInHub } from "./stand-in-hub.ts";
+import { StandInHub } from "../support/stand-in-hub.ts";
 
 /**
  * The page must tell the pilot plainly when a gamepad cannot work, and keep flying by keyboard.

@@ -9,7 +9,7 @@ import { requireTool } from "../../../test/support/tools.ts";
 import { RealClock } from "../../kernel/real-clock.ts";
 import { encodeFrame } from "../../protocol/index.ts";
 import { CommandLinkServer, type VehicleConnection } from "./server.ts";
-import { makeTestPki } from "./testing.ts";
+import { makeTestPki } from "./testing/pki.ts";
 
 /**
  * Interop: OpenSSL's s_client, speaking TLS 1.3 with the vehicle's certificate, is accepted by
