@@ -1,6 +1,6 @@
 /**
- * `tethys sim`: the simulator from the command line. The lead wires `registerSimCommand` into
- * src/cli/tethys.ts.
+ * `tethys sim`: the simulator from the command line; `registerSimCommand` is registered in
+ * src/cli/program.ts.
  *
  *   tethys sim --headless --duration 60 [--script FILE] [--record FILE]
  *       runs the world on a virtual clock as fast as possible and records NDJSON.

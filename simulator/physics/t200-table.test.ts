@@ -8,7 +8,7 @@ import { parseT200Csv, T200_COLUMNS } from "./t200-table.ts";
 
 const model = loadT200Model();
 
-test("the shipped tables load: six voltages, figures from the reference data README", () => {
+test("the shipped tables load: six voltages, figures from docs/reference-data.md", () => {
   assert.deepEqual(
     model.tables.map((t) => t.volts),
     [10, 12, 14, 16, 18, 20],

@@ -1,7 +1,7 @@
 /**
  * Blue Robotics T200 bollard-thrust tables (pure): parsing with validation, and interpolation of
- * force and current in PWM and in supply voltage. See simulator/physics/data/t200/ (copied from
- * the project's reference data; Blue Robotics performance workbook, Sept. 2019, Basic ESC R3).
+ * force and current in PWM and in supply voltage. See simulator/physics/data/t200/
+ * (docs/reference-data.md; Blue Robotics performance workbook, Sept. 2019, Basic ESC R3).
  */
 import { TethysError } from "../../src/kernel/errors.ts";
 import { GRAVITY } from "./params.ts";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { blankComments } from "./source-text.ts";
 
 /**
  * Finds the stable error codes a source file uses, for the catalogue check
@@ -57,40 +58,9 @@ const TABLE = /\b(?:\w*Codes|[A-Z][A-Z0-9_]*_CODES)\s*(?::[^=;]+)?=\s*([{[])/g;
 const LITERAL = new RegExp(`"(${CODE})"`, "g");
 const AREA_LITERAL = new RegExp(`"((?:${AREA_PREFIXES.join("|")})(?:_[A-Z0-9]+)+)"`, "g");
 
-/** The source with comments blanked out (newlines kept, so line numbers stay right). */
-export function stripComments(source: string): string {
-  let out = "";
-  let i = 0;
-  while (i < source.length) {
-    const c = source[i] as string;
-    const next = source[i + 1];
-    if (c === "/" && next === "/") {
-      while (i < source.length && source[i] !== "\n") {
-        out += " ";
-        i++;
-      }
-    } else if (c === "/" && next === "*") {
-      const end = source.indexOf("*/", i + 2);
-      const stop = end === -1 ? source.length : end + 2;
-      out += source.slice(i, stop).replace(/[^\n]/g, " ");
-      i = stop;
-    } else if (c === '"' || c === "'" || c === "`") {
-      // Copy the string as is (a `//` inside it is not a comment).
-      let j = i + 1;
-      while (j < source.length && source[j] !== c) j += source[j] === "\\" ? 2 : 1;
-      out += source.slice(i, j + 1);
-      i = j + 1;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}
-
 /** Every code `source` uses, once per code and line, in source order. */
 export function findErrorCodes(source: string, file: string): CodeUse[] {
-  const text = stripComments(source);
+  const text = blankComments(source);
   const found = new Map<string, CodeUse>();
   const add = (code: string, index: number): void => {
     const line = text.slice(0, index).split("\n").length;
