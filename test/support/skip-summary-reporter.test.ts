@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { TestEvent } from "node:test/reporters";
 import { fileURLToPath } from "node:url";
@@ -68,16 +71,34 @@ test("with nothing skipped the block says so", () => {
   assert.equal(s.render(), "\nSkipped (0): none\ntests: 1 passed, 0 failed, 0 skipped\n");
 });
 
-test("as the reporter of a real run: the spec output first, the count line alone on the last line", async () => {
+// Run through `node --test` with the reporter: one test of each outcome. Written to a temporary
+// folder at run time, so that no file of the repository registers tests without being a test file.
+const SAMPLE = `import { describe, test } from "node:test";
+test("passes", () => {});
+test("fails", () => {
+  throw new Error("expected failure");
+});
+test("skipped with a reason", { skip: "needs the sample tool" }, () => {});
+test("skipped at run time", (t) => t.skip("needs the sample tool"));
+test("skipped without a reason", { skip: true }, () => {});
+describe("a skipped suite", { skip: "set SAMPLE_DEVICE" }, () => {
+  test("never runs", () => {});
+});
+`;
+
+test("as the reporter of a real run: the spec output first, the count line alone on the last line", async (t) => {
   const reporter = fileURLToPath(new URL("skip-summary-reporter.ts", import.meta.url));
-  const sample = fileURLToPath(new URL("fixtures/skip-summary-sample.ts", import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), "tethys-reporter-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const sample = join(dir, "sample.test.mjs");
+  writeFileSync(sample, SAMPLE);
   // Without NODE_TEST_CONTEXT, which would make the inner runner report to this one.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
     const child = execFile(
       process.execPath,
       ["--test", `--test-reporter=${reporter}`, "--test-reporter-destination=stdout", sample],
-      { env },
+      { env, cwd: dir },
       (_error, out) => resolve({ code: child.exitCode, stdout: out }),
     );
   });
@@ -86,7 +107,11 @@ test("as the reporter of a real run: the spec output first, the count line alone
   const block = stdout.slice(stdout.lastIndexOf("Skipped ("));
   assert.ok(stdout.indexOf("✖ failing tests:") < stdout.lastIndexOf("Skipped ("), "the block follows the spec output");
   assert.match(block, /^Skipped \(4\):\n/);
-  assert.match(block, /\n {2}needs the sample tool \(2\):\n {4}\S*skip-summary-sample\.ts:11 skipped with a reason\n/);
-  assert.match(block, /\n {2}set SAMPLE_DEVICE \(1\):\n {4}\S+ a skipped suite\n/);
+  assert.match(
+    block,
+    /\n {2}needs the sample tool \(2\):\n {4}sample\.test\.mjs:6 skipped with a reason\n {4}sample\.test\.mjs:7 skipped at run time\n/,
+  );
+  assert.match(block, /\n {2}no reason given \(1\):\n {4}sample\.test\.mjs:8 skipped without a reason\n/);
+  assert.match(block, /\n {2}set SAMPLE_DEVICE \(1\):\n {4}sample\.test\.mjs:9 a skipped suite\n/);
   assert.ok(stdout.endsWith("\ntests: 1 passed, 1 failed, 4 skipped\n"), stdout.slice(-200));
 });
