@@ -5,7 +5,7 @@
 //    virtual clock, telemetry at --hz, a pilot flying a slow weave (surge, yaw and heave commands
 //    every 0.2 s) and a leak alarm raised and cleared every 3 simulated minutes. Recorded in
 //    memory as the agent's telemetry, alarms and events.
-// 2. The replay: a stand-in hub (test/browser/stand-in-hub.ts) serves the built cockpit to
+// 2. The replay: a stand-in hub (test/support/stand-in-hub.ts) serves the built cockpit to
 //    headless Chromium and streams the recording --speed times faster than real time, while the
 //    page is signed in as pilot with W held (so it also sends pilot input at 25 Hz).
 // 3. The measurements, once per simulated 30 s: JS heap after a forced GC, DOM nodes and event
@@ -23,8 +23,8 @@ import { World } from "../simulator/world.ts";
 import { buildCockpit } from "../src/cockpit/build.ts";
 import { VirtualClock } from "../src/kernel/virtual-clock.ts";
 import type { Message } from "../src/protocol/index.ts";
-import { StandInHub } from "../test/browser/stand-in-hub.ts";
 import { launchChromium } from "../test/support/chromium.ts";
+import { StandInHub } from "../test/support/stand-in-hub.ts";
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);

@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { RealClock } from "../src/kernel/real-clock.ts";
 import { CommandLinkClient } from "../src/links/command/client.ts";
 import { CommandLinkServer, type VehicleConnection } from "../src/links/command/server.ts";
-import { makeTestPki } from "../src/links/command/testing.ts";
+import { makeTestPki } from "../src/links/command/testing/pki.ts";
 import type { MessageOf } from "../src/protocol/index.ts";
 
 const seconds = Number(process.argv[2] ?? 3);

@@ -3,10 +3,10 @@ import { after, test } from "node:test";
 import fc from "fast-check";
 import { McuBridge } from "../firmware-bridge/bridge/mcu-bridge.ts";
 import type { McuTelemetry } from "../firmware-bridge/bridge/telemetry.ts";
-import { hasTool } from "../firmware-bridge/firmware/build.ts";
 import { EVENT_CODE } from "../firmware-bridge/protocol/messages.ts";
 import { SerialportLink } from "../hardware/linux/serialport-link.ts";
 import { RealClock } from "../src/kernel/real-clock.ts";
+import { requireTool } from "../test/support/tools.ts";
 import { McuWorld, type McuWorldEvent, mcuEventLine, mcuInputsFromWorld, thrusterPulses } from "./mcu-world.ts";
 import { World } from "./world.ts";
 
@@ -38,7 +38,7 @@ test("mcuEventLine: a watchdog trip is a coded warning, other events are info", 
   assert.equal(mcuEventLine(99, 0, 0).code, "MCU_EVENT");
 });
 
-const skip = !hasTool("cc") ? "cc is not installed" : !hasTool("socat", "-V") ? "socat is not installed" : false;
+const skip = requireTool("make", "make") ?? requireTool("cc", "gcc") ?? requireTool("socat", "socat");
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c();

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { requireFile, requireTool } from "../../test/support/tools.ts";
 import { intelHexBytes } from "../intel-hex/intel-hex.ts";
 import { FIRMWARE_VERSION, findFirmwareMarker, firmwareMarker, PROTOCOL_VERSION } from "../protocol/version.ts";
-import { AVR_HEX, hasTool, make } from "./build.ts";
+import { AVR_HEX, make } from "./build.ts";
 
-const noCc = hasTool("cc") ? false : "cc is not installed: C unit tests skipped (apt-get install gcc make)";
-const noAvr = hasTool("avr-gcc")
-  ? false
-  : "avr-gcc is not installed: AVR build skipped (apt-get install gcc-avr avr-libc)";
+const noCc = requireTool("make", "make") ?? requireTool("cc", "gcc");
+const noAvr = requireTool("make", "make") ?? requireTool("avr-gcc", "gcc-avr avr-libc");
+const noSimavr = noAvr ?? noCc ?? requireFile("/usr/include/simavr/sim_avr.h", "libsimavr-dev");
 
 test("C unit tests of the firmware logic pass (make test)", { skip: noCc }, async () => {
   const r = await make("test");
@@ -40,7 +40,7 @@ test("AVR image builds, fits the ATmega2560 and embeds the version marker", { sk
 });
 
 test("the AVR image runs in simavr: UART protocol, PWM registers, ADC, watchdog on the AVR tick", {
-  skip: noAvr || noCc,
+  skip: noSimavr,
 }, async (t) => {
   const r = await make("avr-sim");
   if (r.code !== 0 && /simavr\/\S+\.h: No such file|cannot find -lsimavr/.test(r.stderr)) {

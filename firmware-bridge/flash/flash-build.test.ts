@@ -1,13 +1,13 @@
 /**
  * `--build`: the image comes from `make -C firmware-bridge/firmware avr`. A failing or missing make
- * gives FLASH_BUILD_FAILED. Once the firmware (another branch) is merged, the last test builds the
- * real image and flashes it into the emulated board, checking its marker against the agent.
+ * gives FLASH_BUILD_FAILED. The last test builds the real image and flashes it into the emulated
+ * board, checking its marker against the agent.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isTethysError } from "../../src/kernel/errors.ts";
+import { requireTool } from "../../test/support/tools.ts";
 import { FIRMWARE_MARKER_PREFIX, PROTOCOL_VERSION } from "./agent-protocol.ts";
 import { checkFlashOptions, FIRMWARE_DIR, flashFirmware } from "./flash.ts";
 import { startEmulatedBoard } from "./testing/emulated-board.ts";
@@ -41,9 +41,12 @@ test("a missing make gives FLASH_BUILD_FAILED", async () => {
   );
 });
 
-const firmwarePresent = existsSync(join(FIRMWARE_DIR, "Makefile"));
 test("--build makes the real firmware, whose marker matches the agent, and flashes it", {
-  skip: firmwarePresent ? false : "firmware-bridge/firmware/Makefile is not on this branch yet",
+  skip:
+    requireTool("make", "make") ??
+    requireTool("avr-gcc", "gcc-avr avr-libc") ??
+    requireTool("socat", "socat") ??
+    requireTool("avrdude", "avrdude"),
 }, async () => {
   const board = await startEmulatedBoard();
   try {

@@ -8,12 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isTethysError } from "../../src/kernel/errors.ts";
+import { requireTool } from "../../test/support/tools.ts";
 import { PROTOCOL_VERSION } from "./agent-protocol.ts";
 import { flashFirmware } from "./flash.ts";
 import { startEmulatedBoard } from "./testing/emulated-board.ts";
 import { testImage } from "./testing/test-image.ts";
 
-test("a silent board gives FLASH_NO_ANSWER with advice", async () => {
+const skip = requireTool("socat", "socat") ?? requireTool("avrdude", "avrdude");
+
+test("a silent board gives FLASH_NO_ANSWER with advice", { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "tethys-flash-silent-"));
   const path = join(dir, "image.hex");
   writeFileSync(path, testImage({ protocol: PROTOCOL_VERSION }).hex);

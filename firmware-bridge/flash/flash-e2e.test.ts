@@ -10,11 +10,16 @@ import { after, before, test } from "node:test";
 import { CliCommand } from "../../src/cli/cli-command.ts";
 import { registerFlashCommand } from "../../src/cli/flash-command.ts";
 import { isTethysError } from "../../src/kernel/errors.ts";
+import { requireTool } from "../../test/support/tools.ts";
 import { PROTOCOL_VERSION } from "./agent-protocol.ts";
 import type { FlashProgress } from "./avrdude-output.ts";
 import { flashFirmware } from "./flash.ts";
 import { type EmulatedBoard, startEmulatedBoard } from "./testing/emulated-board.ts";
 import { testImage } from "./testing/test-image.ts";
+
+// The emulated board sits behind a socat pty pair; the flashing itself is avrdude's.
+const noBoard = requireTool("socat", "socat");
+const noAvrdude = requireTool("avrdude", "avrdude");
 
 let dir = "";
 before(() => {
@@ -52,7 +57,9 @@ async function flashError(
   assert.fail("flashing should have failed");
 }
 
-test("avrdude writes and verifies an image, above 64 Ki words too; the emulated flash then equals the image", async () => {
+test("avrdude writes and verifies an image, above 64 Ki words too; the emulated flash then equals the image", {
+  skip: noBoard ?? noAvrdude,
+}, async () => {
   // A second section at byte 0x20100 needs CMD_LOAD_ADDRESS with the extended-address bit.
   const { hex, flat } = testImage({ protocol: PROTOCOL_VERSION, firmware: "1.2.3", codeBytes: 1500, extraAt: 0x20100 });
   const path = writeImage("good.hex", hex);
@@ -77,7 +84,9 @@ test("avrdude writes and verifies an image, above 64 Ki words too; the emulated 
   });
 });
 
-test("`tethys flash` prints plain percentage lines off a terminal and a summary", async () => {
+test("`tethys flash` prints plain percentage lines off a terminal and a summary", {
+  skip: noBoard ?? noAvrdude,
+}, async () => {
   const path = writeImage("cli.hex", testImage({ protocol: PROTOCOL_VERSION, codeBytes: 600 }).hex);
   await withBoard({}, async (board) => {
     let out = "";
@@ -99,7 +108,9 @@ test("`tethys flash` prints plain percentage lines off a terminal and a summary"
   });
 });
 
-test("a board reporting another chip's signature gives FLASH_WRONG_SIGNATURE and nothing is written", async () => {
+test("a board reporting another chip's signature gives FLASH_WRONG_SIGNATURE and nothing is written", {
+  skip: noBoard ?? noAvrdude,
+}, async () => {
   const path = writeImage("sig.hex", testImage({ protocol: PROTOCOL_VERSION }).hex);
   await withBoard({ signature: [0x1e, 0x95, 0x0f] }, async (board) => {
     const e = await flashError(flashFirmware({ port: board.port, image: path }));
@@ -109,7 +120,9 @@ test("a board reporting another chip's signature gives FLASH_WRONG_SIGNATURE and
   });
 });
 
-test("a byte corrupted on read-back gives FLASH_VERIFY_MISMATCH at that address", async () => {
+test("a byte corrupted on read-back gives FLASH_VERIFY_MISMATCH at that address", {
+  skip: noBoard ?? noAvrdude,
+}, async () => {
   const path = writeImage("verify.hex", testImage({ protocol: PROTOCOL_VERSION }).hex);
   await withBoard({ corruptReadAt: 0x105 }, async (board) => {
     const e = await flashError(flashFirmware({ port: board.port, image: path }));
@@ -119,7 +132,7 @@ test("a byte corrupted on read-back gives FLASH_VERIFY_MISMATCH at that address"
   });
 });
 
-test("an image speaking another protocol is refused before avrdude starts", async () => {
+test("an image speaking another protocol is refused before avrdude starts", { skip: noBoard }, async () => {
   const path = writeImage("proto.hex", testImage({ protocol: PROTOCOL_VERSION + 1, firmware: "9.9.9" }).hex);
   await withBoard({}, async (board) => {
     const e = await flashError(flashFirmware({ port: board.port, image: path }));
@@ -129,7 +142,7 @@ test("an image speaking another protocol is refused before avrdude starts", asyn
   });
 });
 
-test("a malformed HEX file is rejected with its line number, before avrdude starts", async () => {
+test("a malformed HEX file is rejected with its line number, before avrdude starts", { skip: noBoard }, async () => {
   const lines = testImage({ protocol: PROTOCOL_VERSION }).hex.split("\n");
   lines[6] = `${(lines[6] as string).slice(0, -2)}00`; // break line 7's checksum
   const path = writeImage("broken.hex", lines.join("\n"));
@@ -142,7 +155,7 @@ test("a malformed HEX file is rejected with its line number, before avrdude star
   });
 });
 
-test("a missing avrdude gives FLASH_AVRDUDE_MISSING", async () => {
+test("a missing avrdude gives FLASH_AVRDUDE_MISSING", { skip: noBoard }, async () => {
   const path = writeImage("noavrdude.hex", testImage({ protocol: PROTOCOL_VERSION }).hex);
   await withBoard({}, async (board) => {
     const e = await flashError(flashFirmware({ port: board.port, image: path, avrdude: join(dir, "no-such-avrdude") }));
@@ -157,7 +170,7 @@ test("a port that does not exist gives FLASH_PORT_OPEN without waiting for avrdu
   assert.equal(e.code, "FLASH_PORT_OPEN");
 });
 
-test("a port avrdude cannot open stops avrdude at once with FLASH_PORT_OPEN", async () => {
+test("a port avrdude cannot open stops avrdude at once with FLASH_PORT_OPEN", { skip: noAvrdude }, async () => {
   // A directory exists (so the pre-check passes) but cannot be opened as a serial port; avrdude
   // 7.1 would go on to wait ~30 s for answers, the runner ends it on the first "cannot open port".
   const path = writeImage("dirport.hex", testImage({ protocol: PROTOCOL_VERSION }).hex);
@@ -166,7 +179,7 @@ test("a port avrdude cannot open stops avrdude at once with FLASH_PORT_OPEN", as
   assert.match(e.message, /Is a directory/);
 });
 
-test("aborting while avrdude writes ends it and gives FLASH_ABORTED", async () => {
+test("aborting while avrdude writes ends it and gives FLASH_ABORTED", { skip: noBoard ?? noAvrdude }, async () => {
   const path = writeImage("abort.hex", testImage({ protocol: PROTOCOL_VERSION, codeBytes: 20000 }).hex);
   await withBoard({}, async (board) => {
     const ac = new AbortController();

@@ -3,17 +3,13 @@ import { after, before, describe, test } from "node:test";
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import { RealClock } from "../../src/kernel/real-clock.ts";
+import { requireTool } from "../../test/support/tools.ts";
 import { type BridgeState, McuBridge } from "../bridge/mcu-bridge.ts";
 import type { McuTelemetry } from "../bridge/telemetry.ts";
-import { hasTool } from "../firmware/build.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { HostMcu } from "./host-mcu.ts";
 
-const skip = !hasTool("cc")
-  ? "cc is not installed: host firmware tests skipped"
-  : !hasTool("socat", "-V")
-    ? "socat is not installed: host firmware tests skipped"
-    : false;
+const skip = requireTool("make", "make") ?? requireTool("cc", "gcc") ?? requireTool("socat", "socat");
 
 function until<T>(subscribe: (fn: (v: T) => void) => () => void, pred: (v: T) => boolean): Promise<T> {
   return new Promise((resolve) => {

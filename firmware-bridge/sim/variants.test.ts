@@ -3,17 +3,14 @@ import { after, test } from "node:test";
 import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import { RealClock } from "../../src/kernel/real-clock.ts";
+import { requireTool } from "../../test/support/tools.ts";
 import { type BridgeState, McuBridge } from "../bridge/mcu-bridge.ts";
-import { ensureHostBuild, hasTool } from "../firmware/build.ts";
+import { ensureHostBuild } from "../firmware/build.ts";
 import { EVENT_CODE, PULSE_NEUTRAL_US } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { type FirmwareEvent, HostMcu } from "./host-mcu.ts";
 
-const skip = !hasTool("cc")
-  ? "cc is not installed: host firmware tests skipped"
-  : !hasTool("socat", "-V")
-    ? "socat is not installed: host firmware tests skipped"
-    : false;
+const skip = requireTool("make", "make") ?? requireTool("cc", "gcc") ?? requireTool("socat", "socat");
 
 const cleanup: (() => Promise<void>)[] = [];
 after(async () => {

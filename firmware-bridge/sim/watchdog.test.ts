@@ -4,15 +4,11 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { hasTool } from "../firmware/build.ts";
+import { requireTool } from "../../test/support/tools.ts";
 import { EVENT_CODE, PULSE_NEUTRAL_US } from "../protocol/messages.ts";
 import { type FirmwareEvent, HostMcu, type PulseReport } from "./host-mcu.ts";
 
-const skip = !hasTool("cc")
-  ? "cc is not installed: host firmware tests skipped"
-  : !hasTool("socat", "-V")
-    ? "socat is not installed: host firmware tests skipped"
-    : false;
+const skip = requireTool("make", "make") ?? requireTool("cc", "gcc") ?? requireTool("socat", "socat");
 
 const CHILD = fileURLToPath(new URL("agent-child.ts", import.meta.url));
 let mcu: HostMcu | undefined;

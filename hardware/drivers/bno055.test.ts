@@ -1,4 +1,4 @@
-// Figures: ../shared/data/README.md "BNO055 IMU" (Bosch datasheet rev 1.4).
+// Figures: docs/reference-data.md "BNO055 IMU" (Bosch datasheet rev 1.4).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { VirtualClock } from "../../src/kernel/virtual-clock.ts";

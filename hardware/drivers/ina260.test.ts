@@ -1,4 +1,4 @@
-// Figures: ../shared/data/README.md "INA260 power monitor" (TI datasheet).
+// Figures: docs/reference-data.md "INA260 power monitor" (TI datasheet).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { VirtualClock } from "../../src/kernel/virtual-clock.ts";

@@ -1,4 +1,4 @@
-// Figures: ../shared/data/README.md, "MS5837 pressure sensor" (TE datasheets MS5837-30BA, -02BA).
+// Figures: docs/reference-data.md, "MS5837 pressure sensor" (TE datasheets MS5837-30BA, -02BA).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-// Figures: ../shared/data/README.md "PCA9685 PWM" (NXP datasheet).
+// Figures: docs/reference-data.md "PCA9685 PWM" (NXP datasheet).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { isTethysError, type TethysError } from "../../src/kernel/errors.ts";
 import { gpioContract } from "../../test/contract/gpio.contract.ts";
+import { requireTool } from "../../test/support/tools.ts";
 import { makeFakeLibgpiod } from "../testing/fake-libgpiod.ts";
 import { LibgpiodGpioProvider } from "./gpio-libgpiod.ts";
 
@@ -120,13 +121,9 @@ echo 1`,
   }
 });
 
-test("installed libgpiod tools, if any: the version is detected and a missing chip is GPIO_NOT_FOUND", async (t) => {
-  const { runToEnd, nodeSpawner } = await import("./child-process.ts");
-  const probe = await runToEnd(nodeSpawner, "gpioget", ["--version"]);
-  if (probe.spawnError !== undefined) {
-    t.skip("libgpiod tools not installed (apt-get install gpiod)");
-    return;
-  }
+test("installed libgpiod tools, if any: the version is detected and a missing chip is GPIO_NOT_FOUND", {
+  skip: requireTool("gpioget", "gpiod") ?? requireTool("gpiodetect", "gpiod"),
+}, async () => {
   const provider = new LibgpiodGpioProvider();
   const v = await provider.detectVersion();
   assert.ok(v === 1 || v === 2);

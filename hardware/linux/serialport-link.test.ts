@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe } from "node:test";
-import { hasTool } from "../../firmware-bridge/firmware/build.ts";
 import { serialLinkContract } from "../../test/contract/serial-link.contract.ts";
+import { requireTool } from "../../test/support/tools.ts";
 import { startPtyPair } from "./pty-pair.ts";
 import { SerialportLink } from "./serialport-link.ts";
 
-const skip = hasTool("socat", "-V") ? false : "socat is not installed: serialport contract over a pty pair skipped";
+const skip = requireTool("socat", "socat");
 
 describe("SerialportLink over a socat pty pair", { skip }, () => {
   serialLinkContract("serialport", async () => {

@@ -60,7 +60,7 @@ export class FakeMs5837 implements FakeI2cDevice {
   }
 }
 
-/** The 30BA worked example of ../shared/data/README.md, with a valid PROM word 0. */
+/** The 30BA worked example of docs/reference-data.md, with a valid PROM word 0. */
 export const MS5837_30BA_EXAMPLE = {
   prom: [0x9340, 34982, 36352, 20328, 22354, 26646, 26146],
   d1: 4958179,

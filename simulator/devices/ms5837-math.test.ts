@@ -11,7 +11,7 @@ import {
   PRESSURE_UNIT_MBAR,
 } from "./ms5837-math.ts";
 
-// Figures from the reference data README (MS5837 datasheets' worked examples).
+// Figures from docs/reference-data.md (MS5837 datasheets' worked examples).
 test("CRC4 gives the README's valid PROM word 0 for both worked examples", () => {
   assert.equal(buildProm(EXAMPLE_COEFFS["30BA"], 0x1a)[0], 0x9340);
   assert.equal(buildProm(EXAMPLE_COEFFS["02BA"], 0x00)[0], 0x8000);

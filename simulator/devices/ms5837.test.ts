@@ -10,7 +10,7 @@ import { MS5837_ADDRESS as A, Ms5837Model } from "./ms5837.ts";
 import { compensate, crc4, type Ms5837Variant, PRESSURE_UNIT_MBAR } from "./ms5837-math.ts";
 
 const G = 9.80665;
-const SURFACE_PA = 101300; // reference data README depth formula
+const SURFACE_PA = 101300; // docs/reference-data.md depth formula
 const RHO = { fresh: 997, sea: 1029 };
 
 function rig(variant: Ms5837Variant) {

@@ -8,12 +8,12 @@ import { loadT200Model } from "./t200-load.ts";
 
 const model = loadT200Model();
 
-test("the shipped tables load: six voltages, figures from the reference data README", () => {
+test("the shipped tables load: six voltages, figures from docs/reference-data.md", () => {
   assert.deepEqual(
     model.tables.map((t) => t.volts),
     [10, 12, 14, 16, 18, 20],
   );
-  // README: 16 V full forward 5.245 kgf, full reverse −4.069 kgf; 12 V 3.714 / −2.904 kgf.
+  // docs/reference-data.md: 16 V full forward 5.245 kgf, full reverse −4.069 kgf; 12 V 3.714 / −2.904 kgf.
   assert.ok(Math.abs(model.evaluate(1900, 16).forceN - 5.245 * GRAVITY) < 0.01);
   assert.ok(Math.abs(model.evaluate(1100, 16).forceN + 4.069 * GRAVITY) < 0.01);
   assert.ok(Math.abs(model.evaluate(1900, 12).forceN - 3.714 * GRAVITY) < 0.01);

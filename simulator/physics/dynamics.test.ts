@@ -1,6 +1,6 @@
 /**
  * Physics properties of the Fossen-form model with the BlueROV2 coefficient set of Wu (2018) /
- * von Benzon et al. (2022) (BLUEROV2_WU, see the reference data README).
+ * von Benzon et al. (2022) (BLUEROV2_WU, see docs/reference-data.md).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";

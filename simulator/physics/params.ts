@@ -4,7 +4,7 @@
  * BLUEROV2_WU is the BlueROV2 (standard, 6-thruster vectored frame) coefficient set of C. J. Wu,
  * "6-DoF Modelling and Control of a Remotely Operated Vehicle" (Flinders University, 2018), as used
  * by von Benzon et al., "An Open-Source Benchmark Simulator: Control of a BlueROV2 Underwater Robot"
- * (J. Mar. Sci. Eng. 2022). Figures as listed in the project's reference data README.
+ * (J. Mar. Sci. Eng. 2022). Figures as listed in docs/reference-data.md.
  *
  * Sign convention: the hydrodynamic derivatives are stored as positive magnitudes
  * (addedMass[0] = −X_u̇, linearDamping[0] = −X_u, quadraticDamping[0] = −X_u|u|, ...).

@@ -1,7 +1,7 @@
 /**
  * Blue Robotics T200 bollard-thrust tables (pure): interpolation of force and current in PWM and
  * in supply voltage. The tables come in as data; `simulator/physics-data/` reads and validates the
- * shipped CSVs (Blue Robotics performance workbook, Sept. 2019, Basic ESC R3).
+ * shipped CSVs (docs/reference-data.md; Blue Robotics performance workbook, Sept. 2019, Basic ESC R3).
  */
 import { TethysError } from "../../src/kernel/errors.ts";
 

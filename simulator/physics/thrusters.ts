@@ -33,8 +33,8 @@ export const VECTORED_FRAME: readonly ThrusterGeometry[] = [
 ];
 
 /**
- * ArduSub factors per motor, (roll, pitch, yaw, throttle, forward, lateral), from the project's
- * reference data README. Used by the tests to check the geometry, and by scripts that want an
+ * ArduSub factors per motor, (roll, pitch, yaw, throttle, forward, lateral), from
+ * docs/reference-data.md. Used by the tests to check the geometry, and by scripts that want an
  * "axis" command.
  */
 export const ARDUSUB_VECTORED_FACTORS: readonly (readonly [number, number, number, number, number, number])[] = [

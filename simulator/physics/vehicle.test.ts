@@ -26,7 +26,7 @@ test("full forward at 16 V reaches the surge speed predicted by the table and th
   const X = Math.SQRT1_2 * (2 * fwd - 2 * rev);
   // Steady state X = 4.03·u + 18.18·u² (Wu's X_u, X_u|u|).
   const expected = (-4.03 + Math.sqrt(4.03 * 4.03 + 4 * 18.18 * X)) / (2 * 18.18);
-  assert.ok(Math.abs(X - 129.2) < 0.5, `X = ${X} N (reference data README: ≈ 129 N)`);
+  assert.ok(Math.abs(X - 129.2) < 0.5, `X = ${X} N (docs/reference-data.md: ≈ 129 N)`);
   let s = initialVehicleState(model, { d: 20 });
   for (let i = 0; i < 30 / 0.002; i++) s = stepVehicle(model, s, { pwmUs: pwm, current: still }, 0.002);
   const u = readPose(s.body).u;

@@ -16,13 +16,17 @@ import { RealClock } from "../../src/kernel/real-clock.ts";
 import { DtlsLink } from "../../src/links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../../src/links/dtls-client/node-dtls-session.ts";
 import { startOpensslPeer, waitForState } from "../../src/links/dtls-client/openssl-peer.ts";
+import { requireTool } from "../../test/support/tools.ts";
 import { UdpTetherProxy } from "./udp-proxy.ts";
+
+const skip = requireTool("openssl", "openssl");
 
 const KEY_HEX = "5e1ec7ab1e5e1ec7ab1e5e1ec7ab1e00";
 const SEED = 4;
 const WANT = 20;
 
 test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake completes and data flows", {
+  skip,
   timeout: 60_000,
 }, async (t) => {
   const peer = await startOpensslPeer({
@@ -96,6 +100,7 @@ test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake c
 });
 
 test("an abandoned handshake is aborted with an alert, so a single-peer hub serves the next attempt", {
+  skip,
   timeout: 30_000,
 }, async (t) => {
   const peer = await startOpensslPeer({
@@ -136,6 +141,7 @@ test("an abandoned handshake is aborted with an alert, so a single-peer hub serv
 });
 
 test("when the hub→vehicle direction dies the link stalls, keeps retrying, and recovers when it returns", {
+  skip,
   timeout: 30_000,
 }, async (t) => {
   const peer = await startOpensslPeer({

@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { test } from "node:test";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import { runTether } from "./run-tether.ts";
-import { startTcpEcho, startUdpEcho, udpClient } from "./test-echo.ts";
+import { startTcpEcho, startUdpEcho, udpClient } from "./testing/echo-servers.ts";
 
 test("runTether starts a UDP tether from CLI strings and reports where it listens", { timeout: 10_000 }, async () => {
   const echo = await startUdpEcho();

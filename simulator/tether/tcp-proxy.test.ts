@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import { RealClock } from "../../src/kernel/real-clock.ts";
 import { type TcpProxyOptions, TcpTetherProxy } from "./tcp-proxy.ts";
-import { startTcpEcho } from "./test-echo.ts";
+import { startTcpEcho } from "./testing/echo-servers.ts";
 
 async function rig(over: Partial<TcpProxyOptions> = {}) {
   const echo = await startTcpEcho();

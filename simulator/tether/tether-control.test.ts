@@ -5,7 +5,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import { runTether } from "./run-tether.ts";
-import { startUdpEcho, udpClient } from "./test-echo.ts";
+import { startUdpEcho, udpClient } from "./testing/echo-servers.ts";
 import { attachTetherControl, parseTetherCommand } from "./tether-control.ts";
 import type { UdpTetherProxy } from "./udp-proxy.ts";
 

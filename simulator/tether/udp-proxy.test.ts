@@ -7,7 +7,7 @@ import { RealClock } from "../../src/kernel/real-clock.ts";
 import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { ImpairmentModel, newPlan } from "./impairment.ts";
 import { resolveImpairment } from "./params.ts";
-import { startUdpEcho, udpClient } from "./test-echo.ts";
+import { startUdpEcho, udpClient } from "./testing/echo-servers.ts";
 import { type UdpProxyOptions, UdpTetherProxy } from "./udp-proxy.ts";
 
 /** Resolves once `n` datagrams entered the proxy in `dir` (counted from the call). */

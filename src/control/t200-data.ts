@@ -1,7 +1,7 @@
 /**
  * Blue Robotics T200 bollard thrust (kgf) at 1100–1900 µs in 4 µs steps, one row per supply
  * voltage: the public T200 performance workbook (Sept. 2019, Basic ESC R3), the same figures as
- * ../shared/data/t200/*.csv and simulator/physics-data/t200/ (t200-data.test.ts checks the copy).
+ * simulator/physics-data/t200/*.csv (docs/reference-data.md; t200.test.ts checks the copy).
  * Embedded so the vehicle needs no file I/O and never imports the simulator.
  */
 export const T200_PWM_MIN_US = 1100;

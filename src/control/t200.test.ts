@@ -27,7 +27,7 @@ test("the embedded tables are the shipped CSVs, row for row", () => {
   }
 });
 
-test("reference figures: 16 V full forward 5.245 kgf, full reverse −4.069 kgf (shared/data/README.md)", () => {
+test("reference figures: 16 V full forward 5.245 kgf, full reverse −4.069 kgf (docs/reference-data.md)", () => {
   assert.ok(Math.abs(curve.forceAt(1900, 16) - 5.24504 * KGF) < 1e-9);
   assert.ok(Math.abs(curve.forceAt(1100, 16) + 4.06948 * KGF) < 1e-9);
   assert.equal(curve.forceAt(1500, 16), 0);

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { TethysError } from "../kernel/errors.ts";
 
 /**
- * Reading the files `tethys keys` made, for the services that the lead wires: paths from a
+ * Reading the files `tethys keys` made, for the vehicle and hub services: paths from a
  * config file are resolved against that file's directory; private keys and PSKs that group or
  * others can read are refused (KEYS_UNSAFE_MODE), as ssh refuses them.
  */

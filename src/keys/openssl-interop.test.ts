@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
+import { requireTool } from "../../test/support/tools.ts";
 import { generateKeys } from "./generate.ts";
 
 /**
@@ -13,17 +14,10 @@ import { generateKeys } from "./generate.ts";
  * Skipped when the tools are missing (CI installs openssl and gnutls-bin).
  */
 const run = promisify(execFile);
-async function has(tool: string, args: string[]): Promise<boolean> {
-  try {
-    await run(tool, args);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-test("openssl verifies hub (sslserver) and vehicle (sslclient) certificates against the CA", async (t) => {
-  if (!(await has("openssl", ["version"]))) return t.skip("openssl not installed");
+test("openssl verifies hub (sslserver) and vehicle (sslclient) certificates against the CA", {
+  skip: requireTool("openssl", "openssl"),
+}, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-keys-openssl-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const k = await generateKeys({ dir: join(dir, "k"), vehicleId: "rov1" });
@@ -40,8 +34,9 @@ test("openssl verifies hub (sslserver) and vehicle (sslclient) certificates agai
   await assert.rejects(run("openssl", ["verify", "-CAfile", k.files.caCert, other.files.vehicleCert]));
 });
 
-test("GnuTLS certtool verifies the hub certificate chain", async (t) => {
-  if (!(await has("certtool", ["--version"]))) return t.skip("certtool (gnutls-bin) not installed");
+test("GnuTLS certtool verifies the hub certificate chain", {
+  skip: requireTool("certtool", "gnutls-bin"),
+}, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-keys-gnutls-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const k = await generateKeys({ dir: join(dir, "k") });

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Registry } from "prom-client";
+import { requireTool } from "../../test/support/tools.ts";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { createLogging } from "../observability/logger.ts";
 import { createHub } from "./hub.ts";
@@ -13,8 +14,10 @@ import { hashSecret } from "./secrets.ts";
 import { TestClient } from "./testing/ws-client.ts";
 import { VehicleDirectory } from "./vehicle-channel.ts";
 
-// Needs the openssl command (CI installs it) to make a throw-away self-signed certificate.
-test("with a key and certificate the hub serves HTTPS and WSS", async () => {
+// Needs the openssl command to make a throw-away self-signed certificate.
+test("with a key and certificate the hub serves HTTPS and WSS", {
+  skip: requireTool("openssl", "openssl"),
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-hub-tls-"));
   const hub = await (async () => {
     execFileSync(

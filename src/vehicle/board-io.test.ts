@@ -94,7 +94,7 @@ test("PCA9685 thruster output writes the newest setpoint and neutral on demand",
   out.set(Float64Array.of(-1, 1, 0, 0, 0, 0.25)); // supersedes the first while it is in flight
   await r.clock.advanceAsync(10);
   const counts = [0, 1, 2, 3, 4, 5].map((c) => r.pca.channel(c));
-  // 1100 µs ≈ 225 counts, 1900 ≈ 389, 1500 ≈ 307, 1600 ≈ 328 at 50 Hz (data README).
+  // 1100 µs ≈ 225 counts, 1900 ≈ 389, 1500 ≈ 307, 1600 ≈ 328 at 50 Hz (docs/reference-data.md).
   assert.deepEqual(counts, [225, 389, 307, 307, 307, 328]);
   await settle(r.clock, out.neutral());
   assert.ok([0, 1, 2, 3, 4, 5].every((c) => r.pca.channel(c) === 307));

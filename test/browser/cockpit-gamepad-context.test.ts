@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { StandInHub, signInScript } from "./stand-in-hub.ts";
+import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
 
 /**
  * The page must tell the pilot plainly when a gamepad cannot work, and keep flying by keyboard.

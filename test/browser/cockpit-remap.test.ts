@@ -6,8 +6,8 @@ import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { StandInHub, signInScript } from "./stand-in-hub.ts";
-import { installFakeGamepad, setPad, signIn } from "./system-support.ts";
+import { installFakeGamepad, setPad, signIn } from "../support/cockpit-system.ts";
+import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
 
 /**
  * Gamepad button remapping, saved per browser: a pilot binds Y to "lights up" in the settings;

@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
 import type { Message, MessageOf } from "../../src/protocol/index.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { StandInHub, signInScript } from "./stand-in-hub.ts";
+import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
 
 /**
  * The cockpit on its own, against a scripted stand-in for the hub (the real system has its own

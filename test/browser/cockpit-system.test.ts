@@ -14,7 +14,7 @@ import {
   signIn,
   telemetryFrames,
   thrustBursts,
-} from "./system-support.ts";
+} from "../support/cockpit-system.ts";
 
 /**
  * The cockpit in Chromium against the real system (`tethys sim`: world, vehicle agent and hub

@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { hasTool } from "../../firmware-bridge/firmware/build.ts";
 import { parseSimBoard, runSimSystem } from "../../src/cli/sim-system.ts";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import type { MessageOf } from "../../src/protocol/index.ts";
 import { HubClient } from "../support/hub-client.ts";
+import { requireTool } from "../support/tools.ts";
 
 /**
  * `tethys sim --board rpi-serial-mcu`: the vehicle agent drives its thrusters through the real
@@ -17,7 +17,7 @@ import { HubClient } from "../support/hub-client.ts";
  * moved), then freeze the agent process mid-flight: the firmware's watchdog neutralises the
  * thrusters within its 500 ms and reports the trip.
  */
-const skip = !hasTool("cc") ? "cc is not installed" : !hasTool("socat", "-V") ? "socat is not installed" : false;
+const skip = requireTool("make", "make") ?? requireTool("cc", "gcc") ?? requireTool("socat", "socat");
 
 interface Truth {
   type: string;

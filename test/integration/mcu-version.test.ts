@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import type { BridgeState } from "../../firmware-bridge/bridge/mcu-bridge.ts";
-import { ensureHostBuild, hasTool } from "../../firmware-bridge/firmware/build.ts";
+import { ensureHostBuild } from "../../firmware-bridge/firmware/build.ts";
 import { PROTOCOL_VERSION } from "../../firmware-bridge/protocol/version.ts";
 import { HostMcu } from "../../firmware-bridge/sim/host-mcu.ts";
 import { parseBoardProfile } from "../../hardware/boards/schema.ts";
@@ -15,6 +15,7 @@ import { emptySnapshot } from "../../src/control/sensor-snapshot.ts";
 import { RealClock } from "../../src/kernel/real-clock.ts";
 import type { Message } from "../../src/protocol/index.ts";
 import { assembleVehicle } from "../../src/vehicle/assemble.ts";
+import { requireTool } from "../support/tools.ts";
 
 /**
  * The agent on a serial-MCU board, assembled as the vehicle service assembles it (assembleVehicle
@@ -22,7 +23,7 @@ import { assembleVehicle } from "../../src/vehicle/assemble.ts";
  * protocol version makes arming fail with a coded event naming MCU_VERSION_MISMATCH; with the
  * matching firmware the agent arms and the MCU follows.
  */
-const skip = !hasTool("cc") ? "cc is not installed" : !hasTool("socat", "-V") ? "socat is not installed" : false;
+const skip = requireTool("make", "make") ?? requireTool("cc", "gcc") ?? requireTool("socat", "socat");
 const cleanup: (() => Promise<void>)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c();

@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
+import { requireTool } from "./tools.ts";
 
 /**
  * Debian's Chromium driven by playwright-core (no browser download). Tests skip with a clear
@@ -8,10 +8,10 @@ import { type Browser, chromium } from "playwright-core";
  */
 export const CHROMIUM_PATH = process.env.TETHYS_CHROMIUM ?? "/usr/bin/chromium";
 
-export function chromiumMissing(): string | false {
-  return existsSync(CHROMIUM_PATH)
-    ? false
-    : `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set TETHYS_CHROMIUM)`;
+/** The skip reason when Chromium is missing (see `requireTool`), else undefined. */
+export function chromiumMissing(): string | undefined {
+  const missing = requireTool(CHROMIUM_PATH, "chromium");
+  return missing === undefined ? undefined : `${missing}; or set TETHYS_CHROMIUM`;
 }
 
 /** Launches headless Chromium; playwright gives it a fresh temporary profile. `extraArgs` add

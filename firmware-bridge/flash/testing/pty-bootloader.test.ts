@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SerialPort } from "serialport";
+import { requireTool } from "../../../test/support/tools.ts";
 import { encodeFrame, FrameDecoder, type FrameEvent } from "../stk500v2/codec.ts";
 import { ANSWER_CKSUM_ERROR, CMD, STATUS } from "../stk500v2/constants.ts";
 import { startEmulatedBoard } from "./emulated-board.ts";
@@ -34,7 +35,9 @@ async function openHost(
   };
 }
 
-test("over a pty: a bad checksum is answered with STATUS_CKSUM_ERROR, garbage is skipped, service goes on", async () => {
+test("over a pty: a bad checksum is answered with STATUS_CKSUM_ERROR, garbage is skipped, service goes on", {
+  skip: requireTool("socat", "socat"),
+}, async () => {
   const board = await startEmulatedBoard();
   const host = await openHost(board.port);
   try {

@@ -54,6 +54,12 @@ export interface ChannelEvents {
   close: [code: CommandCode, error: TethysError];
 }
 
+/** What a close carries besides its code and reason. */
+interface CloseExtra {
+  cause?: unknown;
+  details?: Record<string, unknown> | undefined;
+}
+
 const PEER_REJECTIONS: ReadonlySet<string> = new Set([
   CommandCodes.PEER_NO_CERT,
   CommandCodes.PEER_UNTRUSTED,
@@ -106,7 +112,7 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     stream.on("drain", () => this.onDrain());
     stream.on("end", () => this.closeNow(CommandCodes.PEER_CLOSED, "the peer closed the connection"));
     stream.on("error", (err: NodeJS.ErrnoException) =>
-      this.closeNow(CommandCodes.SOCKET_ERROR, `socket error: ${err.code ?? err.message}`, err),
+      this.closeNow(CommandCodes.SOCKET_ERROR, `socket error: ${err.code ?? err.message}`, { cause: err }),
     );
     stream.on("close", () => this.closeNow(CommandCodes.PEER_CLOSED, "connection closed"));
   }
@@ -226,8 +232,8 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     const fault = this.reader.push(chunk, this.onFrameBound);
     if (fault !== undefined && this.closedWith === undefined) {
       countDrop(this.stats, fault.code);
-      this.closeNow(fault.code, `frame length ${fault.declared} over the limit of ${fault.max} bytes`, undefined, {
-        ...fault,
+      this.closeNow(fault.code, `frame length ${fault.declared} over the limit of ${fault.max} bytes`, {
+        details: { ...fault },
       });
     }
   }
@@ -271,20 +277,15 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     if (!this.heard) {
       this.heard = true;
       if (message.type === "event" && message.severity === "critical" && PEER_REJECTIONS.has(message.code)) {
-        this.closeNow(
-          CommandCodes.REJECTED_BY_PEER,
-          `the peer refused this side: ${message.code} (${message.text})`,
-          undefined,
-          {
-            peerCode: message.code,
-          },
-        );
+        this.closeNow(CommandCodes.REJECTED_BY_PEER, `the peer refused this side: ${message.code} (${message.text})`, {
+          details: { peerCode: message.code },
+        });
         return;
       }
       this.emit("alive");
     } else if (message.type === "event" && message.severity === "critical" && message.code === CommandCodes.REPLACED) {
-      this.closeNow(CommandCodes.REPLACED, "the hub took a newer connection from this vehicle", undefined, {
-        peerCode: message.code,
+      this.closeNow(CommandCodes.REPLACED, "the hub took a newer connection from this vehicle", {
+        details: { peerCode: message.code },
       });
       return;
     }
@@ -319,23 +320,18 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
 
   private closeGracefully(code: CommandCode, reason: string, details?: Record<string, unknown>): void {
     if (this.closedWith !== undefined) return;
-    this.finish(code, reason, undefined, details);
+    this.finish(code, reason, { details });
     this.graceTimer = this.clock.setTimer(this.t.timeoutMs, () => this.stream.destroy());
     this.stream.end(() => this.stream.destroy());
   }
 
-  private closeNow(code: CommandCode, reason: string, cause?: unknown, details?: Record<string, unknown>): void {
+  private closeNow(code: CommandCode, reason: string, extra: CloseExtra = {}): void {
     if (this.closedWith !== undefined) return;
-    this.finish(code, reason, cause, details);
+    this.finish(code, reason, extra);
     this.stream.destroy();
   }
 
-  private finish(
-    code: CommandCode,
-    reason: string,
-    cause: unknown,
-    details: Record<string, unknown> | undefined,
-  ): void {
+  private finish(code: CommandCode, reason: string, { cause, details }: CloseExtra): void {
     this.closedWith = code;
     this.ticker?.cancel();
     this.queue.clear();

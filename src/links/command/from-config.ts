@@ -8,7 +8,7 @@ import type { LinkTuning } from "./options.ts";
 import type { CommandLinkServerOptions } from "./server.ts";
 
 /**
- * Config → command-link options, for the services the lead wires: reads the key files named
+ * Config → command-link options, for the vehicle and hub services: reads the key files named
  * in `[vehicle.link]` / `[topside.tls]` (relative paths against the config file's directory)
  * and maps the snake_case keys onto LinkTuning.
  */

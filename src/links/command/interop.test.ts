@@ -1,27 +1,24 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { promisify } from "node:util";
+import { requireTool } from "../../../test/support/tools.ts";
 import { RealClock } from "../../kernel/real-clock.ts";
 import { encodeFrame } from "../../protocol/index.ts";
 import { CommandLinkServer, type VehicleConnection } from "./server.ts";
-import { makeTestPki } from "./testing.ts";
+import { makeTestPki } from "./testing/pki.ts";
 
 /**
  * Interop: OpenSSL's s_client, speaking TLS 1.3 with the vehicle's certificate, is accepted by
  * the hub as vehicle "rov1" once it sends a heartbeat frame, and gets the hub's answer.
  * Skipped without openssl (CI installs it).
  */
-test("openssl s_client as a vehicle: TLS 1.3 mutual auth, heartbeat answered", async (t) => {
-  try {
-    await promisify(execFile)("openssl", ["version"]);
-  } catch {
-    return t.skip("openssl not installed");
-  }
+test("openssl s_client as a vehicle: TLS 1.3 mutual auth, heartbeat answered", {
+  skip: requireTool("openssl", "openssl"),
+}, async (t) => {
   const pki = await makeTestPki();
   const dir = await mkdtemp(join(tmpdir(), "tethys-interop-"));
   t.after(() => rm(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import { CommandLinkClient } from "./client.ts";
 import type { LinkTuning } from "./options.ts";
 import { tlsBase } from "./peer.ts";
 import { CommandLinkServer, type VehicleConnection } from "./server.ts";
-import { makeTestPki, type TestPki } from "./testing.ts";
+import { makeTestPki, type TestPki } from "./testing/pki.ts";
 
 let pki: TestPki;
 before(async () => {

@@ -1,4 +1,4 @@
-import { type Authority, createAuthority, type Issued, issueLeaf } from "../../keys/certificates.ts";
+import { type Authority, createAuthority, type Issued, issueLeaf } from "../../../keys/certificates.ts";
 
 /**
  * In-memory key material for command-link tests and benchmarks: the pair's CA with a hub and a
