@@ -6,7 +6,7 @@
 import { RealClock } from "../src/kernel/real-clock.ts";
 import { DtlsLink } from "../src/links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../src/links/dtls-client/node-dtls-session.ts";
-import { startOpensslPeer, waitForState } from "../src/links/dtls-client/openssl-peer.ts";
+import { startOpensslPeer, waitForState } from "../src/links/dtls-client/testing/openssl-peer.ts";
 import type { CipherName } from "../src/links/dtls-client/types.ts";
 
 const KEY = "0f0e0d0c0b0a09080706050403020100";

@@ -66,7 +66,7 @@ export async function startLatencySystem(o: { logLevel?: string } = {}): Promise
     onPcaWrite: undefined,
     log,
     stop: async () => {
-      await group.stop(undefined, ["vehicle", "topside"]);
+      await group.stop({ order: ["vehicle", "topside"] });
       world.stop();
       await bus.close();
       await rm(dir, { recursive: true, force: true });

@@ -5,9 +5,9 @@ import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { encodeMessage } from "../protocol/codec.ts";
 import { ACK_STATUS } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
-import { FakeMcu } from "./fake-mcu.ts";
 import { type BridgeState, McuBridge } from "./mcu-bridge.ts";
-import { MemorySerialPair } from "./memory-link.ts";
+import { FakeMcu } from "./testing/fake-mcu.ts";
+import { MemorySerialPair } from "./testing/memory-link.ts";
 
 async function setup(configure?: (mcu: FakeMcu) => void) {
   const clock = new VirtualClock();

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TethysError } from "../../src/kernel/errors.ts";
@@ -8,12 +8,6 @@ import { TethysError } from "../../src/kernel/errors.ts";
 export const FIRMWARE_DIR = fileURLToPath(new URL(".", import.meta.url));
 export const HOST_BINARY = fileURLToPath(new URL("build/tethys-mcu-host", import.meta.url));
 export const AVR_HEX = fileURLToPath(new URL("build/tethys-mcu.hex", import.meta.url));
-
-/** True if `cmd <versionFlag>` runs (a tool on PATH). */
-export function hasTool(cmd: string, versionFlag = "--version"): boolean {
-  const r = spawnSync(cmd, [versionFlag], { stdio: "ignore" });
-  return r.error === undefined && r.status === 0;
-}
 
 export interface MakeResult {
   code: number;

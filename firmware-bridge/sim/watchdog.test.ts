@@ -10,7 +10,7 @@ import { type FirmwareEvent, HostMcu, type PulseReport } from "./host-mcu.ts";
 
 const skip = requireTool("make", "make") ?? requireTool("cc", "gcc") ?? requireTool("socat", "socat");
 
-const CHILD = fileURLToPath(new URL("agent-child.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("./testing/agent-child.ts", import.meta.url));
 let mcu: HostMcu | undefined;
 after(async () => {
   await mcu?.stop();

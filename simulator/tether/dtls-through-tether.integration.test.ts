@@ -15,7 +15,7 @@ import { test } from "node:test";
 import { RealClock } from "../../src/kernel/real-clock.ts";
 import { DtlsLink } from "../../src/links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../../src/links/dtls-client/node-dtls-session.ts";
-import { startOpensslPeer, waitForState } from "../../src/links/dtls-client/openssl-peer.ts";
+import { startOpensslPeer, waitForState } from "../../src/links/dtls-client/testing/openssl-peer.ts";
 import { requireTool } from "../../test/support/tools.ts";
 import { UdpTetherProxy } from "./udp-proxy.ts";
 

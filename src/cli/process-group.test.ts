@@ -18,7 +18,7 @@ test("children become ready, and stop in the given order", async () => {
   const b = await g.start({ name: "agent", command: node, args: ["-e", worker("agent")] });
   assert.equal(a.url, "http://x/sim");
   assert.equal(b.url, "http://x/agent");
-  await g.stop(undefined, ["agent", "sim"]);
+  await g.stop({ order: ["agent", "sim"] });
   const byes = lines.filter((l) => l.includes("bye"));
   assert.deepEqual(byes, ["agent: bye agent", "sim: bye sim"]);
   assert.equal(await g.stopped, undefined);

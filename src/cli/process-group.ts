@@ -84,7 +84,7 @@ export class ProcessGroup {
               new TethysError("PROC_EXITED", `${spec.name} exited (${signal ?? `code ${code}`}) before it was ready`),
             );
           }
-          if (!this.stopping) void this.stop(spec.name);
+          if (!this.stopping) void this.stop({ endedBy: spec.name });
           resolve();
         });
       }),
@@ -114,8 +114,13 @@ export class ProcessGroup {
     return ready;
   }
 
-  /** Stops children in `order` of names (others last, newest first). Idempotent. */
-  stop(endedBy?: string, order: string[] = []): Promise<void> {
+  /**
+   * Stops children in `order` of names (others last, newest first). `endedBy` names the child
+   * whose exit ended the group, if one did. Idempotent.
+   */
+  stop(o: { order?: readonly string[]; endedBy?: string } = {}): Promise<void> {
+    const order = o.order ?? [];
+    const endedBy = o.endedBy;
     if (!this.stopping) {
       this.stopping = (async () => {
         const ordered = [...this.running].sort((a, b) => rank(a, order, this.running) - rank(b, order, this.running));
@@ -144,7 +149,7 @@ export class ProcessGroup {
 
 const isReadyLog = (line: Record<string, unknown>): boolean => line.msg === "ready";
 
-function rank(r: Running, order: string[], all: Running[]): number {
+function rank(r: Running, order: readonly string[], all: Running[]): number {
   const i = order.indexOf(r.spec.name);
   return i >= 0 ? i : order.length + (all.length - all.indexOf(r));
 }

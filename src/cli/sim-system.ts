@@ -192,7 +192,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       tethers: { ...(tethers[0] ? { telemetry: tethers[0] } : {}), ...(tethers[1] ? { command: tethers[1] } : {}) },
     });
   } catch (err) {
-    await group.stop(undefined, ["vehicle", "topside", "world"]);
+    await group.stop({ order: ["vehicle", "topside", "world"] });
     for (const t of tethers) await t.close();
     for (const l of lines.slice(-20)) out(l);
     throw err instanceof TethysError
@@ -202,7 +202,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
 
   const until = o.until ?? untilStopSignal();
   const endedBy = await Promise.race([until.then(() => undefined), group.stopped]);
-  await group.stop(undefined, ["vehicle", "topside", "world"]);
+  await group.stop({ order: ["vehicle", "topside", "world"] });
   for (const t of tethers) await t.close();
   if (endedBy !== undefined) {
     for (const l of lines.slice(-20)) out(l);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { FakeMcu } from "../../firmware-bridge/bridge/fake-mcu.ts";
 import { McuBridge } from "../../firmware-bridge/bridge/mcu-bridge.ts";
-import { MemorySerialPair } from "../../firmware-bridge/bridge/memory-link.ts";
+import { FakeMcu } from "../../firmware-bridge/bridge/testing/fake-mcu.ts";
+import { MemorySerialPair } from "../../firmware-bridge/bridge/testing/memory-link.ts";
 import type { Message } from "../../firmware-bridge/protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../../firmware-bridge/protocol/version.ts";
 import { isTethysError } from "../kernel/errors.ts";

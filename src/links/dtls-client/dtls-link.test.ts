@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { isTethysError, TethysError } from "../../kernel/errors.ts";
 import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { DtlsLink } from "./dtls-link.ts";
-import { FakeSessions } from "./fake-session.ts";
+import { FakeSessions } from "./testing/fake-session.ts";
 import type { DtlsLinkOptions, LinkSnapshot } from "./types.ts";
 
 function setup(over: Partial<DtlsLinkOptions> = {}) {

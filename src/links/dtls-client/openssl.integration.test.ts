@@ -10,7 +10,7 @@ import { requireTool } from "../../../test/support/tools.ts";
 import { RealClock } from "../../kernel/real-clock.ts";
 import { DtlsLink } from "./dtls-link.ts";
 import { nodeDtlsSessionFactory } from "./node-dtls-session.ts";
-import { type OpensslPeer, startOpensslPeer, waitForState } from "./openssl-peer.ts";
+import { type OpensslPeer, startOpensslPeer, waitForState } from "./testing/openssl-peer.ts";
 import type { CipherName, DtlsLinkOptions } from "./types.ts";
 
 const skip = requireTool("openssl", "openssl");

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { startOpensslPeer } from "../../../src/links/dtls-client/openssl-peer.ts";
+import { startOpensslPeer } from "../../../src/links/dtls-client/testing/openssl-peer.ts";
 import { clientInteropCases, type ServerPeer } from "./testing/client-interop.ts";
 import { CCM_8, IDENTITY, PSK_HEX, SUITE_NAMES, WRONG_PSK_HEX } from "./testing/fixtures.ts";
 import {

@@ -1,6 +1,6 @@
-import type { SerialLink } from "../../hardware/ports/serial-link.ts";
-import { Emitter } from "../../src/kernel/emitter.ts";
-import { TethysError } from "../../src/kernel/errors.ts";
+import type { SerialLink } from "../../../hardware/ports/serial-link.ts";
+import { Emitter } from "../../../src/kernel/emitter.ts";
+import { TethysError } from "../../../src/kernel/errors.ts";
 
 /**
  * An in-memory serial line for unit tests: two SerialLink ends wired to each other. Bytes

@@ -4,9 +4,9 @@
  * is killed. Prints "armed" on stdout once the MCU acknowledged arming.
  */
 
-import { SerialportLink } from "../../hardware/linux/serialport-link.ts";
-import { RealClock } from "../../src/kernel/real-clock.ts";
-import { McuBridge } from "../bridge/mcu-bridge.ts";
+import { SerialportLink } from "../../../hardware/linux/serialport-link.ts";
+import { RealClock } from "../../../src/kernel/real-clock.ts";
+import { McuBridge } from "../../bridge/mcu-bridge.ts";
 
 const path = process.argv[2];
 if (path === undefined) {

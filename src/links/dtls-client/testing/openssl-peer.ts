@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { once } from "node:events";
-import type { DtlsLink } from "./dtls-link.ts";
-import type { LinkSnapshot } from "./types.ts";
+import type { DtlsLink } from "../dtls-link.ts";
+import type { LinkSnapshot } from "../types.ts";
 
 /**
  * Test support: `openssl s_server` as a DTLS 1.2 PSK peer on loopback, port chosen by the kernel.

@@ -1,5 +1,5 @@
 import { describe } from "node:test";
-import { serialLinkContract } from "../../test/contract/serial-link.contract.ts";
+import { serialLinkContract } from "../../../test/contract/serial-link.contract.ts";
 import { MemorySerialPair } from "./memory-link.ts";
 
 describe("MemorySerialPair", () => {

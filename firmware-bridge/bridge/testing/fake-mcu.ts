@@ -1,8 +1,8 @@
-import type { SerialLink } from "../../hardware/ports/serial-link.ts";
-import { CobsFrameReader } from "../protocol/cobs-frame-reader.ts";
-import { encodeMessage } from "../protocol/codec.ts";
-import { ACK_STATUS, type Message, specByName } from "../protocol/messages.ts";
-import { PROTOCOL_VERSION } from "../protocol/version.ts";
+import type { SerialLink } from "../../../hardware/ports/serial-link.ts";
+import { CobsFrameReader } from "../../protocol/cobs-frame-reader.ts";
+import { encodeMessage } from "../../protocol/codec.ts";
+import { ACK_STATUS, type Message, specByName } from "../../protocol/messages.ts";
+import { PROTOCOL_VERSION } from "../../protocol/version.ts";
 
 /**
  * A scriptable stand-in for the MCU, in TypeScript, for unit tests of the bridge over an

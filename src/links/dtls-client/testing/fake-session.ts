@@ -1,5 +1,5 @@
-import type { HandshakePhase } from "./classify-error.ts";
-import type { DtlsSession, DtlsSessionFactory, DtlsSessionHandlers, DtlsSessionParams } from "./types.ts";
+import type { HandshakePhase } from "../classify-error.ts";
+import type { DtlsSession, DtlsSessionFactory, DtlsSessionHandlers, DtlsSessionParams } from "../types.ts";
 
 /** One session created by FakeSessions: the test drives its events and reads what was sent. */
 export interface FakeSession {
