@@ -49,16 +49,18 @@ export function checkI2cReadLength(n: unknown): TethysError | undefined {
  * Checks the arguments of an I2cBus call before any bus traffic: the address, then the write
  * data (when the call writes), then the read length (when it reads).
  */
-export function checkI2cCall(
-  addr: unknown,
-  data: Uint8Array | undefined,
-  readLength: number | undefined,
-): TethysError | undefined {
+export function checkI2cCall(addr: unknown, call: I2cCallShape): TethysError | undefined {
   return (
     checkI2cAddress(addr) ??
-    (data === undefined ? undefined : checkI2cData(data)) ??
-    (readLength === undefined ? undefined : checkI2cReadLength(readLength))
+    (call.data === undefined ? undefined : checkI2cData(call.data)) ??
+    (call.readLength === undefined ? undefined : checkI2cReadLength(call.readLength))
   );
+}
+
+/** What an I2cBus call carries: data to write, a length to read, or both (writeRead). */
+export interface I2cCallShape {
+  data?: Uint8Array | undefined;
+  readLength?: number | undefined;
 }
 
 /** No device acknowledged a transaction to `addr`; `why` says what the bus saw. */

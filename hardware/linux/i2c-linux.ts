@@ -1,5 +1,5 @@
 import { TethysError } from "../../src/kernel/errors.ts";
-import { checkI2cCall, closedError, I2C_MAX_PENDING, i2cQueueFull } from "../common/i2c-validate.ts";
+import { checkI2cCall, closedError, I2C_MAX_PENDING, type I2cCallShape, i2cQueueFull } from "../common/i2c-validate.ts";
 import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 import { loadNative, type ModuleImporter } from "./native-loader.ts";
@@ -95,13 +95,13 @@ export class LinuxI2cBus implements I2cBus {
   }
 
   write(addr: number, data: Uint8Array): Promise<void> {
-    return this.run(addr, data, undefined, "write", async () => {
+    return this.run(addr, { data }, "write", async () => {
       await this.native.i2cWrite(addr, data.length, toBuffer(data));
     });
   }
 
   read(addr: number, length: number): Promise<Uint8Array> {
-    return this.run(addr, undefined, length, "read", async () => {
+    return this.run(addr, { readLength: length }, "read", async () => {
       const out = new Uint8Array(length);
       const r = await this.native.i2cRead(addr, length, toBuffer(out));
       return checkCount(r.bytesRead, length, addr, out);
@@ -109,7 +109,7 @@ export class LinuxI2cBus implements I2cBus {
   }
 
   writeRead(addr: number, data: Uint8Array, length: number): Promise<Uint8Array> {
-    return this.run(addr, data, length, "writeRead", async () => {
+    return this.run(addr, { data, readLength: length }, "writeRead", async () => {
       const out = new Uint8Array(length);
       if (data.length === 1) {
         const r = await this.native.readI2cBlock(addr, data[0] as number, length, toBuffer(out));
@@ -127,15 +127,9 @@ export class LinuxI2cBus implements I2cBus {
     await this.queue.run(() => this.native.close()).catch(() => undefined);
   }
 
-  private run<T>(
-    addr: number,
-    data: Uint8Array | undefined,
-    length: number | undefined,
-    op: string,
-    job: () => Promise<T>,
-  ): Promise<T> {
+  private run<T>(addr: number, call: I2cCallShape, op: string, job: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(closedError(this.path));
-    const bad = checkI2cCall(addr, data, length);
+    const bad = checkI2cCall(addr, call);
     if (bad !== undefined) return Promise.reject(bad);
     return this.queue.run(async () => {
       if (this.closed) throw closedError(this.path);

@@ -1,5 +1,5 @@
 import { TethysError } from "../../src/kernel/errors.ts";
-import { checkI2cCall, closedError, I2C_MAX_PENDING, i2cQueueFull } from "../common/i2c-validate.ts";
+import { checkI2cCall, closedError, I2C_MAX_PENDING, type I2cCallShape, i2cQueueFull } from "../common/i2c-validate.ts";
 import { SerialQueue } from "../common/serial-queue.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
 
@@ -49,21 +49,21 @@ export class FakeI2cBus implements I2cBus {
   }
 
   write(addr: number, data: Uint8Array): Promise<void> {
-    return this.transact(addr, data, undefined, (dev) => {
+    return this.transact(addr, { data }, (dev) => {
       this.log.push({ kind: "write", addr, data: [...data] });
       dev.write(data);
     });
   }
 
   read(addr: number, length: number): Promise<Uint8Array> {
-    return this.transact(addr, undefined, length, (dev) => {
+    return this.transact(addr, { readLength: length }, (dev) => {
       this.log.push({ kind: "read", addr, length });
       return fit(dev.read(length), length);
     });
   }
 
   writeRead(addr: number, data: Uint8Array, length: number): Promise<Uint8Array> {
-    return this.transact(addr, data, length, (dev) => {
+    return this.transact(addr, { data, readLength: length }, (dev) => {
       this.log.push({ kind: "writeRead", addr, data: [...data], length });
       dev.write(data);
       return fit(dev.read(length), length);
@@ -74,14 +74,9 @@ export class FakeI2cBus implements I2cBus {
     this.closed = true;
   }
 
-  private transact<T>(
-    addr: number,
-    data: Uint8Array | undefined,
-    length: number | undefined,
-    fn: (dev: FakeI2cDevice) => T,
-  ): Promise<T> {
+  private transact<T>(addr: number, call: I2cCallShape, fn: (dev: FakeI2cDevice) => T): Promise<T> {
     if (this.closed) return Promise.reject(closedError("fake I2C bus"));
-    const bad = checkI2cCall(addr, data, length);
+    const bad = checkI2cCall(addr, call);
     if (bad !== undefined) return Promise.reject(bad);
     return this.queue.run(async () => {
       await Promise.resolve();

@@ -78,7 +78,7 @@ export class SimI2cBus implements I2cBus {
 
   write(addr: number, data: Uint8Array): Promise<void> {
     try {
-      const dev = this.begin(addr, checkI2cCall(addr, data, undefined));
+      const dev = this.begin(addr, checkI2cCall(addr, { data }));
       dev.write(data, this.clock.now());
       return Promise.resolve();
     } catch (err) {
@@ -88,7 +88,7 @@ export class SimI2cBus implements I2cBus {
 
   read(addr: number, length: number): Promise<Uint8Array> {
     try {
-      const dev = this.begin(addr, checkI2cCall(addr, undefined, length));
+      const dev = this.begin(addr, checkI2cCall(addr, { readLength: length }));
       const out = new Uint8Array(length);
       dev.read(out, this.clock.now());
       return Promise.resolve(out);
@@ -99,7 +99,7 @@ export class SimI2cBus implements I2cBus {
 
   writeRead(addr: number, data: Uint8Array, length: number): Promise<Uint8Array> {
     try {
-      const dev = this.begin(addr, checkI2cCall(addr, data, length));
+      const dev = this.begin(addr, checkI2cCall(addr, { data, readLength: length }));
       const now = this.clock.now();
       dev.write(data, now);
       const out = new Uint8Array(length);

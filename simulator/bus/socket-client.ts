@@ -135,17 +135,17 @@ class SocketI2cBus implements I2cBus {
     this.c = c;
   }
   async write(addr: number, data: Uint8Array): Promise<void> {
-    const bad = checkI2cCall(addr, data, undefined);
+    const bad = checkI2cCall(addr, { data });
     if (bad !== undefined) throw bad;
     await this.c.call({ type: "i2c.write", addr, data }, "I2C");
   }
   async read(addr: number, length: number): Promise<Uint8Array> {
-    const bad = checkI2cCall(addr, undefined, length);
+    const bad = checkI2cCall(addr, { readLength: length });
     if (bad !== undefined) throw bad;
     return this.exact(await this.c.call({ type: "i2c.read", addr, length }, "I2C"), length);
   }
   async writeRead(addr: number, data: Uint8Array, length: number): Promise<Uint8Array> {
-    const bad = checkI2cCall(addr, data, length);
+    const bad = checkI2cCall(addr, { data, readLength: length });
     if (bad !== undefined) throw bad;
     return this.exact(await this.c.call({ type: "i2c.writeRead", addr, data, length }, "I2C"), length);
   }

@@ -151,11 +151,10 @@ export class SimBusServer {
       try {
         req = decodeRequest(b);
         if (req.type === "i2c.write" || req.type === "i2c.writeRead" || req.type === "i2c.read") {
-          const bad = checkI2cCall(
-            req.addr,
-            "data" in req ? req.data : undefined,
-            "length" in req ? req.length : undefined,
-          );
+          const bad = checkI2cCall(req.addr, {
+            data: "data" in req ? req.data : undefined,
+            readLength: "length" in req ? req.length : undefined,
+          });
           if (bad !== undefined) throw bad;
         }
       } catch (err) {
