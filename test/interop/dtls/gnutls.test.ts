@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { requireTool } from "../../support/tools.ts";
 import { clientInteropCases, type ServerPeer } from "./testing/client-interop.ts";
 import { CCM_8, gnutlsPriority, IDENTITY, PSK_HEX, SUITE_NAMES, WRONG_PSK_HEX } from "./testing/fixtures.ts";
 import {
@@ -18,7 +19,7 @@ import {
   startServer,
   toolClient,
 } from "./testing/server-interop.ts";
-import { freeUdpPort, literal, skipUnlessInstalled, Tool } from "./testing/tool.ts";
+import { freeUdpPort, literal, Tool } from "./testing/tool.ts";
 
 function gnutlsCli(p: ClientParams, ...extra: string[]): Tool {
   const args = ["--udp", "-p", String(p.port), "127.0.0.1", "--pskusername", p.identity, "--pskkey", p.pskHex];
@@ -72,7 +73,7 @@ function gnutlsServPeer(pskFile: string): ServerPeer {
 }
 
 describe("interop: GnuTLS", () => {
-  describe("Tethys DTLS server <- gnutls-cli", { skip: skipUnlessInstalled("gnutls-cli") }, () => {
+  describe("Tethys DTLS server <- gnutls-cli", { skip: requireTool("gnutls-cli", "gnutls-bin") }, () => {
     serverInteropCases(gnutlsCliPeer, [
       ...dataBothWaysCases(SUITE_NAMES),
       { kind: "wrongPsk", suite: CCM_8, pskHex: WRONG_PSK_HEX, peerReports: /Received alert \[20\]/ },
@@ -96,7 +97,7 @@ describe("interop: GnuTLS", () => {
     });
   });
 
-  describe("engine client role -> gnutls-serv", { skip: skipUnlessInstalled("gnutls-serv") }, () => {
+  describe("engine client role -> gnutls-serv", { skip: requireTool("gnutls-serv", "gnutls-bin") }, () => {
     const dir = mkdtempSync(join(tmpdir(), "tethys-dtls-"));
     const pskFile = join(dir, "psk.txt");
     writeFileSync(pskFile, `${IDENTITY}:${PSK_HEX}\n`);

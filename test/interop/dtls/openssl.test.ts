@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { startOpensslPeer } from "../../../src/links/dtls-client/testing/openssl-peer.ts";
+import { requireTool } from "../../support/tools.ts";
 import { clientInteropCases, type ServerPeer } from "./testing/client-interop.ts";
 import { CCM_8, IDENTITY, PSK_HEX, SUITE_NAMES, WRONG_PSK_HEX } from "./testing/fixtures.ts";
 import {
@@ -16,9 +17,9 @@ import {
   startServer,
   toolClient,
 } from "./testing/server-interop.ts";
-import { literal, skipUnlessInstalled, Tool } from "./testing/tool.ts";
+import { literal, Tool } from "./testing/tool.ts";
 
-const skip = skipUnlessInstalled("openssl");
+const skip = requireTool("openssl", "openssl");
 
 /** `-quiet` keeps s_client from reading "R" on stdin as a renegotiation request. */
 function sClient(p: ClientParams, quiet = true): Tool {

@@ -1,24 +1,10 @@
 /**
  * Interop test support: a spawned command-line peer (openssl, gnutls-cli, gnutls-serv) whose
- * output can be awaited (never a sleep), a skip message for a missing binary, and a free UDP
- * port for the tools that cannot bind port 0. Every spawned process is killed by `Tool.kill()`;
+ * output can be awaited (never a sleep), and a free UDP port for the tools that cannot bind port 0. Every spawned process is killed by `Tool.kill()`;
  * tests call it in `finally`.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
-
-/** A skip message when `bin` is not on PATH, else false. */
-export function skipUnlessInstalled(bin: string): string | false {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    try {
-      accessSync(join(dir, bin), constants.X_OK);
-      return false;
-    } catch {}
-  }
-  return `${bin} is not installed (CI installs it: openssl / gnutls-bin)`;
-}
 
 /** A spawned command-line tool whose combined output can be awaited. */
 export class Tool {
