@@ -5,7 +5,7 @@ import type { FailsafeConfig } from "../control/failsafes.ts";
 import { Mixer } from "../control/mixer.ts";
 import { type ControlConfig, ModeController } from "../control/modes.ts";
 import type { ThrustCurve } from "../control/t200.ts";
-import type { Frame } from "../control/thruster-layout.ts";
+import type { AxisVector, Frame } from "../control/thruster-layout.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import { errorCode } from "../kernel/errors.ts";
 import { FrameEncoder, type Message, type Mode, type Severity } from "../protocol/index.ts";
@@ -21,6 +21,13 @@ import { TelemetryBuilder } from "./telemetry.ts";
  * to thrusters and writes them, and sends telemetry at its own (lower) rate. Commands arrive
  * already authenticated and replay-checked from the command link; events and alarms go back
  * through `events` (the reliable command link).
+ *
+ * Pilot input is also applied the moment it arrives, where waiting for the next tick would only
+ * delay it: while the last tick flew the pilot's axes (armed, input fresh, no failsafe override)
+ * in manual or stabilize, the axes the pilot drives directly (all six in manual; surge, sway,
+ * heave and yaw in stabilize, whose attitude stays with its hold's last output) are mixed and
+ * written at once. Holds, failsafes and sensors keep the loop's rate; the next tick recomputes
+ * everything from the same latest input.
  */
 export interface AgentOptions {
   clock: Clock;
@@ -83,6 +90,11 @@ export class VehicleAgent {
     loopGapMs: 0,
   };
   private effectiveMode: Mode = "manual";
+  /** The last tick flew the pilot's axes: pilot input may be applied on arrival. */
+  private pilotLive = false;
+  /** The axes the last tick mixed (the holds' outputs the on-arrival path keeps). */
+  private readonly tickAxes = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 };
+  private readonly pilotNow = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 };
   private readonly builder: TelemetryBuilder;
   private readonly encoder = new FrameEncoder();
   private readonly periodMs: number;
@@ -177,6 +189,7 @@ export class VehicleAgent {
     switch (message.type) {
       case "pilot":
         this.supervisor.pilotInput(message, now);
+        if (this.applyPilotOnArrival()) result = "applied";
         break;
       case "arm": {
         const wasArmed = this.supervisor.isArmed;
@@ -192,6 +205,7 @@ export class VehicleAgent {
       case "disarm":
         if (this.supervisor.isArmed) this.emit("info", "DISARMED", "disarmed by the pilot");
         this.supervisor.disarm();
+        this.pilotLive = false;
         this.writeNeutral();
         break;
       case "mode": {
@@ -236,6 +250,7 @@ export class VehicleAgent {
   /** Graceful shutdown: stop the loop, thrusters neutral first; the caller then closes links. */
   async shutdown(): Promise<void> {
     this.stopped = true;
+    this.pilotLive = false;
     this.timer?.cancel();
     this.timer = undefined;
     this.supervisor.disarm();
@@ -277,6 +292,8 @@ export class VehicleAgent {
       this.controller.idle();
       this.mixer.neutral(this.forces);
       this.mixer.neutral(this.commands);
+      this.o.thrusters.set(this.commands);
+      this.latency.applied(this.o.thrusters);
     } else {
       // A stalled loop must not turn into one huge integrator step: dt is capped at 5 periods.
       const dt = Math.min(gap, 5 * this.periodMs) / 1000;
@@ -286,14 +303,11 @@ export class VehicleAgent {
         dt,
         out.control === "depth-hold" || out.control === "surface" ? out.control : "none",
       );
-      this.mixer.mix(axes, this.forces);
-      if (this.o.thrustCurve)
-        this.o.thrustCurve.linearize(this.forces, this.mixer.count, snap.batteryVoltage ?? Number.NaN, this.commands);
-      else this.commands.set(this.forces);
+      Object.assign(this.tickAxes, axes);
+      this.mixAndWrite(this.tickAxes, snap.batteryVoltage);
     }
-    this.o.thrusters.set(this.commands);
-    this.latency.applied(this.o.thrusters);
     this.trackMode(out.neutral ? this.controller.effectiveFor(st) : this.controller.effectiveMode);
+    this.pilotLive = out.control === "pilot";
     this.m.armed.set(out.armed ? 1 : 0);
 
     if (this.ticks++ % this.telemetryEvery === 0) this.sendTelemetry(out.armed);
@@ -339,6 +353,40 @@ export class VehicleAgent {
       this.emit("warning", "MODE_DEGRADED", `flying ${effective}: ${selected} lacks a healthy sensor`);
     else this.emit("info", "MODE_RESTORED", `flying ${selected} again`);
     this.effectiveMode = effective;
+  }
+
+  /** Axes → thruster forces → (linearised) commands → the thrusters. */
+  private mixAndWrite(axes: Readonly<AxisVector>, batteryVolts: number | null): void {
+    this.mixer.mix(axes, this.forces);
+    if (this.o.thrustCurve)
+      this.o.thrustCurve.linearize(this.forces, this.mixer.count, batteryVolts ?? Number.NaN, this.commands);
+    else this.commands.set(this.forces);
+    this.o.thrusters.set(this.commands);
+    this.latency.applied(this.o.thrusters);
+  }
+
+  /**
+   * Pilot input on arrival (see the class comment): true when it was mixed and written now,
+   * false when the next tick applies it (a hold mode, a failsafe in charge, not armed, stale).
+   */
+  private applyPilotOnArrival(): boolean {
+    if (!this.pilotLive) return false;
+    const mode = this.effectiveMode;
+    // A mode change waits for the tick that starts flying it.
+    if ((mode !== "manual" && mode !== "stabilize") || mode !== this.controller.mode) return false;
+    const p = this.pilotNow;
+    this.supervisor.pilotAxes(p);
+    const a = this.tickAxes;
+    a.surge = p.surge;
+    a.sway = p.sway;
+    a.heave = p.heave;
+    a.yaw = p.yaw;
+    if (mode === "manual") {
+      a.roll = p.roll;
+      a.pitch = p.pitch;
+    }
+    this.mixAndWrite(a, this.o.sensors.latest().batteryVoltage);
+    return true;
   }
 
   private writeNeutral(): void {

@@ -211,15 +211,21 @@ export class Supervisor {
     if (out.neutral || !fresh) {
       a.surge = a.sway = a.heave = a.roll = a.pitch = a.yaw = 0;
     } else {
-      const g = this.pilot.gain;
-      a.surge = this.pilot.surge * g;
-      a.sway = this.pilot.sway * g;
-      a.heave = this.pilot.heave * g;
-      a.roll = this.pilot.roll * g;
-      a.pitch = this.pilot.pitch * g;
-      a.yaw = this.pilot.yaw * g;
+      this.pilotAxes(a);
     }
     return out;
+  }
+
+  /** The latest pilot input with its gain applied, into `out` (the same scaling `tick` uses). */
+  pilotAxes(out: AxisVector): void {
+    const p = this.pilot;
+    const g = p.gain;
+    out.surge = p.surge * g;
+    out.sway = p.sway * g;
+    out.heave = p.heave * g;
+    out.roll = p.roll * g;
+    out.pitch = p.pitch * g;
+    out.yaw = p.yaw * g;
   }
 
   private zeroPilot(): void {
