@@ -4,8 +4,8 @@
  * epoch||sequence as the explicit part; on receipt any explicit nonce is accepted (some peers,
  * e.g. node-dtls-client, draw it at random).
  */
-import { createCipheriv, createDecipheriv } from "node:crypto";
 import { Ccm } from "./ccm.ts";
+import { Gcm } from "./gcm.ts";
 
 export interface CipherSuite {
   readonly id: number;
@@ -59,19 +59,19 @@ export function overhead(suite: CipherSuite): number {
   return EXPLICIT_NONCE_LENGTH + suite.tagLength;
 }
 
-/** Direction keys: one per (epoch, direction). Reuses its nonce buffer across records. */
+/**
+ * Direction keys: one per (epoch, direction). Both AEADs run on long-lived cipher objects
+ * (ccm.ts, gcm.ts) with a reused nonce buffer: no cipher context is created per record.
+ */
 export class AeadKey {
   readonly suite: CipherSuite;
-  private readonly key: Uint8Array;
   private readonly nonce = Buffer.alloc(12);
-  /** CCM suites run on long-lived cipher objects (see ccm.ts); GCM uses a context per record. */
-  private readonly ccm: Ccm | undefined;
+  private readonly aead: Ccm | Gcm;
 
   constructor(suite: CipherSuite, key: Uint8Array, salt: Uint8Array) {
     this.suite = suite;
-    this.key = key;
     this.nonce.set(salt, 0);
-    this.ccm = suite.algorithm === "aes-128-ccm" ? new Ccm(key, suite.tagLength) : undefined;
+    this.aead = suite.algorithm === "aes-128-ccm" ? new Ccm(key, suite.tagLength) : new Gcm(key);
   }
 
   /**
@@ -81,19 +81,7 @@ export class AeadKey {
   seal(plaintext: Uint8Array, aad: Uint8Array, explicit: Uint8Array, out: Uint8Array, offset: number): number {
     this.nonce.set(explicit, 4);
     out.set(explicit, offset);
-    if (this.ccm !== undefined) return 8 + this.ccm.seal(this.nonce, aad, plaintext, out, offset + 8);
-    const c =
-      this.suite.algorithm === "aes-128-gcm"
-        ? createCipheriv("aes-128-gcm", this.key, this.nonce)
-        : createCipheriv("aes-128-ccm", this.key, this.nonce, {
-            authTagLength: this.suite.tagLength,
-          });
-    c.setAAD(aad, { plaintextLength: plaintext.length });
-    const body = c.update(plaintext);
-    c.final();
-    out.set(body, offset + 8);
-    out.set(c.getAuthTag(), offset + 8 + body.length);
-    return 8 + body.length + this.suite.tagLength;
+    return 8 + this.aead.seal(this.nonce, aad, plaintext, out, offset + 8);
   }
 
   /** Open a record fragment; returns the plaintext, or undefined when authentication fails. */
@@ -103,23 +91,6 @@ export class AeadKey {
     this.nonce.set(fragment.subarray(0, 8), 4);
     const ct = fragment.subarray(8, fragment.length - tagLen);
     const tag = fragment.subarray(fragment.length - tagLen);
-    if (this.ccm !== undefined) return this.ccm.open(this.nonce, aad, ct, tag);
-    try {
-      const d =
-        this.suite.algorithm === "aes-128-gcm"
-          ? createDecipheriv("aes-128-gcm", this.key, this.nonce, {
-              authTagLength: 16,
-            })
-          : createDecipheriv("aes-128-ccm", this.key, this.nonce, {
-              authTagLength: tagLen,
-            });
-      d.setAuthTag(tag);
-      d.setAAD(aad, { plaintextLength: ct.length });
-      const pt = d.update(ct);
-      d.final();
-      return pt;
-    } catch {
-      return undefined;
-    }
+    return this.aead.open(this.nonce, aad, ct, tag);
   }
 }
