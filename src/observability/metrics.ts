@@ -25,12 +25,22 @@ export interface MetricsServer {
 
 /**
  * Handles GET/HEAD /metrics (text exposition) and /health (JSON, 503 when not ok) on any
- * node:http server; returns false for other paths so the caller can route them.
+ * node:http server; returns false for other paths so the caller can route them. Concurrent
+ * `/metrics` requests share one scrape: a burst of scrapers costs one collection, not one each.
+ * `allowMetrics` refuses a `/metrics` request with 403 when it returns false.
  */
 export function metricsHandler(
   registry: Registry,
   health: HealthCheck = () => ({ ok: true }),
+  allowMetrics: (req: IncomingMessage) => boolean = () => true,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
+  let scrape: Promise<string> | undefined;
+  const shared = (): Promise<string> => {
+    scrape ??= registry.metrics().finally(() => {
+      scrape = undefined;
+    });
+    return scrape;
+  };
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/metrics" && path !== "/health") return false;
@@ -39,9 +49,18 @@ export function metricsHandler(
       return true;
     }
     if (path === "/metrics") {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${String(err)}\n`),
+      if (!allowMetrics(req)) {
+        res.writeHead(403, { "content-type": "text/plain" }).end("metrics: forbidden (see topside.metrics_access)\n");
+        return true;
+      }
+      shared().then(
+        (text) => {
+          if (!res.destroyed) res.writeHead(200, { "content-type": registry.contentType }).end(text);
+        },
+        (err: unknown) => {
+          if (!res.destroyed)
+            res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${String(err)}\n`);
+        },
       );
       return true;
     }

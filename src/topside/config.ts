@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { AuthConfig } from "./authenticator.ts";
+import type { HttpGuardOptions } from "./http-guard.ts";
 import type { BrowserLimits } from "./limits.ts";
 
 export interface HubConfigOptions {
@@ -8,6 +9,7 @@ export interface HubConfigOptions {
   staticDir?: string;
   auth: AuthConfig;
   limits: Partial<BrowserLimits>;
+  http: Partial<HttpGuardOptions>;
 }
 
 /** The hub options `[topside]` config gives (the caller adds clock, logger, registry, vehicles). */
@@ -28,6 +30,12 @@ export function hubOptionsFromConfig(topside: NonNullable<Config["topside"]>): H
       messageBurst: Math.max(1, Math.ceil(l.messages_per_second / 2)),
       sendBufferBytes: l.send_buffer_bytes,
       maxBrowsers: l.max_browsers,
+      pilotReserve: l.pilot_reserve,
+    },
+    http: {
+      maxRequestsPerSocket: l.max_requests_per_socket,
+      metricsAccess: topside.metrics_access,
+      ...(topside.metrics_token === undefined ? {} : { metricsToken: topside.metrics_token }),
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Timer } from "../kernel/clock.ts";
 import type { Logger } from "../observability/logger.ts";
 import { metricsHandler } from "../observability/metrics.ts";
 import { HubCodes } from "./errors.ts";
+import { HttpGuard, type HttpGuardOptions, type HttpGuardStats } from "./http-guard.ts";
 import type { SessionStats } from "./hub-metrics.ts";
 import { HubProtocol, type HubProtocolOptions } from "./hub-protocol.ts";
 import { StaticFiles } from "./static-files.ts";
@@ -25,6 +26,8 @@ export interface HubOptions extends HubProtocolOptions {
    * sessions, roles and vehicles): plain HTTP for localhost, HTTPS for browsers on the tether.
    */
   https?: { key: string | Buffer; cert: string | Buffer; host?: string; port: number };
+  /** Plain HTTP bounds and who may read `/metrics` (defaults: 8 unanswered requests per socket, loopback). */
+  http?: Partial<HttpGuardOptions>;
 }
 
 /** WebSocket path browsers connect to. */
@@ -43,6 +46,7 @@ export class Hub {
   private readonly wss: WebSocketServer;
   private readonly httpsServer: HttpsServer | undefined;
   private readonly sockets = new Set<WsTransport>();
+  private readonly guard: HttpGuard;
   private staticFiles: StaticFiles | undefined;
   private keepalive: Timer | undefined;
   private closing = false;
@@ -51,8 +55,18 @@ export class Hub {
     this.options = options;
     this.log = options.logger;
     this.protocol = new HubProtocol(options);
-    const handleMetrics = metricsHandler(options.registry, () => this.health());
+    this.guard = new HttpGuard(options.http);
+    const handleMetrics = metricsHandler(
+      options.registry,
+      () => this.health(),
+      (req) => this.guard.metricsAllowed(req),
+    );
     const handle = (req: IncomingMessage, res: ServerResponse) => {
+      if (!this.guard.admit(req, res)) {
+        this.protocol.metrics.http.inc({ result: "pipelining" });
+        this.log.warn({ remote: remoteOf(req) }, "HTTP socket closed: too many unanswered requests (pipelining)");
+        return;
+      }
       if (handleMetrics(req, res)) return;
       this.serveFile(req, res);
     };
@@ -109,6 +123,11 @@ export class Hub {
   /** Per-session pending state, for tests and benchmarks (bounded by the limits). */
   sessionStats(): SessionStats[] {
     return this.protocol.sessionStats();
+  }
+
+  /** Unanswered plain HTTP requests (bounded per socket), for tests and benchmarks. */
+  httpStats(): HttpGuardStats {
+    return this.guard.stats;
   }
 
   async close(): Promise<void> {
