@@ -160,7 +160,13 @@ export const TopsideSchema = z.strictObject({
   tls: z.strictObject({ ca: filePath, cert: filePath, key: filePath }).optional(),
   /** Command-link timing and limits on the hub's side. */
   link: z
-    .strictObject({ ...linkTuning })
+    .strictObject({
+      ...linkTuning,
+      /** Vehicle connections not yet authenticated, at most; a newer one closes the oldest. */
+      max_pending: z.number().int().min(1).max(1024).default(32),
+      /** The same, from one address. */
+      max_pending_per_address: z.number().int().min(1).max(1024).default(8),
+    })
     .superRefine(timeoutAboveHeartbeat)
     .prefault({}),
   /** Vehicles the hub accepts, by id: the pinned certificate fingerprint and the DTLS PSK file. */
