@@ -134,6 +134,12 @@ export const TopsideSchema = z.strictObject({
       observer_hashes: z.array(secretHash).default([]),
       /** Let browsers observe without a secret (`auth` with an empty secret). */
       anonymous_observers: z.boolean().default(false),
+      /** Failed sign-ins (attempts being checked included) from one address before it is locked. */
+      max_failures: z.number().int().min(1).max(1000).default(5),
+      /** Window the failures are counted in, ms. */
+      failure_window_ms: z.number().int().min(1000).max(3_600_000).default(60_000),
+      /** How long a locked address is refused without checking its secret, ms. */
+      lock_ms: z.number().int().min(1000).max(3_600_000).default(60_000),
     })
     .prefault({}),
   limits: z

@@ -2,12 +2,14 @@ import type { Config } from "../config/schema.ts";
 import type { AuthConfig } from "./authenticator.ts";
 import type { HttpGuardOptions } from "./http-guard.ts";
 import type { BrowserLimits } from "./limits.ts";
+import type { FailureLimits } from "./rate-limit.ts";
 
 export interface HubConfigOptions {
   host: string;
   port: number;
   staticDir?: string;
   auth: AuthConfig;
+  authFailureLimits: FailureLimits;
   limits: Partial<BrowserLimits>;
   http: Partial<HttpGuardOptions>;
 }
@@ -23,6 +25,12 @@ export function hubOptionsFromConfig(topside: NonNullable<Config["topside"]>): H
       pilotHashes: topside.auth.pilot_hashes,
       observerHashes: topside.auth.observer_hashes,
       anonymousObservers: topside.auth.anonymous_observers,
+    },
+    authFailureLimits: {
+      maxFailures: topside.auth.max_failures,
+      windowMs: topside.auth.failure_window_ms,
+      lockMs: topside.auth.lock_ms,
+      maxKeys: 4096,
     },
     limits: {
       maxMessageBytes: l.max_message_bytes,
