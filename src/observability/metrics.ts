@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /**
  * Prometheus metrics: one Registry per process (services register their counters on it), the
@@ -112,4 +112,47 @@ export function parseHostPort(text: string): { host: string; port: number } {
   const i = text.lastIndexOf(":");
   const host = text.slice(0, i).replace(/^\[(.*)\]$/, "$1");
   return { host, port: Number(text.slice(i + 1)) };
+}
+
+/**
+ * A counter read at scrape time from counts kept elsewhere (plain numbers on a hot path): on
+ * each scrape it is set to what `read` returns, one value per label set; zeros are left out.
+ */
+export function scrapedCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: () => [labels: Record<string, string>, value: number][],
+): void {
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, v] of read()) if (v > 0) this.inc(labels, v);
+    },
+  });
+}
+
+/** A gauge read at scrape time, one value per label set. */
+export function scrapedGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: () => [labels: Record<string, string>, value: number][],
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, v] of read()) this.set(labels, v);
+    },
+  });
 }
