@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { beyondHeads } from "./http-guard.ts";
 import { startTestHub, type TestHub } from "./testing/hub-harness.ts";
 
 const FLOOD = 3000;
@@ -67,6 +68,7 @@ describe("hub HTTP under a pipelining flood", () => {
     const s = t.hub.httpStats();
     assert.ok(s.maxInFlightPerSocket <= 8, `in flight on one socket ${s.maxInFlightPerSocket}`);
     assert.equal(s.socketsClosed, 1);
+    assert.ok(s.dropped <= 8, `requests parsed after the socket was closed: ${s.dropped}`);
     await until(() => t.hub.httpStats().inFlight === 0);
     assert.ok((await t.metric("tethys_hub_http_refused_total", { result: "pipelining" })) >= 1);
   });
@@ -100,5 +102,19 @@ describe("/metrics access", () => {
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /tethys_hub_browsers/);
     assert.equal((await fetch(`${base}/health`)).status, 200);
+  });
+});
+
+describe("request heads in a chunk", () => {
+  test("beyondHeads finds where the allowance ends, only when the chunk holds more heads", () => {
+    const two = Buffer.from(REQUEST.repeat(2));
+    assert.equal(beyondHeads(two, 2), -1);
+    assert.equal(beyondHeads(two, 1), REQUEST.length);
+    assert.equal(beyondHeads(two, 0), 0);
+    assert.equal(
+      beyondHeads(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n\x00\r\n\r\n"), 1),
+      -1,
+      "a body is not a head",
+    );
   });
 });
