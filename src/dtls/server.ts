@@ -51,7 +51,7 @@ export const DEFAULT_SERVER_OPTIONS: Omit<DtlsServerOptions, "psk"> = {
   suites: DEFAULT_SUITES,
   maxHalfOpen: 16,
   maxHalfOpenPerAddress: 4,
-  halfOpenTimeoutMs: 10_000,
+  halfOpenTimeoutMs: 15_000,
   maxSessions: 64,
   cookieLifetimeMs: 60_000,
 };
