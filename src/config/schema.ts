@@ -134,6 +134,12 @@ export const TopsideSchema = z.strictObject({
       observer_hashes: z.array(secretHash).default([]),
       /** Let browsers observe without a secret (`auth` with an empty secret). */
       anonymous_observers: z.boolean().default(false),
+      /** Failed sign-ins (attempts being checked included) from one address before it is locked. */
+      max_failures: z.number().int().min(1).max(1000).default(5),
+      /** Window the failures are counted in, ms. */
+      failure_window_ms: z.number().int().min(1000).max(3_600_000).default(60_000),
+      /** How long a locked address is refused without checking its secret, ms. */
+      lock_ms: z.number().int().min(1000).max(3_600_000).default(60_000),
     })
     .prefault({}),
   limits: z
@@ -146,13 +152,27 @@ export const TopsideSchema = z.strictObject({
       send_buffer_bytes: z.number().int().min(1024).max(16_777_216).default(262_144),
       /** Most browsers connected at once. */
       max_browsers: z.number().int().min(1).max(10000).default(500),
+      /** Browser slots only a pilot secret may take: observers and anonymous connections never fill them. */
+      pilot_reserve: z.number().int().min(0).max(100).default(8),
+      /** Plain HTTP requests one socket may have unanswered (pipelined); one more closes the socket. */
+      max_requests_per_socket: z.number().int().min(1).max(1000).default(8),
     })
     .prefault({}),
+  /** Who may read the hub's `/metrics`: "loopback" (and token bearers), "token" (bearers only) or "open". */
+  metrics_access: z.enum(["loopback", "token", "open"]).default("loopback"),
+  /** Bearer token that opens `/metrics` from anywhere (`Authorization: Bearer …`); unset: none. */
+  metrics_token: z.string().min(16, "a metrics token needs at least 16 characters").optional(),
   /** The hub's certificate (command link and HTTPS) from `tethys keys` (topside.snippet.toml). */
   tls: z.strictObject({ ca: filePath, cert: filePath, key: filePath }).optional(),
   /** Command-link timing and limits on the hub's side. */
   link: z
-    .strictObject({ ...linkTuning })
+    .strictObject({
+      ...linkTuning,
+      /** Vehicle connections not yet authenticated, at most; a newer one closes the oldest. */
+      max_pending: z.number().int().min(1).max(1024).default(32),
+      /** The same, from one address. */
+      max_pending_per_address: z.number().int().min(1).max(1024).default(8),
+    })
     .superRefine(timeoutAboveHeartbeat)
     .prefault({}),
   /** Vehicles the hub accepts, by id: the pinned certificate fingerprint and the DTLS PSK file. */

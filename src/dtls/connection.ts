@@ -148,6 +148,8 @@ export abstract class Connection<Step extends string> {
   protected abstract onHandshake(m: HandshakeMessage, epoch: number, now: number): boolean;
   /** The peer's Finished checked out: the server answers with its own; the client is done. */
   protected abstract onPeerFinished(m: HandshakeMessage): void;
+  /** An authenticated application record arrived on the established session (before it is delivered). */
+  protected onPeerData(): void {}
   /** Close message for a Finished that failed to decrypt, or whose verify_data is wrong. */
   protected abstract failureMessage(kind: "pskMismatch" | "badFinished"): string;
 
@@ -267,6 +269,7 @@ export abstract class Connection<Step extends string> {
         break;
       case ContentType.applicationData:
         if (this.state === "established" && r.epoch === 1) {
+          this.onPeerData();
           this.counters.recordsDelivered++;
           this.emit({ type: "data", data: pt });
         } else this.drop("unexpected");

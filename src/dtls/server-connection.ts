@@ -27,8 +27,14 @@ export interface DtlsServerConnectionOptions extends ConnectionOptions {
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
+/** Application messages held on a new session until the client confirms it (oldest dropped beyond). */
+export const MAX_HELD_MESSAGES = 8;
+
 export class DtlsServerConnection extends Connection<"clientKeyExchange"> {
   private readonly sopts: DtlsServerConnectionOptions;
+  /** The client has sent an authenticated record after our Finished: it has our final flight. */
+  private confirmed = false;
+  private held: Uint8Array[] = [];
 
   /**
    * Start a session from a cookie-verified ClientHello. `recordSeq` is the hello's record
@@ -52,6 +58,34 @@ export class DtlsServerConnection extends Connection<"clientKeyExchange"> {
     this.rl.writeSeq[0] = recordSeq;
     this.rl.markSeen(0, recordSeq);
     this.start(hello, parsed, now);
+  }
+
+  /**
+   * Sends application data; on a new session it is held (at most MAX_HELD_MESSAGES, the oldest
+   * dropped) until the client's first authenticated application record shows that it has our
+   * final flight. A client whose copy of that flight was lost is still handshaking, and some
+   * (GnuTLS) restart their retransmission timer on every datagram, so data sent to it then would
+   * keep it from ever re-sending its Finished (docs/dtls.md).
+   */
+  override send(data: Uint8Array): void {
+    if (this.confirmed || this.state !== "established" || data.length > this.maxPayload()) {
+      super.send(data);
+      return;
+    }
+    this.counters.appDataHeld++;
+    if (this.held.length >= MAX_HELD_MESSAGES) {
+      this.held.shift();
+      this.counters.appDataHeldDropped++;
+    }
+    this.held.push(data.slice());
+  }
+
+  protected override onPeerData(): void {
+    if (this.confirmed) return;
+    this.confirmed = true;
+    const held = this.held;
+    this.held = [];
+    for (const d of held) super.send(d);
   }
 
   /** True when `random` is this session's ClientHello (a retransmission, not a new client). */

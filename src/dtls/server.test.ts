@@ -108,6 +108,8 @@ describe("DTLS server engine: handshake and data", () => {
       () => lb.server.send(session, new Uint8Array(max + 1)),
       (e) => isTethysError(e, "DTLS_MESSAGE_TOO_LARGE"),
     );
+    lb.client.send(text("confirmed")); // application data waits for the client's first record
+    lb.pump();
     lb.server.send(session, new Uint8Array(max));
     assert.equal(lb.toClient[0]?.length, 1200);
     const fresh = new Loopback({ psk }, { identity: "rov1", psk: KEY });

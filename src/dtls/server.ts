@@ -31,8 +31,15 @@ export interface PeerAddress {
 export interface DtlsServerOptions extends ConnectionOptions {
   suites: readonly SuiteName[];
   psk: PskLookup;
-  /** Sessions still handshaking (after the cookie round trip) at most. */
+  /**
+   * Sessions still handshaking (after the cookie round trip) at most; a new one beyond it
+   * replaces the oldest half-open session.
+   */
   maxHalfOpen: number;
+  /** The same, from one source address (a new one beyond it replaces that address's oldest). */
+  maxHalfOpenPerAddress: number;
+  /** A session not established this long after its cookie-verified hello is dropped. */
+  halfOpenTimeoutMs: number;
   /** Sessions in total at most. */
   maxSessions: number;
   /** Cookie secret rotation period. */
@@ -43,6 +50,8 @@ export const DEFAULT_SERVER_OPTIONS: Omit<DtlsServerOptions, "psk"> = {
   ...DEFAULT_CONNECTION_OPTIONS,
   suites: DEFAULT_SUITES,
   maxHalfOpen: 16,
+  maxHalfOpenPerAddress: 4,
+  halfOpenTimeoutMs: 15_000,
   maxSessions: 64,
   cookieLifetimeMs: 60_000,
 };
@@ -79,16 +88,24 @@ export interface ServerSink {
 class Entry implements SessionInfo {
   readonly id: number;
   readonly peer: PeerAddress;
-  conn!: DtlsServerConnection;
-  constructor(id: number, peer: PeerAddress) {
+  /** When the half-open session is dropped if it has not been established. */
+  readonly halfOpenDeadline: number;
+  /**
+   * Unset while the connection's constructor runs: a hello refused there (no shared suite, no
+   * DTLS 1.2, …) reports `closed` before the constructor returns, and the getters must hold.
+   */
+  conn: DtlsServerConnection | undefined;
+  closed = false;
+  constructor(id: number, peer: PeerAddress, halfOpenDeadline: number) {
     this.id = id;
     this.peer = peer;
+    this.halfOpenDeadline = halfOpenDeadline;
   }
   get identity(): string {
-    return this.conn.identity;
+    return this.conn?.identity ?? "";
   }
   get state(): SessionInfo["state"] {
-    return this.conn.state;
+    return this.closed ? "closed" : (this.conn?.state ?? "handshaking");
   }
 }
 
@@ -127,7 +144,14 @@ export class DtlsServerEngine {
 
   get halfOpenCount(): number {
     let n = 0;
-    for (const e of this.sessions.values()) if (e.conn.state === "handshaking") n++;
+    for (const e of this.sessions.values()) if (e.state === "handshaking") n++;
+    return n;
+  }
+
+  /** Half-open sessions from `address`. */
+  halfOpenFrom(address: string): number {
+    let n = 0;
+    for (const e of this.sessions.values()) if (e.state === "handshaking" && e.peer.address === address) n++;
     return n;
   }
 
@@ -144,7 +168,7 @@ export class DtlsServerEngine {
     this.counters.datagramsReceived++;
     const k = key(peer);
     const entry = this.sessions.get(k);
-    if (entry !== undefined && !isOtherHello(datagram, (r) => entry.conn.sameHello(r))) {
+    if (entry?.conn !== undefined && !isOtherHello(datagram, (r) => entry.conn?.sameHello(r) ?? false)) {
       entry.conn.handleDatagram(datagram, now);
       return;
     }
@@ -154,27 +178,28 @@ export class DtlsServerEngine {
   /** Send one application message to an established session. */
   send(session: SessionInfo, data: Uint8Array): void {
     const e = this.sessions.get(key(session.peer));
-    if (e === undefined || e.id !== session.id) throw new TethysError("DTLS_NO_SESSION", `no session ${session.id}`);
+    if (e?.conn === undefined || e.id !== session.id)
+      throw new TethysError("DTLS_NO_SESSION", `no session ${session.id}`);
     e.conn.send(data);
   }
 
   maxPayload(session: SessionInfo): number {
-    return this.sessions.get(key(session.peer))?.conn.maxPayload() ?? 0;
+    return this.sessions.get(key(session.peer))?.conn?.maxPayload() ?? 0;
   }
 
   close(session: SessionInfo, code: CloseCode = "DTLS_LOCAL_CLOSE"): void {
     const e = this.sessions.get(key(session.peer));
-    if (e !== undefined && e.id === session.id) e.conn.close(code, "closed by the server");
+    if (e !== undefined && e.id === session.id) e.conn?.close(code, "closed by the server");
   }
 
   closeAll(): void {
-    for (const e of [...this.sessions.values()]) e.conn.close("DTLS_SERVER_SHUTDOWN", "server shutting down");
+    for (const e of [...this.sessions.values()]) e.conn?.close("DTLS_SERVER_SHUTDOWN", "server shutting down");
   }
 
   nextDeadline(): number | undefined {
     let d: number | undefined;
     for (const e of this.sessions.values()) {
-      const x = e.conn.nextDeadline();
+      const x = deadlineOf(e);
       if (x !== undefined && (d === undefined || x < d)) d = x;
     }
     return d;
@@ -182,8 +207,13 @@ export class DtlsServerEngine {
 
   handleTimeout(now: number): void {
     for (const e of [...this.sessions.values()]) {
-      const d = e.conn.nextDeadline();
-      if (d !== undefined && now >= d) e.conn.handleTimeout(now);
+      if (e.state === "handshaking" && now >= e.halfOpenDeadline) {
+        this.counters.handshakesFailed++;
+        e.conn?.abandon("DTLS_HANDSHAKE_TIMEOUT", `handshake not finished within ${this.opts.halfOpenTimeoutMs} ms`);
+        continue;
+      }
+      const d = e.conn?.nextDeadline();
+      if (d !== undefined && now >= d) e.conn?.handleTimeout(now);
     }
   }
 
@@ -202,17 +232,31 @@ export class DtlsServerEngine {
       this.sink.transmit(helloVerifyDatagram(cookie, h.message.messageSeq, h.recordSeq), peer);
       return;
     }
-    if (existing !== undefined) existing.conn.abandon("DTLS_REPLACED", "client restarted on the same address and port");
-    if (this.halfOpenCount >= this.opts.maxHalfOpen) {
-      this.counters.dropped.halfOpenLimit++;
-      return;
-    }
-    if (this.sessions.size >= this.opts.maxSessions) {
+    if (existing !== undefined)
+      existing.conn?.abandon("DTLS_REPLACED", "client restarted on the same address and port");
+    // Room for the newcomer: the oldest half-open session of its address, or of all, gives way,
+    // so idle half-open handshakes can delay a vehicle's handshake but never keep it out.
+    if (this.halfOpenFrom(peer.address) >= this.opts.maxHalfOpenPerAddress)
+      this.evictOldestHalfOpen((e) => e.peer.address === peer.address);
+    if (this.halfOpenCount >= this.opts.maxHalfOpen) this.evictOldestHalfOpen(() => true);
+    if (this.sessions.size >= this.opts.maxSessions && !this.evictOldestHalfOpen(() => true)) {
       this.counters.dropped.sessionLimit++;
       return;
     }
     const message = { ...h.message, body: h.message.body.slice() };
     this.accept(message, h.parsed, h.recordSeq, peer, k, now);
+  }
+
+  /** Drops the oldest half-open session matching `which`; false when there is none. */
+  private evictOldestHalfOpen(which: (e: Entry) => boolean): boolean {
+    for (const e of this.sessions.values()) {
+      if (e.state !== "handshaking" || !which(e)) continue;
+      this.counters.dropped.halfOpenLimit++;
+      this.counters.handshakesFailed++;
+      e.conn?.abandon("DTLS_HALF_OPEN_EVICTED", "half-open handshake dropped for a newer one");
+      return true;
+    }
+    return false;
   }
 
   private accept(
@@ -223,15 +267,20 @@ export class DtlsServerEngine {
     k: string,
     now: number,
   ): void {
-    const entry = new Entry(this.nextId++, {
-      address: peer.address,
-      port: peer.port,
-    });
+    const entry = new Entry(
+      this.nextId++,
+      { address: peer.address, port: peer.port },
+      now + this.opts.halfOpenTimeoutMs,
+    );
     this.sessions.set(k, entry);
     const sink = {
       transmit: (dg: Uint8Array) => this.sink.transmit(dg, entry.peer),
       event: (e: ConnectionEvent) => {
-        if (e.type === "closed" && this.sessions.get(k) === entry) this.sessions.delete(k);
+        if (e.type === "closed") {
+          entry.closed = true;
+          this.counters.closed[e.code] = (this.counters.closed[e.code] ?? 0) + 1;
+          if (this.sessions.get(k) === entry) this.sessions.delete(k);
+        }
         if (e.type === "data") this.sink.event({ type: "data", session: entry, data: e.data });
         else this.sink.event({ ...e, session: entry });
       },
@@ -246,6 +295,12 @@ export class DtlsServerEngine {
       now,
     );
   }
+}
+
+function deadlineOf(e: Entry): number | undefined {
+  const d = e.conn?.nextDeadline();
+  if (e.state !== "handshaking") return d;
+  return d === undefined ? e.halfOpenDeadline : Math.min(d, e.halfOpenDeadline);
 }
 
 function key(p: PeerAddress): string {

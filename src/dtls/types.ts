@@ -49,6 +49,7 @@ export type CloseCode =
   | "DTLS_HANDSHAKE_FAILURE"
   | "DTLS_ALERT_RECEIVED"
   | "DTLS_REPLACED"
+  | "DTLS_HALF_OPEN_EVICTED"
   | "DTLS_SERVER_SHUTDOWN";
 
 export type ConnectionEvent =
@@ -92,6 +93,11 @@ export interface DtlsCounters {
   retransmissions: number;
   /** Exceptions caught at the adapter boundary (a bug if ever non-zero). */
   internalErrors: number;
+  /** Server: application messages held on a new session until the client's first record, and those of them dropped (over the bound). */
+  appDataHeld: number;
+  appDataHeldDropped: number;
+  /** Sessions closed (handshake failures included), by close code: PSK mismatches, timeouts, refusals. */
+  closed: Partial<Record<CloseCode, number>>;
   dropped: Record<DropKind, number>;
 }
 
@@ -108,6 +114,9 @@ export function newCounters(): DtlsCounters {
     handshakesFailed: 0,
     retransmissions: 0,
     internalErrors: 0,
+    appDataHeld: 0,
+    appDataHeldDropped: 0,
+    closed: {},
     dropped,
   };
 }

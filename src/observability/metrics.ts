@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /**
  * Prometheus metrics: one Registry per process (services register their counters on it), the
@@ -25,12 +25,22 @@ export interface MetricsServer {
 
 /**
  * Handles GET/HEAD /metrics (text exposition) and /health (JSON, 503 when not ok) on any
- * node:http server; returns false for other paths so the caller can route them.
+ * node:http server; returns false for other paths so the caller can route them. Concurrent
+ * `/metrics` requests share one scrape: a burst of scrapers costs one collection, not one each.
+ * `allowMetrics` refuses a `/metrics` request with 403 when it returns false.
  */
 export function metricsHandler(
   registry: Registry,
   health: HealthCheck = () => ({ ok: true }),
+  allowMetrics: (req: IncomingMessage) => boolean = () => true,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
+  let scrape: Promise<string> | undefined;
+  const shared = (): Promise<string> => {
+    scrape ??= registry.metrics().finally(() => {
+      scrape = undefined;
+    });
+    return scrape;
+  };
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/metrics" && path !== "/health") return false;
@@ -39,9 +49,18 @@ export function metricsHandler(
       return true;
     }
     if (path === "/metrics") {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${String(err)}\n`),
+      if (!allowMetrics(req)) {
+        res.writeHead(403, { "content-type": "text/plain" }).end("metrics: forbidden (see topside.metrics_access)\n");
+        return true;
+      }
+      shared().then(
+        (text) => {
+          if (!res.destroyed) res.writeHead(200, { "content-type": registry.contentType }).end(text);
+        },
+        (err: unknown) => {
+          if (!res.destroyed)
+            res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${String(err)}\n`);
+        },
       );
       return true;
     }
@@ -93,4 +112,47 @@ export function parseHostPort(text: string): { host: string; port: number } {
   const i = text.lastIndexOf(":");
   const host = text.slice(0, i).replace(/^\[(.*)\]$/, "$1");
   return { host, port: Number(text.slice(i + 1)) };
+}
+
+/**
+ * A counter read at scrape time from counts kept elsewhere (plain numbers on a hot path): on
+ * each scrape it is set to what `read` returns, one value per label set; zeros are left out.
+ */
+export function scrapedCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: () => [labels: Record<string, string>, value: number][],
+): void {
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, v] of read()) if (v > 0) this.inc(labels, v);
+    },
+  });
+}
+
+/** A gauge read at scrape time, one value per label set. */
+export function scrapedGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: () => [labels: Record<string, string>, value: number][],
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, v] of read()) this.set(labels, v);
+    },
+  });
 }

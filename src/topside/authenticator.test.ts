@@ -112,3 +112,34 @@ test("attempts over the in-flight cap are refused without hashing", async () => 
   assert.deepEqual(second, { ok: false, code: HubCodes.AUTH_BUSY, retryAfterMs: 1000 });
   assert.equal((await auth.authenticate("p", "b", () => 0)).ok, true, "free again once the first finished");
 });
+
+test("16 concurrent wrong guesses from one address get at most max_failures secrets hashed", async () => {
+  const auth = new Authenticator(
+    { pilotHashes: [await hashSecret("right", CHEAP)], observerHashes: [], anonymousObservers: false },
+    { maxFailures: 5, windowMs: 60_000, lockMs: 60_000, maxKeys: 10 },
+  );
+  const outcomes = await Promise.all(
+    Array.from({ length: 16 }, (_, i) => auth.authenticate(`guess-${i}`, "10.0.0.9", () => 0)),
+  );
+  assert.equal(auth.stats.hashed, 5);
+  for (const o of outcomes) assert.equal(o.ok, false);
+  const unhashed = outcomes.filter((o) => !o.ok && o.code !== HubCodes.AUTH_FAILED && o.code !== HubCodes.AUTH_LOCKED);
+  assert.equal(unhashed.length, 11);
+  for (const o of unhashed) assert.ok(!o.ok && o.code === HubCodes.AUTH_BUSY && o.retryAfterMs > 0);
+  assert.equal((await auth.authenticate("guess-x", "10.0.0.9", () => 1)).ok, false);
+  assert.equal(auth.stats.hashed, 5, "locked now: nothing more is hashed");
+});
+
+test("a lock on the pilot's address does not keep out a pilot whose secret was verified before", async () => {
+  const auth = new Authenticator(
+    { pilotHashes: [await hashSecret("right", CHEAP)], observerHashes: [], anonymousObservers: false },
+    { maxFailures: 3, windowMs: 10_000, lockMs: 30_000, maxKeys: 10 },
+  );
+  const now = () => 0;
+  assert.equal((await auth.authenticate("right", "10.0.0.9", now)).ok, true);
+  for (const guess of ["w1", "w2", "w3"]) await auth.authenticate(guess, "10.0.0.9", now);
+  const attacker = await auth.authenticate("w4", "10.0.0.9", now);
+  assert.deepEqual(attacker, { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: 30_000 });
+  assert.deepEqual(await auth.authenticate("right", "10.0.0.9", now), { ok: true, access: "pilot" });
+  assert.deepEqual(auth.stats, { hashed: 4, known: 1 }, "recognised without scrypt");
+});

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from "node:crypto";
 import type { Access } from "../protocol/index.ts";
 import { type HubCode, HubCodes } from "./errors.ts";
 import { FailureLimiter, type FailureLimits } from "./rate-limit.ts";
@@ -26,18 +27,37 @@ export const DEFAULT_FAILURE_LIMITS: FailureLimits = {
 export const MAX_AUTH_IN_FLIGHT = 16;
 const BUSY_RETRY_MS = 1000;
 
+/** What an Authenticator has done, for tests and metrics. */
+export interface AuthStats {
+  /** Attempts whose secret went to scrypt. */
+  hashed: number;
+  /** Attempts admitted by the known-secret check, without scrypt. */
+  known: number;
+}
+
 /**
  * Checks browser secrets against the configured hashes. Every configured hash is checked on every
  * attempt (no early exit), so the time taken does not say which list matched. Failed attempts
- * are limited per remote address: a locked address is refused without hashing at all, and at
- * most `maxInFlight` attempts are hashed at once (scrypt costs memory and a threadpool slot).
+ * are limited per remote address, attempts in flight included: a locked address is refused
+ * without hashing, and no address gets more than `maxFailures` secrets hashed per window however
+ * many it sends at once. At most `maxInFlight` attempts are hashed at once hub-wide (scrypt costs
+ * memory and a threadpool slot).
+ *
+ * A lock must not let an attacker sharing the pilot's address shut the pilot out, so a secret
+ * that has already been verified since the hub started is recognised without scrypt, by an
+ * HMAC under a key drawn at start-up, and admitted even from a locked address: the pilot's
+ * cockpit re-sends its secret on every reconnect. Only verified secrets are remembered (at most
+ * one entry per configured hash), and only a holder of the secret can match one.
  */
 export class Authenticator {
+  readonly stats: AuthStats = { hashed: 0, known: 0 };
   private readonly pilot: SecretHash[];
   private readonly observer: SecretHash[];
   private readonly anonymousObservers: boolean;
   private readonly failures: FailureLimiter;
   private readonly maxInFlight: number;
+  private readonly hmacKey = randomBytes(32);
+  private readonly verified = new Map<string, Exclude<Access, "none">>();
   private inFlight = 0;
 
   constructor(config: AuthConfig, limits: FailureLimits = DEFAULT_FAILURE_LIMITS, maxInFlight = MAX_AUTH_IN_FLIGHT) {
@@ -54,31 +74,46 @@ export class Authenticator {
 
   /** `remote` keys the failure limit (the browser's address); `now` is a Clock's ms. */
   async authenticate(secret: string, remote: string, now: () => number): Promise<AuthOutcome> {
-    const wait = this.failures.retryAfter(remote, now());
-    if (wait > 0) return { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: wait };
+    const tag = secret === "" ? "" : createHmac("sha256", this.hmacKey).update(secret).digest("base64");
+    const known = this.verified.get(tag);
+    if (known !== undefined) {
+      this.stats.known++;
+      return { ok: true, access: known };
+    }
     if (secret === "") {
+      const wait = this.failures.retryAfter(remote, now());
+      if (wait > 0) return { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: wait };
       if (this.anonymousObservers) return { ok: true, access: "observer" };
-      return this.fail(remote, now());
+      return this.refusal(this.failures.fail(remote, now()));
     }
     if (this.inFlight >= this.maxInFlight) return { ok: false, code: HubCodes.AUTH_BUSY, retryAfterMs: BUSY_RETRY_MS };
+    const wait = this.failures.begin(remote, now());
+    if (wait > 0) {
+      const locked = this.failures.retryAfter(remote, now()) > 0;
+      return { ok: false, code: locked ? HubCodes.AUTH_LOCKED : HubCodes.AUTH_BUSY, retryAfterMs: wait };
+    }
     let asPilot = false;
     let asObserver = false;
     this.inFlight++;
+    this.stats.hashed++;
     try {
       for (const h of this.pilot) if (await verifySecret(secret, h)) asPilot = true;
       for (const h of this.observer) if (await verifySecret(secret, h)) asObserver = true;
+    } catch (err) {
+      this.failures.settle(remote, false, now());
+      throw err;
     } finally {
       this.inFlight--;
     }
-    if (asPilot || asObserver) {
-      this.failures.succeed(remote);
-      return { ok: true, access: asPilot ? "pilot" : "observer" };
-    }
-    return this.fail(remote, now());
+    const ok = asPilot || asObserver;
+    const lock = this.failures.settle(remote, ok, now());
+    if (!ok) return this.refusal(lock);
+    const access = asPilot ? "pilot" : "observer";
+    this.verified.set(tag, access);
+    return { ok: true, access };
   }
 
-  private fail(remote: string, now: number): AuthOutcome {
-    const locked = this.failures.fail(remote, now);
+  private refusal(locked: number): AuthOutcome {
     return locked > 0
       ? { ok: false, code: HubCodes.AUTH_LOCKED, retryAfterMs: locked }
       : { ok: false, code: HubCodes.AUTH_FAILED, retryAfterMs: 0 };

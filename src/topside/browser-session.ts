@@ -50,6 +50,8 @@ export class BrowserSession {
   readonly remote: string;
   state: SessionState = "unauthenticated";
   access: Access = "none";
+  /** Signed in with an empty secret (anonymous observing). */
+  anonymous = false;
   name = "";
   /** Writes held back because the transport buffer was over the limit (a slow browser). */
   stalls = 0;
@@ -85,10 +87,11 @@ export class BrowserSession {
     });
   }
 
-  authenticated(access: Exclude<Access, "none">, name: string): void {
+  authenticated(access: Exclude<Access, "none">, name: string, anonymous = false): void {
     this.authTimer?.cancel();
     this.state = "ready";
     this.access = access;
+    this.anonymous = anonymous;
     this.name = name;
   }
 

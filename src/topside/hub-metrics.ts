@@ -7,6 +7,7 @@ export interface HubMetrics {
   auth: Counter<"result">;
   connections: Counter<"result">;
   vehicleFrames: Counter<"kind">;
+  http: Counter<"result">;
 }
 
 export interface HubGauges {
@@ -130,6 +131,12 @@ export function createHubMetrics(registry: Registry, gauges: HubGauges): HubMetr
       name: "tethys_hub_vehicle_frames_total",
       help: "Frames from vehicles fanned out to browsers, by kind",
       labelNames: ["kind"],
+      registers,
+    }),
+    http: new Counter({
+      name: "tethys_hub_http_refused_total",
+      help: "Plain HTTP sockets closed or requests refused by the hub's HTTP bounds, by reason",
+      labelNames: ["result"],
       registers,
     }),
   };

@@ -2,11 +2,11 @@ import type { Registry } from "prom-client";
 import type { Clock } from "../kernel/clock.ts";
 import { errorCode } from "../kernel/errors.ts";
 import type { Logger } from "../observability/logger.ts";
-import { type DecodedFrame, FrameEncoder, type Message } from "../protocol/index.ts";
+import { type Access, type DecodedFrame, FrameEncoder, type Message } from "../protocol/index.ts";
 import { type AuthConfig, Authenticator } from "./authenticator.ts";
 import { BrowserSession, type FrameStamp, type SessionHost } from "./browser-session.ts";
 import type { BrowserTransport } from "./browser-transport.ts";
-import { HubCodes } from "./errors.ts";
+import { type HubCode, HubCodes } from "./errors.ts";
 import { createHubMetrics, type HubMetrics, type SessionStats, sessionGauges } from "./hub-metrics.ts";
 import { HubLatencyMetrics } from "./latency.ts";
 import { type BrowserLimits, DEFAULT_LIMITS } from "./limits.ts";
@@ -29,6 +29,9 @@ export interface HubProtocolOptions {
 
 /** Pilot input with every axis at rest, sent when a vehicle loses its pilot. */
 const NEUTRAL = { type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0 } as const;
+
+/** Retry hint given to an observer refused because the observer slots are full. */
+const FULL_RETRY_MS = 5000;
 
 /** Sessions written per event-loop turn during fan-out. */
 const PUMP_BATCH = 32;
@@ -97,6 +100,29 @@ export class HubProtocol implements SessionHost {
   /** Open sessions, authenticated or not. */
   get browsers(): number {
     return this.sessions.size;
+  }
+
+  /**
+   * Why a session that just authenticated with `access` may not stay, or undefined when it may:
+   * observers beyond `maxBrowsers - pilotReserve`, or anonymous observers beyond
+   * `maxAnonymousPerAddress` from one address, would take the slots kept for pilots.
+   */
+  private overCapacity(
+    session: BrowserSession,
+    access: Exclude<Access, "none">,
+    anonymous: boolean,
+  ): HubCode | undefined {
+    if (access === "pilot") return undefined;
+    let observers = 0;
+    let anonymousHere = 0;
+    for (const s of this.sessions.values()) {
+      if (s.state !== "ready" || s.access !== "observer") continue;
+      observers++;
+      if (s.anonymous && s.remote === session.remote) anonymousHere++;
+    }
+    if (observers >= this.limits.maxBrowsers - this.limits.pilotReserve) return HubCodes.OBSERVERS_FULL;
+    if (anonymous && anonymousHere >= this.limits.maxAnonymousPerAddress) return HubCodes.TOO_MANY_ANONYMOUS;
+    return undefined;
   }
 
   /** Sessions from `remote` that have not authenticated (they could otherwise fill max_browsers). */
@@ -213,28 +239,20 @@ export class HubProtocol implements SessionHost {
       .then(
         (outcome) => {
           if (session.state === "closed") return;
+          const full = outcome.ok ? this.overCapacity(session, outcome.access, secret === "") : undefined;
+          if (full !== undefined) {
+            this.metrics.auth.inc({ result: full });
+            this.refuseSignIn(session, full, FULL_RETRY_MS);
+            session.close(1013, full);
+            return;
+          }
           this.metrics.auth.inc({ result: outcome.ok ? "ok" : outcome.code });
           if (!outcome.ok) {
             session.state = "unauthenticated";
-            session.sendMessage(
-              {
-                type: "auth-result",
-                ok: false,
-                session: 0,
-                access: "none",
-                code: outcome.code,
-                retryAfterMs: outcome.retryAfterMs,
-              },
-              "auth",
-            );
-            this.onRefused(session, outcome.code);
-            this.log.warn(
-              { session: session.id, remote: session.remote, code: outcome.code },
-              "browser authentication failed",
-            );
+            this.refuseSignIn(session, outcome.code, outcome.retryAfterMs);
             return;
           }
-          session.authenticated(outcome.access, name === "" ? `session-${session.id}` : name);
+          session.authenticated(outcome.access, name === "" ? `session-${session.id}` : name, secret === "");
           this.book.join(session.id, outcome.access);
           session.sendMessage(
             { type: "auth-result", ok: true, session: session.id, access: outcome.access, code: "", retryAfterMs: 0 },
@@ -251,6 +269,12 @@ export class HubProtocol implements SessionHost {
           session.terminate();
         },
       );
+  }
+
+  private refuseSignIn(session: BrowserSession, code: string, retryAfterMs: number): void {
+    session.sendMessage({ type: "auth-result", ok: false, session: 0, access: "none", code, retryAfterMs }, "auth");
+    this.onRefused(session, code);
+    this.log.warn({ session: session.id, remote: session.remote, code, retryAfterMs }, "browser sign-in refused");
   }
 
   /** Each vehicle's pilot session now (a handful of vehicles: cheap). */

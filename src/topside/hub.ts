@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { Timer } from "../kernel/clock.ts";
 import type { Logger } from "../observability/logger.ts";
 import { metricsHandler } from "../observability/metrics.ts";
 import { HubCodes } from "./errors.ts";
+import { HttpGuard, type HttpGuardOptions, type HttpGuardStats } from "./http-guard.ts";
 import type { SessionStats } from "./hub-metrics.ts";
 import { HubProtocol, type HubProtocolOptions } from "./hub-protocol.ts";
 import { StaticFiles } from "./static-files.ts";
@@ -25,6 +26,8 @@ export interface HubOptions extends HubProtocolOptions {
    * sessions, roles and vehicles): plain HTTP for localhost, HTTPS for browsers on the tether.
    */
   https?: { key: string | Buffer; cert: string | Buffer; host?: string; port: number };
+  /** Plain HTTP bounds and who may read `/metrics` (defaults: 8 unanswered requests per socket, loopback). */
+  http?: Partial<HttpGuardOptions>;
 }
 
 /** WebSocket path browsers connect to. */
@@ -43,16 +46,25 @@ export class Hub {
   private readonly wss: WebSocketServer;
   private readonly httpsServer: HttpsServer | undefined;
   private readonly sockets = new Set<WsTransport>();
+  private readonly guard: HttpGuard;
   private staticFiles: StaticFiles | undefined;
   private keepalive: Timer | undefined;
   private closing = false;
+  private closedSinceLog = 0;
+  private nextPipeliningLog = Number.NEGATIVE_INFINITY;
 
   constructor(options: HubOptions) {
     this.options = options;
     this.log = options.logger;
     this.protocol = new HubProtocol(options);
-    const handleMetrics = metricsHandler(options.registry, () => this.health());
+    this.guard = new HttpGuard(options.http, (socket) => this.pipeliningClosed(socket.remoteAddress));
+    const handleMetrics = metricsHandler(
+      options.registry,
+      () => this.health(),
+      (req) => this.guard.metricsAllowed(req),
+    );
     const handle = (req: IncomingMessage, res: ServerResponse) => {
+      if (!this.guard.admit(req, res)) return;
       if (handleMetrics(req, res)) return;
       this.serveFile(req, res);
     };
@@ -65,9 +77,12 @@ export class Hub {
       maxPayload: this.protocol.limits.maxMessageBytes,
       perMessageDeflate: false,
     });
+    // After Node's own connection listener: the scan must be added once its parser owns the socket.
+    this.http.on(options.tls === undefined ? "connection" : "secureConnection", (s: Socket) => this.guard.watch(s));
     this.http.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
     if (options.https !== undefined) {
       this.httpsServer = createHttpsServer({ key: options.https.key, cert: options.https.cert }, handle);
+      this.httpsServer.on("secureConnection", (s: Socket) => this.guard.watch(s));
       this.httpsServer.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
     }
   }
@@ -111,6 +126,11 @@ export class Hub {
     return this.protocol.sessionStats();
   }
 
+  /** Unanswered plain HTTP requests (bounded per socket), for tests and benchmarks. */
+  httpStats(): HttpGuardStats {
+    return this.guard.stats;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     this.keepalive?.cancel();
@@ -123,7 +143,25 @@ export class Hub {
     }
   }
 
+  /**
+   * Counts a socket closed for pipelining; logs the first, then at most one line per 10 s with the
+   * number since (a flood of closed sockets must not become a flood of log lines).
+   */
+  private pipeliningClosed(remote: string | undefined): void {
+    this.protocol.metrics.http.inc({ result: "pipelining" });
+    this.closedSinceLog++;
+    const now = this.options.clock.now();
+    if (now < this.nextPipeliningLog) return;
+    this.log.warn(
+      { remote, closed: this.closedSinceLog },
+      "HTTP socket(s) closed: too many unanswered requests (pipelining)",
+    );
+    this.closedSinceLog = 0;
+    this.nextPipeliningLog = now + 10_000;
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.guard.unwatch(socket); // WebSocket frames from here on, not HTTP requests
     const path = pathOf(req);
     const limits = this.protocol.limits;
     const refuse = (status: string, result: string) => {

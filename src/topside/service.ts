@@ -5,8 +5,10 @@ import type { Config } from "../config/schema.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { TethysError } from "../kernel/errors.ts";
 import { readPsk, resolveConfigPath } from "../keys/credentials.ts";
-import { CommandLinkServer, serverOptionsFromConfig } from "../links/command/index.ts";
+import { CommandLinkServer, registerLinkMetrics, serverOptionsFromConfig } from "../links/command/index.ts";
 import { DtlsServer } from "../links/dtls-server/dtls-server.ts";
+import { registerDtlsServerMetrics } from "../links/dtls-server/metrics.ts";
+import { registerTelemetryMetrics } from "../links/telemetry/metrics.ts";
 import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
 import { hubOptionsFromConfig } from "./config.ts";
 import { Hub } from "./hub.ts";
@@ -77,10 +79,14 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   dtls.on("closed", ({ session, code, message }) =>
     log("telemetry").info({ vehicle: session.identity, code }, `telemetry session closed: ${message}`),
   );
-  dtls.on("error", (err) => log("telemetry").warn({ code: err.code }, err.message));
+  // The whole error (stack, cause): an internal error must show where it came from.
+  dtls.on("error", (err) => log("telemetry").warn({ err, code: err.code }, err.message));
   const telemetryAddr = await dtls.listen();
   const receiver = new TelemetryReceiver(dtls, clock, { logger: log("telemetry") });
   receiver.on("frame", (id, frame) => vehicles.get(id)?.telemetry(frame));
+  registerDtlsServerMetrics(o.registry, () => dtls);
+  registerTelemetryMetrics(o.registry, () => receiver.counters);
+  registerLinkMetrics(o.registry, "hub", () => command.totals());
 
   let https: { key: Buffer; cert: Buffer; port: number } | undefined;
   if (config.https_port !== undefined) {

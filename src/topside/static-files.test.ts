@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -106,5 +107,46 @@ describe("static cockpit files", () => {
     assert.equal(contentTypeFor("x.WASM"), "application/wasm");
     assert.equal(contentTypeFor("x.unknown"), "application/octet-stream");
     await assert.rejects(StaticFiles.open(join(dir, "no-such-dir")), (e) => isTethysError(e, HubCodes.STATIC_DIR));
+  });
+});
+
+describe("aborted downloads", () => {
+  let dir: string;
+  let t: TestHub;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tethys-static-abort-"));
+    await writeFile(join(dir, "big.bin"), Buffer.alloc(4 * 1024 * 1024, 7));
+    t = await startTestHub({ staticDir: dir });
+  });
+  after(async () => {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Open file descriptors of this process (the hub runs in it). */
+  const openFds = (): number => readdirSync("/proc/self/fd").length;
+
+  /** Starts a download and aborts it once the headers are in; resolves when the socket is gone. */
+  const abortOne = (port: number): Promise<void> =>
+    new Promise((resolve) => {
+      const req = request({ host: "127.0.0.1", port, path: "/big.bin", agent: false }, (res) => {
+        res.once("data", () => req.destroy());
+      });
+      req.on("error", () => {});
+      req.on("close", () => resolve());
+      req.end();
+    });
+
+  test("500 aborted downloads leave no file descriptor behind", { skip: !existsSync("/proc/self/fd") }, async () => {
+    const port = t.hub.address.port;
+    const baseline = openFds();
+    for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 50 }, () => abortOne(port)));
+    // The server side of each socket closes after the client's; wait (bounded) for it to settle.
+    let fds = openFds();
+    for (let turn = 0; turn < 400 && fds > baseline + 5; turn++) {
+      await new Promise((r) => setTimeout(r, 5));
+      fds = openFds();
+    }
+    assert.ok(fds <= baseline + 5, `open descriptors ${fds}, baseline ${baseline}`);
   });
 });

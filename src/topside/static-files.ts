@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join, sep } from "node:path";
+import { pipeline } from "node:stream";
 import { HubCodes, HubError } from "./errors.ts";
 
 /**
@@ -94,9 +95,9 @@ export class StaticFiles {
       res.end();
       return;
     }
-    const stream = createReadStream(file.path);
-    stream.on("error", () => res.destroy());
-    stream.pipe(res);
+    // pipeline destroys both ends when either fails or the browser goes away mid-download, so an
+    // aborted download never leaves its file descriptor and buffered chunk behind.
+    pipeline(createReadStream(file.path), res, () => {});
   }
 
   private async resolve(segments: string[]): Promise<{ path: string; size: number } | undefined> {

@@ -48,6 +48,8 @@ export const CommandCodes = {
   // ---- connection life ----
   /** No frame from the peer within the heartbeat timeout. */
   HEARTBEAT_TIMEOUT: "CMD_HEARTBEAT_TIMEOUT",
+  /** Hub: a connection not yet authenticated was closed to make room for a newer one (admission bounds). */
+  ADMISSION_EVICTED: "CMD_ADMISSION_EVICTED",
   /** TCP connect failed (refused, unreachable) or timed out. */
   CONNECT_FAILED: "CMD_CONNECT_FAILED",
   /** The peer closed the connection. */

@@ -23,7 +23,9 @@ test("tethys keys → config snippets → a working link (config paths relative 
   const topside = parseConfig(topsideToml, join(dir, "topside.toml")).config.topside;
   const vehicle = parseConfig(vehicleToml, join(dir, "vehicle.toml")).config.vehicle;
   assert.ok(topside && vehicle);
-  const server = new CommandLinkServer(await serverOptionsFromConfig(topside, join(dir, "topside.toml"), clock));
+  const serverOptions = await serverOptionsFromConfig(topside, join(dir, "topside.toml"), clock);
+  assert.deepEqual(serverOptions.admission, { maxPending: 32, maxPendingPerAddress: 8 });
+  const server = new CommandLinkServer(serverOptions);
   const { port } = await server.listen(0, "127.0.0.1");
   t.after(() => server.close());
   const opts = await clientOptionsFromConfig(vehicle, join(dir, "vehicle.toml"), clock);

@@ -78,5 +78,14 @@ export async function serverOptionsFromConfig(
   });
   const vehicles: Record<string, string> = {};
   for (const [id, v] of Object.entries(topside.vehicles)) vehicles[id] = v.fingerprint;
-  return { credentials, vehicles, clock, tuning: tuningFromConfig(topside.link) };
+  return {
+    credentials,
+    vehicles,
+    clock,
+    tuning: tuningFromConfig(topside.link),
+    admission: {
+      maxPending: topside.link.max_pending,
+      maxPendingPerAddress: topside.link.max_pending_per_address,
+    },
+  };
 }

@@ -1,8 +1,9 @@
 import { EventEmitter } from "node:events";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { Clock } from "../../kernel/clock.ts";
 import { TethysError } from "../../kernel/errors.ts";
+import { type AdmissionLimits, DEFAULT_ADMISSION, PendingPool } from "./admission.ts";
 import { CommandChannel } from "./channel.ts";
 import { CommandCodes } from "./codes.ts";
 import { type LinkTuning, tuning } from "./options.ts";
@@ -41,7 +42,12 @@ export interface CommandLinkServerOptions {
   tuning?: Partial<LinkTuning>;
   /** TLS handshake must finish within this, ms; default the heartbeat timeout. */
   handshakeTimeoutMs?: number;
-  /** Simultaneous TCP connections (authenticated or not); default 64. */
+  /**
+   * Connections not yet authenticated (handshake or first heartbeat pending), in total and per
+   * address; a new one beyond either bound closes the oldest pending one (defaults 32 and 8).
+   */
+  admission?: Partial<AdmissionLimits>;
+  /** Hard ceiling on TCP connections; default the pending bound plus two per pinned vehicle. */
   maxConnections?: number;
 }
 
@@ -61,6 +67,9 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
   private readonly server: Server;
   private readonly live = new Map<string, VehicleConnection>();
   private readonly sockets = new Set<TLSSocket>();
+  /** Raw TCP sockets not yet authenticated, by "address|port". */
+  private readonly pending: PendingPool<string>;
+  private readonly raw = new Map<string, Socket>();
 
   constructor(options: CommandLinkServerOptions) {
     super();
@@ -74,9 +83,15 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
       // Small latency-critical frames: never wait for Nagle to coalesce them (docs/latency.md).
       noDelay: true,
     });
-    this.server.maxConnections = options.maxConnections ?? 64;
+    const admission = { ...DEFAULT_ADMISSION, ...options.admission };
+    this.pending = new PendingPool(admission);
+    this.server.maxConnections = options.maxConnections ?? admission.maxPending + 2 * this.pins.size + 4;
+    this.server.on("connection", (socket: Socket) => this.admit(socket));
     this.server.on("secureConnection", (socket) => this.accept(socket));
     this.server.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
+      // A failed or timed-out handshake frees its slot at once (Node leaves the socket open
+      // when a tlsClientError listener is attached).
+      socket.destroy();
       this.reject(
         new TethysError(
           CommandCodes.TLS_HANDSHAKE,
@@ -111,6 +126,11 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
     });
   }
 
+  /** Connections accepted but not yet authenticated (bounded by `admission`). */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   /** The vehicles connected now, by id. */
   connections(): ReadonlyMap<string, VehicleConnection> {
     return this.live;
@@ -129,6 +149,21 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
     for (const c of this.live.values()) c.close(CommandCodes.CLOSED, "hub stopping");
     for (const s of this.sockets) s.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** A new TCP connection joins the pending pool; the oldest pending ones make room if needed. */
+  private admit(socket: Socket): void {
+    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    for (const old of this.pending.add(key, socket.remoteAddress ?? "unknown")) {
+      countClose(this.stats, CommandCodes.ADMISSION_EVICTED);
+      this.raw.get(old)?.destroy();
+      this.raw.delete(old);
+    }
+    this.raw.set(key, socket);
+    socket.once("close", () => {
+      this.pending.remove(key);
+      this.raw.delete(key);
+    });
   }
 
   private accept(socket: TLSSocket): void {
@@ -150,6 +185,8 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
     let up = false;
     conn.once("alive", () => {
       up = true;
+      // Authenticated: out of the pending pool, never evicted for a newcomer.
+      this.pending.remove(`${socket.remoteAddress}|${socket.remotePort}`);
       const previous = this.live.get(vehicleId);
       this.live.set(vehicleId, conn);
       if (previous !== undefined)

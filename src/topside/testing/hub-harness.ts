@@ -1,3 +1,4 @@
+import type { HttpGuardOptions } from "../http-guard.ts";
 import { createHub, type Hub } from "../hub.ts";
 import { type FixtureOptions, fixtureParts, type HubFixture, hubFixture } from "./hub-fixture.ts";
 import { TestClient } from "./ws-client.ts";
@@ -10,13 +11,16 @@ export interface TestHub extends HubFixture<TestClient> {
   url: string;
 }
 
-export async function startTestHub(options: FixtureOptions & { staticDir?: string } = {}): Promise<TestHub> {
+export async function startTestHub(
+  options: FixtureOptions & { staticDir?: string; http?: Partial<HttpGuardOptions> } = {},
+): Promise<TestHub> {
   const parts = fixtureParts(options);
   const hub = await createHub({
     ...parts.protocol,
     host: "127.0.0.1",
     port: 0,
     ...(options.staticDir === undefined ? {} : { staticDir: options.staticDir }),
+    ...(options.http === undefined ? {} : { http: options.http }),
   });
   const url = `ws://127.0.0.1:${hub.address.port}/ws`;
   const fixture = hubFixture(

@@ -88,6 +88,10 @@ describe("interop: GnuTLS", () => {
         const est = await established;
         assert.equal(server.maxPayload(est.session), 512);
         await tool.waitFor(/Handshake was completed/);
+        // The server sends application data once the client has sent its first record (docs/dtls.md).
+        const data = nextEvent(server, "data");
+        tool.write("hello\n");
+        await data;
         server.send(est.session, new TextEncoder().encode(`${"x".repeat(500)}-fits\n`));
         await tool.waitFor(/x-fits/);
       } finally {

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { beyondHeads } from "./http-guard.ts";
+import { startTestHub, type TestHub } from "./testing/hub-harness.ts";
+
+const FLOOD = 3000;
+const REQUEST = "GET /metrics HTTP/1.1\r\nHost: hub\r\n\r\n";
+
+/** Counts the registry's scrapes; `hold` keeps each one pending until `release()`. */
+function countScrapes(t: TestHub, hold = false): { count: () => number; release: () => void } {
+  const real = t.registry.metrics.bind(t.registry);
+  let count = 0;
+  let release = (): void => {};
+  const gate = hold ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+  t.registry.metrics = async () => {
+    count++;
+    await gate;
+    return real();
+  };
+  return { count: () => count, release: () => release() };
+}
+
+/** Opens a socket, writes `text`, and resolves with what came back once the hub closes it or `enough` holds. */
+function exchange(
+  port: number,
+  text: string,
+  enough: (answers: number) => boolean,
+): Promise<{ answers: number; closedByHub: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, "127.0.0.1", () => socket.write(text));
+    let answers = 0;
+    let tail = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => {
+      const s = tail + d;
+      answers += s.split("HTTP/1.1 ").length - 1;
+      tail = s.slice(-9);
+      if (enough(answers)) {
+        socket.destroy();
+        resolve({ answers, closedByHub: false });
+      }
+    });
+    socket.on("close", () => resolve({ answers, closedByHub: true }));
+    socket.on("error", (err: NodeJS.ErrnoException) => (err.code === "ECONNRESET" ? undefined : reject(err)));
+  });
+}
+
+/** Waits (event-loop turns, bounded) until `cond` holds. */
+async function until(cond: () => boolean, turns = 2000): Promise<void> {
+  for (let i = 0; i < turns && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond(), "condition not reached");
+}
+
+describe("hub HTTP under a pipelining flood", () => {
+  let t: TestHub;
+  before(async () => {
+    t = await startTestHub();
+  });
+  after(() => t.close());
+
+  test(`${FLOOD} pipelined GET /metrics on one socket: at most 8 are taken on, then the socket is closed`, async () => {
+    const scrapes = countScrapes(t);
+    const r = await exchange(t.hub.address.port, REQUEST.repeat(FLOOD), (n) => n >= FLOOD);
+    assert.equal(r.closedByHub, true, "the hub closes a socket pipelining past the bound");
+    assert.ok(r.answers <= 8, `answers ${r.answers}`);
+    assert.ok(scrapes.count() <= 8, `scrapes started ${scrapes.count()}`);
+    const s = t.hub.httpStats();
+    assert.ok(s.maxInFlightPerSocket <= 8, `in flight on one socket ${s.maxInFlightPerSocket}`);
+    assert.equal(s.socketsClosed, 1);
+    assert.ok(s.dropped <= 8, `requests parsed after the socket was closed: ${s.dropped}`);
+    await until(() => t.hub.httpStats().inFlight === 0);
+    assert.ok((await t.metric("tethys_hub_http_refused_total", { result: "pipelining" })) >= 1);
+  });
+
+  test("concurrent /metrics requests on 12 sockets share one scrape", async () => {
+    const scrapes = countScrapes(t, true);
+    const replies = Array.from({ length: 12 }, () => exchange(t.hub.address.port, REQUEST, (n) => n >= 1));
+    await until(() => t.hub.httpStats().inFlight === 12);
+    scrapes.release();
+    const all = await Promise.all(replies);
+    assert.deepEqual(
+      all.map((a) => a.answers),
+      Array(12).fill(1),
+    );
+    assert.equal(scrapes.count(), 1);
+  });
+});
+
+describe("/metrics access", () => {
+  let t: TestHub;
+  before(async () => {
+    t = await startTestHub({ http: { metricsAccess: "token", metricsToken: "scrape-token-0123456789" } });
+  });
+  after(() => t.close());
+
+  test("with metrics access 'token', /metrics needs the bearer token; /health stays open", async () => {
+    const base = `http://127.0.0.1:${t.hub.address.port}`;
+    assert.equal((await fetch(`${base}/metrics`)).status, 403);
+    assert.equal((await fetch(`${base}/metrics`, { headers: { authorization: "Bearer wrong" } })).status, 403);
+    const ok = await fetch(`${base}/metrics`, { headers: { authorization: "Bearer scrape-token-0123456789" } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /tethys_hub_browsers/);
+    assert.equal((await fetch(`${base}/health`)).status, 200);
+  });
+});
+
+describe("request heads in a chunk", () => {
+  test("beyondHeads finds where the allowance ends, only when the chunk holds more heads", () => {
+    const two = Buffer.from(REQUEST.repeat(2));
+    assert.equal(beyondHeads(two, 2), -1);
+    assert.equal(beyondHeads(two, 1), REQUEST.length);
+    assert.equal(beyondHeads(two, 0), 0);
+    assert.equal(
+      beyondHeads(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n\x00\r\n\r\n"), 1),
+      -1,
+      "a body is not a head",
+    );
+  });
+});
