@@ -25,6 +25,8 @@ export interface MosquittoOptions {
   tls?: boolean;
   /** Extra config lines (e.g. a bridge). */
   extra?: string;
+  /** Keep sessions and queued messages across `restart` (a persistence file in the directory). */
+  persistent?: boolean;
 }
 
 export interface Mosquitto {
@@ -78,7 +80,8 @@ export async function startMosquitto(o: MosquittoOptions = {}): Promise<Mosquitt
   const dir = mkdtempSync(join(tmpdir(), "tethys-mosquitto-"));
   chmodSync(dir, 0o755);
   const lines: string[] = ["per_listener_settings false", "log_dest stderr", "log_type error", "log_type warning"];
-  lines.push("log_type notice", "log_type information", `user ${userInfo().username}`, "persistence false");
+  lines.push("log_type notice", "log_type information", `user ${userInfo().username}`);
+  lines.push(...(o.persistent === true ? ["persistence true", `persistence_location ${dir}/`] : ["persistence false"]));
   if (o.users !== undefined) {
     const pw = join(dir, "passwd");
     writeFileSync(pw, "");
