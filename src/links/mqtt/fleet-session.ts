@@ -152,6 +152,8 @@ export class FleetSession extends EventEmitter<FleetSessionEvents> {
       this.retry = this.clock.setTimer(delay, () => this.attempt());
     };
     c.on("connect", () => {
+      // Events are small and latency matters more than packing them: no Nagle delay.
+      (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.isUp = true;
       this.failures = 0;
       this.backoff.reset();
