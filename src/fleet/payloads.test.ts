@@ -68,3 +68,21 @@ test("any bytes on any topic kind: a payload or FLEET_BAD_PAYLOAD, nothing else"
     ),
   );
 });
+
+test("telemetryChangesState agrees with building the state and comparing", async () => {
+  const { sameState, telemetryChangesState } = await import("./vehicle-payloads.ts");
+  const t = { ...sampleTelemetry(), armed: true, failsafe: ["FS_A"] };
+  const s = stateFromTelemetry(t, "Ada");
+  assert.equal(telemetryChangesState(s, t, "Ada"), false);
+  const cases: [typeof t, string | null][] = [
+    [{ ...t, armed: false }, "Ada"],
+    [{ ...t, mode: t.mode === "manual" ? "heading-hold" : "manual" }, "Ada"],
+    [{ ...t, failsafe: ["FS_B"] }, "Ada"],
+    [{ ...t, failsafe: [] }, "Ada"],
+    [t, null],
+  ];
+  for (const [t2, p] of cases) {
+    assert.equal(telemetryChangesState(s, t2, p), true);
+    assert.equal(sameState(s, stateFromTelemetry(t2, p)), false);
+  }
+});

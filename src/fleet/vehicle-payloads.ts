@@ -26,6 +26,14 @@ export function stateFromTelemetry(t: MessageOf<"telemetry">, pilot: string | nu
   return { armed: t.armed, mode: t.mode, failsafes: [...t.failsafe], pilot };
 }
 
+/** Whether telemetry `t` and `pilot` would change state `s` (allocates nothing: called per frame). */
+export function telemetryChangesState(s: VehicleState, t: MessageOf<"telemetry">, pilot: string | null): boolean {
+  if (s.armed !== t.armed || s.mode !== t.mode || s.pilot !== pilot) return true;
+  if (s.failsafes.length !== t.failsafe.length) return true;
+  for (let i = 0; i < t.failsafe.length; i++) if (s.failsafes[i] !== t.failsafe[i]) return true;
+  return false;
+}
+
 export function sameState(a: VehicleState, b: VehicleState): boolean {
   if (a.armed !== b.armed || a.mode !== b.mode || a.pilot !== b.pilot) return false;
   if (a.failsafes.length !== b.failsafes.length) return false;

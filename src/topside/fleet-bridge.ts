@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.ts";
 import { encodeFleetPayload, FLEET_PAYLOAD_VERSION } from "../fleet/payloads.ts";
 import { fleetTopics } from "../fleet/topics.ts";
@@ -8,6 +9,7 @@ import type { Clock } from "../kernel/clock.ts";
 import { TethysError } from "../kernel/errors.ts";
 import { resolveConfigPath } from "../keys/credentials.ts";
 import { FleetSession } from "../links/mqtt/fleet-session.ts";
+import { registerFleetMetrics } from "./fleet-metrics.ts";
 import { FleetVehicle, type FleetVehicleStats } from "./fleet-vehicle.ts";
 import type { VehicleDirectory } from "./vehicle-channel.ts";
 
@@ -28,6 +30,8 @@ export interface FleetBridgeOptions {
   effectiveConfig: unknown;
   clock: Clock;
   logger: Logger;
+  /** Where the `tethys_fleet_*` series go (docs/fleet.md). */
+  registry?: Registry;
 }
 
 export interface FleetBridge {
@@ -127,9 +131,11 @@ export async function startFleetBridge(o: FleetBridgeOptions): Promise<FleetBrid
   }
   for (const v of vehicles.values()) v.start();
   o.logger.info({ broker: f.broker, site: f.site, vehicles: vehicles.size }, "fleet bridge started");
+  const stats = () => Object.fromEntries([...vehicles].map(([id, v]) => [id, v.stats()]));
+  if (o.registry !== undefined) registerFleetMetrics(o.registry, stats);
   let stopping: Promise<void> | undefined;
   return {
-    stats: () => Object.fromEntries([...vehicles].map(([id, v]) => [id, v.stats()])),
+    stats,
     stop: () => {
       stopping ??= Promise.all([...vehicles.values()].map((v) => v.stop())).then(() => undefined);
       return stopping;

@@ -7,6 +7,7 @@ import {
   sameState,
   stateFromTelemetry,
   statePayload,
+  telemetryChangesState,
   telemetryPayload,
   UNKNOWN_STATE,
   type VehicleState,
@@ -129,7 +130,8 @@ export class FleetVehicle {
     if (f.message.type !== "telemetry") return;
     this.latest = f.message;
     this.latestFresh = true;
-    this.updateState(stateFromTelemetry(f.message, this.o.pilotName(this.o.channel.id) ?? null));
+    const pilot = this.o.pilotName(this.o.channel.id) ?? null;
+    if (telemetryChangesState(this.state, f.message, pilot)) this.updateState(stateFromTelemetry(f.message, pilot));
   };
 
   private readonly onEvent = (f: VehicleFrame): void => {

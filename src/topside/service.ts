@@ -127,6 +127,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
           effectiveConfig: { topside: config, fleet: o.fleet },
           clock,
           logger: log("fleet"),
+          registry: o.registry,
         });
 
   let stopping: Promise<void> | undefined;

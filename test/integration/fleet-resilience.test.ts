@@ -55,6 +55,32 @@ describe("fleet bridge resilience on mosquitto", { skip: mosquittoSkip, timeout:
     }
   });
 
+  test("hub hung (SIGSTOP, no FIN): the broker's keepalive check publishes the Last Will", async (t) => {
+    const keepalive = 2;
+    const watch = await MqttWatch.open(broker.url, ["tethys/v1/hang/+/status"]);
+    const child = spawn(
+      process.execPath,
+      [CHILD, JSON.stringify({ broker: broker.url, site: "hang", keepalive_s: keepalive }), "rov8"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    try {
+      await watch.next((m) => m.topic === "tethys/v1/hang/rov8/status" && m.text.includes("link-up"));
+      const stoppedAt = performance.now();
+      child.kill("SIGSTOP");
+      const lost = await watch.next((m) => m.topic === "tethys/v1/hang/rov8/status" && m.text.includes("hub-lost"));
+      assert.equal(watch.json(lost).status, "offline");
+      t.diagnostic(
+        `offline ${((performance.now() - stoppedAt) / 1000).toFixed(2)} s after the hub hung (keepalive ${keepalive} s)`,
+      );
+    } finally {
+      child.kill("SIGKILL");
+      await once(child, "exit");
+      await watch.close();
+    }
+  });
+
   test("broker restarted mid-dive: every alarm raised meanwhile is delivered once, in order", async () => {
     // A persistent subscriber session, so what the broker receives while it is away is kept for it.
     const opts = { clientId: "restart-watch", clean: false, properties: { sessionExpiryInterval: 600 } };
