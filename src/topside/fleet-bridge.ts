@@ -6,6 +6,7 @@ import type { Config } from "../config/schema.ts";
 import { encodeFleetPayload, FLEET_PAYLOAD_VERSION } from "../fleet/payloads.ts";
 import { fleetTopics } from "../fleet/topics.ts";
 import type { Clock } from "../kernel/clock.ts";
+import { Emitter } from "../kernel/emitter.ts";
 import { TethysError } from "../kernel/errors.ts";
 import { resolveConfigPath } from "../keys/credentials.ts";
 import { FleetSession } from "../links/mqtt/fleet-session.ts";
@@ -36,6 +37,8 @@ export interface FleetBridgeOptions {
 
 export interface FleetBridge {
   stats(): Record<string, FleetVehicleStats>;
+  /** Every publish on a vehicle's request topic, once handled. */
+  readonly requests: Emitter<{ vehicle: string; outcome: "answered" | "refused" }>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function startFleetBridge(o: FleetBridgeOptions): Promise<FleetBrid
   const ca = await read(f.ca, "ca");
   const hub = { name: f.hub, software: o.software, configHash: configHash(o.effectiveConfig) };
   const vehicles = new Map<string, FleetVehicle>();
+  const requests = new Emitter<{ vehicle: string; outcome: "answered" | "refused" }>();
   for (const channel of o.directory.list()) {
     const id = channel.id;
     const per = f.vehicles[id] ?? {};
@@ -126,6 +130,7 @@ export async function startFleetBridge(o: FleetBridgeOptions): Promise<FleetBrid
       telemetryPeriodMs: f.telemetry_period_s * 1000,
       telemetryExpiryS: f.telemetry_expiry_s,
       logger: o.logger.child({ vehicle: id }),
+      onRequest: (outcome) => requests.emit({ vehicle: id, outcome }),
     });
     vehicles.set(id, v);
   }
@@ -136,6 +141,7 @@ export async function startFleetBridge(o: FleetBridgeOptions): Promise<FleetBrid
   let stopping: Promise<void> | undefined;
   return {
     stats,
+    requests,
     stop: () => {
       stopping ??= Promise.all([...vehicles.values()].map((v) => v.stop())).then(() => undefined);
       return stopping;

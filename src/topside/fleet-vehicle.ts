@@ -16,6 +16,7 @@ import type { Clock, Timer } from "../kernel/clock.ts";
 import { TethysError } from "../kernel/errors.ts";
 import type { FleetSession } from "../links/mqtt/fleet-session.ts";
 import type { MessageOf } from "../protocol/index.ts";
+import { TokenBucket } from "./rate-limit.ts";
 import type { VehicleChannel, VehicleFrame } from "./vehicle-channel.ts";
 
 /**
@@ -37,6 +38,8 @@ export interface FleetVehicleOptions {
   telemetryPeriodMs: number;
   telemetryExpiryS: number;
   logger: Logger;
+  /** Told of every publish on the request topic, once handled. */
+  onRequest?: (outcome: "answered" | "refused") => void;
 }
 
 export interface FleetVehicleStats {
@@ -49,6 +52,9 @@ export interface FleetVehicleStats {
 
 type Queued = { topic: string; bytes: Uint8Array; id: string };
 
+/** State requests answered per second per vehicle (burst twice that); more are refused. */
+const REQUESTS_PER_SECOND = 5;
+
 export class FleetVehicle {
   private readonly o: FleetVehicleOptions;
   private readonly queue: EventQueue<Queued>;
@@ -60,6 +66,7 @@ export class FleetVehicle {
   private latestFresh = false;
   private ticker: Timer | undefined;
   private refused = 0;
+  private readonly requests: TokenBucket;
   /** Counts session losses: an acknowledgement from an older connection settles nothing. */
   private generation = 0;
   private readonly detach: (() => void)[] = [];
@@ -67,6 +74,7 @@ export class FleetVehicle {
   constructor(o: FleetVehicleOptions) {
     this.o = o;
     this.queue = new EventQueue(o.queueLimit);
+    this.requests = new TokenBucket(REQUESTS_PER_SECOND, 2 * REQUESTS_PER_SECOND, o.clock.now());
   }
 
   start(): void {
@@ -182,12 +190,23 @@ export class FleetVehicle {
     meta: { responseTopic?: string; correlation?: Uint8Array },
   ): void => {
     if (topic !== this.o.topics.request) return;
+    if (!this.requests.take(this.o.clock.now())) {
+      this.refused++;
+      if (this.refused % 100 === 1)
+        this.o.logger.warn(
+          { code: "FLEET_REQUEST_RATE", refused: this.refused },
+          "fleet requests above the rate limit refused",
+        );
+      this.o.onRequest?.("refused");
+      return;
+    }
     try {
       decodeFleetPayload("request", payload);
     } catch (err) {
       this.refused++;
       const e = err instanceof TethysError ? err : new TethysError("FLEET_BAD_PAYLOAD", String(err));
       this.o.logger.warn({ code: "FLEET_BAD_REQUEST", cause: e.code, topic }, `fleet request refused: ${e.message}`);
+      this.o.onRequest?.("refused");
       return;
     }
     const bytes = this.currentStateBytes();
@@ -199,6 +218,7 @@ export class FleetVehicle {
     } else {
       this.o.session.publish(this.o.topics.state, bytes, { qos: 1, retain: true });
     }
+    this.o.onRequest?.("answered");
   };
 
   private updateState(next: VehicleState): void {

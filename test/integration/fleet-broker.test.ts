@@ -212,6 +212,44 @@ describe("fleet bridge on mosquitto (TLS, passwords, ACL)", { skip: mosquittoSki
     }
   });
 
+  test("a flood of requests is rate-limited: bounded answers, the rest refused and counted", async () => {
+    const fx = await startFleetFixture(
+      ["rov1"],
+      { broker: broker.url, site: "site-a", ca: broker.caFile },
+      { passwords: { rov1: USERS.rov1 } },
+    );
+    const flooder = await MqttWatch.open(broker.url, ["replies/flood"], {
+      username: "monitor",
+      password: USERS.monitor,
+      ca: broker.caPem,
+    });
+    try {
+      await monitor.next((m) => m.topic === "tethys/v1/site-a/rov1/status" && m.text.includes("link-up"));
+      const flood = 300;
+      let handled = 0;
+      const allHandled = new Promise<void>((resolve) =>
+        fx.bridge.requests.on(() => {
+          if (++handled === flood) resolve();
+        }),
+      );
+      for (let i = 0; i < flood; i++)
+        flooder.client.publish("tethys/v1/site-a/rov1/request", '{"v":1,"what":"state"}', {
+          qos: 0,
+          properties: { responseTopic: "replies/flood" },
+        });
+      await allHandled;
+      const refused = fx.bridge.stats().rov1?.refusedRequests ?? 0;
+      // Every answer is on its way; wait for the last of them.
+      await flooder.next(() => flooder.messages.length === flood - refused);
+      const answered = flooder.messages.length;
+      assert.ok(answered >= 10 && answered < 60, `answered ${answered}`);
+      assert.equal(refused + answered, flood);
+    } finally {
+      await flooder.close();
+      await fx.stop();
+    }
+  });
+
   test("MQTT 3.1.1 when configured: the same tree, without expiry", async () => {
     const fx = await startFleetFixture(
       ["rov2"],
