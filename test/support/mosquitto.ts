@@ -23,6 +23,8 @@ export interface MosquittoOptions {
   acl?: string;
   /** Serve TLS (mqtts) with a certificate from a fresh CA. */
   tls?: boolean;
+  /** With `tls`: require a client certificate from the same CA; its CN is the username (ACLs apply). */
+  clientCerts?: boolean;
   /** Extra config lines (e.g. a bridge). */
   extra?: string;
   /** Keep sessions and queued messages across `restart` (a persistence file in the directory). */
@@ -36,6 +38,8 @@ export interface Mosquitto {
   /** The CA's PEM file when `tls`. */
   readonly caFile: string | undefined;
   readonly caPem: string | undefined;
+  /** A client certificate (CN = `name`) from the broker's CA; `tls` only. */
+  issueClient(name: string): Promise<{ certPem: string; keyPem: string }>;
   pid(): number;
   /** Stops mosquitto (SIGTERM) and waits for it. */
   stop(): Promise<void>;
@@ -97,9 +101,10 @@ export async function startMosquitto(o: MosquittoOptions = {}): Promise<Mosquitt
   let caFile: string | undefined;
   let caPem: string | undefined;
   let tlsLines: string[] = [];
+  let ca: Awaited<ReturnType<typeof createAuthority>> | undefined;
   if (o.tls === true) {
     const now = new Date();
-    const ca = await createAuthority("tethys-test-broker-ca", 30, now);
+    ca = await createAuthority("tethys-test-broker-ca", 30, now);
     const leaf = await issueLeaf(ca, {
       commonName: "localhost",
       dnsNames: ["localhost"],
@@ -114,6 +119,7 @@ export async function startMosquitto(o: MosquittoOptions = {}): Promise<Mosquitt
     writeFileSync(join(dir, "server.pem"), leaf.certPem, { mode: 0o644 });
     writeFileSync(join(dir, "server.key"), leaf.keyPem, { mode: 0o644 });
     tlsLines = [`cafile ${caFile}`, `certfile ${join(dir, "server.pem")}`, `keyfile ${join(dir, "server.key")}`];
+    if (o.clientCerts === true) tlsLines.push("require_certificate true", "use_identity_as_username true");
   }
   const conf = join(dir, "mosquitto.conf");
   let port = 0;
@@ -145,6 +151,11 @@ export async function startMosquitto(o: MosquittoOptions = {}): Promise<Mosquitt
     dir,
     caFile,
     caPem,
+    issueClient: async (name) => {
+      if (ca === undefined) throw new Error("issueClient needs tls");
+      const now = new Date();
+      return issueLeaf(ca, { commonName: name, usage: ["client"], validDays: 30, now });
+    },
     pid: () => child?.pid ?? 0,
     stop,
     restart: async () => {
