@@ -34,16 +34,22 @@ export async function startFleetFixture(
   const directory = new VehicleDirectory();
   const vehicles = ids.map((id) => new FakeVehicle(id));
   for (const v of vehicles) directory.add(v);
-  const bridge = await startFleetBridge({
-    fleet: config,
-    configFile: join(dir, "tethys.toml"),
-    directory,
-    pilotName: (v) => o.pilots?.[v],
-    software: "0.1.0",
-    effectiveConfig: { fleet: config },
-    clock: new RealClock(),
-    logger: pino({ level: o.logLevel ?? "silent" }),
-  });
+  let bridge: FleetBridge;
+  try {
+    bridge = await startFleetBridge({
+      fleet: config,
+      configFile: join(dir, "tethys.toml"),
+      directory,
+      pilotName: (v) => o.pilots?.[v],
+      software: "0.1.0",
+      effectiveConfig: { fleet: config },
+      clock: new RealClock(),
+      logger: pino({ level: o.logLevel ?? "silent" }),
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     bridge,
     vehicles,
