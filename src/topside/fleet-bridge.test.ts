@@ -38,3 +38,13 @@ test("with the broker unreachable the bridge runs: stats say down, events wait i
     await fx.stop();
   }
 });
+
+test("no fleet code can command a vehicle: sendCommand appears nowhere in it", async () => {
+  const { globSync, readFileSync } = await import("node:fs");
+  const root = new URL("../../", import.meta.url);
+  const files = globSync("{src/fleet/*.ts,src/links/mqtt/*.ts,src/topside/fleet-*.ts,src/cli/fleet-command.ts}", {
+    cwd: root,
+  }).filter((f) => !f.endsWith(".test.ts"));
+  assert.ok(files.length >= 10, `only ${files.length} files`);
+  for (const f of files) assert.doesNotMatch(readFileSync(new URL(f, root), "utf8"), /sendCommand/, f);
+});
