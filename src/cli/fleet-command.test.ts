@@ -37,9 +37,12 @@ test("tethys fleet --once shows every vehicle a hub publishes", { skip: mosquitt
     const r = await run(["fleet", "--broker", broker.url, "--once", "--vehicles", "2", "--wait", "20000"]);
     assert.equal(r.code, 0, r.err);
     const lines = r.out.trimEnd().split("\n");
-    assert.match(lines[0] ?? "", /^VEHICLE\s+SITE\s+ONLINE\s+ARMED\s+MODE\s+DEPTH\s+BATTERY\s+ALARMS\s+LAST SEEN$/);
-    assert.match(r.out, /rov1\s+site-a\s+yes\s+ARMED\s+stabilize/);
-    assert.match(r.out, /rov2\s+site-a\s+yes/);
+    assert.match(
+      lines[0] ?? "",
+      /^VEHICLE\s+SITE\s+HUB\s+ONLINE\s+ARMED\s+MODE\s+DEPTH\s+BATTERY\s+ALARMS\s+LAST SEEN$/,
+    );
+    assert.match(r.out, /rov1\s+site-a\s+hub\s+yes\s+ARMED\s+stabilize/);
+    assert.match(r.out, /rov2\s+site-a\s+hub\s+yes/);
   } finally {
     await fx.stop();
     await broker.dispose();

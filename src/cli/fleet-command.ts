@@ -10,7 +10,7 @@ import { untilStopSignal } from "./signals.ts";
 
 /**
  * `tethys fleet --broker URL`: every vehicle on a fleet broker as a live terminal table
- * (vehicle, site, online, armed, mode, depth, battery, active alarms, last seen) — docs/fleet.md.
+ * (vehicle, site, hub, online, armed, mode, depth, battery, active alarms, last seen) — docs/fleet.md.
  * `--once` prints the table once, when `--vehicles N` are known or after `--wait` ms, and exits.
  */
 interface FleetOptions {

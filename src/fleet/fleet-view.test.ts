@@ -79,9 +79,9 @@ test("the table renders every column, unknown values as -, ages in words", () =>
   assert.equal(
     text,
     [
-      "VEHICLE  SITE    ONLINE  ARMED  MODE  DEPTH  BATTERY  ALARMS   LAST SEEN",
-      "rov1     site-a  yes     -      -     -      -        FS_LEAK  now",
-      "rov2     site-b  NO      -      -     -      -        -        2 min ago",
+      "VEHICLE  SITE    HUB  ONLINE  ARMED  MODE  DEPTH  BATTERY  ALARMS   LAST SEEN",
+      "rov1     site-a  h    yes     -      -     -      -        FS_LEAK  now",
+      "rov2     site-b  h    NO      -      -     -      -        -        2 min ago",
       "",
     ].join("\n"),
   );

@@ -11,6 +11,8 @@ import { parseFleetTopic } from "./topics.ts";
 export interface FleetRow {
   site: string;
   vehicle: string;
+  /** The hub publishing this vehicle (from its status). */
+  hub: string | null;
   status: StatusMessage["status"] | "unknown";
   armed: boolean | null;
   mode: StateMessage["mode"];
@@ -71,8 +73,10 @@ export class FleetView {
     }
     const row = e.row;
     row.lastSeen = nowMs;
-    if ("status" in p && t.kind === "status") row.status = p.status;
-    else if (t.kind === "state" && "failsafes" in p) {
+    if ("status" in p && t.kind === "status") {
+      row.status = p.status;
+      row.hub = p.hub;
+    } else if (t.kind === "state" && "failsafes" in p) {
       row.armed = p.armed;
       row.mode = p.mode;
       row.pilot = p.pilot;
@@ -110,6 +114,7 @@ function emptyRow(site: string, vehicle: string, nowMs: number): FleetRow {
   return {
     site,
     vehicle,
+    hub: null,
     status: "unknown",
     armed: null,
     mode: null,
@@ -121,7 +126,7 @@ function emptyRow(site: string, vehicle: string, nowMs: number): FleetRow {
   };
 }
 
-const HEADERS = ["VEHICLE", "SITE", "ONLINE", "ARMED", "MODE", "DEPTH", "BATTERY", "ALARMS", "LAST SEEN"];
+const HEADERS = ["VEHICLE", "SITE", "HUB", "ONLINE", "ARMED", "MODE", "DEPTH", "BATTERY", "ALARMS", "LAST SEEN"];
 
 function ago(ms: number): string {
   if (ms < 1000) return "now";
@@ -136,6 +141,7 @@ export function renderFleetTable(rows: readonly FleetRow[], nowMs: number): stri
   const cells = rows.map((r) => [
     r.vehicle,
     r.site,
+    r.hub ?? "-",
     r.status === "unknown" ? "?" : r.status === "online" ? "yes" : "NO",
     r.armed === null ? "-" : r.armed ? "ARMED" : "no",
     r.mode ?? "-",
