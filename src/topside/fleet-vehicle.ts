@@ -270,7 +270,7 @@ export class FleetVehicle {
     this.drain();
   }
 
-  statusBytes(status: "online" | "offline", reason: "link-up" | "link-down" | "hub-stopped" | "hub-lost"): Uint8Array {
+  private statusBytes(status: "online" | "offline", reason: "link-up" | "link-down" | "hub-stopped" | "hub-lost"): Uint8Array {
     return encodeFleetPayload("status", {
       v: FLEET_PAYLOAD_VERSION,
       status,
