@@ -3,19 +3,21 @@ import { errorCode, isTethysError } from "../kernel/errors.ts";
 import { CliCommand } from "./cli-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
 import { registerFlashCommand } from "./flash-command.ts";
+import { registerFleetCommand } from "./fleet-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerSimCommand } from "./sim-command.ts";
 import { registerTetherCommand } from "./tether-command.ts";
 import { registerTopsideCommand } from "./topside-command.ts";
 import { registerVehicleCommand } from "./vehicle-command.ts";
+import { VERSION } from "./version.ts";
 
 /**
  * The `tethys` command. This is the one place that picks real or simulated backends and reads
  * config; each subcommand lives in its own module here and registers itself. A subcommand that
  * is not built yet does not exist.
  */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 export function buildProgram(io: CliIo): CliCommand {
   const program = new CliCommand("tethys")
@@ -31,6 +33,7 @@ export function buildProgram(io: CliIo): CliCommand {
   registerSimCommand(program, io);
   registerTetherCommand(program, io);
   registerFlashCommand(program, io);
+  registerFleetCommand(program, io);
   return program;
 }
 

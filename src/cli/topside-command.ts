@@ -2,6 +2,7 @@ import { startTopside } from "../topside/service.ts";
 import type { CliCommand } from "./cli-command.ts";
 import type { CliIo } from "./io.ts";
 import { runService } from "./service-runner.ts";
+import { VERSION } from "./version.ts";
 
 /** `tethys topside --config FILE`: the topside hub. */
 export function registerTopsideCommand(program: CliCommand, _io: CliIo): void {
@@ -14,7 +15,15 @@ export function registerTopsideCommand(program: CliCommand, _io: CliIo): void {
         "topside",
         opts.config,
         async ({ loaded, section, clock, logger, registry }) => {
-          const svc = await startTopside({ config: section, configFile: loaded.sources.file, clock, logger, registry });
+          const svc = await startTopside({
+            config: section,
+            configFile: loaded.sources.file,
+            clock,
+            logger,
+            registry,
+            fleet: loaded.config.fleet,
+            software: VERSION,
+          });
           const host = section.host.includes(":") ? `[${section.host}]` : section.host;
           const shown = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
           return {

@@ -179,6 +179,74 @@ export const TopsideSchema = z.strictObject({
   vehicles: z.record(vehicleId, z.strictObject({ fingerprint, psk: filePath.optional() })).default({}),
 });
 
+const fleetSegment = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes (an MQTT topic segment)");
+
+/** The hub's fleet bridge to an MQTT broker (docs/fleet.md). Only `tethys topside` reads it. */
+export const FleetSchema = z
+  .strictObject({
+    /** The broker: "mqtt://host:port" or "mqtts://host:port" (TLS, with `ca` pinned). */
+    broker: z
+      .string()
+      .regex(
+        /^mqtts?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/,
+        'expected "mqtt://host:port" or "mqtts://host:port"',
+      ),
+    /** This hub's site: the second segment of every topic (tethys/v1/<site>/<vehicle>/…). */
+    site: fleetSegment.default("site"),
+    /** This hub's name in status payloads. */
+    hub: z.string().min(1).max(64).default("hub"),
+    /** MQTT version: 5 first with a fall back to 3.1.1 ("auto"), or only one. */
+    protocol: z.enum(["auto", "5", "3.1.1"]).default("auto"),
+    /** The only CA trusted for the broker's certificate (PEM); required with mqtts://. */
+    ca: filePath.optional(),
+    /** Client certificate and key (PEM), for brokers that authenticate by certificate. */
+    cert: filePath.optional(),
+    key: filePath.optional(),
+    /** Username and a file holding the password (first line), for every vehicle's session. */
+    username: z.string().min(1).max(256).optional(),
+    password_file: filePath.optional(),
+    /** MQTT keepalive; the broker publishes the Last Will (offline) after 1.5× this. */
+    keepalive_s: z.number().int().min(2).max(3600).default(30),
+    connect_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+    /** Period of the summary telemetry (QoS 0). */
+    telemetry_period_s: z.number().min(0.1).max(3600).default(5),
+    /** MQTT 5 message expiry of the summary telemetry. */
+    telemetry_expiry_s: z.number().int().min(1).max(86_400).default(30),
+    /** Events and alarms kept per vehicle while the broker is unreachable; beyond it the oldest are dropped. */
+    queue_limit: z.number().int().min(1).max(100_000).default(1000),
+    /** Unsent bytes per session above which publishing waits (telemetry is skipped, events stay queued). */
+    max_backlog_bytes: z.number().int().min(1024).max(67_108_864).default(1_048_576),
+    backoff_initial_ms: z.number().positive().max(60_000).default(500),
+    backoff_max_ms: z.number().positive().max(600_000).default(30_000),
+    /** Per-vehicle credentials (each vehicle has its own session, Last Will and ACL subtree). */
+    vehicles: z
+      .record(
+        vehicleId,
+        z.strictObject({
+          username: z.string().min(1).max(256).optional(),
+          password_file: filePath.optional(),
+          cert: filePath.optional(),
+          key: filePath.optional(),
+        }),
+      )
+      .default({}),
+  })
+  .superRefine((f, ctx) => {
+    if (f.broker.startsWith("mqtts:") && f.ca === undefined)
+      ctx.addIssue({ code: "custom", path: ["ca"], message: "mqtts:// needs the broker's CA pinned (ca = FILE)" });
+    if (!f.broker.startsWith("mqtts:") && (f.ca !== undefined || f.cert !== undefined))
+      ctx.addIssue({ code: "custom", path: ["broker"], message: "ca and cert need an mqtts:// broker" });
+    if ((f.cert === undefined) !== (f.key === undefined))
+      ctx.addIssue({ code: "custom", path: ["cert"], message: "cert and key go together" });
+    for (const [id, v] of Object.entries(f.vehicles))
+      if ((v.cert === undefined) !== (v.key === undefined))
+        ctx.addIssue({ code: "custom", path: ["vehicles", id, "cert"], message: "cert and key go together" });
+    if (f.backoff_max_ms < f.backoff_initial_ms)
+      ctx.addIssue({ code: "custom", path: ["backoff_max_ms"], message: "must be ≥ backoff_initial_ms" });
+  });
+
 export const SimSchema = z.strictObject({
   /** Seed of every random process in the world (noise, faults, tether impairment). */
   seed: z.number().int().min(0).max(0xffffffff).default(1),
@@ -193,6 +261,7 @@ export const ConfigSchema = z
     vehicle: VehicleSchema.optional(),
     topside: TopsideSchema.optional(),
     sim: SimSchema.optional(),
+    fleet: FleetSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.vehicle && c.vehicle.loop_hz > 0 && c.vehicle.telemetry_hz > c.vehicle.loop_hz) {

@@ -138,6 +138,12 @@ export class HubProtocol implements SessionHost {
   }
 
   /** Stops listening to the vehicles and terminates every session. */
+  /** Display name of the pilot holding `vehicle`, if any (read by the fleet bridge). */
+  pilotName(vehicle: string): string | undefined {
+    const id = this.book.pilotOf(vehicle);
+    return id === undefined ? undefined : this.sessions.get(id)?.name;
+  }
+
   close(): void {
     this.options.vehicles.off("added", this.addVehicle);
     this.options.vehicles.off("removed", this.removeVehicle);

@@ -131,6 +131,11 @@ export class Hub {
     return this.guard.stats;
   }
 
+  /** Display name of the pilot holding `vehicle`, if any. */
+  pilotName(vehicle: string): string | undefined {
+    return this.protocol.pilotName(vehicle);
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     this.keepalive?.cancel();

@@ -11,6 +11,7 @@ import { registerDtlsServerMetrics } from "../links/dtls-server/metrics.ts";
 import { registerTelemetryMetrics } from "../links/telemetry/metrics.ts";
 import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
 import { hubOptionsFromConfig } from "./config.ts";
+import { type FleetBridge, type FleetConfig, startFleetBridge } from "./fleet-bridge.ts";
 import { Hub } from "./hub.ts";
 import { LinkedVehicle } from "./linked-vehicle.ts";
 import { VehicleDirectory } from "./vehicle-channel.ts";
@@ -26,10 +27,16 @@ export interface TopsideServiceOptions {
   clock: Clock;
   logger: Logger;
   registry: Registry;
+  /** `[fleet]`: publish every vehicle on an MQTT broker (docs/fleet.md). */
+  fleet?: FleetConfig | undefined;
+  /** The Tethys version, in the fleet's state payloads. */
+  software?: string;
 }
 
 export interface TopsideService {
   hub: Hub;
+  /** The fleet bridge, when `[fleet]` is configured. */
+  fleet: FleetBridge | undefined;
   /** Bound ports (useful when the config asked for port 0). */
   ports: { http: number; https: number | undefined; command: number; telemetry: number };
   stop(): Promise<void>;
@@ -114,9 +121,25 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   });
   await hub.start();
 
+  const fleet =
+    o.fleet === undefined
+      ? undefined
+      : await startFleetBridge({
+          fleet: o.fleet,
+          configFile: o.configFile,
+          directory,
+          pilotName: (v) => hub.pilotName(v),
+          software: o.software ?? "unknown",
+          effectiveConfig: { topside: config, fleet: o.fleet },
+          clock,
+          logger: log("fleet"),
+          registry: o.registry,
+        });
+
   let stopping: Promise<void> | undefined;
   return {
     hub,
+    fleet,
     ports: {
       http: hub.address.port,
       https: hub.httpsAddress?.port,
@@ -126,6 +149,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
     stop: () => {
       stopping ??= (async () => {
         receiver.stop();
+        await fleet?.stop();
         await hub.close();
         await command.close();
         await dtls.close();

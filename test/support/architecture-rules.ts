@@ -18,6 +18,7 @@ export const UNITS: Record<string, Layer> = {
   "src/protocol": "core",
   "src/dtls": "core",
   "src/control": "core",
+  "src/fleet": "core",
   "simulator/physics": "core",
   "firmware-bridge/protocol": "core",
   "firmware-bridge/intel-hex": "core",
