@@ -112,31 +112,38 @@ function parseRecording(text: string, source: string): Rec[] {
   return out;
 }
 
-/** Repeated identical commands at a steady rate as one `every`/`until` line. */
+/**
+ * Repeated identical commands at a steady rate as one `every`/`until` line, at the place of the
+ * first. Other lines may sit between the repetitions (an `arm` during a pilot stream); a
+ * different command of the same type (the pilot's input changing) ends the stream.
+ */
 function compress(actions: readonly Action[]): string[] {
   const out: string[] = [];
-  const commands = (a: Action) => !String(a.action.type).startsWith("sim.");
-  for (let i = 0; i < actions.length; ) {
+  const used = new Set<number>();
+  for (let i = 0; i < actions.length; i++) {
+    if (used.has(i)) continue;
     const a = actions[i] as Action;
-    let j = i + 1;
-    let step = 0;
-    if (commands(a)) {
-      // A run of identical commands, evenly spaced, with nothing in between.
-      while (j < actions.length && (actions[j] as Action).json === a.json) {
-        const d = round((actions[j] as Action).t - (actions[j - 1] as Action).t);
+    const run = [i];
+    if (!String(a.action.type).startsWith("sim.")) {
+      let step = 0;
+      for (let j = i + 1; j < actions.length; j++) {
+        const b = actions[j] as Action;
+        if (b.json !== a.json) {
+          if (b.action.type === a.action.type) break;
+          continue;
+        }
+        const d = round(b.t - (actions[run[run.length - 1] as number] as Action).t);
         if (step === 0) step = d;
         if (d <= 0 || Math.abs(d - step) > 1e-6) break;
-        j++;
+        run.push(j);
       }
     }
-    if (j - i >= 3 && step > 0) {
-      const last = actions[j - 1] as Action;
+    if (run.length >= 3) {
+      const last = actions[run[run.length - 1] as number] as Action;
+      const step = round((actions[run[1] as number] as Action).t - a.t);
+      for (const k of run) used.add(k);
       out.push(JSON.stringify({ at: a.t, ...a.action, every: step, until: last.t }));
-      i = j;
-    } else {
-      out.push(JSON.stringify({ at: a.t, ...a.action }));
-      i++;
-    }
+    } else out.push(JSON.stringify({ at: a.t, ...a.action }));
   }
   return out;
 }
