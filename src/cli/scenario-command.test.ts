@@ -116,3 +116,32 @@ test("scenario run: a file that is not a scenario is an ERROR line and a JUnit e
   assert.match(r.out, /scenarios: 0 passed, 0 failed, 1 errors/);
   assert.match(await readFile(junit, "utf8"), /<error type="SIM_SCENARIO"/);
 });
+
+test("scenario from-recording: a skeleton on stdout or in a file; bad times exit 2, a bad recording exit 1", async () => {
+  const f = join(dir, "rec-src.ndjson");
+  await writeFile(f, `${HEADER}\n${ARM}\n{"expect":"agent","code":"ARMED","between":[1,1.1]}\n`);
+  const recDir = join(dir, "recs");
+  assert.equal((await run(["scenario", "run", f, "--record", recDir])).code, 0);
+  const rec = join(recDir, "rec-src.ndjson");
+  const r = await run(["scenario", "from-recording", rec, "--from", "2", "--to", "4"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^\{"scenario":\{"duration":2,/);
+  assert.match(r.out, /^\{"at":0,"type":"arm"\}$/m);
+  const out = join(dir, "skeleton.ndjson");
+  assert.equal((await run(["scenario", "from-recording", rec, "--out", out])).code, 0);
+  assert.equal((await run(["scenario", "check", out])).code, 0);
+  assert.equal((await run(["scenario", "from-recording", rec, "--from", "3", "--to", "1"])).code, 2);
+  assert.equal((await run(["scenario", "from-recording", rec, "--from", "x"])).code, 2);
+  const bad = await run(["scenario", "from-recording", f]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /rec-src\.ndjson: line 1: expected a record with "type" and a numeric "t"/);
+  const unwritable = await run([
+    "scenario",
+    "from-recording",
+    rec,
+    "--out",
+    join(dir, "no", "such", "dir", "x.ndjson"),
+  ]);
+  assert.equal(unwritable.code, 1);
+  assert.match(unwritable.err, /--out: cannot write .*\(ENOENT\)/);
+});

@@ -66,6 +66,19 @@ async function vehicleFromConfig(file: string): Promise<VehicleBase> {
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
 
+/** Writes an output the user asked for; a failure is SIM_OUTPUT naming the flag and the path. */
+async function output<T>(flag: string, path: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw new TethysError(
+      "SIM_OUTPUT",
+      `--${flag}: cannot write ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      { cause: err, details: { flag, path } },
+    );
+  }
+}
+
 /** The lines printed for one scenario: its verdict, then each failed expectation. */
 export function outcomeLines(o: ScenarioOutcome): string[] {
   const speed = o.wallMs > 0 ? ` (${Math.round((o.simS * 1000) / o.wallMs)}×)` : "";
@@ -115,16 +128,20 @@ export async function runScenarioRun(paths: string[], o: ScenarioRunCliOptions, 
   );
   const wallS = (performance.now() - t0) / 1000;
   const names = stems(outcomes);
-  if (o.record !== undefined) {
-    await mkdir(o.record, { recursive: true });
-    for (const [i, out] of outcomes.entries())
-      if (out.recording !== undefined) await writeFile(join(o.record, `${names[i]}.ndjson`), out.recording);
-  }
-  if (o.junit !== undefined) await writeFile(o.junit, junitXml(outcomes));
+  const { record, junit, report } = o;
+  if (record !== undefined)
+    await output("record", record, async () => {
+      await mkdir(record, { recursive: true });
+      for (const [i, out] of outcomes.entries())
+        if (out.recording !== undefined) await writeFile(join(record, `${names[i]}.ndjson`), out.recording);
+    });
+  if (junit !== undefined) await output("junit", junit, () => writeFile(junit, junitXml(outcomes)));
   const count = (s: ScenarioOutcome["status"]) => outcomes.filter((x) => x.status === s).length;
   const summary = `scenarios: ${count("pass")} passed, ${count("fail")} failed, ${count("error")} errors (${outcomes.length} in ${fmt(wallS)} s, jobs ${jobs})`;
-  if (o.report !== undefined) {
-    const r = await writeReport(o.report, outcomes, names, { summary, config: o.config ?? null });
+  if (report !== undefined) {
+    const r = await output("report", report, () =>
+      writeReport(report, outcomes, names, { summary, config: o.config ?? null }),
+    );
     io.out(`report: ${r.path} (${Math.round(r.bytes / 1024)} KiB)\n`);
   }
   io.out(`${summary}\n`);
@@ -174,10 +191,11 @@ export async function runFromRecording(
     );
   }
   const scenario = scenarioFromRecording(text, { source: rec, from, ...(to === undefined ? {} : { to }) });
-  if (o.out === undefined) io.out(scenario);
+  const out = o.out;
+  if (out === undefined) io.out(scenario);
   else {
-    await writeFile(o.out, scenario);
-    io.err(`wrote ${o.out}\n`);
+    await output("out", out, () => writeFile(out, scenario));
+    io.err(`wrote ${out}\n`);
   }
   return 0;
 }
