@@ -104,13 +104,18 @@ function yRange(p: QuantityPlot): [number, number] {
   return [lo - pad, hi + pad];
 }
 
+function isDepth(path: string): boolean {
+  return /(\.d|[dD]epth)$/.test(path);
+}
+
 function quantityPlot(el: HTMLElement, p: QuantityPlot): void {
   const cats = p.series.categories;
   const opts: uPlot.Options = {
     width: width(el),
     height: cats ? 160 : 220,
     title: p.path,
-    scales: { x: { time: false }, y: { range: () => yRange(p) } },
+    // Depths (NED d, telemetry depth) grow downwards on the plot, as under water.
+    scales: { x: { time: false }, y: { range: () => yRange(p), dir: isDepth(p.path) ? -1 : 1 } },
     axes: [
       { label: "simulated time (s)" },
       cats
