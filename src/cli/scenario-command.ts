@@ -7,7 +7,7 @@
  *       gains, failsafes; the scenario header may override), prints a line per scenario and per
  *       failed expectation, writes JUnit XML, an HTML report and the recordings; exit 1 on any
  *       failure.
- *   tethys scenario check FILE…
+ *   tethys scenario check FILE|DIR…
  *       validates scenario files without running them: every problem with its line and field.
  *   tethys scenario from-recording REC --from T --to T [--out FILE]
  *       a scenario skeleton replaying the pilot's commands of a headless recording.
@@ -15,7 +15,7 @@
  * The work is in simulator/scenarios/ (pool.ts, junit.ts, report/, from-recording.ts); this
  * module parses options, reads the config, writes the files and prints.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { scenarioFiles } from "../../simulator/scenarios/discover.ts";
@@ -148,8 +148,16 @@ export async function runScenarioRun(paths: string[], o: ScenarioRunCliOptions, 
   return count("pass") === outcomes.length ? 0 : 1;
 }
 
-export async function runScenarioCheck(files: string[], io: CliIo): Promise<ExitCode> {
+export async function runScenarioCheck(paths: string[], io: CliIo): Promise<ExitCode> {
   let bad = 0;
+  const files: string[] = [];
+  for (const p of paths) {
+    const dir = await stat(p).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    files.push(...(dir ? await scenarioFiles([p]) : [p]));
+  }
   for (const f of files) {
     let text: string;
     try {
@@ -233,7 +241,7 @@ export function registerScenarioCommand(program: CliCommand, io: CliIo): void {
   scenario
     .command("check")
     .description("validate scenario files without running them: each problem with its line and field")
-    .argument("<files...>", "scenario files")
+    .argument("<paths...>", "scenario files, or directories searched for *.ndjson scenarios")
     .action((files: string[]) => runScenarioCheck(files, io));
   scenario
     .command("from-recording")

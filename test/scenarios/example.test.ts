@@ -37,7 +37,16 @@ test("the example's scenarios pass against its vehicle.toml", async () => {
   );
   assert.equal(junit.failures + junit.errors, 0);
   assert.equal(junit.tests, 9);
-  assert.match(await readFile(join(repo, "report/index.html"), "utf8"), /PASS — all 3 scenarios held/);
+  const page = await readFile(join(repo, "report/index.html"), "utf8");
+  assert.match(page, /PASS — all 3 scenarios held/);
+  assert.doesNotMatch(
+    page,
+    /<script[^>]+src=|<link\b|@import|https?:\/\/(?!www\.w3\.org)/,
+    "self-contained: nothing fetched",
+  );
+  const check = await runTethys(["scenario", "check", "scenarios"], { cwd: repo });
+  assert.equal(check.code, 0, check.stdout);
+  assert.equal(check.stdout.trim().split("\n").length, 3);
 });
 
 test("a copy with the depth gain too low fails with a JUnit file and a report that shows it", async (t) => {
