@@ -20,10 +20,13 @@ import { writeReport } from "../simulator/scenarios/report/write-report.ts";
 const files = await scenarioFiles([fileURLToPath(new URL("../simulator/scenarios/", import.meta.url))]);
 console.log(`${files.length} scenarios; load average ${loadavg()[0]?.toFixed(1)}`);
 
-async function timed(jobs: number, keep: boolean): Promise<{ outcomes: ScenarioOutcome[]; s: number }> {
+/** One run of the suite: wall seconds, and CPU seconds of the whole process (worker threads included). */
+async function timed(jobs: number, keep: boolean): Promise<{ outcomes: ScenarioOutcome[]; s: number; cpu: number }> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const outcomes = await runScenarioFiles(files, { jobs, keepRecording: keep, reportData: keep });
-  return { outcomes, s: (performance.now() - t0) / 1000 };
+  const c = process.cpuUsage(c0);
+  return { outcomes, s: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
 }
 
 const one = await timed(1, false);
@@ -36,11 +39,11 @@ for (const o of one.outcomes) {
 }
 const perMin = (s: number) => ((files.length / s) * 60).toFixed(1);
 console.log(
-  `--jobs 1: ${files.length} scenarios (${sim.toFixed(0)} s simulated) in ${one.s.toFixed(1)} s: ${perMin(one.s)} scenarios/min, ${(sim / one.s).toFixed(0)}× real time`,
+  `--jobs 1: ${files.length} scenarios (${sim.toFixed(0)} s simulated) in ${one.s.toFixed(1)} s: ${perMin(one.s)} scenarios/min, ${(sim / one.s).toFixed(0)}× real time; ${one.cpu.toFixed(1)} s of CPU`,
 );
 const two = await timed(2, false);
 console.log(
-  `--jobs 2: ${files.length} scenarios in ${two.s.toFixed(1)} s: ${perMin(two.s)} scenarios/min (×${(one.s / two.s).toFixed(2)} of --jobs 1; load average ${loadavg()[0]?.toFixed(1)})`,
+  `--jobs 2: ${files.length} scenarios in ${two.s.toFixed(1)} s: ${perMin(two.s)} scenarios/min (×${(one.s / two.s).toFixed(2)} of --jobs 1); ${two.cpu.toFixed(1)} s of CPU; load average ${loadavg()[0]?.toFixed(1)}`,
 );
 const full = await timed(2, true);
 console.log(
