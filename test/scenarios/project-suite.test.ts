@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { test } from "node:test";
@@ -14,16 +14,19 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /**
  * The project's own scenario suite (simulator/scenarios/: control modes and the failsafe matrix,
  * docs/scenarios.md) runs through the command users get: `tethys scenario run DIR --junit F
- * --jobs 2` in a child process. It must exit 0, and its JUnit must hold every scenario file as a
- * suite with one passing test case per declared expectation; each scenario is a subtest here.
+ * --report D --jobs 2` in a child process. It must exit 0, its JUnit must hold every scenario
+ * file as a suite with one passing test case per declared expectation (each scenario is a
+ * subtest here), and its report must say all passed, with every recording beside it.
  */
 test("tethys scenario run simulator/scenarios: every scenario and expectation holds", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-suite-"));
   try {
     const junitFile = join(dir, "junit.xml");
-    const r = await runTethys(["scenario", "run", "simulator/scenarios", "--junit", junitFile, "--jobs", "2"], {
-      cwd: ROOT,
-    });
+    const report = join(dir, "report");
+    const r = await runTethys(
+      ["scenario", "run", "simulator/scenarios", "--junit", junitFile, "--report", report, "--jobs", "2"],
+      { cwd: ROOT },
+    );
     const junit = parseJunit(await readFile(junitFile, "utf8"));
     const files = await scenarioFiles([join(ROOT, "simulator/scenarios")]);
     const declared = new Map(
@@ -61,6 +64,9 @@ test("tethys scenario run simulator/scenarios: every scenario and expectation ho
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`scenarios: ${files.length} passed, 0 failed, 0 errors`));
+    const page = await readFile(join(report, "index.html"), "utf8");
+    assert.match(page, new RegExp(`PASS — all ${files.length} scenarios held`));
+    assert.equal((await readdir(join(report, "recordings"))).length, files.length);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
