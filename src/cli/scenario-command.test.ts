@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -63,7 +63,9 @@ test("scenario run: bad options are SIM_CLI_ARG with exit 2; a bad config is exi
     assert.match(r.err, new RegExp(`^SIM_CLI_ARG: ${flag}: expected a whole number`));
   }
   const empty = await mkdtemp(join(dir, "empty-"));
-  assert.equal((await run(["scenario", "run", empty])).code, 2);
+  const none = await run(["scenario", "run", empty]);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /^SIM_CLI_ARG: no scenario files \(\*\.ndjson with a header\) in /);
   assert.equal((await run(["scenario", "run", join(dir, "nope")])).code, 1);
   const cfg = join(dir, "bad.toml");
   await writeFile(cfg, "[vehicle]\n[vehicle.control.depth]\nkp = -3\n");
@@ -144,4 +146,16 @@ test("scenario from-recording: a skeleton on stdout or in a file; bad times exit
   ]);
   assert.equal(unwritable.code, 1);
   assert.match(unwritable.err, /--out: cannot write .*\(ENOENT\)/);
+});
+
+test("scenario run: scenarios of the same name in two folders keep a recording each", async () => {
+  const text = `${HEADER}\n${ARM}\n{"expect":"agent","code":"ARMED","between":[1,1.1]}\n`;
+  for (const sub of ["one", "two"]) {
+    await mkdir(join(dir, "same", sub), { recursive: true });
+    await writeFile(join(dir, "same", sub, "idle.ndjson"), text);
+  }
+  const recs = join(dir, "same-recs");
+  const r = await run(["scenario", "run", join(dir, "same"), "--record", recs]);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.deepEqual((await readdir(recs)).sort(), ["idle-2.ndjson", "idle.ndjson"]);
 });

@@ -98,11 +98,12 @@ export function outcomeLines(o: ScenarioOutcome): string[] {
 
 /** Unique file stems for the outcomes (two `a.ndjson` in different folders: `a`, `a-2`). */
 function stems(outcomes: readonly ScenarioOutcome[]): string[] {
-  const seen = new Map<string, number>();
+  const used = new Set<string>();
   return outcomes.map((o) => {
-    const n = (seen.get(o.name) ?? 0) + 1;
-    seen.set(o.name, n);
-    return n === 1 ? o.name : `${o.name}-${n}`;
+    let stem = o.name;
+    for (let n = 2; used.has(stem); n++) stem = `${o.name}-${n}`;
+    used.add(stem);
+    return stem;
   });
 }
 
@@ -111,7 +112,8 @@ export async function runScenarioRun(paths: string[], o: ScenarioRunCliOptions, 
   const jobs = int("jobs", o.jobs, 1, 64) ?? 1;
   const vehicle = o.config === undefined ? undefined : await vehicleFromConfig(o.config);
   const files = await scenarioFiles(paths);
-  if (files.length === 0) throw argError("FILE", `no scenario files in ${paths.join(", ")}`);
+  if (files.length === 0)
+    throw new TethysError("SIM_CLI_ARG", `no scenario files (*.ndjson with a header) in ${paths.join(", ")}`);
   const t0 = performance.now();
   const outcomes = await runScenarioFiles(
     files,
