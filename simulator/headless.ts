@@ -75,6 +75,17 @@ export function applyEvent(world: World, ev: ScriptEvent, agent?: HeadlessAgent)
   }
 }
 
+/**
+ * The script line an event came from, without its time: a command in the schema's JSON form,
+ * or a `sim.*` line. Recorded on the `script` record so a recording can be replayed
+ * (`tethys scenario from-recording`).
+ */
+export function scriptAction(ev: ScriptEvent): Record<string, unknown> {
+  if (ev.type === "command") return { ...ev.message };
+  const { at: _at, line: _line, ...rest } = ev;
+  return rest;
+}
+
 export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
   const clock = new VirtualClock();
   const world = new World(clock, o.world);
@@ -101,6 +112,7 @@ export async function runHeadless(o: HeadlessOptions): Promise<HeadlessResult> {
           t: clock.now() / 1000,
           line: ev.line,
           event: ev.type === "command" ? ev.message.type : ev.type,
+          action: scriptAction(ev),
         });
       } catch (err) {
         o.sink.write({ type: "script", t: clock.now() / 1000, line: ev.line, error: errorCode(err) });

@@ -95,60 +95,67 @@ export function parseScript(text: string, source = "script"): ScriptEvent[] {
   }
   const events: ScriptEvent[] = [];
   lines.forEach((raw, i) => {
-    const n = i + 1;
-    const s = raw.trim();
-    if (s === "" || s.startsWith("#") || s.startsWith("//")) return;
-    const bad = (what: string) =>
-      new TethysError("SIM_SCRIPT", `${source} line ${n}: ${what}`, { details: { source, line: n } });
-    let json: unknown;
-    try {
-      json = JSON.parse(s);
-    } catch {
-      throw bad("not valid JSON");
-    }
-    const type = (json as { type?: unknown } | null)?.type;
-    if (typeof type === "string" && COMMAND_TYPES.has(type)) {
-      const o = json as { at?: unknown; every?: unknown; until?: unknown };
-      const when = at.safeParse(o.at);
-      if (!when.success) throw bad(`at: ${when.error.issues[0]?.message ?? "expected seconds ≥ 0"}`);
-      let message: Message;
-      try {
-        message = messageFromJson(json, ["at", "every", "until"]);
-      } catch (err) {
-        throw bad(err instanceof Error ? err.message : String(err));
-      }
-      if (o.every === undefined && o.until === undefined) {
-        events.push({ at: when.data, type: "command", message, line: n });
-        return;
-      }
-      const step = every.safeParse(o.every);
-      if (!step.success) throw bad(`every: ${step.error.issues[0]?.message ?? "expected seconds > 0"}`);
-      const end = at.safeParse(o.until);
-      if (!end.success || end.data < when.data) throw bad("until: expected seconds ≥ at");
-      const count = Math.floor((end.data - when.data) / step.data + 1e-9) + 1;
-      if (events.length + count > MAX_EVENTS) throw bad(`more than ${MAX_EVENTS} events after repeating`);
-      for (let k = 0; k < count; k++) {
-        events.push({ at: Math.round((when.data + k * step.data) * 1e6) / 1e6, type: "command", message, line: n });
-      }
-      return;
-    }
-    const r = Line.safeParse(json);
-    if (!r.success) {
-      const issue = r.error.issues[0];
-      const path = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      throw bad(`${path}${issue?.message ?? "invalid"}`);
-    }
-    const ev = r.data;
-    if (ev.type === "sim.battery" && ev.sag === undefined && ev.soc === undefined)
-      throw bad('sim.battery needs "sag" or "soc"');
-    if (ev.type === "sim.fault") {
-      if (ev.device === "leak" && ev.fault !== "leak" && ev.fault !== "clear") {
-        throw bad(`device "leak" takes fault "leak" or "clear", not "${ev.fault}"`);
-      }
-      if (ev.device !== "leak" && ev.fault === "leak") throw bad(`fault "leak" is for device "leak" only`);
-    }
-    events.push({ ...ev, line: n });
+    parseScriptLine(raw, i + 1, source, events);
   });
   // Stable sort: events at the same time keep file order.
   return events.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Parses line `n` of a script (blank and comment lines add nothing) and appends its events to
+ * `events` (a repeated command adds one per repetition). Throws SIM_SCRIPT naming the line.
+ */
+export function parseScriptLine(raw: string, n: number, source: string, events: ScriptEvent[]): void {
+  const s = raw.trim();
+  if (s === "" || s.startsWith("#") || s.startsWith("//")) return;
+  const bad = (what: string) =>
+    new TethysError("SIM_SCRIPT", `${source} line ${n}: ${what}`, { details: { source, line: n } });
+  let json: unknown;
+  try {
+    json = JSON.parse(s);
+  } catch {
+    throw bad("not valid JSON");
+  }
+  const type = (json as { type?: unknown } | null)?.type;
+  if (typeof type === "string" && COMMAND_TYPES.has(type)) {
+    const o = json as { at?: unknown; every?: unknown; until?: unknown };
+    const when = at.safeParse(o.at);
+    if (!when.success) throw bad(`at: ${when.error.issues[0]?.message ?? "expected seconds ≥ 0"}`);
+    let message: Message;
+    try {
+      message = messageFromJson(json, ["at", "every", "until"]);
+    } catch (err) {
+      throw bad(err instanceof Error ? err.message : String(err));
+    }
+    if (o.every === undefined && o.until === undefined) {
+      events.push({ at: when.data, type: "command", message, line: n });
+      return;
+    }
+    const step = every.safeParse(o.every);
+    if (!step.success) throw bad(`every: ${step.error.issues[0]?.message ?? "expected seconds > 0"}`);
+    const end = at.safeParse(o.until);
+    if (!end.success || end.data < when.data) throw bad("until: expected seconds ≥ at");
+    const count = Math.floor((end.data - when.data) / step.data + 1e-9) + 1;
+    if (events.length + count > MAX_EVENTS) throw bad(`more than ${MAX_EVENTS} events after repeating`);
+    for (let k = 0; k < count; k++) {
+      events.push({ at: Math.round((when.data + k * step.data) * 1e6) / 1e6, type: "command", message, line: n });
+    }
+    return;
+  }
+  const r = Line.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const path = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+    throw bad(`${path}${issue?.message ?? "invalid"}`);
+  }
+  const ev = r.data;
+  if (ev.type === "sim.battery" && ev.sag === undefined && ev.soc === undefined)
+    throw bad('sim.battery needs "sag" or "soc"');
+  if (ev.type === "sim.fault") {
+    if (ev.device === "leak" && ev.fault !== "leak" && ev.fault !== "clear") {
+      throw bad(`device "leak" takes fault "leak" or "clear", not "${ev.fault}"`);
+    }
+    if (ev.device !== "leak" && ev.fault === "leak") throw bad(`fault "leak" is for device "leak" only`);
+  }
+  events.push({ ...ev, line: n });
 }

@@ -2,7 +2,8 @@
  * Checks a scenario's expectations (format.ts) against a headless recording (pure): the
  * `truth` records (what the physics did), the `telemetry` records (what the agent reported)
  * and the `agent` records (its alarms and events). Returns one message per failed expectation,
- * naming the line, what was expected and what was found; an empty list is a pass.
+ * naming the line, what was expected and what was found; an empty list is a pass
+ * (`evaluateExpectations` gives the verdict on each, with what was expected and when it failed).
  */
 import type { Expectation } from "./format.ts";
 
@@ -13,55 +14,110 @@ interface Sample {
   v: unknown;
 }
 
-export function checkExpectations(records: readonly Rec[], expectations: readonly Expectation[]): string[] {
-  const failures: string[] = [];
-  for (const e of expectations) {
-    const f = check(records, e);
-    if (f !== undefined)
-      failures.push(
-        `line ${e.line} (${e.expect}${"of" in e ? ` ${e.of}` : ` ${e.code}`}): ${f}${e.why ? ` — ${e.why}` : ""}`,
-      );
-  }
-  return failures;
+/** The verdict on one expectation: `failure` (what was seen) absent when it holds. */
+export interface ExpectationResult {
+  expectation: Expectation;
+  /** What was expected, in words (describeExpectation). */
+  expected: string;
+  /** What was seen instead, with the time; undefined when the expectation holds. */
+  failure?: string;
+  /** Simulated time (s) of the first violating sample, when there is one. */
+  at?: number;
 }
 
-function check(records: readonly Rec[], e: Expectation): string | undefined {
+export function evaluateExpectations(
+  records: readonly Rec[],
+  expectations: readonly Expectation[],
+): ExpectationResult[] {
+  return expectations.map((e) => {
+    const v = check(records, e);
+    const expected = describeExpectation(e);
+    if (v === undefined) return { expectation: e, expected };
+    return { expectation: e, expected, failure: v.seen, ...(v.at === undefined ? {} : { at: v.at }) };
+  });
+}
+
+export function checkExpectations(records: readonly Rec[], expectations: readonly Expectation[]): string[] {
+  return evaluateExpectations(records, expectations)
+    .filter((r) => r.failure !== undefined)
+    .map((r) => {
+      const e = r.expectation;
+      return `line ${e.line} (${e.expect}${"of" in e ? ` ${e.of}` : ` ${e.code}`}): ${r.failure}${e.why ? ` — ${e.why}` : ""}`;
+    });
+}
+
+/** What an expectation asks, in words: "truth.position.d 2 ±0.05 over 29–89 s". */
+export function describeExpectation(e: Expectation): string {
+  if (e.expect === "agent") {
+    const what = `${e.code}${e.active === undefined ? "" : e.active ? " raised" : " cleared"}`;
+    return `${e.none === true ? "no " : ""}${what} in ${e.between[0]}–${e.between[1]} s`;
+  }
+  const parts: string[] = [];
+  if (e.expect === "change") {
+    if (e.min !== undefined) parts.push(`≥ ${e.min}`);
+    if (e.max !== undefined) parts.push(`≤ ${e.max}`);
+    return `${e.of} changes by ${parts.join(" and ")} from ${e.from} s to ${e.to} s`;
+  }
+  if (e.near !== undefined) parts.push(`${e.near} ±${e.within}${e.angle ? "°" : ""}`);
+  if (e.min !== undefined) parts.push(`≥ ${e.min}`);
+  if (e.max !== undefined) parts.push(`≤ ${e.max}`);
+  if (e.equals !== undefined) parts.push(`= ${JSON.stringify(e.equals)}`);
+  if (e.contains !== undefined) parts.push(`contains ${e.contains}`);
+  if (e.lacks !== undefined) parts.push(`lacks ${e.lacks}`);
+  return `${e.of} ${parts.join(", ")} over ${e.from}–${e.to} s`;
+}
+
+interface Violation {
+  seen: string;
+  at?: number;
+}
+
+function check(records: readonly Rec[], e: Expectation): Violation | undefined {
   if (e.expect === "agent") return checkAgent(records, e);
   const samples = series(records, e.of);
   if (e.expect === "change") {
     const a = at(samples, e.from);
     const b = at(samples, e.to);
-    if (typeof a?.v !== "number" || typeof b?.v !== "number") return `no numeric samples at ${e.from} s and ${e.to} s`;
+    if (typeof a?.v !== "number" || typeof b?.v !== "number")
+      return { seen: `no numeric samples at ${e.from} s and ${e.to} s` };
     const d = b.v - a.v;
-    if (e.min !== undefined && d < e.min) return `changed by ${fmt(d)}, expected ≥ ${e.min}`;
-    if (e.max !== undefined && d > e.max) return `changed by ${fmt(d)}, expected ≤ ${e.max}`;
+    if (e.min !== undefined && d < e.min) return { seen: `changed by ${fmt(d)}, expected ≥ ${e.min}`, at: b.t };
+    if (e.max !== undefined && d > e.max) return { seen: `changed by ${fmt(d)}, expected ≤ ${e.max}`, at: b.t };
     return undefined;
   }
   const window = samples.filter((s) => s.t >= e.from - 1e-9 && s.t <= e.to + 1e-9);
-  if (window.length === 0) return `no samples between ${e.from} s and ${e.to} s`;
+  if (window.length === 0) return { seen: `no samples between ${e.from} s and ${e.to} s` };
   for (const s of window) {
-    const v = s.v;
-    const where = `at ${fmt(s.t)} s`;
-    if (e.equals !== undefined && v !== e.equals)
-      return `${where}: ${JSON.stringify(v)}, expected ${JSON.stringify(e.equals)}`;
-    if (e.contains !== undefined && !(Array.isArray(v) && v.includes(e.contains)))
-      return `${where}: ${JSON.stringify(v)} lacks ${e.contains}`;
-    if (e.lacks !== undefined && !(Array.isArray(v) && !v.includes(e.lacks)))
-      return `${where}: ${JSON.stringify(v)} contains ${e.lacks}`;
-    if (e.near === undefined && e.min === undefined && e.max === undefined) continue;
-    if (typeof v !== "number") return `${where}: ${JSON.stringify(v)} is not a number`;
-    if (e.near !== undefined && e.within !== undefined) {
-      const err = e.angle ? angleDiff(v, e.near) : v - e.near;
-      if (Math.abs(err) > e.within)
-        return `${where}: ${fmt(v)}, off ${fmt(err)} from ${e.near} (allowed ±${e.within}); worst ${fmt(worst(window, e.near, e.angle === true))}`;
-    }
-    if (e.min !== undefined && v < e.min) return `${where}: ${fmt(v)} < ${e.min}`;
-    if (e.max !== undefined && v > e.max) return `${where}: ${fmt(v)} > ${e.max}`;
+    const seen = sampleViolation(s, e, window);
+    if (seen !== undefined) return { seen: `at ${fmt(s.t)} s: ${seen}`, at: s.t };
   }
   return undefined;
 }
 
-function checkAgent(records: readonly Rec[], e: Extract<Expectation, { expect: "agent" }>): string | undefined {
+function sampleViolation(
+  s: Sample,
+  e: Extract<Expectation, { expect: "range" }>,
+  window: Sample[],
+): string | undefined {
+  const v = s.v;
+  if (e.equals !== undefined && v !== e.equals) return `${JSON.stringify(v)}, expected ${JSON.stringify(e.equals)}`;
+  if (e.contains !== undefined && !(Array.isArray(v) && v.includes(e.contains)))
+    return `${JSON.stringify(v)} lacks ${e.contains}`;
+  if (e.lacks !== undefined && !(Array.isArray(v) && !v.includes(e.lacks)))
+    return `${JSON.stringify(v)} contains ${e.lacks}`;
+  if (e.near === undefined && e.min === undefined && e.max === undefined) return undefined;
+  if (typeof v !== "number") return `${JSON.stringify(v)} is not a number`;
+  if (e.near !== undefined && e.within !== undefined) {
+    const err = e.angle ? angleDiff(v, e.near) : v - e.near;
+    if (Math.abs(err) > e.within)
+      return `${fmt(v)}, off ${fmt(err)} from ${e.near} (allowed ±${e.within}); worst ${fmt(worst(window, e.near, e.angle === true))}`;
+  }
+  if (e.min !== undefined && v < e.min) return `${fmt(v)} < ${e.min}`;
+  if (e.max !== undefined && v > e.max) return `${fmt(v)} > ${e.max}`;
+  return undefined;
+}
+
+function checkAgent(records: readonly Rec[], e: Extract<Expectation, { expect: "agent" }>): Violation | undefined {
   const [from, to] = e.between;
   const all = records.filter((r) => {
     if (r.type !== "agent") return false;
@@ -70,12 +126,17 @@ function checkAgent(records: readonly Rec[], e: Extract<Expectation, { expect: "
   });
   const inside = all.filter((r) => (r.t as number) >= from - 1e-9 && (r.t as number) <= to + 1e-9);
   const what = `${e.code}${e.active === undefined ? "" : e.active ? " raised" : " cleared"}`;
-  if (e.none === true)
+  if (e.none === true) {
+    const first = inside[0]?.t as number;
     return inside.length === 0
       ? undefined
-      : `${what} at ${fmt(inside[0]?.t as number)} s, expected none in [${from}, ${to}] s`;
+      : { seen: `${what} at ${fmt(first)} s, expected none in [${from}, ${to}] s`, at: first };
+  }
   if (inside.length > 0) return undefined;
-  return `${what} not in [${from}, ${to}] s; seen at ${all.length === 0 ? "no time" : all.map((r) => `${fmt(r.t as number)} s`).join(", ")}`;
+  return {
+    seen: `${what} not in [${from}, ${to}] s; seen at ${all.length === 0 ? "no time" : all.map((r) => `${fmt(r.t as number)} s`).join(", ")}`,
+    ...(all.length === 0 ? {} : { at: all[0]?.t as number }),
+  };
 }
 
 /** The samples of `truth.…` or `telemetry.…` in time order. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { isTethysError } from "../../src/kernel/errors.ts";
-import { isScenario, parseScenario } from "./format.ts";
+import { analyseScenario, isScenario, parseScenario } from "./format.ts";
 
 const HEADER = '{"scenario":{"duration":10,"world":{"pose":{"d":2}},"control":{"failsafe":{"max_depth_m":4}}}}';
 
@@ -92,5 +92,40 @@ test("property: any expectation object either parses or throws SIM_SCENARIO", ()
         }
       },
     ),
+  );
+});
+
+test("property: analyseScenario (tethys scenario check) never throws; each problem names a line in the file", () => {
+  const line = fc.oneof(
+    fc.string(),
+    fc.json(),
+    fc.constant(HEADER),
+    fc.constant('{"at":1,"type":"arm"}'),
+    fc.constant('{"expect":"agent","code":"ARMED","between":[0,1]}'),
+  );
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 8 }), (lines) => {
+      const r = analyseScenario(lines.join("\n"), "f");
+      assert.equal(r.scenario === undefined, r.problems.length > 0);
+      for (const p of r.problems) {
+        assert.ok(p.message.length > 0);
+        if (p.line !== undefined) assert.ok(p.line >= 1 && p.line <= Math.max(1, lines.length));
+      }
+    }),
+  );
+});
+
+test("analyseScenario lists every problem, not only the first", () => {
+  const r = analyseScenario(
+    [
+      '{"scenario":{"duration":-1}}',
+      '{"at":1,"type":"sim.temp"}',
+      '{"expect":"change","of":"truth.position.d","from":1,"to":5}',
+    ].join("\n"),
+    "f",
+  );
+  assert.deepEqual(
+    r.problems.map((p) => p.line),
+    [1, 2, 3],
   );
 });

@@ -24,7 +24,9 @@
 import { z } from "zod";
 import { VehicleControlSchema, type VehicleControlSettings } from "../../src/control/schema.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
-import { parseScript, type ScriptEvent } from "../script.ts";
+import { parseScriptLine, type ScriptEvent } from "../script.ts";
+
+const MAX_LINES = 100_000;
 
 const time = z.number().finite().min(0).max(1e6);
 const num = z.number().finite();
@@ -104,67 +106,106 @@ type HeaderInput = z.infer<typeof Header>;
 export interface Scenario {
   source: string;
   header: Omit<HeaderInput, "control"> & { control: VehicleControlSettings };
+  /** The header's `control` as written (before defaults), laid over a vehicle config's `[vehicle.control]`. */
+  controlInput: Record<string, unknown>;
   script: ScriptEvent[];
   expectations: Expectation[];
 }
 
+/** One problem of a scenario file: the line (absent for the file as a whole) and what is wrong. */
+export interface ScenarioProblem {
+  line?: number;
+  message: string;
+}
+
+/** Parses a scenario; throws SIM_SCENARIO with the first problem (file, line and field). */
 export function parseScenario(text: string, source = "scenario"): Scenario {
+  const r = analyseScenario(text, source);
+  const first = r.problems[0];
+  if (r.scenario === undefined || first !== undefined) {
+    const p = first ?? { message: "invalid" };
+    throw new TethysError("SIM_SCENARIO", scenarioProblemText(source, p), {
+      details: { source, ...(p.line === undefined ? {} : { line: p.line }) },
+    });
+  }
+  return r.scenario;
+}
+
+/** `source line N: message` (or `source: message` for the file as a whole). */
+export function scenarioProblemText(source: string, p: ScenarioProblem): string {
+  return p.line === undefined ? `${source}: ${p.message}` : `${source} line ${p.line}: ${p.message}`;
+}
+
+/**
+ * Every problem of a scenario file, each with its line and field (`tethys scenario check`), and
+ * the scenario when there are none.
+ */
+export function analyseScenario(
+  text: string,
+  source = "scenario",
+): { scenario?: Scenario; problems: ScenarioProblem[] } {
   const lines = text.split(/\r?\n/);
-  const scriptLines: string[] = [];
+  const problems: ScenarioProblem[] = [];
+  if (lines.length > MAX_LINES) return { problems: [{ message: `more than ${MAX_LINES} lines` }] };
+  const script: ScriptEvent[] = [];
   const expectations: Expectation[] = [];
   let header: Scenario["header"] | undefined;
-  lines.forEach((raw, i) => {
-    const n = i + 1;
+  let controlInput: Record<string, unknown> = {};
+  let sawHeader = false;
+  /** Takes in line `n`; returns its problem, if any. */
+  const analyseLine = (raw: string, n: number): string | undefined => {
     const s = raw.trim();
-    const bad = (what: string) =>
-      new TethysError("SIM_SCENARIO", `${source} line ${n}: ${what}`, { details: { source, line: n } });
     const json = s.startsWith("{") ? tryParse(s) : undefined;
     const isHeader = json !== undefined && Object.hasOwn(json, "scenario");
     const isExpect = json !== undefined && Object.hasOwn(json, "expect");
-    // Keep line numbers: script.ts sees a blank line where the header or an expectation stands
-    // (and reports every other line, including invalid JSON, as SIM_SCRIPT with its number).
-    scriptLines.push(isHeader || isExpect ? "" : raw);
-    if (!isHeader && !isExpect) return;
+    if (!isHeader && !isExpect) {
+      try {
+        parseScriptLine(raw, n, source, script);
+      } catch (err) {
+        return err instanceof Error ? err.message.replace(`${source} line ${n}: `, "") : String(err);
+      }
+      return undefined;
+    }
     if (isHeader) {
-      if (header !== undefined) throw bad("a second scenario header");
+      if (sawHeader) return "a second scenario header";
+      sawHeader = true;
       const keys = Object.keys(json as object);
-      if (keys.length !== 1) throw bad('the header is {"scenario":{…}} and nothing else');
+      if (keys.length !== 1) return 'the header is {"scenario":{…}} and nothing else';
       const h = Header.safeParse((json as { scenario: unknown }).scenario);
-      if (!h.success) throw bad(issue(h.error));
+      if (!h.success) return issue(h.error);
       const c = VehicleControlSchema.safeParse(h.data.control ?? {});
-      if (!c.success) throw bad(`control.${issue(c.error)}`);
+      if (!c.success) return `control.${issue(c.error)}`;
       header = { ...h.data, control: c.data };
-      return;
+      controlInput = (h.data.control ?? {}) as Record<string, unknown>;
+      return undefined;
     }
     const e = ExpectationSchema.safeParse(json);
-    if (!e.success) throw bad(issue(e.error));
+    if (!e.success) return issue(e.error);
     const ex = e.data;
     if (ex.expect === "agent" ? ex.between[1] < ex.between[0] : ex.to < ex.from)
-      throw bad("the time window ends before it starts");
+      return "the time window ends before it starts";
     if (ex.expect === "range" && (ex.near === undefined) !== (ex.within === undefined))
-      throw bad('"near" and "within" go together');
+      return '"near" and "within" go together';
     if (
       ex.expect === "range" &&
       [ex.near, ex.min, ex.max, ex.equals, ex.contains, ex.lacks].every((v) => v === undefined)
     ) {
-      throw bad("a range expectation needs near/within, min, max, equals, contains or lacks");
+      return "a range expectation needs near/within, min, max, equals, contains or lacks";
     }
     if (ex.expect === "change" && ex.min === undefined && ex.max === undefined)
-      throw bad("a change expectation needs min or max");
+      return "a change expectation needs min or max";
     expectations.push({ ...ex, line: n });
+    return undefined;
+  };
+  lines.forEach((raw, i) => {
+    const message = analyseLine(raw, i + 1);
+    if (message !== undefined) problems.push({ line: i + 1, message });
   });
-  if (header === undefined)
-    throw new TethysError("SIM_SCENARIO", `${source}: no {"scenario":{…}} header`, { details: { source } });
-  let script: ScriptEvent[];
-  try {
-    script = parseScript(scriptLines.join("\n"), source);
-  } catch (err) {
-    throw new TethysError("SIM_SCENARIO", err instanceof Error ? err.message : String(err), {
-      cause: err,
-      details: { source },
-    });
-  }
-  return { source, header, script, expectations };
+  if (!sawHeader) problems.unshift({ message: 'no {"scenario":{…}} header' });
+  if (header === undefined || problems.length > 0) return { problems };
+  // Stable sort: events at the same time keep file order (as parseScript).
+  script.sort((a, b) => a.at - b.at);
+  return { scenario: { source, header, controlInput, script, expectations }, problems };
 }
 
 function tryParse(s: string): object | undefined {

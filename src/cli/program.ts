@@ -6,6 +6,7 @@ import { registerFlashCommand } from "./flash-command.ts";
 import { registerFleetCommand } from "./fleet-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
+import { registerScenarioCommand } from "./scenario-command.ts";
 import { registerSimCommand } from "./sim-command.ts";
 import { registerTetherCommand } from "./tether-command.ts";
 import { registerTopsideCommand } from "./topside-command.ts";
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): CliCommand {
   registerVehicleCommand(program, io);
   registerTopsideCommand(program, io);
   registerSimCommand(program, io);
+  registerScenarioCommand(program, io);
   registerTetherCommand(program, io);
   registerFlashCommand(program, io);
   registerFleetCommand(program, io);

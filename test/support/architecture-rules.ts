@@ -54,7 +54,7 @@ const CORE_PACKAGES = ["zod"];
 /** Modules that reach hardware through native code: adapters in hardware/linux only. */
 const NATIVE = ["serialport", "@serialport/bindings-cpp", "i2c-bus", "onoff"];
 /** Files the browser runs: no Node built-ins. */
-const BROWSER = /^src\/(protocol|cockpit\/(app|core|input))\//;
+const BROWSER = /^(src\/(protocol|cockpit\/(app|core|input))|simulator\/scenarios\/report\/page)\//;
 const TIMERS = /\b(setTimeout|setInterval|setImmediate|Date\.now|performance\.now)\s*\(|\bnew Date\s*\(/;
 
 export interface Violation {
