@@ -83,6 +83,7 @@ class Plant {
       roll: this.roll,
       pitch: this.pitch,
       heading: this.heading,
+      yawRate: this.r,
       depthHealth: "ok",
       imuHealth: "ok",
       depthKnown: true,

@@ -8,6 +8,10 @@ export interface SensorSnapshot {
   heading: number | null;
   roll: number | null;
   pitch: number | null;
+  /** Yaw rate about the body z axis (deg/s, + clockwise from above: the heading's rate when level), from the gyro. */
+  yawRate: number | null;
+  /** Vertical acceleration (m/s², + down, gravity removed), from the IMU's linear acceleration turned to NED. */
+  verticalAccel: number | null;
   /** Attitude quaternion (w, x, y, z), or null when unknown. */
   attitude: { w: number; x: number; y: number; z: number } | null;
   batteryVoltage: number | null;
@@ -27,6 +31,8 @@ export function emptySnapshot(): SensorSnapshot {
     heading: null,
     roll: null,
     pitch: null,
+    yawRate: null,
+    verticalAccel: null,
     attitude: null,
     batteryVoltage: null,
     batteryCurrent: null,

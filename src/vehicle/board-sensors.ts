@@ -128,11 +128,13 @@ export class BoardSensors implements SensorSource {
     r: DeviceResult<{
       euler: { heading: number; roll: number; pitch: number };
       quaternion: { w: number; x: number; y: number; z: number };
+      gyro: { z: number };
+      linearAccel: { x: number; y: number; z: number };
     }>,
   ): void {
     const s = this.snap;
     if (!r.ok) {
-      s.heading = s.roll = s.pitch = null;
+      s.heading = s.roll = s.pitch = s.yawRate = s.verticalAccel = null;
       s.attitude = null;
       return;
     }
@@ -140,6 +142,11 @@ export class BoardSensors implements SensorSource {
     s.roll = r.value.euler.roll;
     s.pitch = r.value.euler.pitch;
     s.attitude = r.value.quaternion;
+    s.yawRate = r.value.gyro.z;
+    // NED down component of the body-frame linear acceleration: the third row of R(q).
+    const { w, x, y, z } = r.value.quaternion;
+    const a = r.value.linearAccel;
+    s.verticalAccel = 2 * (x * z - w * y) * a.x + 2 * (y * z + w * x) * a.y + (1 - 2 * (x * x + y * y)) * a.z;
   }
 
   private onPower(r: DeviceResult<{ volts: number; amps: number; timeMs: number }>): void {
