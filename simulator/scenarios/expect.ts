@@ -98,12 +98,13 @@ export interface StopFigures {
 
 /**
  * The figures of a `stop` expectation, or a message when the recording cannot give them. The
- * direction is that of the last 0.2 s before release; angles are unwrapped from the release value.
+ * direction is that from the last sample before release to the one at release; angles are
+ * compared on the circle.
  */
 export function stopFigures(records: readonly Rec[], e: StopExpectation): StopFigures | string {
   const samples = series(records, e.of);
   const rel = at(samples, e.at);
-  const before = samples.filter((s) => s.t >= e.at - 0.2 - 1e-9 && s.t < e.at - 1e-9)[0];
+  const before = samples.findLast((s) => s.t < e.at - 1e-9);
   const stopAt = at(samples, e.at + e.settle);
   if (typeof rel?.v !== "number" || typeof before?.v !== "number" || typeof stopAt?.v !== "number")
     return `no numeric samples around ${e.at} s and at ${e.at + e.settle} s`;

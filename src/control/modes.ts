@@ -212,7 +212,7 @@ export class ModeController {
         // The target leads the vehicle by at most 30°, so a blocked vehicle does not wind it up.
         const lead = wrapSigned(moved - st.heading, 360);
         hd.target = wrap360(st.heading + Math.max(-30, Math.min(30, lead)));
-      } else if (hd.deflected) startStop(hd.stop, st.yawRate, c.yawStop);
+      } else if (hd.deflected && !startStop(hd.stop, st.yawRate, c.yawStop)) hd.target = st.heading;
       hd.deflected = deflected;
       o.yaw = this.stopOrHold(hd, c.heading, c.yawStop, st.heading, st.yawRate, dt);
     } else {
@@ -242,7 +242,7 @@ export class ModeController {
         cancelStop(d.stop);
         const moved = d.target + stick * c.depthRateMS * dt;
         d.target = Math.max(st.depth - 0.5, Math.min(st.depth + 0.5, moved));
-      } else if (d.deflected) startStop(d.stop, st.verticalSpeed, c.depthStop);
+      } else if (d.deflected && !startStop(d.stop, st.verticalSpeed, c.depthStop)) d.target = st.depth;
       d.deflected = deflected;
       o.heave = this.stopOrHold(d, c.depth, c.depthStop, st.depth, st.verticalSpeed, dt);
     } else {
