@@ -17,6 +17,8 @@ export interface SensorSnapshot {
   batteryVoltage: number | null;
   batteryCurrent: number | null;
   consumedWh: number | null;
+  /** The last power reading was at the end of the sensor's range (the current may be higher: consumed energy is then a lower bound). */
+  powerSaturated: boolean;
   leak: boolean;
   waterTemperature: number | null;
   internalTemperature: number | null;
@@ -37,6 +39,7 @@ export function emptySnapshot(): SensorSnapshot {
     batteryVoltage: null,
     batteryCurrent: null,
     consumedWh: null,
+    powerSaturated: false,
     leak: false,
     waterTemperature: null,
     internalTemperature: null,

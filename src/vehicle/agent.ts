@@ -90,6 +90,7 @@ export class VehicleAgent {
   private timer: Timer | undefined;
   private ticks = 0;
   private lastTickAt = Number.NaN;
+  private powerSaturated = false;
   private telemetrySeq = 0;
   private rttMs: number | null = null;
   private lossPercent: number | null = null;
@@ -257,6 +258,9 @@ export class VehicleAgent {
     c.leak = snap.leak;
     c.batteryVolts = snap.batteryVoltage;
     c.consumedWh = snap.consumedWh;
+    if (snap.powerSaturated && !this.powerSaturated)
+      this.emit("warning", "POWER_SATURATED", "power reading at the end of the sensor's range: energy under-counts");
+    this.powerSaturated = snap.powerSaturated;
     c.internalTempC = snap.internalTemperature;
     c.depthHealthy = st.depthHealth === "ok";
     c.depthEverHealthy = st.depthKnown;

@@ -149,14 +149,16 @@ export class BoardSensors implements SensorSource {
     s.verticalAccel = 2 * (x * z - w * y) * a.x + 2 * (y * z + w * x) * a.y + (1 - 2 * (x * x + y * y)) * a.z;
   }
 
-  private onPower(r: DeviceResult<{ volts: number; amps: number; timeMs: number }>): void {
+  private onPower(r: DeviceResult<{ volts: number; amps: number; saturated: boolean; timeMs: number }>): void {
     const s = this.snap;
     if (!r.ok) {
       s.batteryVoltage = s.batteryCurrent = null;
+      s.powerSaturated = false;
       this.lastPowerT = undefined;
       return;
     }
-    const { volts, amps, timeMs } = r.value;
+    const { volts, amps, saturated, timeMs } = r.value;
+    s.powerSaturated = saturated;
     if (this.lastPowerT !== undefined && timeMs > this.lastPowerT) {
       this.consumedWh += (Math.max(0, volts * amps) * (timeMs - this.lastPowerT)) / 3_600_000;
     }
