@@ -226,6 +226,11 @@ export class VehicleAgent {
         else acc.cameraTilt(message.tilt);
         break;
       }
+      case "reset-energy":
+        if (this.o.sensors.resetEnergy === undefined) result = "unsupported";
+        else this.o.sensors.resetEnergy();
+        if (result === "ok") this.emit("info", "ENERGY_RESET", "consumed energy counter reset (battery swapped)");
+        break;
       case "heartbeat":
         break;
       default:

@@ -52,6 +52,12 @@ export class BoardSensors implements SensorSource {
     return this.snap;
   }
 
+  /** Starts the consumed-energy counter again from 0 (the `reset-energy` command, after a battery swap). */
+  resetEnergy(): void {
+    this.consumedWh = 0;
+    if (this.snap.consumedWh !== null) this.snap.consumedWh = 0;
+  }
+
   /** Host figures the board does not measure: CPU load (%) and SoC temperature (°C). */
   setHost(loadPercent: number | null, cpuTemperature: number | null): void {
     this.snap.cpuLoadPercent = loadPercent;
