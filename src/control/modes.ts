@@ -194,7 +194,7 @@ export class ModeController {
 
     if (head) {
       const hd = this.heading;
-      const stick = override === "none" ? pilot.yaw : 0;
+      const stick = pilot.yaw;
       const deflected = Math.abs(stick) > c.deadband;
       if (!hd.on) {
         hd.on = true;
