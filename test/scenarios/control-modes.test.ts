@@ -1,4 +1,5 @@
 import { scenarioSuite } from "./suite.ts";
 
-// Depth hold, heading hold and stabilize scenarios (simulator/scenarios/, not fs-*).
+// Every scenario of simulator/scenarios/ but the fs-* ones: depth hold, heading hold, stabilize,
+// stopping where the pilot lets go (stop-*), power sensing at full thrust (power-*).
 scenarioSuite((name) => !name.startsWith("fs-"));
