@@ -73,7 +73,7 @@ export const DEFAULT_CONTROL: Readonly<ControlConfig> = {
   surfaceHeave: 0.6,
   surfaceDepthM: 0.3,
   depthStop: { brakeGain: 1.5, stopRate: 0.05, maxS: 3 },
-  yawStop: { brakeGain: 0.01, stopRate: 3, maxS: 2 },
+  yawStop: { brakeGain: 0.003, stopRate: 3, maxS: 2 },
 };
 
 export type ControlOverride = "none" | "depth-hold" | "surface";

@@ -37,5 +37,15 @@ test("braking ends at the stop rate, when the motion reverses, on a bad sample, 
   startStop(s, 0.5, g);
   let ticks = 0;
   while (!Number.isNaN(brakeStep(s, 0.3, 0, g, 0.02))) ticks++;
-  assert.equal(ticks, 149, "3 s at 50 Hz: a current that keeps it moving is captured anyway");
+  // The first step sets the best rate (0.3 < 90 % of 0.5); 0.25 s later braking ends.
+  assert.equal(ticks, 13, "a push that holds the rate steady: captured once braking stops slowing it");
+  startStop(s, 20, g);
+  let rate = 20;
+  ticks = 0;
+  // Slowing by 10 % every 0.2 s: never stalled, never stopped within 3 s.
+  while (!Number.isNaN(brakeStep(s, rate, 0, g, 0.02))) {
+    ticks++;
+    rate *= 0.9 ** (1 / 9.5);
+  }
+  assert.equal(ticks, 149, "3 s at 50 Hz: captured anyway");
 });

@@ -9,9 +9,14 @@
  * hold's integral term (what it needs to hold still: net buoyancy, a current's push). A large
  * rate saturates it (all the thrust the axis has); near the stop it eases off, so the estimate's
  * lag cannot make it overshoot. The stop is reached when |rate| ≤ `stopRate`, when the rate has
- * changed sign, or after `maxS` (a current that keeps the vehicle moving) — then the caller
- * captures the present value and primes its PID with the present rate.
+ * changed sign, when braking has stopped slowing the motion (no 10 % drop in |rate| for
+ * `STALL_S`: a steady push the trim does not cover — a current, a disturbance torque — balances
+ * the proportional brake), or after `maxS` — then the caller captures the present value and
+ * primes its PID with the present rate; the PID's integral takes the remaining push.
  */
+
+/** Braking that has not cut |rate| by 10 % for this long (s) has done what it can. */
+export const STALL_S = 0.25;
 export interface StopGains {
   /** Command per unit of rate (fraction of full thrust per m/s or per °/s). */
   brakeGain: number;
@@ -26,15 +31,20 @@ export interface StopState {
   /** Sign of the rate when braking started. */
   dir: number;
   elapsed: number;
+  /** Smallest |rate| so far (after each 10 % drop) and when it was seen. */
+  best: number;
+  bestAt: number;
 }
 
-export const stopState = (): StopState => ({ braking: false, dir: 0, elapsed: 0 });
+export const stopState = (): StopState => ({ braking: false, dir: 0, elapsed: 0, best: 0, bestAt: 0 });
 
 /** Starts braking if the motion is faster than the stop rate; returns whether it did. */
 export function startStop(s: StopState, rate: number, g: Readonly<StopGains>): boolean {
   s.braking = Number.isFinite(rate) && Math.abs(rate) > g.stopRate && g.maxS > 0;
   s.dir = s.braking ? Math.sign(rate) : 0;
   s.elapsed = 0;
+  s.best = Math.abs(rate);
+  s.bestAt = 0;
   return s.braking;
 }
 
@@ -49,7 +59,18 @@ export function cancelStop(s: StopState): void {
  */
 export function brakeStep(s: StopState, rate: number, trim: number, g: Readonly<StopGains>, dt: number): number {
   s.elapsed += dt;
-  if (!Number.isFinite(rate) || Math.abs(rate) <= g.stopRate || rate * s.dir <= 0 || s.elapsed >= g.maxS) {
+  const speed = Math.abs(rate);
+  if (speed < 0.9 * s.best) {
+    s.best = speed;
+    s.bestAt = s.elapsed;
+  }
+  if (
+    !Number.isFinite(rate) ||
+    speed <= g.stopRate ||
+    rate * s.dir <= 0 ||
+    s.elapsed - s.bestAt >= STALL_S ||
+    s.elapsed >= g.maxS
+  ) {
     s.braking = false;
     return Number.NaN;
   }
