@@ -10,7 +10,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
   "rpi-pca9685": {
     name: "rpi-pca9685",
     description:
-      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, INA260 at 0x41, leak probe on GPIO 27",
+      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, INA260 at 0x41 (rated ±15 A: small vehicles; rpi-pca9685-psm for a full-size ROV), leak probe on GPIO 27",
     fluid: "fresh",
     devices: {
       depth: { type: "ms5837", model: "30BA", bus: "/dev/i2c-1", address: 0x76 },
