@@ -1,6 +1,6 @@
 /** Names of the injectable faults and the devices that take them (shared by world and scripts). */
-export type DeviceName = "ms5837" | "bno055" | "ina260" | "pca9685" | "leak";
-export const DEVICE_NAMES: readonly DeviceName[] = ["ms5837", "bno055", "ina260", "pca9685", "leak"];
+export type DeviceName = "ms5837" | "bno055" | "ina260" | "ads1115" | "pca9685" | "leak";
+export const DEVICE_NAMES: readonly DeviceName[] = ["ms5837", "bno055", "ina260", "ads1115", "pca9685", "leak"];
 
 /**
  * missing: the device NACKs every transaction; stuck: it answers but its outputs stop changing;

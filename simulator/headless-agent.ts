@@ -131,6 +131,7 @@ export function startHeadlessAgent(
           s.internalTemperature = world.internalTempC;
           return s;
         },
+        resetEnergy: () => sensors.resetEnergy(),
       }),
       logger: pino({ level: "silent" }),
       registry: new Registry(),

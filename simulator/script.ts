@@ -5,7 +5,7 @@
  *                                                 signal, else 1000..2000); "pwm": null hands the
  *                                                 thrusters back to the PCA9685
  *   {"at":2,"type":"sim.fault","device":"ms5837","fault":"missing"}          fault injection
- *       device: ms5837 | bno055 | ina260 | pca9685 | leak
+ *       device: ms5837 | bno055 | ina260 | ads1115 | pca9685 | leak
  *       fault:  missing | stuck | nack-burst (+ "count") | nack-rate (+ "rate") | leak | clear
  *   {"at":3,"type":"sim.current","n":0.3,"e":0,"d":0}                        water current (m/s, NED)
  *   {"at":4,"type":"arm"} / {"at":4.5,"type":"pilot","surge":1,…}            pilot commands in the

@@ -5,6 +5,7 @@
  */
 import { TethysError } from "../src/kernel/errors.ts";
 import type { SimI2cBus } from "./bus/sim-i2c-bus.ts";
+import { ADS1115_ADDRESS } from "./devices/ads1115.ts";
 import { BNO055_ADDRESS } from "./devices/bno055.ts";
 import type { SimI2cDevice } from "./devices/device.ts";
 import type { LeakSensor } from "./devices/gpio-devices.ts";
@@ -21,6 +22,7 @@ export const DEVICE_ADDRESSES: Readonly<Record<Exclude<DeviceName, "leak">, numb
   ms5837: MS5837_ADDRESS,
   bno055: BNO055_ADDRESS,
   ina260: INA260_ADDRESS,
+  ads1115: ADS1115_ADDRESS,
   pca9685: PCA9685_ADDRESS,
 };
 

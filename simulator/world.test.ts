@@ -10,7 +10,10 @@ import { BNO055_ADDRESS, BNO055_REG, MODE_NDOF } from "./devices/bno055.ts";
 import { INA260_ADDRESS, INA260_REG } from "./devices/ina260.ts";
 import { MS5837_ADDRESS } from "./devices/ms5837.ts";
 import { PCA9685_ADDRESS } from "./devices/pca9685.ts";
-import { readPose } from "./physics/state.ts";
+import { IX_NU } from "./physics/dynamics.ts";
+import { stepRigidBody } from "./physics/integrator.ts";
+import { BLUEROV2_WU } from "./physics/params.ts";
+import { makeState, readPose } from "./physics/state.ts";
 import { World } from "./world.ts";
 
 const nack = (e: unknown) => isTethysError(e, "I2C_NACK");
@@ -134,4 +137,38 @@ test("leak fault drives the leak line; same seed, same noise", async () => {
     return ((b[0] as number) << 16) | ((b[1] as number) << 8) | (b[2] as number);
   };
   assert.ok((await raw(biased)) > (await raw(plain)), "bias raises D1");
+});
+
+test("the world's own dynamics (its default Munk scale): with damping off, a coasting vehicle's kinetic energy never grows", () => {
+  const p = BLUEROV2_WU;
+  const w = new World(new VirtualClock(), {
+    vehicle: {
+      params: {
+        ...p,
+        buoyancyN: p.weightN,
+        rG: [0, 0, 0],
+        linearDamping: [0, 0, 0, 0, 0, 0],
+        quadraticDamping: [0, 0, 0, 0, 0, 0],
+      },
+    },
+  });
+  const model = w.model.dynamics;
+  const M = model.mass;
+  const kinetic = (x: Float64Array) => {
+    let t = 0;
+    for (let r = 0; r < 6; r++)
+      for (let c = 0; c < 6; c++)
+        t += 0.5 * (x[IX_NU + r] as number) * (M[r * 6 + c] as number) * (x[IX_NU + c] as number);
+    return t;
+  };
+  let x = makeState({ d: 50, pitchDeg: 5, nu: [1.2, -0.3, 0.6, 0.2, -0.3, 0.7] });
+  const e0 = kinetic(x);
+  let e = e0;
+  const tau = new Float64Array(6);
+  for (let i = 0; i < 5000; i++) {
+    x = stepRigidBody(model, x, tau, w.current, w.dt);
+    const e2 = kinetic(x);
+    assert.ok(e2 <= e + 1e-9 * e0, `kinetic energy grew at step ${i}: ${e} → ${e2} (Munk scale ${model.munkScale})`);
+    e = e2;
+  }
 });

@@ -14,6 +14,7 @@ import { TethysError } from "../src/kernel/errors.ts";
 import { Rng } from "../src/kernel/rng.ts";
 import { SimGpioProvider } from "./bus/sim-gpio.ts";
 import { SimI2cBus } from "./bus/sim-i2c-bus.ts";
+import { ADS1115_ADDRESS, Ads1115Model, psmOutputs } from "./devices/ads1115.ts";
 import { BNO055_ADDRESS, Bno055Model } from "./devices/bno055.ts";
 import { LeakSensor, Lights, type PinRef } from "./devices/gpio-devices.ts";
 import { INA260_ADDRESS, Ina260Model, type PowerEnvironment } from "./devices/ina260.ts";
@@ -99,6 +100,8 @@ export class World {
   readonly ms5837: Ms5837Model;
   readonly bno055: Bno055Model;
   readonly ina260: Ina260Model;
+  /** ADS1115 at 0x48 with a Power Sense Module on AIN0 (V) and AIN1 (I): the rpi-pca9685-psm profile's power sensor. */
+  readonly ads1115: Ads1115Model;
   readonly pca9685: Pca9685Model;
   readonly leak: LeakSensor;
   readonly lights: Lights;
@@ -155,6 +158,11 @@ export class World {
       ...(n.current ? { currentNoise: n.current } : {}),
       ...(n.voltage ? { voltageNoise: n.voltage } : {}),
     });
+    this.ads1115 = new Ads1115Model({
+      rng: rng.fork("ads1115"),
+      ...(o.noise === false ? {} : { noise: { std: 0.0002 } }),
+    });
+    this.i2c.attach(ADS1115_ADDRESS, this.ads1115);
     this.pca9685 = new Pca9685Model();
     this.i2c.attach(MS5837_ADDRESS, this.ms5837).attach(BNO055_ADDRESS, this.bno055);
     this.i2c.attach(INA260_ADDRESS, this.ina260).attach(PCA9685_ADDRESS, this.pca9685);
@@ -289,5 +297,6 @@ export class World {
     m.temperatureC = this.waterTempC + 5;
     this.powerEnv.volts = this.state.battery.volts;
     this.powerEnv.amps = this.state.battery.amps;
+    psmOutputs(this.powerEnv.volts, this.powerEnv.amps, this.ads1115.inputs);
   }
 }

@@ -7,6 +7,7 @@ import { LeakSensor } from "../drivers/leak-sensor.ts";
 import { GpioLights, type Lights, PwmLights } from "../drivers/lights.ts";
 import { Ms5837 } from "../drivers/ms5837.ts";
 import { Pca9685 } from "../drivers/pca9685.ts";
+import { PowerSense } from "../drivers/power-sense.ts";
 import { PwmThrusters } from "../drivers/pwm-thrusters.ts";
 import type { GpioProvider } from "../ports/gpio.ts";
 import type { I2cBus } from "../ports/i2c-bus.ts";
@@ -46,7 +47,8 @@ export interface Board {
   readonly profile: BoardProfile;
   readonly depth: Ms5837 | undefined;
   readonly imu: Bno055 | undefined;
-  readonly power: Ina260 | undefined;
+  /** INA260 (small vehicles, ±15 A) or the Power Sense Module through an ADS1115 (up to ≈ 112 A). */
+  readonly power: Ina260 | PowerSense | undefined;
   readonly pwm: Pca9685 | undefined;
   readonly leaks: readonly LeakSensor[];
   readonly lights: Lights | undefined;
@@ -102,14 +104,27 @@ export async function openBoard(profile: BoardProfile, backends: BoardBackends):
       ...(d.imu.stuckLimit === undefined ? {} : { stuckLimit: d.imu.stuckLimit }),
       name: "imu",
     });
+  const p = d.power;
   const power =
-    d.power &&
-    new Ina260(await bus(d.power.bus), clock, {
-      address: d.power.address,
-      averages: d.power.averages,
-      ...(d.power.stuckLimit === undefined ? {} : { stuckLimit: d.power.stuckLimit }),
-      name: "power",
-    });
+    p === undefined
+      ? undefined
+      : p.type === "ina260"
+        ? new Ina260(await bus(p.bus), clock, {
+            address: p.address,
+            averages: p.averages,
+            ...(p.stuckLimit === undefined ? {} : { stuckLimit: p.stuckLimit }),
+            name: "power",
+          })
+        : new PowerSense(await bus(p.bus), clock, {
+            address: p.address,
+            voltageChannel: p.voltageChannel,
+            currentChannel: p.currentChannel,
+            range: p.range,
+            rate: p.rate,
+            scale: { voltsPerVolt: p.voltsPerVolt, ampsPerVolt: p.ampsPerVolt, ampsOffsetV: p.ampsOffsetV },
+            ...(p.stuckLimit === undefined ? {} : { stuckLimit: p.stuckLimit }),
+            name: "power",
+          });
   const pwm =
     d.pwm &&
     new Pca9685(await bus(d.pwm.bus), clock, {

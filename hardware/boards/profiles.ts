@@ -10,12 +10,27 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
   "rpi-pca9685": {
     name: "rpi-pca9685",
     description:
-      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, INA260 at 0x41, leak probe on GPIO 27",
+      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, INA260 at 0x41 (rated ±15 A: small vehicles; rpi-pca9685-psm for a full-size ROV), leak probe on GPIO 27",
     fluid: "fresh",
     devices: {
       depth: { type: "ms5837", model: "30BA", bus: "/dev/i2c-1", address: 0x76 },
       imu: { type: "bno055", bus: "/dev/i2c-1", address: 0x28 },
       power: { type: "ina260", bus: "/dev/i2c-1", address: 0x41 },
+      pwm: { type: "pca9685", bus: "/dev/i2c-1", address: 0x40, frequencyHz: 50 },
+    },
+    leak: [{ chip: "gpiochip0", line: 27 }],
+    lights: { kind: "pwm", channel: 8, mode: "servo" },
+    thrusters: { kind: "pca9685", channels: [0, 1, 2, 3, 4, 5] },
+  },
+  "rpi-pca9685-psm": {
+    name: "rpi-pca9685-psm",
+    description:
+      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, Blue Robotics Power Sense Module through an ADS1115 at 0x48 (V on AIN0, I on AIN1; up to ≈ 112 A), leak probe on GPIO 27",
+    fluid: "fresh",
+    devices: {
+      depth: { type: "ms5837", model: "30BA", bus: "/dev/i2c-1", address: 0x76 },
+      imu: { type: "bno055", bus: "/dev/i2c-1", address: 0x28 },
+      power: { type: "ads1115-psm", bus: "/dev/i2c-1", address: 0x48, voltageChannel: 0, currentChannel: 1 },
       pwm: { type: "pca9685", bus: "/dev/i2c-1", address: 0x40, frequencyHz: 50 },
     },
     leak: [{ chip: "gpiochip0", line: 27 }],

@@ -42,6 +42,23 @@ const ina260 = z.strictObject({
   stuckLimit: z.number().int().min(0).optional(),
 });
 
+/** Blue Robotics Power Sense Module read through an ADS1115 ADC (hardware/drivers/power-sense.ts). */
+const ads1115Psm = z.strictObject({
+  type: z.literal("ads1115-psm"),
+  bus: busPath,
+  address: i2cAddress.default(0x48),
+  /** ADS1115 inputs wired to the module's V and I outputs. */
+  voltageChannel: z.number().int().min(0).max(3).default(0),
+  currentChannel: z.number().int().min(0).max(3).default(1),
+  range: z.literal([6.144, 4.096, 2.048, 1.024, 0.512, 0.256]).default(4.096),
+  rate: z.literal([8, 16, 32, 64, 128, 250, 475, 860]).default(128),
+  /** The module's scale, printed on its board; defaults are Blue Robotics' published figures. */
+  voltsPerVolt: z.number().positive().max(1000).default(11.0),
+  ampsPerVolt: z.number().positive().max(10_000).default(37.8788),
+  ampsOffsetV: z.number().min(0).max(5).default(0.33),
+  stuckLimit: z.number().int().min(0).optional(),
+});
+
 const pca9685 = z.strictObject({
   type: z.literal("pca9685"),
   bus: busPath,
@@ -97,7 +114,7 @@ export const boardProfileSchema = z
       .strictObject({
         depth: ms5837.optional(),
         imu: bno055.optional(),
-        power: ina260.optional(),
+        power: z.discriminatedUnion("type", [ina260, ads1115Psm]).optional(),
         pwm: pca9685.optional(),
       })
       .default({}),

@@ -24,10 +24,15 @@ export interface Ina260Reading {
   /** Signed: positive flows IN+ → IN−. */
   amps: number;
   watts: number;
+  /** |current| beyond the part's rated ±15 A, or the register at its limit: the true value may differ. */
+  saturated: boolean;
   timeMs: number;
 }
 
-/** TI INA260 power monitor with its integrated 2 mΩ shunt. */
+/** The INA260's rated current range (A): its integrated 2 mΩ shunt is specified to ±15 A. */
+export const INA260_RATED_A = 15;
+
+/** TI INA260 power monitor with its integrated 2 mΩ shunt: for small vehicles (rated ±15 A). */
 export class Ina260 extends I2cDevice {
   private readonly averages: Ina260Averages;
   private ready = false;
@@ -83,6 +88,7 @@ export class Ina260 extends I2cDevice {
       volts: busVolts(v),
       amps: currentAmps(i),
       watts: powerWatts(p),
+      saturated: Math.abs(currentAmps(i)) > INA260_RATED_A || i === 0x7fff || i === 0x8000,
       timeMs: this.clock.now(),
     });
   }

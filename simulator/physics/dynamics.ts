@@ -26,8 +26,9 @@ export interface DynamicsModel {
   /** Degrees of freedom held by a captive rig (see createDynamicsModel). */
   readonly restrained: readonly boolean[];
   /**
-   * Scale (0..1) of the translational added-mass coupling in the moment equations — the Munk
-   * moment, e.g. (X_u̇ − Z_ẇ)·u·w in pitch. See docs/simulator.md: with the published
+   * Scale (0..1) of the translational added-mass Coriolis terms: the Munk moment v × a' (e.g.
+   * (X_u̇ − Z_ẇ)·u·w in pitch) and, with it, its paired force ω × a' (e.g. −Z_ẇ·q·w in surge),
+   * so the pair stays energy-conserving at any scale. See docs/simulator.md: with the published
    * coefficient set at full scale the vehicle is pitch-unstable above ≈ 0.5 m/s, which the real
    * BlueROV2 is not, so the world runs with 0 unless asked otherwise.
    */
@@ -208,10 +209,12 @@ export function derivative(
   cRB[3] = v * az - w * ay + (qr * bzv - rr * byv);
   cRB[4] = w * ax - u * az + (rr * bxv - pr * bzv);
   cRB[5] = u * ay - v * ax + (pr * byv - qr * bxv);
-  cA[0] = qr * aaz - rr * aay;
-  cA[1] = rr * aax - pr * aaz;
-  cA[2] = pr * aay - qr * aax;
+  // The Munk moment v × a' and its paired force ω × a' are scaled together: νᵀ·C_A·ν stays 0
+  // (v·(ω × a') = −ω·(v × a')), so the added-mass Coriolis terms do no work at any scale.
   const mk = model.munkScale;
+  cA[0] = mk * (qr * aaz - rr * aay);
+  cA[1] = mk * (rr * aax - pr * aaz);
+  cA[2] = mk * (pr * aay - qr * aax);
   cA[3] = mk * (vr * aaz - wr * aay) + (qr * abz - rr * aby);
   cA[4] = mk * (wr * aax - ur * aaz) + (rr * abx - pr * abz);
   cA[5] = mk * (ur * aay - vr * aax) + (pr * aby - qr * abx);

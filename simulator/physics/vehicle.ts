@@ -28,7 +28,7 @@ export interface VehicleModelOptions {
   hotelLoadA?: number;
   /** Captive-rig DOF restraints [u v w p q r], for tests (default: none). */
   restrained?: readonly boolean[];
-  /** Munk-moment scale 0..1 (dynamics.ts); default 0: see docs/simulator.md, "pitch stability". */
+  /** Munk-moment scale 0..1 (dynamics.ts); default 0: see docs/simulator.md, "Added-mass coupling". */
   munkScale?: number;
 }
 

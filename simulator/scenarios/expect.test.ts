@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkExpectations, series } from "./expect.ts";
+import { checkExpectations, series, stopFigures } from "./expect.ts";
 import type { Expectation } from "./format.ts";
 
 const truth = (t: number, d: number, heading: number, forces: number[]) => ({
@@ -80,5 +80,64 @@ test("change: the sample at `to` minus the one at `from`, with the line and why 
   assert.match(
     check({ expect: "change", of: "truth.position.d", from: 0, to: 9, min: 0 })[0] ?? "",
     /no numeric samples/,
+  );
+});
+
+test("stop: overshoot past the stop point (the value at release + settle), settle error, travel, angles", () => {
+  const t = (tt: number, d: number, heading = 0) => ({ type: "truth", t: tt, position: { n: 0, e: 0, d }, heading });
+  // Diving at 0.5 m/s, released at 2 s (d = 1), brakes to 1.2 by 2.6 s.
+  const brake = [0, 0.5, 1.5, 1.9, 2, 2.2, 2.4, 2.6, 3, 4, 5, 6, 8].map((tt) =>
+    t(tt, tt <= 2 ? 0.5 * tt : tt <= 2.6 ? 1 + 0.2 * Math.sin(((tt - 2) / 0.6) * (Math.PI / 2)) : 1.2),
+  );
+  const stop = (over: Record<string, unknown> = {}) =>
+    checkExpectations(brake, [
+      x({ expect: "stop", of: "truth.position.d", at: 2, to: 8, settle: 3, within: 0.05, overshoot: 0.1, ...over }),
+    ]);
+  assert.deepEqual(stop(), []);
+  assert.match(stop({ travel: 0.1 })[0] ?? "", /travelled 0.2 after release/);
+  const fig = stopFigures(
+    brake,
+    x({ expect: "stop", of: "truth.position.d", at: 2, to: 8, settle: 3, within: 0.05, overshoot: 0.1 }) as never,
+  );
+  assert.ok(typeof fig !== "string");
+  assert.equal(fig.direction, 1);
+  assert.ok(Math.abs(fig.travel - 0.2) < 1e-9 && fig.overshoot === 0 && fig.settleError === 0);
+
+  // Overshoot: past 1.2 to 1.4, back to 1.2 by release + settle.
+  const bounce = brake.map((r) => (r.t === 2.6 ? t(2.6, 1.4) : r));
+  assert.match(
+    checkExpectations(bounce, [
+      x({ expect: "stop", of: "truth.position.d", at: 2, to: 8, settle: 3, within: 0.05, overshoot: 0.1 }),
+    ])[0] ?? "",
+    /went 0.2 past the stop point/,
+  );
+  // Creep: 1.2 at release + 3 s, then 1.3.
+  const creep = brake.map((r) => (r.t === 8 ? t(8, 1.3) : r));
+  assert.match(
+    checkExpectations(creep, [
+      x({ expect: "stop", of: "truth.position.d", at: 2, to: 8, settle: 3, within: 0.05, overshoot: 0.2 }),
+    ])[0] ?? "",
+    /off 0.1 from it/,
+  );
+  // Not moving at release; headings across north.
+  assert.match(
+    checkExpectations(
+      [t(1.9, 1), t(2, 1), t(5, 1)],
+      [x({ expect: "stop", of: "truth.position.d", at: 2, to: 5, settle: 3, within: 0.05, overshoot: 0.1 })],
+    )[0] ?? "",
+    /not moving/,
+  );
+  const turn = [t(1.9, 0, 350), t(2, 0, 358), t(3, 0, 4), t(4, 0, 3), t(6, 0, 3)];
+  assert.deepEqual(
+    checkExpectations(turn, [
+      x({ expect: "stop", of: "truth.heading", at: 2, to: 6, settle: 2, within: 2, overshoot: 5, angle: true }),
+    ]),
+    [],
+  );
+  assert.match(
+    checkExpectations(turn, [
+      x({ expect: "stop", of: "truth.heading", at: 2, to: 6, settle: 2, within: 2, overshoot: 0.5, angle: true }),
+    ])[0] ?? "",
+    /went 1 past/,
   );
 });

@@ -52,6 +52,11 @@ export function describeExpectation(e: Expectation): string {
     const what = `${e.code}${e.active === undefined ? "" : e.active ? " raised" : " cleared"}`;
     return `${e.none === true ? "no " : ""}${what} in ${e.between[0]}–${e.between[1]} s`;
   }
+  if (e.expect === "stop") {
+    const unit = e.angle ? "°" : "";
+    const travel = e.travel === undefined ? "" : `, travel ≤ ${e.travel}${unit}`;
+    return `${e.of} stops after the release at ${e.at} s: overshoot ≤ ${e.overshoot}${unit}, within ±${e.within}${unit} of the stop from ${e.at + e.settle} s to ${e.to} s${travel}`;
+  }
   const parts: string[] = [];
   if (e.expect === "change") {
     if (e.min !== undefined) parts.push(`≥ ${e.min}`);
@@ -74,6 +79,7 @@ interface Violation {
 
 function check(records: readonly Rec[], e: Expectation): Violation | undefined {
   if (e.expect === "agent") return checkAgent(records, e);
+  if (e.expect === "stop") return checkStop(records, e);
   const samples = series(records, e.of);
   if (e.expect === "change") {
     const a = at(samples, e.from);
@@ -137,6 +143,64 @@ function checkAgent(records: readonly Rec[], e: Extract<Expectation, { expect: "
     seen: `${what} not in [${from}, ${to}] s; seen at ${all.length === 0 ? "no time" : all.map((r) => `${fmt(r.t as number)} s`).join(", ")}`,
     ...(all.length === 0 ? {} : { at: all[0]?.t as number }),
   };
+}
+
+type StopExpectation = Extract<Expectation, { expect: "stop" }>;
+
+/** What a `stop` expectation measures: where the motion stopped and how well it stayed there. */
+export interface StopFigures {
+  /** +1 or −1: the direction of the motion at release. */
+  direction: number;
+  /** The value at release and at `at + settle` (the stop point). */
+  released: number;
+  stop: number;
+  /** From release to the stop point, in the direction of the motion (≥ 0 unless it came back). */
+  travel: number;
+  /** Furthest past the stop point in [at, to], in the direction of the motion (≥ 0). */
+  overshoot: number;
+  /** Largest |value − stop| in [at + settle, to], signed. */
+  settleError: number;
+}
+
+/**
+ * The figures of a `stop` expectation, or a message when the recording cannot give them. The
+ * direction is that from the last sample before release to the one at release; angles are
+ * compared on the circle.
+ */
+export function stopFigures(records: readonly Rec[], e: StopExpectation): StopFigures | string {
+  const samples = series(records, e.of);
+  const rel = at(samples, e.at);
+  const before = samples.findLast((s) => s.t < e.at - 1e-9);
+  const stopAt = at(samples, e.at + e.settle);
+  if (typeof rel?.v !== "number" || typeof before?.v !== "number" || typeof stopAt?.v !== "number")
+    return `no numeric samples around ${e.at} s and at ${e.at + e.settle} s`;
+  const diff = (a: number, b: number) => (e.angle ? angleDiff(a, b) : a - b);
+  const moved = diff(rel.v, before.v);
+  if (moved === 0) return `not moving at ${e.at} s`;
+  const direction = Math.sign(moved);
+  const stop = rel.v + diff(stopAt.v, rel.v);
+  let overshoot = 0;
+  let settleError = 0;
+  for (const s of samples) {
+    if (s.t < e.at - 1e-9 || s.t > e.to + 1e-9 || typeof s.v !== "number") continue;
+    const off = diff(s.v, stopAt.v);
+    overshoot = Math.max(overshoot, direction * off);
+    if (s.t >= e.at + e.settle - 1e-9 && Math.abs(off) > Math.abs(settleError)) settleError = off;
+  }
+  return { direction, released: rel.v, stop, travel: direction * (stop - rel.v), overshoot, settleError };
+}
+
+function checkStop(records: readonly Rec[], e: StopExpectation): Violation | undefined {
+  const f = stopFigures(records, e);
+  if (typeof f === "string") return { seen: f };
+  const where = `released at ${fmt(f.released)}, stopped at ${fmt(f.stop)}`;
+  if (f.overshoot > e.overshoot)
+    return { seen: `${where}: went ${fmt(f.overshoot)} past the stop point (allowed ${e.overshoot})` };
+  if (Math.abs(f.settleError) > e.within)
+    return { seen: `${where}: off ${fmt(f.settleError)} from it after ${e.settle} s (allowed ±${e.within})` };
+  if (e.travel !== undefined && f.travel > e.travel)
+    return { seen: `${where}: travelled ${fmt(f.travel)} after release (allowed ${e.travel})` };
+  return undefined;
 }
 
 /** The samples of `truth.…` or `telemetry.…` in time order. */

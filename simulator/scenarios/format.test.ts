@@ -15,6 +15,7 @@ test("a scenario splits into header, script (line numbers kept) and expectations
       '{"at":0.5,"type":"sim.temp","c":30}',
       '{"expect":"agent","code":"FS_LEAK","active":true,"between":[1,2],"why":"x"}',
       '{"expect":"change","of":"telemetry.depth","from":1,"to":2,"min":0.5}',
+      '{"expect":"stop","of":"truth.heading","at":2,"to":9,"settle":2,"within":2,"overshoot":5,"angle":true}',
     ].join("\n"),
     "t.ndjson",
   );
@@ -35,6 +36,7 @@ test("a scenario splits into header, script (line numbers kept) and expectations
       ["range", 3],
       ["agent", 5],
       ["change", 6],
+      ["stop", 7],
     ],
   );
   assert.ok(isScenario(HEADER));
@@ -62,6 +64,9 @@ test("bad scenarios are SIM_SCENARIO errors naming the line", () => {
     [`${HEADER}\n{"expect":"change","of":"truth.position.d","from":1,"to":5}`, 2],
     [`${HEADER}\n{"expect":"agent","code":"FS_LEAK","between":[5,1]}`, 2],
     [`${HEADER}\n{"expect":"sometimes"}`, 2],
+    [`${HEADER}\n{"expect":"stop","of":"truth.position.d","at":5,"to":7,"settle":3,"within":0.05,"overshoot":0.1}`, 2],
+    [`${HEADER}\n{"expect":"stop","of":"truth.position.d","at":5,"to":9,"settle":3,"within":0.05}`, 2],
+    [`${HEADER}\n{"expect":"stop","of":"truth.heading","at":5,"to":9,"settle":-1,"within":2,"overshoot":5}`, 2],
     [`${HEADER}\n{"expect" nope`, 2],
     [`${HEADER}\n\n{"at":1,"type":"sim.temp"}`, 3],
   ];

@@ -15,6 +15,10 @@
  * - `agent`: an alarm or event with `code` (and `active`, for alarms) lies in `between`; with
  *   `"none":true`, none does.
  * - `change`: the sample at `to` minus the one at `from` is ≥ `min` and ≤ `max`.
+ * - `stop`: the pilot lets go at `at` while `of` is moving; the stop point is its value at
+ *   `at + settle`. Every sample in [at + settle, to] is within ±`within` of it, and nothing in
+ *   [at, to] lies more than `overshoot` past it in the direction of the motion at release;
+ *   optionally the travel from release to the stop point is ≤ `travel` (`angle` for headings).
  * `of` is `truth.<path>` or `telemetry.<path>` (dots; array indices as numbers); `truth.thrust`
  * is the sum of the thrusters' |force| (N), 0 when every thruster is neutral. Every expectation
  * may carry `"why"`: text shown when it fails.
@@ -66,7 +70,20 @@ const Change = z.strictObject({
   why,
 });
 
-export const ExpectationSchema = z.discriminatedUnion("expect", [Range, Agent, Change]);
+const Stop = z.strictObject({
+  expect: z.literal("stop"),
+  of: path,
+  at: time,
+  to: time,
+  settle: num.min(0),
+  within: num.min(0),
+  overshoot: num.min(0),
+  travel: num.min(0).optional(),
+  angle: z.boolean().optional(),
+  why,
+});
+
+export const ExpectationSchema = z.discriminatedUnion("expect", [Range, Agent, Change, Stop]);
 export type Expectation = z.infer<typeof ExpectationSchema> & { line: number };
 
 const Header = z.strictObject({
@@ -182,8 +199,9 @@ export function analyseScenario(
     const e = ExpectationSchema.safeParse(json);
     if (!e.success) return issue(e.error);
     const ex = e.data;
-    if (ex.expect === "agent" ? ex.between[1] < ex.between[0] : ex.to < ex.from)
+    if (ex.expect === "agent" ? ex.between[1] < ex.between[0] : ex.to < (ex.expect === "stop" ? ex.at : ex.from))
       return "the time window ends before it starts";
+    if (ex.expect === "stop" && ex.to < ex.at + ex.settle) return '"to" comes before "at" + "settle"';
     if (ex.expect === "range" && (ex.near === undefined) !== (ex.within === undefined))
       return '"near" and "within" go together';
     if (

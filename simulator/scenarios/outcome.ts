@@ -15,7 +15,7 @@ import { runParsedScenario, type ScenarioRunOptions } from "./run.ts";
 /** The verdict on one expectation, or on one script line that failed to apply (`kind` "script"). */
 export interface CheckOutcome {
   line: number;
-  kind: "range" | "agent" | "change" | "script";
+  kind: "range" | "agent" | "change" | "stop" | "script";
   /** What was expected, in words. */
   expected: string;
   /** What was seen instead, with when; absent when it holds. */

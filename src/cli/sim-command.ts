@@ -47,7 +47,7 @@ export interface SimCliOptions {
   tether?: string;
   /** Headless: a config file whose [vehicle] section (control, rates) the agent uses. */
   config?: string;
-  /** Whole system: the vehicle's board profile (rpi-pca9685, or rpi-serial-mcu with the host firmware). */
+  /** Whole system: the vehicle's board profile (rpi-pca9685, rpi-pca9685-psm, or rpi-serial-mcu with the host firmware). */
   board?: string;
   /** World only: also run the host firmware behind a pty, its pulses driving the thrusters. */
   mcu?: boolean;
@@ -207,7 +207,7 @@ export function registerSimCommand(program: CliCommand, io: CliIo): CliCommand {
     )
     .option(
       "--board <profile>",
-      "whole system: the vehicle's board, rpi-pca9685 or rpi-serial-mcu (thrusters through the host firmware behind a pty)",
+      "whole system: the vehicle's board, rpi-pca9685, rpi-pca9685-psm (Power Sense Module) or rpi-serial-mcu (thrusters through the host firmware behind a pty)",
       "rpi-pca9685",
     )
     .option("--mcu", "world only: run the host firmware behind a pty; its pulses drive the thrusters (prints its path)")

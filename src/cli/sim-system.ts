@@ -47,14 +47,15 @@ export interface SimSystemOptions {
    */
   tether?: Record<string, string>;
   /**
-   * The vehicle's board profile: "rpi-pca9685" (default; thrusters over the simulated I2C) or
+   * The vehicle's board profile: "rpi-pca9685" (default; thrusters over the simulated I2C),
+   * "rpi-pca9685-psm" (the same with the Power Sense Module through the ADS1115) or
    * "rpi-serial-mcu" (thrusters through the host build of the motor controller firmware behind
    * a pty: the agent's serial code path is the real one).
    */
   board?: SimBoard;
 }
 
-export const SIM_BOARDS = ["rpi-pca9685", "rpi-serial-mcu"] as const;
+export const SIM_BOARDS = ["rpi-pca9685", "rpi-pca9685-psm", "rpi-serial-mcu"] as const;
 export type SimBoard = (typeof SIM_BOARDS)[number];
 
 /** Checks `--board`: a board the simulated world can be wired to. */

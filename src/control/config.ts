@@ -59,6 +59,8 @@ export function agentControlOptions(c: VehicleControlSettings): AgentControlOpti
       deadband: c.deadband,
       surfaceHeave: c.surface_heave,
       surfaceDepthM: c.surface_depth_m,
+      depthStop: { brakeGain: c.depth_brake_gain, stopRate: c.depth_stop_speed_m_s, maxS: c.depth_brake_max_s },
+      yawStop: { brakeGain: c.heading_brake_gain, stopRate: c.heading_stop_rate_deg_s, maxS: c.heading_brake_max_s },
     },
     failsafes: {
       ...DEFAULT_FAILSAFES,

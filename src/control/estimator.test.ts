@@ -99,3 +99,39 @@ test("estimates stay finite whatever the snapshot holds", () => {
     ),
   );
 });
+
+test("braking from 1.2 m/s at 4 m/s², depth read at 20 Hz: the IMU's vertical acceleration removes the speed lag", () => {
+  // The loop runs at 50 Hz; the depth reading changes every 50 ms (repeated in between).
+  const run = (withAccel: boolean) => {
+    const e = new Estimator();
+    let worst = 0;
+    let z = 0;
+    let w = 1.2;
+    let reading = 0;
+    for (let i = 0; i <= 250; i++) {
+      const t = i * 20;
+      const a = t >= 2000 && w > 0 ? -4 : 0;
+      if (i > 0) {
+        z += w * 0.02 + 0.5 * a * 0.0004;
+        w = Math.max(0, w + a * 0.02);
+      }
+      if (t % 50 < 20) reading = z;
+      e.update(snap({ depth: reading, heading: 0, roll: 0, pitch: 0, verticalAccel: withAccel ? a : null }), t);
+      if (t >= 2000) worst = Math.max(worst, Math.abs(e.state.verticalSpeed - w));
+    }
+    return worst;
+  };
+  const fused = run(true);
+  const plain = run(false);
+  assert.ok(fused < 0.06, `with the acceleration: worst speed error ${fused} m/s`);
+  assert.ok(plain > 2 * fused, `without: ${plain} m/s`);
+});
+
+test("yaw rate: the gyro's when the snapshot has it, else the heading's rate, low-passed across north", () => {
+  const e = new Estimator();
+  e.update(snap({ heading: 10, roll: 0, pitch: 0, yawRate: 42 }), 0);
+  assert.equal(e.state.yawRate, 42);
+  const f = new Estimator();
+  for (let i = 0; i <= 100; i++) f.update(snap({ heading: (350 + 0.6 * i) % 360, roll: 0, pitch: 0 }), i * 20);
+  assert.ok(Math.abs(f.state.yawRate - 30) < 0.5, `30 °/s from the heading: ${f.state.yawRate}`);
+});

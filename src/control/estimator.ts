@@ -3,10 +3,15 @@ import type { SensorSnapshot } from "./sensor-snapshot.ts";
 /**
  * State estimation for the control modes, pure (time passed in, ms on the agent's Clock).
  *
- * - Depth and vertical speed: an alpha-beta filter on the pressure sensor's depth (a constant-
- *   velocity model: predict, then correct by α·residual and β/dt·residual). At 50 Hz the
- *   defaults (α 0.35, β 0.05) smooth the MS5837's ~1 cm noise to a usable speed estimate.
- * - Attitude and heading: taken from the IMU's fused output (the BNO055 does the fusion).
+ * - Depth and vertical speed: an alpha-beta filter on the pressure sensor's depth. Every tick
+ *   predicts (with the IMU's vertical acceleration when the snapshot has it, else at constant
+ *   velocity); each new depth reading corrects by α·residual and β/Δt·residual, Δt the time since
+ *   the previous reading. The defaults (α 0.35, β 0.05) smooth the MS5837's ~1 cm noise to a
+ *   usable speed estimate; the acceleration removes the lag a constant-velocity model has while
+ *   the vehicle brakes (≈ 0.15 s at 20 Hz readings).
+ * - Attitude and heading: taken from the IMU's fused output (the BNO055 does the fusion). Yaw
+ *   rate: the gyro's z rate when the snapshot has it, else the heading's change between
+ *   readings, low-passed (first order, 5 Hz).
  * - Health, per sensor: *faulted* when the reading is null, not finite or implausible (depth
  *   outside −10..12000 m, |roll| > 180, |pitch| > 90); *stale* when it has not changed at all
  *   for `staleMs` (a real sensor's noise always moves the last digit; a frozen value means a
@@ -34,6 +39,8 @@ export interface VehicleState {
   roll: number;
   pitch: number;
   heading: number;
+  /** Yaw rate (deg/s, + clockwise from above). */
+  yawRate: number;
   depthHealth: SensorHealth;
   imuHealth: SensorHealth;
   /** False until the sensor has given one good reading. */
@@ -49,6 +56,7 @@ export class Estimator {
     roll: 0,
     pitch: 0,
     heading: 0,
+    yawRate: 0,
     depthHealth: "faulted",
     imuHealth: "faulted",
     depthKnown: false,
@@ -60,6 +68,7 @@ export class Estimator {
   private readonly rawImu = new Float64Array(7).fill(Number.NaN);
   private imuChangedAt = Number.NEGATIVE_INFINITY;
   private filterPrimed = false;
+  private correctedAt = Number.NaN;
 
   constructor(cfg: Partial<EstimatorConfig> = {}) {
     this.cfg = { ...DEFAULT_ESTIMATOR, ...cfg };
@@ -77,19 +86,20 @@ export class Estimator {
   update(s: SensorSnapshot, now: number): Readonly<VehicleState> {
     const dt = Number.isFinite(this.lastAt) ? (now - this.lastAt) / 1000 : 0;
     this.lastAt = now;
-    this.updateDepth(s.depth, now, dt);
-    this.updateImu(s, now);
+    this.updateDepth(s.depth, s.verticalAccel, now, dt);
+    this.updateImu(s, now, dt);
     return this.st;
   }
 
-  private updateDepth(z: number | null, now: number, dt: number): void {
+  private updateDepth(z: number | null, accel: number | null, now: number, dt: number): void {
     const st = this.st;
     if (z === null || !Number.isFinite(z) || z < -10 || z > 12000) {
       st.depthHealth = "faulted";
       this.filterPrimed = false;
       return;
     }
-    if (z !== this.rawDepth) {
+    const fresh = z !== this.rawDepth;
+    if (fresh) {
       this.rawDepth = z;
       this.depthChangedAt = now;
     }
@@ -100,21 +110,26 @@ export class Estimator {
     }
     st.depthHealth = "ok";
     st.depthKnown = true;
-    if (!this.filterPrimed || !(dt > 0)) {
-      if (!this.filterPrimed) {
-        st.depth = z;
-        st.verticalSpeed = 0;
-        this.filterPrimed = true;
-      }
+    if (!this.filterPrimed) {
+      st.depth = z;
+      st.verticalSpeed = 0;
+      this.filterPrimed = true;
+      this.correctedAt = now;
       return;
     }
-    const predicted = st.depth + st.verticalSpeed * dt;
-    const r = z - predicted;
-    st.depth = predicted + this.cfg.alpha * r;
-    st.verticalSpeed += (this.cfg.beta / dt) * r;
+    if (!(dt > 0)) return;
+    const a = accel !== null && Number.isFinite(accel) ? accel : 0;
+    st.depth += st.verticalSpeed * dt + 0.5 * a * dt * dt;
+    st.verticalSpeed += a * dt;
+    if (!fresh) return;
+    const since = (now - this.correctedAt) / 1000;
+    this.correctedAt = now;
+    const r = z - st.depth;
+    st.depth += this.cfg.alpha * r;
+    st.verticalSpeed += (this.cfg.beta / Math.max(since, dt)) * r;
   }
 
-  private updateImu(s: SensorSnapshot, now: number): void {
+  private updateImu(s: SensorSnapshot, now: number, dt: number): void {
     const st = this.st;
     const { roll, pitch, heading } = s;
     if (
@@ -158,12 +173,21 @@ export class Estimator {
       st.imuHealth = "stale";
       return;
     }
+    const h = heading % 360;
+    const w = h < 0 ? h + 360 : h;
+    const next = w >= 360 ? 0 : w;
+    const gyro = s.yawRate;
+    if (gyro !== null && Number.isFinite(gyro)) st.yawRate = gyro;
+    else if (st.imuHealth === "ok" && dt > 0) {
+      let d = next - st.heading;
+      d = d > 180 ? d - 360 : d < -180 ? d + 360 : d;
+      const a = dt / (dt + 1 / (2 * Math.PI * 5));
+      st.yawRate += a * (d / dt - st.yawRate);
+    } else st.yawRate = 0;
     st.imuHealth = "ok";
     st.imuKnown = true;
     st.roll = roll;
     st.pitch = pitch;
-    const h = heading % 360;
-    const w = h < 0 ? h + 360 : h;
-    st.heading = w >= 360 ? 0 : w;
+    st.heading = next;
   }
 }

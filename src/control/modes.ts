@@ -1,6 +1,7 @@
 import type { Mode } from "../protocol/index.ts";
 import type { VehicleState } from "./estimator.ts";
-import { type PidGains, type PidState, pidReset, pidState, pidStep, wrapSigned } from "./pid.ts";
+import { type PidGains, type PidState, pidPrime, pidReset, pidState, pidStep, wrapSigned } from "./pid.ts";
+import { brakeStep, cancelStop, type StopGains, type StopState, startStop, stopState } from "./stop.ts";
 import type { AxisVector } from "./thruster-layout.ts";
 
 /**
@@ -12,7 +13,10 @@ import type { AxisVector } from "./thruster-layout.ts";
  * | manual       | pilot                  | pilot                    | pilot                    |
  * | stabilize    | held level; stick=rate | pilot                    | pilot                    |
  * | heading-hold | held level; stick=rate | held; stick moves target | held if targetDepth given|
- * | depth-hold   | held level; stick=rate | held if targetHeading given | held; stick moves target |
+ * | depth-hold   | held level; stick=rate | held; stick moves target | held; stick moves target |
+ *
+ * Where the pilot lets go of the heave or yaw stick, or a hold starts without a target while the
+ * vehicle is moving, the hold brakes to a stop and holds where the vehicle stopped (stop.ts).
  *
  * A hold needs its sensor: with the IMU unhealthy attitude and heading fall back to the pilot's
  * axes, with the depth sensor unhealthy depth does (the effective mode is reported). Surge and
@@ -39,6 +43,10 @@ export interface ControlConfig {
   surfaceHeave: number;
   /** Surfacing stops pushing above this depth (m). */
   surfaceDepthM: number;
+  /** Depth braking on release (stop.ts): heave per m/s, stopped below m/s, at most s. */
+  depthStop: StopGains;
+  /** Heading braking on release: yaw per °/s, stopped below °/s, at most s. */
+  yawStop: StopGains;
 }
 
 const pid = (kp: number, ki: number, kd: number, iMax: number, dCutoffHz: number, wrap = 0): PidGains => ({
@@ -56,7 +64,7 @@ export const DEFAULT_CONTROL: Readonly<ControlConfig> = {
   roll: pid(0.03, 0.01, 0.004, 0.2, 10),
   pitch: pid(0.03, 0.01, 0.004, 0.2, 10),
   heading: pid(0.03, 0.003, 0.002, 0.2, 10, 360),
-  depth: pid(0.8, 0.15, 0.6, 0.3, 5),
+  depth: pid(2, 0.3, 1, 0.3, 5),
   maxLeanDeg: 30,
   leanRateDegS: 45,
   yawRateDegS: 60,
@@ -64,6 +72,8 @@ export const DEFAULT_CONTROL: Readonly<ControlConfig> = {
   deadband: 0.05,
   surfaceHeave: 0.6,
   surfaceDepthM: 0.3,
+  depthStop: { brakeGain: 1.5, stopRate: 0.05, maxS: 3 },
+  yawStop: { brakeGain: 0.003, stopRate: 3, maxS: 2 },
 };
 
 export type ControlOverride = "none" | "depth-hold" | "surface";
@@ -81,14 +91,17 @@ const HOLDS: Record<Mode, { att: boolean; heading: boolean; depth: boolean }> = 
   "depth-hold": { att: true, heading: false, depth: true },
 };
 
-/** Hold of one quantity: whether it ran on the previous tick, its target, its controller. */
+/** Hold of one quantity: whether it ran on the previous tick, its target, its controller, its braking. */
 interface Hold {
   on: boolean;
   target: number;
   pid: PidState;
+  stop: StopState;
+  /** The stick was deflected last tick. */
+  deflected: boolean;
 }
 
-const hold = (): Hold => ({ on: false, target: 0, pid: pidState() });
+const hold = (): Hold => ({ on: false, target: 0, pid: pidState(), stop: stopState(), deflected: false });
 
 export class ModeController {
   readonly cfg: ControlConfig;
@@ -99,7 +112,6 @@ export class ModeController {
   private readonly pitch = hold();
   private readonly heading = hold();
   private readonly depth = hold();
-  private heaveWasDeflected = false;
   private effective: Mode = "manual";
   private readonly out: AxisVector = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 };
 
@@ -129,6 +141,16 @@ export class ModeController {
     return this.heading.on ? this.heading.target : null;
   }
 
+  /** The depth hold is braking to a stop (its target is not captured yet). */
+  get depthBraking(): boolean {
+    return this.depth.on && this.depth.stop.braking;
+  }
+
+  /** The heading hold is braking to a stop. */
+  get headingBraking(): boolean {
+    return this.heading.on && this.heading.stop.braking;
+  }
+
   /** Selects a mode; explicit targets are taken when the hold starts (now, or when the sensor is back). */
   setMode(req: ModeRequest): void {
     this.req = { mode: req.mode, targetDepth: req.targetDepth, targetHeading: req.targetHeading };
@@ -141,7 +163,6 @@ export class ModeController {
   /** Holds stop (the loop is neutral or disarmed); they restart from the current state later. */
   idle(): void {
     this.roll.on = this.pitch.on = this.heading.on = this.depth.on = false;
-    this.heaveWasDeflected = false;
   }
 
   /** One tick. `pilot` is already gain-scaled, and zero when the pilot's input is not fresh. Returns a reused object. */
@@ -152,10 +173,7 @@ export class ModeController {
     const imuOk = st.imuHealth === "ok";
     const depthOk = st.depthHealth === "ok";
     const wantAtt = h.att || override !== "none";
-    const wantHeading =
-      h.heading ||
-      (this.req.mode === "depth-hold" && this.req.targetHeading !== undefined) ||
-      override === "depth-hold";
+    const wantHeading = h.heading || this.req.mode === "depth-hold" || override === "depth-hold";
     const wantDepth =
       h.depth || (this.req.mode === "heading-hold" && this.req.targetDepth !== undefined) || override === "depth-hold";
     const att = wantAtt && imuOk;
@@ -176,19 +194,27 @@ export class ModeController {
 
     if (head) {
       const hd = this.heading;
+      const stick = pilot.yaw;
+      const deflected = Math.abs(stick) > c.deadband;
       if (!hd.on) {
         hd.on = true;
         hd.target = this.pendingHeading ?? st.heading;
-        this.pendingHeading = undefined;
         pidReset(hd.pid);
+        hd.deflected = false;
+        cancelStop(hd.stop);
+        // Started while turning, without a target: stop the turn first (failsafes hold at once).
+        if (this.pendingHeading === undefined && override === "none") startStop(hd.stop, st.yawRate, c.yawStop);
+        this.pendingHeading = undefined;
       }
-      if (Math.abs(pilot.yaw) > c.deadband) {
-        const moved = hd.target + pilot.yaw * c.yawRateDegS * dt;
+      if (deflected) {
+        cancelStop(hd.stop);
+        const moved = hd.target + stick * c.yawRateDegS * dt;
         // The target leads the vehicle by at most 30°, so a blocked vehicle does not wind it up.
         const lead = wrapSigned(moved - st.heading, 360);
         hd.target = wrap360(st.heading + Math.max(-30, Math.min(30, lead)));
-      }
-      o.yaw = pidStep(c.heading, hd.pid, hd.target, st.heading, dt);
+      } else if (hd.deflected && !startStop(hd.stop, st.yawRate, c.yawStop)) hd.target = st.heading;
+      hd.deflected = deflected;
+      o.yaw = this.stopOrHold(hd, c.heading, c.yawStop, st.heading, st.yawRate, dt);
     } else {
       this.heading.on = false;
       o.yaw = pilot.yaw;
@@ -201,23 +227,26 @@ export class ModeController {
       const d = this.depth;
       if (!d.on) {
         d.on = true;
-        d.target = override === "depth-hold" ? st.depth : (this.pendingDepth ?? st.depth);
+        const explicit = override === "none" ? this.pendingDepth : undefined;
+        d.target = explicit ?? st.depth;
         this.pendingDepth = undefined;
         pidReset(d.pid);
+        d.deflected = false;
+        cancelStop(d.stop);
+        // Started while moving, without a target: stop first, then hold where it stopped.
+        if (explicit === undefined && override === "none") startStop(d.stop, st.verticalSpeed, c.depthStop);
       }
       const stick = override === "depth-hold" ? 0 : pilot.heave;
       const deflected = Math.abs(stick) > c.deadband;
       if (deflected) {
+        cancelStop(d.stop);
         const moved = d.target + stick * c.depthRateMS * dt;
         d.target = Math.max(st.depth - 0.5, Math.min(st.depth + 0.5, moved));
-      } else if (this.heaveWasDeflected) {
-        d.target = st.depth; // held where the pilot let go
-      }
-      this.heaveWasDeflected = deflected;
-      o.heave = pidStep(c.depth, d.pid, d.target, st.depth, dt);
+      } else if (d.deflected && !startStop(d.stop, st.verticalSpeed, c.depthStop)) d.target = st.depth;
+      d.deflected = deflected;
+      o.heave = this.stopOrHold(d, c.depth, c.depthStop, st.depth, st.verticalSpeed, dt);
     } else {
       this.depth.on = false;
-      this.heaveWasDeflected = false;
       o.heave = override === "none" ? pilot.heave : 0;
     }
 
@@ -234,6 +263,25 @@ export class ModeController {
     if (m === "stabilize") return imu ? "stabilize" : "manual";
     if (m === "heading-hold") return imu ? "heading-hold" : depth && this.needsDepth ? "depth-hold" : "manual";
     return depth ? "depth-hold" : imu ? "stabilize" : "manual";
+  }
+
+  /**
+   * Brakes while the hold's stop is active (the target follows the vehicle); when the motion has
+   * stopped, captures the present value and holds it with the PID, primed with the present rate.
+   */
+  private stopOrHold(hd: Hold, g: PidGains, sg: StopGains, measured: number, rate: number, dt: number): number {
+    if (hd.stop.braking) {
+      const cmd = brakeStep(hd.stop, rate, hd.pid.iTerm, sg, dt);
+      hd.target = measured;
+      if (!Number.isNaN(cmd)) return cmd;
+      pidPrime(hd.pid, measured, rate);
+    }
+    // While the stick moves the target, the gap to it is the pilot's rate command, not an
+    // error to integrate: the integral (the trim braking and holding rely on) is kept as it was.
+    const trim = hd.pid.iTerm;
+    const out = pidStep(g, hd.pid, hd.target, measured, dt);
+    if (hd.deflected) hd.pid.iTerm = trim;
+    return out;
   }
 
   private lean(hd: Hold, stick: number, measured: number, g: PidGains, dt: number): number {

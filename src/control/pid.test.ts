@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { type PidGains, pidState, pidStep, wrapSigned } from "./pid.ts";
+import { type PidGains, pidPrime, pidState, pidStep, wrapSigned } from "./pid.ts";
 
 const base: PidGains = { kp: 1, ki: 0.5, kd: 0.1, iMax: 0.3, outMin: -1, outMax: 1, dCutoffHz: 5, wrap: 0 };
 const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
@@ -96,4 +96,17 @@ describe("pid", () => {
     assert.equal(wrapSigned(540, 360), -180);
     assert.equal(wrapSigned(-190, 360), 170);
   });
+});
+
+test("pidPrime: a controller taking over a moving measurement damps it on its first step; the integral is kept", () => {
+  const g: PidGains = { kp: 0, ki: 0, kd: 1, iMax: 1, outMin: -1, outMax: 1, dCutoffHz: 0, wrap: 0 };
+  const cold = pidState();
+  assert.equal(pidStep(g, cold, 0, 1, 0.02), 0, "unprimed: no derivative on the first step");
+  const s = pidState();
+  s.iTerm = 0.1;
+  pidPrime(s, 1, 0.5);
+  // Moving at 0.5 /s: the next sample 0.01 further gives −0.5 of derivative, plus the kept integral.
+  assert.ok(Math.abs(pidStep(g, s, 0, 1.01, 0.02) - (0.1 - 0.5)) < 1e-9);
+  pidPrime(s, Number.NaN, 1);
+  assert.equal(s.lastMeasurement, 1.01, "a bad sample is ignored");
 });

@@ -42,6 +42,18 @@ export function pidReset(s: PidState): void {
   s.primed = false;
 }
 
+/**
+ * Restarts the derivative from a known state without touching the integral: the next step takes
+ * `measurement` as the previous sample and `rate` (d measurement / dt) as the filtered derivative,
+ * so a controller taking over a moving vehicle damps it at once instead of seeing a zero rate.
+ */
+export function pidPrime(s: PidState, measurement: number, rate: number): void {
+  if (!Number.isFinite(measurement) || !Number.isFinite(rate)) return;
+  s.lastMeasurement = measurement;
+  s.dFiltered = -rate;
+  s.primed = true;
+}
+
 export function wrapSigned(v: number, period: number): number {
   if (period <= 0) return v;
   const half = period / 2;

@@ -52,6 +52,18 @@ export const VehicleControlSchema = z.strictObject({
   deadband: ctl("deadband", 0, 0.5),
   surface_heave: ctl("surfaceHeave", 0, 1),
   surface_depth_m: ctl("surfaceDepthM", 0, 10),
+  /** Braking where the pilot lets go of heave (docs/control.md, "Stopping"): heave per m/s. */
+  depth_brake_gain: z.number().min(0).max(20).default(DEFAULT_CONTROL.depthStop.brakeGain),
+  /** Vertical speed at or below which the vehicle counts as stopped and the depth is captured. */
+  depth_stop_speed_m_s: z.number().min(0).max(1).default(DEFAULT_CONTROL.depthStop.stopRate),
+  /** Longest depth braking before the depth is captured anyway; 0 = capture at once (no braking). */
+  depth_brake_max_s: z.number().min(0).max(30).default(DEFAULT_CONTROL.depthStop.maxS),
+  /** Braking where the pilot lets go of yaw: yaw per °/s. */
+  heading_brake_gain: z.number().min(0).max(1).default(DEFAULT_CONTROL.yawStop.brakeGain),
+  /** Yaw rate at or below which the turn counts as stopped and the heading is captured. */
+  heading_stop_rate_deg_s: z.number().min(0).max(90).default(DEFAULT_CONTROL.yawStop.stopRate),
+  /** Longest yaw braking before the heading is captured anyway; 0 = capture at once. */
+  heading_brake_max_s: z.number().min(0).max(30).default(DEFAULT_CONTROL.yawStop.maxS),
   roll: gains("roll"),
   pitch: gains("pitch"),
   heading: gains("heading"),

@@ -8,11 +8,17 @@ export interface SensorSnapshot {
   heading: number | null;
   roll: number | null;
   pitch: number | null;
+  /** Yaw rate about the body z axis (deg/s, + clockwise from above: the heading's rate when level), from the gyro. */
+  yawRate: number | null;
+  /** Vertical acceleration (m/s², + down, gravity removed), from the IMU's linear acceleration turned to NED. */
+  verticalAccel: number | null;
   /** Attitude quaternion (w, x, y, z), or null when unknown. */
   attitude: { w: number; x: number; y: number; z: number } | null;
   batteryVoltage: number | null;
   batteryCurrent: number | null;
   consumedWh: number | null;
+  /** The last power reading was at the end of the sensor's range (the current may be higher: consumed energy is then a lower bound). */
+  powerSaturated: boolean;
   leak: boolean;
   waterTemperature: number | null;
   internalTemperature: number | null;
@@ -27,10 +33,13 @@ export function emptySnapshot(): SensorSnapshot {
     heading: null,
     roll: null,
     pitch: null,
+    yawRate: null,
+    verticalAccel: null,
     attitude: null,
     batteryVoltage: null,
     batteryCurrent: null,
     consumedWh: null,
+    powerSaturated: false,
     leak: false,
     waterTemperature: null,
     internalTemperature: null,

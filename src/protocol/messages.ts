@@ -97,6 +97,12 @@ export const SCHEMA = {
   lights: def(0x05, "command", "Lights brightness 0..1.", { level: f32(0, 1) }),
   "camera-tilt": def(0x06, "command", "Camera tilt −1 (down) .. 1 (up).", { tilt: axis }),
   heartbeat: def(0x07, "both", "Liveness in either direction; carries nothing but the header.", {}),
+  "reset-energy": def(
+    0x0d,
+    "command",
+    "Start the consumed-energy counter again from 0 after a battery swap (pilot only); FS_BATTERY_ENERGY clears.",
+    {},
+  ),
 
   // ---- telemetry (vehicle → topside) ----
   telemetry: def(0x20, "telemetry", "Vehicle state snapshot; one per record, latest wins. null = unknown.", {

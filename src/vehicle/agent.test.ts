@@ -187,4 +187,32 @@ describe("vehicle agent loop", () => {
     const text = await r.registry.getSingleMetricAsString("tethys_vehicle_loop_overruns_total");
     assert.match(text, /tethys_vehicle_loop_overruns_total 1$/m);
   });
+
+  test("reset-energy resets the sensors' energy counter (ENERGY_RESET); a source without one reports unsupported", async () => {
+    const r = rig();
+    let resets = 0;
+    (r.agent as unknown as { o: { sensors: { resetEnergy?: () => void } } }).o.sensors.resetEnergy = () => resets++;
+    r.agent.start();
+    r.agent.handleCommand({ type: "reset-energy" });
+    assert.equal(resets, 1);
+    assert.ok(r.events.some((m) => m.type === "event" && m.code === "ENERGY_RESET"));
+    const bare = rig();
+    bare.agent.handleCommand({ type: "reset-energy" });
+    assert.ok(!bare.events.some((m) => m.type === "event" && m.code === "ENERGY_RESET"));
+    const text = await bare.registry.getSingleMetricAsString("tethys_vehicle_commands_total");
+    assert.match(text, /type="reset-energy",result="unsupported"/);
+  });
+
+  test("a saturated power reading is reported once (POWER_SATURATED) until it is back in range", () => {
+    const r = rig();
+    r.agent.start();
+    r.snapshot.powerSaturated = true;
+    r.clock.advance(100);
+    r.snapshot.powerSaturated = false;
+    r.clock.advance(100);
+    r.snapshot.powerSaturated = true;
+    r.clock.advance(100);
+    const n = r.events.filter((m) => m.type === "event" && m.code === "POWER_SATURATED").length;
+    assert.equal(n, 2, "once per episode");
+  });
 });

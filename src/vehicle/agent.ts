@@ -102,6 +102,7 @@ export class VehicleAgent {
   private timer: Timer | undefined;
   private ticks = 0;
   private lastTickAt = Number.NaN;
+  private powerSaturated = false;
   private telemetrySeq = 0;
   private rttMs: number | null = null;
   private lossPercent: number | null = null;
@@ -239,6 +240,11 @@ export class VehicleAgent {
         else acc.cameraTilt(message.tilt);
         break;
       }
+      case "reset-energy":
+        if (this.o.sensors.resetEnergy === undefined) result = "unsupported";
+        else this.o.sensors.resetEnergy();
+        if (result === "ok") this.emit("info", "ENERGY_RESET", "consumed energy counter reset (battery swapped)");
+        break;
       case "heartbeat":
         break;
       default:
@@ -272,6 +278,9 @@ export class VehicleAgent {
     c.leak = snap.leak;
     c.batteryVolts = snap.batteryVoltage;
     c.consumedWh = snap.consumedWh;
+    if (snap.powerSaturated && !this.powerSaturated)
+      this.emit("warning", "POWER_SATURATED", "power reading at the end of the sensor's range: energy under-counts");
+    this.powerSaturated = snap.powerSaturated;
     c.internalTempC = snap.internalTemperature;
     c.depthHealthy = st.depthHealth === "ok";
     c.depthEverHealthy = st.depthKnown;

@@ -41,7 +41,7 @@ async function rig() {
   });
   const report = await settle(clock, board.init());
   for (const [k, r] of Object.entries(report)) assert.ok(r.ok, `${k} failed to init`);
-  return { clock, bus, pca, board };
+  return { clock, bus, pca, board, power };
 }
 
 test("board sensors fill the snapshot from the real drivers on their own timers", async () => {
@@ -59,6 +59,26 @@ test("board sensors fill the snapshot from the real drivers on their own timers"
   assert.equal(s.batteryVoltage, 15.8);
   assert.equal(s.batteryCurrent, 10);
   assert.ok(s.consumedWh !== null && s.consumedWh > 0, "energy integrates");
+  sensors.stop();
+  await r.board.close();
+});
+
+test("energy: reset-energy starts the counter from 0; a reading beyond the INA260's 15 A is flagged saturated", async () => {
+  const r = await rig();
+  const sensors = new BoardSensors(r.board, r.clock);
+  sensors.start();
+  await r.clock.advanceAsync(1000);
+  const before = sensors.latest().consumedWh ?? 0;
+  assert.ok(before > 0.035, `10 A at 15.8 V for ≈ 0.9 s: ${before} Wh`);
+  assert.equal(sensors.latest().powerSaturated, false);
+  sensors.resetEnergy();
+  assert.equal(sensors.latest().consumedWh, 0);
+  await r.clock.advanceAsync(500);
+  const after = sensors.latest().consumedWh ?? 0;
+  assert.ok(after > 0 && after < before, `counting again from 0: ${after} Wh`);
+  r.power.setRaw(16000, 12640, 0); // 20 A
+  await r.clock.advanceAsync(200);
+  assert.equal(sensors.latest().powerSaturated, true);
   sensors.stop();
   await r.board.close();
 });

@@ -52,6 +52,12 @@ export class BoardSensors implements SensorSource {
     return this.snap;
   }
 
+  /** Starts the consumed-energy counter again from 0 (the `reset-energy` command, after a battery swap). */
+  resetEnergy(): void {
+    this.consumedWh = 0;
+    if (this.snap.consumedWh !== null) this.snap.consumedWh = 0;
+  }
+
   /** Host figures the board does not measure: CPU load (%) and SoC temperature (°C). */
   setHost(loadPercent: number | null, cpuTemperature: number | null): void {
     this.snap.cpuLoadPercent = loadPercent;
@@ -128,11 +134,13 @@ export class BoardSensors implements SensorSource {
     r: DeviceResult<{
       euler: { heading: number; roll: number; pitch: number };
       quaternion: { w: number; x: number; y: number; z: number };
+      gyro: { z: number };
+      linearAccel: { x: number; y: number; z: number };
     }>,
   ): void {
     const s = this.snap;
     if (!r.ok) {
-      s.heading = s.roll = s.pitch = null;
+      s.heading = s.roll = s.pitch = s.yawRate = s.verticalAccel = null;
       s.attitude = null;
       return;
     }
@@ -140,16 +148,23 @@ export class BoardSensors implements SensorSource {
     s.roll = r.value.euler.roll;
     s.pitch = r.value.euler.pitch;
     s.attitude = r.value.quaternion;
+    s.yawRate = r.value.gyro.z;
+    // NED down component of the body-frame linear acceleration: the third row of R(q).
+    const { w, x, y, z } = r.value.quaternion;
+    const a = r.value.linearAccel;
+    s.verticalAccel = 2 * (x * z - w * y) * a.x + 2 * (y * z + w * x) * a.y + (1 - 2 * (x * x + y * y)) * a.z;
   }
 
-  private onPower(r: DeviceResult<{ volts: number; amps: number; timeMs: number }>): void {
+  private onPower(r: DeviceResult<{ volts: number; amps: number; saturated: boolean; timeMs: number }>): void {
     const s = this.snap;
     if (!r.ok) {
       s.batteryVoltage = s.batteryCurrent = null;
+      s.powerSaturated = false;
       this.lastPowerT = undefined;
       return;
     }
-    const { volts, amps, timeMs } = r.value;
+    const { volts, amps, saturated, timeMs } = r.value;
+    s.powerSaturated = saturated;
     if (this.lastPowerT !== undefined && timeMs > this.lastPowerT) {
       this.consumedWh += (Math.max(0, volts * amps) * (timeMs - this.lastPowerT)) / 3_600_000;
     }

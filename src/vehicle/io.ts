@@ -15,6 +15,8 @@ import type { Message } from "../protocol/index.ts";
  */
 export interface SensorSource {
   latest(): SensorSnapshot;
+  /** Starts the consumed-energy counter again from 0 (a fresh battery); absent when the source does not count. */
+  resetEnergy?(): void;
 }
 
 /**

@@ -10,14 +10,12 @@ const DIR = fileURLToPath(new URL("../../simulator/scenarios/", import.meta.url)
 /**
  * The failsafe matrix is covered: for every FS_* code a scenario expects it raised in a time
  * window, checks the action (a truth or telemetry expectation after the raise), and expects it
- * cleared — or, for FS_BATTERY_ENERGY whose counter never goes back down in a run, expects it
- * to stay raised (docs/scenarios.md).
+ * cleared (FS_BATTERY_ENERGY by the pilot's reset-energy: its counter never goes back down by
+ * itself; docs/scenarios.md).
  */
 const expectations: Expectation[] = readdirSync(DIR)
   .filter((n) => n.startsWith("fs-") && n.endsWith(".ndjson"))
   .flatMap((n) => parseScenario(readFileSync(DIR + n, "utf8"), n).expectations);
-
-const LATCHED: ReadonlySet<string> = new Set(["FS_BATTERY_ENERGY"]);
 
 for (const code of FAILSAFE_CODES) {
   test(`${code} has a scenario that raises it, checks its action and its clearing`, () => {
@@ -26,7 +24,7 @@ for (const code of FAILSAFE_CODES) {
     );
     const raised = agent.find((e) => e.active === true && e.none !== true);
     assert.ok(raised, `no scenario expects ${code} raised`);
-    const cleared = agent.find((e) => e.active === false && (LATCHED.has(code) ? e.none === true : e.none !== true));
-    assert.ok(cleared, `no scenario expects ${code} ${LATCHED.has(code) ? "latched" : "cleared"}`);
+    const cleared = agent.find((e) => e.active === false && e.none !== true);
+    assert.ok(cleared, `no scenario expects ${code} cleared`);
   });
 }

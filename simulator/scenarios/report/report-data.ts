@@ -122,11 +122,11 @@ function mark(r: ExpectationResult, s: PlotSeries): PlotMark {
     line: e.line,
     label: r.expected,
     pass: r.failure === undefined,
-    from: e.from,
+    from: e.expect === "stop" ? e.at : e.from,
     to: e.to,
     ...(r.at === undefined ? {} : { at: r.at }),
   };
-  if (e.expect === "change") return base;
+  if (e.expect === "change" || e.expect === "stop") return base;
   let lo: number | undefined;
   let hi: number | undefined;
   if (e.near !== undefined && e.within !== undefined) {

@@ -8,7 +8,7 @@ import type { Message, MessageType } from "../../protocol/index.ts";
  * - latest-value (pilot, telemetry, lights, camera-tilt, heartbeat): at most one of each type is
  *   queued; a newer one removes the queued one and goes to the back (it never waits behind
  *   its own stale value). When the queue is full, the oldest latest-value entry is dropped.
- * - must-deliver (arm, disarm, mode, event, alarm): queued in order; when the queue is full
+ * - must-deliver (arm, disarm, mode, reset-energy, event, alarm): queued in order; when the queue is full
  *   a latest-value entry is dropped to make room, and if there is none the push fails ("full")
  *   so the caller can report it. The queue never grows past its capacity.
  */
