@@ -5,6 +5,7 @@ import { registerConfigCommand } from "./config-command.ts";
 import { registerFlashCommand } from "./flash-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
+import { registerReleaseCommand } from "./release-command.ts";
 import { registerSimCommand } from "./sim-command.ts";
 import { registerTetherCommand } from "./tether-command.ts";
 import { registerTopsideCommand } from "./topside-command.ts";
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): CliCommand {
   registerSimCommand(program, io);
   registerTetherCommand(program, io);
   registerFlashCommand(program, io);
+  registerReleaseCommand(program, io);
   return program;
 }
 

@@ -41,6 +41,7 @@ export const UNITS: Record<string, Layer> = {
   "src/vehicle": "service",
   "src/topside": "service",
   "src/cockpit": "service",
+  "src/release": "service",
   simulator: "service",
   "simulator/scenarios": "service",
   "src/cli": "cli",
