@@ -14,7 +14,7 @@ const DEFAULT_KEY_DIR = ".tethys/release";
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /**
- * `tethys release --arch arm64|x64 [--out DIR] [--key FILE]`: a signed, self-contained bundle
+ * `tethys release --arch arm64|x64 [--out DIR] [--signing-key FILE]`: a signed, self-contained bundle
  * (src/release/build.ts). `tethys release keygen`: the ed25519 release key. `tethys release
  * verify BUNDLE --key PUB`: signature and checksums. `tethys release selftest`: the native
  * modules of the running installation load.
@@ -28,13 +28,13 @@ export function registerReleaseCommand(program: CliCommand, io: CliIo): CliComma
     .option("--arch <arch>", `target architecture: ${Object.keys(TARGETS).join(", ")}`)
     .option("--out <dir>", "output folder", "dist/release")
     .option(
-      "--key <file>",
+      "--signing-key <file>",
       "ed25519 private release key (from `tethys release keygen`)",
       join(DEFAULT_KEY_DIR, PRIVATE_KEY_FILE),
     )
     .option("--cache <dir>", "where Node for the target is kept between builds", "dist/cache")
     .option("--no-firmware", "leave out the MCU firmware image (it needs gcc-avr to build)")
-    .action(async (opts: { arch?: string; out: string; key: string; cache: string; firmware: boolean }) => {
+    .action(async (opts: { arch?: string; out: string; signingKey: string; cache: string; firmware: boolean }) => {
       if (opts.arch === undefined) {
         io.err(`release: --arch is required (${Object.keys(TARGETS).join(", ")})\n`);
         return 2;
@@ -44,7 +44,7 @@ export function registerReleaseCommand(program: CliCommand, io: CliIo): CliComma
         arch: opts.arch,
         projectDir: PROJECT_DIR,
         outDir: opts.out,
-        keyFile: opts.key,
+        keyFile: opts.signingKey,
         cacheDir: opts.cache,
         firmware: opts.firmware,
         log: (line) => io.err(`release: ${line}\n`),

@@ -32,6 +32,11 @@ export interface VehicleServiceOptions {
   logger: Logger;
   registry: Registry;
   backends: BoardBackends;
+  /**
+   * Called after every control cycle: the CLI feeds the process supervisor from it (systemd's
+   * READY=1 on the first cycle, WATCHDOG=1 after), so only a running loop keeps the agent alive.
+   */
+  onCycle?: (now: number) => void;
 }
 
 export interface VehicleService {
@@ -83,6 +88,7 @@ export async function startVehicle(
     telemetryHz: config.telemetry_hz,
     telemetry: { send: (bytes) => telemetry.send(bytes) },
     events: relay,
+    ...(o.onCycle ? { onCycle: o.onCycle } : {}),
   });
   const { agent, sensors } = vehicle;
 

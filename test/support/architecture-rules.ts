@@ -52,7 +52,7 @@ const CORE_BUILTINS: Record<string, readonly string[]> = { "src/dtls": ["node:cr
 /** Packages a pure core may use (pure libraries). */
 const CORE_PACKAGES = ["zod"];
 /** Modules that reach hardware through native code: adapters in hardware/linux only. */
-const NATIVE = ["serialport", "@serialport/bindings-cpp", "i2c-bus", "onoff"];
+const NATIVE = ["serialport", "@serialport/bindings-cpp", "i2c-bus", "onoff", "unix-dgram"];
 /** Files the browser runs: no Node built-ins. */
 const BROWSER = /^src\/(protocol|cockpit\/(app|core|input))\//;
 const TIMERS = /\b(setTimeout|setInterval|setImmediate|Date\.now|performance\.now)\s*\(|\bnew Date\s*\(/;
