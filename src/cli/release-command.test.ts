@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { listFiles, MANIFEST_FORMAT, writeSignedManifest } from "../release/manifest.ts";
 import { loadPrivateKey } from "../release/release-key.ts";
+import { signedTarball } from "../release/testing/signed-bundle.ts";
 import { main } from "./program.ts";
 
 /** `tethys release` as a user runs it: keygen, the refusals, verify. Building bundles: test/release/. */
@@ -71,4 +72,39 @@ test("verify accepts a signed folder and refuses it signed by another key", asyn
   const other = await tethys("release", "verify", bundle, "--key", join(root, "b", "release.pub"));
   assert.equal(other.code, 1);
   assert.match(other.err, /signed by release key/);
+});
+
+test("on the board: install --activate, list, a second version, rollback", async () => {
+  await tethys("release", "keygen", "--dir", join(root, "board-key"));
+  const key = join(root, "board-key");
+  const board = join(root, "opt-tethys");
+  const config = join(root, "vehicle.toml");
+  await writeFile(config, "");
+  const install = (v: string) =>
+    signedTarball(root, join(key, "release.key"), v, { arch: process.arch }).then((tar) =>
+      tethys(
+        "release",
+        "install",
+        tar,
+        "--key",
+        join(key, "release.pub"),
+        "--root",
+        board,
+        "--config",
+        config,
+        "--activate",
+      ),
+    );
+  const one = await install("1.0.0");
+  assert.equal(one.code, 0, one.err);
+  assert.match(one.out, new RegExp(`installed: tethys-1\\.0\\.0-linux-${process.arch}`));
+  const two = await install("1.1.0");
+  assert.match(two.out, /previous: tethys-1\.0\.0/);
+  const list = await tethys("release", "list", "--root", board);
+  assert.match(list.out, /^previous tethys-1\.0\.0\S+ cccccccccccc/m);
+  assert.match(list.out, /^current {2}tethys-1\.1\.0\S+ cccccccccccc/m);
+  const back = await tethys("release", "rollback", "--root", board);
+  assert.equal(back.code, 0, back.err);
+  assert.match(back.out, /current: tethys-1\.0\.0\S+ \(was tethys-1\.1\.0/);
+  assert.equal((await tethys("release", "install", "x", "--key", "k", "--keep", "0")).code, 2);
 });
