@@ -36,6 +36,7 @@ export function registerVehicleCommand(program: CliCommand, _io: CliIo): void {
               ...(systemd ? { onCycle: (now: number) => systemd.notifier.cycle(now) } : {}),
             });
             return {
+              health: () => svc.health(),
               ready: {
                 vehicle: section.id,
                 board: section.board,
