@@ -76,7 +76,10 @@ export async function buildRelease(o: ReleaseBuildOptions): Promise<ReleaseBuild
     await chmod(join(root, "bin", "tethys"), 0o755);
 
     const nodeVersion = process.versions.node;
-    const dist = await nodeDistribution(target, nodeVersion, { projectDir: o.projectDir, cacheDir: o.cacheDir });
+    const dist = await nodeDistribution(target, nodeVersion, {
+      projectDir: o.projectDir,
+      cacheDir: resolve(o.cacheDir),
+    });
     log(`Node ${nodeVersion} for linux-${target.arch} (${dist.source})`);
     await copyFile(join(dist.dir, "bin", "node"), join(root, "bin", "node"));
     await chmod(join(root, "bin", "node"), 0o755);
