@@ -3,9 +3,11 @@ import { execFile, spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
+import { generateKeys } from "../../src/keys/generate.ts";
 import { buildTestBundle, type TestBundle, X64_SKIP } from "../support/release-bundles.ts";
 import { requireTool } from "../support/tools.ts";
 
@@ -111,4 +113,27 @@ test("under a stand-in systemd the agent sends READY=1, WATCHDOG=1 from its loop
   assert.ok(received.indexOf("READY=1") < received.indexOf("WATCHDOG=1"), "READY=1 comes first");
   socat.kill();
   await rm(dir, { recursive: true, force: true });
+});
+
+test("the bundle's topside hub serves the bundled cockpit when static_dir is not set", { skip: X64_SKIP }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tethys-bundle-topside-"));
+  const keys = await generateKeys({ dir: join(dir, "keys"), configDir: dir });
+  const config = join(dir, "topside.toml");
+  await writeFile(
+    config,
+    `[metrics]\nlisten = ""\n[topside]\nhttp_port = 0\ncommand_port = 0\ntelemetry_port = 0\n[topside.auth]\nanonymous_observers = true\n\n${await readFile(keys.files.topsideSnippet, "utf8")}`,
+  );
+  const hub = spawn(tethys(), ["topside", "--config", config], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: hub.stdout }).on("line", (line) => {
+        if (line.includes('"msg":"ready"')) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      hub.once("exit", (code) => reject(new Error(`the hub exited (${code}) before it was ready`)));
+    });
+    assert.match(await (await fetch(url)).text(), /<title>Tethys cockpit<\/title>/);
+  } finally {
+    hub.kill("SIGTERM");
+    await rm(dir, { recursive: true, force: true });
+  }
 });
