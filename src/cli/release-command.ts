@@ -1,14 +1,12 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InvalidArgumentError } from "commander";
 import { buildRelease } from "../release/build.ts";
-import { activateRelease, installRelease, releaseState, rollbackRelease } from "../release/install.ts";
 import { generateReleaseKey, loadPublicKey, PRIVATE_KEY_FILE } from "../release/release-key.ts";
-import { runStep } from "../release/run.ts";
 import { TARGETS } from "../release/targets.ts";
 import { loadNativeModules, verifyRelease } from "../release/verify.ts";
 import type { CliCommand } from "./cli-command.ts";
 import type { CliIo } from "./io.ts";
+import { registerBoardSubcommands } from "./release-board-command.ts";
 
 /** The project folder of the source tree this command runs from (src/cli/ → ../../). */
 const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
@@ -98,79 +96,4 @@ export function registerReleaseCommand(program: CliCommand, io: CliIo): CliComma
     });
   registerBoardSubcommands(release, io);
   return release;
-}
-
-const DEFAULT_ROOT = "/opt/tethys";
-const keepCount = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${v}"`);
-  return n;
-};
-
-/**
- * On the board, run by the installed release (code the board already trusts): `release install`
- * unpacks, verifies and files a bundle under ROOT/releases (and with --activate points `current`
- * at it), `release list` shows what is installed, `release rollback` swaps `current` and
- * `previous` (src/release/install.ts). Restarting the agent is systemd's: `systemctl restart`.
- */
-function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
-  release
-    .command("install")
-    .description(
-      "on the board: verify a bundle tarball and install it under ROOT/releases (config checked by the new release)",
-    )
-    .argument("<tarball>", "the bundle tarball")
-    .requiredOption("--key <file>", "trusted public release key (release.pub)")
-    .option("--root <dir>", "where releases live", DEFAULT_ROOT)
-    .option("--config <file>", "the board's vehicle config the new release must accept", "/etc/tethys/vehicle.toml")
-    .option("--activate", "point `current` at it (the previous one becomes `previous`)")
-    .option("--keep <n>", "releases kept (current and previous always are)", keepCount, 3)
-    .action(
-      async (
-        tarball: string,
-        opts: { key: string; root: string; config: string; activate?: boolean; keep: number },
-      ) => {
-        const r = await installRelease({
-          root: opts.root,
-          tarball,
-          publicKey: await loadPublicKey(opts.key),
-          arch: process.arch,
-          checkConfig: async (dir) => {
-            await runStep(join(dir, "bin", "tethys"), ["config", "check", opts.config, "--role", "vehicle"], {
-              packages: "tethys",
-              step: "checking the board's config with the new release",
-            });
-          },
-          keep: opts.keep,
-        });
-        io.out(`${r.fresh ? "installed" : "already installed"}: ${r.name} (${r.manifest.commit.slice(0, 12)})\n`);
-        if (opts.activate === true) {
-          const { from } = await activateRelease(opts.root, r.name, opts.keep);
-          io.out(`current: ${r.name}${from !== undefined && from !== r.name ? ` (previous: ${from})` : ""}\n`);
-        }
-        return 0;
-      },
-    );
-  release
-    .command("list")
-    .description("on the board: installed releases, current and previous")
-    .option("--root <dir>", "where releases live", DEFAULT_ROOT)
-    .action(async (opts: { root: string }) => {
-      const s = await releaseState(opts.root);
-      if (s.releases.length === 0) io.out(`no release installed under ${opts.root}\n`);
-      for (const r of s.releases) {
-        const mark = r.name === s.current ? "current " : r.name === s.previous ? "previous" : "        ";
-        io.out(`${mark} ${r.name} ${r.commit.slice(0, 12)} installed ${r.installedAt ?? "?"}\n`);
-      }
-      return 0;
-    });
-  release
-    .command("rollback")
-    .description("on the board: point `current` back at `previous` (then restart the agent)")
-    .option("--root <dir>", "where releases live", DEFAULT_ROOT)
-    .action(async (opts: { root: string }) => {
-      const { from, to } = await rollbackRelease(opts.root);
-      io.out(`current: ${to} (was ${from})\n`);
-      return 0;
-    });
 }
