@@ -55,8 +55,9 @@ test("under qemu-user, the bundle's Node loads every native module", { skip: ARM
 
 test("the arm64 agent from the bundle links to the hub and a pilot arms it and moves the simulated vehicle", {
   skip: ARM64_SKIP,
-}, async () => {
+}, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-arm64-flight-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   let stop!: () => void;
   const until = new Promise<void>((r) => {
     stop = r;
@@ -125,5 +126,4 @@ test("the arm64 agent from the bundle links to the hub and a pilot arms it and m
     .filter((r) => r.type === "truth")
     .map((r) => r.position?.n ?? 0);
   assert.ok(Math.max(...north) > 0.5, `the vehicle moved only ${Math.max(...north).toFixed(2)} m forward`);
-  await rm(dir, { recursive: true, force: true });
 });

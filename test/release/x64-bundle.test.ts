@@ -58,10 +58,12 @@ const socatSkip = X64_SKIP ?? requireTool("socat", "socat");
 
 test("under a stand-in systemd the agent sends READY=1, WATCHDOG=1 from its loop and STOPPING=1", {
   skip: socatSkip,
-}, async () => {
+}, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-notify-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const socketPath = join(dir, "notify");
   const socat = spawn("socat", ["-u", `UNIX-RECV:${socketPath}`, "-"], { stdio: ["ignore", "pipe", "inherit"] });
+  t.after(() => socat.kill());
   let received = "";
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   socat.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -111,8 +113,6 @@ test("under a stand-in systemd the agent sends READY=1, WATCHDOG=1 from its loop
   }
   await seen(/STOPPING=1/);
   assert.ok(received.indexOf("READY=1") < received.indexOf("WATCHDOG=1"), "READY=1 comes first");
-  socat.kill();
-  await rm(dir, { recursive: true, force: true });
 });
 
 test("the bundle's topside hub serves the bundled cockpit when static_dir is not set", { skip: X64_SKIP }, async () => {
