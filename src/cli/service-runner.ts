@@ -6,7 +6,13 @@ import type { Clock } from "../kernel/clock.ts";
 import { errorCode } from "../kernel/errors.ts";
 import { RealClock } from "../kernel/real-clock.ts";
 import { createLogging } from "../observability/logger.ts";
-import { createRegistry, type MetricsServer, parseHostPort, serveMetrics } from "../observability/metrics.ts";
+import {
+  createRegistry,
+  type HealthCheck,
+  type MetricsServer,
+  parseHostPort,
+  serveMetrics,
+} from "../observability/metrics.ts";
 import { untilStopSignal } from "./signals.ts";
 
 /**
@@ -26,6 +32,8 @@ export interface ServiceContext<R extends Role> {
 export interface RunningService {
   /** Extra fields for the ready line (ports, URLs). */
   ready: Record<string, unknown>;
+  /** What `/health` on the metrics endpoint reports (default: ok while the process runs). */
+  health?: HealthCheck;
   stop(): Promise<void>;
 }
 
@@ -52,7 +60,7 @@ export async function runService<R extends Role>(
   try {
     service = await start({ loaded, section, clock, logger, registry });
     if (loaded.config.metrics.listen !== "") {
-      metrics = await serveMetrics(registry, parseHostPort(loaded.config.metrics.listen));
+      metrics = await serveMetrics(registry, parseHostPort(loaded.config.metrics.listen), service.health);
     }
   } catch (err) {
     logger.fatal({ code: errorCode(err), err }, `${role} failed to start`);

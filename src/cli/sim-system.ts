@@ -53,6 +53,12 @@ export interface SimSystemOptions {
    * a pty: the agent's serial code path is the real one).
    */
   board?: SimBoard;
+  /**
+   * How to start the vehicle agent: a program and the arguments that come before
+   * `vehicle --config FILE` (default: this Node running this source tree's tethys.ts). Tests run
+   * the agent from a release bundle this way, under qemu-user for an arm64 bundle.
+   */
+  agent?: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv };
 }
 
 export const SIM_BOARDS = ["rpi-pca9685", "rpi-pca9685-psm", "rpi-serial-mcu"] as const;
@@ -172,7 +178,13 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       ),
       { mode: 0o600 },
     );
-    await child("vehicle", ["vehicle", "--config", vehicleFile]);
+    const agent = o.agent ?? { command: process.execPath, args: [TETHYS] };
+    await group.start({
+      name: "vehicle",
+      command: agent.command,
+      args: [...agent.args, "vehicle", "--config", vehicleFile],
+      ...(agent.env ? { env: agent.env } : {}),
+    });
     const url = String(topside.url);
     out("");
     out(`Tethys is running on the simulator: world, vehicle agent and topside hub.`);

@@ -1,10 +1,18 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { startTopside } from "../topside/service.ts";
 import type { CliCommand } from "./cli-command.ts";
 import type { CliIo } from "./io.ts";
 import { runService } from "./service-runner.ts";
 import { VERSION } from "./version.ts";
 
-/** `tethys topside --config FILE`: the topside hub. */
+/**
+ * The cockpit a release bundle carries: `share/cockpit` beside the bundled program
+ * (`lib/tethys.mjs`). From the source tree this path does not exist and nothing changes.
+ */
+const BUNDLED_COCKPIT = fileURLToPath(new URL("../share/cockpit/", import.meta.url));
+
+/** `tethys topside --config FILE`: the topside hub; run from a release bundle, `static_dir` defaults to its cockpit. */
 export function registerTopsideCommand(program: CliCommand, _io: CliIo): void {
   program
     .command("topside")
@@ -15,8 +23,12 @@ export function registerTopsideCommand(program: CliCommand, _io: CliIo): void {
         "topside",
         opts.config,
         async ({ loaded, section, clock, logger, registry }) => {
+          const config =
+            section.static_dir === "" && existsSync(`${BUNDLED_COCKPIT}index.html`)
+              ? { ...section, static_dir: BUNDLED_COCKPIT }
+              : section;
           const svc = await startTopside({
-            config: section,
+            config,
             configFile: loaded.sources.file,
             clock,
             logger,

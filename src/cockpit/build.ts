@@ -53,7 +53,7 @@ async function buildInto(outDir: string, options: { minify?: boolean }): Promise
   return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (import.meta.main) {
   const r = await buildCockpit(process.argv[2]);
   process.stdout.write(`cockpit built into ${r.outDir} (${(r.bytes / 1024).toFixed(0)} KiB)\n`);
 }

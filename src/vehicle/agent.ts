@@ -55,6 +55,12 @@ export interface AgentOptions {
    * without it thruster commands are the force fractions themselves.
    */
   thrustCurve?: ThrustCurve;
+  /**
+   * Called at the end of every control cycle with the loop's time: the process supervisor's
+   * watchdog is fed from here (systemd's WATCHDOG=1), so a stalled loop stops feeding it. A
+   * hook that throws never stops the loop.
+   */
+  onCycle?: (now: number) => void;
 }
 
 /** What the `lights` and `camera-tilt` commands drive; fire-and-forget (the loop never waits on them). */
@@ -324,6 +330,13 @@ export class VehicleAgent {
     const spent = clock.now() - start;
     this.m.tickMs.observe(spent);
     if (spent > this.periodMs) this.m.overruns.inc();
+    if (this.o.onCycle) {
+      try {
+        this.o.onCycle(start);
+      } catch (err) {
+        this.o.logger.warn({ code: errorCode(err) }, "loop cycle hook failed");
+      }
+    }
   }
 
   private sendTelemetry(armed: boolean): void {

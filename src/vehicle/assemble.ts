@@ -52,6 +52,8 @@ export interface VehicleAssemblyOptions {
   telemetry: TelemetrySink;
   /** Where the agent's events and alarms go. */
   events: EventSink;
+  /** Called after every control cycle (the service feeds systemd's watchdog from it). */
+  onCycle?: (now: number) => void;
 }
 
 export interface VehicleAssembly {
@@ -136,6 +138,7 @@ export async function assembleVehicle(o: VehicleAssemblyOptions): Promise<Vehicl
       registry: o.registry,
       loopHz: o.loopHz,
       telemetryHz: o.telemetryHz,
+      ...(o.onCycle ? { onCycle: o.onCycle } : {}),
     });
     mcu?.output.attach(agent);
     const link = mcu;

@@ -16,6 +16,7 @@ import { decodeFrame } from "../protocol/index.ts";
 import type { VehicleAgent } from "./agent.ts";
 import { assembleVehicle, type VehicleAssembler } from "./assemble.ts";
 import { EventRelay } from "./event-relay.ts";
+import { type VehicleHealth, vehicleHealth } from "./health.ts";
 
 /**
  * The vehicle agent as a running service: the assembled vehicle (assemble.ts: board on the
@@ -32,10 +33,17 @@ export interface VehicleServiceOptions {
   logger: Logger;
   registry: Registry;
   backends: BoardBackends;
+  /**
+   * Called after every control cycle: the CLI feeds the process supervisor from it (systemd's
+   * READY=1 on the first cycle, WATCHDOG=1 after), so only a running loop keeps the agent alive.
+   */
+  onCycle?: (now: number) => void;
 }
 
 export interface VehicleService {
   agent: VehicleAgent;
+  /** What `/health` serves: loop running, sensors read, link states (health.ts). */
+  health(): VehicleHealth;
   stop(): Promise<void>;
 }
 
@@ -72,6 +80,7 @@ export async function startVehicle(
   const relay = new EventRelay((m) => {
     if (command.send(m) === "full") throw new TethysError("CMD_QUEUE_FULL", "command link queue full");
   });
+  let lastCycleAt: number | undefined;
   const vehicle = await assemble({
     control: agentControlOptions(config.control),
     board: config.board,
@@ -83,6 +92,10 @@ export async function startVehicle(
     telemetryHz: config.telemetry_hz,
     telemetry: { send: (bytes) => telemetry.send(bytes) },
     events: relay,
+    onCycle: (now) => {
+      lastCycleAt = now;
+      o.onCycle?.(now);
+    },
   });
   const { agent, sensors } = vehicle;
 
@@ -131,8 +144,25 @@ export async function startVehicle(
   telemetry.start();
 
   let stopping: Promise<void> | undefined;
+  let commandUp = false;
+  command.on("up", () => {
+    commandUp = true;
+  });
+  command.on("down", () => {
+    commandUp = false;
+  });
   return {
     agent,
+    health: () =>
+      vehicleHealth({
+        now: clock.now(),
+        periodMs: 1000 / config.loop_hz,
+        lastCycleAt,
+        devices: vehicle.board.health(),
+        commandLinkUp: commandUp,
+        telemetryLink: telemetry.snapshot().state,
+        armed: agent.armed,
+      }),
     stop: () => {
       stopping ??= (async () => {
         await vehicle.stop(); // thrusters neutral first, then the MCU link, sensors, board

@@ -42,6 +42,7 @@ export const UNITS: Record<string, Layer> = {
   "src/vehicle": "service",
   "src/topside": "service",
   "src/cockpit": "service",
+  "src/release": "service",
   simulator: "service",
   "simulator/scenarios": "service",
   "src/cli": "cli",
@@ -52,7 +53,7 @@ const CORE_BUILTINS: Record<string, readonly string[]> = { "src/dtls": ["node:cr
 /** Packages a pure core may use (pure libraries). */
 const CORE_PACKAGES = ["zod"];
 /** Modules that reach hardware through native code: adapters in hardware/linux only. */
-const NATIVE = ["serialport", "@serialport/bindings-cpp", "i2c-bus", "onoff"];
+const NATIVE = ["serialport", "@serialport/bindings-cpp", "i2c-bus", "onoff", "unix-dgram"];
 /** Files the browser runs: no Node built-ins. */
 const BROWSER = /^(src\/(protocol|cockpit\/(app|core|input))|simulator\/scenarios\/report\/page)\//;
 const TIMERS = /\b(setTimeout|setInterval|setImmediate|Date\.now|performance\.now)\s*\(|\bnew Date\s*\(/;

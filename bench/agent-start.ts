@@ -1,0 +1,103 @@
+// The lean agent: how long `tethys vehicle` takes from spawn to its `ready` line, and its RSS
+// then, run from the source tree (TypeScript through Node's type stripping) and from release
+// bundles. The world and the hub run from the source tree (as in `tethys sim`); each agent is
+// started several times against them with the same config, and stopped with SIGTERM.
+//
+//   node bench/agent-start.ts [BUNDLE_DIR…]
+//
+// Without arguments it uses the bundles under dist/release/ (`npx tethys release --arch x64`);
+// an arm64 bundle runs under qemu-aarch64-static. Prints figures; asserts nothing.
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { runSimSystem } from "../src/cli/sim-system.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const RUNS = 3;
+
+interface Launcher {
+  name: string;
+  command: string;
+  args: string[];
+}
+
+function launchers(): Launcher[] {
+  const out: Launcher[] = [
+    { name: "source (type stripping)", command: process.execPath, args: [join(ROOT, "src/cli/tethys.ts")] },
+  ];
+  const given = process.argv.slice(2);
+  const dist = join(ROOT, "dist/release");
+  const dirs =
+    given.length > 0
+      ? given
+      : existsSync(dist)
+        ? readdirSync(dist)
+            .filter((d) => /^tethys-.*-linux-(x64|arm64)$/.test(d))
+            .map((d) => join(dist, d))
+        : [];
+  for (const dir of dirs) {
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { arch: string; version: string };
+    const node = join(dir, "bin/node");
+    const program = join(dir, "lib/tethys.mjs");
+    if (manifest.arch === process.arch) out.push({ name: `bundle ${manifest.arch}`, command: node, args: [program] });
+    else if (manifest.arch === "arm64")
+      out.push({
+        name: "bundle arm64 (qemu-user)",
+        command: "qemu-aarch64-static",
+        args: ["-L", "/usr/aarch64-linux-gnu", node, program],
+      });
+  }
+  if (dirs.length === 0) process.stdout.write("no bundle in dist/release: `npx tethys release --arch x64` first\n");
+  return out;
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m?.[1] ?? Number.NaN) / 1024;
+}
+
+async function startOnce(l: Launcher, config: string): Promise<{ ms: number; rss: number }> {
+  const t0 = performance.now();
+  const child = spawn(l.command, [...l.args, "vehicle", "--config", config], { stdio: ["ignore", "pipe", "ignore"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const ms = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      if (line.includes('"msg":"ready"')) resolve(performance.now() - t0);
+    });
+    void exited.then(() => reject(new Error(`${l.name}: the agent exited before it was ready`)));
+  });
+  // Under qemu-user the process is qemu's, whose RSS includes the emulator's translation cache.
+  const rss = rssMiB(child.pid ?? 0);
+  child.kill("SIGTERM");
+  await exited;
+  return { ms, rss };
+}
+
+const dir = await mkdtemp(join(tmpdir(), "tethys-agent-start-"));
+let stop!: () => void;
+const until = new Promise<void>((r) => {
+  stop = r;
+});
+let ready!: () => void;
+const started = new Promise<void>((r) => {
+  ready = r;
+});
+const system = runSimSystem({ dir, httpPort: 0, until, onReady: () => ready(), out: () => {} });
+await started;
+const config = join(dir, "vehicle.toml");
+process.stdout.write(`agent start to ready (median of ${RUNS}) and RSS at ready, world and hub on this machine\n`);
+for (const l of launchers()) {
+  const runs: { ms: number; rss: number }[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await startOnce(l, config));
+  const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  process.stdout.write(
+    `  ${l.name.padEnd(26)} ${(med(runs.map((r) => r.ms)) / 1000).toFixed(2)} s   ${med(runs.map((r) => r.rss)).toFixed(0)} MiB\n`,
+  );
+}
+stop();
+await system;
+await rm(dir, { recursive: true, force: true });

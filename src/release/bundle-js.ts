@@ -1,0 +1,59 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "esbuild";
+
+/**
+ * The `tethys` program as one plain-JavaScript ES module for Node 24: every TypeScript source
+ * and pure-JS dependency bundled by esbuild, so nothing is type-stripped or resolved file by
+ * file at start. Native modules stay outside (loaded lazily from `lib/node_modules`, see
+ * native-modules.ts). Development-only packages the CLI can reach (esbuild, used by `tethys sim`
+ * to build the cockpit) are replaced by a module that refuses with RELEASE_NOT_IN_BUNDLE.
+ */
+const NATIVE_EXTERNALS = ["serialport", "@serialport/*", "i2c-bus", "onoff", "unix-dgram"];
+const DEV_ONLY = ["esbuild"];
+const ERRORS_MODULE = fileURLToPath(new URL("../kernel/errors.ts", import.meta.url));
+
+export async function bundleProgram(o: { projectDir: string; outFile: string }): Promise<number> {
+  const result = await build({
+    entryPoints: [join(o.projectDir, "src", "cli", "tethys.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    outfile: o.outFile,
+    external: NATIVE_EXTERNALS,
+    plugins: [devOnlyStub()],
+    // Modules that run as scripts (`node src/cockpit/build.ts`) check import.meta.main; inside
+    // the bundle only the entry is the main module.
+    define: { "import.meta.main": "false" },
+    // CommonJS dependencies call require() for Node built-ins; an ES module has no require.
+    banner: {
+      js: 'import { createRequire as __tethysRequire } from "node:module"; const require = __tethysRequire(import.meta.url);',
+    },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    legalComments: "eof",
+    metafile: true,
+    logLevel: "silent",
+  });
+  return Object.values(result.metafile.outputs).reduce((n, out) => n + out.bytes, 0);
+}
+
+function devOnlyStub(): Plugin {
+  const filter = new RegExp(`^(${DEV_ONLY.join("|")})$`);
+  return {
+    name: "tethys-dev-only",
+    setup(b) {
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: "tethys-dev-only" }));
+      b.onLoad({ filter: /.*/, namespace: "tethys-dev-only" }, (args) => ({
+        resolveDir: join(ERRORS_MODULE, ".."),
+        loader: "js",
+        contents: `import { TethysError } from ${JSON.stringify(ERRORS_MODULE)};
+const refuse = () => { throw new TethysError("RELEASE_NOT_IN_BUNDLE", ${JSON.stringify(`${args.path} is a development tool and not part of a release bundle: run this command from the source tree`)}); };
+export const build = refuse;
+export default { build: refuse };`,
+      }));
+    },
+  };
+}

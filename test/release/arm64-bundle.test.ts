@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { runSimSystem } from "../../src/cli/sim-system.ts";
+import type { MessageOf } from "../../src/protocol/index.ts";
+import { checkElf } from "../../src/release/native-modules.ts";
+import { loadPublicKey } from "../../src/release/release-key.ts";
+import { releaseTarget } from "../../src/release/targets.ts";
+import { verifyRelease } from "../../src/release/verify.ts";
+import { HubClient } from "../support/hub-client.ts";
+import { ARM64_SKIP, arm64Launcher, buildTestBundle, type TestBundle } from "../support/release-bundles.ts";
+
+/**
+ * It runs on ARM: the arm64 bundle, built here with the cross toolchain, runs under
+ * qemu-user-static. Its own Node loads its native modules, and the agent from the bundle flies:
+ * the simulated world and the hub run on this machine from the source tree, a scripted pilot
+ * signs in, arms and drives forward through the agent running as arm64 code.
+ */
+const run = promisify(execFile);
+let bundle: TestBundle;
+
+before(async () => {
+  if (ARM64_SKIP === undefined) bundle = await buildTestBundle("arm64");
+});
+after(async () => {
+  if (bundle) await rm(bundle.dir, { recursive: true, force: true });
+});
+
+test("the arm64 tarball verifies and its binaries are aarch64", { skip: ARM64_SKIP }, async () => {
+  const m = await verifyRelease(bundle.build.tarball, await loadPublicKey(bundle.publicKey));
+  assert.equal(m.arch, "arm64");
+  const target = releaseTarget("arm64");
+  await checkElf(join(bundle.build.dir, "bin", "node"), target, "node");
+  await checkElf(join(bundle.build.dir, "lib/node_modules/i2c-bus/build/Release/i2c.node"), target, "i2c-bus");
+  await checkElf(join(bundle.build.dir, "lib/node_modules/epoll/build/Release/epoll.node"), target, "epoll");
+  await checkElf(
+    join(bundle.build.dir, "lib/node_modules/unix-dgram/build/Release/unix_dgram.node"),
+    target,
+    "unix-dgram",
+  );
+  assert.deepEqual(Object.keys(m.natives).sort(), ["@serialport/bindings-cpp", "epoll", "i2c-bus", "unix-dgram"]);
+});
+
+test("under qemu-user, the bundle's Node loads every native module", { skip: ARM64_SKIP }, async () => {
+  const q = arm64Launcher(bundle.build.dir);
+  const { stdout } = await run(q.command, [...q.args, "release", "selftest"]);
+  for (const m of ["serialport", "i2c-bus", "onoff", "unix-dgram"]) assert.match(stdout, new RegExp(`ok +${m}:`));
+  const arch = await run(q.command, [...q.args.slice(0, 3), "-p", "process.arch"]);
+  assert.equal(arch.stdout.trim(), "arm64");
+});
+
+test("the arm64 agent from the bundle links to the hub and a pilot arms it and moves the simulated vehicle", {
+  skip: ARM64_SKIP,
+}, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "tethys-arm64-flight-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  let stop!: () => void;
+  const until = new Promise<void>((r) => {
+    stop = r;
+  });
+  let ready!: (info: { url: string; token: string }) => void;
+  const started = new Promise<{ url: string; token: string }>((r) => {
+    ready = r;
+  });
+  const output: string[] = [];
+  const record = join(dir, "truth.ndjson");
+  const agentStart = performance.now();
+  const system = runSimSystem({
+    dir,
+    httpPort: 0,
+    until,
+    record,
+    onReady: ready,
+    out: (l) => output.push(l),
+    agent: arm64Launcher(bundle.build.dir),
+  });
+  try {
+    const { url, token } = await Promise.race([
+      started,
+      system.then(
+        () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
+        (err: unknown) => Promise.reject(new Error(`system did not start: ${String(err)}\n${output.join("\n")}`)),
+      ),
+    ]);
+    process.stdout.write(
+      `# figure: world + hub + arm64 agent under qemu-user ready in ${((performance.now() - agentStart) / 1000).toFixed(1)} s\n`,
+    );
+    const pilot = await HubClient.connect(`${url.replace(/^http/, "ws")}ws`);
+    assert.equal(await pilot.signIn(token, "pilot"), "rov1");
+    const first = (await pilot.next((m) => m.type === "telemetry")) as MessageOf<"telemetry">;
+    assert.equal(first.armed, false);
+    pilot.send({ type: "arm" });
+    await pilot.next((m) => m.type === "event" && m.code === "ARMED");
+    let frames = 0;
+    let flying: MessageOf<"telemetry"> | undefined;
+    while (frames++ < 60) {
+      pilot.send({ type: "pilot", surge: 1, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
+      flying = (await pilot.upcoming((m) => m.type === "telemetry")) as MessageOf<"telemetry">;
+      if (flying.armed && flying.thrusters.some((t) => t > 0.1)) break;
+    }
+    assert.ok(flying?.armed, "telemetry says armed");
+    assert.ok(
+      flying.thrusters.some((t) => t > 0.1),
+      `telemetry shows forward thrust: ${flying.thrusters.join(", ")}`,
+    );
+    // Keep flying until the world has carried the vehicle forward (telemetry paces the loop).
+    for (let i = 0; i < 40; i++) {
+      pilot.send({ type: "pilot", surge: 1, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
+      await pilot.upcoming((m) => m.type === "telemetry");
+    }
+    pilot.send({ type: "disarm" });
+    await pilot.next((m) => m.type === "event" && m.code === "DISARMED");
+    pilot.close();
+  } finally {
+    stop();
+    await system.catch(() => {});
+  }
+  const north = (await readFile(record, "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string; position?: { n: number } })
+    .filter((r) => r.type === "truth")
+    .map((r) => r.position?.n ?? 0);
+  assert.ok(Math.max(...north) > 0.5, `the vehicle moved only ${Math.max(...north).toFixed(2)} m forward`);
+});
