@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runTether, type TetherHandle } from "../../simulator/tether/run-tether.ts";
@@ -90,6 +91,12 @@ const TETHYS = join(ROOT, "src/cli/tethys.ts");
 
 export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  // Listen for Ctrl-C from the very start: a stop during start-up stops what has started.
+  const until = o.until ?? untilStopSignal();
+  const httpPort = o.httpPort ?? 8080;
+  // Fail at once on a busy cockpit port (a second `npm start`), before anything starts; the hub's
+  // own listen error is still recognised below if the port is taken in between.
+  if (httpPort !== 0 && !(await portFree(httpPort))) throw portInUse(httpPort);
   const dir = resolve(o.dir ?? ".tethys/dev");
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
@@ -114,7 +121,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
 
   const board = o.board ?? "rpi-pca9685";
   const mcuArgs = board === "rpi-serial-mcu" ? ["--mcu"] : [];
-  try {
+  const startAll = async (): Promise<void> => {
     const recordArgs = o.record === undefined ? [] : ["--record", resolve(o.record)];
     const world = await child(
       "world",
@@ -137,7 +144,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       topsideFile,
       topsideConfig(
         level,
-        o.httpPort ?? 8080,
+        httpPort,
         cockpit,
         await hashSecret(token),
         await readFile(keys.files.topsideSnippet, "utf8"),
@@ -191,16 +198,23 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       group,
       tethers: { ...(tethers[0] ? { telemetry: tethers[0] } : {}), ...(tethers[1] ? { command: tethers[1] } : {}) },
     });
+  };
+  const starting = startAll();
+  const STOPPED = Symbol("stopped during start-up");
+  try {
+    if ((await Promise.race([starting, until.then(() => STOPPED)])) === STOPPED) {
+      await group.stop({ order: ["vehicle", "topside", "world"] });
+      await starting.catch(() => {}); // what was starting fails now that the group is stopping
+      for (const t of tethers) await t.close();
+      out("Stopped during start-up; nothing left running.");
+      return 0;
+    }
   } catch (err) {
     await group.stop({ order: ["vehicle", "topside", "world"] });
     for (const t of tethers) await t.close();
-    for (const l of lines.slice(-20)) out(l);
-    throw err instanceof TethysError
-      ? err
-      : new TethysError("SIM_SYSTEM", `the simulated system did not start: ${String(err)}`, { cause: err });
+    throw startFailure(err, lines, httpPort, out);
   }
 
-  const until = o.until ?? untilStopSignal();
   const endedBy = await Promise.race([until.then(() => undefined), group.stopped]);
   await group.stop({ order: ["vehicle", "topside", "world"] });
   for (const t of tethers) await t.close();
@@ -213,6 +227,39 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
   return 0;
 }
 
+/**
+ * Why the system did not start, for the user: a cockpit port in use names the port and
+ * `--http-port`; otherwise the children's last log lines (summarised, without stack traces).
+ */
+function startFailure(err: unknown, lines: readonly string[], httpPort: number, out: (l: string) => void): TethysError {
+  const inUse = lines.find((l) => l.startsWith("topside: {") && l.includes('"code":"TOPSIDE_PORT_IN_USE"'));
+  if (inUse?.includes("topside.http_port")) return portInUse(httpPort, err);
+  for (const l of lines.slice(-20)) {
+    const i = l.indexOf(": ");
+    out(l.slice(i + 2).startsWith("{") ? `${l.slice(0, i)}: ${summarise(l.slice(i + 2))}` : l);
+  }
+  return err instanceof TethysError
+    ? err
+    : new TethysError("SIM_SYSTEM", `the simulated system did not start: ${String(err)}`, { cause: err });
+}
+
+function portInUse(port: number, cause?: unknown): TethysError {
+  return new TethysError(
+    "SIM_PORT_IN_USE",
+    `the cockpit's HTTP port ${port} on 127.0.0.1 is in use (another tethys sim running?): stop it, or choose another port with --http-port (--http-port 0 picks a free one)`,
+    { ...(cause === undefined ? {} : { cause }), details: { port } },
+  );
+}
+
+/** Whether 127.0.0.1:`port` can be listened on right now (the hub's address in `tethys sim`). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen({ port, host: "127.0.0.1", exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
 async function devToken(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, "utf8")).trim();
   const token = randomBytes(9).toString("base64url");
@@ -223,7 +270,8 @@ async function devToken(file: string): Promise<string> {
 function summarise(line: string): string {
   try {
     const o = JSON.parse(line) as Record<string, unknown>;
-    return `${String(o.level)} ${o.code ? `${String(o.code)} ` : ""}${String(o.msg ?? "")}`;
+    const err = (o.err as { message?: unknown } | undefined)?.message;
+    return `${String(o.level)} ${o.code ? `${String(o.code)} ` : ""}${String(o.msg ?? "")}${err === undefined ? "" : `: ${String(err)}`}`;
   } catch {
     return line;
   }

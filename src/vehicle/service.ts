@@ -7,14 +7,14 @@ import type { Config } from "../config/schema.ts";
 import { agentControlOptions } from "../control/config.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import { errorCode, TethysError } from "../kernel/errors.ts";
-import { readPsk, resolveConfigPath } from "../keys/credentials.ts";
-import { CommandLinkClient, clientOptionsFromConfig } from "../links/command/index.ts";
+import { CommandLinkClient } from "../links/command/index.ts";
 import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
 import { LossMeter } from "../links/telemetry/loss-meter.ts";
 import { decodeFrame } from "../protocol/index.ts";
 import type { VehicleAgent } from "./agent.ts";
 import { assembleVehicle, type VehicleAssembler } from "./assemble.ts";
+import { readVehicleCredentials } from "./credentials.ts";
 import { EventRelay } from "./event-relay.ts";
 
 /**
@@ -49,14 +49,7 @@ export async function startVehicle(
 ): Promise<VehicleService> {
   const { config, clock, logger } = o;
   const log = (c: string) => logger.child({ component: c });
-  if (config.link.psk === undefined) {
-    throw new TethysError(
-      "VEHICLE_NO_PSK",
-      "vehicle.link.psk is not set: the telemetry link needs the DTLS PSK from `tethys keys`",
-    );
-  }
-  const psk = await readPsk(resolveConfigPath(o.configFile, config.link.psk));
-  const linkOptions = await clientOptionsFromConfig(config, o.configFile, clock);
+  const { psk, link: linkOptions } = await readVehicleCredentials(config, o.configFile, clock);
 
   // The links are made first (nothing is sent before they start) so the agent can be given
   // its sinks; they start after the loop.
