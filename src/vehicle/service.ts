@@ -111,6 +111,32 @@ export async function startVehicle(
     help: "1-minute load average as a percentage of the cores",
     registers: [o.registry],
   });
+  // The relay's counters, so a long run can prove no event was lost while the link was down.
+  const relayGauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [o.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+  relayGauge(
+    "tethys_vehicle_event_relay_delivered",
+    "events and alarms handed to the command link",
+    () => relay.delivered,
+  );
+  relayGauge(
+    "tethys_vehicle_event_relay_queued",
+    "events waiting for the command link to come back",
+    () => relay.queued,
+  );
+  relayGauge(
+    "tethys_vehicle_event_relay_dropped",
+    "events dropped while the command link was down (the queue was full)",
+    () => relay.dropped,
+  );
   const quality: Timer = clock.setInterval(1000, () => {
     const snap = telemetry.snapshot();
     agent.setLinkQuality(command.stats.rttMs ?? null, snap.state === "up" ? loss.lossPercent() : null);
