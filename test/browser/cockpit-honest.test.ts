@@ -162,6 +162,7 @@ test("the hub dies mid-flight: telemetry shown stale with its age, alarm soundin
   assert.equal(await page.evaluate(() => (window as unknown as Tethys).tethys.alarmSounding()), true);
   assert.match((await page.textContent("#alarms")) ?? "", /No live telemetry.*COCKPIT_TELEMETRY_LOST/);
   assert.equal(await page.textContent("#role"), "hub offline");
+  assert.doesNotMatch((await page.textContent("#vehicles")) ?? "", /connected/, "no stale vehicle state as current");
   assert.doesNotMatch((await page.textContent("#guide")) ?? "", /observing|You are the pilot|Armed\./);
   await page.close();
 });

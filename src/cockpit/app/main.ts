@@ -3,7 +3,7 @@ import { LinkMonitor } from "../core/link-monitor.ts";
 import { countdownRunning, signInRefusal } from "../core/notices.ts";
 import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
 import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
-import { guideHtml, roleView, vehicleLine } from "../core/session-view.ts";
+import { guideHtml, roleView, vehicleLines } from "../core/session-view.ts";
 import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
 import { type Action, DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
 import { isTextEntry } from "../input/text-entry.ts";
@@ -53,7 +53,7 @@ const conn = new HubConnection(hubSocketUrl(location), {
   close: (reason) => {
     link.socket(false);
     dispatch({ kind: "socket-closed" });
-    renderRole();
+    renderVehicles(); // (renders the role too)
     // Keep a refusal message on screen; otherwise say why the connection went away.
     if (session.session === 0 && !session.authRefused)
       $("signin-error").textContent = `Cannot reach the hub: ${reason}`;
@@ -136,8 +136,8 @@ function renderRole(): void {
 function renderVehicles(): void {
   const host = $("vehicles");
   host.replaceChildren(
-    ...session.vehicles.map((v) =>
-      Object.assign(document.createElement("div"), { className: "row", textContent: vehicleLine(v, session.session) }),
+    ...vehicleLines(session).map((line) =>
+      Object.assign(document.createElement("div"), { className: "row", textContent: line }),
     ),
   );
   if (session.vehicles.length === 0) host.textContent = "No vehicle has connected to the hub yet.";

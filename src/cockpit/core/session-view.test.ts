@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { INITIAL_SESSION, type SessionState } from "./session.ts";
-import { guideHtml, roleView, vehicleLine } from "./session-view.ts";
+import { guideHtml, roleView, vehicleLine, vehicleLines } from "./session-view.ts";
 
 const signedIn = (o: Partial<SessionState>): SessionState => ({
   ...INITIAL_SESSION,
@@ -65,4 +65,9 @@ test("signed out or with the hub offline, nothing claims a role or offers one", 
   assert.equal(roleView(signedIn({ online: false, role: "none" })).badge, "hub offline");
   assert.match(guideHtml(signedIn({ online: false, role: "none" })), /Hub offline/);
   assert.doesNotMatch(guideHtml(signedIn({ role: "none" })), /observing/, "signed in, not attached yet");
+});
+
+test("with the hub offline the vehicle list does not repeat what it last said as if current", () => {
+  assert.deepEqual(vehicleLines(signedIn({})), ["rov1 — connected · pilot none · 1 observing"]);
+  assert.deepEqual(vehicleLines(signedIn({ online: false })), ["rov1 — unknown while the hub is offline"]);
 });

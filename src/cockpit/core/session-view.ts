@@ -58,6 +58,12 @@ export function guideHtml(s: SessionState): string {
   return "Armed. <kbd>W</kbd>/<kbd>S</kbd> forward/back · <kbd>A</kbd>/<kbd>D</kbd> turn · <kbd>Q</kbd>/<kbd>E</kbd> sideways · <kbd>R</kbd>/<kbd>F</kbd> up/down · <kbd>Space</kbd> disarm · gamepad sticks work too.";
 }
 
+/** The vehicle list's lines: what the hub last said, unless the hub is offline (then it is unknown). */
+export function vehicleLines(s: SessionState): string[] {
+  if (s.session !== 0 && !s.online) return s.vehicles.map((v) => `${v.id} — unknown while the hub is offline`);
+  return s.vehicles.map((v) => vehicleLine(v, s.session));
+}
+
 /** One vehicle's line in the vehicle list, as seen by `session`. */
 export function vehicleLine(v: MessageOf<"vehicles">["vehicles"][number], session: number): string {
   const pilot = v.pilot === 0 ? "none" : v.pilot === session ? "you" : `session ${v.pilot}`;
