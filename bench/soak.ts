@@ -14,9 +14,11 @@
  *
  *   node bench/soak.ts [--minutes 120] [--observers 20] [--sample-s S] [--seed 1] [--json FILE]
  *
+ *   node bench/soak.ts --analyse FILE      (figures and verdict again from a --json file)
+ *
  * Run only when named (`npm run bench soak`): docs/soak.md.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -25,10 +27,11 @@ import { Rng } from "../src/kernel/rng.ts";
 import { promValue, scrape } from "./latency-lib/stats.ts";
 import { SoakClient } from "./soak-lib/client.ts";
 import { procSample, type Role, tethysChildren } from "./soak-lib/proc.ts";
-import { trend } from "./soak-lib/trend.ts";
+import { type SoakRun, type SoakSample, soakReport } from "./soak-lib/report.ts";
 
 const { values: opt } = parseArgs({
   options: {
+    analyse: { type: "string" },
     minutes: { type: "string", default: "120" },
     observers: { type: "string", default: "20" },
     "sample-s": { type: "string" },
@@ -36,6 +39,10 @@ const { values: opt } = parseArgs({
     json: { type: "string" },
   },
 });
+if (opt.analyse) {
+  // Figures and verdict again from a run's --json file (e.g. after changing the criteria).
+  process.exit(soakReport(JSON.parse(await readFile(opt.analyse, "utf8")) as SoakRun, (l) => console.log(l)) ? 0 : 1);
+}
 const MINUTES = Number(opt.minutes);
 const OBSERVERS = Number(opt.observers);
 const SCALE = MINUTES / 120;
@@ -126,18 +133,7 @@ const cutting = setInterval(() => {
 }, CUT_EVERY_S * 1000);
 
 // ---- sampling ----------------------------------------------------------------------------------
-interface Sample {
-  t: number;
-  rss: Record<Role, number>;
-  fds: Record<Role, number>;
-  heap: { hub: number; agent: number };
-  overruns: number;
-  relay: { delivered: number; queued: number; dropped: number };
-  browsers: number;
-  pilotEvents: number;
-  armed: boolean;
-}
-const samples: Sample[] = [];
+const samples: SoakSample[] = [];
 const MB = 1024 * 1024;
 const sample = async (): Promise<void> => {
   const [hubText, agentText] = await Promise.all([
@@ -165,7 +161,7 @@ const sample = async (): Promise<void> => {
     pilotEvents: pilot.vehicleEventCount,
     armed: pilot.telemetry?.armed ?? false,
   });
-  const s = samples[samples.length - 1] as Sample;
+  const s = samples[samples.length - 1] as SoakSample;
   if (samples.length % Math.max(1, Math.round(60 / SAMPLE_S)) === 1)
     out(
       `${(s.t / 60).toFixed(1).padStart(6)} min  rss w/h/a ${s.rss.world.toFixed(1)}/${s.rss.hub.toFixed(1)}/${s.rss.agent.toFixed(1)} MB  fds ${s.fds.world}/${s.fds.hub}/${s.fds.agent}  heap h/a ${s.heap.hub.toFixed(1)}/${s.heap.agent.toFixed(1)} MB  overruns ${s.overruns}  relay ${s.relay.delivered}/${s.relay.queued}/${s.relay.dropped}  browsers ${s.browsers}  cuts ${cuts}  joins ${joins}`,
@@ -190,50 +186,19 @@ await new Promise((r) => setTimeout(r, Math.max(10_000, CUT_S * 2000)));
 await sample();
 clearInterval(sampling);
 clearInterval(flying);
-const last = samples[samples.length - 1] as Sample;
-const firstFull = samples[0] as Sample;
 pilot.close();
 stop();
 await system;
 await rm(dir, { recursive: true, force: true });
 
 // ---- figures and verdict ------------------------------------------------------------------------
-const warm = samples.filter((s) => s.t >= Math.max(60, 0.1 * MINUTES * 60) && s !== last);
-const tS = warm.map((s) => s.t);
-const rows: [string, number[], number, string][] = [];
-for (const r of ["world", "hub", "agent"] as const) {
-  rows.push([`${r} RSS`, warm.map((s) => s.rss[r]), 5, "MB"]);
-  rows.push([`${r} fds`, warm.map((s) => s.fds[r]), 2, ""]);
-}
-rows.push(["hub heap", warm.map((s) => s.heap.hub), 3, "MB"]);
-rows.push(["agent heap", warm.map((s) => s.heap.agent), 3, "MB"]);
-const rate = warm
-  .slice(1)
-  .map((s, i) => (s.overruns - (warm[i] as Sample).overruns) / ((s.t - (warm[i] as Sample).t) / 60));
-rows.push(["agent overruns/min", rate, 1, "/min"]);
-let failed = false;
-out("");
-out(
-  `${"metric".padEnd(20)} ${"first".padStart(9)} ${"last".padStart(9)} ${"slope/h".padStart(9)} ${"noise".padStart(8)}  verdict`,
-);
-for (const [name, ys, floor, unit] of rows) {
-  const tr = trend(name.includes("overruns") ? tS.slice(1) : tS, ys, floor);
-  failed ||= tr.grows;
-  out(
-    `${name.padEnd(20)} ${tr.first.toFixed(2).padStart(9)} ${tr.last.toFixed(2).padStart(9)} ${tr.slopePerHour.toFixed(2).padStart(9)} ${tr.noise.toFixed(2).padStart(8)}  ${tr.grows ? `GROWS (${tr.change.toFixed(2)} ${unit} over the run)` : "flat"}`,
-  );
-}
-const handed = last.relay.delivered - firstFull.relay.delivered;
-const received = last.pilotEvents - firstFull.pilotEvents;
-out("");
-out(
-  `event relay: ${handed} events handed to the command link, ${last.relay.dropped} dropped, ${last.relay.queued} still queued; the pilot received ${received} vehicle events (${[...pilot.vehicleEvents].map(([c, n]) => `${c} ${n}`).join(", ")})`,
-);
-out(`tether cuts: ${cuts}; observer joins: ${joins}; telemetry frames at the pilot: ${pilot.telemetryCount}`);
-const relayOk = last.relay.dropped === 0 && last.relay.queued === 0 && received === handed;
-failed ||= !relayOk;
-out(
-  `verdict: ${failed ? "FAIL" : "PASS"} — ${relayOk ? "no event lost" : "events lost or stuck"}; ${rows.length} trends checked`,
-);
-if (opt.json) await writeFile(opt.json, JSON.stringify({ minutes: MINUTES, cuts, joins, samples }, null, 1));
-process.exit(failed ? 1 : 0);
+const run: SoakRun = {
+  minutes: MINUTES,
+  cuts,
+  joins,
+  telemetryFrames: pilot.telemetryCount,
+  eventsByCode: Object.fromEntries(pilot.vehicleEvents),
+  samples,
+};
+if (opt.json) await writeFile(opt.json, JSON.stringify(run, null, 1));
+process.exit(soakReport(run, out) ? 0 : 1);
