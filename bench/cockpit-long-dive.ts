@@ -11,7 +11,7 @@
 // 3. The measurements, once per simulated 30 s: JS heap after a forced GC, DOM nodes and event
 //    listeners (CDP Performance.getMetrics), and frame intervals (requestAnimationFrame) since
 //    the previous sample. Prints a table and compares the first and last simulated minute. The
-//    alarm list is filled to its bound (50) before the dive so that only leaks can grow.
+//    alarm list and the event log are filled to their bound (50) before the dive so that only leaks can grow.
 // Exits 1 if the retained heap or the DOM grows (a leak), never on timing figures.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -135,16 +135,17 @@ try {
   await page.click("#take-pilot");
   await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
   await page.keyboard.down("KeyW");
-  // Fill the alarm list to its bound (50 entries) first, so "first vs last minute" compares the
-  // page with every bounded structure already full: what is left to grow is a leak.
+  // Fill the alarm list and the event log to their bound (50 entries each) first, so "first vs
+  // last minute" compares the page with every bounded structure already full: what is left to
+  // grow is a leak. Warnings go to the alarm list, routine (info) events to the event log.
   for (let i = 0; i < 60; i++)
-    hub.send({
-      type: "event",
-      severity: "info",
-      code: "BENCH_WARMUP",
-      text: `warm-up event ${i} filling the alarm list`,
-    });
-  await page.waitForFunction(() => document.getElementById("alarms")?.children.length === 50);
+    for (const severity of ["info", "warning"] as const)
+      hub.send({ type: "event", severity, code: "BENCH_WARMUP", text: `warm-up ${severity} ${i} filling the list` });
+  await page.waitForFunction(
+    () =>
+      document.getElementById("alarms")?.children.length === 50 &&
+      document.getElementById("events")?.children.length === 50,
+  );
   await page.evaluate(() => {
     const f = { n: 0, sum: 0, max: 0, over50: 0, last: 0 };
     (window as unknown as { frameStats: typeof f }).frameStats = f;

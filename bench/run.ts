@@ -18,7 +18,11 @@ const beside = ["src", "hardware", "simulator", "firmware-bridge"].flatMap((top)
     .filter((f) => f.endsWith(".bench.ts") && !f.includes("node_modules"))
     .map((f) => `${top}/${f}`),
 );
-const files = [...own, ...beside].filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+// Runs of hours (the soak, docs/soak.md) only when named: `npm run bench soak`.
+const ONLY_WHEN_NAMED = new Set(["bench/soak.ts"]);
+const files = [...own, ...beside]
+  .filter((f) => (filters.length === 0 ? !ONLY_WHEN_NAMED.has(f) : filters.some((x) => f.includes(x))))
+  .sort();
 if (files.length === 0) {
   process.stderr.write(`no benchmark matches ${filters.join(", ")}\n`);
   process.exit(2);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -25,9 +25,39 @@ after(async () => {
 test("config check accepts a good file and names its sections", async () => {
   const file = join(dir, "good.toml");
   await writeFile(file, "[vehicle]\nloop_hz = 100\n");
-  const r = await run(["config", "check", file, "--role", "vehicle"]);
+  const r = await run(["config", "check", file]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /good\.toml: ok \(sections: log, metrics, vehicle\)/);
+});
+
+test("config check --role vehicle checks what the agent needs: the example config has no PSK", async () => {
+  const example = fileURLToPath(new URL("../../deploy/config/vehicle.toml", import.meta.url));
+  const r = await run(["config", "check", example, "--role", "vehicle"]);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.err, /^tethys: vehicle\.link\.psk is not set/);
+});
+
+test("config check --role checks keys as the services read them: ok with tethys keys, refused when unsafe", async () => {
+  const keys = join(dir, "keys");
+  assert.equal((await run(["keys", "--dir", keys, "--vehicle", "rov1"])).code, 0);
+  const vehicle = join(dir, "vehicle.toml");
+  const topside = join(dir, "topside.toml");
+  await writeFile(vehicle, `[vehicle]\nid = "rov1"\n${await readFile(join(keys, "vehicle.snippet.toml"), "utf8")}`);
+  await writeFile(topside, `[topside]\n${await readFile(join(keys, "topside.snippet.toml"), "utf8")}`);
+  const v = await run(["config", "check", vehicle, "--role", "vehicle"]);
+  assert.equal(v.code, 0, v.err);
+  assert.match(v.out, /vehicle: PSK, certificates and hub pin readable/);
+  const t = await run(["config", "check", topside, "--role", "topside"]);
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /topside: 1 vehicle PSK, certificates readable/);
+  await chmod(join(keys, "rov1.psk"), 0o644);
+  const unsafe = await run(["config", "check", vehicle, "--role", "vehicle"]);
+  assert.equal(unsafe.code, 1);
+  assert.match(unsafe.err, /rov1\.psk is readable by group or others/);
+  await rm(join(keys, "rov1.psk"));
+  const missing = await run(["config", "check", topside, "--role", "topside"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /rov1\.psk: cannot read \(ENOENT\)/);
 });
 
 test("config check reports a wrong key with file, key and expectation, exit 1", async () => {

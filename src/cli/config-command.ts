@@ -1,6 +1,9 @@
-import { loadConfigFile, requireRole } from "../config/load.ts";
+import { type LoadedConfig, loadConfigFile, requireRole } from "../config/load.ts";
 import { ROLES, type Role } from "../config/schema.ts";
 import { TethysError } from "../kernel/errors.ts";
+import { RealClock } from "../kernel/real-clock.ts";
+import { readTopsideCredentials } from "../topside/credentials.ts";
+import { readVehicleCredentials } from "../vehicle/credentials.ts";
 import type { CliCommand } from "./cli-command.ts";
 import type { CliIo } from "./io.ts";
 
@@ -12,20 +15,24 @@ export function registerConfigCommand(program: CliCommand, io: CliIo): void {
     .command("check")
     .description("validate a TOML config file (with TETHYS_* environment overrides applied)")
     .argument("<file>", "config file")
-    .option("--role <role>", `also require the section for a role (${ROLES.join(", ")})`)
+    .option(
+      "--role <role>",
+      `also check what the role needs to start: its section, and for vehicle and topside the keys, PSKs and certificates it reads (${ROLES.join(", ")})`,
+    )
     .action(async (file: string, opts: { role?: string }) => {
       const loaded = await loadConfigFile(file);
+      let needs = "";
       if (opts.role !== undefined) {
         if (!ROLES.includes(opts.role as Role)) {
           throw new TethysError("CLI_USAGE", `--role must be one of ${ROLES.join(", ")}, got "${opts.role}"`);
         }
-        requireRole(loaded, opts.role as Role);
+        needs = await checkRoleNeeds(loaded, opts.role as Role);
       }
       const sections = Object.keys(loaded.config).filter(
         (k) => loaded.config[k as keyof typeof loaded.config] !== undefined,
       );
       const env = loaded.sources.env.length > 0 ? `; overrides: ${loaded.sources.env.join(", ")}` : "";
-      io.out(`${file}: ok (sections: ${sections.join(", ")}${env})\n`);
+      io.out(`${file}: ok (sections: ${sections.join(", ")}${env}${needs})\n`);
       return 0;
     });
 
@@ -38,4 +45,23 @@ export function registerConfigCommand(program: CliCommand, io: CliIo): void {
       io.out(`${JSON.stringify(loaded.config, null, 2)}\n`);
       return 0;
     });
+}
+
+/**
+ * What the role's service reads before it starts, read the same way (the same functions), so a
+ * config that checks ok does not stop `tethys vehicle` or `tethys topside` on a missing or unsafe
+ * key: the error is the service's own (`VEHICLE_NO_PSK`, `KEYS_READ`, `KEYS_UNSAFE_MODE`, …).
+ */
+async function checkRoleNeeds(loaded: LoadedConfig, role: Role): Promise<string> {
+  const file = loaded.sources.file;
+  if (role === "vehicle") {
+    await readVehicleCredentials(requireRole(loaded, "vehicle"), file, new RealClock());
+    return "; vehicle: PSK, certificates and hub pin readable";
+  }
+  if (role === "topside") {
+    const creds = await readTopsideCredentials(requireRole(loaded, "topside"), file, new RealClock());
+    return `; topside: ${creds.psk.size} vehicle PSK${creds.psk.size === 1 ? "" : "s"}, certificates readable`;
+  }
+  requireRole(loaded, role);
+  return "";
 }

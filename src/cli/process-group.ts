@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { TethysError } from "../kernel/errors.ts";
+import { LIFELINE_ENV, LIFELINE_STDIN } from "./signals.ts";
 
 /**
  * Runs several Tethys processes as one system (what `tethys sim` does: simulator, agent, hub).
@@ -8,7 +9,9 @@ import { TethysError } from "../kernel/errors.ts";
  * JSON log line whose `msg` is "ready" (its other fields, e.g. `url`, come with the event).
  * Stopping sends SIGTERM to the children in the given order, waiting for each to exit (so the
  * agent neutralises thrusters before the simulator goes away), then SIGKILL after a grace time.
- * If any child exits on its own while the group runs, the whole group stops.
+ * If any child exits on its own while the group runs, the whole group stops. Each child's stdin
+ * is its lifeline to this process (`untilStopSignal` in signals.ts): when this process ends, by
+ * any signal, the children stop.
  */
 export interface ChildSpec {
   name: string;
@@ -54,11 +57,14 @@ export class ProcessGroup {
     if (this.stopping) return Promise.reject(new TethysError("PROC_STOPPING", "the process group is stopping"));
     // Own process group: a terminal's Ctrl-C reaches only us, and we stop the children in order
     // (the agent neutralises thrusters before the simulator goes away).
+    // stdin is the child's lifeline (signals.ts): a pipe we hold open and never write, closed by
+    // the kernel however this process ends, so the child stops even if we die by SIGKILL.
     const child = spawn(spec.command, spec.args, {
-      env: spec.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...(spec.env ?? process.env), [LIFELINE_ENV]: LIFELINE_STDIN },
+      stdio: ["pipe", "pipe", "pipe"],
       detached: true,
     });
+    child.stdin?.on("error", () => {}); // a child that exits closes its end: nothing to report
     const killOnExit = (): void => {
       if (!entry.done) child.kill("SIGKILL");
     };

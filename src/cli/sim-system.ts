@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runTether, type TetherHandle } from "../../simulator/tether/run-tether.ts";
@@ -35,9 +36,13 @@ export interface SimSystemOptions {
     token: string;
     group: ProcessGroup;
     tethers: { telemetry?: TetherHandle; command?: TetherHandle };
+    /** The /metrics URLs when `metrics` was asked for. */
+    metrics: { topside?: string; vehicle?: string };
   }) => void;
   /** Resolves when the system should stop (default: SIGINT or SIGTERM). */
   until?: Promise<unknown>;
+  /** Serve the hub's and the agent's Prometheus metrics on loopback (benchmarks; default off). */
+  metrics?: boolean;
   /** The world records its truth (NDJSON) here (tests, and `--record`). */
   record?: string;
   /**
@@ -97,6 +102,12 @@ const TETHYS = join(ROOT, "src/cli/tethys.ts");
 
 export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  // Listen for Ctrl-C from the very start: a stop during start-up stops what has started.
+  const until = o.until ?? untilStopSignal();
+  const httpPort = o.httpPort ?? 8080;
+  // Fail at once on a busy cockpit port (a second `npm start`), before anything starts; the hub's
+  // own listen error is still recognised below if the port is taken in between.
+  if (httpPort !== 0 && !(await portFree(httpPort))) throw portInUse(httpPort);
   const dir = resolve(o.dir ?? ".tethys/dev");
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
@@ -105,6 +116,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
   // Built on every start (≈ 0.3 s), so the cockpit always matches the code being run.
   const cockpit = (await buildCockpit()).outDir;
   const level = o.logLevel ?? "warn";
+  const metricsListen = o.metrics === true ? "127.0.0.1:0" : "";
 
   const lines: string[] = [];
   const tethers: TetherHandle[] = [];
@@ -121,7 +133,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
 
   const board = o.board ?? "rpi-pca9685";
   const mcuArgs = board === "rpi-serial-mcu" ? ["--mcu"] : [];
-  try {
+  const startAll = async (): Promise<void> => {
     const recordArgs = o.record === undefined ? [] : ["--record", resolve(o.record)];
     const world = await child(
       "world",
@@ -144,7 +156,8 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       topsideFile,
       topsideConfig(
         level,
-        o.httpPort ?? 8080,
+        metricsListen,
+        httpPort,
         cockpit,
         await hashSecret(token),
         await readFile(keys.files.topsideSnippet, "utf8"),
@@ -170,6 +183,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       vehicleFile,
       vehicleConfig(
         level,
+        metricsListen,
         Number(world.port),
         ports,
         board,
@@ -179,7 +193,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       { mode: 0o600 },
     );
     const agent = o.agent ?? { command: process.execPath, args: [TETHYS] };
-    await group.start({
+    const vehicle = await group.start({
       name: "vehicle",
       command: agent.command,
       args: [...agent.args, "vehicle", "--config", vehicleFile],
@@ -203,17 +217,28 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       token,
       group,
       tethers: { ...(tethers[0] ? { telemetry: tethers[0] } : {}), ...(tethers[1] ? { command: tethers[1] } : {}) },
+      metrics: {
+        ...(typeof topside.metrics === "string" ? { topside: topside.metrics } : {}),
+        ...(typeof vehicle.metrics === "string" ? { vehicle: vehicle.metrics } : {}),
+      },
     });
+  };
+  const starting = startAll();
+  const STOPPED = Symbol("stopped during start-up");
+  try {
+    if ((await Promise.race([starting, until.then(() => STOPPED)])) === STOPPED) {
+      await group.stop({ order: ["vehicle", "topside", "world"] });
+      await starting.catch(() => {}); // what was starting fails now that the group is stopping
+      for (const t of tethers) await t.close();
+      out("Stopped during start-up; nothing left running.");
+      return 0;
+    }
   } catch (err) {
     await group.stop({ order: ["vehicle", "topside", "world"] });
     for (const t of tethers) await t.close();
-    for (const l of lines.slice(-20)) out(l);
-    throw err instanceof TethysError
-      ? err
-      : new TethysError("SIM_SYSTEM", `the simulated system did not start: ${String(err)}`, { cause: err });
+    throw startFailure(err, lines, httpPort, out);
   }
 
-  const until = o.until ?? untilStopSignal();
   const endedBy = await Promise.race([until.then(() => undefined), group.stopped]);
   await group.stop({ order: ["vehicle", "topside", "world"] });
   for (const t of tethers) await t.close();
@@ -226,6 +251,39 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
   return 0;
 }
 
+/**
+ * Why the system did not start, for the user: a cockpit port in use names the port and
+ * `--http-port`; otherwise the children's last log lines (summarised, without stack traces).
+ */
+function startFailure(err: unknown, lines: readonly string[], httpPort: number, out: (l: string) => void): TethysError {
+  const inUse = lines.find((l) => l.startsWith("topside: {") && l.includes('"code":"TOPSIDE_PORT_IN_USE"'));
+  if (inUse?.includes("topside.http_port")) return portInUse(httpPort, err);
+  for (const l of lines.slice(-20)) {
+    const i = l.indexOf(": ");
+    out(l.slice(i + 2).startsWith("{") ? `${l.slice(0, i)}: ${summarise(l.slice(i + 2))}` : l);
+  }
+  return err instanceof TethysError
+    ? err
+    : new TethysError("SIM_SYSTEM", `the simulated system did not start: ${String(err)}`, { cause: err });
+}
+
+function portInUse(port: number, cause?: unknown): TethysError {
+  return new TethysError(
+    "SIM_PORT_IN_USE",
+    `the cockpit's HTTP port ${port} on 127.0.0.1 is in use (another tethys sim running?): stop it, or choose another port with --http-port (--http-port 0 picks a free one)`,
+    { ...(cause === undefined ? {} : { cause }), details: { port } },
+  );
+}
+
+/** Whether 127.0.0.1:`port` can be listened on right now (the hub's address in `tethys sim`). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen({ port, host: "127.0.0.1", exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
 async function devToken(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, "utf8")).trim();
   const token = randomBytes(9).toString("base64url");
@@ -236,7 +294,8 @@ async function devToken(file: string): Promise<string> {
 function summarise(line: string): string {
   try {
     const o = JSON.parse(line) as Record<string, unknown>;
-    return `${String(o.level)} ${o.code ? `${String(o.code)} ` : ""}${String(o.msg ?? "")}`;
+    const err = (o.err as { message?: unknown } | undefined)?.message;
+    return `${String(o.level)} ${o.code ? `${String(o.code)} ` : ""}${String(o.msg ?? "")}${err === undefined ? "" : `: ${String(err)}`}`;
   } catch {
     return line;
   }
@@ -244,12 +303,19 @@ function summarise(line: string): string {
 
 const toml = (s: string) => JSON.stringify(s);
 
-function topsideConfig(level: string, httpPort: number, cockpit: string, pilotHash: string, snippet: string): string {
+function topsideConfig(
+  level: string,
+  metrics: string,
+  httpPort: number,
+  cockpit: string,
+  pilotHash: string,
+  snippet: string,
+): string {
   return `# Generated by tethys sim on each start; edit deploy/config/ examples for real deployments.
 [log]
 level = ${toml(level)}
 [metrics]
-listen = ""
+listen = ${toml(metrics)}
 [topside]
 host = "127.0.0.1"
 http_port = ${httpPort}
@@ -266,6 +332,7 @@ ${stripComments(snippet)}`;
 
 function vehicleConfig(
   level: string,
+  metrics: string,
   worldPort: number,
   hub: { command: number; telemetry: number },
   board: SimBoard,
@@ -276,7 +343,7 @@ function vehicleConfig(
 [log]
 level = ${toml(level)}
 [metrics]
-listen = ""
+listen = ${toml(metrics)}
 [vehicle]
 id = "rov1"
 board = ${toml(board)}

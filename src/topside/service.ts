@@ -1,16 +1,16 @@
-import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { TethysError } from "../kernel/errors.ts";
-import { readPsk, resolveConfigPath } from "../keys/credentials.ts";
-import { CommandLinkServer, registerLinkMetrics, serverOptionsFromConfig } from "../links/command/index.ts";
+import { resolveConfigPath } from "../keys/credentials.ts";
+import { CommandLinkServer, registerLinkMetrics } from "../links/command/index.ts";
 import { DtlsServer } from "../links/dtls-server/dtls-server.ts";
 import { registerDtlsServerMetrics } from "../links/dtls-server/metrics.ts";
 import { registerTelemetryMetrics } from "../links/telemetry/metrics.ts";
 import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
 import { hubOptionsFromConfig } from "./config.ts";
+import { readTopsideCredentials } from "./credentials.ts";
 import { type FleetBridge, type FleetConfig, startFleetBridge } from "./fleet-bridge.ts";
 import { Hub } from "./hub.ts";
 import { LinkedVehicle } from "./linked-vehicle.ts";
@@ -19,7 +19,8 @@ import { VehicleDirectory } from "./vehicle-channel.ts";
 /**
  * The topside hub as a running service: the command-link server (TLS, vehicles dial in), the
  * DTLS telemetry server, one LinkedVehicle per vehicle in `[topside.vehicles]`, and the hub's
- * HTTP/WebSocket server for browsers.
+ * HTTP/WebSocket server for browsers. Keys and certificates are read first (credentials.ts);
+ * a port that cannot be listened on closes what had started and fails naming the port.
  */
 export interface TopsideServiceOptions {
   config: NonNullable<Config["topside"]>;
@@ -46,22 +47,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   const { config, clock, logger } = o;
   const log = (c: string) => logger.child({ component: c });
   const ids = Object.keys(config.vehicles);
-  if (ids.length === 0) {
-    throw new TethysError(
-      "TOPSIDE_NO_VEHICLES",
-      "no [topside.vehicles.<id>] in the config: the hub would accept no vehicle (see tethys keys)",
-    );
-  }
-  const psk = new Map<string, Uint8Array>();
-  for (const id of ids) {
-    const file = config.vehicles[id]?.psk;
-    if (file === undefined)
-      throw new TethysError(
-        "TOPSIDE_NO_PSK",
-        `topside.vehicles.${id}.psk is not set: the telemetry link needs the vehicle's DTLS PSK`,
-      );
-    psk.set(id, await readPsk(resolveConfigPath(o.configFile, file)));
-  }
+  const { psk, command: commandOptions, https } = await readTopsideCredentials(config, o.configFile, clock);
 
   const directory = new VehicleDirectory();
   const vehicles = new Map<string, LinkedVehicle>();
@@ -71,13 +57,26 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
     directory.add(v);
   }
 
-  const command = new CommandLinkServer(await serverOptionsFromConfig(config, o.configFile, clock));
+  const command = new CommandLinkServer(commandOptions);
   command.on("connection", (conn) => {
     log("command-link").info({ vehicle: conn.vehicleId, remote: conn.remote }, "vehicle connected");
     vehicles.get(conn.vehicleId)?.attach(conn);
   });
   command.on("rejected", (err) => log("command-link").warn({ code: err.code }, `vehicle refused: ${err.message}`));
-  const commandAddr = await command.listen(config.command_port, config.host);
+  // What has started, closed in reverse if a later step fails (a port in use): a hub that could
+  // not start must not stay alive holding the others.
+  const started: (() => unknown)[] = [];
+  const unwind = async (err: unknown, what: string, key: string, port: number | undefined): Promise<never> => {
+    for (const close of started.reverse())
+      await Promise.resolve()
+        .then(close)
+        .catch(() => {});
+    throw listenFailed(err, what, key, config.host, port);
+  };
+  const commandAddr = await command
+    .listen(config.command_port, config.host)
+    .catch((err) => unwind(err, "command link", "topside.command_port", config.command_port));
+  started.push(() => command.close());
 
   const dtls = new DtlsServer({ psk, host: config.host, port: config.telemetry_port }, clock);
   dtls.on("established", ({ identity, remote, suite }) =>
@@ -88,26 +87,17 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   );
   // The whole error (stack, cause): an internal error must show where it came from.
   dtls.on("error", (err) => log("telemetry").warn({ err, code: err.code }, err.message));
-  const telemetryAddr = await dtls.listen();
+  const telemetryAddr = await dtls
+    .listen()
+    .catch((err) => unwind(err, "telemetry", "topside.telemetry_port", config.telemetry_port));
+  started.push(() => dtls.close());
   const receiver = new TelemetryReceiver(dtls, clock, { logger: log("telemetry") });
+  started.push(() => receiver.stop());
   receiver.on("frame", (id, frame) => vehicles.get(id)?.telemetry(frame));
   registerDtlsServerMetrics(o.registry, () => dtls);
   registerTelemetryMetrics(o.registry, () => receiver.counters);
   registerLinkMetrics(o.registry, "hub", () => command.totals());
 
-  let https: { key: Buffer; cert: Buffer; port: number } | undefined;
-  if (config.https_port !== undefined) {
-    if (config.tls === undefined)
-      throw new TethysError(
-        "TOPSIDE_NO_TLS",
-        "topside.https_port needs [topside.tls] (the hub certificate from tethys keys)",
-      );
-    const [cert, key] = await Promise.all([
-      readFile(resolveConfigPath(o.configFile, config.tls.cert)),
-      readFile(resolveConfigPath(o.configFile, config.tls.key)),
-    ]);
-    https = { cert, key, port: config.https_port };
-  }
   const fromConfig = hubOptionsFromConfig(config);
   const hub = new Hub({
     ...fromConfig,
@@ -119,7 +109,16 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
     ...(fromConfig.staticDir === undefined ? {} : { staticDir: resolveConfigPath(o.configFile, fromConfig.staticDir) }),
     ...(https === undefined ? {} : { https }),
   });
-  await hub.start();
+  await hub.start().catch(async (err) => {
+    started.push(() => hub.close());
+    const https = (err as { port?: number }).port === config.https_port && config.https_port !== config.http_port;
+    return unwind(
+      err,
+      https ? "HTTPS" : "HTTP",
+      https ? "topside.https_port" : "topside.http_port",
+      https ? config.https_port : config.http_port,
+    );
+  });
 
   const fleet =
     o.fleet === undefined
@@ -157,4 +156,21 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
       return stopping;
     },
   };
+}
+
+/** A failure to listen as an error naming the port and its config key (other errors pass as they are). */
+function listenFailed(err: unknown, what: string, key: string, host: string, port: number | undefined): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE")
+    return new TethysError(
+      "TOPSIDE_PORT_IN_USE",
+      `the ${what} port ${port} on ${host} is in use (${key}): stop what holds it, or choose another port`,
+      { cause: err, details: { port, key } },
+    );
+  if (code === "EACCES" || code === "EADDRNOTAVAIL")
+    return new TethysError("TOPSIDE_LISTEN", `cannot listen for ${what} on ${host}:${port} (${key}): ${code}`, {
+      cause: err,
+      details: { port, key },
+    });
+  return err;
 }

@@ -333,3 +333,25 @@ test("garbage sensor readings never throw and never give a thruster command outs
     { numRuns: 150 },
   );
 });
+
+test("a normal mode change is MODE_CHANGED only; MODE_RESTORED follows a degradation and nothing else", () => {
+  const r = rig();
+  r.clock.advance(100);
+  r.agent.handleCommand({ type: "mode", mode: "stabilize" });
+  r.clock.advance(100);
+  r.agent.handleCommand({ type: "mode", mode: "heading-hold" });
+  r.clock.advance(100);
+  r.agent.handleCommand({ type: "mode", mode: "manual" });
+  r.clock.advance(100);
+  assert.deepEqual(r.codes("event"), ["MODE_CHANGED", "MODE_CHANGED", "MODE_CHANGED"]);
+  r.agent.handleCommand({ type: "mode", mode: "heading-hold" });
+  r.clock.advance(100);
+  const heading = r.snap.heading;
+  r.snap.heading = null;
+  r.clock.advance(200);
+  assert.equal(r.agent.mode.effective, "manual");
+  r.snap.heading = heading;
+  r.clock.advance(200);
+  assert.equal(r.agent.mode.effective, "heading-hold");
+  assert.deepEqual(r.codes("event").slice(3), ["MODE_CHANGED", "MODE_DEGRADED", "MODE_RESTORED"]);
+});

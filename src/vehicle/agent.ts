@@ -101,6 +101,8 @@ export class VehicleAgent {
   /** The axes the last tick mixed (the holds' outputs the on-arrival path keeps). */
   private readonly tickAxes = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 };
   private readonly pilotNow = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 };
+  /** The selected mode while it is flown degraded (a sensor missing), else undefined. */
+  private degradedFrom: Mode | undefined;
   private readonly builder: TelemetryBuilder;
   private readonly encoder = new FrameEncoder();
   private readonly periodMs: number;
@@ -368,12 +370,21 @@ export class VehicleAgent {
     return undefined;
   }
 
+  /**
+   * Follows the mode actually flown. A pilot's mode change is announced by MODE_CHANGED when the
+   * command arrives; here only a degradation (the selected mode lacks a sensor) and the return to
+   * the mode that was degraded are announced, never an ordinary change.
+   */
   private trackMode(effective: Mode): void {
     if (effective === this.effectiveMode) return;
     const selected = this.controller.mode;
-    if (effective !== selected)
+    if (effective !== selected) {
       this.emit("warning", "MODE_DEGRADED", `flying ${effective}: ${selected} lacks a healthy sensor`);
-    else this.emit("info", "MODE_RESTORED", `flying ${selected} again`);
+      this.degradedFrom = selected;
+    } else {
+      if (this.degradedFrom === selected) this.emit("info", "MODE_RESTORED", `flying ${selected} again`);
+      this.degradedFrom = undefined;
+    }
     this.effectiveMode = effective;
   }
 

@@ -20,6 +20,7 @@ test("events raised while the link is down are sent in order when it is back", (
   r.send(alarm("C"));
   assert.deepEqual(sent, ["A", "B", "C"]);
   assert.equal(r.queued, 0);
+  assert.equal(r.delivered, 3, "counted whether sent at once or from the queue");
 });
 
 test("a link that fails under a send keeps the event; the queue is bounded, oldest dropped", () => {
@@ -37,4 +38,5 @@ test("a link that fails under a send keeps the event; the queue is bounded, olde
   linkUp = true;
   r.setUp(true);
   assert.deepEqual(sent, ["C", "D", "E"]);
+  assert.deepEqual([r.delivered, r.dropped, r.queued], [3, 2, 0], "every event delivered or counted as dropped");
 });

@@ -12,6 +12,8 @@ export class EventRelay implements EventSink {
   private readonly queue: Message[] = [];
   private up = false;
   dropped = 0;
+  /** Events handed to the link (at once or from the queue). */
+  delivered = 0;
   private readonly deliver: (m: Message) => void;
 
   constructor(deliver: (m: Message) => void, capacity = 64) {
@@ -27,6 +29,7 @@ export class EventRelay implements EventSink {
     if (this.up) {
       try {
         this.deliver(message);
+        this.delivered++;
         return;
       } catch {
         this.up = false; // the link went down under us: keep it for later
@@ -51,6 +54,7 @@ export class EventRelay implements EventSink {
         return;
       }
       this.queue.shift();
+      this.delivered++;
     }
   }
 }

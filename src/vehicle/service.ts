@@ -7,14 +7,14 @@ import type { Config } from "../config/schema.ts";
 import { agentControlOptions } from "../control/config.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import { errorCode, TethysError } from "../kernel/errors.ts";
-import { readPsk, resolveConfigPath } from "../keys/credentials.ts";
-import { CommandLinkClient, clientOptionsFromConfig } from "../links/command/index.ts";
+import { CommandLinkClient } from "../links/command/index.ts";
 import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
 import { LossMeter } from "../links/telemetry/loss-meter.ts";
 import { decodeFrame } from "../protocol/index.ts";
 import type { VehicleAgent } from "./agent.ts";
 import { assembleVehicle, type VehicleAssembler } from "./assemble.ts";
+import { readVehicleCredentials } from "./credentials.ts";
 import { EventRelay } from "./event-relay.ts";
 import { type VehicleHealth, vehicleHealth } from "./health.ts";
 
@@ -57,14 +57,7 @@ export async function startVehicle(
 ): Promise<VehicleService> {
   const { config, clock, logger } = o;
   const log = (c: string) => logger.child({ component: c });
-  if (config.link.psk === undefined) {
-    throw new TethysError(
-      "VEHICLE_NO_PSK",
-      "vehicle.link.psk is not set: the telemetry link needs the DTLS PSK from `tethys keys`",
-    );
-  }
-  const psk = await readPsk(resolveConfigPath(o.configFile, config.link.psk));
-  const linkOptions = await clientOptionsFromConfig(config, o.configFile, clock);
+  const { psk, link: linkOptions } = await readVehicleCredentials(config, o.configFile, clock);
 
   // The links are made first (nothing is sent before they start) so the agent can be given
   // its sinks; they start after the loop.
@@ -131,6 +124,32 @@ export async function startVehicle(
     help: "1-minute load average as a percentage of the cores",
     registers: [o.registry],
   });
+  // The relay's counters, so a long run can prove no event was lost while the link was down.
+  const relayGauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [o.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+  relayGauge(
+    "tethys_vehicle_event_relay_delivered",
+    "events and alarms handed to the command link",
+    () => relay.delivered,
+  );
+  relayGauge(
+    "tethys_vehicle_event_relay_queued",
+    "events waiting for the command link to come back",
+    () => relay.queued,
+  );
+  relayGauge(
+    "tethys_vehicle_event_relay_dropped",
+    "events dropped while the command link was down (the queue was full)",
+    () => relay.dropped,
+  );
   const quality: Timer = clock.setInterval(1000, () => {
     const snap = telemetry.snapshot();
     agent.setLinkQuality(command.stats.rttMs ?? null, snap.state === "up" ? loss.lossPercent() : null);

@@ -157,7 +157,7 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
     await other.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
     await pilot.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
     const notice = await alarmsText(pilot);
-    assert.match(notice, /ROLE_TAKEOVER: you are no longer the pilot \(takeover by session \d+\)/);
+    assert.match(notice, /you are no longer the pilot \(takeover by session \d+\) \(ROLE_TAKEOVER\)/);
     assert.match((await pilot.textContent("#input-sent")) ?? "", /not sending/);
 
     // ---- the hub freezes: STALE within a second of the last telemetry ----------------------------
@@ -189,7 +189,8 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
     await pilot.waitForFunction(() => document.getElementById("link")?.dataset.state === "offline", undefined, {
       timeout: 5000,
     });
-    assert.match((await pilot.textContent("#link")) ?? "", /Hub offline — last telemetry \d/);
+    assert.match((await pilot.textContent("#link")) ?? "", /Hub offline — STALE, last telemetry \d/);
+    assert.equal(await pilot.getAttribute("#cockpit", "data-telemetry"), "stale", "telemetry-derived values dimmed");
     assert.equal(await system, 1, "the system stops when its hub dies");
     topsidePid = undefined;
     for (const ctx of [pilotCtx, observerCtx, otherCtx]) await ctx.close();

@@ -1,39 +1,53 @@
-import type { MessageOf } from "../../protocol/index.ts";
+import { type Notice, noticeLine, noticeList } from "../core/notices.ts";
 
 /**
- * Alarm list and sound. Active alarms beep (WebAudio, two tones every 2 s) until silenced;
- * a new alarm sounds again. The list is bounded (newest 50).
+ * The alarm list with its sound, and the event log beside it (which list a notice goes to, and
+ * its words: core/notices.ts). Active alarms beep (WebAudio, two tones every 2 s) until
+ * silenced; a new alarm sounds again. Routine events never sound. Each list keeps its newest 50.
  */
+const KEEP = 50;
+
 export class Alarms {
-  private readonly list: HTMLElement;
+  private readonly alarms: HTMLElement;
+  private readonly events: HTMLElement;
   private audio: AudioContext | undefined;
   private sounding = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly active = new Set<string>();
 
-  constructor(list: HTMLElement) {
-    this.list = list;
+  constructor(alarms: HTMLElement, events: HTMLElement) {
+    this.alarms = alarms;
+    this.events = events;
   }
 
-  add(alarm: MessageOf<"alarm"> | MessageOf<"event">): void {
+  /** Whether the alarm sound is on (for tests and the debug view). */
+  get isSounding(): boolean {
+    return this.sounding;
+  }
+
+  add(n: Notice): void {
     const li = document.createElement("li");
     const time = new Date().toLocaleTimeString();
-    if (alarm.type === "alarm") {
-      li.className = alarm.active ? "active" : "cleared";
-      li.textContent = `${time} ${alarm.active ? "▲" : "▽"} ${alarm.code}: ${alarm.text}`;
-      if (alarm.active) {
-        this.active.add(alarm.code);
+    if (n.type === "alarm") {
+      li.className = n.active ? "active" : "cleared";
+      li.textContent = `${time} ${n.active ? "▲" : "▽"} ${noticeLine(n)}`;
+      if (n.active) {
+        this.active.add(n.code);
         this.sound();
-      } else {
-        this.active.delete(alarm.code);
-        if (this.active.size === 0) this.silence();
-      }
+      } else this.resolve(n.code);
     } else {
-      li.className = alarm.severity === "info" ? "cleared" : "active";
-      li.textContent = `${time} ${alarm.code}: ${alarm.text}`;
+      li.className = n.severity === "info" ? "cleared" : "active";
+      li.textContent = `${time} ${noticeLine(n)}`;
     }
-    this.list.prepend(li);
-    while (this.list.children.length > 50) this.list.lastElementChild?.remove();
+    const list = noticeList(n) === "alarms" ? this.alarms : this.events;
+    list.prepend(li);
+    while (list.children.length > KEEP) list.lastElementChild?.remove();
+  }
+
+  /** An alarm no longer applies, without a line in the list (e.g. the pilot signed out). */
+  resolve(code: string): void {
+    this.active.delete(code);
+    if (this.active.size === 0) this.silence();
   }
 
   silence(): void {

@@ -1,16 +1,19 @@
 import type { Message, MessageOf, SessionRole } from "../../protocol/index.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
+import { countdownRunning, signInRefusal } from "../core/notices.ts";
 import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
 import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
-import { guideHtml, roleView, vehicleLine } from "../core/session-view.ts";
+import { guideHtml, roleView, vehicleLines } from "../core/session-view.ts";
 import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
 import { type Action, DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
+import { isTextEntry } from "../input/text-entry.ts";
 import { Alarms } from "./alarms.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
 import { $, setBars, setText } from "./dom.ts";
 import { gamepadSupport } from "./gamepad-support.ts";
 import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
+import { LinkStatus } from "./link-status.ts";
 import { type PlotName, Plots } from "./plots.ts";
 import { loadMapping, renderAxisSettings, renderButtonSettings, saveMapping } from "./settings.ts";
 import { TelemetryPanel } from "./telemetry-panel.ts";
@@ -27,7 +30,10 @@ let schedule = INITIAL_PILOT_SCHEDULE;
 let sentCount = 0;
 
 const link = new LinkMonitor(1000);
-const alarms = new Alarms($("alarms"));
+const alarms = new Alarms($("alarms"), $("events"));
+const linkStatus = new LinkStatus(link, alarms);
+/** The last sign-in refusal, counted down live on the sign-in form while the hub asks to wait. */
+let refusal: { code: string; retryAfterMs: number | undefined; at: number } | undefined;
 const plots = new Plots($("plot"));
 const telemetryPanel = new TelemetryPanel();
 let mapping = loadMapping();
@@ -47,7 +53,7 @@ const conn = new HubConnection(hubSocketUrl(location), {
   close: (reason) => {
     link.socket(false);
     dispatch({ kind: "socket-closed" });
-    renderRole();
+    renderVehicles(); // (renders the role too)
     // Keep a refusal message on screen; otherwise say why the connection went away.
     if (session.session === 0 && !session.authRefused)
       $("signin-error").textContent = `Cannot reach the hub: ${reason}`;
@@ -71,8 +77,9 @@ function onMessage(m: Message): void {
   switch (m.type) {
     case "auth-result":
       if (!m.ok) {
-        $("signin-error").textContent =
-          `Sign-in refused (${m.code})${m.retryAfterMs > 0 ? `; retry in ${Math.ceil(m.retryAfterMs / 1000)} s` : ""}`;
+        // `retryAfterMs` is optional to the page: a refusal without it has no countdown.
+        refusal = { code: m.code, retryAfterMs: (m as { retryAfterMs?: number }).retryAfterMs, at: performance.now() };
+        $("signin-error").textContent = signInRefusal(m.code, refusal.retryAfterMs, 0);
         conn.close();
         return;
       }
@@ -129,8 +136,8 @@ function renderRole(): void {
 function renderVehicles(): void {
   const host = $("vehicles");
   host.replaceChildren(
-    ...session.vehicles.map((v) =>
-      Object.assign(document.createElement("div"), { className: "row", textContent: vehicleLine(v, session.session) }),
+    ...vehicleLines(session).map((line) =>
+      Object.assign(document.createElement("div"), { className: "row", textContent: line }),
     ),
   );
   if (session.vehicles.length === 0) host.textContent = "No vehicle has connected to the hub yet.";
@@ -231,10 +238,11 @@ function frame(): void {
         : "Gamepad unavailable (see the banner)",
   );
 
-  const view = link.view(now);
-  const el = $("link");
-  setText(el, view.text);
-  if (el.dataset.state !== view.state) el.dataset.state = view.state;
+  if (refusal) {
+    setText($("signin-error"), signInRefusal(refusal.code, refusal.retryAfterMs, now - refusal.at));
+    if (!countdownRunning(refusal.retryAfterMs, now - refusal.at)) refusal = undefined;
+  }
+  const view = linkStatus.render(now);
   const stale = view.state !== "live";
   const t = session.telemetry;
   drawHorizon($("horizon") as HTMLCanvasElement, t?.roll ?? null, t?.pitch ?? null, stale);
@@ -255,23 +263,28 @@ function wire(): void {
   }
   $("signin-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
+    refusal = undefined;
     $("signin-error").textContent = "Connecting…";
     dispatch({ kind: "sign-in" });
     conn.connect();
   });
   $("signout").addEventListener("click", () => {
     conn.close();
+    linkStatus.reset();
     dispatch({ kind: "sign-out" });
     $("cockpit").hidden = true;
     $("signin").hidden = false;
     $("signout").hidden = true;
   });
-  const editable = (el: EventTarget | null): boolean =>
-    el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement;
+  // Flight keys and Space (disarm) work whatever has focus, except a field taking typed text:
+  // a slider or button the pilot just touched must not swallow them (nor Space scroll the page).
+  const typing = (el: EventTarget | null): boolean =>
+    el instanceof HTMLElement && isTextEntry(el.tagName, el.getAttribute("type"), el.isContentEditable);
+  const flightKey = (code: string): boolean => Boolean(mapping.keyAxes[code] || mapping.keyActions[code]);
   window.addEventListener("keydown", (ev) => {
-    if (editable(ev.target) || $("cockpit").hidden) return;
+    if (typing(ev.target) || $("cockpit").hidden) return;
     const action = mapping.keyActions[ev.code];
-    if (mapping.keyAxes[ev.code] || action) ev.preventDefault();
+    if (flightKey(ev.code)) ev.preventDefault();
     // One-shot actions fire on the key event itself, so quick taps (several per frame) all count;
     // only hold-to-arm and the axes are sampled by the frame loop.
     if (action !== undefined && action !== "arm") {
@@ -280,7 +293,11 @@ function wire(): void {
     }
     keys.add(ev.code);
   });
-  window.addEventListener("keyup", (ev) => keys.delete(ev.code));
+  window.addEventListener("keyup", (ev) => {
+    keys.delete(ev.code);
+    // A focused button would otherwise take Space or Enter as a click on release.
+    if (!typing(ev.target) && !$("cockpit").hidden && flightKey(ev.code)) ev.preventDefault();
+  });
   window.addEventListener("blur", () => keys.clear());
   const arm = $("arm");
   arm.addEventListener("pointerdown", () => (uiArmHeld = true));
@@ -333,6 +350,7 @@ function wire(): void {
       return { ...session, lastPilotSent: schedule.lastDueMs, sentCount };
     },
     link: () => link.view(performance.now()),
+    alarmSounding: () => alarms.isSounding,
     badFrames: () => conn.badFrames,
     send: (m: Message) => conn.send(m),
   };

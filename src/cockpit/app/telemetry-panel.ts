@@ -15,8 +15,10 @@ export class TelemetryPanel {
   show(t: MessageOf<"telemetry">): void {
     const armed = $("armed");
     setText(armed, t.armed ? "ARMED" : "DISARMED");
-    const armedClass = `armed ${t.armed ? "is-armed" : "disarmed"}`;
-    if (armed.className !== armedClass) armed.className = armedClass;
+    if (armed.classList.contains("is-armed") !== t.armed) {
+      armed.classList.toggle("is-armed", t.armed);
+      armed.classList.toggle("disarmed", !t.armed);
+    }
     if (t.mode !== this.shownMode) {
       this.shownMode = t.mode;
       setText($("mode"), t.mode);

@@ -28,5 +28,25 @@ test("hub loss is reported as offline with the telemetry age", () => {
   l.socket(false);
   const v = l.view(2500);
   assert.equal(v.state, "offline");
-  assert.equal(v.text, "Hub offline — last telemetry 2.5 s ago");
+  assert.equal(v.text, "Hub offline — STALE, last telemetry 2.5 s ago");
+  assert.equal(v.lost, true, "telemetry had arrived: the pilot is alarmed");
+});
+
+test("lost: only once telemetry has arrived and is no longer live, whatever failed; cleared by a reset", () => {
+  const l = new LinkMonitor(1000);
+  assert.equal(l.view(0).lost, false, "never had telemetry");
+  l.socket(true);
+  l.vehicle(true);
+  assert.equal(l.view(0).lost, false);
+  l.telemetry(0, 5, 0);
+  assert.equal(l.view(900).lost, false, "live");
+  assert.equal(l.view(1500).lost, true, "stale");
+  l.telemetry(1600, 5, 0);
+  assert.equal(l.view(1700).lost, false, "live again");
+  l.vehicle(false);
+  assert.equal(l.view(1700).lost, true, "vehicle gone");
+  assert.match(l.view(1700).text, /STALE/);
+  l.socket(false);
+  l.reset();
+  assert.equal(l.view(5000).lost, false, "after sign-out nothing is claimed");
 });

@@ -8,6 +8,10 @@
  * - `live`: telemetry younger than `staleAfterMs`.
  * - `stale`: telemetry older than `staleAfterMs` — says so, with its age. Turns stale within
  *   `staleAfterMs` of the last frame, however the hub or vehicle failed.
+ *
+ * `lost` is what the pilot must be alarmed about: telemetry arrived and is no longer live,
+ * whichever state says why (the hub gone, the vehicle gone, or telemetry stopped). Everything
+ * the page derives from telemetry is then shown as stale, with `ageMs`.
  */
 export type LinkState = "offline" | "no-vehicle" | "waiting" | "live" | "stale";
 
@@ -18,6 +22,8 @@ export interface LinkView {
   /** Round-trip time and loss reported by the vehicle, shown only while live. */
   rttMs: number | null;
   lossPercent: number | null;
+  /** Telemetry had arrived and is not live any more: stale values, sound the alarm. */
+  lost: boolean;
   /** One line for the pilot. */
   text: string;
 }
@@ -56,24 +62,33 @@ export class LinkMonitor {
 
   view(now: number): LinkView {
     const age = this.lastTelemetryAt === undefined ? null : Math.max(0, now - this.lastTelemetryAt);
-    const base = { ageMs: age, rttMs: null, lossPercent: null };
+    const base = { ageMs: age, rttMs: null, lossPercent: null, lost: age !== null };
     if (!this.wsOpen)
       return {
         ...base,
         state: "offline",
-        text: age === null ? "Hub offline" : `Hub offline — last telemetry ${seconds(age)} ago`,
+        text: age === null ? "Hub offline" : `Hub offline — STALE, last telemetry ${seconds(age)} ago`,
       };
     if (!this.vehicleConnected)
       return {
         ...base,
         state: "no-vehicle",
-        text: age === null ? "Vehicle not connected" : `Vehicle not connected — last telemetry ${seconds(age)} ago`,
+        text:
+          age === null ? "Vehicle not connected" : `Vehicle not connected — STALE, last telemetry ${seconds(age)} ago`,
       };
     if (age === null) return { ...base, state: "waiting", text: "Waiting for telemetry" };
+    // (age is known from here on, so `base.lost` is true: it is cleared only while live.)
     if (age > this.staleAfterMs) return { ...base, state: "stale", text: `STALE — no telemetry for ${seconds(age)}` };
     const rtt = this.rtt === null ? "" : ` · RTT ${Math.round(this.rtt)} ms`;
     const loss = this.loss === null ? "" : ` · loss ${this.loss.toFixed(1)} %`;
-    return { state: "live", ageMs: age, rttMs: this.rtt, lossPercent: this.loss, text: `Live${rtt}${loss}` };
+    return {
+      state: "live",
+      ageMs: age,
+      rttMs: this.rtt,
+      lossPercent: this.loss,
+      lost: false,
+      text: `Live${rtt}${loss}`,
+    };
   }
 }
 

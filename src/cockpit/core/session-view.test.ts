@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { INITIAL_SESSION, type SessionState } from "./session.ts";
-import { guideHtml, roleView, vehicleLine } from "./session-view.ts";
+import { guideHtml, roleView, vehicleLine, vehicleLines } from "./session-view.ts";
 
 const signedIn = (o: Partial<SessionState>): SessionState => ({
   ...INITIAL_SESSION,
   session: 7,
   access: "pilot",
+  online: true,
   vehicle: "rov1",
   vehicles: [{ id: "rov1", connected: true, pilot: 0, observers: 1 }],
   ...o,
@@ -52,4 +53,21 @@ test("a vehicle's line names its pilot as you, a session, or none", () => {
   assert.equal(vehicleLine(v, 7), "rov1 — connected · pilot you · 2 observing");
   assert.equal(vehicleLine({ ...v, connected: false }, 3), "rov1 — not connected · pilot session 7 · 2 observing");
   assert.equal(vehicleLine({ ...v, pilot: 0 }, 7), "rov1 — connected · pilot none · 2 observing");
+});
+
+test("signed out or with the hub offline, nothing claims a role or offers one", () => {
+  for (const s of [INITIAL_SESSION, signedIn({ online: false, role: "none" })]) {
+    const v = roleView(s);
+    assert.deepEqual([v.takePilot, v.takeOver, v.observe, v.handOver, v.controls], [false, false, false, false, false]);
+    assert.doesNotMatch(guideHtml(s), /observing|You are the pilot|Armed/);
+  }
+  assert.match(guideHtml(INITIAL_SESSION), /^Signed out/);
+  assert.equal(roleView(signedIn({ online: false, role: "none" })).badge, "hub offline");
+  assert.match(guideHtml(signedIn({ online: false, role: "none" })), /Hub offline/);
+  assert.doesNotMatch(guideHtml(signedIn({ role: "none" })), /observing/, "signed in, not attached yet");
+});
+
+test("with the hub offline the vehicle list does not repeat what it last said as if current", () => {
+  assert.deepEqual(vehicleLines(signedIn({})), ["rov1 — connected · pilot none · 1 observing"]);
+  assert.deepEqual(vehicleLines(signedIn({ online: false })), ["rov1 — unknown while the hub is offline"]);
 });

@@ -25,10 +25,17 @@ export function roleView(s: SessionState): RoleView {
   const pilot = s.role === "pilot";
   const canPilot = !pilot && s.access === "pilot";
   return {
-    badge: s.session === 0 ? "signed out" : s.role === "none" ? `signed in (${s.access})` : s.role,
-    takePilot: canPilot && !otherPilot,
-    takeOver: canPilot && otherPilot,
-    observe: s.role !== "observer",
+    badge:
+      s.session === 0
+        ? "signed out"
+        : !s.online
+          ? "hub offline"
+          : s.role === "none"
+            ? `signed in (${s.access})`
+            : s.role,
+    takePilot: s.online && canPilot && !otherPilot,
+    takeOver: s.online && canPilot && otherPilot,
+    observe: s.online && s.role !== "observer",
     handOver: pilot,
     controls: pilot,
   };
@@ -36,6 +43,10 @@ export function roleView(s: SessionState): RoleView {
 
 /** The guide line (HTML) for what the pilot can do next. */
 export function guideHtml(s: SessionState): string {
+  if (s.session === 0) return "Signed out: sign in to observe or to fly.";
+  if (!s.online)
+    return "<strong>Hub offline</strong>: you hold no role until it answers again (the page keeps trying). Without pilot input the vehicle goes neutral by itself.";
+  if (s.role === "none") return "Signed in: attaching to a vehicle…";
   if (s.role !== "pilot") {
     return s.access === "pilot"
       ? "You are observing. Press <strong>Take pilot</strong> to fly."
@@ -45,6 +56,12 @@ export function guideHtml(s: SessionState): string {
     return "You are the pilot. <strong>Hold <kbd>Enter</kbd></strong> (or the Arm button, or gamepad Start) for 1 s to arm.";
   }
   return "Armed. <kbd>W</kbd>/<kbd>S</kbd> forward/back · <kbd>A</kbd>/<kbd>D</kbd> turn · <kbd>Q</kbd>/<kbd>E</kbd> sideways · <kbd>R</kbd>/<kbd>F</kbd> up/down · <kbd>Space</kbd> disarm · gamepad sticks work too.";
+}
+
+/** The vehicle list's lines: what the hub last said, unless the hub is offline (then it is unknown). */
+export function vehicleLines(s: SessionState): string[] {
+  if (s.session !== 0 && !s.online) return s.vehicles.map((v) => `${v.id} — unknown while the hub is offline`);
+  return s.vehicles.map((v) => vehicleLine(v, s.session));
 }
 
 /** One vehicle's line in the vehicle list, as seen by `session`. */

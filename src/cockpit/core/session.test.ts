@@ -76,8 +76,10 @@ test("a sign-in answer starts the session without a role, whatever was held befo
 });
 
 test("the socket closing drops the role but keeps the session's vehicle", () => {
+  assert.equal(PILOT.online, true);
   const s = run([{ kind: "socket-closed" }], PILOT).state;
   assert.equal(s.role, "none");
+  assert.equal(s.online, false, "offline until the hub accepts a sign-in again");
   assert.equal(s.vehicle, "rov1");
 });
 

@@ -22,6 +22,8 @@ export interface SessionState {
   readonly access: Access;
   /** The vehicle the page is attached to ("" before the first). */
   readonly vehicle: string;
+  /** The hub accepted this sign-in and the socket is still open (false while reconnecting). */
+  readonly online: boolean;
   /** The session's role on `vehicle`. */
   readonly role: SessionRole;
   /** Every vehicle the hub knows, with its link and pilot (latest list wins). */
@@ -62,6 +64,7 @@ export const INITIAL_SESSION: SessionState = {
   session: 0,
   access: "none",
   vehicle: "",
+  online: false,
   role: "none",
   vehicles: [],
   telemetry: undefined,
@@ -98,9 +101,9 @@ export function reduceSession(s: SessionState, ev: SessionEvent): SessionOutcome
     case "sign-in":
       return only({ ...s, authRefused: false });
     case "sign-out":
-      return only({ ...s, session: 0, vehicle: "", role: "none" });
+      return only({ ...s, session: 0, vehicle: "", online: false, role: "none" });
     case "socket-closed":
-      return only({ ...s, role: "none" });
+      return only({ ...s, online: false, role: "none" });
     case "received":
       return received(s, ev.message);
     case "action":
@@ -115,8 +118,8 @@ function received(s: SessionState, m: Message): SessionOutcome {
     case "auth-result":
       return only(
         m.ok
-          ? { ...s, session: m.session, access: m.access, role: "none" }
-          : { ...s, authRefused: true, session: 0, role: "none" },
+          ? { ...s, session: m.session, access: m.access, online: true, role: "none" }
+          : { ...s, authRefused: true, session: 0, online: false, role: "none" },
       );
     case "vehicles": {
       const mine = m.vehicles.find((v) => v.id === s.vehicle) ?? m.vehicles[0];
