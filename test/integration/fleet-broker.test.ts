@@ -225,24 +225,32 @@ describe("fleet bridge on mosquitto (TLS, passwords, ACL)", { skip: mosquittoSki
     });
     try {
       await monitor.next((m) => m.topic === "tethys/v1/site-a/rov1/status" && m.text.includes("link-up"));
+      const topic = "tethys/v1/site-a/rov1/request";
+      const request = '{"v":1,"what":"state"}';
+      const options = { qos: 1 as const, properties: { responseTopic: "replies/flood" } };
       const flood = 300;
       let handled = 0;
       const allHandled = new Promise<void>((resolve) =>
         fx.bridge.requests.on(() => {
-          if (++handled === flood) resolve();
+          if (++handled === flood + 1) resolve();
         }),
       );
-      for (let i = 0; i < flood; i++)
-        flooder.client.publish("tethys/v1/site-a/rov1/request", '{"v":1,"what":"state"}', {
-          qos: 0,
-          properties: { responseTopic: "replies/flood" },
-        });
+      // The bridge subscribes once its session is up; one answered request shows it listens.
+      flooder.client.publish(topic, request, options);
+      await flooder.next(() => flooder.messages.length === 1);
+      // QoS 1 both ways: the broker delivers every request and every answer, whatever the load.
+      const started = performance.now();
+      for (let i = 0; i < flood; i++) flooder.client.publish(topic, request, options);
       await allHandled;
+      const seconds = (performance.now() - started) / 1000;
       const refused = fx.bridge.stats().rov1?.refusedRequests ?? 0;
       // Every answer is on its way; wait for the last of them.
-      await flooder.next(() => flooder.messages.length === flood - refused);
-      const answered = flooder.messages.length;
-      assert.ok(answered >= 10 && answered < 60, `answered ${answered}`);
+      await flooder.next(() => flooder.messages.length === flood + 1 - refused);
+      const answered = flooder.messages.length - 1;
+      // The bucket: a burst of 10 (one spent on the first request) and 5 more per second of the flood.
+      assert.ok(answered >= 9, `answered ${answered}`);
+      assert.ok(answered <= 10 + Math.ceil(5 * seconds), `answered ${answered} in ${seconds.toFixed(1)} s`);
+      assert.ok(refused > 0, "a flood beyond the bucket is refused");
       assert.equal(refused + answered, flood);
     } finally {
       await flooder.close();
