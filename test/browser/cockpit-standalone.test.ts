@@ -115,14 +115,14 @@ test("sign in, see telemetry, fly only as pilot, and see the link go stale", { s
   await mkdir("test-results", { recursive: true });
   await page.screenshot({ path: "test-results/cockpit-standalone.png" });
 
-  // Telemetry stops: the indicator must say STALE within a second (and a bit of render time).
-  const t0 = Date.now();
-  await page.waitForFunction(() => document.getElementById("link")?.dataset.state === "stale", undefined, {
-    timeout: 3000,
-  });
-  const elapsed = Date.now() - t0;
-  assert.match((await page.textContent("#link")) ?? "", /STALE/);
-  assert.ok(elapsed < 2000, `went stale after ${elapsed} ms`);
+  // Telemetry stops: the indicator says STALE with the telemetry's age. When it turns (a second
+  // after the last frame) is the LinkMonitor's rule, tested on virtual time in
+  // src/cockpit/core/link-monitor.test.ts; here the page shows what the monitor decides.
+  await page.waitForFunction(() => document.getElementById("link")?.dataset.state === "stale");
+  const linkText = (await page.textContent("#link")) ?? "";
+  assert.match(linkText, /STALE/);
+  const age = Number(/(\d+(?:\.\d+)?) s/.exec(linkText)?.[1]);
+  assert.ok(age >= 1, `stale only once telemetry is a second old: ${linkText}`);
   assert.deepEqual(errors, []);
   await page.close();
 });
