@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
+import { sampleTelemetry } from "../../src/protocol/testing/sample-telemetry.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
 import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
 
@@ -111,25 +112,7 @@ test("gamepads blocked by permissions policy: a plain warning, and the page keep
   assert.match((await page.textContent("#secure-warning")) ?? "", /permissions policy blocks them/);
   await fliesByKeyboard(page, h);
   // The frame loop is alive: the link indicator follows telemetry.
-  h.send({
-    type: "telemetry",
-    depth: 1,
-    heading: 0,
-    roll: 0,
-    pitch: 0,
-    attitude: { w: 1, x: 0, y: 0, z: 0 },
-    verticalSpeed: 0,
-    armed: false,
-    mode: "manual",
-    failsafe: [],
-    battery: { voltage: 16, current: 1, consumedWh: 0 },
-    leak: false,
-    waterTemperature: 10,
-    internalTemperature: 30,
-    thrusters: [0, 0, 0, 0, 0, 0],
-    link: { rttMs: 5, lossPercent: 0 },
-    cpu: { loadPercent: 10, temperature: 40 },
-  });
+  h.send(sampleTelemetry({ depth: 1, heading: 0 }));
   await page.waitForFunction(() => document.getElementById("link")?.dataset.state === "live");
   assert.deepEqual(errors, []);
   await page.close();

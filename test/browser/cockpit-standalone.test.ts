@@ -6,6 +6,7 @@ import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
 import type { Message, MessageOf } from "../../src/protocol/index.ts";
+import { underwayTelemetry } from "../../src/protocol/testing/sample-telemetry.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
 import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
 
@@ -23,25 +24,7 @@ let base: string;
 const send = (m: Message): void => hub.send(m);
 const received: Message[] = [];
 const receivedMatching = (pred: (m: Message) => boolean): Promise<void> => hub.receivedMatching(pred);
-const telemetry = (depth: number, armed: boolean): MessageOf<"telemetry"> => ({
-  type: "telemetry",
-  depth,
-  heading: 45,
-  roll: 5,
-  pitch: -3,
-  attitude: { w: 1, x: 0, y: 0, z: 0 },
-  verticalSpeed: 0.1,
-  armed,
-  mode: "manual",
-  failsafe: [],
-  battery: { voltage: 15.8, current: 4.2, consumedWh: 1.5 },
-  leak: false,
-  waterTemperature: 14,
-  internalTemperature: 35,
-  thrusters: [0.2, -0.2, 0.2, -0.2, 0, 0],
-  link: { rttMs: 8, lossPercent: 0 },
-  cpu: { loadPercent: 20, temperature: 50 },
-});
+const telemetry = (depth: number, armed: boolean): MessageOf<"telemetry"> => underwayTelemetry({ depth, armed });
 
 before(async () => {
   if (skip) return;

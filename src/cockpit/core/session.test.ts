@@ -2,29 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { ACCESS, type Message, type MessageOf, ROLE_REASONS, SESSION_ROLES } from "../../protocol/index.ts";
+import { underwayTelemetry } from "../../protocol/testing/sample-telemetry.ts";
 import { ACTIONS } from "../input/mapping.ts";
 import { INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "./session.ts";
 import { roleView } from "./session-view.ts";
 
-const telemetry: MessageOf<"telemetry"> = {
-  type: "telemetry",
-  depth: 2.5,
-  heading: 45,
-  roll: 5,
-  pitch: -3,
-  attitude: { w: 1, x: 0, y: 0, z: 0 },
-  verticalSpeed: 0.1,
-  armed: false,
-  mode: "manual",
-  failsafe: [],
-  battery: { voltage: 15.8, current: 4.2, consumedWh: 1.5 },
-  leak: false,
-  waterTemperature: 14,
-  internalTemperature: 35,
-  thrusters: [0, 0, 0, 0, 0, 0],
-  link: { rttMs: 8, lossPercent: 0 },
-  cpu: { loadPercent: 20, temperature: 50 },
-};
+const telemetry: MessageOf<"telemetry"> = underwayTelemetry();
 
 const got = (message: Message): SessionEvent => ({ kind: "received", message });
 const signedIn = (session: number, access: "pilot" | "observer" = "pilot"): SessionEvent =>

@@ -23,3 +23,23 @@ export function sampleTelemetry(overrides: Partial<MessageOf<"telemetry">> = {})
     ...overrides,
   };
 }
+
+/**
+ * A telemetry message from a vehicle under way (2.5 m, heading 45°, leaning, thrusters turning),
+ * for cockpit tests that look at the instruments; any field overridden.
+ */
+export function underwayTelemetry(overrides: Partial<MessageOf<"telemetry">> = {}): MessageOf<"telemetry"> {
+  return sampleTelemetry({
+    depth: 2.5,
+    heading: 45,
+    roll: 5,
+    pitch: -3,
+    verticalSpeed: 0.1,
+    battery: { voltage: 15.8, current: 4.2, consumedWh: 1.5 },
+    waterTemperature: 14,
+    internalTemperature: 35,
+    thrusters: [0.2, -0.2, 0.2, -0.2, 0, 0],
+    link: { rttMs: 8, lossPercent: 0 },
+    ...overrides,
+  });
+}
