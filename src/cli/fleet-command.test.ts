@@ -3,14 +3,9 @@ import { test } from "node:test";
 import { type Mosquitto, mosquittoSkip, startMosquitto } from "../../test/support/mosquitto.ts";
 import { MqttWatch } from "../../test/support/mqtt-watch.ts";
 import { startFleetFixture } from "../topside/testing/fleet-fixture.ts";
-import { main } from "./program.ts";
+import { runMain } from "./testing/run-main.ts";
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const run = runMain;
 
 test("tethys fleet refuses a broker that is not an mqtt(s) URL", async () => {
   const r = await run(["fleet", "--broker", "http://example.net"]);

@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import { listFiles, MANIFEST_FORMAT, writeSignedManifest } from "../release/manifest.ts";
 import { loadPrivateKey } from "../release/release-key.ts";
 import { signedTarball } from "../release/testing/signed-bundle.ts";
-import { main } from "./program.ts";
+import { runMain } from "./testing/run-main.ts";
 
 /** `tethys release` as a user runs it: keygen, the refusals, verify. Building bundles: test/release/. */
 let root: string;
@@ -15,12 +15,7 @@ before(async () => {
 });
 after(() => rm(root, { recursive: true, force: true }));
 
-async function tethys(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const tethys = (...argv: string[]) => runMain(argv);
 
 test("keygen writes the pair once and refuses to overwrite it", async () => {
   const dir = join(root, "keys");
