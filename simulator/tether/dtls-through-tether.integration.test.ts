@@ -11,13 +11,14 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { RealClock } from "../../src/kernel/real-clock.ts";
 import { DtlsLink } from "../../src/links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../../src/links/dtls-client/node-dtls-session.ts";
 import { startOpensslPeer, waitForState } from "../../src/links/dtls-client/testing/openssl-peer.ts";
+import type { DtlsLinkOptions } from "../../src/links/dtls-client/types.ts";
 import { requireTool } from "../../test/support/tools.ts";
-import { UdpTetherProxy } from "./udp-proxy.ts";
+import { type UdpProxyOptions, UdpTetherProxy } from "./udp-proxy.ts";
 
 const skip = requireTool("openssl", "openssl");
 
@@ -25,33 +26,50 @@ const KEY_HEX = "5e1ec7ab1e5e1ec7ab1e5e1ec7ab1e00";
 const SEED = 4;
 const WANT = 20;
 
-test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake completes and data flows", {
-  skip,
-  timeout: 60_000,
-}, async (t) => {
+/** `openssl s_server` as the hub with the tether emulator in front of it, on a real clock. */
+async function hubBehindTether(
+  t: TestContext,
+  o: { retransmit?: boolean; tether?: Partial<UdpProxyOptions> } = {},
+): Promise<{ peer: Awaited<ReturnType<typeof startOpensslPeer>>; clock: RealClock; tether: UdpTetherProxy }> {
   const peer = await startOpensslPeer({
     identity: "rov-tether",
     keyHex: KEY_HEX,
     cipher: "PSK-AES128-CCM8",
-    retransmit: true,
+    ...(o.retransmit === true ? { retransmit: true } : {}),
     signal: t.signal,
   });
   const clock = new RealClock();
-  const impair = { loss: 0.2, reorder: 0.1, reorderGapMs: 5, duplicate: 0.05, delayMs: 2, jitterMs: 1 };
-  const tether = await UdpTetherProxy.start({
-    target: { host: "127.0.0.1", port: peer.port },
-    clock,
-    up: impair,
-    down: impair,
-    seed: SEED,
-  });
-  const link = new DtlsLink({
+  const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock, ...o.tether });
+  return { peer, clock, tether };
+}
+
+/** The vehicle's DTLS link (node-dtls-client) dialling the hub through the tether. */
+function vehicleLink(
+  tether: UdpTetherProxy,
+  clock: RealClock,
+  o: Pick<DtlsLinkOptions, "handshakeTimeoutMs" | "stallTimeoutMs" | "backoff" | "ciphers">,
+): DtlsLink {
+  return new DtlsLink({
     address: "127.0.0.1",
     port: tether.address().port,
     identity: "rov-tether",
     key: Buffer.from(KEY_HEX, "hex"),
     clock,
     factory: nodeDtlsSessionFactory,
+    ...o,
+  });
+}
+
+test("DTLS link through a 20% lossy, reordering, duplicating tether: handshake completes and data flows", {
+  skip,
+  timeout: 60_000,
+}, async (t) => {
+  const impair = { loss: 0.2, reorder: 0.1, reorderGapMs: 5, duplicate: 0.05, delayMs: 2, jitterMs: 1 };
+  const { peer, clock, tether } = await hubBehindTether(t, {
+    retransmit: true,
+    tether: { up: impair, down: impair, seed: SEED },
+  });
+  const link = vehicleLink(tether, clock, {
     ciphers: ["TLS_PSK_WITH_AES_128_CCM_8"],
     handshakeTimeoutMs: 2500, // s_server retransmits its flights after 1 s
     stallTimeoutMs: 2000,
@@ -103,21 +121,8 @@ test("an abandoned handshake is aborted with an alert, so a single-peer hub serv
   skip,
   timeout: 30_000,
 }, async (t) => {
-  const peer = await startOpensslPeer({
-    identity: "rov-tether",
-    keyHex: KEY_HEX,
-    cipher: "PSK-AES128-CCM8",
-    signal: t.signal,
-  });
-  const clock = new RealClock();
-  const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock });
-  const link = new DtlsLink({
-    address: "127.0.0.1",
-    port: tether.address().port,
-    identity: "rov-tether",
-    key: Buffer.from(KEY_HEX, "hex"),
-    clock,
-    factory: nodeDtlsSessionFactory,
+  const { peer, clock, tether } = await hubBehindTether(t);
+  const link = vehicleLink(tether, clock, {
     handshakeTimeoutMs: 400,
     stallTimeoutMs: 0,
     backoff: { initialMs: 50, maxMs: 50 },
@@ -144,21 +149,8 @@ test("when the hub→vehicle direction dies the link stalls, keeps retrying, and
   skip,
   timeout: 30_000,
 }, async (t) => {
-  const peer = await startOpensslPeer({
-    identity: "rov-tether",
-    keyHex: KEY_HEX,
-    cipher: "PSK-AES128-CCM8",
-    signal: t.signal,
-  });
-  const clock = new RealClock();
-  const tether = await UdpTetherProxy.start({ target: { host: "127.0.0.1", port: peer.port }, clock });
-  const link = new DtlsLink({
-    address: "127.0.0.1",
-    port: tether.address().port,
-    identity: "rov-tether",
-    key: Buffer.from(KEY_HEX, "hex"),
-    clock,
-    factory: nodeDtlsSessionFactory,
+  const { peer, clock, tether } = await hubBehindTether(t);
+  const link = vehicleLink(tether, clock, {
     handshakeTimeoutMs: 300,
     stallTimeoutMs: 400,
     backoff: { initialMs: 50, maxMs: 100 },
