@@ -202,6 +202,38 @@ test("latest-value under backpressure: 1000 pilots while the reader is paused â†
   assert.equal(client.stats.drops.CMD_STALE, undefined);
 });
 
+test("frames sent in one event-loop turn leave in one stream write; a batch over the slab is handed over early", async () => {
+  const clock = new VirtualClock();
+  const { client, server, b } = pair(clock, {
+    rate: { ratePerSec: 1e6, burst: 1e6, abuseDrops: 1e6, abuseWindowMs: 1000 },
+  });
+  const chunks: number[] = [];
+  const write = b.write.bind(b) as (chunk: Buffer) => boolean;
+  b.write = ((chunk: Buffer) => {
+    chunks.push(chunk.length);
+    return write(chunk);
+  }) as typeof b.write;
+  const got: number[] = [];
+  client.on("message", (m) => {
+    if (m.type === "pilot") got.push(m.surge);
+  });
+  for (let k = 0; k < 10; k++) server.send(pilot(k / 10));
+  assert.equal(chunks.length, 0, "nothing written inside send()");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(chunks.length, 1, "ten frames, one write");
+  await settle(clock);
+  assert.deepEqual(
+    got,
+    Array.from({ length: 10 }, (_, k) => Math.fround(k / 10)),
+  );
+  // 1000 frames in one turn do not wait for the turn to end: every full slab is written at once.
+  chunks.length = 0;
+  for (let k = 0; k < 1000; k++) server.send(pilot(0));
+  assert.ok(chunks.length >= 1, "a full slab is written before the turn ends");
+  assert.ok(Math.max(...chunks) <= 16_384, `no write over the slab: ${Math.max(...chunks)}`);
+  client.close();
+});
+
 test("must-deliver sends fail with CMD_QUEUE_FULL once the queue holds only must-deliver messages", () => {
   const clock = new VirtualClock();
   const { client, server } = pair(clock, { queueCapacity: 2 });
