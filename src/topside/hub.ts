@@ -11,6 +11,7 @@ import { HttpGuard, type HttpGuardOptions, type HttpGuardStats } from "./http-gu
 import type { SessionStats } from "./hub-metrics.ts";
 import { HubProtocol, type HubProtocolOptions } from "./hub-protocol.ts";
 import { StaticFiles } from "./static-files.ts";
+import { WsFrames } from "./ws-frames.ts";
 import { WsTransport } from "./ws-transport.ts";
 
 export interface HubOptions extends HubProtocolOptions {
@@ -47,6 +48,8 @@ export class Hub {
   private readonly httpsServer: HttpsServer | undefined;
   private readonly sockets = new Set<WsTransport>();
   private readonly guard: HttpGuard;
+  /** WebSocket frames shared by every browser (each payload framed once). */
+  private readonly frames = new WsFrames();
   private staticFiles: StaticFiles | undefined;
   private keepalive: Timer | undefined;
   private closing = false;
@@ -126,6 +129,11 @@ export class Hub {
     return this.protocol.sessionStats();
   }
 
+  /** WebSocket frames built so far: one per distinct payload, however many browsers got it. */
+  get framesBuilt(): number {
+    return this.frames.built;
+  }
+
   /** Unanswered plain HTTP requests (bounded per socket), for tests and benchmarks. */
   httpStats(): HttpGuardStats {
     return this.guard.stats;
@@ -184,7 +192,7 @@ export class Hub {
 
   private accept(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new WsTransport(ws, remoteOf(req));
+      const transport = new WsTransport(ws, remoteOf(req), socket, this.frames);
       this.sockets.add(transport);
       transport.onClose(() => this.sockets.delete(transport));
       this.protocol.accept(transport);

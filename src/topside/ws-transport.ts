@@ -1,13 +1,20 @@
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { errorCode } from "../kernel/errors.ts";
 import type { BrowserTransport } from "./browser-transport.ts";
 import { HubCodes } from "./errors.ts";
-
-const BINARY = { binary: true } as const;
+import type { WsFrames } from "./ws-frames.ts";
 
 /**
  * The browser transport over a server-side `ws` WebSocket, plus its keepalive: `ping()` sends a
  * WebSocket ping, and terminates the socket when the previous one went unanswered.
+ *
+ * Messages are written as frames pre-built once for all browsers (`WsFrames`) straight to the
+ * upgraded socket, one write each. That is safe beside `ws`'s own writes (pings, pongs, the
+ * close frame) because the hub's server runs without permessage-deflate and never sends Blobs:
+ * `ws` then never queues a frame, it writes at once, so everything leaves in call order; the
+ * socket's buffer is what `ws` reports as `bufferedAmount` either way. Nothing is written once
+ * the WebSocket is no longer open (the close frame is the last thing on the wire).
  */
 export class WsTransport implements BrowserTransport {
   readonly remote: string;
@@ -15,11 +22,16 @@ export class WsTransport implements BrowserTransport {
   private readonly messageListeners: ((data: Uint8Array, binary: boolean) => void)[] = [];
   private readonly refusedListeners: ((code: string) => void)[] = [];
   private readonly closeListeners: (() => void)[] = [];
+  private readonly socket: Duplex;
+  private readonly frames: WsFrames;
   private alive = true;
 
-  constructor(ws: WebSocket, remote: string) {
+  /** `socket` is the upgraded connection `ws` runs on (the one given to `handleUpgrade`). */
+  constructor(ws: WebSocket, remote: string, socket: Duplex, frames: WsFrames) {
     this.ws = ws;
     this.remote = remote;
+    this.socket = socket;
+    this.frames = frames;
     ws.binaryType = "nodebuffer";
     ws.on("message", (data, isBinary) => {
       const buf = data as Buffer;
@@ -48,7 +60,11 @@ export class WsTransport implements BrowserTransport {
   }
 
   send(frame: Uint8Array, written: (err?: Error | null) => void): void {
-    this.ws.send(frame, BINARY, written);
+    if (!this.open) {
+      process.nextTick(written, new Error("the WebSocket is not open"));
+      return;
+    }
+    this.socket.write(this.frames.frame(frame), written);
   }
 
   close(code: number, reason: string): void {
