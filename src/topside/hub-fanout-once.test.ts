@@ -25,7 +25,7 @@ async function countEncodes(body: () => Promise<void>): Promise<number> {
 test("a telemetry frame is encoded once for all observers (memory transports)", async () => {
   const t = startMemoryHub({ limits: { maxBrowsers: 100 } });
   try {
-    const observers = [];
+    const observers: Awaited<ReturnType<typeof t.join>>[] = [];
     for (let i = 0; i < 40; i++) observers.push(await t.join("observer"));
     const encodes = await countEncodes(async () => {
       for (let depth = 1; depth <= 5; depth++) {
@@ -42,7 +42,7 @@ test("a telemetry frame is encoded once for all observers (memory transports)", 
 test("over WebSockets, each telemetry frame is encoded and framed once, and every observer decodes it", async () => {
   const t = await startTestHub({ limits: { maxBrowsers: 100 } });
   try {
-    const observers = [];
+    const observers: Awaited<ReturnType<typeof t.join>>[] = [];
     for (let i = 0; i < 30; i++) observers.push(await t.join("observer"));
     const framedBefore = t.hub.framesBuilt;
     const encodes = await countEncodes(async () => {
