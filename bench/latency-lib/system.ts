@@ -25,6 +25,8 @@ export interface LatencySystem {
   /** The vehicle's own /metrics URL. */
   vehicleMetricsUrl: string;
   token: string;
+  /** Secret granting observer access (signs in without the per-address anonymous limit). */
+  observerToken: string;
   world: World;
   onPcaWrite: (() => void) | undefined;
   /** Lines the children printed (warnings and errors), for the report when something fails. */
@@ -35,11 +37,20 @@ export interface LatencySystem {
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TETHYS = join(ROOT, "src/cli/tethys.ts");
 
-export async function startLatencySystem(o: { logLevel?: string } = {}): Promise<LatencySystem> {
+export interface LatencySystemOptions {
+  logLevel?: string;
+  /** The vehicle's `telemetry_hz` (default: the config default). */
+  telemetryHz?: number;
+  /** The hub's `[topside.limits] max_browsers` (default: the config default). */
+  maxBrowsers?: number;
+}
+
+export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<LatencySystem> {
   const dir = await mkdtemp(join(tmpdir(), "tethys-latency-"));
   const level = o.logLevel ?? "warn";
   const keys = await generateKeys({ dir: join(dir, "keys"), configDir: dir });
   const token = randomBytes(9).toString("base64url");
+  const observerToken = randomBytes(9).toString("base64url");
 
   const clock = new RealClock();
   const world = new World(clock, { seed: 1 });
@@ -62,6 +73,7 @@ export async function startLatencySystem(o: { logLevel?: string } = {}): Promise
     wsUrl: "",
     vehicleMetricsUrl: "",
     token,
+    observerToken,
     world,
     onPcaWrite: undefined,
     log,
@@ -84,7 +96,13 @@ export async function startLatencySystem(o: { logLevel?: string } = {}): Promise
     const topsideFile = join(dir, "topside.toml");
     await writeFile(
       topsideFile,
-      topsideConfig(level, await hashSecret(token), await readFile(keys.files.topsideSnippet, "utf8")),
+      topsideConfig(
+        level,
+        await hashSecret(token),
+        await hashSecret(observerToken),
+        o.maxBrowsers,
+        await readFile(keys.files.topsideSnippet, "utf8"),
+      ),
     );
     const topside = await child("topside", topsideFile);
     const ports = topside.ports as { http: number; command: number; telemetry: number };
@@ -93,7 +111,7 @@ export async function startLatencySystem(o: { logLevel?: string } = {}): Promise
     const vehicleFile = join(dir, "vehicle.toml");
     await writeFile(
       vehicleFile,
-      vehicleConfig(level, busAddr.port, ports, await readFile(keys.files.vehicleSnippet, "utf8")),
+      vehicleConfig(level, busAddr.port, ports, o.telemetryHz, await readFile(keys.files.vehicleSnippet, "utf8")),
     );
     const vehicle = await child("vehicle", vehicleFile);
     sys.vehicleMetricsUrl = String(vehicle.metrics);
@@ -111,7 +129,13 @@ const noComments = (s: string) =>
     .filter((l) => !l.startsWith("#"))
     .join("\n");
 
-function topsideConfig(level: string, pilotHash: string, snippet: string): string {
+function topsideConfig(
+  level: string,
+  pilotHash: string,
+  observerHash: string,
+  maxBrowsers: number | undefined,
+  snippet: string,
+): string {
   return `[log]
 level = ${toml(level)}
 [metrics]
@@ -123,8 +147,9 @@ command_port = 0
 telemetry_port = 0
 [topside.auth]
 pilot_hashes = [${toml(pilotHash)}]
+observer_hashes = [${toml(observerHash)}]
 anonymous_observers = true
-
+${maxBrowsers === undefined ? "" : `[topside.limits]\nmax_browsers = ${maxBrowsers}\n`}
 ${noComments(snippet)}`;
 }
 
@@ -132,6 +157,7 @@ function vehicleConfig(
   level: string,
   busPort: number,
   hub: { command: number; telemetry: number },
+  telemetryHz: number | undefined,
   snippet: string,
 ): string {
   return `[log]
@@ -143,7 +169,7 @@ id = "rov1"
 board = "rpi-pca9685"
 backend = "sim"
 sim_bus = "tcp:127.0.0.1:${busPort}"
-[vehicle.hub]
+${telemetryHz === undefined ? "" : `telemetry_hz = ${telemetryHz}\n`}[vehicle.hub]
 host = "127.0.0.1"
 command_port = ${hub.command}
 telemetry_port = ${hub.telemetry}
