@@ -7,26 +7,46 @@
  * telemetry frames and any moment the vehicle shows as disconnected. A forked flooder
  * (_metrics-flooder.ts) then writes thousands of pipelined `GET /metrics` per socket on several
  * sockets, reconnecting whenever the hub closes one, for `seconds`. The hub's RSS is read from
- * its own /metrics every second: baseline (before), peak (during), and after.
+ * its own /metrics every second: baseline (before), peak (during), and after; with its V8 heap,
+ * external memory and, from /proc/PID/smaps_rollup, its anonymous (malloc and V8) memory.
+ * Arguments of the form NAME=VALUE are put in the hub's environment (glibc malloc tunables such
+ * as MALLOC_ARENA_MAX=2, to measure their effect).
  *
- *   node bench/metrics-flood.ts [seconds=10] [sockets=4] [burst=3000]
+ *   node bench/metrics-flood.ts [seconds=10] [sockets=4] [burst=3000] [NAME=VALUE ...]
+ *
+ * Ends with a JSON line {"bench":"metrics-flood", ...}.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { decodeFrame, encodeFrame, type Message } from "../src/protocol/index.ts";
 import { ms, promValue, scrape, summary } from "./latency-lib/stats.ts";
 import { startLatencySystem } from "./latency-lib/system.ts";
 
-const seconds = Number(process.argv[2] ?? 10);
-const sockets = Number(process.argv[3] ?? 4);
-const burst = Number(process.argv[4] ?? 3000);
+const positional = process.argv.slice(2).filter((a) => !a.includes("="));
+const hubEnv = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .filter((a) => a.includes("="))
+    .map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
+);
+const seconds = Number(positional[0] ?? 10);
+const sockets = Number(positional[1] ?? 4);
+const burst = Number(positional[2] ?? 3000);
 const MB = 1024 * 1024;
 type Phase = "idle" | "flood" | "after";
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
-const sys = await startLatencySystem();
+const sys = await startLatencySystem({ hubEnv });
+
+/** A field of /proc/PID/smaps_rollup in MiB (NaN when unreadable). */
+async function smaps(pid: number, field: string): Promise<number> {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, "utf8").catch(() => "");
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text);
+  return m === null ? Number.NaN : Number(m[1]) / 1024;
+}
 try {
   // ---- the pilot ----
   const ws = new WebSocket(sys.wsUrl, { perMessageDeflate: false });
@@ -72,7 +92,9 @@ try {
   const rss: Record<Phase, number[]> = { idle: [], flood: [], after: [] };
   const heap: Record<Phase, number[]> = { idle: [], flood: [], after: [] };
   const external: Record<Phase, number[]> = { idle: [], flood: [], after: [] };
+  const anon: Record<Phase, number[]> = { idle: [], flood: [], after: [] };
   const sampleRss = async () => {
+    anon[phase].push(await smaps(sys.hubPid, "Anonymous"));
     const text = await scrape(`${sys.hubUrl}metrics`);
     const v = promValue(text, "tethys_process_resident_memory_bytes");
     if (v !== undefined) rss[phase].push(v / MB);
@@ -127,8 +149,30 @@ try {
       "hub RSS:",
       `  baseline ${base.toFixed(1)} MiB, peak during flood ${peak.toFixed(1)} MiB, 10 s after ${end.toFixed(1)} MiB (${(end - base >= 0 ? "+" : "") + (end - base).toFixed(1)} MiB)`,
       `  heap used: before ${heap.idle.at(-1)?.toFixed(1)}, peak ${Math.max(...heap.flood).toFixed(1)}, after ${heap.after.at(-1)?.toFixed(1)} MiB; external: before ${external.idle.at(-1)?.toFixed(1)}, peak ${Math.max(...external.flood).toFixed(1)}, after ${external.after.at(-1)?.toFixed(1)} MiB`,
+      `  anonymous (smaps_rollup): before ${anon.idle.at(-1)?.toFixed(1)}, peak ${Math.max(...anon.flood).toFixed(1)}, after ${anon.after.at(-1)?.toFixed(1)} MiB`,
+      `  RSS over time (MiB, every second): ${[...rss.idle, ...rss.flood, ...rss.after].map((x) => x.toFixed(0)).join(" ")}`,
+      `  hub environment: ${Object.keys(hubEnv).length === 0 ? "(none added)" : JSON.stringify(hubEnv)}`,
       "",
     ].join("\n"),
+  );
+  const flood1 = summary(rtt.flood);
+  console.log(
+    JSON.stringify({
+      bench: "metrics-flood",
+      seconds,
+      sockets,
+      burst,
+      env: hubEnv,
+      connections: flood.connections,
+      rssBaselineMb: base,
+      rssPeakMb: peak,
+      rssAfterMb: end,
+      rssAfterDeltaMb: end - base,
+      heartbeatMaxMs: Math.max(flood1.max, summary(rtt.after).max),
+      heartbeatFloodP99Ms: flood1.p99,
+      telemetryGapMaxMs: telemetryGap.flood,
+      vehicleDownSeen,
+    }),
   );
 } finally {
   await sys.stop();

@@ -24,6 +24,8 @@ export interface LatencySystem {
   wsUrl: string;
   /** The vehicle's own /metrics URL. */
   vehicleMetricsUrl: string;
+  /** Process id of the hub (`tethys topside`), for reading its /proc entries. */
+  hubPid: number;
   token: string;
   /** Secret granting observer access (signs in without the per-address anonymous limit). */
   observerToken: string;
@@ -43,6 +45,8 @@ export interface LatencySystemOptions {
   telemetryHz?: number;
   /** The hub's `[topside.limits] max_browsers` (default: the config default). */
   maxBrowsers?: number;
+  /** Extra environment for the hub process (e.g. glibc malloc tunables). */
+  hubEnv?: Record<string, string>;
 }
 
 export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<LatencySystem> {
@@ -65,13 +69,19 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
       if (log.length > 200) log.shift();
     },
   });
-  const child = (name: string, file: string) =>
-    group.start({ name, command: process.execPath, args: [TETHYS, name, "--config", file] });
+  const child = (name: string, file: string, env?: Record<string, string>) =>
+    group.start({
+      name,
+      command: process.execPath,
+      args: [TETHYS, name, "--config", file],
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+    });
 
   const sys: LatencySystem = {
     hubUrl: "",
     wsUrl: "",
     vehicleMetricsUrl: "",
+    hubPid: 0,
     token,
     observerToken,
     world,
@@ -104,7 +114,8 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
         await readFile(keys.files.topsideSnippet, "utf8"),
       ),
     );
-    const topside = await child("topside", topsideFile);
+    const topside = await child("topside", topsideFile, o.hubEnv);
+    sys.hubPid = Number(topside.pid);
     const ports = topside.ports as { http: number; command: number; telemetry: number };
     sys.hubUrl = String(topside.url);
     sys.wsUrl = `${sys.hubUrl.replace(/^http/, "ws")}ws`;
