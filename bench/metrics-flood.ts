@@ -12,7 +12,10 @@
  * Arguments of the form NAME=VALUE are put in the hub's environment (glibc malloc tunables such
  * as MALLOC_ARENA_MAX=2, to measure their effect).
  *
- *   node bench/metrics-flood.ts [seconds=10] [sockets=4] [burst=3000] [NAME=VALUE ...]
+ * Mode `wait` (default): the flooder reconnects when the hub closes a socket; `nowait`: it opens
+ * the next connection as soon as a burst is written (_metrics-flooder.ts).
+ *
+ *   node bench/metrics-flood.ts [seconds=10] [sockets=4] [burst=3000] [wait|nowait] [NAME=VALUE ...]
  *
  * Ends with a JSON line {"bench":"metrics-flood", ...}.
  */
@@ -35,6 +38,7 @@ const hubEnv = Object.fromEntries(
 const seconds = Number(positional[0] ?? 10);
 const sockets = Number(positional[1] ?? 4);
 const burst = Number(positional[2] ?? 3000);
+const mode = positional[3] === "nowait" ? "nowait" : "wait";
 const MB = 1024 * 1024;
 type Phase = "idle" | "flood" | "after";
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
@@ -93,12 +97,14 @@ try {
   const heap: Record<Phase, number[]> = { idle: [], flood: [], after: [] };
   const external: Record<Phase, number[]> = { idle: [], flood: [], after: [] };
   const anon: Record<Phase, number[]> = { idle: [], flood: [], after: [] };
+  const heapTotal: Record<Phase, number[]> = { idle: [], flood: [], after: [] };
   const sampleRss = async () => {
     anon[phase].push(await smaps(sys.hubPid, "Anonymous"));
     const text = await scrape(`${sys.hubUrl}metrics`);
     const v = promValue(text, "tethys_process_resident_memory_bytes");
     if (v !== undefined) rss[phase].push(v / MB);
     heap[phase].push((promValue(text, "tethys_nodejs_heap_size_used_bytes") ?? Number.NaN) / MB);
+    heapTotal[phase].push((promValue(text, "tethys_nodejs_heap_size_total_bytes") ?? Number.NaN) / MB);
     external[phase].push((promValue(text, "tethys_nodejs_external_memory_bytes") ?? Number.NaN) / MB);
   };
   const memTimer = setInterval(() => void sampleRss().catch(() => {}), 1000);
@@ -114,6 +120,7 @@ try {
       String(seconds),
       String(sockets),
       String(burst),
+      mode,
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -139,7 +146,7 @@ try {
   };
   process.stdout.write(
     [
-      `flood: ${seconds} s, ${sockets} sockets × ${burst} pipelined GET /metrics per connection`,
+      `flood: ${seconds} s, ${sockets} sockets × ${burst} pipelined GET /metrics per connection, mode ${mode}`,
       `  connections ${flood.connections}, requests sent ${flood.requestsSent}, answered ${flood.answers}, sockets closed by the hub ${promValue(hub, "tethys_hub_http_refused_total", { result: "pipelining" }) ?? 0}`,
       "pilot heartbeat round trip (hub echo):",
       `  ${line("idle", rtt.idle)}`,
@@ -149,6 +156,7 @@ try {
       "hub RSS:",
       `  baseline ${base.toFixed(1)} MiB, peak during flood ${peak.toFixed(1)} MiB, 10 s after ${end.toFixed(1)} MiB (${(end - base >= 0 ? "+" : "") + (end - base).toFixed(1)} MiB)`,
       `  heap used: before ${heap.idle.at(-1)?.toFixed(1)}, peak ${Math.max(...heap.flood).toFixed(1)}, after ${heap.after.at(-1)?.toFixed(1)} MiB; external: before ${external.idle.at(-1)?.toFixed(1)}, peak ${Math.max(...external.flood).toFixed(1)}, after ${external.after.at(-1)?.toFixed(1)} MiB`,
+      `  heap total (V8's committed heap): before ${heapTotal.idle.at(-1)?.toFixed(1)}, peak ${Math.max(...heapTotal.flood).toFixed(1)}, after ${heapTotal.after.at(-1)?.toFixed(1)} MiB`,
       `  anonymous (smaps_rollup): before ${anon.idle.at(-1)?.toFixed(1)}, peak ${Math.max(...anon.flood).toFixed(1)}, after ${anon.after.at(-1)?.toFixed(1)} MiB`,
       `  RSS over time (MiB, every second): ${[...rss.idle, ...rss.flood, ...rss.after].map((x) => x.toFixed(0)).join(" ")}`,
       `  hub environment: ${Object.keys(hubEnv).length === 0 ? "(none added)" : JSON.stringify(hubEnv)}`,
@@ -162,6 +170,7 @@ try {
       seconds,
       sockets,
       burst,
+      mode,
       env: hubEnv,
       connections: flood.connections,
       rssBaselineMb: base,

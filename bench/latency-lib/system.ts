@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -115,7 +115,7 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
       ),
     );
     const topside = await child("topside", topsideFile, o.hubEnv);
-    sys.hubPid = Number(topside.pid);
+    sys.hubPid = await childPid("topside");
     const ports = topside.ports as { http: number; command: number; telemetry: number };
     sys.hubUrl = String(topside.url);
     sys.wsUrl = `${sys.hubUrl.replace(/^http/, "ws")}ws`;
@@ -131,6 +131,19 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
     throw new Error(`the system did not start: ${String(err)}\n${log.join("\n")}`);
   }
   return sys;
+}
+
+/** Pid of this process's child running `tethys <role>` (from /proc; 0 when not found). */
+async function childPid(role: string): Promise<number> {
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (ppid !== process.pid) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (args.includes(role)) return Number(entry);
+  }
+  return 0;
 }
 
 const toml = (s: string) => JSON.stringify(s);

@@ -60,7 +60,7 @@ export class Hub {
     this.options = options;
     this.log = options.logger;
     this.protocol = new HubProtocol(options);
-    this.guard = new HttpGuard(options.http, (socket) => this.pipeliningClosed(socket.remoteAddress));
+    this.guard = new HttpGuard(options.clock, options.http, (socket) => this.pipeliningClosed(socket.remoteAddress));
     const handleMetrics = metricsHandler(
       options.registry,
       () => this.health(),
@@ -83,10 +83,12 @@ export class Hub {
     // After Node's own connection listener: the scan must be added once its parser owns the socket.
     this.http.on(options.tls === undefined ? "connection" : "secureConnection", (s: Socket) => this.guard.watch(s));
     this.http.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
+    this.http.on("clientError", (err, socket) => this.clientError(err, socket));
     if (options.https !== undefined) {
       this.httpsServer = createHttpsServer({ key: options.https.key, cert: options.https.cert }, handle);
       this.httpsServer.on("secureConnection", (s: Socket) => this.guard.watch(s));
       this.httpsServer.on("upgrade", (req, socket, head) => this.upgrade(req, socket, head));
+      this.httpsServer.on("clientError", (err, socket) => this.clientError(err, socket));
     }
   }
 
@@ -148,6 +150,7 @@ export class Hub {
     this.closing = true;
     this.keepalive?.cancel();
     this.protocol.close();
+    this.guard.releaseAll();
     this.wss.close();
     for (const server of [this.http, this.httpsServer]) {
       if (server === undefined || !server.listening) continue;
@@ -171,6 +174,25 @@ export class Hub {
     );
     this.closedSinceLog = 0;
     this.nextPipeliningLog = now + 10_000;
+  }
+
+  /**
+   * A request Node could not parse: answered and closed as Node does by default (400, or 431 for
+   * oversized headers, 408 for a request timeout), except on a socket the guard holds, which is
+   * left alone until its hold ends.
+   */
+  private clientError(err: Error & { code?: string }, socket: Duplex): void {
+    if (this.guard.holds(socket)) return;
+    if (socket.writable) {
+      const status =
+        err.code === "HPE_HEADER_OVERFLOW"
+          ? "431 Request Header Fields Too Large"
+          : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+            ? "408 Request Timeout"
+            : "400 Bad Request";
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    }
+    socket.destroy();
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
