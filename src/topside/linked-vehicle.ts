@@ -55,6 +55,8 @@ export class LinkedVehicle extends EventEmitter<VehicleChannelEvents> implements
     const conn = this.conn;
     if (!conn || conn.closed) throw new TethysError("HUB_VEHICLE_OFFLINE", `vehicle ${this.id} is not connected`);
     const r = conn.send(message);
+    // On the wire now: the rest of this turn may be a fan-out to many browsers.
+    if (r === "written") conn.flush();
     if (r === "dropped" || r === "full") {
       throw new TethysError(
         "HUB_COMMAND_NOT_QUEUED",

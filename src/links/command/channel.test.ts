@@ -221,10 +221,13 @@ test("frames sent in one event-loop turn leave in one stream write; a batch over
   assert.equal(chunks.length, 0, "nothing written inside send()");
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(chunks.length, 1, "ten frames, one write");
+  server.send(pilot(0.5));
+  server.flush();
+  assert.equal(chunks.length, 2, "flush() writes at once");
   await settle(clock);
   assert.deepEqual(
     got,
-    Array.from({ length: 10 }, (_, k) => Math.fround(k / 10)),
+    [...Array.from({ length: 10 }, (_, k) => Math.fround(k / 10)), 0.5],
   );
   // 1000 frames in one turn do not wait for the turn to end: every full slab is written at once.
   chunks.length = 0;

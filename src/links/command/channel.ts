@@ -241,8 +241,12 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     if (seq === 0xffffffff) this.closeGracefully(CommandCodes.CLOSED, "sequence numbers exhausted; reconnect");
   }
 
-  /** Hands the batch to the stream (see write). */
-  private flush(): void {
+  /**
+   * Hands the frames written this turn to the stream now instead of at the end of the turn's I/O
+   * (see write): for a send whose latency matters more than batching, such as the hub forwarding
+   * a pilot's input while it is also writing to many browsers.
+   */
+  flush(): void {
     this.flushScheduled = false;
     if (this.batchEnd === this.batchStart) return;
     const out = this.slab.subarray(this.batchStart, this.batchEnd);
