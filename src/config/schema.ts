@@ -154,7 +154,7 @@ export const TopsideSchema = z.strictObject({
       max_browsers: z.number().int().min(1).max(10000).default(500),
       /** Browser slots only a pilot secret may take: observers and anonymous connections never fill them. */
       pilot_reserve: z.number().int().min(0).max(100).default(8),
-      /** Plain HTTP requests one socket may have unanswered (pipelined); one more closes the socket. */
+      /** Plain HTTP requests one socket may have unanswered (pipelined); one more refuses the socket (held unread, then closed). */
       max_requests_per_socket: z.number().int().min(1).max(1000).default(8),
     })
     .prefault({}),
