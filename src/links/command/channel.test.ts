@@ -225,10 +225,7 @@ test("frames sent in one event-loop turn leave in one stream write; a batch over
   server.flush();
   assert.equal(chunks.length, 2, "flush() writes at once");
   await settle(clock);
-  assert.deepEqual(
-    got,
-    [...Array.from({ length: 10 }, (_, k) => Math.fround(k / 10)), 0.5],
-  );
+  assert.deepEqual(got, [...Array.from({ length: 10 }, (_, k) => Math.fround(k / 10)), 0.5]);
   // 1000 frames in one turn do not wait for the turn to end: every full slab is written at once.
   chunks.length = 0;
   for (let k = 0; k < 1000; k++) server.send(pilot(0));
