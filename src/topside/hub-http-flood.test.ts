@@ -77,6 +77,21 @@ describe("hub HTTP under a pipelining flood", () => {
     assert.ok((await t.metric("tethys_hub_http_refused_total", { result: "pipelining" })) >= 1);
   });
 
+  test("a request Node cannot parse is answered 400 and closed, as by Node's default", async () => {
+    const r = await new Promise<string>((resolve) => {
+      const socket = connect(t.hub.address.port, "127.0.0.1", () => socket.write("NOT HTTP AT ALL\r\n\r\n"));
+      let text = "";
+      socket.setEncoding("latin1");
+      socket.on("data", (d: string) => {
+        text += d;
+      });
+      socket.on("error", () => {});
+      socket.on("close", () => resolve(text));
+    });
+    assert.match(r, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.equal(t.hub.httpStats().held, 0);
+  });
+
   test("concurrent /metrics requests on 12 sockets share one scrape", async () => {
     const scrapes = countScrapes(t, true);
     const replies = Array.from({ length: 12 }, () => exchange(t.hub.address.port, REQUEST, (n) => n >= 1));

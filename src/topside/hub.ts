@@ -183,7 +183,8 @@ export class Hub {
    */
   private clientError(err: Error & { code?: string }, socket: Duplex): void {
     if (this.guard.holds(socket)) return;
-    if (socket.writable) {
+    // Like Node: no error answer in the middle of an earlier response on this socket.
+    if (socket.writable && (socket as Socket).bytesWritten === 0) {
       const status =
         err.code === "HPE_HEADER_OVERFLOW"
           ? "431 Request Header Fields Too Large"
