@@ -21,7 +21,7 @@ const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: () =
 const { url, token } = await started;
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(url);
   await page.fill("#signin-secret", token);
   await page.click("#signin-form button[type=submit]");
