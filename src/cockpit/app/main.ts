@@ -1,11 +1,11 @@
-import type { Message, MessageOf, SessionRole } from "../../protocol/index.ts";
+import type { Message, SessionRole } from "../../protocol/index.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
 import { countdownRunning, signInRefusal } from "../core/notices.ts";
 import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
 import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
 import { guideHtml, roleView, vehicleLines } from "../core/session-view.ts";
 import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
-import { type Action, DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
+import { type Action, DEFAULT_MAPPING, keyRampMs, PILOT_AXES } from "../input/mapping.ts";
 import { isTextEntry } from "../input/text-entry.ts";
 import { Alarms } from "./alarms.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
@@ -96,12 +96,14 @@ function onMessage(m: Message): void {
       if (session !== prev) renderRole();
       return;
     case "sessions":
-      renderHandover(m);
+      renderHandover();
+      renderRole();
       return;
     case "telemetry":
       link.telemetry(performance.now(), m.link.rttMs, m.link.lossPercent);
       plots.push(performance.now(), m);
       telemetryPanel.show(m);
+      setText($("checks-energy"), m.battery.consumedWh === null ? "—" : `${m.battery.consumedWh.toFixed(1)} Wh`);
       return;
     case "alarm":
     case "event":
@@ -128,7 +130,9 @@ function renderRole(): void {
   $("observe").hidden = !view.observe;
   $("hand-over").hidden = !view.handOver;
   $("handover-to").hidden = !view.handOver;
-  for (const id of ["arm", "disarm", "gain", "lights", "tilt"]) ($(id) as HTMLInputElement).disabled = !view.controls;
+  for (const id of ["arm", "disarm", "gain", "lights", "tilt", "reset-energy"])
+    ($(id) as HTMLInputElement).disabled = !view.controls;
+  for (const b of document.querySelectorAll<HTMLButtonElement>(".target button")) b.disabled = !view.controls;
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.disabled = !view.controls;
   renderGuide();
 }
@@ -144,23 +148,21 @@ function renderVehicles(): void {
   renderRole();
 }
 
-function renderHandover(m: MessageOf<"sessions">): void {
+function renderHandover(): void {
   const sel = $("handover-to") as HTMLSelectElement;
   sel.replaceChildren(
-    ...m.sessions
-      .filter((s) => s.session !== session.session)
-      .map((s) =>
-        Object.assign(document.createElement("option"), {
-          value: String(s.session),
-          textContent: `${s.name} (${s.session})`,
-        }),
-      ),
+    ...session.others.map((s) =>
+      Object.assign(document.createElement("option"), {
+        value: String(s.session),
+        textContent: `${s.name} (${s.session})`,
+      }),
+    ),
   );
 }
 
 let guideShown = "";
 function renderGuide(): void {
-  const html = guideHtml(session);
+  const html = guideHtml(session, mapping);
   // Called every frame: rebuild the DOM only when the text changes (no per-frame garbage).
   if (html === guideShown) return;
   guideShown = html;
@@ -316,6 +318,26 @@ function wire(): void {
     if (to > 0) conn.send({ type: "handover", vehicle: session.vehicle, to });
   });
   $("alarm-ack").addEventListener("click", () => alarms.silence());
+  const typed = (id: string): number | undefined => {
+    const raw = ($(id) as HTMLInputElement).value.trim();
+    return raw === "" ? undefined : Number(raw);
+  };
+  $("target-depth-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const depth = typed("target-depth");
+    if (depth !== undefined) dispatch({ kind: "target", depth });
+  });
+  $("target-heading-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const heading = typed("target-heading");
+    if (heading !== undefined) dispatch({ kind: "target", heading });
+  });
+  const checks = $("checks") as HTMLDialogElement;
+  $("checks-open").addEventListener("click", () => checks.showModal());
+  $("reset-energy").addEventListener("click", () => {
+    if (confirm("Reset the consumed-energy counter to 0? Do this only after fitting a fully charged battery."))
+      dispatch({ kind: "command", command: "reset-energy" });
+  });
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-plot]")) {
     b.addEventListener("click", () => {
       for (const o of document.querySelectorAll("[data-plot]")) o.classList.toggle("active", o === b);
@@ -328,7 +350,14 @@ function wire(): void {
     input.setMapping(m);
     saveMapping(m);
   };
+  const ramp = $("settings-key-ramp") as HTMLInputElement;
+  ramp.addEventListener("change", () => {
+    const v = Number(ramp.value);
+    if (ramp.value.trim() !== "" && Number.isFinite(v) && v >= 0 && v <= 5000) changed({ ...mapping, keyRampMs: v });
+    else ramp.value = String(keyRampMs(mapping));
+  });
   const redraw = (): void => {
+    ramp.value = String(keyRampMs(mapping));
     renderAxisSettings($("settings-axes"), mapping, changed);
     renderButtonSettings($("settings-buttons"), mapping, changed);
   };

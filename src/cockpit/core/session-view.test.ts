@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { INITIAL_SESSION, type SessionState } from "./session.ts";
 import { DEFAULT_MAPPING } from "../input/mapping.ts";
-import { reduceSession } from "./session.ts";
+import { INITIAL_SESSION, reduceSession, type SessionState } from "./session.ts";
 import { guideHtml, keyLabel, roleView, vehicleLine, vehicleLines } from "./session-view.ts";
 
 const signedIn = (o: Partial<SessionState>): SessionState => ({

@@ -163,15 +163,13 @@ const arbEvent: fc.Arbitrary<SessionEvent> = fc.oneof(
     })
     .map((m) => got({ type: "role", ...m })),
   fc.constant(got(telemetry)),
-  fc
-    .record({ vehicle: ids, sessions: fc.array(sessionIds, { maxLength: 3 }) })
-    .map((m) =>
-      got({
-        type: "sessions",
-        vehicle: m.vehicle,
-        sessions: m.sessions.map((session) => ({ session, name: `s${session}`, role: "observer" as const })),
-      }),
-    ),
+  fc.record({ vehicle: ids, sessions: fc.array(sessionIds, { maxLength: 3 }) }).map((m) =>
+    got({
+      type: "sessions",
+      vehicle: m.vehicle,
+      sessions: m.sessions.map((session) => ({ session, name: `s${session}`, role: "observer" as const })),
+    }),
+  ),
   fc.constantFrom(...ACTIONS).map((action): SessionEvent => ({ kind: "action", action })),
   fc
     .record({
@@ -213,7 +211,14 @@ test("property: whatever arrives, the state is never impossible and the page nev
 });
 
 test("typed targets: depth goes to depth hold, heading to heading hold (or stays in depth hold); pilot only; checked", () => {
-  const pilot: SessionState = { ...INITIAL_SESSION, session: 1, access: "pilot", online: true, vehicle: "rov1", role: "pilot" };
+  const pilot: SessionState = {
+    ...INITIAL_SESSION,
+    session: 1,
+    access: "pilot",
+    online: true,
+    vehicle: "rov1",
+    role: "pilot",
+  };
   assert.deepEqual(reduceSession(pilot, { kind: "target", depth: 2.5 }).send, [
     { type: "mode", mode: "depth-hold", targetDepth: 2.5 },
   ]);

@@ -141,8 +141,7 @@ function target(s: SessionState, depth: number | undefined, heading: number | un
     return { state: s, send: [{ type: "mode", mode: "depth-hold", targetDepth: depth }], notices: NOTHING };
   }
   if (heading !== undefined) {
-    if (!(Number.isFinite(heading) && heading >= 0 && heading <= 360))
-      return refuse("target heading must be 0–360°");
+    if (!(Number.isFinite(heading) && heading >= 0 && heading <= 360)) return refuse("target heading must be 0–360°");
     const h = heading === 360 ? 0 : heading;
     const mode = s.telemetry?.mode === "depth-hold" ? "depth-hold" : "heading-hold";
     return { state: s, send: [{ type: "mode", mode, targetHeading: h }], notices: NOTHING };
