@@ -59,6 +59,11 @@ export interface HeadlessAgentOptions {
    * no in-process motor controller, so a serial-MCU board fails with VEHICLE_BOARD.
    */
   board?: string;
+  /**
+   * Take the depth zero from the first pressure reading (default false here, so a scenario's depths
+   * are the world's own; `tethys vehicle` follows `depth_zero_at_start`).
+   */
+  depthZeroAtStart?: boolean;
 }
 
 /** The default control options: `[vehicle.control]` with every default (linearisation on). */
@@ -118,7 +123,7 @@ export function startHeadlessAgent(
   const ready = (async () => {
     const base = builtinProfile(options.board ?? "rpi-pca9685");
     const vehicle = await assemble({
-      control,
+      control: { ...control, depthZeroAtStart: options.depthZeroAtStart ?? false },
       board: parseBoardProfile({ ...base, fluid: { densityKgM3: world.density } }),
       // No `serial`: the world has no in-process motor controller, so a serial-MCU board is
       // refused by the assembly (VEHICLE_BOARD).
@@ -132,6 +137,8 @@ export function startHeadlessAgent(
           return s;
         },
         resetEnergy: () => sensors.resetEnergy(),
+        setDepthZero: (surfacePa, density) => sensors.setDepthZero(surfacePa, density),
+        imuCalibration: () => sensors.imuCalibration(),
       }),
       logger: pino({ level: "silent" }),
       registry: new Registry(),

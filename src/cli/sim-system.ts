@@ -349,6 +349,7 @@ id = "rov1"
 board = ${toml(board)}
 backend = "sim"
 sim_bus = "tcp:127.0.0.1:${worldPort}"${serialPort === undefined ? "" : `\nserial_port = ${toml(serialPort)}`}
+state_file = "vehicle-state.json"
 [vehicle.hub]
 host = "127.0.0.1"
 command_port = ${hub.command}

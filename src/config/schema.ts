@@ -92,6 +92,8 @@ export const VehicleSchema = z.strictObject({
     .default("tcp:127.0.0.1:7800"),
   /** Overrides the board profile's serial motor controller port (e.g. the simulator's pty). */
   serial_port: z.string().min(1).max(4096).optional(),
+  /** The agent's state file (depth zero, thruster settings; relative to this file); absent: kept in memory only. */
+  state_file: z.string().min(1).max(4096).optional(),
   hub: z
     .strictObject({
       host: z.string().min(1).default("127.0.0.1"),

@@ -9,8 +9,8 @@ import {
   optional,
   str,
   struct,
-  u16,
   u8,
+  u16,
   u32,
 } from "./fields.ts";
 

@@ -143,9 +143,7 @@ export class BoardSensors implements SensorSource {
     );
   }
 
-  private onDepth(
-    r: DeviceResult<{ depthM: number; pressurePa: number; temperatureC: number; timeMs: number }>,
-  ): void {
+  private onDepth(r: DeviceResult<{ depthM: number; pressurePa: number; temperatureC: number; timeMs: number }>): void {
     const s = this.snap;
     if (!r.ok) {
       s.depth = s.waterTemperature = s.pressurePa = null;
