@@ -111,13 +111,13 @@ export class FileStateStore implements VehicleStateStore {
   }
 
   private async write(state: VehicleState): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
     const tmp = join(dirname(this.path), `.${randomBytes(6).toString("hex")}.tmp`);
     try {
+      await mkdir(dirname(this.path), { recursive: true });
       await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644, flush: true });
       await rename(tmp, this.path);
     } catch (err) {
-      await rm(tmp, { force: true });
+      await rm(tmp, { force: true }).catch(() => {});
       throw new TethysError("VEHICLE_STATE_WRITE", `cannot write ${this.path}: ${(err as Error).message}`);
     }
   }
