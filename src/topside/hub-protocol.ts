@@ -137,13 +137,20 @@ export class HubProtocol implements SessionHost {
     return [...this.sessions.values()].map((s) => ({ id: s.id, state: s.state, stalls: s.stalls, ...s.pending }));
   }
 
-  /** Stops listening to the vehicles and terminates every session. */
+  /** The one-time sign-in link (see Authenticator.redeemLoginLink). */
+  redeemLoginLink(code: string): string | undefined {
+    const secret = this.auth.redeemLoginLink(code);
+    this.log.info({ redeemed: secret !== undefined }, "one-time sign-in link used");
+    return secret;
+  }
+
   /** Display name of the pilot holding `vehicle`, if any (read by the fleet bridge). */
   pilotName(vehicle: string): string | undefined {
     const id = this.book.pilotOf(vehicle);
     return id === undefined ? undefined : this.sessions.get(id)?.name;
   }
 
+  /** Stops listening to the vehicles and terminates every session. */
   close(): void {
     this.options.vehicles.off("added", this.addVehicle);
     this.options.vehicles.off("removed", this.removeVehicle);

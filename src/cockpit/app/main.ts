@@ -1,5 +1,6 @@
 import type { Message, SessionRole } from "../../protocol/index.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
+import { loginCodeFrom, loginLinkRefusal } from "../core/login-link.ts";
 import { countdownRunning, signInRefusal } from "../core/notices.ts";
 import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
 import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
@@ -254,6 +255,39 @@ function frame(): void {
   requestAnimationFrame(frame);
 }
 
+// ---- the one-time sign-in link -----------------------------------------------------------------
+
+/** This tab's pilot secret from a redeemed sign-in link (survives a reload, not the tab). */
+const LINK_SECRET = "tethys.link-secret";
+
+function signIn(secret: string): void {
+  ($("signin-secret") as HTMLInputElement).value = secret;
+  ($("signin-form") as HTMLFormElement).requestSubmit();
+}
+
+/** `#login=<code>`: taken out of the address bar at once, redeemed at the hub, then signed in. */
+function signInFromLink(): void {
+  const code = loginCodeFrom(location.hash);
+  if (code === undefined) {
+    const kept = sessionStorage.getItem(LINK_SECRET);
+    if (kept) signIn(kept);
+    return;
+  }
+  history.replaceState(null, "", location.pathname + location.search);
+  $("signin-error").textContent = "Signing in with the link…";
+  fetch("login", { method: "POST", body: code, cache: "no-store" })
+    .then(async (r) => {
+      if (!r.ok) throw new Error(loginLinkRefusal(r.status));
+      const { secret } = (await r.json()) as { secret?: unknown };
+      if (typeof secret !== "string") throw new Error(loginLinkRefusal(r.status));
+      sessionStorage.setItem(LINK_SECRET, secret);
+      signIn(secret);
+    })
+    .catch((err: unknown) => {
+      $("signin-error").textContent = err instanceof Error ? err.message : String(err);
+    });
+}
+
 // ---- wiring ----------------------------------------------------------------------------------
 
 function wire(): void {
@@ -271,6 +305,7 @@ function wire(): void {
     conn.connect();
   });
   $("signout").addEventListener("click", () => {
+    sessionStorage.removeItem(LINK_SECRET);
     conn.close();
     linkStatus.reset();
     dispatch({ kind: "sign-out" });
@@ -371,6 +406,7 @@ function wire(): void {
   });
   renderControls(session, "gain");
   renderRole();
+  signInFromLink();
   requestAnimationFrame(frame);
   // Expose a read-only view for browser tests and debugging.
   // `send` lets a test prove the hub refuses what this UI would not send (the hub is the authority).
