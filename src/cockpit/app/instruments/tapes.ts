@@ -22,6 +22,7 @@ export function drawHeadingTape(
   const cx = w / 2;
   if (heading === null) {
     centre(ctx, cx, h / 2, "HEADING UNKNOWN", COLORS.dim);
+    label(canvas, "heading unknown");
     return;
   }
   const pxPerDeg = w / 120;
@@ -51,7 +52,9 @@ export function drawHeadingTape(
   ctx.lineTo(cx - 6, h - 12);
   ctx.lineTo(cx + 6, h - 12);
   ctx.fill();
-  readout(ctx, cx - 28, 0, 56, 19, `${Math.round(heading) % 360}°`, stale);
+  const shown = `${Math.round(heading) % 360}°`;
+  readout(ctx, cx - 28, 0, 56, 19, shown, stale);
+  label(canvas, `heading ${shown}`);
 }
 
 /** Vertical depth tape (positive down) with the vertical speed as an arrow and figure. */
@@ -66,6 +69,7 @@ export function drawDepthTape(
   const cy = h / 2;
   if (depth === null) {
     centre(ctx, w / 2, cy, "DEPTH ?", COLORS.dim);
+    label(canvas, "depth unknown");
     return;
   }
   // The bottom band holds the vertical speed figure; the scale is drawn above it only.
@@ -92,7 +96,9 @@ export function drawDepthTape(
     ctx.fillStyle = "#3fb950";
     ctx.fillRect(w - 8, cy + (target - depth) * pxPerM - 4, 8, 8);
   }
-  readout(ctx, 4, cy - 11, w - 8, 22, `${depth.toFixed(2)} m`, stale);
+  const shown = `${depth.toFixed(2)} m`;
+  readout(ctx, 4, cy - 11, w - 8, 22, shown, stale);
+  label(canvas, `depth ${shown}`);
   if (verticalSpeed !== null) {
     ctx.fillStyle = COLORS.bg;
     ctx.fillRect(0, h - band, w, band);
@@ -114,6 +120,14 @@ export function drawDepthTape(
       COLORS.line,
     );
   }
+}
+
+/**
+ * The figure a tape shows, as its accessible name (screen readers; browser tests read what the
+ * pilot sees); written only when it changes.
+ */
+function label(canvas: HTMLCanvasElement, text: string): void {
+  if (canvas.getAttribute("aria-label") !== text) canvas.setAttribute("aria-label", text);
 }
 
 /** A tape's canvas, sized and cleared to the background. */
