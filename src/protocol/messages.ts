@@ -117,13 +117,11 @@ export const SCHEMA = {
   "thruster-config": def(
     0x0f,
     "command",
-    "Set a thruster's direction reversal and ESC pulse range (µs), disarmed only; saved in the vehicle's state file.",
+    "Set a thruster's direction reversal and ESC pulse range (µs; absent: the board's), disarmed only; saved in the vehicle's state file.",
     {
       thruster: u8(0, MAX_THRUSTERS - 1),
       reversed: bool(),
-      minUs: u16(800, 2200),
-      neutralUs: u16(800, 2200),
-      maxUs: u16(800, 2200),
+      range: optional(struct({ minUs: u16(800, 2200), neutralUs: u16(800, 2200), maxUs: u16(800, 2200) })),
     },
   ),
   "depth-zero": def(

@@ -103,23 +103,32 @@ test("thruster settings: refused while armed or invalid; applied to the outputs 
     type: "thruster-config",
     thruster: 2,
     reversed: true,
-    minUs: 1000,
-    neutralUs: 1480,
-    maxUs: 2000,
+    range: { minUs: 1000, neutralUs: 1480, maxUs: 2000 },
   } as const;
   r.agent.handleCommand({ type: "arm" });
   r.agent.handleCommand(cfg);
   assert.ok(r.codes().includes("THRUSTER_CONFIG_BUSY"));
   r.agent.handleCommand({ type: "disarm" });
-  r.agent.handleCommand({ ...cfg, neutralUs: 2100 });
+  r.agent.handleCommand({ ...cfg, range: { ...cfg.range, neutralUs: 2100 } });
   assert.ok(r.codes().includes("THRUSTER_CONFIG_INVALID"));
   r.agent.handleCommand(cfg);
   await Promise.resolve();
-  assert.deepEqual(r.store.state.thrusters[2], { reversed: true, minUs: 1000, neutralUs: 1480, maxUs: 2000 });
+  assert.deepEqual(r.store.state.thrusters[2], {
+    reversed: true,
+    range: { minUs: 1000, neutralUs: 1480, maxUs: 2000 },
+  });
   assert.deepEqual((r.ranges.at(-1) as unknown[])[2], { minUs: 1000, neutralUs: 1480, maxUs: 2000 });
   r.clock.advance(40);
   assert.equal(r.status().thrusters[2]?.reversed, true);
+  assert.equal(r.status().thrusters[2]?.neutralUs, 1480);
   assert.equal(r.status().thrusters[0]?.neutralUs, 0, "0: the board's range");
+  // Reversal alone keeps the range set before.
+  r.agent.handleCommand({ type: "thruster-config", thruster: 2, reversed: false });
+  await Promise.resolve();
+  assert.deepEqual(r.store.state.thrusters[2], {
+    reversed: false,
+    range: { minUs: 1000, neutralUs: 1480, maxUs: 2000 },
+  });
 });
 
 test("depth zero at start-up near the saved zero; skipped far from it; on request saved with the water", async () => {

@@ -570,18 +570,20 @@ export class VehicleAgent {
       return refuse("THRUSTER_CONFIG_BUSY", "disarm and finish the motor test first");
     if (m.thruster >= this.mixer.count)
       return refuse("THRUSTER_CONFIG_INVALID", `no thruster ${m.thruster + 1} (this frame has ${this.mixer.count})`);
-    if (!(m.minUs < m.neutralUs && m.neutralUs < m.maxUs))
+    const r = m.range;
+    if (r !== undefined && !(r.minUs < r.neutralUs && r.neutralUs < r.maxUs))
       return refuse("THRUSTER_CONFIG_INVALID", "need minUs < neutralUs < maxUs");
     const list = this.state.thrusters;
     while (list.length <= m.thruster) list.push(null);
-    list[m.thruster] = { reversed: m.reversed, minUs: m.minUs, neutralUs: m.neutralUs, maxUs: m.maxUs };
+    const range = r === undefined ? (list[m.thruster]?.range ?? null) : { ...r };
+    list[m.thruster] = { reversed: m.reversed, range };
     this.applyState();
     this.writeNeutral();
     this.save();
     this.emit(
       "info",
       "THRUSTER_CONFIGURED",
-      `thruster ${m.thruster + 1}: ${m.reversed ? "reversed" : "normal"}, ${m.minUs}–${m.neutralUs}–${m.maxUs} µs`,
+      `thruster ${m.thruster + 1}: ${m.reversed ? "reversed" : "normal"}, ${range === null ? "the board's ESC range" : `${range.minUs}–${range.neutralUs}–${range.maxUs} µs`}`,
     );
     return "ok";
   }
@@ -642,7 +644,7 @@ export class VehicleAgent {
         this.sign[i] = -1;
         this.anyReversed = true;
       }
-      ranges.push(t === null ? undefined : { minUs: t.minUs, neutralUs: t.neutralUs, maxUs: t.maxUs });
+      ranges.push(t?.range ?? undefined);
     }
     this.o.thrusters.setRanges?.(ranges);
     this.statusDue = true;
@@ -670,7 +672,8 @@ export class VehicleAgent {
     const thrusters = [];
     for (let i = 0; i < this.mixer.count; i++) {
       const s = this.state.thrusters[i] ?? null;
-      thrusters.push(s ?? { reversed: false, minUs: 0, neutralUs: 0, maxUs: 0 });
+      const r = s?.range ?? { minUs: 0, neutralUs: 0, maxUs: 0 };
+      thrusters.push({ reversed: s?.reversed ?? false, ...r });
     }
     const msg: MessageOf<"vehicle-status"> = {
       type: "vehicle-status",

@@ -17,7 +17,7 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 const SAMPLE: VehicleState = {
   version: 1,
   depth: { surfacePa: 101_200, water: "salt" },
-  thrusters: [null, { reversed: true, minUs: 1100, neutralUs: 1490, maxUs: 1900 }],
+  thrusters: [null, { reversed: true, range: { minUs: 1100, neutralUs: 1490, maxUs: 1900 } }],
   imuOffsets: null,
 };
 
@@ -44,7 +44,10 @@ test("a file that does not validate is refused with VEHICLE_STATE_INVALID naming
       [JSON.stringify({ ...SAMPLE, depth: { surfacePa: 300_000, water: "salt" } }), /depth\.surfacePa/],
       [JSON.stringify({ ...SAMPLE, depth: { surfacePa: 101_000, water: "milk" } }), /depth\.water/],
       [
-        JSON.stringify({ ...SAMPLE, thrusters: [{ reversed: false, minUs: 1900, neutralUs: 1500, maxUs: 1100 }] }),
+        JSON.stringify({
+          ...SAMPLE,
+          thrusters: [{ reversed: false, range: { minUs: 1900, neutralUs: 1500, maxUs: 1100 } }],
+        }),
         /minUs < neutralUs < maxUs/,
       ],
       [JSON.stringify({ ...SAMPLE, extra: 1 }), /extra|Unrecognized/],

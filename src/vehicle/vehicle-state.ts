@@ -16,9 +16,14 @@ export const SURFACE_PA_DEFAULT = 101_325;
 export const DENSITY: Record<(typeof WATERS)[number], number> = { fresh: 997, salt: 1029 };
 
 const pulse = z.number().int().min(800).max(2200);
-const ThrusterStateSchema = z
-  .strictObject({ reversed: z.boolean(), minUs: pulse, neutralUs: pulse, maxUs: pulse })
+const RangeSchema = z
+  .strictObject({ minUs: pulse, neutralUs: pulse, maxUs: pulse })
   .refine((t) => t.minUs < t.neutralUs && t.neutralUs < t.maxUs, "need minUs < neutralUs < maxUs");
+const ThrusterStateSchema = z.strictObject({
+  reversed: z.boolean(),
+  /** The ESC's pulse range; null: the board profile's. */
+  range: RangeSchema.nullable(),
+});
 
 export const VehicleStateSchema = z.strictObject({
   version: z.literal(1),

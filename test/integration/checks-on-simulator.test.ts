@@ -110,9 +110,7 @@ test("thruster reversal: the motor test (and flight) drive a reversed thruster t
       type: "thruster-config",
       thruster: 0,
       reversed: true,
-      minUs: 1100,
-      neutralUs: 1500,
-      maxUs: 1900,
+      range: { minUs: 1100, neutralUs: 1500, maxUs: 1900 },
     });
     r.agent.command({ type: "motor-test", thruster: 0, confirm: true });
     await r.clock.advanceAsync(300);

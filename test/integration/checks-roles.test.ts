@@ -16,7 +16,7 @@ after(() => t.close());
 
 const CHECKS: Message[] = [
   { type: "motor-test", thruster: 0, confirm: true },
-  { type: "thruster-config", thruster: 0, reversed: true, minUs: 1100, neutralUs: 1500, maxUs: 1900 },
+  { type: "thruster-config", thruster: 0, reversed: true, range: { minUs: 1100, neutralUs: 1500, maxUs: 1900 } },
   { type: "depth-zero", water: "salt" },
   { type: "reset-energy" },
 ];

@@ -371,7 +371,7 @@ function wire(): void {
   $("checks-open").addEventListener("click", () => checks.showModal());
   $("reset-energy").addEventListener("click", () => {
     if (confirm("Reset the consumed-energy counter to 0? Do this only after fitting a fully charged battery."))
-      dispatch({ kind: "command", command: "reset-energy" });
+      dispatch({ kind: "command", message: { type: "reset-energy" } });
   });
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-plot]")) {
     b.addEventListener("click", () => {

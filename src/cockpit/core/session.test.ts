@@ -236,6 +236,11 @@ test("typed targets: depth goes to depth hold, heading to heading hold (or stays
   }
   const observer = { ...pilot, role: "observer" as const };
   assert.deepEqual(reduceSession(observer, { kind: "target", depth: 2 }).send, []);
-  assert.deepEqual(reduceSession(observer, { kind: "command", command: "reset-energy" }).send, []);
-  assert.deepEqual(reduceSession(pilot, { kind: "command", command: "reset-energy" }).send, [{ type: "reset-energy" }]);
+  assert.deepEqual(reduceSession(observer, { kind: "command", message: { type: "reset-energy" } }).send, []);
+  assert.deepEqual(reduceSession(pilot, { kind: "command", message: { type: "reset-energy" } }).send, [
+    { type: "reset-energy" },
+  ]);
+  const test = { type: "motor-test", thruster: 1, confirm: true } as const;
+  assert.deepEqual(reduceSession(observer, { kind: "command", message: test }).send, []);
+  assert.deepEqual(reduceSession(pilot, { kind: "command", message: test }).send, [test]);
 });

@@ -30,6 +30,8 @@ export interface SessionState {
   readonly vehicles: MessageOf<"vehicles">["vehicles"];
   /** The newest telemetry frame, and how many have arrived. */
   readonly telemetry: MessageOf<"telemetry"> | undefined;
+  /** The newest `vehicle-status` (calibration and checks), about once a second. */
+  readonly status: MessageOf<"vehicle-status"> | undefined;
   readonly telemetryCount: number;
   /** The other pilot-capable sessions attached to `vehicle` (hand-over targets; latest list wins). */
   readonly others: readonly { readonly session: number; readonly name: string }[];
@@ -58,8 +60,15 @@ export type SessionEvent =
    * heading hold, or stays in depth hold (which holds heading too) when that is the mode flown.
    */
   | { kind: "target"; depth?: number; heading?: number }
-  /** A confirmed vehicle command without fields from the pilot's checks (energy reset after a battery swap). */
-  | { kind: "command"; command: "reset-energy" };
+  /** A confirmed command from the pilot's checks (energy reset, motor test, thruster settings, depth zero). */
+  | { kind: "command"; message: CheckCommand };
+
+/** The commands the Checks dialog sends (pilot only, each after the pilot confirmed it). */
+export type CheckCommand =
+  | MessageOf<"reset-energy">
+  | MessageOf<"motor-test">
+  | MessageOf<"thruster-config">
+  | MessageOf<"depth-zero">;
 
 export interface SessionOutcome {
   readonly state: SessionState;
@@ -77,6 +86,7 @@ export const INITIAL_SESSION: SessionState = {
   role: "none",
   vehicles: [],
   telemetry: undefined,
+  status: undefined,
   telemetryCount: 0,
   others: [],
   authRefused: false,
@@ -124,7 +134,7 @@ export function reduceSession(s: SessionState, ev: SessionEvent): SessionOutcome
       return target(s, ev.depth, ev.heading);
     case "command":
       if (s.role !== "pilot") return only(s);
-      return { state: s, send: [{ type: ev.command }], notices: NOTHING };
+      return { state: s, send: [ev.message], notices: NOTHING };
   }
 }
 
@@ -190,6 +200,8 @@ function received(s: SessionState, m: Message): SessionOutcome {
     }
     case "telemetry":
       return only({ ...s, telemetry: m, telemetryCount: s.telemetryCount + 1 });
+    case "vehicle-status":
+      return only({ ...s, status: m });
     case "sessions":
       if (m.vehicle !== s.vehicle) return only(s);
       return only({
