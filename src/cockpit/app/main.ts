@@ -1,6 +1,8 @@
 import type { Message, SessionRole } from "../../protocol/index.ts";
+import { depthZeroLine, imuCalibrationView } from "../core/checks-view.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
 import { loginCodeFrom, loginLinkRefusal } from "../core/login-link.ts";
+import { IDLE, type MotorTestEvent, motorTestPrompt, reduceMotorTest } from "../core/motor-test-flow.ts";
 import { countdownRunning, signInRefusal } from "../core/notices.ts";
 import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
 import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
@@ -27,6 +29,7 @@ import { TelemetryPanel } from "./telemetry-panel.ts";
  * (25 Hz on average while the session holds the pilot role, latest value, never otherwise).
  */
 let session: SessionState = INITIAL_SESSION;
+let motorFlow = IDLE;
 let schedule = INITIAL_PILOT_SCHEDULE;
 let sentCount = 0;
 
@@ -100,7 +103,12 @@ function onMessage(m: Message): void {
       renderHandover();
       renderRole();
       return;
+    case "vehicle-status":
+      motor({ kind: "status", status: m });
+      renderChecks();
+      return;
     case "telemetry":
+      if (m.armed && motorFlow.phase !== "idle") motor({ kind: "armed" });
       link.telemetry(performance.now(), m.link.rttMs, m.link.lossPercent);
       plots.push(performance.now(), m);
       telemetryPanel.show(m);
@@ -131,7 +139,7 @@ function renderRole(): void {
   $("observe").hidden = !view.observe;
   $("hand-over").hidden = !view.handOver;
   $("handover-to").hidden = !view.handOver;
-  for (const id of ["arm", "disarm", "gain", "lights", "tilt", "reset-energy"])
+  for (const id of ["arm", "disarm", "gain", "lights", "tilt", "reset-energy", "depth-zero", "motor-start"])
     ($(id) as HTMLInputElement).disabled = !view.controls;
   for (const b of document.querySelectorAll<HTMLButtonElement>(".target button")) b.disabled = !view.controls;
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.disabled = !view.controls;
@@ -255,6 +263,98 @@ function frame(): void {
   requestAnimationFrame(frame);
 }
 
+// ---- checks and calibration (the Checks dialog) -----------------------------------------------
+
+/** Feeds the guided motor test; what it says to send goes through the session (pilot only). */
+function motor(ev: MotorTestEvent): void {
+  const reversed = session.status?.thrusters.map((t) => t.reversed) ?? [];
+  const o = reduceMotorTest(motorFlow, ev, reversed);
+  motorFlow = o.flow;
+  for (const m of o.send) dispatch({ kind: "command", message: m });
+  renderChecks();
+}
+
+function renderChecks(): void {
+  const st = session.status;
+  setText($("checks-depth"), depthZeroLine(st, session.telemetry?.depth));
+  const imu = imuCalibrationView(st);
+  $("checks-imu").replaceChildren(
+    ...imu.parts.map((p) =>
+      Object.assign(document.createElement("li"), {
+        className: p.level === 3 ? "done" : "",
+        textContent: `${p.name} ${p.level === null ? "?" : p.level}/3 — ${p.todo}`,
+      }),
+    ),
+  );
+  setText($("motor-prompt"), motorTestPrompt(motorFlow));
+  $("motor-confirm").hidden = motorFlow.phase !== "confirm";
+  $("motor-yes").hidden = $("motor-no").hidden = motorFlow.phase !== "ask";
+  renderThrusterSettings();
+}
+
+let thrustersShown = "";
+function renderThrusterSettings(): void {
+  const list = session.status?.thrusters ?? [];
+  const key = JSON.stringify(list);
+  if (key === thrustersShown) return; // keep what the pilot is typing until the vehicle changes it
+  thrustersShown = key;
+  const host = $("checks-thrusters");
+  host.replaceChildren();
+  list.forEach((t, i) => {
+    const cells = [
+      Object.assign(document.createElement("span"), { textContent: `T${i + 1}` }),
+      Object.assign(document.createElement("label"), {
+        innerHTML: `<input type="checkbox" data-k="reversed" ${t.reversed ? "checked" : ""}> reversed`,
+      }),
+      ...(["minUs", "neutralUs", "maxUs"] as const).map((k) =>
+        Object.assign(document.createElement("input"), {
+          type: "number",
+          min: "800",
+          max: "2200",
+          step: "1",
+          placeholder: "board",
+          value: t[k] === 0 ? "" : String(t[k]),
+          title: k,
+        }),
+      ),
+      Object.assign(document.createElement("button"), { type: "button", textContent: "Save" }),
+    ];
+    for (const c of cells) c.dataset.thruster = String(i);
+    host.append(...cells);
+  });
+}
+
+function saveThruster(i: number): void {
+  const cells = [...$("checks-thrusters").querySelectorAll<HTMLElement>(`[data-thruster="${i}"]`)];
+  const reversed = (cells[1]?.querySelector("input") as HTMLInputElement | null)?.checked ?? false;
+  const nums = cells.slice(2, 5).map((c) => (c as HTMLInputElement).value.trim());
+  const range = nums.every((v) => v === "")
+    ? undefined
+    : { minUs: Number(nums[0]), neutralUs: Number(nums[1]), maxUs: Number(nums[2]) };
+  if (
+    range &&
+    !(range.minUs >= 800 && range.minUs < range.neutralUs && range.neutralUs < range.maxUs && range.maxUs <= 2200)
+  ) {
+    alarms.add({
+      type: "event",
+      severity: "warning",
+      code: "COCKPIT_BAD_RANGE",
+      text: "ESC range: 800 ≤ min < neutral < max ≤ 2200 µs, or all empty for the board's",
+    });
+    return;
+  }
+  if (
+    !confirm(
+      `Save thruster ${i + 1}: ${reversed ? "reversed" : "normal"}, ${range ? `${range.minUs}–${range.neutralUs}–${range.maxUs} µs` : "the board's ESC range"}?`,
+    )
+  )
+    return;
+  dispatch({
+    kind: "command",
+    message: { type: "thruster-config", thruster: i, reversed, ...(range ? { range } : {}) },
+  });
+}
+
 // ---- the one-time sign-in link -----------------------------------------------------------------
 
 /** This tab's pilot secret from a redeemed sign-in link (survives a reload, not the tab). */
@@ -369,6 +469,25 @@ function wire(): void {
   });
   const checks = $("checks") as HTMLDialogElement;
   $("checks-open").addEventListener("click", () => checks.showModal());
+  $("checks-open").addEventListener("click", renderChecks);
+  $("depth-zero").addEventListener("click", () => {
+    const water = ($("checks-water") as HTMLSelectElement).value === "salt" ? "salt" : "fresh";
+    if (
+      confirm(`Take the pressure now as the surface (depth 0), ${water} water? Only with the vehicle at the surface.`)
+    )
+      dispatch({ kind: "command", message: { type: "depth-zero", water } });
+  });
+  $("motor-start").addEventListener("click", () =>
+    motor({ kind: "start", count: session.status?.thrusters.length ?? session.telemetry?.thrusters.length ?? 0 }),
+  );
+  $("motor-confirm").addEventListener("click", () => motor({ kind: "confirm" }));
+  $("motor-yes").addEventListener("click", () => motor({ kind: "answer", ok: true }));
+  $("motor-no").addEventListener("click", () => motor({ kind: "answer", ok: false }));
+  $("motor-stop").addEventListener("click", () => motor({ kind: "abort" }));
+  $("checks-thrusters").addEventListener("click", (ev) => {
+    const b = ev.target as HTMLElement;
+    if (b.tagName === "BUTTON" && b.dataset.thruster !== undefined) saveThruster(Number(b.dataset.thruster));
+  });
   $("reset-energy").addEventListener("click", () => {
     if (confirm("Reset the consumed-energy counter to 0? Do this only after fitting a fully charged battery."))
       dispatch({ kind: "command", message: { type: "reset-energy" } });
