@@ -9,6 +9,7 @@ import { TethysError } from "../src/kernel/errors.ts";
 import { decodeFrame, type Message } from "../src/protocol/index.ts";
 import type { VehicleAgent } from "../src/vehicle/agent.ts";
 import { assembleVehicle, type VehicleAssembler } from "../src/vehicle/assemble.ts";
+import type { VehicleStateStore } from "../src/vehicle/vehicle-state.ts";
 import type { RecordSink } from "./recorder.ts";
 import type { World } from "./world.ts";
 
@@ -64,6 +65,8 @@ export interface HeadlessAgentOptions {
    * are the world's own; `tethys vehicle` follows `depth_zero_at_start`).
    */
   depthZeroAtStart?: boolean;
+  /** Where the agent keeps its state (depth zero, thruster settings, IMU calibration); default: memory only, and the IMU's calibration is never read. */
+  stateStore?: VehicleStateStore;
 }
 
 /** The default control options: `[vehicle.control]` with every default (linearisation on). */
@@ -124,6 +127,7 @@ export function startHeadlessAgent(
     const base = builtinProfile(options.board ?? "rpi-pca9685");
     const vehicle = await assemble({
       control: { ...control, depthZeroAtStart: options.depthZeroAtStart ?? false },
+      ...(options.stateStore ? { stateStore: options.stateStore } : {}),
       board: parseBoardProfile({ ...base, fluid: { densityKgM3: world.density } }),
       // No `serial`: the world has no in-process motor controller, so a serial-MCU board is
       // refused by the assembly (VEHICLE_BOARD).
@@ -139,6 +143,7 @@ export function startHeadlessAgent(
         resetEnergy: () => sensors.resetEnergy(),
         setDepthZero: (surfacePa, density) => sensors.setDepthZero(surfacePa, density),
         imuCalibration: () => sensors.imuCalibration(),
+        readImuOffsets: () => sensors.readImuOffsets(),
       }),
       logger: pino({ level: "silent" }),
       registry: new Registry(),

@@ -155,6 +155,8 @@ export class VehicleAgent {
   /** The running motor test, or undefined. */
   private motorTest: { thruster: number; until: number } | undefined;
   private startZeroPending: boolean;
+  /** The IMU's calibration is being read to be saved (once, when it first shows complete). */
+  private imuSaving = false;
   private readonly statusEvery: number;
   private statusDue = true;
 
@@ -403,6 +405,7 @@ export class VehicleAgent {
 
     if (this.ticks % this.telemetryEvery === 0) this.sendTelemetry(out.armed);
     if (this.statusDue || this.ticks % this.statusEvery === 0) this.sendStatus();
+    if (this.ticks % this.statusEvery === 0) this.maybeSaveImuCalibration(out.armed);
     this.ticks++;
 
     const spent = clock.now() - start;
@@ -629,6 +632,40 @@ export class VehicleAgent {
   /** The depth zero in use: the state's, or the standard surface and the board's water. */
   private depthZeroNow(): { surfacePa: number; water: Water } {
     return this.state.depth ?? { surfacePa: SURFACE_PA_DEFAULT, water: this.o.defaultWater ?? "fresh" };
+  }
+
+  /**
+   * Once the IMU reports full calibration (3/3/3/3) and none is saved, its learned bytes are read
+   * (disarmed only: the chip stops fusing for ≈ 26 ms to give them) and saved; `assembleVehicle`
+   * restores them at the next start.
+   */
+  private maybeSaveImuCalibration(armed: boolean): void {
+    const s = this.o.sensors;
+    if (this.o.stateStore === undefined) return; // nowhere to keep it: leave the chip alone
+    if (this.imuSaving || armed || this.motorTest !== undefined || this.state.imuOffsets !== null) return;
+    if (s.readImuOffsets === undefined || s.imuCalibration === undefined) return;
+    const c = s.imuCalibration();
+    if (c === null || c.sys !== 3 || c.gyro !== 3 || c.accel !== 3 || c.mag !== 3) return;
+    this.imuSaving = true;
+    s.readImuOffsets().then(
+      (bytes) => {
+        if (bytes === null || bytes.length !== 22 || this.stopped) {
+          this.imuSaving = false;
+          return;
+        }
+        this.state.imuOffsets = bytes;
+        this.save();
+        this.emit(
+          "info",
+          "IMU_CALIBRATION_SAVED",
+          "IMU fully calibrated: its calibration is saved and restored at start",
+        );
+      },
+      (err: unknown) => {
+        this.imuSaving = false;
+        this.o.logger.warn({ code: errorCode(err) }, "IMU calibration not read");
+      },
+    );
   }
 
   /** Pushes the state to the sensors (depth zero) and outputs (reversal, ESC ranges). */

@@ -130,6 +130,12 @@ export async function assembleVehicle(o: VehicleAssemblyOptions): Promise<Vehicl
       thrusters = mcu.output;
     }
     const initialState = o.stateStore === undefined ? defaultVehicleState() : await o.stateStore.load();
+    // Saved IMU calibration goes back into the chip before the loop starts (the fusion starts from it).
+    if (initialState.imuOffsets !== null && board.imu !== undefined) {
+      const r = await board.imu.writeOffsets(initialState.imuOffsets);
+      if (r.ok) log("board").info({ device: "imu" }, "IMU calibration restored from the state file");
+      else log("board").warn({ device: "imu", code: r.error.code }, `IMU calibration not restored: ${r.error.message}`);
+    }
     await thrusters.neutral();
     const boardSensors = new BoardSensors(board, clock, { logger: log("sensors") });
     sensors = boardSensors;

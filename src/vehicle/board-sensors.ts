@@ -73,6 +73,14 @@ export class BoardSensors implements SensorSource {
     return this.imuCal;
   }
 
+  /** The IMU's learned calibration bytes (read in its CONFIG mode, ≈ 26 ms without fusion), or null. */
+  async readImuOffsets(): Promise<number[] | null> {
+    const imu = this.board.imu;
+    if (imu === undefined) return null;
+    const r = await imu.readOffsets();
+    return r.ok ? r.value : null;
+  }
+
   /** Host figures the board does not measure: CPU load (%) and SoC temperature (°C). */
   setHost(loadPercent: number | null, cpuTemperature: number | null): void {
     this.snap.cpuLoadPercent = loadPercent;

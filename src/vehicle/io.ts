@@ -24,6 +24,8 @@ export interface SensorSource {
   setDepthZero?(surfacePa: number, densityKgM3: number): void;
   /** The IMU's own calibration status (0–3 each; BNO055 CALIB_STAT), or null when unknown. */
   imuCalibration?(): ImuCalibration | null;
+  /** The IMU's learned calibration bytes (BNO055: 22), or null when they cannot be read. */
+  readImuOffsets?(): Promise<number[] | null>;
 }
 
 export interface ImuCalibration {

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { LEARNED_OFFSETS } from "../../simulator/devices/bno055.ts";
 import { startHeadlessAgent } from "../../simulator/headless-agent.ts";
 import { MemorySink } from "../../simulator/recorder.ts";
 import { World } from "../../simulator/world.ts";
 import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import type { Message, MessageOf } from "../../src/protocol/index.ts";
+import { MemoryStateStore } from "../../src/vehicle/vehicle-state.ts";
 
 /**
  * The pilot's checks on the simulator: the real agent on the real drivers over the world's
@@ -172,4 +174,41 @@ test("energy reset: the consumed-energy counter starts again from 0", async () =
   } finally {
     await r.stop();
   }
+});
+
+test("IMU calibration: saved once the BNO055 reports it complete, restored into the chip at the next start", async () => {
+  const store = new MemoryStateStore();
+  const clock = new VirtualClock();
+  const world = new World(clock, { noise: false, pose: { d: 2 } });
+  const sink = new MemorySink();
+  const agent = startHeadlessAgent(world, sink, { stateStore: store });
+  world.start();
+  await clock.advanceAsync(2500);
+  assert.deepEqual(store.state.imuOffsets, [...LEARNED_OFFSETS], "the chip's learned bytes, read at register level");
+  assert.equal(
+    sink.records.filter((r) => r.type === "agent" && (r.message as { code?: string }).code === "IMU_CALIBRATION_SAVED")
+      .length,
+    1,
+  );
+  const status = sink.records
+    .filter((r) => r.type === "vehicle-status")
+    .at(-1) as unknown as MessageOf<"vehicle-status">;
+  assert.deepEqual(status.imuCalibration, { sys: 3, gyro: 3, accel: 3, mag: 3 });
+  await agent.stop();
+  world.stop();
+
+  // Next start: the saved bytes are written back into the chip (the model then keeps them).
+  const saved = Array.from({ length: 22 }, (_, i) => 100 + i);
+  store.state.imuOffsets = saved;
+  const clock2 = new VirtualClock();
+  const world2 = new World(clock2, { noise: false, pose: { d: 2 } });
+  const agent2 = startHeadlessAgent(world2, new MemorySink(), { stateStore: store });
+  world2.start();
+  await clock2.advanceAsync(1500);
+  await world2.i2c.write(0x28, Uint8Array.of(0x3d, 0x00)); // CONFIG mode, to read the offsets directly
+  await clock2.advanceAsync(20);
+  const regs = await world2.i2c.writeRead(0x28, Uint8Array.of(0x55), 22);
+  assert.deepEqual([...regs], saved, "restored at register level before the loop ran");
+  await agent2.stop();
+  world2.stop();
 });
