@@ -12,7 +12,8 @@ import { MAX_THRUSTERS, WATERS } from "../protocol/index.ts";
  * not validate is refused with a code, never half-used), written atomically (a temporary file in
  * the same folder, then rename), so a power cut leaves the old file or the new one.
  */
-export const SURFACE_PA_DEFAULT = 101_325;
+/** The depth sensor driver's own surface before any zero (its SURFACE_PRESSURE_PA). */
+export const SURFACE_PA_DEFAULT = 101_300;
 export const DENSITY: Record<(typeof WATERS)[number], number> = { fresh: 997, salt: 1029 };
 
 const pulse = z.number().int().min(800).max(2200);
