@@ -23,6 +23,7 @@ import type { World } from "./world.ts";
  * run; the three-process `tethys sim` has them — their state as the agent sees it is injected
  * with `setLink`). The agent's telemetry and its events and alarms go into the recording:
  *   {"type":"telemetry","t":s,…the telemetry message…}
+ *   {"type":"vehicle-status","t":s,…} (about once a second: calibration and checks)
  *   {"type":"agent","t":s,"message":{"type":"alarm"|"event",…}}
  *
  * Injection for scenarios: `stall(ms)` stops the control loop's ticks for that long (a blocked
