@@ -15,6 +15,7 @@ function rig(
     depthZeroAtStart?: boolean;
     initialState?: VehicleState;
     pressurePa?: number | null;
+    neutralWhileDisarmed?: boolean;
   } = {},
 ) {
   const clock = new VirtualClock();
@@ -44,6 +45,7 @@ function rig(
         neutrals++;
       },
       setRanges: (r) => ranges.push(r),
+      ...(o.neutralWhileDisarmed ? { neutralWhileDisarmed: true } : {}),
     },
     telemetry: { send: (b) => frames.push(decodeFrame(b).message) },
     events: { send: (m) => events.push(m) },
@@ -66,9 +68,17 @@ function rig(
 test("motor test power and time are bounded whatever the options say; shutdown during a test is neutral", async () => {
   const r = rig({ motorTest: { power: 5, durationMs: 60_000 } });
   r.agent.start();
-  r.agent.handleCommand({ type: "motor-test", thruster: 3, confirm: true });
   r.clock.advance(100);
+  const from = r.writes.length;
+  r.agent.handleCommand({ type: "motor-test", thruster: 3, confirm: true });
+  r.clock.advance(1000);
   assert.equal(r.last()[3], MOTOR_TEST_MAX_POWER);
+  const during = r.writes.slice(from);
+  assert.ok(during.length >= 49, `${during.length} writes in a second`);
+  assert.ok(
+    during.every((w) => w[3] === MOTOR_TEST_MAX_POWER && w.filter((x) => x !== 0).length === 1),
+    "one write per tick, the tested thruster only, never a neutral pulse in between",
+  );
   r.clock.advance(MOTOR_TEST_MAX_MS);
   assert.deepEqual(r.last(), [0, 0, 0, 0, 0, 0], "ended by the time bound");
   assert.ok(r.codes().includes("MOTOR_TEST_DONE"));
@@ -164,4 +174,12 @@ test("depth zero at start-up near the saved zero; skipped far from it; on reques
   assert.equal(saved.status().water, "fresh");
   assert.equal(saved.status().surfacePressure, 1010);
   assert.equal(saved.status().pressure, 1010);
+});
+
+test("a board whose motor controller stays neutral while disarmed refuses the motor test", () => {
+  const r = rig({ neutralWhileDisarmed: true });
+  r.agent.start();
+  r.agent.handleCommand({ type: "motor-test", thruster: 0, confirm: true });
+  assert.ok(r.codes().includes("MOTOR_TEST_UNSUPPORTED"));
+  assert.equal(r.agent.motorTestRunning, undefined);
 });

@@ -384,8 +384,12 @@ export class VehicleAgent {
       this.controller.idle();
       this.mixer.neutral(this.forces);
       this.mixer.neutral(this.commands);
-      this.o.thrusters.set(this.commands);
-      this.latency.applied(this.o.thrusters);
+      // A running motor test writes its own command below (one write per tick, never a neutral
+      // pulse in between); it only ever runs while disarmed, where `out.neutral` is always true.
+      if (this.motorTest === undefined) {
+        this.o.thrusters.set(this.commands);
+        this.latency.applied(this.o.thrusters);
+      }
     } else {
       // A stalled loop must not turn into one huge integrator step: dt is capped at 5 periods.
       const dt = Math.min(gap, 5 * this.periodMs) / 1000;
@@ -519,6 +523,8 @@ export class VehicleAgent {
       return "refused";
     };
     if (this.supervisor.isArmed) return refuse("MOTOR_TEST_ARMED", "disarm first");
+    if (this.o.thrusters.neutralWhileDisarmed === true)
+      return refuse("MOTOR_TEST_UNSUPPORTED", "this board's motor controller keeps its outputs neutral while disarmed");
     if (!m.confirm) return refuse("MOTOR_TEST_UNCONFIRMED", "the pilot must confirm (confirm: true)");
     if (m.thruster >= this.mixer.count)
       return refuse("MOTOR_TEST_THRUSTER", `no thruster ${m.thruster + 1} (this frame has ${this.mixer.count})`);

@@ -54,6 +54,11 @@ export interface ThrusterOutput {
    * the output has no pulse ranges of its own (the serial motor controller).
    */
   setRanges?(ranges: readonly (PulseRange | undefined)[]): void;
+  /**
+   * True where the output itself keeps thrusters neutral while the vehicle is disarmed (the serial
+   * motor controller's firmware refuses setpoints then): a motor test cannot run through it.
+   */
+  readonly neutralWhileDisarmed?: boolean;
 }
 
 /** An ESC's pulse range (µs). */
