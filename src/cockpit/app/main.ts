@@ -2,7 +2,13 @@ import type { Message, SessionRole } from "../../protocol/index.ts";
 import { depthZeroLine, imuCalibrationView } from "../core/checks-view.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
 import { loginCodeFrom, loginLinkRefusal } from "../core/login-link.ts";
-import { IDLE, type MotorTestEvent, motorTestPrompt, reduceMotorTest } from "../core/motor-test-flow.ts";
+import {
+  IDLE,
+  MOTOR_TEST_ENDERS,
+  type MotorTestEvent,
+  motorTestPrompt,
+  reduceMotorTest,
+} from "../core/motor-test-flow.ts";
 import { countdownRunning, signInRefusal } from "../core/notices.ts";
 import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
 import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
@@ -117,6 +123,8 @@ function onMessage(m: Message): void {
     case "alarm":
     case "event":
       alarms.add(m);
+      if (m.type === "event" && MOTOR_TEST_ENDERS.has(m.code) && motorFlow.phase !== "idle")
+        motor({ kind: "refused", code: m.code });
       return;
     case "error":
       alarms.add({ type: "event", severity: "warning", code: m.code, text: m.text });

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { MessageOf } from "../../protocol/index.ts";
-import { IDLE, type MotorTestEvent, type MotorTestFlow, motorTestPrompt, reduceMotorTest } from "./motor-test-flow.ts";
+import {
+  IDLE,
+  MOTOR_TEST_ENDERS,
+  type MotorTestEvent,
+  type MotorTestFlow,
+  motorTestPrompt,
+  reduceMotorTest,
+} from "./motor-test-flow.ts";
 
 const status = (active: boolean, thruster: number): MessageOf<"vehicle-status"> => ({
   type: "vehicle-status",
@@ -73,4 +80,11 @@ test("abort or arming stops a running test at once; nothing is ever started with
       }
     }),
   );
+});
+
+test("a refusal or a stop by the vehicle ends the guided run without sending anything", () => {
+  const running: MotorTestFlow = { phase: "running", thruster: 0, count: 6, seen: false, reversed: [] };
+  const o = reduceMotorTest(running, { kind: "refused", code: "MOTOR_TEST_UNSUPPORTED" });
+  assert.deepEqual(o, { flow: IDLE, send: [] });
+  assert.ok(MOTOR_TEST_ENDERS.has("MOTOR_TEST_ABORTED") && !MOTOR_TEST_ENDERS.has("MOTOR_TEST_DONE"));
 });

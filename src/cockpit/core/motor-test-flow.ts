@@ -35,7 +35,18 @@ export type MotorTestEvent =
   | { kind: "answer"; ok: boolean }
   | { kind: "abort" }
   /** Telemetry says armed: a test can never run then. */
-  | { kind: "armed" };
+  | { kind: "armed" }
+  /** The vehicle refused the test (its event code, e.g. MOTOR_TEST_UNSUPPORTED): the run ends. */
+  | { kind: "refused"; code: string };
+
+/** Vehicle events that end a guided run: the vehicle refused or stopped the test itself. */
+export const MOTOR_TEST_ENDERS: ReadonlySet<string> = new Set([
+  "MOTOR_TEST_ARMED",
+  "MOTOR_TEST_UNCONFIRMED",
+  "MOTOR_TEST_THRUSTER",
+  "MOTOR_TEST_UNSUPPORTED",
+  "MOTOR_TEST_ABORTED",
+]);
 
 export interface MotorTestOutcome {
   readonly flow: MotorTestFlow;
@@ -84,6 +95,8 @@ export function reduceMotorTest(
     case "abort":
     case "armed":
       return { flow: IDLE, send: running ? [STOP] : [] };
+    case "refused":
+      return { flow: f.phase === "done" ? f : IDLE, send: [] };
   }
 }
 
