@@ -9,6 +9,7 @@ import { TethysError } from "../src/kernel/errors.ts";
 import { decodeFrame, type Message } from "../src/protocol/index.ts";
 import type { VehicleAgent } from "../src/vehicle/agent.ts";
 import { assembleVehicle, type VehicleAssembler } from "../src/vehicle/assemble.ts";
+import type { VehicleStateStore } from "../src/vehicle/vehicle-state.ts";
 import type { RecordSink } from "./recorder.ts";
 import type { World } from "./world.ts";
 
@@ -22,6 +23,7 @@ import type { World } from "./world.ts";
  * run; the three-process `tethys sim` has them — their state as the agent sees it is injected
  * with `setLink`). The agent's telemetry and its events and alarms go into the recording:
  *   {"type":"telemetry","t":s,…the telemetry message…}
+ *   {"type":"vehicle-status","t":s,…} (about once a second: calibration and checks)
  *   {"type":"agent","t":s,"message":{"type":"alarm"|"event",…}}
  *
  * Injection for scenarios: `stall(ms)` stops the control loop's ticks for that long (a blocked
@@ -59,6 +61,13 @@ export interface HeadlessAgentOptions {
    * no in-process motor controller, so a serial-MCU board fails with VEHICLE_BOARD.
    */
   board?: string;
+  /**
+   * Take the depth zero from the first pressure reading (default false here, so a scenario's depths
+   * are the world's own; `tethys vehicle` follows `depth_zero_at_start`).
+   */
+  depthZeroAtStart?: boolean;
+  /** Where the agent keeps its state (depth zero, thruster settings, IMU calibration); default: memory only, and the IMU's calibration is never read. */
+  stateStore?: VehicleStateStore;
 }
 
 /** The default control options: `[vehicle.control]` with every default (linearisation on). */
@@ -118,7 +127,8 @@ export function startHeadlessAgent(
   const ready = (async () => {
     const base = builtinProfile(options.board ?? "rpi-pca9685");
     const vehicle = await assemble({
-      control,
+      control: { ...control, depthZeroAtStart: options.depthZeroAtStart ?? false },
+      ...(options.stateStore ? { stateStore: options.stateStore } : {}),
       board: parseBoardProfile({ ...base, fluid: { densityKgM3: world.density } }),
       // No `serial`: the world has no in-process motor controller, so a serial-MCU board is
       // refused by the assembly (VEHICLE_BOARD).
@@ -132,6 +142,9 @@ export function startHeadlessAgent(
           return s;
         },
         resetEnergy: () => sensors.resetEnergy(),
+        setDepthZero: (surfacePa, density) => sensors.setDepthZero(surfacePa, density),
+        imuCalibration: () => sensors.imuCalibration(),
+        readImuOffsets: () => sensors.readImuOffsets(),
       }),
       logger: pino({ level: "silent" }),
       registry: new Registry(),

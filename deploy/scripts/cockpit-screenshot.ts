@@ -1,6 +1,6 @@
 // Regenerates docs/images/cockpit.png: starts the whole simulated system (as `npm start` does),
-// signs in to the cockpit in headless Chromium, takes the pilot role, arms and flies forward
-// while turning, and takes a screenshot. `node deploy/scripts/cockpit-screenshot.ts [out.png]`
+// signs in to the cockpit in headless Chromium with the one-time link `tethys sim` prints, takes
+// the pilot role, arms and flies forward while turning, and takes a screenshot at 1440×900. `node deploy/scripts/cockpit-screenshot.ts [out.png]`
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,18 +13,16 @@ let stop!: () => void;
 const until = new Promise<void>((r) => {
   stop = r;
 });
-let ready!: (i: { url: string; token: string }) => void;
-const started = new Promise<{ url: string; token: string }>((r) => {
+let ready!: (i: { loginUrl: string }) => void;
+const started = new Promise<{ loginUrl: string }>((r) => {
   ready = r;
 });
 const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: () => {} });
-const { url, token } = await started;
+const { loginUrl } = await started;
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  await page.goto(url);
-  await page.fill("#signin-secret", token);
-  await page.click("#signin-form button[type=submit]");
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.goto(loginUrl);
   await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
   await page.click("#take-pilot");
   await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");

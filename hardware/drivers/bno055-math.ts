@@ -16,7 +16,10 @@ export const BNO055_REG = {
   oprMode: 0x3d,
   pwrMode: 0x3e,
   sysTrigger: 0x3f,
+  /** ACC_OFFSET_X_LSB: the first of the 22 calibration bytes (offsets and radii), CONFIG mode only. */
+  offsets: 0x55,
 } as const;
+export const BNO055_OFFSETS_LENGTH = 22;
 
 export const BNO055_CHIP_ID = 0xa0;
 export const BNO055_MODE = { config: 0x00, imu: 0x08, ndof: 0x0c } as const;

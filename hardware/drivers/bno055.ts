@@ -6,6 +6,7 @@ import {
   BNO055_BURST_START,
   BNO055_CHIP_ID,
   BNO055_MODE,
+  BNO055_OFFSETS_LENGTH,
   BNO055_REG,
   BNO055_TO_CONFIG_MS,
   BNO055_TO_RUNNING_MS,
@@ -114,6 +115,49 @@ export class Bno055 extends I2cDevice {
       return this.fault("DEVICE_BAD_DATA", `quaternion norm ${norm.toFixed(3)} is not ≈ 1`, { norm });
     }
     return this.health.ok({ ...s, timeMs: this.clock.now() });
+  }
+
+  /**
+   * The 22 calibration bytes (accelerometer, magnetometer and gyroscope offsets, accelerometer and
+   * magnetometer radius) the chip has learned: read in CONFIG mode (≈ 26 ms without fusion output),
+   * then back to the operating mode. Save them once CALIB_STAT shows full calibration.
+   */
+  readOffsets(): Promise<DeviceResult<number[]>> {
+    return this.exclusive(async () => {
+      if (!this.running) return this.notReady();
+      const mode = this.operatingMode();
+      await this.setMode(BNO055_MODE.config);
+      try {
+        const b = await this.readRegister(BNO055_REG.offsets, BNO055_OFFSETS_LENGTH);
+        return this.health.ok([...b]);
+      } finally {
+        await this.setMode(mode);
+      }
+    });
+  }
+
+  /**
+   * Restores saved calibration bytes (22, each 0–255): written in CONFIG mode, then back to the
+   * operating mode; the fusion starts from them instead of from nothing.
+   */
+  writeOffsets(bytes: readonly number[]): Promise<DeviceResult<void>> {
+    return this.exclusive(async () => {
+      if (bytes.length !== BNO055_OFFSETS_LENGTH || !bytes.every((x) => Number.isInteger(x) && x >= 0 && x <= 255))
+        return this.fault("DEVICE_BAD_DATA", `calibration needs ${BNO055_OFFSETS_LENGTH} bytes 0–255`);
+      if (!this.running) return this.notReady();
+      const mode = this.operatingMode();
+      await this.setMode(BNO055_MODE.config);
+      try {
+        await this.writeBytes(BNO055_REG.offsets, ...bytes);
+        return this.health.ok(undefined);
+      } finally {
+        await this.setMode(mode);
+      }
+    });
+  }
+
+  private operatingMode(): number {
+    return this.opts.mode === "imu" ? BNO055_MODE.imu : BNO055_MODE.ndof;
   }
 
   /** CALIB_STAT: 0..3 per subsystem. */

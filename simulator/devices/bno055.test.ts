@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Bno055 } from "../../hardware/drivers/bno055.ts";
+import { settle } from "../../hardware/testing/settle.ts";
 import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { SimI2cBus } from "../bus/sim-i2c-bus.ts";
 import { quatFromEuler } from "../physics/quat.ts";
-import { BNO055_ADDRESS as A, Bno055Model, MODE_NDOF, BNO055_REG as R } from "./bno055.ts";
+import {
+  BNO055_ADDRESS as A,
+  Bno055Model,
+  LEARNED_OFFSETS,
+  MODE_NDOF,
+  OFFSETS_LENGTH,
+  BNO055_REG as R,
+} from "./bno055.ts";
 
 function rig() {
   const clock = new VirtualClock();
@@ -93,4 +102,40 @@ test("RST_SYS resets to CONFIG and the chip NACKs for 650 ms", async () => {
   await assert.rejects(bus.read(A, 1), { code: "I2C_NACK" });
   clock.advance(650);
   assert.equal((await bus.writeRead(A, Uint8Array.of(R.OPR_MODE), 1))[0], 0);
+});
+
+test("calibration offsets (0x55–0x6A): learned while calibrated, written only in CONFIG, kept by the chip, cleared by reset", async () => {
+  const { bus, clock } = rig();
+  const offsets = () => bus.writeRead(A, Uint8Array.of(R.OFFSETS), OFFSETS_LENGTH).then((b) => [...b]);
+  assert.deepEqual(await offsets(), Array(OFFSETS_LENGTH).fill(0), "0 after reset");
+  await ndof(bus, clock);
+  await bus.writeRead(A, Uint8Array.of(R.CALIB_STAT), 1);
+  await bus.write(A, Uint8Array.of(R.OPR_MODE, 0));
+  clock.advance(19);
+  assert.deepEqual(await offsets(), [...LEARNED_OFFSETS], "calibrated: the learned values");
+  const saved = Array.from({ length: OFFSETS_LENGTH }, (_, i) => i + 1);
+  await bus.write(A, Uint8Array.of(R.OFFSETS, ...saved));
+  await ndof(bus, clock);
+  await bus.writeRead(A, Uint8Array.of(R.CALIB_STAT), 1);
+  await bus.write(A, Uint8Array.of(R.OFFSETS, ...Array(OFFSETS_LENGTH).fill(0xaa)));
+  assert.deepEqual(await offsets(), saved, "restored values stay; writes outside CONFIG are ignored");
+  await bus.write(A, Uint8Array.of(R.SYS_TRIGGER, 0x20));
+  clock.advance(700);
+  assert.deepEqual(await offsets(), Array(OFFSETS_LENGTH).fill(0), "reset clears them");
+});
+
+test("the driver reads the learned calibration and restores saved bytes on the model, then fuses again", async () => {
+  const { bus, clock } = rig();
+  const imu = new Bno055(bus, clock);
+  assert.equal((await settle(clock, imu.init())).ok, true);
+  await settle(clock, imu.calibration());
+  const learned = await settle(clock, imu.readOffsets());
+  assert.deepEqual(learned.ok && learned.value, [...LEARNED_OFFSETS]);
+  const saved = Array.from({ length: OFFSETS_LENGTH }, (_, i) => 200 - i);
+  assert.equal((await settle(clock, imu.writeOffsets(saved))).ok, true);
+  const back = await settle(clock, imu.readOffsets());
+  assert.deepEqual(back.ok && back.value, saved);
+  assert.equal((await settle(clock, imu.read())).ok, true, "back in NDOF, fusing");
+  const bad = await settle(clock, imu.writeOffsets([1, 2, 3]));
+  assert.equal(!bad.ok && bad.error.code, "DEVICE_BAD_DATA");
 });

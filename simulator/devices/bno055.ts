@@ -4,7 +4,10 @@
  * Write: [register, data…] (auto-increment). Read: from the last written register on, auto-
  * incrementing. Page 0 registers modelled: ids (CHIP_ID 0xA0 …), PAGE_ID, accel/mag/gyro, Euler,
  * quaternion, linear acceleration, gravity, TEMP, CALIB_STAT, ST_RESULT, SYS_STATUS, SYS_ERR,
- * UNIT_SEL, OPR_MODE, PWR_MODE, SYS_TRIGGER, AXIS_MAP. Mode switches take effect after 7 ms
+ * UNIT_SEL, OPR_MODE, PWR_MODE, SYS_TRIGGER, AXIS_MAP, and the calibration offsets and radii
+ * (ACC_OFFSET_X_LSB 0x55 … MAG_RADIUS_MSB 0x6A): written only in CONFIG mode, 0 after reset; while
+ * a fusion mode runs fully calibrated (CALIB_STAT 0xFF) and the host has written none, they read
+ * as the values the chip has learned (`learnedOffsets`), as a real chip's do. Mode switches take effect after 7 ms
  * (CONFIG → operating) or 19 ms (→ CONFIG); output registers hold their old values until then,
  * are 0 after reset, and refresh at 100 Hz in operating modes (fusion outputs only in the fusion
  * modes ≥ IMU). SYS_TRIGGER RST_SYS resets the chip: it NACKs for 650 ms.
@@ -40,7 +43,15 @@ export const BNO055_REG = {
   SYS_TRIGGER: 0x3f,
   AXIS_MAP_CONFIG: 0x41,
   AXIS_MAP_SIGN: 0x42,
+  /** ACC_OFFSET_X_LSB: the first of 22 calibration bytes (accel, mag, gyro offsets; accel and mag radius). */
+  OFFSETS: 0x55,
 } as const;
+export const OFFSETS_LENGTH = 22;
+/** What the model reports as learned by calibration when the host has restored none. */
+export const LEARNED_OFFSETS: readonly number[] = [
+  0xf6, 0xff, 0x0c, 0x00, 0xe2, 0xff, 0x5a, 0x01, 0x9c, 0xff, 0x30, 0x00, 0xfe, 0xff, 0x01, 0x00, 0x00, 0x00, 0xe8,
+  0x03, 0x2c, 0x03,
+];
 export const MODE_CONFIG = 0x00;
 export const MODE_IMU = 0x08;
 export const MODE_NDOF = 0x0c;
@@ -66,6 +77,8 @@ export interface Bno055Options {
   accNoise?: NoiseSpec;
   /** CALIB_STAT in operating modes (default 0xFF, fully calibrated). */
   calibStat?: number;
+  /** The calibration bytes (22) the chip reports having learned (default LEARNED_OFFSETS). */
+  learnedOffsets?: readonly number[];
   /** Earth magnetic field in NED, µT. */
   magneticField?: readonly number[];
   rng?: Rng;
@@ -83,7 +96,14 @@ const RESET_VALUES: Record<number, number> = {
   59: 0x80, // UNIT_SEL: Android orientation, °C, degrees, dps, m/s²
   65: 0x24, // AXIS_MAP_CONFIG
 };
-const CONFIG_ONLY = new Set([0x3b, 0x3e, 0x40, 0x41, 0x42]);
+const CONFIG_ONLY = new Set([
+  0x3b,
+  0x3e,
+  0x40,
+  0x41,
+  0x42,
+  ...Array.from({ length: OFFSETS_LENGTH }, (_, i) => BNO055_REG.OFFSETS + i),
+]);
 
 export class Bno055Model implements SimI2cDevice {
   readonly kind = "bno055";
@@ -97,6 +117,8 @@ export class Bno055Model implements SimI2cDevice {
   private resetUntil = -Infinity;
   private lastOutput = -Infinity;
   private stuck = false;
+  /** The host wrote calibration bytes since the last reset (they are kept, never "learned" over). */
+  private offsetsWritten = false;
   private env: ImuEnvironment = { quat: [1, 0, 0, 0], gyro: [0, 0, 0], linAcc: [0, 0, 0], temperatureC: 20 };
 
   constructor(o: Bno055Options = {}) {
@@ -163,7 +185,10 @@ export class Bno055Model implements SimI2cDevice {
       }
       return;
     }
-    if (CONFIG_ONLY.has(r) && this.mode === MODE_CONFIG) this.regs[r] = v;
+    if (CONFIG_ONLY.has(r) && this.mode === MODE_CONFIG) {
+      this.regs[r] = v;
+      if (r >= BNO055_REG.OFFSETS && r < BNO055_REG.OFFSETS + OFFSETS_LENGTH) this.offsetsWritten = true;
+    }
   }
 
   private settle(nowMs: number): void {
@@ -175,13 +200,19 @@ export class Bno055Model implements SimI2cDevice {
     }
     const running = this.mode !== MODE_CONFIG;
     this.regs[BNO055_REG.SYS_STATUS] = running ? (this.mode >= MODE_IMU ? 5 : 6) : 0;
-    this.regs[BNO055_REG.CALIB_STAT] = running ? (this.opts.calibStat ?? 0xff) & 0xff : 0;
+    const calib = running ? (this.opts.calibStat ?? 0xff) & 0xff : 0;
+    this.regs[BNO055_REG.CALIB_STAT] = calib;
+    if (running && this.mode >= MODE_IMU && calib === 0xff && !this.offsetsWritten) {
+      const learned = this.opts.learnedOffsets ?? LEARNED_OFFSETS;
+      for (let i = 0; i < OFFSETS_LENGTH; i++) this.regs[BNO055_REG.OFFSETS + i] = (learned[i] ?? 0) & 0xff;
+    }
   }
 
   private reset(): void {
     this.regs.fill(0);
     for (const [r, v] of Object.entries(RESET_VALUES)) this.regs[Number(r)] = v;
     this.mode = MODE_CONFIG;
+    this.offsetsWritten = false;
     this.pendingMode = undefined;
     this.page = 0;
     this.pointer = 0;

@@ -100,3 +100,27 @@ test("the tethys bin runs under the project's Node and sets the exit code", asyn
   assert.equal(result.code, 1);
   assert.match(result.stderr, /vehicle\.loop_hz: Too small: expected number to be >0, got 0/);
 });
+
+test("config check --role vehicle validates the agent's state file as the agent loads it", async () => {
+  const keys = join(dir, "state-keys");
+  assert.equal((await run(["keys", "--dir", keys, "--vehicle", "rov1"])).code, 0);
+  const vehicle = join(dir, "state-vehicle.toml");
+  const snippet = await readFile(join(keys, "vehicle.snippet.toml"), "utf8");
+  await writeFile(vehicle, `[vehicle]\nid = "rov1"\nstate_file = "rov1-state.json"\n${snippet}`);
+  const none = await run(["config", "check", vehicle, "--role", "vehicle"]);
+  assert.equal(none.code, 0, none.err);
+  assert.match(none.out, /state file: no depth zero, reversed thrusters \[\], 0 ESC ranges, IMU calibration not saved/);
+  const state = {
+    version: 1,
+    depth: { surfacePa: 101_200, water: "salt" },
+    thrusters: [null, { reversed: true, range: null }],
+    imuOffsets: null,
+  };
+  await writeFile(join(dir, "rov1-state.json"), JSON.stringify(state));
+  const ok = await run(["config", "check", vehicle, "--role", "vehicle"]);
+  assert.match(ok.out, /depth zero 1012\.0 mbar salt, reversed thrusters \[2\]/);
+  await writeFile(join(dir, "rov1-state.json"), JSON.stringify({ ...state, depth: { surfacePa: 5, water: "salt" } }));
+  const bad = await run(["config", "check", vehicle, "--role", "vehicle"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /depth\.surfacePa/);
+});

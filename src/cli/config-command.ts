@@ -2,8 +2,10 @@ import { type LoadedConfig, loadConfigFile, requireRole } from "../config/load.t
 import { ROLES, type Role } from "../config/schema.ts";
 import { TethysError } from "../kernel/errors.ts";
 import { RealClock } from "../kernel/real-clock.ts";
+import { resolveConfigPath } from "../keys/credentials.ts";
 import { readTopsideCredentials } from "../topside/credentials.ts";
 import { readVehicleCredentials } from "../vehicle/credentials.ts";
+import { FileStateStore } from "../vehicle/vehicle-state.ts";
 import type { CliCommand } from "./cli-command.ts";
 import type { CliIo } from "./io.ts";
 
@@ -52,11 +54,28 @@ export function registerConfigCommand(program: CliCommand, io: CliIo): void {
  * config that checks ok does not stop `tethys vehicle` or `tethys topside` on a missing or unsafe
  * key: the error is the service's own (`VEHICLE_NO_PSK`, `KEYS_READ`, `KEYS_UNSAFE_MODE`, …).
  */
+/**
+ * The agent's state file, validated as the agent loads it (VEHICLE_STATE_INVALID names the field):
+ * what it holds, in one phrase.
+ */
+async function stateSummary(stateFile: string | undefined, configFile: string | undefined): Promise<string> {
+  if (stateFile === undefined) return "";
+  const state = await new FileStateStore(resolveConfigPath(configFile, stateFile)).load();
+  const depth =
+    state.depth === null
+      ? "no depth zero"
+      : `depth zero ${(state.depth.surfacePa / 100).toFixed(1)} mbar ${state.depth.water}`;
+  const reversed = state.thrusters.flatMap((t, i) => (t?.reversed ? [i + 1] : []));
+  const ranges = state.thrusters.filter((t) => t?.range).length;
+  return `; state file: ${depth}, reversed thrusters [${reversed.join(", ")}], ${ranges} ESC range${ranges === 1 ? "" : "s"}, IMU calibration ${state.imuOffsets === null ? "not saved" : "saved"}`;
+}
+
 async function checkRoleNeeds(loaded: LoadedConfig, role: Role): Promise<string> {
   const file = loaded.sources.file;
   if (role === "vehicle") {
-    await readVehicleCredentials(requireRole(loaded, "vehicle"), file, new RealClock());
-    return "; vehicle: PSK, certificates and hub pin readable";
+    const vehicle = requireRole(loaded, "vehicle");
+    await readVehicleCredentials(vehicle, file, new RealClock());
+    return `; vehicle: PSK, certificates and hub pin readable${await stateSummary(vehicle.state_file, file)}`;
   }
   if (role === "topside") {
     const creds = await readTopsideCredentials(requireRole(loaded, "topside"), file, new RealClock());

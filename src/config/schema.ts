@@ -92,6 +92,8 @@ export const VehicleSchema = z.strictObject({
     .default("tcp:127.0.0.1:7800"),
   /** Overrides the board profile's serial motor controller port (e.g. the simulator's pty). */
   serial_port: z.string().min(1).max(4096).optional(),
+  /** The agent's state file (depth zero, thruster settings; relative to this file); absent: kept in memory only. */
+  state_file: z.string().min(1).max(4096).optional(),
   hub: z
     .strictObject({
       host: z.string().min(1).default("127.0.0.1"),
@@ -134,6 +136,11 @@ export const TopsideSchema = z.strictObject({
       observer_hashes: z.array(secretHash).default([]),
       /** Let browsers observe without a secret (`auth` with an empty secret). */
       anonymous_observers: z.boolean().default(false),
+      /** `sha256:<hex>` of a one-time sign-in code (`tethys sim` sets it): redeemed once, from loopback, at POST /login. */
+      login_link_hash: z
+        .string()
+        .regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 hex digits>")
+        .optional(),
       /** Failed sign-ins (attempts being checked included) from one address before it is locked. */
       max_failures: z.number().int().min(1).max(1000).default(5),
       /** Window the failures are counted in, ms. */

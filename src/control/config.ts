@@ -20,6 +20,10 @@ export interface AgentControlOptions {
   pilotTimeoutMs: number;
   estimator: Partial<EstimatorConfig>;
   thrustCurve?: ThrustCurve;
+  /** Motor test power (fraction of full) and time (ms). */
+  motorTest: { power: number; durationMs: number };
+  /** Take the depth zero at start-up (near the saved zero only). */
+  depthZeroAtStart: boolean;
 }
 
 /** Maps the validated `[vehicle.control]` section to agent options (FRAME_* errors for bad wiring). */
@@ -79,6 +83,8 @@ export function agentControlOptions(c: VehicleControlSettings): AgentControlOpti
     },
     pilotTimeoutMs: f.pilot_timeout_ms,
     estimator: { depthStaleMs: c.sensor_stale_ms, imuStaleMs: c.sensor_stale_ms },
+    motorTest: { power: c.motor_test_power, durationMs: c.motor_test_ms },
+    depthZeroAtStart: c.depth_zero_at_start,
     ...(c.linearize ? { thrustCurve: new ThrustCurve(c.reference_volts) } : {}),
   };
 }

@@ -43,6 +43,11 @@ export const VehicleControlSchema = z.strictObject({
   linearize: z.boolean().default(true),
   /** Voltage at which a command of 1 is the full (symmetric) T200 force. */
   reference_volts: z.number().min(10).max(20).default(14),
+  /** Motor test: the command a tested thruster gets (fraction of full, ≤ 0.3) and for how long (ms, ≤ 5000). */
+  motor_test_power: z.number().min(0.02).max(0.3).default(0.15),
+  motor_test_ms: z.number().int().min(200).max(5000).default(2000),
+  /** Take the surface pressure as the depth zero at start-up when the depth reads within ±0.3 m of the saved zero. */
+  depth_zero_at_start: z.boolean().default(true),
   /** A depth or IMU reading unchanged this long is stale (a stopped driver or a stuck device); 0 disables. */
   sensor_stale_ms: z.number().int().min(0).max(60_000).default(1000),
   max_lean_deg: ctl("maxLeanDeg", 0, 90),

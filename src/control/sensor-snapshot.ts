@@ -5,6 +5,8 @@
  */
 export interface SensorSnapshot {
   depth: number | null;
+  /** The depth sensor's raw absolute pressure (Pa), before the depth zero; null when unknown. */
+  pressurePa: number | null;
   heading: number | null;
   roll: number | null;
   pitch: number | null;
@@ -30,6 +32,7 @@ export interface SensorSnapshot {
 export function emptySnapshot(): SensorSnapshot {
   return {
     depth: null,
+    pressurePa: null,
     heading: null,
     roll: null,
     pitch: null,

@@ -34,4 +34,6 @@ export {
   type SessionRole,
   type Severity,
   typeById,
+  WATERS,
+  type Water,
 } from "./messages.ts";

@@ -9,6 +9,7 @@ import {
   optional,
   str,
   struct,
+  u8,
   u16,
   u32,
 } from "./fields.ts";
@@ -29,6 +30,10 @@ export const PROTOCOL_VERSION = 1;
 
 export const MODES = ["manual", "stabilize", "depth-hold", "heading-hold"] as const;
 export type Mode = (typeof MODES)[number];
+
+/** Water the depth is computed for: fresh 997 kg/m³, salt 1029 kg/m³. */
+export const WATERS = ["fresh", "salt"] as const;
+export type Water = (typeof WATERS)[number];
 
 export const SEVERITIES = ["info", "warning", "alarm", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -103,6 +108,28 @@ export const SCHEMA = {
     "Start the consumed-energy counter again from 0 after a battery swap (pilot only); FS_BATTERY_ENERGY clears.",
     {},
   ),
+  "motor-test": def(
+    0x0e,
+    "command",
+    "Spin one thruster at the vehicle's motor-test power for its motor-test time (pilot only, disarmed, confirm must be true); neutral after. thruster 255 stops a test.",
+    { thruster: u8(), confirm: bool() },
+  ),
+  "thruster-config": def(
+    0x0f,
+    "command",
+    "Set a thruster's direction reversal and ESC pulse range (µs; absent: the board's), disarmed only; saved in the vehicle's state file.",
+    {
+      thruster: u8(0, MAX_THRUSTERS - 1),
+      reversed: bool(),
+      range: optional(struct({ minUs: u16(800, 2200), neutralUs: u16(800, 2200), maxUs: u16(800, 2200) })),
+    },
+  ),
+  "depth-zero": def(
+    0x10,
+    "command",
+    "Take the pressure now as the surface's (refused below 1 m), and optionally the water; saved in the vehicle's state file.",
+    { water: optional(enumOf(WATERS)) },
+  ),
 
   // ---- telemetry (vehicle → topside) ----
   telemetry: def(0x20, "telemetry", "Vehicle state snapshot; one per record, latest wins. null = unknown.", {
@@ -127,6 +154,23 @@ export const SCHEMA = {
     link: struct({ rttMs: f32OrNull(0, 600_000), lossPercent: f32OrNull(0, 100) }),
     cpu: struct({ loadPercent: f32OrNull(0, 100), temperature: f32OrNull(-40, 150) }),
   }),
+
+  "vehicle-status": def(
+    0x21,
+    "telemetry",
+    "Calibration and checks, about once a second: raw pressure (mbar, null = unknown), the depth zero, IMU calibration (0–3 each; 255 = unknown), the motor test, per-thruster settings (range 0 = the board's).",
+    {
+      pressure: f32OrNull(0, 200_000),
+      surfacePressure: f32(0, 2000),
+      water: enumOf(WATERS),
+      imuCalibration: struct({ sys: u8(), gyro: u8(), accel: u8(), mag: u8() }),
+      motorTest: struct({ active: bool(), thruster: u8(), remainingMs: u16() }),
+      thrusters: arrayOf(
+        struct({ reversed: bool(), minUs: u16(0, 2200), neutralUs: u16(0, 2200), maxUs: u16(0, 2200) }),
+        MAX_THRUSTERS,
+      ),
+    },
+  ),
 
   // ---- events and alarms (vehicle or hub → everyone) ----
   event: def(0x30, "event", "Something happened (an error, a mode change): a stable code and text.", {

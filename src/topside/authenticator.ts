@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Access } from "../protocol/index.ts";
 import { type HubCode, HubCodes } from "./errors.ts";
 import { FailureLimiter, type FailureLimits } from "./rate-limit.ts";
@@ -11,7 +11,15 @@ export interface AuthConfig {
   observerHashes: readonly string[];
   /** An empty secret grants observer access (default false: everyone authenticates). */
   anonymousObservers: boolean;
+  /**
+   * `sha256:<hex>` of a one-time sign-in code (`tethys sim`'s link): redeemed once, from a
+   * loopback address, for a fresh pilot secret (`redeemLoginLink`).
+   */
+  loginLinkHash?: string;
 }
+
+/** The form of `loginLinkHash`. */
+export const LOGIN_LINK_HASH = /^sha256:[0-9a-f]{64}$/;
 
 export type AuthOutcome =
   | { ok: true; access: Exclude<Access, "none"> }
@@ -59,6 +67,8 @@ export class Authenticator {
   private readonly hmacKey = randomBytes(32);
   private readonly verified = new Map<string, Exclude<Access, "none">>();
   private inFlight = 0;
+  /** The one-time code's SHA-256, until it is redeemed. */
+  private loginLink: Buffer | undefined;
 
   constructor(config: AuthConfig, limits: FailureLimits = DEFAULT_FAILURE_LIMITS, maxInFlight = MAX_AUTH_IN_FLIGHT) {
     this.maxInFlight = maxInFlight;
@@ -66,6 +76,33 @@ export class Authenticator {
     this.observer = config.observerHashes.map(parseSecretHash);
     this.anonymousObservers = config.anonymousObservers;
     this.failures = new FailureLimiter(limits);
+    const link = config.loginLinkHash;
+    if (link !== undefined) {
+      if (!LOGIN_LINK_HASH.test(link)) throw new RangeError("loginLinkHash must be sha256:<64 hex digits>");
+      this.loginLink = Buffer.from(link.slice("sha256:".length), "hex");
+    }
+  }
+
+  /**
+   * The one-time sign-in link: the first time `code` matches the configured hash it is used up and
+   * a fresh random secret with pilot access is returned (remembered like a verified secret, so the
+   * cockpit re-sends it on reconnect); undefined for any other code, or once used. The caller
+   * checks the request came from a loopback address.
+   */
+  redeemLoginLink(code: string): string | undefined {
+    const want = this.loginLink;
+    if (want === undefined) return undefined;
+    const got = createHash("sha256").update(code).digest();
+    if (!timingSafeEqual(got, want)) return undefined;
+    this.loginLink = undefined;
+    const secret = randomBytes(24).toString("base64url");
+    this.verified.set(createHmac("sha256", this.hmacKey).update(secret).digest("base64"), "pilot");
+    return secret;
+  }
+
+  /** Whether a one-time link is configured and not used yet. */
+  get loginLinkOpen(): boolean {
+    return this.loginLink !== undefined;
   }
 
   get pilotCapable(): boolean {

@@ -25,6 +25,7 @@ export function hubOptionsFromConfig(topside: NonNullable<Config["topside"]>): H
       pilotHashes: topside.auth.pilot_hashes,
       observerHashes: topside.auth.observer_hashes,
       anonymousObservers: topside.auth.anonymous_observers,
+      ...(topside.auth.login_link_hash === undefined ? {} : { loginLinkHash: topside.auth.login_link_hash }),
     },
     authFailureLimits: {
       maxFailures: topside.auth.max_failures,

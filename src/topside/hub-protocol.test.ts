@@ -107,7 +107,7 @@ describe("roles and commands", () => {
     assert.equal((await c.next("error")).code, HubCodes.FORBIDDEN);
   });
 
-  test("take-over moves control and tells the former pilot; when the pilot leaves, the vehicle gets a neutral input", async () => {
+  test("take-over moves control and tells the former pilot; when the pilot leaves, the vehicle gets a neutral input and a motor-test stop", async () => {
     const first = await t.join("pilot", "first");
     const second = await t.connect();
     const me = await second.auth(PILOT_SECRET, "second");
@@ -127,6 +127,7 @@ describe("roles and commands", () => {
     await second.closed;
     assert.deepEqual(t.vehicle.commands.slice(before), [
       { type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0 },
+      { type: "motor-test", thruster: 255, confirm: false },
     ]);
     first.close();
   });

@@ -29,6 +29,8 @@ export interface HubProtocolOptions {
 
 /** Pilot input with every axis at rest, sent when a vehicle loses its pilot. */
 const NEUTRAL = { type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0 } as const;
+/** Stops a motor test the departed pilot may have left running (the vehicle ignores it otherwise). */
+const STOP_MOTOR_TEST = { type: "motor-test", thruster: 255, confirm: false } as const;
 
 /** Retry hint given to an observer refused because the observer slots are full. */
 const FULL_RETRY_MS = 5000;
@@ -137,13 +139,20 @@ export class HubProtocol implements SessionHost {
     return [...this.sessions.values()].map((s) => ({ id: s.id, state: s.state, stalls: s.stalls, ...s.pending }));
   }
 
-  /** Stops listening to the vehicles and terminates every session. */
+  /** The one-time sign-in link (see Authenticator.redeemLoginLink). */
+  redeemLoginLink(code: string): string | undefined {
+    const secret = this.auth.redeemLoginLink(code);
+    this.log.info({ redeemed: secret !== undefined }, "one-time sign-in link used");
+    return secret;
+  }
+
   /** Display name of the pilot holding `vehicle`, if any (read by the fleet bridge). */
   pilotName(vehicle: string): string | undefined {
     const id = this.book.pilotOf(vehicle);
     return id === undefined ? undefined : this.sessions.get(id)?.name;
   }
 
+  /** Stops listening to the vehicles and terminates every session. */
   close(): void {
     this.options.vehicles.off("added", this.addVehicle);
     this.options.vehicles.off("removed", this.removeVehicle);
@@ -293,7 +302,8 @@ export class HubProtocol implements SessionHost {
   /**
    * Notifies every session whose role changed and refreshes the lists. A vehicle left without a
    * pilot (the pilot disconnected, detached or stepped down) gets a neutral pilot input at once,
-   * rather than holding the last stick position until its own pilot-input failsafe trips.
+   * rather than holding the last stick position until its own pilot-input failsafe trips, and a
+   * stop for any motor test that pilot started.
    */
   private applyChanges(changes: RoleChange[], pilotsBefore: Map<string, number | undefined>): void {
     for (const c of changes) {
@@ -313,7 +323,8 @@ export class HubProtocol implements SessionHost {
     if (channel === undefined || !channel.connected) return;
     try {
       channel.sendCommand(NEUTRAL);
-      this.log.info({ vehicle }, "pilot left: neutral input sent");
+      channel.sendCommand(STOP_MOTOR_TEST);
+      this.log.info({ vehicle }, "pilot left: neutral input and motor-test stop sent");
     } catch (err) {
       this.log.warn({ err, vehicle }, "pilot left: neutral input not delivered");
     }

@@ -159,11 +159,16 @@ describe("roles and commands", () => {
     await Promise.all([giver.closed, taker.closed]);
   });
 
-  test("a pilot who disconnects frees the seat, and the vehicle gets a neutral input at once", async () => {
+  test("a pilot who disconnects frees the seat, and the vehicle gets a neutral input and a motor-test stop at once", async () => {
     const p = await t.join("pilot");
-    const neutral = nextCommand(t, "pilot");
+    const from = t.vehicle.commands.length;
+    const stopTest = nextCommand(t, "motor-test"); // sent right after the neutral input
     p.close();
-    assert.deepEqual(await neutral, { type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0 });
+    await stopTest;
+    assert.deepEqual(t.vehicle.commands.slice(from), [
+      { type: "pilot", surge: 0, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 0 },
+      { type: "motor-test", thruster: 255, confirm: false },
+    ]);
     const next = await t.join("pilot");
     // Take-over and hand-over leave the vehicle piloted: no neutral input then.
     const other = await t.connect();
@@ -173,7 +178,7 @@ describe("roles and commands", () => {
     await next.next("role", (m) => m.reason === "takeover");
     await other.sync();
     assert.deepEqual(
-      t.vehicle.commands.slice(before).filter((c) => c.type === "pilot"),
+      t.vehicle.commands.slice(before).filter((c) => c.type === "pilot" || c.type === "motor-test"),
       [],
     );
     for (const c of [next, other]) c.close();

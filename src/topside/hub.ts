@@ -7,7 +7,7 @@ import type { Timer } from "../kernel/clock.ts";
 import type { Logger } from "../observability/logger.ts";
 import { metricsHandler } from "../observability/metrics.ts";
 import { HubCodes } from "./errors.ts";
-import { HttpGuard, type HttpGuardOptions, type HttpGuardStats } from "./http-guard.ts";
+import { HttpGuard, type HttpGuardOptions, type HttpGuardStats, isLoopback } from "./http-guard.ts";
 import type { SessionStats } from "./hub-metrics.ts";
 import { HubProtocol, type HubProtocolOptions } from "./hub-protocol.ts";
 import { StaticFiles } from "./static-files.ts";
@@ -33,6 +33,9 @@ export interface HubOptions extends HubProtocolOptions {
 
 /** WebSocket path browsers connect to. */
 export const WS_PATH = "/ws";
+/** Where the cockpit redeems a one-time sign-in link (POST, the code as the body). */
+export const LOGIN_PATH = "/login";
+const MAX_LOGIN_BODY = 256;
 
 /**
  * The topside hub: HTTP (cockpit files, /metrics, /health), HTTPS beside it when configured, and
@@ -69,6 +72,7 @@ export class Hub {
     const handle = (req: IncomingMessage, res: ServerResponse) => {
       if (!this.guard.admit(req, res)) return;
       if (handleMetrics(req, res)) return;
+      if (pathOf(req) === LOGIN_PATH) return this.login(req, res);
       this.serveFile(req, res);
     };
     this.http =
@@ -220,6 +224,32 @@ export class Hub {
       transport.onClose(() => this.sockets.delete(transport));
       this.protocol.accept(transport);
       this.protocol.metrics.connections.inc({ result: "accepted" });
+    });
+  }
+
+  /**
+   * POST /login: the one-time sign-in link's code (the body) for a fresh pilot secret (JSON
+   * `{"secret": …}`, never cached). Only from a loopback address, only once; 404 when the hub has no
+   * link, 403 for a wrong or used code or another address. The code travels in the URL's fragment,
+   * which browsers never send, so no access log sees it.
+   */
+  private login(req: IncomingMessage, res: ServerResponse): void {
+    const answer = (status: number, body: string) =>
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" }).end(`${body}\n`);
+    if (req.method !== "POST") return void answer(405, '{"error":"POST the code"}');
+    if (!isLoopback(req.socket.remoteAddress)) return void answer(403, '{"error":"loopback only"}');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_LOGIN_BODY) req.destroy();
+      else chunks.push(c);
+    });
+    req.on("error", () => {});
+    req.on("end", () => {
+      const secret = this.protocol.redeemLoginLink(Buffer.concat(chunks).toString("utf8").trim());
+      if (secret === undefined) answer(403, '{"error":"unknown or used sign-in link"}');
+      else answer(200, JSON.stringify({ secret }));
     });
   }
 

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { TethysError } from "../kernel/errors.ts";
 import type { VehicleConnection } from "../links/command/index.ts";
-import type { DecodedFrame } from "../protocol/index.ts";
+import { type DecodedFrame, SCHEMA } from "../protocol/index.ts";
 import type { CommandMessage, VehicleChannel, VehicleChannelEvents } from "./vehicle-channel.ts";
 
 /**
@@ -47,7 +47,7 @@ export class LinkedVehicle extends EventEmitter<VehicleChannelEvents> implements
   /** A decoded telemetry frame from this vehicle's DTLS session. */
   telemetry(frame: DecodedFrame): void {
     const v = { message: frame.message, seq: frame.seq, timestamp: frame.timestamp };
-    if (frame.message.type === "telemetry") this.emit("telemetry", v);
+    if (SCHEMA[frame.message.type].direction === "telemetry") this.emit("telemetry", v);
     else if (frame.message.type === "event" || frame.message.type === "alarm") this.emit("event", v);
   }
 

@@ -3,7 +3,19 @@ import type { Message, MessageType } from "../protocol/index.ts";
 import { HubCodes, HubError } from "./errors.ts";
 
 /** Message types a pilot's browser may send to a vehicle. */
-const COMMAND_TYPES = ["pilot", "arm", "disarm", "mode", "lights", "camera-tilt", "reset-energy", "heartbeat"] as const;
+const COMMAND_TYPES = [
+  "pilot",
+  "arm",
+  "disarm",
+  "mode",
+  "lights",
+  "camera-tilt",
+  "reset-energy",
+  "motor-test",
+  "thruster-config",
+  "depth-zero",
+  "heartbeat",
+] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 export type CommandMessage = Extract<Message, { type: CommandType }>;
 

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { type Board, type BoardBackends, openBoard } from "../../hardware/boards/open-board.ts";
 import { builtinProfile } from "../../hardware/boards/profiles.ts";
-import type { BoardProfile } from "../../hardware/boards/schema.ts";
+import { type BoardProfile, fluidDensity } from "../../hardware/boards/schema.ts";
 import type { Lights } from "../../hardware/drivers/lights.ts";
 import { PwmThrusters } from "../../hardware/drivers/pwm-thrusters.ts";
 import type { AgentControlOptions } from "../control/config.ts";
@@ -13,6 +13,7 @@ import { BoardSensors } from "./board-sensors.ts";
 import type { EventSink, SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
 import { type McuLink, openMcuLink } from "./mcu-link.ts";
 import { PwmThrusterOutput } from "./pwm-output.ts";
+import { defaultVehicleState, type VehicleStateStore } from "./vehicle-state.ts";
 
 /**
  * The one place a vehicle is put together, for `tethys vehicle` (service.ts) and for the
@@ -54,6 +55,12 @@ export interface VehicleAssemblyOptions {
   events: EventSink;
   /** Called after every control cycle (the service feeds systemd's watchdog from it). */
   onCycle?: (now: number) => void;
+  /**
+   * The vehicle's state file (`vehicle.state_file`): depth zero and thruster settings, loaded
+   * (validated: VEHICLE_STATE_INVALID refuses to start on a bad file) and saved on change; without
+   * it the state lives in memory until the agent stops.
+   */
+  stateStore?: VehicleStateStore;
 }
 
 export interface VehicleAssembly {
@@ -122,6 +129,13 @@ export async function assembleVehicle(o: VehicleAssemblyOptions): Promise<Vehicl
       });
       thrusters = mcu.output;
     }
+    const initialState = o.stateStore === undefined ? defaultVehicleState() : await o.stateStore.load();
+    // Saved IMU calibration goes back into the chip before the loop starts (the fusion starts from it).
+    if (initialState.imuOffsets !== null && board.imu !== undefined) {
+      const r = await board.imu.writeOffsets(initialState.imuOffsets);
+      if (r.ok) log("board").info({ device: "imu" }, "IMU calibration restored from the state file");
+      else log("board").warn({ device: "imu", code: r.error.code }, `IMU calibration not restored: ${r.error.message}`);
+    }
     await thrusters.neutral();
     const boardSensors = new BoardSensors(board, clock, { logger: log("sensors") });
     sensors = boardSensors;
@@ -139,6 +153,9 @@ export async function assembleVehicle(o: VehicleAssemblyOptions): Promise<Vehicl
       loopHz: o.loopHz,
       telemetryHz: o.telemetryHz,
       ...(o.onCycle ? { onCycle: o.onCycle } : {}),
+      initialState,
+      ...(o.stateStore ? { stateStore: o.stateStore } : {}),
+      defaultWater: fluidDensity(profile) > 1010 ? "salt" : "fresh",
     });
     mcu?.output.attach(agent);
     const link = mcu;

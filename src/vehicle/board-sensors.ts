@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type { Board } from "../../hardware/boards/open-board.ts";
+import type { Bno055Calibration } from "../../hardware/drivers/bno055-math.ts";
 import type { DeviceResult } from "../../hardware/drivers/device-health.ts";
+import { depthFromPressure } from "../../hardware/drivers/ms5837-math.ts";
 import { emptySnapshot, type SensorSnapshot } from "../control/sensor-snapshot.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import type { SensorSource } from "./io.ts";
@@ -40,6 +42,9 @@ export class BoardSensors implements SensorSource {
   private lastPowerT: number | undefined;
   private consumedWh = 0;
   private readonly busy = new Set<string>();
+  /** The depth zero; undefined: the driver's own depth (its configured surface and water). */
+  private zero: { surfacePa: number; density: number } | undefined;
+  private imuCal: Bno055Calibration | null = null;
 
   constructor(board: Board, clock: Clock, options: BoardSensorsOptions = {}) {
     this.board = board;
@@ -56,6 +61,24 @@ export class BoardSensors implements SensorSource {
   resetEnergy(): void {
     this.consumedWh = 0;
     if (this.snap.consumedWh !== null) this.snap.consumedWh = 0;
+  }
+
+  /** Depth from now on = (pressure − surfacePa) / (density · g) (the `depth-zero` command, the state file). */
+  setDepthZero(surfacePa: number, densityKgM3: number): void {
+    this.zero = { surfacePa, density: densityKgM3 };
+  }
+
+  /** The IMU's calibration status from its CALIB_STAT register (read once a second), or null. */
+  imuCalibration(): Bno055Calibration | null {
+    return this.imuCal;
+  }
+
+  /** The IMU's learned calibration bytes (read in its CONFIG mode, ≈ 26 ms without fusion), or null. */
+  async readImuOffsets(): Promise<number[] | null> {
+    const imu = this.board.imu;
+    if (imu === undefined) return null;
+    const r = await imu.readOffsets();
+    return r.ok ? r.value : null;
   }
 
   /** Host figures the board does not measure: CPU load (%) and SoC temperature (°C). */
@@ -79,6 +102,15 @@ export class BoardSensors implements SensorSource {
         this.rates.imuHz,
         () => b.imu?.read(),
         (r) => this.onImu(r),
+      );
+    if (b.imu)
+      this.every(
+        "imu-calibration",
+        1,
+        () => b.imu?.calibration(),
+        (r) => {
+          this.imuCal = r.ok ? r.value : null;
+        },
       );
     if (b.power)
       this.every(
@@ -119,14 +151,16 @@ export class BoardSensors implements SensorSource {
     );
   }
 
-  private onDepth(r: DeviceResult<{ depthM: number; temperatureC: number; timeMs: number }>): void {
+  private onDepth(r: DeviceResult<{ depthM: number; pressurePa: number; temperatureC: number; timeMs: number }>): void {
     const s = this.snap;
     if (!r.ok) {
-      s.depth = s.waterTemperature = null;
+      s.depth = s.waterTemperature = s.pressurePa = null;
       return;
     }
-    const { depthM, temperatureC } = r.value;
-    s.depth = depthM;
+    const { depthM, pressurePa, temperatureC } = r.value;
+    const z = this.zero;
+    s.pressurePa = pressurePa;
+    s.depth = z === undefined ? depthM : depthFromPressure(pressurePa, z.density, z.surfacePa);
     s.waterTemperature = temperatureC;
   }
 

@@ -17,6 +17,22 @@ export interface SensorSource {
   latest(): SensorSnapshot;
   /** Starts the consumed-energy counter again from 0 (a fresh battery); absent when the source does not count. */
   resetEnergy?(): void;
+  /**
+   * The depth zero: depth = (pressure − surfacePa) / (density · g) from now on. Absent when the
+   * source computes no depth from pressure.
+   */
+  setDepthZero?(surfacePa: number, densityKgM3: number): void;
+  /** The IMU's own calibration status (0–3 each; BNO055 CALIB_STAT), or null when unknown. */
+  imuCalibration?(): ImuCalibration | null;
+  /** The IMU's learned calibration bytes (BNO055: 22), or null when they cannot be read. */
+  readImuOffsets?(): Promise<number[] | null>;
+}
+
+export interface ImuCalibration {
+  sys: number;
+  gyro: number;
+  accel: number;
+  mag: number;
 }
 
 /**
@@ -33,6 +49,23 @@ export interface ThrusterOutput {
    * (or has failed), without starting a write of its own.
    */
   written?(): Promise<void>;
+  /**
+   * Per-thruster ESC pulse range (frame order; undefined keeps the board profile's). Absent where
+   * the output has no pulse ranges of its own (the serial motor controller).
+   */
+  setRanges?(ranges: readonly (PulseRange | undefined)[]): void;
+  /**
+   * True where the output itself keeps thrusters neutral while the vehicle is disarmed (the serial
+   * motor controller's firmware refuses setpoints then): a motor test cannot run through it.
+   */
+  readonly neutralWhileDisarmed?: boolean;
+}
+
+/** An ESC's pulse range (µs). */
+export interface PulseRange {
+  minUs: number;
+  neutralUs: number;
+  maxUs: number;
 }
 
 /** Where encoded telemetry frames go (the DTLS link). Bytes are only valid during the call. */

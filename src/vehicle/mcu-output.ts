@@ -34,6 +34,8 @@ export const MCU_BLOCKERS = { mismatch: "MCU_VERSION_MISMATCH", linkDown: "MCU_L
  * MCU_LINK_DOWN while the link is not ready; both lifted once the bridge is ready.
  */
 export class McuThrusterOutput implements ThrusterOutput {
+  /** The firmware refuses setpoints while disarmed (ACK_NOT_ARMED): no motor test through it. */
+  readonly neutralWhileDisarmed = true;
   private readonly bridge: McuBridge;
   private readonly range: PulseRange;
   private readonly logger: Logger | undefined;

@@ -42,6 +42,8 @@ export class PwmThrusterOutput implements ThrusterOutput {
   private readonly pending: number[];
   private readonly channelOf: readonly number[];
   private readonly writing: number[];
+  /** Per thruster (frame order): its ESC range. */
+  private rangeOf: readonly PulseRange[] = [];
   private dirty = false;
   private inFlight: Promise<void> | undefined;
   /** Setpoints given (`set`/`neutral`) and the newest of them a finished write carried. */
@@ -68,10 +70,15 @@ export class PwmThrusterOutput implements ThrusterOutput {
     this.writing = new Array<number>(outputs).fill(range.neutralUs);
   }
 
+  /** Per-thruster ESC ranges (frame order; undefined: the board's); the next write uses them. */
+  setRanges(ranges: readonly (PulseRange | undefined)[]): void {
+    this.rangeOf = this.channelOf.map((_, i) => ranges[i] ?? this.range);
+  }
+
   set(commands: Float64Array): void {
     this.pending.fill(this.range.neutralUs);
     for (let i = 0; i < this.channelOf.length; i++)
-      this.pending[this.channelOf[i] as number] = commandToMicros(commands[i] ?? 0, this.range);
+      this.pending[this.channelOf[i] as number] = commandToMicros(commands[i] ?? 0, this.rangeOf[i] ?? this.range);
     this.dirty = true;
     this.given++;
     this.inFlight ??= this.flush();
@@ -86,6 +93,8 @@ export class PwmThrusterOutput implements ThrusterOutput {
 
   async neutral(): Promise<void> {
     this.pending.fill(this.range.neutralUs);
+    for (let i = 0; i < this.channelOf.length; i++)
+      this.pending[this.channelOf[i] as number] = (this.rangeOf[i] ?? this.range).neutralUs;
     this.dirty = true;
     this.given++;
     // Wait for any write in flight, then make sure neutral itself is written.

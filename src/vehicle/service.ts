@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.ts";
 import { agentControlOptions } from "../control/config.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import { errorCode, TethysError } from "../kernel/errors.ts";
+import { resolveConfigPath } from "../keys/credentials.ts";
 import { CommandLinkClient } from "../links/command/index.ts";
 import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
@@ -17,6 +18,7 @@ import { assembleVehicle, type VehicleAssembler } from "./assemble.ts";
 import { readVehicleCredentials } from "./credentials.ts";
 import { EventRelay } from "./event-relay.ts";
 import { type VehicleHealth, vehicleHealth } from "./health.ts";
+import { FileStateStore } from "./vehicle-state.ts";
 
 /**
  * The vehicle agent as a running service: the assembled vehicle (assemble.ts: board on the
@@ -79,6 +81,9 @@ export async function startVehicle(
     board: config.board,
     backends: o.backends,
     serialPort: config.serial_port,
+    ...(config.state_file === undefined
+      ? {}
+      : { stateStore: new FileStateStore(resolveConfigPath(o.configFile, config.state_file)) }),
     logger,
     registry: o.registry,
     loopHz: config.loop_hz,

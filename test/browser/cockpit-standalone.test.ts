@@ -73,16 +73,14 @@ test("sign in, see telemetry, fly only as pilot, and see the link go stale", { s
 
   await page.click("#take-pilot");
   await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
+  const from = received.length;
   await page.keyboard.down("KeyW");
-  await page.waitForFunction(
-    () => Number(document.getElementById("input-sent")?.textContent?.match(/(\d+) sent/)?.[1] ?? 0) > 5,
-  );
+  // Keys ramp (the keyboard ramp, 800 ms by default): full surge once W has been held long enough.
+  await receivedMatching((m) => m.type === "pilot" && m.surge === 1);
   await page.keyboard.up("KeyW");
-  const pilots = received.filter((m): m is MessageOf<"pilot"> => m.type === "pilot");
-  assert.ok(
-    pilots.some((p) => p.surge === 1),
-    "W sends full surge",
-  );
+  const pilots = received.slice(from).filter((m): m is MessageOf<"pilot"> => m.type === "pilot");
+  const rising = pilots.map((p) => p.surge).filter((v) => v > 0);
+  assert.ok(rising.length > 1 && (rising[0] ?? 1) < 1, `W ramps up to full surge: ${rising.join(", ")}`);
 
   // Hold Enter to arm: one arm message after the hold, none before.
   assert.equal(

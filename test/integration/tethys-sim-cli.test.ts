@@ -37,6 +37,12 @@ test("tethys sim prints a cockpit URL that answers, and stops cleanly on SIGINT"
       lines.some((l) => /Pilot token: \S+/.test(l)),
       "a pilot token is printed",
     );
+    // The one-time sign-in link: the cockpit URL with the code in the fragment; it redeems once.
+    const link = lines.map((l) => /Sign in:\s+(http:\/\/\S+)#login=(\S+)/.exec(l)).find((m) => m !== null);
+    assert.ok(link?.[1] === url && link[2], lines.join("\n"));
+    const redeem = () => fetch(new URL("login", url), { method: "POST", body: link[2] });
+    assert.equal((await redeem()).status, 200);
+    assert.equal((await redeem()).status, 403, "one time only");
     child.kill("SIGINT");
     assert.equal(await exited, 0);
     assert.ok(

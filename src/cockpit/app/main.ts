@@ -1,11 +1,20 @@
-import type { Message, MessageOf, SessionRole } from "../../protocol/index.ts";
+import type { Message, SessionRole } from "../../protocol/index.ts";
+import { depthZeroLine, imuCalibrationView } from "../core/checks-view.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
+import { loginCodeFrom, loginLinkRefusal } from "../core/login-link.ts";
+import {
+  IDLE,
+  MOTOR_TEST_ENDERS,
+  type MotorTestEvent,
+  motorTestPrompt,
+  reduceMotorTest,
+} from "../core/motor-test-flow.ts";
 import { countdownRunning, signInRefusal } from "../core/notices.ts";
 import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
 import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
 import { guideHtml, roleView, vehicleLines } from "../core/session-view.ts";
 import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
-import { type Action, DEFAULT_MAPPING, PILOT_AXES } from "../input/mapping.ts";
+import { type Action, DEFAULT_MAPPING, keyRampMs, PILOT_AXES } from "../input/mapping.ts";
 import { isTextEntry } from "../input/text-entry.ts";
 import { Alarms } from "./alarms.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
@@ -26,6 +35,7 @@ import { TelemetryPanel } from "./telemetry-panel.ts";
  * (25 Hz on average while the session holds the pilot role, latest value, never otherwise).
  */
 let session: SessionState = INITIAL_SESSION;
+let motorFlow = IDLE;
 let schedule = INITIAL_PILOT_SCHEDULE;
 let sentCount = 0;
 
@@ -96,16 +106,25 @@ function onMessage(m: Message): void {
       if (session !== prev) renderRole();
       return;
     case "sessions":
-      renderHandover(m);
+      renderHandover();
+      renderRole();
+      return;
+    case "vehicle-status":
+      motor({ kind: "status", status: m });
+      renderChecks();
       return;
     case "telemetry":
+      if (m.armed && motorFlow.phase !== "idle") motor({ kind: "armed" });
       link.telemetry(performance.now(), m.link.rttMs, m.link.lossPercent);
       plots.push(performance.now(), m);
       telemetryPanel.show(m);
+      setText($("checks-energy"), m.battery.consumedWh === null ? "—" : `${m.battery.consumedWh.toFixed(1)} Wh`);
       return;
     case "alarm":
     case "event":
       alarms.add(m);
+      if (m.type === "event" && MOTOR_TEST_ENDERS.has(m.code) && motorFlow.phase !== "idle")
+        motor({ kind: "refused", code: m.code });
       return;
     case "error":
       alarms.add({ type: "event", severity: "warning", code: m.code, text: m.text });
@@ -128,7 +147,9 @@ function renderRole(): void {
   $("observe").hidden = !view.observe;
   $("hand-over").hidden = !view.handOver;
   $("handover-to").hidden = !view.handOver;
-  for (const id of ["arm", "disarm", "gain", "lights", "tilt"]) ($(id) as HTMLInputElement).disabled = !view.controls;
+  for (const id of ["arm", "disarm", "gain", "lights", "tilt", "reset-energy", "depth-zero", "motor-start"])
+    ($(id) as HTMLInputElement).disabled = !view.controls;
+  for (const b of document.querySelectorAll<HTMLButtonElement>(".target button")) b.disabled = !view.controls;
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.disabled = !view.controls;
   renderGuide();
 }
@@ -144,23 +165,21 @@ function renderVehicles(): void {
   renderRole();
 }
 
-function renderHandover(m: MessageOf<"sessions">): void {
+function renderHandover(): void {
   const sel = $("handover-to") as HTMLSelectElement;
   sel.replaceChildren(
-    ...m.sessions
-      .filter((s) => s.session !== session.session)
-      .map((s) =>
-        Object.assign(document.createElement("option"), {
-          value: String(s.session),
-          textContent: `${s.name} (${s.session})`,
-        }),
-      ),
+    ...session.others.map((s) =>
+      Object.assign(document.createElement("option"), {
+        value: String(s.session),
+        textContent: `${s.name} (${s.session})`,
+      }),
+    ),
   );
 }
 
 let guideShown = "";
 function renderGuide(): void {
-  const html = guideHtml(session);
+  const html = guideHtml(session, mapping);
   // Called every frame: rebuild the DOM only when the text changes (no per-frame garbage).
   if (html === guideShown) return;
   guideShown = html;
@@ -252,6 +271,131 @@ function frame(): void {
   requestAnimationFrame(frame);
 }
 
+// ---- checks and calibration (the Checks dialog) -----------------------------------------------
+
+/** Feeds the guided motor test; what it says to send goes through the session (pilot only). */
+function motor(ev: MotorTestEvent): void {
+  const reversed = session.status?.thrusters.map((t) => t.reversed) ?? [];
+  const o = reduceMotorTest(motorFlow, ev, reversed);
+  motorFlow = o.flow;
+  for (const m of o.send) dispatch({ kind: "command", message: m });
+  renderChecks();
+}
+
+function renderChecks(): void {
+  const st = session.status;
+  setText($("checks-depth"), depthZeroLine(st, session.telemetry?.depth));
+  const imu = imuCalibrationView(st);
+  $("checks-imu").replaceChildren(
+    ...imu.parts.map((p) =>
+      Object.assign(document.createElement("li"), {
+        className: p.level === 3 ? "done" : "",
+        textContent: `${p.name} ${p.level === null ? "?" : p.level}/3 — ${p.todo}`,
+      }),
+    ),
+  );
+  setText($("motor-prompt"), motorTestPrompt(motorFlow));
+  $("motor-confirm").hidden = motorFlow.phase !== "confirm";
+  $("motor-yes").hidden = $("motor-no").hidden = motorFlow.phase !== "ask";
+  renderThrusterSettings();
+}
+
+let thrustersShown = "";
+function renderThrusterSettings(): void {
+  const list = session.status?.thrusters ?? [];
+  const key = JSON.stringify(list);
+  if (key === thrustersShown) return; // keep what the pilot is typing until the vehicle changes it
+  thrustersShown = key;
+  const host = $("checks-thrusters");
+  host.replaceChildren();
+  list.forEach((t, i) => {
+    const cells = [
+      Object.assign(document.createElement("span"), { textContent: `T${i + 1}` }),
+      Object.assign(document.createElement("label"), {
+        innerHTML: `<input type="checkbox" data-k="reversed" ${t.reversed ? "checked" : ""}> reversed`,
+      }),
+      ...(["minUs", "neutralUs", "maxUs"] as const).map((k) =>
+        Object.assign(document.createElement("input"), {
+          type: "number",
+          min: "800",
+          max: "2200",
+          step: "1",
+          placeholder: "board",
+          value: t[k] === 0 ? "" : String(t[k]),
+          title: k,
+        }),
+      ),
+      Object.assign(document.createElement("button"), { type: "button", textContent: "Save" }),
+    ];
+    for (const c of cells) c.dataset.thruster = String(i);
+    host.append(...cells);
+  });
+}
+
+function saveThruster(i: number): void {
+  const cells = [...$("checks-thrusters").querySelectorAll<HTMLElement>(`[data-thruster="${i}"]`)];
+  const reversed = (cells[1]?.querySelector("input") as HTMLInputElement | null)?.checked ?? false;
+  const nums = cells.slice(2, 5).map((c) => (c as HTMLInputElement).value.trim());
+  const range = nums.every((v) => v === "")
+    ? undefined
+    : { minUs: Number(nums[0]), neutralUs: Number(nums[1]), maxUs: Number(nums[2]) };
+  if (
+    range &&
+    !(range.minUs >= 800 && range.minUs < range.neutralUs && range.neutralUs < range.maxUs && range.maxUs <= 2200)
+  ) {
+    alarms.add({
+      type: "event",
+      severity: "warning",
+      code: "COCKPIT_BAD_RANGE",
+      text: "ESC range: 800 ≤ min < neutral < max ≤ 2200 µs, or all empty for the board's",
+    });
+    return;
+  }
+  if (
+    !confirm(
+      `Save thruster ${i + 1}: ${reversed ? "reversed" : "normal"}, ${range ? `${range.minUs}–${range.neutralUs}–${range.maxUs} µs` : "the board's ESC range"}?`,
+    )
+  )
+    return;
+  dispatch({
+    kind: "command",
+    message: { type: "thruster-config", thruster: i, reversed, ...(range ? { range } : {}) },
+  });
+}
+
+// ---- the one-time sign-in link -----------------------------------------------------------------
+
+/** This tab's pilot secret from a redeemed sign-in link (survives a reload, not the tab). */
+const LINK_SECRET = "tethys.link-secret";
+
+function signIn(secret: string): void {
+  ($("signin-secret") as HTMLInputElement).value = secret;
+  ($("signin-form") as HTMLFormElement).requestSubmit();
+}
+
+/** `#login=<code>`: taken out of the address bar at once, redeemed at the hub, then signed in. */
+function signInFromLink(): void {
+  const code = loginCodeFrom(location.hash);
+  if (code === undefined) {
+    const kept = sessionStorage.getItem(LINK_SECRET);
+    if (kept) signIn(kept);
+    return;
+  }
+  history.replaceState(null, "", location.pathname + location.search);
+  $("signin-error").textContent = "Signing in with the link…";
+  fetch("login", { method: "POST", body: code, cache: "no-store" })
+    .then(async (r) => {
+      if (!r.ok) throw new Error(loginLinkRefusal(r.status));
+      const { secret } = (await r.json()) as { secret?: unknown };
+      if (typeof secret !== "string") throw new Error(loginLinkRefusal(r.status));
+      sessionStorage.setItem(LINK_SECRET, secret);
+      signIn(secret);
+    })
+    .catch((err: unknown) => {
+      $("signin-error").textContent = err instanceof Error ? err.message : String(err);
+    });
+}
+
 // ---- wiring ----------------------------------------------------------------------------------
 
 function wire(): void {
@@ -269,6 +413,7 @@ function wire(): void {
     conn.connect();
   });
   $("signout").addEventListener("click", () => {
+    sessionStorage.removeItem(LINK_SECRET);
     conn.close();
     linkStatus.reset();
     dispatch({ kind: "sign-out" });
@@ -316,6 +461,45 @@ function wire(): void {
     if (to > 0) conn.send({ type: "handover", vehicle: session.vehicle, to });
   });
   $("alarm-ack").addEventListener("click", () => alarms.silence());
+  const typed = (id: string): number | undefined => {
+    const raw = ($(id) as HTMLInputElement).value.trim();
+    return raw === "" ? undefined : Number(raw);
+  };
+  $("target-depth-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const depth = typed("target-depth");
+    if (depth !== undefined) dispatch({ kind: "target", depth });
+  });
+  $("target-heading-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const heading = typed("target-heading");
+    if (heading !== undefined) dispatch({ kind: "target", heading });
+  });
+  const checks = $("checks") as HTMLDialogElement;
+  $("checks-open").addEventListener("click", () => checks.showModal());
+  $("checks-open").addEventListener("click", renderChecks);
+  $("depth-zero").addEventListener("click", () => {
+    const water = ($("checks-water") as HTMLSelectElement).value === "salt" ? "salt" : "fresh";
+    if (
+      confirm(`Take the pressure now as the surface (depth 0), ${water} water? Only with the vehicle at the surface.`)
+    )
+      dispatch({ kind: "command", message: { type: "depth-zero", water } });
+  });
+  $("motor-start").addEventListener("click", () =>
+    motor({ kind: "start", count: session.status?.thrusters.length ?? session.telemetry?.thrusters.length ?? 0 }),
+  );
+  $("motor-confirm").addEventListener("click", () => motor({ kind: "confirm" }));
+  $("motor-yes").addEventListener("click", () => motor({ kind: "answer", ok: true }));
+  $("motor-no").addEventListener("click", () => motor({ kind: "answer", ok: false }));
+  $("motor-stop").addEventListener("click", () => motor({ kind: "abort" }));
+  $("checks-thrusters").addEventListener("click", (ev) => {
+    const b = ev.target as HTMLElement;
+    if (b.tagName === "BUTTON" && b.dataset.thruster !== undefined) saveThruster(Number(b.dataset.thruster));
+  });
+  $("reset-energy").addEventListener("click", () => {
+    if (confirm("Reset the consumed-energy counter to 0? Do this only after fitting a fully charged battery."))
+      dispatch({ kind: "command", message: { type: "reset-energy" } });
+  });
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-plot]")) {
     b.addEventListener("click", () => {
       for (const o of document.querySelectorAll("[data-plot]")) o.classList.toggle("active", o === b);
@@ -328,7 +512,14 @@ function wire(): void {
     input.setMapping(m);
     saveMapping(m);
   };
+  const ramp = $("settings-key-ramp") as HTMLInputElement;
+  ramp.addEventListener("change", () => {
+    const v = Number(ramp.value);
+    if (ramp.value.trim() !== "" && Number.isFinite(v) && v >= 0 && v <= 5000) changed({ ...mapping, keyRampMs: v });
+    else ramp.value = String(keyRampMs(mapping));
+  });
   const redraw = (): void => {
+    ramp.value = String(keyRampMs(mapping));
     renderAxisSettings($("settings-axes"), mapping, changed);
     renderButtonSettings($("settings-buttons"), mapping, changed);
   };
@@ -342,6 +533,7 @@ function wire(): void {
   });
   renderControls(session, "gain");
   renderRole();
+  signInFromLink();
   requestAnimationFrame(frame);
   // Expose a read-only view for browser tests and debugging.
   // `send` lets a test prove the hub refuses what this UI would not send (the hub is the authority).

@@ -57,7 +57,7 @@ export class Plots {
     this.chart = new uPlot(
       {
         width: Math.max(300, this.host.clientWidth || 800),
-        height: 200,
+        height: 150,
         series,
         scales: { x: { time: false } },
         axes: [{ stroke: "#8b949e", label: "s" }, { stroke: "#8b949e" }],

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { INITIAL_SESSION, type SessionState } from "./session.ts";
-import { guideHtml, roleView, vehicleLine, vehicleLines } from "./session-view.ts";
+import { DEFAULT_MAPPING } from "../input/mapping.ts";
+import { INITIAL_SESSION, reduceSession, type SessionState } from "./session.ts";
+import { guideHtml, keyLabel, roleView, vehicleLine, vehicleLines } from "./session-view.ts";
 
 const signedIn = (o: Partial<SessionState>): SessionState => ({
   ...INITIAL_SESSION,
@@ -32,7 +33,11 @@ test("a pilot token is offered Take pilot when nobody flies, Take over when some
   const observerToken = roleView(signedIn({ role: "observer", access: "observer" }));
   assert.deepEqual([observerToken.takePilot, observerToken.takeOver], [false, false]);
   const pilot = roleView(
-    signedIn({ role: "pilot", vehicles: [{ id: "rov1", connected: true, pilot: 7, observers: 0 }] }),
+    signedIn({
+      role: "pilot",
+      vehicles: [{ id: "rov1", connected: true, pilot: 7, observers: 0 }],
+      others: [{ session: 8, name: "copilot" }],
+    }),
   );
   assert.deepEqual(
     [pilot.takePilot, pilot.takeOver, pilot.observe, pilot.handOver, pilot.controls],
@@ -70,4 +75,42 @@ test("signed out or with the hub offline, nothing claims a role or offers one", 
 test("with the hub offline the vehicle list does not repeat what it last said as if current", () => {
   assert.deepEqual(vehicleLines(signedIn({})), ["rov1 — connected · pilot none · 1 observing"]);
   assert.deepEqual(vehicleLines(signedIn({ online: false })), ["rov1 — unknown while the hub is offline"]);
+});
+
+test("hand over is offered only to a pilot with someone to hand over to", () => {
+  const alone = signedIn({ role: "pilot" });
+  assert.equal(roleView(alone).handOver, false);
+  const listed = reduceSession(alone, {
+    kind: "received",
+    message: {
+      type: "sessions",
+      vehicle: "rov1",
+      sessions: [
+        { session: 7, name: "me", role: "pilot" },
+        { session: 9, name: "copilot", role: "observer" },
+      ],
+    },
+  }).state;
+  assert.deepEqual(listed.others, [{ session: 9, name: "copilot" }], "oneself is not a target");
+  assert.equal(roleView(listed).handOver, true);
+  const onlyMe = reduceSession(listed, {
+    kind: "received",
+    message: { type: "sessions", vehicle: "rov1", sessions: [{ session: 7, name: "me", role: "pilot" }] },
+  }).state;
+  assert.equal(roleView(onlyMe).handOver, false, "the other left");
+  assert.equal(roleView({ ...listed, role: "observer" }).handOver, false);
+});
+
+const armed = { armed: true } as SessionState["telemetry"];
+
+test("the armed guide shows the mapping's real keys: 1–4 modes, =/− gain, Space disarm", () => {
+  const html = guideHtml(signedIn({ role: "pilot", telemetry: armed }));
+  for (const [code, action] of Object.entries(DEFAULT_MAPPING.keyActions)) {
+    if (!/^mode-|^gain-|^disarm$/.test(action)) continue;
+    assert.ok(html.includes(`<kbd>${keyLabel(code)}</kbd>`), `${code} (${action}) in the guide`);
+  }
+  assert.match(html, /<kbd>1<\/kbd> manual/);
+  assert.match(html, /<kbd>3<\/kbd> depth hold/);
+  assert.match(html, /<kbd>=<\/kbd>\/<kbd>−<\/kbd> gain/);
+  assert.doesNotMatch(html, /\+/, "there is no + key");
 });

@@ -163,6 +163,13 @@ const arbEvent: fc.Arbitrary<SessionEvent> = fc.oneof(
     })
     .map((m) => got({ type: "role", ...m })),
   fc.constant(got(telemetry)),
+  fc.record({ vehicle: ids, sessions: fc.array(sessionIds, { maxLength: 3 }) }).map((m) =>
+    got({
+      type: "sessions",
+      vehicle: m.vehicle,
+      sessions: m.sessions.map((session) => ({ session, name: `s${session}`, role: "observer" as const })),
+    }),
+  ),
   fc.constantFrom(...ACTIONS).map((action): SessionEvent => ({ kind: "action", action })),
   fc
     .record({
@@ -195,10 +202,45 @@ test("property: whatever arrives, the state is never impossible and the page nev
         assert.ok(!(v.takePilot && v.takeOver), "one way to take the pilot role at a time");
         assert.ok(!(v.controls && (v.takePilot || v.takeOver)), "the pilot is never offered to take the role");
         assert.equal(v.controls, s.role === "pilot");
-        assert.equal(v.handOver, v.controls);
+        assert.ok(!v.handOver || (v.controls && s.others.length > 0), "hand over only to someone, by the pilot");
       }
       assert.ok(attaches <= signOuts + 1, "attaches on its own once per sign-in");
     }),
     { numRuns: 1000 },
   );
+});
+
+test("typed targets: depth goes to depth hold, heading to heading hold (or stays in depth hold); pilot only; checked", () => {
+  const pilot: SessionState = {
+    ...INITIAL_SESSION,
+    session: 1,
+    access: "pilot",
+    online: true,
+    vehicle: "rov1",
+    role: "pilot",
+  };
+  assert.deepEqual(reduceSession(pilot, { kind: "target", depth: 2.5 }).send, [
+    { type: "mode", mode: "depth-hold", targetDepth: 2.5 },
+  ]);
+  assert.deepEqual(reduceSession(pilot, { kind: "target", heading: 90 }).send, [
+    { type: "mode", mode: "heading-hold", targetHeading: 90 },
+  ]);
+  const holdingDepth = { ...pilot, telemetry: { ...telemetry, mode: "depth-hold" as const } };
+  assert.deepEqual(reduceSession(holdingDepth, { kind: "target", heading: 360 }).send, [
+    { type: "mode", mode: "depth-hold", targetHeading: 0 },
+  ]);
+  for (const bad of [{ depth: -1 }, { depth: Number.NaN }, { heading: 361 }, { heading: Number.POSITIVE_INFINITY }]) {
+    const out = reduceSession(pilot, { kind: "target", ...bad });
+    assert.deepEqual(out.send, [], JSON.stringify(bad));
+    assert.equal(out.notices[0]?.code, "COCKPIT_BAD_TARGET");
+  }
+  const observer = { ...pilot, role: "observer" as const };
+  assert.deepEqual(reduceSession(observer, { kind: "target", depth: 2 }).send, []);
+  assert.deepEqual(reduceSession(observer, { kind: "command", message: { type: "reset-energy" } }).send, []);
+  assert.deepEqual(reduceSession(pilot, { kind: "command", message: { type: "reset-energy" } }).send, [
+    { type: "reset-energy" },
+  ]);
+  const test = { type: "motor-test", thruster: 1, confirm: true } as const;
+  assert.deepEqual(reduceSession(observer, { kind: "command", message: test }).send, []);
+  assert.deepEqual(reduceSession(pilot, { kind: "command", message: test }).send, [test]);
 });

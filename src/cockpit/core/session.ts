@@ -30,7 +30,11 @@ export interface SessionState {
   readonly vehicles: MessageOf<"vehicles">["vehicles"];
   /** The newest telemetry frame, and how many have arrived. */
   readonly telemetry: MessageOf<"telemetry"> | undefined;
+  /** The newest `vehicle-status` (calibration and checks), about once a second. */
+  readonly status: MessageOf<"vehicle-status"> | undefined;
   readonly telemetryCount: number;
+  /** The other pilot-capable sessions attached to `vehicle` (hand-over targets; latest list wins). */
+  readonly others: readonly { readonly session: number; readonly name: string }[];
   /** The hub refused the last sign-in: its reason stays on screen when the socket closes. */
   readonly authRefused: boolean;
   /** Pilot input gain (0.1..1), lights (0..1) and camera tilt (−1..1). */
@@ -50,7 +54,21 @@ export type SessionEvent =
   /** A pilot action from a key, a button or the gamepad. */
   | { kind: "action"; action: Action }
   /** A slider moved. */
-  | { kind: "control"; control: Control; value: number };
+  | { kind: "control"; control: Control; value: number }
+  /**
+   * The pilot typed a target: a depth (m, 0–1000) goes to depth hold; a heading (°, 0–360) goes to
+   * heading hold, or stays in depth hold (which holds heading too) when that is the mode flown.
+   */
+  | { kind: "target"; depth?: number; heading?: number }
+  /** A confirmed command from the pilot's checks (energy reset, motor test, thruster settings, depth zero). */
+  | { kind: "command"; message: CheckCommand };
+
+/** The commands the Checks dialog sends (pilot only, each after the pilot confirmed it). */
+export type CheckCommand =
+  | MessageOf<"reset-energy">
+  | MessageOf<"motor-test">
+  | MessageOf<"thruster-config">
+  | MessageOf<"depth-zero">;
 
 export interface SessionOutcome {
   readonly state: SessionState;
@@ -68,7 +86,9 @@ export const INITIAL_SESSION: SessionState = {
   role: "none",
   vehicles: [],
   telemetry: undefined,
+  status: undefined,
   telemetryCount: 0,
+  others: [],
   authRefused: false,
   gain: 0.5,
   lights: 0,
@@ -101,16 +121,42 @@ export function reduceSession(s: SessionState, ev: SessionEvent): SessionOutcome
     case "sign-in":
       return only({ ...s, authRefused: false });
     case "sign-out":
-      return only({ ...s, session: 0, vehicle: "", online: false, role: "none" });
+      return only({ ...s, session: 0, vehicle: "", online: false, role: "none", others: [] });
     case "socket-closed":
-      return only({ ...s, online: false, role: "none" });
+      return only({ ...s, online: false, role: "none", others: [] });
     case "received":
       return received(s, ev.message);
     case "action":
       return action(s, ev.action);
     case "control":
       return setControl(s, ev.control, ev.value);
+    case "target":
+      return target(s, ev.depth, ev.heading);
+    case "command":
+      if (s.role !== "pilot") return only(s);
+      return { state: s, send: [ev.message], notices: NOTHING };
   }
+}
+
+/** A typed target → a `mode` message, or a notice saying why not (only the pilot; values checked). */
+function target(s: SessionState, depth: number | undefined, heading: number | undefined): SessionOutcome {
+  if (s.role !== "pilot") return only(s);
+  const refuse = (text: string): SessionOutcome => ({
+    state: s,
+    send: NOTHING,
+    notices: [{ type: "event", severity: "warning", code: "COCKPIT_BAD_TARGET", text }],
+  });
+  if (depth !== undefined) {
+    if (!(Number.isFinite(depth) && depth >= 0 && depth <= 1000)) return refuse("target depth must be 0–1000 m");
+    return { state: s, send: [{ type: "mode", mode: "depth-hold", targetDepth: depth }], notices: NOTHING };
+  }
+  if (heading !== undefined) {
+    if (!(Number.isFinite(heading) && heading >= 0 && heading <= 360)) return refuse("target heading must be 0–360°");
+    const h = heading === 360 ? 0 : heading;
+    const mode = s.telemetry?.mode === "depth-hold" ? "depth-hold" : "heading-hold";
+    return { state: s, send: [{ type: "mode", mode, targetHeading: h }], notices: NOTHING };
+  }
+  return only(s);
 }
 
 function received(s: SessionState, m: Message): SessionOutcome {
@@ -154,6 +200,14 @@ function received(s: SessionState, m: Message): SessionOutcome {
     }
     case "telemetry":
       return only({ ...s, telemetry: m, telemetryCount: s.telemetryCount + 1 });
+    case "vehicle-status":
+      return only({ ...s, status: m });
+    case "sessions":
+      if (m.vehicle !== s.vehicle) return only(s);
+      return only({
+        ...s,
+        others: m.sessions.filter((x) => x.session !== s.session).map((x) => ({ session: x.session, name: x.name })),
+      });
     default:
       return only(s);
   }

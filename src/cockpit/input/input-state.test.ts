@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type GamepadSnapshot, InputState } from "./input-state.ts";
-import { DEFAULT_MAPPING, parseMapping } from "./mapping.ts";
+import { DEFAULT_MAPPING, keyRampMs, parseMapping } from "./mapping.ts";
 
 function pad(axes: number[] = [0, 0, 0, 0], pressed: number[] = []): GamepadSnapshot {
   return {
@@ -28,9 +28,10 @@ test("stick noise inside the deadzone sends nothing", () => {
   assert.equal(r.source, "none");
 });
 
-test("keyboard fallback: W forward, D yaw right, F down", () => {
+test("keyboard fallback: W forward, D yaw right, F down (full once the key ramp is over)", () => {
   const s = new InputState(DEFAULT_MAPPING);
-  const r = s.update(null, new Set(["KeyW", "KeyD", "KeyF"]), 0);
+  s.update(null, new Set(["KeyW", "KeyD", "KeyF"]), 0);
+  const r = s.update(null, new Set(["KeyW", "KeyD", "KeyF"]), keyRampMs(DEFAULT_MAPPING));
   assert.equal(r.axes.surge, 1);
   assert.equal(r.axes.yaw, 1);
   assert.equal(r.axes.heave, 1);
@@ -78,4 +79,29 @@ test("stored mappings are validated before use", () => {
     undefined,
   );
   assert.equal(parseMapping("nope"), undefined);
+});
+
+test("keys ramp: a tap is a small input, a held key grows to full, release is neutral at once", () => {
+  const s = new InputState({ ...DEFAULT_MAPPING, keyRampMs: 1000 });
+  const f = new Set(["KeyF"]);
+  assert.equal(s.update(null, f, 0).axes.heave, 0);
+  assert.equal(s.update(null, f, 100).axes.heave, 0.1);
+  assert.equal(s.update(null, new Set(), 116).axes.heave, 0);
+  s.update(null, f, 200);
+  assert.equal(s.update(null, f, 700).axes.heave, 0.5);
+  assert.equal(s.update(null, f, 1200).axes.heave, 1);
+  // R and F together cancel; W keeps its own ramp
+  assert.equal(s.update(null, new Set(["KeyF", "KeyR", "KeyW"]), 1300).axes.heave, 0);
+  assert.equal(s.update(null, new Set(["KeyW"]), 1800).axes.surge, 0.5);
+  s.setMapping({ ...DEFAULT_MAPPING, keyRampMs: 0 });
+  assert.equal(s.update(null, new Set(["KeyR"]), 1816).axes.heave, -1, "ramp 0: on/off keys");
+});
+
+test("a stored mapping without a key ramp gets the default; a bad ramp is refused", () => {
+  const { keyRampMs: _, ...old } = JSON.parse(JSON.stringify(DEFAULT_MAPPING));
+  const m = parseMapping(old);
+  assert.ok(m);
+  assert.equal(keyRampMs(m), keyRampMs(DEFAULT_MAPPING));
+  assert.equal(parseMapping({ ...DEFAULT_MAPPING, keyRampMs: -5 }), undefined);
+  assert.equal(parseMapping({ ...DEFAULT_MAPPING, keyRampMs: "fast" }), undefined);
 });

@@ -1,4 +1,5 @@
-import type { Action, Mapping, PilotAxis } from "./mapping.ts";
+import { KeyRamp } from "../core/key-ramp.ts";
+import { type Action, keyRampMs, type Mapping, PILOT_AXES, type PilotAxis } from "./mapping.ts";
 import { shapeAxis } from "./shaping.ts";
 
 /**
@@ -29,13 +30,18 @@ export class InputState {
   private prevKeys = new Set<string>();
   private armHeldSince: number | undefined;
   private armFired = false;
+  private readonly ramp: KeyRamp;
+  /** Reused: the held keys' direction per axis. */
+  private readonly keyTarget: Record<PilotAxis, number> = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 };
 
   constructor(mapping: Mapping) {
     this.mapping = mapping;
+    this.ramp = new KeyRamp(keyRampMs(mapping));
   }
 
   setMapping(mapping: Mapping): void {
     this.mapping = mapping;
+    this.ramp.setRamp(keyRampMs(mapping));
   }
 
   update(pad: GamepadSnapshot | null, keys: ReadonlySet<string>, now: number): InputResult {
@@ -69,11 +75,14 @@ export class InputState {
       this.prevButtons = new Set();
     }
 
-    // Keyboard adds to (and, when no stick is deflected, replaces) the gamepad axes.
+    // Keyboard adds to (and, when no stick is deflected, replaces) the gamepad axes; a held key
+    // ramps its axis up over the mapping's key ramp (core/key-ramp.ts).
+    const kt = this.keyTarget;
+    for (const a of PILOT_AXES) kt[a] = 0;
     for (const code of keys) {
       const ka = m.keyAxes[code];
       if (ka) {
-        axes[ka.axis] = Math.max(-1, Math.min(1, axes[ka.axis] + ka.value));
+        kt[ka.axis] += ka.value;
         source = source === "none" ? "keyboard" : source;
       }
       const action = m.keyActions[code];
@@ -83,6 +92,10 @@ export class InputState {
       else if (!this.prevKeys.has(code)) actions.push(action);
     }
     this.prevKeys = new Set(keys);
+    for (const a of PILOT_AXES) {
+      const k = this.ramp.value(a, kt[a], now);
+      if (k !== 0) axes[a] = Math.max(-1, Math.min(1, axes[a] + k));
+    }
 
     let armProgress = 0;
     if (armHeld) {

@@ -1,4 +1,5 @@
 import { TethysError } from "../../kernel/errors.ts";
+import { DEFAULT_KEY_RAMP_MS, MAX_KEY_RAMP_MS } from "../core/key-ramp.ts";
 import { type AxisShape, DEFAULT_SHAPE } from "./shaping.ts";
 
 /**
@@ -48,6 +49,16 @@ export interface Mapping {
   keyActions: Record<string, Action>;
   /** How long the arm button or key must be held (ms): a deliberate gesture. */
   armHoldMs: number;
+  /**
+   * Time (ms) a held flight key takes to ramp its axis from 0 to full (0: on/off keys). Absent in
+   * mappings saved before it existed: the default applies.
+   */
+  keyRampMs?: number;
+}
+
+/** The mapping's key ramp time, or the default. */
+export function keyRampMs(m: Mapping): number {
+  return m.keyRampMs ?? DEFAULT_KEY_RAMP_MS;
 }
 
 export const DEFAULT_MAPPING: Mapping = {
@@ -102,6 +113,7 @@ export const DEFAULT_MAPPING: Mapping = {
     Home: "tilt-center",
   },
   armHoldMs: 1000,
+  keyRampMs: DEFAULT_KEY_RAMP_MS,
 };
 
 /** Validates a mapping loaded from browser storage; returns undefined if it is unusable. */
@@ -143,6 +155,11 @@ export function parseMapping(value: unknown): Mapping | undefined {
       return undefined;
   }
   if (typeof m.armHoldMs !== "number" || m.armHoldMs < 300 || m.armHoldMs > 5000) return undefined;
+  if (
+    m.keyRampMs !== undefined &&
+    (typeof m.keyRampMs !== "number" || !(m.keyRampMs >= 0 && m.keyRampMs <= MAX_KEY_RAMP_MS))
+  )
+    return undefined;
   return m as Mapping;
 }
 

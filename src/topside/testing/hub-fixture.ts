@@ -18,6 +18,8 @@ const observerHash = await hashSecret(OBSERVER_SECRET, CHEAP);
 export interface FixtureOptions {
   limits?: Partial<BrowserLimits>;
   anonymousObservers?: boolean;
+  /** `sha256:<hex>` of a one-time sign-in code. */
+  loginLinkHash?: string;
 }
 
 /** A hub under test with its browsers, whatever carries their frames (WebSocket or memory). */
@@ -61,6 +63,7 @@ export function fixtureParts(options: FixtureOptions = {}): {
       pilotHashes: [pilotHash],
       observerHashes: [observerHash],
       anonymousObservers: options.anonymousObservers ?? false,
+      ...(options.loginLinkHash === undefined ? {} : { loginLinkHash: options.loginLinkHash }),
     },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   };

@@ -22,10 +22,13 @@ export function drawHeadingTape(
   const cx = w / 2;
   if (heading === null) {
     centre(ctx, cx, h / 2, "HEADING UNKNOWN", COLORS.dim);
+    label(canvas, "heading unknown");
     return;
   }
   const pxPerDeg = w / 120;
   scaleStyle(ctx, stale, "12px system-ui, sans-serif", "center");
+  // Figures sit in their own band below the readout's (top 20 px): the readout never covers them.
+  ctx.textBaseline = "top";
   for (let d = Math.floor(heading - 60); d <= heading + 60; d++) {
     if (d % 5 !== 0) continue;
     const x = cx + (d - heading) * pxPerDeg;
@@ -35,8 +38,8 @@ export function drawHeadingTape(
     ctx.lineTo(x, h - (major ? 14 : 7));
     ctx.stroke();
     const n = ((d % 360) + 360) % 360;
-    if (n % 45 === 0) ctx.fillText(CARDINAL[n] ?? "", x, h - 20);
-    else if (major) ctx.fillText(String(n), x, h - 20);
+    if (n % 45 === 0) ctx.fillText(CARDINAL[n] ?? "", x, h - 28);
+    else if (major) ctx.fillText(String(n), x, h - 28);
   }
   if (target !== undefined) {
     const dx = ((((target - heading) % 360) + 540) % 360) - 180;
@@ -49,7 +52,9 @@ export function drawHeadingTape(
   ctx.lineTo(cx - 6, h - 12);
   ctx.lineTo(cx + 6, h - 12);
   ctx.fill();
-  readout(ctx, cx - 28, 2, 56, 18, `${Math.round(heading) % 360}°`, stale);
+  const shown = `${Math.round(heading) % 360}°`;
+  readout(ctx, cx - 28, 0, 56, 19, shown, stale);
+  label(canvas, `heading ${shown}`);
 }
 
 /** Vertical depth tape (positive down) with the vertical speed as an arrow and figure. */
@@ -64,8 +69,11 @@ export function drawDepthTape(
   const cy = h / 2;
   if (depth === null) {
     centre(ctx, w / 2, cy, "DEPTH ?", COLORS.dim);
+    label(canvas, "depth unknown");
     return;
   }
+  // The bottom band holds the vertical speed figure; the scale is drawn above it only.
+  const band = verticalSpeed === null ? 0 : 20;
   const pxPerM = h / 10;
   scaleStyle(ctx, stale, "11px system-ui, sans-serif", "left");
   ctx.textBaseline = "middle";
@@ -76,7 +84,8 @@ export function drawDepthTape(
     ctx.moveTo(0, y);
     ctx.lineTo(major ? 14 : 7, y);
     ctx.stroke();
-    if (major) ctx.fillText(`${d.toFixed(0)}`, 18, y);
+    // Figures under the readout box or in the speed band are left out, not half covered.
+    if (major && Math.abs(y - cy) > 16 && y < h - band - 6) ctx.fillText(`${d.toFixed(0)}`, 18, y);
   }
   if (depth < 5) {
     const ySurface = cy - depth * pxPerM;
@@ -87,14 +96,20 @@ export function drawDepthTape(
     ctx.fillStyle = "#3fb950";
     ctx.fillRect(w - 8, cy + (target - depth) * pxPerM - 4, 8, 8);
   }
-  readout(ctx, 4, cy - 11, w - 8, 22, `${depth.toFixed(2)} m`, stale);
+  const shown = `${depth.toFixed(2)} m`;
+  readout(ctx, 4, cy - 11, w - 8, 22, shown, stale);
+  label(canvas, `depth ${shown}`);
   if (verticalSpeed !== null) {
-    const len = Math.max(-1, Math.min(1, verticalSpeed)) * (h / 2 - 20);
+    ctx.fillStyle = COLORS.bg;
+    ctx.fillRect(0, h - band, w, band);
+    const len = Math.max(-1, Math.min(1, verticalSpeed)) * (h / 2 - band - 12);
     ctx.strokeStyle = "#3fb950";
     ctx.lineWidth = 4;
     ctx.beginPath();
-    ctx.moveTo(w - 14, cy);
-    ctx.lineTo(w - 14, cy + len);
+    // From the readout box's edge outwards: the arrow never crosses the figure.
+    const edge = Math.sign(len) * 12;
+    ctx.moveTo(w - 14, cy + edge);
+    ctx.lineTo(w - 14, cy + edge + len);
     ctx.stroke();
     ctx.lineWidth = 1;
     centre(
@@ -105,6 +120,14 @@ export function drawDepthTape(
       COLORS.line,
     );
   }
+}
+
+/**
+ * The figure a tape shows, as its accessible name (screen readers; browser tests read what the
+ * pilot sees); written only when it changes.
+ */
+function label(canvas: HTMLCanvasElement, text: string): void {
+  if (canvas.getAttribute("aria-label") !== text) canvas.setAttribute("aria-label", text);
 }
 
 /** A tape's canvas, sized and cleared to the background. */

@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { runSimSystem } from "../../src/cli/sim-system.ts";
+import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+
+/**
+ * Flying like a pilot, against the real system (`tethys sim`: world, agent and hub as three
+ * processes), in Chromium at 1440×900: the one-time link printed by `tethys sim` signs the pilot
+ * in; take pilot, arm with Enter, dive holding F (the key ramps), select depth hold with 3 while
+ * still diving, let go of F. The depth the page displays (the depth tape's readout) is sampled as
+ * each telemetry frame arrives: once the vehicle has stopped, it must stay within ±0.15 m of the
+ * depth where it stopped for 200 telemetry frames — 20 s of simulated flight at 10 Hz (counted
+ * in frames, never timed on the wall clock).
+ */
+const skip = chromiumMissing();
+let browser: Browser;
+let dir: string;
+
+before(async () => {
+  if (skip) return;
+  browser = await launchChromium();
+  dir = await mkdtemp(join(tmpdir(), "tethys-depth-hold-"));
+});
+
+after(async () => {
+  if (skip) return;
+  await browser?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Sample {
+  n: number;
+  depth: number | null;
+  vs: number | null;
+  mode: string | undefined;
+}
+type PageWindow = {
+  tethys: {
+    state: {
+      telemetryCount: number;
+      role: string;
+      telemetry?: { armed: boolean; mode: string; verticalSpeed: number | null };
+    };
+  };
+  depthSamples: Sample[];
+};
+
+/** From now on, one sample per telemetry frame the page receives: the depth it displays. */
+async function sampleDisplayedDepth(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as PageWindow;
+    w.depthSamples = [];
+    let last = -1;
+    const tick = () => {
+      const s = w.tethys.state;
+      if (s.telemetryCount !== last) {
+        last = s.telemetryCount;
+        const shown = /^depth (-?\d+\.\d+) m$/.exec(document.getElementById("depth")?.getAttribute("aria-label") ?? "");
+        w.depthSamples.push({
+          n: last,
+          depth: shown ? Number(shown[1]) : null,
+          vs: s.telemetry?.verticalSpeed ?? null,
+          mode: s.telemetry?.mode,
+        });
+      }
+      requestAnimationFrame(tick);
+    };
+    tick();
+  });
+}
+
+const samples = (page: Page) => page.evaluate(() => (window as unknown as PageWindow).depthSamples);
+
+test("dive with the keyboard, select depth hold, let go: the displayed depth holds ±0.15 m for 20 s", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  let stop!: () => void;
+  const until = new Promise<void>((r) => {
+    stop = r;
+  });
+  const output: string[] = [];
+  let ready!: (info: { url: string; loginUrl: string }) => void;
+  const started = new Promise<{ url: string; loginUrl: string }>((r) => {
+    ready = r;
+  });
+  const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: (l) => output.push(l) });
+  try {
+    const { loginUrl } = await Promise.race([
+      started,
+      system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
+    ]);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(loginUrl);
+    await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
+    assert.doesNotMatch(page.url(), /login=/, "the one-time code is taken out of the address bar");
+    await page.click("#take-pilot");
+    await page.waitForFunction(() => (window as unknown as PageWindow).tethys.state.role === "pilot");
+    await page.keyboard.down("Enter");
+    await page.waitForFunction(
+      () => (window as unknown as PageWindow).tethys.state.telemetry?.armed === true,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    await page.keyboard.up("Enter");
+    await page.keyboard.press("Digit2"); // stabilize: level while diving
+    await sampleDisplayedDepth(page);
+
+    await page.keyboard.down("KeyF");
+    await page.waitForFunction(
+      () => ((window as unknown as PageWindow).depthSamples.at(-1)?.depth ?? 0) > 1.5,
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    await page.keyboard.press("Digit3"); // depth hold, selected while still diving
+    await page.waitForFunction(
+      () => (window as unknown as PageWindow).depthSamples.at(-1)?.mode === "depth-hold",
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    await page.keyboard.up("KeyF");
+    const released = (await samples(page)).length;
+
+    // The stop: the first frame after release whose vertical speed is below 0.05 m/s.
+    await page.waitForFunction(
+      (from) =>
+        (window as unknown as PageWindow).depthSamples.slice(from).some((s) => s.vs !== null && Math.abs(s.vs) < 0.05),
+      released,
+      { timeout: 30_000 },
+    );
+    const all = await samples(page);
+    const stopAt = all.findIndex((s, i) => i >= released && s.vs !== null && Math.abs(s.vs) < 0.05);
+    const stopDepth = all[stopAt]?.depth;
+    assert.ok(typeof stopDepth === "number" && stopDepth > 1.5, `stopped at ${stopDepth} m`);
+    const frames = 200;
+    await page.waitForFunction((n) => (window as unknown as PageWindow).depthSamples.length >= n, stopAt + 1 + frames, {
+      timeout: 90_000,
+    });
+    const held = (await samples(page)).slice(stopAt, stopAt + 1 + frames);
+    const covered = (held.at(-1)?.n ?? 0) - (held[0]?.n ?? 0);
+    assert.ok(covered >= frames, `${covered} telemetry frames (≥ 20 s at 10 Hz)`);
+    const depths = held.map((s) => s.depth);
+    assert.ok(
+      depths.every((d) => d !== null),
+      "the depth is displayed throughout",
+    );
+    const worst = Math.max(...depths.map((d) => Math.abs((d as number) - stopDepth)));
+    process.stdout.write(
+      `# depth hold: stopped at ${stopDepth.toFixed(2)} m, worst ${worst.toFixed(3)} m over ${covered} frames\n`,
+    );
+    assert.ok(worst <= 0.15, `displayed depth strayed ${worst.toFixed(3)} m from ${stopDepth} m`);
+    assert.ok(
+      held.every((s) => s.mode === "depth-hold"),
+      "still in depth hold",
+    );
+    await page.close();
+  } finally {
+    stop();
+    await system;
+  }
+});
