@@ -175,6 +175,27 @@ export const TopsideSchema = z.strictObject({
     })
     .superRefine(timeoutAboveHeartbeat)
     .prefault({}),
+  /** Record every dive (arm → disarm, with margins) to MCAP files (docs/dive-log.md). */
+  dive_log: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Directory of the logs (relative to the config file), one sub-directory per vehicle. */
+      dir: z.string().min(1).default("dive-logs"),
+      /** Seconds recorded before arming and after disarming. */
+      pre_margin_s: z.number().min(0).max(600).default(10),
+      post_margin_s: z.number().min(0).max(3600).default(10),
+      /** A file is closed and the dive continues in the next one past this size or age. */
+      rotate_mb: z.number().min(1).max(65536).default(256),
+      rotate_minutes: z.number().min(1).max(1440).default(60),
+      /** Recording stops (alarm DIVELOG_DISK_FULL) when less is free on the log's disk. */
+      min_free_mb: z.number().min(0).max(1_048_576).default(256),
+      /** Bytes not yet written above which records are dropped (alarm DIVELOG_BEHIND). */
+      max_pending_mb: z.number().min(1).max(1024).default(8),
+      compression: z.enum(["zstd", "none"]).default("zstd"),
+      /** fdatasync each chunk (each second): a power cut loses at most the last second. */
+      sync: z.boolean().default(true),
+    })
+    .prefault({}),
   /** Vehicles the hub accepts, by id: the pinned certificate fingerprint and the DTLS PSK file. */
   vehicles: z.record(vehicleId, z.strictObject({ fingerprint, psk: filePath.optional() })).default({}),
 });

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.ts";
+import { DiveRecorder } from "../dive-log/recorder.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { TethysError } from "../kernel/errors.ts";
 import { resolveConfigPath } from "../keys/credentials.ts";
@@ -13,6 +14,7 @@ import { hubOptionsFromConfig } from "./config.ts";
 import { readTopsideCredentials } from "./credentials.ts";
 import { type FleetBridge, type FleetConfig, startFleetBridge } from "./fleet-bridge.ts";
 import { Hub } from "./hub.ts";
+import { attachDiveLog } from "./hub-recorder.ts";
 import { LinkedVehicle } from "./linked-vehicle.ts";
 import { VehicleDirectory } from "./vehicle-channel.ts";
 
@@ -38,6 +40,8 @@ export interface TopsideService {
   hub: Hub;
   /** The fleet bridge, when `[fleet]` is configured. */
   fleet: FleetBridge | undefined;
+  /** The dive log's recorder, when `[topside.dive_log]` is enabled. */
+  diveLog: DiveRecorder | undefined;
   /** Bound ports (useful when the config asked for port 0). */
   ports: { http: number; https: number | undefined; command: number; telemetry: number };
   stop(): Promise<void>;
@@ -98,9 +102,29 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   registerTelemetryMetrics(o.registry, () => receiver.counters);
   registerLinkMetrics(o.registry, "hub", () => command.totals());
 
+  const dl = config.dive_log;
+  const diveRecorder = dl.enabled
+    ? new DiveRecorder({
+        dir: resolveConfigPath(o.configFile, dl.dir),
+        clock,
+        logger: log("dive-log"),
+        preMarginMs: dl.pre_margin_s * 1000,
+        postMarginMs: dl.post_margin_s * 1000,
+        rotateBytes: dl.rotate_mb * 1048576,
+        rotateMs: dl.rotate_minutes * 60_000,
+        minFreeBytes: dl.min_free_mb * 1048576,
+        maxPendingBytes: dl.max_pending_mb * 1048576,
+        compression: dl.compression,
+        sync: dl.sync,
+      })
+    : undefined;
+  const diveLog = diveRecorder && attachDiveLog(directory, diveRecorder);
+  if (diveRecorder) started.push(() => diveRecorder.close());
+
   const fromConfig = hubOptionsFromConfig(config);
   const hub = new Hub({
     ...fromConfig,
+    ...(diveLog === undefined ? {} : { recorder: diveLog }),
     clock,
     logger: log("hub"),
     registry: o.registry,
@@ -139,6 +163,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   return {
     hub,
     fleet,
+    diveLog: diveRecorder,
     ports: {
       http: hub.address.port,
       https: hub.httpsAddress?.port,
@@ -152,6 +177,8 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
         await hub.close();
         await command.close();
         await dtls.close();
+        diveLog?.detach();
+        await diveRecorder?.close();
       })();
       return stopping;
     },
