@@ -33,6 +33,8 @@ export interface DiveRecorderOptions {
   sync?: boolean;
   /** Free bytes on the log's file system (tests inject a full disk). */
   freeBytes?: (dir: string) => Promise<number>;
+  /** Told after each chunk reaches the file (and the disk, with `sync`): messages in the file so far. */
+  onFlushed?: (vehicle: string, path: string, messages: number) => void;
   /** Told of every recorder alarm (DIVELOG_* code), e.g. to count it. */
   onAlarm?: (vehicle: string, code: string, text: string) => void;
 }
@@ -124,8 +126,8 @@ const DISK_CHECK_MS = 10_000;
  * within that of the kill (`tethys log repair` indexes it).
  */
 export class DiveRecorder {
-  private readonly o: Required<Omit<DiveRecorderOptions, "onAlarm" | "freeBytes">> &
-    Pick<DiveRecorderOptions, "onAlarm" | "freeBytes">;
+  private readonly o: Required<Omit<DiveRecorderOptions, "onAlarm" | "freeBytes" | "onFlushed">> &
+    Pick<DiveRecorderOptions, "onAlarm" | "freeBytes" | "onFlushed">;
   private readonly log: Logger;
   private readonly vehicles = new Map<string, VehicleLog>();
   private readonly timer: Timer;
@@ -324,9 +326,13 @@ export class DiveRecorder {
         continue;
       }
       if (f.droppedAlarmed && f.writer.pendingBytes < this.o.maxPendingBytes / 2) f.droppedAlarmed = false;
+      const messages = Number(f.writer.messages);
       void f.writer
         .flush()
         .then(() => (this.o.sync && f.writer.error === undefined && v.file === f ? f.sink.sync() : undefined))
+        .then(() => {
+          if (f.writer.error === undefined) this.o.onFlushed?.(v.id, f.sink.path, messages);
+        })
         .catch(() => {});
     }
     if (now - this.lastDiskCheck >= DISK_CHECK_MS) {
