@@ -6,6 +6,7 @@ import { registerFlashCommand } from "./flash-command.ts";
 import { registerFleetCommand } from "./fleet-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
+import { registerLogCommand } from "./log-command.ts";
 import { registerReleaseCommand } from "./release-command.ts";
 import { registerScenarioCommand } from "./scenario-command.ts";
 import { registerSimCommand } from "./sim-command.ts";
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): CliCommand {
   registerFlashCommand(program, io);
   registerFleetCommand(program, io);
   registerReleaseCommand(program, io);
+  registerLogCommand(program, io);
   return program;
 }
 
