@@ -192,7 +192,7 @@ export const TopsideSchema = z.strictObject({
       /** Bytes not yet written above which records are dropped (alarm DIVELOG_BEHIND). */
       max_pending_mb: z.number().min(1).max(1024).default(8),
       compression: z.enum(["zstd", "none"]).default("zstd"),
-      /** fdatasync each chunk (each second): a power cut loses at most the last second. */
+      /** fdatasync each chunk (every half second): a power cut loses at most the last second. */
       sync: z.boolean().default(true),
     })
     .prefault({}),

@@ -30,7 +30,7 @@ const SCRATCH_BYTES = 64 * 1024;
  * An MCAP file written as a dive goes on, on `@mcap/core`'s record and chunk builders: magic,
  * header, a metadata record, then every schema and channel (all up front, outside chunks, so a
  * file cut anywhere after them still names its channels), then compressed chunks each followed by
- * its message indexes. `flush()` closes the current chunk (the recorder calls it every second, so
+ * its message indexes. `flush()` closes the current chunk (the recorder calls it every half second, so
  * a killed process loses at most the chunk in progress); `finish()` writes the summary (schemas,
  * channels, statistics, chunk indexes, summary offsets), the footer and the closing magic.
  *

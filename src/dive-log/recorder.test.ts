@@ -23,6 +23,7 @@ function setup(extra: Partial<DiveRecorderOptions> = {}) {
     logger: pino({ level: "silent" }),
     preMarginMs: 2000,
     postMarginMs: 3000,
+    flushMs: 1000,
     sync: false,
     onAlarm: (_v, code) => alarms.push(code),
     ...extra,

@@ -104,7 +104,7 @@ const DEFAULTS = {
   rotateMs: 60 * 60_000,
   minFreeBytes: 256 * 1024 * 1024,
   maxPendingBytes: 8 * 1024 * 1024,
-  flushMs: 1000,
+  flushMs: 500,
   compression: "zstd" as Compression,
   sync: true,
 };
@@ -122,8 +122,8 @@ const DISK_CHECK_MS = 10_000;
  * are compressed on the thread pool and written asynchronously); when the bytes not yet written
  * pass `maxPendingBytes` records are dropped and counted (`DIVELOG_BEHIND`); when the disk is
  * nearly full or a write fails the dive's recording stops with an alarm (`DIVELOG_DISK_FULL`,
- * `DIVELOG_WRITE`). A chunk is flushed every `flushMs`, so a killed hub leaves a file that ends
- * within that of the kill (`tethys log repair` indexes it).
+ * `DIVELOG_WRITE`). A chunk is flushed every `flushMs` (500 ms), so a killed hub leaves a file that
+ * ends within a second of the kill (`tethys log repair` indexes it).
  */
 export class DiveRecorder {
   private readonly o: Required<Omit<DiveRecorderOptions, "onAlarm" | "freeBytes" | "onFlushed">> &
