@@ -8,6 +8,7 @@ import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLogCommand } from "./log-command.ts";
 import { registerReleaseCommand } from "./release-command.ts";
+import { registerReplayCommand } from "./replay-command.ts";
 import { registerScenarioCommand } from "./scenario-command.ts";
 import { registerSimCommand } from "./sim-command.ts";
 import { registerTetherCommand } from "./tether-command.ts";
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): CliCommand {
   registerFleetCommand(program, io);
   registerReleaseCommand(program, io);
   registerLogCommand(program, io);
+  registerReplayCommand(program, io);
   return program;
 }
 

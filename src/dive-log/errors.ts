@@ -14,6 +14,8 @@ export const DiveLogCodes = {
   UNRECOVERABLE: "DIVELOG_UNRECOVERABLE",
   /** A record whose JSON does not parse or whose fields fail the channel's checks. */
   BAD_RECORD: "DIVELOG_BAD_RECORD",
+  /** A replay control request that is not valid JSON of a known action, or out of range. */
+  REPLAY_BAD_CONTROL: "DIVELOG_REPLAY_BAD_CONTROL",
   /** A replay was sent a command: a recorded dive cannot be flown. */
   REPLAY_READ_ONLY: "DIVELOG_REPLAY_READ_ONLY",
 } as const;

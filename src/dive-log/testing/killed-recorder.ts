@@ -1,6 +1,6 @@
 /**
  * A process that records a dive as the hub does and is then killed by the test
- * (recorder.kill.test.ts) or the benchmark (bench/dive-log-kill.ts): a DiveRecorder on the real
+ * (recorder.kill.test.ts) or the benchmark (bench/dive-log.ts): a DiveRecorder on the real
  * clock, fed armed telemetry at `rate` Hz. It prints one JSON line per frame added
  * (`{"frame":seq,"time":µs}`) and per chunk on disk (`{"flushed":messages,"path":…}`).
  * Usage: node killed-recorder.ts DIR RATE_HZ

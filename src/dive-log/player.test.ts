@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { VirtualClock } from "../kernel/virtual-clock.ts";
+import { type PlayedFrame, ReplayPlayer } from "./player.ts";
+import { recordSampleDive, sampleDepth } from "./testing/sample-dive.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "tethys-player-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let file = "";
+before(async () => {
+  file = await recordSampleDive(dir, 60, 10);
+});
+
+const depthOf = (f: PlayedFrame) => (f.message.type === "telemetry" ? f.message.depth : undefined);
+
+test("plays the dive at the recorded pace times the speed, pauses, and stops at the end", async () => {
+  const clock = new VirtualClock();
+  const p = await ReplayPlayer.open(file, clock);
+  assert.equal(p.id, "rov-1");
+  const got: PlayedFrame[] = [];
+  p.on("telemetry", (f) => got.push(f));
+  const start = p.state().start;
+  p.play();
+  clock.advance(1000);
+  assert.equal(got.length, 11, "frames at 0.0 … 1.0 s");
+  assert.equal(depthOf(got.at(-1) as PlayedFrame), sampleDepth(1));
+  p.pause();
+  clock.advance(5000);
+  assert.equal(got.length, 11);
+  p.setSpeed(4);
+  p.play();
+  clock.advance(1000);
+  assert.equal(got.length, 51, "4 s of dive in 1 s");
+  assert.equal((got.at(-1) as PlayedFrame).timestamp, start + 5_000_000);
+  clock.advance(60_000);
+  assert.equal(p.state().playing, false);
+  assert.equal(p.state().position, p.state().end);
+  assert.equal(got.length, 600);
+});
+
+test("seek sends the telemetry of the sought moment at once; events are played in order", async () => {
+  const clock = new VirtualClock();
+  const p = await ReplayPlayer.open(file, clock);
+  const got: PlayedFrame[] = [];
+  const events: PlayedFrame[] = [];
+  p.on("telemetry", (f) => got.push(f));
+  p.on("event", (f) => events.push(f));
+  const { start } = p.state();
+  p.seek(start + 42_250_000);
+  assert.deepEqual(got.map(depthOf), [sampleDepth(42.2)]);
+  p.seek(start - 1e9);
+  assert.equal(p.state().position, start);
+  p.seek(start + 14_000_000);
+  p.play();
+  clock.advance(2000);
+  assert.deepEqual(
+    events.map((e) => (e.message.type === "alarm" ? [e.message.code, e.message.active] : e.message.type)),
+    [["FS_LEAK", true]],
+  );
+});
+
+test("the timeline holds the alarms, mode and arming changes and link changes; commands are refused", async () => {
+  const p = await ReplayPlayer.open(file, new VirtualClock());
+  const { start } = p.state();
+  assert.deepEqual(
+    p.timeline.map((m) => [m.kind, m.code, (m.time - start) / 1e6]),
+    [
+      ["mode", "manual", 0],
+      ["alarm", "FS_LEAK", 15],
+      ["link", "link-down", 20],
+      ["link", "link-up", 21],
+      ["mode", "depth-hold", 30],
+      ["alarm", "FS_LEAK", 45],
+    ],
+  );
+  assert.throws(() => p.sendCommand({ type: "arm" }), { code: "DIVELOG_REPLAY_READ_ONLY" });
+  assert.throws(() => p.setSpeed(0), { code: "DIVELOG_REPLAY_BAD_CONTROL" });
+});
