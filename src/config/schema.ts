@@ -81,6 +81,8 @@ export const VehicleSchema = z.strictObject({
   control: VehicleControlSchema.prefault({}),
   /** Telemetry rate over DTLS (must not exceed the loop rate). */
   telemetry_hz: positiveHz(200).default(10),
+  /** Seconds of telemetry the black box keeps for the hub to fetch after a link outage (docs/dive-log.md); 0: none. */
+  black_box_s: z.number().min(0).max(3600).default(120),
   /** Board profile name (hardware/boards: rpi-pca9685, rpi-serial-mcu, bbb-serial-mcu). */
   board: z.string().min(1).default("rpi-pca9685"),
   /** Where the board's buses are: the Linux devices, or the simulator's bus socket. */

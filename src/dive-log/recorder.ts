@@ -146,7 +146,8 @@ export class DiveRecorder {
     if (m.type !== "telemetry") return;
     const { type: _type, ...fields } = m;
     const value = { vehicle, seq: frame.seq, vehicleTime: frame.timestamp, source, ...fields };
-    this.record(vehicle, { kind: "telemetry", time: frame.timestamp, value }, m.armed);
+    // Frames fetched later from the black box are in the past: they never start or end a dive.
+    this.record(vehicle, { kind: "telemetry", time: frame.timestamp, value }, source === "live" ? m.armed : undefined);
   }
 
   /** An event or alarm frame. */
