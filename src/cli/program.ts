@@ -7,6 +7,7 @@ import { registerFleetCommand } from "./fleet-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLogCommand } from "./log-command.ts";
+import { registerLogsCommand } from "./logs-command.ts";
 import { registerReleaseCommand } from "./release-command.ts";
 import { registerReplayCommand } from "./replay-command.ts";
 import { registerScenarioCommand } from "./scenario-command.ts";
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): CliCommand {
   registerReleaseCommand(program, io);
   registerLogCommand(program, io);
   registerReplayCommand(program, io);
+  registerLogsCommand(program, io);
   return program;
 }
 

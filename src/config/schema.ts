@@ -33,6 +33,8 @@ export const LogSchema = z.strictObject({
   components: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "component names are lower-case words"), z.enum(LEVELS))
     .default({}),
+  /** Bearer token (≥ 16 characters) that lets `tethys logs` stream this process's log from the metrics listener; unset: off. */
+  stream_token: z.string().min(16, "a log stream token needs at least 16 characters").optional(),
 });
 
 export const MetricsSchema = z.strictObject({
