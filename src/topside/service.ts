@@ -10,6 +10,7 @@ import { DtlsServer } from "../links/dtls-server/dtls-server.ts";
 import { registerDtlsServerMetrics } from "../links/dtls-server/metrics.ts";
 import { registerTelemetryMetrics } from "../links/telemetry/metrics.ts";
 import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
+import { scrapedCounter } from "../observability/metrics.ts";
 import { BlackBoxFetch } from "./black-box-fetch.ts";
 import { hubOptionsFromConfig } from "./config.ts";
 import { readTopsideCredentials } from "./credentials.ts";
@@ -81,6 +82,18 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   const diveLog = diveRecorder && attachDiveLog(directory, diveRecorder);
   // Gaps in a vehicle's telemetry are fetched from its black box into the dive log.
   const blackBox = diveRecorder && new BlackBoxFetch({ clock, logger: log("dive-log"), recorder: diveRecorder });
+  if (diveRecorder && blackBox) {
+    const s = diveRecorder.stats;
+    scrapedCounter(o.registry, "tethys_dive_log_records_total", "dive log records by outcome", ["result"], () => [
+      [{ result: "written" }, s.messages],
+      [{ result: "dropped" }, s.dropped],
+      [{ result: "black-box" }, blackBox.fetched],
+    ]);
+    scrapedCounter(o.registry, "tethys_dive_log_alarms_total", "dive log alarms (DIVELOG_* codes)", [], () => [
+      [{}, s.alarms],
+    ]);
+    scrapedCounter(o.registry, "tethys_dive_log_files_total", "dive log files opened", [], () => [[{}, s.filesOpened]]);
+  }
 
   const command = new CommandLinkServer(commandOptions);
   command.on("connection", (conn) => {
