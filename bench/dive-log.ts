@@ -4,7 +4,9 @@
 //    user+system time, compression threads included, over the dive's seconds).
 // 2. Opening the 200 Hz file (indexed reader) and seeking to the start of every minute: the
 //    first telemetry record at or after it.
-// 3. A recording process killed with SIGKILL at a random moment (5 runs): how much before the
+// 3. `tethys replay`'s player opening the 200 Hz file (everything decoded and validated) and
+//    seeking to every minute (the telemetry of that moment handed to the hub).
+// 4. A recording process killed with SIGKILL at a random moment (5 runs): how much before the
 //    kill the repaired file ends.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -13,6 +15,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
+import { ReplayPlayer } from "../src/dive-log/player.ts";
 import { openDiveLog, readRecords, repairDiveLog } from "../src/dive-log/reader.ts";
 import { DiveRecorder } from "../src/dive-log/recorder.ts";
 import { VirtualClock } from "../src/kernel/virtual-clock.ts";
@@ -98,6 +101,33 @@ await log.close();
 print(
   `seek to each minute: max ${Math.max(...seeks).toFixed(1)} ms, mean ${(seeks.reduce((a, b) => a + b) / seeks.length).toFixed(1)} ms`,
 );
+
+{
+  const clock = new VirtualClock();
+  const r0 = performance.now();
+  const player = await ReplayPlayer.open(file, clock);
+  const openMs = performance.now() - r0;
+  const { start } = player.state();
+  const seekMs: number[] = [];
+  for (let m = 0; m < MINUTES; m++) {
+    const s0 = performance.now();
+    await player.seek(start + m * 60e6 + 30e6);
+    seekMs.push(performance.now() - s0);
+  }
+  let sent = 0;
+  player.on("telemetry", () => sent++);
+  await player.seek(start);
+  player.setSpeed(64);
+  const p0 = performance.now();
+  player.play();
+  clock.advance(10_000); // 640 s of dive at 64×
+  await player.drained();
+  const playMs = performance.now() - p0;
+  await player.close();
+  print(
+    `replay player: open ${openMs.toFixed(0)} ms (${player.timeline.length} timeline marks); seek to each minute max ${Math.max(...seekMs).toFixed(1)} ms, mean ${(seekMs.reduce((a, b) => a + b) / seekMs.length).toFixed(1)} ms; the whole dive played in ${(playMs / 1000).toFixed(1)} s (${sent} telemetry frames)`,
+  );
+}
 
 const CHILD = fileURLToPath(new URL("../src/dive-log/testing/killed-recorder.ts", import.meta.url));
 const gaps: number[] = [];

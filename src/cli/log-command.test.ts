@@ -54,7 +54,7 @@ test("tethys log info: duration, channel counts, alarms, mode changes", async ()
   assert.match(r.out, /armed +manual\n.*armed +depth-hold\n/);
   const json = JSON.parse((await runMain(["log", "info", file, "--json"])).out);
   assert.equal(json.metadata.vehicle, "rov-1");
-  assert.equal(json.messages, 51);
+  assert.equal(json.messages, 53, "50 frames, an alarm, two mode changes");
 });
 
 test("tethys log export --csv: a header with flattened fields, one row per frame, in time order", async () => {
@@ -86,7 +86,7 @@ test("tethys log repair: a file cut short is rewritten in place with an index; b
   assert.match(before.err, /tethys log repair/);
   const r = await runMain(["log", "repair", cut]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /51 messages recovered/);
+  assert.match(r.out, /53 messages recovered/);
   const after = await runMain(["log", "info", cut]);
   assert.equal(after.code, 0, after.err);
   assert.match(after.out, /\(repaired\)/);

@@ -6,7 +6,7 @@ import { SCHEMA } from "../protocol/messages.ts";
  * message encoding (what Foxglove and Lichtblick plot without a plug-in). Pure: the schemas are
  * derived from the protocol's field declarations, so a protocol change shows up in the log.
  */
-export const CHANNEL_KINDS = ["telemetry", "command", "event", "alarm", "role", "link", "recorder"] as const;
+export const CHANNEL_KINDS = ["telemetry", "command", "event", "alarm", "role", "link", "mode", "recorder"] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface ChannelDef {
@@ -133,6 +133,21 @@ export const CHANNELS: Readonly<Record<ChannelKind, ChannelDef>> = {
         reason: { type: "string" },
       },
       required: ["vehicle", "connected", "reason"],
+    }),
+  },
+  mode: {
+    kind: "mode",
+    topic: "/mode",
+    schemaName: "tethys.ModeChange",
+    schema: root("tethys.ModeChange", {
+      type: "object",
+      description: "the vehicle's mode or arming changed (from its telemetry): the replay's timeline",
+      properties: {
+        vehicle: { type: "string" },
+        mode: { type: "string" },
+        armed: { type: "boolean" },
+      },
+      required: ["vehicle", "mode", "armed"],
     }),
   },
   recorder: {

@@ -25,20 +25,25 @@ test("plays the dive at the recorded pace times the speed, pauses, and stops at 
   const start = p.state().start;
   p.play();
   clock.advance(1000);
+  await p.drained();
   assert.equal(got.length, 11, "frames at 0.0 … 1.0 s");
   assert.equal(depthOf(got.at(-1) as PlayedFrame), sampleDepth(1));
   p.pause();
   clock.advance(5000);
+  await p.drained();
   assert.equal(got.length, 11);
   p.setSpeed(4);
   p.play();
   clock.advance(1000);
+  await p.drained();
   assert.equal(got.length, 51, "4 s of dive in 1 s");
   assert.equal((got.at(-1) as PlayedFrame).timestamp, start + 5_000_000);
   clock.advance(60_000);
+  await p.drained();
   assert.equal(p.state().playing, false);
   assert.equal(p.state().position, p.state().end);
   assert.equal(got.length, 600);
+  await p.close();
 });
 
 test("seek sends the telemetry of the sought moment at once; events are played in order", async () => {
@@ -49,22 +54,30 @@ test("seek sends the telemetry of the sought moment at once; events are played i
   p.on("telemetry", (f) => got.push(f));
   p.on("event", (f) => events.push(f));
   const { start } = p.state();
-  p.seek(start + 42_250_000);
+  await p.seek(start + 42_250_000);
   assert.deepEqual(got.map(depthOf), [sampleDepth(42.2)]);
-  p.seek(start - 1e9);
+  await p.seek(start - 1e9);
   assert.equal(p.state().position, start);
-  p.seek(start + 14_000_000);
+  await p.seek(start + 14_000_000);
   p.play();
   clock.advance(2000);
+  await p.drained();
   assert.deepEqual(
     events.map((e) => (e.message.type === "alarm" ? [e.message.code, e.message.active] : e.message.type)),
     [["FS_LEAK", true]],
   );
+  assert.deepEqual(
+    got.slice(-21).map((f) => (f.timestamp - start) / 1e6),
+    Array.from({ length: 21 }, (_, i) => 14 + i / 10),
+    "after the seek: the frame at 14 s, then the next ones in order",
+  );
+  await p.close();
 });
 
 test("the timeline holds the alarms, mode and arming changes and link changes; commands are refused", async () => {
   const p = await ReplayPlayer.open(file, new VirtualClock());
   const { start } = p.state();
+  // Mode changes come from the log's /mode channel: the initial mode, then each change.
   assert.deepEqual(
     p.timeline.map((m) => [m.kind, m.code, (m.time - start) / 1e6]),
     [
@@ -78,4 +91,5 @@ test("the timeline holds the alarms, mode and arming changes and link changes; c
   );
   assert.throws(() => p.sendCommand({ type: "arm" }), { code: "DIVELOG_REPLAY_READ_ONLY" });
   assert.throws(() => p.setSpeed(0), { code: "DIVELOG_REPLAY_BAD_CONTROL" });
+  await p.close();
 });

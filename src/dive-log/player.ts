@@ -4,7 +4,7 @@ import { TethysError } from "../kernel/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { type Message, messageFromJson } from "../protocol/index.ts";
 import { DiveLogCodes } from "./errors.ts";
-import { openDiveLog, readRecords } from "./reader.ts";
+import { type LogRecord, type OpenLog, openDiveLog, readRecords } from "./reader.ts";
 
 /** A frame as a vehicle would have sent it: the recorded message, seq and vehicle timestamp. */
 export interface PlayedFrame {
@@ -45,6 +45,9 @@ export const MAX_SPEED = 64;
 /** Playback step: frames due within it are sent together. */
 const STEP_MS = 20;
 
+/** Topics the player sends to the hub as the vehicle's frames. */
+const PLAYED = ["/telemetry", "/events", "/alarms"];
+
 /**
  * A recorded dive played back as a vehicle: the same `telemetry` / `event` frames a live vehicle
  * channel gives the hub (so the hub serves it to cockpits unchanged), at the recorded pace times
@@ -52,105 +55,86 @@ const STEP_MS = 20;
  * position at once, so the cockpit shows the state of that moment. Commands are refused
  * (`DIVELOG_REPLAY_READ_ONLY`): a recorded dive cannot be flown.
  *
- * The log is read once at `open` (decoded and validated with the protocol's own checks; a record
- * that fails them is skipped and counted), so seeking is a binary search.
+ * The log is read on demand through its index (`@mcap/core`'s indexed reader): opening reads the
+ * summary and the small timeline channels (`/alarms`, `/mode`, `/link`); playing reads ahead
+ * from the position chunk by chunk; seeking starts reading at the new position. So opening and
+ * seeking cost the same for a ten-minute dive as for a ten-hour one. Each record is validated
+ * with the protocol's own checks as it is sent; one that fails is skipped and counted.
  */
 export class ReplayPlayer extends EventEmitter<PlayerEvents> {
   readonly id: string;
   readonly connected = true;
   readonly timeline: TimelineMark[];
-  readonly skipped: number;
-  private readonly frames: PlayedFrame[];
-  private readonly telemetryIndex: number[];
+  private readonly log: OpenLog;
+  private readonly logger: Logger | undefined;
   private readonly clock: Clock;
   private readonly start: number;
   private readonly end: number;
   private position: number;
-  private next = 0;
   private speed = 1;
   private timer: Timer | undefined;
   private lastTick = 0;
+  /** Records from the position on, in time order; replaced by a seek. */
+  private cursor: AsyncGenerator<LogRecord> | undefined;
+  private lookahead: LogRecord | undefined;
+  /** The cursor plays what is stamped after this (µs): the last seek's position. */
+  private cursorFrom: number;
+  private generation = 0;
+  private draining: Promise<void> = Promise.resolve();
+  skipped = 0;
 
   private constructor(
     id: string,
-    frames: PlayedFrame[],
+    log: OpenLog,
     timeline: TimelineMark[],
-    skipped: number,
     clock: Clock,
     range: { start: number; end: number },
+    logger: Logger | undefined,
   ) {
     super();
     this.id = id;
-    this.frames = frames;
+    this.log = log;
     this.timeline = timeline;
-    this.skipped = skipped;
     this.clock = clock;
+    this.logger = logger;
     this.start = range.start;
     this.end = range.end;
     this.position = range.start;
-    this.telemetryIndex = [];
-    frames.forEach((f, i) => {
-      if (f.message.type === "telemetry") this.telemetryIndex.push(i);
-    });
+    this.cursorFrom = range.start - 1;
   }
 
-  /** Reads a dive log (DIVELOG_READ / DIVELOG_NOT_INDEXED when it cannot). */
+  /** Opens a dive log (DIVELOG_READ / DIVELOG_NOT_INDEXED when it cannot). */
   static async open(path: string, clock: Clock, logger?: Logger): Promise<ReplayPlayer> {
     const log = await openDiveLog(path);
-    const frames: PlayedFrame[] = [];
-    const timeline: TimelineMark[] = [];
-    let vehicle = "";
-    let skipped = 0;
-    let last: { mode: string; armed: boolean } | undefined;
     try {
+      let vehicle = "";
       for await (const m of log.reader.readMetadata({ name: "tethys.dive" })) vehicle = m.metadata.get("vehicle") ?? "";
-      for await (const r of readRecords(log, { topics: ["/telemetry", "/events", "/alarms", "/link"] })) {
-        const { vehicle: v, seq, vehicleTime, source: _source, ...fields } = r.value;
-        if (vehicle === "" && typeof v === "string") vehicle = v;
-        if (r.kind === "link") {
+      const timeline: TimelineMark[] = [];
+      for await (const r of readRecords(log, { topics: ["/alarms", "/mode", "/link"] })) {
+        const v = r.value;
+        if (r.kind === "alarm")
+          timeline.push({
+            time: r.time,
+            kind: "alarm",
+            code: String(v.code),
+            text: `${v.active ? "raised" : "cleared"}: ${String(v.text)}`,
+          });
+        else if (r.kind === "mode")
+          timeline.push({ time: r.time, kind: "mode", code: String(v.mode), text: v.armed ? "armed" : "disarmed" });
+        else
           timeline.push({
             time: r.time,
             kind: "link",
-            code: fields.connected ? "link-up" : "link-down",
-            text: String(fields.reason ?? ""),
+            code: v.connected ? "link-up" : "link-down",
+            text: String(v.reason ?? ""),
           });
-          continue;
-        }
-        let message: Message;
-        try {
-          message = messageFromJson({ type: r.kind, ...fields });
-        } catch (err) {
-          skipped++;
-          logger?.warn({ code: DiveLogCodes.BAD_RECORD, topic: r.topic, err }, "replay: record skipped");
-          continue;
-        }
-        const timestamp = typeof vehicleTime === "number" ? vehicleTime : r.time;
-        frames.push({ message, seq: typeof seq === "number" ? seq >>> 0 : 0, timestamp });
-        if (message.type === "alarm")
-          timeline.push({
-            time: timestamp,
-            kind: "alarm",
-            code: message.code,
-            text: `${message.active ? "raised" : "cleared"}: ${message.text}`,
-          });
-        else if (message.type === "telemetry" && (last?.mode !== message.mode || last.armed !== message.armed)) {
-          last = { mode: message.mode, armed: message.armed };
-          timeline.push({
-            time: timestamp,
-            kind: "mode",
-            code: message.mode,
-            text: message.armed ? "armed" : "disarmed",
-          });
-        }
       }
-    } finally {
+      const range = await telemetryRange(log);
+      return new ReplayPlayer(vehicle === "" ? "replay" : vehicle, log, timeline, clock, range, logger);
+    } catch (err) {
       await log.close();
+      throw err;
     }
-    frames.sort((a, b) => a.timestamp - b.timestamp);
-    timeline.sort((a, b) => a.time - b.time);
-    const start = frames[0]?.timestamp ?? 0;
-    const end = frames.at(-1)?.timestamp ?? 0;
-    return new ReplayPlayer(vehicle === "" ? "replay" : vehicle, frames, timeline, skipped, clock, { start, end });
   }
 
   sendCommand(message: { type: string }): void {
@@ -170,7 +154,7 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
 
   play(): void {
     if (this.timer !== undefined) return;
-    if (this.position >= this.end) this.seek(this.start);
+    if (this.position >= this.end) void this.seek(this.start);
     this.lastTick = this.clock.now();
     this.timer = this.clock.setInterval(STEP_MS, () => this.step());
   }
@@ -187,51 +171,101 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
   }
 
   /** Moves to `time` (µs, clamped to the dive) and sends the telemetry of that moment. */
-  seek(time: number): void {
+  async seek(time: number): Promise<void> {
     this.position = Math.min(this.end, Math.max(this.start, time));
-    this.next = upperBound(this.frames, this.position);
-    const t = upperBoundIn(this.telemetryIndex, this.frames, this.position) - 1;
-    const frame = t >= 0 ? this.frames[this.telemetryIndex[t] as number] : undefined;
-    if (frame) this.emit("telemetry", frame);
+    const generation = ++this.generation;
+    this.cursor?.return(undefined).catch(() => {});
+    this.cursor = undefined;
+    this.lookahead = undefined;
+    const at = this.position;
+    this.cursorFrom = at;
+    for await (const r of readRecords(this.log, { topics: ["/telemetry"], end: at, reverse: true })) {
+      if (generation !== this.generation) return;
+      this.emitRecord(r);
+      break;
+    }
   }
 
-  close(): void {
+  /** Resolves when the frames due so far have been sent (tests and benchmarks). */
+  async drained(): Promise<void> {
+    let d: Promise<void>;
+    do {
+      d = this.draining;
+      await d;
+    } while (d !== this.draining);
+  }
+
+  async close(): Promise<void> {
     this.pause();
+    this.generation++;
+    await this.drained();
+    await this.cursor?.return(undefined);
+    await this.log.close();
   }
 
   private step(): void {
     const now = this.clock.now();
     this.position = Math.min(this.end, this.position + (now - this.lastTick) * 1000 * this.speed);
     this.lastTick = now;
-    while (this.next < this.frames.length) {
-      const f = this.frames[this.next] as PlayedFrame;
-      if (f.timestamp > this.position) break;
-      this.next++;
-      this.emit(f.message.type === "telemetry" ? "telemetry" : "event", f);
-    }
     if (this.position >= this.end) this.pause();
+    this.draining = this.draining.then(() => this.drain(this.generation, this.position));
+  }
+
+  /** Sends every record stamped up to `until`, reading ahead through the index. */
+  private async drain(generation: number, until: number): Promise<void> {
+    try {
+      while (generation === this.generation) {
+        if (this.lookahead === undefined) {
+          this.cursor ??= readRecords(this.log, { topics: PLAYED, start: this.cursorFrom + 1 });
+          const next = await this.cursor.next();
+          if (generation !== this.generation) return;
+          if (next.done) return;
+          this.lookahead = next.value;
+        }
+        if (this.lookahead.time > until) return;
+        const r = this.lookahead;
+        this.lookahead = undefined;
+        this.emitRecord(r);
+      }
+    } catch (err) {
+      this.logger?.warn({ err, code: DiveLogCodes.READ }, "replay: reading the log failed");
+    }
+  }
+
+  private emitRecord(r: LogRecord): void {
+    const { vehicle: _v, seq, vehicleTime, source: _s, ...fields } = r.value;
+    let message: Message;
+    try {
+      message = messageFromJson({ type: r.kind, ...fields });
+    } catch (err) {
+      this.skipped++;
+      this.logger?.warn({ code: DiveLogCodes.BAD_RECORD, topic: r.topic, err }, "replay: record skipped");
+      return;
+    }
+    const frame = {
+      message,
+      seq: typeof seq === "number" ? seq >>> 0 : 0,
+      timestamp: typeof vehicleTime === "number" ? vehicleTime : r.time,
+    };
+    this.emit(message.type === "telemetry" ? "telemetry" : "event", frame);
   }
 }
 
-/** Index of the first frame later than `time`. */
-function upperBound(frames: PlayedFrame[], time: number): number {
-  let lo = 0;
-  let hi = frames.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((frames[mid] as PlayedFrame).timestamp <= time) lo = mid + 1;
-    else hi = mid;
+/** The first and last telemetry times of a log (µs); the whole log's range when it has none. */
+async function telemetryRange(log: OpenLog): Promise<{ start: number; end: number }> {
+  let start: number | undefined;
+  let end: number | undefined;
+  for await (const r of readRecords(log, { topics: ["/telemetry"] })) {
+    start = r.time;
+    break;
   }
-  return lo;
-}
-
-function upperBoundIn(index: number[], frames: PlayedFrame[], time: number): number {
-  let lo = 0;
-  let hi = index.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((frames[index[mid] as number] as PlayedFrame).timestamp <= time) lo = mid + 1;
-    else hi = mid;
+  for await (const r of readRecords(log, { topics: ["/telemetry"], reverse: true })) {
+    end = r.time;
+    break;
   }
-  return lo;
+  const stats = log.reader.statistics;
+  return {
+    start: start ?? Number((stats?.messageStartTime ?? 0n) / 1000n),
+    end: end ?? Number((stats?.messageEndTime ?? 0n) / 1000n),
+  };
 }

@@ -80,13 +80,14 @@ export function decodeRecord(topic: string, logTime: bigint, data: Uint8Array): 
 /** Every record of an open log in log-time order, optionally of some topics and a time window (µs). */
 export async function* readRecords(
   log: OpenLog,
-  options: { topics?: string[]; start?: number; end?: number } = {},
+  options: { topics?: string[]; start?: number; end?: number; reverse?: boolean } = {},
 ): AsyncGenerator<LogRecord> {
   const channels = log.reader.channelsById;
   for await (const m of log.reader.readMessages({
     ...(options.topics ? { topics: options.topics } : {}),
     ...(options.start === undefined ? {} : { startTime: BigInt(Math.floor(options.start)) * 1000n }),
     ...(options.end === undefined ? {} : { endTime: BigInt(Math.ceil(options.end)) * 1000n }),
+    ...(options.reverse ? { reverse: true } : {}),
   })) {
     const topic = channels.get(m.channelId)?.topic;
     if (topic === undefined) continue;
@@ -127,7 +128,7 @@ export async function diveInfo(path: string): Promise<DiveInfo> {
     const alarms: DiveInfo["alarms"] = [];
     const modes: DiveInfo["modes"] = [];
     let last: { mode: string; armed: boolean } | undefined;
-    for await (const rec of readRecords(log, { topics: ["/alarms", "/telemetry"] })) {
+    for await (const rec of readRecords(log, { topics: ["/alarms", "/mode"] })) {
       const v = rec.value;
       if (rec.kind === "alarm")
         alarms.push({

@@ -143,8 +143,8 @@ test("the flush timer writes a chunk every second; a file cut anywhere is repair
   const info = await diveInfo(fixed);
   assert.equal(info.metadata.repaired, "true");
   assert.equal(info.metadata.vehicle, "rov-1");
-  // Two whole chunks survive (frames 0–19); the cut one is lost.
-  assert.equal(result.messages, 20);
+  // Two whole chunks survive (frames 0–19 and the mode record); the cut one is lost.
+  assert.equal(result.messages, 21);
   assert.equal(info.channels.find((c) => c.topic === "/telemetry")?.count, 20);
   assert.ok(result.discardedBytes > 0);
   await recorder.close();

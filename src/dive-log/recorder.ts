@@ -83,6 +83,8 @@ interface OpenFile {
   part: number;
   dropped: number;
   droppedAlarmed: boolean;
+  /** The file has no `/mode` record yet: the first record brings the mode in effect. */
+  modeWritten: boolean;
 }
 
 interface VehicleLog {
@@ -95,6 +97,10 @@ interface VehicleLog {
   /** Recording stopped for this dive (disk full, write error): records are counted, not written. */
   stopped: boolean;
   closing: Promise<void>[];
+  /** The last mode and arming state seen, for the `/mode` channel. */
+  mode: string;
+  armed: boolean | undefined;
+  modeTime: number;
 }
 
 const DEFAULTS = {
@@ -148,6 +154,14 @@ export class DiveRecorder {
     const value = { vehicle, seq: frame.seq, vehicleTime: frame.timestamp, source, ...fields };
     // Frames fetched later from the black box are in the past: they never start or end a dive.
     this.record(vehicle, { kind: "telemetry", time: frame.timestamp, value }, source === "live" ? m.armed : undefined);
+    if (source !== "live") return;
+    const v = this.vehicle(vehicle);
+    if (v.mode !== m.mode || v.armed !== m.armed) {
+      v.mode = m.mode;
+      v.armed = m.armed;
+      v.modeTime = frame.timestamp;
+      this.record(vehicle, { kind: "mode", time: frame.timestamp, value: { vehicle, mode: m.mode, armed: m.armed } });
+    }
   }
 
   /** An event or alarm frame. */
@@ -222,6 +236,9 @@ export class DiveRecorder {
         part: 0,
         stopped: false,
         closing: [],
+        mode: "",
+        armed: undefined,
+        modeTime: 0,
       };
       this.vehicles.set(id, v);
     }
@@ -263,7 +280,16 @@ export class DiveRecorder {
       compression: this.o.compression,
       metadata: { vehicle: v.id, dive: v.dive, part: String(v.part), recorder: "tethys topside" },
     });
-    v.file = { writer, sink, openedAt: this.o.clock.now(), part: v.part, dropped: 0, droppedAlarmed: false };
+    v.file = {
+      writer,
+      sink,
+      openedAt: this.o.clock.now(),
+      part: v.part,
+      dropped: 0,
+      droppedAlarmed: false,
+      modeWritten: false,
+    };
+
     this.stats.filesOpened++;
     this.log.info({ vehicle: v.id, path }, "dive log file opened");
   }
@@ -306,6 +332,12 @@ export class DiveRecorder {
         this.alarm(v, DiveLogCodes.BEHIND, "the disk is too slow: records are being dropped");
       }
       return;
+    }
+    if (!f.modeWritten) {
+      // Each file starts with the mode in effect, so its timeline is complete on its own.
+      f.modeWritten = true;
+      if (v.armed !== undefined && r.kind !== "mode")
+        f.writer.add("mode", r.time, { vehicle: v.id, mode: v.mode, armed: v.armed });
     }
     f.writer.add(r.kind, r.time, r.value);
     this.stats.messages++;

@@ -32,7 +32,7 @@ export function replayRoutes(player: ReplayPlayer): (req: IncomingMessage, res: 
       json(res, 200, { ...player.state(), timeline: player.timeline });
     } else if (path === "/replay/control" && req.method === "POST") {
       readBody(req, MAX_BODY).then(
-        (body) => {
+        async (body) => {
           let parsed: z.infer<typeof Control>;
           try {
             parsed = Control.parse(JSON.parse(body));
@@ -43,7 +43,7 @@ export function replayRoutes(player: ReplayPlayer): (req: IncomingMessage, res: 
           }
           if (parsed.action === "play") player.play();
           else if (parsed.action === "pause") player.pause();
-          else if (parsed.action === "seek") player.seek(parsed.time);
+          else if (parsed.action === "seek") await player.seek(parsed.time);
           else player.setSpeed(parsed.speed);
           json(res, 200, player.state());
         },

@@ -49,8 +49,14 @@ export async function startReplay(o: ReplayOptions): Promise<ReplayService> {
     ...(o.staticDir ? { staticDir: o.staticDir } : {}),
     routes: replayRoutes(player),
   });
-  await hub.start();
-  player.seek(player.state().start);
+  try {
+    await hub.start();
+  } catch (err) {
+    await hub.close().catch(() => {});
+    await player.close();
+    throw err;
+  }
+  await player.seek(player.state().start);
   if (o.play) player.play();
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
   return {
@@ -58,8 +64,8 @@ export async function startReplay(o: ReplayOptions): Promise<ReplayService> {
     player,
     url: `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${hub.address.port}/`,
     stop: async () => {
-      player.close();
       await hub.close();
+      await player.close();
     },
   };
 }
