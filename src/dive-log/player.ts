@@ -77,7 +77,7 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
   /** Records from the position on, in time order; replaced by a seek. */
   private cursor: AsyncGenerator<LogRecord> | undefined;
   private lookahead: LogRecord | undefined;
-  /** The cursor plays what is stamped after this (µs): the last seek's position. */
+  /** The cursor plays from this (µs): the last seek's position (telemetry only after it). */
   private cursorFrom: number;
   private generation = 0;
   private draining: Promise<void> = Promise.resolve();
@@ -216,7 +216,7 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
     try {
       while (generation === this.generation) {
         if (this.lookahead === undefined) {
-          this.cursor ??= readRecords(this.log, { topics: PLAYED, start: this.cursorFrom + 1 });
+          this.cursor ??= readRecords(this.log, { topics: PLAYED, start: this.cursorFrom });
           const next = await this.cursor.next();
           if (generation !== this.generation) return;
           if (next.done) return;
@@ -225,7 +225,8 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
         if (this.lookahead.time > until) return;
         const r = this.lookahead;
         this.lookahead = undefined;
-        this.emitRecord(r);
+        // The seek sent the telemetry of its moment; an alarm stamped there is still played.
+        if (r.kind !== "telemetry" || r.time > this.cursorFrom) this.emitRecord(r);
       }
     } catch (err) {
       this.logger?.warn({ err, code: DiveLogCodes.READ }, "replay: reading the log failed");

@@ -16,7 +16,7 @@ import { chromiumMissing, launchChromium } from "../support/chromium.ts";
  * `tethys replay` in the real cockpit: a recorded 60-second dive (depth 0.1 m per second, a leak
  * alarm at 15 s) served by the replay hub; the page signs in as an anonymous observer, shows the
  * replay panel with the timeline, and after a seek (slider, then a timeline mark) shows the
- * depth recorded at that moment.
+ * depth recorded at that moment (and, at the alarm's mark, the alarm).
  */
 const skip = chromiumMissing();
 let dir: string;
@@ -84,6 +84,8 @@ test("replay a recorded dive in the cockpit: seek shows the depth recorded at th
   const leak = `depth ${sampleDepth(15).toFixed(2)} m`;
   await page.waitForFunction((w) => document.getElementById("replay-depth")?.textContent === w, leak);
   assert.equal(await page.textContent("#mode"), "manual");
+  // The alarm stamped at that moment is played too, into the cockpit's alarm list.
+  await page.waitForFunction(() => document.getElementById("alarms")?.textContent?.includes("water inside"));
   assert.deepEqual(errors, []);
   await page.close();
 });
