@@ -52,7 +52,8 @@ const PLAYED = ["/telemetry", "/events", "/alarms"];
  * A recorded dive played back as a vehicle: the same `telemetry` / `event` frames a live vehicle
  * channel gives the hub (so the hub serves it to cockpits unchanged), at the recorded pace times
  * `speed`, with play, pause and seek. A seek sends the last telemetry at or before the new
- * position at once, so the cockpit shows the state of that moment. Commands are refused
+ * position at once, so the cockpit shows the state of that moment, and the events and alarms
+ * stamped exactly there (a timeline mark). Commands are refused
  * (`DIVELOG_REPLAY_READ_ONLY`): a recorded dive cannot be flown.
  *
  * The log is read on demand through its index (`@mcap/core`'s indexed reader): opening reads the
@@ -77,7 +78,7 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
   /** Records from the position on, in time order; replaced by a seek. */
   private cursor: AsyncGenerator<LogRecord> | undefined;
   private lookahead: LogRecord | undefined;
-  /** The cursor plays from this (µs): the last seek's position (telemetry only after it). */
+  /** The cursor plays what is stamped after this (µs): the last seek's position. */
   private cursorFrom: number;
   private generation = 0;
   private draining: Promise<void> = Promise.resolve();
@@ -184,6 +185,11 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
       this.emitRecord(r);
       break;
     }
+    // Events and alarms stamped at that very moment (a timeline mark was clicked) are shown too.
+    for await (const r of readRecords(this.log, { topics: ["/events", "/alarms"], start: at, end: at })) {
+      if (generation !== this.generation) return;
+      this.emitRecord(r);
+    }
   }
 
   /** Resolves when the frames due so far have been sent (tests and benchmarks). */
@@ -216,7 +222,7 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
     try {
       while (generation === this.generation) {
         if (this.lookahead === undefined) {
-          this.cursor ??= readRecords(this.log, { topics: PLAYED, start: this.cursorFrom });
+          this.cursor ??= readRecords(this.log, { topics: PLAYED, start: this.cursorFrom + 1 });
           const next = await this.cursor.next();
           if (generation !== this.generation) return;
           if (next.done) return;
@@ -225,8 +231,7 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
         if (this.lookahead.time > until) return;
         const r = this.lookahead;
         this.lookahead = undefined;
-        // The seek sent the telemetry of its moment; an alarm stamped there is still played.
-        if (r.kind !== "telemetry" || r.time > this.cursorFrom) this.emitRecord(r);
+        this.emitRecord(r);
       }
     } catch (err) {
       this.logger?.warn({ err, code: DiveLogCodes.READ }, "replay: reading the log failed");
