@@ -33,6 +33,8 @@ interface Held<R> {
 export class DiveSegmenter<R> {
   private readonly options: SegmentOptions;
   private held: Held<R>[] = [];
+  /** Index of the oldest held record still kept (the array is compacted when half is dropped). */
+  private first = 0;
   private endAt = Number.POSITIVE_INFINITY;
   state: SegmentState = "idle";
 
@@ -50,9 +52,14 @@ export class DiveSegmenter<R> {
     if (this.state === "idle") {
       if (armed === true) {
         this.state = "diving";
-        const begin = this.held.filter((h) => h.at >= now - this.options.preMarginMs).map((h) => h.record);
+        const begin: R[] = [];
+        for (let i = this.first; i < this.held.length; i++) {
+          const h = this.held[i] as Held<R>;
+          if (h.at >= now - this.options.preMarginMs) begin.push(h.record);
+        }
         begin.push(record);
         this.held = [];
+        this.first = 0;
         return end ? { begin, end } : { begin };
       }
       this.hold(now, record);
@@ -93,11 +100,14 @@ export class DiveSegmenter<R> {
   }
 
   private hold(now: number, record: R): void {
+    if (this.options.maxHeld <= 0 || this.options.preMarginMs <= 0) return;
     const cutoff = now - this.options.preMarginMs;
-    let drop = 0;
-    while (drop < this.held.length && (this.held[drop] as Held<R>).at < cutoff) drop++;
-    if (this.held.length - drop >= this.options.maxHeld) drop = this.held.length - this.options.maxHeld + 1;
-    if (drop > 0) this.held.splice(0, drop);
-    if (this.options.maxHeld > 0 && this.options.preMarginMs > 0) this.held.push({ at: now, record });
+    while (this.first < this.held.length && (this.held[this.first] as Held<R>).at < cutoff) this.first++;
+    if (this.held.length - this.first >= this.options.maxHeld) this.first = this.held.length - this.options.maxHeld + 1;
+    if (this.first > 1024 && this.first * 2 > this.held.length) {
+      this.held.splice(0, this.first);
+      this.first = 0;
+    }
+    this.held.push({ at: now, record });
   }
 }
