@@ -6,7 +6,10 @@ import { registerFlashCommand } from "./flash-command.ts";
 import { registerFleetCommand } from "./fleet-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
+import { registerLogCommand } from "./log-command.ts";
+import { registerLogsCommand } from "./logs-command.ts";
 import { registerReleaseCommand } from "./release-command.ts";
+import { registerReplayCommand } from "./replay-command.ts";
 import { registerScenarioCommand } from "./scenario-command.ts";
 import { registerSimCommand } from "./sim-command.ts";
 import { registerTetherCommand } from "./tether-command.ts";
@@ -38,6 +41,9 @@ export function buildProgram(io: CliIo): CliCommand {
   registerFlashCommand(program, io);
   registerFleetCommand(program, io);
   registerReleaseCommand(program, io);
+  registerLogCommand(program, io);
+  registerReplayCommand(program, io);
+  registerLogsCommand(program, io);
   return program;
 }
 

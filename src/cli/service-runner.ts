@@ -5,6 +5,7 @@ import type { Role } from "../config/schema.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { errorCode } from "../kernel/errors.ts";
 import { RealClock } from "../kernel/real-clock.ts";
+import { LogStream } from "../observability/log-stream.ts";
 import { createLogging } from "../observability/logger.ts";
 import {
   createRegistry,
@@ -44,7 +45,9 @@ export async function runService<R extends Role>(
 ): Promise<number> {
   const loaded = await loadConfigFile(file);
   const section = requireRole(loaded, role);
-  const logging = createLogging(loaded.config.log, undefined, { role });
+  // Every line also goes to `tethys logs` clients (served on the metrics listener).
+  const logStream = new LogStream(process.stdout);
+  const logging = createLogging(loaded.config.log, logStream, { role });
   const logger = logging.root;
   const registry = createRegistry({ role });
   const clock = new RealClock();
@@ -54,13 +57,19 @@ export async function runService<R extends Role>(
     try {
       await service?.stop();
     } finally {
+      logStream.close();
       await metrics?.close();
     }
   };
   try {
     service = await start({ loaded, section, clock, logger, registry });
     if (loaded.config.metrics.listen !== "") {
-      metrics = await serveMetrics(registry, parseHostPort(loaded.config.metrics.listen), service.health);
+      metrics = await serveMetrics(
+        registry,
+        parseHostPort(loaded.config.metrics.listen),
+        service.health,
+        logStream.handler(loaded.config.log.stream_token),
+      );
     }
   } catch (err) {
     logger.fatal({ code: errorCode(err), err }, `${role} failed to start`);

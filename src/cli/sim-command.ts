@@ -1,7 +1,7 @@
 /**
  * `tethys sim`: the simulator from the command line.
  *
- *   tethys sim [--http-port P] [--dir D] [--tether IMPAIRMENTS] [--board PROFILE]
+ *   tethys sim [--http-port P] [--dir D] [--tether IMPAIRMENTS] [--dive-log DIR] [--board PROFILE]
  *       the whole system: world, vehicle agent and topside hub as three processes (sim-system.ts).
  *   tethys sim --headless --duration 60 [--script FILE] [--record FILE]
  *       runs the world on a virtual clock as fast as possible and records NDJSON.
@@ -11,6 +11,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { type ListenTarget, parseBusTarget, SimBusServer } from "../../simulator/bus/socket-server.ts";
 import { applyEvent, runHeadless } from "../../simulator/headless.ts";
 import type { HeadlessAgentOptions } from "../../simulator/headless-agent.ts";
@@ -45,6 +46,8 @@ export interface SimCliOptions {
   httpPort?: string;
   dir?: string;
   tether?: string;
+  /** Whole system: record every dive here (docs/dive-log.md). */
+  diveLog?: string;
   /** Headless: a config file whose [vehicle] section (control, rates) the agent uses. */
   config?: string;
   /** Whole system: the vehicle's board profile (rpi-pca9685, rpi-pca9685-psm, or rpi-serial-mcu with the host firmware). */
@@ -182,6 +185,7 @@ function runWholeSystem(o: SimCliOptions, io: CliIo): Promise<ExitCode> {
     ...(o.seed === undefined ? {} : { seed: Number(o.seed) }),
     ...(o.water === "sea" ? { water: "sea" as const } : {}),
     ...(o.tether === undefined ? {} : { tether: parseTetherSpec(o.tether) }),
+    ...(o.diveLog === undefined ? {} : { diveLog: resolve(o.diveLog) }),
     board: parseSimBoard(o.board),
     out: (l) => io.out(`${l}\n`),
   });
@@ -204,6 +208,10 @@ export function registerSimCommand(program: CliCommand, io: CliIo): CliCommand {
     .option(
       "--tether <impairments>",
       "whole system: route the links through the tether emulator, e.g. loss=20%,delay=50ms,jitter=10ms",
+    )
+    .option(
+      "--dive-log <dir>",
+      "whole system: record every dive to MCAP files in this directory (tethys log, tethys replay)",
     )
     .option(
       "--board <profile>",

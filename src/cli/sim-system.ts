@@ -53,6 +53,8 @@ export interface SimSystemOptions {
    * stream can have (delay, jitter, rate, burst).
    */
   tether?: Record<string, string>;
+  /** Record every dive to this directory (the hub's `[topside.dive_log]`, docs/dive-log.md). */
+  diveLog?: string;
   /**
    * The vehicle's board profile: "rpi-pca9685" (default; thrusters over the simulated I2C),
    * "rpi-pca9685-psm" (the same with the Power Sense Module through the ADS1115) or
@@ -168,7 +170,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
         await hashSecret(token),
         loginHash,
         await readFile(keys.files.topsideSnippet, "utf8"),
-      ),
+      ) + (o.diveLog === undefined ? "" : `\n[topside.dive_log]\nenabled = true\ndir = ${toml(o.diveLog)}\n`),
       { mode: 0o600 },
     );
     const topside = await child("topside", ["topside", "--config", topsideFile]);

@@ -33,6 +33,8 @@ export const LogSchema = z.strictObject({
   components: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "component names are lower-case words"), z.enum(LEVELS))
     .default({}),
+  /** Bearer token (≥ 16 characters) that lets `tethys logs` stream this process's log from the metrics listener; unset: off. */
+  stream_token: z.string().min(16, "a log stream token needs at least 16 characters").optional(),
 });
 
 export const MetricsSchema = z.strictObject({
@@ -81,6 +83,8 @@ export const VehicleSchema = z.strictObject({
   control: VehicleControlSchema.prefault({}),
   /** Telemetry rate over DTLS (must not exceed the loop rate). */
   telemetry_hz: positiveHz(200).default(10),
+  /** Seconds of telemetry the black box keeps for the hub to fetch after a link outage (docs/dive-log.md); 0: none. */
+  black_box_s: z.number().min(0).max(3600).default(120),
   /** Board profile name (hardware/boards: rpi-pca9685, rpi-serial-mcu, bbb-serial-mcu). */
   board: z.string().min(1).default("rpi-pca9685"),
   /** Where the board's buses are: the Linux devices, or the simulator's bus socket. */
@@ -181,6 +185,27 @@ export const TopsideSchema = z.strictObject({
       max_pending_per_address: z.number().int().min(1).max(1024).default(8),
     })
     .superRefine(timeoutAboveHeartbeat)
+    .prefault({}),
+  /** Record every dive (arm → disarm, with margins) to MCAP files (docs/dive-log.md). */
+  dive_log: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Directory of the logs (relative to the config file), one sub-directory per vehicle. */
+      dir: z.string().min(1).default("dive-logs"),
+      /** Seconds recorded before arming and after disarming. */
+      pre_margin_s: z.number().min(0).max(600).default(10),
+      post_margin_s: z.number().min(0).max(3600).default(10),
+      /** A file is closed and the dive continues in the next one past this size or age. */
+      rotate_mb: z.number().min(1).max(65536).default(256),
+      rotate_minutes: z.number().min(1).max(1440).default(60),
+      /** Recording stops (alarm DIVELOG_DISK_FULL) when less is free on the log's disk. */
+      min_free_mb: z.number().min(0).max(1_048_576).default(256),
+      /** Bytes not yet written above which records are dropped (alarm DIVELOG_BEHIND). */
+      max_pending_mb: z.number().min(1).max(1024).default(8),
+      compression: z.enum(["zstd", "none"]).default("zstd"),
+      /** fdatasync each chunk (every half second): a power cut loses at most the last second. */
+      sync: z.boolean().default(true),
+    })
     .prefault({}),
   /** Vehicles the hub accepts, by id: the pinned certificate fingerprint and the DTLS PSK file. */
   vehicles: z.record(vehicleId, z.strictObject({ fingerprint, psk: filePath.optional() })).default({}),

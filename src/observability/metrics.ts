@@ -80,10 +80,13 @@ export async function serveMetrics(
   registry: Registry,
   listen: { host: string; port: number },
   health: HealthCheck = () => ({ ok: true }),
+  /** More routes on the same listener (true: answered), e.g. the log stream's `/logs`. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): Promise<MetricsServer> {
   const handle = metricsHandler(registry, health);
   const server: Server = createServer((req, res) => {
     if (handle(req, res)) return;
+    if (routes?.(req, res)) return;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;

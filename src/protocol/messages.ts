@@ -67,6 +67,33 @@ const vehicleId = str(32);
 const sessionId = u32();
 const sessionName = str(32);
 
+/** A moment as seconds since the Unix epoch and microseconds within the second (a u64 µs does not fit a field). */
+const timeStamp = struct({ s: u32(), us: u32(0, 999_999) });
+
+/** The telemetry snapshot's fields (also carried by `blackbox-telemetry`). */
+const TELEMETRY_FIELDS = {
+  depth: f32OrNull(-50, 12000),
+  heading: f32OrNull(0, 360),
+  roll: f32OrNull(-180, 180),
+  pitch: f32OrNull(-90, 90),
+  attitude: struct({ w: f32(-1, 1), x: f32(-1, 1), y: f32(-1, 1), z: f32(-1, 1) }),
+  verticalSpeed: f32OrNull(-100, 100),
+  armed: bool(),
+  mode: enumOf(MODES),
+  failsafe: arrayOf(code, 16),
+  battery: struct({
+    voltage: f32OrNull(0, 100),
+    current: f32OrNull(-500, 500),
+    consumedWh: f32OrNull(0, 1e6),
+  }),
+  leak: bool(),
+  waterTemperature: f32OrNull(-10, 60),
+  internalTemperature: f32OrNull(-40, 150),
+  thrusters: arrayOf(axis, MAX_THRUSTERS),
+  link: struct({ rttMs: f32OrNull(0, 600_000), lossPercent: f32OrNull(0, 100) }),
+  cpu: struct({ loadPercent: f32OrNull(0, 100), temperature: f32OrNull(-40, 150) }),
+} as const;
+
 export interface MessageDef<F extends Fields = Fields> {
   readonly id: number;
   readonly direction: Direction;
@@ -132,28 +159,12 @@ export const SCHEMA = {
   ),
 
   // ---- telemetry (vehicle → topside) ----
-  telemetry: def(0x20, "telemetry", "Vehicle state snapshot; one per record, latest wins. null = unknown.", {
-    depth: f32OrNull(-50, 12000),
-    heading: f32OrNull(0, 360),
-    roll: f32OrNull(-180, 180),
-    pitch: f32OrNull(-90, 90),
-    attitude: struct({ w: f32(-1, 1), x: f32(-1, 1), y: f32(-1, 1), z: f32(-1, 1) }),
-    verticalSpeed: f32OrNull(-100, 100),
-    armed: bool(),
-    mode: enumOf(MODES),
-    failsafe: arrayOf(code, 16),
-    battery: struct({
-      voltage: f32OrNull(0, 100),
-      current: f32OrNull(-500, 500),
-      consumedWh: f32OrNull(0, 1e6),
-    }),
-    leak: bool(),
-    waterTemperature: f32OrNull(-10, 60),
-    internalTemperature: f32OrNull(-40, 150),
-    thrusters: arrayOf(axis, MAX_THRUSTERS),
-    link: struct({ rttMs: f32OrNull(0, 600_000), lossPercent: f32OrNull(0, 100) }),
-    cpu: struct({ loadPercent: f32OrNull(0, 100), temperature: f32OrNull(-40, 150) }),
-  }),
+  telemetry: def(
+    0x20,
+    "telemetry",
+    "Vehicle state snapshot; one per record, latest wins. null = unknown.",
+    TELEMETRY_FIELDS,
+  ),
 
   "vehicle-status": def(
     0x21,
@@ -184,6 +195,41 @@ export const SCHEMA = {
     active: bool(),
     text: str(200),
   }),
+
+  // ---- black box: what the hub missed during a link outage (hub ↔ vehicle over the command link) ----
+  "blackbox-request": def(
+    0x1e,
+    "command",
+    "Hub → vehicle: send the black box's frames stamped from..to (vehicle time), at most max of them, events too if asked.",
+    { request: u32(), from: timeStamp, to: timeStamp, max: u16(1, 500), events: bool() },
+  ),
+  "blackbox-telemetry": def(
+    0x2e,
+    "telemetry",
+    "Vehicle → hub: one telemetry frame from the black box, with the seq and time it was first sent with.",
+    { request: u32(), seq: u32(), at: timeStamp, ...TELEMETRY_FIELDS },
+  ),
+  "blackbox-event": def(
+    0x3e,
+    "telemetry",
+    "Vehicle → hub: one event or alarm from the black box, with the seq and time it was first sent with.",
+    {
+      request: u32(),
+      seq: u32(),
+      at: timeStamp,
+      kind: enumOf(["event", "alarm"]),
+      severity: enumOf(SEVERITIES),
+      code,
+      active: bool(),
+      text: str(200),
+    },
+  ),
+  "blackbox-end": def(
+    0x3f,
+    "telemetry",
+    "Vehicle → hub: a request is answered: how many were sent, whether more remain from next on, whether the box had already lost the start.",
+    { request: u32(), count: u32(), more: bool(), next: timeStamp, lost: bool() },
+  ),
 
   // ---- session control (browser ↔ hub, 0x40–0x7F; the hub never forwards these) ----
   auth: def(

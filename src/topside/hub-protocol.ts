@@ -8,6 +8,7 @@ import { BrowserSession, type FrameStamp, type SessionHost } from "./browser-ses
 import type { BrowserTransport } from "./browser-transport.ts";
 import { type HubCode, HubCodes } from "./errors.ts";
 import { createHubMetrics, type HubMetrics, type SessionStats, sessionGauges } from "./hub-metrics.ts";
+import type { HubRecorder } from "./hub-recorder.ts";
 import { HubLatencyMetrics } from "./latency.ts";
 import { type BrowserLimits, DEFAULT_LIMITS } from "./limits.ts";
 import { PumpScheduler } from "./pump-scheduler.ts";
@@ -25,6 +26,8 @@ export interface HubProtocolOptions {
   auth: AuthConfig;
   authFailureLimits?: FailureLimits;
   limits?: Partial<BrowserLimits>;
+  /** Told of every pilot command (forwarded or refused) and role change: the dive log. */
+  recorder?: HubRecorder;
 }
 
 /** Pilot input with every axis at rest, sent when a vehicle loses its pilot. */
@@ -214,29 +217,32 @@ export class HubProtocol implements SessionHost {
     const receivedMicros = this.options.clock.wallMicros();
     if (m.type === "heartbeat") session.sendQueued(this.encode(m, frame.seq, frame.timestamp)); // echo: browser↔hub RTT
     const role = this.book.roleOf(session.id);
+    const record = (code: string) => {
+      if (role?.vehicle !== undefined && m.type !== "heartbeat")
+        this.options.recorder?.command(role.vehicle, session.id, session.name, m, code);
+    };
     if (role?.vehicle === undefined || role.role !== "pilot") {
       if (m.type === "heartbeat") return; // liveness only, not a command
       const code = role?.vehicle === undefined ? HubCodes.NOT_ATTACHED : HubCodes.NOT_PILOT;
+      record(code);
       this.refuseFrom(session, m, code, `only the pilot of a vehicle can send ${m.type}`, frame.seq);
       return;
     }
     const channel = this.options.vehicles.get(role.vehicle);
     if (channel === undefined || !channel.connected) {
+      record(HubCodes.VEHICLE_OFFLINE);
       this.refuseFrom(session, m, HubCodes.VEHICLE_OFFLINE, `vehicle ${role.vehicle} is not connected`, frame.seq);
       return;
     }
     try {
       channel.sendCommand(m as Parameters<VehicleChannel["sendCommand"]>[0]);
       this.metrics.commands.inc({ result: "forwarded" });
+      record("");
       if (m.type === "pilot") this.latency.browserCommand(frame.timestamp, receivedMicros);
     } catch (err) {
-      this.refuseFrom(
-        session,
-        m,
-        errorCode(err) === "UNKNOWN" ? HubCodes.COMMAND_FAILED : errorCode(err),
-        `command not delivered: ${(err as Error).message}`,
-        frame.seq,
-      );
+      const code = errorCode(err) === "UNKNOWN" ? HubCodes.COMMAND_FAILED : errorCode(err);
+      record(code);
+      this.refuseFrom(session, m, code, `command not delivered: ${(err as Error).message}`, frame.seq);
     }
   }
 
@@ -311,6 +317,7 @@ export class HubProtocol implements SessionHost {
       if (c.role === "none") this.fanout.detach(c.vehicle, c.session);
       else if (s !== undefined) this.fanout.attach(c.vehicle, s);
       s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by }, "role");
+      this.options.recorder?.role(c, s?.name ?? "");
       this.summaries.touch(c.vehicle);
     }
     for (const [vehicle, pilot] of pilotsBefore) {

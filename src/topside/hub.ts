@@ -29,6 +29,8 @@ export interface HubOptions extends HubProtocolOptions {
   https?: { key: string | Buffer; cert: string | Buffer; host?: string; port: number };
   /** Plain HTTP bounds and who may read `/metrics` (defaults: 8 unanswered requests per socket, loopback). */
   http?: Partial<HttpGuardOptions>;
+  /** Extra HTTP routes tried before the static files (true: answered), e.g. `tethys replay`'s control. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** WebSocket path browsers connect to. */
@@ -73,6 +75,7 @@ export class Hub {
       if (!this.guard.admit(req, res)) return;
       if (handleMetrics(req, res)) return;
       if (pathOf(req) === LOGIN_PATH) return this.login(req, res);
+      if (options.routes?.(req, res)) return;
       this.serveFile(req, res);
     };
     this.http =

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.ts";
+import { DiveRecorder } from "../dive-log/recorder.ts";
 import type { Clock } from "../kernel/clock.ts";
 import { TethysError } from "../kernel/errors.ts";
 import { resolveConfigPath } from "../keys/credentials.ts";
@@ -9,10 +10,13 @@ import { DtlsServer } from "../links/dtls-server/dtls-server.ts";
 import { registerDtlsServerMetrics } from "../links/dtls-server/metrics.ts";
 import { registerTelemetryMetrics } from "../links/telemetry/metrics.ts";
 import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
+import { scrapedCounter } from "../observability/metrics.ts";
+import { BlackBoxFetch } from "./black-box-fetch.ts";
 import { hubOptionsFromConfig } from "./config.ts";
 import { readTopsideCredentials } from "./credentials.ts";
 import { type FleetBridge, type FleetConfig, startFleetBridge } from "./fleet-bridge.ts";
 import { Hub } from "./hub.ts";
+import { attachDiveLog } from "./hub-recorder.ts";
 import { LinkedVehicle } from "./linked-vehicle.ts";
 import { VehicleDirectory } from "./vehicle-channel.ts";
 
@@ -38,6 +42,8 @@ export interface TopsideService {
   hub: Hub;
   /** The fleet bridge, when `[fleet]` is configured. */
   fleet: FleetBridge | undefined;
+  /** The dive log's recorder, when `[topside.dive_log]` is enabled. */
+  diveLog: DiveRecorder | undefined;
   /** Bound ports (useful when the config asked for port 0). */
   ports: { http: number; https: number | undefined; command: number; telemetry: number };
   stop(): Promise<void>;
@@ -57,15 +63,59 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
     directory.add(v);
   }
 
+  const dl = config.dive_log;
+  const diveRecorder = dl.enabled
+    ? new DiveRecorder({
+        dir: resolveConfigPath(o.configFile, dl.dir),
+        clock,
+        logger: log("dive-log"),
+        preMarginMs: dl.pre_margin_s * 1000,
+        postMarginMs: dl.post_margin_s * 1000,
+        rotateBytes: dl.rotate_mb * 1048576,
+        rotateMs: dl.rotate_minutes * 60_000,
+        minFreeBytes: dl.min_free_mb * 1048576,
+        maxPendingBytes: dl.max_pending_mb * 1048576,
+        compression: dl.compression,
+        sync: dl.sync,
+      })
+    : undefined;
+  const diveLog = diveRecorder && attachDiveLog(directory, diveRecorder);
+  // Gaps in a vehicle's telemetry are fetched from its black box into the dive log.
+  const blackBox = diveRecorder && new BlackBoxFetch({ clock, logger: log("dive-log"), recorder: diveRecorder });
+  if (diveRecorder && blackBox) {
+    const s = diveRecorder.stats;
+    scrapedCounter(o.registry, "tethys_dive_log_records_total", "dive log records by outcome", ["result"], () => [
+      [{ result: "written" }, s.messages],
+      [{ result: "dropped" }, s.dropped],
+      [{ result: "black-box" }, blackBox.fetched],
+    ]);
+    scrapedCounter(o.registry, "tethys_dive_log_alarms_total", "dive log alarms (DIVELOG_* codes)", [], () => [
+      [{}, s.alarms],
+    ]);
+    scrapedCounter(o.registry, "tethys_dive_log_files_total", "dive log files opened", [], () => [[{}, s.filesOpened]]);
+  }
+
   const command = new CommandLinkServer(commandOptions);
   command.on("connection", (conn) => {
     log("command-link").info({ vehicle: conn.vehicleId, remote: conn.remote }, "vehicle connected");
     vehicles.get(conn.vehicleId)?.attach(conn);
+    if (blackBox) {
+      const id = conn.vehicleId;
+      blackBox.connected(id, (m) => conn.send(m));
+      conn.on("message", (m) => {
+        if (m.type === "blackbox-telemetry" || m.type === "blackbox-event" || m.type === "blackbox-end")
+          blackBox.message(id, m);
+      });
+      conn.on("close", () => {
+        if (vehicles.get(id)?.connected !== true) blackBox.disconnected(id);
+      });
+    }
   });
   command.on("rejected", (err) => log("command-link").warn({ code: err.code }, `vehicle refused: ${err.message}`));
   // What has started, closed in reverse if a later step fails (a port in use): a hub that could
   // not start must not stay alive holding the others.
   const started: (() => unknown)[] = [];
+  if (diveRecorder) started.push(() => diveRecorder.close());
   const unwind = async (err: unknown, what: string, key: string, port: number | undefined): Promise<never> => {
     for (const close of started.reverse())
       await Promise.resolve()
@@ -93,7 +143,10 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   started.push(() => dtls.close());
   const receiver = new TelemetryReceiver(dtls, clock, { logger: log("telemetry") });
   started.push(() => receiver.stop());
-  receiver.on("frame", (id, frame) => vehicles.get(id)?.telemetry(frame));
+  receiver.on("frame", (id, frame) => {
+    vehicles.get(id)?.telemetry(frame);
+    if (frame.message.type === "telemetry") blackBox?.telemetry(id, frame.timestamp);
+  });
   registerDtlsServerMetrics(o.registry, () => dtls);
   registerTelemetryMetrics(o.registry, () => receiver.counters);
   registerLinkMetrics(o.registry, "hub", () => command.totals());
@@ -101,6 +154,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   const fromConfig = hubOptionsFromConfig(config);
   const hub = new Hub({
     ...fromConfig,
+    ...(diveLog === undefined ? {} : { recorder: diveLog }),
     clock,
     logger: log("hub"),
     registry: o.registry,
@@ -139,6 +193,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   return {
     hub,
     fleet,
+    diveLog: diveRecorder,
     ports: {
       http: hub.address.port,
       https: hub.httpsAddress?.port,
@@ -152,6 +207,9 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
         await hub.close();
         await command.close();
         await dtls.close();
+        diveLog?.detach();
+        blackBox?.close();
+        await diveRecorder?.close();
       })();
       return stopping;
     },

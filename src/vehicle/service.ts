@@ -15,6 +15,7 @@ import { LossMeter } from "../links/telemetry/loss-meter.ts";
 import { decodeFrame } from "../protocol/index.ts";
 import type { VehicleAgent } from "./agent.ts";
 import { assembleVehicle, type VehicleAssembler } from "./assemble.ts";
+import { BlackBox } from "./black-box.ts";
 import { readVehicleCredentials } from "./credentials.ts";
 import { EventRelay } from "./event-relay.ts";
 import { type VehicleHealth, vehicleHealth } from "./health.ts";
@@ -75,6 +76,12 @@ export async function startVehicle(
   const relay = new EventRelay((m) => {
     if (command.send(m) === "full") throw new TethysError("CMD_QUEUE_FULL", "command link queue full");
   });
+  // What the hub may have missed during an outage: fetched with blackbox-request (docs/dive-log.md).
+  const blackBox =
+    config.black_box_s > 0
+      ? new BlackBox({ telemetrySlots: Math.ceil(config.black_box_s * config.telemetry_hz), eventSlots: 1000 })
+      : undefined;
+  let eventSeq = 0;
   let lastCycleAt: number | undefined;
   const vehicle = await assemble({
     control: agentControlOptions(config.control),
@@ -88,8 +95,18 @@ export async function startVehicle(
     registry: o.registry,
     loopHz: config.loop_hz,
     telemetryHz: config.telemetry_hz,
-    telemetry: { send: (bytes) => telemetry.send(bytes) },
-    events: relay,
+    telemetry: {
+      send: (bytes) => {
+        blackBox?.telemetry(bytes);
+        telemetry.send(bytes);
+      },
+    },
+    events: {
+      send: (m) => {
+        if (m.type === "event" || m.type === "alarm") blackBox?.event(m, eventSeq++, clock.wallMicros());
+        relay.send(m);
+      },
+    },
     onCycle: (now) => {
       lastCycleAt = now;
       o.onCycle?.(now);
@@ -107,7 +124,17 @@ export async function startVehicle(
     agent.setCommandLink(false);
     relay.setUp(false);
   });
-  command.on("command", (message, meta) => agent.handleCommand(message, meta));
+  command.on("command", (message, meta) => {
+    if (message.type !== "blackbox-request") return agent.handleCommand(message, meta);
+    blackBox?.answer(message, (m) => {
+      try {
+        const r = command.send(m);
+        return r !== "full" && r !== "dropped";
+      } catch {
+        return false; // the link went down: the hub asks again
+      }
+    });
+  });
   command.on("drop", (err) => log("command-link").debug({ code: err.code }, err.message));
   telemetry.on("state", (s) => {
     log("telemetry-link").info({ state: s.state, reason: s.reason }, `telemetry link ${s.state}`);

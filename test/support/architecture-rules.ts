@@ -35,6 +35,7 @@ export const UNITS: Record<string, Layer> = {
   "src/keys": "adapter",
   "src/config": "adapter",
   "src/observability": "adapter",
+  "src/dive-log": "adapter",
   "firmware-bridge/bridge": "adapter",
   "firmware-bridge/flash": "adapter",
   "firmware-bridge/firmware": "adapter",

@@ -24,6 +24,7 @@ import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
 import { LinkStatus } from "./link-status.ts";
 import { type PlotName, Plots } from "./plots.ts";
+import { ReplayPanel } from "./replay-panel.ts";
 import { loadMapping, renderAxisSettings, renderButtonSettings, saveMapping } from "./settings.ts";
 import { TelemetryPanel } from "./telemetry-panel.ts";
 
@@ -46,6 +47,8 @@ const linkStatus = new LinkStatus(link, alarms);
 let refusal: { code: string; retryAfterMs: number | undefined; at: number } | undefined;
 const plots = new Plots($("plot"));
 const telemetryPanel = new TelemetryPanel();
+/** Shown only when the hub is `tethys replay` (docs/dive-log.md). */
+const replay = new ReplayPanel($("replay"));
 let mapping = loadMapping();
 const input = new InputState(mapping);
 /** Keys held for axes and hold-to-arm (sampled each frame). */
@@ -68,7 +71,10 @@ const conn = new HubConnection(hubSocketUrl(location), {
     if (session.session === 0 && !session.authRefused)
       $("signin-error").textContent = `Cannot reach the hub: ${reason}`;
   },
-  message: onMessage,
+  message: (m, _seq, timestamp) => {
+    replay.frame(m, timestamp);
+    onMessage(m);
+  },
   bad: () => {},
 });
 
@@ -534,6 +540,7 @@ function wire(): void {
   renderControls(session, "gain");
   renderRole();
   signInFromLink();
+  void replay.start();
   requestAnimationFrame(frame);
   // Expose a read-only view for browser tests and debugging.
   // `send` lets a test prove the hub refuses what this UI would not send (the hub is the authority).

@@ -1,0 +1,277 @@
+import { EventEmitter } from "node:events";
+import type { Clock, Timer } from "../kernel/clock.ts";
+import { TethysError } from "../kernel/errors.ts";
+import type { Logger } from "../observability/logger.ts";
+import { type Message, messageFromJson } from "../protocol/index.ts";
+import { DiveLogCodes } from "./errors.ts";
+import { type LogRecord, type OpenLog, openDiveLog, readRecords } from "./reader.ts";
+
+/** A frame as a vehicle would have sent it: the recorded message, seq and vehicle timestamp. */
+export interface PlayedFrame {
+  message: Message;
+  seq: number;
+  /** µs since the Unix epoch: the recorded vehicle time. */
+  timestamp: number;
+}
+
+export interface PlayerEvents {
+  telemetry: [frame: PlayedFrame];
+  event: [frame: PlayedFrame];
+  connected: [];
+  disconnected: [reason: string];
+}
+
+/** A mark on the replay's timeline: an alarm raised or cleared, a mode or arming change, a link change. */
+export interface TimelineMark {
+  /** µs since the Unix epoch. */
+  time: number;
+  kind: "alarm" | "mode" | "link";
+  code: string;
+  text: string;
+}
+
+export interface PlayerState {
+  vehicle: string;
+  start: number;
+  end: number;
+  position: number;
+  playing: boolean;
+  speed: number;
+}
+
+/** Playback speeds the player accepts. */
+export const MIN_SPEED = 0.1;
+export const MAX_SPEED = 64;
+/** Playback step: frames due within it are sent together. */
+const STEP_MS = 20;
+
+/** Topics the player sends to the hub as the vehicle's frames. */
+const PLAYED = ["/telemetry", "/events", "/alarms"];
+
+/**
+ * A recorded dive played back as a vehicle: the same `telemetry` / `event` frames a live vehicle
+ * channel gives the hub (so the hub serves it to cockpits unchanged), at the recorded pace times
+ * `speed`, with play, pause and seek. A seek sends the last telemetry at or before the new
+ * position at once, so the cockpit shows the state of that moment, and the events and alarms
+ * stamped exactly there (a timeline mark). Commands are refused
+ * (`DIVELOG_REPLAY_READ_ONLY`): a recorded dive cannot be flown.
+ *
+ * The log is read on demand through its index (`@mcap/core`'s indexed reader): opening reads the
+ * summary and the small timeline channels (`/alarms`, `/mode`, `/link`); playing reads ahead
+ * from the position chunk by chunk; seeking starts reading at the new position. So opening and
+ * seeking cost the same for a ten-minute dive as for a ten-hour one. Each record is validated
+ * with the protocol's own checks as it is sent; one that fails is skipped and counted.
+ */
+export class ReplayPlayer extends EventEmitter<PlayerEvents> {
+  readonly id: string;
+  readonly connected = true;
+  readonly timeline: TimelineMark[];
+  private readonly log: OpenLog;
+  private readonly logger: Logger | undefined;
+  private readonly clock: Clock;
+  private readonly start: number;
+  private readonly end: number;
+  private position: number;
+  private speed = 1;
+  private timer: Timer | undefined;
+  private lastTick = 0;
+  /** Records from the position on, in time order; replaced by a seek. */
+  private cursor: AsyncGenerator<LogRecord> | undefined;
+  private lookahead: LogRecord | undefined;
+  /** The cursor plays what is stamped after this (µs): the last seek's position. */
+  private cursorFrom: number;
+  private generation = 0;
+  private draining: Promise<void> = Promise.resolve();
+  skipped = 0;
+
+  private constructor(
+    id: string,
+    log: OpenLog,
+    timeline: TimelineMark[],
+    clock: Clock,
+    range: { start: number; end: number },
+    logger: Logger | undefined,
+  ) {
+    super();
+    this.id = id;
+    this.log = log;
+    this.timeline = timeline;
+    this.clock = clock;
+    this.logger = logger;
+    this.start = range.start;
+    this.end = range.end;
+    this.position = range.start;
+    this.cursorFrom = range.start - 1;
+  }
+
+  /** Opens a dive log (DIVELOG_READ / DIVELOG_NOT_INDEXED when it cannot). */
+  static async open(path: string, clock: Clock, logger?: Logger): Promise<ReplayPlayer> {
+    const log = await openDiveLog(path);
+    try {
+      let vehicle = "";
+      for await (const m of log.reader.readMetadata({ name: "tethys.dive" })) vehicle = m.metadata.get("vehicle") ?? "";
+      const timeline: TimelineMark[] = [];
+      for await (const r of readRecords(log, { topics: ["/alarms", "/mode", "/link"] })) {
+        const v = r.value;
+        if (r.kind === "alarm")
+          timeline.push({
+            time: r.time,
+            kind: "alarm",
+            code: String(v.code),
+            text: `${v.active ? "raised" : "cleared"}: ${String(v.text)}`,
+          });
+        else if (r.kind === "mode")
+          timeline.push({ time: r.time, kind: "mode", code: String(v.mode), text: v.armed ? "armed" : "disarmed" });
+        else
+          timeline.push({
+            time: r.time,
+            kind: "link",
+            code: v.connected ? "link-up" : "link-down",
+            text: String(v.reason ?? ""),
+          });
+      }
+      const range = await telemetryRange(log);
+      return new ReplayPlayer(vehicle === "" ? "replay" : vehicle, log, timeline, clock, range, logger);
+    } catch (err) {
+      await log.close();
+      throw err;
+    }
+  }
+
+  sendCommand(message: { type: string }): void {
+    throw new TethysError(DiveLogCodes.REPLAY_READ_ONLY, `${message.type} refused: this is a recorded dive (replay)`);
+  }
+
+  state(): PlayerState {
+    return {
+      vehicle: this.id,
+      start: this.start,
+      end: this.end,
+      position: this.position,
+      playing: this.timer !== undefined,
+      speed: this.speed,
+    };
+  }
+
+  play(): void {
+    if (this.timer !== undefined) return;
+    if (this.position >= this.end) void this.seek(this.start);
+    this.lastTick = this.clock.now();
+    this.timer = this.clock.setInterval(STEP_MS, () => this.step());
+  }
+
+  pause(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  setSpeed(speed: number): void {
+    if (!(speed >= MIN_SPEED && speed <= MAX_SPEED))
+      throw new TethysError(DiveLogCodes.REPLAY_BAD_CONTROL, `speed ${speed} is outside ${MIN_SPEED}–${MAX_SPEED}`);
+    this.speed = speed;
+  }
+
+  /** Moves to `time` (µs, clamped to the dive) and sends the telemetry of that moment. */
+  async seek(time: number): Promise<void> {
+    this.position = Math.min(this.end, Math.max(this.start, time));
+    const generation = ++this.generation;
+    this.cursor?.return(undefined).catch(() => {});
+    this.cursor = undefined;
+    this.lookahead = undefined;
+    const at = this.position;
+    this.cursorFrom = at;
+    for await (const r of readRecords(this.log, { topics: ["/telemetry"], end: at, reverse: true })) {
+      if (generation !== this.generation) return;
+      this.emitRecord(r);
+      break;
+    }
+    // Events and alarms stamped at that very moment (a timeline mark was clicked) are shown too.
+    for await (const r of readRecords(this.log, { topics: ["/events", "/alarms"], start: at, end: at })) {
+      if (generation !== this.generation) return;
+      this.emitRecord(r);
+    }
+  }
+
+  /** Resolves when the frames due so far have been sent (tests and benchmarks). */
+  async drained(): Promise<void> {
+    let d: Promise<void>;
+    do {
+      d = this.draining;
+      await d;
+    } while (d !== this.draining);
+  }
+
+  async close(): Promise<void> {
+    this.pause();
+    this.generation++;
+    await this.drained();
+    await this.cursor?.return(undefined);
+    await this.log.close();
+  }
+
+  private step(): void {
+    const now = this.clock.now();
+    this.position = Math.min(this.end, this.position + (now - this.lastTick) * 1000 * this.speed);
+    this.lastTick = now;
+    if (this.position >= this.end) this.pause();
+    this.draining = this.draining.then(() => this.drain(this.generation, this.position));
+  }
+
+  /** Sends every record stamped up to `until`, reading ahead through the index. */
+  private async drain(generation: number, until: number): Promise<void> {
+    try {
+      while (generation === this.generation) {
+        if (this.lookahead === undefined) {
+          this.cursor ??= readRecords(this.log, { topics: PLAYED, start: this.cursorFrom + 1 });
+          const next = await this.cursor.next();
+          if (generation !== this.generation) return;
+          if (next.done) return;
+          this.lookahead = next.value;
+        }
+        if (this.lookahead.time > until) return;
+        const r = this.lookahead;
+        this.lookahead = undefined;
+        this.emitRecord(r);
+      }
+    } catch (err) {
+      this.logger?.warn({ err, code: DiveLogCodes.READ }, "replay: reading the log failed");
+    }
+  }
+
+  private emitRecord(r: LogRecord): void {
+    const { vehicle: _v, seq, vehicleTime, source: _s, ...fields } = r.value;
+    let message: Message;
+    try {
+      message = messageFromJson({ type: r.kind, ...fields });
+    } catch (err) {
+      this.skipped++;
+      this.logger?.warn({ code: DiveLogCodes.BAD_RECORD, topic: r.topic, err }, "replay: record skipped");
+      return;
+    }
+    const frame = {
+      message,
+      seq: typeof seq === "number" ? seq >>> 0 : 0,
+      timestamp: typeof vehicleTime === "number" ? vehicleTime : r.time,
+    };
+    this.emit(message.type === "telemetry" ? "telemetry" : "event", frame);
+  }
+}
+
+/** The first and last telemetry times of a log (µs); the whole log's range when it has none. */
+async function telemetryRange(log: OpenLog): Promise<{ start: number; end: number }> {
+  let start: number | undefined;
+  let end: number | undefined;
+  for await (const r of readRecords(log, { topics: ["/telemetry"] })) {
+    start = r.time;
+    break;
+  }
+  for await (const r of readRecords(log, { topics: ["/telemetry"], reverse: true })) {
+    end = r.time;
+    break;
+  }
+  const stats = log.reader.statistics;
+  return {
+    start: start ?? Number((stats?.messageStartTime ?? 0n) / 1000n),
+    end: end ?? Number((stats?.messageEndTime ?? 0n) / 1000n),
+  };
+}
