@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
+import { isTethysError } from "../kernel/errors.ts";
 import { RealClock } from "../kernel/real-clock.ts";
 import { httpHealth, switchWithHealthGate, systemctl } from "../release/health-gate.ts";
 import { activateRelease, installRelease, releaseState, rollbackRelease } from "../release/install.ts";
@@ -28,6 +29,17 @@ const keepCount = (v: string): number => {
  * `previous` (src/release/install.ts). Restarting the agent is systemd's: `systemctl restart`.
  */
 export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
+  // The error's code on a line of its own, for `tethys deploy` reading this over SSH.
+  const coded =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A): Promise<number> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        if (isTethysError(err)) io.err(`code: ${err.code}\n`);
+        throw err;
+      }
+    };
   release
     .command("install")
     .description(
@@ -47,7 +59,7 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
     .option("--health-timeout <s>", "seconds the new release has to become healthy", seconds, 60)
     .option("--allow-armed", "switch even while the vehicle is armed")
     .action(
-      async (
+      coded(async (
         tarball: string,
         opts: {
           key: string;
@@ -93,7 +105,7 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
           io.out(`current: ${r.name}${from !== undefined && from !== r.name ? ` (previous: ${from})` : ""}\n`);
         }
         return 0;
-      },
+      }),
     );
   release
     .command("list")
@@ -113,10 +125,21 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
     .description("on the board: point `current` back at `previous`")
     .option("--root <dir>", "where releases live", DEFAULT_ROOT)
     .option("--restart <unit>", "then restart this systemd unit")
-    .action(async (opts: { root: string; restart?: string }) => {
-      const { from, to } = await rollbackRelease(opts.root);
-      if (opts.restart !== undefined) await systemctl.restart(opts.restart);
-      io.out(`current: ${to} (was ${from})${opts.restart ? `, ${opts.restart} restarted` : ""}\n`);
-      return 0;
+    .action(
+      coded(async (opts: { root: string; restart?: string }) => {
+        const { from, to } = await rollbackRelease(opts.root);
+        if (opts.restart !== undefined) await systemctl.restart(opts.restart);
+        io.out(`current: ${to} (was ${from})${opts.restart ? `, ${opts.restart} restarted` : ""}\n`);
+        return 0;
+      }),
+    );
+  release
+    .command("health")
+    .description("on the board: the agent's /health as JSON (not ok when it does not answer)")
+    .option("--url <url>", "the agent's /health", DEFAULT_HEALTH)
+    .action(async (opts: { url: string }) => {
+      const h = await httpHealth(opts.url)();
+      io.out(`${JSON.stringify(h)}\n`);
+      return h.ok ? 0 : 1;
     });
 }
