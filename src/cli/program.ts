@@ -2,10 +2,12 @@ import { CommanderError } from "commander";
 import { errorCode, isTethysError } from "../kernel/errors.ts";
 import { CliCommand } from "./cli-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
+import { registerDeployCommand } from "./deploy-command.ts";
 import { registerFlashCommand } from "./flash-command.ts";
 import { registerFleetCommand } from "./fleet-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
+import { registerProvisionCommand } from "./provision-command.ts";
 import { registerReleaseCommand } from "./release-command.ts";
 import { registerScenarioCommand } from "./scenario-command.ts";
 import { registerSimCommand } from "./sim-command.ts";
@@ -38,6 +40,8 @@ export function buildProgram(io: CliIo): CliCommand {
   registerFlashCommand(program, io);
   registerFleetCommand(program, io);
   registerReleaseCommand(program, io);
+  registerProvisionCommand(program, io);
+  registerDeployCommand(program, io);
   return program;
 }
 

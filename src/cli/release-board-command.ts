@@ -59,53 +59,57 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
     .option("--health-timeout <s>", "seconds the new release has to become healthy", seconds, 60)
     .option("--allow-armed", "switch even while the vehicle is armed")
     .action(
-      coded(async (
-        tarball: string,
-        opts: {
-          key: string;
-          root: string;
-          config: string;
-          activate?: boolean;
-          keep: number;
-          restart?: string;
-          health: string;
-          healthTimeout: number;
-          allowArmed?: boolean;
-        },
-      ) => {
-        const r = await installRelease({
-          root: opts.root,
-          tarball,
-          publicKey: await loadPublicKey(opts.key),
-          arch: process.arch,
-          checkConfig: async (dir) => {
-            await runStep(join(dir, "bin", "tethys"), ["config", "check", opts.config, "--role", "vehicle"], {
-              packages: "tethys",
-              step: "checking the board's config with the new release",
-            });
+      coded(
+        async (
+          tarball: string,
+          opts: {
+            key: string;
+            root: string;
+            config: string;
+            activate?: boolean;
+            keep: number;
+            restart?: string;
+            health: string;
+            healthTimeout: number;
+            allowArmed?: boolean;
           },
-          keep: opts.keep,
-        });
-        io.out(`${r.fresh ? "installed" : "already installed"}: ${r.name} (${r.manifest.commit.slice(0, 12)})\n`);
-        if (opts.restart !== undefined) {
-          const g = await switchWithHealthGate({
+        ) => {
+          const r = await installRelease({
             root: opts.root,
-            name: r.name,
+            tarball,
+            publicKey: await loadPublicKey(opts.key),
+            arch: process.arch,
+            checkConfig: async (dir) => {
+              await runStep(join(dir, "bin", "tethys"), ["config", "check", opts.config, "--role", "vehicle"], {
+                packages: "tethys",
+                step: "checking the board's config with the new release",
+              });
+            },
             keep: opts.keep,
-            unit: opts.restart,
-            manager: systemctl,
-            health: httpHealth(opts.health),
-            clock: new RealClock(),
-            timeoutMs: opts.healthTimeout * 1000,
-            allowArmed: opts.allowArmed === true,
           });
-          io.out(`current: ${g.to}, ${opts.restart} restarted and healthy${g.from ? ` (previous: ${g.from})` : ""}\n`);
-        } else if (opts.activate === true) {
-          const { from } = await activateRelease(opts.root, r.name, opts.keep);
-          io.out(`current: ${r.name}${from !== undefined && from !== r.name ? ` (previous: ${from})` : ""}\n`);
-        }
-        return 0;
-      }),
+          io.out(`${r.fresh ? "installed" : "already installed"}: ${r.name} (${r.manifest.commit.slice(0, 12)})\n`);
+          if (opts.restart !== undefined) {
+            const g = await switchWithHealthGate({
+              root: opts.root,
+              name: r.name,
+              keep: opts.keep,
+              unit: opts.restart,
+              manager: systemctl,
+              health: httpHealth(opts.health),
+              clock: new RealClock(),
+              timeoutMs: opts.healthTimeout * 1000,
+              allowArmed: opts.allowArmed === true,
+            });
+            io.out(
+              `current: ${g.to}, ${opts.restart} restarted and healthy${g.from ? ` (previous: ${g.from})` : ""}\n`,
+            );
+          } else if (opts.activate === true) {
+            const { from } = await activateRelease(opts.root, r.name, opts.keep);
+            io.out(`current: ${r.name}${from !== undefined && from !== r.name ? ` (previous: ${from})` : ""}\n`);
+          }
+          return 0;
+        },
+      ),
     );
   release
     .command("list")

@@ -97,16 +97,28 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   return { release: name, upload, board };
 }
 
-/** What the board is and has, before anything is sent: a bundle for another architecture is refused here. */
-async function checkBoard(o: DeployOptions, manifest: Manifest): Promise<void> {
-  const r = await runRemote(o.target, "uname -m");
+/** The board's architecture as release targets name it (arm64, x64). */
+export async function boardArch(target: SshTarget): Promise<string> {
+  const r = await runRemote(target, "uname -m");
   const machine = r.stdout.trim();
-  const arch = { aarch64: "arm64", arm64: "arm64", x86_64: "x64" }[machine];
+  const arch = ({ aarch64: "arm64", arm64: "arm64", x86_64: "x64" } as Record<string, string>)[machine];
   if (r.code !== 0 || arch === undefined) {
-    throw new TethysError("DEPLOY_BOARD", `${o.target.host}: cannot tell the board's architecture (uname -m: ${machine || r.stderr.trim()})`);
+    throw new TethysError(
+      "DEPLOY_BOARD",
+      `${target.host}: not a board Tethys has a release for (uname -m: ${machine || r.stderr.trim()}; targets: arm64, x64)`,
+    );
   }
+  return arch;
+}
+
+/** A bundle for another architecture is refused before anything is sent. */
+async function checkBoard(o: DeployOptions, manifest: Manifest): Promise<void> {
+  const arch = await boardArch(o.target);
   if (arch !== manifest.arch) {
-    throw new TethysError("RELEASE_ARCH", `the bundle is for linux-${manifest.arch}, the board ${o.target.host} is linux-${arch}`);
+    throw new TethysError(
+      "RELEASE_ARCH",
+      `the bundle is for linux-${manifest.arch}, the board ${o.target.host} is linux-${arch}`,
+    );
   }
 }
 
@@ -136,11 +148,11 @@ export async function boardStatus(o: {
     `echo @current; readlink ${shq(`${l.opt}/current`)}`,
     `echo @previous; readlink ${shq(`${l.opt}/previous`)}`,
     `echo @releases; ls -1 ${shq(`${l.opt}/releases`)} 2>/dev/null`,
-    `echo @installed; cat ${shq(`${l.opt}/installed.json`)} 2>/dev/null`,
+    `echo @installed; cat ${shq(`${l.opt}/installed.json`)} 2>/dev/null; echo`,
     `echo @unit; systemctl is-active ${shq(o.unit)} 2>/dev/null`,
-    `echo @first-boot; cat ${shq(l.firstBoot)} 2>/dev/null`,
+    `echo @first-boot; cat ${shq(l.firstBoot)} 2>/dev/null; echo`,
     `echo @reboot; [ -e ${shq(l.rebootFlag)} ] && echo yes`,
-    `echo @health; t=${shq(`${l.opt}/current/bin/tethys`)}; [ -x "$t" ] && "$t" release health --url ${shq(o.healthUrl)} 2>/dev/null`,
+    `echo @health; t=${shq(`${l.opt}/current/bin/tethys`)}; [ -x "$t" ] && "$t" release health --url ${shq(o.healthUrl)} 2>/dev/null; echo`,
     "echo @end; exit 0",
   ].join("\n");
   const r = await runRemote(o.target, script);
@@ -170,11 +182,7 @@ export async function boardStatus(o: {
 }
 
 /** `tethys deploy --rollback`: the board's `release rollback --restart`, then its /health. */
-export async function boardRollback(o: {
-  target: SshTarget;
-  layout: BoardLayout;
-  unit: string;
-}): Promise<string> {
+export async function boardRollback(o: { target: SshTarget; layout: BoardLayout; unit: string }): Promise<string> {
   const t = `${o.layout.opt}/current/bin/tethys`;
   const r = await runRemote(
     o.target,

@@ -88,8 +88,9 @@ export async function provisionPlan(i: ProvisionInputs): Promise<ProvisionPlan> 
     files.push({
       path: posix.join(l.keys, k.name),
       content: await readInput(join(i.keysDir, k.name), `the vehicle's ${k.field} (tethys keys --vehicle ${id})`),
-      mode: k.secret ? "640" : "644",
-      owner: `root:${TETHYS_USER}`,
+      // The agent (user tethys) refuses a key that group or others can read.
+      mode: k.secret ? "600" : "644",
+      owner: k.secret ? `${TETHYS_USER}:${TETHYS_USER}` : `root:${TETHYS_USER}`,
     });
   }
   const unit = `${VEHICLE_UNIT}.service`;
@@ -166,7 +167,8 @@ export function provisionScript(plan: ProvisionPlan, l: BoardLayout, unit = VEHI
     'ensure_dir() { [ -d "$1" ] || { mkdir -p "$1" || fail "mkdir $1"; changed "made $1"; }; [ "$(stat -c %a "$1")" = "$2" ] || { chmod "$2" "$1"; changed "mode $2 $1"; }; chown "$3" "$1" || fail "chown $1"; }',
     // The user and its groups (groups a Raspberry Pi OS has; made where a plain Debian lacks them).
     ...plan.groups.map(
-      (g) => `getent group ${g} >/dev/null || { groupadd --system ${g} || fail "groupadd ${g}"; changed "group ${g}"; }`,
+      (g) =>
+        `getent group ${g} >/dev/null || { groupadd --system ${g} || fail "groupadd ${g}"; changed "group ${g}"; }`,
     ),
     `getent passwd ${plan.user} >/dev/null || { useradd --system --user-group --no-create-home --home-dir ${shq(l.state.slice(l.prefix.length) || "/")} --shell /usr/sbin/nologin ${plan.user} || fail "useradd"; changed "user ${plan.user}"; }`,
     ...plan.groups.map(
@@ -211,10 +213,20 @@ export interface ProvisionResult {
   notes: string[];
 }
 
-export async function provision(o: { target: SshTarget; plan: ProvisionPlan; layout: BoardLayout }): Promise<ProvisionResult> {
+export async function provision(o: {
+  target: SshTarget;
+  plan: ProvisionPlan;
+  layout: BoardLayout;
+}): Promise<ProvisionResult> {
   const r = await runRemote(o.target, provisionScript(o.plan, o.layout), { scriptOnStdin: true });
   if (r.code !== 0) {
-    throw new TethysError("PROVISION_FAILED", `on the board: ${r.stderr.replace(/^code: .*$/m, "").replace(/^tethys: /m, "").trim()}`);
+    throw new TethysError(
+      "PROVISION_FAILED",
+      `on the board: ${r.stderr
+        .replace(/^code: .*$/m, "")
+        .replace(/^tethys: /m, "")
+        .trim()}`,
+    );
   }
   const lines = r.stdout.split("\n");
   return {

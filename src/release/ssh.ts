@@ -83,11 +83,11 @@ export function runRemote(
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
       o.onStdout?.(d);
     });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
       if (stderr.length < 64 * 1024) stderr += d;
     });
     if (o.stdin && child.stdin) {
@@ -125,7 +125,10 @@ function sshError(t: SshTarget, stderr: string): TethysError {
       `${t.host}: the board's SSH host key is not in ${t.knownHosts}: check its fingerprint and connect once with --accept-new-host-key`,
     );
   }
-  return new TethysError("DEPLOY_SSH", `${t.host}: ssh failed: ${text.split("\n").slice(-3).join(" ") || "connection lost"}`);
+  return new TethysError(
+    "DEPLOY_SSH",
+    `${t.host}: ssh failed: ${text.split("\n").slice(-3).join(" ") || "connection lost"}`,
+  );
 }
 
 /** The error code a board-side `tethys` printed (`code: X` on stderr), if any. */
@@ -135,9 +138,13 @@ export function remoteErrorCode(stderr: string): string | undefined {
 
 /** The message a board-side `tethys` printed (`tethys: …`), or the end of its stderr. */
 export function remoteMessage(stderr: string): string {
-  const m = /^tethys: (.+)$/m.exec(stderr);
+  const m = /^tethys: ([^]+)$/m.exec(stderr);
   return (
-    m?.[1] ??
+    m?.[1]
+      ?.split("\n")
+      .filter((l) => !l.startsWith("code: "))
+      .join("\n")
+      .trim() ??
     stderr
       .trim()
       .split("\n")

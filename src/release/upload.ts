@@ -140,7 +140,8 @@ export async function uploadTarball(o: UploadOptions): Promise<UploadResult> {
 
 async function sha256Prefix(file: string, bytes: number): Promise<string> {
   const hash = createHash("sha256");
-  if (bytes > 0) for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
+  if (bytes > 0)
+    for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
 

@@ -1,5 +1,15 @@
 import { spawn } from "node:child_process";
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BOARD_PATHS } from "../board-layout.ts";
@@ -11,7 +21,7 @@ import { BOARD_PATHS } from "../board-layout.ts";
  * (testing/ssh-board.ts); each runs this file with its own name, so the commands Tethys sends are
  * exactly the production ones and only the programs behind them differ.
  *
- * State lives in BOARD/.system (TETHYS_TEST_BOARD_ROOT names BOARD): users and groups, file
+ * State lives in BOARD/.system (TEST_BOARD_ROOT names BOARD): users and groups, file
  * owners, enabled units, one pid file per running unit, and calls.log (one line per call).
  * `systemctl start` reads the unit's ExecStart from the board's units folder and runs it with the
  * board's paths (/opt/tethys, /etc/tethys, /var/lib/tethys) under BOARD, as if chrooted there,
@@ -19,12 +29,13 @@ import { BOARD_PATHS } from "../board-layout.ts";
  * (SIGKILL after 10 s); restart is stop then start; is-active says whether the process lives.
  * Like systemd with Type=simple: start returns once the process runs, not when it is ready.
  */
-const root = process.env.TETHYS_TEST_BOARD_ROOT ?? "";
+const root = process.env.TEST_BOARD_ROOT ?? "";
 const sys = join(root, ".system");
 
 interface Db {
   users: Record<string, { uid: number; group: string }>;
   groups: Record<string, { gid: number; members: string[] }>;
+  /** Owner ("user:group") by inode number. */
   owners: Record<string, string>;
   enabled: string[];
 }
@@ -82,11 +93,15 @@ function startUnit(unit: string): void {
   try {
     text = readFileSync(join(root, BOARD_PATHS.units, `${unit}.service`), "utf8");
   } catch {
-    return fail(`Failed to start ${unit}.service: Unit ${unit}.service not found.`, 5);
+    fail(`Failed to start ${unit}.service: Unit ${unit}.service not found.`, 5);
+    return;
   }
   const value = (key: string) => new RegExp(`^${key}=(.*)$`, "m").exec(text)?.[1]?.trim();
   const exec = value("ExecStart");
-  if (exec === undefined) return fail(`${unit}.service has no ExecStart`, 1);
+  if (exec === undefined) {
+    fail(`${unit}.service has no ExecStart`, 1);
+    return;
+  }
   const [command, ...args] = exec.split(/\s+/).map(onBoard);
   const cwd = value("WorkingDirectory");
   if (cwd !== undefined) mkdirSync(onBoard(cwd), { recursive: true });
@@ -177,7 +192,7 @@ function nextId(db: Db): number {
 async function main(): Promise<void> {
   const tool = process.argv[2] ?? "";
   const args = process.argv.slice(3);
-  if (root === "") fail(`${tool} (test board): TETHYS_TEST_BOARD_ROOT is not set`);
+  if (root === "") fail(`${tool} (test board): TEST_BOARD_ROOT is not set`);
   mkdirSync(sys, { recursive: true });
   appendFileSync(join(sys, "calls.log"), `${[tool, ...args].join(" ")}\n`);
   const db = load();
@@ -187,7 +202,9 @@ async function main(): Promise<void> {
       const [table, name] = positional;
       if (table === "passwd" && name !== undefined && db.users[name]) {
         const u = db.users[name];
-        process.stdout.write(`${name}:x:${u.uid}:${db.groups[u.group]?.gid ?? u.uid}::/nonexistent:/usr/sbin/nologin\n`);
+        process.stdout.write(
+          `${name}:x:${u.uid}:${db.groups[u.group]?.gid ?? u.uid}::/nonexistent:/usr/sbin/nologin\n`,
+        );
         return;
       }
       if (table === "group" && name !== undefined && db.groups[name]) {
@@ -226,9 +243,10 @@ async function main(): Promise<void> {
       const [user = "", group = user] = owner.split(":");
       if (!db.users[user]) fail(`chown: invalid user: '${owner}'`);
       if (!db.groups[group]) fail(`chown: invalid group: '${owner}'`);
+      // Kept by inode, as the kernel keeps it: a file renamed after its chown keeps its owner.
       for (const p of paths) {
         if (!existsSync(p)) fail(`chown: cannot access '${p}': No such file or directory`);
-        db.owners[p] = `${user}:${group}`;
+        db.owners[String(statSync(p).ino)] = `${user}:${group}`;
       }
       return save(db);
     }

@@ -1,11 +1,11 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { boardLayout, type BoardLayout } from "../board-layout.ts";
+import { type BoardLayout, boardLayout } from "../board-layout.ts";
 import type { SshTarget } from "../ssh.ts";
 
 const run = promisify(execFile);
@@ -81,7 +81,8 @@ export async function startSshBoard(o: SshBoardOptions = {}): Promise<SshBoard> 
       mode: 0o755,
     });
   }
-  const keygen = (file: string) => run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "tethys-test", "-f", file]);
+  const keygen = (file: string) =>
+    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "tethys-test", "-f", file]);
   await Promise.all([keygen(join(ssh, "host_a")), keygen(join(ssh, "host_b")), keygen(join(ssh, "client"))]);
   await writeFile(join(ssh, "authorized_keys"), await readFile(join(ssh, "client.pub")));
   await writeFile(join(ssh, "known_hosts"), "");
@@ -105,7 +106,7 @@ export async function startSshBoard(o: SshBoardOptions = {}): Promise<SshBoard> 
       "UsePAM no",
       "PrintMotd no",
       "LogLevel INFO",
-      `SetEnv PATH=${path} TETHYS_TEST_BOARD_ROOT=${root} QEMU_LD_PREFIX=/usr/aarch64-linux-gnu`,
+      `SetEnv PATH=${path} TEST_BOARD_ROOT=${root} QEMU_LD_PREFIX=/usr/aarch64-linux-gnu`,
       "",
     ].join("\n");
   const configFile = join(ssh, "sshd_config");
@@ -147,7 +148,7 @@ export async function startSshBoard(o: SshBoardOptions = {}): Promise<SshBoard> 
       await stopSshd();
       // Units the stand-in systemctl started run detached: stop them too.
       await run(process.execPath, [FAKE_SYSTEM, "systemctl", "stop", "tethys-vehicle"], {
-        env: { ...process.env, TETHYS_TEST_BOARD_ROOT: root },
+        env: { ...process.env, TEST_BOARD_ROOT: root },
       }).catch(() => {});
       if (mounted) await run("umount", ["-l", root]).catch(() => {});
       await rm(dir, { recursive: true, force: true });
@@ -216,7 +217,10 @@ async function freePort(): Promise<number> {
  * A TCP relay in front of the board that cuts both directions once `cutAfter` bytes went from the
  * topside to the board: a connection killed mid-upload.
  */
-export async function cuttingRelay(boardPort: number, cutAfter: number): Promise<{ port: number; close: () => Promise<void>; cut: Promise<void> }> {
+export async function cuttingRelay(
+  boardPort: number,
+  cutAfter: number,
+): Promise<{ port: number; close: () => Promise<void>; cut: Promise<void> }> {
   let onCut!: () => void;
   const cut = new Promise<void>((r) => {
     onCut = r;
