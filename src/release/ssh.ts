@@ -138,7 +138,7 @@ export function remoteErrorCode(stderr: string): string | undefined {
 
 /** The message a board-side `tethys` printed (`tethys: …`), or the end of its stderr. */
 export function remoteMessage(stderr: string): string {
-  const m = /^tethys: ([^]+)$/m.exec(stderr);
+  const m = /^tethys: ([\s\S]+)$/m.exec(stderr);
   return (
     m?.[1]
       ?.split("\n")

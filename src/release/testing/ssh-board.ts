@@ -63,6 +63,20 @@ export async function sshBoardSkip(o: SshBoardOptions = {}): Promise<string | un
   return undefined;
 }
 
+/** Why the test board's disk cannot be a size-limited tmpfs here (mounting needs root), or undefined. */
+export async function tmpfsSkip(): Promise<string | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), "tethys-tmpfs-probe-"));
+  try {
+    await run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]);
+    await run("umount", [dir]);
+    return undefined;
+  } catch (err) {
+    return `cannot mount a tmpfs for the board's disk (${(err as Error).message.split("\n")[0]})`;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function startSshBoard(o: SshBoardOptions = {}): Promise<SshBoard> {
   const dir = await mkdtemp(join(tmpdir(), "tethys-board-"));
   const root = join(dir, "board");
