@@ -164,7 +164,7 @@ export function provisionScript(plan: ProvisionPlan, l: BoardLayout, unit = VEHI
     '  chown "$3" "$1.tethys-new" && chmod "$2" "$1.tethys-new" && mv -f "$1.tethys-new" "$1" || fail "cannot place $1"',
     '  changed "wrote $1"',
     "}",
-    'ensure_dir() { [ -d "$1" ] || { mkdir -p "$1" || fail "mkdir $1"; changed "made $1"; }; [ "$(stat -c %a "$1")" = "$2" ] || { chmod "$2" "$1"; changed "mode $2 $1"; }; chown "$3" "$1" || fail "chown $1"; }',
+    'ensure_dir() { [ -d "$1" ] || { mkdir -p -m "$2" "$1" || fail "mkdir $1"; changed "made $1"; }; [ "$(stat -c %a "$1")" = "$2" ] || { chmod "$2" "$1"; changed "mode $2 $1"; }; chown "$3" "$1" || fail "chown $1"; }',
     // The user and its groups (groups a Raspberry Pi OS has; made where a plain Debian lacks them).
     ...plan.groups.map(
       (g) =>

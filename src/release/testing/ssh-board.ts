@@ -22,7 +22,7 @@ export const SSHD = "/usr/sbin/sshd";
  * sshd runs in a user and mount namespace of its own (uid and gid 0–65535 mapped to
  * themselves), which gives it a binfmt_misc instance of its own: with `arm64: true` the board
  * registers qemu-aarch64-static there, so the board runs arm64 programs as an arm64 board would,
- * without touching this machine's binfmt_misc. With `tmpfsBytes`, the board root is a tmpfs of
+ * without touching this machine's binfmt_misc (and its `uname -m` says aarch64). With `tmpfsBytes`, the board root is a tmpfs of
  * that size (mounted before sshd starts, unmounted at stop), so the board's disk can be full.
  */
 export interface SshBoard {
@@ -94,6 +94,14 @@ export async function startSshBoard(o: SshBoardOptions = {}): Promise<SshBoard> 
     await writeFile(join(bin, tool), `#!/bin/sh\nexec ${process.execPath} ${FAKE_SYSTEM} ${tool} "$@"\n`, {
       mode: 0o755,
     });
+  }
+  if (o.arm64 === true) {
+    // Its programs run under qemu-user, so the kernel's own `uname -m` would name this machine.
+    await writeFile(
+      join(bin, "uname"),
+      '#!/bin/sh\nif [ "$1" = "-m" ]; then echo aarch64; else exec /bin/uname "$@"; fi\n',
+      { mode: 0o755 },
+    );
   }
   const keygen = (file: string) =>
     run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "tethys-test", "-f", file]);
