@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { boardLayout, VEHICLE_UNIT } from "../release/board-layout.ts";
 import { boardArch, boardRollback, boardStatus, deploy } from "../release/deploy.ts";
@@ -45,6 +45,8 @@ export function addSshOptions(cmd: CliCommand): CliCommand {
 }
 
 export function sshTarget(host: string, o: SshOptions): SshTarget {
+  // ssh records a new host key only into a file whose folder exists.
+  mkdirSync(dirname(o.knownHosts), { recursive: true, mode: 0o700 });
   return {
     host,
     knownHosts: o.knownHosts,

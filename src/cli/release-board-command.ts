@@ -141,8 +141,9 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
     .command("health")
     .description("on the board: the agent's /health as JSON (not ok when it does not answer)")
     .option("--url <url>", "the agent's /health", DEFAULT_HEALTH)
-    .action(async (opts: { url: string }) => {
-      const h = await httpHealth(opts.url)();
+    .option("--timeout <s>", "seconds to wait for the answer", seconds, 10)
+    .action(async (opts: { url: string; timeout: number }) => {
+      const h = await httpHealth(opts.url, opts.timeout * 1000)();
       io.out(`${JSON.stringify(h)}\n`);
       return h.ok ? 0 : 1;
     });

@@ -61,6 +61,7 @@ export async function uploadTarball(o: UploadOptions): Promise<UploadResult> {
       `if [ -f "$f" ] && [ "$(sha256sum < "$f" | cut -d' ' -f1)" = ${shq(whole)} ]; then echo complete; fi`,
       `if [ -f "$p" ]; then echo "part $(stat -c %s "$p") $(sha256sum < "$p" | cut -d' ' -f1)"; else echo "part 0 -"; fi`,
       `df -P -B1 ${shq(dir)} ${shq(o.layout.opt)} | awk 'NR>1 {print "df", $4, $6}'`,
+      `[ -x ${shq(`${o.layout.opt}/current/bin/tethys`)} ] && echo has-current || true`,
     ].join("\n"),
   );
   if (probe.code !== 0) {
@@ -81,8 +82,12 @@ export async function uploadTarball(o: UploadOptions): Promise<UploadResult> {
   if (up !== undefined && opt !== undefined) {
     const remaining = total - offset;
     const sameFs = up.mount === opt.mount;
-    const needUp = remaining + (sameFs ? o.unpackedBytes : 0);
-    if (up.free < needUp || opt.free < o.unpackedBytes) {
+    // A board with no release yet unpacks the bundle once more in the upload area, to run its
+    // own `tethys release install`.
+    const firstInstall = !/^has-current$/m.test(probe.stdout);
+    const release = o.unpackedBytes;
+    const needUp = remaining + (firstInstall ? release : 0) + (sameFs ? release : 0);
+    if (up.free < needUp || opt.free < (sameFs ? needUp : release)) {
       throw new TethysError(
         "DEPLOY_DISK_FULL",
         `the board has too little space: ${mib(needUp)} needed for the upload${sameFs ? " and the unpacked release" : ""} on ${up.mount} (${mib(up.free)} free)${sameFs ? "" : `, ${mib(o.unpackedBytes)} for the release on ${opt.mount} (${mib(opt.free)} free)`}; nothing was changed`,
