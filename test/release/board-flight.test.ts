@@ -104,6 +104,9 @@ test("release --arch arm64, provision and deploy to the test board, then a pilot
         (err: unknown) => Promise.reject(new Error(`system did not start: ${String(err)}\n${output.join("\n")}`)),
       ),
     ]);
+    for (const l of output)
+      if (l.includes("# figure:"))
+        process.stdout.write(`${l.replace(/^.*?# figure:/, "# figure:")} (arm64 board under qemu-user)\n`);
     process.stdout.write(
       `# figure: world + hub, then provision + deploy of the arm64 release and its agent ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
     );
