@@ -1,28 +1,18 @@
 import { spawn } from "node:child_process";
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BOARD_PATHS } from "../board-layout.ts";
 
 /**
- * The test board's stand-ins for the board-system programs `tethys provision` and the board's
- * `release install --restart` use: getent, groupadd, useradd, usermod, chown, systemctl and
- * udevadm. The test board puts a wrapper named after each first on the SSH session's PATH
- * (testing/ssh-board.ts); each runs this file with its own name, so the commands Tethys sends are
- * exactly the production ones and only the programs behind them differ.
+ * The test board's stand-in for `systemctl`, which `tethys provision` and the board's `release
+ * install --restart` use (getent, groupadd, useradd, usermod, chown and udevadm are
+ * fake-board-users.sh). The test board puts a wrapper named after each first on the SSH session's
+ * PATH (testing/ssh-board.ts), so the commands Tethys sends are exactly the production ones and
+ * only the programs behind them differ.
  *
- * State lives in BOARD/.system (TEST_BOARD_ROOT names BOARD): users and groups, file
- * owners, enabled units, one pid file per running unit, and calls.log (one line per call).
+ * State lives in BOARD/.system (TEST_BOARD_ROOT names BOARD): enabled units (units.json), one pid
+ * file per running unit, and calls.log (one line per call).
  * `systemctl start` reads the unit's ExecStart from the board's units folder and runs it with the
  * board's paths (/opt/tethys, /etc/tethys, /var/lib/tethys) under BOARD, as if chrooted there,
  * detached, its output appended to .system/UNIT.log; stop sends SIGTERM and waits for the exit
@@ -33,29 +23,19 @@ const root = process.env.TEST_BOARD_ROOT ?? "";
 const sys = join(root, ".system");
 
 interface Db {
-  users: Record<string, { uid: number; group: string }>;
-  groups: Record<string, { gid: number; members: string[] }>;
-  /** Owner ("user:group") by inode number. */
-  owners: Record<string, string>;
   enabled: string[];
 }
 
 function load(): Db {
   try {
-    return JSON.parse(readFileSync(join(sys, "db.json"), "utf8")) as Db;
+    return JSON.parse(readFileSync(join(sys, "units.json"), "utf8")) as Db;
   } catch {
-    // Like a fresh Debian: root and dialout exist; i2c and gpio are Raspberry Pi OS groups.
-    return {
-      users: { root: { uid: 0, group: "root" } },
-      groups: { root: { gid: 0, members: [] }, dialout: { gid: 20, members: [] } },
-      owners: {},
-      enabled: [],
-    };
+    return { enabled: [] };
   }
 }
 
 function save(db: Db): void {
-  writeFileSync(join(sys, "db.json"), `${JSON.stringify(db, null, 1)}\n`);
+  writeFileSync(join(sys, "units.json"), `${JSON.stringify(db)}\n`);
 }
 
 const fail = (msg: string, code = 1): never => {
@@ -185,73 +165,13 @@ async function systemctl(args: string[]): Promise<void> {
   }
 }
 
-function nextId(db: Db): number {
-  return 900 + Object.keys(db.users).length + Object.keys(db.groups).length;
-}
-
 async function main(): Promise<void> {
   const tool = process.argv[2] ?? "";
   const args = process.argv.slice(3);
   if (root === "") fail(`${tool} (test board): TEST_BOARD_ROOT is not set`);
   mkdirSync(sys, { recursive: true });
   appendFileSync(join(sys, "calls.log"), `${[tool, ...args].join(" ")}\n`);
-  const db = load();
-  const positional = args.filter((a) => !a.startsWith("-"));
   switch (tool) {
-    case "getent": {
-      const [table, name] = positional;
-      if (table === "passwd" && name !== undefined && db.users[name]) {
-        const u = db.users[name];
-        process.stdout.write(
-          `${name}:x:${u.uid}:${db.groups[u.group]?.gid ?? u.uid}::/nonexistent:/usr/sbin/nologin\n`,
-        );
-        return;
-      }
-      if (table === "group" && name !== undefined && db.groups[name]) {
-        const g = db.groups[name];
-        process.stdout.write(`${name}:x:${g.gid}:${g.members.join(",")}\n`);
-        return;
-      }
-      process.exit(2);
-      return;
-    }
-    case "groupadd": {
-      const name = positional.at(-1) ?? fail("groupadd: no name");
-      if (db.groups[name]) fail(`groupadd: group '${name}' already exists`, 9);
-      db.groups[name] = { gid: nextId(db), members: [] };
-      return save(db);
-    }
-    case "useradd": {
-      const name = positional.at(-1) ?? fail("useradd: no name");
-      if (db.users[name]) fail(`useradd: user '${name}' already exists`, 9);
-      if (args.includes("--user-group")) db.groups[name] = { gid: nextId(db), members: [] };
-      db.users[name] = { uid: nextId(db), group: name };
-      return save(db);
-    }
-    case "usermod": {
-      const g = args[args.indexOf("-G") + 1] ?? "";
-      const name = positional.at(-1) ?? "";
-      if (!db.users[name]) fail(`usermod: user '${name}' does not exist`, 6);
-      for (const group of g.split(",")) {
-        const entry = db.groups[group] ?? fail(`usermod: group '${group}' does not exist`, 6);
-        if (!entry.members.includes(name)) entry.members.push(name);
-      }
-      return save(db);
-    }
-    case "chown": {
-      const [owner = "", ...paths] = positional;
-      const [user = "", group = user] = owner.split(":");
-      if (!db.users[user]) fail(`chown: invalid user: '${owner}'`);
-      if (!db.groups[group]) fail(`chown: invalid group: '${owner}'`);
-      // Kept by inode, as the kernel keeps it: a file renamed after its chown keeps its owner.
-      for (const p of paths) {
-        if (!existsSync(p)) fail(`chown: cannot access '${p}': No such file or directory`);
-        db.owners[String(statSync(p).ino)] = `${user}:${group}`;
-      }
-      return save(db);
-    }
-    case "udevadm":
-      return;
     case "systemctl":
       return systemctl(args);
     default:

@@ -10,6 +10,7 @@ import type { SshTarget } from "../ssh.ts";
 
 const run = promisify(execFile);
 const FAKE_SYSTEM = fileURLToPath(new URL("./fake-board-system.ts", import.meta.url));
+const FAKE_USERS = fileURLToPath(new URL("./fake-board-users.sh", import.meta.url));
 export const FAKE_TOOLS = ["getent", "groupadd", "useradd", "usermod", "chown", "systemctl", "udevadm"] as const;
 export const SSHD = "/usr/sbin/sshd";
 
@@ -17,7 +18,7 @@ export const SSHD = "/usr/sbin/sshd";
  * A board for tests: Debian's real `sshd` on 127.0.0.1 (an ephemeral port), with its own config,
  * host key and authorized_keys in a temporary folder, and the board's file system under
  * `root` (boardLayout(root)). The SSH sessions get the stand-in board-system programs first on
- * their PATH (fake-board-system.ts).
+ * their PATH (fake-board-system.ts for systemctl, fake-board-users.sh for the others).
  *
  * sshd runs in a user and mount namespace of its own (uid and gid 0–65535 mapped to
  * themselves), which gives it a binfmt_misc instance of its own: with `arm64: true` the board
@@ -91,9 +92,8 @@ export async function startSshBoard(o: SshBoardOptions = {}): Promise<SshBoard> 
   const bin = join(root, ".fake-bin");
   await mkdir(bin, { recursive: true });
   for (const tool of FAKE_TOOLS) {
-    await writeFile(join(bin, tool), `#!/bin/sh\nexec ${process.execPath} ${FAKE_SYSTEM} ${tool} "$@"\n`, {
-      mode: 0o755,
-    });
+    const program = tool === "systemctl" ? `${process.execPath} ${FAKE_SYSTEM}` : `/bin/sh ${FAKE_USERS}`;
+    await writeFile(join(bin, tool), `#!/bin/sh\nexec ${program} ${tool} "$@"\n`, { mode: 0o755 });
   }
   if (o.arm64 === true) {
     // Its programs run under qemu-user, so the kernel's own `uname -m` would name this machine.
