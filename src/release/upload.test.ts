@@ -33,7 +33,7 @@ test("on a terminal, one line is redrawn with bar, %, rate and ETA; a resumed up
     out += s;
   }, true);
   p(at(6 * MiB, 2000, { offset: 4 * MiB }));
-  assert.match(out, /^\r\[#{14}\.{10}\] 60% 6\.0 MiB\/10\.0 MiB 1\.0 MiB\/s ETA 4s \(resumed at 4\.0 MiB\)\u001b\[K$/);
+  assert.equal(out, "\r[##############..........] 60% 6.0 MiB/10.0 MiB 1.0 MiB/s ETA 4s (resumed at 4.0 MiB)\u001b[K");
   p(at(10 * MiB, 6000, { offset: 4 * MiB, done: true }));
   assert.ok(out.endsWith("\n"), "the finished bar ends its line");
 });
