@@ -2,12 +2,14 @@ import { CommanderError } from "commander";
 import { errorCode, isTethysError } from "../kernel/errors.ts";
 import { CliCommand } from "./cli-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
+import { registerDeployCommand } from "./deploy-command.ts";
 import { registerFlashCommand } from "./flash-command.ts";
 import { registerFleetCommand } from "./fleet-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLogCommand } from "./log-command.ts";
 import { registerLogsCommand } from "./logs-command.ts";
+import { registerProvisionCommand } from "./provision-command.ts";
 import { registerReleaseCommand } from "./release-command.ts";
 import { registerReplayCommand } from "./replay-command.ts";
 import { registerScenarioCommand } from "./scenario-command.ts";
@@ -44,6 +46,8 @@ export function buildProgram(io: CliIo): CliCommand {
   registerLogCommand(program, io);
   registerReplayCommand(program, io);
   registerLogsCommand(program, io);
+  registerProvisionCommand(program, io);
+  registerDeployCommand(program, io);
   return program;
 }
 

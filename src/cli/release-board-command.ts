@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
+import { isTethysError } from "../kernel/errors.ts";
 import { RealClock } from "../kernel/real-clock.ts";
 import { httpHealth, switchWithHealthGate, systemctl } from "../release/health-gate.ts";
 import { activateRelease, installRelease, releaseState, rollbackRelease } from "../release/install.ts";
@@ -28,6 +29,17 @@ const keepCount = (v: string): number => {
  * `previous` (src/release/install.ts). Restarting the agent is systemd's: `systemctl restart`.
  */
 export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
+  // The error's code on a line of its own, for `tethys deploy` reading this over SSH.
+  const coded =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A): Promise<number> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        if (isTethysError(err)) io.err(`code: ${err.code}\n`);
+        throw err;
+      }
+    };
   release
     .command("install")
     .description(
@@ -47,53 +59,57 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
     .option("--health-timeout <s>", "seconds the new release has to become healthy", seconds, 60)
     .option("--allow-armed", "switch even while the vehicle is armed")
     .action(
-      async (
-        tarball: string,
-        opts: {
-          key: string;
-          root: string;
-          config: string;
-          activate?: boolean;
-          keep: number;
-          restart?: string;
-          health: string;
-          healthTimeout: number;
-          allowArmed?: boolean;
-        },
-      ) => {
-        const r = await installRelease({
-          root: opts.root,
-          tarball,
-          publicKey: await loadPublicKey(opts.key),
-          arch: process.arch,
-          checkConfig: async (dir) => {
-            await runStep(join(dir, "bin", "tethys"), ["config", "check", opts.config, "--role", "vehicle"], {
-              packages: "tethys",
-              step: "checking the board's config with the new release",
-            });
+      coded(
+        async (
+          tarball: string,
+          opts: {
+            key: string;
+            root: string;
+            config: string;
+            activate?: boolean;
+            keep: number;
+            restart?: string;
+            health: string;
+            healthTimeout: number;
+            allowArmed?: boolean;
           },
-          keep: opts.keep,
-        });
-        io.out(`${r.fresh ? "installed" : "already installed"}: ${r.name} (${r.manifest.commit.slice(0, 12)})\n`);
-        if (opts.restart !== undefined) {
-          const g = await switchWithHealthGate({
+        ) => {
+          const r = await installRelease({
             root: opts.root,
-            name: r.name,
+            tarball,
+            publicKey: await loadPublicKey(opts.key),
+            arch: process.arch,
+            checkConfig: async (dir) => {
+              await runStep(join(dir, "bin", "tethys"), ["config", "check", opts.config, "--role", "vehicle"], {
+                packages: "tethys",
+                step: "checking the board's config with the new release",
+              });
+            },
             keep: opts.keep,
-            unit: opts.restart,
-            manager: systemctl,
-            health: httpHealth(opts.health),
-            clock: new RealClock(),
-            timeoutMs: opts.healthTimeout * 1000,
-            allowArmed: opts.allowArmed === true,
           });
-          io.out(`current: ${g.to}, ${opts.restart} restarted and healthy${g.from ? ` (previous: ${g.from})` : ""}\n`);
-        } else if (opts.activate === true) {
-          const { from } = await activateRelease(opts.root, r.name, opts.keep);
-          io.out(`current: ${r.name}${from !== undefined && from !== r.name ? ` (previous: ${from})` : ""}\n`);
-        }
-        return 0;
-      },
+          io.out(`${r.fresh ? "installed" : "already installed"}: ${r.name} (${r.manifest.commit.slice(0, 12)})\n`);
+          if (opts.restart !== undefined) {
+            const g = await switchWithHealthGate({
+              root: opts.root,
+              name: r.name,
+              keep: opts.keep,
+              unit: opts.restart,
+              manager: systemctl,
+              health: httpHealth(opts.health),
+              clock: new RealClock(),
+              timeoutMs: opts.healthTimeout * 1000,
+              allowArmed: opts.allowArmed === true,
+            });
+            io.out(
+              `current: ${g.to}, ${opts.restart} restarted and healthy${g.from ? ` (previous: ${g.from})` : ""}\n`,
+            );
+          } else if (opts.activate === true) {
+            const { from } = await activateRelease(opts.root, r.name, opts.keep);
+            io.out(`current: ${r.name}${from !== undefined && from !== r.name ? ` (previous: ${from})` : ""}\n`);
+          }
+          return 0;
+        },
+      ),
     );
   release
     .command("list")
@@ -113,10 +129,22 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
     .description("on the board: point `current` back at `previous`")
     .option("--root <dir>", "where releases live", DEFAULT_ROOT)
     .option("--restart <unit>", "then restart this systemd unit")
-    .action(async (opts: { root: string; restart?: string }) => {
-      const { from, to } = await rollbackRelease(opts.root);
-      if (opts.restart !== undefined) await systemctl.restart(opts.restart);
-      io.out(`current: ${to} (was ${from})${opts.restart ? `, ${opts.restart} restarted` : ""}\n`);
-      return 0;
+    .action(
+      coded(async (opts: { root: string; restart?: string }) => {
+        const { from, to } = await rollbackRelease(opts.root);
+        if (opts.restart !== undefined) await systemctl.restart(opts.restart);
+        io.out(`current: ${to} (was ${from})${opts.restart ? `, ${opts.restart} restarted` : ""}\n`);
+        return 0;
+      }),
+    );
+  release
+    .command("health")
+    .description("on the board: the agent's /health as JSON (not ok when it does not answer)")
+    .option("--url <url>", "the agent's /health", DEFAULT_HEALTH)
+    .option("--timeout <s>", "seconds to wait for the answer", seconds, 10)
+    .action(async (opts: { url: string; timeout: number }) => {
+      const h = await httpHealth(opts.url, opts.timeout * 1000)();
+      io.out(`${JSON.stringify(h)}\n`);
+      return h.ok ? 0 : 1;
     });
 }

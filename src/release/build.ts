@@ -20,7 +20,8 @@ import { bundleName, releaseTarget } from "./targets.ts";
  *     lib/node_modules/…               native modules for the target and their dependencies
  *     share/cockpit/                   the browser cockpit, built (the hub's static_dir)
  *     share/firmware/tethys-mcu.hex    the motor-controller image (unless built without)
- *     share/config/  share/systemd/    example configs and the systemd units
+ *     share/config/  share/systemd/    example configs, the systemd units and journald drop-in
+ *     share/udev/                      the udev rule naming the motor controller (tethys provision)
  *     manifest.json  manifest.sig      files, checksums, version, commit; ed25519 signature
  *
  * Everything is assembled in a staging folder beside the output and moved into place once
@@ -105,6 +106,7 @@ export async function buildRelease(o: ReleaseBuildOptions): Promise<ReleaseBuild
     }
     await cp(join(o.projectDir, "deploy", "config"), join(root, "share", "config"), { recursive: true });
     await cp(join(o.projectDir, "deploy", "systemd"), join(root, "share", "systemd"), { recursive: true });
+    await cp(join(o.projectDir, "deploy", "udev"), join(root, "share", "udev"), { recursive: true });
     await copyFile(join(o.projectDir, "LICENSE"), join(root, "LICENSE"));
 
     const manifest: Manifest = {

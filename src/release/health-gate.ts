@@ -35,10 +35,10 @@ export interface Health {
 }
 
 /** GET the agent's /health: its JSON, or not ok when it does not answer. */
-export function httpHealth(url: string): () => Promise<Health> {
+export function httpHealth(url: string, timeoutMs = 2000): () => Promise<Health> {
   return async () => {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
       const body = (await res.json()) as Health;
       return { ...body, ok: res.status === 200 && body.ok === true };
     } catch (err) {

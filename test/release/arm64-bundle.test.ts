@@ -6,13 +6,12 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
-import type { MessageOf } from "../../src/protocol/index.ts";
 import { checkElf } from "../../src/release/native-modules.ts";
 import { loadPublicKey } from "../../src/release/release-key.ts";
 import { releaseTarget } from "../../src/release/targets.ts";
 import { verifyRelease } from "../../src/release/verify.ts";
-import { HubClient } from "../support/hub-client.ts";
 import { ARM64_SKIP, arm64Launcher, buildTestBundle, type TestBundle } from "../support/release-bundles.ts";
+import { flyForward } from "./fly.ts";
 
 /**
  * It runs on ARM: the arm64 bundle, built here with the cross toolchain, runs under
@@ -89,32 +88,7 @@ test("the arm64 agent from the bundle links to the hub and a pilot arms it and m
     process.stdout.write(
       `# figure: world + hub + arm64 agent under qemu-user ready in ${((performance.now() - agentStart) / 1000).toFixed(1)} s\n`,
     );
-    const pilot = await HubClient.connect(`${url.replace(/^http/, "ws")}ws`);
-    assert.equal(await pilot.signIn(token, "pilot"), "rov1");
-    const first = (await pilot.next((m) => m.type === "telemetry")) as MessageOf<"telemetry">;
-    assert.equal(first.armed, false);
-    pilot.send({ type: "arm" });
-    await pilot.next((m) => m.type === "event" && m.code === "ARMED");
-    let frames = 0;
-    let flying: MessageOf<"telemetry"> | undefined;
-    while (frames++ < 60) {
-      pilot.send({ type: "pilot", surge: 1, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
-      flying = (await pilot.upcoming((m) => m.type === "telemetry")) as MessageOf<"telemetry">;
-      if (flying.armed && flying.thrusters.some((t) => t > 0.1)) break;
-    }
-    assert.ok(flying?.armed, "telemetry says armed");
-    assert.ok(
-      flying.thrusters.some((t) => t > 0.1),
-      `telemetry shows forward thrust: ${flying.thrusters.join(", ")}`,
-    );
-    // Keep flying until the world has carried the vehicle forward (telemetry paces the loop).
-    for (let i = 0; i < 40; i++) {
-      pilot.send({ type: "pilot", surge: 1, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 });
-      await pilot.upcoming((m) => m.type === "telemetry");
-    }
-    pilot.send({ type: "disarm" });
-    await pilot.next((m) => m.type === "event" && m.code === "DISARMED");
-    pilot.close();
+    await flyForward(url, token);
   } finally {
     stop();
     await system.catch(() => {});

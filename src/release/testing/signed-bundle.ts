@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { listFiles, MANIFEST_FORMAT, writeSignedManifest } from "../manifest.ts";
 import { loadPrivateKey } from "../release-key.ts";
@@ -17,14 +17,25 @@ export async function signedTarball(
   dir: string,
   privateKeyFile: string,
   version: string,
-  o: { arch?: string; tamper?: boolean } = {},
+  o: {
+    arch?: string;
+    tamper?: boolean;
+    /** `bin/tethys` instead of the script that prints the version. */
+    launcher?: string;
+    /** More files, by path in the bundle. */
+    files?: Record<string, string | Buffer>;
+  } = {},
 ): Promise<string> {
   const arch = o.arch ?? "arm64";
   const name = bundleName(version, arch);
   const stage = await mkdtemp(join(dir, "stage-"));
   const root = join(stage, name);
   await mkdir(join(root, "bin"), { recursive: true });
-  await writeFile(join(root, "bin", "tethys"), `#!/bin/sh\necho ${version}\n`, { mode: 0o755 });
+  await writeFile(join(root, "bin", "tethys"), o.launcher ?? `#!/bin/sh\necho ${version}\n`, { mode: 0o755 });
+  for (const [path, content] of Object.entries(o.files ?? {})) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content, { mode: 0o644 });
+  }
   await writeSignedManifest(
     root,
     {
