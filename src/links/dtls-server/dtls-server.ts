@@ -25,9 +25,16 @@ export interface DtlsServerConfig extends Partial<Omit<DtlsServerOptions, "psk">
   /** 0 (default) picks a free port. */
   port?: number;
   type?: "udp4" | "udp6";
-  /** SO_RCVBUF in bytes (bursts of telemetry from several vehicles); OS default if unset. */
+  /**
+   * SO_RCVBUF in bytes (default DEFAULT_RECV_BUFFER_BYTES): room for bursts of telemetry from
+   * several vehicles while the event loop is busy. The kernel caps it at net.core.rmem_max
+   * (docs/dtls.md); `recvBufferSize` reads what it granted.
+   */
   recvBufferBytes?: number;
 }
+
+/** 1 MiB: about a thousand queued datagrams of a few hundred bytes (the kernel doubles it for its bookkeeping). */
+export const DEFAULT_RECV_BUFFER_BYTES = 1 << 20;
 
 export interface DtlsServerEvents {
   established: [
@@ -86,6 +93,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     return this.engine.halfOpenCount;
   }
 
+  /** The socket's SO_RCVBUF as the kernel granted it (undefined before listen()). */
+  get recvBufferSize(): number | undefined {
+    return this.socket?.getRecvBufferSize();
+  }
+
   sessions(): SessionInfo[] {
     return this.engine.list();
   }
@@ -118,7 +130,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       socket.close();
       throw new TethysError("DTLS_SOCKET_ERROR", `cannot bind DTLS server: ${err.message}`, { cause: err });
     });
-    if (this.config.recvBufferBytes !== undefined) socket.setRecvBufferSize(this.config.recvBufferBytes);
+    socket.setRecvBufferSize(this.config.recvBufferBytes ?? DEFAULT_RECV_BUFFER_BYTES);
     socket.on("error", (err) => this.report(new TethysError("DTLS_SOCKET_ERROR", err.message, { cause: err })));
     const a = socket.address();
     return { address: a.address, port: a.port };
