@@ -3,8 +3,9 @@
  * (src/dtls/client-connection.ts) on a UDP socket connects to 127.0.0.1:<port>, seals <count>
  * application records of <size> bytes before the clock starts, then sends them with at most
  * <window> records beyond what the server has read. The parent stores that count in a shared
- * Int32Array (slot 0) and notifies only while this thread waits (slot 1), so the feedback costs
- * the measured server next to nothing.
+ * Int32Array (slot 0, a plain store per record) and notifies only when the count reaches what
+ * this thread waits for (slot 1, half the window), so the feedback costs the measured server
+ * next to nothing.
  * The client is never the bottleneck (sealing is done up front, sending is one system call per
  * record) and a server that keeps up never has more than <window> datagrams queued, so a drop
  * counted by the kernel means the server's receive buffer overflowed. Posts {type:"sent"}, then
@@ -25,7 +26,7 @@ interface LoadClientData {
   identity: string;
   pskHex: string;
   window: number;
-  /** Int32Array over a SharedArrayBuffer: slot 0 = records the server has read, slot 1 = 1 while waiting. */
+  /** Int32Array over a SharedArrayBuffer: slot 0 = records the server has read, slot 1 = the count to wake at (0: not waiting). */
   acked: Int32Array;
 }
 
@@ -90,9 +91,11 @@ async function pump(records: Uint8Array[]): Promise<void> {
   while (sent < records.length) {
     const seen = Atomics.load(shared, 0);
     const acked = Math.max(seen, forced);
-    while (sent < records.length && sent - acked < WINDOW) socket.send(records[sent++] as Uint8Array, port, "127.0.0.1");
+    while (sent < records.length && sent - acked < WINDOW)
+      socket.send(records[sent++] as Uint8Array, port, "127.0.0.1");
     if (sent === records.length) break;
-    Atomics.store(shared, 1, 1); // waiting: the parent notifies on its next count
+    // Wake when half the window is free: one notification per WINDOW/2 records at most.
+    Atomics.store(shared, 1, sent - (WINDOW >> 1));
     const w = Atomics.waitAsync(shared, 0, seen, STALL_MS);
     const r = w.async ? await w.value : w.value;
     Atomics.store(shared, 1, 0);

@@ -2,7 +2,9 @@
  * In-process DTLS engine benchmarks (no sockets): server-side CPU per received application
  * record for each suite, and the heap cost of a flood of spoofed ClientHellos (state must stay
  * flat). Run: node_modules/.bin/node --expose-gc bench/dtls-engine.ts [records] [hellos]
+ * Ends with one JSON line: {"bench":"dtls-engine", ...figures}.
  */
+import { loadavg } from "node:os";
 import { SUITES, type SuiteName } from "../src/dtls/crypto/suites.ts";
 import { CLIENT_PEER, Loopback } from "../src/dtls/testing/loopback.ts";
 import { initialHelloDatagram, spoofedHello } from "../src/dtls/testing/spoofed-hello.ts";
@@ -67,13 +69,20 @@ function floodBench(): {
   };
 }
 
-console.log(`DTLS engine, in process: ${RECORDS} application records per suite`);
+const SHORT: Record<SuiteName, string> = {
+  TLS_PSK_WITH_AES_128_CCM_8: "ccm8",
+  TLS_PSK_WITH_AES_128_GCM_SHA256: "gcm",
+  TLS_PSK_WITH_AES_128_CCM: "ccm",
+};
+const json: Record<string, number | string> = { bench: "dtls-engine", records: RECORDS };
+console.log(`DTLS engine, in process: ${RECORDS} application records per suite (load ${loadavg()[0]?.toFixed(2)})`);
 for (const s of SUITES) {
-  for (const size of [64, 1000]) {
+  for (const size of [64, 200, 1000]) {
     const r = receiveBench(s.name as SuiteName, size);
     console.log(
       `${s.name.padEnd(34)} ${String(size).padStart(5)} B: ${r.usPerRecord.toFixed(2)} µs CPU/record, ${r.recordsPerSecond} records/s`,
     );
+    json[`${SHORT[s.name as SuiteName]}_${size}_cpu_us`] = Math.round(r.usPerRecord * 100) / 100;
   }
 }
 if (gc === undefined) console.log("(run with --expose-gc for a meaningful heap figure)");
@@ -81,3 +90,6 @@ const f = floodBench();
 console.log(
   `flood: ${HELLOS} spoofed ClientHellos, ${f.hellosPerSecond} hellos/s, heap growth ${f.heapGrowthKiB} KiB after GC, sessions ${f.sessions} (1 legitimate), half-open ${f.halfOpen}`,
 );
+json.hellos_per_s = f.hellosPerSecond;
+json.load = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+console.log(JSON.stringify(json));

@@ -63,6 +63,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly engine: DtlsServerEngine;
   private readonly deadlines: DeadlineTimer;
   private socket: Socket | undefined;
+  private schedulePending = false;
 
   /** Validates the options (throws DTLS_CONFIG_INVALID); `listen()` binds the socket. */
   constructor(config: DtlsServerConfig, clock: Clock) {
@@ -110,14 +111,15 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.socket = socket;
     socket.on("message", (msg, rinfo) => {
       try {
-        this.engine.receive(msg, { address: rinfo.address, port: rinfo.port }, this.clock.now());
+        // rinfo is a fresh object per datagram with `address` and `port`: the peer as it is.
+        this.engine.receive(msg, rinfo, this.clock.now());
       } catch (err) {
         // Last line of defence: the engine does not throw on wire input; if it ever does,
         // count it and carry on serving the other sessions.
         this.engine.counters.internalErrors++;
         this.report(new TethysError("DTLS_INTERNAL_ERROR", "DTLS engine failed on a datagram", { cause: err }));
       }
-      this.schedule();
+      this.scheduleSoon();
     });
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
@@ -185,6 +187,22 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       this.emit("closed", e.alert === undefined ? ev : { ...ev, alert: e.alert });
     }
   }
+
+  /**
+   * After a datagram: the deadline is looked at once per turn of the event loop, after every
+   * datagram the socket read in that turn (a receipt only moves idle deadlines later, and a
+   * flight's retransmission timer is not due within the turn).
+   */
+  private scheduleSoon(): void {
+    if (this.schedulePending) return;
+    this.schedulePending = true;
+    setImmediate(this.scheduled);
+  }
+
+  private readonly scheduled = (): void => {
+    this.schedulePending = false;
+    this.schedule();
+  };
 
   /** Keep exactly one Clock timer, at or before the engine's earliest deadline. */
   private schedule(): void {
