@@ -35,6 +35,8 @@ export interface LatencySystem {
   /** Hub HTTP base, e.g. http://127.0.0.1:PORT/ (also serves /metrics). */
   hubUrl: string;
   wsUrl: string;
+  /** Process id of the vehicle agent (from its ready line). */
+  vehiclePid?: number;
   /** The vehicle's own /metrics URL. */
   vehicleMetricsUrl: string;
   token: string;
@@ -50,7 +52,17 @@ const CHANNELS = [0, 1, 2, 3, 4, 5];
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TETHYS = join(ROOT, "src/cli/tethys.ts");
 
-export async function startLatencySystem(o: { logLevel?: string; board?: LatencyBoard } = {}): Promise<LatencySystem> {
+export interface LatencySystemOptions {
+  logLevel?: string;
+  board?: LatencyBoard;
+  /** Extra keys for the [vehicle] section, TOML lines (e.g. "loop_hz = 50
+telemetry_hz = 50"). */
+  vehicleToml?: string;
+  /** Program and leading arguments for the agent (default this Node running src/cli/tethys.ts). */
+  agent?: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv };
+}
+
+export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<LatencySystem> {
   const board = o.board ?? "rpi-pca9685";
   const dir = await mkdtemp(join(tmpdir(), "tethys-latency-"));
   const level = o.logLevel ?? "warn";
@@ -71,8 +83,15 @@ export async function startLatencySystem(o: { logLevel?: string; board?: Latency
       if (log.length > 200) log.shift();
     },
   });
-  const child = (name: string, file: string) =>
-    group.start({ name, command: process.execPath, args: [TETHYS, name, "--config", file] });
+  const child = (name: string, file: string) => {
+    const a = name === "vehicle" && o.agent !== undefined ? o.agent : { command: process.execPath, args: [TETHYS] };
+    return group.start({
+      name,
+      command: a.command,
+      args: [...a.args, name, "--config", file],
+      ...(a.env ? { env: a.env } : {}),
+    });
+  };
 
   const sys: LatencySystem = {
     hubUrl: "",
@@ -119,9 +138,18 @@ export async function startLatencySystem(o: { logLevel?: string; board?: Latency
     const vehicleFile = join(dir, "vehicle.toml");
     await writeFile(
       vehicleFile,
-      vehicleConfig(level, busAddr.port, ports, board, mcu?.path, await readFile(keys.files.vehicleSnippet, "utf8")),
+      vehicleConfig(
+        level,
+        busAddr.port,
+        ports,
+        board,
+        mcu?.path,
+        await readFile(keys.files.vehicleSnippet, "utf8"),
+        o.vehicleToml ?? "",
+      ),
     );
     const vehicle = await child("vehicle", vehicleFile);
+    if (typeof vehicle.pid === "number") sys.vehiclePid = vehicle.pid;
     sys.vehicleMetricsUrl = String(vehicle.metrics);
   } catch (err) {
     await sys.stop();
@@ -161,6 +189,7 @@ function vehicleConfig(
   board: LatencyBoard,
   serialPort: string | undefined,
   snippet: string,
+  extra: string,
 ): string {
   return `[log]
 level = ${toml(level)}
@@ -171,6 +200,7 @@ id = "rov1"
 board = ${toml(board)}
 backend = "sim"
 sim_bus = "tcp:127.0.0.1:${busPort}"${serialPort === undefined ? "" : `\nserial_port = ${toml(serialPort)}`}
+${extra}
 [vehicle.hub]
 host = "127.0.0.1"
 command_port = ${hub.command}
