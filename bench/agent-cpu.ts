@@ -11,7 +11,10 @@
  *    runs it) against the world in this process over the sim-bus socket and a real hub; its CPU
  *    from /proc/PID/stat over a few seconds.
  *
- *   node bench/agent-cpu.ts [ticks=10000] [processSeconds=10]
+ *   node bench/agent-cpu.ts [ticks=10000] [processSeconds=10]   (0 s: in process only)
+ *
+ * With `node --no-turbo-inlining` the heap profile names the allocating function rather than the
+ * one it was inlined into.
  *
  * Ends with one JSON line: {"bench":"agent-cpu", ...figures}.
  */
@@ -171,13 +174,18 @@ console.log(
   `heap allocation profile over ${TICKS} ticks (sampling, 64 B interval, collected objects included; world + agent): ≈ ${perTick.toFixed(0)} B/tick sampled; top sites:`,
 );
 for (const s of prof.sites.slice(0, 15)) console.log(`  ${(s.bytes / TICKS).toFixed(1).padStart(8)} B/tick  ${s.site}`);
-const agentSites = prof.sites.filter((s) => /(^| )(src|hardware)\//.test(s.site));
+const agentSites = prof.sites.filter((s) => /(^| )(src|hardware)\/|prom-client/.test(s.site));
 const agentBytes = agentSites.reduce((n, s) => n + s.bytes, 0);
-console.log(`  of which at sites in src/ and hardware/: ≈ ${(agentBytes / TICKS).toFixed(0)} B/tick`);
+console.log(`  of which at sites in src/ and hardware/: ≈ ${(agentBytes / TICKS).toFixed(0)} B/tick:`);
+for (const s of agentSites.slice(0, 12)) console.log(`  ${(s.bytes / TICKS).toFixed(1).padStart(8)} B/tick  ${s.site}`);
 json.alloc_bytes_per_tick = Math.round(perTick);
 json.alloc_agent_bytes_per_tick = Math.round(agentBytes / TICKS);
 
-// 2. The agent as a process, from its bundle, over the sim-bus socket.
+// 2. The agent as a process, from its bundle, over the sim-bus socket (processSeconds 0: skipped).
+if (PROCESS_SECONDS <= 0) {
+  console.log(JSON.stringify({ ...json, load: Math.round((loadavg()[0] ?? 0) * 100) / 100 }));
+  process.exit(0);
+}
 const { file } = await devBundle(ROOT);
 const sys = await startLatencySystem({
   vehicleToml: `loop_hz = ${HZ}\ntelemetry_hz = ${HZ}`,
