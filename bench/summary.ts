@@ -22,6 +22,8 @@ interface Run {
   file: string;
   quick: string[];
   full: string[];
+  /** Stopped after this many seconds (quick, full); its figures are then reported missing. */
+  timeoutS?: [number, number];
   /** Figures read from the text when the benchmark prints no JSON line. */
   fallback?: (text: string) => Figures;
 }
@@ -43,6 +45,7 @@ const RUNS: Run[] = [
     file: "observers-load.ts",
     quick: ["100", "1000", "8"],
     full: ["300", "1000", "20"],
+    timeoutS: [180, 600],
     fallback: (t) => ({
       idle_p99_ms: num(/idle \(pilot alone\)\s+p50\s+[\d.]+ ms\s+p99\s+([\d.]+)/, t),
       loaded_p99_ms: num(/with \d+ observers\s+p50\s+[\d.]+ ms\s+p99\s+([\d.]+)/, t),
@@ -72,8 +75,8 @@ const args = process.argv.slice(2);
 const full = args.includes("--full");
 const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : undefined;
-/** A benchmark that runs longer than this is stopped and its figures reported missing. */
-const TIMEOUT_MS = (full ? 15 : 6) * 60_000;
+/** A benchmark that runs longer than this (unless it says otherwise) is stopped, its figures reported missing. */
+const TIMEOUT_S: [number, number] = [360, 900];
 const DIR = fileURLToPath(new URL(".", import.meta.url));
 
 /** Runs one benchmark; resolves with its JSON figures (or the fallback's), and its exit. */
@@ -91,7 +94,14 @@ function runBench(r: Run): Promise<{ figures: Figures | undefined; ok: boolean; 
   child.stderr.on("data", (b: Buffer) => {
     err += b.toString();
   });
-  const timer = setTimeout(() => child.kill("SIGTERM"), TIMEOUT_MS);
+  const [quickS, fullS] = r.timeoutS ?? TIMEOUT_S;
+  const timer = setTimeout(
+    () => {
+      process.stderr.write(` stopped after ${full ? fullS : quickS} s …`);
+      child.kill("SIGTERM");
+    },
+    (full ? fullS : quickS) * 1000,
+  );
   return new Promise((resolve) => {
     child.once("close", (code) => {
       clearTimeout(timer);
