@@ -181,7 +181,8 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         suite: e.suite,
       });
     } else if (e.type === "data") {
-      this.emit("data", { session: e.session, data: e.data });
+      // The engine's event already has `session` and `data`: passed on as it is, no copy per record.
+      this.emit("data", e);
     } else {
       const ev = { session: e.session, code: e.code, message: e.message };
       this.emit("closed", e.alert === undefined ? ev : { ...ev, alert: e.alert });
