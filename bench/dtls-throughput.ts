@@ -54,7 +54,7 @@ interface Result {
 }
 
 /** The `drops` column of the UDP socket bound to 127.0.0.1:`port` (/proc/net/udp). */
-export function udpDrops(port: number): number | undefined {
+function udpDrops(port: number): number | undefined {
   let text: string;
   try {
     text = readFileSync("/proc/net/udp", "utf8");
