@@ -3,20 +3,28 @@
 // bundles. The world and the hub run from the source tree (as in `tethys sim`); each agent is
 // started several times against them with the same config, and stopped with SIGTERM.
 //
-//   node bench/agent-start.ts [BUNDLE_DIR…]
+//   node bench/agent-start.ts [--profile DIR] [BUNDLE_DIR…]
 //
+// --profile DIR: also start the dev bundle once with --cpu-prof and --heap-prof into DIR (what
+// its start spends time and memory on).
 // Without arguments it uses the bundles under dist/release/ (`npx tethys release --arch x64`);
-// an arm64 bundle runs under qemu-aarch64-static. Prints figures; asserts nothing.
+// an arm64 bundle runs under qemu-aarch64-static. Prints figures; asserts nothing. Ends with
+// one JSON line: {"bench":"agent-start", source_ms, source_rss_mib, bundle_ms, bundle_rss_mib, …}.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { runSimSystem } from "../src/cli/sim-system.ts";
+import { devBundle } from "../src/release/dev-bundle.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const argv = process.argv.slice(2);
+const profileAt = argv.indexOf("--profile");
+const PROFILE_DIR = profileAt >= 0 ? argv[profileAt + 1] : undefined;
+const ARGS = profileAt >= 0 ? argv.filter((_, i) => i !== profileAt && i !== profileAt + 1) : argv;
 const RUNS = 3;
 
 interface Launcher {
@@ -25,11 +33,13 @@ interface Launcher {
   args: string[];
 }
 
-function launchers(): Launcher[] {
+async function launchers(): Promise<Launcher[]> {
+  const dev = await devBundle(ROOT);
   const out: Launcher[] = [
     { name: "source (type stripping)", command: process.execPath, args: [join(ROOT, "src/cli/tethys.ts")] },
+    { name: "dev bundle (tethys sim)", command: process.execPath, args: [dev.file] },
   ];
-  const given = process.argv.slice(2);
+  const given = ARGS;
   const dist = join(ROOT, "dist/release");
   const dirs =
     given.length > 0
@@ -90,14 +100,33 @@ const system = runSimSystem({ dir, httpPort: 0, until, onReady: () => ready(), o
 await started;
 const config = join(dir, "vehicle.toml");
 process.stdout.write(`agent start to ready (median of ${RUNS}) and RSS at ready, world and hub on this machine\n`);
-for (const l of launchers()) {
+const json: Record<string, number | string> = { bench: "agent-start", runs: RUNS };
+for (const l of await launchers()) {
   const runs: { ms: number; rss: number }[] = [];
   for (let i = 0; i < RUNS; i++) runs.push(await startOnce(l, config));
   const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-  process.stdout.write(
-    `  ${l.name.padEnd(26)} ${(med(runs.map((r) => r.ms)) / 1000).toFixed(2)} s   ${med(runs.map((r) => r.rss)).toFixed(0)} MiB\n`,
+  const ms = med(runs.map((r) => r.ms));
+  const rss = med(runs.map((r) => r.rss));
+  process.stdout.write(`  ${l.name.padEnd(26)} ${(ms / 1000).toFixed(2)} s   ${rss.toFixed(0)} MiB\n`);
+  const key = l.name.startsWith("source")
+    ? "source"
+    : l.name.startsWith("dev bundle")
+      ? "bundle"
+      : l.name.replace(/\W+/g, "_");
+  json[`${key}_ms`] = Math.round(ms);
+  json[`${key}_rss_mib`] = Math.round(rss);
+}
+if (PROFILE_DIR !== undefined) {
+  const dev = await devBundle(ROOT);
+  const flags = [`--cpu-prof`, `--cpu-prof-dir=${PROFILE_DIR}`];
+  const r = await startOnce(
+    { name: "dev bundle, profiled", command: process.execPath, args: [...flags, dev.file] },
+    config,
   );
+  process.stdout.write(`  profiled start: ${(r.ms / 1000).toFixed(2)} s, profiles in ${PROFILE_DIR}\n`);
 }
 stop();
 await system;
 await rm(dir, { recursive: true, force: true });
+json.load = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+process.stdout.write(`${JSON.stringify(json)}\n`);

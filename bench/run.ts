@@ -18,8 +18,9 @@ const beside = ["src", "hardware", "simulator", "firmware-bridge"].flatMap((top)
     .filter((f) => f.endsWith(".bench.ts") && !f.includes("node_modules"))
     .map((f) => `${top}/${f}`),
 );
-// Runs of hours (the soak, docs/soak.md) only when named: `npm run bench soak`.
-const ONLY_WHEN_NAMED = new Set(["bench/soak.ts"]);
+// Runs of hours (the soak, docs/soak.md) only when named: `npm run bench soak`; the summary
+// (`npm run bench:summary`) runs the others itself.
+const ONLY_WHEN_NAMED = new Set(["bench/soak.ts", "bench/summary.ts"]);
 const files = [...own, ...beside]
   .filter((f) => (filters.length === 0 ? !ONLY_WHEN_NAMED.has(f) : filters.some((x) => f.includes(x))))
   .sort();

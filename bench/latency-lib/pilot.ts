@@ -3,8 +3,6 @@ import WebSocket from "ws";
 import { decodeFrame, encodeFrame, type Message, type MessageOf } from "../../src/protocol/index.ts";
 import type { LatencySystem } from "./system.ts";
 
-/** Thruster channels of the sim board (M1..M6 on PCA9685 outputs 0..5). */
-const CHANNELS = [0, 1, 2, 3, 4, 5];
 /** A pulse counts as changed when it moved by more than this from before the input, µs (battery noise moves the linearised pulses by a few µs). */
 const CHANGE_US = 25;
 const SAMPLE_TIMEOUT_MS = 1000;
@@ -14,8 +12,8 @@ const wallMicros = (): number => Math.round((performance.timeOrigin + performanc
 /**
  * The pilot's browser, scripted: a WebSocket to the hub that signs in with the pilot token,
  * takes the pilot role, arms, then measures pilot input → thruster output: it sends a pilot
- * frame stamped with the wall clock and times (performance.now, this process) until the world's
- * PCA9685 model shows a thruster pulse that moved. Inputs alternate full-ish surge forward and
+ * frame stamped with the wall clock and times (performance.now, this process) until a thruster
+ * output moved: the world's PCA9685 model, or the pulse report of the serial board's firmware. Inputs alternate full-ish surge forward and
  * back, so every sample is a real change of the outputs.
  */
 export class BenchPilot {
@@ -82,19 +80,19 @@ export class BenchPilot {
   }
 
   private sample(): Promise<number> {
-    const pca = this.sys.world.pca9685;
-    const before = CHANNELS.map((c) => pca.pulseUs(c));
+    const before = this.sys.pulses();
     this.surge = this.surge > 0 ? -0.6 : 0.6;
     return new Promise<number>((resolve) => {
       const timer = setTimeout(() => {
-        this.sys.onPcaWrite = undefined;
+        this.sys.onOutput = undefined;
         resolve(Number.NaN);
       }, SAMPLE_TIMEOUT_MS);
       const t0 = performance.now();
-      this.sys.onPcaWrite = () => {
-        if (!CHANNELS.some((c, i) => Math.abs(pca.pulseUs(c) - (before[i] as number)) > CHANGE_US)) return;
+      this.sys.onOutput = () => {
+        const now = this.sys.pulses();
+        if (!now.some((p, i) => Math.abs(p - (before[i] as number)) > CHANGE_US)) return;
         const dt = performance.now() - t0;
-        this.sys.onPcaWrite = undefined;
+        this.sys.onOutput = undefined;
         clearTimeout(timer);
         resolve(dt);
       };

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SimBusServer } from "../../simulator/bus/socket-server.ts";
+import { McuWorld } from "../../simulator/mcu-world.ts";
 import { World } from "../../simulator/world.ts";
 import { ProcessGroup } from "../../src/cli/process-group.ts";
 import { RealClock } from "../../src/kernel/real-clock.ts";
@@ -17,11 +18,25 @@ import { hashSecret } from "../../src/topside/secrets.ts";
  * PCA9685 model's registers change on the same clock it stamps pilot input with.
  *
  * `onPcaWrite` is called after every I2C write the agent makes to the world's PCA9685 model.
+ *
+ * With `board: "rpi-serial-mcu"` the thrusters are driven by the host build of the motor
+ * controller firmware behind a pty (simulator/mcu-world.ts, what `tethys sim --board
+ * rpi-serial-mcu` runs): the agent writes thruster frames over its real serial code path, and
+ * `onOutput` is called on every pulse change the firmware reports.
  */
+export type LatencyBoard = "rpi-pca9685" | "rpi-serial-mcu";
+
 export interface LatencySystem {
+  board: LatencyBoard;
+  /** The thruster pulse widths (µs) the outputs carry now: M1..M6. */
+  pulses(): number[];
+  /** Called after every change of the thruster outputs (a PCA9685 write, or a firmware pulse report). */
+  onOutput: (() => void) | undefined;
   /** Hub HTTP base, e.g. http://127.0.0.1:PORT/ (also serves /metrics). */
   hubUrl: string;
   wsUrl: string;
+  /** Process id of the vehicle agent (from its ready line). */
+  vehiclePid?: number;
   /** The vehicle's own /metrics URL. */
   vehicleMetricsUrl: string;
   /** Process id of the hub (`tethys topside`), for reading its /proc entries. */
@@ -36,6 +51,8 @@ export interface LatencySystem {
   stop(): Promise<void>;
 }
 
+/** Thruster outputs M1..M6: PCA9685 channels 0..5, MCU channels 0..5 (both sim board profiles). */
+const CHANNELS = [0, 1, 2, 3, 4, 5];
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TETHYS = join(ROOT, "src/cli/tethys.ts");
 
@@ -47,9 +64,16 @@ export interface LatencySystemOptions {
   maxBrowsers?: number;
   /** Extra environment for the hub process (e.g. glibc malloc tunables). */
   hubEnv?: Record<string, string>;
+  board?: LatencyBoard;
+  /** Extra keys for the [vehicle] section, TOML lines (e.g. "loop_hz = 50
+telemetry_hz = 50"). */
+  vehicleToml?: string;
+  /** Program and leading arguments for the agent (default this Node running src/cli/tethys.ts). */
+  agent?: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv };
 }
 
 export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<LatencySystem> {
+  const board = o.board ?? "rpi-pca9685";
   const dir = await mkdtemp(join(tmpdir(), "tethys-latency-"));
   const level = o.logLevel ?? "warn";
   const keys = await generateKeys({ dir: join(dir, "keys"), configDir: dir });
@@ -60,6 +84,7 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
   const world = new World(clock, { seed: 1 });
   const bus = new SimBusServer({ i2c: world.i2c, gpio: world.gpio });
   const busAddr = (await bus.listen({ host: "127.0.0.1", port: 0 })) as { port: number };
+  const mcu = board === "rpi-serial-mcu" ? await McuWorld.start(world) : undefined;
   world.start(10);
 
   const log: string[] = [];
@@ -69,13 +94,16 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
       if (log.length > 200) log.shift();
     },
   });
-  const child = (name: string, file: string, env?: Record<string, string>) =>
-    group.start({
+  const child = (name: string, file: string, env?: Record<string, string>) => {
+    const a = name === "vehicle" && o.agent !== undefined ? o.agent : { command: process.execPath, args: [TETHYS] };
+    const merged = a.env === undefined && env === undefined ? undefined : { ...(a.env ?? process.env), ...env };
+    return group.start({
       name,
-      command: process.execPath,
-      args: [TETHYS, name, "--config", file],
-      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+      command: a.command,
+      args: [...a.args, name, "--config", file],
+      ...(merged === undefined ? {} : { env: merged }),
     });
+  };
 
   const sys: LatencySystem = {
     hubUrl: "",
@@ -85,11 +113,18 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
     token,
     observerToken,
     world,
+    board,
+    pulses: () =>
+      mcu === undefined
+        ? CHANNELS.map((c) => world.pca9685.pulseUs(c))
+        : CHANNELS.map((c) => mcu.mcu.latest?.thrusters[c] ?? 1500),
+    onOutput: undefined,
     onPcaWrite: undefined,
     log,
     stop: async () => {
       await group.stop({ order: ["vehicle", "topside"] });
       world.stop();
+      await mcu?.stop();
       await bus.close();
       await rm(dir, { recursive: true, force: true });
     },
@@ -100,7 +135,9 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
   pca.write = (data: Uint8Array): void => {
     write(data);
     sys.onPcaWrite?.();
+    if (mcu === undefined) sys.onOutput?.();
   };
+  mcu?.mcu.onPulses.on(() => sys.onOutput?.());
 
   try {
     const topsideFile = join(dir, "topside.toml");
@@ -122,9 +159,18 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
     const vehicleFile = join(dir, "vehicle.toml");
     await writeFile(
       vehicleFile,
-      vehicleConfig(level, busAddr.port, ports, o.telemetryHz, await readFile(keys.files.vehicleSnippet, "utf8")),
+      vehicleConfig(
+        level,
+        busAddr.port,
+        ports,
+        board,
+        mcu?.path,
+        await readFile(keys.files.vehicleSnippet, "utf8"),
+        `${o.telemetryHz === undefined ? "" : `telemetry_hz = ${o.telemetryHz}\n`}${o.vehicleToml ?? ""}`,
+      ),
     );
     const vehicle = await child("vehicle", vehicleFile);
+    if (typeof vehicle.pid === "number") sys.vehiclePid = vehicle.pid;
     sys.vehicleMetricsUrl = String(vehicle.metrics);
   } catch (err) {
     await sys.stop();
@@ -181,8 +227,10 @@ function vehicleConfig(
   level: string,
   busPort: number,
   hub: { command: number; telemetry: number },
-  telemetryHz: number | undefined,
+  board: LatencyBoard,
+  serialPort: string | undefined,
   snippet: string,
+  extra: string,
 ): string {
   return `[log]
 level = ${toml(level)}
@@ -190,10 +238,11 @@ level = ${toml(level)}
 listen = "127.0.0.1:0"
 [vehicle]
 id = "rov1"
-board = "rpi-pca9685"
+board = ${toml(board)}
 backend = "sim"
-sim_bus = "tcp:127.0.0.1:${busPort}"
-${telemetryHz === undefined ? "" : `telemetry_hz = ${telemetryHz}\n`}[vehicle.hub]
+sim_bus = "tcp:127.0.0.1:${busPort}"${serialPort === undefined ? "" : `\nserial_port = ${toml(serialPort)}`}
+${extra}
+[vehicle.hub]
 host = "127.0.0.1"
 command_port = ${hub.command}
 telemetry_port = ${hub.telemetry}

@@ -6,8 +6,9 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runTether, type TetherHandle } from "../../simulator/tether/run-tether.ts";
 import { buildCockpit } from "../cockpit/build.ts";
-import { TethysError } from "../kernel/errors.ts";
+import { errorCode, TethysError } from "../kernel/errors.ts";
 import { generateKeys } from "../keys/generate.ts";
+import { devBundle } from "../release/dev-bundle.ts";
 import { hashSecret } from "../topside/secrets.ts";
 import { ProcessGroup } from "./process-group.ts";
 import { untilStopSignal } from "./signals.ts";
@@ -64,8 +65,11 @@ export interface SimSystemOptions {
   board?: SimBoard;
   /**
    * How to start the vehicle agent: a program and the arguments that come before
-   * `vehicle --config FILE` (default: this Node running this source tree's tethys.ts). Tests run
-   * the agent from a release bundle this way, under qemu-user for an arm64 bundle.
+   * `vehicle --config FILE`. Default: this Node running the agent bundle built from this source
+   * tree (dist/dev/agent.mjs, rebuilt when a source changed; src/release/dev-bundle.ts), with
+   * Node's compile cache beside it — or the TypeScript sources themselves when the environment
+   * sets TETHYS_SIM_AGENT=source or the bundle cannot be built. Tests run the agent from a
+   * release bundle this way, under qemu-user for an arm64 bundle.
    */
   agent?: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv };
 }
@@ -103,6 +107,29 @@ export function parseTetherSpec(spec: string): Record<string, string> {
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TETHYS = join(ROOT, "src/cli/tethys.ts");
+
+/**
+ * The agent as bundled JavaScript (the lean start a board gets from its release), built into
+ * dist/dev/ when the sources changed; the type-stripped sources when TETHYS_SIM_AGENT=source or
+ * the build fails (said on a line of its own).
+ */
+async function agentLauncher(
+  out: (line: string) => void,
+): Promise<{ command: string; args: readonly string[]; env?: NodeJS.ProcessEnv }> {
+  const source = { command: process.execPath, args: [TETHYS] };
+  if (process.env.TETHYS_SIM_AGENT === "source") return source;
+  try {
+    const { file } = await devBundle(ROOT);
+    return {
+      command: process.execPath,
+      args: [file],
+      env: { ...process.env, NODE_COMPILE_CACHE: join(ROOT, "dist", "dev", "compile-cache") },
+    };
+  } catch (err) {
+    out(`The agent runs from its TypeScript sources: its bundle could not be built (${errorCode(err)}).`);
+    return source;
+  }
+}
 
 export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -201,7 +228,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       ),
       { mode: 0o600 },
     );
-    const agent = o.agent ?? { command: process.execPath, args: [TETHYS] };
+    const agent = o.agent ?? (await agentLauncher(out));
     const vehicle = await group.start({
       name: "vehicle",
       command: agent.command,

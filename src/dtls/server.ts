@@ -22,6 +22,7 @@ import {
   type PskLookup,
 } from "./types.ts";
 import type { ParsedClientHello } from "./wire/hello.ts";
+import { ContentType } from "./wire/messages.ts";
 
 export interface PeerAddress {
   address: string;
@@ -116,6 +117,9 @@ export class DtlsServerEngine {
   private readonly sink: ServerSink;
   private readonly cookies: CookieJar;
   private readonly sessions = new Map<string, Entry>();
+  private lastPeerAddress = "";
+  private lastPeerPort = -1;
+  private lastPeerKey = "";
   private readonly view = newRecordView();
   private nextId = 1;
 
@@ -160,16 +164,31 @@ export class DtlsServerEngine {
     return [...this.sessions.values()];
   }
 
+  /** The session key of `peer`; the last one is kept, as datagrams come in runs from one peer. */
+  private keyOf(peer: PeerAddress): string {
+    if (peer.port !== this.lastPeerPort || peer.address !== this.lastPeerAddress) {
+      this.lastPeerPort = peer.port;
+      this.lastPeerAddress = peer.address;
+      this.lastPeerKey = key(peer);
+    }
+    return this.lastPeerKey;
+  }
+
   find(peer: PeerAddress): SessionInfo | undefined {
     return this.sessions.get(key(peer));
   }
 
   receive(datagram: Uint8Array, peer: PeerAddress, now: number): void {
     this.counters.datagramsReceived++;
-    const k = key(peer);
+    const k = this.keyOf(peer);
     const entry = this.sessions.get(k);
-    if (entry?.conn !== undefined && !isOtherHello(datagram, (r) => entry.conn?.sameHello(r) ?? false)) {
-      entry.conn.handleDatagram(datagram, now);
+    const conn = entry?.conn;
+    // Records of an established session take the short way: no closure, no hello parsing.
+    if (
+      conn !== undefined &&
+      (datagram[0] !== ContentType.handshake || !isOtherHello(datagram, (r) => conn.sameHello(r)))
+    ) {
+      conn.handleDatagram(datagram, now);
       return;
     }
     this.front(datagram, peer, k, entry, now);
@@ -244,7 +263,8 @@ export class DtlsServerEngine {
       return;
     }
     const message = { ...h.message, body: h.message.body.slice() };
-    this.accept(message, h.parsed, h.recordSeq, peer, k, now);
+    // The adapter may pass its own per-datagram object: keep only the address and port.
+    this.accept(message, h.parsed, h.recordSeq, { address: peer.address, port: peer.port }, k, now);
   }
 
   /** Drops the oldest half-open session matching `which`; false when there is none. */

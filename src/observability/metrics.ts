@@ -1,6 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+
+// node:http through getBuiltinModule, not an ES import: importing a built-in as an ES module
+// builds a facade that reads every export, and node:http's lazy WebSocket/MessageEvent getters
+// then load undici (≈ 40 ms and several MB at every start of the agent, which never uses it).
+const { createServer } = process.getBuiltinModule("node:http");
 
 /**
  * Prometheus metrics: one Registry per process (services register their counters on it), the

@@ -13,9 +13,14 @@ const NATIVE_EXTERNALS = ["serialport", "@serialport/*", "i2c-bus", "onoff", "un
 const DEV_ONLY = ["esbuild"];
 const ERRORS_MODULE = fileURLToPath(new URL("../kernel/errors.ts", import.meta.url));
 
-export async function bundleProgram(o: { projectDir: string; outFile: string }): Promise<number> {
+export async function bundleProgram(o: {
+  projectDir: string;
+  outFile: string;
+  /** Entry under the project (default src/cli/tethys.ts; src/cli/agent-main.ts: the vehicle agent alone). */
+  entry?: string;
+}): Promise<number> {
   const result = await build({
-    entryPoints: [join(o.projectDir, "src", "cli", "tethys.ts")],
+    entryPoints: [join(o.projectDir, o.entry ?? join("src", "cli", "tethys.ts"))],
     bundle: true,
     platform: "node",
     format: "esm",

@@ -139,6 +139,8 @@ export class VehicleAgent {
   private timer: Timer | undefined;
   private ticks = 0;
   private lastTickAt = Number.NaN;
+  /** The value last given to the armed gauge (-1: never set). */
+  private armedMetric = -1;
   private powerSaturated = false;
   private telemetrySeq = 0;
   private rttMs: number | null = null;
@@ -405,7 +407,12 @@ export class VehicleAgent {
     if (this.motorTest !== undefined) this.runMotorTest(start, out.armed);
     this.trackMode(out.neutral ? this.controller.effectiveFor(st) : this.controller.effectiveMode);
     this.pilotLive = out.control === "pilot";
-    this.m.armed.set(out.armed ? 1 : 0);
+    // Set on change only: a gauge set allocates in prom-client, and the tick allocates nothing it can avoid.
+    const armedValue = out.armed ? 1 : 0;
+    if (armedValue !== this.armedMetric) {
+      this.armedMetric = armedValue;
+      this.m.armed.set(armedValue);
+    }
 
     if (this.ticks % this.telemetryEvery === 0) this.sendTelemetry(out.armed);
     if (this.statusDue || this.ticks % this.statusEvery === 0) this.sendStatus();

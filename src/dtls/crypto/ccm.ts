@@ -20,12 +20,15 @@ export class Ccm {
   private readonly ecb: Cipheriv;
   private readonly cbc: Cipheriv;
   private readonly prev = Buffer.alloc(16);
+  /** The tag a received record must carry; reused. */
+  private readonly expected: Buffer;
   private scratch = Buffer.alloc(256);
   private ctr = Buffer.alloc(256);
 
   constructor(key: Uint8Array, tagLength: 8 | 16) {
     if (key.length !== 16) throw new RangeError("AES-128 key must be 16 bytes");
     this.tagLength = tagLength;
+    this.expected = Buffer.alloc(tagLength);
     this.ecb = createCipheriv("aes-128-ecb", key, null).setAutoPadding(false);
     this.cbc = createCipheriv("aes-128-cbc", key, Buffer.alloc(16)).setAutoPadding(false);
   }
@@ -47,7 +50,7 @@ export class Ccm {
     const pt = Buffer.allocUnsafe(ciphertext.length);
     for (let i = 0; i < ciphertext.length; i++) pt[i] = (ciphertext[i] as number) ^ (s[16 + i] as number);
     const mac = this.mac(nonce, aad, pt);
-    const expected = Buffer.allocUnsafe(this.tagLength);
+    const expected = this.expected;
     for (let i = 0; i < this.tagLength; i++) expected[i] = (mac[i] as number) ^ (s[i] as number);
     return timingSafeEqual(expected, tag) ? pt : undefined;
   }

@@ -19,6 +19,8 @@ export class Gcm {
   private ctr = Buffer.alloc(256);
   private readonly y = new Uint32Array(4);
   private readonly block = new Uint8Array(16);
+  /** The tag a received record must carry; reused. */
+  private readonly expected = Buffer.alloc(16);
 
   constructor(key: Uint8Array) {
     if (key.length !== 16) throw new RangeError("AES-128 key must be 16 bytes");
@@ -42,7 +44,7 @@ export class Gcm {
     if (tag.length !== TAG) return undefined;
     const s = this.keystream(nonce, ciphertext.length);
     this.ghash(aad, ciphertext);
-    const expected = Buffer.allocUnsafe(TAG);
+    const expected = this.expected;
     this.writeTag(s, expected, 0);
     if (!timingSafeEqual(expected, tag)) return undefined;
     const pt = Buffer.allocUnsafe(ciphertext.length);

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { EngineClient } from "../../../test/interop/dtls/testing/engine-client.ts";
 import { isTethysError } from "../../kernel/errors.ts";
 import { VirtualClock } from "../../kernel/virtual-clock.ts";
-import { DtlsServer, type DtlsServerEvents, pskLookupOf } from "./dtls-server.ts";
+import { DEFAULT_RECV_BUFFER_BYTES, DtlsServer, type DtlsServerEvents, pskLookupOf } from "./dtls-server.ts";
 
 const KEY = new Uint8Array(16).fill(5);
 const text = (s: string) => new TextEncoder().encode(s);
@@ -59,6 +60,49 @@ describe("DtlsServer (node:dgram adapter)", () => {
       assert.equal(counters.handshakesCompleted, 2);
       assert.equal(counters.recordsDelivered, 1);
       assert.ok(counters.datagramsReceived >= 6);
+    } finally {
+      for (const c of clients) await c.close();
+      await server.close();
+    }
+  });
+
+  it("attributes interleaved records from two peers to their own sessions, and sizes its receive buffer", async () => {
+    const clock = new VirtualClock();
+    const server = new DtlsServer({ psk: new Map([["rov1", KEY]]) }, clock);
+    const { port } = await server.listen();
+    const clients: EngineClient[] = [];
+    try {
+      const sessions = new Map<number, number>(); // client port -> session id
+      server.on("established", (e) => sessions.set(e.remote.port, e.session.id));
+      const a = await connectClient(port, clock);
+      const b = await connectClient(port, clock);
+      clients.push(a, b);
+      const got: { session: number; text: string }[] = [];
+      const all = new Promise<void>((resolve) =>
+        server.on("data", (e) => {
+          got.push({ session: e.session.id, text: new TextDecoder().decode(e.data) });
+          if (got.length === 6) resolve();
+        }),
+      );
+      for (let i = 0; i < 3; i++) {
+        a.send(text(`a${i}`));
+        b.send(text(`b${i}`));
+      }
+      await all;
+      const idA = sessions.get(a.socket.address().port);
+      const idB = sessions.get(b.socket.address().port);
+      assert.notEqual(idA, idB);
+      assert.deepEqual(
+        got.filter((g) => g.session === idA).map((g) => g.text),
+        ["a0", "a1", "a2"],
+      );
+      assert.deepEqual(
+        got.filter((g) => g.session === idB).map((g) => g.text),
+        ["b0", "b1", "b2"],
+      );
+      // Linux grants twice the request, capped at net.core.rmem_max (doubled too).
+      const max = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+      assert.equal(server.recvBufferSize, 2 * Math.min(DEFAULT_RECV_BUFFER_BYTES, max));
     } finally {
       for (const c of clients) await c.close();
       await server.close();

@@ -25,9 +25,16 @@ export interface DtlsServerConfig extends Partial<Omit<DtlsServerOptions, "psk">
   /** 0 (default) picks a free port. */
   port?: number;
   type?: "udp4" | "udp6";
-  /** SO_RCVBUF in bytes (bursts of telemetry from several vehicles); OS default if unset. */
+  /**
+   * SO_RCVBUF in bytes (default DEFAULT_RECV_BUFFER_BYTES): room for bursts of telemetry from
+   * several vehicles while the event loop is busy. The kernel caps it at net.core.rmem_max
+   * (docs/dtls.md); `recvBufferSize` reads what it granted.
+   */
   recvBufferBytes?: number;
 }
+
+/** 1 MiB: about a thousand queued datagrams of a few hundred bytes (the kernel doubles it for its bookkeeping). */
+export const DEFAULT_RECV_BUFFER_BYTES = 1 << 20;
 
 export interface DtlsServerEvents {
   established: [
@@ -56,6 +63,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
   private readonly engine: DtlsServerEngine;
   private readonly deadlines: DeadlineTimer;
   private socket: Socket | undefined;
+  private schedulePending = false;
 
   /** Validates the options (throws DTLS_CONFIG_INVALID); `listen()` binds the socket. */
   constructor(config: DtlsServerConfig, clock: Clock) {
@@ -86,6 +94,11 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     return this.engine.halfOpenCount;
   }
 
+  /** The socket's SO_RCVBUF as the kernel granted it (undefined before listen()). */
+  get recvBufferSize(): number | undefined {
+    return this.socket?.getRecvBufferSize();
+  }
+
   sessions(): SessionInfo[] {
     return this.engine.list();
   }
@@ -98,14 +111,15 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
     this.socket = socket;
     socket.on("message", (msg, rinfo) => {
       try {
-        this.engine.receive(msg, { address: rinfo.address, port: rinfo.port }, this.clock.now());
+        // rinfo is a fresh object per datagram with `address` and `port`: the peer as it is.
+        this.engine.receive(msg, rinfo, this.clock.now());
       } catch (err) {
         // Last line of defence: the engine does not throw on wire input; if it ever does,
         // count it and carry on serving the other sessions.
         this.engine.counters.internalErrors++;
         this.report(new TethysError("DTLS_INTERNAL_ERROR", "DTLS engine failed on a datagram", { cause: err }));
       }
-      this.schedule();
+      this.scheduleSoon();
     });
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
@@ -118,7 +132,7 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
       socket.close();
       throw new TethysError("DTLS_SOCKET_ERROR", `cannot bind DTLS server: ${err.message}`, { cause: err });
     });
-    if (this.config.recvBufferBytes !== undefined) socket.setRecvBufferSize(this.config.recvBufferBytes);
+    socket.setRecvBufferSize(this.config.recvBufferBytes ?? DEFAULT_RECV_BUFFER_BYTES);
     socket.on("error", (err) => this.report(new TethysError("DTLS_SOCKET_ERROR", err.message, { cause: err })));
     const a = socket.address();
     return { address: a.address, port: a.port };
@@ -167,12 +181,29 @@ export class DtlsServer extends EventEmitter<DtlsServerEvents> {
         suite: e.suite,
       });
     } else if (e.type === "data") {
-      this.emit("data", { session: e.session, data: e.data });
+      // The engine's event already has `session` and `data`: passed on as it is, no copy per record.
+      this.emit("data", e);
     } else {
       const ev = { session: e.session, code: e.code, message: e.message };
       this.emit("closed", e.alert === undefined ? ev : { ...ev, alert: e.alert });
     }
   }
+
+  /**
+   * After a datagram: the deadline is looked at once per turn of the event loop, after every
+   * datagram the socket read in that turn (a receipt only moves idle deadlines later, and a
+   * flight's retransmission timer is not due within the turn).
+   */
+  private scheduleSoon(): void {
+    if (this.schedulePending) return;
+    this.schedulePending = true;
+    setImmediate(this.scheduled);
+  }
+
+  private readonly scheduled = (): void => {
+    this.schedulePending = false;
+    this.schedule();
+  };
 
   /** Keep exactly one Clock timer, at or before the engine's earliest deadline. */
   private schedule(): void {
