@@ -169,11 +169,14 @@ if (lp !== undefined || results.has("latency-pilot")) {
 }
 if (results.has("observers-load")) {
   const o = results.get("observers-load");
-  const idle = n(o?.idle_p99_ms);
-  const loaded = n(o?.loaded_p99_ms);
-  const peak = n(o?.hub_rss_peak_mb);
+  // observers-load's JSON line (camelCase), or the figures read from its text
+  const idle = n(o?.idleP99Ms ?? o?.idle_p99_ms);
+  const loaded = n(o?.loadedP99Ms ?? o?.loaded_p99_ms);
+  const peak = n(o?.rssLoadedMb ?? o?.hub_rss_peak_mb);
+  const after = o?.rssAfterMb ?? o?.hub_rss_after_mb;
+  const refused = o?.refused === undefined ? "" : `, ${o.refused} refused`;
   rows.push({
-    figure: `pilot p99 with ${o?.observers ?? "?"} observers (ms)`,
+    figure: `pilot p99 with ${o?.observers ?? "?"} observers${refused} (ms)`,
     value: f2(loaded),
     goal: "≤ 2× idle",
     anchor: `idle p99 ${f2(idle)} → ${f2(loaded / idle)}×`,
@@ -181,7 +184,7 @@ if (results.has("observers-load")) {
   });
   rows.push({
     figure: "hub RSS peak / after observers (MB)",
-    value: `${f2(peak, 0)} / ${f2(o?.hub_rss_after_mb, 0)}`,
+    value: `${f2(peak, 0)} / ${f2(after, 0)}`,
     goal: "≤ 300 MB, flat after",
     anchor: "-",
     met: check(peak <= 300, peak),
@@ -224,13 +227,15 @@ if (results.has("dtls-engine")) {
 }
 if (results.has("command-link")) {
   const c = results.get("command-link");
-  const rps = n(c?.round_trips_per_s);
-  const p50 = n(c?.p50_ms);
+  // command-link's JSON line (camelCase: the link and a bare TLS echo in the same run), or its text
+  const rps = n(c?.linkRtPerSec ?? c?.round_trips_per_s);
+  const p50 = n(c?.linkP50Ms ?? c?.p50_ms);
+  const echoRps = n(c?.echoRtPerSec);
   rows.push({
     figure: "command link round trips/s",
     value: f2(rps, 0),
     goal: "≥ 50,000",
-    anchor: "-",
+    anchor: Number.isFinite(echoRps) ? `TLS echo ${f2(echoRps, 0)} → ${f2(rps / echoRps)}×` : "-",
     met: check(rps >= 50_000, rps),
   });
   rows.push({
