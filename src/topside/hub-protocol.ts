@@ -16,6 +16,7 @@ import { RoleBook, type RoleChange } from "./roles.ts";
 import { Summaries } from "./summaries.ts";
 import { isCommand, type VehicleChannel, type VehicleDirectory } from "./vehicle-channel.ts";
 import { VehicleFanout } from "./vehicle-fanout.ts";
+import type { VideoRelay } from "./video-relay.ts";
 
 export interface HubProtocolOptions {
   clock: Clock;
@@ -25,6 +26,8 @@ export interface HubProtocolOptions {
   auth: AuthConfig;
   authFailureLimits?: FailureLimits;
   limits?: Partial<BrowserLimits>;
+  /** The video relay, when the hub takes vehicles' video (docs/video.md). */
+  video?: VideoRelay;
 }
 
 /** Pilot input with every axis at rest, sent when a vehicle loses its pilot. */
@@ -167,7 +170,18 @@ export class HubProtocol implements SessionHost {
     this.log.debug({ session: session.id, code }, "browser message refused");
   }
 
+  onVideo(session: BrowserSession, data: Uint8Array): void {
+    const video = this.options.video;
+    if (session.state !== "ready") session.refuse(HubCodes.NOT_AUTHENTICATED, "authenticate first (send auth)", 0);
+    else if (video === undefined) session.refuse(HubCodes.UNEXPECTED_MESSAGE, "this hub relays no video", 0);
+    else {
+      const role = this.book.roleOf(session.id);
+      video.message(session, data, { vehicle: role?.vehicle, pilot: role?.role === "pilot" });
+    }
+  }
+
   onClosed(session: BrowserSession): void {
+    this.options.video?.leave(session.id);
     this.sessions.delete(session.id);
     this.pumps.cancel(session);
     const before = this.pilots();
@@ -298,8 +312,10 @@ export class HubProtocol implements SessionHost {
   private applyChanges(changes: RoleChange[], pilotsBefore: Map<string, number | undefined>): void {
     for (const c of changes) {
       const s = this.sessions.get(c.session);
-      if (c.role === "none") this.fanout.detach(c.vehicle, c.session);
-      else if (s !== undefined) this.fanout.attach(c.vehicle, s);
+      if (c.role === "none") {
+        this.fanout.detach(c.vehicle, c.session);
+        this.options.video?.leave(c.session);
+      } else if (s !== undefined) this.fanout.attach(c.vehicle, s);
       s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by }, "role");
       this.summaries.touch(c.vehicle);
     }

@@ -9,12 +9,14 @@ import { DtlsServer } from "../links/dtls-server/dtls-server.ts";
 import { registerDtlsServerMetrics } from "../links/dtls-server/metrics.ts";
 import { registerTelemetryMetrics } from "../links/telemetry/metrics.ts";
 import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
+import { VideoLinkServer } from "../links/video/video-link-server.ts";
 import { hubOptionsFromConfig } from "./config.ts";
 import { readTopsideCredentials } from "./credentials.ts";
 import { type FleetBridge, type FleetConfig, startFleetBridge } from "./fleet-bridge.ts";
 import { Hub } from "./hub.ts";
 import { LinkedVehicle } from "./linked-vehicle.ts";
 import { VehicleDirectory } from "./vehicle-channel.ts";
+import { VideoRelay } from "./video-relay.ts";
 
 /**
  * The topside hub as a running service: the command-link server (TLS, vehicles dial in), the
@@ -39,7 +41,7 @@ export interface TopsideService {
   /** The fleet bridge, when `[fleet]` is configured. */
   fleet: FleetBridge | undefined;
   /** Bound ports (useful when the config asked for port 0). */
-  ports: { http: number; https: number | undefined; command: number; telemetry: number };
+  ports: { http: number; https: number | undefined; command: number; telemetry: number; video: number | undefined };
   stop(): Promise<void>;
 }
 
@@ -98,8 +100,34 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   registerTelemetryMetrics(o.registry, () => receiver.counters);
   registerLinkMetrics(o.registry, "hub", () => command.totals());
 
+  // Vehicles' video: its own TLS listener with the command link's certificate and pins.
+  let video: VideoRelay | undefined;
+  let videoServer: VideoLinkServer | undefined;
+  let videoPort: number | undefined;
+  if (config.video_port !== undefined) {
+    const server = new VideoLinkServer({
+      credentials: commandOptions.credentials,
+      vehicles: commandOptions.vehicles,
+      clock,
+    });
+    video = new VideoRelay({ clock, logger: log("video"), registry: o.registry });
+    video.attach(server);
+    videoServer = server;
+    videoPort = (
+      await server
+        .listen(config.video_port, config.host)
+        .catch((err) => unwind(err, "video", "topside.video_port", config.video_port))
+    ).port;
+    const relay = video;
+    started.push(() => {
+      relay.close();
+      return server.close();
+    });
+  }
+
   const fromConfig = hubOptionsFromConfig(config);
   const hub = new Hub({
+    ...(video === undefined ? {} : { video }),
     ...fromConfig,
     clock,
     logger: log("hub"),
@@ -144,6 +172,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
       https: hub.httpsAddress?.port,
       command: commandAddr.port,
       telemetry: telemetryAddr.port,
+      video: videoPort,
     },
     stop: () => {
       stopping ??= (async () => {
@@ -152,6 +181,8 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
         await hub.close();
         await command.close();
         await dtls.close();
+        video?.close();
+        await videoServer?.close();
       })();
       return stopping;
     },
