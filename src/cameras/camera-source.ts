@@ -16,8 +16,9 @@ import { type CameraSpec, cameraCommand } from "./commands.ts";
  * units, and its life: a program that exits or stalls is restarted with backoff, a missing
  * device or program is a `state` event ("missing", VIDEO_SOURCE_MISSING) retried the same way
  * — never a crash. The simulated camera also feeds the encoder: at the frame rate it renders
- * the scene from `pose()` into one reused I420 buffer and writes it to ffmpeg's stdin, skipping
- * a frame while the previous one is still unwritten (the encoder is behind), never queueing.
+ * the scene from `pose()` into one of two reused I420 buffers (the other may still be in the
+ * pipe) and writes it to ffmpeg's stdin, skipping a frame while a whole frame is still
+ * unwritten (the encoder is behind), never queueing more.
  */
 export type CameraState = "starting" | "live" | "restarting" | "missing" | "stopped";
 
@@ -72,7 +73,9 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
   private retry: Timer | undefined;
   private watchdog: Timer | undefined;
   private ticker: Timer | undefined;
-  private renderer: SceneRenderer | undefined;
+  /** Two renderers, used in turn: one frame may be in the pipe while the next is drawn. */
+  private renderers: [SceneRenderer, SceneRenderer] | undefined;
+  private flip = 0;
   private lastOutputAt = 0;
   private width = 0;
   private height = 0;
@@ -105,7 +108,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
   /** New picture size, rate or bitrate: the program restarts with them at once. */
   reconfigure(settings: CameraSettings): void {
     this.spec.settings = { ...settings };
-    this.renderer = undefined;
+    this.renderers = undefined;
     if (this.child !== undefined) {
       this.restartNow = true;
       this.child.kill("SIGTERM");
@@ -212,24 +215,31 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
 
   private startRendering(child: ChildProcess): void {
     const s = this.spec.settings;
-    this.renderer ??= new SceneRenderer({ width: s.width, height: s.height });
-    const renderer = this.renderer;
+    this.renderers ??= [
+      new SceneRenderer({ width: s.width, height: s.height }),
+      new SceneRenderer({ width: s.width, height: s.height }),
+    ];
+    const renderers = this.renderers;
+    const frameBytes = renderers[0].frame.length;
     const stdin = child.stdin;
     if (stdin === null || stdin === undefined) return;
     const pose = this.o.pose ?? (() => ({ heading: 0, pitch: 0, roll: 0, depth: 0 }));
     this.ticker = this.o.clock.setInterval(1000 / s.fps, () => {
-      if (!stdin.writable || stdin.writableLength > 0) {
+      // More than the other buffer's frame still unwritten: the encoder is behind.
+      if (!stdin.writable || stdin.writableLength > frameBytes) {
         this.framesSkipped++;
         return;
       }
       const now = this.o.clock.wallMicros();
-      stdin.write(renderer.render(pose(), now));
+      this.flip ^= 1;
+      stdin.write((renderers[this.flip] as SceneRenderer).render(pose(), now));
       this.pendingCaptures.push(now);
       if (this.pendingCaptures.length > 16) this.pendingCaptures.shift();
     });
   }
 
   private accessUnit(au: Uint8Array, keyframe: boolean): void {
+    if (this.stopped) return;
     const now = this.o.clock.wallMicros();
     this.lastOutputAt = this.o.clock.now();
     if (keyframe) {

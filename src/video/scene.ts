@@ -1,7 +1,7 @@
 /**
  * The simulated camera's picture: a small software renderer drawing what a forward camera on
  * the vehicle sees — the seabed as a chequered 1 m grid fading into the water with distance, the
- * water above the horizon brightening towards the surface — from the vehicle's heading, pitch,
+ * water above the horizon brightening towards the surface and towards the sun — from the vehicle's heading, pitch,
  * roll and depth, with the capture time burnt into the top-left corner. It writes I420 (YUV
  * 4:2:0 planar, what the encoder takes) into one reused buffer. Pure: pose and time come in.
  *
@@ -48,7 +48,7 @@ export class SceneRenderer {
     this.height = o.height;
     this.frame = new Uint8Array((o.width * o.height * 3) / 2);
     this.focal = o.width / 2 / Math.tan(((o.fovDeg ?? 80) * DEG) / 2);
-    this.seabed = o.seabedDepth ?? 12;
+    this.seabed = o.seabedDepth ?? 6;
   }
 
   /** Draws the picture for `pose` with `timeMicros` (wall clock, UTC) burnt in; returns `frame`. */
@@ -141,9 +141,9 @@ export class SceneRenderer {
   }
 }
 
-/** Fog over distance (exp(−t / 9 m)), tabulated per 1/16 m up to 64 m. */
+/** Fog over distance (exp(−t / 14 m)), tabulated per 1/16 m up to 64 m. */
 const FOG_STEPS = 16;
-const FOG = Float32Array.from({ length: 64 * FOG_STEPS + 1 }, (_, i) => Math.exp(-i / FOG_STEPS / 9));
+const FOG = Float32Array.from({ length: 64 * FOG_STEPS + 1 }, (_, i) => Math.exp(-i / FOG_STEPS / 14));
 
 function fogAt(t: number): number {
   const i = (t * FOG_STEPS) | 0;
@@ -167,9 +167,10 @@ function shadeLuma(n: number, e: number, d: number, above: number, depth: number
     const ground = line ? 235 : checker ? 150 : 110;
     return (60 + (ground - 60) * fogAt(k)) | 0;
   }
-  // Water above the horizon: brighter towards the surface and near it.
-  const light = 60 - 100 * d * Math.max(0.2, 1 - depth / 30);
-  return light > 255 ? 255 : light | 0;
+  // Water above the horizon: brighter towards the surface and near it, and towards the sun
+  // (low in the north-east), so the open water shows which way the camera points too.
+  const light = 60 - 100 * d * Math.max(0.2, 1 - depth / 30) + 45 * (0.6 * n + 0.8 * e);
+  return light > 255 ? 255 : light < 16 ? 16 : light | 0;
 }
 
 /** 3×5 digits, ':' and '.', one row per 3 bits (MSB left). */
