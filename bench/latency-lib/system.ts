@@ -35,7 +35,17 @@ export interface LatencySystem {
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TETHYS = join(ROOT, "src/cli/tethys.ts");
 
-export async function startLatencySystem(o: { logLevel?: string } = {}): Promise<LatencySystem> {
+/** The simulated camera (bench/video-latency.ts): the hub gets a video port, the agent the camera. */
+export interface LatencyVideo {
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+  /** The cockpit bundle the hub serves (the page that decodes). */
+  staticDir: string;
+}
+
+export async function startLatencySystem(o: { logLevel?: string; video?: LatencyVideo } = {}): Promise<LatencySystem> {
   const dir = await mkdtemp(join(tmpdir(), "tethys-latency-"));
   const level = o.logLevel ?? "warn";
   const keys = await generateKeys({ dir: join(dir, "keys"), configDir: dir });
@@ -84,16 +94,16 @@ export async function startLatencySystem(o: { logLevel?: string } = {}): Promise
     const topsideFile = join(dir, "topside.toml");
     await writeFile(
       topsideFile,
-      topsideConfig(level, await hashSecret(token), await readFile(keys.files.topsideSnippet, "utf8")),
+      topsideConfig(level, await hashSecret(token), await readFile(keys.files.topsideSnippet, "utf8"), o.video),
     );
     const topside = await child("topside", topsideFile);
-    const ports = topside.ports as { http: number; command: number; telemetry: number };
+    const ports = topside.ports as { http: number; command: number; telemetry: number; video?: number };
     sys.hubUrl = String(topside.url);
     sys.wsUrl = `${sys.hubUrl.replace(/^http/, "ws")}ws`;
     const vehicleFile = join(dir, "vehicle.toml");
     await writeFile(
       vehicleFile,
-      vehicleConfig(level, busAddr.port, ports, await readFile(keys.files.vehicleSnippet, "utf8")),
+      vehicleConfig(level, busAddr.port, ports, await readFile(keys.files.vehicleSnippet, "utf8"), o.video),
     );
     const vehicle = await child("vehicle", vehicleFile);
     sys.vehicleMetricsUrl = String(vehicle.metrics);
@@ -111,7 +121,7 @@ const noComments = (s: string) =>
     .filter((l) => !l.startsWith("#"))
     .join("\n");
 
-function topsideConfig(level: string, pilotHash: string, snippet: string): string {
+function topsideConfig(level: string, pilotHash: string, snippet: string, video?: LatencyVideo): string {
   return `[log]
 level = ${toml(level)}
 [metrics]
@@ -120,7 +130,7 @@ listen = ""
 host = "127.0.0.1"
 http_port = 0
 command_port = 0
-telemetry_port = 0
+telemetry_port = 0${video === undefined ? "" : `\nvideo_port = 0\nstatic_dir = ${toml(video.staticDir)}`}
 [topside.auth]
 pilot_hashes = [${toml(pilotHash)}]
 anonymous_observers = true
@@ -131,9 +141,22 @@ ${noComments(snippet)}`;
 function vehicleConfig(
   level: string,
   busPort: number,
-  hub: { command: number; telemetry: number },
+  hub: { command: number; telemetry: number; video?: number },
   snippet: string,
+  video?: LatencyVideo,
 ): string {
+  const camera =
+    video === undefined
+      ? ""
+      : `video_port = ${hub.video}
+[[vehicle.video.cameras]]
+name = "front"
+kind = "sim"
+width = ${video.width}
+height = ${video.height}
+fps = ${video.fps}
+bitrate_kbps = ${video.bitrateKbps}
+`;
   return `[log]
 level = ${toml(level)}
 [metrics]
@@ -147,6 +170,6 @@ sim_bus = "tcp:127.0.0.1:${busPort}"
 host = "127.0.0.1"
 command_port = ${hub.command}
 telemetry_port = ${hub.telemetry}
-
+${camera}
 ${noComments(snippet)}`;
 }

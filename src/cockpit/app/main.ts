@@ -360,7 +360,12 @@ function wire(): void {
     alarmSounding: () => alarms.isSounding,
     badFrames: () => conn.badFrames,
     send: (m: Message) => conn.send(m),
-    video: { stats: () => video.stats.view(), snapshot: () => video.snapshot(), available: video.available },
+    video: {
+      stats: () => video.stats.view(),
+      samples: () => video.stats.samples(),
+      snapshot: () => video.snapshot(),
+      available: video.available,
+    },
   };
 }
 

@@ -19,6 +19,10 @@ test("frame rate from capture timestamps, latency medians, and the stall rule", 
   assert.equal(s.quantile("total", 0.5), 40);
   assert.equal(s.quantile("tethys", 0.5), 10);
   assert.equal(s.view().lastCaptureMicros, (1_000_000 + 19 * 40) * 1000);
+  const kept = s.samples();
+  assert.equal(kept.length, 10, "the window only");
+  assert.equal(kept[0]?.capture, 1_000_000 + 10 * 40, "oldest first");
+  assert.equal((kept[9]?.decoded ?? 0) - (kept[9]?.received ?? 0), 5);
   assert.equal(s.state(1400, true, true), "live");
   assert.equal(s.state(1501, true, true), "stalled", "no new frame for more than a second");
   s.clear();

@@ -30,9 +30,8 @@ export type VideoState = "off" | "unavailable" | "waiting" | "live" | "stalled";
 
 export class VideoStats {
   readonly window: number;
-  private readonly capture: Float64Array;
-  private readonly total: Float64Array;
-  private readonly tethys: Float64Array;
+  /** The last `window` frames' times, five columns per frame (FrameTimes order). */
+  private readonly times: Float64Array;
   private readonly scratch: Float64Array;
   private n = 0;
   private head = 0;
@@ -45,17 +44,18 @@ export class VideoStats {
 
   constructor(window = 120) {
     this.window = window;
-    this.capture = new Float64Array(window);
-    this.total = new Float64Array(window);
-    this.tethys = new Float64Array(window);
+    this.times = new Float64Array(window * 5);
     this.scratch = new Float64Array(window);
   }
 
   /** A frame came out of the decoder; `pageNow` is performance.now() (for stall detection). */
   frame(t: FrameTimes, pageNow: number): void {
-    this.capture[this.head] = t.capture;
-    this.total[this.head] = t.decoded - t.capture;
-    this.tethys[this.head] = t.decoded - t.sent;
+    const o = this.head * 5;
+    this.times[o] = t.capture;
+    this.times[o + 1] = t.sent;
+    this.times[o + 2] = t.hub;
+    this.times[o + 3] = t.received;
+    this.times[o + 4] = t.decoded;
     this.head = (this.head + 1) % this.window;
     if (this.n < this.window) this.n++;
     this.decoded++;
@@ -69,7 +69,7 @@ export class VideoStats {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < this.n; i++) {
-      const c = this.capture[i] as number;
+      const c = this.times[i * 5] as number;
       if (c < lo) lo = c;
       if (c > hi) hi = c;
     }
@@ -79,9 +79,9 @@ export class VideoStats {
   /** The `q` quantile (0..1) of a series over the window, or null when empty. */
   quantile(series: "total" | "tethys", q: number): number | null {
     if (this.n === 0) return null;
-    const src = series === "total" ? this.total : this.tethys;
     const s = this.scratch.subarray(0, this.n);
-    s.set(src.subarray(0, this.n));
+    const from = series === "total" ? 0 : 1;
+    for (let i = 0; i < this.n; i++) s[i] = (this.times[i * 5 + 4] as number) - (this.times[i * 5 + from] as number);
     s.sort();
     return s[Math.min(this.n - 1, Math.floor(q * this.n))] as number;
   }
@@ -107,6 +107,24 @@ export class VideoStats {
       tethysMs: this.quantile("tethys", 0.5),
       lastCaptureMicros: this.lastCaptureMicros,
     };
+  }
+
+  /** The frames in the window, oldest first (benchmarks read the per-hop times). */
+  samples(): FrameTimes[] {
+    const out: FrameTimes[] = [];
+    const start = this.n < this.window ? 0 : this.head;
+    for (let k = 0; k < this.n; k++) {
+      const o = ((start + k) % this.window) * 5;
+      const t = this.times;
+      out.push({
+        capture: t[o] as number,
+        sent: t[o + 1] as number,
+        hub: t[o + 2] as number,
+        received: t[o + 3] as number,
+        decoded: t[o + 4] as number,
+      });
+    }
+    return out;
   }
 
   /** Forget the frames (a new camera or connection); counters stay. */
