@@ -1,6 +1,6 @@
 // Regenerates docs/images/cockpit.png: starts the whole simulated system (as `npm start` does),
 // signs in to the cockpit in headless Chromium, takes the pilot role, arms and flies forward
-// while turning, and takes a screenshot. `node deploy/scripts/cockpit-screenshot.ts [out.png]`
+// while turning, with the simulated camera's picture under the HUD, and takes a screenshot. `node deploy/scripts/cockpit-screenshot.ts [out.png]`
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,11 +17,11 @@ let ready!: (i: { url: string; token: string }) => void;
 const started = new Promise<{ url: string; token: string }>((r) => {
   ready = r;
 });
-const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: () => {} });
+const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: () => {}, video: {} });
 const { url, token } = await started;
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1500 } });
   await page.goto(url);
   await page.fill("#signin-secret", token);
   await page.click("#signin-form button[type=submit]");
@@ -45,7 +45,15 @@ try {
   await page.keyboard.up("KeyF");
   await page.keyboard.down("KeyD");
   await page.waitForFunction(() => document.querySelectorAll("#plot .u-over").length > 0);
+  await page.waitForFunction(
+    () => document.querySelector(".video-badge")?.textContent?.startsWith("● LIVE"),
+    undefined,
+    {
+      timeout: 20_000,
+    },
+  );
   await page.waitForTimeout(1500); // let the plot fill for the picture (a screenshot, not a test)
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: out });
   process.stdout.write(`wrote ${out}\n`);
 } finally {

@@ -327,9 +327,11 @@ export class VideoView {
     ctx.lineWidth = 2;
     ctx.font = "bold 16px system-ui, sans-serif";
     ctx.textAlign = "center";
-    // Attitude line: the horizon as the vehicle's attitude says it is.
+    // Attitude line: where the horizon is, by the vehicle's attitude, for a forward camera with
+    // an 80° horizontal field of view (the simulated camera's; a common ROV lens's).
     if (t.pitch !== null && t.roll !== null) {
-      const cy = H / 2 + (t.pitch * H) / 90;
+      const focal = W / 2 / Math.tan((40 * Math.PI) / 180);
+      const cy = H / 2 + Math.tan((t.pitch * Math.PI) / 180) * focal;
       const a = (-t.roll * Math.PI) / 180;
       const dx = Math.cos(a) * W * 0.18;
       const dy = Math.sin(a) * W * 0.18;
