@@ -8,16 +8,19 @@ import { SceneRenderer } from "./scene.ts";
 import { parseSps } from "./sps.ts";
 import { ViewerGate } from "./viewer-gate.ts";
 import {
+  ACK_BYTES,
   AU_HEADER_BYTES,
   CameraListSchema,
   decodeControl,
   encodeControl,
   KIND_CAMERAS,
   KIND_WATCH,
+  readAck,
   readAuHeader,
   stampHub,
   videoKind,
   WatchSchema,
+  writeAck,
   writeAuHeader,
 } from "./wire.ts";
 
@@ -266,6 +269,12 @@ test("wire: access-unit headers round-trip; the hub stamps in place; bad message
   badFlags[3] = 9;
   assert.throws(() => readAuHeader(badFlags), { code: "VIDEO_BAD_FRAME" });
   assert.throws(() => videoKind(Uint8Array.of(1, 1)), { code: "VIDEO_BAD_FRAME" });
+  const ack = new Uint8Array(ACK_BYTES);
+  writeAck(ack, 123_456_789);
+  assert.equal(videoKind(ack), 5);
+  assert.equal(readAck(ack), 123_456_789);
+  writeAck(ack, -1);
+  assert.throws(() => readAck(ack), { code: "VIDEO_BAD_FRAME" });
   const watch = encodeControl(KIND_WATCH, { vehicle: "rov1", camera: 0 });
   assert.deepEqual(decodeControl(watch, KIND_WATCH, WatchSchema), { vehicle: "rov1", camera: 0 });
   assert.throws(() => decodeControl(watch, KIND_CAMERAS, CameraListSchema), { code: "VIDEO_BAD_CONTROL" });

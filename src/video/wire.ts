@@ -24,7 +24,9 @@
  *
  * Control messages (kinds 2–4) carry UTF-8 JSON after the two-byte prefix, validated by the
  * schemas below: 2 camera list (vehicle → hub → browser), 3 watch (browser → hub), 4 camera
- * settings (browser → hub → vehicle; pilot only).
+ * settings (browser → hub → vehicle; pilot only). Kind 5 (hub → vehicle, video link only)
+ * acknowledges the bytes received so far (f64 little-endian after the prefix): the vehicle's
+ * measure of what is still in flight, kernel buffers and tether included.
  */
 import { z } from "zod";
 import { TethysError } from "../kernel/errors.ts";
@@ -35,6 +37,9 @@ export const KIND_AU = 1;
 export const KIND_CAMERAS = 2;
 export const KIND_WATCH = 3;
 export const KIND_SETTINGS = 4;
+export const KIND_ACK = 5;
+/** An acknowledgement: prefix and the bytes received so far on the connection (f64). */
+export const ACK_BYTES = 10;
 export const AU_HEADER_BYTES = 36;
 export const FLAG_KEYFRAME = 1;
 export const FLAG_GAP = 2;
@@ -80,7 +85,7 @@ export function stampHub(msg: Uint8Array, micros: number): void {
 export function videoKind(msg: Uint8Array): number {
   if (msg.length < 2 || msg[0] !== VIDEO_MAGIC) throw new VideoWireError(VideoCodes.BAD_FRAME, "not a video message");
   const kind = msg[1] as number;
-  if (kind < KIND_AU || kind > KIND_SETTINGS)
+  if (kind < KIND_AU || kind > KIND_ACK)
     throw new VideoWireError(VideoCodes.BAD_FRAME, `unknown video message kind ${kind}`);
   return kind;
 }
@@ -105,6 +110,22 @@ export function readAuHeader(msg: Uint8Array, out?: AuHeader): AuHeader {
   for (const t of [h.captureMicros, h.sentMicros, h.hubMicros])
     if (!Number.isFinite(t) || t < 0) throw new VideoWireError(VideoCodes.BAD_FRAME, "access unit time out of range");
   return h;
+}
+
+/** Writes an acknowledgement of `received` bytes at `out[0..10)`. */
+export function writeAck(out: Uint8Array, received: number): void {
+  out[0] = VIDEO_MAGIC;
+  out[1] = KIND_ACK;
+  new DataView(out.buffer, out.byteOffset + 2, 8).setFloat64(0, received, true);
+}
+
+/** The byte count of an acknowledgement, or throws VIDEO_BAD_FRAME. */
+export function readAck(msg: Uint8Array): number {
+  if (msg.length !== ACK_BYTES || msg[0] !== VIDEO_MAGIC || msg[1] !== KIND_ACK)
+    throw new VideoWireError(VideoCodes.BAD_FRAME, "malformed acknowledgement");
+  const n = new DataView(msg.buffer, msg.byteOffset + 2, 8).getFloat64(0, true);
+  if (!Number.isSafeInteger(n) || n < 0) throw new VideoWireError(VideoCodes.BAD_FRAME, "acknowledgement out of range");
+  return n;
 }
 
 const cameraName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes");

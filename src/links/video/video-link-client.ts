@@ -11,9 +11,11 @@ import {
   type CameraList,
   decodeControl,
   encodeControl,
+  KIND_ACK,
   KIND_CAMERAS,
   KIND_SETTINGS,
   MAX_CONTROL_BYTES,
+  readAck,
   type SettingsRequest,
   SettingsRequestSchema,
   writeAuHeader,
@@ -27,9 +29,12 @@ import { checkPeer, normalizeFingerprint, type PemCredentials, tlsBase } from ".
  * them, in the kernel's buffers or on the tether). Messages are `src/video/wire.ts` messages
  * behind a u32 little-endian length.
  *
- * Backpressure: an access unit is written only while the socket's unsent bytes plus the unit
- * stay under `maxBufferedBytes`; otherwise that camera drops to its next keyframe (ViewerGate)
- * and the next unit sent is flagged as following a gap. Nothing is queued for later.
+ * Backpressure: what is in flight is measured end to end — bytes written minus the bytes the
+ * hub acknowledged, so the kernel's socket buffers (megabytes on Linux) and a tether's queue
+ * count too, not only Node's buffer. An access unit is written only while that plus the unit
+ * stays under `maxBufferedBytes` and the oldest unacknowledged unit is younger than `maxLagMs`;
+ * otherwise that camera drops to its next keyframe (ViewerGate) and the next unit sent is
+ * flagged as following a gap. Nothing is queued for later.
  */
 export interface VideoLinkClientOptions {
   host: string;
@@ -38,8 +43,10 @@ export interface VideoLinkClientOptions {
   hubFingerprint: string;
   clock: Clock;
   backoff?: Partial<BackoffOptions>;
-  /** Unsent bytes above which access units are dropped to the next keyframe (default 512 KiB). */
+  /** Unacknowledged bytes above which access units are dropped to the next keyframe (default 512 KiB). */
   maxBufferedBytes?: number;
+  /** Age of the oldest unacknowledged unit above which units are dropped (default 300 ms). */
+  maxLagMs?: number;
   /** TCP + TLS must be up within this, and a write backlog that does not move for this long closes the link (default 3000 ms). */
   timeoutMs?: number;
   dial?: (options: ConnectionOptions) => TLSSocket;
@@ -74,6 +81,11 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
   private readonly seqs = new Map<number, number>();
   private readonly gapped = new Set<number>();
   private backlogSince: number | undefined;
+  /** Bytes written on this connection, and acknowledged by the hub. */
+  private written = 0;
+  private acked = 0;
+  /** Unacknowledged units: end offset and write time, pairs, oldest first (bounded). */
+  private readonly unacked: number[] = [];
 
   constructor(o: VideoLinkClientOptions) {
     super();
@@ -85,6 +97,19 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
 
   get up(): boolean {
     return this.isUp;
+  }
+
+  /** Bytes written and not yet acknowledged by the hub. */
+  get inFlight(): number {
+    return this.written - this.acked;
+  }
+
+  /** In flight as the gate sees it: past the lag limit, more than any budget. */
+  private congestion(): number {
+    const oldest = this.unacked[1];
+    if (this.unacked.length >= 512) return Number.POSITIVE_INFINITY;
+    if (oldest !== undefined && this.o.clock.now() - oldest > (this.o.maxLagMs ?? 300)) return Number.POSITIVE_INFINITY;
+    return this.written - this.acked;
   }
 
   start(): void {
@@ -129,7 +154,7 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
     }
     const size = 4 + AU_HEADER_BYTES + au.length;
     const stallsBefore = gate.stalls;
-    const verdict = gate.offer(f.keyframe, size, s.writableLength);
+    const verdict = gate.offer(f.keyframe, size, this.congestion());
     if (verdict !== "send") {
       this.stats.framesDropped++;
       if (gate.stalls !== stallsBefore) this.stats.stalls++;
@@ -153,6 +178,8 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
     });
     buf.set(au, 4 + AU_HEADER_BYTES);
     s.write(buf);
+    this.written += size;
+    this.unacked.push(this.written, this.o.clock.now());
     this.stats.framesSent++;
     this.stats.bytesSent += size;
     return true;
@@ -167,6 +194,7 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
     buf.writeUInt32LE(body.length, 0);
     buf.set(body, 4);
     s.write(buf);
+    this.written += buf.length;
   }
 
   private attempt(): void {
@@ -191,6 +219,9 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
         return;
       }
       this.isUp = true;
+      this.written = 0;
+      this.acked = 0;
+      this.unacked.length = 0;
       this.backoff.reset();
       for (const g of this.gates.values()) g.restart();
       this.emit("up");
@@ -205,6 +236,10 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
       if (!this.isUp) return;
       const fault = reader.push(chunk, (msg) => {
         try {
+          if (msg[1] === KIND_ACK) {
+            this.acknowledged(readAck(msg));
+            return;
+          }
           this.emit("settings", decodeControl(msg, KIND_SETTINGS, SettingsRequestSchema));
         } catch (err) {
           this.emit("drop", err as TethysError);
@@ -223,6 +258,15 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
       if (!this.stopped)
         this.failed(new TethysError(VideoCodes.LINK_DOWN, `video link to ${this.o.host}:${this.o.port} closed`));
     });
+  }
+
+  private acknowledged(received: number): void {
+    if (received > this.written || received < this.acked) return; // not ours: ignore
+    this.acked = received;
+    const u = this.unacked;
+    let drop = 0;
+    while (drop < u.length && (u[drop] as number) <= received) drop += 2;
+    if (drop > 0) u.splice(0, drop);
   }
 
   private failed(err: TethysError): void {

@@ -6,6 +6,7 @@ import { TethysError } from "../../kernel/errors.ts";
 import { LengthPrefixedReader } from "../../kernel/length-prefixed.ts";
 import { VideoCodes } from "../../video/codes.ts";
 import {
+  ACK_BYTES,
   type AuHeader,
   type CameraList,
   CameraListSchema,
@@ -17,13 +18,15 @@ import {
   readAuHeader,
   type SettingsRequest,
   videoKind,
+  writeAck,
 } from "../../video/wire.ts";
 import { checkPeer, normalizeFingerprint, type PemCredentials, tlsBase } from "../command/peer.ts";
 
 /**
  * The hub's end of the video link: a TLS 1.3 listener of its own (`topside.video_port`) that
  * admits a vehicle with the command link's rules — certificate from the pair's CA, CN pinned to
- * its fingerprint — and hands out each vehicle's access units and camera list. A vehicle that
+ * its fingerprint — and hands out each vehicle's access units and camera list. Every read is
+ * acknowledged with the byte count received so far (the vehicle's backpressure). A vehicle that
  * reconnects replaces its previous connection; one silent for `timeoutMs` is closed.
  */
 export interface VideoLinkServerOptions {
@@ -164,8 +167,10 @@ export class VideoLinkServer extends EventEmitter<VideoLinkServerEvents> {
       faultCode: VideoCodes.BAD_FRAME,
     });
     const header = {} as AuHeader;
+    let received = 0;
     socket.on("data", (chunk: Buffer) => {
       conn.lastHeardAt = this.o.clock.now();
+      received += chunk.length;
       const fault = reader.push(chunk, (msg) => {
         try {
           const kind = videoKind(msg);
@@ -179,7 +184,13 @@ export class VideoLinkServer extends EventEmitter<VideoLinkServerEvents> {
       if (fault !== undefined) {
         conn.emit("drop", new TethysError(fault.code, `video message of ${fault.declared} bytes (max ${fault.max})`));
         socket.destroy();
+        return;
       }
+      // What arrived so far: the vehicle's measure of what is still in flight.
+      const ack = Buffer.allocUnsafe(4 + ACK_BYTES);
+      ack.writeUInt32LE(ACK_BYTES, 0);
+      writeAck(ack.subarray(4), received);
+      socket.write(ack);
     });
     socket.on("close", () => {
       if (this.live.get(id) === conn) this.live.delete(id);
