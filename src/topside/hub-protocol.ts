@@ -181,7 +181,7 @@ export class HubProtocol implements SessionHost {
   }
 
   onClosed(session: BrowserSession): void {
-    this.options.video?.leave(session.id);
+    this.options.video?.closed(session.id);
     this.sessions.delete(session.id);
     this.pumps.cancel(session);
     const before = this.pilots();

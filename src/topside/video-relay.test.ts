@@ -6,6 +6,7 @@ import { VirtualClock } from "../kernel/virtual-clock.ts";
 import type { VideoLinkServer, VideoVehicleConnection } from "../links/video/video-link-server.ts";
 import { createLogging } from "../observability/logger.ts";
 import {
+  ACK_BYTES,
   AU_HEADER_BYTES,
   type AuHeader,
   type CameraList,
@@ -17,6 +18,7 @@ import {
   KIND_WATCH,
   readAuHeader,
   type SettingsRequest,
+  writeAck,
   writeAuHeader,
 } from "../video/wire.ts";
 import { VideoRelay, type VideoViewer } from "./video-relay.ts";
@@ -197,4 +199,38 @@ test("a vehicle's video link going down clears its cache: a newcomer waits for a
   const v = new FakeViewer(1);
   watch(v, OBSERVER);
   assert.equal(v.units().length, 0);
+});
+
+test("a browser that acknowledges is judged by what it took: unacknowledged for 500 ms, it drops to a keyframe", () => {
+  const { relay, unit, watch, clock } = setup();
+  const v = new FakeViewer(1);
+  const ack = () => {
+    const bytes = v.got.reduce((n, m) => n + m.byteLength, 0);
+    const msg = new Uint8Array(ACK_BYTES);
+    writeAck(msg, bytes);
+    relay.message(v, msg, OBSERVER);
+  };
+  watch(v, OBSERVER);
+  unit(true);
+  ack(); // from here the hub counts on acknowledgements
+  unit(false);
+  clock.advance(100);
+  ack();
+  unit(false);
+  assert.equal(v.units().length, 3, "acknowledged in time: everything goes");
+  clock.advance(600); // nothing acknowledged: the socket looks empty, the browser is not taking it
+  unit(false);
+  unit(true);
+  assert.equal(v.units().length, 3, "behind: dropped, keyframe included");
+  ack();
+  unit(false);
+  assert.equal(v.units().length, 3, "caught up, but a delta waits for its keyframe");
+  unit(true);
+  assert.equal(v.units().length, 4);
+  assert.equal(v.units()[3]?.keyframe, true);
+  const bogus = new Uint8Array(ACK_BYTES);
+  writeAck(bogus, 10 ** 12);
+  relay.message(v, bogus, OBSERVER); // more than was ever sent: ignored
+  unit(false);
+  assert.equal(v.units().length, 5);
 });

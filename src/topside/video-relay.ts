@@ -12,9 +12,11 @@ import {
   decodeControl,
   encodeControl,
   FLAG_KEYFRAME,
+  KIND_ACK,
   KIND_CAMERAS,
   KIND_SETTINGS,
   KIND_WATCH,
+  readAck,
   SettingsRequestSchema,
   stampHub,
   videoKind,
@@ -26,8 +28,8 @@ import { HubCodes } from "./errors.ts";
  * The hub's video relay: access units from each vehicle's video link go out to the browsers
  * watching that camera, as binary WebSocket messages on the session's socket — the same bytes
  * for every watcher, with the hub's receive time stamped in. Per browser a ViewerGate drops to
- * the next keyframe when the browser's unsent bytes would pass `viewerBufferBytes` (never a
- * queue); per camera the last group of pictures is cached, so a browser that starts watching
+ * the next keyframe when what the browser has not taken would pass `viewerBufferBytes` (never a
+ * queue; see `behind`); per camera the last group of pictures is cached, so a browser that starts watching
  * decodes a picture at once. Browsers ask with `watch` (any role attached to the vehicle);
  * only the vehicle's pilot may change a camera's settings.
  */
@@ -50,12 +52,26 @@ export interface VideoRelayOptions {
   gopFrames?: number;
 }
 
+/** Video bytes sent to one browser over its connection, and what it acknowledged. */
+interface ByteCount {
+  sent: number;
+  acked: number;
+  /** The browser acknowledges (the cockpit does; a bare client may not). */
+  acking: boolean;
+  /** Unacknowledged sends: end offset and time, pairs, oldest first (bounded). */
+  unacked: number[];
+}
+
 interface Watcher {
   viewer: VideoViewer;
   vehicle: string;
   camera: number;
   gate: ViewerGate;
+  count: ByteCount;
 }
+
+/** A browser whose oldest unacknowledged video is older than this is behind. */
+const MAX_LAG_MS = 500;
 
 interface VehicleVideo {
   conn: VideoVehicleConnection | undefined;
@@ -70,6 +86,8 @@ export class VideoRelay {
   private readonly o: VideoRelayOptions;
   private readonly vehicles = new Map<string, VehicleVideo>();
   private readonly watchers = new Map<number, Watcher>();
+  /** Per session, for as long as its connection lives (the browser counts per connection). */
+  private readonly counts = new Map<number, ByteCount>();
   private readonly frames: Counter<"result">;
   private readonly bytes: Counter<"dir">;
 
@@ -116,7 +134,10 @@ export class VideoRelay {
   message(viewer: VideoViewer, data: Uint8Array, role: { vehicle: string | undefined; pilot: boolean }): void {
     try {
       const kind = videoKind(data);
-      if (kind === KIND_WATCH) {
+      if (kind === KIND_ACK) {
+        const c = this.counts.get(viewer.id);
+        if (c !== undefined) this.acknowledged(c, readAck(data));
+      } else if (kind === KIND_WATCH) {
         const w = decodeControl(data, KIND_WATCH, WatchSchema);
         if (w.camera < 0) {
           this.leave(viewer.id);
@@ -152,13 +173,20 @@ export class VideoRelay {
     }
   }
 
-  /** The session stopped watching (detached, closed). */
+  /** The session stopped watching (detached, or asked to stop). */
   leave(sessionId: number): void {
     this.watchers.delete(sessionId);
   }
 
+  /** The session's connection closed. */
+  closed(sessionId: number): void {
+    this.watchers.delete(sessionId);
+    this.counts.delete(sessionId);
+  }
+
   close(): void {
     this.watchers.clear();
+    this.counts.clear();
     for (const v of this.vehicles.values()) v.conn?.close();
   }
 
@@ -178,17 +206,54 @@ export class VideoRelay {
 
   private watch(viewer: VideoViewer, vehicle: string, camera: number): void {
     const gate = new ViewerGate(this.o.viewerBufferBytes ?? 192 * 1024);
-    this.watchers.set(viewer.id, { viewer, vehicle, camera, gate });
+    let count = this.counts.get(viewer.id);
+    if (count === undefined) {
+      count = { sent: 0, acked: 0, acking: false, unacked: [] };
+      this.counts.set(viewer.id, count);
+    }
+    const w: Watcher = { viewer, vehicle, camera, gate, count };
+    this.watchers.set(viewer.id, w);
     const v = this.vehicle(vehicle);
-    viewer.sendVideo(v.camerasMessage);
+    this.send(w, v.camerasMessage);
     // The cached group: a picture at once, decoded up to the present.
-    for (const msg of v.caches.get(camera)?.group ?? [])
-      this.offer(viewer, gate, msg, ((msg[3] as number) & FLAG_KEYFRAME) !== 0);
+    for (const msg of v.caches.get(camera)?.group ?? []) this.offer(w, msg, ((msg[3] as number) & FLAG_KEYFRAME) !== 0);
   }
 
-  private offer(viewer: VideoViewer, gate: ViewerGate, msg: Uint8Array, keyframe: boolean): void {
-    if (gate.offer(keyframe, msg.byteLength, viewer.videoBuffered) === "send") {
-      viewer.sendVideo(msg);
+  private send(w: Watcher, msg: Uint8Array): void {
+    const c = w.count;
+    w.viewer.sendVideo(msg);
+    c.sent += msg.byteLength;
+    if (c.acking && c.unacked.length < 1024) c.unacked.push(c.sent, this.o.clock.now());
+  }
+
+  /**
+   * What the browser has not taken yet: its socket's unsent bytes, and — once it acknowledges
+   * what it received (the cockpit does, every 100 ms) — the bytes sent and not acknowledged,
+   * which also counts the kernel's buffers and the network; infinite when the oldest
+   * unacknowledged send is older than 500 ms.
+   */
+  private behind(w: Watcher): number {
+    const buffered = w.viewer.videoBuffered;
+    const c = w.count;
+    if (!c.acking) return buffered;
+    const oldest = c.unacked[1];
+    if (c.unacked.length >= 1024 || (oldest !== undefined && this.o.clock.now() - oldest > MAX_LAG_MS))
+      return Number.POSITIVE_INFINITY;
+    return Math.max(buffered, c.sent - c.acked);
+  }
+
+  private acknowledged(c: ByteCount, received: number): void {
+    if (received > c.sent || received < c.acked) return; // not a count this hub sent
+    c.acking = true;
+    c.acked = received;
+    let drop = 0;
+    while (drop < c.unacked.length && (c.unacked[drop] as number) <= received) drop += 2;
+    if (drop > 0) c.unacked.splice(0, drop);
+  }
+
+  private offer(w: Watcher, msg: Uint8Array, keyframe: boolean): void {
+    if (w.gate.offer(keyframe, msg.byteLength, this.behind(w)) === "send") {
+      this.send(w, msg);
       this.frames.inc({ result: "sent" });
       this.bytes.inc({ dir: "out" }, msg.byteLength);
     } else this.frames.inc({ result: "dropped" });
@@ -205,7 +270,7 @@ export class VideoRelay {
       if (sameBytes(message, v.camerasMessage)) return;
       v.cameras = list;
       v.camerasMessage = message;
-      for (const w of this.watchers.values()) if (w.vehicle === conn.vehicleId) w.viewer.sendVideo(message);
+      for (const w of this.watchers.values()) if (w.vehicle === conn.vehicleId) this.send(w, message);
     });
     conn.on("drop", (err) => log.debug({ vehicle: conn.vehicleId, code: err.code }, err.message));
     conn.on("close", () => {
@@ -229,7 +294,7 @@ export class VideoRelay {
     }
     cache.add(msg, h.keyframe);
     for (const w of this.watchers.values()) {
-      if (w.vehicle === vehicle && w.camera === h.camera) this.offer(w.viewer, w.gate, msg, h.keyframe);
+      if (w.vehicle === vehicle && w.camera === h.camera) this.offer(w, msg, h.keyframe);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { MessageOf, SessionRole } from "../../protocol/index.ts";
 import { analyseAccessUnit } from "../../video/annexb.ts";
 import {
+  ACK_BYTES,
   AU_HEADER_BYTES,
   type AuHeader,
   type CameraList,
@@ -14,6 +15,7 @@ import {
   KIND_WATCH,
   readAuHeader,
   videoKind,
+  writeAck,
 } from "../../video/wire.ts";
 import { DecodeGate, type VideoState, VideoStats } from "../core/video-stats.ts";
 
@@ -26,6 +28,10 @@ import { DecodeGate, type VideoState, VideoStats } from "../core/video-stats.ts"
  * stalled (no new frame for a second), when it waits for a keyframe, and when this browser
  * cannot decode at all (no WebCodecs: an insecure context — open the HTTPS address, or
  * localhost). Snapshot saves video and HUD as a PNG.
+ *
+ * Every 100 ms it acknowledges the video bytes it received, so the hub measures what is still in
+ * flight to this browser (kernel buffers and network included) and drops to a keyframe rather
+ * than let video queue up.
  *
  * It owns its DOM (built inside `#video-panel`) and its styles, so the page only gives it a
  * place, the socket's send, and calls `receive` and `frame`.
@@ -89,6 +95,11 @@ export class VideoView {
   private lastBadge = "";
   private lastInfo = "";
   private hudKey = "";
+  /** Video bytes received on this connection, and when they were last acknowledged to the hub. */
+  private receivedBytes = 0;
+  private ackedBytes = 0;
+  private lastAckAt = 0;
+  private readonly ack = new Uint8Array(ACK_BYTES);
 
   constructor(panel: HTMLElement, deps: VideoViewDeps) {
     this.deps = deps;
@@ -134,6 +145,7 @@ export class VideoView {
 
   /** A video message from the hub (first byte 0x56). */
   receive(msg: Uint8Array): void {
+    this.receivedBytes += msg.byteLength;
     try {
       const kind = videoKind(msg);
       if (kind === KIND_CAMERAS) this.setCameras(decodeControl(msg, KIND_CAMERAS, CameraListSchema));
@@ -145,6 +157,8 @@ export class VideoView {
 
   /** The socket closed: the hub forgets what this page watched. */
   disconnected(): void {
+    this.receivedBytes = 0;
+    this.ackedBytes = 0;
     this.generation++;
     this.watchKey = "";
     this.resetDecoder();
@@ -164,6 +178,14 @@ export class VideoView {
       } else if (!watching) this.watchKey = "";
     }
     const now = this.deps.now();
+    // Tell the hub what arrived, every 100 ms: its measure of what is still in flight to us.
+    if (this.receivedBytes !== this.ackedBytes && now - this.lastAckAt >= 100) {
+      writeAck(this.ack, this.receivedBytes);
+      if (this.deps.send(this.ack)) {
+        this.ackedBytes = this.receivedBytes;
+        this.lastAckAt = now;
+      }
+    }
     const state: VideoState = this.stats.state(now, this.watchKey !== "", this.available);
     const age = this.stats.lastDecodedAt === undefined ? 0 : (now - this.stats.lastDecodedAt) / 1000;
     const badge =
