@@ -60,6 +60,11 @@ export class HubProtocol implements SessionHost {
   private readonly pumps = new PumpScheduler(PUMP_BATCH);
   private nextSession = 1;
   private seq = 0;
+  /**
+   * Video messages (first byte 0x56) from a session, when this hub relays video; without a
+   * relay they stay protocol frames, refused by the codec like any other bad frame.
+   */
+  readonly onVideo: ((session: BrowserSession, data: Uint8Array) => void) | undefined;
 
   constructor(options: HubProtocolOptions) {
     this.options = options;
@@ -78,6 +83,18 @@ export class HubProtocol implements SessionHost {
       onLinkChange: (id) => this.summaries.touch(id),
     });
     this.summaries = new Summaries(this.book, options.vehicles, this.sessions, (v) => this.fanout.members(v), this);
+    const video = options.video;
+    this.onVideo =
+      video === undefined
+        ? undefined
+        : (session, data) => {
+            if (session.state !== "ready") {
+              session.refuse(HubCodes.NOT_AUTHENTICATED, "authenticate first (send auth)", 0);
+              return;
+            }
+            const role = this.book.roleOf(session.id);
+            video.message(session, data, { vehicle: role?.vehicle, pilot: role?.role === "pilot" });
+          };
   }
 
   /** Subscribes to the vehicle directory: its vehicles now and those added later. */
@@ -168,16 +185,6 @@ export class HubProtocol implements SessionHost {
   onRefused(session: BrowserSession, code: string): void {
     this.metrics.refused.inc({ code });
     this.log.debug({ session: session.id, code }, "browser message refused");
-  }
-
-  onVideo(session: BrowserSession, data: Uint8Array): void {
-    const video = this.options.video;
-    if (session.state !== "ready") session.refuse(HubCodes.NOT_AUTHENTICATED, "authenticate first (send auth)", 0);
-    else if (video === undefined) session.refuse(HubCodes.UNEXPECTED_MESSAGE, "this hub relays no video", 0);
-    else {
-      const role = this.book.roleOf(session.id);
-      video.message(session, data, { vehicle: role?.vehicle, pilot: role?.role === "pilot" });
-    }
   }
 
   onClosed(session: BrowserSession): void {
