@@ -68,6 +68,20 @@ function picture(page: Page): Promise<number[]> {
 
 const meanDiff = (a: number[], b: number[]) => a.reduce((s, v, i) => s + Math.abs(v - (b[i] as number)), 0) / a.length;
 
+/** The vehicle's and the hub's video counters (to say where frames went when too few arrive). */
+async function counters(m: { topside?: string; vehicle?: string }): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const url of [m.vehicle, m.topside]) {
+    if (url === undefined) continue;
+    for (const line of (await (await fetch(url)).text()).split("\n")) {
+      const hit =
+        /^(tethys_(?:vehicle_video_\w+|hub_video_frames_total\{result="\w+"\}))(?:\{[^}]*\})? ([\d.e+]+)$/.exec(line);
+      if (hit) out[hit[1] as string] = Number(hit[2]);
+    }
+  }
+  return out;
+}
+
 /** Waits until `n` more frames than now have been decoded. */
 async function frames(page: Page, n: number): Promise<void> {
   const start = (await stats(page)).decoded;
