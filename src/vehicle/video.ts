@@ -72,7 +72,8 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
     camera.on("frame", (f) => link.sendAccessUnit(index, f.au, f));
     camera.on("state", (state, code, message) => {
       const entry = { camera: camera.spec.name, state, code };
-      if (state === "live" || state === "starting") logger.info(entry, `camera ${camera.spec.name}: ${message}`);
+      if (state === "live" || state === "starting" || state === "stopped")
+        logger.info(entry, `camera ${camera.spec.name}: ${message}`);
       else logger.warn(entry, `camera ${camera.spec.name}: ${message}`);
       link.sendCameras(list());
     });
