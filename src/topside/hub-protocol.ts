@@ -322,7 +322,10 @@ export class HubProtocol implements SessionHost {
       if (c.role === "none") {
         this.fanout.detach(c.vehicle, c.session);
         this.options.video?.leave(c.session);
-      } else if (s !== undefined) this.fanout.attach(c.vehicle, s);
+      } else if (s !== undefined) {
+        this.fanout.attach(c.vehicle, s);
+        this.options.video?.attached(s, c.vehicle);
+      }
       s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by }, "role");
       this.summaries.touch(c.vehicle);
     }

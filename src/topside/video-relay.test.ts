@@ -234,3 +234,12 @@ test("a browser that acknowledges is judged by what it took: unacknowledged for 
   unit(false);
   assert.equal(v.units().length, 5);
 });
+
+test("attaching to a vehicle brings its camera list (the page learns the hub relays video), nothing else", () => {
+  const { relay, unit } = setup();
+  unit(true);
+  const v = new FakeViewer(1);
+  relay.attached(v, "rov1");
+  assert.deepEqual(v.lists(), [CAMERAS]);
+  assert.equal(v.units().length, 0, "no video until it asks");
+});

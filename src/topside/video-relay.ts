@@ -173,6 +173,14 @@ export class VideoRelay {
     }
   }
 
+  /**
+   * A session attached to `vehicle`: it gets the vehicle's camera list, which also tells the
+   * page that this hub relays video (a page never sends video messages to a hub that does not).
+   */
+  attached(viewer: VideoViewer, vehicle: string): void {
+    viewer.sendVideo(this.vehicle(vehicle).camerasMessage);
+  }
+
   /** The session stopped watching (detached, or asked to stop). */
   leave(sessionId: number): void {
     this.watchers.delete(sessionId);

@@ -23,7 +23,8 @@ import { DecodeGate, type VideoState, VideoStats } from "../core/video-stats.ts"
  * The cockpit's video panel: the vehicle's camera decoded with WebCodecs (`VideoDecoder`, H.264
  * Annex B, `optimizeForLatency`), drawn on a canvas as each frame comes out of the decoder, with
  * the instruments drawn over it as a HUD (heading, depth, attitude line, armed state). It asks
- * the hub for the camera (`watch`) once the page is attached to a vehicle; the pilot may pick
+ * the hub for the camera (`watch`) once the page is attached to a vehicle and the hub has sent
+ * the vehicle's camera list (a hub without video sends none, and is sent nothing); the pilot may pick
  * another camera and a quality preset (`settings`). A badge says plainly when the picture is
  * stalled (no new frame for a second), when it waits for a keyframe, and when this browser
  * cannot decode at all (no WebCodecs: an insecure context — open the HTTPS address, or
@@ -89,6 +90,8 @@ export class VideoView {
   private watchKey = "";
   private generation = 0;
   private vehicle = "";
+  /** The hub sent a camera list on this connection: it relays video (else nothing is sent to it). */
+  private hubHasVideo = false;
   private role: SessionRole | "none" = "none";
   /** Header times of units in the decoder, by capture timestamp (bounded). */
   private readonly inFlight = new Map<number, { sent: number; hub: number; received: number }>();
@@ -157,6 +160,7 @@ export class VideoView {
 
   /** The socket closed: the hub forgets what this page watched. */
   disconnected(): void {
+    this.hubHasVideo = false;
     this.receivedBytes = 0;
     this.ackedBytes = 0;
     this.generation++;
@@ -168,7 +172,7 @@ export class VideoView {
   frame(vehicle: string, role: SessionRole | "none", t: Telemetry | undefined, stale: boolean): void {
     this.vehicle = vehicle;
     this.role = role;
-    const watching = vehicle !== "" && role !== "none";
+    const watching = vehicle !== "" && role !== "none" && this.hubHasVideo;
     const key = watching ? `${vehicle}|${this.camera}|${this.generation}` : "";
     if (key !== this.watchKey && this.available) {
       if (watching && this.deps.send(encodeControl(KIND_WATCH, { vehicle, camera: this.camera }))) {
@@ -232,6 +236,7 @@ export class VideoView {
   }
 
   private setCameras(list: CameraList): void {
+    this.hubHasVideo = true;
     this.cameras = list;
     this.cameraSelect.innerHTML = list.cameras
       .map(
