@@ -243,3 +243,26 @@ test("attaching to a vehicle brings its camera list (the page learns the hub rel
   assert.deepEqual(v.lists(), [CAMERAS]);
   assert.equal(v.units().length, 0, "no video until it asks");
 });
+
+test("a browser that has taken everything, camera lists included, is never judged behind", () => {
+  const { relay, unit, watch, clock } = setup();
+  const v = new FakeViewer(1);
+  const ack = () => {
+    const msg = new Uint8Array(ACK_BYTES);
+    writeAck(
+      msg,
+      v.got.reduce((n, m) => n + m.byteLength, 0),
+    );
+    relay.message(v, msg, OBSERVER);
+  };
+  relay.attached(v, "rov1");
+  relay.attached(v, "rov1"); // attached again (took the pilot role): another list
+  watch(v, OBSERVER);
+  unit(true);
+  for (let i = 0; i < 20; i++) {
+    ack();
+    clock.advance(100);
+    unit(false);
+  }
+  assert.equal(v.units().length, 21, "acknowledged all along: nothing dropped");
+});

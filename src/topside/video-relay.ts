@@ -178,7 +178,7 @@ export class VideoRelay {
    * page that this hub relays video (a page never sends video messages to a hub that does not).
    */
   attached(viewer: VideoViewer, vehicle: string): void {
-    viewer.sendVideo(this.vehicle(vehicle).camerasMessage);
+    this.sendCounted(viewer, this.countOf(viewer.id), this.vehicle(vehicle).camerasMessage);
   }
 
   /** The session stopped watching (detached, or asked to stop). */
@@ -214,12 +214,7 @@ export class VideoRelay {
 
   private watch(viewer: VideoViewer, vehicle: string, camera: number): void {
     const gate = new ViewerGate(this.o.viewerBufferBytes ?? 192 * 1024);
-    let count = this.counts.get(viewer.id);
-    if (count === undefined) {
-      count = { sent: 0, acked: 0, acking: false, unacked: [] };
-      this.counts.set(viewer.id, count);
-    }
-    const w: Watcher = { viewer, vehicle, camera, gate, count };
+    const w: Watcher = { viewer, vehicle, camera, gate, count: this.countOf(viewer.id) };
     this.watchers.set(viewer.id, w);
     const v = this.vehicle(vehicle);
     this.send(w, v.camerasMessage);
@@ -227,9 +222,22 @@ export class VideoRelay {
     for (const msg of v.caches.get(camera)?.group ?? []) this.offer(w, msg, ((msg[3] as number) & FLAG_KEYFRAME) !== 0);
   }
 
+  private countOf(sessionId: number): ByteCount {
+    let count = this.counts.get(sessionId);
+    if (count === undefined) {
+      count = { sent: 0, acked: 0, acking: false, unacked: [] };
+      this.counts.set(sessionId, count);
+    }
+    return count;
+  }
+
   private send(w: Watcher, msg: Uint8Array): void {
-    const c = w.count;
-    w.viewer.sendVideo(msg);
+    this.sendCounted(w.viewer, w.count, msg);
+  }
+
+  /** Every video byte to a browser goes through here: the browser counts them all. */
+  private sendCounted(viewer: VideoViewer, c: ByteCount, msg: Uint8Array): void {
+    viewer.sendVideo(msg);
     c.sent += msg.byteLength;
     if (c.acking && c.unacked.length < 1024) c.unacked.push(c.sent, this.o.clock.now());
   }

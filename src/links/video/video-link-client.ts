@@ -119,13 +119,7 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
     this.liveness = this.o.clock.setInterval(Math.max(50, timeoutMs / 4), () => {
       const s = this.socket;
       if (!this.isUp || s === undefined) return;
-      // A tether that takes nothing for timeoutMs is dead, whatever TCP still believes; so is a
-      // hub that has acknowledged nothing for as long (the kernel may still be taking bytes).
-      const oldest = this.unacked[1];
-      if (oldest !== undefined && this.o.clock.now() - oldest > timeoutMs) {
-        s.destroy(new Error("nothing acknowledged"));
-        return;
-      }
+      // A tether that takes nothing for timeoutMs is dead, whatever TCP still believes.
       if (s.writableLength === 0) this.backlogSince = undefined;
       else if (this.backlogSince === undefined) this.backlogSince = this.o.clock.now();
       else if (this.o.clock.now() - this.backlogSince > timeoutMs) s.destroy(new Error("write backlog stuck"));
