@@ -111,6 +111,14 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
     "video access units dropped (link backpressure, waiting for a keyframe)",
     () => link.stats.framesDropped,
   );
+  gauge(
+    "tethys_vehicle_video_frames_skipped",
+    "simulated frames not rendered because the encoder had not taken the previous ones",
+    () => cameras.reduce((n, c) => n + c.framesSkipped, 0),
+  );
+  gauge("tethys_vehicle_video_frames_out", "access units out of the cameras' programs", () =>
+    cameras.reduce((n, c) => n + c.framesOut, 0),
+  );
   gauge("tethys_vehicle_video_restarts", "camera program restarts", () => cameras.reduce((n, c) => n + c.restarts, 0));
   link.start();
   for (const c of cameras) c.start();

@@ -37,7 +37,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type VideoStatsView = { decoded: number; errors: number; fps: number; lastCaptureMicros: number };
+type VideoStatsView = { decoded: number; errors: number; dropped: number; fps: number; lastCaptureMicros: number };
 type TethysWindow = {
   tethys: {
     state: { telemetry?: { heading: number | null; armed: boolean } };
@@ -101,14 +101,23 @@ test("the simulated camera decoded in the cockpit: ≥ 25 fps, no decoder error,
     stop = r;
   });
   const output: string[] = [];
-  let ready!: (info: { url: string; token: string }) => void;
-  const started = new Promise<{ url: string; token: string }>((r) => {
+  type Ready = { url: string; token: string; metrics: { topside?: string; vehicle?: string } };
+  let ready!: (info: Ready) => void;
+  const started = new Promise<Ready>((r) => {
     ready = r;
   });
-  const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: (l) => output.push(l), video: {} });
+  const system = runSimSystem({
+    dir,
+    httpPort: 0,
+    until,
+    onReady: ready,
+    out: (l) => output.push(l),
+    video: {},
+    metrics: true,
+  });
   const errors: string[] = [];
   try {
-    const { url, token } = await Promise.race([
+    const { url, token, metrics } = await Promise.race([
       started,
       system.then(
         () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
@@ -131,10 +140,18 @@ test("the simulated camera decoded in the cockpit: ≥ 25 fps, no decoder error,
     // ---- frame rate and decoder errors over the window, from capture timestamps ---------------
     await frames(page, 30);
     const first = await stats(page);
+    const countersBefore = await counters(metrics);
     await page.waitForTimeout(WINDOW_S * 1000);
     const last = await stats(page);
+    const countersAfter = await counters(metrics);
     const fps = (last.decoded - first.decoded) / ((last.lastCaptureMicros - first.lastCaptureMicros) / 1e6);
-    assert.ok(fps >= 25, `decoded ${last.decoded - first.decoded} frames at ${fps.toFixed(1)} fps over ${WINDOW_S} s`);
+    const where = Object.entries(countersAfter)
+      .map(([k, v]) => `${k} ${v - (countersBefore[k] ?? 0)}`)
+      .join(", ");
+    assert.ok(
+      fps >= 25,
+      `decoded ${last.decoded - first.decoded} frames at ${fps.toFixed(1)} fps over ${WINDOW_S} s (meanwhile: ${where}; page dropped ${last.dropped - first.dropped})`,
+    );
     assert.equal(last.errors, 0, "no decoder error");
 
     // ---- the picture follows the vehicle's heading -------------------------------------------
