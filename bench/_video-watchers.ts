@@ -5,14 +5,16 @@
  * the decoding. IPC with the parent: {type:"ready"} once all watch; answers {type:"stats"} with
  * {type:"stats", videoFrames, videoBytes}; closes everything and exits on {type:"stop"}.
  *
- *   (forked) bench/_video-watchers.ts WS_URL COUNT [SECRET]
+ *   (forked) bench/_video-watchers.ts WS_URL COUNT [SECRET] [watch|observe]
  */
 import { once } from "node:events";
 import WebSocket from "ws";
 import { decodeFrame, encodeFrame, type Message } from "../src/protocol/index.ts";
 import { encodeControl, KIND_WATCH } from "../src/video/wire.ts";
 
-const [url, countArg, secret] = process.argv.slice(2);
+const [url, countArg, secret, mode] = process.argv.slice(2);
+/** "observe": sign in and attach without asking for video (the control of the benchmark). */
+const watchVideo = mode !== "observe";
 if (url === undefined || process.send === undefined) {
   process.stderr.write("run by bench/video-latency.ts (forked with IPC): _video-watchers.ts WS_URL COUNT\n");
   process.exit(2);
@@ -49,7 +51,7 @@ async function join(i: number): Promise<void> {
       }
       if (m.type === "role" && m.role === "observer" && !watching) {
         watching = true; // once: a watch again would start over from the cached keyframe
-        ws.send(encodeControl(KIND_WATCH, { vehicle: m.vehicle, camera: 0 }));
+        if (watchVideo) ws.send(encodeControl(KIND_WATCH, { vehicle: m.vehicle, camera: 0 }));
         resolve();
       }
     });
