@@ -28,6 +28,7 @@ export class BenchPilot {
     this.ws = ws;
     this.sys = sys;
     ws.on("message", (data: Buffer) => {
+      if (data[0] === 0x56) return; // a video message (camera list), on a hub that relays video
       const m = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).message;
       this.waiters = this.waiters.filter((w) => {
         if (!w.pred(m)) return true;

@@ -56,6 +56,16 @@ const CHANNELS = [0, 1, 2, 3, 4, 5];
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TETHYS = join(ROOT, "src/cli/tethys.ts");
 
+/** The simulated camera (bench/video-latency.ts): the hub gets a video port, the agent the camera. */
+export interface LatencyVideo {
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+  /** The cockpit bundle the hub serves (the page that decodes). */
+  staticDir: string;
+}
+
 export interface LatencySystemOptions {
   logLevel?: string;
   /** The vehicle's `telemetry_hz` (default: the config default). */
@@ -65,11 +75,12 @@ export interface LatencySystemOptions {
   /** Extra environment for the hub process (e.g. glibc malloc tunables). */
   hubEnv?: Record<string, string>;
   board?: LatencyBoard;
-  /** Extra keys for the [vehicle] section, TOML lines (e.g. "loop_hz = 50
-telemetry_hz = 50"). */
+  /** Extra keys for the [vehicle] section, TOML lines (e.g. "loop_hz = 50\ntelemetry_hz = 50"). */
   vehicleToml?: string;
   /** Program and leading arguments for the agent (default this Node running src/cli/tethys.ts). */
   agent?: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv };
+  /** The simulated camera: the hub gets a video port, the agent the camera. */
+  video?: LatencyVideo;
 }
 
 export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<LatencySystem> {
@@ -149,11 +160,12 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
         await hashSecret(observerToken),
         o.maxBrowsers,
         await readFile(keys.files.topsideSnippet, "utf8"),
+        o.video,
       ),
     );
     const topside = await child("topside", topsideFile, o.hubEnv);
     sys.hubPid = await childPid("topside");
-    const ports = topside.ports as { http: number; command: number; telemetry: number };
+    const ports = topside.ports as { http: number; command: number; telemetry: number; video?: number };
     sys.hubUrl = String(topside.url);
     sys.wsUrl = `${sys.hubUrl.replace(/^http/, "ws")}ws`;
     const vehicleFile = join(dir, "vehicle.toml");
@@ -167,6 +179,7 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
         mcu?.path,
         await readFile(keys.files.vehicleSnippet, "utf8"),
         `${o.telemetryHz === undefined ? "" : `telemetry_hz = ${o.telemetryHz}\n`}${o.vehicleToml ?? ""}`,
+        o.video,
       ),
     );
     const vehicle = await child("vehicle", vehicleFile);
@@ -205,6 +218,7 @@ function topsideConfig(
   observerHash: string,
   maxBrowsers: number | undefined,
   snippet: string,
+  video?: LatencyVideo,
 ): string {
   return `[log]
 level = ${toml(level)}
@@ -214,7 +228,7 @@ listen = ""
 host = "127.0.0.1"
 http_port = 0
 command_port = 0
-telemetry_port = 0
+telemetry_port = 0${video === undefined ? "" : `\nvideo_port = 0\nstatic_dir = ${toml(video.staticDir)}`}
 [topside.auth]
 pilot_hashes = [${toml(pilotHash)}]
 observer_hashes = [${toml(observerHash)}]
@@ -226,12 +240,25 @@ ${noComments(snippet)}`;
 function vehicleConfig(
   level: string,
   busPort: number,
-  hub: { command: number; telemetry: number },
+  hub: { command: number; telemetry: number; video?: number },
   board: LatencyBoard,
   serialPort: string | undefined,
   snippet: string,
   extra: string,
+  video?: LatencyVideo,
 ): string {
+  const camera =
+    video === undefined
+      ? ""
+      : `video_port = ${hub.video}
+[[vehicle.video.cameras]]
+name = "front"
+kind = "sim"
+width = ${video.width}
+height = ${video.height}
+fps = ${video.fps}
+bitrate_kbps = ${video.bitrateKbps}
+`;
   return `[log]
 level = ${toml(level)}
 [metrics]
@@ -246,6 +273,6 @@ ${extra}
 host = "127.0.0.1"
 command_port = ${hub.command}
 telemetry_port = ${hub.telemetry}
-
+${camera}
 ${noComments(snippet)}`;
 }

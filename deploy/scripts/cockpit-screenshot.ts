@@ -1,6 +1,7 @@
 // Regenerates docs/images/cockpit.png: starts the whole simulated system (as `npm start` does),
 // signs in to the cockpit in headless Chromium with the one-time link `tethys sim` prints, takes
-// the pilot role, arms and flies forward while turning, and takes a screenshot at 1440×900. `node deploy/scripts/cockpit-screenshot.ts [out.png]`
+// the pilot role, arms and flies forward while turning, with the simulated camera's picture under
+// the HUD, and takes a screenshot at 1440×900. `node deploy/scripts/cockpit-screenshot.ts [out.png]`
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ let ready!: (i: { loginUrl: string }) => void;
 const started = new Promise<{ loginUrl: string }>((r) => {
   ready = r;
 });
-const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: () => {} });
+const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: () => {}, video: {} });
 const { loginUrl } = await started;
 const browser = await launchChromium();
 try {
@@ -43,7 +44,15 @@ try {
   await page.keyboard.up("KeyF");
   await page.keyboard.down("KeyD");
   await page.waitForFunction(() => document.querySelectorAll("#plot .u-over").length > 0);
+  await page.waitForFunction(
+    () => document.querySelector(".video-badge")?.textContent?.startsWith("● LIVE"),
+    undefined,
+    {
+      timeout: 20_000,
+    },
+  );
   await page.waitForTimeout(1500); // let the plot fill for the picture (a screenshot, not a test)
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: out });
   process.stdout.write(`wrote ${out}\n`);
 } finally {

@@ -54,6 +54,8 @@ export interface SimCliOptions {
   board?: string;
   /** World only: also run the host firmware behind a pty, its pulses driving the thrusters. */
   mcu?: boolean;
+  /** Whole system: the simulated camera (default on; --no-video leaves it out). */
+  video?: boolean;
 }
 
 const argError = (flag: string, what: string) =>
@@ -187,6 +189,7 @@ function runWholeSystem(o: SimCliOptions, io: CliIo): Promise<ExitCode> {
     ...(o.tether === undefined ? {} : { tether: parseTetherSpec(o.tether) }),
     ...(o.diveLog === undefined ? {} : { diveLog: resolve(o.diveLog) }),
     board: parseSimBoard(o.board),
+    ...(o.video === false ? {} : { video: {} }),
     out: (l) => io.out(`${l}\n`),
   });
 }
@@ -218,6 +221,7 @@ export function registerSimCommand(program: CliCommand, io: CliIo): CliCommand {
       "whole system: the vehicle's board, rpi-pca9685, rpi-pca9685-psm (Power Sense Module) or rpi-serial-mcu (thrusters through the host firmware behind a pty)",
       "rpi-pca9685",
     )
+    .option("--no-video", "whole system: no simulated camera (docs/video.md)")
     .option("--mcu", "world only: run the host firmware behind a pty; its pulses drive the thrusters (prints its path)")
     .option("--duration <seconds>", "simulated time to run")
     .option("--script <file>", "NDJSON timed commands (sim.thrusters, sim.fault, sim.current)")

@@ -71,6 +71,22 @@ const timeoutAboveHeartbeat = (l: { heartbeat_ms: number; timeout_ms: number }, 
     ctx.addIssue({ code: "custom", path: ["timeout_ms"], message: `must exceed heartbeat_ms (${l.heartbeat_ms})` });
 };
 
+/** One camera of `[vehicle.video]` (docs/video.md). */
+export const CameraSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes"),
+  /** "uvc" (a V4L2 camera that encodes H.264), "rpicam" (rpicam-vid), "sim" (the simulated camera). */
+  kind: z.enum(["uvc", "rpicam", "sim"]),
+  /** V4L2 device (uvc) or camera number (rpicam). */
+  device: z.string().min(1).max(256).default("/dev/video0"),
+  width: z.number().int().min(64).max(3840).multipleOf(2).default(1280),
+  height: z.number().int().min(64).max(2160).multipleOf(2).default(720),
+  fps: z.number().int().min(1).max(60).default(30),
+  bitrate_kbps: z.number().int().min(100).max(50_000).default(2000),
+  keyframe_interval_s: z.number().min(0.1).max(10).default(1),
+  /** The program to run instead of ffmpeg / rpicam-vid (a path or a name on PATH). */
+  program: z.string().min(1).max(4096).optional(),
+});
+
 export const VehicleSchema = z.strictObject({
   /** The vehicle's identity: its DTLS PSK identity and certificate name. */
   id: z
@@ -103,6 +119,24 @@ export const VehicleSchema = z.strictObject({
       host: z.string().min(1).default("127.0.0.1"),
       command_port: port.default(7700),
       telemetry_port: port.default(7701),
+      /** The hub's video port (TLS, docs/video.md); unset: no video link. */
+      video_port: port.optional(),
+    })
+    .prefault({}),
+  /** Cameras and the video link's backpressure (docs/video.md). */
+  video: z
+    .strictObject({
+      cameras: z.array(CameraSchema).max(8).default([]),
+      /** Unsent bytes on the video link above which a camera drops to its next keyframe. */
+      max_buffered_bytes: z.number().int().min(65_536).max(67_108_864).default(524_288),
+    })
+    .superRefine((v, ctx) => {
+      const names = new Set<string>();
+      v.cameras.forEach((c, i) => {
+        if (names.has(c.name))
+          ctx.addIssue({ code: "custom", path: ["cameras", i, "name"], message: `camera name "${c.name}" used twice` });
+        names.add(c.name);
+      });
     })
     .prefault({}),
   /** Command link to the hub and the key files from `tethys keys` (vehicle.snippet.toml). */
@@ -130,6 +164,8 @@ export const TopsideSchema = z.strictObject({
   https_port: port.optional(),
   command_port: port.default(7700),
   telemetry_port: port.default(7701),
+  /** Vehicles' video links (TLS, docs/video.md); unset: the hub relays no video. */
+  video_port: port.optional(),
   /** Directory served over HTTP as the cockpit bundle; empty: no static files. */
   static_dir: z.string().default(""),
   auth: z

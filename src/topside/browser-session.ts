@@ -29,7 +29,13 @@ export interface SessionHost {
   stamp(): FrameStamp;
   /** Asks for `pump()` to be called soon (batched across sessions, see PumpScheduler). */
   schedulePump(session: BrowserSession): void;
+  /** A video message (first byte 0x56, src/video/wire.ts) that passed the rate limit. */
+  onVideo?(session: BrowserSession, data: Uint8Array): void;
 }
+
+/** First byte of a video message; no protocol frame starts with it (src/video/wire.ts). */
+const VIDEO_MAGIC = 0x56;
+const IGNORE_WRITE = (): void => {};
 
 /** A frame header: sequence number and timestamp (µs since the Unix epoch). */
 export interface FrameStamp {
@@ -119,6 +125,19 @@ export class BrowserSession {
     else this.sendLatest(slot, frame);
   }
 
+  /**
+   * Writes a video message straight to the transport, beside the outbox: the video relay has
+   * already decided (by `videoBuffered`) that it goes, and drops to a keyframe when it does not.
+   */
+  sendVideo(frame: Uint8Array): void {
+    if (this.state !== "closed" && this.transport.open) this.transport.send(frame, IGNORE_WRITE);
+  }
+
+  /** Unsent bytes on the transport (what the video relay's backpressure reads). */
+  get videoBuffered(): number {
+    return this.transport.bufferedAmount;
+  }
+
   /** Answers a refused message with an `error` and has it counted. */
   refuse(code: string, text: string, ref: number): void {
     this.sendMessage({ type: "error", code: truncateUtf8(code, 40), text: truncateUtf8(text, 200), ref });
@@ -155,6 +174,10 @@ export class BrowserSession {
     }
     if (!binary) {
       this.refuse(HubCodes.TEXT_FRAME, "text messages are not accepted: send binary frames (docs/protocol.md)", 0);
+      return;
+    }
+    if (data[0] === VIDEO_MAGIC && this.host.onVideo !== undefined) {
+      this.host.onVideo(this, data);
       return;
     }
     let frame: DecodedFrame;

@@ -17,6 +17,7 @@ import { RoleBook, type RoleChange } from "./roles.ts";
 import { Summaries } from "./summaries.ts";
 import { isCommand, type VehicleChannel, type VehicleDirectory } from "./vehicle-channel.ts";
 import { VehicleFanout } from "./vehicle-fanout.ts";
+import type { VideoRelay } from "./video-relay.ts";
 
 export interface HubProtocolOptions {
   clock: Clock;
@@ -28,6 +29,8 @@ export interface HubProtocolOptions {
   limits?: Partial<BrowserLimits>;
   /** Told of every pilot command (forwarded or refused) and role change: the dive log. */
   recorder?: HubRecorder;
+  /** The video relay, when the hub takes vehicles' video (docs/video.md). */
+  video?: VideoRelay;
 }
 
 /** Pilot input with every axis at rest, sent when a vehicle loses its pilot. */
@@ -62,6 +65,11 @@ export class HubProtocol implements SessionHost {
   private readonly pumps = new PumpScheduler(PUMP_BATCH);
   private nextSession = 1;
   private seq = 0;
+  /**
+   * Video messages (first byte 0x56) from a session, when this hub relays video; without a
+   * relay they stay protocol frames, refused by the codec like any other bad frame.
+   */
+  readonly onVideo: ((session: BrowserSession, data: Uint8Array) => void) | undefined;
 
   constructor(options: HubProtocolOptions) {
     this.options = options;
@@ -80,6 +88,18 @@ export class HubProtocol implements SessionHost {
       onLinkChange: (id) => this.summaries.touch(id),
     });
     this.summaries = new Summaries(this.book, options.vehicles, this.sessions, (v) => this.fanout.members(v), this);
+    const video = options.video;
+    this.onVideo =
+      video === undefined
+        ? undefined
+        : (session, data) => {
+            if (session.state !== "ready") {
+              session.refuse(HubCodes.NOT_AUTHENTICATED, "authenticate first (send auth)", 0);
+              return;
+            }
+            const role = this.book.roleOf(session.id);
+            video.message(session, data, { vehicle: role?.vehicle, pilot: role?.role === "pilot" });
+          };
   }
 
   /** Subscribes to the vehicle directory: its vehicles now and those added later. */
@@ -180,6 +200,7 @@ export class HubProtocol implements SessionHost {
   }
 
   onClosed(session: BrowserSession): void {
+    this.options.video?.closed(session.id);
     this.sessions.delete(session.id);
     this.pumps.cancel(session);
     const before = this.pilots();
@@ -314,8 +335,13 @@ export class HubProtocol implements SessionHost {
   private applyChanges(changes: RoleChange[], pilotsBefore: Map<string, number | undefined>): void {
     for (const c of changes) {
       const s = this.sessions.get(c.session);
-      if (c.role === "none") this.fanout.detach(c.vehicle, c.session);
-      else if (s !== undefined) this.fanout.attach(c.vehicle, s);
+      if (c.role === "none") {
+        this.fanout.detach(c.vehicle, c.session);
+        this.options.video?.leave(c.session);
+      } else if (s !== undefined) {
+        this.fanout.attach(c.vehicle, s);
+        this.options.video?.attached(s, c.vehicle);
+      }
       s?.sendMessage({ type: "role", vehicle: c.vehicle, role: c.role, reason: c.reason, by: c.by }, "role");
       this.options.recorder?.role(c, s?.name ?? "");
       this.summaries.touch(c.vehicle);

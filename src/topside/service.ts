@@ -10,6 +10,7 @@ import { DtlsServer } from "../links/dtls-server/dtls-server.ts";
 import { registerDtlsServerMetrics } from "../links/dtls-server/metrics.ts";
 import { registerTelemetryMetrics } from "../links/telemetry/metrics.ts";
 import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
+import { VideoLinkServer } from "../links/video/video-link-server.ts";
 import { scrapedCounter } from "../observability/metrics.ts";
 import { BlackBoxFetch } from "./black-box-fetch.ts";
 import { hubOptionsFromConfig } from "./config.ts";
@@ -19,6 +20,7 @@ import { Hub } from "./hub.ts";
 import { attachDiveLog } from "./hub-recorder.ts";
 import { LinkedVehicle } from "./linked-vehicle.ts";
 import { VehicleDirectory } from "./vehicle-channel.ts";
+import { VideoRelay } from "./video-relay.ts";
 
 /**
  * The topside hub as a running service: the command-link server (TLS, vehicles dial in), the
@@ -45,7 +47,7 @@ export interface TopsideService {
   /** The dive log's recorder, when `[topside.dive_log]` is enabled. */
   diveLog: DiveRecorder | undefined;
   /** Bound ports (useful when the config asked for port 0). */
-  ports: { http: number; https: number | undefined; command: number; telemetry: number };
+  ports: { http: number; https: number | undefined; command: number; telemetry: number; video: number | undefined };
   stop(): Promise<void>;
 }
 
@@ -151,8 +153,34 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   registerTelemetryMetrics(o.registry, () => receiver.counters);
   registerLinkMetrics(o.registry, "hub", () => command.totals());
 
+  // Vehicles' video: its own TLS listener with the command link's certificate and pins.
+  let video: VideoRelay | undefined;
+  let videoServer: VideoLinkServer | undefined;
+  let videoPort: number | undefined;
+  if (config.video_port !== undefined) {
+    const server = new VideoLinkServer({
+      credentials: commandOptions.credentials,
+      vehicles: commandOptions.vehicles,
+      clock,
+    });
+    video = new VideoRelay({ clock, logger: log("video"), registry: o.registry });
+    video.attach(server);
+    videoServer = server;
+    videoPort = (
+      await server
+        .listen(config.video_port, config.host)
+        .catch((err) => unwind(err, "video", "topside.video_port", config.video_port))
+    ).port;
+    const relay = video;
+    started.push(() => {
+      relay.close();
+      return server.close();
+    });
+  }
+
   const fromConfig = hubOptionsFromConfig(config);
   const hub = new Hub({
+    ...(video === undefined ? {} : { video }),
     ...fromConfig,
     ...(diveLog === undefined ? {} : { recorder: diveLog }),
     clock,
@@ -199,6 +227,7 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
       https: hub.httpsAddress?.port,
       command: commandAddr.port,
       telemetry: telemetryAddr.port,
+      video: videoPort,
     },
     stop: () => {
       stopping ??= (async () => {
@@ -210,6 +239,8 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
         diveLog?.detach();
         blackBox?.close();
         await diveRecorder?.close();
+        video?.close();
+        await videoServer?.close();
       })();
       return stopping;
     },

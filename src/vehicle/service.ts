@@ -20,6 +20,7 @@ import { readVehicleCredentials } from "./credentials.ts";
 import { EventRelay } from "./event-relay.ts";
 import { type VehicleHealth, vehicleHealth } from "./health.ts";
 import { FileStateStore } from "./vehicle-state.ts";
+import { poseFromSensors, startVehicleVideo } from "./video.ts";
 
 /**
  * The vehicle agent as a running service: the assembled vehicle (assemble.ts: board on the
@@ -193,6 +194,15 @@ export async function startVehicle(
   agent.start();
   command.start();
   telemetry.start();
+  // Cameras and the video link (its own TLS connection), when [vehicle.video] has cameras.
+  const video = startVehicleVideo({
+    config,
+    link: linkOptions,
+    clock,
+    logger: log("video"),
+    registry: o.registry,
+    pose: () => poseFromSensors(sensors.latest()),
+  });
 
   let stopping: Promise<void> | undefined;
   let commandUp = false;
@@ -218,6 +228,7 @@ export async function startVehicle(
       stopping ??= (async () => {
         await vehicle.stop(); // thrusters neutral first, then the MCU link, sensors, board
         quality.cancel();
+        await video?.stop();
         command.stop();
         telemetry.stop();
       })();

@@ -19,6 +19,7 @@ export const UNITS: Record<string, Layer> = {
   "src/dtls": "core",
   "src/control": "core",
   "src/fleet": "core",
+  "src/video": "core",
   "simulator/physics": "core",
   "firmware-bridge/protocol": "core",
   "firmware-bridge/intel-hex": "core",
@@ -36,6 +37,7 @@ export const UNITS: Record<string, Layer> = {
   "src/config": "adapter",
   "src/observability": "adapter",
   "src/dive-log": "adapter",
+  "src/cameras": "adapter",
   "firmware-bridge/bridge": "adapter",
   "firmware-bridge/flash": "adapter",
   "firmware-bridge/firmware": "adapter",
@@ -56,7 +58,7 @@ const CORE_PACKAGES = ["zod"];
 /** Modules that reach hardware through native code: adapters in hardware/linux only. */
 const NATIVE = ["serialport", "@serialport/bindings-cpp", "i2c-bus", "onoff", "unix-dgram"];
 /** Files the browser runs: no Node built-ins. */
-const BROWSER = /^(src\/(protocol|cockpit\/(app|core|input))|simulator\/scenarios\/report\/page)\//;
+const BROWSER = /^(src\/(protocol|video|cockpit\/(app|core|input))|simulator\/scenarios\/report\/page)\//;
 const TIMERS = /\b(setTimeout|setInterval|setImmediate|Date\.now|performance\.now)\s*\(|\bnew Date\s*\(/;
 
 export interface Violation {

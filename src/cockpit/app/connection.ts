@@ -11,7 +11,12 @@ export interface ConnectionEvents {
   message(message: Message, seq: number, timestampUs: number): void;
   /** A frame from the hub that did not decode (counted and shown in the debug panel). */
   bad(error: ProtocolError): void;
+  /** A video message (first byte 0x56, src/video/wire.ts): the bytes are valid during the call. */
+  video?(bytes: Uint8Array): void;
 }
+
+/** First byte of a video message; no protocol frame starts with it. */
+const VIDEO_MAGIC = 0x56;
 
 export class HubConnection {
   private readonly url: string;
@@ -45,8 +50,13 @@ export class HubConnection {
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (!(ev.data instanceof ArrayBuffer)) return;
+      const bytes = new Uint8Array(ev.data);
+      if (bytes[0] === VIDEO_MAGIC && this.on.video !== undefined) {
+        this.on.video(bytes);
+        return;
+      }
       try {
-        const f = decodeFrame(new Uint8Array(ev.data));
+        const f = decodeFrame(bytes);
         this.on.message(f.message, f.seq, f.timestamp);
       } catch (err) {
         this.badFrames++;
@@ -73,6 +83,14 @@ export class HubConnection {
       timestamp: Math.round((performance.timeOrigin + performance.now()) * 1000),
     });
     this.seq = (this.seq + 1) >>> 0;
+    ws.send(bytes as Uint8Array<ArrayBuffer>);
+    return true;
+  }
+
+  /** Sends bytes as they are (video control messages); false when not connected. */
+  sendRaw(bytes: Uint8Array): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
     ws.send(bytes as Uint8Array<ArrayBuffer>);
     return true;
   }

@@ -27,6 +27,7 @@ import { type PlotName, Plots } from "./plots.ts";
 import { ReplayPanel } from "./replay-panel.ts";
 import { loadMapping, renderAxisSettings, renderButtonSettings, saveMapping } from "./settings.ts";
 import { TelemetryPanel } from "./telemetry-panel.ts";
+import { VideoView } from "./video-view.ts";
 
 /**
  * The cockpit: sign in, pick a role on a vehicle, fly. Everything the pilot sees comes from
@@ -56,6 +57,9 @@ const keys = new Set<string>();
 const held = new Set<string>();
 let uiArmHeld = false;
 
+// The camera (video-view.ts): its own panel, fed video messages from the socket.
+const video = new VideoView($("video-panel"), { send: (b) => conn.sendRaw(b), now: () => performance.now() });
+
 const conn = new HubConnection(hubSocketUrl(location), {
   open: () => {
     link.socket(true);
@@ -65,6 +69,7 @@ const conn = new HubConnection(hubSocketUrl(location), {
   },
   close: (reason) => {
     link.socket(false);
+    video.disconnected();
     dispatch({ kind: "socket-closed" });
     renderVehicles(); // (renders the role too)
     // Keep a refusal message on screen; otherwise say why the connection went away.
@@ -76,6 +81,7 @@ const conn = new HubConnection(hubSocketUrl(location), {
     onMessage(m);
   },
   bad: () => {},
+  video: (bytes) => video.receive(bytes),
 });
 
 /** Applies an event to the session state: sends what it says, tells the pilot; returns the previous state. */
@@ -273,6 +279,7 @@ function frame(): void {
   drawHorizon($("horizon") as HTMLCanvasElement, t?.roll ?? null, t?.pitch ?? null, stale);
   drawHeadingTape($("heading") as HTMLCanvasElement, t?.heading ?? null, stale);
   drawDepthTape($("depth") as HTMLCanvasElement, t?.depth ?? null, t?.verticalSpeed ?? null, stale);
+  video.frame(session.vehicle, session.role, t ?? undefined, stale);
   renderGuide();
   requestAnimationFrame(frame);
 }
@@ -552,6 +559,12 @@ function wire(): void {
     alarmSounding: () => alarms.isSounding,
     badFrames: () => conn.badFrames,
     send: (m: Message) => conn.send(m),
+    video: {
+      stats: () => video.stats.view(),
+      samples: () => video.stats.samples(),
+      snapshot: () => video.snapshot(),
+      available: video.available,
+    },
   };
 }
 

@@ -1,0 +1,121 @@
+/**
+ * Video latency and its cost to the pilot, on loopback, through the real system: the hub and
+ * the vehicle agent as processes (latency-lib/system.ts) with the simulated camera at 720p30,
+ * the cockpit in headless Chromium decoding with WebCodecs.
+ *
+ *  1. Per frame, from the header times and the page's clock (one machine, one wall clock):
+ *     render → out of the encoder (the camera, not Tethys), vehicle send → hub (video link),
+ *     hub → page (WebSocket), page → decoded (WebCodecs), and Tethys-added = out of the
+ *     encoder → decoded; p50/p99.
+ *  2. Pilot input → thruster output (latency-lib/pilot.ts) with no one watching video, then
+ *     with N watchers (forked, bench/_video-watchers.ts), and the hub's CPU in each phase
+ *     (its own process_cpu_seconds_total): the cost per watcher.
+ *
+ *   node bench/video-latency.ts [seconds=20] [watchers=20] [samples=300] [width=1280] [height=720]
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { once } from "node:events";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { buildCockpit } from "../src/cockpit/build.ts";
+import { launchChromium } from "../test/support/chromium.ts";
+import { BenchPilot } from "./latency-lib/pilot.ts";
+import { ms, percentile, promValue, scrape, summary } from "./latency-lib/stats.ts";
+import { startLatencySystem } from "./latency-lib/system.ts";
+
+const seconds = Number(process.argv[2] ?? 20);
+const watchers = Number(process.argv[3] ?? 20);
+const samples = Number(process.argv[4] ?? 300);
+const width = Number(process.argv[5] ?? 1280);
+const height = Number(process.argv[6] ?? 720);
+
+type Times = { capture: number; sent: number; hub: number; received: number; decoded: number };
+type W = { tethys: { video: { samples(): Times[]; stats(): { decoded: number; errors: number; dropped: number } } } };
+
+const { outDir } = await buildCockpit();
+const sys = await startLatencySystem({ video: { width, height, fps: 30, bitrateKbps: 3000, staticDir: outDir } });
+const metrics = `${sys.hubUrl}metrics`;
+const hubCpu = async () => promValue(await scrape(metrics), "tethys_process_cpu_seconds_total") ?? Number.NaN;
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} (${process.argv.slice(2).join(" ")})`,
+);
+try {
+  // ---- 1. latency per hop, one browser decoding ----------------------------------------------
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  await page.goto(sys.hubUrl);
+  await page.fill("#signin-secret", "");
+  await page.click("#signin-form button[type=submit]");
+  await page.waitForFunction(
+    () => document.querySelector(".video-badge")?.textContent?.startsWith("● LIVE"),
+    undefined,
+    {
+      timeout: 30_000,
+    },
+  );
+  await page.waitForTimeout(2000); // warm-up
+  const seen = new Map<number, Times>();
+  const start = await page.evaluate(() => (window as unknown as W).tethys.video.stats());
+  const until = performance.now() + seconds * 1000;
+  while (performance.now() < until) {
+    await page.waitForTimeout(2000); // the page keeps its last 120 frames (4 s at 30 fps)
+    for (const t of await page.evaluate(() => (window as unknown as W).tethys.video.samples())) seen.set(t.capture, t);
+  }
+  const end = await page.evaluate(() => (window as unknown as W).tethys.video.stats());
+  await browser.close();
+  const frames = [...seen.values()];
+  const hop = (f: (t: Times) => number) => {
+    const v = frames.map(f).sort((a, b) => a - b);
+    return `p50 ${ms(percentile(v, 50), 1)}  p99 ${ms(percentile(v, 99), 1)}  max ${ms(v[v.length - 1] ?? Number.NaN, 1)}`;
+  };
+  console.log(
+    `video ${width}×${height} 30 fps, ${frames.length} frames decoded in Chromium over ${seconds} s (${end.decoded - start.decoded} counted, ${end.errors} decoder errors, ${end.dropped - start.dropped} dropped), ms:`,
+  );
+  console.log(`  render → encoder out (ffmpeg; the camera's own delay) ${hop((t) => t.sent - t.capture)}`);
+  console.log(`  vehicle → hub (TLS video link)                        ${hop((t) => t.hub - t.sent)}`);
+  console.log(`  hub → page (WebSocket)                                ${hop((t) => t.received - t.hub)}`);
+  console.log(`  page → decoded (WebCodecs)                            ${hop((t) => t.decoded - t.received)}`);
+  console.log(`  Tethys-added: encoder out → decoded                   ${hop((t) => t.decoded - t.sent)}`);
+  console.log(`  glass to glass: render → decoded                      ${hop((t) => t.decoded - t.capture)}`);
+
+  // ---- 2. pilot input with 0 and N watchers, hub CPU ------------------------------------------
+  const pilot = await BenchPilot.fly(sys);
+  await pilot.measure(30);
+  const phase = async (label: string) => {
+    const cpu0 = await hubCpu();
+    const t0 = performance.now();
+    const lat = summary(await pilot.measure(samples));
+    const cpu = ((await hubCpu()) - cpu0) / ((performance.now() - t0) / 1000);
+    console.log(
+      `pilot input → thruster output, ${label}: ${lat.n} samples, p50 ${ms(lat.p50)} ms  p99 ${ms(lat.p99)} ms  max ${ms(lat.max)} ms; hub CPU ${(cpu * 100).toFixed(1)} %`,
+    );
+    return { lat, cpu };
+  };
+  const idle = await phase("0 video watchers");
+  const child: ChildProcess = fork(fileURLToPath(new URL("./_video-watchers.ts", import.meta.url)), [
+    sys.wsUrl,
+    String(watchers),
+    sys.token,
+  ]);
+  await once(child, "message");
+  const loaded = await phase(`${watchers} video watchers`);
+  child.send({ type: "stats" });
+  const [st] = (await once(child, "message")) as [{ videoFrames: number; videoBytes: number }];
+  child.send({ type: "stop" });
+  pilot.close();
+  console.log(
+    `  watchers received ${st.videoFrames} frames (${(st.videoBytes / 1e6).toFixed(1)} MB); pilot p99 ratio ${(loaded.lat.p99 / idle.lat.p99).toFixed(2)}×; hub CPU per watcher ${(((loaded.cpu - idle.cpu) * 100) / watchers).toFixed(2)} % of a core`,
+  );
+  console.log(
+    `load average at end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+} catch (err) {
+  console.error(sys.log.join("\n"));
+  throw err;
+} finally {
+  await sys.stop();
+}

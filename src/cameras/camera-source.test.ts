@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { requireTool } from "../../test/support/tools.ts";
+import { RealClock } from "../kernel/real-clock.ts";
+import { CameraSource } from "./camera-source.ts";
+import { type CameraSpec, cameraCommand } from "./commands.ts";
+
+/**
+ * Camera sources fail as events, never as crashes: a missing program or device is "missing"
+ * (VIDEO_SOURCE_MISSING), a program that exits or writes something that is not H.264 FLV is
+ * restarted with backoff (VIDEO_SOURCE_EXITED / VIDEO_BAD_FLV), and a restart is counted.
+ */
+const clock = new RealClock();
+const settings = { width: 640, height: 360, fps: 30, bitrate_kbps: 1500 };
+const spec = (o: Partial<CameraSpec>): CameraSpec => ({
+  name: "front",
+  kind: "uvc",
+  device: "/dev/video0",
+  settings,
+  keyframeIntervalS: 1,
+  ...o,
+});
+
+function states(source: CameraSource, n: number): Promise<[string, string][]> {
+  const seen: [string, string][] = [];
+  return new Promise((resolve) =>
+    source.on("state", (state, code) => {
+      seen.push([state, code]);
+      if (seen.length === n) resolve(seen);
+    }),
+  );
+}
+
+test("a camera device that is not there is reported missing and retried, without starting a program", async () => {
+  let spawned = 0;
+  const source = new CameraSource({
+    spec: spec({ device: "/dev/video-none" }),
+    clock,
+    backoff: { initialMs: 10, maxMs: 10 },
+    deviceExists: () => false,
+    spawn: () => {
+      spawned++;
+      throw new Error("not reached");
+    },
+  });
+  const seen = states(source, 1);
+  source.start();
+  assert.deepEqual(await seen, [["missing", "VIDEO_SOURCE_MISSING"]]);
+  await source.stop();
+  assert.equal(spawned, 0);
+});
+
+test("a camera program that is not installed is reported missing", async () => {
+  const source = new CameraSource({
+    spec: spec({ kind: "rpicam", device: "0", program: "tethys-no-such-camera-program" }),
+    clock,
+    backoff: { initialMs: 10_000, maxMs: 10_000 },
+  });
+  const seen = states(source, 2);
+  source.start();
+  assert.deepEqual(await seen, [
+    ["starting", ""],
+    ["missing", "VIDEO_SOURCE_MISSING"],
+  ]);
+  await source.stop();
+});
+
+test("a program that exits is restarted with backoff; one writing garbage is killed and restarted", async () => {
+  const exits = new CameraSource({
+    spec: spec({ kind: "rpicam", device: "0", program: "false" }),
+    clock,
+    backoff: { initialMs: 10, maxMs: 10 },
+  });
+  const seen = states(exits, 4);
+  exits.start();
+  const s = await seen;
+  assert.deepEqual(s[1], ["restarting", "VIDEO_SOURCE_EXITED"]);
+  assert.deepEqual(s[2], ["starting", "VIDEO_SOURCE_EXITED"], "started again");
+  await exits.stop();
+  assert.ok(exits.restarts >= 1);
+
+  const dir = await mkdtemp(join(tmpdir(), "tethys-camera-"));
+  const program = join(dir, "not-a-camera");
+  await writeFile(program, "#!/bin/sh\nwhile :; do echo garbage; done\n");
+  await chmod(program, 0o755);
+  const garbage = new CameraSource({
+    spec: spec({ kind: "sim", program }),
+    clock,
+    backoff: { initialMs: 10_000, maxMs: 10_000 },
+  });
+  const bad = new Promise<string>((resolve) => garbage.on("state", (st, code) => st === "restarting" && resolve(code)));
+  garbage.start();
+  assert.equal(await bad, "VIDEO_BAD_FLV");
+  await garbage.stop();
+  assert.equal(garbage.state, "stopped");
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("the programs' command lines: copy for UVC (no transcoding), inline headers for rpicam, zerolatency for the simulator", () => {
+  const uvc = cameraCommand(spec({}));
+  assert.equal(uvc.program, "ffmpeg");
+  assert.deepEqual(uvc.args.slice(uvc.args.indexOf("-c:v"), uvc.args.indexOf("-c:v") + 2), ["-c:v", "copy"]);
+  assert.ok(uvc.args.includes("/dev/video0"));
+  assert.equal(uvc.output, "flv");
+  const pi = cameraCommand(spec({ kind: "rpicam", device: "1" }));
+  assert.equal(pi.program, "rpicam-vid");
+  assert.ok(pi.args.includes("--inline"));
+  assert.equal(pi.args[pi.args.indexOf("--intra") + 1], "30");
+  assert.equal(pi.output, "annexb");
+  const sim = cameraCommand(spec({ kind: "sim", keyframeIntervalS: 0.5 }));
+  assert.ok(sim.rawInput);
+  assert.equal(sim.args[sim.args.indexOf("-tune") + 1], "zerolatency");
+  assert.equal(sim.args[sim.args.indexOf("-g") + 1], "15");
+});
+
+test("the simulated camera through ffmpeg: H.264 access units with the picture size, keyframe first", {
+  skip: requireTool("ffmpeg", "ffmpeg"),
+}, async () => {
+  const source = new CameraSource({
+    spec: spec({ kind: "sim", settings: { width: 320, height: 180, fps: 30, bitrate_kbps: 500 } }),
+    clock,
+    pose: () => ({ heading: 10, pitch: 0, roll: 0, depth: 1 }),
+  });
+  const frames: { keyframe: boolean; width: number; height: number; capture: number; output: number }[] = [];
+  const ten = new Promise<void>((resolve) =>
+    source.on("frame", (f) => {
+      frames.push({
+        keyframe: f.keyframe,
+        width: f.width,
+        height: f.height,
+        capture: f.captureMicros,
+        output: f.outputMicros,
+      });
+      if (frames.length === 10) resolve();
+    }),
+  );
+  source.start();
+  await ten;
+  await source.stop();
+  assert.equal(frames[0]?.keyframe, true);
+  assert.ok(frames.every((f) => f.width === 320 && f.height === 180));
+  assert.ok(
+    frames.every((f) => f.capture <= f.output),
+    "rendered before it came out of the encoder",
+  );
+});

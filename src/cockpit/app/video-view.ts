@@ -1,0 +1,383 @@
+import type { MessageOf, SessionRole } from "../../protocol/index.ts";
+import { analyseAccessUnit } from "../../video/annexb.ts";
+import {
+  ACK_BYTES,
+  AU_HEADER_BYTES,
+  type AuHeader,
+  type CameraList,
+  CameraListSchema,
+  type CameraSettings,
+  decodeControl,
+  encodeControl,
+  KIND_AU,
+  KIND_CAMERAS,
+  KIND_SETTINGS,
+  KIND_WATCH,
+  readAuHeader,
+  videoKind,
+  writeAck,
+} from "../../video/wire.ts";
+import { DecodeGate, type VideoState, VideoStats } from "../core/video-stats.ts";
+
+/**
+ * The cockpit's video panel: the vehicle's camera decoded with WebCodecs (`VideoDecoder`, H.264
+ * Annex B, `optimizeForLatency`), drawn on a canvas as each frame comes out of the decoder, with
+ * the instruments drawn over it as a HUD (heading, depth, attitude line, armed state). It asks
+ * the hub for the camera (`watch`) once the page is attached to a vehicle and the hub has sent
+ * the vehicle's camera list (a hub without video sends none, and is sent nothing); the pilot may pick
+ * another camera and a quality preset (`settings`). A badge says plainly when the picture is
+ * stalled (no new frame for a second), when it waits for a keyframe, and when this browser
+ * cannot decode at all (no WebCodecs: an insecure context — open the HTTPS address, or
+ * localhost). Snapshot saves video and HUD as a PNG.
+ *
+ * Every 100 ms it acknowledges the video bytes it received, so the hub measures what is still in
+ * flight to this browser (kernel buffers and network included) and drops to a keyframe rather
+ * than let video queue up.
+ *
+ * It owns its DOM (built inside `#video-panel`) and its styles, so the page only gives it a
+ * place, the socket's send, and calls `receive` and `frame`.
+ */
+
+/** Quality presets the pilot can pick (camera settings sent to the vehicle). */
+export const VIDEO_PRESETS: readonly { label: string; settings: CameraSettings }[] = [
+  { label: "360p30 · 1.5 Mb/s", settings: { width: 640, height: 360, fps: 30, bitrate_kbps: 1500 } },
+  { label: "720p30 · 3 Mb/s", settings: { width: 1280, height: 720, fps: 30, bitrate_kbps: 3000 } },
+  { label: "1080p30 · 6 Mb/s", settings: { width: 1920, height: 1080, fps: 30, bitrate_kbps: 6000 } },
+  { label: "360p15 · 0.5 Mb/s (weak tether)", settings: { width: 640, height: 360, fps: 15, bitrate_kbps: 500 } },
+];
+
+const CSS = `
+.video-panel { position: relative; background: #000; border-radius: 6px; overflow: hidden; margin-bottom: 8px; }
+.video-panel .video-stage { position: relative; width: 100%; aspect-ratio: 16 / 9; }
+.video-panel canvas { position: absolute; inset: 0; width: 100%; height: 100%; }
+.video-panel .video-badge { position: absolute; left: 8px; bottom: 8px; padding: 2px 8px; border-radius: 4px;
+  font: 600 13px system-ui, sans-serif; background: rgba(0,0,0,.6); color: #fff; }
+.video-panel .video-badge[data-state="stalled"], .video-panel .video-badge[data-state="unavailable"] { background: #b00020; }
+.video-panel .video-message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
+  text-align: center; padding: 16px; color: #ddd; font: 14px system-ui, sans-serif; }
+.video-panel .video-bar { display: flex; gap: 6px; align-items: center; padding: 4px 6px; background: #111; color: #ccc;
+  font: 12px system-ui, sans-serif; }
+.video-panel .video-bar .spacer { flex: 1; }
+`;
+
+export interface VideoViewDeps {
+  /** Sends a video message on the cockpit's socket; false when it is not open. */
+  send(bytes: Uint8Array): boolean;
+  /** performance.now() */
+  now(): number;
+}
+
+type Telemetry = MessageOf<"telemetry">;
+
+export class VideoView {
+  readonly stats = new VideoStats();
+  readonly available: boolean;
+  private readonly deps: VideoViewDeps;
+  private readonly video: HTMLCanvasElement;
+  private readonly hud: HTMLCanvasElement;
+  private readonly badge: HTMLElement;
+  private readonly message: HTMLElement;
+  private readonly cameraSelect: HTMLSelectElement;
+  private readonly qualitySelect: HTMLSelectElement;
+  private readonly info: HTMLElement;
+  private readonly gate = new DecodeGate(3);
+  private readonly header = {} as AuHeader;
+  private decoder: VideoDecoder | undefined;
+  private codec = "";
+  private cameras: CameraList = { cameras: [] };
+  private camera = 0;
+  /** vehicle|camera|connection generation the hub was last asked to send. */
+  private watchKey = "";
+  private generation = 0;
+  private vehicle = "";
+  /** The hub sent a camera list on this connection: it relays video (else nothing is sent to it). */
+  private hubHasVideo = false;
+  private role: SessionRole | "none" = "none";
+  /** Header times of units in the decoder, by capture timestamp (bounded). */
+  private readonly inFlight = new Map<number, { sent: number; hub: number; received: number }>();
+  private lastBadge = "";
+  private lastInfo = "";
+  private hudKey = "";
+  /** Video bytes received on this connection, and when they were last acknowledged to the hub. */
+  private receivedBytes = 0;
+  private ackedBytes = 0;
+  private lastAckAt = 0;
+  private readonly ack = new Uint8Array(ACK_BYTES);
+
+  constructor(panel: HTMLElement, deps: VideoViewDeps) {
+    this.deps = deps;
+    this.available = typeof VideoDecoder === "function";
+    const style = document.createElement("style");
+    style.textContent = CSS;
+    document.head.append(style);
+    panel.classList.add("video-panel");
+    panel.innerHTML = `<div class="video-stage"><canvas class="video-picture" width="640" height="360"></canvas>
+<canvas class="video-hud" width="640" height="360"></canvas><div class="video-message"></div>
+<span class="video-badge" role="status"></span></div>
+<div class="video-bar"><label>Camera <select class="video-camera"></select></label>
+<label class="video-quality-label">Quality <select class="video-quality"></select></label>
+<span class="spacer"></span><span class="video-info"></span>
+<button type="button" class="video-snapshot small-btn">Snapshot</button></div>`;
+    const q = <T extends HTMLElement>(sel: string) => panel.querySelector(sel) as T;
+    this.video = q<HTMLCanvasElement>(".video-picture");
+    this.hud = q<HTMLCanvasElement>(".video-hud");
+    this.badge = q(".video-badge");
+    this.message = q(".video-message");
+    this.cameraSelect = q<HTMLSelectElement>(".video-camera");
+    this.qualitySelect = q<HTMLSelectElement>(".video-quality");
+    this.info = q(".video-info");
+    this.qualitySelect.innerHTML = `<option value="">—</option>${VIDEO_PRESETS.map((p, i) => `<option value="${i}">${p.label}</option>`).join("")}`;
+    this.cameraSelect.addEventListener("change", () => {
+      this.camera = Number(this.cameraSelect.value);
+      this.watchKey = "";
+    });
+    this.qualitySelect.addEventListener("change", () => {
+      const preset = VIDEO_PRESETS[Number(this.qualitySelect.value)];
+      if (preset === undefined || this.role !== "pilot") return;
+      this.deps.send(
+        encodeControl(KIND_SETTINGS, { vehicle: this.vehicle, camera: this.camera, settings: preset.settings }),
+      );
+    });
+    q(".video-snapshot").addEventListener("click", () => void this.saveSnapshot());
+    if (!this.available) {
+      this.message.textContent = isSecureContext
+        ? "This browser cannot decode video (no WebCodecs): use a current Chromium, Chrome, Edge or Safari."
+        : `Video needs a secure context: open the cockpit over HTTPS (https://${location.hostname}:<https_port>/, see docs/topside.md) or on localhost.`;
+    }
+  }
+
+  /** A video message from the hub (first byte 0x56). */
+  receive(msg: Uint8Array): void {
+    this.receivedBytes += msg.byteLength;
+    try {
+      const kind = videoKind(msg);
+      if (kind === KIND_CAMERAS) this.setCameras(decodeControl(msg, KIND_CAMERAS, CameraListSchema));
+      else if (kind === KIND_AU) this.accessUnit(msg);
+    } catch {
+      this.stats.errors++;
+    }
+  }
+
+  /** The socket closed: the hub forgets what this page watched. */
+  disconnected(): void {
+    this.hubHasVideo = false;
+    this.receivedBytes = 0;
+    this.ackedBytes = 0;
+    this.generation++;
+    this.watchKey = "";
+    this.resetDecoder();
+  }
+
+  /** Called every animation frame with the session's vehicle, role and telemetry. */
+  frame(vehicle: string, role: SessionRole | "none", t: Telemetry | undefined, stale: boolean): void {
+    this.vehicle = vehicle;
+    this.role = role;
+    const watching = vehicle !== "" && role !== "none" && this.hubHasVideo;
+    const key = watching ? `${vehicle}|${this.camera}|${this.generation}` : "";
+    if (key !== this.watchKey && this.available) {
+      if (watching && this.deps.send(encodeControl(KIND_WATCH, { vehicle, camera: this.camera }))) {
+        this.watchKey = key;
+        this.resetDecoder();
+        this.stats.clear();
+      } else if (!watching) this.watchKey = "";
+    }
+    const now = this.deps.now();
+    // Tell the hub what arrived, every 100 ms: its measure of what is still in flight to us.
+    if (this.receivedBytes !== this.ackedBytes && now - this.lastAckAt >= 100) {
+      writeAck(this.ack, this.receivedBytes);
+      if (this.deps.send(this.ack)) {
+        this.ackedBytes = this.receivedBytes;
+        this.lastAckAt = now;
+      }
+    }
+    const state: VideoState = this.stats.state(now, this.watchKey !== "", this.available);
+    const age = this.stats.lastDecodedAt === undefined ? 0 : (now - this.stats.lastDecodedAt) / 1000;
+    const badge =
+      state === "live"
+        ? `● LIVE ${this.cameras.cameras[this.camera]?.name ?? ""}`
+        : state === "stalled"
+          ? `VIDEO STALLED — no new frame for ${age.toFixed(1)} s`
+          : state === "waiting"
+            ? "Waiting for video…"
+            : state === "unavailable"
+              ? "No video decoder"
+              : "Video off";
+    if (badge !== this.lastBadge) {
+      this.badge.textContent = badge;
+      this.badge.dataset.state = state;
+      this.lastBadge = badge;
+    }
+    (this.qualitySelect.parentElement as HTMLElement).hidden = role !== "pilot";
+    const v = this.stats.view();
+    const info = v.decoded === 0 ? "" : `${v.fps.toFixed(0)} fps · ${v.latencyMs?.toFixed(0) ?? "—"} ms glass-to-glass`;
+    if (info !== this.lastInfo) {
+      this.info.textContent = info;
+      this.lastInfo = info;
+    }
+    this.drawHud(t, stale);
+  }
+
+  /** PNG of the picture with its HUD (data URL). */
+  snapshot(): string {
+    const c = document.createElement("canvas");
+    c.width = this.video.width;
+    c.height = this.video.height;
+    const ctx = c.getContext("2d") as CanvasRenderingContext2D;
+    ctx.drawImage(this.video, 0, 0);
+    ctx.drawImage(this.hud, 0, 0, c.width, c.height);
+    return c.toDataURL("image/png");
+  }
+
+  private async saveSnapshot(): Promise<void> {
+    const a = document.createElement("a");
+    a.href = this.snapshot();
+    a.download = `tethys-${this.vehicle || "video"}-${new Date().toISOString().replace(/[:.]/g, "-")}.png`;
+    a.click();
+  }
+
+  private setCameras(list: CameraList): void {
+    this.hubHasVideo = true;
+    this.cameras = list;
+    this.cameraSelect.innerHTML = list.cameras
+      .map(
+        (c) =>
+          `<option value="${c.index}">${c.name} (${c.state === "live" ? `${c.settings.width}×${c.settings.height}` : c.state})</option>`,
+      )
+      .join("");
+    this.cameraSelect.value = String(this.camera);
+    if (!this.available) return; // keep saying why this browser cannot decode
+    const cam = list.cameras.find((c) => c.index === this.camera);
+    this.message.textContent =
+      list.cameras.length === 0
+        ? "The vehicle has no camera."
+        : cam === undefined
+          ? `The vehicle has no camera ${this.camera}.`
+          : cam.state === "live"
+            ? ""
+            : `Camera ${cam.name}: ${cam.state}${cam.code ? ` (${cam.code})` : ""}`;
+  }
+
+  private resetDecoder(): void {
+    this.gate.restart();
+    this.inFlight.clear();
+    if (this.decoder !== undefined && this.decoder.state !== "closed") this.decoder.close();
+    this.decoder = undefined;
+    this.codec = "";
+  }
+
+  private ensureDecoder(): VideoDecoder {
+    if (this.decoder === undefined || this.decoder.state === "closed") {
+      this.decoder = new VideoDecoder({
+        output: (frame) => this.output(frame),
+        error: () => {
+          this.stats.errors++;
+          this.resetDecoder();
+        },
+      });
+      this.codec = "";
+    }
+    return this.decoder;
+  }
+
+  private accessUnit(msg: Uint8Array): void {
+    if (!this.available || this.watchKey === "") return;
+    const h = readAuHeader(msg, this.header);
+    if (h.camera !== this.camera) return;
+    const au = msg.subarray(AU_HEADER_BYTES);
+    const decoder = this.ensureDecoder();
+    if (!this.gate.accept(h.keyframe, decoder.decodeQueueSize)) {
+      this.stats.dropped++;
+      return;
+    }
+    if (h.keyframe) {
+      const info = analyseAccessUnit(au);
+      if (info.codec !== undefined && info.codec !== this.codec) {
+        decoder.configure({ codec: info.codec, optimizeForLatency: true });
+        this.codec = info.codec;
+      }
+    }
+    if (this.codec === "") {
+      this.gate.restart();
+      return;
+    }
+    const timestamp = Math.round(h.captureMicros);
+    if (this.inFlight.size > 64) this.inFlight.clear();
+    this.inFlight.set(timestamp, {
+      sent: h.sentMicros / 1000,
+      hub: h.hubMicros / 1000,
+      received: performance.timeOrigin + this.deps.now(),
+    });
+    decoder.decode(new EncodedVideoChunk({ type: h.keyframe ? "key" : "delta", timestamp, data: au }));
+  }
+
+  private output(frame: VideoFrame): void {
+    const now = this.deps.now();
+    const w = frame.displayWidth;
+    const h = frame.displayHeight;
+    if (this.video.width !== w || this.video.height !== h) {
+      this.video.width = w;
+      this.video.height = h;
+    }
+    (this.video.getContext("2d") as CanvasRenderingContext2D).drawImage(frame, 0, 0, w, h);
+    const t = this.inFlight.get(frame.timestamp);
+    this.inFlight.delete(frame.timestamp);
+    frame.close();
+    const decoded = performance.timeOrigin + now;
+    this.stats.frame(
+      {
+        capture: frame.timestamp / 1000,
+        sent: t?.sent ?? decoded,
+        hub: t?.hub ?? decoded,
+        received: t?.received ?? decoded,
+        decoded,
+      },
+      now,
+    );
+  }
+
+  private drawHud(t: Telemetry | undefined, stale: boolean): void {
+    const key =
+      t === undefined
+        ? `none|${stale}`
+        : `${t.heading?.toFixed(0)}|${t.depth?.toFixed(1)}|${t.pitch?.toFixed(0)}|${t.roll?.toFixed(0)}|${t.armed}|${stale}`;
+    if (key === this.hudKey) return;
+    this.hudKey = key;
+    const c = this.hud;
+    const ctx = c.getContext("2d") as CanvasRenderingContext2D;
+    ctx.clearRect(0, 0, c.width, c.height);
+    if (t === undefined) return;
+    const W = c.width;
+    const H = c.height;
+    ctx.globalAlpha = stale ? 0.4 : 1;
+    ctx.strokeStyle = "#7CFC00";
+    ctx.fillStyle = "#7CFC00";
+    ctx.lineWidth = 2;
+    ctx.font = "bold 16px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    // Attitude line: where the horizon is, by the vehicle's attitude, for a forward camera with
+    // an 80° horizontal field of view (the simulated camera's; a common ROV lens's).
+    if (t.pitch !== null && t.roll !== null) {
+      const focal = W / 2 / Math.tan((40 * Math.PI) / 180);
+      const cy = H / 2 + Math.tan((t.pitch * Math.PI) / 180) * focal;
+      const a = (-t.roll * Math.PI) / 180;
+      const dx = Math.cos(a) * W * 0.18;
+      const dy = Math.sin(a) * W * 0.18;
+      ctx.beginPath();
+      ctx.moveTo(W / 2 - dx, cy - dy);
+      ctx.lineTo(W / 2 - dx * 0.3, cy - dy * 0.3);
+      ctx.moveTo(W / 2 + dx * 0.3, cy + dy * 0.3);
+      ctx.lineTo(W / 2 + dx, cy + dy);
+      ctx.stroke();
+    }
+    ctx.beginPath();
+    ctx.arc(W / 2, H / 2, 4, 0, 2 * Math.PI);
+    ctx.stroke();
+    ctx.fillText(t.heading === null ? "HDG —" : `HDG ${Math.round(t.heading).toString().padStart(3, "0")}°`, W / 2, 22);
+    ctx.textAlign = "right";
+    ctx.fillText(t.depth === null ? "DEPTH —" : `DEPTH ${t.depth.toFixed(1)} m`, W - 10, H / 2);
+    ctx.textAlign = "left";
+    ctx.fillStyle = t.armed ? "#ff5050" : "#7CFC00";
+    ctx.fillText(t.armed ? "ARMED" : "DISARMED", 10, H - 40);
+    ctx.globalAlpha = 1;
+  }
+}

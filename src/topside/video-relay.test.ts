@@ -1,0 +1,268 @@
+import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import { test } from "node:test";
+import { Registry } from "prom-client";
+import { VirtualClock } from "../kernel/virtual-clock.ts";
+import type { VideoLinkServer, VideoVehicleConnection } from "../links/video/video-link-server.ts";
+import { createLogging } from "../observability/logger.ts";
+import {
+  ACK_BYTES,
+  AU_HEADER_BYTES,
+  type AuHeader,
+  type CameraList,
+  CameraListSchema,
+  decodeControl,
+  encodeControl,
+  KIND_CAMERAS,
+  KIND_SETTINGS,
+  KIND_WATCH,
+  readAuHeader,
+  type SettingsRequest,
+  writeAck,
+  writeAuHeader,
+} from "../video/wire.ts";
+import { VideoRelay, type VideoViewer } from "./video-relay.ts";
+
+/** The relay in memory: a fake vehicle connection, browsers as viewers with a settable buffer. */
+class FakeViewer implements VideoViewer {
+  videoBuffered = 0;
+  readonly got: Uint8Array[] = [];
+  readonly refused: string[] = [];
+  readonly id: number;
+  constructor(id: number) {
+    this.id = id;
+  }
+  sendVideo(frame: Uint8Array): void {
+    this.got.push(frame);
+  }
+  refuse(code: string): void {
+    this.refused.push(code);
+  }
+  units(): AuHeader[] {
+    return this.got.filter((m) => m[1] === 1).map((m) => readAuHeader(m));
+  }
+  lists(): CameraList[] {
+    return this.got.filter((m) => m[1] === KIND_CAMERAS).map((m) => decodeControl(m, KIND_CAMERAS, CameraListSchema));
+  }
+}
+
+class FakeConn extends EventEmitter {
+  readonly vehicleId = "rov1";
+  readonly remote = "test";
+  readonly settings: SettingsRequest[] = [];
+  sendSettings(r: SettingsRequest): void {
+    this.settings.push(r);
+  }
+  close(): void {}
+}
+
+const CAMERAS: CameraList = {
+  cameras: [
+    {
+      index: 0,
+      name: "front",
+      kind: "sim",
+      state: "live",
+      code: "",
+      settings: { width: 640, height: 360, fps: 30, bitrate_kbps: 1500 },
+      bitrate: true,
+    },
+  ],
+};
+
+function setup() {
+  const clock = new VirtualClock();
+  const relay = new VideoRelay({
+    clock,
+    logger: createLogging({ level: "silent", components: {} }).child("video"),
+    registry: new Registry(),
+    viewerBufferBytes: 1000,
+  });
+  const server = new EventEmitter();
+  relay.attach(server as unknown as VideoLinkServer);
+  const conn = new FakeConn();
+  server.emit("connection", conn as unknown as VideoVehicleConnection);
+  conn.emit("cameras", CAMERAS);
+  let seq = 0;
+  const unit = (keyframe: boolean, bytes = 100, camera = 0) => {
+    const msg = new Uint8Array(AU_HEADER_BYTES + bytes);
+    const h: AuHeader = {
+      camera,
+      keyframe,
+      gap: false,
+      seq: ++seq,
+      captureMicros: 1,
+      sentMicros: 2,
+      hubMicros: 0,
+      width: 640,
+      height: 360,
+    };
+    writeAuHeader(msg, h);
+    conn.emit("au", msg, h);
+  };
+  const watch = (v: FakeViewer, role: { vehicle: string | undefined; pilot: boolean }, camera = 0) =>
+    relay.message(v, encodeControl(KIND_WATCH, { vehicle: "rov1", camera }), role);
+  return { relay, conn, unit, watch, clock };
+}
+
+const OBSERVER = { vehicle: "rov1", pilot: false };
+const PILOT = { vehicle: "rov1", pilot: true };
+
+test("a new watcher gets the camera list and the cached group at once, then live units", () => {
+  const { unit, watch } = setup();
+  unit(false); // before any keyframe: not cached
+  unit(true);
+  unit(false);
+  unit(false);
+  const v = new FakeViewer(1);
+  watch(v, OBSERVER);
+  assert.deepEqual(v.lists(), [CAMERAS]);
+  assert.deepEqual(
+    v.units().map((h) => [h.seq, h.keyframe]),
+    [
+      [2, true],
+      [3, false],
+      [4, false],
+    ],
+  );
+  assert.ok(
+    v.units().every((h) => h.hubMicros > 0),
+    "stamped with the hub's receive time",
+  );
+  unit(false);
+  assert.equal(v.units().length, 4);
+  unit(false, 100, 1);
+  assert.equal(v.units().length, 4, "another camera's units are not sent");
+});
+
+test("a slow browser drops to the next keyframe while a fast one gets everything", () => {
+  const { unit, watch } = setup();
+  const slow = new FakeViewer(1);
+  const fast = new FakeViewer(2);
+  watch(slow, OBSERVER);
+  watch(fast, OBSERVER);
+  unit(true);
+  slow.videoBuffered = 990; // its socket is backed up
+  unit(false);
+  unit(false);
+  slow.videoBuffered = 0; // drained: deltas are useless without what was dropped
+  unit(false);
+  unit(true);
+  unit(false);
+  assert.deepEqual(
+    slow.units().map((h) => h.seq),
+    [1, 5, 6],
+  );
+  assert.deepEqual(
+    fast.units().map((h) => h.seq),
+    [1, 2, 3, 4, 5, 6],
+  );
+});
+
+test("only attached sessions watch; only the pilot changes settings; leaving stops the video", () => {
+  const { relay, conn, unit, watch } = setup();
+  const stranger = new FakeViewer(1);
+  watch(stranger, { vehicle: undefined, pilot: false });
+  assert.deepEqual(stranger.refused, ["HUB_NOT_ATTACHED"]);
+  const observer = new FakeViewer(2);
+  const settings = (camera: number) =>
+    encodeControl(KIND_SETTINGS, {
+      vehicle: "rov1",
+      camera,
+      settings: { width: 1280, height: 720, fps: 30, bitrate_kbps: 3000 },
+    });
+  relay.message(observer, settings(0), OBSERVER);
+  assert.deepEqual(observer.refused, ["VIDEO_NOT_PILOT"]);
+  const pilot = new FakeViewer(3);
+  relay.message(pilot, settings(5), PILOT);
+  assert.deepEqual(pilot.refused, ["VIDEO_UNKNOWN_CAMERA"]);
+  relay.message(pilot, settings(0), PILOT);
+  assert.equal(conn.settings.length, 1);
+  assert.equal(conn.settings[0]?.settings.width, 1280);
+  relay.message(pilot, Uint8Array.of(0x56, 9, 1), PILOT);
+  relay.message(pilot, Uint8Array.of(0x56, KIND_WATCH, 0x7b), PILOT);
+  assert.deepEqual(pilot.refused, ["VIDEO_UNKNOWN_CAMERA", "VIDEO_BAD_FRAME", "VIDEO_BAD_CONTROL"]);
+
+  watch(observer, OBSERVER);
+  unit(true);
+  assert.equal(observer.units().length, 1);
+  relay.leave(observer.id);
+  unit(true);
+  assert.equal(observer.units().length, 1, "nothing after leaving");
+  assert.equal(relay.watching, 0);
+});
+
+test("a vehicle's video link going down clears its cache: a newcomer waits for a fresh keyframe", () => {
+  const { conn, unit, watch } = setup();
+  unit(true);
+  conn.emit("close");
+  const v = new FakeViewer(1);
+  watch(v, OBSERVER);
+  assert.equal(v.units().length, 0);
+});
+
+test("a browser that acknowledges is judged by what it took: unacknowledged for 500 ms, it drops to a keyframe", () => {
+  const { relay, unit, watch, clock } = setup();
+  const v = new FakeViewer(1);
+  const ack = () => {
+    const bytes = v.got.reduce((n, m) => n + m.byteLength, 0);
+    const msg = new Uint8Array(ACK_BYTES);
+    writeAck(msg, bytes);
+    relay.message(v, msg, OBSERVER);
+  };
+  watch(v, OBSERVER);
+  unit(true);
+  ack(); // from here the hub counts on acknowledgements
+  unit(false);
+  clock.advance(100);
+  ack();
+  unit(false);
+  assert.equal(v.units().length, 3, "acknowledged in time: everything goes");
+  clock.advance(600); // nothing acknowledged: the socket looks empty, the browser is not taking it
+  unit(false);
+  unit(true);
+  assert.equal(v.units().length, 3, "behind: dropped, keyframe included");
+  ack();
+  unit(false);
+  assert.equal(v.units().length, 3, "caught up, but a delta waits for its keyframe");
+  unit(true);
+  assert.equal(v.units().length, 4);
+  assert.equal(v.units()[3]?.keyframe, true);
+  const bogus = new Uint8Array(ACK_BYTES);
+  writeAck(bogus, 10 ** 12);
+  relay.message(v, bogus, OBSERVER); // more than was ever sent: ignored
+  unit(false);
+  assert.equal(v.units().length, 5);
+});
+
+test("attaching to a vehicle brings its camera list (the page learns the hub relays video), nothing else", () => {
+  const { relay, unit } = setup();
+  unit(true);
+  const v = new FakeViewer(1);
+  relay.attached(v, "rov1");
+  assert.deepEqual(v.lists(), [CAMERAS]);
+  assert.equal(v.units().length, 0, "no video until it asks");
+});
+
+test("a browser that has taken everything, camera lists included, is never judged behind", () => {
+  const { relay, unit, watch, clock } = setup();
+  const v = new FakeViewer(1);
+  const ack = () => {
+    const msg = new Uint8Array(ACK_BYTES);
+    writeAck(
+      msg,
+      v.got.reduce((n, m) => n + m.byteLength, 0),
+    );
+    relay.message(v, msg, OBSERVER);
+  };
+  relay.attached(v, "rov1");
+  relay.attached(v, "rov1"); // attached again (took the pilot role): another list
+  watch(v, OBSERVER);
+  unit(true);
+  for (let i = 0; i < 20; i++) {
+    ack();
+    clock.advance(100);
+    unit(false);
+  }
+  assert.equal(v.units().length, 21, "acknowledged all along: nothing dropped");
+});

@@ -1,0 +1,144 @@
+import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
+import { CameraSource } from "../cameras/camera-source.ts";
+import type { CameraSpec } from "../cameras/commands.ts";
+import type { Config } from "../config/schema.ts";
+import type { Clock, Timer } from "../kernel/clock.ts";
+import type { CommandLinkClientOptions } from "../links/command/index.ts";
+import { VideoLinkClient } from "../links/video/video-link-client.ts";
+import type { ScenePose } from "../video/scene.ts";
+import type { CameraList } from "../video/wire.ts";
+
+/**
+ * The vehicle's video: the cameras of `[vehicle.video]` as child-process sources and the video
+ * link to the hub (TLS with the command link's credentials, its own connection). Each access
+ * unit goes to the link as it comes out of its camera; the camera list (state, settings) goes
+ * every second and on every change. The hub's settings requests (the pilot's) restart a camera
+ * with the new size, rate or bitrate. Nothing here can stop the agent: a camera that fails is
+ * restarted with backoff and reported, a link that fails redials.
+ */
+export interface VehicleVideoOptions {
+  config: NonNullable<Config["vehicle"]>;
+  link: CommandLinkClientOptions;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  /** The simulated camera's viewpoint. */
+  pose: () => ScenePose;
+}
+
+export interface VehicleVideo {
+  readonly cameras: readonly CameraSource[];
+  readonly link: VideoLinkClient;
+  stop(): Promise<void>;
+}
+
+export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefined {
+  const { config, clock, logger } = o;
+  const port = config.hub.video_port;
+  if (port === undefined || config.video.cameras.length === 0) return undefined;
+  const link = new VideoLinkClient({
+    host: config.hub.host,
+    port,
+    credentials: o.link.credentials,
+    hubFingerprint: o.link.hubFingerprint,
+    clock,
+    maxBufferedBytes: config.video.max_buffered_bytes,
+    ...(o.link.backoff === undefined ? {} : { backoff: o.link.backoff }),
+  });
+  const cameras = config.video.cameras.map((c) => {
+    const spec: CameraSpec = {
+      name: c.name,
+      kind: c.kind,
+      device: c.device,
+      settings: { width: c.width, height: c.height, fps: c.fps, bitrate_kbps: c.bitrate_kbps },
+      keyframeIntervalS: c.keyframe_interval_s,
+      program: c.program,
+    };
+    return new CameraSource({ spec, clock, pose: o.pose });
+  });
+  const list = (): CameraList => ({
+    cameras: cameras.map((c, index) => ({
+      index,
+      name: c.spec.name,
+      kind: c.spec.kind,
+      state: c.state === "stopped" ? "starting" : c.state,
+      code: c.code,
+      settings: c.spec.settings,
+      bitrate: c.spec.kind !== "uvc",
+    })),
+  });
+  cameras.forEach((camera, index) => {
+    camera.on("frame", (f) => link.sendAccessUnit(index, f.au, f));
+    camera.on("state", (state, code, message) => {
+      const entry = { camera: camera.spec.name, state, code };
+      if (state === "live" || state === "starting" || state === "stopped")
+        logger.info(entry, `camera ${camera.spec.name}: ${message}`);
+      else logger.warn(entry, `camera ${camera.spec.name}: ${message}`);
+      link.sendCameras(list());
+    });
+  });
+  link.on("up", () => {
+    logger.info({ port }, "video link up");
+    link.sendCameras(list());
+  });
+  link.on("down", (err, retryInMs) => logger.warn({ code: err.code, retryInMs }, err.message));
+  link.on("drop", (err) => logger.debug({ code: err.code }, err.message));
+  link.on("settings", (r) => {
+    const camera = cameras[r.camera];
+    if (camera === undefined) return;
+    logger.info({ camera: camera.spec.name, settings: r.settings }, "camera settings changed by the pilot");
+    camera.reconfigure(r.settings);
+    link.sendCameras(list());
+  });
+  const keepalive: Timer = clock.setInterval(1000, () => link.sendCameras(list()));
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [o.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge(
+    "tethys_vehicle_video_frames_sent",
+    "video access units written to the video link",
+    () => link.stats.framesSent,
+  );
+  gauge(
+    "tethys_vehicle_video_frames_dropped",
+    "video access units dropped (link backpressure, waiting for a keyframe)",
+    () => link.stats.framesDropped,
+  );
+  gauge(
+    "tethys_vehicle_video_frames_skipped",
+    "simulated frames not rendered because the encoder had not taken the previous ones",
+    () => cameras.reduce((n, c) => n + c.framesSkipped, 0),
+  );
+  gauge("tethys_vehicle_video_frames_out", "access units out of the cameras' programs", () =>
+    cameras.reduce((n, c) => n + c.framesOut, 0),
+  );
+  gauge("tethys_vehicle_video_restarts", "camera program restarts", () => cameras.reduce((n, c) => n + c.restarts, 0));
+  link.start();
+  for (const c of cameras) c.start();
+  return {
+    cameras,
+    link,
+    stop: async () => {
+      keepalive.cancel();
+      await Promise.all(cameras.map((c) => c.stop()));
+      link.stop();
+    },
+  };
+}
+
+/** The simulated camera's viewpoint from the agent's sensors (unknown values read as level, at the surface). */
+export function poseFromSensors(s: {
+  heading: number | null;
+  pitch: number | null;
+  roll: number | null;
+  depth: number | null;
+}): ScenePose {
+  return { heading: s.heading ?? 0, pitch: s.pitch ?? 0, roll: s.roll ?? 0, depth: s.depth ?? 0 };
+}

@@ -1,0 +1,203 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { runSimSystem } from "../../src/cli/sim-system.ts";
+import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+import { signIn } from "../support/cockpit-system.ts";
+import { requireTool } from "../support/tools.ts";
+
+/**
+ * Live video end to end against the real system (`tethys sim` with its simulated camera: the
+ * agent renders what the vehicle sees, ffmpeg encodes it, the video link carries it to the hub,
+ * the hub relays it, the cockpit decodes it with WebCodecs):
+ *  - frames are decoded in the page at ≥ 25 fps over the window, counted from the frames'
+ *    capture timestamps, with no decoder error;
+ *  - the picture changes as the vehicle turns: with the vehicle still, two frames a second apart
+ *    are nearly the same (the burnt-in clock is left out of the comparison); after the pilot yaws
+ *    the vehicle round, the seabed grid has moved.
+ * VIDEO_SYSTEM_TEST_SECONDS sets the window (default 60).
+ */
+const skip = chromiumMissing() ?? requireTool("ffmpeg", "ffmpeg");
+const WINDOW_S = Number(process.env.VIDEO_SYSTEM_TEST_SECONDS ?? 60);
+let browser: Browser;
+let dir: string;
+
+before(async () => {
+  if (skip) return;
+  browser = await launchChromium();
+  dir = await mkdtemp(join(tmpdir(), "tethys-video-system-"));
+});
+
+after(async () => {
+  if (skip) return;
+  await browser?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+type VideoStatsView = { decoded: number; errors: number; dropped: number; fps: number; lastCaptureMicros: number };
+type TethysWindow = {
+  tethys: {
+    state: { telemetry?: { heading: number | null; armed: boolean } };
+    video: { stats(): VideoStatsView; available: boolean };
+  };
+};
+
+const stats = (page: Page) => page.evaluate(() => (window as unknown as TethysWindow).tethys.video.stats());
+const heading = (page: Page) =>
+  page.evaluate(() => (window as unknown as TethysWindow).tethys.state.telemetry?.heading ?? null);
+
+/** Grey levels of the video canvas, 64×36 samples, leaving out the top-left clock. */
+function picture(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const c = document.querySelector(".video-picture") as HTMLCanvasElement;
+    const small = document.createElement("canvas");
+    small.width = 64;
+    small.height = 36;
+    const ctx = small.getContext("2d") as CanvasRenderingContext2D;
+    ctx.drawImage(c, 0, 0, 64, 36);
+    const d = ctx.getImageData(0, 0, 64, 36).data;
+    const out: number[] = [];
+    for (let y = 0; y < 36; y++)
+      for (let x = 0; x < 64; x++) if (!(y < 8 && x < 40)) out.push(d[(y * 64 + x) * 4] as number);
+    return out;
+  });
+}
+
+const meanDiff = (a: number[], b: number[]) => a.reduce((s, v, i) => s + Math.abs(v - (b[i] as number)), 0) / a.length;
+
+/** The vehicle's and the hub's video counters (to say where frames went when too few arrive). */
+async function counters(m: { topside?: string; vehicle?: string }): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const url of [m.vehicle, m.topside]) {
+    if (url === undefined) continue;
+    for (const line of (await (await fetch(url)).text()).split("\n")) {
+      const hit =
+        /^(tethys_(?:vehicle_video_\w+|hub_video_frames_total\{result="\w+"\}))(?:\{[^}]*\})? ([\d.e+]+)$/.exec(line);
+      if (hit) out[hit[1] as string] = Number(hit[2]);
+    }
+  }
+  return out;
+}
+
+/** Waits until `n` more frames than now have been decoded. */
+async function frames(page: Page, n: number): Promise<void> {
+  const start = (await stats(page)).decoded;
+  await page.waitForFunction(
+    (target) => (window as unknown as TethysWindow).tethys.video.stats().decoded >= target,
+    start + n,
+    { timeout: 30_000 },
+  );
+}
+
+test("the simulated camera decoded in the cockpit: ≥ 25 fps, no decoder error, the picture turns with the vehicle", {
+  skip,
+  timeout: (WINDOW_S + 120) * 1000,
+}, async () => {
+  let stop!: () => void;
+  const until = new Promise<void>((r) => {
+    stop = r;
+  });
+  const output: string[] = [];
+  type Ready = { url: string; token: string; metrics: { topside?: string; vehicle?: string } };
+  let ready!: (info: Ready) => void;
+  const started = new Promise<Ready>((r) => {
+    ready = r;
+  });
+  const system = runSimSystem({
+    dir,
+    httpPort: 0,
+    until,
+    onReady: ready,
+    out: (l) => output.push(l),
+    video: {},
+    metrics: true,
+  });
+  const errors: string[] = [];
+  try {
+    const { url, token, metrics } = await Promise.race([
+      started,
+      system.then(
+        () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
+        (err) => Promise.reject(new Error(`system failed (${String(err)}):\n${output.join("\n")}`)),
+      ),
+    ]);
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await ctx.newPage();
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await signIn(page, url, token, "alice");
+    assert.equal(await page.evaluate(() => (window as unknown as TethysWindow).tethys.video.available), true);
+    await page.waitForFunction(
+      () => document.querySelector(".video-badge")?.textContent?.startsWith("● LIVE"),
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    );
+
+    // ---- frame rate and decoder errors over the window, from capture timestamps ---------------
+    await frames(page, 30);
+    const first = await stats(page);
+    const countersBefore = await counters(metrics);
+    await page.waitForTimeout(WINDOW_S * 1000);
+    const last = await stats(page);
+    const countersAfter = await counters(metrics);
+    const fps = (last.decoded - first.decoded) / ((last.lastCaptureMicros - first.lastCaptureMicros) / 1e6);
+    const where = Object.entries(countersAfter)
+      .map(([k, v]) => `${k} ${v - (countersBefore[k] ?? 0)}`)
+      .join(", ");
+    assert.ok(
+      fps >= 25,
+      `decoded ${last.decoded - first.decoded} frames at ${fps.toFixed(1)} fps over ${WINDOW_S} s (meanwhile: ${where}; page dropped ${last.dropped - first.dropped})`,
+    );
+    assert.equal(last.errors, 0, "no decoder error");
+
+    // ---- the picture follows the vehicle's heading -------------------------------------------
+    const still1 = await picture(page);
+    await frames(page, 30);
+    const still2 = await picture(page);
+    const h0 = await heading(page);
+    assert.notEqual(h0, null, "the vehicle reports a heading");
+
+    await page.click("#take-pilot");
+    await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
+    await page.keyboard.down("Enter");
+    await page.waitForFunction(
+      () => (window as unknown as TethysWindow).tethys.state.telemetry?.armed === true,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    await page.keyboard.up("Enter");
+    await page.keyboard.down("KeyD"); // yaw right
+    await page.waitForFunction(
+      (from) => {
+        const h = (window as unknown as TethysWindow).tethys.state.telemetry?.heading;
+        if (h === null || h === undefined) return false;
+        const d = Math.abs(((h - from + 540) % 360) - 180);
+        return d > 25;
+      },
+      h0 as number,
+      { timeout: 30_000 },
+    );
+    await page.keyboard.up("KeyD");
+    await page.keyboard.press("Space");
+    await frames(page, 15);
+    const turned = await picture(page);
+    const still = meanDiff(still1, still2);
+    const moved = meanDiff(still2, turned);
+    assert.ok(
+      moved > 4 * still + 3,
+      `the picture moved with the turn: still ${still.toFixed(2)}, turned ${moved.toFixed(2)}`,
+    );
+    assert.equal((await stats(page)).errors, 0, "no decoder error");
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  } finally {
+    stop();
+    await system.catch(() => {}); // a start-up failure is reported above, with the output
+  }
+});

@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import type { TetherHandle } from "../../simulator/tether/run-tether.ts";
+import { runSimSystem } from "../../src/cli/sim-system.ts";
+import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+import { signIn } from "../support/cockpit-system.ts";
+import { requireTool } from "../support/tools.ts";
+
+/**
+ * Video through the tether emulator at 5 % loss and 50 ms delay (`tethys sim --tether`; the
+ * video link goes through its own TCP proxy with the delay), while a pilot flies armed:
+ *  - the video tether is squeezed to 100 kbit/s for a few seconds (far below the camera's
+ *    1.5 Mb/s): the vehicle drops frames to the next keyframe instead of queueing them
+ *    (its counter says so), the picture stalls;
+ *  - once the tether is restored, frames decode again (from the next keyframe: no decoder
+ *    error, which a delta without its references would cause);
+ *  - the pilot-input failsafe never trips: the vehicle stays armed and no FS_PILOT_INPUT alarm
+ *    reaches the page.
+ */
+const skip = chromiumMissing() ?? requireTool("ffmpeg", "ffmpeg");
+let browser: Browser;
+let dir: string;
+
+before(async () => {
+  if (skip) return;
+  browser = await launchChromium();
+  dir = await mkdtemp(join(tmpdir(), "tethys-video-tether-"));
+});
+
+after(async () => {
+  if (skip) return;
+  await browser?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+type W = {
+  tethys: {
+    state: { telemetry?: { armed: boolean; failsafes: string[] } };
+    video: { stats(): { decoded: number; errors: number } };
+  };
+};
+const stats = (page: Page) => page.evaluate(() => (window as unknown as W).tethys.video.stats());
+
+async function vehicleDropped(url: string): Promise<number> {
+  const text = await (await fetch(url)).text();
+  const line = text.split("\n").find((l) => l.startsWith("tethys_vehicle_video_frames_dropped"));
+  return Number(line?.split(" ")[1] ?? Number.NaN);
+}
+
+test("video through a lossy, delayed tether: a congested link drops to a keyframe and recovers; the pilot's failsafe never trips", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  let stop!: () => void;
+  const until = new Promise<void>((r) => {
+    stop = r;
+  });
+  const output: string[] = [];
+  type Ready = { url: string; token: string; tethers: { video?: TetherHandle }; metrics: { vehicle?: string } };
+  let ready!: (info: Ready) => void;
+  const started = new Promise<Ready>((r) => {
+    ready = r;
+  });
+  const system = runSimSystem({
+    dir,
+    httpPort: 0,
+    until,
+    onReady: ready,
+    out: (l) => output.push(l),
+    video: {},
+    metrics: true,
+    tether: { loss: "5%", delay: "50ms" },
+  });
+  const errors: string[] = [];
+  try {
+    const { url, token, tethers, metrics } = await Promise.race([
+      started,
+      system.then(
+        () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
+        (err) => Promise.reject(new Error(`system failed (${String(err)}):\n${output.join("\n")}`)),
+      ),
+    ]);
+    const videoTether = tethers.video;
+    assert.ok(videoTether, "the video link goes through the tether emulator");
+    assert.ok(metrics.vehicle, "the agent serves its metrics");
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await ctx.newPage();
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await signIn(page, url, token, "alice");
+    await page.click("#take-pilot");
+    await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
+    await page.keyboard.down("Enter");
+    await page.waitForFunction(() => (window as unknown as W).tethys.state.telemetry?.armed === true, undefined, {
+      timeout: 20_000,
+    });
+    await page.keyboard.up("Enter");
+    await page.waitForFunction(
+      () => document.querySelector(".video-badge")?.textContent?.startsWith("● LIVE"),
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    );
+    const droppedBefore = await vehicleDropped(metrics.vehicle as string);
+
+    // ---- congestion: the vehicle's video socket backs up; it drops, never queues ------------
+    videoTether.setParams("both", { rateBps: 100_000 });
+    await page.waitForFunction(
+      () => document.querySelector(".video-badge")?.textContent?.startsWith("VIDEO STALLED"),
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    );
+    await page.waitForTimeout(3000); // a while congested (a scenario step, not a synchronisation)
+    const dropped = (await vehicleDropped(metrics.vehicle as string)) - droppedBefore;
+    assert.ok(dropped > 0, `the vehicle dropped ${dropped} units under backpressure`);
+
+    // ---- restored: decoding resumes from a keyframe, without a decoder error ----------------
+    videoTether.setParams("both", { rateBps: 0 });
+    const before = (await stats(page)).decoded;
+    await page.waitForFunction((n) => (window as unknown as W).tethys.video.stats().decoded >= n, before + 60, {
+      timeout: 30_000,
+    });
+    await page.waitForFunction(() => document.querySelector(".video-badge")?.textContent?.startsWith("● LIVE"));
+    assert.equal((await stats(page)).errors, 0, "no decoder error: nothing but keyframes after the gap");
+
+    // ---- the pilot was never cut off ---------------------------------------------------------
+    const t = await page.evaluate(() => (window as unknown as W).tethys.state.telemetry);
+    assert.equal(t?.armed, true, "still armed");
+    assert.doesNotMatch((await page.textContent("#alarms")) ?? "", /FS_PILOT_INPUT/);
+    assert.deepEqual(errors, []);
+    await ctx.close();
+  } finally {
+    stop();
+    await system.catch(() => {});
+  }
+});
