@@ -15,7 +15,8 @@ const t0 = performance.now();
 const r = await diveWithTetherCut(30_000, 100);
 print(
   `30 s tether cut: ${r.seqs.length} telemetry frames in the dive log, ${r.fromBlackBox} fetched from the black box, ` +
-    `${r.missing.length} missing${r.missing.length ? ` (${r.missing.slice(0, 20).join(", ")}…)` : ""}, ` +
+    `${r.missing.length} missing${r.missing.length ? ` (${r.missing.slice(0, 20).join(", ")}…)` : ""} ` +
+    `(besides ${r.statusHoles.length} lone seqs of vehicle-status frames over ${r.spanS.toFixed(0)} s), ` +
     `${r.seqs.length - new Set(r.seqs).size} duplicated; the pilot saw ${r.seenByPilot.beforeCut} frames before and ` +
     `${r.seenByPilot.afterRestore} after (${((performance.now() - t0) / 1000).toFixed(0)} s in all)`,
 );

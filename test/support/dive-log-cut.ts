@@ -14,8 +14,16 @@ export interface CutResult {
   seqs: number[];
   /** How many of them came from the vehicle's black box. */
   fromBlackBox: number;
-  /** Seq numbers missing between the first and the last recorded. */
+  /**
+   * Telemetry seq numbers missing between the first and the last recorded, in runs of two or more:
+   * telemetry the log lost. (A lone hole is a `vehicle-status` frame, which shares the telemetry
+   * link's sequence counter, about one a second: see `statusHoles`.)
+   */
   missing: number[];
+  /** Lone missing seq numbers: the seqs the vehicle spent on its `vehicle-status` frames. */
+  statusHoles: number[];
+  /** Vehicle time from the first to the last recorded telemetry frame, in seconds. */
+  spanS: number;
   /** Telemetry frames the pilot's browser saw before the cut and after it (the cut shows as none between). */
   seenByPilot: { beforeCut: number; afterRestore: number };
 }
@@ -87,19 +95,27 @@ export async function diveWithTetherCut(cutMs: number, afterFrames: number): Pro
   try {
     const vehicleDir = join(logs, "rov1");
     const seqs: number[] = [];
+    const times: number[] = [];
     let fromBlackBox = 0;
     for (const f of (await readdir(vehicleDir)).sort()) {
       const log = await openDiveLog(join(vehicleDir, f));
       for await (const r of readRecords(log, { topics: ["/telemetry"] })) {
         seqs.push(r.value.seq as number);
+        times.push(r.value.vehicleTime as number);
         if (r.value.source === "black-box") fromBlackBox++;
       }
       await log.close();
     }
     const have = new Set(seqs);
     const missing: number[] = [];
-    for (let s = Math.min(...seqs); s <= Math.max(...seqs); s++) if (!have.has(s)) missing.push(s);
-    return { seqs, fromBlackBox, missing, seenByPilot };
+    const statusHoles: number[] = [];
+    for (let s = Math.min(...seqs); s <= Math.max(...seqs); s++) {
+      if (have.has(s)) continue;
+      if (have.has(s - 1) && have.has(s + 1)) statusHoles.push(s);
+      else missing.push(s);
+    }
+    const spanS = (Math.max(...times) - Math.min(...times)) / 1e6;
+    return { seqs, fromBlackBox, missing, statusHoles, spanS, seenByPilot };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
