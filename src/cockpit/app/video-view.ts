@@ -47,6 +47,7 @@ export const VIDEO_PRESETS: readonly { label: string; settings: CameraSettings }
 ];
 
 const CSS = `
+.video-panel[hidden] { display: none; }
 .video-panel { position: relative; background: #000; border-radius: 6px; overflow: hidden; margin-bottom: 8px; }
 .video-panel .video-stage { position: relative; width: 100%; aspect-ratio: 16 / 9; }
 .video-panel canvas { position: absolute; inset: 0; width: 100%; height: 100%; }
@@ -75,6 +76,7 @@ export class VideoView {
   private readonly deps: VideoViewDeps;
   private readonly video: HTMLCanvasElement;
   private readonly hud: HTMLCanvasElement;
+  private readonly panel: HTMLElement;
   private readonly badge: HTMLElement;
   private readonly message: HTMLElement;
   private readonly cameraSelect: HTMLSelectElement;
@@ -111,6 +113,9 @@ export class VideoView {
     style.textContent = CSS;
     document.head.append(style);
     panel.classList.add("video-panel");
+    // shown once the hub says it relays video (its camera list): a hub without video takes no room
+    panel.hidden = true;
+    this.panel = panel;
     panel.innerHTML = `<div class="video-stage"><canvas class="video-picture" width="640" height="360"></canvas>
 <canvas class="video-hud" width="640" height="360"></canvas><div class="video-message"></div>
 <span class="video-badge" role="status"></span></div>
@@ -237,6 +242,7 @@ export class VideoView {
 
   private setCameras(list: CameraList): void {
     this.hubHasVideo = true;
+    this.panel.hidden = false;
     this.cameras = list;
     this.cameraSelect.innerHTML = list.cameras
       .map(
