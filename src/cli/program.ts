@@ -4,6 +4,7 @@ import { CliCommand } from "./cli-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
 import { registerFlashCommand } from "./flash-command.ts";
 import { registerFleetCommand } from "./fleet-command.ts";
+import { registerImageCommand } from "./image-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerReleaseCommand } from "./release-command.ts";
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): CliCommand {
   registerFlashCommand(program, io);
   registerFleetCommand(program, io);
   registerReleaseCommand(program, io);
+  registerImageCommand(program, io);
   return program;
 }
 
