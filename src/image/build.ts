@@ -169,8 +169,19 @@ export async function buildImage(o: ImageBuildOptions): Promise<ImageBuildResult
   try {
     const rootfs = join(work, "rootfs");
     await rm(rootfs, { recursive: true, force: true });
-    step(`Debian ${SUITE} arm64 root with mmdebstrap (${o.board})`);
-    await mmdebstrap(o, rootfs, env);
+    const cache = o.workDir === undefined ? undefined : join(work, `rootfs-${rootfsKey(o)}.tar`);
+    if (cache !== undefined && existsSync(cache)) {
+      step(`Debian ${SUITE} arm64 root from the work folder's ${basename(cache)}`);
+      await mkdir(rootfs);
+      await runImageStep("tar", ["--numeric-owner", "-xpf", cache, "-C", rootfs], { packages: "tar", step: "unpacking the cached root" });
+    } else {
+      step(`Debian ${SUITE} arm64 root with mmdebstrap (${o.board})`);
+      await mmdebstrap(o, rootfs, env);
+      if (cache !== undefined) {
+        await runImageStep("tar", ["--numeric-owner", "-cpf", `${cache}.partial`, "-C", rootfs, "."], { packages: "tar", step: "keeping the root" });
+        await rename(`${cache}.partial`, cache);
+      }
+    }
     const rootfsSeconds = (performance.now() - t0) / 1000;
 
     step("boot partition: firmware, device trees, kernel, initrd, config.txt, cmdline.txt");
@@ -281,6 +292,14 @@ export async function buildImage(o: ImageBuildOptions): Promise<ImageBuildResult
     if (o.workDir === undefined) await rm(work, { recursive: true, force: true });
     else await rm(join(work, "rootfs"), { recursive: true, force: true });
   }
+}
+
+/** The cached root's name: what mmdebstrap was asked for (packages, board's kernel, mirror, date). */
+function rootfsKey(o: ImageBuildOptions): string {
+  return createHash("sha256")
+    .update(JSON.stringify([IMAGE_PACKAGES, BOARDS[o.board].backportsKernel, o.mirror ?? DEFAULT_MIRROR, o.sourceDateEpoch]))
+    .digest("hex")
+    .slice(0, 12);
 }
 
 /** Fixed identifiers from the inputs: two builds of the same release for the same board agree. */
