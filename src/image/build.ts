@@ -173,12 +173,18 @@ export async function buildImage(o: ImageBuildOptions): Promise<ImageBuildResult
     if (cache !== undefined && existsSync(cache)) {
       step(`Debian ${SUITE} arm64 root from the work folder's ${basename(cache)}`);
       await mkdir(rootfs);
-      await runImageStep("tar", ["--numeric-owner", "-xpf", cache, "-C", rootfs], { packages: "tar", step: "unpacking the cached root" });
+      await runImageStep("tar", ["--numeric-owner", "-xpf", cache, "-C", rootfs], {
+        packages: "tar",
+        step: "unpacking the cached root",
+      });
     } else {
       step(`Debian ${SUITE} arm64 root with mmdebstrap (${o.board})`);
       await mmdebstrap(o, rootfs, env);
       if (cache !== undefined) {
-        await runImageStep("tar", ["--numeric-owner", "-cpf", `${cache}.partial`, "-C", rootfs, "."], { packages: "tar", step: "keeping the root" });
+        await runImageStep("tar", ["--numeric-owner", "-cpf", `${cache}.partial`, "-C", rootfs, "."], {
+          packages: "tar",
+          step: "keeping the root",
+        });
         await rename(`${cache}.partial`, cache);
       }
     }
@@ -297,7 +303,9 @@ export async function buildImage(o: ImageBuildOptions): Promise<ImageBuildResult
 /** The cached root's name: what mmdebstrap was asked for (packages, board's kernel, mirror, date). */
 function rootfsKey(o: ImageBuildOptions): string {
   return createHash("sha256")
-    .update(JSON.stringify([IMAGE_PACKAGES, BOARDS[o.board].backportsKernel, o.mirror ?? DEFAULT_MIRROR, o.sourceDateEpoch]))
+    .update(
+      JSON.stringify([IMAGE_PACKAGES, BOARDS[o.board].backportsKernel, o.mirror ?? DEFAULT_MIRROR, o.sourceDateEpoch]),
+    )
     .digest("hex")
     .slice(0, 12);
 }

@@ -36,7 +36,10 @@ async function board(): Promise<FirstBootPaths & { root: string }> {
   await mkdir(p.etc, { recursive: true });
   await writeFile(p.hostname, "");
   await writeFile(p.machineId, "0123456789abcdef0123456789abcdef\n");
-  await writeFile(join(p.boot, "cmdline.txt"), "console=ttyS1,115200 console=tty1 root=PARTUUID=1a2b3c4d-02 ro rootwait\n");
+  await writeFile(
+    join(p.boot, "cmdline.txt"),
+    "console=ttyS1,115200 console=tty1 root=PARTUUID=1a2b3c4d-02 ro rootwait\n",
+  );
   return p;
 }
 
@@ -93,7 +96,10 @@ test("a good tethys.toml: config and keys installed, secrets moved off FAT, netw
   assert.match(net, /^LinkLocalAddressing=yes$/m);
   assert.equal(await readFile(p.hostname ?? "", "utf8"), "nautilus");
   assert.equal(await readFile(p.authorizedKeys, "utf8"), `${SSH_KEY}\n`);
-  assert.match(await readFile(join(p.boot, "cmdline.txt"), "utf8"), /systemd\.machine_id=0123456789abcdef0123456789abcdef/);
+  assert.match(
+    await readFile(join(p.boot, "cmdline.txt"), "utf8"),
+    /systemd\.machine_id=0123456789abcdef0123456789abcdef/,
+  );
   assert.equal(r.reboot, undefined, "rpi-pca9685 keeps the serial console");
 
   // The next boot: the secrets are no longer on FAT, the installed ones are kept; still ok.

@@ -81,12 +81,21 @@ test("machine id: added once, only a real id", () => {
 
 test("config.txt: 64-bit, Debian's kernel and initrd, I2C on; boards are known", () => {
   const t = configTxt("rpi4", "vmlinuz", "initrd.img");
-  for (const l of ["arm_64bit=1", "kernel=vmlinuz", "initramfs initrd.img followkernel", "dtparam=i2c_arm=on", "enable_uart=1"]) {
+  for (const l of [
+    "arm_64bit=1",
+    "kernel=vmlinuz",
+    "initramfs initrd.img followkernel",
+    "dtparam=i2c_arm=on",
+    "enable_uart=1",
+  ]) {
     assert.ok(t.split("\n").includes(l), l);
   }
   assert.deepEqual(Object.keys(BOARDS).sort(), ["rpi3", "rpi4", "rpi5"]);
   assert.equal(parseBoard("rpi5"), "rpi5");
-  assert.throws(() => parseBoard("rpi2"), (e) => isTethysError(e, "IMAGE_BOARD"));
+  assert.throws(
+    () => parseBoard("rpi2"),
+    (e) => isTethysError(e, "IMAGE_BOARD"),
+  );
   assert.throws(
     () => planLayout({ diskId: "xyz", bootBytes: MiB, rootBytes: MiB, dataBytes: MiB }),
     (e) => isTethysError(e, "IMAGE_LAYOUT"),

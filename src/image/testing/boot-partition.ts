@@ -24,7 +24,13 @@ export interface BootPartitionOptions {
 
 export async function makeBootPartition(o: BootPartitionOptions): Promise<{ keys: GeneratedKeys; text: string }> {
   const id = o.vehicleId ?? "rov1";
-  const keys = await generateKeys({ dir: o.keysDir, vehicleId: id, hubNames: ["localhost", "127.0.0.1", "10.0.2.2"], reuse: true, configDir: o.keysDir });
+  const keys = await generateKeys({
+    dir: o.keysDir,
+    vehicleId: id,
+    hubNames: ["localhost", "127.0.0.1", "10.0.2.2"],
+    reuse: true,
+    configDir: o.keysDir,
+  });
   await mkdir(join(o.boot, "tethys-keys"), { recursive: true });
   const files = [keys.files.caCert, keys.files.vehicleCert, keys.files.vehicleKey, keys.files.psk];
   for (const f of files) await copyFile(f, join(o.boot, "tethys-keys", f.slice(f.lastIndexOf("/") + 1)));
