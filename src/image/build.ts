@@ -300,11 +300,14 @@ export async function buildImage(o: ImageBuildOptions): Promise<ImageBuildResult
   }
 }
 
-/** The cached root's name: what mmdebstrap was asked for (packages, board's kernel, mirror, date). */
+/**
+ * The cached root's name: what mmdebstrap was asked for (packages, the board's kernel, mirror).
+ * A new package version on the mirror does not change it: delete the work folder to take it.
+ */
 function rootfsKey(o: ImageBuildOptions): string {
   return createHash("sha256")
     .update(
-      JSON.stringify([IMAGE_PACKAGES, BOARDS[o.board].backportsKernel, o.mirror ?? DEFAULT_MIRROR, o.sourceDateEpoch]),
+      JSON.stringify([IMAGE_PACKAGES, BOARDS[o.board].backportsKernel, o.mirror ?? DEFAULT_MIRROR]),
     )
     .digest("hex")
     .slice(0, 12);
