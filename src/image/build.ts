@@ -306,9 +306,7 @@ export async function buildImage(o: ImageBuildOptions): Promise<ImageBuildResult
  */
 function rootfsKey(o: ImageBuildOptions): string {
   return createHash("sha256")
-    .update(
-      JSON.stringify([IMAGE_PACKAGES, BOARDS[o.board].backportsKernel, o.mirror ?? DEFAULT_MIRROR]),
-    )
+    .update(JSON.stringify([IMAGE_PACKAGES, BOARDS[o.board].backportsKernel, o.mirror ?? DEFAULT_MIRROR]))
     .digest("hex")
     .slice(0, 12);
 }
