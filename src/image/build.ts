@@ -467,6 +467,8 @@ async function customizeRoot(o: ImageBuildOptions, rootfs: string): Promise<void
   await writeFile(join(rootfs, "etc/hosts"), "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n");
   await mkdir(join(rootfs, "data"), { recursive: true, mode: 0o755 });
   for (const b of DATA_BINDS) await mkdir(join(rootfs, b.to), { recursive: true });
+  await rm(join(rootfs, "var/lib/apt/lists"), { recursive: true, force: true });
+  await mkdir(join(rootfs, "var/lib/apt/lists/partial"), { recursive: true });
   for (const d of ["var/log", "var/cache", "var/tmp", "var/lib/systemd"]) {
     // tmpfs at run time (layout.ts TMPFS): what the packages left there is not kept
     for (const f of await readdir(join(rootfs, d)).catch(() => [] as string[])) {
