@@ -168,8 +168,8 @@ export async function buildImage(o: ImageBuildOptions): Promise<ImageBuildResult
   const step = (s: string): void => o.log(`${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${s}`);
   try {
     const rootfs = join(work, "rootfs");
-    await rm(rootfs, { recursive: true, force: true });
-    const cache = o.workDir === undefined ? undefined : join(work, `rootfs-${rootfsKey(o)}.tar`);
+    await removeRootfs(rootfs);
+    const cache = o.workDir === undefined ? undefined : join(work, `rootfs-${await rootfsKey(o)}.tar`);
     if (cache !== undefined && existsSync(cache)) {
       step(`Debian ${SUITE} arm64 root from the work folder's ${basename(cache)}`);
       await mkdir(rootfs);
@@ -295,8 +295,8 @@ export async function buildImage(o: ImageBuildOptions): Promise<ImageBuildResult
       seconds: { rootfs: rootfsSeconds, total: (performance.now() - t0) / 1000 },
     };
   } finally {
+    await removeRootfs(join(work, "rootfs"));
     if (o.workDir === undefined) await rm(work, { recursive: true, force: true });
-    else await rm(join(work, "rootfs"), { recursive: true, force: true });
   }
 }
 
@@ -304,11 +304,34 @@ export async function buildImage(o: ImageBuildOptions): Promise<ImageBuildResult
  * The cached root's name: what mmdebstrap was asked for (packages, the board's kernel, mirror).
  * A new package version on the mirror does not change it: delete the work folder to take it.
  */
-function rootfsKey(o: ImageBuildOptions): string {
+async function rootfsKey(o: ImageBuildOptions): Promise<string> {
+  const dir = join(o.projectDir, "deploy/image/initramfs");
+  const initramfs = [
+    await readFile(join(dir, "conf.d/tethys-image.conf"), "utf8"),
+    await readFile(join(dir, "hooks/tethys-image"), "utf8"),
+  ];
   return createHash("sha256")
-    .update(JSON.stringify([IMAGE_PACKAGES, BOARDS[o.board].backportsKernel, o.mirror ?? DEFAULT_MIRROR]))
+    .update(JSON.stringify([IMAGE_PACKAGES, BOARDS[o.board].backportsKernel, o.mirror ?? DEFAULT_MIRROR, initramfs]))
     .digest("hex")
     .slice(0, 12);
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+
+/** Refuses to delete a folder with something mounted under it (an interrupted mmdebstrap's /proc, /dev). */
+async function removeRootfs(dir: string): Promise<void> {
+  const abs = resolve(dir);
+  const mounts = (await readFile("/proc/self/mounts", "utf8"))
+    .split("\n")
+    .map((l) => (l.split(" ")[1] ?? "").replace(/\\040/g, " "))
+    .filter((m) => m === abs || m.startsWith(`${abs}/`));
+  if (mounts.length > 0) {
+    throw new TethysError(
+      "IMAGE_BUILD",
+      `${abs} has file systems mounted under it (${mounts.join(", ")}): unmount them first`,
+    );
+  }
+  await rm(abs, { recursive: true, force: true });
 }
 
 /** Fixed identifiers from the inputs: two builds of the same release for the same board agree. */
@@ -349,6 +372,8 @@ async function mmdebstrap(o: ImageBuildOptions, rootfs: string, env: NodeJS.Proc
       "--dpkgopt=path-exclude=/usr/share/info/*",
       "--dpkgopt=path-exclude=/usr/share/doc/*",
       "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+      // the initramfs's module list (deploy/image/initramfs), in place before the kernel's package runs mkinitramfs
+      `--essential-hook=mkdir -p "$1/etc/initramfs-tools" && cp -R ${shellQuote(join(o.projectDir, "deploy/image/initramfs"))}/. "$1/etc/initramfs-tools/"`,
       // the root is read-only: no apt caches or lists to keep
       '--customize-hook=rm -rf "$1"/var/cache/apt/*.bin "$1"/var/lib/apt/lists/*',
       SUITE,
