@@ -270,10 +270,11 @@ test("first boot: tethys.toml from the boot partition applied, agent disarmed an
       ...sshArgs(),
       "i=0; while true; do dd if=/dev/urandom of=/var/lib/tethys/burst-$i bs=64k count=32 conv=fsync 2>/dev/null; logger tethys-burst $i; echo burst $i; i=$((i+1)); done",
     ]);
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       burst.stdout.setEncoding("utf8").on("data", (d: string) => {
         if (/burst 5\b/.test(d)) resolve();
       });
+      burst.on("close", (code) => reject(new Error(`the write burst over SSH ended (${code}) before 5 writes`)));
     });
     await vm.kill();
     burst.kill();
