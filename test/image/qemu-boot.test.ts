@@ -176,7 +176,14 @@ async function cmdlineForQemu(): Promise<string> {
 }
 
 function boot(append: string): QemuVm {
-  return new QemuVm({ disk, kernel, initrd, append, forwards: { 9101: ports.health, 22: ports.ssh } });
+  return new QemuVm({
+    disk,
+    kernel,
+    initrd,
+    append,
+    forwards: { 9101: ports.health, 22: ports.ssh },
+    ...(process.env.TETHYS_IMAGE_CONSOLE ? { consoleLog: process.env.TETHYS_IMAGE_CONSOLE } : {}),
+  });
 }
 
 function ssh(command: string) {

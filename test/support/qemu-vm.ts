@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { createServer } from "node:net";
 
 /**
@@ -15,6 +16,8 @@ export interface VmOptions {
   /** Guest TCP port → host loopback port. */
   forwards: Record<number, number>;
   memoryMiB?: number;
+  /** Also append the console to this file (to follow a boot: tail -f). */
+  consoleLog?: string;
 }
 
 export class QemuVm {
@@ -62,7 +65,9 @@ export class QemuVm {
       ],
       { stdio: ["pipe", "pipe", "pipe"] },
     );
+    const log = o.consoleLog === undefined ? undefined : createWriteStream(o.consoleLog, { flags: "a" });
     const take = (d: Buffer): void => {
+      log?.write(d);
       this.text += d.toString("utf8").replace(/\r/g, "");
       if (this.text.length > 4_000_000) this.text = this.text.slice(-2_000_000);
       this.check();
