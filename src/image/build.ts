@@ -470,8 +470,11 @@ async function customizeRoot(o: ImageBuildOptions, rootfs: string): Promise<void
     { packages: "systemd", step: "enabling units" },
   );
   // Nothing waits for "online": the tether may have no carrier for a long time, and the agent
-  // retries its links. apt's timers and e2scrub have nothing to do on a read-only root.
+  // retries its links. apt's timers and e2scrub have nothing to do on a read-only root. No login
+  // prompt on serial ports: root has no password (SSH keys only), and the UART may be the motor
+  // controller's.
   for (const u of [
+    "serial-getty@.service",
     "systemd-networkd-wait-online.service",
     "apt-daily.timer",
     "apt-daily-upgrade.timer",
