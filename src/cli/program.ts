@@ -5,6 +5,7 @@ import { registerConfigCommand } from "./config-command.ts";
 import { registerDeployCommand } from "./deploy-command.ts";
 import { registerFlashCommand } from "./flash-command.ts";
 import { registerFleetCommand } from "./fleet-command.ts";
+import { registerImageCommand } from "./image-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLogCommand } from "./log-command.ts";
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo): CliCommand {
   registerLogsCommand(program, io);
   registerProvisionCommand(program, io);
   registerDeployCommand(program, io);
+  registerImageCommand(program, io);
   return program;
 }
 

@@ -46,6 +46,7 @@ export const UNITS: Record<string, Layer> = {
   "src/topside": "service",
   "src/cockpit": "service",
   "src/release": "service",
+  "src/image": "service",
   simulator: "service",
   "simulator/scenarios": "service",
   "src/cli": "cli",
