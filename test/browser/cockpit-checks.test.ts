@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
-import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+import { browserRig, chromiumMissing } from "../support/chromium.ts";
 
 /**
  * The Checks dialog against the real system (`tethys sim`), as a pilot uses it: the guided motor
@@ -15,20 +14,7 @@ import { chromiumMissing, launchChromium } from "../support/chromium.ts";
  * energy reset, each after the browser's confirmation.
  */
 const skip = chromiumMissing();
-let browser: Browser;
-let dir: string;
-
-before(async () => {
-  if (skip) return;
-  browser = await launchChromium();
-  dir = await mkdtemp(join(tmpdir(), "tethys-checks-"));
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const rig = browserRig("tethys-checks-", skip);
 
 type W = {
   tethys: {
@@ -57,7 +43,13 @@ test("guided motor test, depth zero and energy reset from the Checks dialog", { 
   const started = new Promise<{ loginUrl: string }>((r) => {
     ready = r;
   });
-  const system = runSimSystem({ dir, httpPort: 0, until: stopped, onReady: ready, out: (l) => output.push(l) });
+  const system = runSimSystem({
+    dir: rig.dir,
+    httpPort: 0,
+    until: stopped,
+    onReady: ready,
+    out: (l) => output.push(l),
+  });
   try {
     const { loginUrl } = await Promise.race([
       started,
@@ -66,7 +58,7 @@ test("guided motor test, depth zero and energy reset from the Checks dialog", { 
         (err) => Promise.reject(new Error(`${err}\n${output.join("\n")}`)),
       ),
     ]);
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
     const confirmations: string[] = [];
     page.on("dialog", (d) => {
       confirmations.push(d.message());
@@ -93,7 +85,7 @@ test("guided motor test, depth zero and energy reset from the Checks dialog", { 
     await page.click("#motor-stop");
     await until(page, () => (window as unknown as W).tethys.state.status?.motorTest.active === false);
     await until(page, () => ((window as unknown as W).tethys.state.telemetry?.thrusters ?? [1]).every((t) => t === 0));
-    const saved = JSON.parse(await readFile(join(dir, "vehicle-state.json"), "utf8"));
+    const saved = JSON.parse(await readFile(join(rig.dir, "vehicle-state.json"), "utf8"));
     assert.equal(saved.thrusters[0].reversed, true, "the reversal is in the vehicle's state file");
 
     // Depth zero in salt water.
@@ -118,7 +110,7 @@ test("guided motor test, depth zero and energy reset from the Checks dialog", { 
     );
     assert.ok(confirmations.some((c) => /Reset the consumed-energy/.test(c)));
     assert.ok(confirmations.some((c) => /surface \(depth 0\)/.test(c)));
-    await page.screenshot({ path: join(dir, "checks.png") });
+    await page.screenshot({ path: join(rig.dir, "checks.png") });
     if (process.env.COCKPIT_CHECKS_SHOT) await page.screenshot({ path: process.env.COCKPIT_CHECKS_SHOT });
     await page.close();
   } finally {

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
-import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+import { browserRig, chromiumMissing } from "../support/chromium.ts";
 
 /**
  * Flying like a pilot, against the real system (`tethys sim`: world, agent and hub as three
@@ -17,20 +14,7 @@ import { chromiumMissing, launchChromium } from "../support/chromium.ts";
  * in frames, never timed on the wall clock).
  */
 const skip = chromiumMissing();
-let browser: Browser;
-let dir: string;
-
-before(async () => {
-  if (skip) return;
-  browser = await launchChromium();
-  dir = await mkdtemp(join(tmpdir(), "tethys-depth-hold-"));
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const rig = browserRig("tethys-depth-hold-", skip);
 
 interface Sample {
   n: number;
@@ -88,13 +72,13 @@ test("dive with the keyboard, select depth hold, let go: the displayed depth hol
   const started = new Promise<{ url: string; loginUrl: string }>((r) => {
     ready = r;
   });
-  const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: (l) => output.push(l) });
+  const system = runSimSystem({ dir: rig.dir, httpPort: 0, until, onReady: ready, out: (l) => output.push(l) });
   try {
     const { loginUrl } = await Promise.race([
       started,
       system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
     ]);
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(loginUrl);
     await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
     assert.doesNotMatch(page.url(), /login=/, "the one-time code is taken out of the address bar");

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
-import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+import { browserRig, chromiumMissing } from "../support/chromium.ts";
 import {
   findProcess,
   installFakeGamepad,
@@ -30,20 +28,7 @@ import {
  *    the hub dies (SIGKILL): the indicator says the hub is offline.
  */
 const skip = chromiumMissing();
-let browser: Browser;
-let dir: string;
-
-before(async () => {
-  if (skip) return;
-  browser = await launchChromium();
-  dir = await mkdtemp(join(tmpdir(), "tethys-cockpit-system-"));
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const rig = browserRig("tethys-cockpit-system-", skip);
 
 type TethysWindow = {
   tethys: {
@@ -59,7 +44,7 @@ const armedOn = (page: Page, armed: boolean) =>
 const alarmsText = (page: Page) => page.textContent("#alarms").then((t) => t ?? "");
 
 test("pilot, observer, take-over and link loss against the real system", { skip, timeout: 120_000 }, async (t) => {
-  const record = join(dir, "truth.ndjson");
+  const record = join(rig.dir, "truth.ndjson");
   let stop!: () => void;
   const until = new Promise<void>((r) => {
     stop = r;
@@ -69,7 +54,7 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
   const started = new Promise<{ url: string; token: string }>((r) => {
     ready = r;
   });
-  const system = runSimSystem({ dir, httpPort: 0, record, until, onReady: ready, out: (l) => output.push(l) });
+  const system = runSimSystem({ dir: rig.dir, httpPort: 0, record, until, onReady: ready, out: (l) => output.push(l) });
   const errors: string[] = [];
   let topsidePid: number | undefined;
   try {
@@ -77,11 +62,11 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
       started,
       system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
     ]);
-    topsidePid = findProcess(join(dir, "topside.toml"));
+    topsidePid = findProcess(join(rig.dir, "topside.toml"));
     assert.ok(topsidePid, "the hub's process is found");
 
     // ---- pilot with the keyboard --------------------------------------------------------------
-    const pilotCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const pilotCtx = await rig.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const pilot = await pilotCtx.newPage();
     pilot.on("pageerror", (e) => errors.push(`pilot: ${String(e)}`));
     await installFakeGamepad(pilot);
@@ -117,7 +102,7 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
     await setPad(pilot, [0, 0, 0, 0]);
 
     // ---- an observer sees, cannot command ------------------------------------------------------
-    const observerCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const observerCtx = await rig.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const observer = await observerCtx.newPage();
     observer.on("pageerror", (e) => errors.push(`observer: ${String(e)}`));
     await signIn(observer, url, "", "bob");
@@ -147,7 +132,7 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
     );
 
     // ---- a second pilot takes over; the first is told ---------------------------------------------
-    const otherCtx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const otherCtx = await rig.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const other = await otherCtx.newPage();
     other.on("pageerror", (e) => errors.push(`other: ${String(e)}`));
     await signIn(other, url, token, "carol");

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
-import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+import { browserRig, chromiumMissing } from "../support/chromium.ts";
 import { signIn } from "../support/cockpit-system.ts";
 import { requireTool } from "../support/tools.ts";
 
@@ -22,20 +19,7 @@ import { requireTool } from "../support/tools.ts";
  */
 const skip = chromiumMissing() ?? requireTool("ffmpeg", "ffmpeg");
 const WINDOW_S = Number(process.env.VIDEO_SYSTEM_TEST_SECONDS ?? 60);
-let browser: Browser;
-let dir: string;
-
-before(async () => {
-  if (skip) return;
-  browser = await launchChromium();
-  dir = await mkdtemp(join(tmpdir(), "tethys-video-system-"));
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const rig = browserRig("tethys-video-system-", skip);
 
 type VideoStatsView = { decoded: number; errors: number; dropped: number; fps: number; lastCaptureMicros: number };
 type TethysWindow = {
@@ -107,7 +91,7 @@ test("the simulated camera decoded in the cockpit: ≥ 25 fps, no decoder error,
     ready = r;
   });
   const system = runSimSystem({
-    dir,
+    dir: rig.dir,
     httpPort: 0,
     until,
     onReady: ready,
@@ -124,7 +108,7 @@ test("the simulated camera decoded in the cockpit: ≥ 25 fps, no decoder error,
         (err) => Promise.reject(new Error(`system failed (${String(err)}):\n${output.join("\n")}`)),
       ),
     ]);
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const ctx = await rig.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await ctx.newPage();
     page.on("pageerror", (e) => errors.push(String(e)));
     await signIn(page, url, token, "alice");

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import type { TetherHandle } from "../../simulator/tether/run-tether.ts";
 import { runSimSystem } from "../../src/cli/sim-system.ts";
-import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+import { browserRig, chromiumMissing } from "../support/chromium.ts";
 import { signIn } from "../support/cockpit-system.ts";
 import { requireTool } from "../support/tools.ts";
 
@@ -22,20 +19,7 @@ import { requireTool } from "../support/tools.ts";
  *    reaches the page.
  */
 const skip = chromiumMissing() ?? requireTool("ffmpeg", "ffmpeg");
-let browser: Browser;
-let dir: string;
-
-before(async () => {
-  if (skip) return;
-  browser = await launchChromium();
-  dir = await mkdtemp(join(tmpdir(), "tethys-video-tether-"));
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const rig = browserRig("tethys-video-tether-", skip);
 
 type W = {
   tethys: {
@@ -66,7 +50,7 @@ test("video through a lossy, delayed tether: a congested link drops to a keyfram
     ready = r;
   });
   const system = runSimSystem({
-    dir,
+    dir: rig.dir,
     httpPort: 0,
     until,
     onReady: ready,
@@ -87,7 +71,7 @@ test("video through a lossy, delayed tether: a congested link drops to a keyfram
     const videoTether = tethers.video;
     assert.ok(videoTether, "the video link goes through the tether emulator");
     assert.ok(metrics.vehicle, "the agent serves its metrics");
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const ctx = await rig.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await ctx.newPage();
     page.on("pageerror", (e) => errors.push(String(e)));
     await signIn(page, url, token, "alice");

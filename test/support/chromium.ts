@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before } from "node:test";
 import { type Browser, chromium } from "playwright-core";
 import { requireTool } from "./tools.ts";
 
@@ -31,4 +35,30 @@ export function launchChromium(extraArgs: readonly string[] = []): Promise<Brows
       ...extraArgs,
     ],
   });
+}
+
+/** What a browser test file shares: one Chromium and one temporary folder for its systems. */
+export interface BrowserRig {
+  readonly browser: Browser;
+  readonly dir: string;
+}
+
+/**
+ * Registers the file's `before`/`after` hooks: Chromium launched and a temporary folder made
+ * (named from `prefix`) before its tests, both closed and removed after; nothing when `skip`
+ * holds a reason. The returned rig is filled in by the time a test runs.
+ */
+export function browserRig(prefix: string, skip: string | undefined): BrowserRig {
+  const rig = {} as { browser: Browser; dir: string };
+  before(async () => {
+    if (skip) return;
+    rig.browser = await launchChromium();
+    rig.dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  after(async () => {
+    if (skip) return;
+    await rig.browser?.close();
+    if (rig.dir !== undefined) await rm(rig.dir, { recursive: true, force: true });
+  });
+  return rig;
 }
