@@ -145,6 +145,18 @@ export function scrapedCounter(
   });
 }
 
+/** A gauge with one value, read at scrape time. */
+export function readGauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
 /** A gauge read at scrape time, one value per label set. */
 export function scrapedGauge(
   registry: Registry,

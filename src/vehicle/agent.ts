@@ -442,14 +442,7 @@ export class VehicleAgent {
       rttMs: this.rttMs,
       lossPercent: this.lossPercent,
     });
-    try {
-      const bytes = this.encoder.encode(msg, { seq: this.telemetrySeq, timestamp: this.o.clock.wallMicros() });
-      this.telemetrySeq = (this.telemetrySeq + 1) >>> 0;
-      this.o.telemetry.send(bytes);
-    } catch (err) {
-      this.m.telemetryErrors.inc({ code: errorCode(err) });
-      this.o.logger.warn({ err, code: errorCode(err) }, "telemetry frame not sent");
-    }
+    this.sendOnTelemetryLink(msg, "telemetry frame not sent");
   }
 
   /** Which sensor a mode needs and lacks right now, or undefined. */
@@ -712,6 +705,22 @@ export class VehicleAgent {
     );
   }
 
+  /**
+   * Encodes and sends one frame on the telemetry link. One sequence for every frame on that link:
+   * the receiver drops a frame not newer than the last, and counts gaps as loss. A failure is
+   * counted and logged, never thrown into the loop.
+   */
+  private sendOnTelemetryLink(msg: Message, failure: string): void {
+    try {
+      const bytes = this.encoder.encode(msg, { seq: this.telemetrySeq, timestamp: this.o.clock.wallMicros() });
+      this.telemetrySeq = (this.telemetrySeq + 1) >>> 0;
+      this.o.telemetry.send(bytes);
+    } catch (err) {
+      this.m.telemetryErrors.inc({ code: errorCode(err) });
+      this.o.logger.warn({ err, code: errorCode(err) }, failure);
+    }
+  }
+
   /** The `vehicle-status` frame: about once a second, and on the tick after a change. */
   private sendStatus(): void {
     this.statusDue = false;
@@ -738,16 +747,7 @@ export class VehicleAgent {
       },
       thrusters,
     };
-    try {
-      // One sequence for every frame on the telemetry link: the receiver drops a frame not newer
-      // than the last, and counts gaps as loss.
-      const bytes = this.encoder.encode(msg, { seq: this.telemetrySeq, timestamp: this.o.clock.wallMicros() });
-      this.telemetrySeq = (this.telemetrySeq + 1) >>> 0;
-      this.o.telemetry.send(bytes);
-    } catch (err) {
-      this.m.telemetryErrors.inc({ code: errorCode(err) });
-      this.o.logger.warn({ err, code: errorCode(err) }, "vehicle-status frame not sent");
-    }
+    this.sendOnTelemetryLink(msg, "vehicle-status frame not sent");
   }
 
   private writeNeutral(): void {

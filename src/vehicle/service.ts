@@ -12,6 +12,7 @@ import { CommandLinkClient } from "../links/command/index.ts";
 import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
 import { LossMeter } from "../links/telemetry/loss-meter.ts";
+import { readGauge } from "../observability/metrics.ts";
 import { decodeFrame } from "../protocol/index.ts";
 import type { VehicleAgent } from "./agent.ts";
 import { assembleVehicle, type VehicleAssembler } from "./assemble.ts";
@@ -158,16 +159,7 @@ export async function startVehicle(
     registers: [o.registry],
   });
   // The relay's counters, so a long run can prove no event was lost while the link was down.
-  const relayGauge = (name: string, help: string, read: () => number): void => {
-    new Gauge({
-      name,
-      help,
-      registers: [o.registry],
-      collect() {
-        this.set(read());
-      },
-    });
-  };
+  const relayGauge = (name: string, help: string, read: () => number): void => readGauge(o.registry, name, help, read);
   relayGauge(
     "tethys_vehicle_event_relay_delivered",
     "events and alarms handed to the command link",

@@ -1,11 +1,12 @@
 import type { Logger } from "pino";
-import { Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { CameraSource } from "../cameras/camera-source.ts";
 import type { CameraSpec } from "../cameras/commands.ts";
 import type { Config } from "../config/schema.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import type { CommandLinkClientOptions } from "../links/command/index.ts";
 import { VideoLinkClient } from "../links/video/video-link-client.ts";
+import { readGauge } from "../observability/metrics.ts";
 import type { ScenePose } from "../video/scene.ts";
 import type { CameraList } from "../video/wire.ts";
 
@@ -92,15 +93,7 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
     link.sendCameras(list());
   });
   const keepalive: Timer = clock.setInterval(1000, () => link.sendCameras(list()));
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [o.registry],
-      collect() {
-        this.set(read());
-      },
-    });
+  const gauge = (name: string, help: string, read: () => number) => readGauge(o.registry, name, help, read);
   gauge(
     "tethys_vehicle_video_frames_sent",
     "video access units written to the video link",
