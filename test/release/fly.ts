@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import type { MessageOf } from "../../src/protocol/index.ts";
 import { HubClient } from "../support/hub-client.ts";
 
@@ -36,4 +37,15 @@ export async function flyForward(url: string, token: string): Promise<void> {
   } finally {
     pilot.close();
   }
+}
+
+/** The farthest north the world's recorded truth (`--record` NDJSON) put the vehicle, in metres. */
+export async function farthestNorth(record: string): Promise<number> {
+  const north = (await readFile(record, "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string; position?: { n: number } })
+    .filter((r) => r.type === "truth")
+    .map((r) => r.position?.n ?? 0);
+  return Math.max(...north);
 }
