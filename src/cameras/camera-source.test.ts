@@ -147,3 +147,22 @@ test("the simulated camera through ffmpeg: H.264 access units with the picture s
     "rendered before it came out of the encoder",
   );
 });
+
+test("stop ends a program that ignores SIGTERM and never reads its input: input closed, then SIGKILL", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tethys-camera-"));
+  const program = join(dir, "stubborn-encoder");
+  // like an encoder stuck in a read of its raw-video pipe: SIGTERM does nothing
+  await writeFile(program, "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n");
+  await chmod(program, 0o755);
+  const source = new CameraSource({
+    spec: spec({ kind: "sim", program, settings: { width: 64, height: 64, fps: 5, bitrate_kbps: 100 } }),
+    clock,
+    killAfterMs: 100,
+  });
+  const starting = new Promise<void>((resolve) => source.on("state", (st) => st === "starting" && resolve()));
+  source.start();
+  await starting;
+  await source.stop(); // resolves only once the program has exited
+  assert.equal(source.state, "stopped");
+  await rm(dir, { recursive: true, force: true });
+});

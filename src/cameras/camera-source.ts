@@ -47,6 +47,8 @@ export interface CameraSourceOptions {
   backoff?: Partial<BackoffOptions>;
   /** No frame for this long after starting or since the last one: the program is restarted. */
   stallMs?: number;
+  /** A program still running this long after SIGTERM is killed (default 2000 ms). */
+  killAfterMs?: number;
   /** Largest access unit accepted, bytes. */
   maxAccessUnit?: number;
   /** Starts the program (tests inject a fake). */
@@ -111,7 +113,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     this.renderers = undefined;
     if (this.child !== undefined) {
       this.restartNow = true;
-      this.child.kill("SIGTERM");
+      this.terminate(this.child);
     }
   }
 
@@ -126,8 +128,22 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     this.setState("stopped", "", "stopped");
     if (child === undefined) return;
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
-    child.kill("SIGTERM");
+    this.terminate(child);
     await exited;
+  }
+
+  /**
+   * Ends a camera program: its input closed first (an encoder blocked reading a raw-video pipe
+   * does not act on SIGTERM until its read returns), then SIGTERM, then SIGKILL if it has not
+   * exited within `killAfterMs`.
+   */
+  private terminate(child: ChildProcess): void {
+    child.stdin?.destroy();
+    child.kill("SIGTERM");
+    const kill = this.o.clock.setTimer(this.o.killAfterMs ?? 2000, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    child.once("close", () => kill.cancel());
   }
 
   private setState(state: CameraState, code: string, message: string): void {
