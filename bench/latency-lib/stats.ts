@@ -56,3 +56,27 @@ export function histogramMean(
   const sum = promValue(text, `${name}_sum`, labels) ?? 0;
   return { count, mean: count > 0 ? sum / count : Number.NaN };
 }
+
+/**
+ * The upper bound of the histogram bucket holding quantile `q` (0–1) for one label set, from
+ * Prometheus text: an upper estimate, as fine as the buckets. NaN when the histogram is empty.
+ */
+export function histogramQuantile(text: string, name: string, labels: Record<string, string>, q: number): number {
+  const buckets: { le: number; count: number }[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}_bucket{`)) continue;
+    const m = /\{([^}]*)\} (\S+)/.exec(line);
+    if (m === null) continue;
+    const have = m[1] ?? "";
+    if (!Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) continue;
+    const le = /le="([^"]+)"/.exec(have)?.[1];
+    if (le === undefined) continue;
+    buckets.push({ le: le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), count: Number(m[2]) });
+  }
+  buckets.sort((a, b) => a.le - b.le);
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return Number.NaN;
+  const rank = q * total;
+  for (const b of buckets) if (b.count >= rank) return b.le;
+  return Number.POSITIVE_INFINITY;
+}
