@@ -38,6 +38,8 @@ export async function hopFigures(sys: LatencySystem, since: HopFigures[] = []): 
 export function printHops(title: string, hops: HopFigures[]): void {
   console.log(`  ${title}`);
   for (const h of hops) {
-    console.log(`    ${h.hop.padEnd(28)} mean ${ms(h.mean, 3).padStart(8)} ms  p99 ≤ ${ms(h.p99, 2).padStart(6)} ms  (n ${h.count})`);
+    console.log(
+      `    ${h.hop.padEnd(28)} mean ${ms(h.mean, 3).padStart(8)} ms  p99 ≤ ${ms(h.p99, 2).padStart(6)} ms  (n ${h.count})`,
+    );
   }
 }
