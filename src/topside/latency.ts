@@ -9,7 +9,7 @@ import { Counter, Histogram, type Registry } from "prom-client";
  */
 
 /** Histogram buckets for command-path hops, ms (sub-ms on loopback, up to a second on a bad tether). */
-export const LATENCY_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+export const LATENCY_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000];
 
 /** A hop longer than this is not latency but a wrong clock (or a replay the link refuses anyway). */
 export const MAX_HOP_MS = 60_000;

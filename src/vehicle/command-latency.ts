@@ -6,7 +6,7 @@ import type { ThrusterOutput } from "./io.ts";
 /** What the command link tells the agent about a command: the hub's stamp and our receipt, wall µs. */
 export type CommandMeta = FrameMeta & { receivedMicros?: number };
 
-const BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+const BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000];
 /** Beyond this a "delay" is a wrong clock, not latency. */
 const MAX_MICROS = 60_000_000;
 
