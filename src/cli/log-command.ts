@@ -2,6 +2,7 @@ import { createWriteStream } from "node:fs";
 import { rename } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { exportCsv } from "../dive-log/csv.ts";
+import type { LinkSeqs } from "../dive-log/link-seqs.ts";
 import { type DiveInfo, diveInfo, openDiveLog, repairDiveLog } from "../dive-log/reader.ts";
 import { TethysError } from "../kernel/errors.ts";
 import type { CliCommand } from "./cli-command.ts";
@@ -71,6 +72,12 @@ export function registerLogCommand(program: CliCommand, io: CliIo): void {
     });
 }
 
+/** The holes in the telemetry link's seqs, in words (a vehicle-status frame's seq is none). */
+function seqHoles(l: LinkSeqs): string {
+  if (l.missing === 0) return "no seq missing";
+  return `${l.missing} seqs missing in ${l.holes} ${l.holes === 1 ? "hole" : "holes"} (longest ${l.longestHole})`;
+}
+
 function formatInfo(i: DiveInfo): string {
   const iso = (us: number) => (us === 0 ? "-" : new Date(us / 1000).toISOString());
   const lines = [
@@ -79,7 +86,8 @@ function formatInfo(i: DiveInfo): string {
     `time:        ${iso(i.start)} → ${iso(i.end)}  (${i.durationS.toFixed(1)} s)`,
     `messages:    ${i.messages}`,
     "channels:",
-    ...i.channels.map((c) => `  ${c.topic.padEnd(12)} ${String(c.count).padStart(8)}  ${c.schema}`),
+    ...i.channels.map((c) => `  ${c.topic.padEnd(15)} ${String(c.count).padStart(8)}  ${c.schema}`),
+    `telemetry link: ${i.link.telemetry} telemetry + ${i.link.status} vehicle-status frames, ${seqHoles(i.link)}`,
     `alarms:      ${i.alarms.length === 0 ? "none" : ""}`,
     ...i.alarms.map(
       (a) => `  ${iso(a.time)}  ${a.active ? "raised " : "cleared"}  ${a.severity.padEnd(8)} ${a.code}  ${a.text}`,

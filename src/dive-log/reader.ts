@@ -7,6 +7,7 @@ import { TethysError } from "../kernel/errors.ts";
 import { type ChannelKind, kindOfTopic } from "./channels.ts";
 import { DiveLogCodes } from "./errors.ts";
 import { FileSink } from "./file-sink.ts";
+import { type LinkSeqs, LinkSeqCounter } from "./link-seqs.ts";
 import { McapDiveWriter } from "./mcap-writer.ts";
 
 const decoder = new TextDecoder();
@@ -110,9 +111,14 @@ export interface DiveInfo {
   channels: { topic: string; schema: string; count: number }[];
   alarms: { time: number; severity: string; code: string; active: boolean; text: string }[];
   modes: { time: number; mode: string; armed: boolean }[];
+  /** The telemetry link's seqs over `/telemetry` and `/vehicle-status` (one counter on the vehicle). */
+  link: LinkSeqs;
 }
 
-/** What `tethys log info` prints: duration, channels and counts, alarms, mode and arming changes. */
+/**
+ * What `tethys log info` prints: duration, channels and counts, alarms, mode and arming changes,
+ * and the holes in the telemetry link's sequence numbers.
+ */
 export async function diveInfo(path: string): Promise<DiveInfo> {
   const log = await openDiveLog(path);
   try {
@@ -128,9 +134,12 @@ export async function diveInfo(path: string): Promise<DiveInfo> {
     const alarms: DiveInfo["alarms"] = [];
     const modes: DiveInfo["modes"] = [];
     let last: { mode: string; armed: boolean } | undefined;
-    for await (const rec of readRecords(log, { topics: ["/alarms", "/mode"] })) {
+    const seqs = new LinkSeqCounter();
+    for await (const rec of readRecords(log, { topics: ["/telemetry", "/vehicle-status", "/alarms", "/mode"] })) {
       const v = rec.value;
-      if (rec.kind === "alarm")
+      if (rec.kind === "telemetry" || rec.kind === "vehicle-status") {
+        if (typeof v.seq === "number") seqs.add(rec.kind, v.seq);
+      } else if (rec.kind === "alarm")
         alarms.push({
           time: rec.time,
           severity: String(v.severity),
@@ -158,6 +167,7 @@ export async function diveInfo(path: string): Promise<DiveInfo> {
       channels,
       alarms,
       modes,
+      link: seqs.result(),
     };
   } finally {
     await log.close();
