@@ -7,7 +7,7 @@ import { TethysError } from "../kernel/errors.ts";
 import { type ChannelKind, kindOfTopic } from "./channels.ts";
 import { DiveLogCodes } from "./errors.ts";
 import { FileSink } from "./file-sink.ts";
-import { type LinkSeqs, LinkSeqCounter } from "./link-seqs.ts";
+import { LinkSeqCounter, type LinkSeqs } from "./link-seqs.ts";
 import { McapDiveWriter } from "./mcap-writer.ts";
 
 const decoder = new TextDecoder();

@@ -38,7 +38,13 @@ test("video through a lossy, delayed tether: a congested link drops to a keyfram
   skip,
   timeout: 180_000,
 }, async () => {
-  const sim = await startSimRun({ dir: rig.dir, httpPort: 0, video: {}, metrics: true, tether: { loss: "5%", delay: "50ms" } });
+  const sim = await startSimRun({
+    dir: rig.dir,
+    httpPort: 0,
+    video: {},
+    metrics: true,
+    tether: { loss: "5%", delay: "50ms" },
+  });
   const errors: string[] = [];
   try {
     const { url, token, tethers, metrics } = sim.ready;

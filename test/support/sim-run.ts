@@ -52,7 +52,8 @@ export async function startSimRun(options: SimRunOptions = {}): Promise<SimRun> 
     const info = await Promise.race([
       started,
       exited.then(
-        (code) => Promise.reject(new Error(`the system ended (exit code ${code}) before it was up:\n${output.join("\n")}`)),
+        (code) =>
+          Promise.reject(new Error(`the system ended (exit code ${code}) before it was up:\n${output.join("\n")}`)),
         (err: unknown) => Promise.reject(new Error(`the system did not start: ${String(err)}\n${output.join("\n")}`)),
       ),
     ]);

@@ -52,7 +52,8 @@ export async function recordSampleDive(dir: string, seconds = 60, hz = 10): Prom
       seq: seq++,
       timestamp: clock.wallMicros(),
     });
-    if (i % hz === 0) recorder.telemetry("rov-1", { message: sampleStatus(t), seq: seq++, timestamp: clock.wallMicros() });
+    if (i % hz === 0)
+      recorder.telemetry("rov-1", { message: sampleStatus(t), seq: seq++, timestamp: clock.wallMicros() });
     if (i === Math.floor(n / 4) || i === Math.floor((3 * n) / 4))
       recorder.event("rov-1", {
         message: { type: "alarm", severity: "critical", code: "FS_LEAK", active: i < n / 2, text: SAMPLE_LEAK_TEXT },
