@@ -20,8 +20,9 @@ export function registerLogCommand(program: CliCommand, io: CliIo): void {
     .description("duration, channels and message counts, alarms, mode and arming changes of a dive log")
     .argument("<file>", "an .mcap dive log")
     .option("--json", "print the summary as JSON")
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const info = await diveInfo(file);
+    .option("--seqs", "also count the seqs missing on the telemetry link (reads every frame of the dive)")
+    .action(async (file: string, opts: { json?: boolean; seqs?: boolean }) => {
+      const info = await diveInfo(file, { seqs: opts.seqs === true });
       io.out(opts.json ? `${JSON.stringify(info, null, 2)}\n` : formatInfo(info));
       return 0;
     });
@@ -87,13 +88,15 @@ function formatInfo(i: DiveInfo): string {
     `messages:    ${i.messages}`,
     "channels:",
     ...i.channels.map((c) => `  ${c.topic.padEnd(15)} ${String(c.count).padStart(8)}  ${c.schema}`),
-    `telemetry link: ${i.link.telemetry} telemetry + ${i.link.status} vehicle-status frames, ${seqHoles(i.link)}`,
     `alarms:      ${i.alarms.length === 0 ? "none" : ""}`,
     ...i.alarms.map(
       (a) => `  ${iso(a.time)}  ${a.active ? "raised " : "cleared"}  ${a.severity.padEnd(8)} ${a.code}  ${a.text}`,
     ),
     "mode and arming:",
     ...i.modes.map((m) => `  ${iso(m.time)}  ${m.armed ? "armed   " : "disarmed"}  ${m.mode}`),
+    ...(i.link
+      ? [`telemetry link: ${i.link.telemetry} telemetry + ${i.link.status} vehicle-status frames, ${seqHoles(i.link)}`]
+      : []),
   ];
   return `${lines.join("\n")}\n`;
 }

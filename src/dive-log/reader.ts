@@ -111,15 +111,19 @@ export interface DiveInfo {
   channels: { topic: string; schema: string; count: number }[];
   alarms: { time: number; severity: string; code: string; active: boolean; text: string }[];
   modes: { time: number; mode: string; armed: boolean }[];
-  /** The telemetry link's seqs over `/telemetry` and `/vehicle-status` (one counter on the vehicle). */
-  link: LinkSeqs;
+  /**
+   * The telemetry link's seqs over `/telemetry` and `/vehicle-status` (one counter on the
+   * vehicle), when asked for: it reads every frame of the dive, where the rest reads the index,
+   * the alarms and the mode changes.
+   */
+  link?: LinkSeqs;
 }
 
 /**
  * What `tethys log info` prints: duration, channels and counts, alarms, mode and arming changes,
- * and the holes in the telemetry link's sequence numbers.
+ * and with `seqs` the holes in the telemetry link's sequence numbers.
  */
-export async function diveInfo(path: string): Promise<DiveInfo> {
+export async function diveInfo(path: string, options: { seqs?: boolean } = {}): Promise<DiveInfo> {
   const log = await openDiveLog(path);
   try {
     const r = log.reader;
@@ -134,11 +138,12 @@ export async function diveInfo(path: string): Promise<DiveInfo> {
     const alarms: DiveInfo["alarms"] = [];
     const modes: DiveInfo["modes"] = [];
     let last: { mode: string; armed: boolean } | undefined;
-    const seqs = new LinkSeqCounter();
-    for await (const rec of readRecords(log, { topics: ["/telemetry", "/vehicle-status", "/alarms", "/mode"] })) {
+    const seqs = options.seqs ? new LinkSeqCounter() : undefined;
+    const topics = seqs ? ["/telemetry", "/vehicle-status", "/alarms", "/mode"] : ["/alarms", "/mode"];
+    for await (const rec of readRecords(log, { topics })) {
       const v = rec.value;
       if (rec.kind === "telemetry" || rec.kind === "vehicle-status") {
-        if (typeof v.seq === "number") seqs.add(rec.kind, v.seq);
+        if (typeof v.seq === "number") seqs?.add(rec.kind, v.seq);
       } else if (rec.kind === "alarm")
         alarms.push({
           time: rec.time,
@@ -167,7 +172,7 @@ export async function diveInfo(path: string): Promise<DiveInfo> {
       channels,
       alarms,
       modes,
-      link: seqs.result(),
+      ...(seqs ? { link: seqs.result() } : {}),
     };
   } finally {
     await log.close();

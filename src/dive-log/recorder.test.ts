@@ -128,7 +128,7 @@ test("vehicle-status frames go to /vehicle-status with their seqs: they neither 
   await recorder.close();
 
   const [file] = files();
-  const info = await diveInfo(file as string);
+  const info = await diveInfo(file as string, { seqs: true });
   const telemetry = info.channels.find((c) => c.topic === "/telemetry")?.count;
   assert.equal(info.channels.find((c) => c.topic === "/vehicle-status")?.count, 4);
   assert.equal(info.channels.find((c) => c.topic === "/vehicle-status")?.schema, "tethys.VehicleStatus");
