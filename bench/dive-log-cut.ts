@@ -16,7 +16,8 @@ const r = await diveWithTetherCut(30_000, 100);
 print(
   `30 s tether cut: ${r.seqs.length} telemetry frames in the dive log, ${r.fromBlackBox} fetched from the black box, ` +
     `${r.missing.length} missing${r.missing.length ? ` (${r.missing.slice(0, 20).join(", ")}…)` : ""} ` +
-    `(besides ${r.statusHoles.length} lone seqs of vehicle-status frames over ${r.spanS.toFixed(0)} s), ` +
+    `(besides ${r.statusHoles.length} lone seqs of vehicle-status frames sent during the cut), ` +
+    `${r.liveHoles.length} seqs missing among the frames received live, ${r.statusFrames} vehicle-status frames, ` +
     `${r.seqs.length - new Set(r.seqs).size} duplicated; the pilot saw ${r.seenByPilot.beforeCut} frames before and ` +
     `${r.seenByPilot.afterRestore} after (${((performance.now() - t0) / 1000).toFixed(0)} s in all)`,
 );
@@ -25,4 +26,4 @@ print(
     .map((l) => l.toFixed(1))
     .join(" ")}`,
 );
-process.exit(r.missing.length === 0 ? 0 : 1);
+process.exit(r.missing.length === 0 && r.liveHoles.length === 0 ? 0 : 1);

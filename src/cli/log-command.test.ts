@@ -1,60 +1,36 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { pino } from "pino";
-import { DiveRecorder } from "../dive-log/recorder.ts";
-import { VirtualClock } from "../kernel/virtual-clock.ts";
-import { sampleTelemetry } from "../protocol/testing/sample-telemetry.ts";
+import { recordSampleDive, SAMPLE_LEAK_TEXT, sampleDepth } from "../dive-log/testing/sample-dive.ts";
 import { runMain } from "./testing/run-main.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tethys-log-cli-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let file = "";
 
-/** A 5-second dive: 50 frames at 10 Hz, depth 0.0…4.9 m, a leak alarm raised at 2 s. */
+/** The sample dive, 5 s: 50 frames at 10 Hz, a vehicle-status each second, a leak alarm raised and cleared. */
 before(async () => {
-  const clock = new VirtualClock();
-  const recorder = new DiveRecorder({
-    dir,
-    clock,
-    logger: pino({ level: "silent" }),
-    preMarginMs: 0,
-    postMarginMs: 0,
-    sync: false,
-    freeBytes: async () => 1e12,
-  });
-  for (let i = 0; i < 50; i++) {
-    recorder.telemetry("rov-1", {
-      message: sampleTelemetry({ armed: true, depth: i / 10, mode: i < 25 ? "manual" : "depth-hold" }),
-      seq: i,
-      timestamp: clock.wallMicros(),
-    });
-    if (i === 20)
-      recorder.event("rov-1", {
-        message: { type: "alarm", severity: "critical", code: "FS_LEAK", active: true, text: "water, inside" },
-        seq: 1000,
-        timestamp: clock.wallMicros(),
-      });
-    clock.advance(100);
-  }
-  await recorder.close();
-  const [name] = readdirSync(join(dir, "rov-1"));
-  file = join(dir, "rov-1", name as string);
+  file = await recordSampleDive(dir, 5, 10);
 });
 
-test("tethys log info: duration, channel counts, alarms, mode changes", async () => {
+test("tethys log info: duration, channel counts, alarms, mode changes; vehicle-status seqs are no hole", async () => {
   const r = await runMain(["log", "info", file]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /\(4\.9 s\)/);
   assert.match(r.out, /\/telemetry\s+50\s+tethys\.Telemetry/);
-  assert.match(r.out, /\/alarms\s+1\s+tethys\.Alarm/);
-  assert.match(r.out, /raised\s+critical FS_LEAK {2}water, inside/);
+  assert.match(r.out, /\/vehicle-status\s+5\s+tethys\.VehicleStatus/);
+  assert.match(r.out, /\/alarms\s+2\s+tethys\.Alarm/);
+  assert.match(r.out, new RegExp(`raised\\s+critical FS_LEAK {2}${SAMPLE_LEAK_TEXT}\n.*cleared\\s+critical FS_LEAK`));
   assert.match(r.out, /armed +manual\n.*armed +depth-hold\n/);
-  const json = JSON.parse((await runMain(["log", "info", file, "--json"])).out);
+  assert.doesNotMatch(r.out, /telemetry link:/, "the seqs are counted only when asked for");
+  const seqs = await runMain(["log", "info", file, "--seqs"]);
+  assert.match(seqs.out, /telemetry link: 50 telemetry \+ 5 vehicle-status frames, no seq missing/);
+  const json = JSON.parse((await runMain(["log", "info", file, "--json", "--seqs"])).out);
   assert.equal(json.metadata.vehicle, "rov-1");
-  assert.equal(json.messages, 53, "50 frames, an alarm, two mode changes");
+  assert.equal(json.messages, 61, "50 frames, 5 vehicle-status, two alarms, two mode and two link changes");
+  assert.deepEqual(json.link, { telemetry: 50, status: 5, missing: 0, holes: 0, longestHole: 0 });
 });
 
 test("tethys log export --csv: a header with flattened fields, one row per frame, in time order", async () => {
@@ -68,12 +44,23 @@ test("tethys log export --csv: a header with flattened fields, one row per frame
   const depth = cols.indexOf("depth");
   assert.deepEqual(
     rows.map((row) => Number(row.split(",")[depth])),
-    Array.from({ length: 50 }, (_, i) => i / 10),
+    Array.from({ length: 50 }, (_, i) => sampleDepth(i / 10)),
   );
   assert.equal((rows[10] as string).split(",")[1], "1.000000");
   const alarms = await runMain(["log", "export", file, "--csv", "--topic", "/alarms"]);
-  assert.match(alarms.out, /FS_LEAK,true,"water, inside"/);
+  assert.match(alarms.out, new RegExp(`FS_LEAK,true,"${SAMPLE_LEAK_TEXT}"`));
   assert.equal((await runMain(["log", "export", file])).code, 1, "no format given");
+  // vehicle-status on its own channel: one row a second, with the seqs the telemetry skips
+  const status = await runMain(["log", "export", file, "--csv", "--topic", "/vehicle-status"]);
+  assert.equal(status.code, 0, status.err);
+  const [statusHeader, ...statusRows] = status.out.trimEnd().split("\n");
+  const statusCols = (statusHeader as string).split(",");
+  for (const c of ["seq", "pressure", "imuCalibration.sys", "motorTest.active", "thrusters.5.reversed"])
+    assert.ok(statusCols.includes(c), `${c} in ${statusHeader}`);
+  assert.deepEqual(
+    statusRows.map((row) => Number(row.split(",")[statusCols.indexOf("seq")])),
+    [1, 12, 23, 34, 45],
+  );
   assert.equal((await runMain(["log", "export", file, "--csv", "--topic", "/nope"])).code, 1);
 });
 
@@ -86,7 +73,7 @@ test("tethys log repair: a file cut short is rewritten in place with an index; b
   assert.match(before.err, /tethys log repair/);
   const r = await runMain(["log", "repair", cut]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /53 messages recovered/);
+  assert.match(r.out, /61 messages recovered/);
   const after = await runMain(["log", "info", cut]);
   assert.equal(after.code, 0, after.err);
   assert.match(after.out, /\(repaired\)/);

@@ -2,6 +2,7 @@ import { createWriteStream } from "node:fs";
 import { rename } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { exportCsv } from "../dive-log/csv.ts";
+import type { LinkSeqs } from "../dive-log/link-seqs.ts";
 import { type DiveInfo, diveInfo, openDiveLog, repairDiveLog } from "../dive-log/reader.ts";
 import { TethysError } from "../kernel/errors.ts";
 import type { CliCommand } from "./cli-command.ts";
@@ -19,8 +20,9 @@ export function registerLogCommand(program: CliCommand, io: CliIo): void {
     .description("duration, channels and message counts, alarms, mode and arming changes of a dive log")
     .argument("<file>", "an .mcap dive log")
     .option("--json", "print the summary as JSON")
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const info = await diveInfo(file);
+    .option("--seqs", "also count the seqs missing on the telemetry link (reads every frame of the dive)")
+    .action(async (file: string, opts: { json?: boolean; seqs?: boolean }) => {
+      const info = await diveInfo(file, { seqs: opts.seqs === true });
       io.out(opts.json ? `${JSON.stringify(info, null, 2)}\n` : formatInfo(info));
       return 0;
     });
@@ -71,6 +73,12 @@ export function registerLogCommand(program: CliCommand, io: CliIo): void {
     });
 }
 
+/** The holes in the telemetry link's seqs, in words (a vehicle-status frame's seq is none). */
+function seqHoles(l: LinkSeqs): string {
+  if (l.missing === 0) return "no seq missing";
+  return `${l.missing} seqs missing in ${l.holes} ${l.holes === 1 ? "hole" : "holes"} (longest ${l.longestHole})`;
+}
+
 function formatInfo(i: DiveInfo): string {
   const iso = (us: number) => (us === 0 ? "-" : new Date(us / 1000).toISOString());
   const lines = [
@@ -79,13 +87,16 @@ function formatInfo(i: DiveInfo): string {
     `time:        ${iso(i.start)} → ${iso(i.end)}  (${i.durationS.toFixed(1)} s)`,
     `messages:    ${i.messages}`,
     "channels:",
-    ...i.channels.map((c) => `  ${c.topic.padEnd(12)} ${String(c.count).padStart(8)}  ${c.schema}`),
+    ...i.channels.map((c) => `  ${c.topic.padEnd(15)} ${String(c.count).padStart(8)}  ${c.schema}`),
     `alarms:      ${i.alarms.length === 0 ? "none" : ""}`,
     ...i.alarms.map(
       (a) => `  ${iso(a.time)}  ${a.active ? "raised " : "cleared"}  ${a.severity.padEnd(8)} ${a.code}  ${a.text}`,
     ),
     "mode and arming:",
     ...i.modes.map((m) => `  ${iso(m.time)}  ${m.armed ? "armed   " : "disarmed"}  ${m.mode}`),
+    ...(i.link
+      ? [`telemetry link: ${i.link.telemetry} telemetry + ${i.link.status} vehicle-status frames, ${seqHoles(i.link)}`]
+      : []),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -6,7 +6,17 @@ import { SCHEMA } from "../protocol/messages.ts";
  * message encoding (what Foxglove and Lichtblick plot without a plug-in). Pure: the schemas are
  * derived from the protocol's field declarations, so a protocol change shows up in the log.
  */
-export const CHANNEL_KINDS = ["telemetry", "command", "event", "alarm", "role", "link", "mode", "recorder"] as const;
+export const CHANNEL_KINDS = [
+  "telemetry",
+  "vehicle-status",
+  "command",
+  "event",
+  "alarm",
+  "role",
+  "link",
+  "mode",
+  "recorder",
+] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface ChannelDef {
@@ -73,6 +83,12 @@ export const CHANNELS: Readonly<Record<ChannelKind, ChannelDef>> = {
     topic: "/telemetry",
     schemaName: "tethys.Telemetry",
     schema: root("tethys.Telemetry", objectSchema(SCHEMA.telemetry.fields, vehicleHeader)),
+  },
+  "vehicle-status": {
+    kind: "vehicle-status",
+    topic: "/vehicle-status",
+    schemaName: "tethys.VehicleStatus",
+    schema: root("tethys.VehicleStatus", objectSchema(SCHEMA["vehicle-status"].fields, vehicleHeader)),
   },
   command: {
     kind: "command",

@@ -7,6 +7,7 @@ import { TethysError } from "../kernel/errors.ts";
 import { type ChannelKind, kindOfTopic } from "./channels.ts";
 import { DiveLogCodes } from "./errors.ts";
 import { FileSink } from "./file-sink.ts";
+import { LinkSeqCounter, type LinkSeqs } from "./link-seqs.ts";
 import { McapDiveWriter } from "./mcap-writer.ts";
 
 const decoder = new TextDecoder();
@@ -110,10 +111,19 @@ export interface DiveInfo {
   channels: { topic: string; schema: string; count: number }[];
   alarms: { time: number; severity: string; code: string; active: boolean; text: string }[];
   modes: { time: number; mode: string; armed: boolean }[];
+  /**
+   * The telemetry link's seqs over `/telemetry` and `/vehicle-status` (one counter on the
+   * vehicle), when asked for: it reads every frame of the dive, where the rest reads the index,
+   * the alarms and the mode changes.
+   */
+  link?: LinkSeqs;
 }
 
-/** What `tethys log info` prints: duration, channels and counts, alarms, mode and arming changes. */
-export async function diveInfo(path: string): Promise<DiveInfo> {
+/**
+ * What `tethys log info` prints: duration, channels and counts, alarms, mode and arming changes,
+ * and with `seqs` the holes in the telemetry link's sequence numbers.
+ */
+export async function diveInfo(path: string, options: { seqs?: boolean } = {}): Promise<DiveInfo> {
   const log = await openDiveLog(path);
   try {
     const r = log.reader;
@@ -128,9 +138,13 @@ export async function diveInfo(path: string): Promise<DiveInfo> {
     const alarms: DiveInfo["alarms"] = [];
     const modes: DiveInfo["modes"] = [];
     let last: { mode: string; armed: boolean } | undefined;
-    for await (const rec of readRecords(log, { topics: ["/alarms", "/mode"] })) {
+    const seqs = options.seqs ? new LinkSeqCounter() : undefined;
+    const topics = seqs ? ["/telemetry", "/vehicle-status", "/alarms", "/mode"] : ["/alarms", "/mode"];
+    for await (const rec of readRecords(log, { topics })) {
       const v = rec.value;
-      if (rec.kind === "alarm")
+      if (rec.kind === "telemetry" || rec.kind === "vehicle-status") {
+        if (typeof v.seq === "number") seqs?.add(rec.kind, v.seq);
+      } else if (rec.kind === "alarm")
         alarms.push({
           time: rec.time,
           severity: String(v.severity),
@@ -158,6 +172,7 @@ export async function diveInfo(path: string): Promise<DiveInfo> {
       channels,
       alarms,
       modes,
+      ...(seqs ? { link: seqs.result() } : {}),
     };
   } finally {
     await log.close();

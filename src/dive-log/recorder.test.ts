@@ -8,6 +8,7 @@ import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { sampleTelemetry } from "../protocol/testing/sample-telemetry.ts";
 import { diveInfo, openDiveLog, readRecords, repairDiveLog } from "./reader.ts";
 import { DiveRecorder, type DiveRecorderOptions } from "./recorder.ts";
+import { sampleStatus } from "./testing/sample-dive.ts";
 
 const root = mkdtempSync(join(tmpdir(), "tethys-divelog-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -38,8 +39,15 @@ function setup(extra: Partial<DiveRecorderOptions> = {}) {
     });
     clock.advance(100);
   };
+  /** One vehicle-status frame at the clock's time, taking the telemetry link's next seq as the vehicle's do. */
+  const status = () =>
+    recorder.telemetry("rov-1", { message: sampleStatus(0), seq: seq++, timestamp: clock.wallMicros() });
+  /** A seq the link lost: the frame never reaches the recorder. */
+  const lose = () => {
+    seq++;
+  };
   const files = () => readdirSync(join(dir, "rov-1")).map((f) => join(dir, "rov-1", f));
-  return { clock, dir, recorder, tick, alarms, files };
+  return { clock, dir, recorder, tick, status, lose, alarms, files };
 }
 
 test("a dive is recorded from arming (with the margin before) to the margin after disarming", async () => {
@@ -100,6 +108,43 @@ test("a dive is recorded from arming (with the margin before) to the margin afte
     [
       ["ana", "arm", "forwarded", ""],
       ["bo", "disarm", "refused", "HUB_NOT_PILOT"],
+    ],
+  );
+});
+
+test("vehicle-status frames go to /vehicle-status with their seqs: they neither start a dive nor count as holes", async () => {
+  const { recorder, tick, status, lose, files } = setup();
+  for (let i = 0; i < 50; i++) {
+    if (i === 5 || i === 45) status(); // at 0.5 s (before the margin) and 4.5 s (within it)
+    tick(false, 0);
+  }
+  assert.equal(recorder.openFiles().size, 0, "no dive while disarmed, status frames or not");
+  for (let i = 0; i < 30; i++) {
+    if (i % 10 === 0) status();
+    tick(true, 1);
+  }
+  lose(); // one frame lost on the link: a real hole
+  for (let i = 0; i < 10; i++) tick(true, 1);
+  await recorder.close();
+
+  const [file] = files();
+  const info = await diveInfo(file as string, { seqs: true });
+  const telemetry = info.channels.find((c) => c.topic === "/telemetry")?.count;
+  assert.equal(info.channels.find((c) => c.topic === "/vehicle-status")?.count, 4);
+  assert.equal(info.channels.find((c) => c.topic === "/vehicle-status")?.schema, "tethys.VehicleStatus");
+  assert.deepEqual(info.link, { telemetry, status: 4, missing: 1, holes: 1, longestHole: 1 });
+
+  const log = await openDiveLog(file as string);
+  const statuses = [];
+  for await (const r of readRecords(log, { topics: ["/vehicle-status"] })) statuses.push(r.value);
+  await log.close();
+  assert.deepEqual(
+    statuses.map((s) => [s.seq, s.source, s.water, (s.imuCalibration as { sys: number }).sys]),
+    [
+      [46, "live", "fresh", 3],
+      [52, "live", "fresh", 3],
+      [63, "live", "fresh", 3],
+      [74, "live", "fresh", 3],
     ],
   );
 });

@@ -39,6 +39,9 @@ export interface DiveRecorderOptions {
   onAlarm?: (vehicle: string, code: string, text: string) => void;
 }
 
+/** Received as the vehicle sent it, or fetched later from its black box. */
+export type FrameSource = "live" | "black-box";
+
 /** A frame from a vehicle as the hub received it. */
 export interface RecordedFrame {
   message: Message;
@@ -119,8 +122,8 @@ const DEFAULTS = {
 const DISK_CHECK_MS = 10_000;
 
 /**
- * Records every dive of every vehicle to MCAP files (docs/dive-log.md): telemetry, events and
- * alarms as the vehicle sent them (log time = the vehicle's timestamp, so records fetched later
+ * Records every dive of every vehicle to MCAP files (docs/dive-log.md): telemetry, vehicle
+ * status, events and alarms as the vehicle sent them (log time = the vehicle's timestamp, so records fetched later
  * from the vehicle's black box fall into place), commands with the session and pilot and whether
  * the hub forwarded or refused them, role and link changes, and the recorder's own alarms.
  *
@@ -147,13 +150,17 @@ export class DiveRecorder {
     this.timer = options.clock.setInterval(this.o.flushMs, () => this.flushAll());
   }
 
-  telemetry(vehicle: string, frame: RecordedFrame, source: "live" | "black-box" = "live"): void {
+  /**
+   * A frame from the telemetry link: telemetry (which also starts and ends dives), or
+   * `vehicle-status`, recorded on its own channel with its seq: the two share the link's sequence
+   * counter, so a status frame's seq is no hole in the telemetry.
+   */
+  telemetry(vehicle: string, frame: RecordedFrame, source: FrameSource = "live"): void {
     const m = frame.message;
+    if (m.type === "vehicle-status") this.record(vehicle, vehicleRecord("vehicle-status", vehicle, frame, source));
     if (m.type !== "telemetry") return;
-    const { type: _type, ...fields } = m;
-    const value = { vehicle, seq: frame.seq, vehicleTime: frame.timestamp, source, ...fields };
     // Frames fetched later from the black box are in the past: they never start or end a dive.
-    this.record(vehicle, { kind: "telemetry", time: frame.timestamp, value }, source === "live" ? m.armed : undefined);
+    this.record(vehicle, vehicleRecord("telemetry", vehicle, frame, source), source === "live" ? m.armed : undefined);
     if (source !== "live") return;
     const v = this.vehicle(vehicle);
     if (v.mode !== m.mode || v.armed !== m.armed) {
@@ -165,12 +172,10 @@ export class DiveRecorder {
   }
 
   /** An event or alarm frame. */
-  event(vehicle: string, frame: RecordedFrame, source: "live" | "black-box" = "live"): void {
+  event(vehicle: string, frame: RecordedFrame, source: FrameSource = "live"): void {
     const m = frame.message;
     if (m.type !== "event" && m.type !== "alarm") return;
-    const { type, ...fields } = m;
-    const value = { vehicle, seq: frame.seq, vehicleTime: frame.timestamp, source, ...fields };
-    this.record(vehicle, { kind: type, time: frame.timestamp, value });
+    this.record(vehicle, vehicleRecord(m.type, vehicle, frame, source));
   }
 
   command(vehicle: string, c: CommandRecord): void {
@@ -409,6 +414,19 @@ export class DiveRecorder {
     v.file?.writer.add("recorder", this.o.clock.wallMicros(), { vehicle: v.id, code, text, dropped: v.file.dropped });
     this.o.onAlarm?.(v.id, code, text);
   }
+}
+
+/**
+ * The record of a frame the vehicle sent, at the vehicle's time: the header every such channel
+ * shares (vehicle, seq, the vehicle's timestamp, source), then the message's fields.
+ */
+function vehicleRecord(kind: ChannelKind, vehicle: string, frame: RecordedFrame, source: FrameSource): PendingRecord {
+  const { type: _type, ...fields } = frame.message;
+  return {
+    kind,
+    time: frame.timestamp,
+    value: { vehicle, seq: frame.seq, vehicleTime: frame.timestamp, source, ...fields },
+  };
 }
 
 async function freeBytesOf(dir: string): Promise<number> {

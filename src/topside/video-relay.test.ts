@@ -5,6 +5,7 @@ import { Registry } from "prom-client";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import type { VideoLinkServer, VideoVehicleConnection } from "../links/video/video-link-server.ts";
 import { createLogging } from "../observability/logger.ts";
+import { ONE_SIM_CAMERA as CAMERAS } from "../video/testing/cameras.ts";
 import {
   ACK_BYTES,
   AU_HEADER_BYTES,
@@ -55,20 +56,6 @@ class FakeConn extends EventEmitter {
   }
   close(): void {}
 }
-
-const CAMERAS: CameraList = {
-  cameras: [
-    {
-      index: 0,
-      name: "front",
-      kind: "sim",
-      state: "live",
-      code: "",
-      settings: { width: 640, height: 360, fps: 30, bitrate_kbps: 1500 },
-      bitrate: true,
-    },
-  ],
-};
 
 function setup() {
   const clock = new VirtualClock();

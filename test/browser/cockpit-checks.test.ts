@@ -3,8 +3,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { browserRig, chromiumMissing } from "../support/chromium.ts";
+import { startSimRun } from "../support/sim-run.ts";
 
 /**
  * The Checks dialog against the real system (`tethys sim`), as a pilot uses it: the guided motor
@@ -34,30 +34,9 @@ type W = {
 const until = (page: Page, fn: () => boolean, timeout = 20_000) => page.waitForFunction(fn, undefined, { timeout });
 
 test("guided motor test, depth zero and energy reset from the Checks dialog", { skip, timeout: 180_000 }, async () => {
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => {
-    stop = r;
-  });
-  const output: string[] = [];
-  let ready!: (info: { loginUrl: string }) => void;
-  const started = new Promise<{ loginUrl: string }>((r) => {
-    ready = r;
-  });
-  const system = runSimSystem({
-    dir: rig.dir,
-    httpPort: 0,
-    until: stopped,
-    onReady: ready,
-    out: (l) => output.push(l),
-  });
+  const sim = await startSimRun({ dir: rig.dir, httpPort: 0 });
   try {
-    const { loginUrl } = await Promise.race([
-      started,
-      system.then(
-        () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
-        (err) => Promise.reject(new Error(`${err}\n${output.join("\n")}`)),
-      ),
-    ]);
+    const { loginUrl } = sim.ready;
     const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
     const confirmations: string[] = [];
     page.on("dialog", (d) => {
@@ -114,7 +93,6 @@ test("guided motor test, depth zero and energy reset from the Checks dialog", { 
     if (process.env.COCKPIT_CHECKS_SHOT) await page.screenshot({ path: process.env.COCKPIT_CHECKS_SHOT });
     await page.close();
   } finally {
-    stop();
-    await system.catch(() => {}); // a start-up failure is reported by the race above, with the output
+    await sim.stop();
   }
 });

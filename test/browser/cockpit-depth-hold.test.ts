@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { browserRig, chromiumMissing } from "../support/chromium.ts";
+import { startSimRun } from "../support/sim-run.ts";
 
 /**
  * Flying like a pilot, against the real system (`tethys sim`: world, agent and hub as three
@@ -63,21 +63,9 @@ test("dive with the keyboard, select depth hold, let go: the displayed depth hol
   skip,
   timeout: 180_000,
 }, async () => {
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  const output: string[] = [];
-  let ready!: (info: { url: string; loginUrl: string }) => void;
-  const started = new Promise<{ url: string; loginUrl: string }>((r) => {
-    ready = r;
-  });
-  const system = runSimSystem({ dir: rig.dir, httpPort: 0, until, onReady: ready, out: (l) => output.push(l) });
+  const sim = await startSimRun({ dir: rig.dir, httpPort: 0 });
   try {
-    const { loginUrl } = await Promise.race([
-      started,
-      system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
-    ]);
+    const { loginUrl } = sim.ready;
     const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(loginUrl);
     await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
@@ -149,7 +137,7 @@ test("dive with the keyboard, select depth hold, let go: the displayed depth hol
     );
     await page.close();
   } finally {
-    stop();
-    await system;
+    await sim.stop();
   }
+  await sim.exited; // a system that failed fails the test
 });

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { browserRig, chromiumMissing } from "../support/chromium.ts";
 import {
   findProcess,
@@ -13,6 +12,7 @@ import {
   telemetryFrames,
   thrustBursts,
 } from "../support/cockpit-system.ts";
+import { startSimRun } from "../support/sim-run.ts";
 
 /**
  * The cockpit in Chromium against the real system (`tethys sim`: world, vehicle agent and hub
@@ -45,23 +45,11 @@ const alarmsText = (page: Page) => page.textContent("#alarms").then((t) => t ?? 
 
 test("pilot, observer, take-over and link loss against the real system", { skip, timeout: 120_000 }, async (t) => {
   const record = join(rig.dir, "truth.ndjson");
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  const output: string[] = [];
-  let ready!: (info: { url: string; token: string }) => void;
-  const started = new Promise<{ url: string; token: string }>((r) => {
-    ready = r;
-  });
-  const system = runSimSystem({ dir: rig.dir, httpPort: 0, record, until, onReady: ready, out: (l) => output.push(l) });
+  const sim = await startSimRun({ dir: rig.dir, httpPort: 0, record });
   const errors: string[] = [];
   let topsidePid: number | undefined;
   try {
-    const { url, token } = await Promise.race([
-      started,
-      system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
-    ]);
+    const { url, token } = sim.ready;
     topsidePid = findProcess(join(rig.dir, "topside.toml"));
     assert.ok(topsidePid, "the hub's process is found");
 
@@ -175,7 +163,7 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
     });
     assert.match((await pilot.textContent("#link")) ?? "", /Hub offline — STALE, last telemetry \d/);
     assert.equal(await pilot.getAttribute("#cockpit", "data-telemetry"), "stale", "telemetry-derived values dimmed");
-    assert.equal(await system, 1, "the system stops when its hub dies");
+    assert.equal(await sim.exited, 1, "the system stops when its hub dies");
     topsidePid = undefined;
     for (const ctx of [pilotCtx, observerCtx, otherCtx]) await ctx.close();
   } finally {
@@ -186,8 +174,7 @@ test("pilot, observer, take-over and link loss against the real system", { skip,
         // already gone
       }
     }
-    stop();
-    await system.catch(() => 1);
+    await sim.stop();
   }
   assert.deepEqual(errors, []);
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { browserRig, chromiumMissing } from "../support/chromium.ts";
 import { signIn } from "../support/cockpit-system.ts";
+import { startSimRun } from "../support/sim-run.ts";
 import { requireTool } from "../support/tools.ts";
 
 /**
@@ -81,34 +81,10 @@ test("the simulated camera decoded in the cockpit: what the vehicle sends arrive
   skip,
   timeout: (WINDOW_S + 120) * 1000,
 }, async (t) => {
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  const output: string[] = [];
-  type Ready = { url: string; token: string; metrics: { topside?: string; vehicle?: string } };
-  let ready!: (info: Ready) => void;
-  const started = new Promise<Ready>((r) => {
-    ready = r;
-  });
-  const system = runSimSystem({
-    dir: rig.dir,
-    httpPort: 0,
-    until,
-    onReady: ready,
-    out: (l) => output.push(l),
-    video: {},
-    metrics: true,
-  });
+  const sim = await startSimRun({ dir: rig.dir, httpPort: 0, video: {}, metrics: true });
   const errors: string[] = [];
   try {
-    const { url, token, metrics } = await Promise.race([
-      started,
-      system.then(
-        () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
-        (err) => Promise.reject(new Error(`system failed (${String(err)}):\n${output.join("\n")}`)),
-      ),
-    ]);
+    const { url, token, metrics } = sim.ready;
     const ctx = await rig.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await ctx.newPage();
     page.on("pageerror", (e) => errors.push(String(e)));
@@ -191,7 +167,6 @@ test("the simulated camera decoded in the cockpit: what the vehicle sends arrive
     assert.deepEqual(errors, []);
     await ctx.close();
   } finally {
-    stop();
-    await system.catch(() => {}); // a start-up failure is reported above, with the output
+    await sim.stop();
   }
 });

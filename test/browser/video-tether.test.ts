@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
-import type { TetherHandle } from "../../simulator/tether/run-tether.ts";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { browserRig, chromiumMissing } from "../support/chromium.ts";
 import { signIn } from "../support/cockpit-system.ts";
+import { startSimRun } from "../support/sim-run.ts";
 import { requireTool } from "../support/tools.ts";
 
 /**
@@ -39,35 +38,16 @@ test("video through a lossy, delayed tether: a congested link drops to a keyfram
   skip,
   timeout: 180_000,
 }, async () => {
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  const output: string[] = [];
-  type Ready = { url: string; token: string; tethers: { video?: TetherHandle }; metrics: { vehicle?: string } };
-  let ready!: (info: Ready) => void;
-  const started = new Promise<Ready>((r) => {
-    ready = r;
-  });
-  const system = runSimSystem({
+  const sim = await startSimRun({
     dir: rig.dir,
     httpPort: 0,
-    until,
-    onReady: ready,
-    out: (l) => output.push(l),
     video: {},
     metrics: true,
     tether: { loss: "5%", delay: "50ms" },
   });
   const errors: string[] = [];
   try {
-    const { url, token, tethers, metrics } = await Promise.race([
-      started,
-      system.then(
-        () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
-        (err) => Promise.reject(new Error(`system failed (${String(err)}):\n${output.join("\n")}`)),
-      ),
-    ]);
+    const { url, token, tethers, metrics } = sim.ready;
     const videoTether = tethers.video;
     assert.ok(videoTether, "the video link goes through the tether emulator");
     assert.ok(metrics.vehicle, "the agent serves its metrics");
@@ -120,7 +100,6 @@ test("video through a lossy, delayed tether: a congested link drops to a keyfram
     assert.deepEqual(errors, []);
     await ctx.close();
   } finally {
-    stop();
-    await system.catch(() => {});
+    await sim.stop();
   }
 });

@@ -5,16 +5,15 @@ import { diveWithTetherCut } from "../support/dive-log-cut.ts";
 /**
  * The dive log across a tether cut, on the whole system: both links black-holed for 3 s
  * mid-dive (the 30 s cut is `npm run bench dive-log-cut`); afterwards the hub fetches the frames
- * it missed from the vehicle's black box, and the log has every telemetry frame of the dive.
+ * it missed from the vehicle's black box, and the log has every telemetry frame of the dive. The
+ * vehicle's `vehicle-status` frames, which share the telemetry link's seqs, are on their own
+ * channel: every seq received live is in the log.
  */
 test("a tether cut leaves no gap in the dive log: the missed frames come from the black box", async () => {
   const r = await diveWithTetherCut(3000, 40);
   assert.deepEqual(r.missing, [], "no run of telemetry frames missing between the first and the last");
-  // lone holes are the seqs of vehicle-status frames (≈ 1 Hz, and on a change): never more than that
-  assert.ok(
-    r.statusHoles.length <= Math.ceil(r.spanS) + 4,
-    `${r.statusHoles.length} lone holes over ${r.spanS.toFixed(1)} s: more than the vehicle-status frames explain`,
-  );
+  assert.ok(r.statusFrames > 0, "vehicle-status frames are recorded");
+  assert.deepEqual(r.liveHoles, [], "no seq missing among the frames received live");
   assert.ok(r.fromBlackBox >= 20, `${r.fromBlackBox} frames fetched from the black box`);
   assert.equal(new Set(r.seqs).size, r.seqs.length, "no frame twice");
 });

@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { checkElf } from "../../src/release/native-modules.ts";
 import { loadPublicKey } from "../../src/release/release-key.ts";
 import { releaseTarget } from "../../src/release/targets.ts";
 import { verifyRelease } from "../../src/release/verify.ts";
 import { ARM64_SKIP, arm64Launcher, buildTestBundle, type TestBundle } from "../support/release-bundles.ts";
+import { startSimRun } from "../support/sim-run.ts";
 import { farthestNorth, flyForward } from "./fly.ts";
 
 /**
@@ -57,41 +57,17 @@ test("the arm64 agent from the bundle links to the hub and a pilot arms it and m
 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-arm64-flight-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  let ready!: (info: { url: string; token: string }) => void;
-  const started = new Promise<{ url: string; token: string }>((r) => {
-    ready = r;
-  });
-  const output: string[] = [];
   const record = join(dir, "truth.ndjson");
   const agentStart = performance.now();
-  const system = runSimSystem({
-    dir,
-    httpPort: 0,
-    until,
-    record,
-    onReady: ready,
-    out: (l) => output.push(l),
-    agent: arm64Launcher(bundle.build.dir),
-  });
+  const sim = await startSimRun({ dir, httpPort: 0, record, agent: arm64Launcher(bundle.build.dir) });
   try {
-    const { url, token } = await Promise.race([
-      started,
-      system.then(
-        () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
-        (err: unknown) => Promise.reject(new Error(`system did not start: ${String(err)}\n${output.join("\n")}`)),
-      ),
-    ]);
+    const { url, token } = sim.ready;
     process.stdout.write(
       `# figure: world + hub + arm64 agent under qemu-user ready in ${((performance.now() - agentStart) / 1000).toFixed(1)} s\n`,
     );
     await flyForward(url, token);
   } finally {
-    stop();
-    await system.catch(() => {});
+    await sim.stop();
   }
   const north = await farthestNorth(record);
   assert.ok(north > 0.5, `the vehicle moved only ${north.toFixed(2)} m forward`);

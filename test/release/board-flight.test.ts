@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { runMain } from "../../src/cli/testing/run-main.ts";
 import { VERSION } from "../../src/cli/version.ts";
 import { boardStatus } from "../../src/release/deploy.ts";
@@ -12,6 +11,7 @@ import { generateReleaseKey } from "../../src/release/release-key.ts";
 import { type SshBoard, sshBoardSkip, startSshBoard } from "../../src/release/testing/ssh-board.ts";
 import { freePort } from "../deploy/board-fixture.ts";
 import { ARM64_SKIP, ROOT } from "../support/release-bundles.ts";
+import { startSimRun } from "../support/sim-run.ts";
 import { findTool, requireTool } from "../support/tools.ts";
 import { farthestNorth, flyForward } from "./fly.ts";
 
@@ -76,35 +76,17 @@ test("release --arch arm64, provision and deploy to the test board, then a pilot
     healthPort,
     unitLog: join(board.root, ".system", "tethys-vehicle.log"),
   };
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  let ready!: (info: { url: string; token: string }) => void;
-  const up = new Promise<{ url: string; token: string }>((r) => {
-    ready = r;
-  });
-  const output: string[] = [];
   const record = join(work, "truth.ndjson");
   started = performance.now();
-  const system = runSimSystem({
+  const sim = await startSimRun({
     dir: join(work, "sim"),
     httpPort: 0,
-    until,
     record,
-    onReady: ready,
-    out: (l) => output.push(l),
     agent: { command: process.execPath, args: [SHIM], env: { ...process.env, BOARD_SHIM_SPEC: JSON.stringify(spec) } },
   });
   try {
-    const { url, token } = await Promise.race([
-      up,
-      system.then(
-        () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
-        (err: unknown) => Promise.reject(new Error(`system did not start: ${String(err)}\n${output.join("\n")}`)),
-      ),
-    ]);
-    for (const l of output)
+    const { url, token } = sim.ready;
+    for (const l of sim.output)
       if (l.includes("# figure:"))
         process.stdout.write(`${l.replace(/^.*?# figure:/, "# figure:")} (arm64 board under qemu-user)\n`);
     process.stdout.write(
@@ -121,8 +103,7 @@ test("release --arch arm64, provision and deploy to the test board, then a pilot
     assert.equal((s.health as { ok: boolean }).ok, true, JSON.stringify(s.health));
     await flyForward(url, token);
   } finally {
-    stop();
-    await system.catch(() => {});
+    await sim.stop();
   }
   const north = await farthestNorth(record);
   assert.ok(north > 0.5, `the vehicle moved only ${north.toFixed(2)} m forward`);

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { generateKeys } from "../../src/keys/generate.ts";
 import { buildTestBundle, type TestBundle, X64_SKIP } from "../support/release-bundles.ts";
+import { startSimRun } from "../support/sim-run.ts";
 import { requireTool } from "../support/tools.ts";
 
 /**
@@ -76,21 +76,9 @@ test("under a stand-in systemd the agent sends READY=1, WATCHDOG=1 from its loop
   const seen = (re: RegExp) =>
     re.test(received) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve }));
 
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  let ready!: () => void;
-  const started = new Promise<void>((r) => {
-    ready = r;
-  });
-  const output: string[] = [];
-  const system = runSimSystem({
+  const sim = await startSimRun({
     dir,
     httpPort: 0,
-    until,
-    onReady: () => ready(),
-    out: (l) => output.push(l),
     agent: {
       command: join(bundle.build.dir, "bin", "node"),
       args: [join(bundle.build.dir, "lib", "tethys.mjs")],
@@ -98,18 +86,10 @@ test("under a stand-in systemd the agent sends READY=1, WATCHDOG=1 from its loop
     },
   });
   try {
-    await Promise.race([
-      started,
-      system.then(
-        () => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`)),
-        (err: unknown) => Promise.reject(new Error(`system did not start: ${String(err)}\n${output.join("\n")}`)),
-      ),
-    ]);
     await seen(/READY=1\nSTATUS=control loop running/);
     await seen(/WATCHDOG=1[\s\S]*WATCHDOG=1/);
   } finally {
-    stop();
-    await system.catch(() => {});
+    await sim.stop();
   }
   await seen(/STOPPING=1/);
   assert.ok(received.indexOf("READY=1") < received.indexOf("WATCHDOG=1"), "READY=1 comes first");

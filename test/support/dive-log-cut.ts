@@ -1,29 +1,32 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TetherHandle } from "../../simulator/tether/run-tether.ts";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { openDiveLog, readRecords } from "../../src/dive-log/reader.ts";
 import type { Message, MessageOf } from "../../src/protocol/index.ts";
 import { HubClient } from "./hub-client.ts";
+import { type SimRun, startSimRun } from "./sim-run.ts";
 
 const isTelemetry = (m: Message): m is MessageOf<"telemetry"> => m.type === "telemetry";
 
 export interface CutResult {
   /** Telemetry seq numbers in the dive log, in log-time order. */
   seqs: number[];
-  /** How many of them came from the vehicle's black box. */
+  /** `vehicle-status` frames in the dive log (their own channel; they share the telemetry link's seqs). */
+  statusFrames: number;
+  /** How many telemetry frames came from the vehicle's black box. */
   fromBlackBox: number;
   /**
-   * Telemetry seq numbers missing between the first and the last recorded, in runs of two or more:
-   * telemetry the log lost. (A lone hole is a `vehicle-status` frame, which shares the telemetry
-   * link's sequence counter, about one a second: see `statusHoles`.)
+   * Seq numbers between the first and the last telemetry frame on neither `/telemetry` nor
+   * `/vehicle-status`, in runs of two or more: telemetry the log lost.
    */
   missing: number[];
-  /** Lone missing seq numbers: the seqs the vehicle spent on its `vehicle-status` frames. */
+  /**
+   * Lone seq numbers on neither channel beside a frame from the black box: `vehicle-status` frames
+   * sent during the outage (the black box returns telemetry only).
+   */
   statusHoles: number[];
-  /** Vehicle time from the first to the last recorded telemetry frame, in seconds. */
-  spanS: number;
+  /** Lone seq numbers on neither channel between two frames received live: frames the log lost. */
+  liveHoles: number[];
   /** Telemetry frames the pilot's browser saw before the cut and after it (the cut shows as none between). */
   seenByPilot: { beforeCut: number; afterRestore: number };
 }
@@ -38,27 +41,16 @@ export interface CutResult {
 export async function diveWithTetherCut(cutMs: number, afterFrames: number): Promise<CutResult> {
   const dir = await mkdtemp(join(tmpdir(), "tethys-dive-cut-"));
   const logs = join(dir, "logs");
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  type Ready = { url: string; token: string; tethers: { telemetry?: TetherHandle; command?: TetherHandle } };
-  let ready!: (i: Ready) => void;
-  const started = new Promise<Ready>((r) => {
-    ready = r;
-  });
-  const system = runSimSystem({
-    dir,
-    httpPort: 0,
-    until,
-    onReady: ready,
-    out: () => {},
-    tether: { delay: "2ms" },
-    diveLog: logs,
-  });
   const seenByPilot = { beforeCut: 0, afterRestore: 0 };
+  let sim: SimRun;
   try {
-    const { url, token, tethers } = await started;
+    sim = await startSimRun({ dir, httpPort: 0, tether: { delay: "2ms" }, diveLog: logs });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  try {
+    const { url, token, tethers } = sim.ready;
     const { telemetry, command } = tethers;
     if (!telemetry || !command) throw new Error("both links must run through the tether");
     const pilot = await HubClient.connect(`${url.replace(/^http/, "ws")}ws`);
@@ -89,33 +81,39 @@ export async function diveWithTetherCut(cutMs: number, afterFrames: number): Pro
     await pilot.upcoming((m) => isTelemetry(m) && !m.armed);
     pilot.close();
   } finally {
-    stop();
-    await system;
+    await sim.stop();
   }
   try {
+    await sim.exited; // a system that failed fails the run
     const vehicleDir = join(logs, "rov1");
     const seqs: number[] = [];
-    const times: number[] = [];
     let fromBlackBox = 0;
+    let statusFrames = 0;
+    /** Every recorded seq of the telemetry link, and whether its frame came live. */
+    const live = new Map<number, boolean>();
     for (const f of (await readdir(vehicleDir)).sort()) {
       const log = await openDiveLog(join(vehicleDir, f));
-      for await (const r of readRecords(log, { topics: ["/telemetry"] })) {
+      for await (const r of readRecords(log, { topics: ["/telemetry", "/vehicle-status"] })) {
+        live.set(r.value.seq as number, r.value.source === "live");
+        if (r.kind === "vehicle-status") {
+          statusFrames++;
+          continue;
+        }
         seqs.push(r.value.seq as number);
-        times.push(r.value.vehicleTime as number);
         if (r.value.source === "black-box") fromBlackBox++;
       }
       await log.close();
     }
-    const have = new Set(seqs);
     const missing: number[] = [];
     const statusHoles: number[] = [];
+    const liveHoles: number[] = [];
     for (let s = Math.min(...seqs); s <= Math.max(...seqs); s++) {
-      if (have.has(s)) continue;
-      if (have.has(s - 1) && have.has(s + 1)) statusHoles.push(s);
-      else missing.push(s);
+      if (live.has(s)) continue;
+      if (!live.has(s - 1) || !live.has(s + 1)) missing.push(s);
+      else if (live.get(s - 1) && live.get(s + 1)) liveHoles.push(s);
+      else statusHoles.push(s);
     }
-    const spanS = (Math.max(...times) - Math.min(...times)) / 1e6;
-    return { seqs, fromBlackBox, missing, statusHoles, spanS, seenByPilot };
+    return { seqs, statusFrames, fromBlackBox, missing, statusHoles, liveHoles, seenByPilot };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,8 @@ import { once } from "node:events";
 import { after, before, test } from "node:test";
 import type { TethysError } from "../../kernel/errors.ts";
 import { RealClock } from "../../kernel/real-clock.ts";
-import type { AuHeader, CameraList, SettingsRequest } from "../../video/wire.ts";
+import { ONE_SIM_CAMERA } from "../../video/testing/cameras.ts";
+import type { AuHeader, SettingsRequest } from "../../video/wire.ts";
 import { makeTestPki, type TestPki } from "../command/testing/pki.ts";
 import { VideoLinkClient } from "./video-link-client.ts";
 import { type VideoLinkServer as Server, VideoLinkServer, type VideoVehicleConnection } from "./video-link-server.ts";
@@ -60,22 +61,9 @@ test("a pinned vehicle's access units, camera list and the hub's settings reques
   const [conn] = await connected;
   assert.equal(conn.vehicleId, "rov1");
 
-  const list: CameraList = {
-    cameras: [
-      {
-        index: 0,
-        name: "front",
-        kind: "sim",
-        state: "live",
-        code: "",
-        settings: { width: 640, height: 360, fps: 30, bitrate_kbps: 1500 },
-        bitrate: true,
-      },
-    ],
-  };
   const gotList = once(conn, "cameras");
-  client.sendCameras(list);
-  assert.deepEqual((await gotList)[0], list);
+  client.sendCameras(ONE_SIM_CAMERA);
+  assert.deepEqual((await gotList)[0], ONE_SIM_CAMERA);
 
   const units: { header: AuHeader; payload: number[] }[] = [];
   const three = new Promise<void>((resolve) =>
