@@ -13,11 +13,12 @@
  * growing cut after cut (a leak) has a second-half slope like the first; a plateau has none.
  *
  *   node bench/reconnect-memory.ts [--cuts 40] [--cut-s 4] [--up-s 2] [--links both|command|telemetry]
- *     [--mode close|blackhole] [--node-flag FLAG ...] [--json FILE] [NAME=VALUE ...]
+ *     [--mode close|blackhole] [--v8-defaults] [--node-flag FLAG ...] [--json FILE] [NAME=VALUE ...]
  *
- * NAME=VALUE pairs go into the agent's environment only (glibc tunables such as
- * MALLOC_ARENA_MAX=2); `--node-flag` adds a Node/V8 flag to the agent's command line
- * (e.g. --max-semi-space-size=1). Run only when named (`npm run bench reconnect-memory`).
+ * The agent runs with the flags `tethys sim` gives it (src/cli/agent-runtime.ts);
+ * `--v8-defaults` leaves them out (V8's own young-generation sizing, for comparison),
+ * `--node-flag` adds one. NAME=VALUE pairs go into the agent's environment only (glibc
+ * tunables such as MALLOC_ARENA_MAX=2). Run only when named (`npm run bench reconnect-memory`).
  * Ends with a JSON line {"bench":"reconnect-memory", ...}.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -25,6 +26,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { AGENT_NODE_FLAGS } from "../src/cli/agent-runtime.ts";
 import { runSimSystem } from "../src/cli/sim-system.ts";
 import { devBundle } from "../src/release/dev-bundle.ts";
 import { promValue, scrape } from "./latency-lib/stats.ts";
@@ -42,6 +44,7 @@ const { values: opt, positionals } = parseArgs({
     links: { type: "string", default: "both" },
     mode: { type: "string", default: "close" },
     "node-flag": { type: "string", multiple: true, default: [] },
+    "v8-defaults": { type: "boolean", default: false },
     json: { type: "string" },
   },
 });
@@ -54,13 +57,16 @@ if (!["both", "command", "telemetry"].includes(LINKS)) throw new Error(`--links:
 const agentEnv = Object.fromEntries(
   positionals.filter((a) => a.includes("=")).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
 );
+// The agent's own flags as `tethys sim` gives them (src/cli/agent-runtime.ts), unless
+// --v8-defaults; then --node-flag ones.
+const agentFlags = [...(opt["v8-defaults"] ? [] : AGENT_NODE_FLAGS), ...(opt["node-flag"] ?? [])];
 const out = (l: string): void => void process.stdout.write(`${l}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MB = 1024 * 1024;
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 out(
-  `reconnect-memory: ${CUTS} cuts of ${CUT_S} s (${LINKS}, ${MODE}), ${UP_S} s up between; agent env ${JSON.stringify(agentEnv)} flags ${JSON.stringify(opt["node-flag"])}`,
+  `reconnect-memory: ${CUTS} cuts of ${CUT_S} s (${LINKS}, ${MODE}), ${UP_S} s up between; agent env ${JSON.stringify(agentEnv)} flags ${JSON.stringify(agentFlags)}`,
 );
 
 const bundle = await devBundle(ROOT);
@@ -84,7 +90,7 @@ const system = runSimSystem({
   metrics: true,
   agent: {
     command: process.execPath,
-    args: [...(opt["node-flag"] ?? []), bundle.file],
+    args: [...agentFlags, bundle.file],
     env: { ...process.env, NODE_COMPILE_CACHE: join(ROOT, "dist", "dev", "compile-cache"), ...agentEnv },
   },
 });
@@ -279,7 +285,7 @@ console.log(
     links: LINKS,
     mode: MODE,
     env: agentEnv,
-    flags: opt["node-flag"],
+    flags: agentFlags,
     ...result,
   }),
 );
