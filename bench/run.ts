@@ -20,7 +20,7 @@ const beside = ["src", "hardware", "simulator", "firmware-bridge"].flatMap((top)
 );
 // Runs of hours (the soak, docs/soak.md) only when named: `npm run bench soak`; the summary
 // (`npm run bench:summary`) runs the others itself.
-const ONLY_WHEN_NAMED = new Set(["bench/soak.ts", "bench/summary.ts"]);
+const ONLY_WHEN_NAMED = new Set(["bench/soak.ts", "bench/reconnect-memory.ts", "bench/summary.ts"]);
 const files = [...own, ...beside]
   .filter((f) => (filters.length === 0 ? !ONLY_WHEN_NAMED.has(f) : filters.some((x) => f.includes(x))))
   .sort();

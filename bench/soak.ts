@@ -26,6 +26,7 @@ import { runSimSystem } from "../src/cli/sim-system.ts";
 import { Rng } from "../src/kernel/rng.ts";
 import { promValue, scrape } from "./latency-lib/stats.ts";
 import { SoakClient } from "./soak-lib/client.ts";
+import { memoryKinds } from "./soak-lib/memory.ts";
 import { procSample, type Role, tethysChildren } from "./soak-lib/proc.ts";
 import { type SoakRun, type SoakSample, soakReport } from "./soak-lib/report.ts";
 
@@ -142,6 +143,7 @@ const sample = async (): Promise<void> => {
   ]);
   const p = (r: Role) => procSample(procs[r] ?? -1) ?? { rssMb: Number.NaN, fds: Number.NaN };
   const [world, hub, agent] = [p("world"), p("hub"), p("agent")];
+  const agentKinds = memoryKinds(procs.agent ?? -1);
   const v = (text: string, name: string) => promValue(text, name) ?? Number.NaN;
   samples.push({
     t: elapsedS(),
@@ -150,6 +152,13 @@ const sample = async (): Promise<void> => {
     heap: {
       hub: v(hubText, "tethys_nodejs_heap_size_used_bytes") / MB,
       agent: v(agentText, "tethys_nodejs_heap_size_used_bytes") / MB,
+    },
+    agentMemory: {
+      heapTotal: v(agentText, "tethys_nodejs_heap_size_total_bytes") / MB,
+      newSpace:
+        (promValue(agentText, "tethys_nodejs_heap_space_size_total_bytes", { space: "new" }) ?? Number.NaN) / MB,
+      brkHeap: agentKinds?.brkHeap ?? Number.NaN,
+      anonOther: agentKinds?.anonOther ?? Number.NaN,
     },
     overruns: v(agentText, "tethys_vehicle_loop_overruns_total"),
     relay: {

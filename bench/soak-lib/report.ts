@@ -7,6 +7,11 @@ export interface SoakSample {
   rss: Record<Role, number>;
   fds: Record<Role, number>;
   heap: { hub: number; agent: number };
+  /**
+   * Where the agent's RSS is (MB): V8's committed heap, its new space, glibc's main arena
+   * (`[heap]`) and other anonymous memory; absent from runs before these were sampled.
+   */
+  agentMemory?: { heapTotal: number; newSpace: number; brkHeap: number; anonOther: number };
   overruns: number;
   relay: { delivered: number; queued: number; dropped: number };
   browsers: number;
@@ -70,6 +75,30 @@ export function soakReport(run: SoakRun, out: (line: string) => void): boolean {
       ),
       unit,
     );
+  }
+  // Where the agent's memory is: shown with the same trend lines, not part of the verdict (RSS is).
+  if (warm.every((s) => s.agentMemory !== undefined)) {
+    const kinds: [string, (s: SoakSample) => number][] = [
+      ["agent V8 committed", (s) => s.agentMemory?.heapTotal ?? Number.NaN],
+      ["agent V8 new space", (s) => s.agentMemory?.newSpace ?? Number.NaN],
+      ["agent malloc [heap]", (s) => s.agentMemory?.brkHeap ?? Number.NaN],
+      ["agent other anon", (s) => s.agentMemory?.anonOther ?? Number.NaN],
+    ];
+    for (const [name, f] of kinds) {
+      const full = trend(
+        warm.map((s) => s.t),
+        warm.map(f),
+        5,
+      );
+      const half = trend(
+        second.map((s) => s.t),
+        second.map(f),
+        2.5,
+      );
+      out(
+        `${`(${name})`.padEnd(20)} ${full.first.toFixed(2).padStart(9)} ${full.last.toFixed(2).padStart(9)} ${full.slopePerHour.toFixed(2).padStart(9)} ${half.slopePerHour.toFixed(2).padStart(10)} ${full.noise.toFixed(2).padStart(7)}  (where the agent's RSS is)`,
+      );
+    }
   }
   // Overruns: the rate per minute between samples is the series (a steady rate is flat).
   const rates = (xs: SoakSample[]) => ({

@@ -10,6 +10,7 @@ import { errorCode, TethysError } from "../kernel/errors.ts";
 import { generateKeys } from "../keys/generate.ts";
 import { devBundle } from "../release/dev-bundle.ts";
 import { hashSecret } from "../topside/secrets.ts";
+import { AGENT_NODE_FLAGS } from "./agent-runtime.ts";
 import { ProcessGroup } from "./process-group.ts";
 import { untilStopSignal } from "./signals.ts";
 
@@ -128,16 +129,16 @@ const TETHYS = join(ROOT, "src/cli/tethys.ts");
  * dist/dev/ when the sources changed; the type-stripped sources when TETHYS_SIM_AGENT=source or
  * the build fails (said on a line of its own).
  */
-async function agentLauncher(
+export async function agentLauncher(
   out: (line: string) => void,
 ): Promise<{ command: string; args: readonly string[]; env?: NodeJS.ProcessEnv }> {
-  const source = { command: process.execPath, args: [TETHYS] };
+  const source = { command: process.execPath, args: [...AGENT_NODE_FLAGS, TETHYS] };
   if (process.env.TETHYS_SIM_AGENT === "source") return source;
   try {
     const { file } = await devBundle(ROOT);
     return {
       command: process.execPath,
-      args: [file],
+      args: [...AGENT_NODE_FLAGS, file],
       env: { ...process.env, NODE_COMPILE_CACHE: join(ROOT, "dist", "dev", "compile-cache") },
     };
   } catch (err) {

@@ -17,6 +17,16 @@ export function createRegistry(labels: Record<string, string> = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry, prefix: "tethys_" });
+  // Part of `external` memory, not in the defaults: Buffers and other ArrayBuffers (socket reads,
+  // TLS and DTLS records), so a long run can tell their growth from native memory's.
+  new Gauge({
+    name: "tethys_nodejs_array_buffers_bytes",
+    help: "Memory held by ArrayBuffers and Buffers (process.memoryUsage().arrayBuffers)",
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().arrayBuffers);
+    },
+  });
   return registry;
 }
 

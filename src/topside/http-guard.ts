@@ -40,6 +40,8 @@ export interface HttpGuardStats {
   held: number;
   /** Requests Node parsed on a socket already closed for pipelining (bounded by the scan). */
   dropped: number;
+  /** Bytes read from refused sockets after their refusal (0: what they send stays in the kernel). */
+  bytesReadWhileHeld: number;
 }
 
 const HEAD_END = Buffer.from("\r\n\r\n");
@@ -92,6 +94,7 @@ export class HttpGuard {
     socketsClosed: 0,
     held: 0,
     dropped: 0,
+    bytesReadWhileHeld: 0,
   };
   private readonly scans = new WeakMap<Socket, (chunk: Buffer) => void>();
   private readonly onClosed: (socket: Socket) => void;
@@ -99,6 +102,8 @@ export class HttpGuard {
   /** Held sockets, oldest first, with their release timers. */
   private readonly holding = new Map<Socket, Timer>();
   private readonly heldFrom = new Map<string, number>();
+  /** Bytes a held socket had read when it was refused. */
+  private readonly readAtRefusal = new WeakMap<Socket, number>();
 
   /** `onClosed` hears of each socket the guard refuses (once per socket: log and count it there). */
   constructor(clock: Clock, options: Partial<HttpGuardOptions> = {}, onClosed: (socket: Socket) => void = () => {}) {
@@ -189,6 +194,8 @@ export class HttpGuard {
     this.s.socketsClosed++;
     this.onClosed(socket);
     socket.pause();
+    stopReading(socket);
+    this.readAtRefusal.set(socket, socket.bytesRead);
     const address = socket.remoteAddress ?? "unknown";
     this.holding.set(
       socket,
@@ -212,6 +219,7 @@ export class HttpGuard {
     const timer = this.holding.get(socket);
     if (timer !== undefined) {
       timer.cancel();
+      this.s.bytesReadWhileHeld += socket.bytesRead - (this.readAtRefusal.get(socket) ?? socket.bytesRead);
       this.holding.delete(socket);
       const address = socket.remoteAddress ?? "unknown";
       const left = (this.heldFrom.get(address) ?? 1) - 1;
@@ -233,6 +241,26 @@ export class HttpGuard {
     const given = Buffer.from(header.slice("Bearer ".length));
     return given.length === this.token.length && timingSafeEqual(given, this.token);
   }
+}
+
+/**
+ * Stops reading a socket at its handle, so what the peer sends next stays in the kernel's buffers
+ * (bounded there, and outside this process's memory). A paused Node socket goes on reading until
+ * its stream buffer holds a high-water mark (64 KiB) more; a flooder's held sockets and those
+ * torn down after them each took that much, garbage the allocator kept long after. Node's own
+ * pause does the same for sockets with an `onread` buffer; the stream's `_read` is silenced so
+ * nothing starts reading again before the socket is destroyed.
+ */
+function stopReading(socket: Socket): void {
+  const internals = socket as unknown as {
+    _handle?: { reading?: boolean; readStop?: () => number } | null;
+    _read: (size: number) => void;
+  };
+  const handle = internals._handle;
+  if (handle == null || typeof handle.readStop !== "function") return;
+  handle.reading = false;
+  handle.readStop();
+  internals._read = () => {};
 }
 
 /**

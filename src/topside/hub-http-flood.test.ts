@@ -77,6 +77,25 @@ describe("hub HTTP under a pipelining flood", () => {
     assert.ok((await t.metric("tethys_hub_http_refused_total", { result: "pipelining" })) >= 1);
   });
 
+  test("a held socket reads nothing more: what its client sends after the refusal stays in the kernel", async () => {
+    const port = t.hub.address.port;
+    const before = t.hub.httpStats();
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => {});
+    await new Promise((r) => socket.once("connect", r));
+    // 3,000 requests (≈ 110 KiB): the hub's first read refuses the socket, the rest follows it.
+    const written = new Promise<void>((r) => socket.write(REQUEST.repeat(FLOOD), () => r()));
+    await until(() => t.hub.httpStats().socketsClosed === before.socketsClosed + 1);
+    await written;
+    // A request on another connection answered after the rest reached the hub's kernel buffer:
+    // the hub's event loop has seen the held socket readable by then.
+    assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
+    await t.clock.advanceAsync(10_000);
+    await until(() => t.hub.httpStats().held === 0);
+    assert.equal(t.hub.httpStats().bytesReadWhileHeld - before.bytesReadWhileHeld, 0);
+    socket.destroy();
+  });
+
   test("a request Node cannot parse is answered 400 and closed, as by Node's default", async () => {
     const r = await new Promise<string>((resolve) => {
       const socket = connect(t.hub.address.port, "127.0.0.1", () => socket.write("NOT HTTP AT ALL\r\n\r\n"));

@@ -11,6 +11,7 @@ import { registerDtlsServerMetrics } from "../links/dtls-server/metrics.ts";
 import { registerTelemetryMetrics } from "../links/telemetry/metrics.ts";
 import { TelemetryReceiver } from "../links/telemetry/receiver.ts";
 import { VideoLinkServer } from "../links/video/video-link-server.ts";
+import { LogThrottle } from "../observability/log-throttle.ts";
 import { scrapedCounter } from "../observability/metrics.ts";
 import { BlackBoxFetch } from "./black-box-fetch.ts";
 import { hubOptionsFromConfig } from "./config.ts";
@@ -113,7 +114,19 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
       });
     }
   });
-  command.on("rejected", (err) => log("command-link").warn({ code: err.code }, `vehicle refused: ${err.message}`));
+  // A flood of failed handshakes or refusals writes each code's first line, then a "N more" line
+  // per 10 s (tethys_command_closes_total and tethys_dtls_closed_total count every one).
+  const refusals = new LogThrottle({
+    clock,
+    summary: (code, n, ms) =>
+      log("command-link").warn(
+        { code, more: n },
+        `${n} more vehicle connection(s) refused (${code}) in ${ms / 1000} s`,
+      ),
+  });
+  command.on("rejected", (err) => {
+    if (refusals.take(err.code)) log("command-link").warn({ code: err.code }, `vehicle refused: ${err.message}`);
+  });
   // What has started, closed in reverse if a later step fails (a port in use): a hub that could
   // not start must not stay alive holding the others.
   const started: (() => unknown)[] = [];
@@ -134,9 +147,19 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
   dtls.on("established", ({ identity, remote, suite }) =>
     log("telemetry").info({ vehicle: identity, remote, suite }, "telemetry session up"),
   );
-  dtls.on("closed", ({ session, code, message }) =>
-    log("telemetry").info({ vehicle: session.identity, code }, `telemetry session closed: ${message}`),
-  );
+  const dtlsClosed = new LogThrottle({
+    clock,
+    summary: (code, n, ms) =>
+      log("telemetry").info({ code, more: n }, `${n} more telemetry session(s) closed (${code}) in ${ms / 1000} s`),
+  });
+  started.push(() => {
+    refusals.close();
+    dtlsClosed.close();
+  });
+  dtls.on("closed", ({ session, code, message }) => {
+    if (dtlsClosed.take(code))
+      log("telemetry").info({ vehicle: session.identity, code }, `telemetry session closed: ${message}`);
+  });
   // The whole error (stack, cause): an internal error must show where it came from.
   dtls.on("error", (err) => log("telemetry").warn({ err, code: err.code }, err.message));
   const telemetryAddr = await dtls
@@ -236,6 +259,8 @@ export async function startTopside(o: TopsideServiceOptions): Promise<TopsideSer
         await hub.close();
         await command.close();
         await dtls.close();
+        refusals.close();
+        dtlsClosed.close();
         diveLog?.detach();
         blackBox?.close();
         await diveRecorder?.close();

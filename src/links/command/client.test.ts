@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
-import type { TLSSocket } from "node:tls";
+import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { isTethysError } from "../../kernel/errors.ts";
 import { VirtualClock } from "../../kernel/virtual-clock.ts";
 import { CommandLinkClient } from "./client.ts";
+import { makeTestPki } from "./testing/pki.ts";
 
 const FP = "00".repeat(32);
 const creds = { ca: "", cert: "", key: "" };
@@ -122,4 +123,32 @@ test("send while not up and malformed pins are refused with codes", () => {
       }),
     (e) => isTethysError(e, "CMD_BAD_OPTION"),
   );
+});
+
+test("every reconnection attempt reuses one TLS context (no OpenSSL context made per attempt)", async () => {
+  const clock = new VirtualClock();
+  const contexts: unknown[] = [];
+  const dial = (options: ConnectionOptions): TLSSocket => {
+    contexts.push(options.secureContext);
+    const s = new PassThrough();
+    queueMicrotask(() => s.emit("error", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })));
+    return s as unknown as TLSSocket;
+  };
+  const pki = await makeTestPki();
+  const client = new CommandLinkClient({
+    host: "127.0.0.1",
+    port: 1,
+    credentials: { ca: pki.ca.certPem, cert: pki.vehicle.certPem, key: pki.vehicle.keyPem },
+    hubFingerprint: FP,
+    clock,
+    dial,
+    random: () => 0,
+    backoff: { initialMs: 100, maxMs: 200, jitter: 0 },
+  });
+  client.start();
+  await clock.advanceAsync(5000);
+  client.stop();
+  assert.ok(contexts.length >= 20, `${contexts.length} attempts`);
+  assert.ok(contexts[0] !== undefined, "a prepared context is given to the dialer");
+  assert.equal(new Set(contexts).size, 1, "the same context for every attempt");
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { type ConnectionOptions, connect, type TLSSocket } from "node:tls";
+import { type ConnectionOptions, connect, type SecureContext, type TLSSocket } from "node:tls";
 import { Backoff, type BackoffOptions } from "../../kernel/backoff.ts";
 import type { Clock, Timer } from "../../kernel/clock.ts";
 import { TethysError } from "../../kernel/errors.ts";
@@ -7,7 +7,7 @@ import type { Message } from "../../protocol/index.ts";
 import { CommandChannel, type ReceivedMeta } from "./channel.ts";
 import { type CommandCode, CommandCodes } from "./codes.ts";
 import { type LinkTuning, tuning } from "./options.ts";
-import { checkPeer, normalizeFingerprint, type PemCredentials, tlsBase } from "./peer.ts";
+import { checkPeer, linkSecureContext, normalizeFingerprint, type PemCredentials } from "./peer.ts";
 import type { PushResult } from "./send-queue.ts";
 import { countClose, type LinkStats, newStats } from "./stats.ts";
 
@@ -59,6 +59,12 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
   private readonly hubPin: string;
   private readonly backoff: Backoff;
   private readonly dial: (options: ConnectionOptions) => TLSSocket;
+  /**
+   * One TLS context (CA, certificate and key parsed once) for every attempt: tls.connect given
+   * the PEMs makes a new OpenSSL context per connection, native memory the garbage collector
+   * frees late and the allocator keeps, so reconnecting all through a tether cut grew the agent.
+   */
+  private secureContext: SecureContext | undefined;
   private st: ClientState = "idle";
   private socket: TLSSocket | undefined;
   private channel: CommandChannel | undefined;
@@ -122,7 +128,14 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
     const timeoutMs = this.o.connectTimeoutMs ?? this.t.timeoutMs;
     let socket: TLSSocket;
     try {
-      socket = this.dial({ host: this.o.host, port: this.o.port, ...tlsBase(this.o.credentials) });
+      this.secureContext ??= linkSecureContext(this.o.credentials);
+      socket = this.dial({
+        host: this.o.host,
+        port: this.o.port,
+        secureContext: this.secureContext,
+        minVersion: "TLSv1.3",
+        rejectUnauthorized: false,
+      });
     } catch (err) {
       this.failed(
         id,

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { type ConnectionOptions, connect, type TLSSocket } from "node:tls";
+import { type ConnectionOptions, connect, type SecureContext, type TLSSocket } from "node:tls";
 import { Backoff, type BackoffOptions } from "../../kernel/backoff.ts";
 import type { Clock, Timer } from "../../kernel/clock.ts";
 import { TethysError } from "../../kernel/errors.ts";
@@ -20,7 +20,7 @@ import {
   SettingsRequestSchema,
   writeAuHeader,
 } from "../../video/wire.ts";
-import { checkPeer, normalizeFingerprint, type PemCredentials, tlsBase } from "../command/peer.ts";
+import { checkPeer, linkSecureContext, normalizeFingerprint, type PemCredentials } from "../command/peer.ts";
 
 /**
  * The vehicle's end of the video link: its own TLS 1.3 connection to the hub's video port, with
@@ -75,6 +75,7 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
   private socket: TLSSocket | undefined;
   private isUp = false;
   private stopped = true;
+  private secureContext: SecureContext | undefined;
   private retry: Timer | undefined;
   private liveness: Timer | undefined;
   private readonly gates = new Map<number, ViewerGate>();
@@ -202,7 +203,15 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
     const timeoutMs = this.o.timeoutMs ?? 3000;
     let socket: TLSSocket;
     try {
-      socket = (this.o.dial ?? connect)({ host: this.o.host, port: this.o.port, ...tlsBase(this.o.credentials) });
+      // One TLS context for every attempt (peer.ts linkSecureContext).
+      this.secureContext ??= linkSecureContext(this.o.credentials);
+      socket = (this.o.dial ?? connect)({
+        host: this.o.host,
+        port: this.o.port,
+        secureContext: this.secureContext,
+        minVersion: "TLSv1.3",
+        rejectUnauthorized: false,
+      });
     } catch (err) {
       this.failed(new TethysError(VideoCodes.LINK_DOWN, `cannot dial ${this.o.host}:${this.o.port}`, { cause: err }));
       return;
