@@ -56,8 +56,8 @@ test("1440×900 with video: the picture is the main view, instruments and plots 
   await buildCockpit(dir, { minify: false });
   const hub = new StandInHub(dir, signInScript(7));
   await hub.listen();
+  const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
   try {
-    const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(hub.url);
     await page.fill("#signin-secret", "x");
     await page.click("#signin-form button[type=submit]");
@@ -115,8 +115,8 @@ test("1440×900 with video: the picture is the main view, instruments and plots 
       "the HUD is over the picture",
     );
     assert.ok((withoutVideo[0] as Box).bottom <= 900, "without video the plot was on screen too");
-    await page.close();
   } finally {
+    await page.close(); // its WebSocket first: the stand-in hub's close waits for it
     await hub.close();
   }
 });
