@@ -47,14 +47,10 @@ export async function devBundle(projectDir: string): Promise<DevBundle> {
   const stampFile = `${file}.stamp`;
   const stamp = await sourceStamp(projectDir);
   const cached = await readFile(stampFile, "utf8").catch(() => "");
-  const present = await Promise.all(
-    [file, join(dir, "camera-render-worker.mjs")].map((f) =>
-      stat(f).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  ).then((all) => all.every(Boolean));
+  const present = await stat(file).then(
+    () => true,
+    () => false,
+  );
   if (cached === stamp && present) return { file, built: false, ms: 0 };
   await mkdir(dir, { recursive: true });
   const t0 = performance.now();

@@ -298,7 +298,9 @@ export class VideoView {
     const decoder = this.ensureDecoder();
     if (!this.gate.accept(h.keyframe, decoder.decodeQueueSize)) {
       this.stats.dropped++;
-      this.askKeyframe(h.camera);
+      // Caught up and only waiting for a keyframe: ask (a decoder still behind would only fall
+      // further behind on a keyframe).
+      if (decoder.decodeQueueSize <= 1) this.askKeyframe(h.camera);
       return;
     }
     if (h.keyframe) {
