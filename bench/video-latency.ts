@@ -7,9 +7,11 @@
  *     render → out of the encoder (the camera, not Tethys), vehicle send → hub (video link),
  *     hub → page (WebSocket), page → decoded (WebCodecs), and Tethys-added = out of the
  *     encoder → decoded; p50/p99.
- *  2. Pilot input → thruster output (latency-lib/pilot.ts) with no one watching video, then
- *     with N watchers (forked, bench/_video-watchers.ts), and the hub's CPU in each phase
- *     (its own process_cpu_seconds_total): the cost per watcher.
+ *  2. Pilot input → thruster output (latency-lib/pilot.ts) in three phases: no other session;
+ *     N sessions attached but not watching (the control: the sessions and their process cost
+ *     without video); N sessions watching video (forked, bench/_video-watchers.ts). The hub's CPU
+ *     in each phase (its own process_cpu_seconds_total) gives the cost per watcher, and the
+ *     ratio watching / attached separates video's cost from the sessions'.
  *
  *   node bench/video-latency.ts [seconds=20] [watchers=20] [samples=300] [width=1280] [height=720]
  */
@@ -93,20 +95,39 @@ try {
     );
     return { lat, cpu };
   };
-  const idle = await phase("0 video watchers");
-  const child: ChildProcess = fork(fileURLToPath(new URL("./_video-watchers.ts", import.meta.url)), [
-    sys.wsUrl,
-    String(watchers),
-    sys.token,
-  ]);
-  await once(child, "message");
-  const loaded = await phase(`${watchers} video watchers`);
-  child.send({ type: "stats" });
-  const [st] = (await once(child, "message")) as [{ videoFrames: number; videoBytes: number }];
-  child.send({ type: "stop" });
+  const idle = await phase("no other session");
+  /** N sessions from a forked process: attached and watching video, or only attached ("observe"). */
+  const sessions = async (mode: "watch" | "observe") => {
+    const child: ChildProcess = fork(fileURLToPath(new URL("./_video-watchers.ts", import.meta.url)), [
+      sys.wsUrl,
+      String(watchers),
+      sys.token,
+      mode,
+    ]);
+    await once(child, "message");
+    const r = await phase(
+      mode === "watch" ? `${watchers} sessions watching video` : `${watchers} sessions attached, not watching`,
+    );
+    child.send({ type: "stats" });
+    const [st] = (await once(child, "message")) as [{ videoFrames: number; videoBytes: number }];
+    child.send({ type: "stop" });
+    await once(child, "exit");
+    return { ...r, st };
+  };
+  const attached = await sessions("observe");
+  const loaded = await sessions("watch");
   pilot.close();
+  const perWatcher = ((loaded.cpu - attached.cpu) * 100) / watchers;
   console.log(
-    `  watchers received ${st.videoFrames} frames (${(st.videoBytes / 1e6).toFixed(1)} MB); pilot p99 ratio ${(loaded.lat.p99 / idle.lat.p99).toFixed(2)}×; hub CPU per watcher ${(((loaded.cpu - idle.cpu) * 100) / watchers).toFixed(2)} % of a core`,
+    `  watchers received ${loaded.st.videoFrames} frames (${(loaded.st.videoBytes / 1e6).toFixed(1)} MB); pilot p99: attached/none ${(attached.lat.p99 / idle.lat.p99).toFixed(2)}×, watching/none ${(loaded.lat.p99 / idle.lat.p99).toFixed(2)}×, watching/attached ${(loaded.lat.p99 / attached.lat.p99).toFixed(2)}× (video's own cost); hub CPU per watcher ${perWatcher.toFixed(2)} % of a core (watching − attached)`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: "video-latency",
+      pilotP99Ms: { none: idle.lat.p99, attached: attached.lat.p99, watching: loaded.lat.p99 },
+      pilotRatioWatchingVsAttached: loaded.lat.p99 / attached.lat.p99,
+      hubCpuPerWatcherPercent: perWatcher,
+    }),
   );
   console.log(
     `load average at end: ${loadavg()

@@ -4,7 +4,8 @@ import { type BoardProfile, type BoardProfileInput, parseBoardProfile } from "./
 /**
  * Built-in board profiles (data). GPIO chips are named by character-device name: "gpiochip0" is
  * the SoC controller on a Raspberry Pi 3/4 (and RP1 on a Pi 5 with current kernels); override
- * `chip` with the label (e.g. "pinctrl-bcm2711") where that differs.
+ * `chip` with the label (e.g. "pinctrl-bcm2711") where that differs. Cameras: the Raspberry Pi
+ * camera on the CSI connector of a Pi, a UVC camera at /dev/video0 on a BeagleBone (no CSI).
  */
 export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
   "rpi-pca9685": {
@@ -21,6 +22,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
     leak: [{ chip: "gpiochip0", line: 27 }],
     lights: { kind: "pwm", channel: 8, mode: "servo" },
     thrusters: { kind: "pca9685", channels: [0, 1, 2, 3, 4, 5] },
+    cameras: [{ name: "front", kind: "rpicam", device: "0" }],
   },
   "rpi-pca9685-psm": {
     name: "rpi-pca9685-psm",
@@ -36,6 +38,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
     leak: [{ chip: "gpiochip0", line: 27 }],
     lights: { kind: "pwm", channel: 8, mode: "servo" },
     thrusters: { kind: "pca9685", channels: [0, 1, 2, 3, 4, 5] },
+    cameras: [{ name: "front", kind: "rpicam", device: "0" }],
   },
   "rpi-serial-mcu": {
     name: "rpi-serial-mcu",
@@ -50,6 +53,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
     leak: [{ chip: "gpiochip0", line: 27 }],
     lights: { kind: "gpio", chip: "gpiochip0", line: 22 },
     thrusters: { kind: "serial", port: "/dev/ttyAMA0", baudRate: 115200, channels: [0, 1, 2, 3, 4, 5] },
+    cameras: [{ name: "front", kind: "rpicam", device: "0" }],
   },
   "bbb-serial-mcu": {
     name: "bbb-serial-mcu",
@@ -64,6 +68,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
     leak: [{ chip: "gpiochip1", line: 16 }],
     lights: { kind: "gpio", chip: "gpiochip1", line: 28 },
     thrusters: { kind: "serial", port: "/dev/ttyS1", baudRate: 115200, channels: [0, 1, 2, 3, 4, 5] },
+    cameras: [{ name: "front", kind: "uvc", device: "/dev/video0" }],
   },
 };
 

@@ -103,6 +103,18 @@ const leak = z.strictObject({
   clearMs: z.number().min(0).max(60_000).default(1000),
 });
 
+/**
+ * A camera the board carries by default (docs/video.md): its kind and device; the size, rate
+ * and bitrate are `[vehicle.video]`'s defaults. `vehicle.video.cameras` in the config replaces
+ * the list (`cameras = []`: none).
+ */
+const camera = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "1–32 lower-case letters, digits or dashes"),
+  kind: z.enum(["uvc", "rpicam"]),
+  /** V4L2 device (uvc) or camera number (rpicam). */
+  device: z.string().min(1).max(256),
+});
+
 export const boardProfileSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
@@ -121,6 +133,7 @@ export const boardProfileSchema = z
     leak: z.array(leak).default([]),
     lights: lights.optional(),
     thrusters,
+    cameras: z.array(camera).max(8).default([]),
   })
   .superRefine((p, ctx) => {
     const seen = new Map<string, string>();

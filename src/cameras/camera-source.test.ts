@@ -166,3 +166,129 @@ test("stop ends a program that ignores SIGTERM and never reads its input: input 
   assert.equal(source.state, "stopped");
   await rm(dir, { recursive: true, force: true });
 });
+
+test("the simulated camera renders in a worker thread: a render longer than the agent's tick leaves the loop running", {
+  skip: requireTool("ffmpeg", "ffmpeg"),
+}, async () => {
+  // [0]: this thread's ticks; [1]: how far they moved while the worker rendered (it adds them up).
+  const probe = new SharedArrayBuffer(8);
+  const counts = new Int32Array(probe);
+  const source = new CameraSource({
+    spec: spec({ kind: "sim", settings: { width: 160, height: 90, fps: 10, bitrate_kbps: 200 } }),
+    clock,
+    renderCostMs: 40, // each frame costs longer than many of the loop's 1 ms ticks
+    renderProbe: probe,
+  });
+  const loop = setInterval(() => Atomics.add(counts, 0, 1), 1);
+  const frames = new Promise<void>((resolve) => {
+    let n = 0;
+    source.on("frame", () => {
+      if (++n === 6) resolve();
+    });
+  });
+  try {
+    source.start();
+    await frames;
+  } finally {
+    clearInterval(loop);
+  }
+  const worker = source.renderWorker;
+  assert.ok(worker !== undefined, "a worker thread renders");
+  let exited = false;
+  worker.once("exit", () => {
+    exited = true;
+  });
+  await source.stop();
+  // Rendering on this thread would leave no tick between a render's start and end.
+  assert.ok(
+    Atomics.load(counts, 1) > 0,
+    `the loop ticked while frames were rendered (${Atomics.load(counts, 1)} ticks)`,
+  );
+  assert.equal(exited, true, "stop() ended the worker thread");
+  assert.equal(source.renderWorker, undefined);
+});
+
+test("a render worker that dies is a camera fault: reported, restarted with backoff, live again", {
+  skip: requireTool("ffmpeg", "ffmpeg"),
+}, async () => {
+  const source = new CameraSource({
+    spec: spec({ kind: "sim", settings: { width: 160, height: 90, fps: 30, bitrate_kbps: 200 } }),
+    clock,
+    backoff: { initialMs: 10, maxMs: 10 },
+  });
+  const live = (n: number) =>
+    new Promise<void>((resolve) => {
+      let seen = 0;
+      const on = (state: string) => {
+        if (state === "live" && ++seen === n) {
+          source.off("state", on);
+          resolve();
+        }
+      };
+      source.on("state", on);
+    });
+  const first = live(1);
+  source.start();
+  await first;
+  const worker = source.renderWorker;
+  assert.ok(worker !== undefined);
+  const fault = new Promise<string>((resolve) =>
+    source.on("state", (st, code) => st === "restarting" && resolve(code)),
+  );
+  const again = live(1);
+  await worker.terminate(); // as if the thread had crashed
+  assert.equal(await fault, "VIDEO_SOURCE_EXITED");
+  await again;
+  assert.equal(source.restarts, 1);
+  assert.notEqual(source.renderWorker, worker, "a new worker");
+  await source.stop();
+});
+
+test("a keyframe on request: the next picture after a request is an IDR, long before the group ends, and nothing goes back in time", {
+  skip: requireTool("ffmpeg", "ffmpeg"),
+}, async () => {
+  const source = new CameraSource({
+    // one keyframe every 10 s on its own
+    spec: spec({
+      kind: "sim",
+      keyframeIntervalS: 10,
+      settings: { width: 160, height: 90, fps: 30, bitrate_kbps: 200 },
+    }),
+    clock,
+    minKeyframeGapMs: 0,
+  });
+  const frames: { keyframe: boolean; capture: number }[] = [];
+  let waiter: (() => void) | undefined;
+  let want = 0;
+  source.on("frame", (f) => {
+    frames.push({ keyframe: f.keyframe, capture: f.captureMicros });
+    if (frames.length >= want) waiter?.();
+  });
+  const until = (n: number) =>
+    new Promise<void>((resolve) => {
+      want = n;
+      waiter = resolve;
+      if (frames.length >= n) resolve();
+    });
+  source.start();
+  await until(10);
+  const asked: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    asked.push(frames.length);
+    assert.equal(source.requestKeyframe(), true);
+    await until(frames.length + 20);
+  }
+  await source.stop();
+  assert.equal(frames[0]?.keyframe, true);
+  for (const at of asked) {
+    const next = frames.findIndex((f, i) => i >= at && f.keyframe);
+    assert.ok(next >= at && next - at <= 10, `keyframe ${next - at} frames after the request at frame ${at}`);
+  }
+  assert.equal(frames.filter((f) => f.keyframe).length, 1 + asked.length, "keyframes only where asked");
+  for (let i = 1; i < frames.length; i++)
+    assert.ok(
+      (frames[i] as { capture: number }).capture > (frames[i - 1] as { capture: number }).capture,
+      `frame ${i} in order`,
+    );
+  assert.equal(source.keyframeRequests, 3);
+});

@@ -6,19 +6,20 @@ import type { Clock, Timer } from "../kernel/clock.ts";
 import { AnnexBSplitter, analyseAccessUnit } from "../video/annexb.ts";
 import { VideoCodes } from "../video/codes.ts";
 import { FlvDemuxer } from "../video/flv.ts";
-import { type ScenePose, SceneRenderer } from "../video/scene.ts";
+import type { ScenePose } from "../video/scene.ts";
 import type { CameraSettings } from "../video/wire.ts";
 import { type CameraSpec, cameraCommand } from "./commands.ts";
+import { SimEncoder } from "./sim-encoder.ts";
 
 /**
  * One camera on the vehicle: its program as a child process (ffmpeg for a UVC camera or the
  * simulated one, rpicam-vid for the Raspberry Pi camera), its stdout cut into H.264 access
  * units, and its life: a program that exits or stalls is restarted with backoff, a missing
  * device or program is a `state` event ("missing", VIDEO_SOURCE_MISSING) retried the same way
- * — never a crash. The simulated camera also feeds the encoder: at the frame rate it renders
- * the scene from `pose()` into one of two reused I420 buffers (the other may still be in the
- * pipe) and writes it to ffmpeg's stdin, skipping a frame while a whole frame is still
- * unwritten (the encoder is behind), never queueing more.
+ * — never a crash. The simulated camera renders, feeds its encoder and reads it back in a
+ * worker thread (sim-encoder.ts, render-worker.ts), so the agent's loop never waits on a frame;
+ * this thread only passes it the viewpoint from `pose()` at the frame rate. The worker is the
+ * simulated camera's "program": one that dies is restarted and reported the same way.
  */
 export type CameraState = "starting" | "live" | "restarting" | "missing" | "stopped";
 
@@ -51,11 +52,20 @@ export interface CameraSourceOptions {
   killAfterMs?: number;
   /** Largest access unit accepted, bytes. */
   maxAccessUnit?: number;
-  /** Starts the program (tests inject a fake). */
+  /** Starts the program of a real camera (tests inject a fake). */
   spawn?: (program: string, args: string[], rawInput: boolean) => ChildProcess;
+  /** Least time between two keyframe requests passed to the encoder (default 250 ms). */
+  minKeyframeGapMs?: number;
+  /** Tests: extra busy time per simulated frame in the render worker, ms (a slow board). */
+  renderCostMs?: number;
+  /** Tests: shared Int32 counters, see RenderWorkerData.probe. */
+  renderProbe?: SharedArrayBuffer;
   /** Whether a device path exists (tests inject). */
   deviceExists?: (path: string) => boolean;
 }
+
+/** A camera's program: a child process, or the simulated camera's worker (same life). */
+type CameraProcess = ChildProcess | SimEncoder;
 
 const defaultSpawn = (program: string, args: string[], rawInput: boolean): ChildProcess =>
   nodeSpawn(program, args, { stdio: [rawInput ? "pipe" : "ignore", "pipe", "pipe"] });
@@ -69,20 +79,19 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
   framesOut = 0;
   /** Simulated frames not rendered because the encoder had not taken the previous one. */
   framesSkipped = 0;
+  /** Keyframe requests passed to the encoder. */
+  keyframeRequests = 0;
   private readonly o: CameraSourceOptions;
   private readonly backoff: Backoff;
-  private child: ChildProcess | undefined;
+  private child: CameraProcess | undefined;
   private retry: Timer | undefined;
   private watchdog: Timer | undefined;
-  private ticker: Timer | undefined;
-  /** Two renderers, used in turn: one frame may be in the pipe while the next is drawn. */
-  private renderers: [SceneRenderer, SceneRenderer] | undefined;
-  private flip = 0;
+  /** Passes the simulated camera's viewpoint to its worker. */
+  private poseTicker: Timer | undefined;
+  private lastKeyframeRequest = Number.NEGATIVE_INFINITY;
   private lastOutputAt = 0;
   private width = 0;
   private height = 0;
-  /** Render times of simulated frames written and not yet out of the encoder, oldest first. */
-  private readonly pendingCaptures: number[] = [];
   private stderrTail = "";
   private stopped = true;
   private exitWaiters: (() => void)[] = [];
@@ -110,7 +119,6 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
   /** New picture size, rate or bitrate: the program restarts with them at once. */
   reconfigure(settings: CameraSettings): void {
     this.spec.settings = { ...settings };
-    this.renderers = undefined;
     if (this.child !== undefined) {
       this.restartNow = true;
       this.terminate(this.child);
@@ -123,7 +131,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     this.stopped = true;
     this.retry?.cancel();
     this.watchdog?.cancel();
-    this.ticker?.cancel();
+    this.poseTicker?.cancel();
     const child = this.child;
     this.setState("stopped", "", "stopped");
     if (child === undefined) return;
@@ -137,13 +145,14 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
    * does not act on SIGTERM until its read returns), then SIGTERM, then SIGKILL if it has not
    * exited within `killAfterMs`.
    */
-  private terminate(child: ChildProcess): void {
-    child.stdin?.destroy();
+  private terminate(child: CameraProcess): void {
+    if (!(child instanceof SimEncoder)) child.stdin?.destroy(); // the worker closes its encoder's input itself
     child.kill("SIGTERM");
     const kill = this.o.clock.setTimer(this.o.killAfterMs ?? 2000, () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     });
-    child.once("close", () => kill.cancel());
+    if (child instanceof SimEncoder) child.once("close", () => kill.cancel());
+    else child.once("close", () => kill.cancel());
   }
 
   private setState(state: CameraState, code: string, message: string): void {
@@ -175,9 +184,12 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     }
     const cmd = cameraCommand(spec);
     this.setState("starting", this.code, `starting ${cmd.program}`);
-    let child: ChildProcess;
+    const max = this.o.maxAccessUnit ?? 4 * 1024 * 1024;
+    let child: CameraProcess;
     try {
-      child = (this.o.spawn ?? defaultSpawn)(cmd.program, cmd.args, cmd.rawInput);
+      child = cmd.rawInput
+        ? this.startSim(cmd.program, cmd.args, max)
+        : (this.o.spawn ?? defaultSpawn)(cmd.program, cmd.args, cmd.rawInput);
     } catch (err) {
       this.fail(VideoCodes.SOURCE_MISSING, `${cmd.program} could not start: ${(err as Error).message}`);
       this.scheduleRetry();
@@ -185,76 +197,103 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     }
     this.child = child;
     this.lastOutputAt = this.o.clock.now();
-    this.pendingCaptures.length = 0;
     this.stderrTail = "";
-    const max = this.o.maxAccessUnit ?? 4 * 1024 * 1024;
     let missing = false;
-    child.on("error", (err: NodeJS.ErrnoException) => {
+    const onError = (err: NodeJS.ErrnoException) => {
       missing = err.code === "ENOENT";
       this.stderrTail = err.message;
-    });
-    child.stderr?.on("data", (c: Buffer) => {
+    };
+    const onClose = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (this.child === child) this.child = undefined;
+      this.poseTicker?.cancel();
+      for (const w of this.exitWaiters.splice(0)) w();
+      if (this.stopped) return;
+      const tail = child instanceof SimEncoder ? child.stderrTail || this.stderrTail : this.stderrTail;
+      if (missing) this.fail(VideoCodes.SOURCE_MISSING, `${cmd.program} not found`);
+      // A fault already reported for this run (stalled, bad output) is the reason, not the exit.
+      else if (this.state !== "restarting")
+        this.fail(
+          VideoCodes.SOURCE_EXITED,
+          `${cmd.program} exited (${signal ?? code})${tail ? `: ${tail.trim()}` : ""}`,
+        );
+      this.restarts++;
+      this.scheduleRetry();
+    };
+    if (child instanceof SimEncoder) {
+      child.on("error", onError);
+      child.on("close", onClose);
+      child.on("au", (au, keyframe, capture) => this.accessUnit(au, keyframe, capture));
+      child.on("skipped", () => this.framesSkipped++);
+      child.on("fault", (code) => this.fail(code, `${cmd.program} output is not usable H.264 FLV`));
+      return;
+    }
+    const proc = child;
+    proc.on("error", onError);
+    proc.on("close", onClose);
+    proc.stderr?.on("data", (c: Buffer) => {
       this.stderrTail = (this.stderrTail + c.toString("utf8")).slice(-400);
     });
     const onAu = (au: Uint8Array, keyframe: boolean) => this.accessUnit(au, keyframe);
     if (cmd.output === "flv") {
       const demux = new FlvDemuxer(max);
-      child.stdout?.on("data", (c: Buffer) => {
+      proc.stdout?.on("data", (c: Buffer) => {
         if (demux.fault !== undefined) return;
         demux.push(c, (au, key) => onAu(au, key));
         if (demux.fault !== undefined) {
           this.fail(demux.fault, `${cmd.program} output is not usable H.264 FLV`);
-          child.kill("SIGKILL");
+          proc.kill("SIGKILL");
         }
       });
     } else {
       const split = new AnnexBSplitter({ maxAccessUnit: max });
-      child.stdout?.on("data", (c: Buffer) => split.push(c, (au) => onAu(au, analyseAccessUnit(au).keyframe)));
+      proc.stdout?.on("data", (c: Buffer) => split.push(c, (au) => onAu(au, analyseAccessUnit(au).keyframe)));
     }
-    child.stdin?.on("error", () => {}); // EPIPE when the encoder dies: its exit is handled below
-    child.on("close", (code, signal) => {
-      if (this.child === child) this.child = undefined;
-      this.ticker?.cancel();
-      for (const w of this.exitWaiters.splice(0)) w();
-      if (this.stopped) return;
-      if (missing) this.fail(VideoCodes.SOURCE_MISSING, `${cmd.program} not found`);
-      else if (this.code !== VideoCodes.SOURCE_STALLED || this.state !== "restarting")
-        this.fail(
-          VideoCodes.SOURCE_EXITED,
-          `${cmd.program} exited (${signal ?? code})${this.stderrTail ? `: ${this.stderrTail.trim()}` : ""}`,
-        );
-      this.restarts++;
-      this.scheduleRetry();
-    });
-    if (cmd.rawInput) this.startRendering(child);
   }
 
-  private startRendering(child: ChildProcess): void {
+  /**
+   * The simulated camera: a worker thread renders, feeds the encoder and demuxes its output
+   * (sim-encoder.ts); this thread keeps its viewpoint current, at the frame rate.
+   */
+  private startSim(program: string, args: string[], maxAccessUnit: number): SimEncoder {
     const s = this.spec.settings;
-    this.renderers ??= [
-      new SceneRenderer({ width: s.width, height: s.height }),
-      new SceneRenderer({ width: s.width, height: s.height }),
-    ];
-    const renderers = this.renderers;
-    const frameBytes = renderers[0].frame.length;
-    const stdin = child.stdin;
-    if (stdin === null || stdin === undefined) return;
-    const pose = this.o.pose ?? (() => ({ heading: 0, pitch: 0, roll: 0, depth: 0 }));
-    this.ticker = this.o.clock.setInterval(1000 / s.fps, () => {
-      // More than the other buffer's frame still unwritten: the encoder is behind.
-      if (!stdin.writable || stdin.writableLength > frameBytes) {
-        this.framesSkipped++;
-        return;
-      }
-      const now = this.o.clock.wallMicros();
-      this.flip ^= 1;
-      stdin.write((renderers[this.flip] as SceneRenderer).render(pose(), now));
-      this.pendingCaptures.push(now);
-      if (this.pendingCaptures.length > 16) this.pendingCaptures.shift();
+    const encoder = new SimEncoder({
+      program,
+      args,
+      width: s.width,
+      height: s.height,
+      fps: s.fps,
+      maxAccessUnit,
+      renderCostMs: this.o.renderCostMs,
+      probe: this.o.renderProbe,
     });
+    const pose = this.o.pose ?? (() => ({ heading: 0, pitch: 0, roll: 0, depth: 0 }));
+    encoder.setPose(pose());
+    this.poseTicker = this.o.clock.setInterval(1000 / s.fps, () => encoder.setPose(pose()));
+    return encoder;
   }
 
-  private accessUnit(au: Uint8Array, keyframe: boolean): void {
+  /**
+   * Asks the camera for a keyframe now (a browser joined or fell behind). Only the simulated
+   * camera can honour it (render-worker.ts); at most one per `minKeyframeGapMs`, and none while
+   * a restart is under way. Returns whether it was passed on.
+   */
+  requestKeyframe(): boolean {
+    const child = this.child;
+    if (!(child instanceof SimEncoder) || this.state !== "live") return false;
+    const now = this.o.clock.now();
+    if (now - this.lastKeyframeRequest < (this.o.minKeyframeGapMs ?? 250)) return false;
+    this.lastKeyframeRequest = now;
+    this.keyframeRequests++;
+    child.requestKeyframe();
+    return true;
+  }
+
+  /** The simulated camera's worker thread, while one runs (tests). */
+  get renderWorker(): SimEncoder["worker"] | undefined {
+    return this.child instanceof SimEncoder ? this.child.worker : undefined;
+  }
+
+  private accessUnit(au: Uint8Array, keyframe: boolean, captureMicros?: number): void {
     if (this.stopped) return;
     const now = this.o.clock.wallMicros();
     this.lastOutputAt = this.o.clock.now();
@@ -270,13 +309,13 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
       this.setState("live", "", "live");
     }
     this.framesOut++;
-    const capture = this.spec.kind === "sim" ? (this.pendingCaptures.shift() ?? now) : now;
+    const capture = captureMicros ?? now;
     this.emit("frame", {
       au,
       keyframe,
       width: this.width || this.spec.settings.width,
       height: this.height || this.spec.settings.height,
-      captureMicros: capture,
+      captureMicros: Math.min(capture, now),
       outputMicros: now,
     });
   }

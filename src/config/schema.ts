@@ -126,13 +126,14 @@ export const VehicleSchema = z.strictObject({
   /** Cameras and the video link's backpressure (docs/video.md). */
   video: z
     .strictObject({
-      cameras: z.array(CameraSchema).max(8).default([]),
+      /** Unset: the board profile's cameras (on real hardware); `[]`: none. */
+      cameras: z.array(CameraSchema).max(8).optional(),
       /** Unsent bytes on the video link above which a camera drops to its next keyframe. */
       max_buffered_bytes: z.number().int().min(65_536).max(67_108_864).default(524_288),
     })
     .superRefine((v, ctx) => {
       const names = new Set<string>();
-      v.cameras.forEach((c, i) => {
+      (v.cameras ?? []).forEach((c, i) => {
         if (names.has(c.name))
           ctx.addIssue({ code: "custom", path: ["cameras", i, "name"], message: `camera name "${c.name}" used twice` });
         names.add(c.name);

@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 
@@ -12,6 +13,11 @@ import { build, type Plugin } from "esbuild";
 const NATIVE_EXTERNALS = ["serialport", "@serialport/*", "i2c-bus", "onoff", "unix-dgram"];
 const DEV_ONLY = ["esbuild"];
 const ERRORS_MODULE = fileURLToPath(new URL("../kernel/errors.ts", import.meta.url));
+/**
+ * Worker-thread entries, bundled beside the program under the name their starter looks for
+ * (`src/cameras/sim-encoder.ts`: RENDER_WORKER_BUNDLE_FILE).
+ */
+const WORKERS = [{ entry: join("src", "cameras", "render-worker.ts"), file: "camera-render-worker.mjs" }];
 
 export async function bundleProgram(o: {
   projectDir: string;
@@ -42,7 +48,33 @@ export async function bundleProgram(o: {
     metafile: true,
     logLevel: "silent",
   });
-  return Object.values(result.metafile.outputs).reduce((n, out) => n + out.bytes, 0);
+  let bytes = Object.values(result.metafile.outputs).reduce((n, out) => n + out.bytes, 0);
+  for (const w of WORKERS) {
+    // Written under a temporary name and renamed: a program starting meanwhile never loads half a file.
+    const out = join(dirname(o.outFile), w.file);
+    const tmp = `${out}.${process.pid}.tmp.mjs`;
+    try {
+      const r = await build({
+        entryPoints: [join(o.projectDir, w.entry)],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        target: "node24",
+        outfile: tmp,
+        minifyWhitespace: true,
+        minifySyntax: true,
+        keepNames: true,
+        legalComments: "eof",
+        metafile: true,
+        logLevel: "silent",
+      });
+      bytes += Object.values(r.metafile.outputs).reduce((n, x) => n + x.bytes, 0);
+      await rename(tmp, out);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+  return bytes;
 }
 
 function devOnlyStub(): Plugin {

@@ -15,12 +15,14 @@ import {
   decodeControl,
   encodeControl,
   KIND_CAMERAS,
+  KIND_KEYFRAME,
   KIND_SETTINGS,
   KIND_WATCH,
   readAuHeader,
   type SettingsRequest,
   writeAck,
   writeAuHeader,
+  writeKeyframeRequest,
 } from "../video/wire.ts";
 import { VideoRelay, type VideoViewer } from "./video-relay.ts";
 
@@ -51,8 +53,12 @@ class FakeConn extends EventEmitter {
   readonly vehicleId = "rov1";
   readonly remote = "test";
   readonly settings: SettingsRequest[] = [];
+  readonly keyframes: number[] = [];
   sendSettings(r: SettingsRequest): void {
     this.settings.push(r);
+  }
+  requestKeyframe(camera: number): void {
+    this.keyframes.push(camera);
   }
   close(): void {}
 }
@@ -252,4 +258,39 @@ test("a browser that has taken everything, camera lists included, is never judge
     unit(false);
   }
   assert.equal(v.units().length, 21, "acknowledged all along: nothing dropped");
+});
+
+test("keyframe requests: a watcher with nothing cached, or caught up and waiting for a keyframe, asks the vehicle — once per camera per gap", () => {
+  const { conn, unit, watch, clock, relay } = setup();
+  const a = new FakeViewer(1);
+  watch(a, OBSERVER); // nothing cached yet
+  assert.deepEqual(conn.keyframes, [0], "asked at once");
+  const b = new FakeViewer(2);
+  watch(b, OBSERVER);
+  assert.deepEqual(conn.keyframes, [0], "a second watcher within the gap costs no second request");
+  unit(true);
+  unit(false);
+  assert.equal(a.units().length, 2);
+  // a falls behind: the unit is dropped, then it catches up and waits for the next keyframe
+  a.videoBuffered = 5000;
+  unit(false);
+  assert.deepEqual(conn.keyframes, [0], "still behind: no request (a keyframe could not be sent either)");
+  a.videoBuffered = 0;
+  unit(false);
+  assert.deepEqual(conn.keyframes, [0], "within the gap");
+  clock.advance(500);
+  unit(false);
+  assert.deepEqual(conn.keyframes, [0, 0], "caught up and waiting: asked");
+  unit(true);
+  assert.equal(a.units().at(-1)?.keyframe, true, "the keyframe went out");
+  // a browser's decoder may ask too, for the camera it watches only
+  clock.advance(500);
+  const req = new Uint8Array(3);
+  writeKeyframeRequest(req, 0);
+  relay.message(a, req, OBSERVER);
+  assert.deepEqual(conn.keyframes, [0, 0, 0]);
+  writeKeyframeRequest(req, 3);
+  relay.message(a, req, OBSERVER);
+  assert.deepEqual(a.refused, ["VIDEO_UNKNOWN_CAMERA"]);
+  assert.equal(req[1], KIND_KEYFRAME);
 });

@@ -14,9 +14,11 @@ import {
   FLAG_KEYFRAME,
   KIND_ACK,
   KIND_CAMERAS,
+  KIND_KEYFRAME,
   KIND_SETTINGS,
   KIND_WATCH,
   readAck,
+  readKeyframeRequest,
   SettingsRequestSchema,
   stampHub,
   videoKind,
@@ -32,6 +34,11 @@ import { HubCodes } from "./errors.ts";
  * queue; see `behind`); per camera the last group of pictures is cached, so a browser that starts watching
  * decodes a picture at once. Browsers ask with `watch` (any role attached to the vehicle);
  * only the vehicle's pilot may change a camera's settings.
+ *
+ * Keyframes on request: when a browser waits for a keyframe and could take one now (it
+ * started watching with nothing cached, or it fell behind and has caught up, or its decoder
+ * asked), the hub asks the vehicle for one — at most one request per camera per
+ * `keyframeRequestGapMs`, so many browsers cost the encoder no more than one.
  */
 export interface VideoViewer {
   readonly id: number;
@@ -50,6 +57,8 @@ export interface VideoRelayOptions {
   /** Bounds of each camera's cached group of pictures (default 4 MiB, 300 frames). */
   gopBytes?: number;
   gopFrames?: number;
+  /** Least time between two keyframe requests for one camera (default 500 ms). */
+  keyframeRequestGapMs?: number;
 }
 
 /** Video bytes sent to one browser over its connection, and what it acknowledged. */
@@ -78,6 +87,8 @@ interface VehicleVideo {
   cameras: CameraList;
   camerasMessage: Uint8Array;
   caches: Map<number, GopCache<Uint8Array>>;
+  /** When a keyframe was last asked for, per camera (clock ms). */
+  keyframeAsked: Map<number, number>;
 }
 
 const NO_CAMERAS: CameraList = { cameras: [] };
@@ -90,6 +101,7 @@ export class VideoRelay {
   private readonly counts = new Map<number, ByteCount>();
   private readonly frames: Counter<"result">;
   private readonly bytes: Counter<"dir">;
+  private readonly keyframeRequests: Counter;
 
   constructor(o: VideoRelayOptions) {
     this.o = o;
@@ -103,6 +115,11 @@ export class VideoRelay {
       name: "tethys_hub_video_bytes_total",
       help: "video bytes received from vehicles (in) and sent to browsers (out)",
       labelNames: ["dir"],
+      registers: [o.registry],
+    });
+    this.keyframeRequests = new Counter({
+      name: "tethys_hub_video_keyframe_requests_total",
+      help: "keyframe requests sent to vehicles (at most one per camera per keyframe_request_gap)",
       registers: [o.registry],
     });
     const watchers = this.watchers;
@@ -148,6 +165,14 @@ export class VideoRelay {
           return;
         }
         this.watch(viewer, w.vehicle, w.camera);
+      } else if (kind === KIND_KEYFRAME) {
+        const camera = readKeyframeRequest(data);
+        const w = this.watchers.get(viewer.id);
+        if (w === undefined || w.camera !== camera) {
+          viewer.refuse(VideoCodes.UNKNOWN_CAMERA, `not watching camera ${camera}`, 0);
+          return;
+        }
+        this.askKeyframe(w.vehicle, camera);
       } else if (kind === KIND_SETTINGS) {
         const r = decodeControl(data, KIND_SETTINGS, SettingsRequestSchema);
         if (role.vehicle !== r.vehicle || !role.pilot) {
@@ -206,6 +231,7 @@ export class VideoRelay {
         cameras: NO_CAMERAS,
         camerasMessage: encodeControl(KIND_CAMERAS, NO_CAMERAS),
         caches: new Map(),
+        keyframeAsked: new Map(),
       };
       this.vehicles.set(id, v);
     }
@@ -218,8 +244,21 @@ export class VideoRelay {
     this.watchers.set(viewer.id, w);
     const v = this.vehicle(vehicle);
     this.send(w, v.camerasMessage);
-    // The cached group: a picture at once, decoded up to the present.
-    for (const msg of v.caches.get(camera)?.group ?? []) this.offer(w, msg, ((msg[3] as number) & FLAG_KEYFRAME) !== 0);
+    // The cached group: a picture at once, decoded up to the present; nothing cached: ask.
+    const group = v.caches.get(camera)?.group ?? [];
+    for (const msg of group) this.offer(w, msg, ((msg[3] as number) & FLAG_KEYFRAME) !== 0);
+    if (group.length === 0) this.askKeyframe(vehicle, camera);
+  }
+
+  /** Asks the vehicle for a keyframe of `camera`, unless one was asked for too recently. */
+  private askKeyframe(vehicle: string, camera: number): void {
+    const v = this.vehicles.get(vehicle);
+    if (v?.conn === undefined) return;
+    const now = this.o.clock.now();
+    if (now - (v.keyframeAsked.get(camera) ?? Number.NEGATIVE_INFINITY) < (this.o.keyframeRequestGapMs ?? 500)) return;
+    v.keyframeAsked.set(camera, now);
+    v.conn.requestKeyframe(camera);
+    this.keyframeRequests.inc();
   }
 
   private countOf(sessionId: number): ByteCount {
@@ -268,11 +307,16 @@ export class VideoRelay {
   }
 
   private offer(w: Watcher, msg: Uint8Array, keyframe: boolean): void {
-    if (w.gate.offer(keyframe, msg.byteLength, this.behind(w)) === "send") {
+    const verdict = w.gate.offer(keyframe, msg.byteLength, this.behind(w));
+    if (verdict === "send") {
       this.send(w, msg);
       this.frames.inc({ result: "sent" });
       this.bytes.inc({ dir: "out" }, msg.byteLength);
-    } else this.frames.inc({ result: "dropped" });
+      return;
+    }
+    this.frames.inc({ result: "dropped" });
+    // Caught up and only waiting for a keyframe: ask for one rather than wait a whole group.
+    if (verdict === "wait-keyframe") this.askKeyframe(w.vehicle, w.camera);
   }
 
   private connected(conn: VideoVehicleConnection): void {

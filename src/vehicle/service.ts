@@ -194,6 +194,8 @@ export async function startVehicle(
     logger: log("video"),
     registry: o.registry,
     pose: () => poseFromSensors(sensors.latest()),
+    // The board's own cameras, on real hardware, unless the config lists its cameras.
+    boardCameras: config.backend === "linux" ? vehicle.profile.cameras : [],
   });
 
   let stopping: Promise<void> | undefined;

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { CameraSource } from "../cameras/camera-source.ts";
 import type { CameraSpec } from "../cameras/commands.ts";
-import type { Config } from "../config/schema.ts";
+import { CameraSchema, type Config } from "../config/schema.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import type { CommandLinkClientOptions } from "../links/command/index.ts";
 import { VideoLinkClient } from "../links/video/video-link-client.ts";
@@ -15,7 +15,7 @@ import type { CameraList } from "../video/wire.ts";
  * link to the hub (TLS with the command link's credentials, its own connection). Each access
  * unit goes to the link as it comes out of its camera; the camera list (state, settings) goes
  * every second and on every change. The hub's settings requests (the pilot's) restart a camera
- * with the new size, rate or bitrate. Nothing here can stop the agent: a camera that fails is
+ * with the new size, rate or bitrate; its keyframe requests go to the camera. Nothing here can stop the agent: a camera that fails is
  * restarted with backoff and reported, a link that fails redials.
  */
 export interface VehicleVideoOptions {
@@ -26,6 +26,8 @@ export interface VehicleVideoOptions {
   registry: Registry;
   /** The simulated camera's viewpoint. */
   pose: () => ScenePose;
+  /** The board profile's cameras, used when `[vehicle.video] cameras` is not set. */
+  boardCameras?: readonly { name: string; kind: "uvc" | "rpicam"; device: string }[];
 }
 
 export interface VehicleVideo {
@@ -37,7 +39,9 @@ export interface VehicleVideo {
 export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefined {
   const { config, clock, logger } = o;
   const port = config.hub.video_port;
-  if (port === undefined || config.video.cameras.length === 0) return undefined;
+  // The config's cameras, or the board's (with [vehicle.video]'s default size, rate and bitrate).
+  const configured = config.video.cameras ?? (o.boardCameras ?? []).map((c) => CameraSchema.parse(c));
+  if (port === undefined || configured.length === 0) return undefined;
   const link = new VideoLinkClient({
     host: config.hub.host,
     port,
@@ -47,7 +51,7 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
     maxBufferedBytes: config.video.max_buffered_bytes,
     ...(o.link.backoff === undefined ? {} : { backoff: o.link.backoff }),
   });
-  const cameras = config.video.cameras.map((c) => {
+  const cameras = configured.map((c) => {
     const spec: CameraSpec = {
       name: c.name,
       kind: c.kind,
@@ -92,6 +96,9 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
     camera.reconfigure(r.settings);
     link.sendCameras(list());
   });
+  // The hub (a browser joined or fell behind) or the link itself wants a keyframe: cameras that
+  // can make one on demand (the simulated one) do, at most every 250 ms.
+  link.on("keyframe", (camera) => cameras[camera]?.requestKeyframe());
   const keepalive: Timer = clock.setInterval(1000, () => link.sendCameras(list()));
   const gauge = (name: string, help: string, read: () => number) => readGauge(o.registry, name, help, read);
   gauge(
@@ -111,6 +118,9 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
   );
   gauge("tethys_vehicle_video_frames_out", "access units out of the cameras' programs", () =>
     cameras.reduce((n, c) => n + c.framesOut, 0),
+  );
+  gauge("tethys_vehicle_video_keyframe_requests", "keyframe requests passed to the cameras' encoders", () =>
+    cameras.reduce((n, c) => n + c.keyframeRequests, 0),
   );
   gauge("tethys_vehicle_video_restarts", "camera program restarts", () => cameras.reduce((n, c) => n + c.restarts, 0));
   link.start();

@@ -17,11 +17,13 @@ import {
   KIND_WATCH,
   readAck,
   readAuHeader,
+  readKeyframeRequest,
   stampHub,
   videoKind,
   WatchSchema,
   writeAck,
   writeAuHeader,
+  writeKeyframeRequest,
 } from "./wire.ts";
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
@@ -275,6 +277,13 @@ test("wire: access-unit headers round-trip; the hub stamps in place; bad message
   assert.equal(readAck(ack), 123_456_789);
   writeAck(ack, -1);
   assert.throws(() => readAck(ack), { code: "VIDEO_BAD_FRAME" });
+  const key = new Uint8Array(3);
+  writeKeyframeRequest(key, 2);
+  assert.equal(videoKind(key), 6);
+  assert.equal(readKeyframeRequest(key), 2);
+  assert.throws(() => readKeyframeRequest(Uint8Array.of(0x56, 6)), { code: "VIDEO_BAD_FRAME" });
+  assert.throws(() => readKeyframeRequest(Uint8Array.of(0x56, 5, 0)), { code: "VIDEO_BAD_FRAME" });
+  assert.throws(() => videoKind(Uint8Array.of(0x56, 7)), { code: "VIDEO_BAD_FRAME" });
   const watch = encodeControl(KIND_WATCH, { vehicle: "rov1", camera: 0 });
   assert.deepEqual(decodeControl(watch, KIND_WATCH, WatchSchema), { vehicle: "rov1", camera: 0 });
   assert.throws(() => decodeControl(watch, KIND_CAMERAS, CameraListSchema), { code: "VIDEO_BAD_CONTROL" });

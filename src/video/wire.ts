@@ -26,7 +26,9 @@
  * schemas below: 2 camera list (vehicle → hub → browser), 3 watch (browser → hub), 4 camera
  * settings (browser → hub → vehicle; pilot only). Kind 5 (hub → vehicle, video link only)
  * acknowledges the bytes received so far (f64 little-endian after the prefix): the vehicle's
- * measure of what is still in flight, kernel buffers and tether included.
+ * measure of what is still in flight, kernel buffers and tether included. Kind 6 (hub →
+ * vehicle on the video link, browser → hub) asks for a keyframe of one camera: the prefix and
+ * the camera index, three bytes.
  */
 import { z } from "zod";
 import { TethysError } from "../kernel/errors.ts";
@@ -38,6 +40,9 @@ export const KIND_CAMERAS = 2;
 export const KIND_WATCH = 3;
 export const KIND_SETTINGS = 4;
 export const KIND_ACK = 5;
+export const KIND_KEYFRAME = 6;
+/** A keyframe request: prefix and camera index. */
+export const KEYFRAME_REQUEST_BYTES = 3;
 /** An acknowledgement: prefix and the bytes received so far on the connection (f64). */
 export const ACK_BYTES = 10;
 export const AU_HEADER_BYTES = 36;
@@ -85,7 +90,7 @@ export function stampHub(msg: Uint8Array, micros: number): void {
 export function videoKind(msg: Uint8Array): number {
   if (msg.length < 2 || msg[0] !== VIDEO_MAGIC) throw new VideoWireError(VideoCodes.BAD_FRAME, "not a video message");
   const kind = msg[1] as number;
-  if (kind < KIND_AU || kind > KIND_ACK)
+  if (kind < KIND_AU || kind > KIND_KEYFRAME)
     throw new VideoWireError(VideoCodes.BAD_FRAME, `unknown video message kind ${kind}`);
   return kind;
 }
@@ -126,6 +131,20 @@ export function readAck(msg: Uint8Array): number {
   const n = new DataView(msg.buffer, msg.byteOffset + 2, 8).getFloat64(0, true);
   if (!Number.isSafeInteger(n) || n < 0) throw new VideoWireError(VideoCodes.BAD_FRAME, "acknowledgement out of range");
   return n;
+}
+
+/** Writes a keyframe request for `camera` at `out[0..3)`. */
+export function writeKeyframeRequest(out: Uint8Array, camera: number): void {
+  out[0] = VIDEO_MAGIC;
+  out[1] = KIND_KEYFRAME;
+  out[2] = camera;
+}
+
+/** The camera index of a keyframe request, or throws VIDEO_BAD_FRAME. */
+export function readKeyframeRequest(msg: Uint8Array): number {
+  if (msg.length !== KEYFRAME_REQUEST_BYTES || msg[0] !== VIDEO_MAGIC || msg[1] !== KIND_KEYFRAME)
+    throw new VideoWireError(VideoCodes.BAD_FRAME, "malformed keyframe request");
+  return msg[2] as number;
 }
 
 const cameraName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "expected 1–32 lower-case letters, digits or dashes");

@@ -20,6 +20,8 @@ const TYPES: Record<string, string> = {
 
 export class StandInHub {
   readonly received: Message[] = [];
+  /** Video messages from the page (first byte 0x56: watch, acknowledgements; src/video/wire.ts). */
+  readonly receivedVideo: Uint8Array[] = [];
   /** The page's socket (the newest connection). */
   socket: WebSocket | undefined;
   url = "";
@@ -52,6 +54,10 @@ export class StandInHub {
     this.wss.on("connection", (ws) => {
       this.socket = ws;
       ws.on("message", (data: Buffer) => {
+        if (data[0] === 0x56) {
+          if (this.keep) this.receivedVideo.push(new Uint8Array(data));
+          return;
+        }
         const m = decodeFrame(new Uint8Array(data)).message;
         this.count++;
         if (this.keep) this.received.push(m);

@@ -37,6 +37,12 @@ export class Plots {
     for (const name of Object.keys(PLOTS) as PlotName[])
       this.buffers.set(name, new SeriesBuffer(PLOTS[name].series, 2400));
     this.show("depth");
+    // The column it sits in changes width when the video panel appears or the window resizes.
+    new ResizeObserver(() => {
+      const width = Math.max(300, this.host.clientWidth);
+      if (this.chart !== undefined && Math.abs(this.chart.width - width) > 1)
+        this.chart.setSize({ width, height: 150 });
+    }).observe(this.host);
   }
 
   push(now: number, t: MessageOf<"telemetry">): void {

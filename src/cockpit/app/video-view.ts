@@ -9,6 +9,7 @@ import {
   type CameraSettings,
   decodeControl,
   encodeControl,
+  KEYFRAME_REQUEST_BYTES,
   KIND_AU,
   KIND_CAMERAS,
   KIND_SETTINGS,
@@ -16,6 +17,7 @@ import {
   readAuHeader,
   videoKind,
   writeAck,
+  writeKeyframeRequest,
 } from "../../video/wire.ts";
 import { DecodeGate, type VideoState, VideoStats } from "../core/video-stats.ts";
 
@@ -30,7 +32,8 @@ import { DecodeGate, type VideoState, VideoStats } from "../core/video-stats.ts"
  * cannot decode at all (no WebCodecs: an insecure context — open the HTTPS address, or
  * localhost). Snapshot saves video and HUD as a PNG.
  *
- * Every 100 ms it acknowledges the video bytes it received, so the hub measures what is still in
+ * When its decoder has to wait for a keyframe (it fell behind, or failed) it asks the hub for
+ * one. Every 100 ms it acknowledges the video bytes it received, so the hub measures what is still in
  * flight to this browser (kernel buffers and network included) and drops to a keyframe rather
  * than let video queue up.
  *
@@ -48,7 +51,7 @@ export const VIDEO_PRESETS: readonly { label: string; settings: CameraSettings }
 
 const CSS = `
 .video-panel[hidden] { display: none; }
-.video-panel { position: relative; background: #000; border-radius: 6px; overflow: hidden; margin-bottom: 8px; }
+.video-panel { position: relative; background: #000; border-radius: 6px; overflow: hidden; }
 .video-panel .video-stage { position: relative; width: 100%; aspect-ratio: 16 / 9; }
 .video-panel canvas { position: absolute; inset: 0; width: 100%; height: 100%; }
 .video-panel .video-badge { position: absolute; left: 8px; bottom: 8px; padding: 2px 8px; border-radius: 4px;
@@ -105,6 +108,8 @@ export class VideoView {
   private ackedBytes = 0;
   private lastAckAt = 0;
   private readonly ack = new Uint8Array(ACK_BYTES);
+  private readonly keyframeRequest = new Uint8Array(KEYFRAME_REQUEST_BYTES);
+  private lastKeyframeRequestAt = Number.NEGATIVE_INFINITY;
 
   constructor(panel: HTMLElement, deps: VideoViewDeps) {
     this.deps = deps;
@@ -293,6 +298,9 @@ export class VideoView {
     const decoder = this.ensureDecoder();
     if (!this.gate.accept(h.keyframe, decoder.decodeQueueSize)) {
       this.stats.dropped++;
+      // Caught up and only waiting for a keyframe: ask (a decoder still behind would only fall
+      // further behind on a keyframe).
+      if (decoder.decodeQueueSize <= 1) this.askKeyframe(h.camera);
       return;
     }
     if (h.keyframe) {
@@ -314,6 +322,17 @@ export class VideoView {
       received: performance.timeOrigin + this.deps.now(),
     });
     decoder.decode(new EncodedVideoChunk({ type: h.keyframe ? "key" : "delta", timestamp, data: au }));
+  }
+
+  /**
+   * The decoder waits for a keyframe (it fell behind, or failed): ask the hub for one rather
+   * than wait out the group (at most every 500 ms; the hub rate-limits per camera too).
+   */
+  private askKeyframe(camera: number): void {
+    const now = this.deps.now();
+    if (now - this.lastKeyframeRequestAt < 500) return;
+    writeKeyframeRequest(this.keyframeRequest, camera);
+    if (this.deps.send(this.keyframeRequest)) this.lastKeyframeRequestAt = now;
   }
 
   private output(frame: VideoFrame): void {

@@ -13,9 +13,11 @@ import {
   encodeControl,
   KIND_ACK,
   KIND_CAMERAS,
+  KIND_KEYFRAME,
   KIND_SETTINGS,
   MAX_CONTROL_BYTES,
   readAck,
+  readKeyframeRequest,
   type SettingsRequest,
   SettingsRequestSchema,
   writeAuHeader,
@@ -34,7 +36,8 @@ import { checkPeer, linkSecureContext, normalizeFingerprint, type PemCredentials
  * count too, not only Node's buffer. An access unit is written only while that plus the unit
  * stays under `maxBufferedBytes` and the oldest unacknowledged unit is younger than `maxLagMs`;
  * otherwise that camera drops to its next keyframe (ViewerGate) and the next unit sent is
- * flagged as following a gap. Nothing is queued for later.
+ * flagged as following a gap. Nothing is queued for later. Once there is room again and only
+ * the keyframe is missing, the link asks for one (`keyframe`), as it does when the hub asks.
  */
 export interface VideoLinkClientOptions {
   host: string;
@@ -56,6 +59,11 @@ export interface VideoLinkClientEvents {
   up: [];
   down: [error: TethysError, retryInMs: number];
   settings: [request: SettingsRequest];
+  /**
+   * A keyframe of `camera` would help: the hub asked (a browser joined or fell behind), or this
+   * link dropped to the next keyframe and could send one now.
+   */
+  keyframe: [camera: number];
   drop: [error: TethysError];
 }
 
@@ -160,6 +168,8 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
       this.stats.framesDropped++;
       if (gate.stalls !== stallsBefore) this.stats.stalls++;
       this.gapped.add(camera);
+      // The link has room again and only waits for a keyframe: ask the camera for one now.
+      if (verdict === "wait-keyframe") this.emit("keyframe", camera);
       return false;
     }
     const seq = ((this.seqs.get(camera) ?? 0) + 1) >>> 0;
@@ -247,6 +257,10 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
         try {
           if (msg[1] === KIND_ACK) {
             this.acknowledged(readAck(msg));
+            return;
+          }
+          if (msg[1] === KIND_KEYFRAME) {
+            this.emit("keyframe", readKeyframeRequest(msg));
             return;
           }
           this.emit("settings", decodeControl(msg, KIND_SETTINGS, SettingsRequestSchema));

@@ -12,6 +12,7 @@ import {
   CameraListSchema,
   decodeControl,
   encodeControl,
+  KEYFRAME_REQUEST_BYTES,
   KIND_AU,
   KIND_CAMERAS,
   KIND_SETTINGS,
@@ -19,6 +20,7 @@ import {
   type SettingsRequest,
   videoKind,
   writeAck,
+  writeKeyframeRequest,
 } from "../../video/wire.ts";
 import { checkPeer, normalizeFingerprint, type PemCredentials, tlsBase } from "../command/peer.ts";
 
@@ -73,6 +75,14 @@ export class VideoVehicleConnection extends EventEmitter<VideoConnectionEvents> 
     const buf = Buffer.allocUnsafe(4 + body.length);
     buf.writeUInt32LE(body.length, 0);
     buf.set(body, 4);
+    this.socket.write(buf);
+  }
+
+  /** Asks the vehicle for a keyframe of `camera` (the hub rate-limits these). */
+  requestKeyframe(camera: number): void {
+    const buf = Buffer.allocUnsafe(4 + KEYFRAME_REQUEST_BYTES);
+    buf.writeUInt32LE(KEYFRAME_REQUEST_BYTES, 0);
+    writeKeyframeRequest(buf.subarray(4), camera);
     this.socket.write(buf);
   }
 

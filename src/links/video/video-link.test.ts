@@ -98,6 +98,10 @@ test("a pinned vehicle's access units, camera list and the hub's settings reques
   const asked = once(client, "settings");
   conn.sendSettings(request);
   assert.deepEqual((await asked)[0], request);
+
+  const keyframe = once(client, "keyframe");
+  conn.requestKeyframe(1);
+  assert.deepEqual(await keyframe, [1], "the hub's keyframe request reaches the vehicle");
 });
 
 test("an unpinned certificate from the pair's CA is refused; the vehicle keeps redialling", async () => {
@@ -161,8 +165,12 @@ test("under backpressure a camera drops to its next keyframe instead of queueing
     const check = () => (received.length === 2 ? resolve() : setImmediate(check));
     check();
   });
-  // Drained: a delta still waits for the keyframe; the keyframe goes and says it follows a gap.
+  // Drained: a delta still waits for the keyframe — and the link asks its camera for one; the
+  // keyframe goes and says it follows a gap.
+  const wants: number[] = [];
+  client.on("keyframe", (camera) => wants.push(camera));
   assert.equal(client.sendAccessUnit(0, new Uint8Array(100), { ...frame, keyframe: false }), false);
+  assert.deepEqual(wants, [0]);
   const next = once(conn, "au") as Promise<[Uint8Array, AuHeader]>;
   assert.equal(client.sendAccessUnit(0, new Uint8Array(100), { ...frame, keyframe: true }), true);
   const [, h] = await next;
