@@ -4,6 +4,7 @@ import { basename } from "node:path";
 import { PassThrough } from "node:stream";
 import { TethysError } from "../kernel/errors.ts";
 import { type BoardLayout, shq } from "./board-layout.ts";
+import type { HealthRequirement } from "./health-gate.ts";
 import type { Manifest } from "./manifest.ts";
 import { remoteErrorCode, remoteMessage, runRemote, type SshTarget } from "./ssh.ts";
 import { bundleName } from "./targets.ts";
@@ -34,6 +35,8 @@ export interface DeployOptions {
   /** The agent's /health as the board reaches it. */
   healthUrl: string;
   healthTimeoutS: number;
+  /** What the board's health gate waits for (default ok; loop: a board without its devices). */
+  healthRequire?: HealthRequirement;
   keep: number;
   allowArmed: boolean;
   onProgress?: (p: UploadProgress) => void;
@@ -86,6 +89,7 @@ async function uploadAndInstall(
   const install = [
     `"$t" release install "$f" --key ${shq(l.releaseKey)} --root ${shq(l.opt)} --config ${shq(l.vehicleConfig)}`,
     `--keep ${o.keep} --restart ${shq(o.unit)} --health ${shq(o.healthUrl)} --health-timeout ${o.healthTimeoutS}`,
+    o.healthRequire !== undefined && o.healthRequire !== "ok" ? `--health-require ${o.healthRequire}` : "",
     o.allowArmed ? "--allow-armed" : "",
   ].join(" ");
   const script = [
