@@ -36,11 +36,10 @@ export class RepeatLimiter {
   private readonly intervalMs: number;
   private readonly now: () => number;
   private readonly maxKeys: number;
+  private readonly logger: Pick<Logger, "warn"> | undefined;
 
-  constructor(
-    private readonly logger: Pick<Logger, "warn"> | undefined,
-    o: RepeatLimiterOptions = {},
-  ) {
+  constructor(logger: Pick<Logger, "warn"> | undefined, o: RepeatLimiterOptions = {}) {
+    this.logger = logger;
     this.intervalMs = o.intervalMs ?? 5000;
     this.now = o.now ?? (() => performance.now());
     this.maxKeys = o.maxKeys ?? 64;
