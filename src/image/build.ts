@@ -22,8 +22,8 @@ import {
 } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { TethysError } from "../kernel/errors.ts";
-import { activateRelease, installRelease } from "../release/install.ts";
 import { BOARD_PATHS } from "../release/board-layout.ts";
+import { activateRelease, installRelease } from "../release/install.ts";
 import { loadPublicKey } from "../release/release-key.ts";
 import { BOOT_CONFIG_FILE } from "./boot-config.ts";
 import {

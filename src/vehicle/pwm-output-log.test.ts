@@ -39,7 +39,8 @@ test("a thruster write failing on every tick is logged once plus counts, every f
   await out.written();
   const summaries = lines.slice(1);
   assert.ok(summaries.length >= 1, "the pending count is logged when the fault clears");
-  for (const s of summaries) assert.match(s.msg, /^pca9685: set before a successful init\(\) \(repeated \d+ times in [\d.]+ s\)$/);
+  for (const s of summaries)
+    assert.match(s.msg, /^pca9685: set before a successful init\(\) \(repeated \d+ times in [\d.]+ s\)$/);
   assert.equal(1 + summaries.reduce((n, s) => n + Number(s.repeated), 0), ticks);
   // Healthy again: nothing more is logged.
   const before = lines.length;

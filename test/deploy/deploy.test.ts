@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { runMain } from "../../src/cli/testing/run-main.ts";
-import { spawn } from "node:child_process";
 import { boardLock, boardRollback, deploy, lockFiles } from "../../src/release/deploy.ts";
 import { generateReleaseKey, loadPublicKey } from "../../src/release/release-key.ts";
 import { boardBundle } from "../../src/release/testing/board-bundle.ts";

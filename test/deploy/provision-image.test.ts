@@ -56,7 +56,9 @@ test("on the SD image provision says so, writes no unit, config, key file or boo
   assert.match(again.out, /nothing to change/);
 });
 
-test("on an SD image whose agent unit is not enabled, provision fails and says to rebuild the image", { skip }, async () => {
+test("on an SD image whose agent unit is not enabled, provision fails and says to rebuild the image", {
+  skip,
+}, async () => {
   const units = join(b.board.root, ".system", "units.json");
   const saved = await readFile(units, "utf8");
   await writeFile(units, JSON.stringify({ enabled: [] }));

@@ -9,17 +9,17 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import pino from "pino";
 import { Registry } from "prom-client";
+import { runMain } from "../../src/cli/testing/run-main.ts";
 import { parseConfig, requireRole } from "../../src/config/load.ts";
 import { buildImage, imageBuildBlocker, readPartitionTable } from "../../src/image/build.ts";
 import { makeBootPartition } from "../../src/image/testing/boot-partition.ts";
-import { runMain } from "../../src/cli/testing/run-main.ts";
 import { isTethysError } from "../../src/kernel/errors.ts";
-import { boardLayout } from "../../src/release/board-layout.ts";
-import { boardLock, deploy } from "../../src/release/deploy.ts";
-import { loadPublicKey } from "../../src/release/release-key.ts";
 import { RealClock } from "../../src/kernel/real-clock.ts";
 import { generateKeys } from "../../src/keys/generate.ts";
 import type { MessageOf } from "../../src/protocol/index.ts";
+import { boardLayout } from "../../src/release/board-layout.ts";
+import { boardLock, deploy } from "../../src/release/deploy.ts";
+import { loadPublicKey } from "../../src/release/release-key.ts";
 import { hashSecret } from "../../src/topside/secrets.ts";
 import { startTopside, type TopsideService } from "../../src/topside/service.ts";
 import { HubClient } from "../support/hub-client.ts";
@@ -308,15 +308,7 @@ test("first boot: tethys.toml from the boot partition applied, agent disarmed an
 
 /** `tethys deploy …` / `tethys provision …` against the VM, as a user runs them. */
 function boardArgs(): string[] {
-  return [
-    "-p",
-    String(ports.ssh),
-    "-i",
-    sshKey,
-    "--known-hosts",
-    join(tmp, "known_hosts"),
-    "--accept-new-host-key",
-  ];
+  return ["-p", String(ports.ssh), "-i", sshKey, "--known-hosts", join(tmp, "known_hosts"), "--accept-new-host-key"];
 }
 const BOARD = "root@127.0.0.1";
 
@@ -332,9 +324,11 @@ async function deployStatus(): Promise<{
 }
 
 test("provision sees the image and changes nothing; deploy to the running VM, a second deploy meanwhile refused; --status", {
-  skip: SKIP ?? (release === undefined && process.env.TETHYS_IMAGE !== undefined
-    ? "TETHYS_IMAGE given without TETHYS_IMAGE_RELEASE and TETHYS_IMAGE_RELEASE_KEY: no release to deploy"
-    : undefined),
+  skip:
+    SKIP ??
+    (release === undefined && process.env.TETHYS_IMAGE !== undefined
+      ? "TETHYS_IMAGE given without TETHYS_IMAGE_RELEASE and TETHYS_IMAGE_RELEASE_KEY: no release to deploy"
+      : undefined),
   timeout: 40 * 60_000,
 }, async () => {
   assert.ok(vm, "the first boot's VM runs");
@@ -345,8 +339,21 @@ test("provision sees the image and changes nothing; deploy to the running VM, a 
     .map((l) => l.replace(/^(ca|cert|key|psk) = "(.*\/)?([^/"]+)"$/, '$1 = "keys/$3"'))
     .join("\n");
   const config = join(tmp, "provision-vehicle.toml");
-  await writeFile(config, `[vehicle]\nid = "rov1"\nboard = "rpi-pca9685"\n\n[vehicle.hub]\nhost = "10.0.2.2"\n\n${snippet}\n`);
-  const p = await runMain(["provision", BOARD, "--config", config, "--keys", keysDir, "--key", release.key, ...boardArgs()]);
+  await writeFile(
+    config,
+    `[vehicle]\nid = "rov1"\nboard = "rpi-pca9685"\n\n[vehicle.hub]\nhost = "10.0.2.2"\n\n${snippet}\n`,
+  );
+  const p = await runMain([
+    "provision",
+    BOARD,
+    "--config",
+    config,
+    "--keys",
+    keysDir,
+    "--key",
+    release.key,
+    ...boardArgs(),
+  ]);
   assert.equal(p.code, 0, `${p.out}\n${p.err}`);
   assert.match(p.out, /runs the Tethys SD-card image \(Tethys SD-card image, board rpi\d\)/);
   assert.match(p.out, /note: first boot: "code": *"OK"/);
@@ -400,7 +407,9 @@ test("provision sees the image and changes nothing; deploy to the running VM, a 
     ...boardArgs(),
   ]);
   assert.equal(d.code, 0, `${d.out}\n${d.err}`);
-  figures.push(`tethys deploy to the VM (same bundle again, upload + board-side install + restart + gate): ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  figures.push(
+    `tethys deploy to the VM (same bundle again, upload + board-side install + restart + gate): ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
   const name = /deployed (tethys-\S+-linux-arm64)/.exec(d.out)?.[1];
   assert.ok(name, d.out);
   assert.match(d.out, /restarted and healthy/);
@@ -551,7 +560,9 @@ test("a bad tethys.toml: agent not started (disarmed), first-boot.json and the j
   assert.equal(s.firstBoot.code, "CONFIG_INVALID");
   assert.match(s.firstBoot.message, /vehicle\.loop_hz/);
   assert.notEqual(s.unit.state, "active");
-  figures.push(`bad tethys.toml: first-boot.json ${JSON.stringify({ ok: result.ok, code: result.code })}, agent ${state}, deploy --status firstBoot.code ${s.firstBoot.code}`);
+  figures.push(
+    `bad tethys.toml: first-boot.json ${JSON.stringify({ ok: result.ok, code: result.code })}, agent ${state}, deploy --status firstBoot.code ${s.firstBoot.code}`,
+  );
 
   // Fixed over SSH, for a serial motor controller's board (its UART: the header's mini UART on
   // mainline device trees; nothing is there in QEMU, so the agent retries it, disarmed).
