@@ -532,7 +532,12 @@ test("a bad tethys.toml: agent not started (disarmed), first-boot.json and the j
   timeout: 20 * 60_000,
 }, async () => {
   assert.ok(rootBefore, "the first boot ran");
-  assert.equal(vm, undefined, "the VM is off");
+  if (vm !== undefined) {
+    // The power-cut tests were left out (--test-name-pattern): a clean power-off first.
+    await ssh("systemctl poweroff").catch(() => {});
+    await vm.exited;
+    vm = undefined;
+  }
   // A value out of range in [vehicle]; [image] is fine, so the vehicle stays reachable.
   assert.match(goodToml, /^board = "rpi-pca9685"$/m);
   await putOnBoot("tethys.toml", goodToml.replace(/^board = "rpi-pca9685"$/m, 'board = "rpi-pca9685"\nloop_hz = 5000'));
