@@ -3,12 +3,14 @@ import { dirname, join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { boardLayout, VEHICLE_UNIT } from "../release/board-layout.ts";
 import { boardArch, boardRollback, boardStatus, deploy } from "../release/deploy.ts";
+import type { HealthRequirement } from "../release/health-gate.ts";
 import { loadPublicKey, PUBLIC_KEY_FILE } from "../release/release-key.ts";
 import type { SshTarget } from "../release/ssh.ts";
 import { bundleName } from "../release/targets.ts";
 import { progressPrinter } from "../release/upload.ts";
 import type { CliCommand } from "./cli-command.ts";
 import type { CliIo } from "./io.ts";
+import { healthRequirement } from "./release-board-command.ts";
 import { VERSION } from "./version.ts";
 
 const DEFAULT_KEY = join(".tethys/release", PUBLIC_KEY_FILE);
@@ -74,6 +76,12 @@ export function registerDeployCommand(program: CliCommand, io: CliIo): void {
     .option("--unit <name>", "the systemd unit of the agent", VEHICLE_UNIT)
     .option("--health <url>", "the agent's /health as the board reaches it", DEFAULT_HEALTH)
     .option("--health-timeout <s>", "seconds the new release has to become healthy", positiveInt("seconds"), 60)
+    .option(
+      "--health-require <what>",
+      "ok: /health says ok; loop: the control loop runs (a board without its devices: bench, QEMU)",
+      healthRequirement,
+      "ok",
+    )
     .option("--keep <n>", "releases kept on the board (current and previous always are)", positiveInt("a count ≥ 1"), 3)
     .option("--allow-armed", "switch even while the vehicle is armed");
   addSshOptions(cmd).action(
@@ -87,6 +95,7 @@ export function registerDeployCommand(program: CliCommand, io: CliIo): void {
         unit: string;
         health: string;
         healthTimeout: number;
+        healthRequire: HealthRequirement;
         keep: number;
         allowArmed?: boolean;
       },
@@ -121,6 +130,7 @@ export function registerDeployCommand(program: CliCommand, io: CliIo): void {
         unit: opts.unit,
         healthUrl: opts.health,
         healthTimeoutS: opts.healthTimeout,
+        healthRequire: opts.healthRequire,
         keep: opts.keep,
         allowArmed: opts.allowArmed === true,
         onProgress: progressPrinter(io.err, io.errIsTty === true),

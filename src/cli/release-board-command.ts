@@ -2,7 +2,13 @@ import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import { isTethysError } from "../kernel/errors.ts";
 import { RealClock } from "../kernel/real-clock.ts";
-import { httpHealth, switchWithHealthGate, systemctl } from "../release/health-gate.ts";
+import {
+  HEALTH_REQUIREMENTS,
+  type HealthRequirement,
+  httpHealth,
+  switchWithHealthGate,
+  systemctl,
+} from "../release/health-gate.ts";
 import { activateRelease, installRelease, releaseState, rollbackRelease } from "../release/install.ts";
 import { loadPublicKey } from "../release/release-key.ts";
 import { runStep } from "../release/run.ts";
@@ -15,6 +21,11 @@ const seconds = (v: string): number => {
   const n = Number(v);
   if (!(n > 0)) throw new InvalidArgumentError(`expected seconds > 0, got "${v}"`);
   return n;
+};
+export const healthRequirement = (v: string): HealthRequirement => {
+  if (!(HEALTH_REQUIREMENTS as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`expected ${HEALTH_REQUIREMENTS.join(" or ")}, got "${v}"`);
+  return v as HealthRequirement;
 };
 const keepCount = (v: string): number => {
   const n = Number(v);
@@ -57,6 +68,12 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
     )
     .option("--health <url>", "the agent's /health", DEFAULT_HEALTH)
     .option("--health-timeout <s>", "seconds the new release has to become healthy", seconds, 60)
+    .option(
+      "--health-require <what>",
+      "ok: /health says ok (loop running, devices read); loop: the control loop runs (a board without its devices)",
+      healthRequirement,
+      "ok",
+    )
     .option("--allow-armed", "switch even while the vehicle is armed")
     .action(
       coded(
@@ -71,6 +88,7 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
             restart?: string;
             health: string;
             healthTimeout: number;
+            healthRequire: HealthRequirement;
             allowArmed?: boolean;
           },
         ) => {
@@ -95,7 +113,7 @@ export function registerBoardSubcommands(release: CliCommand, io: CliIo): void {
               keep: opts.keep,
               unit: opts.restart,
               manager: systemctl,
-              health: httpHealth(opts.health),
+              health: httpHealth(opts.health, 2000, opts.healthRequire),
               clock: new RealClock(),
               timeoutMs: opts.healthTimeout * 1000,
               allowArmed: opts.allowArmed === true,

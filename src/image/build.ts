@@ -22,6 +22,7 @@ import {
 } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { TethysError } from "../kernel/errors.ts";
+import { BOARD_PATHS } from "../release/board-layout.ts";
 import { activateRelease, installRelease } from "../release/install.ts";
 import { loadPublicKey } from "../release/release-key.ts";
 import { BOOT_CONFIG_FILE } from "./boot-config.ts";
@@ -491,6 +492,8 @@ async function customizeRoot(o: ImageBuildOptions, rootfs: string): Promise<void
   }
   await writeFile(join(rootfs, "etc/machine-id"), "");
   await rm(join(rootfs, "var/lib/dbus/machine-id"), { force: true });
+  // The image's marker: `tethys provision` verifies, instead of installing, what the image has.
+  await writeFile(join(rootfs, BOARD_PATHS.imageMarker.slice(1)), `Tethys SD-card image, board ${o.board}\n`);
   await writeFile(join(rootfs, "etc/hostname"), "tethys\n");
   await writeFile(join(rootfs, "etc/hosts"), "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n");
   await mkdir(join(rootfs, "data"), { recursive: true, mode: 0o755 });

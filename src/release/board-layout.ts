@@ -28,6 +28,8 @@ export interface BoardLayout {
   /** The Raspberry Pi boot settings: Bookworm's /boot/firmware/config.txt (older: /boot/config.txt). */
   bootConfig: string;
   bootConfigLegacy: string;
+  /** Present on the SD-card image's read-only root (docs/image.md): provision then verifies instead of installing. */
+  imageMarker: string;
 }
 
 export const BOARD_PATHS = {
@@ -39,6 +41,7 @@ export const BOARD_PATHS = {
   journald: "/etc/systemd/journald.conf.d",
   bootConfig: "/boot/firmware/config.txt",
   bootConfigLegacy: "/boot/config.txt",
+  imageMarker: "/etc/tethys-image",
 } as const;
 
 export const VEHICLE_UNIT = "tethys-vehicle";
@@ -64,6 +67,7 @@ export function boardLayout(prefix = ""): BoardLayout {
     journald: at(BOARD_PATHS.journald),
     bootConfig: at(BOARD_PATHS.bootConfig),
     bootConfigLegacy: at(BOARD_PATHS.bootConfigLegacy),
+    imageMarker: at(BOARD_PATHS.imageMarker),
   };
 }
 

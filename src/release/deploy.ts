@@ -1,7 +1,10 @@
 import type { KeyObject } from "node:crypto";
+import { hostname } from "node:os";
 import { basename } from "node:path";
+import { PassThrough } from "node:stream";
 import { TethysError } from "../kernel/errors.ts";
 import { type BoardLayout, shq } from "./board-layout.ts";
+import type { HealthRequirement } from "./health-gate.ts";
 import type { Manifest } from "./manifest.ts";
 import { remoteErrorCode, remoteMessage, runRemote, type SshTarget } from "./ssh.ts";
 import { bundleName } from "./targets.ts";
@@ -18,6 +21,10 @@ import { verifyRelease } from "./verify.ts";
  * turn ok. On a board with no release yet, the new bundle's own `tethys` does the install. The
  * board-side run is one SSH command that keeps going if the topside goes away (`nohup`-like: its
  * output goes to a log file on the board), so a lost connection cannot stop it half-way.
+ *
+ * Two deploys to one board never interleave: each holds the board's deploy lock (boardLock)
+ * from before the upload to the end, and the board-side install and a rollback hold the install
+ * lock, which the detached install keeps until it is done even when the topside has gone.
  */
 export interface DeployOptions {
   target: SshTarget;
@@ -28,6 +35,8 @@ export interface DeployOptions {
   /** The agent's /health as the board reaches it. */
   healthUrl: string;
   healthTimeoutS: number;
+  /** What the board's health gate waits for (default ok; loop: a board without its devices). */
+  healthRequire?: HealthRequirement;
   keep: number;
   allowArmed: boolean;
   onProgress?: (p: UploadProgress) => void;
@@ -50,6 +59,20 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   }
   log(`verified ${name} (${manifest.commit.slice(0, 12)}), ${manifest.files.length} files`);
   await checkBoard(o, manifest);
+  const lock = await boardLock(o.target, o.layout);
+  try {
+    return await uploadAndInstall(o, name, manifest, log);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function uploadAndInstall(
+  o: DeployOptions,
+  name: string,
+  manifest: Manifest,
+  log: (line: string) => void,
+): Promise<DeployResult> {
   const upload = await uploadTarball({
     target: o.target,
     layout: o.layout,
@@ -66,11 +89,14 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const install = [
     `"$t" release install "$f" --key ${shq(l.releaseKey)} --root ${shq(l.opt)} --config ${shq(l.vehicleConfig)}`,
     `--keep ${o.keep} --restart ${shq(o.unit)} --health ${shq(o.healthUrl)} --health-timeout ${o.healthTimeoutS}`,
+    o.healthRequire !== undefined && o.healthRequire !== "ok" ? `--health-require ${o.healthRequire}` : "",
     o.allowArmed ? "--allow-armed" : "",
   ].join(" ");
   const script = [
     `f=${shq(upload.remotePath)}; t=${shq(`${l.opt}/current/bin/tethys`)}`,
     `[ -f ${shq(l.releaseKey)} ] || { echo "tethys: no trusted release key at ${l.releaseKey}: run tethys provision first" >&2; echo "code: DEPLOY_NOT_PROVISIONED" >&2; exit 3; }`,
+    // fd 9 is inherited by the detached install below: the lock is held until it has finished.
+    installLockLine(l),
     `if [ ! -x "$t" ]; then`,
     `  tmp=$(mktemp -d ${shq(`${l.uploads}/.first-XXXXXX`)}) || exit 4`,
     `  trap 'rm -rf "$tmp"' EXIT`,
@@ -184,10 +210,16 @@ export async function boardStatus(o: {
 /** `tethys deploy --rollback`: the board's `release rollback --restart`, then its /health. */
 export async function boardRollback(o: { target: SshTarget; layout: BoardLayout; unit: string }): Promise<string> {
   const t = `${o.layout.opt}/current/bin/tethys`;
-  const r = await runRemote(
-    o.target,
-    `t=${shq(t)}; [ -x "$t" ] || { echo "tethys: no release installed under ${o.layout.opt}" >&2; echo "code: RELEASE_ROLLBACK" >&2; exit 3; }\n"$t" release rollback --root ${shq(o.layout.opt)} --restart ${shq(o.unit)}`,
-  );
+  const lock = await boardLock(o.target, o.layout);
+  let r: Awaited<ReturnType<typeof runRemote>>;
+  try {
+    r = await runRemote(
+      o.target,
+      `t=${shq(t)}; [ -x "$t" ] || { echo "tethys: no release installed under ${o.layout.opt}" >&2; echo "code: RELEASE_ROLLBACK" >&2; exit 3; }\n${installLockLine(o.layout)}\n"$t" release rollback --root ${shq(o.layout.opt)} --restart ${shq(o.unit)}`,
+    );
+  } finally {
+    await lock.release();
+  }
   if (r.code !== 0) {
     const text = `${r.stdout}\n${r.stderr}`;
     throw new TethysError(remoteErrorCode(text) ?? "RELEASE_ROLLBACK", `on the board: ${remoteMessage(text)}`);
@@ -201,4 +233,81 @@ function parseJson(text: string): unknown {
   } catch {
     return text === "" ? undefined : { unparsed: text };
   }
+}
+
+/** The board's lock files, in the release folder (on the SD image's data partition). */
+export function lockFiles(l: BoardLayout): { deploy: string; owner: string; install: string } {
+  return { deploy: `${l.opt}/.deploy.lock`, owner: `${l.opt}/.deploy.owner`, install: `${l.opt}/.install.lock` };
+}
+
+const LOCKED_EXIT = 75;
+
+/** Shell: take the install lock on fd 9 or fail with DEPLOY_LOCKED (a switch is under way). */
+function installLockLine(l: BoardLayout): string {
+  const f = lockFiles(l);
+  return `exec 9>>${shq(f.install)}; flock -n 9 || { echo "tethys: a release install or rollback is still running on the board (${f.install} is held): wait for it to finish" >&2; echo "code: DEPLOY_LOCKED" >&2; exit ${LOCKED_EXIT}; }`;
+}
+
+export interface BoardLock {
+  /** Who holds it, as written on the board. */
+  owner: string;
+  release: () => Promise<void>;
+}
+
+/**
+ * The board's deploy lock: one SSH session holds `flock` on `.deploy.lock` in the release folder
+ * for as long as its input stays open; `release()` closes it, and so does a lost connection or a
+ * topside that dies (the board's shell sees the input end). A lock held by another deploy, or an
+ * install still running from a deploy whose topside went away, is DEPLOY_LOCKED with the holder
+ * named; nothing waits.
+ */
+export async function boardLock(target: SshTarget, layout: BoardLayout): Promise<BoardLock> {
+  const f = lockFiles(layout);
+  const owner = `${hostname()} pid ${process.pid} since ${new Date().toISOString()}`;
+  const script = [
+    `umask 022; mkdir -p ${shq(layout.opt)} || exit 4`,
+    `exec 8>>${shq(f.deploy)} || exit 4`,
+    `if ! flock -n 8; then echo "tethys: another deploy holds the board: $(cat ${shq(f.owner)} 2>/dev/null || echo unknown)" >&2; echo "code: DEPLOY_LOCKED" >&2; exit ${LOCKED_EXIT}; fi`,
+    // An install left running by a deploy whose topside went away still holds the install lock.
+    `exec 9>>${shq(f.install)} || exit 4`,
+    `if ! flock -n 9; then echo "tethys: a release install or rollback is still running on the board: wait for it to finish" >&2; echo "code: DEPLOY_LOCKED" >&2; exit ${LOCKED_EXIT}; fi`,
+    "exec 9>&-",
+    `echo ${shq(owner)} > ${shq(f.owner)}`,
+    "echo locked",
+    // Held until the topside closes this session's input (or the connection is lost).
+    "cat > /dev/null",
+  ].join("\n");
+  const input = new PassThrough();
+  let seen = "";
+  let onLocked: () => void = () => {};
+  const locked = new Promise<"locked">((resolve) => {
+    onLocked = () => resolve("locked");
+  });
+  const session = runRemote(target, script, {
+    stdin: input,
+    onStdout: (d) => {
+      seen += d;
+      if (/^locked$/m.test(seen)) onLocked();
+    },
+  });
+  const first = await Promise.race([locked, session]).catch((err: unknown) => {
+    input.end();
+    throw err;
+  });
+  if (first !== "locked") {
+    const text = `${first.stdout}\n${first.stderr}`;
+    throw new TethysError(
+      first.code === LOCKED_EXIT ? "DEPLOY_LOCKED" : (remoteErrorCode(text) ?? "DEPLOY_SSH"),
+      `${target.host}: ${remoteMessage(text) || `cannot take the deploy lock (exit ${first.code})`}`,
+    );
+  }
+  // A connection lost later frees the lock; the install lock still guards the switch itself.
+  session.catch(() => {});
+  return {
+    owner,
+    release: async () => {
+      input.end();
+      await session.catch(() => undefined);
+    },
+  };
 }

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { requireTool } from "../../test/support/tools.ts";
 import { isTethysError } from "../kernel/errors.ts";
 import { RealClock } from "../kernel/real-clock.ts";
-import { switchWithHealthGate } from "./health-gate.ts";
+import { httpHealth, switchWithHealthGate } from "./health-gate.ts";
 import { activateRelease, installRelease, releaseState } from "./install.ts";
 import { generateReleaseKey, loadPublicKey } from "./release-key.ts";
 import { FakeServiceManager } from "./testing/fake-service-manager.ts";
@@ -102,4 +104,26 @@ test("a first install that does not become healthy fails without a release to go
     gate(root, names[0] as string, m),
     (e) => isTethysError(e, "RELEASE_UNHEALTHY") && /no previous release/.test((e as Error).message),
   );
+});
+
+test("httpHealth: `ok` takes the agent's verdict; `loop` is met by a running loop whose devices are missing", async () => {
+  // What the agent serves with no I2C device fitted (the SD image in QEMU): 503, loop running.
+  let body = { ok: false, loop: { running: true }, sensors: { read: false } };
+  const server = createServer((_req, res) => {
+    res.writeHead(body.ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+  try {
+    assert.equal((await httpHealth(url)()).ok, false);
+    assert.equal((await httpHealth(url, 2000, "loop")()).ok, true);
+    body = { ok: false, loop: { running: false }, sensors: { read: false } };
+    assert.equal((await httpHealth(url, 2000, "loop")()).ok, false, "a stalled loop is never healthy");
+    body = { ok: true, loop: { running: true }, sensors: { read: true } };
+    assert.equal((await httpHealth(url)()).ok, true);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+  assert.equal((await httpHealth(url, 2000, "loop")()).ok, false, "no answer is not healthy");
 });

@@ -34,13 +34,22 @@ export interface Health {
   [detail: string]: unknown;
 }
 
+/**
+ * What the gate waits for: `ok`, the agent's own verdict (loop running and every device read),
+ * or `loop`, the control loop running whatever the devices say — for a board without its
+ * devices fitted (on the bench, or the SD image in QEMU), where `ok` can never turn true.
+ */
+export type HealthRequirement = "ok" | "loop";
+export const HEALTH_REQUIREMENTS: readonly HealthRequirement[] = ["ok", "loop"];
+
 /** GET the agent's /health: its JSON, or not ok when it does not answer. */
-export function httpHealth(url: string, timeoutMs = 2000): () => Promise<Health> {
+export function httpHealth(url: string, timeoutMs = 2000, require: HealthRequirement = "ok"): () => Promise<Health> {
   return async () => {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
       const body = (await res.json()) as Health;
-      return { ...body, ok: res.status === 200 && body.ok === true };
+      const loop = (body.loop as { running?: unknown } | undefined)?.running === true;
+      return { ...body, ok: require === "loop" ? loop : res.status === 200 && body.ok === true };
     } catch (err) {
       return { ok: false, error: (err as Error).message };
     }

@@ -164,6 +164,7 @@ export function provisionScript(plan: ProvisionPlan, l: BoardLayout, unit = VEHI
     '  chown "$3" "$1.tethys-new" && chmod "$2" "$1.tethys-new" && mv -f "$1.tethys-new" "$1" || fail "cannot place $1"',
     '  changed "wrote $1"',
     "}",
+    ...imageBranch(plan, l, unit, put),
     'ensure_dir() { [ -d "$1" ] || { mkdir -p -m "$2" "$1" || fail "mkdir $1"; changed "made $1"; }; [ "$(stat -c %a "$1")" = "$2" ] || { chmod "$2" "$1"; changed "mode $2 $1"; }; chown "$3" "$1" || fail "chown $1"; }',
     // The user and its groups (groups a Raspberry Pi OS has; made where a plain Debian lacks them).
     ...plan.groups.map(
@@ -201,6 +202,41 @@ export function provisionScript(plan: ProvisionPlan, l: BoardLayout, unit = VEHI
     "exit 0",
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * On the SD-card image (its marker file on the read-only root) provision installs nothing the
+ * image already has: the user and groups, the vehicle unit, the udev rules, journald's settings
+ * and the boot settings are built into the image, and /etc/systemd cannot be written there.
+ * vehicle.toml and the keys are the boot partition's tethys.toml's, applied at every boot by
+ * first boot: a file written here would be replaced at the next boot, so neither is written. It
+ * verifies what deploy relies on (the user, the enabled unit, the release folder), writes only
+ * the trusted release key (on the data partition) when it differs, and says so.
+ */
+function imageBranch(
+  plan: ProvisionPlan,
+  l: BoardLayout,
+  unit: string,
+  put: (f: ProvisionFile, flag: string) => string,
+): string[] {
+  const key = plan.files.find((f) => f.path === l.releaseKey);
+  return [
+    `if [ -f ${shq(l.imageMarker)} ]; then`,
+    `  echo "note: this board runs the Tethys SD-card image ($(head -n 1 ${shq(l.imageMarker)})): its read-only root already has the ${plan.user} user and groups, the ${unit} unit, the udev rules, journald's settings and the boot settings; nothing of these is written"`,
+    `  echo "note: vehicle.toml and the keys come from tethys.toml on the boot partition, applied at every boot: edit /boot/firmware/tethys.toml and reboot (not written by provision)"`,
+    `  getent passwd ${plan.user} >/dev/null || fail "the image has no ${plan.user} user: rebuild it with tethys image build"`,
+    ...plan.groups.map(
+      (g) =>
+        `  case ",$(getent group ${g} | cut -d: -f4)," in *,${plan.user},*) ;; *) fail "the image's ${plan.user} user is not in group ${g}: rebuild it";; esac`,
+    ),
+    `  systemctl is-enabled --quiet ${shq(unit)} 2>/dev/null || fail "${unit} is not enabled on the image: rebuild it"`,
+    `  [ -d ${shq(l.opt)} ] && [ -w ${shq(l.opt)} ] || fail "${l.opt} is not a writable folder (the image's data partition is not mounted?)"`,
+    "  files=0",
+    ...(key ? [`  ${put(key, "files")}`] : []),
+    `  [ -f ${shq(l.firstBoot)} ] && echo "note: first boot: $(grep -o '"code": *"[A-Z_]*"' ${shq(l.firstBoot)} | head -n 1)"`,
+    "  exit 0",
+    "fi",
+  ];
 }
 
 function sha256(b: Buffer): string {

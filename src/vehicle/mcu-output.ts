@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { BridgeState, McuBridge } from "../../firmware-bridge/bridge/mcu-bridge.ts";
 import { errorCode, TethysError } from "../kernel/errors.ts";
+import { RepeatLimiter } from "../observability/repeat-limiter.ts";
 import type { ThrusterOutput } from "./io.ts";
 import { commandToMicros, DEFAULT_PULSE_RANGE, type PulseRange } from "./pwm-output.ts";
 
@@ -39,6 +40,7 @@ export class McuThrusterOutput implements ThrusterOutput {
   private readonly bridge: McuBridge;
   private readonly range: PulseRange;
   private readonly logger: Logger | undefined;
+  private readonly refusals: RepeatLimiter;
   private readonly channels: readonly number[];
   private readonly channelOf: readonly number[];
   /** Pulse per MCU channel (0..max channel); reused every tick. */
@@ -53,6 +55,7 @@ export class McuThrusterOutput implements ThrusterOutput {
     this.bridge = o.bridge;
     this.range = o.range ?? DEFAULT_PULSE_RANGE;
     this.logger = o.logger;
+    this.refusals = new RepeatLimiter(o.logger);
     this.channels = o.channels;
     const outputs = o.channels.length;
     if (outputs < 1) throw new TethysError("VEHICLE_WIRING", "the board profile lists no thruster channels");
@@ -124,8 +127,10 @@ export class McuThrusterOutput implements ThrusterOutput {
   private send(): void {
     try {
       this.bridge.setThrusters(this.pulses); // copied by the bridge; dropped unless ready
+      this.refusals.clearAll();
     } catch (err) {
-      this.logger?.warn({ code: errorCode(err) }, "thruster setpoint refused by the MCU bridge");
+      // sent every tick: a lasting refusal is logged once, then counted every few seconds
+      this.refusals.warn(errorCode(err), "thruster setpoint refused by the MCU bridge");
     }
   }
 

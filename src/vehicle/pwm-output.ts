@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { PwmThrusters } from "../../hardware/drivers/pwm-thrusters.ts";
 import { TethysError } from "../kernel/errors.ts";
+import { RepeatLimiter } from "../observability/repeat-limiter.ts";
 import type { ThrusterOutput } from "./io.ts";
 
 /**
@@ -29,7 +30,7 @@ export interface PwmThrusterOutputOptions {
   outputs: number;
   /** Pulse range commands map onto (default 1100–1500–1900 µs). */
   range?: PulseRange;
-  /** Where failed writes are reported (warn, with the device's code). */
+  /** Where failed writes are reported (warn, with the device's code; a repeated fault is summarised every few seconds). */
   logger?: Logger;
   /** For each frame thruster, the index of its output (frame `channel`); default thruster i on output i. */
   channelOf?: readonly number[];
@@ -38,7 +39,7 @@ export interface PwmThrusterOutputOptions {
 export class PwmThrusterOutput implements ThrusterOutput {
   private readonly thrusters: PwmThrusters;
   private readonly range: PulseRange;
-  private readonly logger: Logger | undefined;
+  private readonly faults: RepeatLimiter;
   private readonly pending: number[];
   private readonly channelOf: readonly number[];
   private readonly writing: number[];
@@ -56,7 +57,7 @@ export class PwmThrusterOutput implements ThrusterOutput {
     const range = o.range ?? DEFAULT_PULSE_RANGE;
     this.thrusters = o.thrusters;
     this.range = range;
-    this.logger = o.logger;
+    this.faults = new RepeatLimiter(o.logger);
     this.channelOf = o.channelOf ?? Array.from({ length: outputs }, (_, i) => i);
     for (const c of this.channelOf) {
       if (!Number.isInteger(c) || c < 0 || c >= outputs) {
@@ -111,7 +112,10 @@ export class PwmThrusterOutput implements ThrusterOutput {
         gen = this.given;
         for (let i = 0; i < this.pending.length; i++) this.writing[i] = this.pending[i] as number;
         const r = await this.thrusters.setMicros(this.writing);
-        if (!r.ok) this.logger?.warn({ code: r.error.code }, r.error.message);
+        // Without the device every tick fails the same way: the log gets the first failure and a
+        // count every few seconds; the device's health keeps every one.
+        if (!r.ok) this.faults.warn(r.error.code, r.error.message);
+        else this.faults.clearAll();
         this.finished(gen);
       }
     } finally {

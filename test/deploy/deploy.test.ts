@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { runMain } from "../../src/cli/testing/run-main.ts";
-import { deploy } from "../../src/release/deploy.ts";
+import { boardLock, boardRollback, deploy, lockFiles } from "../../src/release/deploy.ts";
 import { generateReleaseKey, loadPublicKey } from "../../src/release/release-key.ts";
 import { boardBundle } from "../../src/release/testing/board-bundle.ts";
 import { cuttingRelay, sshBoardSkip } from "../../src/release/testing/ssh-board.ts";
@@ -197,6 +198,46 @@ test("deploy: a partial upload that is not a prefix of the tarball is restarted 
   const s = await b.status();
   assert.equal(s.current, name("0.0.8"));
   assert.equal(s.previous, name("0.0.5"));
+});
+
+test("deploy: a second deploy while one holds the board, or while an install still runs there, is refused (DEPLOY_LOCKED)", {
+  skip,
+}, async () => {
+  const v9 = await boardBundle(b.work, b.releaseKey.privateKey, "0.0.9");
+  const held = await boardLock(b.board.target(), b.board.layout);
+  try {
+    const err = await rejectsWith(deploy(await b.deployOptions(v9)), "DEPLOY_LOCKED");
+    assert.match(err.message, new RegExp(`another deploy holds the board: .* pid ${process.pid} since `));
+    await rejectsWith(
+      boardRollback({ target: b.board.target(), layout: b.board.layout, unit: "tethys-vehicle" }),
+      "DEPLOY_LOCKED",
+    );
+    await rejectsWith(boardLock(b.board.target(), b.board.layout), "DEPLOY_LOCKED");
+  } finally {
+    await held.release();
+  }
+  // An install left running on the board by a deploy whose topside went away holds the install
+  // lock (its detached shell keeps the file descriptor): here a flock on the board's lock file.
+  const holder = spawn("flock", [lockFiles(b.board.layout).install, "sh", "-c", "echo held; exec cat"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.setEncoding("utf8").once("data", () => resolve());
+      holder.once("close", (code) => reject(new Error(`flock ended (${code})`)));
+    });
+    const err = await rejectsWith(deploy(await b.deployOptions(v9)), "DEPLOY_LOCKED");
+    assert.match(err.message, /a release install or rollback is still running on the board/);
+  } finally {
+    holder.stdin.end();
+    await new Promise((r) => holder.once("close", r));
+  }
+  const s = await b.status();
+  assert.equal(s.current, name("0.0.8"), "nothing was switched");
+  assert.ok(!s.releases.some((r) => r.name === name("0.0.9")));
+  // Released: the board takes the next deploy's lock at once.
+  const again = await boardLock(b.board.target(), b.board.layout);
+  await again.release();
 });
 
 test("deploy --rollback goes back to the previous release and restarts the agent on it", { skip }, async () => {
