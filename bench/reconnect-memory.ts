@@ -203,7 +203,7 @@ const cutWhich = (f: "cut" | "restore") => {
 };
 
 const fmt = (s: Sample) =>
-  `${String(s.cut).padStart(4)}  rss ${s.rss.toFixed(1)}  [heap] ${s.brkHeap.toFixed(1)}  anon ${s.anonOther.toFixed(1)}  file ${s.file.toFixed(1)}  v8 used/total ${s.heapUsed.toFixed(1)}/${s.heapTotal.toFixed(1)} (new ${s.newSpace.toFixed(1)} old ${s.oldSpace.toFixed(1)})  ext ${s.external.toFixed(2)}  ab ${s.arrayBuffers.toFixed(2)}  handles ${s.handles}  resources ${s.resources}  fds ${s.fds}  cpu ${s.cpuS.toFixed(1)} s  scavenges ${s.scavenges}`;
+  `${String(s.cut).padStart(4)}  rss ${s.rss.toFixed(1)}  [heap] ${s.brkHeap.toFixed(1)}  anon ${s.anonOther.toFixed(1)}  file ${s.file.toFixed(1)}  v8 used/total ${s.heapUsed.toFixed(1)}/${s.heapTotal.toFixed(1)} (new ${s.newSpace.toFixed(1)} old ${s.oldSpace.toFixed(1)})  ext ${s.external.toFixed(2)}  ab ${s.arrayBuffers.toFixed(2)}  handles ${s.handles}  resources ${s.resources}  fds ${s.fds}  closes ${s.closes}  cpu ${s.cpuS.toFixed(1)} s  scavenges ${s.scavenges}`;
 
 try {
   if (!(await linksUp(30_000))) throw new Error("the links did not come up");

@@ -8,7 +8,7 @@ import { agentControlOptions } from "../control/config.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import { errorCode, TethysError } from "../kernel/errors.ts";
 import { resolveConfigPath } from "../keys/credentials.ts";
-import { CommandLinkClient } from "../links/command/index.ts";
+import { CommandLinkClient, registerLinkMetrics } from "../links/command/index.ts";
 import { DtlsLink } from "../links/dtls-client/dtls-link.ts";
 import { nodeDtlsSessionFactory } from "../links/dtls-client/node-dtls-session.ts";
 import { LossMeter } from "../links/telemetry/loss-meter.ts";
@@ -175,6 +175,8 @@ export async function startVehicle(
     "events dropped while the command link was down (the queue was full)",
     () => relay.dropped,
   );
+  // The command link's frames, drops, closes by code and round trip (tethys_command_*{side="vehicle"}).
+  registerLinkMetrics(o.registry, "vehicle", () => command.stats);
   const quality: Timer = clock.setInterval(1000, () => {
     const snap = telemetry.snapshot();
     agent.setLinkQuality(command.stats.rttMs ?? null, snap.state === "up" ? loss.lossPercent() : null);
