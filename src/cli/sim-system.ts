@@ -125,8 +125,9 @@ const TETHYS = join(ROOT, "src/cli/tethys.ts");
 
 /**
  * The agent as bundled JavaScript (the lean start a board gets from its release), built into
- * dist/dev/ when the sources changed; the type-stripped sources when TETHYS_SIM_AGENT=source or
- * the build fails (said on a line of its own).
+ * dist/dev/ when the sources changed, started from its V8 startup snapshot where one was built;
+ * the type-stripped sources when TETHYS_SIM_AGENT=source or the build fails (said on a line of
+ * its own).
  */
 async function agentLauncher(
   out: (line: string) => void,
@@ -134,10 +135,11 @@ async function agentLauncher(
   const source = { command: process.execPath, args: [TETHYS] };
   if (process.env.TETHYS_SIM_AGENT === "source") return source;
   try {
-    const { file } = await devBundle(ROOT);
+    const { file, snapshot } = await devBundle(ROOT);
     return {
       command: process.execPath,
-      args: [file],
+      // The startup snapshot when this Node could build one (src/release/dev-bundle.ts).
+      args: snapshot === undefined ? [file] : ["--snapshot-blob", snapshot],
       env: { ...process.env, NODE_COMPILE_CACHE: join(ROOT, "dist", "dev", "compile-cache") },
     };
   } catch (err) {

@@ -18,23 +18,35 @@ export async function bundleProgram(o: {
   outFile: string;
   /** Entry under the project (default src/cli/tethys.ts; src/cli/agent-main.ts: the vehicle agent alone). */
   entry?: string;
+  /**
+   * Module format (default "esm"). "cjs" for a V8 startup snapshot, whose entry must be one
+   * CommonJS script (src/cli/agent-snapshot.ts).
+   */
+  format?: "esm" | "cjs";
+  /** More esbuild plugins, run before the bundle's own. */
+  plugins?: Plugin[];
 }): Promise<number> {
+  const format = o.format ?? "esm";
   const result = await build({
     entryPoints: [join(o.projectDir, o.entry ?? join("src", "cli", "tethys.ts"))],
     bundle: true,
     platform: "node",
-    format: "esm",
+    format,
     target: "node24",
     outfile: o.outFile,
     external: NATIVE_EXTERNALS,
-    plugins: [devOnlyStub()],
+    plugins: [...(o.plugins ?? []), devOnlyStub()],
     // Modules that run as scripts (`node src/cockpit/build.ts`) check import.meta.main; inside
     // the bundle only the entry is the main module.
     define: { "import.meta.main": "false" },
     // CommonJS dependencies call require() for Node built-ins; an ES module has no require.
-    banner: {
-      js: 'import { createRequire as __tethysRequire } from "node:module"; const require = __tethysRequire(import.meta.url);',
-    },
+    ...(format === "esm"
+      ? {
+          banner: {
+            js: 'import { createRequire as __tethysRequire } from "node:module"; const require = __tethysRequire(import.meta.url);',
+          },
+        }
+      : {}),
     minifyWhitespace: true,
     minifySyntax: true,
     keepNames: true,

@@ -55,7 +55,11 @@ test("a current bundle is reused; a stale one is rebuilt, and a failed build lea
     await writeFile(join(dir, "src", "cli", "a.ts"), "export const a = 3;\n");
     await assert.rejects(devBundle(dir));
     assert.equal(await readFile(join(out, "agent.mjs"), "utf8"), "// cached bundle\n", "the old bundle is untouched");
-    assert.deepEqual((await readdir(out)).sort(), ["agent.mjs", "agent.mjs.stamp"], "no temporary file left");
+    assert.deepEqual(
+      (await readdir(out)).sort(),
+      ["agent.blob.stamp", "agent.mjs", "agent.mjs.stamp"],
+      "no temporary file left (the snapshot's failure is remembered in its stamp)",
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
