@@ -38,7 +38,11 @@ export async function bundleProgram(o: {
     plugins: [...(o.plugins ?? []), devOnlyStub()],
     // Modules that run as scripts (`node src/cockpit/build.ts`) check import.meta.main; inside
     // the bundle only the entry is the main module.
-    define: { "import.meta.main": "false" },
+    define: {
+      "import.meta.main": "false",
+      // CommonJS has no import.meta: dependencies that call createRequire(import.meta.url) get the file's URL.
+      ...(format === "cjs" ? { "import.meta.url": "__tethysMetaUrl" } : {}),
+    },
     // CommonJS dependencies call require() for Node built-ins; an ES module has no require.
     ...(format === "esm"
       ? {
@@ -46,7 +50,13 @@ export async function bundleProgram(o: {
             js: 'import { createRequire as __tethysRequire } from "node:module"; const require = __tethysRequire(import.meta.url);',
           },
         }
-      : {}),
+      : {
+          // A startup snapshot's script has no dynamic import() and a require for built-ins only:
+          // import() becomes require(), which takes built-ins as they are and loads anything else
+          // (the native modules) through a require made, at run time, where the snapshot blob is.
+          supported: { "dynamic-import": false },
+          banner: { js: CJS_BANNER },
+        }),
     minifyWhitespace: true,
     minifySyntax: true,
     keepNames: true,
@@ -56,6 +66,16 @@ export async function bundleProgram(o: {
   });
   return Object.values(result.metafile.outputs).reduce((n, out) => n + out.bytes, 0);
 }
+
+const CJS_BANNER = [
+  'var __tethysMetaUrl = require("node:url").pathToFileURL(__filename).href;',
+  "var __tethysRequireAt = () => {",
+  '  const a = process.execArgv, i = a.indexOf("--snapshot-blob");',
+  '  const blob = i >= 0 ? a[i + 1] : a.find((x) => x.startsWith("--snapshot-blob="))?.slice(16);',
+  '  return process.getBuiltinModule("node:module").createRequire(require("node:path").resolve(blob ?? __filename));',
+  "};",
+  "var require = (id) => process.getBuiltinModule(id) ?? __tethysRequireAt()(id);",
+].join("\n");
 
 function devOnlyStub(): Plugin {
   const filter = new RegExp(`^(${DEV_ONLY.join("|")})$`);
