@@ -182,7 +182,8 @@ export function buildSnapshot(o: { node: string; script: string; blob: string; c
     execFile(
       o.node,
       ["--snapshot-blob", o.blob, "--build-snapshot", o.script],
-      { cwd: o.cwd, timeout: 120_000, maxBuffer: 1 << 20 },
+      // An empty environment: a library that reads one when evaluated (debug's DEBUG) keeps none of this shell's.
+      { cwd: o.cwd, timeout: 120_000, maxBuffer: 1 << 20, env: {} },
       (err, _stdout, stderr) => {
         if (err) reject(new Error(`snapshot build failed: ${stderr.trim() || err.message}`));
         else resolve();
