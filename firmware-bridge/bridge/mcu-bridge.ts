@@ -74,6 +74,11 @@ export class McuBridge {
   readonly onTelemetry = new Emitter<McuTelemetry>();
   readonly onEvent = new Emitter<McuEvent>();
   readonly onError = new Emitter<TethysError>();
+  /**
+   * The count of thruster setpoints accepted so far whose write is over — written to the port,
+   * failed, or dropped with the session —, each time it grows (see `thrusterCounts`).
+   */
+  readonly onThrustersDone = new Emitter<number>();
 
   constructor(options: McuBridgeOptions) {
     this.link = options.link;
@@ -96,6 +101,7 @@ export class McuBridge {
       ackRetries: this.o.ackRetries,
       queueLimit: this.o.queueLimit,
       thrustersAllowed: () => this.state_ === "ready",
+      thrustersDone: (n) => this.onThrustersDone.emit(n),
       onError: (e) => this.onError.emit(e),
     });
     this.reader = new CobsFrameReader(
@@ -114,6 +120,11 @@ export class McuBridge {
   /** Firmware and protocol of the connected MCU (from the last handshake). */
   get mcu(): McuInfo | undefined {
     return this.info_;
+  }
+
+  /** Thruster setpoints accepted (`setThrusters` while ready) so far, and how many of them are over. */
+  get thrusterCounts(): { given: number; done: number } {
+    return this.outbox.thrusterCounts;
   }
 
   /** Why arming is refused right now, or undefined if the link is ready. */

@@ -21,6 +21,8 @@ interface AckWait {
 export interface Pending {
   msg: Message;
   ack?: AckWait;
+  /** A thruster frame: the count of setpoints given when it was taken. */
+  thrusterGen?: number;
 }
 
 export interface OutboxOptions {
@@ -32,6 +34,11 @@ export interface OutboxOptions {
   queueLimit: number;
   /** Whether thruster frames may leave now (link ready). */
   thrustersAllowed: () => boolean;
+  /**
+   * The setpoints given so far (`setThrusters` calls) whose write is over — written to the port,
+   * failed, or dropped with the session — each time that count grows.
+   */
+  thrustersDone?: (given: number) => void;
   onError: (e: TethysError) => void;
 }
 
@@ -48,6 +55,9 @@ export class Outbox {
   private readonly queue: Pending[] = [];
   private readonly awaiting = new Map<number, Pending>();
   private thrusters: number[] | undefined;
+  /** Thruster setpoints given, and how many of them are over (written, failed or dropped). */
+  private thrusterGiven = 0;
+  private thrusterDone = 0;
   private seq = 0;
   private pumping = false;
 
@@ -79,7 +89,13 @@ export class Outbox {
   setThrusters(us: number[]): void {
     if (this.thrusters !== undefined) this.o.stats.thrusterFramesReplaced++;
     this.thrusters = us;
+    this.thrusterGiven++;
     void this.pump();
+  }
+
+  /** Thruster setpoints given so far, and how many of them are over (see `thrustersDone`). */
+  get thrusterCounts(): { given: number; done: number } {
+    return { given: this.thrusterGiven, done: this.thrusterDone };
   }
 
   /** Drops everything queued or awaiting an ack, rejecting the waiters with `reason`. */
@@ -91,6 +107,7 @@ export class Outbox {
     }
     this.awaiting.clear();
     this.thrusters = undefined;
+    this.thrustersOver(this.thrusterGiven);
   }
 
   /** An ACK frame from the MCU. */
@@ -120,7 +137,7 @@ export class Outbox {
     if (this.thrusters !== undefined && this.o.thrustersAllowed()) {
       const us = this.thrusters;
       this.thrusters = undefined;
-      return { msg: { name: "thrusters", seq: 0, fields: { count: us.length, us } } };
+      return { msg: { name: "thrusters", seq: 0, fields: { count: us.length, us } }, thrusterGen: this.thrusterGiven };
     }
     return undefined;
   }
@@ -147,15 +164,23 @@ export class Outbox {
           await link.write(wire);
         } catch (err) {
           stats.writeErrors++;
+          if (p.thrusterGen !== undefined) this.thrustersOver(p.thrusterGen);
           this.o.onError(asTethys(err, "SERIAL_IO"));
           break;
         }
+        if (p.thrusterGen !== undefined) this.thrustersOver(p.thrusterGen);
         stats.framesOut++;
         stats.bytesOut += wire.length;
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  private thrustersOver(gen: number): void {
+    if (gen <= this.thrusterDone) return;
+    this.thrusterDone = gen;
+    this.o.thrustersDone?.(gen);
   }
 
   private expectAck(seq: number, p: Pending, a: AckWait): void {

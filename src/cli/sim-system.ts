@@ -126,19 +126,25 @@ const TETHYS = join(ROOT, "src/cli/tethys.ts");
 
 /**
  * The agent as bundled JavaScript (the lean start a board gets from its release), built into
- * dist/dev/ when the sources changed; the type-stripped sources when TETHYS_SIM_AGENT=source or
- * the build fails (said on a line of its own).
+ * dist/dev/ when the sources changed, started from its V8 startup snapshot where one was built;
+ * the bundle as an ES module when TETHYS_SIM_AGENT=module; the type-stripped sources when
+ * TETHYS_SIM_AGENT=source or the build fails (said on a line of its own).
  */
 export async function agentLauncher(
   out: (line: string) => void,
 ): Promise<{ command: string; args: readonly string[]; env?: NodeJS.ProcessEnv }> {
   const source = { command: process.execPath, args: [...AGENT_NODE_FLAGS, TETHYS] };
   if (process.env.TETHYS_SIM_AGENT === "source") return source;
+  const moduleOnly = process.env.TETHYS_SIM_AGENT === "module";
   try {
-    const { file } = await devBundle(ROOT);
+    const { file, snapshot } = await devBundle(ROOT);
     return {
       command: process.execPath,
-      args: [...AGENT_NODE_FLAGS, file],
+      // The startup snapshot when this Node could build one (src/release/dev-bundle.ts).
+      args:
+        snapshot === undefined || moduleOnly
+          ? [...AGENT_NODE_FLAGS, file]
+          : [...AGENT_NODE_FLAGS, "--snapshot-blob", snapshot],
       env: { ...process.env, NODE_COMPILE_CACHE: join(ROOT, "dist", "dev", "compile-cache") },
     };
   } catch (err) {

@@ -330,6 +330,7 @@ describe("failsafe matrix: combination", () => {
         const m = new FailsafeMatrix({ actions });
         const i = defaultInputs();
         const state = new Map<FailsafeCode, boolean>();
+        const live = m.activeLive;
         let t = 0;
         for (const s of steps) {
           t += s.dt;
@@ -352,6 +353,8 @@ describe("failsafe matrix: combination", () => {
             state.set(e.code, e.active);
           }
           const active = m.activeCodes;
+          assert.deepEqual(m.activeLive, active, "the live list is the active set, in its order");
+          assert.equal(m.activeLive, live, "the live list is one array, updated in place");
           const expected =
             active.length === 0
               ? null

@@ -179,6 +179,8 @@ const ARMED_ONLY: ReadonlySet<FailsafeCode> = new Set(["FS_PILOT_INPUT", "FS_COM
 export class FailsafeMatrix {
   readonly cfg: FailsafeConfig;
   private readonly active = new Set<FailsafeCode>();
+  /** The active codes in the order raised (the Set's order), kept in place for `activeLive`. */
+  private readonly activeList: FailsafeCode[] = [];
   /** When each raise condition became (continuously) true; NaN while false. */
   private readonly since = new Map<FailsafeCode, number>();
   private readonly clearSince = new Map<FailsafeCode, number>();
@@ -194,6 +196,14 @@ export class FailsafeMatrix {
 
   get activeCodes(): readonly FailsafeCode[] {
     return [...this.active];
+  }
+
+  /**
+   * The active codes as `activeCodes` gives them, without a copy: one array the matrix updates in
+   * place as failsafes are raised and cleared. Read it; copy it to keep it.
+   */
+  get activeLive(): readonly FailsafeCode[] {
+    return this.activeList;
   }
 
   isActive(code: FailsafeCode): boolean {
@@ -335,6 +345,7 @@ export class FailsafeMatrix {
       this.since.set(code, at);
       if (now - at >= raiseMs) {
         this.active.add(code);
+        this.activeList.push(code);
         this.since.delete(code);
         this.clearSince.delete(code);
         const action = this.cfg.actions[code];
@@ -350,6 +361,10 @@ export class FailsafeMatrix {
     this.clearSince.set(code, at);
     if (now - at >= clearMs) {
       this.active.delete(code);
+      const list = this.activeList;
+      const idx = list.indexOf(code);
+      for (let k = idx; k >= 0 && k < list.length - 1; k++) list[k] = list[k + 1] as FailsafeCode;
+      if (idx >= 0) list.length--;
       this.clearSince.delete(code);
       const text = !this.armed && ARMED_ONLY.has(code) ? "cleared: vehicle disarmed" : WHAT[code][1];
       this.push({ code, active: false, action: this.cfg.actions[code], text });

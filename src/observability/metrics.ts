@@ -2,10 +2,11 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
-// node:http through getBuiltinModule, not an ES import: importing a built-in as an ES module
-// builds a facade that reads every export, and node:http's lazy WebSocket/MessageEvent getters
-// then load undici (≈ 40 ms and several MB at every start of the agent, which never uses it).
-const { createServer } = process.getBuiltinModule("node:http");
+// node:http through getBuiltinModule when a server is made, not an ES import: importing a
+// built-in as an ES module builds a facade that reads every export, and node:http's lazy
+// WebSocket/MessageEvent getters then load undici (≈ 40 ms and several MB at every start of the
+// agent, which never uses it); and nothing is loaded at module evaluation, which the agent's
+// startup snapshot (src/cli/agent-snapshot.ts) needs (node:http cannot be kept in one).
 
 /**
  * Prometheus metrics: one Registry per process (services register their counters on it), the
@@ -27,6 +28,15 @@ export function createRegistry(labels: Record<string, string> = {}): Registry {
       this.set(process.memoryUsage().arrayBuffers);
     },
   });
+  // prom-client takes the process start time when its module is evaluated, which for the agent's
+  // startup snapshot is when the snapshot was built: this process's own start time instead.
+  const start = registry.getSingleMetric("tethys_process_start_time_seconds") as
+    | (Gauge & { collect?: () => void })
+    | undefined;
+  if (start !== undefined) {
+    const at = Math.round(Date.now() / 1000 - process.uptime());
+    start.collect = () => start.set(at);
+  }
   return registry;
 }
 
@@ -99,6 +109,7 @@ export async function serveMetrics(
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean,
 ): Promise<MetricsServer> {
   const handle = metricsHandler(registry, health);
+  const { createServer } = process.getBuiltinModule("node:http");
   const server: Server = createServer((req, res) => {
     if (handle(req, res)) return;
     if (routes?.(req, res)) return;

@@ -79,3 +79,11 @@ test("host:port parsing handles IPv6 brackets", () => {
   assert.deepEqual(parseHostPort("127.0.0.1:9101"), { host: "127.0.0.1", port: 9101 });
   assert.deepEqual(parseHostPort("[::1]:0"), { host: "::1", port: 0 });
 });
+
+test("the process start time is this process's (not when a startup snapshot evaluated prom-client)", async () => {
+  const registry = createRegistry();
+  const text = await registry.getSingleMetricAsString("tethys_process_start_time_seconds");
+  const value = Number(/^tethys_process_start_time_seconds (\d+)$/m.exec(text)?.[1]);
+  const expected = Date.now() / 1000 - process.uptime();
+  assert.ok(Math.abs(value - expected) <= 2, `${value} vs ${expected}`);
+});

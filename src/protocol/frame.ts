@@ -61,6 +61,8 @@ function checkMeta(meta: FrameMeta): void {
  */
 export class FrameEncoder {
   private readonly w: Writer;
+  /** The views `encode` returns, one per frame length, made on first use and reused after. */
+  private readonly views: (Uint8Array | undefined)[] = [];
 
   constructor(capacity = MAX_FRAME_SIZE) {
     const bytes = new Uint8Array(capacity);
@@ -77,13 +79,20 @@ export class FrameEncoder {
     w.bytes[0] = PROTOCOL_VERSION;
     w.bytes[1] = def.id;
     w.view.setUint32(2, meta.seq, true);
-    w.view.setBigUint64(6, BigInt(meta.timestamp), true);
+    // u64 as two u32 halves (a BigInt would be allocated per frame); checkMeta bounds it to 2^53.
+    w.view.setUint32(6, meta.timestamp % 0x1_0000_0000, true);
+    w.view.setUint32(10, Math.floor(meta.timestamp / 0x1_0000_0000), true);
     w.pos = HEADER_SIZE;
     encodeFields(def.fields, message as unknown as Record<string, unknown>, w);
     const length = w.pos - HEADER_SIZE;
     if (length > 0xffff) throw new ProtocolError(ProtocolCodes.TOO_LARGE, "payload over 65535 bytes");
     w.view.setUint16(14, length, true);
-    return w.bytes.subarray(0, w.pos);
+    let view = this.views[w.pos];
+    if (view === undefined) {
+      view = w.bytes.subarray(0, w.pos);
+      this.views[w.pos] = view;
+    }
+    return view;
   }
 }
 

@@ -24,23 +24,45 @@ export async function bundleProgram(o: {
   outFile: string;
   /** Entry under the project (default src/cli/tethys.ts; src/cli/agent-main.ts: the vehicle agent alone). */
   entry?: string;
+  /**
+   * Module format (default "esm"). "cjs" for a V8 startup snapshot, whose entry must be one
+   * CommonJS script (src/cli/agent-snapshot.ts).
+   */
+  format?: "esm" | "cjs";
+  /** More esbuild plugins, run before the bundle's own. */
+  plugins?: Plugin[];
 }): Promise<number> {
+  const format = o.format ?? "esm";
   const result = await build({
     entryPoints: [join(o.projectDir, o.entry ?? join("src", "cli", "tethys.ts"))],
     bundle: true,
     platform: "node",
-    format: "esm",
+    format,
     target: "node24",
     outfile: o.outFile,
     external: NATIVE_EXTERNALS,
-    plugins: [devOnlyStub()],
+    plugins: [...(o.plugins ?? []), devOnlyStub()],
     // Modules that run as scripts (`node src/cockpit/build.ts`) check import.meta.main; inside
     // the bundle only the entry is the main module.
-    define: { "import.meta.main": "false" },
-    // CommonJS dependencies call require() for Node built-ins; an ES module has no require.
-    banner: {
-      js: 'import { createRequire as __tethysRequire } from "node:module"; const require = __tethysRequire(import.meta.url);',
+    define: {
+      "import.meta.main": "false",
+      // CommonJS has no import.meta: dependencies that call createRequire(import.meta.url) get the file's URL.
+      ...(format === "cjs" ? { "import.meta.url": "__tethysMetaUrl" } : {}),
     },
+    // CommonJS dependencies call require() for Node built-ins; an ES module has no require.
+    ...(format === "esm"
+      ? {
+          banner: {
+            js: 'import { createRequire as __tethysRequire } from "node:module"; const require = __tethysRequire(import.meta.url);',
+          },
+        }
+      : {
+          // A startup snapshot's script has no dynamic import() and a require for built-ins only:
+          // import() becomes require(), which takes built-ins as they are and loads anything else
+          // (the native modules) through a require made, at run time, where the snapshot blob is.
+          supported: { "dynamic-import": false },
+          banner: { js: CJS_BANNER },
+        }),
     minifyWhitespace: true,
     minifySyntax: true,
     keepNames: true,
@@ -76,6 +98,16 @@ export async function bundleProgram(o: {
   }
   return bytes;
 }
+
+const CJS_BANNER = [
+  'var __tethysMetaUrl = require("node:url").pathToFileURL(__filename).href;',
+  "var __tethysRequireAt = () => {",
+  '  const a = process.execArgv, i = a.indexOf("--snapshot-blob");',
+  '  const blob = i >= 0 ? a[i + 1] : a.find((x) => x.startsWith("--snapshot-blob="))?.slice(16);',
+  '  return process.getBuiltinModule("node:module").createRequire(require("node:path").resolve(blob ?? __filename));',
+  "};",
+  "var require = (id) => process.getBuiltinModule(id) ?? __tethysRequireAt()(id);",
+].join("\n");
 
 function devOnlyStub(): Plugin {
   const filter = new RegExp(`^(${DEV_ONLY.join("|")})$`);

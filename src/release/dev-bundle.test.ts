@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,7 +55,11 @@ test("a current bundle is reused; a stale one is rebuilt, and a failed build lea
     await writeFile(join(dir, "src", "cli", "a.ts"), "export const a = 3;\n");
     await assert.rejects(devBundle(dir));
     assert.equal(await readFile(join(out, "agent.mjs"), "utf8"), "// cached bundle\n", "the old bundle is untouched");
-    assert.deepEqual((await readdir(out)).sort(), ["agent.mjs", "agent.mjs.stamp"], "no temporary file left");
+    assert.deepEqual(
+      (await readdir(out)).sort(),
+      ["agent.blob.stamp", "agent.mjs", "agent.mjs.stamp"],
+      "no temporary file left (the snapshot's failure is remembered in its stamp)",
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -70,4 +74,23 @@ test("the agent bundle of this tree runs `tethys vehicle` and carries no other c
     assert.doesNotMatch(help, new RegExp(`^\\s+${other}\\b`, "m"), `${other} is not in the agent bundle`);
   const vehicleHelp = execFileSync(process.execPath, [file, "vehicle", "--help"], { encoding: "utf8" });
   assert.match(vehicleHelp, /--config <file>/);
+});
+
+test("the agent's startup snapshot runs the same program, its arguments after the blob", async () => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const { snapshot, snapshotError } = await devBundle(root);
+  assert.ok(snapshot !== undefined, `no snapshot: ${snapshotError}`);
+  const vehicleHelp = execFileSync(process.execPath, ["--snapshot-blob", snapshot, "vehicle", "--help"], {
+    encoding: "utf8",
+  });
+  assert.match(vehicleHelp, /run the vehicle agent/);
+  assert.match(vehicleHelp, /--config <file>/);
+  // A start from the snapshot reads its config at run time: a missing file is this run's error.
+  const missing = join(tmpdir(), `tethys-no-such-config-${process.pid}.toml`);
+  const r = spawnSync(process.execPath, ["--snapshot-blob", snapshot, "vehicle", "--config", missing], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /CONFIG_READ|cannot read config file/);
+  assert.match(r.stderr + r.stdout, new RegExp(missing.replace(/[.]/g, "\\.")));
 });

@@ -183,3 +183,61 @@ test("a board whose motor controller stays neutral while disarmed refuses the mo
   assert.ok(r.codes().includes("MOTOR_TEST_UNSUPPORTED"));
   assert.equal(r.agent.motorTestRunning, undefined);
 });
+
+test("a failsafe raised during a motor test ends it at once, neutral; the loss of either link ends it", () => {
+  const r = rig();
+  r.agent.start();
+  r.clock.advance(100);
+  r.agent.handleCommand({ type: "motor-test", thruster: 2, confirm: true });
+  r.clock.advance(100);
+  assert.notEqual(r.last()[2], 0, "running");
+  r.snap.leak = true;
+  r.clock.advance(20);
+  assert.equal(r.agent.motorTestRunning, undefined, "a leak ends the test");
+  assert.deepEqual(r.last(), [0, 0, 0, 0, 0, 0]);
+  const aborted = r.events.filter((e) => (e as { code?: string }).code === "MOTOR_TEST_ABORTED");
+  assert.match((aborted.at(-1) as MessageOf<"event">).text, /failsafe FS_LEAK/);
+  const n = r.writes.length;
+  r.clock.advance(200);
+  assert.ok(
+    r.writes.slice(n).every((w) => w.every((x) => x === 0)),
+    "nothing but neutral after the failsafe",
+  );
+
+  // While a failsafe that acts on the thrusters (leak: surface) is active, a test is refused.
+  r.agent.handleCommand({ type: "motor-test", thruster: 2, confirm: true });
+  assert.ok(r.codes().includes("MOTOR_TEST_FAILSAFE"));
+  assert.equal(r.agent.motorTestRunning, undefined);
+
+  // Dry again (after the leak's clear time): allowed; the telemetry link's loss ends it.
+  r.snap.leak = false;
+  r.clock.advance(6000);
+  r.agent.handleCommand({ type: "motor-test", thruster: 1, confirm: true });
+  r.clock.advance(40);
+  assert.notEqual(r.last()[1], 0);
+  r.agent.setTelemetryLink(false);
+  assert.equal(r.agent.motorTestRunning, undefined);
+  assert.deepEqual(r.last(), [0, 0, 0, 0, 0, 0]);
+  r.agent.setTelemetryLink(true);
+
+  r.agent.handleCommand({ type: "motor-test", thruster: 1, confirm: true });
+  r.clock.advance(40);
+  r.agent.setCommandLink(false);
+  assert.equal(r.agent.motorTestRunning, undefined);
+  assert.deepEqual(r.last(), [0, 0, 0, 0, 0, 0]);
+});
+
+test("vehicle-status reports the motor test running and its time left", () => {
+  const r = rig({ motorTest: { power: 0.2, durationMs: 1000 } });
+  r.agent.start();
+  r.clock.advance(100);
+  r.agent.handleCommand({ type: "motor-test", thruster: 4, confirm: true });
+  r.clock.advance(20);
+  const s = r.status();
+  assert.equal(s.motorTest.active, true);
+  assert.equal(s.motorTest.thruster, 4);
+  assert.ok(s.motorTest.remainingMs > 900 && s.motorTest.remainingMs <= 1000, String(s.motorTest.remainingMs));
+  r.clock.advance(1000);
+  assert.equal(r.status().motorTest.active, false);
+  assert.equal(r.status().motorTest.remainingMs, 0);
+});

@@ -8,19 +8,18 @@ import type { ThrustCurve } from "../control/t200.ts";
 import type { AxisVector, Frame } from "../control/thruster-layout.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import { errorCode } from "../kernel/errors.ts";
-import { FrameEncoder, type Message, type MessageOf, type Mode, type Severity, type Water } from "../protocol/index.ts";
-import { type AgentMetrics, agentMetrics } from "./agent-metrics.ts";
+import { FrameEncoder, type FrameMeta, type Message, type Mode, type Severity, type Water } from "../protocol/index.ts";
+import { type AgentMetrics, agentMetrics, type CommandResult } from "./agent-metrics.ts";
 import { CommandLatency, type CommandMeta } from "./command-latency.ts";
 import type { EventSink, SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
+import { type CheckHost, MotorTest, type MotorTestRun } from "./motor-test.ts";
+import { PreflightChecks } from "./preflight.ts";
 import { Supervisor, type SupervisorConditions } from "./supervisor.ts";
-import { TelemetryBuilder } from "./telemetry.ts";
-import {
-  DENSITY,
-  defaultVehicleState,
-  SURFACE_PA_DEFAULT,
-  type VehicleState,
-  type VehicleStateStore,
-} from "./vehicle-state.ts";
+import { TelemetryBuilder, type TelemetryState } from "./telemetry.ts";
+import type { VehicleState, VehicleStateStore } from "./vehicle-state.ts";
+
+export { MOTOR_TEST_MAX_MS, MOTOR_TEST_MAX_POWER, MOTOR_TEST_STOP } from "./motor-test.ts";
+export { DEPTH_ZERO_MAX_DEPTH_M } from "./preflight.ts";
 
 /**
  * The vehicle agent's control loop: a fixed-rate tick on the injected Clock that reads the
@@ -35,6 +34,9 @@ import {
  * heave and yaw in stabilize, whose attitude stays with its hold's last output) are mixed and
  * written at once. Holds, failsafes and sensors keep the loop's rate; the next tick recomputes
  * everything from the same latest input.
+ *
+ * The pilot's checks run beside the loop: the motor test (motor-test.ts) and the thruster
+ * settings, depth zero, IMU calibration and `vehicle-status` (preflight.ts).
  */
 export interface AgentOptions {
   clock: Clock;
@@ -83,15 +85,6 @@ export interface AgentOptions {
   defaultWater?: Water;
 }
 
-/** Largest motor-test power and time the agent accepts, whatever its options say. */
-export const MOTOR_TEST_MAX_POWER = 0.3;
-export const MOTOR_TEST_MAX_MS = 5000;
-/** `motor-test` with this thruster stops a running test. */
-export const MOTOR_TEST_STOP = 255;
-/** A depth zero is refused when the vehicle is deeper than this by the current zero (m). */
-export const DEPTH_ZERO_MAX_DEPTH_M = 1;
-const GRAVITY = 9.80665;
-
 /** What the `lights` and `camera-tilt` commands drive; fire-and-forget (the loop never waits on them). */
 export interface Accessories {
   /** Brightness 0..1. */
@@ -133,7 +126,10 @@ export class VehicleAgent {
   /** The selected mode while it is flown degraded (a sensor missing), else undefined. */
   private degradedFrom: Mode | undefined;
   private readonly builder: TelemetryBuilder;
+  /** What the telemetry frame says of the agent (reused every frame). */
+  private readonly telemetryState: TelemetryState;
   private readonly encoder = new FrameEncoder();
+  private readonly frameMeta: FrameMeta = { seq: 0, timestamp: 0 };
   private readonly periodMs: number;
   private readonly telemetryEvery: number;
   private timer: Timer | undefined;
@@ -148,17 +144,9 @@ export class VehicleAgent {
   private stopped = false;
   private readonly latency: CommandLatency;
   private readonly m: AgentMetrics;
-  /** Depth zero and per-thruster settings (the state file's content). */
-  private state: VehicleState;
-  /** Per thruster: −1 where the state file reverses it, else 1. */
-  private readonly sign: Float64Array;
-  private anyReversed = false;
-  private readonly motorTestCfg: { power: number; durationMs: number };
-  /** The running motor test, or undefined. */
-  private motorTest: { thruster: number; until: number } | undefined;
-  private startZeroPending: boolean;
-  /** The IMU's calibration is being read to be saved (once, when it first shows complete). */
-  private imuSaving = false;
+  /** Thruster settings, depth zero, IMU calibration, `vehicle-status`; owns the vehicle state. */
+  private readonly checks: PreflightChecks;
+  private readonly motorTest: MotorTest;
   private readonly statusEvery: number;
   private statusDue = true;
 
@@ -177,30 +165,57 @@ export class VehicleAgent {
     this.estimator = new Estimator(options.estimator);
     this.controller = new ModeController(options.control);
     this.builder = new TelemetryBuilder(this.mixer.count);
+    this.telemetryState = {
+      armed: false,
+      mode: "manual",
+      failsafe: [],
+      thrusters: this.forces,
+      verticalSpeed: null,
+      rttMs: null,
+      lossPercent: null,
+    };
     this.latency = new CommandLatency(options.registry, options.clock);
     this.periodMs = 1000 / options.loopHz;
     this.telemetryEvery = Math.max(1, Math.round(options.loopHz / options.telemetryHz));
     this.m = agentMetrics(options.registry);
-    this.state = structuredClone(options.initialState ?? defaultVehicleState());
-    this.sign = new Float64Array(this.mixer.count).fill(1);
-    const mt = options.motorTest ?? { power: 0.15, durationMs: 2000 };
-    this.motorTestCfg = {
-      power: Math.max(0, Math.min(MOTOR_TEST_MAX_POWER, mt.power)),
-      durationMs: Math.max(0, Math.min(MOTOR_TEST_MAX_MS, mt.durationMs)),
-    };
-    this.startZeroPending = options.depthZeroAtStart ?? false;
     this.statusEvery = Math.max(1, Math.round(options.loopHz));
-    this.applyState();
+    const host: CheckHost = {
+      armed: () => this.supervisor.isArmed,
+      stopped: () => this.stopped,
+      emit: (severity, code, text) => this.emit(severity, code, text),
+      writeNeutral: () => this.writeNeutral(),
+      setArmBlocker: (code, reason) => this.setArmBlocker(code, reason),
+      statusChanged: () => {
+        this.statusDue = true;
+      },
+    };
+    this.checks = new PreflightChecks(
+      {
+        sensors: options.sensors,
+        thrusters: options.thrusters,
+        count: this.mixer.count,
+        logger: options.logger,
+        ...(options.initialState === undefined ? {} : { initialState: options.initialState }),
+        ...(options.stateStore === undefined ? {} : { stateStore: options.stateStore }),
+        ...(options.depthZeroAtStart === undefined ? {} : { depthZeroAtStart: options.depthZeroAtStart }),
+        ...(options.defaultWater === undefined ? {} : { defaultWater: options.defaultWater }),
+      },
+      host,
+    );
+    this.motorTest = new MotorTest(
+      { settings: options.motorTest, count: this.mixer.count, thrusters: options.thrusters, sign: this.checks.sign },
+      host,
+    );
   }
 
   /** The vehicle state the agent keeps (a copy). */
   get vehicleState(): VehicleState {
-    return structuredClone(this.state);
+    return this.checks.vehicleState;
   }
 
   /** The running motor test (thruster, end time), or undefined. */
-  get motorTestRunning(): { thruster: number; until: number } | undefined {
-    return this.motorTest === undefined ? undefined : { ...this.motorTest };
+  get motorTestRunning(): MotorTestRun | undefined {
+    return this.motorTest.current;
   }
 
   get armed(): boolean {
@@ -221,12 +236,16 @@ export class VehicleAgent {
   /** Command link state; loss raises FS_COMMAND_LINK on the next tick. */
   setCommandLink(up: boolean): void {
     this.supervisor.setLink(up, this.o.clock.now());
-    if (!up) this.endMotorTest("warning", "MOTOR_TEST_ABORTED", "motor test stopped: command link lost");
+    if (!up) this.motorTest.end("warning", "MOTOR_TEST_ABORTED", "motor test stopped: command link lost");
   }
 
-  /** Telemetry (DTLS) link state; down for the configured time raises FS_TELEMETRY_LINK. */
+  /**
+   * Telemetry (DTLS) link state; down for the configured time raises FS_TELEMETRY_LINK. Its loss
+   * ends a motor test at once: the pilot no longer sees what the vehicle does.
+   */
   setTelemetryLink(up: boolean): void {
     this.telemetryUp = up;
+    if (!up) this.motorTest.end("warning", "MOTOR_TEST_ABORTED", "motor test stopped: telemetry link lost");
   }
 
   /** The selected mode and the mode actually flown (after sensor degradation). */
@@ -254,11 +273,11 @@ export class VehicleAgent {
    */
   handleCommand(message: Message, meta?: CommandMeta): void {
     if (this.stopped) {
-      this.m.commands.inc({ type: message.type, result: "stopped" });
+      this.m.commands.inc(message.type, "stopped");
       return;
     }
     const now = this.o.clock.now();
-    let result = "ok";
+    let result: CommandResult = "ok";
     this.latency.command(message.type === "pilot", meta);
     switch (message.type) {
       case "pilot":
@@ -277,7 +296,7 @@ export class VehicleAgent {
         break;
       }
       case "disarm":
-        this.endMotorTest("warning", "MOTOR_TEST_ABORTED", "motor test stopped: disarm");
+        this.motorTest.end("warning", "MOTOR_TEST_ABORTED", "motor test stopped: disarm");
         if (this.supervisor.isArmed) this.emit("info", "DISARMED", "disarmed by the pilot");
         this.supervisor.disarm();
         this.pilotLive = false;
@@ -320,27 +339,27 @@ export class VehicleAgent {
         if (result === "ok") this.emit("info", "ENERGY_RESET", "consumed energy counter reset (battery swapped)");
         break;
       case "motor-test":
-        result = this.motorTestCommand(message, now);
+        result = this.motorTest.command(message, now, this.thrusterFailsafe());
         break;
       case "thruster-config":
-        result = this.thrusterConfig(message);
+        result = this.checks.thrusterConfig(message, this.supervisor.isArmed || this.motorTest.running);
         break;
       case "depth-zero":
-        result = this.depthZero(message.water, "on request");
+        result = this.checks.depthZero(message.water, "on request");
         break;
       case "heartbeat":
         break;
       default:
         result = "ignored";
     }
-    this.m.commands.inc({ type: message.type, result });
+    this.m.commands.inc(message.type, result);
   }
 
   /** Graceful shutdown: stop the loop, thrusters neutral first; the caller then closes links. */
   async shutdown(): Promise<void> {
     this.stopped = true;
     this.pilotLive = false;
-    this.motorTest = undefined;
+    this.motorTest.cancel();
     this.timer?.cancel();
     this.timer = undefined;
     this.supervisor.disarm();
@@ -356,7 +375,7 @@ export class VehicleAgent {
     this.lastTickAt = start;
 
     const snap = this.o.sensors.latest();
-    if (this.startZeroPending && snap.pressurePa !== null) this.zeroAtStart(snap.pressurePa);
+    this.checks.pressureRead(snap.pressurePa);
     const st = this.estimator.update(snap, start);
     const c = this.conditions;
     c.telemetryLinkUp = this.telemetryUp && !(this.lossPercent !== null && this.lossPercent >= 100);
@@ -380,6 +399,10 @@ export class VehicleAgent {
       this.emitAlarm(e.code, e.active, e.text);
       if (e.active) this.m.failsafes.inc({ code: e.code });
       this.m.failsafeActive.set({ code: e.code }, e.active ? 1 : 0);
+      // A failsafe that acts on the thrusters (not `warn`) ends a motor test: disarmed, the matrix
+      // still watches leak, battery, temperature, sensors, loop and depth.
+      if (e.active && e.action !== "warn")
+        this.motorTest.end("warning", "MOTOR_TEST_ABORTED", `motor test stopped: failsafe ${e.code}`);
     }
     if (out.disarmedBy !== null) this.emit("warning", "DISARMED", `disarmed by failsafe ${out.disarmedBy}`);
     if (out.neutral) {
@@ -388,7 +411,7 @@ export class VehicleAgent {
       this.mixer.neutral(this.commands);
       // A running motor test writes its own command below (one write per tick, never a neutral
       // pulse in between); it only ever runs while disarmed, where `out.neutral` is always true.
-      if (this.motorTest === undefined) {
+      if (!this.motorTest.running) {
         this.o.thrusters.set(this.commands);
         this.latency.applied(this.o.thrusters);
       }
@@ -404,7 +427,7 @@ export class VehicleAgent {
       Object.assign(this.tickAxes, axes);
       this.mixAndWrite(this.tickAxes, snap.batteryVoltage);
     }
-    if (this.motorTest !== undefined) this.runMotorTest(start, out.armed);
+    this.motorTest.step(start, out.armed, this.forces, this.commands);
     this.trackMode(out.neutral ? this.controller.effectiveFor(st) : this.controller.effectiveMode);
     this.pilotLive = out.control === "pilot";
     // Set on change only: a gauge set allocates in prom-client, and the tick allocates nothing it can avoid.
@@ -416,7 +439,7 @@ export class VehicleAgent {
 
     if (this.ticks % this.telemetryEvery === 0) this.sendTelemetry(out.armed);
     if (this.statusDue || this.ticks % this.statusEvery === 0) this.sendStatus();
-    if (this.ticks % this.statusEvery === 0) this.maybeSaveImuCalibration(out.armed);
+    if (this.ticks % this.statusEvery === 0) this.checks.maybeSaveImuCalibration(out.armed || this.motorTest.running);
     this.ticks++;
 
     const spent = clock.now() - start;
@@ -433,16 +456,14 @@ export class VehicleAgent {
 
   private sendTelemetry(armed: boolean): void {
     const est = this.estimator.state;
-    const msg = this.builder.build(this.o.sensors.latest(), {
-      armed,
-      verticalSpeed: est.depthHealth === "ok" ? est.verticalSpeed : null,
-      mode: this.effectiveMode,
-      failsafe: this.supervisor.failsafes,
-      thrusters: this.forces,
-      rttMs: this.rttMs,
-      lossPercent: this.lossPercent,
-    });
-    this.sendOnTelemetryLink(msg, "telemetry frame not sent");
+    const t = this.telemetryState;
+    t.armed = armed;
+    t.verticalSpeed = est.depthHealth === "ok" ? est.verticalSpeed : null;
+    t.mode = this.effectiveMode;
+    t.failsafe = this.supervisor.failsafesLive;
+    t.rttMs = this.rttMs;
+    t.lossPercent = this.lossPercent;
+    this.sendOnTelemetryLink(this.builder.build(this.o.sensors.latest(), t), "telemetry frame not sent");
   }
 
   /** Which sensor a mode needs and lacks right now, or undefined. */
@@ -477,8 +498,10 @@ export class VehicleAgent {
     if (this.o.thrustCurve)
       this.o.thrustCurve.linearize(this.forces, this.mixer.count, batteryVolts ?? Number.NaN, this.commands);
     else this.commands.set(this.forces);
-    if (this.anyReversed)
-      for (let i = 0; i < this.commands.length; i++) this.commands[i] = (this.commands[i] ?? 0) * (this.sign[i] ?? 1);
+    if (this.checks.anyReversed) {
+      const sign = this.checks.sign;
+      for (let i = 0; i < this.commands.length; i++) this.commands[i] = (this.commands[i] ?? 0) * (sign[i] ?? 1);
+    }
     this.o.thrusters.set(this.commands);
     this.latency.applied(this.o.thrusters);
   }
@@ -507,202 +530,10 @@ export class VehicleAgent {
     return true;
   }
 
-  /**
-   * `motor-test`: one thruster at the motor-test power for the motor-test time, neutral after. Only
-   * while disarmed (arming is blocked while it runs), only with confirm, only a thruster the frame
-   * has; thruster 255 stops it. Disarm, the command link's loss, any failsafe that wants neutral
-   * while armed, shutdown and the time limit all end it with the thrusters neutral.
-   */
-  private motorTestCommand(m: MessageOf<"motor-test">, now: number): string {
-    if (m.thruster === MOTOR_TEST_STOP) {
-      this.endMotorTest("info", "MOTOR_TEST_ABORTED", "motor test stopped by the pilot");
-      return "ok";
-    }
-    const refuse = (code: string, text: string): string => {
-      this.emit("warning", code, `motor test refused: ${text}`);
-      return "refused";
-    };
-    if (this.supervisor.isArmed) return refuse("MOTOR_TEST_ARMED", "disarm first");
-    if (this.o.thrusters.neutralWhileDisarmed === true)
-      return refuse("MOTOR_TEST_UNSUPPORTED", "this board's motor controller keeps its outputs neutral while disarmed");
-    if (!m.confirm) return refuse("MOTOR_TEST_UNCONFIRMED", "the pilot must confirm (confirm: true)");
-    if (m.thruster >= this.mixer.count)
-      return refuse("MOTOR_TEST_THRUSTER", `no thruster ${m.thruster + 1} (this frame has ${this.mixer.count})`);
-    if (this.motorTest !== undefined) this.writeNeutral();
-    this.motorTest = { thruster: m.thruster, until: now + this.motorTestCfg.durationMs };
-    this.supervisor.setBlocker("MOTOR_TEST", "a motor test is running");
-    this.statusDue = true;
-    this.emit(
-      "info",
-      "MOTOR_TEST_STARTED",
-      `motor test: thruster ${m.thruster + 1} at ${Math.round(this.motorTestCfg.power * 100)} % for ${this.motorTestCfg.durationMs} ms${this.sign[m.thruster] === -1 ? " (reversed)" : ""}`,
-    );
-    return "ok";
-  }
-
-  /** One tick of a running motor test: the tested thruster's command, or the end. */
-  private runMotorTest(now: number, armed: boolean): void {
-    const t = this.motorTest;
-    if (t === undefined) return;
-    if (armed) {
-      this.endMotorTest("warning", "MOTOR_TEST_ABORTED", "motor test stopped: armed");
-      return;
-    }
-    if (now >= t.until) {
-      this.endMotorTest("info", "MOTOR_TEST_DONE", `motor test of thruster ${t.thruster + 1} done: neutral`);
-      return;
-    }
-    this.forces.fill(0);
-    this.forces[t.thruster] = this.motorTestCfg.power;
-    this.commands.fill(0);
-    this.commands[t.thruster] = this.motorTestCfg.power * (this.sign[t.thruster] as number);
-    this.o.thrusters.set(this.commands);
-  }
-
-  /** Ends a running motor test (nothing when none runs): thrusters neutral, arming allowed again. */
-  private endMotorTest(severity: Severity, code: string, text: string): void {
-    if (this.motorTest === undefined) return;
-    this.motorTest = undefined;
-    this.writeNeutral();
-    this.supervisor.clearBlocker("MOTOR_TEST");
-    this.statusDue = true;
-    this.emit(severity, code, text);
-  }
-
-  /** `thruster-config`: direction and ESC range for one thruster, disarmed only; saved. */
-  private thrusterConfig(m: MessageOf<"thruster-config">): string {
-    const refuse = (code: string, text: string): string => {
-      this.emit("warning", code, `thruster settings refused: ${text}`);
-      return "refused";
-    };
-    if (this.supervisor.isArmed || this.motorTest !== undefined)
-      return refuse("THRUSTER_CONFIG_BUSY", "disarm and finish the motor test first");
-    if (m.thruster >= this.mixer.count)
-      return refuse("THRUSTER_CONFIG_INVALID", `no thruster ${m.thruster + 1} (this frame has ${this.mixer.count})`);
-    const r = m.range;
-    if (r !== undefined && !(r.minUs < r.neutralUs && r.neutralUs < r.maxUs))
-      return refuse("THRUSTER_CONFIG_INVALID", "need minUs < neutralUs < maxUs");
-    const list = this.state.thrusters;
-    while (list.length <= m.thruster) list.push(null);
-    const range = r === undefined ? (list[m.thruster]?.range ?? null) : { ...r };
-    list[m.thruster] = { reversed: m.reversed, range };
-    this.applyState();
-    this.writeNeutral();
-    this.save();
-    this.emit(
-      "info",
-      "THRUSTER_CONFIGURED",
-      `thruster ${m.thruster + 1}: ${m.reversed ? "reversed" : "normal"}, ${range === null ? "the board's ESC range" : `${range.minUs}–${range.neutralUs}–${range.maxUs} µs`}`,
-    );
-    return "ok";
-  }
-
-  /** `depth-zero`: the pressure now is the surface's (only near the surface); the water if given; saved. */
-  private depthZero(water: Water | undefined, why: string): string {
-    const p = this.o.sensors.latest().pressurePa;
-    const refuse = (code: string, text: string): string => {
-      this.emit("warning", code, `depth zero refused: ${text}`);
-      return "refused";
-    };
-    if (this.o.sensors.setDepthZero === undefined) return "unsupported";
-    if (p === null) return refuse("DEPTH_ZERO_NO_SENSOR", "no pressure reading");
-    const d = this.depthZeroNow();
-    const depthNow = (p - d.surfacePa) / (DENSITY[water ?? d.water] * GRAVITY);
-    if (depthNow > DEPTH_ZERO_MAX_DEPTH_M || p < 80_000 || p > 120_000)
-      return refuse(
-        "DEPTH_ZERO_NOT_AT_SURFACE",
-        `the vehicle reads ${depthNow.toFixed(2)} m (${(p / 100).toFixed(1)} mbar): zero at the surface`,
-      );
-    const zero = { surfacePa: p, water: water ?? d.water };
-    this.state.depth = zero;
-    this.applyState();
-    this.save();
-    this.emit("info", "DEPTH_ZEROED", `depth zero ${why}: surface ${(p / 100).toFixed(1)} mbar, ${zero.water} water`);
-    return "ok";
-  }
-
-  /** The first pressure reading: taken as the zero when within ±0.3 m of the saved one. */
-  private zeroAtStart(p: number): void {
-    this.startZeroPending = false;
-    const d = this.depthZeroNow();
-    const depthNow = (p - d.surfacePa) / (DENSITY[d.water] * GRAVITY);
-    if (Math.abs(depthNow) <= 0.3) this.depthZero(undefined, "at start-up");
-    else
-      this.emit(
-        "info",
-        "DEPTH_ZERO_SKIPPED",
-        `no depth zero at start-up: the vehicle reads ${depthNow.toFixed(2)} m by the saved zero (kept)`,
-      );
-  }
-
-  /** The depth zero in use: the state's, or the standard surface and the board's water. */
-  private depthZeroNow(): { surfacePa: number; water: Water } {
-    return this.state.depth ?? { surfacePa: SURFACE_PA_DEFAULT, water: this.o.defaultWater ?? "fresh" };
-  }
-
-  /**
-   * Once the IMU reports full calibration (3/3/3/3) and none is saved, its learned bytes are read
-   * (disarmed only: the chip stops fusing for ≈ 26 ms to give them) and saved; `assembleVehicle`
-   * restores them at the next start.
-   */
-  private maybeSaveImuCalibration(armed: boolean): void {
-    const s = this.o.sensors;
-    if (this.o.stateStore === undefined) return; // nowhere to keep it: leave the chip alone
-    if (this.imuSaving || armed || this.motorTest !== undefined || this.state.imuOffsets !== null) return;
-    if (s.readImuOffsets === undefined || s.imuCalibration === undefined) return;
-    const c = s.imuCalibration();
-    if (c === null || c.sys !== 3 || c.gyro !== 3 || c.accel !== 3 || c.mag !== 3) return;
-    this.imuSaving = true;
-    s.readImuOffsets().then(
-      (bytes) => {
-        if (bytes === null || bytes.length !== 22 || this.stopped) {
-          this.imuSaving = false;
-          return;
-        }
-        this.state.imuOffsets = bytes;
-        this.save();
-        this.emit(
-          "info",
-          "IMU_CALIBRATION_SAVED",
-          "IMU fully calibrated: its calibration is saved and restored at start",
-        );
-      },
-      (err: unknown) => {
-        this.imuSaving = false;
-        this.o.logger.warn({ code: errorCode(err) }, "IMU calibration not read");
-      },
-    );
-  }
-
-  /** Pushes the state to the sensors (depth zero) and outputs (reversal, ESC ranges). */
-  private applyState(): void {
-    const d = this.state.depth;
-    if (d !== null) this.o.sensors.setDepthZero?.(d.surfacePa, DENSITY[d.water]);
-    this.sign.fill(1);
-    this.anyReversed = false;
-    const ranges = [];
-    for (let i = 0; i < this.mixer.count; i++) {
-      const t = this.state.thrusters[i] ?? null;
-      if (t?.reversed) {
-        this.sign[i] = -1;
-        this.anyReversed = true;
-      }
-      ranges.push(t?.range ?? undefined);
-    }
-    this.o.thrusters.setRanges?.(ranges);
-    this.statusDue = true;
-  }
-
-  private save(): void {
-    const store = this.o.stateStore;
-    if (store === undefined) return;
-    store.save(structuredClone(this.state)).then(
-      () => {},
-      (err: unknown) => {
-        this.o.logger.warn({ code: errorCode(err) }, "vehicle state not saved");
-        this.emit("warning", "VEHICLE_STATE_NOT_SAVED", `vehicle state not saved (${errorCode(err)}): ${String(err)}`);
-      },
-    );
+  /** The first active failsafe whose action moves or stops the thrusters (not `warn`), or undefined. */
+  private thrusterFailsafe(): string | undefined {
+    const actions = this.supervisor.failsafeConfig.actions;
+    return this.supervisor.failsafes.find((c) => actions[c] !== "warn");
   }
 
   /**
@@ -712,7 +543,10 @@ export class VehicleAgent {
    */
   private sendOnTelemetryLink(msg: Message, failure: string): void {
     try {
-      const bytes = this.encoder.encode(msg, { seq: this.telemetrySeq, timestamp: this.o.clock.wallMicros() });
+      const meta = this.frameMeta;
+      meta.seq = this.telemetrySeq;
+      meta.timestamp = this.o.clock.wallMicros();
+      const bytes = this.encoder.encode(msg, meta);
       this.telemetrySeq = (this.telemetrySeq + 1) >>> 0;
       this.o.telemetry.send(bytes);
     } catch (err) {
@@ -724,30 +558,7 @@ export class VehicleAgent {
   /** The `vehicle-status` frame: about once a second, and on the tick after a change. */
   private sendStatus(): void {
     this.statusDue = false;
-    const snap = this.o.sensors.latest();
-    const cal = this.o.sensors.imuCalibration?.() ?? null;
-    const t = this.motorTest;
-    const now = this.o.clock.now();
-    const thrusters = [];
-    for (let i = 0; i < this.mixer.count; i++) {
-      const s = this.state.thrusters[i] ?? null;
-      const r = s?.range ?? { minUs: 0, neutralUs: 0, maxUs: 0 };
-      thrusters.push({ reversed: s?.reversed ?? false, ...r });
-    }
-    const msg: MessageOf<"vehicle-status"> = {
-      type: "vehicle-status",
-      pressure: snap.pressurePa === null ? null : snap.pressurePa / 100,
-      surfacePressure: this.depthZeroNow().surfacePa / 100,
-      water: this.depthZeroNow().water,
-      imuCalibration: cal ?? { sys: 255, gyro: 255, accel: 255, mag: 255 },
-      motorTest: {
-        active: t !== undefined,
-        thruster: t?.thruster ?? 0,
-        remainingMs: t === undefined ? 0 : Math.max(0, Math.min(65_535, Math.round(t.until - now))),
-      },
-      thrusters,
-    };
-    this.sendOnTelemetryLink(msg, "vehicle-status frame not sent");
+    this.sendOnTelemetryLink(this.checks.status(this.o.clock.now(), this.motorTest), "vehicle-status frame not sent");
   }
 
   private writeNeutral(): void {

@@ -1,5 +1,6 @@
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, type Registry } from "prom-client";
 import type { Clock } from "../kernel/clock.ts";
+import { FixedHistogram } from "../observability/fixed-histogram.ts";
 import type { FrameMeta } from "../protocol/index.ts";
 import type { ThrusterOutput } from "./io.ts";
 
@@ -7,6 +8,8 @@ import type { ThrusterOutput } from "./io.ts";
 export type CommandMeta = FrameMeta & { receivedMicros?: number };
 
 const BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000];
+const HOPS = ["link", "tick", "output"] as const;
+type Hop = (typeof HOPS)[number];
 /** Beyond this a "delay" is a wrong clock, not latency. */
 const MAX_MICROS = 60_000_000;
 
@@ -19,7 +22,7 @@ const MAX_MICROS = 60_000_000;
  */
 export class CommandLatency {
   private readonly clock: Clock;
-  private readonly hops: Histogram<"hop">;
+  private readonly hops: FixedHistogram;
   private readonly unusable: Counter<"hop">;
   /** Receipt (wall µs) of the latest pilot input no tick has applied yet. */
   private pilotReceived: number | undefined;
@@ -28,10 +31,10 @@ export class CommandLatency {
   constructor(registry: Registry, clock: Clock) {
     this.clock = clock;
     const registers = [registry];
-    this.hops = new Histogram({
+    this.hops = new FixedHistogram({
       name: "tethys_vehicle_command_latency_ms",
       help: "Command-path latency on the vehicle, ms, by hop: link (hub send stamp to agent receipt), tick (pilot input receipt to the tick that applied it), output (receipt to the thruster write completing)",
-      labelNames: ["hop"],
+      label: { name: "hop", values: HOPS },
       buckets: BUCKETS_MS,
       registers,
     });
@@ -41,7 +44,6 @@ export class CommandLatency {
       labelNames: ["hop"],
       registers,
     });
-    for (const hop of ["link", "tick", "output"]) this.hops.zero({ hop });
   }
 
   /** A command handed to the agent; `meta` is absent when it did not come over the link. */
@@ -60,19 +62,23 @@ export class CommandLatency {
     this.observe("tick", this.clock.wallMicros() - received);
     if (thrusters.written === undefined || this.awaitingWrite) return;
     this.awaitingWrite = true;
-    thrusters.written().then(
-      () => {
-        this.awaitingWrite = false;
-        this.observe("output", this.clock.wallMicros() - received);
-      },
-      () => {
-        this.awaitingWrite = false;
-      },
-    );
+    this.writeReceived = received;
+    thrusters.written().then(this.onWritten, this.onWriteFailed);
   }
 
-  private observe(hop: "link" | "tick" | "output", micros: number): void {
-    if (Number.isFinite(micros) && micros >= 0 && micros <= MAX_MICROS) this.hops.observe({ hop }, micros / 1000);
+  /** Receipt of the pilot input whose thruster write is awaited. */
+  private writeReceived = 0;
+  private readonly onWritten = (): void => {
+    this.awaitingWrite = false;
+    this.observe("output", this.clock.wallMicros() - this.writeReceived);
+  };
+  private readonly onWriteFailed = (): void => {
+    this.awaitingWrite = false;
+  };
+
+  private observe(hop: Hop, micros: number): void {
+    if (Number.isFinite(micros) && micros >= 0 && micros <= MAX_MICROS)
+      this.hops.observe(micros / 1000, HOPS.indexOf(hop));
     else this.unusable.inc({ hop });
   }
 }

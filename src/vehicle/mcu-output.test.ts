@@ -6,6 +6,7 @@ import { FakeMcu } from "../../firmware-bridge/bridge/testing/fake-mcu.ts";
 import { MemorySerialPair } from "../../firmware-bridge/bridge/testing/memory-link.ts";
 import type { Message } from "../../firmware-bridge/protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../../firmware-bridge/protocol/version.ts";
+import type { SerialLink } from "../../hardware/ports/serial-link.ts";
 import { isTethysError } from "../kernel/errors.ts";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { McuThrusterOutput } from "./mcu-output.ts";
@@ -148,5 +149,73 @@ test("any command values give integer pulses inside the ESC range (property)", a
     }),
     { numRuns: 200 },
   );
+  await bridge.stop();
+});
+
+test("written() resolves once the newest setpoint's frame is written to the port, not an older one's", async () => {
+  const clock = new VirtualClock();
+  const pair = new MemorySerialPair();
+  await pair.b.open();
+  const mcu = new FakeMcu(pair.b);
+  // The host end, with writes held until released once `hold` is on.
+  let hold = false;
+  const held: (() => void)[] = [];
+  const a = pair.a;
+  const link: SerialLink = {
+    path: a.path,
+    get isOpen() {
+      return a.isOpen;
+    },
+    open: () => a.open(),
+    close: () => a.close(),
+    onData: (l) => a.onData(l),
+    onClose: (l) => a.onClose(l),
+    write: (data) => {
+      const r = a.write(data);
+      return hold ? new Promise<void>((resolve) => held.push(() => resolve(r))) : r;
+    },
+  };
+  const bridge = new McuBridge({ link, clock });
+  const out = new McuThrusterOutput({ bridge, channels: [0, 1, 2, 3, 4, 5] });
+  out.attach(new FakeAgent());
+  bridge.start();
+  await clock.advanceAsync(0);
+  assert.equal(bridge.state, "ready");
+  await out.written(); // nothing pending: at once
+
+  hold = true;
+  out.set(Float64Array.of(1, 0, 0, 0, 0, 0)); // its frame is being written (held)
+  out.set(Float64Array.of(-1, 0, 0, 0, 0, 0)); // waits for the port
+  let done = false;
+  const w = out.written().then(() => {
+    done = true;
+  });
+  await clock.advanceAsync(0);
+  assert.equal(done, false, "the first frame is still being written");
+  assert.equal(held.length, 1);
+  held.shift()?.();
+  await clock.advanceAsync(0);
+  assert.equal(done, false, "the first frame is written, the newest is not");
+  assert.equal(held.length, 1, "the newest frame is being written");
+  held.shift()?.();
+  await w;
+  await clock.advanceAsync(0);
+  assert.equal(lastPulses(mcu)?.[0], 1100, "the newest setpoint reached the MCU");
+
+  // A setpoint dropped by a link that is not ready is never written: written() does not hang on it.
+  out.set(Float64Array.of(0.5, 0, 0, 0, 0, 0));
+  let dropped = false;
+  const d = out.written().then(() => {
+    dropped = true;
+  });
+  hold = false;
+  pair.unplug();
+  await clock.advanceAsync(0);
+  await d;
+  assert.equal(dropped, true);
+  out.set(Float64Array.of(0.5, 0, 0, 0, 0, 0));
+  await out.written();
+  for (const release of held.splice(0)) release();
+  out.close();
   await bridge.stop();
 });

@@ -50,6 +50,8 @@ export class McuThrusterOutput implements ThrusterOutput {
   private mcuArmed: boolean | undefined;
   private arming: Promise<void> | undefined;
   private readonly offs: (() => void)[] = [];
+  /** `written()` callers: the bridge's setpoint count each waits for. */
+  private waiters: { gen: number; resolve: () => void }[] = [];
 
   constructor(o: McuThrusterOutputOptions) {
     this.bridge = o.bridge;
@@ -74,7 +76,10 @@ export class McuThrusterOutput implements ThrusterOutput {
       }
     }
     this.pulses = new Array<number>(Math.max(...o.channels) + 1).fill(Math.round(this.range.neutralUs));
-    this.offs.push(this.bridge.onState.on((s) => this.stateChanged(s)));
+    this.offs.push(
+      this.bridge.onState.on((s) => this.stateChanged(s)),
+      this.bridge.onThrustersDone.on((n) => this.thrustersDone(n)),
+    );
   }
 
   /** Connects the agent (created after its outputs): arm state and blockers. */
@@ -87,6 +92,17 @@ export class McuThrusterOutput implements ThrusterOutput {
     this.fill(commands);
     this.followArm();
     this.send();
+  }
+
+  /**
+   * Resolves once the latest `set` is written to the serial port (or its write failed, or the
+   * link dropped it), without starting a write of its own; at once when nothing is pending (a
+   * setpoint the bridge refused while not ready is never written).
+   */
+  written(): Promise<void> {
+    const { given, done } = this.bridge.thrusterCounts;
+    if (done >= given) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ gen: given, resolve }));
   }
 
   /**
@@ -112,6 +128,16 @@ export class McuThrusterOutput implements ThrusterOutput {
   /** Stops listening to the bridge (the caller stops the bridge). */
   close(): void {
     for (const off of this.offs.splice(0)) off();
+    this.thrustersDone(Number.POSITIVE_INFINITY);
+  }
+
+  private thrustersDone(n: number): void {
+    if (this.waiters.length === 0) return;
+    this.waiters = this.waiters.filter((w) => {
+      if (w.gen > n) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   private fill(commands: Float64Array | undefined): void {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { DEFAULT_ACTIONS, FAILSAFE_ACTIONS } from "../control/failsafes.ts";
-import { type PilotInput, Supervisor } from "./supervisor.ts";
+import { type PilotInput, Supervisor, type SupervisorConditions } from "./supervisor.ts";
 
 const forward: PilotInput = { surge: 1, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0, gain: 0.5 };
 
@@ -233,4 +233,29 @@ describe("safety invariants under random event sequences", () => {
       { numRuns: 500 },
     );
   });
+});
+
+test("every condition given to tick reaches the failsafe matrix's inputs; an absent one keeps its value", () => {
+  const s = new Supervisor();
+  const inputs = (s as unknown as { inputs: Record<string, unknown> }).inputs;
+  const all: Required<SupervisorConditions> = {
+    telemetryLinkUp: false,
+    leak: true,
+    batteryVolts: 13.5,
+    consumedWh: 12.25,
+    internalTempC: 41.5,
+    depthHealthy: false,
+    depthEverHealthy: true,
+    depthNeeded: true,
+    imuHealthy: false,
+    imuEverHealthy: true,
+    imuNeeded: true,
+    depth: 7.75,
+    loopGapMs: 21.5,
+  };
+  s.tick(0, all);
+  for (const [k, v] of Object.entries(all)) assert.equal(inputs[k], v, k);
+  s.tick(20, { depth: 8.5 });
+  assert.equal(inputs.depth, 8.5);
+  assert.equal(inputs.batteryVolts, 13.5, "absent: kept");
 });

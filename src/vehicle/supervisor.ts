@@ -124,6 +124,11 @@ export class Supervisor {
     return this.matrix.activeCodes;
   }
 
+  /** The active failsafes without a copy (the matrix's live list: read it, copy it to keep it). */
+  get failsafesLive(): readonly FailsafeCode[] {
+    return this.matrix.activeLive;
+  }
+
   get failsafeConfig(): Readonly<FailsafeConfig> {
     return this.matrix.cfg;
   }
@@ -173,7 +178,7 @@ export class Supervisor {
   tick(now: number, conditions: SupervisorConditions = {}): SupervisorOutput {
     const out = this.out;
     const i = this.inputs;
-    Object.assign(i, conditions);
+    copyConditions(conditions, i);
     i.armed = this.armed;
     i.lastInputAt = Math.max(this.pilotAt, this.armedAt);
     i.commandLinkUp = this.linkUp;
@@ -232,4 +237,24 @@ export class Supervisor {
     const p = this.pilot;
     p.surge = p.sway = p.heave = p.roll = p.pitch = p.yaw = 0;
   }
+}
+
+/**
+ * The conditions given into the matrix's inputs, field by field (an absent one keeps its last
+ * value). Object.assign would do the same but allocates a number box per numeric field each tick.
+ */
+function copyConditions(c: SupervisorConditions, i: FailsafeInputs): void {
+  if (c.telemetryLinkUp !== undefined) i.telemetryLinkUp = c.telemetryLinkUp;
+  if (c.leak !== undefined) i.leak = c.leak;
+  if (c.batteryVolts !== undefined) i.batteryVolts = c.batteryVolts;
+  if (c.consumedWh !== undefined) i.consumedWh = c.consumedWh;
+  if (c.internalTempC !== undefined) i.internalTempC = c.internalTempC;
+  if (c.depthHealthy !== undefined) i.depthHealthy = c.depthHealthy;
+  if (c.depthEverHealthy !== undefined) i.depthEverHealthy = c.depthEverHealthy;
+  if (c.depthNeeded !== undefined) i.depthNeeded = c.depthNeeded;
+  if (c.imuHealthy !== undefined) i.imuHealthy = c.imuHealthy;
+  if (c.imuEverHealthy !== undefined) i.imuEverHealthy = c.imuEverHealthy;
+  if (c.imuNeeded !== undefined) i.imuNeeded = c.imuNeeded;
+  if (c.depth !== undefined) i.depth = c.depth;
+  if (c.loopGapMs !== undefined) i.loopGapMs = c.loopGapMs;
 }

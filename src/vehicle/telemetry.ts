@@ -5,8 +5,21 @@ import type { MessageOf, Mode } from "../protocol/index.ts";
  * Builds the telemetry message from the sensor snapshot and the agent's state, keeping every
  * value inside the schema's ranges: angles are wrapped, and a reading outside what the schema
  * can carry (a sensor gone wild) is sent as null ("unknown") rather than failing the frame.
- * Reuses one message object: the caller encodes it before the next call.
+ * Reuses one message object: the caller encodes it before the next call. Allocates nothing
+ * (the control loop builds one every telemetry tick).
  */
+export interface TelemetryState {
+  armed: boolean;
+  mode: Mode;
+  /** Active failsafes (read, not kept: the supervisor's live list may be given). */
+  failsafe: readonly string[];
+  thrusters: Float64Array;
+  /** The estimator's vertical speed (what the depth control acts on), null when depth is unhealthy. */
+  verticalSpeed: number | null;
+  rttMs: number | null;
+  lossPercent: number | null;
+}
+
 export class TelemetryBuilder {
   private readonly msg: MessageOf<"telemetry">;
 
@@ -32,26 +45,14 @@ export class TelemetryBuilder {
     };
   }
 
-  build(
-    s: SensorSnapshot,
-    state: {
-      armed: boolean;
-      mode: Mode;
-      failsafe: readonly string[];
-      thrusters: Float64Array;
-      /** The estimator's vertical speed (what the depth control acts on), null when depth is unhealthy. */
-      verticalSpeed: number | null;
-      rttMs: number | null;
-      lossPercent: number | null;
-    },
-  ): MessageOf<"telemetry"> {
+  build(s: SensorSnapshot, state: Readonly<TelemetryState>): MessageOf<"telemetry"> {
     const m = this.msg;
     m.depth = within(s.depth, -50, 12000);
     m.heading = s.heading === null || !Number.isFinite(s.heading) ? null : wrap360(s.heading);
     m.roll = s.roll === null || !Number.isFinite(s.roll) ? null : wrap180(s.roll);
     m.pitch = within(s.pitch, -90, 90);
     const q = s.attitude;
-    if (q && [q.w, q.x, q.y, q.z].every((v) => Number.isFinite(v) && v >= -1 && v <= 1)) {
+    if (q && unit(q.w) && unit(q.x) && unit(q.y) && unit(q.z)) {
       m.attitude.w = q.w;
       m.attitude.x = q.x;
       m.attitude.y = q.y;
@@ -63,8 +64,10 @@ export class TelemetryBuilder {
     m.verticalSpeed = within(state.verticalSpeed, -100, 100);
     m.armed = state.armed;
     m.mode = state.mode;
-    m.failsafe.length = 0;
-    for (const f of state.failsafe.slice(0, 16)) m.failsafe.push(f);
+    // Written in place: the array keeps its storage while the list stays the same length.
+    const n = Math.min(16, state.failsafe.length);
+    for (let i = 0; i < n; i++) m.failsafe[i] = state.failsafe[i] as string;
+    if (m.failsafe.length !== n) m.failsafe.length = n;
     m.battery.voltage = within(s.batteryVoltage, 0, 100);
     m.battery.current = within(s.batteryCurrent, -500, 500);
     m.battery.consumedWh = within(s.consumedWh, 0, 1e6);
@@ -83,17 +86,24 @@ export class TelemetryBuilder {
   }
 }
 
+function unit(v: number): boolean {
+  return Number.isFinite(v) && v >= -1 && v <= 1;
+}
+
 function within(v: number | null, min: number, max: number): number | null {
   return v !== null && Number.isFinite(v) && v >= min && v <= max ? v : null;
 }
 
+// In range, the reading itself is returned (no new number for the message to hold).
 function wrap360(deg: number): number {
+  if (deg >= 0 && deg < 360) return deg;
   const r = deg % 360;
   const w = r < 0 ? r + 360 : r;
   return w >= 360 ? 0 : w;
 }
 
 function wrap180(deg: number): number {
+  if (deg >= -180 && deg < 180) return deg;
   const w = wrap360(deg + 180) - 180;
   return Math.max(-180, w);
 }
