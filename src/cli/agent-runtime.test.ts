@@ -15,14 +15,14 @@ test("the agent runs with a bounded young generation wherever it is started", as
   const nodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.split(/\s+/) ?? [];
   for (const f of AGENT_NODE_FLAGS) assert.ok(nodeOptions.includes(f), `the vehicle unit's NODE_OPTIONS lack ${f}`);
   // `tethys sim`: the agent's command line, from its sources (the bundle takes the same flags).
-  const was = process.env.TETHYS_SIM_AGENT;
-  process.env.TETHYS_SIM_AGENT = "source";
+  const was = process.env.TETHYS_AGENT_RUN;
+  process.env.TETHYS_AGENT_RUN = "source";
   try {
     const { args } = await agentLauncher(() => {});
     assert.deepEqual(args.slice(0, AGENT_NODE_FLAGS.length), [...AGENT_NODE_FLAGS]);
   } finally {
-    if (was === undefined) delete process.env.TETHYS_SIM_AGENT;
-    else process.env.TETHYS_SIM_AGENT = was;
+    if (was === undefined) delete process.env.TETHYS_AGENT_RUN;
+    else process.env.TETHYS_AGENT_RUN = was;
   }
 });
 

@@ -69,7 +69,7 @@ export interface SimSystemOptions {
    * `vehicle --config FILE`. Default: this Node running the agent bundle built from this source
    * tree (dist/dev/agent.mjs, rebuilt when a source changed; src/release/dev-bundle.ts), with
    * Node's compile cache beside it — or the TypeScript sources themselves when the environment
-   * sets TETHYS_SIM_AGENT=source or the bundle cannot be built. Tests run the agent from a
+   * sets TETHYS_AGENT_RUN=source or the bundle cannot be built. Tests run the agent from a
    * release bundle this way, under qemu-user for an arm64 bundle.
    */
   agent?: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv };
@@ -127,15 +127,15 @@ const TETHYS = join(ROOT, "src/cli/tethys.ts");
 /**
  * The agent as bundled JavaScript (the lean start a board gets from its release), built into
  * dist/dev/ when the sources changed, started from its V8 startup snapshot where one was built;
- * the bundle as an ES module when TETHYS_SIM_AGENT=module; the type-stripped sources when
- * TETHYS_SIM_AGENT=source or the build fails (said on a line of its own).
+ * the bundle as an ES module when TETHYS_AGENT_RUN=module; the type-stripped sources when
+ * TETHYS_AGENT_RUN=source or the build fails (said on a line of its own).
  */
 export async function agentLauncher(
   out: (line: string) => void,
 ): Promise<{ command: string; args: readonly string[]; env?: NodeJS.ProcessEnv }> {
   const source = { command: process.execPath, args: [...AGENT_NODE_FLAGS, TETHYS] };
-  if (process.env.TETHYS_SIM_AGENT === "source") return source;
-  const moduleOnly = process.env.TETHYS_SIM_AGENT === "module";
+  if (process.env.TETHYS_AGENT_RUN === "source") return source;
+  const moduleOnly = process.env.TETHYS_AGENT_RUN === "module";
   try {
     const { file, snapshot } = await devBundle(ROOT);
     return {

@@ -85,6 +85,18 @@ test("environment overrides apply, typed, and a bad one names the variable", () 
   assert.equal(configError(() => parseConfig("", "v.toml", { TETHYS_VEHICLE____X: "1" })).code, "CONFIG_ENV");
 });
 
+test("TETHYS_ variables without `__` are the tools' own, not overrides, unless they start like a section", () => {
+  const tools = { TETHYS_AGENT_RUN: "module", TETHYS_IMAGE: "card.img", TETHYS_TEST_I2C: "1" };
+  const { config, sources } = parseConfig("[vehicle]\n", "v.toml", tools);
+  assert.equal(config.vehicle?.loop_hz, 50);
+  assert.deepEqual(sources.env, []);
+  for (const typo of ["TETHYS_VEHICLE_LOOP_HZ", "TETHYS_SIM_SEED", "TETHYS_TOPSIDE"]) {
+    const err = configError(() => parseConfig("[vehicle]\n", "v.toml", { [typo]: "1" }));
+    assert.equal(err.code, "CONFIG_ENV", typo);
+    assert.match(err.message, /two underscores after the section/);
+  }
+});
+
 test("requireRole demands the role's section", () => {
   const loaded = parseConfig("[topside]\n", "t.toml");
   assert.equal(requireRole(loaded, "topside").http_port, 8080);

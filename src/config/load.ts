@@ -20,6 +20,8 @@ import { type Config, ConfigSchema, type Role } from "./schema.ts";
  * plain string.
  */
 export const ENV_PREFIX = "TETHYS_";
+/** The config file's top-level sections, which environment overrides start with. */
+const CONFIG_SECTIONS = Object.keys(ConfigSchema.shape);
 
 export interface LoadedConfig {
   config: Config;
@@ -93,6 +95,19 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, origin: 
   const applied: string[] = [];
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith(ENV_PREFIX)) continue;
+    if (!name.includes("__")) {
+      // Not an override (those always have "__" after the section): the tools' own variables
+      // (TETHYS_AGENT_RUN, TETHYS_IMAGE, …). One that starts like a section is a mistyped override.
+      const rest = name.slice(ENV_PREFIX.length).toLowerCase();
+      const section = CONFIG_SECTIONS.find((s) => rest === s || rest.startsWith(`${s}_`));
+      if (section !== undefined) {
+        throw new TethysError(
+          "CONFIG_ENV",
+          `${name}: a config override needs two underscores after the section, TETHYS_${section.toUpperCase()}__<KEY> (e.g. TETHYS_VEHICLE__LOOP_HZ)`,
+        );
+      }
+      continue;
+    }
     const value = env[name];
     if (value === undefined) continue;
     const path = name.slice(ENV_PREFIX.length).toLowerCase().split("__");
