@@ -51,3 +51,17 @@ test("under the agent's flags, objects surviving scavenges do not grow V8's new 
   const free = newSpace([]);
   assert.ok(free > 4 * MiB, `without the flags new space reached only ${free / MiB} MiB`);
 });
+
+test("an agent that will start worker threads (the simulated camera) never runs from the startup snapshot", async () => {
+  // Node 24 aborts a worker loading node:child_process in a process started from a user-land
+  // snapshot; the camera's render worker spawns its encoder.
+  const was = process.env.TETHYS_AGENT_RUN;
+  delete process.env.TETHYS_AGENT_RUN;
+  try {
+    const withWorkers = await agentLauncher(() => {}, { workers: true });
+    assert.ok(!withWorkers.args.includes("--snapshot-blob"), withWorkers.args.join(" "));
+    assert.match(withWorkers.args.at(-1) ?? "", /agent\.mjs$|tethys\.ts$/);
+  } finally {
+    if (was !== undefined) process.env.TETHYS_AGENT_RUN = was;
+  }
+});

@@ -129,13 +129,18 @@ const TETHYS = join(ROOT, "src/cli/tethys.ts");
  * dist/dev/ when the sources changed, started from its V8 startup snapshot where one was built;
  * the bundle as an ES module when TETHYS_AGENT_RUN=module; the type-stripped sources when
  * TETHYS_AGENT_RUN=source or the build fails (said on a line of its own).
+ *
+ * `workers`: the agent will start worker threads (the simulated camera renders in one). Node 24
+ * aborts a worker that loads `node:child_process` in a process started from a user-land startup
+ * snapshot (an assertion in its pipe binding), so such an agent runs the bundle as a module.
  */
 export async function agentLauncher(
   out: (line: string) => void,
+  options: { workers?: boolean } = {},
 ): Promise<{ command: string; args: readonly string[]; env?: NodeJS.ProcessEnv }> {
   const source = { command: process.execPath, args: [...AGENT_NODE_FLAGS, TETHYS] };
   if (process.env.TETHYS_AGENT_RUN === "source") return source;
-  const moduleOnly = process.env.TETHYS_AGENT_RUN === "module";
+  const moduleOnly = process.env.TETHYS_AGENT_RUN === "module" || options.workers === true;
   try {
     const { file, snapshot } = await devBundle(ROOT);
     return {
@@ -257,7 +262,7 @@ export async function runSimSystem(o: SimSystemOptions = {}): Promise<number> {
       ),
       { mode: 0o600 },
     );
-    const agent = o.agent ?? (await agentLauncher(out));
+    const agent = o.agent ?? (await agentLauncher(out, { workers: o.video !== undefined }));
     const vehicle = await group.start({
       name: "vehicle",
       command: agent.command,
