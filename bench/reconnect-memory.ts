@@ -27,8 +27,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { AGENT_NODE_FLAGS } from "../src/cli/agent-runtime.ts";
-import { runSimSystem } from "../src/cli/sim-system.ts";
 import { devBundle } from "../src/release/dev-bundle.ts";
+import { startSimRun } from "../test/support/sim-run.ts";
 import { promValue, scrape } from "./latency-lib/stats.ts";
 import { SoakClient } from "./soak-lib/client.ts";
 import { memoryKinds } from "./soak-lib/memory.ts";
@@ -71,21 +71,9 @@ out(
 
 const bundle = await devBundle(ROOT);
 const dir = await mkdtemp(join(tmpdir(), "tethys-reconnect-"));
-let stop!: () => void;
-const until = new Promise<void>((r) => {
-  stop = r;
-});
-type Ready = Parameters<NonNullable<NonNullable<Parameters<typeof runSimSystem>[0]>["onReady"]>>[0];
-let ready!: (r: Ready) => void;
-const started = new Promise<Ready>((r) => {
-  ready = r;
-});
-const system = runSimSystem({
+const run = await startSimRun({
   dir,
   httpPort: 0,
-  until,
-  onReady: ready,
-  out: () => {},
   tether: {},
   metrics: true,
   agent: {
@@ -94,7 +82,7 @@ const system = runSimSystem({
     env: { ...process.env, NODE_COMPILE_CACHE: join(ROOT, "dist", "dev", "compile-cache"), ...agentEnv },
   },
 });
-const sys = await Promise.race([started, system.then((code) => Promise.reject(new Error(`sim exited ${code}`)))]);
+const sys = run.ready;
 const agentPid = tethysChildren().agent ?? -1;
 const metricsUrl = sys.metrics.vehicle ?? "";
 const healthUrl = metricsUrl.replace(/\/metrics$/, "/health");
@@ -223,8 +211,7 @@ try {
 } finally {
   clearInterval(flying);
   pilot.close();
-  stop();
-  await system;
+  await run.stop();
   await rm(dir, { recursive: true, force: true });
 }
 

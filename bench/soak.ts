@@ -18,12 +18,13 @@
  *
  * Run only when named (`npm run bench soak`): docs/soak.md.
  */
+
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runSimSystem } from "../src/cli/sim-system.ts";
 import { Rng } from "../src/kernel/rng.ts";
+import { startSimRun } from "../test/support/sim-run.ts";
 import { promValue, scrape } from "./latency-lib/stats.ts";
 import { SoakClient } from "./soak-lib/client.ts";
 import { memoryKinds } from "./soak-lib/memory.ts";
@@ -58,17 +59,8 @@ out(
 );
 
 const dir = await mkdtemp(join(tmpdir(), "tethys-soak-"));
-let stop!: () => void;
-const until = new Promise<void>((r) => {
-  stop = r;
-});
-type Ready = Parameters<NonNullable<NonNullable<Parameters<typeof runSimSystem>[0]>["onReady"]>>[0];
-let ready!: (r: Ready) => void;
-const started = new Promise<Ready>((r) => {
-  ready = r;
-});
-const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: () => {}, tether: {}, metrics: true });
-const sys = await Promise.race([started, system.then((code) => Promise.reject(new Error(`sim exited ${code}`)))]);
+const sim = await startSimRun({ dir, httpPort: 0, tether: {}, metrics: true });
+const sys = sim.ready;
 const wsUrl = `${sys.url.replace(/^http/, "ws").replace(/\/$/, "")}/ws`;
 const procs = tethysChildren();
 out(`system up: ${sys.url} · world ${procs.world} · hub ${procs.hub} · agent ${procs.agent}`);
@@ -180,7 +172,7 @@ await sample();
 const sampling = setInterval(() => void sample(), SAMPLE_S * 1000);
 await Promise.race([
   new Promise((r) => setTimeout(r, MINUTES * 60_000)),
-  system.then((code) => {
+  sim.exited.then((code) => {
     throw new Error(`tethys sim stopped during the soak (exit ${code})`);
   }),
 ]);
@@ -196,8 +188,7 @@ await sample();
 clearInterval(sampling);
 clearInterval(flying);
 pilot.close();
-stop();
-await system;
+await sim.stop();
 await rm(dir, { recursive: true, force: true });
 
 // ---- figures and verdict ------------------------------------------------------------------------
