@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
 import { underwayTelemetry } from "../../src/protocol/testing/sample-telemetry.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
+import { pilotUnderway } from "../support/cockpit-system.ts";
 import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
 
 /**
@@ -52,15 +53,7 @@ test("1440×900: plots on screen, cards stay put as alarms arrive, real keys, ha
   timeout: 60_000,
 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  await page.goto(hub.url);
-  await page.fill("#signin-secret", "x");
-  await page.click("#signin-form button[type=submit]");
-  await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
-  await page.click("#take-pilot");
-  await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
-  hub.send(underwayTelemetry({ armed: true }));
-  await page.waitForFunction(() => document.getElementById("link")?.dataset.state === "live");
-  await page.waitForSelector("#plot .u-over");
+  await pilotUnderway(page, hub);
 
   const plot = (await boxes(page, ["plot"]))[0];
   assert.ok(plot && plot.bottom <= 900, `plot ends at ${plot?.bottom} px, the window at 900`);

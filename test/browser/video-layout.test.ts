@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
-import { underwayTelemetry } from "../../src/protocol/testing/sample-telemetry.ts";
 import { encodeControl, KIND_CAMERAS, KIND_WATCH } from "../../src/video/wire.ts";
 import { browserRig, chromiumMissing } from "../support/chromium.ts";
+import { pilotUnderway } from "../support/cockpit-system.ts";
 import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
 
 /**
@@ -58,15 +58,7 @@ test("1440×900 with video: the picture is the main view, instruments and plots 
   await hub.listen();
   const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
   try {
-    await page.goto(hub.url);
-    await page.fill("#signin-secret", "x");
-    await page.click("#signin-form button[type=submit]");
-    await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
-    await page.click("#take-pilot");
-    await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
-    hub.send(underwayTelemetry({ armed: true }));
-    await page.waitForFunction(() => document.getElementById("link")?.dataset.state === "live");
-    await page.waitForSelector("#plot .u-over");
+    await pilotUnderway(page, hub);
     const withoutVideo = await boxes(page, ["#plot"]);
 
     // The hub relays video: its camera list shows the panel, and the page asks to watch.

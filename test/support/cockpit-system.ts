@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
+import { underwayTelemetry } from "../../src/protocol/testing/sample-telemetry.ts";
+import type { StandInHub } from "./stand-in-hub.ts";
 
 /**
  * Helpers for the cockpit's browser tests against the real system (`runSimSystem`).
@@ -132,4 +134,20 @@ export async function telemetryFrames(page: Page, n: number): Promise<void> {
       timeout: 30_000,
     },
   );
+}
+
+/**
+ * On a stand-in hub whose sign-in script admits an observer (`signInScript`): signs in, takes the
+ * pilot role, sends armed underway telemetry and waits for the link to be live and the plot drawn.
+ */
+export async function pilotUnderway(page: Page, hub: StandInHub): Promise<void> {
+  await page.goto(hub.url);
+  await page.fill("#signin-secret", "x");
+  await page.click("#signin-form button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
+  await page.click("#take-pilot");
+  await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
+  hub.send(underwayTelemetry({ armed: true }));
+  await page.waitForFunction(() => document.getElementById("link")?.dataset.state === "live");
+  await page.waitForSelector("#plot .u-over");
 }
