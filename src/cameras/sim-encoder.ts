@@ -29,16 +29,11 @@ export function renderWorkerUrl(): URL {
     : new URL(`./${RENDER_WORKER_BUNDLE_FILE}`, import.meta.url);
 }
 
-export interface SimEncoderOptions {
-  program: string;
-  args: string[];
-  width: number;
-  height: number;
-  fps: number;
-  maxAccessUnit: number;
+/** What the worker is given, but the pose buffer, which the encoder makes and writes. */
+export type SimEncoderOptions = Omit<RenderWorkerData, "pose" | "renderCostMs" | "probe"> & {
   renderCostMs?: number | undefined;
   probe?: SharedArrayBuffer | undefined;
-}
+};
 
 export class SimEncoder extends EventEmitter<SimEncoderEvents> {
   readonly worker: Worker;
