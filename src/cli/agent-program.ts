@@ -4,7 +4,7 @@
  * startup snapshot) — never run on import.
  */
 import { CommanderError } from "commander";
-import { isTethysError } from "../kernel/errors.ts";
+import { isTethysError, withCode } from "../kernel/errors.ts";
 import { CliCommand } from "./cli-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { registerVehicleCommand } from "./vehicle-command.ts";
@@ -24,7 +24,7 @@ export async function agentMain(argv: readonly string[], io: CliIo): Promise<Exi
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (isTethysError(err)) {
-      io.err(`tethys: ${err.message}\n`);
+      io.err(`tethys: ${withCode(err)}\n`);
       return 1;
     }
     throw err;

@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { errorCode, isTethysError } from "../kernel/errors.ts";
+import { errorCode, isTethysError, withCode } from "../kernel/errors.ts";
 import { CliCommand } from "./cli-command.ts";
 import { registerConfigCommand } from "./config-command.ts";
 import { registerDeployCommand } from "./deploy-command.ts";
@@ -68,7 +68,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
       return err.exitCode === 0 ? 0 : 2;
     }
     if (isTethysError(err)) {
-      io.err(`tethys: ${err.message}\n`);
+      io.err(`tethys: ${withCode(err)}\n`);
       return 1;
     }
     io.err(

@@ -36,3 +36,8 @@ export function errorCode(err: unknown): string {
   if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string") return err.code;
   return "UNKNOWN";
 }
+
+/** The error's message with its stable code after it (unless the message already names it), for a CLI's last words. */
+export function withCode(err: TethysError): string {
+  return err.message.includes(err.code) ? err.message : `${err.message} [${err.code}]`;
+}
