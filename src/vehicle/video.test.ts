@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Logger } from "pino";
 import { Registry } from "prom-client";
 import { builtinProfile } from "../../hardware/boards/profiles.ts";
 import { VehicleSchema } from "../config/schema.ts";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { createLogging } from "../observability/logger.ts";
-import { startVehicleVideo } from "./video.ts";
+import { cameraStateLog, startVehicleVideo } from "./video.ts";
 
 /**
  * Which cameras the vehicle starts: the board profile's when `[vehicle.video]` lists none (with
@@ -62,4 +63,31 @@ test("board profiles name their cameras: the Pi camera on a Pi, UVC on a BeagleB
 
   assert.equal(start({ hub: { video_port: 0 }, video: { cameras: [] } }, "rpi-pca9685"), undefined, "[] means none");
   assert.equal(start({}, "rpi-pca9685"), undefined, "no video port: no video");
+});
+
+test("a camera that stays missing is warned about once, then at most once a minute; going live ends the run", () => {
+  const clock = new VirtualClock();
+  const warned: string[] = [];
+  const logger = {
+    info: () => {},
+    warn: (_o: unknown, msg: string) => void warned.push(msg),
+  } as unknown as Pick<Logger, "info" | "warn">;
+  const log = cameraStateLog(logger, clock, "front");
+  // Retried every 10 s for five minutes: 31 failures.
+  for (let i = 0; i <= 30; i++) {
+    log("missing", "VIDEO_SOURCE_MISSING", "ffmpeg not found");
+    clock.advance(10_000);
+  }
+  assert.ok(warned.length >= 2 && warned.length <= 7, `${warned.length} lines: ${warned.join(" | ")}`);
+  assert.equal(warned[0], "camera front: ffmpeg not found");
+  assert.match(warned[1] ?? "", /^camera front: ffmpeg not found \(repeated \d+ times in [\d.]+ s\)$/);
+  const repeats = warned.slice(1).reduce((n, l) => n + Number(/repeated (\d+)/.exec(l)?.[1] ?? 0), 0);
+  warned.length = 0;
+  log("live", "", "live");
+  // What was still pending is reported when the camera comes back: every failure accounted for.
+  const pending = warned.reduce((n, l) => n + Number(/repeated (\d+)/.exec(l)?.[1] ?? 0), 0);
+  assert.equal(1 + repeats + pending, 31);
+  warned.length = 0;
+  log("missing", "VIDEO_SOURCE_MISSING", "ffmpeg not found");
+  assert.deepEqual(warned, ["camera front: ffmpeg not found"]);
 });

@@ -1,12 +1,13 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { CameraSource } from "../cameras/camera-source.ts";
+import { CameraSource, type CameraState } from "../cameras/camera-source.ts";
 import type { CameraSpec } from "../cameras/commands.ts";
 import { CameraSchema, type Config } from "../config/schema.ts";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import type { CommandLinkClientOptions } from "../links/command/index.ts";
 import { VideoLinkClient } from "../links/video/video-link-client.ts";
 import { readGauge } from "../observability/metrics.ts";
+import { RepeatLimiter } from "../observability/repeat-limiter.ts";
 import type { ScenePose } from "../video/scene.ts";
 import type { CameraList } from "../video/wire.ts";
 
@@ -75,11 +76,9 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
   });
   cameras.forEach((camera, index) => {
     camera.on("frame", (f) => link.sendAccessUnit(index, f.au, f));
+    const logState = cameraStateLog(logger, clock, camera.spec.name);
     camera.on("state", (state, code, message) => {
-      const entry = { camera: camera.spec.name, state, code };
-      if (state === "live" || state === "starting" || state === "stopped")
-        logger.info(entry, `camera ${camera.spec.name}: ${message}`);
-      else logger.warn(entry, `camera ${camera.spec.name}: ${message}`);
+      logState(state, code, message);
       link.sendCameras(list());
     });
   });
@@ -144,4 +143,24 @@ export function poseFromSensors(s: {
   depth: number | null;
 }): ScenePose {
   return { heading: s.heading ?? 0, pitch: s.pitch ?? 0, roll: s.roll ?? 0, depth: s.depth ?? 0 };
+}
+
+/**
+ * How one camera's state changes are logged. A camera that is missing or keeps failing is retried
+ * every ≤ 10 s for as long as the vehicle runs: its warning is logged once, then summarised at most
+ * once a minute ("… (repeated N times in S s)"), and going live ends the run of warnings. The
+ * camera list the cockpit shows carries every state change.
+ */
+export function cameraStateLog(
+  logger: Pick<Logger, "info" | "warn">,
+  clock: Pick<Clock, "now">,
+  name: string,
+): (state: CameraState, code: string, message: string) => void {
+  const warnings = new RepeatLimiter(logger, { intervalMs: 60_000, now: () => clock.now() });
+  return (state, code, message) => {
+    if (state === "live" || state === "starting" || state === "stopped") {
+      if (state === "live") warnings.clearAll();
+      logger.info({ camera: name, state, code }, `camera ${name}: ${message}`);
+    } else warnings.warn(code, `camera ${name}: ${message}`);
+  };
 }
