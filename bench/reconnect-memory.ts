@@ -92,26 +92,7 @@ const wsUrl = `${sys.url.replace(/^http/, "ws").replace(/\/$/, "")}/ws`;
 const pilot = await SoakClient.connect(wsUrl, () => pilot.request("pilot"));
 await pilot.signIn(sys.token, "reconnect-pilot", "pilot");
 const t0 = performance.now();
-let lastArm = 0;
-const flying = setInterval(() => {
-  const t = (performance.now() - t0) / 1000;
-  if (pilot.role !== "pilot") return;
-  if (pilot.telemetry && !pilot.telemetry.armed && pilot.vehicleConnected && t - lastArm > 3) {
-    lastArm = t;
-    pilot.send({ type: "arm" });
-  }
-  const w = (2 * Math.PI * t) / 60;
-  pilot.send({
-    type: "pilot",
-    surge: 0.6 * Math.sin(w),
-    sway: 0,
-    heave: 0.3 * Math.sin(2 * w),
-    yaw: 0.4 * Math.cos(w),
-    pitch: 0,
-    roll: 0,
-    gain: 0.5,
-  });
-}, 40);
+const flying = pilot.flyPattern(0);
 
 interface Sample {
   cut: number;

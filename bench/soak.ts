@@ -70,26 +70,7 @@ const pilot = await SoakClient.connect(wsUrl, () => pilot.request("pilot"));
 await pilot.signIn(sys.token, "soak-pilot", "pilot");
 const t0 = performance.now();
 const elapsedS = (): number => (performance.now() - t0) / 1000;
-let lastArm = 0;
-const flying = setInterval(() => {
-  const t = elapsedS();
-  const w = (2 * Math.PI * t) / 60;
-  if (pilot.role !== "pilot") return;
-  if (pilot.telemetry && !pilot.telemetry.armed && pilot.vehicleConnected && t - lastArm > 3) {
-    lastArm = t;
-    pilot.send({ type: "arm" });
-  }
-  pilot.send({
-    type: "pilot",
-    surge: 0.6 * Math.sin(w),
-    sway: 0.2 * Math.sin(3 * w),
-    heave: 0.3 * Math.sin(2 * w),
-    yaw: 0.4 * Math.cos(w),
-    pitch: 0,
-    roll: 0,
-    gain: 0.5,
-  });
-}, 40);
+const flying = pilot.flyPattern(0.2);
 
 // ---- observers joining and leaving ---------------------------------------------------------
 let joins = 0;

@@ -9,15 +9,21 @@
  *     encoder → decoded; p50/p99.
  *  2. Pilot input → thruster output (latency-lib/pilot.ts) in three phases: no other session;
  *     N sessions attached but not watching (the control: the sessions and their process cost
- *     without video); N sessions watching video (forked, bench/_video-watchers.ts). The hub's CPU
- *     in each phase (its own process_cpu_seconds_total) gives the cost per watcher, and the
- *     ratio watching / attached separates video's cost from the sessions'.
+ *     without video); N sessions watching video (forked, bench/_video-watchers.ts). The phases
+ *     alternate for `rounds` rounds, samples pooled per phase, so a burst of load elsewhere on
+ *     the machine does not land on one phase only. The hub's CPU in each phase (its own
+ *     process_cpu_seconds_total) gives the cost per watcher, and the ratio watching / attached
+ *     separates video's cost from the sessions'.
  *
- *   node bench/video-latency.ts [seconds=20] [watchers=20] [samples=300] [width=1280] [height=720]
+ *     The watchers stand in for browsers on other computers; on one machine they would compete
+ *     for its cores with the system measured, so their process runs at nice `watchersNice`
+ *     (default 19; 0 to let them compete).
+ *
+ *   node bench/video-latency.ts [seconds=20] [watchers=20] [samples=300] [width=1280] [height=720] [rounds=3] [watchersNice=19]
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
-import { loadavg } from "node:os";
+import { loadavg, setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 import { buildCockpit } from "../src/cockpit/build.ts";
 import { launchChromium } from "../test/support/chromium.ts";
@@ -30,6 +36,8 @@ const watchers = Number(process.argv[3] ?? 20);
 const samples = Number(process.argv[4] ?? 300);
 const width = Number(process.argv[5] ?? 1280);
 const height = Number(process.argv[6] ?? 720);
+const rounds = Number(process.argv[7] ?? 3);
+const watchersNice = Number(process.argv[8] ?? 19);
 
 type Times = { capture: number; sent: number; hub: number; received: number; decoded: number };
 type W = { tethys: { video: { samples(): Times[]; stats(): { decoded: number; errors: number; dropped: number } } } };
@@ -85,37 +93,61 @@ try {
   // ---- 2. pilot input with 0 and N watchers, hub CPU ------------------------------------------
   const pilot = await BenchPilot.fly(sys);
   await pilot.measure(30);
-  const phase = async (label: string) => {
+  /** `n` samples of pilot input, and the hub's CPU meanwhile (share of a core). */
+  const phase = async (n: number) => {
     const cpu0 = await hubCpu();
     const t0 = performance.now();
-    const lat = summary(await pilot.measure(samples));
+    const lat = await pilot.measure(n);
     const cpu = ((await hubCpu()) - cpu0) / ((performance.now() - t0) / 1000);
-    console.log(
-      `pilot input → thruster output, ${label}: ${lat.n} samples, p50 ${ms(lat.p50)} ms  p99 ${ms(lat.p99)} ms  max ${ms(lat.max)} ms; hub CPU ${(cpu * 100).toFixed(1)} %`,
-    );
     return { lat, cpu };
   };
-  const idle = await phase("no other session");
   /** N sessions from a forked process: attached and watching video, or only attached ("observe"). */
-  const sessions = async (mode: "watch" | "observe") => {
+  const sessions = async (mode: "watch" | "observe", n: number) => {
     const child: ChildProcess = fork(fileURLToPath(new URL("./_video-watchers.ts", import.meta.url)), [
       sys.wsUrl,
       String(watchers),
       sys.token,
       mode,
     ]);
+    if (child.pid !== undefined && watchersNice !== 0) setPriority(child.pid, watchersNice);
     await once(child, "message");
-    const r = await phase(
-      mode === "watch" ? `${watchers} sessions watching video` : `${watchers} sessions attached, not watching`,
-    );
+    const r = await phase(n);
     child.send({ type: "stats" });
     const [st] = (await once(child, "message")) as [{ videoFrames: number; videoBytes: number }];
     child.send({ type: "stop" });
     await once(child, "exit");
     return { ...r, st };
   };
-  const attached = await sessions("observe");
-  const loaded = await sessions("watch");
+  const pooled = { none: [] as number[], attached: [] as number[], watching: [] as number[] };
+  const cpuOf = { none: 0, attached: 0, watching: 0 };
+  const st = { videoFrames: 0, videoBytes: 0 };
+  const perRound = Math.ceil(samples / rounds);
+  for (let r = 0; r < rounds; r++) {
+    const none = await phase(perRound);
+    const attached = await sessions("observe", perRound);
+    const watching = await sessions("watch", perRound);
+    pooled.none.push(...none.lat);
+    pooled.attached.push(...attached.lat);
+    pooled.watching.push(...watching.lat);
+    cpuOf.none += none.cpu / rounds;
+    cpuOf.attached += attached.cpu / rounds;
+    cpuOf.watching += watching.cpu / rounds;
+    st.videoFrames += watching.st.videoFrames;
+    st.videoBytes += watching.st.videoBytes;
+    console.log(
+      `  round ${r + 1}/${rounds}: pilot p99 none ${ms(summary(none.lat).p99)}  attached ${ms(summary(attached.lat).p99)}  watching ${ms(summary(watching.lat).p99)} ms`,
+    );
+  }
+  const show = (label: string, lat: number[], cpu: number) => {
+    const s = summary(lat);
+    console.log(
+      `pilot input → thruster output, ${label}: ${s.n} samples, p50 ${ms(s.p50)} ms  p99 ${ms(s.p99)} ms  max ${ms(s.max)} ms; hub CPU ${(cpu * 100).toFixed(1)} %`,
+    );
+    return { lat: s, cpu };
+  };
+  const idle = show("no other session", pooled.none, cpuOf.none);
+  const attached = show(`${watchers} sessions attached, not watching`, pooled.attached, cpuOf.attached);
+  const loaded = { ...show(`${watchers} sessions watching video`, pooled.watching, cpuOf.watching), st };
   pilot.close();
   const perWatcher = ((loaded.cpu - attached.cpu) * 100) / watchers;
   console.log(
@@ -125,6 +157,8 @@ try {
     JSON.stringify({
       bench: "video-latency",
       pilotP99Ms: { none: idle.lat.p99, attached: attached.lat.p99, watching: loaded.lat.p99 },
+      rounds,
+      watchersNice,
       pilotRatioWatchingVsAttached: loaded.lat.p99 / attached.lat.p99,
       hubCpuPerWatcherPercent: perWatcher,
     }),

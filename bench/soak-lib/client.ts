@@ -76,6 +76,35 @@ export class SoakClient {
     }
   }
 
+  /**
+   * Flies the long-run pattern at 25 Hz from now on — surge, heave and yaw on a 60 s cycle,
+   * sway at `sway` amplitude (0 for none) — re-arming whenever the vehicle is connected and
+   * disarmed (3 s apart at most once). Returns the interval to clear.
+   */
+  flyPattern(sway: number): ReturnType<typeof setInterval> {
+    const t0 = performance.now();
+    let lastArm = 0;
+    return setInterval(() => {
+      const t = (performance.now() - t0) / 1000;
+      if (this.role !== "pilot") return;
+      if (this.telemetry && !this.telemetry.armed && this.vehicleConnected && t - lastArm > 3) {
+        lastArm = t;
+        this.send({ type: "arm" });
+      }
+      const w = (2 * Math.PI * t) / 60;
+      this.send({
+        type: "pilot",
+        surge: 0.6 * Math.sin(w),
+        sway: sway * Math.sin(3 * w),
+        heave: 0.3 * Math.sin(2 * w),
+        yaw: 0.4 * Math.cos(w),
+        pitch: 0,
+        roll: 0,
+        gain: 0.5,
+      });
+    }, 40);
+  }
+
   send(m: Message): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(encodeFrame(m, { seq: this.seq++, timestamp: Date.now() * 1000 }));

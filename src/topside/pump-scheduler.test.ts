@@ -24,3 +24,27 @@ test("sessions are pumped once per schedule, in batches of one turn each", async
   );
   assert.equal(s.pending, 0);
 });
+
+test("a pump's returned cost counts against the turn's budget; one over budget runs alone", async () => {
+  const s = new PumpScheduler(100);
+  const turns: string[][] = [[]];
+  const make = (id: string, cost: number) => ({
+    pump: () => {
+      turns.at(-1)?.push(id);
+      return cost;
+    },
+  });
+  for (const p of [make("a", 60), make("b", 60), make("big", 500), make("c", 10), make("d", 10)]) s.schedule(p);
+  for (let i = 0; i < 5; i++) {
+    await turn();
+    turns.push([]);
+  }
+  assert.deepEqual(
+    turns.filter((t) => t.length > 0),
+    [["a", "b"], ["big"], ["c", "d"]],
+  );
+});
+
+test("a budget that is not a positive number is refused", () => {
+  for (const b of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => new PumpScheduler(b), RangeError);
+});

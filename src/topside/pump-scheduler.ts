@@ -1,21 +1,25 @@
 /**
- * Spreads fan-out writes over event-loop turns: sessions with something to send are written in
- * batches of `batch`, one batch per turn (setImmediate), so input that arrives meanwhile — a
- * pilot's command — is handled between batches instead of after a write to every browser.
- * Not a timer: it only orders work within the current moment.
+ * Spreads fan-out writes over event-loop turns: sessions with something to send are pumped
+ * until one turn's budget is spent, one batch per turn (setImmediate), so input that arrives
+ * meanwhile — a pilot's command — is handled between batches instead of after a write to
+ * every browser. Each pump costs what it returns (bytes written, say), or 1 when it returns
+ * nothing (a budget of 32 is then 32 sessions per turn); a pump costing more than the budget
+ * still runs, alone in its turn. Not a timer: it only orders work within the current moment.
  */
 export interface Pumpable {
-  pump(): void;
+  /** Writes what is ready; returns its cost against the turn's budget (a number; anything else counts 1). */
+  pump(): unknown;
 }
 
 export class PumpScheduler {
-  private readonly batch: number;
+  private readonly budget: number;
   private readonly ready = new Set<Pumpable>();
   private scheduled = false;
 
-  constructor(batch: number) {
-    if (!(Number.isInteger(batch) && batch > 0)) throw new RangeError(`batch must be a positive integer, got ${batch}`);
-    this.batch = batch;
+  constructor(budget: number) {
+    if (!(Number.isFinite(budget) && budget > 0))
+      throw new RangeError(`budget must be a positive number, got ${budget}`);
+    this.budget = budget;
   }
 
   schedule(p: Pumpable): void {
@@ -37,11 +41,12 @@ export class PumpScheduler {
 
   private readonly run = (): void => {
     this.scheduled = false;
-    let n = 0;
+    let spent = 0;
     for (const p of this.ready) {
-      if (n++ === this.batch) break;
+      if (spent >= this.budget) break;
       this.ready.delete(p);
-      p.pump();
+      const cost = p.pump();
+      spent += typeof cost === "number" ? cost : 1;
     }
     if (this.ready.size > 0 && !this.scheduled) {
       this.scheduled = true;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { test } from "node:test";
+import { setImmediate as turn } from "node:timers/promises";
 import { Registry } from "prom-client";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import type { VideoLinkServer, VideoVehicleConnection } from "../links/video/video-link-server.ts";
@@ -63,21 +64,27 @@ class FakeConn extends EventEmitter {
   close(): void {}
 }
 
-function setup() {
+function setup(turnBytes?: number) {
   const clock = new VirtualClock();
   const relay = new VideoRelay({
     clock,
     logger: createLogging({ level: "silent", components: {} }).child("video"),
     registry: new Registry(),
     viewerBufferBytes: 1000,
+    turnBytes,
   });
+  /** Lets the paced writes go out (they leave in later event-loop turns). */
+  const written = async () => {
+    do await turn();
+    while (relay.pendingWrites > 0);
+  };
   const server = new EventEmitter();
   relay.attach(server as unknown as VideoLinkServer);
   const conn = new FakeConn();
   server.emit("connection", conn as unknown as VideoVehicleConnection);
   conn.emit("cameras", CAMERAS);
   let seq = 0;
-  const unit = (keyframe: boolean, bytes = 100, camera = 0) => {
+  const unitNow = (keyframe: boolean, bytes = 100, camera = 0) => {
     const msg = new Uint8Array(AU_HEADER_BYTES + bytes);
     const h: AuHeader = {
       camera,
@@ -93,22 +100,28 @@ function setup() {
     writeAuHeader(msg, h);
     conn.emit("au", msg, h);
   };
-  const watch = (v: FakeViewer, role: { vehicle: string | undefined; pilot: boolean }, camera = 0) =>
+  const unit = async (keyframe: boolean, bytes = 100, camera = 0) => {
+    unitNow(keyframe, bytes, camera);
+    await written();
+  };
+  const watch = async (v: FakeViewer, role: { vehicle: string | undefined; pilot: boolean }, camera = 0) => {
     relay.message(v, encodeControl(KIND_WATCH, { vehicle: "rov1", camera }), role);
-  return { relay, conn, unit, watch, clock };
+    await written();
+  };
+  return { relay, conn, unit, unitNow, watch, clock, written };
 }
 
 const OBSERVER = { vehicle: "rov1", pilot: false };
 const PILOT = { vehicle: "rov1", pilot: true };
 
-test("a new watcher gets the camera list and the cached group at once, then live units", () => {
+test("a new watcher gets the camera list and the cached group at once, then live units", async () => {
   const { unit, watch } = setup();
-  unit(false); // before any keyframe: not cached
-  unit(true);
-  unit(false);
-  unit(false);
+  await unit(false); // before any keyframe: not cached
+  await unit(true);
+  await unit(false);
+  await unit(false);
   const v = new FakeViewer(1);
-  watch(v, OBSERVER);
+  await watch(v, OBSERVER);
   assert.deepEqual(v.lists(), [CAMERAS]);
   assert.deepEqual(
     v.units().map((h) => [h.seq, h.keyframe]),
@@ -122,26 +135,26 @@ test("a new watcher gets the camera list and the cached group at once, then live
     v.units().every((h) => h.hubMicros > 0),
     "stamped with the hub's receive time",
   );
-  unit(false);
+  await unit(false);
   assert.equal(v.units().length, 4);
-  unit(false, 100, 1);
+  await unit(false, 100, 1);
   assert.equal(v.units().length, 4, "another camera's units are not sent");
 });
 
-test("a slow browser drops to the next keyframe while a fast one gets everything", () => {
+test("a slow browser drops to the next keyframe while a fast one gets everything", async () => {
   const { unit, watch } = setup();
   const slow = new FakeViewer(1);
   const fast = new FakeViewer(2);
-  watch(slow, OBSERVER);
-  watch(fast, OBSERVER);
-  unit(true);
+  await watch(slow, OBSERVER);
+  await watch(fast, OBSERVER);
+  await unit(true);
   slow.videoBuffered = 990; // its socket is backed up
-  unit(false);
-  unit(false);
+  await unit(false);
+  await unit(false);
   slow.videoBuffered = 0; // drained: deltas are useless without what was dropped
-  unit(false);
-  unit(true);
-  unit(false);
+  await unit(false);
+  await unit(true);
+  await unit(false);
   assert.deepEqual(
     slow.units().map((h) => h.seq),
     [1, 5, 6],
@@ -152,10 +165,10 @@ test("a slow browser drops to the next keyframe while a fast one gets everything
   );
 });
 
-test("only attached sessions watch; only the pilot changes settings; leaving stops the video", () => {
+test("only attached sessions watch; only the pilot changes settings; leaving stops the video", async () => {
   const { relay, conn, unit, watch } = setup();
   const stranger = new FakeViewer(1);
-  watch(stranger, { vehicle: undefined, pilot: false });
+  await watch(stranger, { vehicle: undefined, pilot: false });
   assert.deepEqual(stranger.refused, ["HUB_NOT_ATTACHED"]);
   const observer = new FakeViewer(2);
   const settings = (camera: number) =>
@@ -176,25 +189,25 @@ test("only attached sessions watch; only the pilot changes settings; leaving sto
   relay.message(pilot, Uint8Array.of(0x56, KIND_WATCH, 0x7b), PILOT);
   assert.deepEqual(pilot.refused, ["VIDEO_UNKNOWN_CAMERA", "VIDEO_BAD_FRAME", "VIDEO_BAD_CONTROL"]);
 
-  watch(observer, OBSERVER);
-  unit(true);
+  await watch(observer, OBSERVER);
+  await unit(true);
   assert.equal(observer.units().length, 1);
   relay.leave(observer.id);
-  unit(true);
+  await unit(true);
   assert.equal(observer.units().length, 1, "nothing after leaving");
   assert.equal(relay.watching, 0);
 });
 
-test("a vehicle's video link going down clears its cache: a newcomer waits for a fresh keyframe", () => {
+test("a vehicle's video link going down clears its cache: a newcomer waits for a fresh keyframe", async () => {
   const { conn, unit, watch } = setup();
-  unit(true);
+  await unit(true);
   conn.emit("close");
   const v = new FakeViewer(1);
-  watch(v, OBSERVER);
+  await watch(v, OBSERVER);
   assert.equal(v.units().length, 0);
 });
 
-test("a browser that acknowledges is judged by what it took: unacknowledged for 500 ms, it drops to a keyframe", () => {
+test("a browser that acknowledges is judged by what it took: unacknowledged for 500 ms, it drops to a keyframe", async () => {
   const { relay, unit, watch, clock } = setup();
   const v = new FakeViewer(1);
   const ack = () => {
@@ -203,41 +216,41 @@ test("a browser that acknowledges is judged by what it took: unacknowledged for 
     writeAck(msg, bytes);
     relay.message(v, msg, OBSERVER);
   };
-  watch(v, OBSERVER);
-  unit(true);
+  await watch(v, OBSERVER);
+  await unit(true);
   ack(); // from here the hub counts on acknowledgements
-  unit(false);
+  await unit(false);
   clock.advance(100);
   ack();
-  unit(false);
+  await unit(false);
   assert.equal(v.units().length, 3, "acknowledged in time: everything goes");
   clock.advance(600); // nothing acknowledged: the socket looks empty, the browser is not taking it
-  unit(false);
-  unit(true);
+  await unit(false);
+  await unit(true);
   assert.equal(v.units().length, 3, "behind: dropped, keyframe included");
   ack();
-  unit(false);
+  await unit(false);
   assert.equal(v.units().length, 3, "caught up, but a delta waits for its keyframe");
-  unit(true);
+  await unit(true);
   assert.equal(v.units().length, 4);
   assert.equal(v.units()[3]?.keyframe, true);
   const bogus = new Uint8Array(ACK_BYTES);
   writeAck(bogus, 10 ** 12);
   relay.message(v, bogus, OBSERVER); // more than was ever sent: ignored
-  unit(false);
+  await unit(false);
   assert.equal(v.units().length, 5);
 });
 
-test("attaching to a vehicle brings its camera list (the page learns the hub relays video), nothing else", () => {
+test("attaching to a vehicle brings its camera list (the page learns the hub relays video), nothing else", async () => {
   const { relay, unit } = setup();
-  unit(true);
+  await unit(true);
   const v = new FakeViewer(1);
   relay.attached(v, "rov1");
   assert.deepEqual(v.lists(), [CAMERAS]);
   assert.equal(v.units().length, 0, "no video until it asks");
 });
 
-test("a browser that has taken everything, camera lists included, is never judged behind", () => {
+test("a browser that has taken everything, camera lists included, is never judged behind", async () => {
   const { relay, unit, watch, clock } = setup();
   const v = new FakeViewer(1);
   const ack = () => {
@@ -250,38 +263,38 @@ test("a browser that has taken everything, camera lists included, is never judge
   };
   relay.attached(v, "rov1");
   relay.attached(v, "rov1"); // attached again (took the pilot role): another list
-  watch(v, OBSERVER);
-  unit(true);
+  await watch(v, OBSERVER);
+  await unit(true);
   for (let i = 0; i < 20; i++) {
     ack();
     clock.advance(100);
-    unit(false);
+    await unit(false);
   }
   assert.equal(v.units().length, 21, "acknowledged all along: nothing dropped");
 });
 
-test("keyframe requests: a watcher with nothing cached, or caught up and waiting for a keyframe, asks the vehicle — once per camera per gap", () => {
+test("keyframe requests: a watcher with nothing cached, or caught up and waiting for a keyframe, asks the vehicle — once per camera per gap", async () => {
   const { conn, unit, watch, clock, relay } = setup();
   const a = new FakeViewer(1);
-  watch(a, OBSERVER); // nothing cached yet
+  await watch(a, OBSERVER); // nothing cached yet
   assert.deepEqual(conn.keyframes, [0], "asked at once");
   const b = new FakeViewer(2);
-  watch(b, OBSERVER);
+  await watch(b, OBSERVER);
   assert.deepEqual(conn.keyframes, [0], "a second watcher within the gap costs no second request");
-  unit(true);
-  unit(false);
+  await unit(true);
+  await unit(false);
   assert.equal(a.units().length, 2);
   // a falls behind: the unit is dropped, then it catches up and waits for the next keyframe
   a.videoBuffered = 5000;
-  unit(false);
+  await unit(false);
   assert.deepEqual(conn.keyframes, [0], "still behind: no request (a keyframe could not be sent either)");
   a.videoBuffered = 0;
-  unit(false);
+  await unit(false);
   assert.deepEqual(conn.keyframes, [0], "within the gap");
   clock.advance(500);
-  unit(false);
+  await unit(false);
   assert.deepEqual(conn.keyframes, [0, 0], "caught up and waiting: asked");
-  unit(true);
+  await unit(true);
   assert.equal(a.units().at(-1)?.keyframe, true, "the keyframe went out");
   // a browser's decoder may ask too, for the camera it watches only
   clock.advance(500);
@@ -293,4 +306,58 @@ test("keyframe requests: a watcher with nothing cached, or caught up and waiting
   relay.message(a, req, OBSERVER);
   assert.deepEqual(a.refused, ["VIDEO_UNKNOWN_CAMERA"]);
   assert.equal(req[1], KIND_KEYFRAME);
+});
+
+test("writes are paced: a keyframe to many watchers leaves over several turns, each at most turnBytes (one unit alone may pass it)", async () => {
+  const { unitNow, watch, written } = setup(1000);
+  const viewers = Array.from({ length: 10 }, (_, i) => new FakeViewer(i + 1));
+  for (const v of viewers) await watch(v, OBSERVER);
+  const perTurn: number[] = [];
+  let before = 0;
+  const total = () => viewers.reduce((n, v) => n + v.units().length, 0);
+  unitNow(true, 300); // 300 + header bytes to each of 10 watchers
+  assert.equal(total(), 0, "nothing written in the turn the unit arrived");
+  while (total() < viewers.length) {
+    await turn();
+    perTurn.push(total() - before);
+    before = total();
+  }
+  assert.ok(perTurn.length >= 3, `spread over turns: ${perTurn.join(",")}`);
+  const most = Math.ceil(1000 / (AU_HEADER_BYTES + 300)); // the budget's last unit may pass it
+  assert.ok(
+    perTurn.every((n) => n <= most),
+    `at most ${most} units of ${AU_HEADER_BYTES + 300} bytes per 1000-byte turn: ${perTurn.join(",")}`,
+  );
+  await written();
+});
+
+test("what waits for its turn counts as behind: a unit that would overfill the queue is dropped to the next keyframe", async () => {
+  const { unitNow, watch, written } = setup();
+  const v = new FakeViewer(1);
+  await watch(v, OBSERVER);
+  unitNow(true, 600);
+  unitNow(false, 600); // the first is still queued: 600 + 600 > 1000
+  unitNow(false, 100); // waits for a keyframe
+  await written();
+  assert.deepEqual(
+    v.units().map((h) => h.seq),
+    [1],
+  );
+  unitNow(true, 100);
+  await written();
+  assert.deepEqual(
+    v.units().map((h) => h.seq),
+    [1, 4],
+  );
+});
+
+test("leaving drops what was queued for the old camera", async () => {
+  const { relay, unitNow, watch, written } = setup();
+  const v = new FakeViewer(1);
+  await watch(v, OBSERVER);
+  unitNow(true);
+  relay.leave(v.id);
+  await written();
+  assert.equal(v.units().length, 0);
+  assert.equal(relay.pendingWrites, 0);
 });

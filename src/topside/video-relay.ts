@@ -25,6 +25,7 @@ import {
   WatchSchema,
 } from "../video/wire.ts";
 import { HubCodes } from "./errors.ts";
+import { type Pumpable, PumpScheduler } from "./pump-scheduler.ts";
 
 /**
  * The hub's video relay: access units from each vehicle's video link go out to the browsers
@@ -34,6 +35,10 @@ import { HubCodes } from "./errors.ts";
  * queue; see `behind`); per camera the last group of pictures is cached, so a browser that starts watching
  * decodes a picture at once. Browsers ask with `watch` (any role attached to the vehicle);
  * only the vehicle's pilot may change a camera's settings.
+ *
+ * Writes are paced: what the gate passes waits in the watcher's own short queue (counted as
+ * behind) and goes out in turns of at most `turnBytes` across all watchers (PumpScheduler), so
+ * a keyframe to twenty browsers is not one long burst a pilot's command would wait behind.
  *
  * Keyframes on request: when a browser waits for a keyframe and could take one now (it
  * started watching with nothing cached, or it fell behind and has caught up, or its decoder
@@ -59,6 +64,8 @@ export interface VideoRelayOptions {
   gopFrames?: number;
   /** Least time between two keyframe requests for one camera (default 500 ms). */
   keyframeRequestGapMs?: number;
+  /** Video bytes written to browsers per event-loop turn, across watchers (default 128 KiB). */
+  turnBytes?: number;
 }
 
 /** Video bytes sent to one browser over its connection, and what it acknowledged. */
@@ -71,12 +78,15 @@ interface ByteCount {
   unacked: number[];
 }
 
-interface Watcher {
+interface Watcher extends Pumpable {
   viewer: VideoViewer;
   vehicle: string;
   camera: number;
   gate: ViewerGate;
   count: ByteCount;
+  /** Passed by the gate, not yet written (bounded by the gate: they count as behind). */
+  queue: Uint8Array[];
+  queuedBytes: number;
 }
 
 /** A browser whose oldest unacknowledged video is older than this is behind. */
@@ -102,9 +112,11 @@ export class VideoRelay {
   private readonly frames: Counter<"result">;
   private readonly bytes: Counter<"dir">;
   private readonly keyframeRequests: Counter;
+  private readonly pacer: PumpScheduler;
 
   constructor(o: VideoRelayOptions) {
     this.o = o;
+    this.pacer = new PumpScheduler(o.turnBytes ?? 128 * 1024);
     this.frames = new Counter({
       name: "tethys_hub_video_frames_total",
       help: "video access units: received from vehicles, sent to browsers, dropped for a slow browser (result)",
@@ -142,6 +154,11 @@ export class VideoRelay {
   /** Watchers now (tests, benchmarks). */
   get watching(): number {
     return this.watchers.size;
+  }
+
+  /** Watchers with video queued for their turn. */
+  get pendingWrites(): number {
+    return this.pacer.pending;
   }
 
   /**
@@ -206,18 +223,22 @@ export class VideoRelay {
     this.sendCounted(viewer, this.countOf(viewer.id), this.vehicle(vehicle).camerasMessage);
   }
 
-  /** The session stopped watching (detached, or asked to stop). */
+  /** The session stopped watching (detached, or asked to stop): what it had not been sent goes. */
   leave(sessionId: number): void {
+    const w = this.watchers.get(sessionId);
+    if (w === undefined) return;
+    this.pacer.cancel(w);
     this.watchers.delete(sessionId);
   }
 
   /** The session's connection closed. */
   closed(sessionId: number): void {
-    this.watchers.delete(sessionId);
+    this.leave(sessionId);
     this.counts.delete(sessionId);
   }
 
   close(): void {
+    for (const w of this.watchers.values()) this.pacer.cancel(w);
     this.watchers.clear();
     this.counts.clear();
     for (const v of this.vehicles.values()) v.conn?.close();
@@ -239,8 +260,17 @@ export class VideoRelay {
   }
 
   private watch(viewer: VideoViewer, vehicle: string, camera: number): void {
-    const gate = new ViewerGate(this.o.viewerBufferBytes ?? 192 * 1024);
-    const w: Watcher = { viewer, vehicle, camera, gate, count: this.countOf(viewer.id) };
+    this.leave(viewer.id); // a new watch starts over: nothing of the old camera is still sent
+    const w: Watcher = {
+      viewer,
+      vehicle,
+      camera,
+      gate: new ViewerGate(this.o.viewerBufferBytes ?? 192 * 1024),
+      count: this.countOf(viewer.id),
+      queue: [],
+      queuedBytes: 0,
+      pump: () => this.flush(w),
+    };
     this.watchers.set(viewer.id, w);
     const v = this.vehicle(vehicle);
     this.send(w, v.camerasMessage);
@@ -270,8 +300,20 @@ export class VideoRelay {
     return count;
   }
 
+  /** Queues a message for the watcher, written in its turn (keeps its order with video). */
   private send(w: Watcher, msg: Uint8Array): void {
-    this.sendCounted(w.viewer, w.count, msg);
+    w.queue.push(msg);
+    w.queuedBytes += msg.byteLength;
+    this.pacer.schedule(w);
+  }
+
+  /** The watcher's turn: writes what it has queued; returns the bytes written. */
+  private flush(w: Watcher): number {
+    const bytes = w.queuedBytes;
+    for (const msg of w.queue) this.sendCounted(w.viewer, w.count, msg);
+    w.queue.length = 0;
+    w.queuedBytes = 0;
+    return bytes;
   }
 
   /** Every video byte to a browser goes through here: the browser counts them all. */
@@ -288,13 +330,13 @@ export class VideoRelay {
    * unacknowledged send is older than 500 ms.
    */
   private behind(w: Watcher): number {
-    const buffered = w.viewer.videoBuffered;
+    const buffered = w.viewer.videoBuffered + w.queuedBytes;
     const c = w.count;
     if (!c.acking) return buffered;
     const oldest = c.unacked[1];
     if (c.unacked.length >= 1024 || (oldest !== undefined && this.o.clock.now() - oldest > MAX_LAG_MS))
       return Number.POSITIVE_INFINITY;
-    return Math.max(buffered, c.sent - c.acked);
+    return Math.max(buffered, c.sent - c.acked + w.queuedBytes);
   }
 
   private acknowledged(c: ByteCount, received: number): void {

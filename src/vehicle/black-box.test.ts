@@ -86,3 +86,26 @@ test("events are merged in time order when asked for, and left out otherwise", (
   );
   assert.ok(!answer(box, request(T0, T0 + 500_000, 500, false)).some((m) => m.type === "blackbox-event"));
 });
+
+test("keeps only telemetry: vehicle-status frames on the same link take no slot", () => {
+  const box = filled(4, 2);
+  const status = encodeFrame(
+    {
+      type: "vehicle-status",
+      pressure: 1013.4,
+      surfacePressure: 1012.9,
+      water: "salt",
+      imuCalibration: { sys: 3, gyro: 3, accel: 3, mag: 3 },
+      motorTest: { active: false, thruster: 0, remainingMs: 0 },
+      thrusters: [],
+    },
+    { seq: 2, timestamp: T0 + 200_000 },
+  );
+  for (let i = 0; i < 10; i++) box.telemetry(status);
+  assert.equal(box.telemetryHeld, 2);
+  const frames = answer(box, request(T0, T0 + 1_000_000)).filter((m) => m.type === "blackbox-telemetry");
+  assert.deepEqual(
+    frames.map((m) => m.seq),
+    [0, 1],
+  );
+});

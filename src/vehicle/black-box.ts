@@ -1,7 +1,9 @@
-import { decodeFrame, type Message, type MessageOf } from "../protocol/index.ts";
+import { decodeFrame, type Message, type MessageOf, SCHEMA } from "../protocol/index.ts";
 
 /** Largest telemetry frame the protocol can produce (docs/protocol.md): one slot each. */
 const SLOT_BYTES = 800;
+/** The frame header's message type id (byte 1, src/protocol/frame.ts). */
+const TELEMETRY_ID = SCHEMA.telemetry.id;
 
 export interface BlackBoxOptions {
   /** Telemetry frames kept (the oldest is overwritten). */
@@ -54,8 +56,13 @@ export class BlackBox {
     return this.count;
   }
 
-  /** One encoded telemetry frame as sent (its header carries the seq and timestamp). */
+  /**
+   * A frame as sent on the telemetry link (its header carries the seq and timestamp); only
+   * `telemetry` frames are kept — the link also carries `vehicle-status`, which the hub gets
+   * again within a second of reconnecting and the black box does not answer with.
+   */
   telemetry(frame: Uint8Array): void {
+    if (frame.byteLength >= 2 && frame[1] !== TELEMETRY_ID) return;
     if (frame.byteLength > SLOT_BYTES || frame.byteLength < 16) {
       this.oversize++;
       return;
@@ -94,7 +101,7 @@ export class BlackBox {
       if (time > to) break;
       const m = tt <= et ? this.telemetryMessage(req.request, t) : this.eventMessage(req.request, e);
       if (m === undefined) {
-        t++; // not a telemetry frame (cannot happen: only telemetry is stored)
+        t++; // not a telemetry frame (cannot happen: telemetry() keeps only those)
         continue;
       }
       if (!send(m)) {

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { type ConnectionOptions, connect, type SecureContext, type TLSSocket } from "node:tls";
+import { type ConnectionOptions, connect, type TLSSocket } from "node:tls";
 import { Backoff, type BackoffOptions } from "../../kernel/backoff.ts";
 import type { Clock, Timer } from "../../kernel/clock.ts";
 import { TethysError } from "../../kernel/errors.ts";
@@ -7,7 +7,7 @@ import type { Message } from "../../protocol/index.ts";
 import { CommandChannel, type ReceivedMeta } from "./channel.ts";
 import { type CommandCode, CommandCodes } from "./codes.ts";
 import { type LinkTuning, tuning } from "./options.ts";
-import { checkPeer, linkSecureContext, normalizeFingerprint, type PemCredentials } from "./peer.ts";
+import { checkPeer, linkDialOptions, normalizeFingerprint, type PemCredentials } from "./peer.ts";
 import type { PushResult } from "./send-queue.ts";
 import { countClose, type LinkStats, newStats } from "./stats.ts";
 
@@ -64,7 +64,7 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
    * the PEMs makes a new OpenSSL context per connection, native memory the garbage collector
    * frees late and the allocator keeps, so reconnecting all through a tether cut grew the agent.
    */
-  private secureContext: SecureContext | undefined;
+  private readonly dialOptions: (host: string, port: number) => ConnectionOptions;
   private st: ClientState = "idle";
   private socket: TLSSocket | undefined;
   private channel: CommandChannel | undefined;
@@ -80,6 +80,7 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
     this.hubPin = normalizeFingerprint(options.hubFingerprint);
     this.backoff = new Backoff(options.backoff, options.random);
     this.dial = options.dial ?? connect;
+    this.dialOptions = linkDialOptions(options.credentials);
   }
 
   get state(): ClientState {
@@ -128,14 +129,7 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
     const timeoutMs = this.o.connectTimeoutMs ?? this.t.timeoutMs;
     let socket: TLSSocket;
     try {
-      this.secureContext ??= linkSecureContext(this.o.credentials);
-      socket = this.dial({
-        host: this.o.host,
-        port: this.o.port,
-        secureContext: this.secureContext,
-        minVersion: "TLSv1.3",
-        rejectUnauthorized: false,
-      });
+      socket = this.dial(this.dialOptions(this.o.host, this.o.port));
     } catch (err) {
       this.failed(
         id,

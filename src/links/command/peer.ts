@@ -1,4 +1,4 @@
-import { createSecureContext, type SecureContext, type TLSSocket } from "node:tls";
+import { type ConnectionOptions, createSecureContext, type SecureContext, type TLSSocket } from "node:tls";
 import { TethysError } from "../../kernel/errors.ts";
 import { type CommandCode, CommandCodes } from "./codes.ts";
 
@@ -91,4 +91,18 @@ export function tlsBase(c: PemCredentials): {
 export function linkSecureContext(c: PemCredentials): SecureContext {
   const { ca, cert, key, minVersion } = tlsBase(c);
   return createSecureContext({ ca, cert, key, minVersion });
+}
+
+/**
+ * How a vehicle's link dials the hub (the command link and the video link alike): TLS 1.3 with
+ * the link's one context, made at the first attempt (bad PEMs throw there, inside the caller's
+ * attempt), and no CA check by OpenSSL — the caller checks the hub's pin with `checkPeer`
+ * once connected.
+ */
+export function linkDialOptions(c: PemCredentials): (host: string, port: number) => ConnectionOptions {
+  let secureContext: SecureContext | undefined;
+  return (host, port) => {
+    secureContext ??= linkSecureContext(c);
+    return { host, port, secureContext, minVersion: "TLSv1.3", rejectUnauthorized: false };
+  };
 }

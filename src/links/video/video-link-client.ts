@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { type ConnectionOptions, connect, type SecureContext, type TLSSocket } from "node:tls";
+import { type ConnectionOptions, connect, type TLSSocket } from "node:tls";
 import { Backoff, type BackoffOptions } from "../../kernel/backoff.ts";
 import type { Clock, Timer } from "../../kernel/clock.ts";
 import { TethysError } from "../../kernel/errors.ts";
@@ -22,7 +22,7 @@ import {
   SettingsRequestSchema,
   writeAuHeader,
 } from "../../video/wire.ts";
-import { checkPeer, linkSecureContext, normalizeFingerprint, type PemCredentials } from "../command/peer.ts";
+import { checkPeer, linkDialOptions, normalizeFingerprint, type PemCredentials } from "../command/peer.ts";
 
 /**
  * The vehicle's end of the video link: its own TLS 1.3 connection to the hub's video port, with
@@ -83,7 +83,8 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
   private socket: TLSSocket | undefined;
   private isUp = false;
   private stopped = true;
-  private secureContext: SecureContext | undefined;
+  /** One TLS context for every attempt (peer.ts linkDialOptions). */
+  private readonly dialOptions: (host: string, port: number) => ConnectionOptions;
   private retry: Timer | undefined;
   private liveness: Timer | undefined;
   private readonly gates = new Map<number, ViewerGate>();
@@ -102,6 +103,7 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
     this.pin = normalizeFingerprint(o.hubFingerprint);
     this.backoff = new Backoff({ initialMs: 250, maxMs: 10_000, ...o.backoff });
     this.limit = o.maxBufferedBytes ?? 512 * 1024;
+    this.dialOptions = linkDialOptions(o.credentials);
   }
 
   get up(): boolean {
@@ -213,15 +215,7 @@ export class VideoLinkClient extends EventEmitter<VideoLinkClientEvents> {
     const timeoutMs = this.o.timeoutMs ?? 3000;
     let socket: TLSSocket;
     try {
-      // One TLS context for every attempt (peer.ts linkSecureContext).
-      this.secureContext ??= linkSecureContext(this.o.credentials);
-      socket = (this.o.dial ?? connect)({
-        host: this.o.host,
-        port: this.o.port,
-        secureContext: this.secureContext,
-        minVersion: "TLSv1.3",
-        rejectUnauthorized: false,
-      });
+      socket = (this.o.dial ?? connect)(this.dialOptions(this.o.host, this.o.port));
     } catch (err) {
       this.failed(new TethysError(VideoCodes.LINK_DOWN, `cannot dial ${this.o.host}:${this.o.port}`, { cause: err }));
       return;
