@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeFrame, type Message, type MessageOf } from "../protocol/index.ts";
-import { sampleTelemetry } from "../protocol/testing/sample-telemetry.ts";
+import { sampleTelemetry, sampleVehicleStatus } from "../protocol/testing/sample-telemetry.ts";
 import { BlackBox, joinMicros, splitMicros } from "./black-box.ts";
 
 const T0 = 1_767_225_600_000_000;
@@ -89,18 +89,7 @@ test("events are merged in time order when asked for, and left out otherwise", (
 
 test("keeps only telemetry: vehicle-status frames on the same link take no slot", () => {
   const box = filled(4, 2);
-  const status = encodeFrame(
-    {
-      type: "vehicle-status",
-      pressure: 1013.4,
-      surfacePressure: 1012.9,
-      water: "salt",
-      imuCalibration: { sys: 3, gyro: 3, accel: 3, mag: 3 },
-      motorTest: { active: false, thruster: 0, remainingMs: 0 },
-      thrusters: [],
-    },
-    { seq: 2, timestamp: T0 + 200_000 },
-  );
+  const status = encodeFrame(sampleVehicleStatus(), { seq: 2, timestamp: T0 + 200_000 });
   for (let i = 0; i < 10; i++) box.telemetry(status);
   assert.equal(box.telemetryHeld, 2);
   const frames = answer(box, request(T0, T0 + 1_000_000)).filter((m) => m.type === "blackbox-telemetry");

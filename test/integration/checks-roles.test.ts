@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Message } from "../../src/protocol/index.ts";
+import { sampleVehicleStatus } from "../../src/protocol/testing/sample-telemetry.ts";
 import { startTestHub, type TestHub } from "../../src/topside/testing/hub-harness.ts";
 
 /**
@@ -48,15 +49,12 @@ test("an observer's checks are refused by the hub; the pilot's reach the vehicle
 test("vehicle-status from the vehicle reaches the browsers attached to it", async () => {
   const observer = await t.join("observer");
   t.vehicle.emit("telemetry", {
-    message: {
-      type: "vehicle-status",
+    message: sampleVehicleStatus({
       pressure: 1013.2,
       surfacePressure: 1013,
       water: "fresh",
       imuCalibration: { sys: 3, gyro: 3, accel: 2, mag: 1 },
-      motorTest: { active: false, thruster: 0, remainingMs: 0 },
-      thrusters: [],
-    },
+    }),
     seq: 1,
     timestamp: 1_767_225_600_000_000,
   });

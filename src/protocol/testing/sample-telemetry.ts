@@ -43,3 +43,17 @@ export function underwayTelemetry(overrides: Partial<MessageOf<"telemetry">> = {
     ...overrides,
   });
 }
+
+/** A valid `vehicle-status` message (surface pressure, IMU calibrated, no motor test), any field overridden. Test-only. */
+export function sampleVehicleStatus(overrides: Partial<MessageOf<"vehicle-status">> = {}): MessageOf<"vehicle-status"> {
+  return {
+    type: "vehicle-status",
+    pressure: 1013.4,
+    surfacePressure: 1012.9,
+    water: "salt",
+    imuCalibration: { sys: 3, gyro: 3, accel: 3, mag: 3 },
+    motorTest: { active: false, thruster: 0, remainingMs: 0 },
+    thrusters: [],
+    ...overrides,
+  };
+}
