@@ -69,6 +69,12 @@ const RUNS: Run[] = [
   { name: "dtls-engine", file: "dtls-engine.ts", quick: ["10000", "10000"], full: ["50000", "100000"] },
   { name: "agent-start", file: "agent-start.ts", quick: [], full: [] },
   { name: "agent-cpu", file: "agent-cpu.ts", quick: ["10000", "5"], full: ["10000", "20"] },
+  {
+    name: "video-latency",
+    file: "video-latency.ts",
+    quick: ["15", "20", "600", "1280", "720", "3", "0"],
+    full: ["60", "20", "3000", "1280", "720", "5", "0"],
+  },
 ];
 
 const args = process.argv.slice(2);
@@ -289,6 +295,26 @@ if (results.has("agent-cpu")) {
     goal: "none in the hot path",
     anchor: `world + agent ${f2(a?.alloc_bytes_per_tick, 0)} B`,
     met: check(n(a?.alloc_agent_bytes_per_tick) === 0, a?.alloc_agent_bytes_per_tick),
+  });
+}
+if (results.has("video-latency")) {
+  const v = results.get("video-latency");
+  const added = n(v?.tethysAddedP99Ms);
+  const ratio = n(v?.pilotRatioWatchingVsNone);
+  const p99 = v?.pilotP99Ms as { none?: number; watching?: number } | undefined;
+  rows.push({
+    figure: "video 720p30: source output → decoded in Chromium p99 (ms)",
+    value: `${f2(added)} (p50 ${f2(v?.tethysAddedP50Ms)})`,
+    goal: "≤ 50 ms, ≥ 25 fps, 0 decoder errors",
+    anchor: `${f2(v?.fps, 1)} fps, ${f2(v?.decoderErrors, 0)} errors`,
+    met: check(added <= 50 && n(v?.fps) >= 25 && v?.decoderErrors === 0, added, v?.fps),
+  });
+  rows.push({
+    figure: "pilot p99 with 20 video watchers (ms)",
+    value: f2(p99?.watching),
+    goal: "≤ 1.2× none",
+    anchor: `none ${f2(p99?.none)} → ${f2(ratio)}×; hub CPU ${f2(v?.hubCpuPerWatcherPercent, 3)} % per watcher`,
+    met: check(ratio <= 1.2, ratio),
   });
 }
 

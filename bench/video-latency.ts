@@ -68,12 +68,14 @@ try {
   await page.waitForTimeout(2000); // warm-up
   const seen = new Map<number, Times>();
   const start = await page.evaluate(() => (window as unknown as W).tethys.video.stats());
-  const until = performance.now() + seconds * 1000;
+  const startedAt = performance.now();
+  const until = startedAt + seconds * 1000;
   while (performance.now() < until) {
     await page.waitForTimeout(2000); // the page keeps its last 120 frames (4 s at 30 fps)
     for (const t of await page.evaluate(() => (window as unknown as W).tethys.video.samples())) seen.set(t.capture, t);
   }
   const end = await page.evaluate(() => (window as unknown as W).tethys.video.stats());
+  const elapsedS = (performance.now() - startedAt) / 1000;
   await browser.close();
   const frames = [...seen.values()];
   const hop = (f: (t: Times) => number) => {
@@ -89,6 +91,14 @@ try {
   console.log(`  page → decoded (WebCodecs)                            ${hop((t) => t.decoded - t.received)}`);
   console.log(`  Tethys-added: encoder out → decoded                   ${hop((t) => t.decoded - t.sent)}`);
   console.log(`  glass to glass: render → decoded                      ${hop((t) => t.decoded - t.capture)}`);
+  const added = frames.map((t) => t.decoded - t.sent).sort((a, b) => a - b);
+  const video = {
+    framesDecoded: end.decoded - start.decoded,
+    decoderErrors: end.errors,
+    fps: (end.decoded - start.decoded) / elapsedS,
+    tethysAddedP50Ms: percentile(added, 50),
+    tethysAddedP99Ms: percentile(added, 99),
+  };
 
   // ---- 2. pilot input with 0 and N watchers, hub CPU ------------------------------------------
   const pilot = await BenchPilot.fly(sys);
@@ -156,6 +166,8 @@ try {
   console.log(
     JSON.stringify({
       bench: "video-latency",
+      ...video,
+      pilotRatioWatchingVsNone: loaded.lat.p99 / idle.lat.p99,
       pilotP99Ms: { none: idle.lat.p99, attached: attached.lat.p99, watching: loaded.lat.p99 },
       rounds,
       watchersNice,
