@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import { requireTool } from "../../test/support/tools.ts";
 import { RealClock } from "../kernel/real-clock.ts";
+import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { CameraSource } from "./camera-source.ts";
 import { type CameraSpec, cameraCommand } from "./commands.ts";
 
@@ -292,3 +296,79 @@ test("a keyframe on request: the next picture after a request is an IDR, long be
     );
   assert.equal(source.keyframeRequests, 3);
 });
+
+test("new settings restart the program at most once per gap, latest settings winning; the same settings change nothing", async () => {
+  const vclock = new VirtualClock();
+  const launched: string[][] = [];
+  const children: FakeChild[] = [];
+  const source = new CameraSource({
+    spec: spec({}),
+    clock: vclock,
+    deviceExists: () => true,
+    minReconfigureGapMs: 1000,
+    spawn: (_program, args) => {
+      launched.push(args);
+      const c = new FakeChild();
+      children.push(c);
+      return c as unknown as ChildProcess;
+    },
+  });
+  const sizeOf = (args: string[] | undefined) => args?.[(args?.indexOf("-video_size") ?? -2) + 1];
+  source.start();
+  assert.equal(launched.length, 1);
+  assert.equal(source.reconfigure({ ...settings }), false, "the same settings");
+  assert.equal(children[0]?.signals.length, 0);
+
+  assert.equal(source.reconfigure({ ...settings, width: 1280, height: 720 }), true);
+  await children[0]?.closed; // the old program ends; the new one starts at once
+  vclock.advance(0);
+  assert.equal(launched.length, 2);
+  assert.equal(sizeOf(launched[1]), "1280x720");
+
+  // Within the gap: three requests, one restart at its end with the last of them.
+  vclock.advance(100);
+  for (const [w, h] of [
+    [640, 360],
+    [1920, 1080],
+    [320, 240],
+  ] as const)
+    source.reconfigure({ ...settings, width: w, height: h });
+  assert.equal(children[1]?.signals.length, 0, "not before the gap ends");
+  vclock.advance(900);
+  assert.deepEqual(children[1]?.signals, ["SIGTERM"]);
+  source.reconfigure({ ...settings, width: 800, height: 600 }); // while the old one ends
+  assert.deepEqual(children[1]?.signals, ["SIGTERM"], "no second kill while it ends");
+  await children[1]?.closed;
+  vclock.advance(0);
+  assert.equal(launched.length, 3);
+  assert.equal(sizeOf(launched[2]), "800x600", "the latest settings");
+  assert.ok((children[1]?.listenerCount("close") ?? 0) <= 2);
+  const stopping = source.stop();
+  await children[2]?.closed;
+  await stopping;
+});
+
+/** A camera program that ends (close event) when signalled, as a real one would. */
+class FakeChild extends EventEmitter {
+  readonly signals: string[] = [];
+  exitCode: number | null = null;
+  signalCode: string | null = null;
+  readonly stdin = new PassThrough();
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  private ended!: () => void;
+  readonly closed = new Promise<void>((resolve) => {
+    this.ended = resolve;
+  });
+  kill(signal: string): boolean {
+    this.signals.push(signal);
+    if (this.signalCode === null) {
+      this.signalCode = signal;
+      setImmediate(() => {
+        this.emit("close", null, signal);
+        this.ended();
+      });
+    }
+    return true;
+  }
+}

@@ -58,6 +58,11 @@ export interface CameraSourceOptions {
   minKeyframeGapMs?: number;
   /** Tests: extra busy time per simulated frame in the render worker, ms (a slow board). */
   renderCostMs?: number;
+  /**
+   * Least time between two restarts for new settings (default 1000 ms): requests within it wait
+   * for its end and the latest wins, so a stream of settings is not a stream of restarts.
+   */
+  minReconfigureGapMs?: number;
   /** Tests: shared Int32 counters, see RenderWorkerData.probe. */
   renderProbe?: SharedArrayBuffer;
   /** Whether a device path exists (tests inject). */
@@ -95,6 +100,10 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
   private stderrTail = "";
   private stopped = true;
   private exitWaiters: (() => void)[] = [];
+  /** A restart for new settings is under way (the old program is ending) or waiting for its gap. */
+  private restartNow = false;
+  private reconfigureTimer: Timer | undefined;
+  private lastReconfigureAt = Number.NEGATIVE_INFINITY;
 
   constructor(o: CameraSourceOptions) {
     super();
@@ -116,21 +125,47 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     this.launch();
   }
 
-  /** New picture size, rate or bitrate: the program restarts with them at once. */
-  reconfigure(settings: CameraSettings): void {
+  /**
+   * New picture size, rate or bitrate: the program restarts with them — at once, or at the end of
+   * `minReconfigureGapMs` after the last such restart, with the latest settings asked for by
+   * then. The same settings again change nothing. A camera not running (missing, waiting to
+   * retry) takes them at its next start. Returns whether the settings changed.
+   */
+  reconfigure(settings: CameraSettings): boolean {
+    const s = this.spec.settings;
+    if (
+      s.width === settings.width &&
+      s.height === settings.height &&
+      s.fps === settings.fps &&
+      s.bitrate_kbps === settings.bitrate_kbps
+    )
+      return false;
     this.spec.settings = { ...settings };
-    if (this.child !== undefined) {
-      this.restartNow = true;
-      this.terminate(this.child);
-    }
+    // Already restarting for settings (ending, or waiting for the gap): the relaunch reads spec.
+    if (this.child === undefined || this.restartNow || this.reconfigureTimer !== undefined) return true;
+    const wait = this.lastReconfigureAt + (this.o.minReconfigureGapMs ?? 1000) - this.o.clock.now();
+    if (wait > 0) {
+      this.reconfigureTimer = this.o.clock.setTimer(wait, () => {
+        this.reconfigureTimer = undefined;
+        this.restartForSettings();
+      });
+    } else this.restartForSettings();
+    return true;
   }
 
-  private restartNow = false;
+  private restartForSettings(): void {
+    if (this.stopped || this.child === undefined || this.restartNow) return;
+    this.lastReconfigureAt = this.o.clock.now();
+    this.restartNow = true;
+    this.terminate(this.child);
+  }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.retry?.cancel();
     this.watchdog?.cancel();
+    this.reconfigureTimer?.cancel();
+    this.reconfigureTimer = undefined;
     this.poseTicker?.cancel();
     const child = this.child;
     this.setState("stopped", "", "stopped");

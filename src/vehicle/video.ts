@@ -91,8 +91,8 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
   link.on("settings", (r) => {
     const camera = cameras[r.camera];
     if (camera === undefined) return;
+    if (!camera.reconfigure(r.settings)) return; // the same settings again
     logger.info({ camera: camera.spec.name, settings: r.settings }, "camera settings changed by the pilot");
-    camera.reconfigure(r.settings);
     link.sendCameras(list());
   });
   // The hub (a browser joined or fell behind) or the link itself wants a keyframe: cameras that
