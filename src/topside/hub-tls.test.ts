@@ -20,29 +20,7 @@ test("with a key and certificate the hub serves HTTPS and WSS", {
 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-hub-tls-"));
   const hub = await (async () => {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ],
-      { stdio: "ignore" },
-    );
+    await selfSigned(dir);
     return createHub({
       clock: new VirtualClock(),
       logger: createLogging({ level: "silent", components: {} }).child("hub"),
@@ -76,6 +54,68 @@ test("with a key and certificate the hub serves HTTPS and WSS", {
     await assert.rejects(TestClient.connect(`ws://127.0.0.1:${port}/ws`), "plain WebSocket is not served");
   } finally {
     await hub.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** A one-day self-signed certificate for 127.0.0.1 in `dir` (key.pem, cert.pem). */
+async function selfSigned(dir: string): Promise<void> {
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+}
+
+test("/hub.json tells a plain-HTTP page the HTTPS listener's port (null without one)", {
+  skip: requireTool("openssl", "openssl"),
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tethys-hub-info-"));
+  await selfSigned(dir);
+  const options = async () => ({
+    clock: new VirtualClock(),
+    logger: createLogging({ level: "silent", components: {} }).child("hub"),
+    registry: new Registry(),
+    vehicles: new VehicleDirectory(),
+    auth: { pilotHashes: [], observerHashes: [], anonymousObservers: false },
+    port: 0,
+  });
+  const both = await createHub({
+    ...(await options()),
+    https: { key: await readFile(join(dir, "key.pem")), cert: await readFile(join(dir, "cert.pem")), port: 0 },
+  });
+  const plain = await createHub(await options());
+  try {
+    const info = async (port: number) => {
+      const r = await fetch(`http://127.0.0.1:${port}/hub.json`);
+      assert.equal(r.headers.get("cache-control"), "no-store");
+      return r.json();
+    };
+    const httpsPort = both.httpsAddress?.port;
+    assert.ok(typeof httpsPort === "number" && httpsPort > 0);
+    assert.deepEqual(await info(both.address.port), { httpsPort });
+    assert.deepEqual(await info(plain.address.port), { httpsPort: null });
+  } finally {
+    await both.close();
+    await plain.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

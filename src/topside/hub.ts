@@ -37,6 +37,8 @@ export interface HubOptions extends HubProtocolOptions {
 export const WS_PATH = "/ws";
 /** Where the cockpit redeems a one-time sign-in link (POST, the code as the body). */
 export const LOGIN_PATH = "/login";
+/** What a page needs to know of the hub before signing in (no secrets): `{"httpsPort": n | null}`. */
+export const HUB_INFO_PATH = "/hub.json";
 const MAX_LOGIN_BODY = 256;
 
 /**
@@ -74,7 +76,9 @@ export class Hub {
     const handle = (req: IncomingMessage, res: ServerResponse) => {
       if (!this.guard.admit(req, res)) return;
       if (handleMetrics(req, res)) return;
-      if (pathOf(req) === LOGIN_PATH) return this.login(req, res);
+      const path = pathOf(req);
+      if (path === LOGIN_PATH) return this.login(req, res);
+      if (path === HUB_INFO_PATH) return this.info(res);
       if (options.routes?.(req, res)) return;
       this.serveFile(req, res);
     };
@@ -228,6 +232,18 @@ export class Hub {
       this.protocol.accept(transport);
       this.protocol.metrics.connections.inc({ result: "accepted" });
     });
+  }
+
+  /**
+   * GET /hub.json: the port of the HTTPS listener (null without one), so a page opened over plain
+   * HTTP from another computer — an insecure context, where browsers hide WebCodecs — can link
+   * to the same cockpit over HTTPS.
+   */
+  private info(res: ServerResponse): void {
+    const port = this.httpsAddress?.port ?? null;
+    res
+      .writeHead(200, { "content-type": "application/json", "cache-control": "no-store" })
+      .end(`${JSON.stringify({ httpsPort: port })}\n`);
   }
 
   /**

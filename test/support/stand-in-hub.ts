@@ -8,7 +8,7 @@ import { decodeFrame, encodeFrame, type Message } from "../../src/protocol/index
 /**
  * A scripted stand-in for the hub, for cockpit tests and benchmarks that need to control exactly
  * what the page receives: serves a built cockpit directory over HTTP on loopback (port 0) and
- * speaks the schema's binary frames on /ws. `respond` answers each message from the page;
+ * speaks the schema's binary frames on /ws (and answers `json` paths, e.g. /hub.json). `respond` answers each message from the page;
  * `received` and `receivedMatching` let tests wait on what the page sent.
  */
 const TYPES: Record<string, string> = {
@@ -36,10 +36,15 @@ export class StandInHub {
   constructor(
     staticDir: string,
     respond: (m: Message, hub: StandInHub) => void,
-    options: { keep?: boolean; headers?: Record<string, string> } = {},
+    options: { keep?: boolean; headers?: Record<string, string>; json?: Record<string, unknown> } = {},
   ) {
     this.keep = options.keep ?? true;
     this.server = createServer(async (req, res) => {
+      const answer = options.json?.[req.url ?? ""];
+      if (answer !== undefined) {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+        return;
+      }
       const name = req.url === "/" ? "index.html" : ((req.url ?? "").slice(1).split("?")[0] ?? "");
       try {
         const body = await readFile(join(staticDir, name.replace(/\.\.+/g, "")));

@@ -59,6 +59,7 @@ const CSS = `
 .video-panel .video-badge[data-state="stalled"], .video-panel .video-badge[data-state="unavailable"] { background: #b00020; }
 .video-panel .video-message { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   text-align: center; padding: 16px; color: #ddd; font: 14px system-ui, sans-serif; }
+.video-panel .video-message a { color: #8cf; margin: 0 .3em; }
 .video-panel .video-bar { display: flex; gap: 6px; align-items: center; padding: 4px 6px; background: #111; color: #ccc;
   font: 12px system-ui, sans-serif; }
 .video-panel .video-bar .spacer { flex: 1; }
@@ -150,10 +151,38 @@ export class VideoView {
     });
     q(".video-snapshot").addEventListener("click", () => void this.saveSnapshot());
     if (!this.available) {
-      this.message.textContent = isSecureContext
-        ? "This browser cannot decode video (no WebCodecs): use a current Chromium, Chrome, Edge or Safari."
-        : `Video needs a secure context: open the cockpit over HTTPS (https://${location.hostname}:<https_port>/, see docs/topside.md) or on localhost.`;
+      if (isSecureContext)
+        this.message.textContent =
+          "This browser cannot decode video (no WebCodecs): use a current Chromium, Chrome, Edge or Safari.";
+      else void this.secureContextHint();
     }
+  }
+
+  /**
+   * On a plain-HTTP page from another computer browsers hide WebCodecs: say so, with a link to
+   * the same page on the hub's HTTPS port (`/hub.json`), or that the hub has none.
+   */
+  private async secureContextHint(): Promise<void> {
+    const m = this.message;
+    m.textContent = "Video needs a secure context: open the cockpit over HTTPS or on localhost.";
+    let port: unknown = null;
+    try {
+      const r = await fetch("/hub.json", { cache: "no-store" });
+      if (r.ok) port = ((await r.json()) as { httpsPort?: unknown }).httpsPort;
+    } catch {
+      return; // an older hub or no answer: the plain message stays
+    }
+    if (typeof port !== "number" || !Number.isInteger(port) || port <= 0 || port > 65535) {
+      m.textContent =
+        "Video needs a secure context: this hub has no HTTPS listener (set topside.https_port, docs/topside.md), or open the cockpit on localhost.";
+      return;
+    }
+    const url = `https://${location.hostname}:${port}${location.pathname}`;
+    const a = document.createElement("a");
+    a.href = url;
+    a.textContent = url;
+    a.className = "video-https-link";
+    m.replaceChildren("Video needs a secure context: open the cockpit over HTTPS at ", a, " (or on localhost).");
   }
 
   /** A video message from the hub (first byte 0x56). */
