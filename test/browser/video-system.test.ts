@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { browserRig, chromiumMissing } from "../support/chromium.ts";
@@ -177,6 +178,18 @@ test("the simulated camera decoded in the cockpit: what the vehicle sends arrive
       `the picture moved with the turn: still ${still.toFixed(2)}, turned ${moved.toFixed(2)}`,
     );
     assert.equal((await stats(page)).errors, 0, "no decoder error");
+
+    // ---- Snapshot: a PNG download of the picture at its own size, with the HUD over it --------
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(".video-snapshot")]);
+    assert.match(download.suggestedFilename(), /^tethys-rov1-.*\.png$/);
+    const png = await readFile((await download.path()) as string);
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "a PNG");
+    const size = await page.evaluate(() => {
+      const c = document.querySelector(".video-picture") as HTMLCanvasElement;
+      return [c.width, c.height];
+    });
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], size, "the picture's own size (IHDR)");
+    assert.ok(png.length > 20_000, `a picture, not a blank image: ${png.length} bytes`);
     assert.deepEqual(errors, []);
     await ctx.close();
   } finally {
