@@ -77,3 +77,10 @@ export interface TelemetrySink {
 export interface EventSink {
   send(message: Message): void;
 }
+
+/** What the `lights` and `camera-tilt` commands drive; fire-and-forget (the loop never waits on them). */
+export interface Accessories {
+  /** Brightness 0..1. */
+  lights(level: number): void;
+  cameraTilt(tilt: number): void;
+}
