@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { loadConfigFile, requireRole } from "../config/load.ts";
 import { planBootConfig } from "../image/boot-config.ts";
 import { buildImage } from "../image/build.ts";
+import { DEFAULT_MIRROR } from "../image/debian-root.ts";
 import { firstBoot } from "../image/first-boot.ts";
 import { parseBoard } from "../image/layout.ts";
 import { TethysError } from "../kernel/errors.ts";
@@ -37,7 +38,7 @@ export function registerImageCommand(program: CliCommand, io: CliIo): CliCommand
       ".tethys/release/release.pub",
     )
     .option("--compress <how>", "xz, zstd or none", "xz")
-    .option("--mirror <url>", "Debian mirror", "http://deb.debian.org/debian")
+    .option("--mirror <url>", "Debian mirror", DEFAULT_MIRROR)
     .option("--work-dir <dir>", "folder for the intermediate files (default: a temporary folder beside --out)")
     .action(
       async (opts: {
