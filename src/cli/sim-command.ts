@@ -26,7 +26,9 @@ import { RealClock } from "../kernel/real-clock.ts";
 import type { CliCommand } from "./cli-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { untilStopSignal } from "./signals.ts";
-import { parseSimBoard, parseTetherSpec, runSimSystem } from "./sim-system.ts";
+import { parseSimBoard } from "./sim-configs.ts";
+import { runSimSystem } from "./sim-system.ts";
+import { parseTetherSpec } from "./sim-wiring.ts";
 
 export interface SimCliOptions {
   headless?: boolean;
