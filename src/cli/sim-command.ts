@@ -169,6 +169,9 @@ async function runInteractive(
   await Promise.race([untilStopSignal(), ...(durationS === undefined ? [] : [clock.sleep(durationS * 1000)])]);
   for (const t of timers) t.cancel();
   truth?.cancel();
+  // The recording ends with the world as it was stopped (`tethys sim` stops it last: the
+  // thrusters as the agent left them).
+  sink?.write(world.truth());
   await mcu?.stop();
   world.stop();
   sink?.close();
