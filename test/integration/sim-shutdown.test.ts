@@ -40,7 +40,9 @@ test("stopping the system mid-flight: thrusters end neutral and no process logs 
     pilot.send({ type: "arm" });
     await pilot.next((m) => m.type === "event" && m.code === "ARMED");
     feed();
-    await pilot.upcoming((m) => isTelemetry(m) && m.armed && m.thrusters.some((x) => x !== 0));
+    // Flying for five telemetry frames (half a second at 10 Hz): the world's 10 Hz truth sees it.
+    for (let frames = 0; frames < 5; frames++)
+      await pilot.upcoming((m) => isTelemetry(m) && m.armed && m.thrusters.some((x) => x !== 0));
   } finally {
     await sim.stop(); // the pilot still connected and flying, as when Ctrl-C is pressed
     flying = false;
