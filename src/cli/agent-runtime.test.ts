@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { AGENT_NODE_FLAGS } from "./agent-runtime.ts";
-import { agentLauncher } from "./sim-system.ts";
+import { agentLauncher } from "./sim-wiring.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 

@@ -1,6 +1,6 @@
 /**
  * Node and V8 options the vehicle agent runs with, wherever it is started: `tethys sim` puts them
- * on the agent's command line (sim-system.ts), the board's systemd unit in NODE_OPTIONS
+ * on the agent's command line (sim-wiring.ts), the board's systemd unit in NODE_OPTIONS
  * (deploy/systemd/tethys-vehicle.service; a test keeps the two the same).
  *
  * `--max-semi-space-size=2`: V8's young generation starts at 1 MiB of new space and doubles,

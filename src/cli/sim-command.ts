@@ -26,7 +26,9 @@ import { RealClock } from "../kernel/real-clock.ts";
 import type { CliCommand } from "./cli-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { untilStopSignal } from "./signals.ts";
-import { parseSimBoard, parseTetherSpec, runSimSystem } from "./sim-system.ts";
+import { parseSimBoard } from "./sim-configs.ts";
+import { runSimSystem } from "./sim-system.ts";
+import { parseTetherSpec } from "./sim-wiring.ts";
 
 export interface SimCliOptions {
   headless?: boolean;
@@ -167,6 +169,9 @@ async function runInteractive(
   await Promise.race([untilStopSignal(), ...(durationS === undefined ? [] : [clock.sleep(durationS * 1000)])]);
   for (const t of timers) t.cancel();
   truth?.cancel();
+  // The recording ends with the world as it was stopped (`tethys sim` stops it last: the
+  // thrusters as the agent left them).
+  sink?.write(world.truth());
   await mcu?.stop();
   world.stop();
   sink?.close();

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { TethysError } from "../kernel/errors.ts";
-import type { VehicleConnection } from "../links/command/index.ts";
+import { CommandCodes, type VehicleConnection } from "../links/command/index.ts";
 import { type DecodedFrame, SCHEMA } from "../protocol/index.ts";
 import type { CommandMessage, VehicleChannel, VehicleChannelEvents } from "./vehicle-channel.ts";
 
@@ -38,7 +38,10 @@ export class LinkedVehicle extends EventEmitter<VehicleChannelEvents> implements
     conn.on("close", (code, err) => {
       if (this.conn !== conn) return; // replaced by a newer connection
       this.conn = undefined;
-      this.logger?.warn({ vehicle: this.id, code }, `vehicle command link closed: ${err.message}`);
+      // A close either end chose (the vehicle said it was stopping, or the hub is) is news, not a
+      // fault; a link that dropped is a warning.
+      const clean = code === CommandCodes.PEER_LEFT || code === CommandCodes.CLOSED;
+      this.logger?.[clean ? "info" : "warn"]({ vehicle: this.id, code }, `vehicle command link closed: ${err.message}`);
       this.emit("disconnected", code);
     });
     if (!wasConnected) this.emit("connected");

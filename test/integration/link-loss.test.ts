@@ -3,10 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { TetherHandle } from "../../simulator/tether/run-tether.ts";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import type { Message, MessageOf } from "../../src/protocol/index.ts";
 import { HubClient } from "../support/hub-client.ts";
+import { startSimRun } from "../support/sim-run.ts";
 
 /**
  * Cutting the tether mid-flight: the whole system with its links through the tether emulator.
@@ -17,19 +16,12 @@ import { HubClient } from "../support/hub-client.ts";
 const isTelemetry = (m: Message): m is MessageOf<"telemetry"> => m.type === "telemetry";
 const forward = { type: "pilot", surge: 1, sway: 0, heave: 0, yaw: 0, pitch: 0, roll: 0, gain: 1 } as const;
 
-test("a cut tether neutralises the thrusters; the vehicle reconnects when it is restored", async () => {
+test("a cut tether neutralises the thrusters; the vehicle reconnects when it is restored", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-link-loss-"));
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  let ready!: (i: { url: string; token: string; tethers: { command?: TetherHandle } }) => void;
-  const started = new Promise<{ url: string; token: string; tethers: { command?: TetherHandle } }>((r) => {
-    ready = r;
-  });
-  const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: () => {}, tether: { delay: "5ms" } });
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const sim = await startSimRun({ dir, httpPort: 0, tether: { delay: "5ms" } });
   try {
-    const { url, token, tethers } = await started;
+    const { url, token, tethers } = sim.ready;
     const cmd = tethers.command;
     assert.ok(cmd, "the command link runs through the tether");
     const pilot = await HubClient.connect(`${url.replace(/^http/, "ws")}ws`);
@@ -72,8 +64,6 @@ test("a cut tether neutralises the thrusters; the vehicle reconnects when it is 
     await pilot.upcoming((m) => isTelemetry(m) && !m.armed);
     pilot.close();
   } finally {
-    stop();
-    await system;
-    await rm(dir, { recursive: true, force: true });
+    await sim.stop();
   }
 });

@@ -4,10 +4,11 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseSimBoard, runSimSystem } from "../../src/cli/sim-system.ts";
+import { parseSimBoard } from "../../src/cli/sim-configs.ts";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import type { MessageOf } from "../../src/protocol/index.ts";
 import { HubClient } from "../support/hub-client.ts";
+import { startSimRun } from "../support/sim-run.ts";
 import { requireTool } from "../support/tools.ts";
 
 /**
@@ -56,31 +57,10 @@ test("serial motor controller in the loop: arm, fly forward; a frozen agent is s
 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-mcu-system-"));
   const record = join(dir, "truth.ndjson");
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  let ready!: (info: { url: string; token: string }) => void;
-  const started = new Promise<{ url: string; token: string }>((r) => {
-    ready = r;
-  });
-  const output: string[] = [];
-  const lineWaiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  const out = (l: string): void => {
-    output.push(l);
-    for (const w of lineWaiters.splice(0)) {
-      if (w.re.test(l)) w.resolve(l);
-      else lineWaiters.push(w);
-    }
-  };
-  const nextLine = (re: RegExp) => new Promise<string>((resolve) => lineWaiters.push({ re, resolve }));
-  const system = runSimSystem({ dir, httpPort: 0, record, until, onReady: ready, out, board: "rpi-serial-mcu" });
+  const sim = await startSimRun({ dir, httpPort: 0, record, board: "rpi-serial-mcu" });
   let frozen: number | undefined;
   try {
-    const { url, token } = await Promise.race([
-      started,
-      system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
-    ]);
+    const { url, token } = sim.ready;
     const pilot = await HubClient.connect(`${url.replace(/^http/, "ws")}ws`);
     assert.equal(await pilot.signIn(token, "pilot"), "rov1");
     // The MCU link comes up after the agent starts: arming is refused (MCU_LINK_DOWN) until then.
@@ -103,7 +83,7 @@ test("serial motor controller in the loop: arm, fly forward; a frozen agent is s
     assert.equal(flying.armed, true);
 
     // Freeze the agent mid-flight (as good as dead to the MCU): only the firmware can stop the thrust.
-    const trip = nextLine(/MCU_WATCHDOG_TRIP/);
+    const trip = sim.nextLine(/MCU_WATCHDOG_TRIP/);
     const pid = vehiclePid(dir);
     const frozenAt = performance.now();
     process.kill(pid, "SIGSTOP");
@@ -120,8 +100,7 @@ test("serial motor controller in the loop: arm, fly forward; a frozen agent is s
     pilot.close();
   } finally {
     if (frozen !== undefined) process.kill(frozen, "SIGKILL");
-    stop();
-    await system;
+    await sim.stop();
   }
   const truth = (await readFile(record, "utf8"))
     .trim()

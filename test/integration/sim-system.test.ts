@@ -4,9 +4,9 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
 import type { MessageOf } from "../../src/protocol/index.ts";
 import { HubClient } from "../support/hub-client.ts";
+import { startSimRun } from "../support/sim-run.ts";
 
 /**
  * `tethys sim` as a user runs it: world, agent and hub as three processes on loopback with dev
@@ -17,21 +17,9 @@ import { HubClient } from "../support/hub-client.ts";
 test("the whole simulated system: sign in, pilot, arm, fly forward; the truth shows the vehicle moved", async () => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-sim-system-"));
   const record = join(dir, "truth.ndjson");
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  let ready!: (info: { url: string; httpsUrl: string | undefined; caFile: string; token: string }) => void;
-  const started = new Promise<{ url: string; httpsUrl: string | undefined; caFile: string; token: string }>((r) => {
-    ready = r;
-  });
-  const output: string[] = [];
-  const system = runSimSystem({ dir, httpPort: 0, record, until, onReady: ready, out: (l) => output.push(l) });
+  const sim = await startSimRun({ dir, httpPort: 0, record });
   try {
-    const { url, httpsUrl, caFile, token } = await Promise.race([
-      started,
-      system.then(() => Promise.reject(new Error(`system ended early:\n${output.join("\n")}`))),
-    ]);
+    const { url, httpsUrl, caFile, token } = sim.ready;
     const ws = `${url.replace(/^http/, "ws")}ws`;
     const pilot = await HubClient.connect(ws);
     const vehicle = await pilot.signIn(token, "pilot");
@@ -84,8 +72,7 @@ test("the whole simulated system: sign in, pilot, arm, fly forward; the truth sh
     pilot.close();
     observer.close();
   } finally {
-    stop();
-    await system;
+    await sim.stop();
   }
   const truth = (await readFile(record, "utf8"))
     .trim()

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runSimSystem } from "../../src/cli/sim-system.ts";
+import { startSimRun } from "../support/sim-run.ts";
 
 /**
  * The agent's /health, which a deploy's health gate reads: in the simulated system, the agent's
@@ -23,23 +23,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test("tethys vehicle serves /health: loop running, sensors read, link states", async () => {
+test("tethys vehicle serves /health: loop running, sensors read, link states", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "tethys-health-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const port = await freePort();
-  let stop!: () => void;
-  const until = new Promise<void>((r) => {
-    stop = r;
-  });
-  let ready!: () => void;
-  const started = new Promise<void>((r) => {
-    ready = r;
-  });
-  const system = runSimSystem({
+  const sim = await startSimRun({
     dir,
     httpPort: 0,
-    until,
-    onReady: () => ready(),
-    out: () => {},
     agent: {
       command: process.execPath,
       args: [TETHYS],
@@ -47,7 +37,6 @@ test("tethys vehicle serves /health: loop running, sensors read, link states", a
     },
   });
   try {
-    await Promise.race([started, system.then(() => Promise.reject(new Error("the system ended before it was up")))]);
     const url = `http://127.0.0.1:${port}/health`;
     // The first control cycle follows the ready line within a period: ask again until it is in.
     let res = await fetch(url);
@@ -66,8 +55,6 @@ test("tethys vehicle serves /health: loop running, sensors read, link states", a
       assert.equal(body.sensors.devices[d], "ok", `${d} in ${JSON.stringify(body.sensors)}`);
     assert.ok(["up", "down"].includes(body.links.command));
   } finally {
-    stop();
-    await system.catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    await sim.stop();
   }
 });

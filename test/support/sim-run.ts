@@ -1,7 +1,7 @@
-import { runSimSystem, type SimSystemOptions } from "../../src/cli/sim-system.ts";
+import { runSimSystem, type SimReadyInfo, type SimSystemOptions } from "../../src/cli/sim-system.ts";
 
 /** What `tethys sim` reports once world, agent and hub are up (its `onReady`). */
-export type SimReady = Parameters<NonNullable<SimSystemOptions["onReady"]>>[0];
+export type SimReady = SimReadyInfo;
 
 /** How to start the system: everything `runSimSystem` takes but its stop signal, ready hook and output. */
 export type SimRunOptions = Omit<SimSystemOptions, "until" | "onReady" | "out">;
@@ -12,6 +12,11 @@ export interface SimRun {
   readonly ready: SimReady;
   /** Every line the system has printed so far (its own and its processes' warnings). */
   readonly output: readonly string[];
+  /**
+   * Resolves with the first line the system prints from now on that matches `re` (call it before
+   * causing what should print it; lines already printed do not count).
+   */
+  nextLine(re: RegExp): Promise<string>;
   /**
    * The system's end: its exit code (0 when stopped, 1 when one of its processes exited on its
    * own), or a rejection when it failed.
@@ -35,11 +40,23 @@ export async function startSimRun(options: SimRunOptions = {}): Promise<SimRun> 
     requestStop = r;
   });
   const output: string[] = [];
+  const waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
+  const out = (line: string): void => {
+    output.push(line);
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i];
+      if (w?.re.test(line)) {
+        waiters.splice(i, 1);
+        w.resolve(line);
+      }
+    }
+  };
+  const nextLine = (re: RegExp): Promise<string> => new Promise((resolve) => waiters.push({ re, resolve }));
   let ready!: (info: SimReady) => void;
   const started = new Promise<SimReady>((r) => {
     ready = r;
   });
-  const exited = runSimSystem({ ...options, until, onReady: ready, out: (l) => output.push(l) });
+  const exited = runSimSystem({ ...options, until, onReady: ready, out });
   const ended = exited.then(
     () => {},
     () => {},
@@ -57,7 +74,7 @@ export async function startSimRun(options: SimRunOptions = {}): Promise<SimRun> 
         (err: unknown) => Promise.reject(new Error(`the system did not start: ${String(err)}\n${output.join("\n")}`)),
       ),
     ]);
-    return { ready: info, output, exited, stop };
+    return { ready: info, output, nextLine, exited, stop };
   } catch (err) {
     await stop();
     throw err;

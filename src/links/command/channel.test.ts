@@ -175,6 +175,40 @@ test("a refusal from the peer closes with CMD_REJECTED_BY_PEER naming the peer's
   assert.deepEqual(closes[0]?.details, { peerCode: "CMD_PEER_NOT_PINNED" });
 });
 
+test("a peer that leaves on purpose: this side closes with CMD_PEER_LEFT and its reason, the farewell is no message", async () => {
+  const clock = new VirtualClock();
+  const { client, server } = pair(clock);
+  const closes: [string, TethysError][] = [];
+  const messages: Message[] = [];
+  server.on("close", (c, e) => closes.push([c, e]));
+  server.on("message", (m) => messages.push(m));
+  server.start();
+  client.start();
+  await clock.advanceAsync(10);
+  client.leave("vehicle stopping");
+  assert.equal(client.closed, true);
+  await clock.advanceAsync(10);
+  assert.equal(closes[0]?.[0], "CMD_PEER_LEFT");
+  assert.deepEqual(closes[0]?.[1].details, { peerReason: "vehicle stopping" });
+  assert.deepEqual(messages, [], "the farewell is not passed on as an event");
+  assert.equal(client.stats.closes.CMD_CLOSED, 1);
+  assert.equal(server.stats.closes.CMD_PEER_LEFT, 1);
+});
+
+test("a CMD_CLOSED event that is not an info farewell is an ordinary message", async () => {
+  const clock = new VirtualClock();
+  const p = rawPeer(clock, "server");
+  p.ch.start();
+  p.sendRaw({ type: "heartbeat" }, 0);
+  p.sendRaw({ type: "event", severity: "warning", code: "CMD_CLOSED", text: "not a farewell" }, 1);
+  await settle(clock);
+  assert.equal(p.closes.length, 0);
+  assert.deepEqual(
+    p.got.map((g) => g.message),
+    [{ type: "event", severity: "warning", code: "CMD_CLOSED", text: "not a farewell" }],
+  );
+});
+
 test("latest-value under backpressure: 1000 pilots while the reader is paused → bounded queue, newest delivered last", async () => {
   const clock = new VirtualClock();
   const { client, server } = pair(clock, {

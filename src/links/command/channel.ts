@@ -30,7 +30,9 @@ import { countClose, countDrop, type LinkStats } from "./stats.ts";
  * arrived for timeoutMs.
  *
  * A peer that refuses us sends one critical `event` whose code is its reason and closes; we
- * close with CMD_REJECTED_BY_PEER and details.peerCode.
+ * close with CMD_REJECTED_BY_PEER and details.peerCode. A peer that closes on purpose (`leave`:
+ * a vehicle or hub stopping) first sends an info `event` with code CMD_CLOSED and its reason; we
+ * close with CMD_PEER_LEFT, so the receiving side can tell a clean close from a lost link.
  */
 
 export type Role = "client" | "server";
@@ -205,6 +207,19 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     this.closeGracefully(code, reason);
   }
 
+  /**
+   * Closes on purpose, saying so first: an info `event` with code CMD_CLOSED and `reason`, then a
+   * graceful close (CMD_CLOSED here). The peer closes with CMD_PEER_LEFT instead of CMD_PEER_CLOSED.
+   */
+  leave(reason: string): void {
+    if (this.closedWith !== undefined) return;
+    this.write(
+      { type: "event", severity: "info", code: CommandCodes.CLOSED, text: reason.slice(0, 200) },
+      this.clock.wallMicros(),
+    );
+    this.closeGracefully(CommandCodes.CLOSED, reason);
+  }
+
   /** Tells the peer why we refuse it (a critical event carrying the code), then closes. */
   refuse(code: CommandCode, reason: string, details?: Record<string, unknown>): void {
     if (this.closedWith !== undefined) return;
@@ -335,6 +350,12 @@ export class CommandChannel extends EventEmitter<ChannelEvents> {
     } else if (message.type === "event" && message.severity === "critical" && message.code === CommandCodes.REPLACED) {
       this.closeNow(CommandCodes.REPLACED, "the hub took a newer connection from this vehicle", {
         details: { peerCode: message.code },
+      });
+      return;
+    }
+    if (message.type === "event" && message.severity === "info" && message.code === CommandCodes.CLOSED) {
+      this.closeGracefully(CommandCodes.PEER_LEFT, `the peer closed the link on purpose: ${message.text}`, {
+        peerReason: message.text,
       });
       return;
     }

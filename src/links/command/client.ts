@@ -93,13 +93,18 @@ export class CommandLinkClient extends EventEmitter<ClientEvents> {
     this.attempt();
   }
 
-  /** Stops for good: closes the connection and cancels any pending retry. */
+  /**
+   * Stops for good: cancels any pending retry and closes the connection. A connection that is
+   * up is left on purpose (`leave`): the hub hears that the vehicle is stopping and logs a clean
+   * close, not a lost link; its socket ends once the hub's side has ended too (or after the
+   * heartbeat timeout). A connection still in its handshake is destroyed.
+   */
   stop(): void {
     if (this.st === "stopped") return;
     this.st = "stopped";
     this.timer?.cancel();
-    this.channel?.close(CommandCodes.CLOSED, "vehicle stopping");
-    this.socket?.destroy();
+    if (this.channel !== undefined) this.channel.leave("vehicle stopping");
+    else this.socket?.destroy();
   }
 
   /**

@@ -56,8 +56,17 @@ export const CommandCodes = {
   PEER_CLOSED: "CMD_PEER_CLOSED",
   /** A socket error (reset, broken pipe). */
   SOCKET_ERROR: "CMD_SOCKET_ERROR",
-  /** Closed by this side (close() or stop()). */
+  /**
+   * Closed by this side (close() or stop()). Also the code of the info `event` a side sends when
+   * it closes on purpose (`leave`: a vehicle or hub stopping), just before it ends the stream.
+   */
   CLOSED: "CMD_CLOSED",
+  /**
+   * The peer said it was closing on purpose (an info `event` with code CMD_CLOSED; details.peerReason
+   * is its text) and closed: a clean close, such as a vehicle agent stopped or restarted, not a
+   * lost link.
+   */
+  PEER_LEFT: "CMD_PEER_LEFT",
   /** The hub replaced this connection with a newer one from the same vehicle. */
   REPLACED: "CMD_REPLACED",
   /** An option or configuration value out of range. */

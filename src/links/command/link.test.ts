@@ -7,7 +7,7 @@ import type { TethysError } from "../../kernel/errors.ts";
 import { RealClock } from "../../kernel/real-clock.ts";
 import type { Issued } from "../../keys/certificates.ts";
 import { encodeFrame, type Message, type MessageOf } from "../../protocol/index.ts";
-import { CommandLinkClient } from "./client.ts";
+import { CommandLinkClient, type CommandLinkClientOptions } from "./client.ts";
 import type { LinkTuning } from "./options.ts";
 import { tlsBase } from "./peer.ts";
 import { CommandLinkServer, type VehicleConnection } from "./server.ts";
@@ -48,7 +48,13 @@ async function hub(cert: Issued = pki.hub, pinned: Issued = pki.vehicle, port = 
   return { server, port: addr.port };
 }
 
-function vehicle(port: number, cert: Issued = pki.vehicle, hubPin: Issued = pki.hub, t: Partial<LinkTuning> = fast) {
+function vehicle(
+  port: number,
+  cert: Issued = pki.vehicle,
+  hubPin: Issued = pki.hub,
+  t: Partial<LinkTuning> = fast,
+  dial?: CommandLinkClientOptions["dial"],
+) {
   const client = new CommandLinkClient({
     host: "127.0.0.1",
     port,
@@ -57,6 +63,7 @@ function vehicle(port: number, cert: Issued = pki.vehicle, hubPin: Issued = pki.
     clock,
     tuning: t,
     backoff: { initialMs: 10, maxMs: 100 },
+    ...(dial === undefined ? {} : { dial }),
   });
   cleanups.push(() => client.stop());
   return client;
@@ -82,12 +89,44 @@ test("vehicle and hub connect, exchange messages both ways with header timestamp
   client.send({ type: "event", severity: "info", code: "ARMED", text: "armed by pilot" });
   assert.deepEqual((await msg)[0], { type: "event", severity: "info", code: "ARMED", text: "armed by pilot" });
   assert.ok(client.stats.rttMs !== undefined && client.stats.rttMs >= 0);
-  const closed = once(c, "close");
+  const closed = once(c, "close") as Promise<[string, TethysError]>;
   client.stop();
-  assert.equal((await closed)[0], "CMD_PEER_CLOSED");
+  const [code, err] = await closed;
+  assert.equal(code, "CMD_PEER_LEFT", "the vehicle said it was stopping before it closed");
+  assert.equal(err.details?.peerReason, "vehicle stopping");
   const totals = server.totals();
   assert.ok(totals.framesIn >= 2, "the closed connection's frames stay in the hub's totals");
-  assert.equal(totals.closes.CMD_PEER_CLOSED, 1);
+  assert.equal(totals.closes.CMD_PEER_LEFT, 1);
+});
+
+test("a vehicle whose connection just ends, without saying it is leaving, is CMD_PEER_CLOSED at the hub", async () => {
+  const { server, port } = await hub();
+  let socket: TLSSocket | undefined;
+  const client = vehicle(port, pki.vehicle, pki.hub, fast, (o) => {
+    socket = connect(o);
+    return socket;
+  });
+  const conn = once(server, "connection") as Promise<[VehicleConnection]>;
+  client.start();
+  const [[c]] = await Promise.all([conn, once(client, "up")]);
+  const closed = once(c, "close") as Promise<[string]>;
+  socket?.end(); // the vehicle's process gone: its kernel closes the connection, nothing said
+  assert.equal((await closed)[0], "CMD_PEER_CLOSED");
+  client.stop();
+});
+
+test("stopping the hub: the vehicle hears it is leaving (CMD_PEER_LEFT), and the hub's close waits for the vehicle's end", async () => {
+  const { server, port } = await hub();
+  const client = vehicle(port);
+  client.start();
+  await once(client, "up");
+  const down = once(client, "down") as Promise<[TethysError]>;
+  await server.close();
+  const [err] = await down;
+  assert.equal(err.code, "CMD_PEER_LEFT");
+  assert.equal(err.details?.peerReason, "hub stopping");
+  assert.equal(server.connections().size, 0);
+  client.stop();
 });
 
 async function refused(hubCert: Issued, hubPinned: Issued, vehCert: Issued, vehPin: Issued) {
@@ -238,7 +277,7 @@ test("a hub that goes quiet → down with CMD_HEARTBEAT_TIMEOUT", async () => {
   assert.equal((await down)[0].code, "CMD_HEARTBEAT_TIMEOUT");
 });
 
-test("killing the hub → down; when it returns on the same port the vehicle reconnects by itself", async () => {
+test("the hub goes away → down; when it returns on the same port the vehicle reconnects by itself", async () => {
   const first = await hub();
   const client = vehicle(first.port);
   client.start();
@@ -246,7 +285,7 @@ test("killing the hub → down; when it returns on the same port the vehicle rec
   const down = once(client, "down") as Promise<[TethysError]>;
   await first.server.close();
   const [err] = await down;
-  assert.match(err.code, /^CMD_(PEER_CLOSED|SOCKET_ERROR)$/);
+  assert.equal(err.code, "CMD_PEER_LEFT");
   const failures: string[] = [];
   client.on("attempt", (e) => failures.push(e.code));
   const second = await hub(pki.hub, pki.vehicle, first.port);

@@ -66,7 +66,8 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
   private readonly pins = new Map<string, string>();
   private readonly server: Server;
   private readonly live = new Map<string, VehicleConnection>();
-  private readonly sockets = new Set<TLSSocket>();
+  /** Every TLS socket open, with its connection. */
+  private readonly sockets = new Map<TLSSocket, VehicleConnection>();
   /** Raw TCP sockets not yet authenticated, by "address|port". */
   private readonly pending: PendingPool<string>;
   private readonly raw = new Map<string, Socket>();
@@ -144,10 +145,17 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
     return t;
   }
 
-  /** Stops listening and closes every connection; resolves when the listener is closed. */
+  /**
+   * Stops listening and closes every connection: a vehicle's is left on purpose (`leave`: the
+   * vehicle hears that the hub is stopping) and ends once the vehicle's side has ended too (at
+   * most the heartbeat timeout); sockets not yet authenticated are destroyed. Resolves when the
+   * listener and every connection are closed.
+   */
   close(): Promise<void> {
-    for (const c of this.live.values()) c.close(CommandCodes.CLOSED, "hub stopping");
-    for (const s of this.sockets) s.destroy();
+    for (const [socket, conn] of this.sockets) {
+      if (this.live.get(conn.vehicleId) === conn) conn.leave("hub stopping");
+      else socket.destroy();
+    }
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -167,12 +175,12 @@ export class CommandLinkServer extends EventEmitter<ServerEvents> {
   }
 
   private accept(socket: TLSSocket): void {
-    this.sockets.add(socket);
-    socket.once("close", () => this.sockets.delete(socket));
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     const verdict = checkPeer(socket, (cn) => this.pins.get(cn));
     const vehicleId = verdict.ok ? verdict.commonName : String(verdict.details.commonName ?? "");
     const conn = new VehicleConnection(socket, vehicleId, this.o.clock, this.t);
+    this.sockets.set(socket, conn);
+    socket.once("close", () => this.sockets.delete(socket));
     if (!verdict.ok) {
       conn.refuse(verdict.code, verdict.reason);
       this.reject(
