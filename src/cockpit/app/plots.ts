@@ -4,7 +4,9 @@ import { SeriesBuffer } from "../core/series.ts";
 
 /**
  * Live plots with uPlot over fixed-memory series (core/series.ts): memory stays flat over a
- * multi-hour dive. One chart is shown at a time; redraws are throttled to 4 Hz.
+ * multi-hour dive. One chart is shown at a time; redraws are throttled to 4 Hz. The chart is as
+ * wide as its host and 150 px high, or, where the page's style gives the host
+ * `--plot-height: fill` (a host sized by the layout), as high as the host leaves room for.
  */
 const PLOTS = {
   depth: {
@@ -37,12 +39,22 @@ export class Plots {
     for (const name of Object.keys(PLOTS) as PlotName[])
       this.buffers.set(name, new SeriesBuffer(PLOTS[name].series, 2400));
     this.show("depth");
-    // The column it sits in changes width when the video panel appears or the window resizes.
+    // The column it sits in changes size when the video panel appears or the window resizes.
     new ResizeObserver(() => {
-      const width = Math.max(300, this.host.clientWidth);
-      if (this.chart !== undefined && Math.abs(this.chart.width - width) > 1)
-        this.chart.setSize({ width, height: 150 });
+      if (this.chart === undefined) return;
+      const { width, height } = this.size(this.chart);
+      if (Math.abs(this.chart.width - width) > 1 || Math.abs(this.chart.height - height) > 1)
+        this.chart.setSize({ width, height });
     }).observe(this.host);
+  }
+
+  /** The chart's size for the host as laid out now (`chart`: the one shown, for its legend's height). */
+  private size(chart?: uPlot): { width: number; height: number } {
+    const width = Math.max(300, this.host.clientWidth || 800);
+    if (getComputedStyle(this.host).getPropertyValue("--plot-height").trim() !== "fill") return { width, height: 150 };
+    // The host's height is the layout's, not the chart's: what the legend leaves is the chart's.
+    const legend = chart === undefined ? 60 : chart.root.offsetHeight - chart.height;
+    return { width, height: Math.max(80, Math.min(600, this.host.clientHeight - legend)) };
   }
 
   push(now: number, t: MessageOf<"telemetry">): void {
@@ -55,6 +67,7 @@ export class Plots {
 
   show(name: PlotName): void {
     this.current = name;
+    const { width, height } = this.size(this.chart);
     this.chart?.destroy();
     const series: uPlot.Series[] = [
       {},
@@ -62,8 +75,8 @@ export class Plots {
     ];
     this.chart = new uPlot(
       {
-        width: Math.max(300, this.host.clientWidth || 800),
-        height: 150,
+        width,
+        height,
         series,
         scales: { x: { time: false } },
         axes: [{ stroke: "#8b949e", label: "s" }, { stroke: "#8b949e" }],
