@@ -40,21 +40,20 @@ export class Plots {
       this.buffers.set(name, new SeriesBuffer(PLOTS[name].series, 2400));
     this.show("depth");
     // The column it sits in changes size when the video panel appears or the window resizes.
-    new ResizeObserver(() => {
-      if (this.chart === undefined) return;
-      const { width, height } = this.size(this.chart);
-      if (Math.abs(this.chart.width - width) > 1 || Math.abs(this.chart.height - height) > 1)
-        this.chart.setSize({ width, height });
-    }).observe(this.host);
+    new ResizeObserver(() => this.fit()).observe(this.host);
   }
 
-  /** The chart's size for the host as laid out now (`chart`: the one shown, for its legend's height). */
-  private size(chart?: uPlot): { width: number; height: number } {
-    const width = Math.max(300, this.host.clientWidth || 800);
-    if (getComputedStyle(this.host).getPropertyValue("--plot-height").trim() !== "fill") return { width, height: 150 };
-    // The host's height is the layout's, not the chart's: what the legend leaves is the chart's.
-    const legend = chart === undefined ? 60 : chart.root.offsetHeight - chart.height;
-    return { width, height: Math.max(80, Math.min(600, this.host.clientHeight - legend)) };
+  /** Sizes the chart shown to its host as laid out now (its legend, under it, included). */
+  private fit(): void {
+    const chart = this.chart;
+    if (chart === undefined || this.host.clientWidth === 0) return; // not laid out (signed out)
+    const width = Math.max(300, this.host.clientWidth);
+    // A host the layout sizes: the chart takes what the legend leaves of its height.
+    const fill = getComputedStyle(this.host).getPropertyValue("--plot-height").trim() === "fill";
+    const height = fill
+      ? Math.max(80, Math.min(600, this.host.clientHeight - (chart.root.offsetHeight - chart.height)))
+      : 150;
+    if (Math.abs(chart.width - width) > 1 || Math.abs(chart.height - height) > 1) chart.setSize({ width, height });
   }
 
   push(now: number, t: MessageOf<"telemetry">): void {
@@ -67,7 +66,7 @@ export class Plots {
 
   show(name: PlotName): void {
     this.current = name;
-    const { width, height } = this.size(this.chart);
+    const height = this.chart?.height ?? 150;
     this.chart?.destroy();
     const series: uPlot.Series[] = [
       {},
@@ -75,7 +74,7 @@ export class Plots {
     ];
     this.chart = new uPlot(
       {
-        width,
+        width: Math.max(300, this.host.clientWidth || 800),
         height,
         series,
         scales: { x: { time: false } },
@@ -84,6 +83,7 @@ export class Plots {
       this.data(name) as uPlot.AlignedData,
       this.host,
     );
+    this.fit(); // this chart's legend may take more or less room than the last one's
   }
 
   private data(name: PlotName): Float64Array[] {
