@@ -8,11 +8,13 @@ import { pilotUnderway } from "../support/cockpit-system.ts";
 import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
 
 /**
- * The cockpit at 1440×900 with video, against a scripted stand-in hub that relays video (it
- * sends the vehicle's camera list): the picture is the main view — the largest thing on the
- * page, at the top left, with the HUD canvas over it — and the instruments, thrusters, input
- * monitor and plots are all on screen without scrolling. The same page without video keeps its
- * layout (test/browser/cockpit-layout.test.ts).
+ * The cockpit with video, against a scripted stand-in hub that relays video (it sends the
+ * vehicle's camera list). At 1440×900 and 1920×1080 the page is one screen: the picture is the
+ * main view — the largest thing on the page, at the top left, with the HUD canvas over it, 16:9
+ * and growing with the window — and every column reaches down to the bottom of the window with
+ * no blank band under or between its sections, without scrolling. Below 1200 px wide the picture
+ * stays above the instruments. The same page without video keeps its layout
+ * (test/browser/cockpit-layout.test.ts).
  */
 const skip = chromiumMissing();
 const rig = browserRig("tethys-video-layout-", skip);
@@ -48,67 +50,154 @@ const CAMERAS = {
   ],
 };
 
-test("1440×900 with video: the picture is the main view, instruments and plots on screen without scrolling", {
-  skip,
-  timeout: 60_000,
-}, async () => {
+/** The sections of the page, each a block of its column. */
+const SECTIONS = ["#video-panel", "#guide", ".flight", ".status", ".controls", ".plots"];
+/** The page's padding is 10 px and its gaps 10 px: more than this between boxes is a blank band. */
+const MAX_BLANK_PX = 16;
+
+let built: Promise<unknown> | undefined;
+
+/** Signs a pilot in at `width`×`height`, has the hub relay video, and waits for the laid-out page. */
+async function withVideo(
+  width: number,
+  height: number,
+  check: (page: Page, hub: StandInHub) => Promise<void>,
+): Promise<void> {
   const dir = `${rig.dir}/cockpit`;
-  await buildCockpit(dir, { minify: false });
+  built ??= buildCockpit(dir, { minify: false });
+  await built;
   const hub = new StandInHub(dir, signInScript(7));
   await hub.listen();
-  const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await rig.browser.newPage({ viewport: { width, height } });
   try {
     await pilotUnderway(page, hub);
-    const withoutVideo = await boxes(page, ["#plot"]);
-
-    // The hub relays video: its camera list shows the panel, and the page asks to watch.
-    hub.socket?.send(encodeControl(KIND_CAMERAS, CAMERAS));
-    await page.waitForSelector("#video-panel", { state: "visible" });
-    await page.waitForFunction(() => {
-      const plot = document.querySelector("#plot .uplot") as HTMLElement | null;
-      const host = document.getElementById("plot") as HTMLElement;
-      return plot !== null && plot.getBoundingClientRect().width <= host.getBoundingClientRect().width + 1;
-    });
-    assert.ok(
-      hub.receivedVideo.some((m) => m[1] === KIND_WATCH),
-      "the page asked the hub for the camera",
-    );
-
-    const sections = ["#video-panel", ".flight", ".status", ".controls", ".plots"];
-    const watched = ["#plot", "#horizon", "#depth", "#heading", "#thrusters", "#input-monitor", "#armed", ".video-hud"];
-    const all = await boxes(page, [...sections, ...watched]);
-    const box = (id: string) => all.find((b) => b.id === id) as Box;
-    for (const b of all) {
-      assert.ok(b.bottom <= 900, `${b.id} ends at ${b.bottom} px, the window at 900`);
-      assert.ok(b.right <= 1440, `${b.id} ends at ${b.right} px across, the window at 1440`);
-    }
-    assert.equal(await page.evaluate(() => scrollY), 0);
-    assert.equal(
-      await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth),
-      true,
-      "no sideways scroll",
-    );
-
-    const area = (b: Box) => (b.right - b.left) * (b.bottom - b.top);
-    const video = box("#video-panel");
-    for (const id of sections.slice(1))
-      assert.ok(
-        area(video) > area(box(id)),
-        `the picture (${area(video)} px²) is larger than ${id} (${area(box(id))} px²)`,
-      );
-    assert.ok(
-      video.left < box(".flight").left && video.top <= box(".flight").top + 1,
-      "the picture is at the top left",
-    );
-    assert.ok(video.right - video.left >= 640, `the picture is ${video.right - video.left} px wide`);
-    const hud = box(".video-hud");
-    assert.ok(
-      hud.left >= video.left && hud.right <= video.right && hud.top >= video.top,
-      "the HUD is over the picture",
-    );
-    assert.ok((withoutVideo[0] as Box).bottom <= 900, "without video the plot was on screen too");
+    await check(page, hub);
   } finally {
     await page.close(); // its WebSocket first: the stand-in hub's close waits for it
     await hub.close();
   }
+}
+
+/** Shows the video panel (the hub's camera list) and waits until the plot has followed the layout. */
+async function relayVideo(page: Page, hub: StandInHub): Promise<void> {
+  hub.socket?.send(encodeControl(KIND_CAMERAS, CAMERAS));
+  await page.waitForSelector("#video-panel", { state: "visible" });
+  await plotFits(page);
+  assert.ok(
+    hub.receivedVideo.some((m) => m[1] === KIND_WATCH),
+    "the page asked the hub for the camera",
+  );
+}
+
+/** Resolves once the chart shown, legend included, fits inside its host (it follows the layout). */
+const plotFits = (page: Page): Promise<unknown> =>
+  page.waitForFunction(() => {
+    const plot = document.querySelector("#plot .uplot") as HTMLElement | null;
+    const host = (document.getElementById("plot") as HTMLElement).getBoundingClientRect();
+    const r = plot?.getBoundingClientRect();
+    return r !== undefined && r.width <= host.width + 1 && r.bottom <= host.bottom + 1;
+  });
+
+/** Boxes grouped into columns (boxes that overlap horizontally), each sorted top to bottom. */
+function columns(all: Box[]): Box[][] {
+  const cols: Box[][] = [];
+  for (const b of [...all].sort((x, y) => x.left - y.left)) {
+    const col = cols.find((c) => c.some((o) => b.left < o.right && o.left < b.right));
+    if (col) col.push(b);
+    else cols.push([b]);
+  }
+  for (const c of cols) c.sort((x, y) => x.top - y.top);
+  return cols;
+}
+
+/** The picture's box, and that it is the page's main view (the largest section, top left, HUD over it). */
+async function mainView(page: Page, width: number, height: number): Promise<Box> {
+  const watched = ["#plot", "#horizon", "#depth", "#heading", "#thrusters", "#input-monitor", "#armed", ".video-hud"];
+  const all = await boxes(page, [...SECTIONS, ...watched, ".video-picture"]);
+  const box = (id: string) => all.find((b) => b.id === id) as Box;
+  for (const b of all) {
+    assert.ok(b.bottom <= height, `${b.id} ends at ${b.bottom} px, the window at ${height}`);
+    assert.ok(b.right <= width, `${b.id} ends at ${b.right} px across, the window at ${width}`);
+  }
+  assert.equal(await page.evaluate(() => scrollY), 0);
+  assert.deepEqual(
+    await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]),
+    [width, height],
+    "the page does not scroll either way",
+  );
+  const area = (b: Box) => (b.right - b.left) * (b.bottom - b.top);
+  const video = box("#video-panel");
+  for (const id of SECTIONS.slice(1))
+    assert.ok(
+      area(video) > area(box(id)),
+      `the picture (${area(video)} px²) is larger than ${id} (${area(box(id))} px²)`,
+    );
+  assert.ok(video.left < box(".flight").left && video.top <= box(".flight").top + 1, "the picture is at the top left");
+  const hud = box(".video-hud");
+  assert.ok(hud.left >= video.left && hud.right <= video.right && hud.top >= video.top, "the HUD is over the picture");
+  const picture = box(".video-picture");
+  const aspect = (picture.right - picture.left) / (picture.bottom - picture.top);
+  assert.ok(Math.abs(aspect - 16 / 9) < 0.01, `the picture is 16:9 (${aspect.toFixed(3)})`);
+  return picture;
+}
+
+/** No column leaves a blank band under its last section or between two of its sections. */
+async function noBlankBands(page: Page, height: number): Promise<void> {
+  const cols = columns(await boxes(page, SECTIONS));
+  assert.equal(cols.length, 3, `three columns: ${cols.map((c) => c.map((b) => b.id).join(" + ")).join(" | ")}`);
+  for (const col of cols) {
+    const names = col.map((b) => b.id).join(" + ");
+    const last = col[col.length - 1] as Box;
+    assert.ok(
+      height - last.bottom <= MAX_BLANK_PX,
+      `${height - last.bottom} px blank under ${last.id} (column ${names}); at most ${MAX_BLANK_PX}`,
+    );
+    for (let i = 1; i < col.length; i++) {
+      const [a, b] = [col[i - 1] as Box, col[i] as Box];
+      assert.ok(b.top - a.bottom <= MAX_BLANK_PX, `${b.top - a.bottom} px blank between ${a.id} and ${b.id}`);
+    }
+  }
+}
+
+/** Wide windows, each with the picture's least width there (it grows with the window). */
+const WIDE = [
+  { width: 1440, height: 900, pictureAtLeast: 720 },
+  { width: 1920, height: 1080, pictureAtLeast: 1100 },
+];
+for (const { width, height, pictureAtLeast } of WIDE) {
+  test(`${width}×${height} with video: the picture is the main view, every column fills the height, nothing scrolls`, {
+    skip,
+    timeout: 60_000,
+  }, async () => {
+    await withVideo(width, height, async (page, hub) => {
+      const withoutVideo = await boxes(page, ["#plot"]);
+      assert.ok((withoutVideo[0] as Box).bottom <= height, "without video the plot was on screen too");
+      await relayVideo(page, hub);
+      await noBlankBands(page, height);
+      const picture = await mainView(page, width, height);
+      const wide = picture.right - picture.left;
+      assert.ok(wide >= pictureAtLeast, `the picture is ${wide} px wide, at least ${pictureAtLeast} expected`);
+      // The chart with the longest legend (eight thrusters) fits the same space.
+      await page.click('[data-plot="thrusters"]');
+      await plotFits(page);
+      await noBlankBands(page, height);
+    });
+  });
+}
+
+test("1100×900 with video: the stacked layout, the picture above the instruments", {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  await withVideo(1100, 900, async (page, hub) => {
+    await relayVideo(page, hub);
+    const all = await boxes(page, SECTIONS);
+    const box = (id: string) => all.find((b) => b.id === id) as Box;
+    const video = box("#video-panel");
+    assert.ok(video.bottom <= box(".flight").top, "the picture is above the instruments");
+    assert.equal(video.left, box(".flight").left, "in the same column");
+    assert.ok(box(".status").left >= video.right, "the status column beside them");
+    for (const id of [".flight", "#guide", ".controls", ".plots"])
+      assert.ok(box(id).right <= box(".status").left, `${id} is in the first column`);
+  });
 });

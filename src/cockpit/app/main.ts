@@ -1,31 +1,21 @@
 import type { Message, SessionRole } from "../../protocol/index.ts";
-import { depthZeroLine, imuCalibrationView } from "../core/checks-view.ts";
 import { LinkMonitor } from "../core/link-monitor.ts";
-import { loginCodeFrom, loginLinkRefusal } from "../core/login-link.ts";
-import {
-  IDLE,
-  MOTOR_TEST_ENDERS,
-  type MotorTestEvent,
-  motorTestPrompt,
-  reduceMotorTest,
-} from "../core/motor-test-flow.ts";
-import { countdownRunning, signInRefusal } from "../core/notices.ts";
 import { INITIAL_PILOT_SCHEDULE, PILOT_PERIOD_MS, pilotFrame } from "../core/pilot-scheduler.ts";
 import { type Control, INITIAL_SESSION, reduceSession, type SessionEvent, type SessionState } from "../core/session.ts";
 import { guideHtml, roleView, vehicleLines } from "../core/session-view.ts";
-import { type GamepadSnapshot, InputState } from "../input/input-state.ts";
-import { type Action, DEFAULT_MAPPING, keyRampMs, PILOT_AXES } from "../input/mapping.ts";
-import { isTextEntry } from "../input/text-entry.ts";
+import { type Action, PILOT_AXES } from "../input/mapping.ts";
 import { Alarms } from "./alarms.ts";
+import { ChecksPanel } from "./checks-panel.ts";
 import { HubConnection, hubSocketUrl } from "./connection.ts";
 import { $, setBars, setText } from "./dom.ts";
-import { gamepadSupport } from "./gamepad-support.ts";
 import { drawHorizon } from "./instruments/horizon.ts";
 import { drawDepthTape, drawHeadingTape } from "./instruments/tapes.ts";
 import { LinkStatus } from "./link-status.ts";
+import { PilotInput } from "./pilot-input.ts";
 import { type PlotName, Plots } from "./plots.ts";
 import { ReplayPanel } from "./replay-panel.ts";
-import { loadMapping, renderAxisSettings, renderButtonSettings, saveMapping } from "./settings.ts";
+import { loadMapping, saveMapping, wireSettingsDialog } from "./settings.ts";
+import { SignIn } from "./signin.ts";
 import { TelemetryPanel } from "./telemetry-panel.ts";
 import { VideoView } from "./video-view.ts";
 
@@ -35,27 +25,34 @@ import { VideoView } from "./video-view.ts";
  * page: the session state is core/session.ts's reducer (applied by `dispatch`), what the page
  * shows of it core/session-view.ts, and pilot input goes out when core/pilot-scheduler.ts says
  * (25 Hz on average while the session holds the pilot role, latest value, never otherwise).
+ * The pieces it wires: signin.ts (sign-in form, one-time link, refusals, sign-out),
+ * pilot-input.ts (keyboard, gamepad, Hold to arm), checks-panel.ts (the Checks dialog),
+ * settings.ts (the Input settings dialog), video-view.ts (the camera), and the panels.
  */
 let session: SessionState = INITIAL_SESSION;
-let motorFlow = IDLE;
 let schedule = INITIAL_PILOT_SCHEDULE;
 let sentCount = 0;
 
 const link = new LinkMonitor(1000);
 const alarms = new Alarms($("alarms"), $("events"));
 const linkStatus = new LinkStatus(link, alarms);
-/** The last sign-in refusal, counted down live on the sign-in form while the hub asks to wait. */
-let refusal: { code: string; retryAfterMs: number | undefined; at: number } | undefined;
 const plots = new Plots($("plot"));
 const telemetryPanel = new TelemetryPanel();
 /** Shown only when the hub is `tethys replay` (docs/dive-log.md). */
 const replay = new ReplayPanel($("replay"));
-let mapping = loadMapping();
-const input = new InputState(mapping);
-/** Keys held for axes and hold-to-arm (sampled each frame). */
-const keys = new Set<string>();
-const held = new Set<string>();
-let uiArmHeld = false;
+const input = new PilotInput(loadMapping(), act);
+const checks = new ChecksPanel(() => session, dispatch, alarms);
+const signIn = new SignIn(
+  () => {
+    dispatch({ kind: "sign-in" });
+    conn.connect();
+  },
+  () => {
+    conn.close();
+    linkStatus.reset();
+    dispatch({ kind: "sign-out" });
+  },
+);
 
 // The camera (video-view.ts): its own panel, fed video messages from the socket.
 const video = new VideoView($("video-panel"), { send: (b) => conn.sendRaw(b), now: () => performance.now() });
@@ -63,9 +60,7 @@ const video = new VideoView($("video-panel"), { send: (b) => conn.sendRaw(b), no
 const conn = new HubConnection(hubSocketUrl(location), {
   open: () => {
     link.socket(true);
-    const secret = ($("signin-secret") as HTMLInputElement).value;
-    const name = ($("signin-name") as HTMLInputElement).value.slice(0, 32) || "pilot";
-    conn.send({ type: "auth", secret, name });
+    conn.send({ type: "auth", ...signIn.credentials() });
   },
   close: (reason) => {
     link.socket(false);
@@ -73,8 +68,7 @@ const conn = new HubConnection(hubSocketUrl(location), {
     dispatch({ kind: "socket-closed" });
     renderVehicles(); // (renders the role too)
     // Keep a refusal message on screen; otherwise say why the connection went away.
-    if (session.session === 0 && !session.authRefused)
-      $("signin-error").textContent = `Cannot reach the hub: ${reason}`;
+    if (session.session === 0 && !session.authRefused) signIn.unreachable(reason);
   },
   message: (m, _seq, timestamp) => {
     replay.frame(m, timestamp);
@@ -100,14 +94,11 @@ function onMessage(m: Message): void {
     case "auth-result":
       if (!m.ok) {
         // `retryAfterMs` is optional to the page: a refusal without it has no countdown.
-        refusal = { code: m.code, retryAfterMs: (m as { retryAfterMs?: number }).retryAfterMs, at: performance.now() };
-        $("signin-error").textContent = signInRefusal(m.code, refusal.retryAfterMs, 0);
+        signIn.refused(m.code, (m as { retryAfterMs?: number }).retryAfterMs, performance.now());
         conn.close();
         return;
       }
-      $("signin").hidden = true;
-      $("cockpit").hidden = false;
-      $("signout").hidden = false;
+      signIn.accepted();
       renderRole();
       return;
     case "vehicles":
@@ -122,21 +113,18 @@ function onMessage(m: Message): void {
       renderRole();
       return;
     case "vehicle-status":
-      motor({ kind: "status", status: m });
-      renderChecks();
+      checks.status(m);
       return;
     case "telemetry":
-      if (m.armed && motorFlow.phase !== "idle") motor({ kind: "armed" });
       link.telemetry(performance.now(), m.link.rttMs, m.link.lossPercent);
       plots.push(performance.now(), m);
       telemetryPanel.show(m);
-      setText($("checks-energy"), m.battery.consumedWh === null ? "—" : `${m.battery.consumedWh.toFixed(1)} Wh`);
+      checks.telemetry(m);
       return;
     case "alarm":
     case "event":
       alarms.add(m);
-      if (m.type === "event" && MOTOR_TEST_ENDERS.has(m.code) && motorFlow.phase !== "idle")
-        motor({ kind: "refused", code: m.code });
+      if (m.type === "event") checks.event(m.code);
       return;
     case "error":
       alarms.add({ type: "event", severity: "warning", code: m.code, text: m.text });
@@ -191,28 +179,14 @@ function renderHandover(): void {
 
 let guideShown = "";
 function renderGuide(): void {
-  const html = guideHtml(session, mapping);
+  const html = guideHtml(session, input.mapping);
   // Called every frame: rebuild the DOM only when the text changes (no per-frame garbage).
   if (html === guideShown) return;
   guideShown = html;
   $("guide").innerHTML = html;
 }
 
-// ---- input and sending ----------------------------------------------------------------------
-
-const padSupport = gamepadSupport(navigator, window.isSecureContext, location.hostname);
-
-function gamepad(): GamepadSnapshot | null {
-  if (!padSupport.ok) return null;
-  try {
-    for (const p of navigator.getGamepads()) {
-      if (p?.connected) return p;
-    }
-  } catch {
-    // Never let the gamepad stop the frame loop (instruments and link indicator live there).
-  }
-  return null;
-}
+// ---- actions and sending ----------------------------------------------------------------------
 
 function act(action: Action): void {
   renderControls(dispatch({ kind: "action", action }));
@@ -237,11 +211,8 @@ function requestRole(role: SessionRole, takeover: boolean): void {
 
 function frame(): void {
   const now = performance.now();
-  const pad = gamepad();
-  held.clear();
-  for (const k of keys) held.add(k);
-  if (uiArmHeld) held.add("Enter");
-  const r = input.update(pad, held, now);
+  const pad = input.gamepad();
+  const r = input.sample(pad, now);
   for (const a of r.actions) act(a);
   ($("arm-progress").firstElementChild as HTMLElement).style.width = `${r.armProgress * 100}%`;
   const pilot = { type: "pilot" as const, ...r.axes, gain: session.gain };
@@ -260,19 +231,8 @@ function frame(): void {
       ? `sending to ${session.vehicle} at ${1000 / PILOT_PERIOD_MS} Hz · ${sentCount} sent`
       : "not sending: you are not the pilot",
   );
-  setText(
-    $("gamepad-status"),
-    pad
-      ? `Gamepad: ${(pad as Gamepad).id?.slice(0, 40) ?? "connected"}${(pad as Gamepad).mapping === "standard" ? "" : " (non-standard mapping: check Input settings)"}`
-      : padSupport.ok
-        ? "No gamepad (press a button to wake it)"
-        : "Gamepad unavailable (see the banner)",
-  );
-
-  if (refusal) {
-    setText($("signin-error"), signInRefusal(refusal.code, refusal.retryAfterMs, now - refusal.at));
-    if (!countdownRunning(refusal.retryAfterMs, now - refusal.at)) refusal = undefined;
-  }
+  setText($("gamepad-status"), input.padText(pad));
+  signIn.tick(now);
   const view = linkStatus.render(now);
   const stale = view.state !== "live";
   const t = session.telemetry;
@@ -284,182 +244,9 @@ function frame(): void {
   requestAnimationFrame(frame);
 }
 
-// ---- checks and calibration (the Checks dialog) -----------------------------------------------
-
-/** Feeds the guided motor test; what it says to send goes through the session (pilot only). */
-function motor(ev: MotorTestEvent): void {
-  const reversed = session.status?.thrusters.map((t) => t.reversed) ?? [];
-  const o = reduceMotorTest(motorFlow, ev, reversed);
-  motorFlow = o.flow;
-  for (const m of o.send) dispatch({ kind: "command", message: m });
-  renderChecks();
-}
-
-function renderChecks(): void {
-  const st = session.status;
-  setText($("checks-depth"), depthZeroLine(st, session.telemetry?.depth));
-  const imu = imuCalibrationView(st);
-  $("checks-imu").replaceChildren(
-    ...imu.parts.map((p) =>
-      Object.assign(document.createElement("li"), {
-        className: p.level === 3 ? "done" : "",
-        textContent: `${p.name} ${p.level === null ? "?" : p.level}/3 — ${p.todo}`,
-      }),
-    ),
-  );
-  setText($("motor-prompt"), motorTestPrompt(motorFlow));
-  $("motor-confirm").hidden = motorFlow.phase !== "confirm";
-  $("motor-yes").hidden = $("motor-no").hidden = motorFlow.phase !== "ask";
-  renderThrusterSettings();
-}
-
-let thrustersShown = "";
-function renderThrusterSettings(): void {
-  const list = session.status?.thrusters ?? [];
-  const key = JSON.stringify(list);
-  if (key === thrustersShown) return; // keep what the pilot is typing until the vehicle changes it
-  thrustersShown = key;
-  const host = $("checks-thrusters");
-  host.replaceChildren();
-  list.forEach((t, i) => {
-    const cells = [
-      Object.assign(document.createElement("span"), { textContent: `T${i + 1}` }),
-      Object.assign(document.createElement("label"), {
-        innerHTML: `<input type="checkbox" data-k="reversed" ${t.reversed ? "checked" : ""}> reversed`,
-      }),
-      ...(["minUs", "neutralUs", "maxUs"] as const).map((k) =>
-        Object.assign(document.createElement("input"), {
-          type: "number",
-          min: "800",
-          max: "2200",
-          step: "1",
-          placeholder: "board",
-          value: t[k] === 0 ? "" : String(t[k]),
-          title: k,
-        }),
-      ),
-      Object.assign(document.createElement("button"), { type: "button", textContent: "Save" }),
-    ];
-    for (const c of cells) c.dataset.thruster = String(i);
-    host.append(...cells);
-  });
-}
-
-function saveThruster(i: number): void {
-  const cells = [...$("checks-thrusters").querySelectorAll<HTMLElement>(`[data-thruster="${i}"]`)];
-  const reversed = (cells[1]?.querySelector("input") as HTMLInputElement | null)?.checked ?? false;
-  const nums = cells.slice(2, 5).map((c) => (c as HTMLInputElement).value.trim());
-  const range = nums.every((v) => v === "")
-    ? undefined
-    : { minUs: Number(nums[0]), neutralUs: Number(nums[1]), maxUs: Number(nums[2]) };
-  if (
-    range &&
-    !(range.minUs >= 800 && range.minUs < range.neutralUs && range.neutralUs < range.maxUs && range.maxUs <= 2200)
-  ) {
-    alarms.add({
-      type: "event",
-      severity: "warning",
-      code: "COCKPIT_BAD_RANGE",
-      text: "ESC range: 800 ≤ min < neutral < max ≤ 2200 µs, or all empty for the board's",
-    });
-    return;
-  }
-  if (
-    !confirm(
-      `Save thruster ${i + 1}: ${reversed ? "reversed" : "normal"}, ${range ? `${range.minUs}–${range.neutralUs}–${range.maxUs} µs` : "the board's ESC range"}?`,
-    )
-  )
-    return;
-  dispatch({
-    kind: "command",
-    message: { type: "thruster-config", thruster: i, reversed, ...(range ? { range } : {}) },
-  });
-}
-
-// ---- the one-time sign-in link -----------------------------------------------------------------
-
-/** This tab's pilot secret from a redeemed sign-in link (survives a reload, not the tab). */
-const LINK_SECRET = "tethys.link-secret";
-
-function signIn(secret: string): void {
-  ($("signin-secret") as HTMLInputElement).value = secret;
-  ($("signin-form") as HTMLFormElement).requestSubmit();
-}
-
-/** `#login=<code>`: taken out of the address bar at once, redeemed at the hub, then signed in. */
-function signInFromLink(): void {
-  const code = loginCodeFrom(location.hash);
-  if (code === undefined) {
-    const kept = sessionStorage.getItem(LINK_SECRET);
-    if (kept) signIn(kept);
-    return;
-  }
-  history.replaceState(null, "", location.pathname + location.search);
-  $("signin-error").textContent = "Signing in with the link…";
-  fetch("login", { method: "POST", body: code, cache: "no-store" })
-    .then(async (r) => {
-      if (!r.ok) throw new Error(loginLinkRefusal(r.status));
-      const { secret } = (await r.json()) as { secret?: unknown };
-      if (typeof secret !== "string") throw new Error(loginLinkRefusal(r.status));
-      sessionStorage.setItem(LINK_SECRET, secret);
-      signIn(secret);
-    })
-    .catch((err: unknown) => {
-      $("signin-error").textContent = err instanceof Error ? err.message : String(err);
-    });
-}
-
 // ---- wiring ----------------------------------------------------------------------------------
 
 function wire(): void {
-  if (!padSupport.ok) {
-    const w = $("secure-warning");
-    w.hidden = false;
-    w.dataset.reason = padSupport.reason;
-    w.textContent = padSupport.text;
-  }
-  $("signin-form").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    refusal = undefined;
-    $("signin-error").textContent = "Connecting…";
-    dispatch({ kind: "sign-in" });
-    conn.connect();
-  });
-  $("signout").addEventListener("click", () => {
-    sessionStorage.removeItem(LINK_SECRET);
-    conn.close();
-    linkStatus.reset();
-    dispatch({ kind: "sign-out" });
-    $("cockpit").hidden = true;
-    $("signin").hidden = false;
-    $("signout").hidden = true;
-  });
-  // Flight keys and Space (disarm) work whatever has focus, except a field taking typed text:
-  // a slider or button the pilot just touched must not swallow them (nor Space scroll the page).
-  const typing = (el: EventTarget | null): boolean =>
-    el instanceof HTMLElement && isTextEntry(el.tagName, el.getAttribute("type"), el.isContentEditable);
-  const flightKey = (code: string): boolean => Boolean(mapping.keyAxes[code] || mapping.keyActions[code]);
-  window.addEventListener("keydown", (ev) => {
-    if (typing(ev.target) || $("cockpit").hidden) return;
-    const action = mapping.keyActions[ev.code];
-    if (flightKey(ev.code)) ev.preventDefault();
-    // One-shot actions fire on the key event itself, so quick taps (several per frame) all count;
-    // only hold-to-arm and the axes are sampled by the frame loop.
-    if (action !== undefined && action !== "arm") {
-      if (!ev.repeat) act(action);
-      return;
-    }
-    keys.add(ev.code);
-  });
-  window.addEventListener("keyup", (ev) => {
-    keys.delete(ev.code);
-    // A focused button would otherwise take Space or Enter as a click on release.
-    if (!typing(ev.target) && !$("cockpit").hidden && flightKey(ev.code)) ev.preventDefault();
-  });
-  window.addEventListener("blur", () => keys.clear());
-  const arm = $("arm");
-  arm.addEventListener("pointerdown", () => (uiArmHeld = true));
-  for (const e of ["pointerup", "pointerleave", "pointercancel"]) arm.addEventListener(e, () => (uiArmHeld = false));
   $("disarm").addEventListener("click", () => act("disarm"));
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]"))
     b.addEventListener("click", () => act(`mode-${b.dataset.mode}` as Action));
@@ -488,65 +275,22 @@ function wire(): void {
     const heading = typed("target-heading");
     if (heading !== undefined) dispatch({ kind: "target", heading });
   });
-  const checks = $("checks") as HTMLDialogElement;
-  $("checks-open").addEventListener("click", () => checks.showModal());
-  $("checks-open").addEventListener("click", renderChecks);
-  $("depth-zero").addEventListener("click", () => {
-    const water = ($("checks-water") as HTMLSelectElement).value === "salt" ? "salt" : "fresh";
-    if (
-      confirm(`Take the pressure now as the surface (depth 0), ${water} water? Only with the vehicle at the surface.`)
-    )
-      dispatch({ kind: "command", message: { type: "depth-zero", water } });
-  });
-  $("motor-start").addEventListener("click", () =>
-    motor({ kind: "start", count: session.status?.thrusters.length ?? session.telemetry?.thrusters.length ?? 0 }),
-  );
-  $("motor-confirm").addEventListener("click", () => motor({ kind: "confirm" }));
-  $("motor-yes").addEventListener("click", () => motor({ kind: "answer", ok: true }));
-  $("motor-no").addEventListener("click", () => motor({ kind: "answer", ok: false }));
-  $("motor-stop").addEventListener("click", () => motor({ kind: "abort" }));
-  $("checks-thrusters").addEventListener("click", (ev) => {
-    const b = ev.target as HTMLElement;
-    if (b.tagName === "BUTTON" && b.dataset.thruster !== undefined) saveThruster(Number(b.dataset.thruster));
-  });
-  $("reset-energy").addEventListener("click", () => {
-    if (confirm("Reset the consumed-energy counter to 0? Do this only after fitting a fully charged battery."))
-      dispatch({ kind: "command", message: { type: "reset-energy" } });
-  });
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-plot]")) {
     b.addEventListener("click", () => {
       for (const o of document.querySelectorAll("[data-plot]")) o.classList.toggle("active", o === b);
       plots.show(b.dataset.plot as PlotName);
     });
   }
-  const dialog = $("settings") as HTMLDialogElement;
-  const changed = (m: typeof mapping): void => {
-    mapping = m;
-    input.setMapping(m);
-    saveMapping(m);
-  };
-  const ramp = $("settings-key-ramp") as HTMLInputElement;
-  ramp.addEventListener("change", () => {
-    const v = Number(ramp.value);
-    if (ramp.value.trim() !== "" && Number.isFinite(v) && v >= 0 && v <= 5000) changed({ ...mapping, keyRampMs: v });
-    else ramp.value = String(keyRampMs(mapping));
-  });
-  const redraw = (): void => {
-    ramp.value = String(keyRampMs(mapping));
-    renderAxisSettings($("settings-axes"), mapping, changed);
-    renderButtonSettings($("settings-buttons"), mapping, changed);
-  };
-  $("settings-open").addEventListener("click", () => {
-    redraw();
-    dialog.showModal();
-  });
-  $("settings-reset").addEventListener("click", () => {
-    changed(structuredClone(DEFAULT_MAPPING));
-    redraw();
-  });
+  wireSettingsDialog(
+    () => input.mapping,
+    (m) => {
+      input.setMapping(m);
+      saveMapping(m);
+    },
+  );
   renderControls(session, "gain");
   renderRole();
-  signInFromLink();
+  signIn.fromLink();
   void replay.start();
   requestAnimationFrame(frame);
   // Expose a read-only view for browser tests and debugging.

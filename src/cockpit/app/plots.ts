@@ -4,7 +4,9 @@ import { SeriesBuffer } from "../core/series.ts";
 
 /**
  * Live plots with uPlot over fixed-memory series (core/series.ts): memory stays flat over a
- * multi-hour dive. One chart is shown at a time; redraws are throttled to 4 Hz.
+ * multi-hour dive. One chart is shown at a time; redraws are throttled to 4 Hz. The chart is as
+ * wide as its host and 150 px high, or, where the page's style gives the host
+ * `--plot-height: fill` (a host sized by the layout), as high as the host leaves room for.
  */
 const PLOTS = {
   depth: {
@@ -37,12 +39,21 @@ export class Plots {
     for (const name of Object.keys(PLOTS) as PlotName[])
       this.buffers.set(name, new SeriesBuffer(PLOTS[name].series, 2400));
     this.show("depth");
-    // The column it sits in changes width when the video panel appears or the window resizes.
-    new ResizeObserver(() => {
-      const width = Math.max(300, this.host.clientWidth);
-      if (this.chart !== undefined && Math.abs(this.chart.width - width) > 1)
-        this.chart.setSize({ width, height: 150 });
-    }).observe(this.host);
+    // The column it sits in changes size when the video panel appears or the window resizes.
+    new ResizeObserver(() => this.fit()).observe(this.host);
+  }
+
+  /** Sizes the chart shown to its host as laid out now (its legend, under it, included). */
+  private fit(): void {
+    const chart = this.chart;
+    if (chart === undefined || this.host.clientWidth === 0) return; // not laid out (signed out)
+    const width = Math.max(300, this.host.clientWidth);
+    // A host the layout sizes: the chart takes what the legend leaves of its height.
+    const fill = getComputedStyle(this.host).getPropertyValue("--plot-height").trim() === "fill";
+    const height = fill
+      ? Math.max(80, Math.min(600, this.host.clientHeight - (chart.root.offsetHeight - chart.height)))
+      : 150;
+    if (Math.abs(chart.width - width) > 1 || Math.abs(chart.height - height) > 1) chart.setSize({ width, height });
   }
 
   push(now: number, t: MessageOf<"telemetry">): void {
@@ -55,6 +66,7 @@ export class Plots {
 
   show(name: PlotName): void {
     this.current = name;
+    const height = this.chart?.height ?? 150;
     this.chart?.destroy();
     const series: uPlot.Series[] = [
       {},
@@ -63,7 +75,7 @@ export class Plots {
     this.chart = new uPlot(
       {
         width: Math.max(300, this.host.clientWidth || 800),
-        height: 150,
+        height,
         series,
         scales: { x: { time: false } },
         axes: [{ stroke: "#8b949e", label: "s" }, { stroke: "#8b949e" }],
@@ -71,6 +83,7 @@ export class Plots {
       this.data(name) as uPlot.AlignedData,
       this.host,
     );
+    this.fit(); // this chart's legend may take more or less room than the last one's
   }
 
   private data(name: PlotName): Float64Array[] {

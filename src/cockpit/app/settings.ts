@@ -2,12 +2,14 @@ import {
   ACTIONS,
   type Action,
   DEFAULT_MAPPING,
+  keyRampMs,
   type Mapping,
   PILOT_AXES,
   parseMapping,
   remapButton,
   STANDARD_BUTTON_NAMES,
 } from "../input/mapping.ts";
+import { $ } from "./dom.ts";
 
 /** Input mapping saved per browser (localStorage), with small editors for stick shaping and
  *  gamepad buttons. */
@@ -85,5 +87,33 @@ export function renderButtonSettings(host: HTMLElement, mapping: Mapping, onChan
     });
     label.append(select);
     host.append(label);
+  });
+}
+
+/**
+ * Wires the Input settings dialog: the keyboard ramp (0–5000 ms), the axis and button editors
+ * and Reset to defaults. `mapping` gives the mapping in use; `changed` takes an edited one (the
+ * page applies it to the input and saves it).
+ */
+export function wireSettingsDialog(mapping: () => Mapping, changed: (m: Mapping) => void): void {
+  const dialog = $("settings") as HTMLDialogElement;
+  const ramp = $("settings-key-ramp") as HTMLInputElement;
+  ramp.addEventListener("change", () => {
+    const v = Number(ramp.value);
+    if (ramp.value.trim() !== "" && Number.isFinite(v) && v >= 0 && v <= 5000) changed({ ...mapping(), keyRampMs: v });
+    else ramp.value = String(keyRampMs(mapping()));
+  });
+  const redraw = (): void => {
+    ramp.value = String(keyRampMs(mapping()));
+    renderAxisSettings($("settings-axes"), mapping(), changed);
+    renderButtonSettings($("settings-buttons"), mapping(), changed);
+  };
+  $("settings-open").addEventListener("click", () => {
+    redraw();
+    dialog.showModal();
+  });
+  $("settings-reset").addEventListener("click", () => {
+    changed(structuredClone(DEFAULT_MAPPING));
+    redraw();
   });
 }

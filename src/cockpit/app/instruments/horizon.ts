@@ -10,7 +10,8 @@ export function drawHorizon(
   const { ctx, w, h } = prepare(canvas);
   const cx = w / 2;
   const cy = h / 2;
-  const pxPerDeg = h / 60;
+  // ±30° of pitch span the dial, however the layout shapes the canvas.
+  const pxPerDeg = Math.min(w, h) / 60;
   ctx.save();
   ctx.beginPath();
   ctx.arc(cx, cy, Math.min(w, h) / 2 - 2, 0, Math.PI * 2);
