@@ -188,21 +188,40 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
     this.lookahead = undefined;
     const at = this.position;
     this.cursorFrom = at;
+    if (!(await this.emitStateAt(at, generation))) return;
+    // Events and alarms stamped at that very moment (a timeline mark was clicked) are shown too.
+    for await (const r of readRecords(this.log, { topics: ["/events", "/alarms"], start: at, end: at })) {
+      if (generation !== this.generation) return;
+      this.emitRecord(r);
+    }
+  }
+
+  /**
+   * Sends the state at the position again, the latest telemetry and vehicle status (a cockpit
+   * that joins a paused replay), without moving or replaying anything else. A read error is
+   * logged (`DIVELOG_READ`), never thrown.
+   */
+  async sendState(): Promise<void> {
+    try {
+      await this.emitStateAt(this.position, this.generation);
+    } catch (err) {
+      this.logger?.warn({ err, code: DiveLogCodes.READ }, "replay: reading the log failed");
+    }
+  }
+
+  /** Emits the latest telemetry and vehicle status at or before `at`, in recorded order; false when a seek came first. */
+  private async emitStateAt(at: number, generation: number): Promise<boolean> {
     const latest: LogRecord[] = [];
     for (const topic of this.stateTopics) {
       for await (const r of readRecords(this.log, { topics: [topic], end: at, reverse: true })) {
         latest.push(r);
         break;
       }
-      if (generation !== this.generation) return;
+      if (generation !== this.generation) return false;
     }
     latest.sort(recordedOrder);
     for (const r of latest) this.emitRecord(r);
-    // Events and alarms stamped at that very moment (a timeline mark was clicked) are shown too.
-    for await (const r of readRecords(this.log, { topics: ["/events", "/alarms"], start: at, end: at })) {
-      if (generation !== this.generation) return;
-      this.emitRecord(r);
-    }
+    return true;
   }
 
   /** Resolves when the frames due so far have been sent (tests and benchmarks). */

@@ -89,18 +89,28 @@ function label(m: Message): string | undefined {
 }
 const labels = (ms: Message[]) => ms.map(label).filter((l) => l !== undefined);
 
-test("vehicle status reaches every cockpit with the telemetry, in recorded order; a seek sends the status of that moment first", async () => {
+test("vehicle status reaches every cockpit with the telemetry, in recorded order; a seek sends the status of that moment first", {
+  timeout: 30_000,
+}, async () => {
   const url = `${svc.url.replace("http", "ws")}ws`;
-  const [a, b] = await Promise.all([HubClient.connect(url), HubClient.connect(url)]);
-  await Promise.all([a.signIn("", "observer"), b.signIn("", "observer")]);
   await control({ action: "pause" });
+  // Each joins the paused replay and is sent the state of the position (a again when b joins).
+  const statuses = (c: HubClient) => c.received.filter((m) => m.type === "vehicle-status").length;
+  const a = await HubClient.connect(url);
+  await a.signIn("", "observer");
+  await a.next(() => statuses(a) === 1);
+  const b = await HubClient.connect(url);
+  await b.signIn("", "observer");
+  await Promise.all([a.next(() => statuses(a) === 2), b.next(() => statuses(b) === 1)]);
+  const from = new Map([a, b].map((c) => [c, c.received.length]));
+  const after = (c: HubClient) => c.received.slice(from.get(c));
   const { start } = svc.player.state();
   const seen = Promise.all([a, b].map((c) => c.next((m) => label(m) === "t 42.2")));
   await control({ action: "seek", time: start + 42_250_000 });
   await seen;
   for (const c of [a, b])
-    assert.deepEqual(labels(c.received), ["s 42", "t 42.2"], "the status of 42 s, then the telemetry");
-  const status = a.received.find((m) => m.type === "vehicle-status");
+    assert.deepEqual(labels(after(c)), ["s 42", "t 42.2"], "the status of 42 s, then the telemetry");
+  const status = after(a).find((m) => m.type === "vehicle-status");
   const want = sampleStatus(42);
   assert.ok(status?.type === "vehicle-status" && status.pressure !== null);
   assert.ok(Math.abs(status.pressure - (want.pressure as number)) < 0.01, `pressure ${status.pressure}`);
@@ -122,7 +132,21 @@ test("vehicle status reaches every cockpit with the telemetry, in recorded order
   const played = Array.from({ length: 20 }, (_, i) => Math.round(423 + i) / 10).flatMap((t) =>
     Number.isInteger(t) ? [`t ${t}`, `s ${t}`] : [`t ${t}`],
   );
-  for (const c of [a, b]) assert.deepEqual(labels(c.received), ["s 42", "t 42.2", ...played]);
+  for (const c of [a, b]) assert.deepEqual(labels(after(c)), ["s 42", "t 42.2", ...played]);
   a.close();
   b.close();
+});
+
+test("a cockpit that joins a paused replay is sent the telemetry and vehicle status of the position", {
+  timeout: 30_000,
+}, async () => {
+  const { start } = svc.player.state();
+  await control({ action: "pause" });
+  await control({ action: "seek", time: start + 30_550_000 }); // nobody watching
+  const c = await HubClient.connect(`${svc.url.replace("http", "ws")}ws`);
+  await c.signIn("", "observer");
+  await c.next((m) => label(m) === "t 30.5");
+  assert.deepEqual(labels(c.received), ["s 30", "t 30.5"]);
+  assert.equal(svc.player.state().position, start + 30_550_000, "the position stays");
+  c.close();
 });
