@@ -1,11 +1,11 @@
 // `npm run bench dive-log`: the dive log's figures (docs/dive-log.md).
-// 1. A 10-minute dive recorded at 50 Hz and 200 Hz telemetry (plus pilot input at 20 Hz and an
-//    alarm a minute): file size per minute and recording CPU per second of dive (this process's
+// 1. A 10-minute dive recorded at 50 Hz and 200 Hz telemetry (plus a vehicle-status frame a
+//    second, pilot input at 20 Hz and an alarm a minute): file size per minute and recording CPU per second of dive (this process's
 //    user+system time, compression threads included, over the dive's seconds).
 // 2. Opening the 200 Hz file (indexed reader) and seeking to the start of every minute: the
 //    first telemetry record at or after it.
 // 3. `tethys replay`'s player opening the 200 Hz file (everything decoded and validated) and
-//    seeking to every minute (the telemetry of that moment handed to the hub).
+//    seeking to every minute (the telemetry and vehicle status of that moment handed to the hub).
 // 4. A recording process killed with SIGKILL at a random moment (5 runs): how much before the
 //    kill the repaired file ends.
 import { spawn } from "node:child_process";
@@ -18,6 +18,7 @@ import { pino } from "pino";
 import { ReplayPlayer } from "../src/dive-log/player.ts";
 import { openDiveLog, readRecords, repairDiveLog } from "../src/dive-log/reader.ts";
 import { DiveRecorder } from "../src/dive-log/recorder.ts";
+import { sampleStatus } from "../src/dive-log/testing/sample-dive.ts";
 import { VirtualClock } from "../src/kernel/virtual-clock.ts";
 import { underwayTelemetry } from "../src/protocol/testing/sample-telemetry.ts";
 
@@ -46,6 +47,7 @@ async function record(hz: number): Promise<string> {
         seq: seq++,
         timestamp: clock.wallMicros(),
       });
+      if (i === 0) recorder.telemetry("rov-1", { message: sampleStatus(s), seq: seq++, timestamp: clock.wallMicros() });
       if (i % Math.max(1, Math.round(hz / 20)) === 0)
         recorder.command("rov-1", {
           session: 1,
@@ -115,7 +117,8 @@ print(
     seekMs.push(performance.now() - s0);
   }
   let sent = 0;
-  player.on("telemetry", () => sent++);
+  let statuses = 0;
+  player.on("telemetry", (f) => (f.message.type === "telemetry" ? sent++ : statuses++));
   await player.seek(start);
   player.setSpeed(64);
   const p0 = performance.now();
@@ -125,7 +128,7 @@ print(
   const playMs = performance.now() - p0;
   await player.close();
   print(
-    `replay player: open ${openMs.toFixed(0)} ms (${player.timeline.length} timeline marks); seek to each minute max ${Math.max(...seekMs).toFixed(1)} ms, mean ${(seekMs.reduce((a, b) => a + b) / seekMs.length).toFixed(1)} ms; the whole dive played in ${(playMs / 1000).toFixed(1)} s (${sent} telemetry frames)`,
+    `replay player: open ${openMs.toFixed(0)} ms (${player.timeline.length} timeline marks); seek to each minute max ${Math.max(...seekMs).toFixed(1)} ms, mean ${(seekMs.reduce((a, b) => a + b) / seekMs.length).toFixed(1)} ms; the whole dive played in ${(playMs / 1000).toFixed(1)} s (${sent} telemetry, ${statuses} vehicle-status frames)`,
   );
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { recordSampleDive, SAMPLE_LEAK_TEXT, sampleDepth } from "../dive-log/testing/sample-dive.ts";
+import { recordSampleDive, SAMPLE_LEAK_TEXT, sampleDepth, sampleStatus } from "../dive-log/testing/sample-dive.ts";
 import { runMain } from "./testing/run-main.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tethys-log-cli-"));
@@ -31,6 +31,10 @@ test("tethys log info: duration, channel counts, alarms, mode changes; vehicle-s
   assert.equal(json.metadata.vehicle, "rov-1");
   assert.equal(json.messages, 61, "50 frames, 5 vehicle-status, two alarms, two mode and two link changes");
   assert.deepEqual(json.link, { telemetry: 50, status: 5, missing: 0, holes: 0, longestHole: 0 });
+  assert.deepEqual(
+    json.channels.find((c: { topic: string }) => c.topic === "/vehicle-status"),
+    { topic: "/vehicle-status", schema: "tethys.VehicleStatus", count: 5 },
+  );
 });
 
 test("tethys log export --csv: a header with flattened fields, one row per frame, in time order", async () => {
@@ -60,6 +64,15 @@ test("tethys log export --csv: a header with flattened fields, one row per frame
   assert.deepEqual(
     statusRows.map((row) => Number(row.split(",")[statusCols.indexOf("seq")])),
     [1, 12, 23, 34, 45],
+  );
+  assert.deepEqual(
+    statusRows.map((row) => Number(row.split(",")[statusCols.indexOf("pressure")])),
+    [0, 1, 2, 3, 4].map((t) => sampleStatus(t).pressure),
+  );
+  assert.deepEqual(
+    statusRows.map((row) => row.split(",")[1]),
+    ["0.000000", "1.000000", "2.000000", "3.000000", "4.000000"],
+    "t_s: the status's own time",
   );
   assert.equal((await runMain(["log", "export", file, "--csv", "--topic", "/nope"])).code, 1);
 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { type PlayedFrame, ReplayPlayer } from "./player.ts";
-import { recordSampleDive, sampleDepth } from "./testing/sample-dive.ts";
+import { recordSampleDive, sampleDepth, sampleStatus } from "./testing/sample-dive.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tethys-player-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,13 +15,21 @@ before(async () => {
 });
 
 const depthOf = (f: PlayedFrame) => (f.message.type === "telemetry" ? f.message.depth : undefined);
+const isTelemetry = (f: PlayedFrame) => f.message.type === "telemetry";
+/** A played frame as its kind and dive time in seconds: `t 42.2` (telemetry), `s 42` (vehicle status). */
+const label = (f: PlayedFrame, start: number) =>
+  `${f.message.type === "vehicle-status" ? "s" : f.message.type === "telemetry" ? "t" : f.message.type} ${Math.round((f.timestamp - start) / 1e5) / 10}`;
 
 test("plays the dive at the recorded pace times the speed, pauses, and stops at the end", async () => {
   const clock = new VirtualClock();
   const p = await ReplayPlayer.open(file, clock);
   assert.equal(p.id, "rov-1");
   const got: PlayedFrame[] = [];
-  p.on("telemetry", (f) => got.push(f));
+  const link: PlayedFrame[] = [];
+  p.on("telemetry", (f) => {
+    link.push(f);
+    if (isTelemetry(f)) got.push(f);
+  });
   const start = p.state().start;
   p.play();
   clock.advance(1000);
@@ -43,6 +51,13 @@ test("plays the dive at the recorded pace times the speed, pauses, and stops at 
   assert.equal(p.state().playing, false);
   assert.equal(p.state().position, p.state().end);
   assert.equal(got.length, 600);
+  // Telemetry and vehicle status share the vehicle's seq counter: every frame of the link, once,
+  // in the vehicle's send order, through the pause and the speed change.
+  assert.deepEqual(
+    link.map((f) => f.seq),
+    Array.from({ length: 660 }, (_, i) => i),
+  );
+  assert.equal(link.filter((f) => f.message.type === "vehicle-status").length, 60);
   await p.close();
 });
 
@@ -51,7 +66,7 @@ test("seek sends the telemetry of the sought moment at once; events are played i
   const p = await ReplayPlayer.open(file, clock);
   const got: PlayedFrame[] = [];
   const events: PlayedFrame[] = [];
-  p.on("telemetry", (f) => got.push(f));
+  p.on("telemetry", (f) => isTelemetry(f) && got.push(f));
   p.on("event", (f) => events.push(f));
   const { start } = p.state();
   await p.seek(start + 42_250_000);
@@ -71,6 +86,48 @@ test("seek sends the telemetry of the sought moment at once; events are played i
     Array.from({ length: 21 }, (_, i) => Math.round((15 + i / 10) * 10) / 10),
     "after the seek: the frame at 15 s once, then the next ones in order",
   );
+  await p.close();
+});
+
+test("vehicle status: a seek sends the latest status at or before the position first; playing and speed changes keep the recorded order", async () => {
+  const clock = new VirtualClock();
+  const p = await ReplayPlayer.open(file, clock);
+  const got: PlayedFrame[] = [];
+  p.on("telemetry", (f) => got.push(f));
+  const events: string[] = [];
+  p.on("event", (f) => events.push(f.message.type));
+  const { start } = p.state();
+  await p.seek(start + 42_250_000);
+  assert.deepEqual(
+    got.map((f) => label(f, start)),
+    ["s 42", "t 42.2"],
+  );
+  const status = got[0] as PlayedFrame;
+  assert.deepEqual(status.message, sampleStatus(42));
+  assert.equal(status.timestamp, start + 42_000_000, "the recorded vehicle time");
+  // A seek to a whole second: that second's telemetry, then its status (the vehicle's order).
+  got.length = 0;
+  await p.seek(start + 10_000_000);
+  assert.deepEqual(
+    got.map((f) => label(f, start)),
+    ["t 10", "s 10"],
+  );
+  // Playing on at 1×, then at 4×: the statuses come in their places between the telemetry.
+  got.length = 0;
+  p.play();
+  clock.advance(1000);
+  await p.drained();
+  p.setSpeed(4);
+  clock.advance(500);
+  await p.drained();
+  const want = Array.from({ length: 30 }, (_, i) => Math.round((10.1 + i / 10) * 10) / 10).flatMap((t) =>
+    Number.isInteger(t) ? [`t ${t}`, `s ${t}`] : [`t ${t}`],
+  );
+  assert.deepEqual(
+    got.map((f) => label(f, start)),
+    want,
+  );
+  assert.deepEqual(events, [], "a status goes out as the vehicle's telemetry-link frame, never as an event");
   await p.close();
 });
 

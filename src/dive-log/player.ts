@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { Clock, Timer } from "../kernel/clock.ts";
 import { TethysError } from "../kernel/errors.ts";
 import type { Logger } from "../observability/logger.ts";
-import { type Message, messageFromJson } from "../protocol/index.ts";
+import { type Message, messageFromJson, SCHEMA } from "../protocol/index.ts";
 import { DiveLogCodes } from "./errors.ts";
 import { type LogRecord, type OpenLog, openDiveLog, readRecords } from "./reader.ts";
 
@@ -15,6 +15,7 @@ export interface PlayedFrame {
 }
 
 export interface PlayerEvents {
+  /** A telemetry or `vehicle-status` frame (the vehicle's telemetry link carries both). */
   telemetry: [frame: PlayedFrame];
   event: [frame: PlayedFrame];
   connected: [];
@@ -46,15 +47,19 @@ export const MAX_SPEED = 64;
 const STEP_MS = 20;
 
 /** Topics the player sends to the hub as the vehicle's frames. */
-const PLAYED = ["/telemetry", "/events", "/alarms"];
+const PLAYED = ["/telemetry", "/vehicle-status", "/events", "/alarms"];
+/** Topics whose latest record at or before a seek's position is sent at once: the state of that moment. */
+const STATE_TOPICS = ["/telemetry", "/vehicle-status"];
 
 /**
  * A recorded dive played back as a vehicle: the same `telemetry` / `event` frames a live vehicle
  * channel gives the hub (so the hub serves it to cockpits unchanged), at the recorded pace times
- * `speed`, with play, pause and seek. A seek sends the last telemetry at or before the new
- * position at once, so the cockpit shows the state of that moment, and the events and alarms
- * stamped exactly there (a timeline mark). Commands are refused
- * (`DIVELOG_REPLAY_READ_ONLY`): a recorded dive cannot be flown.
+ * `speed`, with play, pause and seek. Telemetry, `vehicle-status`, events and alarms are played
+ * in log-time order; `vehicle-status` frames go out as `telemetry` frames, as a live vehicle's
+ * do. A seek sends the last telemetry and the last vehicle status at or before the new position
+ * at once (in their recorded order), so the cockpit shows the state of that moment, its
+ * instruments and its checks, and the events and alarms stamped exactly there (a timeline mark).
+ * Commands are refused (`DIVELOG_REPLAY_READ_ONLY`): a recorded dive cannot be flown.
  *
  * The log is read on demand through its index (`@mcap/core`'s indexed reader): opening reads the
  * summary and the small timeline channels (`/alarms`, `/mode`, `/link`); playing reads ahead
@@ -81,6 +86,8 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
   /** The cursor plays what is stamped after this (µs): the last seek's position. */
   private cursorFrom: number;
   private generation = 0;
+  /** STATE_TOPICS the log holds records of (a seek looks back through the index for each). */
+  private readonly stateTopics: string[];
   private draining: Promise<void> = Promise.resolve();
   skipped = 0;
 
@@ -102,6 +109,7 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
     this.end = range.end;
     this.position = range.start;
     this.cursorFrom = range.start - 1;
+    this.stateTopics = STATE_TOPICS.filter((t) => holdsRecords(log, t));
   }
 
   /** Opens a dive log (DIVELOG_READ / DIVELOG_NOT_INDEXED when it cannot). */
@@ -171,7 +179,7 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
     this.speed = speed;
   }
 
-  /** Moves to `time` (µs, clamped to the dive) and sends the telemetry of that moment. */
+  /** Moves to `time` (µs, clamped to the dive) and sends the telemetry and vehicle status of that moment. */
   async seek(time: number): Promise<void> {
     this.position = Math.min(this.end, Math.max(this.start, time));
     const generation = ++this.generation;
@@ -180,16 +188,40 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
     this.lookahead = undefined;
     const at = this.position;
     this.cursorFrom = at;
-    for await (const r of readRecords(this.log, { topics: ["/telemetry"], end: at, reverse: true })) {
-      if (generation !== this.generation) return;
-      this.emitRecord(r);
-      break;
-    }
+    if (!(await this.emitStateAt(at, generation))) return;
     // Events and alarms stamped at that very moment (a timeline mark was clicked) are shown too.
     for await (const r of readRecords(this.log, { topics: ["/events", "/alarms"], start: at, end: at })) {
       if (generation !== this.generation) return;
       this.emitRecord(r);
     }
+  }
+
+  /**
+   * Sends the state at the position again, the latest telemetry and vehicle status (a cockpit
+   * that joins a paused replay), without moving or replaying anything else. A read error is
+   * logged (`DIVELOG_READ`), never thrown.
+   */
+  async sendState(): Promise<void> {
+    try {
+      await this.emitStateAt(this.position, this.generation);
+    } catch (err) {
+      this.logger?.warn({ err, code: DiveLogCodes.READ }, "replay: reading the log failed");
+    }
+  }
+
+  /** Emits the latest telemetry and vehicle status at or before `at`, in recorded order; false when a seek came first. */
+  private async emitStateAt(at: number, generation: number): Promise<boolean> {
+    const latest: LogRecord[] = [];
+    for (const topic of this.stateTopics) {
+      for await (const r of readRecords(this.log, { topics: [topic], end: at, reverse: true })) {
+        latest.push(r);
+        break;
+      }
+      if (generation !== this.generation) return false;
+    }
+    latest.sort(recordedOrder);
+    for (const r of latest) this.emitRecord(r);
+    return true;
   }
 
   /** Resolves when the frames due so far have been sent (tests and benchmarks). */
@@ -253,7 +285,7 @@ export class ReplayPlayer extends EventEmitter<PlayerEvents> {
       seq: typeof seq === "number" ? seq >>> 0 : 0,
       timestamp: typeof vehicleTime === "number" ? vehicleTime : r.time,
     };
-    this.emit(message.type === "telemetry" ? "telemetry" : "event", frame);
+    this.emit(SCHEMA[message.type].direction === "telemetry" ? "telemetry" : "event", frame);
   }
 }
 
@@ -274,4 +306,20 @@ async function telemetryRange(log: OpenLog): Promise<{ start: number; end: numbe
     start: start ?? Number((stats?.messageStartTime ?? 0n) / 1000n),
     end: end ?? Number((stats?.messageEndTime ?? 0n) / 1000n),
   };
+}
+
+/** Whether the log has records on `topic` (by its statistics; a log without them may have). */
+function holdsRecords(log: OpenLog, topic: string): boolean {
+  const stats = log.reader.statistics;
+  for (const [id, c] of log.reader.channelsById)
+    if (c.topic === topic && (stats === undefined || (stats.channelMessageCounts.get(id) ?? 0n) > 0n)) return true;
+  return false;
+}
+
+/** Log-time order; at the same time, the vehicle's send order (telemetry and status share one seq counter). */
+function recordedOrder(a: LogRecord, b: LogRecord): number {
+  if (a.time !== b.time) return a.time - b.time;
+  const sa = typeof a.value.seq === "number" ? a.value.seq : 0;
+  const sb = typeof b.value.seq === "number" ? b.value.seq : 0;
+  return sa - sb;
 }

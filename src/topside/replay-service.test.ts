@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Registry } from "prom-client";
 import { HubClient } from "../../test/support/hub-client.ts";
-import { recordSampleDive, sampleDepth } from "../dive-log/testing/sample-dive.ts";
+import { recordSampleDive, sampleDepth, sampleStatus } from "../dive-log/testing/sample-dive.ts";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { createLogging } from "../observability/logger.ts";
+import type { Message } from "../protocol/index.ts";
 import { type ReplayService, startReplay } from "./replay-service.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tethys-replay-"));
@@ -74,4 +75,78 @@ test("/replay/state gives the range and the timeline; /replay/control plays, set
     assert.equal(((await r.json()) as { code: string }).code, "DIVELOG_REPLAY_BAD_CONTROL");
   }
   assert.equal((await fetch(`${svc.url}replay/other`)).status, 404);
+});
+
+/**
+ * A frame of the sample dive as its kind and dive time in seconds, read from its values (the
+ * depth is 0.1 m per second, a status's raw pressure follows the depth): `t 42.2`, `s 42`.
+ */
+function label(m: Message): string | undefined {
+  if (m.type === "telemetry" && m.depth !== null) return `t ${Math.round(m.depth * 100) / 10}`;
+  if (m.type === "vehicle-status" && m.pressure !== null)
+    return `s ${Math.round(((m.pressure - sampleStatus(0).surfacePressure) / 98.1) * 100) / 10}`;
+  return undefined;
+}
+const labels = (ms: Message[]) => ms.map(label).filter((l) => l !== undefined);
+
+test("vehicle status reaches every cockpit with the telemetry, in recorded order; a seek sends the status of that moment first", {
+  timeout: 30_000,
+}, async () => {
+  const url = `${svc.url.replace("http", "ws")}ws`;
+  await control({ action: "pause" });
+  // Each joins the paused replay and is sent the state of the position (a again when b joins).
+  const statuses = (c: HubClient) => c.received.filter((m) => m.type === "vehicle-status").length;
+  const a = await HubClient.connect(url);
+  await a.signIn("", "observer");
+  await a.next(() => statuses(a) === 1);
+  const b = await HubClient.connect(url);
+  await b.signIn("", "observer");
+  await Promise.all([a.next(() => statuses(a) === 2), b.next(() => statuses(b) === 1)]);
+  const from = new Map([a, b].map((c) => [c, c.received.length]));
+  const after = (c: HubClient) => c.received.slice(from.get(c));
+  const { start } = svc.player.state();
+  const seen = Promise.all([a, b].map((c) => c.next((m) => label(m) === "t 42.2")));
+  await control({ action: "seek", time: start + 42_250_000 });
+  await seen;
+  for (const c of [a, b])
+    assert.deepEqual(labels(after(c)), ["s 42", "t 42.2"], "the status of 42 s, then the telemetry");
+  const status = after(a).find((m) => m.type === "vehicle-status");
+  const want = sampleStatus(42);
+  assert.ok(status?.type === "vehicle-status" && status.pressure !== null);
+  assert.ok(Math.abs(status.pressure - (want.pressure as number)) < 0.01, `pressure ${status.pressure}`);
+  assert.deepEqual(
+    { water: status.water, imu: status.imuCalibration, thrusters: status.thrusters.length },
+    { water: want.water, imu: want.imuCalibration, thrusters: want.thrusters.length },
+  );
+
+  // Play 2 s of dive, a frame at a time: statuses fall in their places between the telemetry.
+  await control({ action: "speed", speed: 1 });
+  await control({ action: "play" });
+  for (let i = 1; i <= 20; i++) {
+    clock.advance(100);
+    await svc.player.drained();
+    const t = `t ${Math.round(422 + i) / 10}`;
+    await Promise.all([a, b].map((c) => c.next((m) => label(m) === t)));
+  }
+  await control({ action: "pause" });
+  const played = Array.from({ length: 20 }, (_, i) => Math.round(423 + i) / 10).flatMap((t) =>
+    Number.isInteger(t) ? [`t ${t}`, `s ${t}`] : [`t ${t}`],
+  );
+  for (const c of [a, b]) assert.deepEqual(labels(after(c)), ["s 42", "t 42.2", ...played]);
+  a.close();
+  b.close();
+});
+
+test("a cockpit that joins a paused replay is sent the telemetry and vehicle status of the position", {
+  timeout: 30_000,
+}, async () => {
+  const { start } = svc.player.state();
+  await control({ action: "pause" });
+  await control({ action: "seek", time: start + 30_550_000 }); // nobody watching
+  const c = await HubClient.connect(`${svc.url.replace("http", "ws")}ws`);
+  await c.signIn("", "observer");
+  await c.next((m) => label(m) === "t 30.5");
+  assert.deepEqual(labels(c.received), ["s 30", "t 30.5"]);
+  assert.equal(svc.player.state().position, start + 30_550_000, "the position stays");
+  c.close();
 });

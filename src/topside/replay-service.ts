@@ -32,7 +32,9 @@ export interface ReplayService {
  * (anonymous, no secret: there are no pilot secrets, so nobody can pilot and every command is
  * refused by the hub with `HUB_NOT_PILOT`; the player itself refuses with
  * `DIVELOG_REPLAY_READ_ONLY`), see the recording as they would see the vehicle live, and drive
- * the playback through `/replay/state` and `/replay/control` (the cockpit's replay panel).
+ * the playback through `/replay/state` and `/replay/control` (the cockpit's replay panel). A
+ * cockpit that joins while the replay is paused is sent the telemetry and vehicle status of the
+ * position at once.
  */
 export async function startReplay(o: ReplayOptions): Promise<ReplayService> {
   const player = await ReplayPlayer.open(o.file, o.clock, o.logger);
@@ -44,6 +46,14 @@ export async function startReplay(o: ReplayOptions): Promise<ReplayService> {
     registry: o.registry,
     vehicles: directory,
     auth: { pilotHashes: [], observerHashes: [], anonymousObservers: true },
+    // A cockpit that joins a paused replay gets the state of the position at once (a playing
+    // one gets the next frames); every cockpit then holds it again, which changes nothing.
+    recorder: {
+      command: () => {},
+      role: (change) => {
+        if (change.role !== "none" && !player.state().playing) void player.sendState();
+      },
+    },
     host: o.host,
     port: o.port,
     ...(o.staticDir ? { staticDir: o.staticDir } : {}),

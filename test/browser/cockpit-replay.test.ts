@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { Registry } from "prom-client";
 import { buildCockpit } from "../../src/cockpit/build.ts";
-import { recordSampleDive, sampleDepth } from "../../src/dive-log/testing/sample-dive.ts";
+import { recordSampleDive, sampleDepth, sampleStatus } from "../../src/dive-log/testing/sample-dive.ts";
 import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { createLogging } from "../../src/observability/logger.ts";
 import { type ReplayService, startReplay } from "../../src/topside/replay-service.ts";
@@ -16,7 +16,8 @@ import { chromiumMissing, launchChromium } from "../support/chromium.ts";
  * `tethys replay` in the real cockpit: a recorded 60-second dive (depth 0.1 m per second, a leak
  * alarm at 15 s) served by the replay hub; the page signs in as an anonymous observer, shows the
  * replay panel with the timeline, and after a seek (slider, then a timeline mark) shows the
- * depth recorded at that moment (and, at the alarm's mark, the alarm).
+ * depth recorded at that moment, the vehicle status of that moment in the checks (raw pressure),
+ * and, at the alarm's mark, the alarm.
  */
 const skip = chromiumMissing();
 let dir: string;
@@ -48,6 +49,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+type W = { tethys: { state: { status?: { pressure: number | null } } } };
+
 test("replay a recorded dive in the cockpit: seek shows the depth recorded at that time", { skip }, async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors: string[] = [];
@@ -78,12 +81,20 @@ test("replay a recorded dive in the cockpit: seek shows the depth recorded at th
   await page.waitForFunction((w) => document.getElementById("replay-depth")?.textContent === w, want);
   assert.equal(await page.textContent("#replay-time"), "42.3 s / 59.9 s");
   assert.equal(await page.textContent("#mode"), "depth-hold");
+  // The checks show the vehicle status recorded at 42 s (the latest before 42.3 s).
+  const pressure42 = `Pressure ${(sampleStatus(42).pressure as number).toFixed(1)} mbar`;
+  await page.waitForFunction((w) => document.getElementById("checks-depth")?.textContent?.startsWith(w), pressure42);
 
   // Seek by clicking the leak alarm's mark at 15 s.
   await page.click('.replay-mark.alarm[data-code="FS_LEAK"] >> nth=0');
   const leak = `depth ${sampleDepth(15).toFixed(2)} m`;
   await page.waitForFunction((w) => document.getElementById("replay-depth")?.textContent === w, leak);
   assert.equal(await page.textContent("#mode"), "manual");
+  const pressure15 = sampleStatus(15).pressure as number;
+  await page.waitForFunction(
+    (p) => Math.abs(((window as unknown as W).tethys.state.status?.pressure ?? 0) - p) < 0.01,
+    pressure15,
+  );
   // The alarm stamped at that moment is played too, into the cockpit's alarm list.
   await page.waitForFunction(() => document.getElementById("alarms")?.textContent?.includes("water inside"));
   assert.deepEqual(errors, []);
