@@ -83,7 +83,14 @@ test("replay a recorded dive in the cockpit: seek shows the depth recorded at th
   assert.equal(await page.textContent("#mode"), "depth-hold");
   // The checks show the vehicle status recorded at 42 s (the latest before 42.3 s).
   const pressure42 = `Pressure ${(sampleStatus(42).pressure as number).toFixed(1)} mbar`;
-  await page.waitForFunction((w) => document.getElementById("checks-depth")?.textContent?.startsWith(w), pressure42);
+  // …with the depth of the seek position's telemetry, which arrives after the status.
+  await page.waitForFunction(
+    ([p, d]) => {
+      const line = document.getElementById("checks-depth")?.textContent ?? "";
+      return line.startsWith(p as string) && line.endsWith(d as string);
+    },
+    [pressure42, want],
+  );
 
   // Seek by clicking the leak alarm's mark at 15 s.
   await page.click('.replay-mark.alarm[data-code="FS_LEAK"] >> nth=0');

@@ -64,10 +64,12 @@ export class ChecksPanel {
     this.render();
   }
 
-  /** A telemetry frame: arming ends a motor test; the energy line follows. */
+  /** A telemetry frame: arming ends a motor test; the energy and depth lines follow. */
   telemetry(m: MessageOf<"telemetry">): void {
     if (m.armed && this.motorFlow.phase !== "idle") this.motor({ kind: "armed" });
     setText($("checks-energy"), m.battery.consumedWh === null ? "—" : `${m.battery.consumedWh.toFixed(1)} Wh`);
+    // The depth is this frame's, not the one of the last status (a replay's seek sends the status first).
+    setText($("checks-depth"), depthZeroLine(this.session().status, m.depth));
   }
 
   /** An event from the vehicle or hub: some end a running motor test. */
