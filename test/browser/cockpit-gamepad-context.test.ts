@@ -1,50 +1,24 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { buildCockpit } from "../../src/cockpit/build.ts";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import { sampleTelemetry } from "../../src/protocol/testing/sample-telemetry.ts";
-import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
+import { INSECURE_HOST, insecureOriginRig } from "../support/insecure-origin.ts";
+import type { StandInHub } from "../support/stand-in-hub.ts";
 
 /**
  * The page must tell the pilot plainly when a gamepad cannot work, and keep flying by keyboard.
  *
- * Insecure origins: Chromium treats localhost and all of 127.0.0.0/8 as potentially trustworthy,
- * so no loopback URL is insecure. Chromium resolves a made-up name to 127.0.0.1 instead
- * (--host-resolver-rules): http://cockpit.tethys.test:PORT is an ordinary insecure origin while
- * every byte stays on loopback. Chromium keeps the Gamepad API there (the W3C spec dropped its
+ * Insecure origins: a made-up name on loopback (test/support/insecure-origin.ts), where the page
+ * links to the hub's HTTPS address from /hub.json. Chromium keeps the Gamepad API there (the W3C spec dropped its
  * secure-context requirement), so the page must NOT warn; Firefox 81+ hid it, which the test
  * reproduces by removing navigator.getGamepads before the page loads.
  * Permissions policy: served with `Permissions-Policy: gamepad=()`, Chromium's getGamepads()
  * throws a SecurityError — a real blocked context.
  */
-const skip = chromiumMissing();
-let dir: string;
-const hubs: StandInHub[] = [];
-let browser: Browser;
-
-async function hub(headers: Record<string, string> = {}): Promise<{ hub: StandInHub; port: string }> {
-  const h = new StandInHub(dir, signInScript(3), { headers });
-  hubs.push(h);
-  return { hub: h, port: new URL(await h.listen()).port };
-}
-
-before(async () => {
-  if (skip) return;
-  dir = await mkdtemp(join(tmpdir(), "tethys-cockpit-gamepad-"));
-  await buildCockpit(dir, { minify: false });
-  browser = await launchChromium(["--host-resolver-rules=MAP cockpit.tethys.test 127.0.0.1"]);
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  for (const h of hubs) await h.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const rig = insecureOriginRig("tethys-cockpit-gamepad-");
+const skip = rig.skip;
+/** A stand-in hub (whose HTTPS listener is on 8443) with extra response headers. */
+const hub = (headers: Record<string, string> = {}) => rig.hub({ headers, json: { "/hub.json": { httpsPort: 8443 } } });
 
 /** Signs in, takes the pilot role and checks W still sends full surge (the keyboard works). */
 async function fliesByKeyboard(page: Page, h: StandInHub): Promise<void> {
@@ -62,21 +36,23 @@ test("insecure origin in a browser that hides gamepads there: a plain warning, a
   skip,
 }, async () => {
   const { hub: h, port } = await hub();
-  const page = await browser.newPage();
+  const page = await rig.browser.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.addInitScript(() => {
     // What Firefox 81+ does outside a secure context.
     if (!window.isSecureContext) delete (Navigator.prototype as { getGamepads?: unknown }).getGamepads;
   });
-  await page.goto(`http://cockpit.tethys.test:${port}/`);
+  await page.goto(`http://${INSECURE_HOST}:${port}/`);
   assert.equal(await page.evaluate(() => window.isSecureContext), false, "the made-up name is an insecure origin");
   await page.waitForSelector("#secure-warning:not([hidden])");
   assert.equal(await page.getAttribute("#secure-warning", "data-reason"), "insecure-context");
   const warning = (await page.textContent("#secure-warning")) ?? "";
   assert.match(warning, /Gamepads cannot work here/);
-  assert.match(warning, /https:\/\/cockpit\.tethys\.test/);
   assert.match(warning, /keyboard works/);
+  // The hub's HTTPS address, from /hub.json, as a link.
+  await page.waitForSelector("#secure-warning a");
+  assert.equal(await page.getAttribute("#secure-warning a", "href"), `https://${INSECURE_HOST}:8443/`);
   await fliesByKeyboard(page, h);
   assert.equal(await page.textContent("#gamepad-status"), "Gamepad unavailable (see the banner)");
   assert.deepEqual(errors, []);
@@ -87,8 +63,8 @@ test("insecure origin in Chromium, which keeps gamepads there: no false warning"
   skip,
 }, async () => {
   const { port } = await hub();
-  const page = await browser.newPage();
-  await page.goto(`http://cockpit.tethys.test:${port}/`);
+  const page = await rig.browser.newPage();
+  await page.goto(`http://${INSECURE_HOST}:${port}/`);
   assert.equal(await page.evaluate(() => window.isSecureContext), false);
   assert.equal(await page.evaluate(() => Array.isArray(navigator.getGamepads())), true);
   await page.waitForFunction(() =>
@@ -102,7 +78,7 @@ test("gamepads blocked by permissions policy: a plain warning, and the page keep
   skip,
 }, async () => {
   const { hub: h, port } = await hub({ "permissions-policy": "gamepad=()" });
-  const page = await browser.newPage();
+  const page = await rig.browser.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(`http://127.0.0.1:${port}/`);

@@ -1,50 +1,26 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { buildCockpit } from "../../src/cockpit/build.ts";
+import { test } from "node:test";
 import { ONE_SIM_CAMERA } from "../../src/video/testing/cameras.ts";
 import { encodeControl, KIND_CAMERAS } from "../../src/video/wire.ts";
-import { chromiumMissing, launchChromium } from "../support/chromium.ts";
-import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
+import { INSECURE_HOST, insecureOriginRig } from "../support/insecure-origin.ts";
 
 /**
  * A cockpit opened over plain HTTP from another computer is an insecure context, where browsers
  * hide WebCodecs: the video panel must say so and link to the same page on the hub's HTTPS port
- * (`/hub.json`), or say that the hub has none. The insecure origin is a made-up name Chromium
- * resolves to 127.0.0.1 (as in cockpit-gamepad-context.test.ts): every byte stays on loopback.
+ * (`/hub.json`), or say that the hub has none (test/support/insecure-origin.ts: a made-up name
+ * on loopback).
  */
-const skip = chromiumMissing();
-let dir: string;
-const hubs: StandInHub[] = [];
-let browser: Browser;
-
-before(async () => {
-  if (skip) return;
-  dir = await mkdtemp(join(tmpdir(), "tethys-video-insecure-"));
-  await buildCockpit(dir, { minify: false });
-  browser = await launchChromium(["--host-resolver-rules=MAP cockpit.tethys.test 127.0.0.1"]);
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  for (const h of hubs) await h.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const rig = insecureOriginRig("tethys-video-insecure-");
+const skip = rig.skip;
 
 /** Opens the cockpit on the insecure name, signs in and has the hub announce a camera; returns the panel's message. */
 async function videoMessage(
   httpsPort: number | null,
 ): Promise<{ text: string; href: string | null; decoder: boolean }> {
-  const hub = new StandInHub(dir, signInScript(3), { json: { "/hub.json": { httpsPort } } });
-  hubs.push(hub);
-  const port = new URL(await hub.listen()).port;
-  const page = await browser.newPage();
+  const { hub, port } = await rig.hub({ json: { "/hub.json": { httpsPort } } });
+  const page = await rig.browser.newPage();
   try {
-    await page.goto(`http://cockpit.tethys.test:${port}/`);
+    await page.goto(`http://${INSECURE_HOST}:${port}/`);
     await page.fill("#signin-secret", "any");
     await page.click("#signin-form button[type=submit]");
     await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
@@ -72,7 +48,7 @@ test("an insecure page links to the cockpit on the hub's HTTPS port", { skip }, 
   const m = await videoMessage(8443);
   assert.equal(m.decoder, false, "WebCodecs is hidden on an insecure origin");
   assert.match(m.text, /secure context/);
-  assert.equal(m.href, "https://cockpit.tethys.test:8443/");
+  assert.equal(m.href, `https://${INSECURE_HOST}:8443/`);
 });
 
 test("an insecure page on a hub without HTTPS says how to get it", { skip }, async () => {

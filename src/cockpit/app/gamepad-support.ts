@@ -9,14 +9,14 @@ export type GamepadSupport =
   | { ok: true }
   | { ok: false; reason: "insecure-context" | "no-api" | "blocked-by-policy"; text: string };
 
-export function gamepadSupport(nav: Navigator, secure: boolean, hostname: string): GamepadSupport {
+export function gamepadSupport(nav: Navigator, secure: boolean): GamepadSupport {
   const keyboard = "The keyboard works here.";
   if (typeof (nav as Partial<Navigator>).getGamepads !== "function") {
     if (!secure) {
       return {
         ok: false,
         reason: "insecure-context",
-        text: `Gamepads cannot work here: this browser hides them from pages that are not a secure context (plain HTTP off localhost). Open the hub over HTTPS (https://${hostname}:…, see docs/topside.md) or on localhost to fly with a gamepad. ${keyboard}`,
+        text: `Gamepads cannot work here: this browser hides them from pages that are not a secure context (plain HTTP off localhost). Open the cockpit over HTTPS or on localhost to fly with a gamepad. ${keyboard}`,
       };
     }
     return {

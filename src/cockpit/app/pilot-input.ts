@@ -3,6 +3,7 @@ import type { Action, Mapping } from "../input/mapping.ts";
 import { isTextEntry } from "../input/text-entry.ts";
 import { $ } from "./dom.ts";
 import { gamepadSupport } from "./gamepad-support.ts";
+import { httpsAddress, linkTo } from "./hub-info.ts";
 
 /**
  * The pilot's hands on the page: the keyboard, the gamepad and the on-screen Hold-to-arm button,
@@ -13,7 +14,7 @@ import { gamepadSupport } from "./gamepad-support.ts";
  */
 export class PilotInput {
   /** Whether gamepads can work on this page (else the banner says why). */
-  readonly padSupport = gamepadSupport(navigator, window.isSecureContext, location.hostname);
+  readonly padSupport = gamepadSupport(navigator, window.isSecureContext);
   private current: Mapping;
   private readonly state: InputState;
   /** Keys held for axes and hold-to-arm (sampled each frame). */
@@ -29,6 +30,10 @@ export class PilotInput {
       w.hidden = false;
       w.dataset.reason = this.padSupport.reason;
       w.textContent = this.padSupport.text;
+      if (this.padSupport.reason === "insecure-context")
+        void httpsAddress().then((url) => {
+          if (typeof url === "string") w.append(" This hub over HTTPS: ", linkTo(url, "secure-warning-link"), ".");
+        });
     }
     // A slider or button the pilot just touched must not swallow flight keys (nor Space scroll the page).
     const typing = (el: EventTarget | null): boolean =>

@@ -20,6 +20,7 @@ import {
   writeKeyframeRequest,
 } from "../../video/wire.ts";
 import { DecodeGate, type VideoState, VideoStats } from "../core/video-stats.ts";
+import { httpsAddress, linkTo } from "./hub-info.ts";
 
 /**
  * The cockpit's video panel: the vehicle's camera decoded with WebCodecs (`VideoDecoder`, H.264
@@ -165,24 +166,16 @@ export class VideoView {
   private async secureContextHint(): Promise<void> {
     const m = this.message;
     m.textContent = "Video needs a secure context: open the cockpit over HTTPS or on localhost.";
-    let port: unknown = null;
-    try {
-      const r = await fetch("/hub.json", { cache: "no-store" });
-      if (r.ok) port = ((await r.json()) as { httpsPort?: unknown }).httpsPort;
-    } catch {
-      return; // an older hub or no answer: the plain message stays
-    }
-    if (typeof port !== "number" || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    const url = await httpsAddress();
+    if (url === null)
       m.textContent =
         "Video needs a secure context: this hub has no HTTPS listener (set topside.https_port, docs/topside.md), or open the cockpit on localhost.";
-      return;
-    }
-    const url = `https://${location.hostname}:${port}${location.pathname}`;
-    const a = document.createElement("a");
-    a.href = url;
-    a.textContent = url;
-    a.className = "video-https-link";
-    m.replaceChildren("Video needs a secure context: open the cockpit over HTTPS at ", a, " (or on localhost).");
+    else if (url !== undefined)
+      m.replaceChildren(
+        "Video needs a secure context: open the cockpit over HTTPS at ",
+        linkTo(url, "video-https-link"),
+        " (or on localhost).",
+      );
   }
 
   /** A video message from the hub (first byte 0x56). */
