@@ -104,6 +104,11 @@ test("the simulated camera decoded in the cockpit: what the vehicle sends arrive
     await signIn(page, url, token, "alice");
     assert.equal(await page.evaluate(() => (window as unknown as TethysWindow).tethys.video.available), true);
     await page.waitForFunction(
+      () => (document.querySelector(".video-quality") as HTMLSelectElement | null)?.value === "0",
+      undefined,
+      { timeout: 30_000 },
+    ); // the quality shows the camera's preset (tethys sim's 640×360, 30 fps, 1.5 Mb/s)
+    await page.waitForFunction(
       () => document.querySelector(".video-badge")?.textContent?.startsWith("● LIVE"),
       undefined,
       {

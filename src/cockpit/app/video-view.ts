@@ -19,6 +19,7 @@ import {
   writeAck,
   writeKeyframeRequest,
 } from "../../video/wire.ts";
+import { presetOf, settingsLabel, VIDEO_PRESETS } from "../core/video-presets.ts";
 import { DecodeGate, type VideoState, VideoStats } from "../core/video-stats.ts";
 import { httpsAddress, linkTo } from "./hub-info.ts";
 
@@ -41,14 +42,6 @@ import { httpsAddress, linkTo } from "./hub-info.ts";
  * It owns its DOM (built inside `#video-panel`) and its styles, so the page only gives it a
  * place, the socket's send, and calls `receive` and `frame`.
  */
-
-/** Quality presets the pilot can pick (camera settings sent to the vehicle). */
-export const VIDEO_PRESETS: readonly { label: string; settings: CameraSettings }[] = [
-  { label: "360p30 · 1.5 Mb/s", settings: { width: 640, height: 360, fps: 30, bitrate_kbps: 1500 } },
-  { label: "720p30 · 3 Mb/s", settings: { width: 1280, height: 720, fps: 30, bitrate_kbps: 3000 } },
-  { label: "1080p30 · 6 Mb/s", settings: { width: 1920, height: 1080, fps: 30, bitrate_kbps: 6000 } },
-  { label: "360p15 · 0.5 Mb/s (weak tether)", settings: { width: 640, height: 360, fps: 15, bitrate_kbps: 500 } },
-];
 
 const CSS = `
 .video-panel[hidden] { display: none; }
@@ -142,6 +135,7 @@ export class VideoView {
     this.cameraSelect.addEventListener("change", () => {
       this.camera = Number(this.cameraSelect.value);
       this.watchKey = "";
+      this.showQuality();
     });
     this.qualitySelect.addEventListener("change", () => {
       const preset = VIDEO_PRESETS[Number(this.qualitySelect.value)];
@@ -267,6 +261,15 @@ export class VideoView {
     a.click();
   }
 
+  /** The quality shows the chosen camera's settings now: its preset, or the settings as they are. */
+  private showQuality(): void {
+    const cam = this.cameras.cameras.find((c) => c.index === this.camera);
+    (this.qualitySelect.options[0] as HTMLOptionElement).textContent =
+      cam === undefined ? "—" : settingsLabel(cam.settings);
+    const preset = cam === undefined ? -1 : presetOf(cam.settings);
+    this.qualitySelect.value = preset < 0 ? "" : String(preset);
+  }
+
   private setCameras(list: CameraList): void {
     this.hubHasVideo = true;
     this.panel.hidden = false;
@@ -278,6 +281,7 @@ export class VideoView {
       )
       .join("");
     this.cameraSelect.value = String(this.camera);
+    this.showQuality();
     if (!this.available) return; // keep saying why this browser cannot decode
     const cam = list.cameras.find((c) => c.index === this.camera);
     this.message.textContent =
