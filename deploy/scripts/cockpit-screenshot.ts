@@ -1,7 +1,8 @@
 // Regenerates docs/images/cockpit.png: starts the whole simulated system (as `npm start` does),
 // signs in to the cockpit in headless Chromium with the one-time link `tethys sim` prints, takes
 // the pilot role, arms and flies forward while turning, with the simulated camera's picture under
-// the HUD, and takes a screenshot at 1440×900. `node deploy/scripts/cockpit-screenshot.ts [out.png]`
+// the HUD, and takes a screenshot at 1440×900 (or the size given).
+// `node deploy/scripts/cockpit-screenshot.ts [out.png] [WIDTHxHEIGHT]`
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,12 @@ import { runSimSystem } from "../../src/cli/sim-system.ts";
 import { launchChromium } from "../../test/support/chromium.ts";
 
 const out = process.argv[2] ?? new URL("../../docs/images/cockpit.png", import.meta.url).pathname;
+const size = /^(\d{3,4})x(\d{3,4})$/.exec(process.argv[3] ?? "1440x900");
+if (size === null) {
+  process.stderr.write(`size must be WIDTHxHEIGHT, e.g. 1366x650, got ${process.argv[3]}\n`);
+  process.exit(2);
+}
+const viewport = { width: Number(size[1]), height: Number(size[2]) };
 const dir = await mkdtemp(join(tmpdir(), "tethys-shot-"));
 let stop!: () => void;
 const until = new Promise<void>((r) => {
@@ -22,7 +29,7 @@ const system = runSimSystem({ dir, httpPort: 0, until, onReady: ready, out: () =
 const { loginUrl } = await started;
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await browser.newPage({ viewport });
   await page.goto(loginUrl);
   await page.waitForFunction(() => document.getElementById("role")?.textContent === "observer");
   await page.click("#take-pilot");
