@@ -6,7 +6,6 @@ import {
   type AuHeader,
   type CameraList,
   CameraListSchema,
-  type CameraSettings,
   decodeControl,
   encodeControl,
   KEYFRAME_REQUEST_BYTES,
