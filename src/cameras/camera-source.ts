@@ -7,7 +7,7 @@ import { AnnexBSplitter, analyseAccessUnit } from "../video/annexb.ts";
 import { VideoCodes } from "../video/codes.ts";
 import { FlvDemuxer } from "../video/flv.ts";
 import type { ScenePose } from "../video/scene.ts";
-import type { CameraSettings } from "../video/wire.ts";
+import { type CameraSettings, sameSettings } from "../video/wire.ts";
 import { type CameraSpec, cameraCommand } from "./commands.ts";
 import { SimEncoder } from "./sim-encoder.ts";
 
@@ -132,14 +132,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
    * retry) takes them at its next start. Returns whether the settings changed.
    */
   reconfigure(settings: CameraSettings): boolean {
-    const s = this.spec.settings;
-    if (
-      s.width === settings.width &&
-      s.height === settings.height &&
-      s.fps === settings.fps &&
-      s.bitrate_kbps === settings.bitrate_kbps
-    )
-      return false;
+    if (sameSettings(this.spec.settings, settings)) return false;
     this.spec.settings = { ...settings };
     // Already restarting for settings (ending, or waiting for the gap): the relaunch reads spec.
     if (this.child === undefined || this.restartNow || this.reconfigureTimer !== undefined) return true;

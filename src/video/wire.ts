@@ -157,6 +157,11 @@ export const CameraSettingsSchema = z.strictObject({
 });
 export type CameraSettings = z.infer<typeof CameraSettingsSchema>;
 
+/** Whether two settings are the same picture size, rate and bitrate. */
+export function sameSettings(a: CameraSettings, b: CameraSettings): boolean {
+  return a.width === b.width && a.height === b.height && a.fps === b.fps && a.bitrate_kbps === b.bitrate_kbps;
+}
+
 export const CameraListSchema = z.strictObject({
   cameras: z
     .array(

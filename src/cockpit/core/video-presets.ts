@@ -1,4 +1,4 @@
-import type { CameraSettings } from "../../video/wire.ts";
+import { type CameraSettings, sameSettings } from "../../video/wire.ts";
 
 /** Quality presets the pilot can pick (camera settings sent to the vehicle). */
 export const VIDEO_PRESETS: readonly { label: string; settings: CameraSettings }[] = [
@@ -10,13 +10,7 @@ export const VIDEO_PRESETS: readonly { label: string; settings: CameraSettings }
 
 /** The preset with exactly these settings (-1: none), and how other settings are shown. */
 export function presetOf(s: CameraSettings): number {
-  return VIDEO_PRESETS.findIndex(
-    (p) =>
-      p.settings.width === s.width &&
-      p.settings.height === s.height &&
-      p.settings.fps === s.fps &&
-      p.settings.bitrate_kbps === s.bitrate_kbps,
-  );
+  return VIDEO_PRESETS.findIndex((p) => sameSettings(p.settings, s));
 }
 
 export function settingsLabel(s: CameraSettings): string {
