@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { getPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
@@ -349,6 +350,57 @@ test("new settings restart the program at most once per gap, latest settings win
 });
 
 /** A camera program that ends (close event) when signalled, as a real one would. */
+/** The nice value of a process or thread from its /proc stat line (field 19). */
+async function niceOf(statPath: string): Promise<number> {
+  const stat = await readFile(statPath, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+}
+
+test("a camera's program runs at the configured nice value, below the control path", async () => {
+  const source = new CameraSource({
+    spec: spec({}),
+    clock,
+    deviceExists: () => true,
+    nice: 5,
+    spawn: () => spawn("sleep", ["30"], { stdio: ["ignore", "pipe", "pipe"] }),
+  });
+  source.start();
+  try {
+    const [pid] = source.programPids;
+    assert.ok(pid !== undefined, "a program runs");
+    assert.equal(await niceOf(`/proc/${pid}/stat`), 5);
+    assert.equal(getPriority(), getPriority(process.pid), "this process is unchanged");
+  } finally {
+    await source.stop();
+  }
+});
+
+test("the simulated camera's render thread and its encoders run at the nice value; the event loop's thread does not", {
+  skip: requireTool("ffmpeg", "ffmpeg"),
+}, async () => {
+  const own = getPriority();
+  const nice = Math.min(19, own + 7);
+  const source = new CameraSource({
+    spec: spec({ kind: "sim", settings: { width: 160, height: 90, fps: 10, bitrate_kbps: 200 } }),
+    clock,
+    nice,
+  });
+  const live = new Promise<void>((resolve) => source.on("state", (st) => st === "live" && resolve()));
+  source.start();
+  try {
+    await live;
+    const pids = source.programPids;
+    assert.ok(pids.length >= 1, "an encoder runs");
+    for (const pid of pids) assert.equal(await niceOf(`/proc/${pid}/stat`), nice, `encoder ${pid}`);
+    const threads = await readdir("/proc/self/task");
+    const nices = await Promise.all(threads.map((t) => niceOf(`/proc/self/task/${t}/stat`)));
+    assert.equal(await niceOf(`/proc/self/task/${process.pid}/stat`), own, "the main thread keeps its priority");
+    assert.equal(nices.filter((n) => n === nice).length, 1, `one thread lowered (${nices.join(" ")})`);
+  } finally {
+    await source.stop();
+  }
+});
+
 class FakeChild extends EventEmitter {
   readonly signals: string[] = [];
   exitCode: number | null = null;

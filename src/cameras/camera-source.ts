@@ -9,6 +9,7 @@ import { FlvDemuxer } from "../video/flv.ts";
 import type { ScenePose } from "../video/scene.ts";
 import { type CameraSettings, sameSettings } from "../video/wire.ts";
 import { type CameraSpec, cameraCommand } from "./commands.ts";
+import { lowerPriority } from "./priority.ts";
 import { SimEncoder } from "./sim-encoder.ts";
 
 /**
@@ -63,6 +64,12 @@ export interface CameraSourceOptions {
    * for its end and the latest wins, so a stream of settings is not a stream of restarts.
    */
   minReconfigureGapMs?: number;
+  /**
+   * Niceness of the camera's program (and of the simulated camera's render thread), 0–19:
+   * video yields the CPU to the control path on a busy board. Default 0 (unchanged); the
+   * vehicle passes `[vehicle.video] nice`.
+   */
+  nice?: number;
   /** Tests: shared Int32 counters, see RenderWorkerData.probe. */
   renderProbe?: SharedArrayBuffer;
   /** Whether a device path exists (tests inject). */
@@ -223,6 +230,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
       this.scheduleRetry();
       return;
     }
+    if (!(child instanceof SimEncoder) && child.pid !== undefined) lowerPriority(child.pid, this.o.nice);
     this.child = child;
     this.lastOutputAt = this.o.clock.now();
     this.stderrTail = "";
@@ -293,6 +301,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
       maxAccessUnit,
       renderCostMs: this.o.renderCostMs,
       probe: this.o.renderProbe,
+      nice: this.o.nice,
     });
     const pose = this.o.pose ?? (() => ({ heading: 0, pitch: 0, roll: 0, depth: 0 }));
     encoder.setPose(pose());
@@ -314,6 +323,14 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     this.keyframeRequests++;
     child.requestKeyframe();
     return true;
+  }
+
+  /** Process ids of the camera's program now: the child, or the simulated camera's encoders. */
+  get programPids(): readonly number[] {
+    const c = this.child;
+    if (c === undefined) return [];
+    if (c instanceof SimEncoder) return c.encoderPids;
+    return c.pid === undefined ? [] : [c.pid];
   }
 
   /** The simulated camera's worker thread, while one runs (tests). */

@@ -21,6 +21,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { parentPort, workerData } from "node:worker_threads";
 import { FlvDemuxer } from "../video/flv.ts";
 import { SceneRenderer } from "../video/scene.ts";
+import { lowerPriority } from "./priority.ts";
 
 export interface RenderWorkerData {
   program: string;
@@ -33,6 +34,8 @@ export interface RenderWorkerData {
   pose: SharedArrayBuffer;
   /** Tests: extra busy time per rendered frame, ms (a slow board). */
   renderCostMs?: number;
+  /** Niceness of this thread and of its encoders (0–19; camera-source.ts `nice`). */
+  nice?: number;
   /** Tests: Int32 [0] is advanced by the agent's thread; the worker adds to [1] how far it moved during each render. */
   probe?: SharedArrayBuffer;
 }
@@ -65,6 +68,7 @@ const port = parentPort;
 if (port !== null) run(workerData as RenderWorkerData, port);
 
 function run(d: RenderWorkerData, port: NonNullable<typeof parentPort>): void {
+  lowerPriority(0, d.nice); // this thread: rendering yields to the agent's event loop
   const post = (m: WorkerToMain, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
   const wallMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
   const renderers = [
@@ -111,7 +115,10 @@ function run(d: RenderWorkerData, port: NonNullable<typeof parentPort>): void {
       retiring: false,
       closed: false,
     };
-    if (child.pid !== undefined) post({ t: "spawned", pid: child.pid });
+    if (child.pid !== undefined) {
+      lowerPriority(child.pid, d.nice);
+      post({ t: "spawned", pid: child.pid });
+    }
     child.on("error", (err: NodeJS.ErrnoException) => {
       e.stderr = err.message;
       if (e === active) post({ t: "error", code: err.code ?? "", message: err.message });

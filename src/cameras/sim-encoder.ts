@@ -30,7 +30,8 @@ export function renderWorkerUrl(): URL {
 }
 
 /** What the worker is given, but the pose buffer, which the encoder makes and writes. */
-export type SimEncoderOptions = Omit<RenderWorkerData, "pose" | "renderCostMs" | "probe"> & {
+export type SimEncoderOptions = Omit<RenderWorkerData, "pose" | "renderCostMs" | "probe" | "nice"> & {
+  nice?: number | undefined;
   renderCostMs?: number | undefined;
   probe?: SharedArrayBuffer | undefined;
 };
@@ -47,6 +48,11 @@ export class SimEncoder extends EventEmitter<SimEncoderEvents> {
   private readonly pids = new Set<number>();
   private ended = false;
 
+  /** Encoder processes of this worker running now (the active one and its standby). */
+  get encoderPids(): readonly number[] {
+    return [...this.pids];
+  }
+
   constructor(o: SimEncoderOptions) {
     super();
     const pose = new SharedArrayBuffer(8 + 4 * 8);
@@ -60,6 +66,7 @@ export class SimEncoder extends EventEmitter<SimEncoderEvents> {
       fps: o.fps,
       maxAccessUnit: o.maxAccessUnit,
       pose,
+      ...(o.nice === undefined ? {} : { nice: o.nice }),
       ...(o.renderCostMs === undefined ? {} : { renderCostMs: o.renderCostMs }),
       ...(o.probe === undefined ? {} : { probe: o.probe }),
     };

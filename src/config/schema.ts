@@ -130,6 +130,11 @@ export const VehicleSchema = z.strictObject({
       cameras: z.array(CameraSchema).max(8).optional(),
       /** Unsent bytes on the video link above which a camera drops to its next keyframe. */
       max_buffered_bytes: z.number().int().min(65_536).max(67_108_864).default(524_288),
+      /**
+       * Niceness of the camera programs and the simulated camera's render thread (0 = the
+       * agent's own): on a busy board video yields the CPU to the control path.
+       */
+      nice: z.number().int().min(0).max(19).default(10),
     })
     .superRefine((v, ctx) => {
       const names = new Set<string>();

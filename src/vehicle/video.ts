@@ -61,7 +61,7 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
       keyframeIntervalS: c.keyframe_interval_s,
       program: c.program,
     };
-    return new CameraSource({ spec, clock, pose: o.pose });
+    return new CameraSource({ spec, clock, pose: o.pose, nice: config.video.nice });
   });
   const list = (): CameraList => ({
     cameras: cameras.map((c, index) => ({
