@@ -9,17 +9,20 @@
  *     encoder → decoded; p50/p99.
  *  2. Pilot input → thruster output (latency-lib/pilot.ts) in three phases: no other session;
  *     N sessions attached but not watching (the control: the sessions and their process cost
- *     without video); N sessions watching video (forked, bench/_video-watchers.ts). The phases
- *     alternate for `rounds` rounds, samples pooled per phase, so a burst of load elsewhere on
- *     the machine does not land on one phase only. The hub's CPU in each phase (its own
- *     process_cpu_seconds_total) gives the cost per watcher, and the ratio watching / attached
- *     separates video's cost from the sessions'.
+ *     without video); N sessions watching video. The sessions live in one child process for
+ *     the whole run (bench/_video-watchers.ts) that joins, watches, stops watching and leaves
+ *     on command, each step complete before a phase's samples start. The phases alternate for
+ *     `rounds` rounds, their order turning each round, and samples are pooled per phase, so a
+ *     burst of load elsewhere on the machine does not land on one phase only. The hub's CPU in
+ *     each phase (its own process_cpu_seconds_total) gives the cost per watcher, the ratio
+ *     watching / attached separates video's cost from the sessions', and the system's own
+ *     latency histograms, read around each phase, split the path by hop.
  *
  *     The watchers stand in for browsers on other computers; on one machine they would compete
  *     for its cores with the system measured, so their process runs at nice `watchersNice`
  *     (default 19; 0 to let them compete).
  *
- *   node bench/video-latency.ts [seconds=20] [watchers=20] [samples=300] [width=1280] [height=720] [rounds=3] [watchersNice=19]
+ *   node bench/video-latency.ts [seconds=20] [watchers=20] [samples=3000] [width=1280] [height=720] [rounds=15] [watchersNice=19]
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
@@ -27,17 +30,21 @@ import { loadavg, setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 import { buildCockpit } from "../src/cockpit/build.ts";
 import { launchChromium } from "../test/support/chromium.ts";
+import { type HopFigures, hopFigures, poolHops } from "./latency-lib/breakdown.ts";
 import { BenchPilot } from "./latency-lib/pilot.ts";
 import { ms, percentile, promValue, scrape, summary } from "./latency-lib/stats.ts";
 import { startLatencySystem } from "./latency-lib/system.ts";
 
 const seconds = Number(process.argv[2] ?? 20);
 const watchers = Number(process.argv[3] ?? 20);
-const samples = Number(process.argv[4] ?? 300);
+const samples = Number(process.argv[4] ?? 3000);
 const width = Number(process.argv[5] ?? 1280);
 const height = Number(process.argv[6] ?? 720);
-const rounds = Number(process.argv[7] ?? 3);
+const rounds = Number(process.argv[7] ?? 15);
 const watchersNice = Number(process.argv[8] ?? 19);
+
+type Phase = "none" | "attached" | "watching";
+const PHASES: readonly Phase[] = ["none", "attached", "watching"];
 
 type Times = { capture: number; sent: number; hub: number; received: number; decoded: number };
 type W = { tethys: { video: { samples(): Times[]; stats(): { decoded: number; errors: number; dropped: number } } } };
@@ -103,65 +110,88 @@ try {
   // ---- 2. pilot input with 0 and N watchers, hub CPU ------------------------------------------
   const pilot = await BenchPilot.fly(sys);
   await pilot.measure(30);
-  /** `n` samples of pilot input, and the hub's CPU meanwhile (share of a core). */
-  const phase = async (n: number) => {
-    const cpu0 = await hubCpu();
-    const t0 = performance.now();
-    const lat = await pilot.measure(n);
-    const cpu = ((await hubCpu()) - cpu0) / ((performance.now() - t0) / 1000);
-    return { lat, cpu };
+  const child: ChildProcess = fork(fileURLToPath(new URL("./_video-watchers.ts", import.meta.url)), [
+    sys.wsUrl,
+    String(watchers),
+    sys.observerToken,
+  ]);
+  if (child.pid !== undefined && watchersNice !== 0) setPriority(child.pid, watchersNice);
+  await once(child, "message");
+  type Answer = { type: string; command: string; message?: string; videoFrames?: number; videoBytes?: number };
+  const ask = async (command: string): Promise<Answer> => {
+    child.send({ type: command });
+    for (;;) {
+      const [m] = (await once(child, "message")) as [Answer];
+      if (m.command !== command) continue;
+      if (m.type === "failed") throw new Error(`watchers: ${command} failed: ${m.message}`);
+      return m;
+    }
   };
-  /** N sessions from a forked process: attached and watching video, or only attached ("observe"). */
-  const sessions = async (mode: "watch" | "observe", n: number) => {
-    const child: ChildProcess = fork(fileURLToPath(new URL("./_video-watchers.ts", import.meta.url)), [
-      sys.wsUrl,
-      String(watchers),
-      sys.token,
-      mode,
-    ]);
-    if (child.pid !== undefined && watchersNice !== 0) setPriority(child.pid, watchersNice);
-    await once(child, "message");
-    const r = await phase(n);
-    child.send({ type: "stats" });
-    const [st] = (await once(child, "message")) as [{ videoFrames: number; videoBytes: number }];
-    child.send({ type: "stop" });
-    await once(child, "exit");
-    return { ...r, st };
+  let at: Phase = "none";
+  /** Moves the N sessions to `to`, each step complete before the phase's samples start. */
+  const goTo = async (to: Phase) => {
+    if (at === to) return;
+    if (to === "none") await ask("leave");
+    else {
+      if (at === "none") await ask("join");
+      if (to === "watching") await ask("watch");
+      else if (at === "watching") await ask("unwatch");
+    }
+    at = to;
   };
-  const pooled = { none: [] as number[], attached: [] as number[], watching: [] as number[] };
-  const cpuOf = { none: 0, attached: 0, watching: 0 };
-  const st = { videoFrames: 0, videoBytes: 0 };
+  const pooled: Record<Phase, number[]> = { none: [], attached: [], watching: [] };
+  const cpuOf: Record<Phase, number> = { none: 0, attached: 0, watching: 0 };
+  const hopsOf: Record<Phase, HopFigures[]> = { none: [], attached: [], watching: [] };
   const perRound = Math.ceil(samples / rounds);
+  /** What the watchers received during the watching phases (not the cached group sent on `watch`). */
+  const st = { videoFrames: 0, videoBytes: 0 };
+  let watchingSeconds = 0;
   for (let r = 0; r < rounds; r++) {
-    const none = await phase(perRound);
-    const attached = await sessions("observe", perRound);
-    const watching = await sessions("watch", perRound);
-    pooled.none.push(...none.lat);
-    pooled.attached.push(...attached.lat);
-    pooled.watching.push(...watching.lat);
-    cpuOf.none += none.cpu / rounds;
-    cpuOf.attached += attached.cpu / rounds;
-    cpuOf.watching += watching.cpu / rounds;
-    st.videoFrames += watching.st.videoFrames;
-    st.videoBytes += watching.st.videoBytes;
-    console.log(
-      `  round ${r + 1}/${rounds}: pilot p99 none ${ms(summary(none.lat).p99)}  attached ${ms(summary(attached.lat).p99)}  watching ${ms(summary(watching.lat).p99)} ms`,
-    );
+    // The order turns each round, so each phase comes first, second and third as often.
+    const order = PHASES.map((_, i) => PHASES[(i + r) % PHASES.length] as Phase);
+    const p99s: string[] = [];
+    for (const ph of order) {
+      await goTo(ph);
+      const frames0 = ph === "watching" ? await ask("stats") : undefined;
+      const hops0 = await hopFigures(sys);
+      const cpu0 = await hubCpu();
+      const t0 = performance.now();
+      const lat = await pilot.measure(perRound);
+      const dt = (performance.now() - t0) / 1000;
+      cpuOf[ph] += ((await hubCpu()) - cpu0) / dt / rounds;
+      if (frames0 !== undefined) {
+        const frames1 = await ask("stats");
+        watchingSeconds += dt;
+        st.videoFrames += (frames1.videoFrames ?? 0) - (frames0.videoFrames ?? 0);
+        st.videoBytes += (frames1.videoBytes ?? 0) - (frames0.videoBytes ?? 0);
+      }
+      hopsOf[ph] = poolHops(hopsOf[ph], await hopFigures(sys, hops0));
+      pooled[ph].push(...lat);
+      p99s.push(`${ph} ${ms(summary(lat).p99)}`);
+    }
+    console.log(`  round ${r + 1}/${rounds}: pilot p99 ${p99s.join("  ")} ms`);
   }
-  const show = (label: string, lat: number[], cpu: number) => {
-    const s = summary(lat);
+  await goTo("none");
+  child.send({ type: "stop" });
+  await once(child, "exit");
+  const show = (label: string, ph: Phase) => {
+    const s = summary(pooled[ph]);
     console.log(
-      `pilot input → thruster output, ${label}: ${s.n} samples, p50 ${ms(s.p50)} ms  p99 ${ms(s.p99)} ms  max ${ms(s.max)} ms; hub CPU ${(cpu * 100).toFixed(1)} %`,
+      `pilot input → thruster output, ${label}: ${s.n} samples (${s.missed} missed), p50 ${ms(s.p50)} ms  p99 ${ms(s.p99)} ms  max ${ms(s.max)} ms; hub CPU ${(cpuOf[ph] * 100).toFixed(1)} %`,
     );
-    return { lat: s, cpu };
+    console.log(
+      `    by hop, from the system's histograms (mean / p99 as a bucket bound, ms): ${hopsOf[ph].map((h) => `${h.hop} ${ms(h.mean, 3)} / ≤ ${ms(h.p99)}`).join(" · ")}`,
+    );
+    return { lat: s, cpu: cpuOf[ph] };
   };
-  const idle = show("no other session", pooled.none, cpuOf.none);
-  const attached = show(`${watchers} sessions attached, not watching`, pooled.attached, cpuOf.attached);
-  const loaded = { ...show(`${watchers} sessions watching video`, pooled.watching, cpuOf.watching), st };
+  const idle = show("no other session", "none");
+  const attached = show(`${watchers} sessions attached, not watching`, "attached");
+  const loaded = { ...show(`${watchers} sessions watching video`, "watching"), st };
   pilot.close();
   const perWatcher = ((loaded.cpu - attached.cpu) * 100) / watchers;
+  const expected = watchingSeconds * 30 * watchers;
   console.log(
-    `  watchers received ${loaded.st.videoFrames} frames (${(loaded.st.videoBytes / 1e6).toFixed(1)} MB); pilot p99: attached/none ${(attached.lat.p99 / idle.lat.p99).toFixed(2)}×, watching/none ${(loaded.lat.p99 / idle.lat.p99).toFixed(2)}×, watching/attached ${(loaded.lat.p99 / attached.lat.p99).toFixed(2)}× (video's own cost); hub CPU per watcher ${perWatcher.toFixed(2)} % of a core (watching − attached)`,
+    `  watchers received ${loaded.st.videoFrames} frames (${((100 * loaded.st.videoFrames) / expected).toFixed(0)} % of 30 fps × ${watchers} during the watching phases, ${(loaded.st.videoBytes / 1e6).toFixed(1)} MB); pilot p99: attached/none ${(attached.lat.p99 / idle.lat.p99).toFixed(2)}×, watching/none ${(loaded.lat.p99 / idle.lat.p99).toFixed(2)}×, watching/attached ${(loaded.lat.p99 / attached.lat.p99).toFixed(2)}× (video's own cost); hub CPU per watcher ${perWatcher.toFixed(2)} % of a core (watching − attached)`,
   );
   console.log(
     JSON.stringify({

@@ -1,37 +1,63 @@
-import { histogramMean, histogramQuantile, ms, scrape } from "./stats.ts";
+import { type Buckets, bucketQuantile, bucketsBetween, histogramBuckets, ms, promValue, scrape } from "./stats.ts";
 import type { LatencySystem } from "./system.ts";
 
 export interface HopFigures {
   hop: string;
   count: number;
+  /** Sum of the observations, ms. */
+  sum: number;
   mean: number;
-  /** The 99th percentile's bucket bound since start (cumulative, whatever `since` is). */
+  /** The 99th percentile's bucket bound, over the same observations as `count`. */
   p99: number;
+  buckets: Buckets;
 }
 
+const HOPS = [
+  { hop: "browser → hub", at: "hub", series: "tethys_hub_command_latency_ms", label: "browser_to_hub" },
+  { hop: "hub → agent (link)", at: "vehicle", series: "tethys_vehicle_command_latency_ms", label: "link" },
+  { hop: "agent receipt → tick", at: "vehicle", series: "tethys_vehicle_command_latency_ms", label: "tick" },
+  { hop: "agent receipt → write done", at: "vehicle", series: "tethys_vehicle_command_latency_ms", label: "output" },
+] as const;
+
+const figures = (hop: string, buckets: Buckets, count: number, sum: number): HopFigures => ({
+  hop,
+  count,
+  sum,
+  mean: count > 0 ? sum / count : Number.NaN,
+  p99: bucketQuantile(buckets, 0.99),
+  buckets,
+});
+
 /**
- * The per-hop means from the system's own latency histograms (hub: browser → hub; vehicle:
- * hub send → agent receipt, receipt → tick, receipt → PCA9685 write complete). The counts are
- * cumulative since start; pass an earlier reading as `since` to get one phase alone.
+ * The per-hop figures from the system's own latency histograms (hub: browser → hub; vehicle:
+ * hub send → agent receipt, receipt → tick, receipt → PCA9685 write complete), since start; with
+ * an earlier reading as `since`, of the observations made after it only (mean and p99 alike).
  */
 export async function hopFigures(sys: LatencySystem, since: HopFigures[] = []): Promise<HopFigures[]> {
-  const [hub, vehicle] = await Promise.all([scrape(`${sys.hubUrl}metrics`), scrape(sys.vehicleMetricsUrl)]);
-  const hop = (name: string, text: string, series: string, label: string): HopFigures => ({
-    hop: name,
-    ...histogramMean(text, series, { hop: label }),
-    p99: histogramQuantile(text, series, { hop: label }, 0.99),
-  });
-  const now: HopFigures[] = [
-    hop("browser → hub", hub, "tethys_hub_command_latency_ms", "browser_to_hub"),
-    hop("hub → agent (link)", vehicle, "tethys_vehicle_command_latency_ms", "link"),
-    hop("agent receipt → tick", vehicle, "tethys_vehicle_command_latency_ms", "tick"),
-    hop("agent receipt → write done", vehicle, "tethys_vehicle_command_latency_ms", "output"),
-  ];
-  return now.map((h) => {
+  const text = { hub: "", vehicle: "" };
+  [text.hub, text.vehicle] = await Promise.all([scrape(`${sys.hubUrl}metrics`), scrape(sys.vehicleMetricsUrl)]);
+  return HOPS.map((h) => {
+    const labels = { hop: h.label };
+    let buckets = histogramBuckets(text[h.at], h.series, labels);
+    let count = promValue(text[h.at], `${h.series}_count`, labels) ?? 0;
+    let sum = promValue(text[h.at], `${h.series}_sum`, labels) ?? 0;
     const b = since.find((x) => x.hop === h.hop);
-    if (b === undefined || b.count === 0) return h;
-    const count = h.count - b.count;
-    return { ...h, count, mean: count > 0 ? (h.mean * h.count - b.mean * b.count) / count : Number.NaN };
+    if (b !== undefined) {
+      buckets = bucketsBetween(b.buckets, buckets);
+      count -= b.count;
+      sum -= b.sum;
+    }
+    return figures(h.hop, buckets, count, sum);
+  });
+}
+
+/** Two sets of hop figures over separate intervals, pooled (as if one interval). */
+export function poolHops(a: HopFigures[], b: HopFigures[]): HopFigures[] {
+  if (a.length === 0) return b;
+  return b.map((h) => {
+    const x = a.find((y) => y.hop === h.hop);
+    if (x === undefined) return h;
+    return figures(h.hop, bucketsBetween([], h.buckets, x.buckets), h.count + x.count, h.sum + x.sum);
   });
 }
 

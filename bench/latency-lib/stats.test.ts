@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { histogramMean, percentile, promValue, summary } from "./stats.ts";
+import {
+  bucketQuantile,
+  bucketsBetween,
+  histogramBuckets,
+  histogramMean,
+  percentile,
+  promValue,
+  summary,
+} from "./stats.ts";
 
 test("percentile is the nearest rank, ignores non-finite values, NaN when empty", () => {
   const v = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1, unsorted
@@ -43,4 +51,28 @@ test("promValue sums a series' samples whose labels match; histogramMean divides
   assert.equal(promValue(text, "missing"), undefined);
   assert.deepEqual(histogramMean(text, "x_ms", { hop: "a" }), { count: 3, mean: 2 });
   assert.ok(Number.isNaN(histogramMean(text, "x_ms", { hop: "c" }).mean));
+});
+
+test("buckets between two readings hold only what was observed between them; their quantile is a bucket bound", () => {
+  const at = (counts: number[]) =>
+    [0.5, 1, 5, "+Inf"].map((le, i) => `lat_ms_bucket{hop="a",le="${le}"} ${counts[i]}`).join("\n");
+  const before = histogramBuckets(at([10, 10, 10, 10]), "lat_ms", { hop: "a" });
+  const after = histogramBuckets(at([10, 40, 108, 110]), "lat_ms", { hop: "a" });
+  assert.deepEqual(
+    before.map((b) => b.le),
+    [0.5, 1, 5, Number.POSITIVE_INFINITY],
+  );
+  const between = bucketsBetween(before, after);
+  assert.deepEqual(
+    between.map((b) => b.count),
+    [0, 30, 98, 100],
+  );
+  assert.equal(bucketQuantile(between, 0.5), 5);
+  assert.equal(bucketQuantile(between, 0.3), 1);
+  assert.equal(bucketQuantile(between, 0.99), Number.POSITIVE_INFINITY);
+  assert.deepEqual(
+    bucketsBetween(before, after, between).map((b) => b.count),
+    [0, 60, 196, 200],
+  );
+  assert.ok(Number.isNaN(bucketQuantile(bucketsBetween(before, before), 0.5)));
 });

@@ -57,12 +57,11 @@ export function histogramMean(
   return { count, mean: count > 0 ? sum / count : Number.NaN };
 }
 
-/**
- * The upper bound of the histogram bucket holding quantile `q` (0–1) for one label set, from
- * Prometheus text: an upper estimate, as fine as the buckets. NaN when the histogram is empty.
- */
-export function histogramQuantile(text: string, name: string, labels: Record<string, string>, q: number): number {
-  const buckets: { le: number; count: number }[] = [];
+/** A histogram's cumulative buckets for one label set, from Prometheus text, by bound. */
+export type Buckets = { le: number; count: number }[];
+
+export function histogramBuckets(text: string, name: string, labels: Record<string, string>): Buckets {
+  const buckets: Buckets = [];
   for (const line of text.split("\n")) {
     if (!line.startsWith(`${name}_bucket{`)) continue;
     const m = /\{([^}]*)\} (\S+)/.exec(line);
@@ -73,7 +72,22 @@ export function histogramQuantile(text: string, name: string, labels: Record<str
     if (le === undefined) continue;
     buckets.push({ le: le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), count: Number(m[2]) });
   }
-  buckets.sort((a, b) => a.le - b.le);
+  return buckets.sort((a, b) => a.le - b.le);
+}
+
+/**
+ * `later − earlier` bucket by bucket (the observations made between two readings), plus `add`
+ * when given (to pool several such intervals). Bounds missing from `earlier` count as 0.
+ */
+export function bucketsBetween(earlier: Buckets, later: Buckets, add: Buckets = []): Buckets {
+  return later.map((b) => ({
+    le: b.le,
+    count: b.count - (earlier.find((e) => e.le === b.le)?.count ?? 0) + (add.find((e) => e.le === b.le)?.count ?? 0),
+  }));
+}
+
+/** The upper bound of the bucket holding quantile `q` (0–1): an upper estimate, as fine as the buckets; NaN when empty. */
+export function bucketQuantile(buckets: Buckets, q: number): number {
   const total = buckets.at(-1)?.count ?? 0;
   if (total === 0) return Number.NaN;
   const rank = q * total;
