@@ -72,9 +72,9 @@ const RUNS: Run[] = [
   {
     name: "video-latency",
     file: "video-latency.ts",
-    // A p99 needs samples: with 600 a phase the ratio moved 1.05–1.6× between idle runs.
-    quick: ["20", "20", "1500", "1280", "720", "5", "0"],
-    full: ["60", "20", "3000", "1280", "720", "5", "0"],
+    // A p99 needs samples, and phases alternating often (docs/video.md#latency).
+    quick: ["20", "20", "1500", "1280", "720", "10", "0"],
+    full: ["60", "20", "3000", "1280", "720", "15", "0"],
   },
 ];
 
@@ -86,13 +86,36 @@ const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : undefined;
 const TIMEOUT_S: [number, number] = [360, 900];
 const DIR = fileURLToPath(new URL(".", import.meta.url));
 
+/** The process group of the benchmark running now (its leader's pid). */
+let running: number | undefined;
+
+/** Signals a benchmark's whole process group; SIGTERM is followed by SIGKILL after 5 s. */
+function stopGroup(pid: number | undefined, signal: NodeJS.Signals = "SIGTERM"): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    return; // the group is gone
+  }
+  if (signal === "SIGTERM") setTimeout(() => stopGroup(pid, "SIGKILL"), 5000).unref();
+}
+
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.once(sig, () => {
+    stopGroup(running, "SIGKILL");
+    process.exit(130);
+  });
+
 /** Runs one benchmark; resolves with its JSON figures (or the fallback's), and its exit. */
 function runBench(r: Run): Promise<{ figures: Figures | undefined; ok: boolean; seconds: number }> {
   const t0 = performance.now();
   const extra = r.file === "dtls-engine.ts" ? ["--expose-gc"] : [];
+  // Its own process group, so a stop reaches what it started too (socat, simavr, ffmpeg, Chromium).
   const child = spawn(process.execPath, [...extra, `${DIR}${r.file}`, ...(full ? r.full : r.quick)], {
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
+  running = child.pid;
   let out = "";
   let err = "";
   child.stdout.on("data", (b: Buffer) => {
@@ -105,13 +128,15 @@ function runBench(r: Run): Promise<{ figures: Figures | undefined; ok: boolean; 
   const timer = setTimeout(
     () => {
       process.stderr.write(` stopped after ${full ? fullS : quickS} s …`);
-      child.kill("SIGTERM");
+      stopGroup(child.pid);
     },
     (full ? fullS : quickS) * 1000,
   );
   return new Promise((resolve) => {
     child.once("close", (code) => {
       clearTimeout(timer);
+      running = undefined;
+      stopGroup(child.pid, "SIGKILL"); // whatever it left behind
       const seconds = (performance.now() - t0) / 1000;
       const line = out
         .split("\n")

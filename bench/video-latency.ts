@@ -22,7 +22,7 @@
  *     for its cores with the system measured, so their process runs at nice `watchersNice`
  *     (default 19; 0 to let them compete).
  *
- *   node bench/video-latency.ts [seconds=20] [watchers=20] [samples=3000] [width=1280] [height=720] [rounds=15] [watchersNice=19]
+ *   node bench/video-latency.ts [seconds=20] [watchers=20] [samples=3000] [width=1280] [height=720] [rounds=15] [watchersNice=19] [cameraNice]
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
@@ -42,6 +42,8 @@ const width = Number(process.argv[5] ?? 1280);
 const height = Number(process.argv[6] ?? 720);
 const rounds = Number(process.argv[7] ?? 15);
 const watchersNice = Number(process.argv[8] ?? 19);
+/** The camera's `[vehicle.video] nice`; unset: the config's default (10). */
+const cameraNice = process.argv[9] === undefined ? undefined : Number(process.argv[9]);
 
 type Phase = "none" | "attached" | "watching";
 const PHASES: readonly Phase[] = ["none", "attached", "watching"];
@@ -50,7 +52,16 @@ type Times = { capture: number; sent: number; hub: number; received: number; dec
 type W = { tethys: { video: { samples(): Times[]; stats(): { decoded: number; errors: number; dropped: number } } } };
 
 const { outDir } = await buildCockpit();
-const sys = await startLatencySystem({ video: { width, height, fps: 30, bitrateKbps: 3000, staticDir: outDir } });
+const sys = await startLatencySystem({
+  video: {
+    width,
+    height,
+    fps: 30,
+    bitrateKbps: 3000,
+    staticDir: outDir,
+    ...(cameraNice === undefined ? {} : { nice: cameraNice }),
+  },
+});
 const metrics = `${sys.hubUrl}metrics`;
 const hubCpu = async () => promValue(await scrape(metrics), "tethys_process_cpu_seconds_total") ?? Number.NaN;
 console.log(
@@ -201,6 +212,7 @@ try {
       pilotP99Ms: { none: idle.lat.p99, attached: attached.lat.p99, watching: loaded.lat.p99 },
       rounds,
       watchersNice,
+      cameraNice: cameraNice ?? "default",
       pilotRatioWatchingVsAttached: loaded.lat.p99 / attached.lat.p99,
       hubCpuPerWatcherPercent: perWatcher,
     }),

@@ -64,6 +64,8 @@ export interface LatencyVideo {
   bitrateKbps: number;
   /** The cockpit bundle the hub serves (the page that decodes). */
   staticDir: string;
+  /** `[vehicle.video] nice` (default: the config's). */
+  nice?: number;
 }
 
 export interface LatencySystemOptions {
@@ -251,7 +253,7 @@ function vehicleConfig(
     video === undefined
       ? ""
       : `video_port = ${hub.video}
-[[vehicle.video.cameras]]
+${video.nice === undefined ? "" : `[vehicle.video]\nnice = ${video.nice}\n`}[[vehicle.video.cameras]]
 name = "front"
 kind = "sim"
 width = ${video.width}
