@@ -302,6 +302,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
       renderCostMs: this.o.renderCostMs,
       probe: this.o.renderProbe,
       nice: this.o.nice,
+      tiltDeg: this.spec.tiltDeg,
     });
     const pose = this.o.pose ?? (() => ({ heading: 0, pitch: 0, roll: 0, depth: 0 }));
     encoder.setPose(pose());

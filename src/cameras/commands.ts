@@ -16,6 +16,8 @@ export interface CameraSpec {
   keyframeIntervalS: number;
   /** Program to run instead of the default (`ffmpeg`, `rpicam-vid`): a path, or a name on PATH. */
   program?: string | undefined;
+  /** The simulated camera's tilt on the vehicle, degrees, up positive (sim only). */
+  tiltDeg?: number | undefined;
 }
 
 export interface CameraCommand {

@@ -34,6 +34,8 @@ export interface RenderWorkerData {
   pose: SharedArrayBuffer;
   /** Tests: extra busy time per rendered frame, ms (a slow board). */
   renderCostMs?: number;
+  /** The camera's tilt on the vehicle, degrees, up positive. */
+  tiltDeg?: number;
   /** Niceness of this thread and of its encoders (0–19; camera-source.ts `nice`). */
   nice?: number;
   /** Tests: Int32 [0] is advanced by the agent's thread; the worker adds to [1] how far it moved during each render. */
@@ -71,10 +73,8 @@ function run(d: RenderWorkerData, port: NonNullable<typeof parentPort>): void {
   lowerPriority(0, d.nice); // this thread: rendering yields to the agent's event loop
   const post = (m: WorkerToMain, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
   const wallMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
-  const renderers = [
-    new SceneRenderer({ width: d.width, height: d.height }),
-    new SceneRenderer({ width: d.width, height: d.height }),
-  ] as const;
+  const scene = { width: d.width, height: d.height, ...(d.tiltDeg === undefined ? {} : { tiltDeg: d.tiltDeg }) };
+  const renderers = [new SceneRenderer(scene), new SceneRenderer(scene)] as const;
   const frameBytes = renderers[0].frame.length;
   const seq = new Int32Array(d.pose, 0, 1);
   const values = new Float64Array(d.pose, 8, 4);

@@ -30,8 +30,9 @@ export function renderWorkerUrl(): URL {
 }
 
 /** What the worker is given, but the pose buffer, which the encoder makes and writes. */
-export type SimEncoderOptions = Omit<RenderWorkerData, "pose" | "renderCostMs" | "probe" | "nice"> & {
+export type SimEncoderOptions = Omit<RenderWorkerData, "pose" | "renderCostMs" | "probe" | "nice" | "tiltDeg"> & {
   nice?: number | undefined;
+  tiltDeg?: number | undefined;
   renderCostMs?: number | undefined;
   probe?: SharedArrayBuffer | undefined;
 };
@@ -67,6 +68,7 @@ export class SimEncoder extends EventEmitter<SimEncoderEvents> {
       maxAccessUnit: o.maxAccessUnit,
       pose,
       ...(o.nice === undefined ? {} : { nice: o.nice }),
+      ...(o.tiltDeg === undefined ? {} : { tiltDeg: o.tiltDeg }),
       ...(o.renderCostMs === undefined ? {} : { renderCostMs: o.renderCostMs }),
       ...(o.probe === undefined ? {} : { probe: o.probe }),
     };

@@ -49,6 +49,15 @@ test("CLI: --headless writes an NDJSON recording and a summary; bad arguments gi
     await program.parseAsync(["sim", "--headless", "--duration", "-5"], { from: "user" });
     assert.equal(program.exitCode, 2);
     assert.match(errors[0] ?? "", /^SIM_CLI_ARG: --duration/);
+    // The whole system checks --cameras before starting anything.
+    for (const cameras of ["0", "3", "two", "1.5"]) {
+      const p = new CliCommand().exitOverride();
+      const errs: string[] = [];
+      registerSimCommand(p, { out: () => {}, err: (m) => errs.push(m) });
+      await p.parseAsync(["sim", "--cameras", cameras, "--dir", dir, "--http-port", "0"], { from: "user" });
+      assert.equal(p.exitCode, 2, cameras);
+      assert.match(errs[0] ?? "", /^SIM_CLI_ARG: --cameras: expected 1\.\.2/, cameras);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

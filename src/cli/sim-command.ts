@@ -26,7 +26,7 @@ import { RealClock } from "../kernel/real-clock.ts";
 import type { CliCommand } from "./cli-command.ts";
 import type { CliIo, ExitCode } from "./io.ts";
 import { untilStopSignal } from "./signals.ts";
-import { parseSimBoard } from "./sim-configs.ts";
+import { parseSimBoard, SIM_CAMERAS } from "./sim-configs.ts";
 import { runSimSystem } from "./sim-system.ts";
 import { parseTetherSpec } from "./sim-wiring.ts";
 
@@ -58,6 +58,8 @@ export interface SimCliOptions {
   mcu?: boolean;
   /** Whole system: the simulated camera (default on; --no-video leaves it out). */
   video?: boolean;
+  /** Whole system: how many simulated cameras (1 or 2). */
+  cameras?: string;
 }
 
 const argError = (flag: string, what: string) =>
@@ -186,6 +188,13 @@ function runWholeSystem(o: SimCliOptions, io: CliIo): Promise<ExitCode> {
   if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {
     throw new TethysError("SIM_CLI_ARG", `--http-port: expected a port 0..65535, got "${o.httpPort}"`);
   }
+  const cameras = Number(o.cameras ?? 1);
+  if (!Number.isInteger(cameras) || cameras < 1 || cameras > SIM_CAMERAS.length) {
+    throw new TethysError(
+      "SIM_CLI_ARG",
+      `--cameras: expected 1..${SIM_CAMERAS.length} (${SIM_CAMERAS.map((c) => c.name).join(", ")}), got "${o.cameras}"`,
+    );
+  }
   return runSimSystem({
     httpPort,
     dir: o.dir ?? ".tethys/dev",
@@ -194,7 +203,7 @@ function runWholeSystem(o: SimCliOptions, io: CliIo): Promise<ExitCode> {
     ...(o.tether === undefined ? {} : { tether: parseTetherSpec(o.tether) }),
     ...(o.diveLog === undefined ? {} : { diveLog: resolve(o.diveLog) }),
     board: parseSimBoard(o.board),
-    ...(o.video === false ? {} : { video: {} }),
+    ...(o.video === false ? {} : { video: { cameras } }),
     out: (l) => io.out(`${l}\n`),
   });
 }
@@ -227,6 +236,7 @@ export function registerSimCommand(program: CliCommand, io: CliIo): CliCommand {
       "rpi-pca9685",
     )
     .option("--no-video", "whole system: no simulated camera (docs/video.md)")
+    .option("--cameras <n>", "whole system: simulated cameras, 1 (front) or 2 (front, and down tilted 60°)", "1")
     .option("--mcu", "world only: run the host firmware behind a pty; its pulses drive the thrusters (prints its path)")
     .option("--duration <seconds>", "simulated time to run")
     .option("--script <file>", "NDJSON timed commands (sim.thrusters, sim.fault, sim.current)")

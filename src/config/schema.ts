@@ -85,6 +85,11 @@ export const CameraSchema = z.strictObject({
   keyframe_interval_s: z.number().min(0.1).max(10).default(1),
   /** The program to run instead of ffmpeg / rpicam-vid (a path or a name on PATH). */
   program: z.string().min(1).max(4096).optional(),
+  /**
+   * The camera's tilt on the vehicle, degrees, up positive (−90 looks straight down): the
+   * simulated camera renders with it, and the cockpit's HUD places the horizon by it.
+   */
+  tilt_deg: z.number().min(-90).max(90).default(0),
 });
 
 export const VehicleSchema = z.strictObject({

@@ -60,6 +60,7 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
       settings: { width: c.width, height: c.height, fps: c.fps, bitrate_kbps: c.bitrate_kbps },
       keyframeIntervalS: c.keyframe_interval_s,
       program: c.program,
+      tiltDeg: c.tilt_deg,
     };
     return new CameraSource({ spec, clock, pose: o.pose, nice: config.video.nice });
   });
@@ -72,6 +73,8 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
       code: c.code,
       settings: c.spec.settings,
       bitrate: c.spec.kind !== "uvc",
+      // Only when tilted: hubs that predate the field keep taking the lists of level cameras.
+      ...(c.spec.tiltDeg ? { tiltDeg: c.spec.tiltDeg } : {}),
     })),
   });
   cameras.forEach((camera, index) => {

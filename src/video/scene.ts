@@ -28,6 +28,8 @@ export interface SceneOptions {
   fovDeg?: number;
   /** Depth of the flat seabed, metres. */
   seabedDepth?: number;
+  /** The camera's tilt on the vehicle, degrees, up positive (−90 looks straight down). */
+  tiltDeg?: number;
 }
 
 const DEG = Math.PI / 180;
@@ -39,6 +41,8 @@ export class SceneRenderer {
   readonly frame: Uint8Array;
   private readonly focal: number;
   private readonly seabed: number;
+  private readonly tiltCos: number;
+  private readonly tiltSin: number;
   private readonly text = new Uint8Array(32);
 
   constructor(o: SceneOptions) {
@@ -49,6 +53,8 @@ export class SceneRenderer {
     this.frame = new Uint8Array((o.width * o.height * 3) / 2);
     this.focal = o.width / 2 / Math.tan(((o.fovDeg ?? 80) * DEG) / 2);
     this.seabed = o.seabedDepth ?? 6;
+    this.tiltCos = Math.cos((o.tiltDeg ?? 0) * DEG);
+    this.tiltSin = Math.sin((o.tiltDeg ?? 0) * DEG);
   }
 
   /** Draws the picture for `pose` with `timeMicros` (wall clock, UTC) burnt in; returns `frame`. */
@@ -63,15 +69,24 @@ export class SceneRenderer {
     const cr = Math.cos(pose.roll * DEG);
     const sr = Math.sin(pose.roll * DEG);
     // Body → NED rotation, Z(heading)·Y(pitch)·X(roll); columns = body forward, right, down.
-    const fN = ch * cp;
-    const fE = sh * cp;
-    const fD = -sp;
+    const bfN = ch * cp;
+    const bfE = sh * cp;
+    const bfD = -sp;
     const rN = ch * sp * sr - sh * cr;
     const rE = sh * sp * sr + ch * cr;
     const rD = cp * sr;
-    const dN = ch * sp * cr + sh * sr;
-    const dE = sh * sp * cr - ch * sr;
-    const dD = cp * cr;
+    const bdN = ch * sp * cr + sh * sr;
+    const bdE = sh * sp * cr - ch * sr;
+    const bdD = cp * cr;
+    // The camera's axes: the body's turned about its right axis by the mount's tilt (up positive).
+    const tc = this.tiltCos;
+    const ts = this.tiltSin;
+    const fN = tc * bfN - ts * bdN;
+    const fE = tc * bfE - ts * bdE;
+    const fD = tc * bfD - ts * bdD;
+    const dN = ts * bfN + tc * bdN;
+    const dE = ts * bfE + tc * bdE;
+    const dD = ts * bfD + tc * bdD;
     const fy = this.focal;
     const out = this.frame;
     const pixelAngle = 1 / fy;

@@ -337,3 +337,30 @@ test("scene: the picture follows heading and attitude; the clock is burnt in", (
   assert.notDeepEqual(t1.subarray(0, 14 * 160), t2.subarray(0, 14 * 160));
   assert.throws(() => new SceneRenderer({ width: 65, height: 64 }), RangeError);
 });
+
+test("scene: a tilted camera turns about the vehicle's right axis — the same as pitching a level vehicle, not when it rolls", () => {
+  const size = { width: 160, height: 90 };
+  const level = new SceneRenderer(size);
+  const down = new SceneRenderer({ ...size, tiltDeg: -60 });
+  const diff = (x: Uint8Array, y: Uint8Array) => {
+    let d = 0;
+    for (let i = 0; i < 160 * 90; i++) d += Math.abs((x[i] as number) - (y[i] as number));
+    return d / (160 * 90);
+  };
+  const pose = { heading: 20, pitch: 0, roll: 0, depth: 2 };
+  // Right of the clock, top rows: water for the level camera, seabed for the tilted one.
+  const top = (f: Uint8Array) => f.subarray(20 * 160 + 100, 20 * 160 + 160).reduce((s, v) => s + v, 0) / 60;
+  const a = level.render(pose, 0).slice();
+  const b = down.render(pose, 0).slice();
+  assert.ok(diff(a, b) > 5, "a tilted camera sees another picture");
+  assert.notEqual(Math.round(top(a)), Math.round(top(b)));
+  // With no roll, tilting the camera down by 60° is the vehicle pitching down by 60°.
+  for (const pitch of [0, 15, -10]) {
+    const tilted = down.render({ ...pose, pitch }, 0).slice();
+    const pitched = level.render({ ...pose, pitch: pitch - 60 }, 0).slice();
+    assert.ok(diff(tilted, pitched) < 0.5, `pitch ${pitch}: ${diff(tilted, pitched)}`);
+  }
+  // Rolled, it is not: the camera turns with the body, about the body's right axis.
+  const rolled = { ...pose, roll: 30 };
+  assert.ok(diff(down.render(rolled, 0).slice(), level.render({ ...rolled, pitch: -60 }, 0).slice()) > 2);
+});

@@ -175,6 +175,8 @@ export const CameraListSchema = z.strictObject({
         settings: CameraSettingsSchema,
         /** Whether the source can change bitrate (a UVC camera encodes at its own rate). */
         bitrate: z.boolean(),
+        /** The camera's tilt on the vehicle, degrees, up positive; absent when 0. */
+        tiltDeg: z.number().min(-90).max(90).optional(),
       }),
     )
     .max(8),

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
-import type { Page } from "playwright-core";
 import { browserRig, chromiumMissing } from "../support/chromium.ts";
 import { signIn } from "../support/cockpit-system.ts";
 import { startSimRun } from "../support/sim-run.ts";
 import { requireTool } from "../support/tools.ts";
+import { frames, heading, meanDiff, picture, stats, type TethysWindow } from "../support/video-page.ts";
 
 /**
  * Live video end to end against the real system (`tethys sim` with its simulated camera: the
@@ -23,49 +23,6 @@ const skip = chromiumMissing() ?? requireTool("ffmpeg", "ffmpeg");
 const WINDOW_S = Number(process.env.VIDEO_SYSTEM_TEST_SECONDS ?? 60);
 const rig = browserRig("tethys-video-system-", skip);
 
-type VideoStatsView = { decoded: number; errors: number; dropped: number; fps: number; lastCaptureMicros: number };
-type TethysWindow = {
-  tethys: {
-    state: { telemetry?: { heading: number | null; armed: boolean } };
-    video: { stats(): VideoStatsView; available: boolean };
-  };
-};
-
-const stats = (page: Page) => page.evaluate(() => (window as unknown as TethysWindow).tethys.video.stats());
-const heading = (page: Page) =>
-  page.evaluate(() => (window as unknown as TethysWindow).tethys.state.telemetry?.heading ?? null);
-
-/**
- * Grey levels of the video canvas as 64×36 block means (each block the average of its pixels, so
- * a fine grid moving by a pixel does not alias into a large change), leaving out the top-left
- * clock.
- */
-function picture(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const c = document.querySelector(".video-picture") as HTMLCanvasElement;
-    const w = c.width;
-    const h = c.height;
-    const d = (c.getContext("2d") as CanvasRenderingContext2D).getImageData(0, 0, w, h).data;
-    const sums = new Float64Array(64 * 36);
-    const counts = new Float64Array(64 * 36);
-    for (let y = 0; y < h; y++) {
-      const by = Math.min(35, Math.floor((y * 36) / h));
-      for (let x = 0; x < w; x++) {
-        const b = by * 64 + Math.min(63, Math.floor((x * 64) / w));
-        sums[b] = (sums[b] as number) + (d[(y * w + x) * 4] as number);
-        counts[b] = (counts[b] as number) + 1;
-      }
-    }
-    const out: number[] = [];
-    for (let y = 0; y < 36; y++)
-      for (let x = 0; x < 64; x++)
-        if (!(y < 8 && x < 40)) out.push((sums[y * 64 + x] as number) / (counts[y * 64 + x] as number));
-    return out;
-  });
-}
-
-const meanDiff = (a: number[], b: number[]) => a.reduce((s, v, i) => s + Math.abs(v - (b[i] as number)), 0) / a.length;
-
 /** The vehicle's and the hub's video counters (to say where frames went when too few arrive). */
 async function counters(m: { topside?: string; vehicle?: string }): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -78,16 +35,6 @@ async function counters(m: { topside?: string; vehicle?: string }): Promise<Reco
     }
   }
   return out;
-}
-
-/** Waits until `n` more frames than now have been decoded. */
-async function frames(page: Page, n: number): Promise<void> {
-  const start = (await stats(page)).decoded;
-  await page.waitForFunction(
-    (target) => (window as unknown as TethysWindow).tethys.video.stats().decoded >= target,
-    start + n,
-    { timeout: 30_000 },
-  );
 }
 
 test("the simulated camera decoded in the cockpit: what the vehicle sends arrives, no decoder error, the picture turns with the vehicle", {

@@ -18,6 +18,7 @@ import {
   writeAck,
   writeKeyframeRequest,
 } from "../../video/wire.ts";
+import { horizonLine } from "../core/horizon.ts";
 import { presetOf, settingsLabel, VIDEO_PRESETS } from "../core/video-presets.ts";
 import { DecodeGate, type VideoState, VideoStats } from "../core/video-stats.ts";
 import { httpsAddress, linkTo } from "./hub-info.ts";
@@ -389,7 +390,7 @@ export class VideoView {
     const key =
       t === undefined
         ? `none|${stale}`
-        : `${t.heading?.toFixed(0)}|${t.depth?.toFixed(1)}|${t.pitch?.toFixed(0)}|${t.roll?.toFixed(0)}|${t.armed}|${stale}`;
+        : `${t.heading?.toFixed(0)}|${t.depth?.toFixed(1)}|${t.pitch?.toFixed(0)}|${t.roll?.toFixed(0)}|${t.armed}|${stale}|${this.camera}`;
     if (key === this.hudKey) return;
     this.hudKey = key;
     const c = this.hud;
@@ -404,19 +405,20 @@ export class VideoView {
     ctx.lineWidth = 2;
     ctx.font = "bold 16px system-ui, sans-serif";
     ctx.textAlign = "center";
-    // Attitude line: where the horizon is, by the vehicle's attitude, for a forward camera with
-    // an 80° horizontal field of view (the simulated camera's; a common ROV lens's).
-    if (t.pitch !== null && t.roll !== null) {
-      const focal = W / 2 / Math.tan((40 * Math.PI) / 180);
-      const cy = H / 2 + Math.tan((t.pitch * Math.PI) / 180) * focal;
-      const a = (-t.roll * Math.PI) / 180;
-      const dx = Math.cos(a) * W * 0.18;
-      const dy = Math.sin(a) * W * 0.18;
+    // Attitude line: where the horizon is, by the vehicle's attitude and the camera's tilt, for
+    // an 80° horizontal field of view (the simulated camera's; a common ROV lens's); none when
+    // the camera looks away from it.
+    const tilt = this.cameras.cameras.find((c) => c.index === this.camera)?.tiltDeg ?? 0;
+    const line =
+      t.pitch === null || t.roll === null ? undefined : horizonLine(W, H, { pitch: t.pitch, roll: t.roll }, tilt);
+    if (line !== undefined) {
+      const dx = Math.cos(line.angle) * W * 0.18;
+      const dy = Math.sin(line.angle) * W * 0.18;
       ctx.beginPath();
-      ctx.moveTo(W / 2 - dx, cy - dy);
-      ctx.lineTo(W / 2 - dx * 0.3, cy - dy * 0.3);
-      ctx.moveTo(W / 2 + dx * 0.3, cy + dy * 0.3);
-      ctx.lineTo(W / 2 + dx, cy + dy);
+      ctx.moveTo(line.cx - dx, line.cy - dy);
+      ctx.lineTo(line.cx - dx * 0.3, line.cy - dy * 0.3);
+      ctx.moveTo(line.cx + dx * 0.3, line.cy + dy * 0.3);
+      ctx.lineTo(line.cx + dx, line.cy + dy);
       ctx.stroke();
     }
     ctx.beginPath();
