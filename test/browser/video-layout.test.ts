@@ -294,6 +294,15 @@ for (const { width, height, pictureAtLeast } of SMALL) {
       );
       assert.equal(await page.evaluate(() => scrollY), 0, "the page itself did not scroll");
       assert.deepEqual(await notInView(page, ESSENTIALS), []);
+
+      // The Checks dialog fits the window and scrolls inside itself to its last button.
+      await page.click("#checks-open");
+      await page.waitForSelector("#checks form", { state: "visible" });
+      await page.locator("#checks button[type=submit]").scrollIntoViewIfNeeded();
+      assert.deepEqual(await notInView(page, ["#checks form", "#checks button[type=submit]"]), []);
+      assert.equal(await page.evaluate(() => scrollY), 0, "the page itself did not scroll");
+      await page.click("#checks button[type=submit]");
+      await page.waitForSelector("#checks", { state: "hidden" });
     });
   });
 }
@@ -338,5 +347,7 @@ test("1100×900 with video: the stacked layout, the picture above the instrument
     assert.ok(box(".status").left >= video.right, "the status column beside them");
     for (const id of [".flight", "#guide", ".controls", ".plots"])
       assert.ok(box(id).right <= box(".status").left, `${id} is in the first column`);
+    // The page scrolls to the cards under the instruments; the pilot's essentials are in view at its top.
+    assert.deepEqual(await notInView(page, ESSENTIALS), [], "everything a pilot needs is wholly in view");
   });
 });
