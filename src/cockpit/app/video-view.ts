@@ -57,6 +57,10 @@ const CSS = `
 .video-panel .video-bar { display: flex; gap: 6px; align-items: center; padding: 4px 6px; background: #111; color: #ccc;
   font: 12px system-ui, sans-serif; }
 .video-panel .video-bar .spacer { flex: 1; }
+.video-panel .video-bar label { display: flex; gap: 4px; align-items: center; min-width: 0; white-space: nowrap; }
+.video-panel .video-bar select { min-width: 0; max-width: 14em; }
+.video-panel .video-bar .video-info { min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.video-panel .video-bar button { flex: none; }
 `;
 
 export interface VideoViewDeps {
