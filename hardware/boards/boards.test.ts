@@ -48,6 +48,18 @@ test("bad profiles are BOARD_INVALID naming the bad key", () => {
     /lights\.channel: PWM channel 3 is already used by thruster 4/,
   );
 
+  const tiltOnLights = base();
+  tiltOnLights.lights = { kind: "pwm", channel: 8 };
+  tiltOnLights.cameraTilt = { kind: "pwm", channel: 8 };
+  rejectsCode(
+    () => parseBoardProfile(tiltOnLights),
+    "BOARD_INVALID",
+    /cameraTilt\.channel: PWM channel 8 is already used by lights/,
+  );
+  const tiltNoTravel = base();
+  tiltNoTravel.cameraTilt = { kind: "pwm", channel: 9, downUs: 1500, upUs: 1500 };
+  rejectsCode(() => parseBoardProfile(tiltNoTravel), "BOARD_INVALID", /cameraTilt\.upUs: downUs and upUs must differ/);
+
   const noPwm = base();
   delete (noPwm.devices as { pwm?: unknown }).pwm;
   rejectsCode(() => parseBoardProfile(noPwm), "BOARD_INVALID", /needs devices\.pwm/);
@@ -128,12 +140,24 @@ test("openBoard builds rpi-pca9685 on fakes: all devices ok, thrusters neutral, 
   assert.deepEqual(rig.opened, ["/dev/i2c-1"], "one bus opened once");
   const report = await settle(rig.clock, board.init());
   for (const [k, r] of Object.entries(report)) assert.ok(r.ok, `${k}: ${r.ok ? "" : r.error.message}`);
-  assert.deepEqual(Object.keys(report).sort(), ["depth", "imu", "leak", "lights", "power", "pwm", "thrusters"]);
+  assert.deepEqual(Object.keys(report).sort(), [
+    "cameraTilt",
+    "depth",
+    "imu",
+    "leak",
+    "lights",
+    "power",
+    "pwm",
+    "thrusters",
+  ]);
   assert.ok(
     [0, 1, 2, 3, 4, 5].every((c) => rig.pca.channel(c) === 307),
     "ESCs at 1500 µs",
   );
   assert.equal(rig.pca.channel(8), 225, "lights off at 1100 µs");
+  assert.equal(rig.pca.channel(9), 307, "the camera level at 1500 µs");
+  assert.ok((await settle(rig.clock, (board.cameraTilt as NonNullable<typeof board.cameraTilt>).setPosition(-1))).ok);
+  assert.equal(rig.pca.channel(9), 225, "the camera full down at 1100 µs");
   const depth = await settle(rig.clock, (board.depth as NonNullable<typeof board.depth>).read());
   assert.ok(depth.ok);
   assert.equal(depth.value.pressurePa, 399980);

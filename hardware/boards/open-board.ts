@@ -1,6 +1,7 @@
 import type { Clock } from "../../src/kernel/clock.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
 import { Bno055 } from "../drivers/bno055.ts";
+import { CameraTilt } from "../drivers/camera-tilt.ts";
 import type { DeviceResult, HealthSnapshot } from "../drivers/device-health.ts";
 import { Ina260 } from "../drivers/ina260.ts";
 import { LeakSensor } from "../drivers/leak-sensor.ts";
@@ -52,6 +53,8 @@ export interface Board {
   readonly pwm: Pca9685 | undefined;
   readonly leaks: readonly LeakSensor[];
   readonly lights: Lights | undefined;
+  /** The camera's tilt servo, when the board has one. */
+  readonly cameraTilt: CameraTilt | undefined;
   readonly thrusters: PwmThrusters | SerialThrustersSpec;
   /** Buses that could not be opened (their devices report DEVICE_IO with the cause). */
   readonly busErrors: ReadonlyMap<string, TethysError>;
@@ -150,6 +153,11 @@ export async function openBoard(profile: BoardProfile, backends: BoardBackends):
     lights = new GpioLights(gpio, { chip: lp.chip, line: lp.line, activeLow: lp.activeLow ?? false });
   else if (lp?.kind === "pwm" && pwm !== undefined)
     lights = new PwmLights(pwm, { channel: lp.channel, mode: lp.mode, offUs: lp.offUs, fullUs: lp.fullUs });
+  const ct = profile.cameraTilt;
+  const cameraTilt =
+    ct !== undefined && pwm !== undefined
+      ? new CameraTilt(pwm, { channel: ct.channel, downUs: ct.downUs, upUs: ct.upUs, rangeDeg: ct.rangeDeg })
+      : undefined;
   const t = profile.thrusters;
   let thrusters: PwmThrusters | SerialThrustersSpec;
   if (t.kind === "pca9685") {
@@ -167,6 +175,7 @@ export async function openBoard(profile: BoardProfile, backends: BoardBackends):
     pwm,
     leaks,
     lights,
+    cameraTilt,
     thrusters,
     busErrors,
     async init() {
@@ -181,10 +190,20 @@ export async function openBoard(profile: BoardProfile, backends: BoardBackends):
       if (power) out.power = await power.init();
       for (const l of leaks) out[l.health.device] = await l.init();
       if (lights) out.lights = await lights.init();
+      if (cameraTilt) out.cameraTilt = await cameraTilt.init();
       return out;
     },
     health() {
-      const all = [depth, imu, power, pwm, ...leaks, lights, thrusters instanceof PwmThrusters ? thrusters : undefined];
+      const all = [
+        depth,
+        imu,
+        power,
+        pwm,
+        ...leaks,
+        lights,
+        cameraTilt,
+        thrusters instanceof PwmThrusters ? thrusters : undefined,
+      ];
       return all.filter((x) => x !== undefined).map((x) => x.health.snapshot());
     },
     async close() {

@@ -11,7 +11,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
   "rpi-pca9685": {
     name: "rpi-pca9685",
     description:
-      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, INA260 at 0x41 (rated ±15 A: small vehicles; rpi-pca9685-psm for a full-size ROV), leak probe on GPIO 27",
+      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, INA260 at 0x41 (rated ±15 A: small vehicles; rpi-pca9685-psm for a full-size ROV), leak probe on GPIO 27, lights on channel 8, camera tilt servo on channel 9",
     fluid: "fresh",
     devices: {
       depth: { type: "ms5837", model: "30BA", bus: "/dev/i2c-1", address: 0x76 },
@@ -21,13 +21,14 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
     },
     leak: [{ chip: "gpiochip0", line: 27 }],
     lights: { kind: "pwm", channel: 8, mode: "servo" },
+    cameraTilt: { kind: "pwm", channel: 9 },
     thrusters: { kind: "pca9685", channels: [0, 1, 2, 3, 4, 5] },
     cameras: [{ name: "front", kind: "rpicam", device: "0" }],
   },
   "rpi-pca9685-psm": {
     name: "rpi-pca9685-psm",
     description:
-      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, Blue Robotics Power Sense Module through an ADS1115 at 0x48 (V on AIN0, I on AIN1; up to ≈ 112 A), leak probe on GPIO 27",
+      "Raspberry Pi, PCA9685 at 0x40 driving six ESCs directly, Bar30, BNO055, Blue Robotics Power Sense Module through an ADS1115 at 0x48 (V on AIN0, I on AIN1; up to ≈ 112 A), leak probe on GPIO 27, lights on channel 8, camera tilt servo on channel 9",
     fluid: "fresh",
     devices: {
       depth: { type: "ms5837", model: "30BA", bus: "/dev/i2c-1", address: 0x76 },
@@ -37,6 +38,7 @@ export const BUILTIN_PROFILES: Readonly<Record<string, BoardProfileInput>> = {
     },
     leak: [{ chip: "gpiochip0", line: 27 }],
     lights: { kind: "pwm", channel: 8, mode: "servo" },
+    cameraTilt: { kind: "pwm", channel: 9 },
     thrusters: { kind: "pca9685", channels: [0, 1, 2, 3, 4, 5] },
     cameras: [{ name: "front", kind: "rpicam", device: "0" }],
   },

@@ -97,6 +97,18 @@ const lights = z.discriminatedUnion("kind", [
   }),
 ]);
 
+/** The camera's tilt servo on a PCA9685 channel (docs/video.md#camera-tilt). */
+const cameraTilt = z.strictObject({
+  kind: z.literal("pwm"),
+  channel: pwmChannel,
+  downUs: z.number().min(500).max(2500).default(1100),
+  upUs: z.number().min(500).max(2500).default(1900),
+  /** Degrees from level at full travel either way. */
+  rangeDeg: z.number().min(1).max(90).default(45),
+  /** The camera it carries (by name); unset: the first camera. */
+  camera: z.string().min(1).max(32).optional(),
+});
+
 const leak = z.strictObject({
   ...gpioLine.shape,
   assertMs: z.number().min(0).max(10_000).default(50),
@@ -132,6 +144,7 @@ export const boardProfileSchema = z
       .default({}),
     leak: z.array(leak).default([]),
     lights: lights.optional(),
+    cameraTilt: cameraTilt.optional(),
     thrusters,
     cameras: z.array(camera).max(8).default([]),
   })
@@ -177,6 +190,11 @@ export const boardProfileSchema = z
       });
     }
     if (p.lights?.kind === "pwm") usePwm(p.lights.channel, "lights", ["lights", "channel"]);
+    if (p.cameraTilt !== undefined) {
+      usePwm(p.cameraTilt.channel, "camera tilt", ["cameraTilt", "channel"]);
+      if (p.cameraTilt.downUs === p.cameraTilt.upUs)
+        ctx.addIssue({ code: "custom", path: ["cameraTilt", "upUs"], message: "downUs and upUs must differ" });
+    }
     const lines = new Set<string>();
     const gpios = [
       ...p.leak.map((l, i) => ({ l, path: ["leak", i] })),

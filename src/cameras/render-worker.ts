@@ -30,7 +30,7 @@ export interface RenderWorkerData {
   height: number;
   fps: number;
   maxAccessUnit: number;
-  /** Pose, shared: Int32 sequence (odd while being written), then four f64 at byte 8. */
+  /** Pose, shared: Int32 sequence (odd while being written), then five f64 at byte 8 (heading, pitch, roll, depth, tilt). */
   pose: SharedArrayBuffer;
   /** Tests: extra busy time per rendered frame, ms (a slow board). */
   renderCostMs?: number;
@@ -77,8 +77,8 @@ function run(d: RenderWorkerData, port: NonNullable<typeof parentPort>): void {
   const renderers = [new SceneRenderer(scene), new SceneRenderer(scene)] as const;
   const frameBytes = renderers[0].frame.length;
   const seq = new Int32Array(d.pose, 0, 1);
-  const values = new Float64Array(d.pose, 8, 4);
-  const pose = { heading: 0, pitch: 0, roll: 0, depth: 0 };
+  const values = new Float64Array(d.pose, 8, 5);
+  const pose = { heading: 0, pitch: 0, roll: 0, depth: 0, tilt: 0 };
   const probe = d.probe === undefined ? undefined : new Int32Array(d.probe);
   let flip = 0;
   let active: Encoder | undefined;
@@ -95,11 +95,13 @@ function run(d: RenderWorkerData, port: NonNullable<typeof parentPort>): void {
       const p = values[1] as number;
       const r = values[2] as number;
       const z = values[3] as number;
+      const t = values[4] as number;
       if (Atomics.load(seq, 0) !== s0) continue;
       pose.heading = h;
       pose.pitch = p;
       pose.roll = r;
       pose.depth = z;
+      pose.tilt = t;
       return;
     }
   };

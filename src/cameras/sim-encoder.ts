@@ -56,9 +56,9 @@ export class SimEncoder extends EventEmitter<SimEncoderEvents> {
 
   constructor(o: SimEncoderOptions) {
     super();
-    const pose = new SharedArrayBuffer(8 + 4 * 8);
+    const pose = new SharedArrayBuffer(8 + 5 * 8);
     this.poseSeq = new Int32Array(pose, 0, 1);
-    this.poseValues = new Float64Array(pose, 8, 4);
+    this.poseValues = new Float64Array(pose, 8, 5);
     const data: RenderWorkerData = {
       program: o.program,
       args: o.args,
@@ -96,6 +96,7 @@ export class SimEncoder extends EventEmitter<SimEncoderEvents> {
     this.poseValues[1] = p.pitch;
     this.poseValues[2] = p.roll;
     this.poseValues[3] = p.depth;
+    this.poseValues[4] = p.tilt ?? 0;
     Atomics.add(this.poseSeq, 0, 1);
   }
 

@@ -87,12 +87,16 @@ export function dispatchCommand(host: CommandHost, message: Message, now: number
       }
       break;
     }
-    case "lights":
+    case "lights": {
+      const set = host.accessories?.lights;
+      if (set === undefined) result = "unsupported";
+      else set(message.level);
+      break;
+    }
     case "camera-tilt": {
-      const acc = host.accessories;
-      if (acc === undefined) result = "unsupported";
-      else if (message.type === "lights") acc.lights(message.level);
-      else acc.cameraTilt(message.tilt);
+      const set = host.accessories?.cameraTilt;
+      if (set === undefined) result = "unsupported";
+      else set(message.tilt);
       break;
     }
     case "reset-energy":

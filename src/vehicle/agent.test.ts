@@ -7,8 +7,9 @@ import { VECTORED_6 } from "../control/thruster-layout.ts";
 import { VirtualClock } from "../kernel/virtual-clock.ts";
 import { decodeFrame, type Message, type MessageOf } from "../protocol/index.ts";
 import { VehicleAgent } from "./agent.ts";
+import type { Accessories } from "./io.ts";
 
-function rig(opts: { loopHz?: number; telemetryHz?: number } = {}) {
+function rig(opts: { loopHz?: number; telemetryHz?: number; accessories?: Accessories } = {}) {
   const clock = new VirtualClock();
   const writes: number[][] = [];
   const frames: Uint8Array[] = [];
@@ -32,6 +33,7 @@ function rig(opts: { loopHz?: number; telemetryHz?: number } = {}) {
     registry,
     loopHz: opts.loopHz ?? 50,
     telemetryHz: opts.telemetryHz ?? 10,
+    ...(opts.accessories === undefined ? {} : { accessories: opts.accessories }),
   });
   const last = () => writes[writes.length - 1] ?? [];
   return { clock, agent, writes, frames, events, last, registry, snapshot, neutralCalls: () => neutralCalls };
@@ -203,6 +205,23 @@ describe("vehicle agent loop", () => {
     assert.ok(!bare.events.some((m) => m.type === "event" && m.code === "ENERGY_RESET"));
     const text = await bare.registry.getSingleMetricAsString("tethys_vehicle_commands_total");
     assert.match(text, /type="reset-energy",result="unsupported"/);
+  });
+
+  test("lights and camera tilt reach the board's accessories; one the board lacks is unsupported, not a silent no-op", async () => {
+    const seen: string[] = [];
+    const both = rig({
+      accessories: { lights: (l) => seen.push(`lights ${l}`), cameraTilt: (t) => seen.push(`tilt ${t}`) },
+    });
+    both.agent.handleCommand({ type: "lights", level: 0.5 });
+    both.agent.handleCommand({ type: "camera-tilt", tilt: -0.4 });
+    assert.deepEqual(seen, ["lights 0.5", "tilt -0.4"]);
+    const lightsOnly = rig({ accessories: { lights: (l) => seen.push(`lights ${l}`) } });
+    lightsOnly.agent.handleCommand({ type: "camera-tilt", tilt: 1 });
+    lightsOnly.agent.handleCommand({ type: "lights", level: 1 });
+    assert.deepEqual(seen.slice(2), ["lights 1"]);
+    const text = await lightsOnly.registry.getSingleMetricAsString("tethys_vehicle_commands_total");
+    assert.match(text, /type="camera-tilt",result="unsupported"\} 1/);
+    assert.match(text, /type="lights",result="ok"\} 1/);
   });
 
   test("a saturated power reading is reported once (POWER_SATURATED) until it is back in range", () => {

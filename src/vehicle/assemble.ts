@@ -3,6 +3,8 @@ import type { Registry } from "prom-client";
 import { type Board, type BoardBackends, openBoard } from "../../hardware/boards/open-board.ts";
 import { builtinProfile } from "../../hardware/boards/profiles.ts";
 import { type BoardProfile, fluidDensity } from "../../hardware/boards/schema.ts";
+import type { CameraTilt } from "../../hardware/drivers/camera-tilt.ts";
+import type { DeviceResult } from "../../hardware/drivers/device-health.ts";
 import type { Lights } from "../../hardware/drivers/lights.ts";
 import { PwmThrusters } from "../../hardware/drivers/pwm-thrusters.ts";
 import type { AgentControlOptions } from "../control/config.ts";
@@ -147,7 +149,7 @@ export async function assembleVehicle(o: VehicleAssemblyOptions): Promise<Vehicl
       thrusters,
       telemetry: o.telemetry,
       events: o.events,
-      accessories: accessories(board.lights, log("lights")),
+      accessories: accessories(board.lights, board.cameraTilt, log),
       logger: log("agent"),
       registry: o.registry,
       loopHz: o.loopHz,
@@ -186,18 +188,32 @@ export async function assembleVehicle(o: VehicleAssemblyOptions): Promise<Vehicl
   }
 }
 
-/** The board's lights as the agent's accessories (no camera servo on the built-in boards). */
-function accessories(lights: Lights | undefined, logger: Logger): Accessories | undefined {
-  if (lights === undefined) return undefined;
-  return {
-    lights: (level) => {
-      lights.setBrightness(level).then(
-        (r) => {
-          if (!r.ok) logger.warn({ code: r.error.code }, r.error.message);
-        },
-        (err: unknown) => logger.warn({ code: errorCode(err) }, "lights not set"),
-      );
-    },
-    cameraTilt: () => {},
-  };
+/** The board's lights and camera tilt servo as the agent's accessories (undefined: neither). */
+function accessories(
+  lights: Lights | undefined,
+  tilt: CameraTilt | undefined,
+  logger: (name: string) => Logger,
+): Accessories | undefined {
+  if (lights === undefined && tilt === undefined) return undefined;
+  const report = (l: Logger, what: string) =>
+    [
+      (r: DeviceResult<void>) => {
+        if (!r.ok) l.warn({ code: r.error.code }, r.error.message);
+      },
+      (err: unknown) => l.warn({ code: errorCode(err) }, `${what} not set`),
+    ] as const;
+  const acc: Accessories = {};
+  if (lights !== undefined) {
+    const [ok, failed] = report(logger("lights"), "lights");
+    acc.lights = (level) => {
+      lights.setBrightness(level).then(ok, failed);
+    };
+  }
+  if (tilt !== undefined) {
+    const [ok, failed] = report(logger("camera-tilt"), "camera tilt");
+    acc.cameraTilt = (position) => {
+      tilt.setPosition(position).then(ok, failed);
+    };
+  }
+  return acc;
 }

@@ -78,9 +78,13 @@ export interface EventSink {
   send(message: Message): void;
 }
 
-/** What the `lights` and `camera-tilt` commands drive; fire-and-forget (the loop never waits on them). */
+/**
+ * What the `lights` and `camera-tilt` commands drive, where the board has them; fire-and-forget
+ * (the loop never waits on them).
+ */
 export interface Accessories {
   /** Brightness 0..1. */
-  lights(level: number): void;
-  cameraTilt(tilt: number): void;
+  lights?: (level: number) => void;
+  /** Camera tilt −1 (full down) .. 1 (full up). */
+  cameraTilt?: (tilt: number) => void;
 }

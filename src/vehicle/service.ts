@@ -189,6 +189,7 @@ export async function startVehicle(
   command.start();
   telemetry.start();
   // Cameras and the video link (its own TLS connection), when [vehicle.video] has cameras.
+  const tilt = vehicle.board?.cameraTilt;
   const video = startVehicleVideo({
     config,
     link: linkOptions,
@@ -198,7 +199,11 @@ export async function startVehicle(
     pose: () => poseFromSensors(sensors.latest()),
     // The board's own cameras, on real hardware, unless the config lists its cameras.
     boardCameras: config.backend === "linux" ? vehicle.profile.cameras : [],
+    ...(tilt === undefined
+      ? {}
+      : { tiltServo: { camera: vehicle.profile.cameraTilt?.camera, angleDeg: () => tilt.angleDeg } }),
   });
+  if (tilt !== undefined && video !== undefined) tilt.onMoved = () => video.tiltMoved();
 
   let stopping: Promise<void> | undefined;
   let commandUp = false;

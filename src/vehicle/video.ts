@@ -29,13 +29,23 @@ export interface VehicleVideoOptions {
   pose: () => ScenePose;
   /** The board profile's cameras, used when `[vehicle.video] cameras` is not set. */
   boardCameras?: readonly { name: string; kind: "uvc" | "rpicam"; device: string }[];
+  /**
+   * The board's camera tilt servo: the camera it carries (by name; unset: the first) and its
+   * angle now, degrees up. That camera's view (simulated) and its tilt in the camera list follow it.
+   */
+  tiltServo?: { camera?: string | undefined; angleDeg(): number };
 }
 
 export interface VehicleVideo {
   readonly cameras: readonly CameraSource[];
   readonly link: VideoLinkClient;
+  /** The tilt servo moved: the camera list goes to the hub within 200 ms (the HUD follows). */
+  tiltMoved(): void;
   stop(): Promise<void>;
 }
+
+/** Camera-list tilts are within ±90° (a mount and a servo together may turn further). */
+const clampTilt = (deg: number): number => Math.max(-90, Math.min(90, deg));
 
 export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefined {
   const { config, clock, logger } = o;
@@ -52,7 +62,12 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
     maxBufferedBytes: config.video.max_buffered_bytes,
     ...(o.link.backoff === undefined ? {} : { backoff: o.link.backoff }),
   });
-  const cameras = configured.map((c) => {
+  const servo = o.tiltServo;
+  const servoIndex =
+    servo === undefined ? -1 : servo.camera === undefined ? 0 : configured.findIndex((c) => c.name === servo.camera);
+  if (servo?.camera !== undefined && servoIndex < 0)
+    logger.warn({ camera: servo.camera }, `the camera tilt servo carries "${servo.camera}", which is not configured`);
+  const cameras = configured.map((c, index) => {
     const spec: CameraSpec = {
       name: c.name,
       kind: c.kind,
@@ -62,8 +77,18 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
       program: c.program,
       tiltDeg: c.tilt_deg,
     };
-    return new CameraSource({ spec, clock, pose: o.pose, nice: config.video.nice });
+    const pose =
+      index === servoIndex && servo !== undefined
+        ? () => {
+            const p = o.pose();
+            p.tilt = servo.angleDeg();
+            return p;
+          }
+        : o.pose;
+    return new CameraSource({ spec, clock, pose, nice: config.video.nice });
   });
+  const tiltOf = (index: number): number =>
+    (cameras[index]?.spec.tiltDeg ?? 0) + (index === servoIndex && servo !== undefined ? servo.angleDeg() : 0);
   const list = (): CameraList => ({
     cameras: cameras.map((c, index) => ({
       index,
@@ -73,8 +98,9 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
       code: c.code,
       settings: c.spec.settings,
       bitrate: c.spec.kind !== "uvc",
-      // Only when tilted: hubs that predate the field keep taking the lists of level cameras.
-      ...(c.spec.tiltDeg ? { tiltDeg: c.spec.tiltDeg } : {}),
+      // Only when tilted: hubs that predate the fields keep taking the lists of level cameras.
+      ...(tiltOf(index) === 0 ? {} : { tiltDeg: clampTilt(tiltOf(index)) }),
+      ...(index === servoIndex ? { tiltServo: true } : {}),
     })),
   });
   cameras.forEach((camera, index) => {
@@ -127,11 +153,19 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
   gauge("tethys_vehicle_video_restarts", "camera program restarts", () => cameras.reduce((n, c) => n + c.restarts, 0));
   link.start();
   for (const c of cameras) c.start();
+  let tiltSend: Timer | undefined;
   return {
     cameras,
     link,
+    tiltMoved: () => {
+      tiltSend ??= clock.setTimer(200, () => {
+        tiltSend = undefined;
+        link.sendCameras(list());
+      });
+    },
     stop: async () => {
       keepalive.cancel();
+      tiltSend?.cancel();
       await Promise.all(cameras.map((c) => c.stop()));
       link.stop();
     },

@@ -19,6 +19,8 @@ export interface ScenePose {
   roll: number;
   /** Metres below the surface. */
   depth: number;
+  /** The camera's tilt servo, degrees up from its mount's `tiltDeg` (0 when it has none). */
+  tilt?: number;
 }
 
 export interface SceneOptions {
@@ -41,8 +43,7 @@ export class SceneRenderer {
   readonly frame: Uint8Array;
   private readonly focal: number;
   private readonly seabed: number;
-  private readonly tiltCos: number;
-  private readonly tiltSin: number;
+  private readonly tiltDeg: number;
   private readonly text = new Uint8Array(32);
 
   constructor(o: SceneOptions) {
@@ -53,8 +54,7 @@ export class SceneRenderer {
     this.frame = new Uint8Array((o.width * o.height * 3) / 2);
     this.focal = o.width / 2 / Math.tan(((o.fovDeg ?? 80) * DEG) / 2);
     this.seabed = o.seabedDepth ?? 6;
-    this.tiltCos = Math.cos((o.tiltDeg ?? 0) * DEG);
-    this.tiltSin = Math.sin((o.tiltDeg ?? 0) * DEG);
+    this.tiltDeg = o.tiltDeg ?? 0;
   }
 
   /** Draws the picture for `pose` with `timeMicros` (wall clock, UTC) burnt in; returns `frame`. */
@@ -78,9 +78,11 @@ export class SceneRenderer {
     const bdN = ch * sp * cr + sh * sr;
     const bdE = sh * sp * cr - ch * sr;
     const bdD = cp * cr;
-    // The camera's axes: the body's turned about its right axis by the mount's tilt (up positive).
-    const tc = this.tiltCos;
-    const ts = this.tiltSin;
+    // The camera's axes: the body's turned about its right axis by the mount's tilt and the
+    // servo's (up positive).
+    const tilt = (this.tiltDeg + (pose.tilt ?? 0)) * DEG;
+    const tc = Math.cos(tilt);
+    const ts = Math.sin(tilt);
     const fN = tc * bfN - ts * bdN;
     const fE = tc * bfE - ts * bdE;
     const fD = tc * bfD - ts * bdD;

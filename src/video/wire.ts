@@ -175,8 +175,10 @@ export const CameraListSchema = z.strictObject({
         settings: CameraSettingsSchema,
         /** Whether the source can change bitrate (a UVC camera encodes at its own rate). */
         bitrate: z.boolean(),
-        /** The camera's tilt on the vehicle, degrees, up positive; absent when 0. */
+        /** The camera's tilt on the vehicle now (its mount and its servo), degrees, up positive; absent when 0. */
         tiltDeg: z.number().min(-90).max(90).optional(),
+        /** The camera is on the tilt servo (`camera-tilt` moves it); absent when not. */
+        tiltServo: z.boolean().optional(),
       }),
     )
     .max(8),

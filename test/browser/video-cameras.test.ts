@@ -11,28 +11,37 @@ import { frames, meanDiff, picture, stats } from "../support/video-page.ts";
  * Two cameras on one vehicle (`tethys sim --cameras 2`: "front", and "down" tilted 60° down),
  * chosen in the cockpit: the camera list names both; switching shows the other camera's picture
  * (seabed where the front camera shows water), live, without a decoder error; two browsers watch
- * different cameras of the same vehicle at once; only the pilot gets the quality selector.
+ * different cameras of the same vehicle at once; only the pilot gets the quality selector; the
+ * HUD's horizon follows each camera's tilt; the pilot's tilt control moves the servo that carries
+ * the front camera (the board's camera tilt on PCA9685 channel 9), and the observer sees that
+ * camera's picture and its HUD follow (no horizon at 45° down, back when level).
  */
 const skip = chromiumMissing() ?? requireTool("ffmpeg", "ffmpeg");
 const rig = browserRig("tethys-video-cameras-", skip);
 
-/** HUD-green pixels where the horizon's left half is drawn for a level vehicle (the rows about mid-height). */
-const horizonPixels = (page: Page) =>
-  page.evaluate(() => {
-    const c = document.querySelector(".video-hud") as HTMLCanvasElement;
-    const x0 = Math.round(c.width * 0.34);
-    const y0 = Math.round(c.height / 2 - 12);
-    const d = (c.getContext("2d") as CanvasRenderingContext2D).getImageData(
-      x0,
-      y0,
-      Math.round(c.width * 0.08),
-      24,
-    ).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4)
-      if ((d[i + 1] as number) > 200 && (d[i] as number) < 160 && (d[i + 3] as number) > 200) n++;
-    return n;
-  });
+/**
+ * Waits until the HUD shows the horizon line (`true`) or shows none (`false`) where its left half
+ * is drawn for a level vehicle: HUD-green pixels in the rows about mid-height.
+ */
+const horizon = (page: Page, shown: boolean) =>
+  page.waitForFunction(
+    (want) => {
+      const c = document.querySelector(".video-hud") as HTMLCanvasElement;
+      const x0 = Math.round(c.width * 0.34);
+      const y0 = Math.round(c.height / 2 - 12);
+      const d = (c.getContext("2d") as CanvasRenderingContext2D).getImageData(
+        x0,
+        y0,
+        Math.round(c.width * 0.08),
+        24,
+      ).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if ((d[i + 1] as number) > 200 && (d[i] as number) < 160) n++;
+      return want ? n > 20 : n === 0;
+    },
+    shown,
+    { timeout: 15_000 },
+  );
 
 const badge = (page: Page, text: string) =>
   page.waitForFunction((t) => document.querySelector(".video-badge")?.textContent === t, text, { timeout: 30_000 });
@@ -89,8 +98,8 @@ test("two cameras: the cockpit lists both, switches between them, and two browse
     const both = [await picture(observer), await picture(page)];
     // The HUD draws the horizon where it is: at mid-height for the level front camera, nowhere for
     // the one looking at the seabed.
-    assert.ok((await horizonPixels(observer)) > 20, "the front camera's HUD shows the horizon");
-    assert.equal(await horizonPixels(page), 0, "the down camera's HUD shows no horizon");
+    await horizon(observer, true); // the front camera's HUD shows the horizon
+    await horizon(page, false); // the down camera's shows none
     assert.ok(meanDiff(both[0] as number[], both[1] as number[]) > 4 * still + 3, "each page its own camera");
 
     // ---- quality: the pilot's alone --------------------------------------------------------------
@@ -99,6 +108,28 @@ test("two cameras: the cockpit lists both, switches between them, and two browse
     await page.click("#take-pilot");
     await page.waitForFunction(() => document.getElementById("role")?.textContent === "pilot");
     assert.equal(await qualityShown(page), true, "the pilot has one");
+
+    // ---- the tilt servo carries the front camera: its picture and its HUD follow it -------------
+    const tiltEnabled = (p: Page) => p.$eval("#tilt", (i) => !(i as HTMLInputElement).disabled);
+    assert.equal(await tiltEnabled(page), true, "the pilot can tilt (the board has a servo)");
+    assert.equal(await tiltEnabled(observer), false, "an observer cannot");
+    const level = await picture(observer);
+    await page.$eval("#tilt", (i) => {
+      (i as HTMLInputElement).value = "-1";
+      i.dispatchEvent(new Event("change"));
+    });
+    await horizon(observer, false); // the horizon left the front camera's picture (45° down)
+    await frames(observer, 15);
+    const tilted = await picture(observer);
+    assert.ok(
+      meanDiff(level, tilted) > 4 * still + 3,
+      `the front camera tilted down: still ${still.toFixed(2)}, tilted ${meanDiff(level, tilted).toFixed(2)}`,
+    );
+    await page.$eval("#tilt", (i) => {
+      (i as HTMLInputElement).value = "0";
+      i.dispatchEvent(new Event("change"));
+    });
+    await horizon(observer, true); // level again: the horizon is back
 
     // ---- and back to the front camera -----------------------------------------------------------
     await page.selectOption(".video-camera", "0");

@@ -55,7 +55,17 @@ const signIn = new SignIn(
 );
 
 // The camera (video-view.ts): its own panel, fed video messages from the socket.
-const video = new VideoView($("video-panel"), { send: (b) => conn.sendRaw(b), now: () => performance.now() });
+/** The vehicle has a camera on a tilt servo (its camera list says so): the tilt control works. */
+let tiltServo = false;
+const video = new VideoView($("video-panel"), {
+  send: (b) => conn.sendRaw(b),
+  now: () => performance.now(),
+  tiltServo: (present) => {
+    if (present === tiltServo) return;
+    tiltServo = present;
+    renderRole();
+  },
+});
 
 const conn = new HubConnection(hubSocketUrl(location), {
   open: () => {
@@ -149,6 +159,8 @@ function renderRole(): void {
   $("handover-to").hidden = !view.handOver;
   for (const id of ["arm", "disarm", "gain", "lights", "tilt", "reset-energy", "depth-zero", "motor-start"])
     ($(id) as HTMLInputElement).disabled = !view.controls;
+  if (!tiltServo) ($("tilt") as HTMLInputElement).disabled = true;
+  $("tilt").title = tiltServo ? "" : "this vehicle reports no camera on a tilt servo";
   for (const b of document.querySelectorAll<HTMLButtonElement>(".target button")) b.disabled = !view.controls;
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-mode]")) b.disabled = !view.controls;
   renderGuide();

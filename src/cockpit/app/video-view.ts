@@ -68,6 +68,8 @@ export interface VideoViewDeps {
   send(bytes: Uint8Array): boolean;
   /** performance.now() */
   now(): number;
+  /** Whether the vehicle's camera list has a camera on a tilt servo (on every list). */
+  tiltServo?(present: boolean): void;
 }
 
 type Telemetry = MessageOf<"telemetry">;
@@ -285,6 +287,7 @@ export class VideoView {
       )
       .join("");
     this.cameraSelect.value = String(this.camera);
+    this.deps.tiltServo?.(list.cameras.some((c) => c.tiltServo === true));
     this.showQuality();
     if (!this.available) return; // keep saying why this browser cannot decode
     const cam = list.cameras.find((c) => c.index === this.camera);
@@ -391,10 +394,11 @@ export class VideoView {
   }
 
   private drawHud(t: Telemetry | undefined, stale: boolean): void {
+    const tilt = this.cameras.cameras.find((c) => c.index === this.camera)?.tiltDeg ?? 0;
     const key =
       t === undefined
         ? `none|${stale}`
-        : `${t.heading?.toFixed(0)}|${t.depth?.toFixed(1)}|${t.pitch?.toFixed(0)}|${t.roll?.toFixed(0)}|${t.armed}|${stale}|${this.camera}`;
+        : `${t.heading?.toFixed(0)}|${t.depth?.toFixed(1)}|${t.pitch?.toFixed(0)}|${t.roll?.toFixed(0)}|${t.armed}|${stale}|${tilt.toFixed(0)}`;
     if (key === this.hudKey) return;
     this.hudKey = key;
     const c = this.hud;
@@ -412,7 +416,6 @@ export class VideoView {
     // Attitude line: where the horizon is, by the vehicle's attitude and the camera's tilt, for
     // an 80° horizontal field of view (the simulated camera's; a common ROV lens's); none when
     // the camera looks away from it.
-    const tilt = this.cameras.cameras.find((c) => c.index === this.camera)?.tiltDeg ?? 0;
     const line =
       t.pitch === null || t.roll === null ? undefined : horizonLine(W, H, { pitch: t.pitch, roll: t.roll }, tilt);
     if (line !== undefined) {
