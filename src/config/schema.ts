@@ -108,6 +108,8 @@ export const VehicleSchema = z.strictObject({
   black_box_s: z.number().min(0).max(3600).default(120),
   /** Board profile name (hardware/boards: rpi-pca9685, rpi-serial-mcu, bbb-serial-mcu). */
   board: z.string().min(1).default("rpi-pca9685"),
+  /** A board profile in a TOML file (relative to this config), used instead of `board`. */
+  board_file: z.string().min(1).max(4096).optional(),
   /** Where the board's buses are: the Linux devices, or the simulator's bus socket. */
   backend: z.enum(["linux", "sim"]).default("linux"),
   /** The simulator's bus socket when backend = "sim": "tcp:HOST:PORT" or "unix:PATH". */

@@ -206,6 +206,7 @@ async function removeSecretsFromBoot(o: FirstBootOptions, plan: BootConfigPlan):
 /** A serial motor controller needs the UART: the kernel's serial console comes off cmdline.txt. */
 async function applySerialConsole(o: FirstBootOptions, plan: BootConfigPlan): Promise<boolean> {
   const board = plan.config.vehicle?.board ?? "";
+  if (plan.config.vehicle?.board_file !== undefined) return false; // a profile of its own: the user's to set
   let serial = false;
   try {
     serial = builtinProfile(board).thrusters.kind === "serial";

@@ -17,6 +17,7 @@ import { decodeFrame } from "../protocol/index.ts";
 import type { VehicleAgent } from "./agent.ts";
 import { assembleVehicle, type VehicleAssembler } from "./assemble.ts";
 import { BlackBox } from "./black-box.ts";
+import { loadBoardFile } from "./board-file.ts";
 import { readVehicleCredentials } from "./credentials.ts";
 import { EventRelay } from "./event-relay.ts";
 import { type VehicleHealth, vehicleHealth } from "./health.ts";
@@ -87,7 +88,10 @@ export async function startVehicle(
   let lastCycleAt: number | undefined;
   const vehicle = await assemble({
     control: agentControlOptions(config.control),
-    board: config.board,
+    board:
+      config.board_file === undefined
+        ? config.board
+        : await loadBoardFile(resolveConfigPath(o.configFile, config.board_file)),
     backends: o.backends,
     serialPort: config.serial_port,
     ...(config.state_file === undefined
