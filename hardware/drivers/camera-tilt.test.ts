@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
-import { FakeI2cBus } from "../testing/fake-i2c-bus.ts";
-import { FakePca9685 } from "../testing/fake-pca9685.ts";
-import { settle } from "../testing/settle.ts";
+import { pca9685Rig } from "../testing/pca9685-rig.ts";
 import { CameraTilt } from "./camera-tilt.ts";
-import { Pca9685 } from "./pca9685.ts";
-
-async function rig() {
-  const clock = new VirtualClock();
-  const fake = new FakePca9685();
-  const pwm = new Pca9685(new FakeI2cBus().attach(0x40, fake), clock);
-  await settle(clock, pwm.init(), 0.1);
-  return { fake, pwm };
-}
 
 test("camera tilt: −1..1 to 1100..1900 µs, level at init, clamped, the angle commanded, NaN refused", async () => {
-  const { fake, pwm } = await rig();
+  const { fake, pwm } = await pca9685Rig();
   const tilt = new CameraTilt(pwm, { channel: 9, rangeDeg: 45 });
   let moved = 0;
   tilt.onMoved = () => moved++;

@@ -1,21 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
 import { FakeGpioProvider } from "../testing/fake-gpio.ts";
-import { FakeI2cBus } from "../testing/fake-i2c-bus.ts";
-import { FakePca9685 } from "../testing/fake-pca9685.ts";
-import { settle } from "../testing/settle.ts";
+import { pca9685Rig } from "../testing/pca9685-rig.ts";
 import { GpioLights, PwmLights } from "./lights.ts";
-import { Pca9685 } from "./pca9685.ts";
 import { PwmThrusters } from "./pwm-thrusters.ts";
-
-async function pwmRig() {
-  const clock = new VirtualClock();
-  const fake = new FakePca9685();
-  const pwm = new Pca9685(new FakeI2cBus().attach(0x40, fake), clock);
-  await settle(clock, pwm.init(), 0.1);
-  return { fake, pwm };
-}
 
 test("GPIO lights switch on for any brightness above 0, and reject NaN", async () => {
   const gpio = new FakeGpioProvider({ chip: 32 });
@@ -34,7 +22,7 @@ test("GPIO lights switch on for any brightness above 0, and reject NaN", async (
 });
 
 test("PWM lights: servo mode maps 0..1 to 1100..1900 µs, duty mode to the duty cycle", async () => {
-  const { fake, pwm } = await pwmRig();
+  const { fake, pwm } = await pca9685Rig();
   const lumen = new PwmLights(pwm, { channel: 8, mode: "servo" });
   assert.ok((await lumen.init()).ok);
   assert.equal(fake.channel(8), 225);
@@ -48,7 +36,7 @@ test("PWM lights: servo mode maps 0..1 to 1100..1900 µs, duty mode to the duty 
 });
 
 test("PWM thrusters: motor order to channels, clamped, consecutive channels in one write", async () => {
-  const { fake, pwm } = await pwmRig();
+  const { fake, pwm } = await pca9685Rig();
   const th = new PwmThrusters(pwm, { channels: [0, 1, 2, 3, 4, 5] });
   assert.ok((await th.setMicros([1100, 1900, 1000, 2500, 1500, 1500])).ok);
   assert.deepEqual(
