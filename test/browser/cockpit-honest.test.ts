@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { buildCockpit } from "../../src/cockpit/build.ts";
 import type { Message, MessageOf } from "../../src/protocol/index.ts";
 import { underwayTelemetry } from "../../src/protocol/testing/sample-telemetry.ts";
+import { encodeControl, KIND_CAMERAS } from "../../src/video/wire.ts";
 import { chromiumMissing, launchChromium } from "../support/chromium.ts";
 import { StandInHub, signInScript } from "../support/stand-in-hub.ts";
 
@@ -93,6 +94,25 @@ test("after touching the sliders, Space disarms, flight keys fly and Space does 
   // Short enough to scroll: Space must not.
   const page = await browser.newPage({ viewport: { width: 1000, height: 420 } });
   await signInAsPilot(page, hub);
+  // The tilt control works only for a vehicle with a camera on a tilt servo (its camera list).
+  assert.equal(await page.isDisabled("#tilt"), true, "no camera list: no tilt");
+  hub.socket?.send(
+    encodeControl(KIND_CAMERAS, {
+      cameras: [
+        {
+          index: 0,
+          name: "front",
+          kind: "rpicam",
+          state: "live",
+          code: "",
+          settings: { width: 640, height: 360, fps: 30, bitrate_kbps: 1500 },
+          bitrate: true,
+          tiltServo: true,
+        },
+      ],
+    }),
+  );
+  await page.waitForFunction(() => !(document.getElementById("tilt") as HTMLInputElement).disabled);
   const disarms = () => hub.received.filter((m) => m.type === "disarm").length;
   for (const slider of ["#gain", "#lights", "#tilt"]) {
     await page.click(slider);
