@@ -13,6 +13,12 @@
  *
  *   node bench/agent-cpu.ts [ticks=10000] [processSeconds=10]   (0 s: in process only)
  *
+ * The process part also counts the sim-bus requests the agent made (the world's server's
+ * counter) and the agent's context switches (/proc/PID/status: voluntary ones are its wake-ups).
+ * AGENT_CPU_SIM_BUS=unix serves the sim bus on a Unix domain socket instead of loopback TCP;
+ * AGENT_CPU_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the agent (a CPU
+ * profile of it, written when it stops).
+ *
  * With `node --no-turbo-inlining` the heap profile names the allocating function rather than the
  * one it was inlined into.
  *
@@ -40,6 +46,8 @@ const HZ = 50;
 const TICK_MS = 1000 / HZ;
 const WARMUP_TICKS = 10_000;
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const SIM_BUS = process.env.AGENT_CPU_SIM_BUS === "unix" ? "unix" : "tcp";
+const NODE_FLAGS = (process.env.AGENT_CPU_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
 const json: Record<string, number | string | null> = { bench: "agent-cpu", ticks: TICKS };
 
 interface HeapNode {
@@ -155,6 +163,15 @@ function childRunning(word: string): number | undefined {
   return undefined;
 }
 
+/** Voluntary (the process slept and was woken) and involuntary context switches so far. */
+function contextSwitches(pid: number): { voluntary: number; involuntary: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return {
+    voluntary: Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1]),
+    involuntary: Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1]),
+  };
+}
+
 function procCpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks (USER_HZ = 100)
@@ -192,10 +209,11 @@ if (PROCESS_SECONDS <= 0) {
 const { file, snapshot } = await devBundle(ROOT);
 const sys = await startLatencySystem({
   vehicleToml: `loop_hz = ${HZ}\ntelemetry_hz = ${HZ}`,
+  simBus: SIM_BUS,
   agent: {
     command: process.execPath,
     // As `tethys sim` runs it: the startup snapshot where this Node built one.
-    args: snapshot === undefined ? [file] : ["--snapshot-blob", snapshot],
+    args: [...NODE_FLAGS, ...(snapshot === undefined ? [file] : ["--snapshot-blob", snapshot])],
     env: { ...process.env, NODE_COMPILE_CACHE: `${ROOT}dist/dev/compile-cache` },
   },
 });
@@ -204,13 +222,23 @@ try {
   if (pid === undefined) throw new Error("the vehicle agent's process was not found");
   await new Promise((r) => setTimeout(r, 2000)); // settle after start
   const c0 = procCpuSeconds(pid);
+  const s0 = contextSwitches(pid);
+  const r0 = sys.simBus.requests;
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, PROCESS_SECONDS * 1000));
-  const share = (100 * (procCpuSeconds(pid) - c0)) / ((performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  const share = (100 * (procCpuSeconds(pid) - c0)) / seconds;
+  const s1 = contextSwitches(pid);
+  const requestsPerS = (sys.simBus.requests - r0) / seconds;
+  const wakeupsPerS = (s1.voluntary - s0.voluntary) / seconds;
+  const preemptedPerS = (s1.involuntary - s0.involuntary) / seconds;
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
   console.log(
-    `as a process (${snapshot === undefined ? "dev bundle" : "startup snapshot"}, sim bus over TCP, telemetry over DTLS to a real hub), ${PROCESS_SECONDS} s: ${share.toFixed(2)} % of a core, RSS ${rss.toFixed(0)} MiB`,
+    `as a process (${snapshot === undefined ? "dev bundle" : "startup snapshot"}, sim bus over ${SIM_BUS === "unix" ? "a Unix socket" : "TCP"}, telemetry over DTLS to a real hub), ${PROCESS_SECONDS} s: ${share.toFixed(2)} % of a core, RSS ${rss.toFixed(0)} MiB; ${requestsPerS.toFixed(0)} sim-bus requests/s (${(requestsPerS / HZ).toFixed(2)} per tick), ${wakeupsPerS.toFixed(0)} wake-ups/s (voluntary context switches), ${preemptedPerS.toFixed(0)} preemptions/s`,
   );
+  json.sim_bus = SIM_BUS;
+  json.process_sim_bus_requests_per_tick = Math.round((requestsPerS / HZ) * 100) / 100;
+  json.process_wakeups_per_s = Math.round(wakeupsPerS);
   json.process_cpu_pct = Math.round(share * 100) / 100;
   json.process_rss_mib = Math.round(rss);
 } finally {

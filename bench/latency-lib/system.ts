@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SimBusServer } from "../../simulator/bus/socket-server.ts";
+import { SimBusServer, type SimBusServerStats } from "../../simulator/bus/socket-server.ts";
 import { McuWorld } from "../../simulator/mcu-world.ts";
 import { World } from "../../simulator/world.ts";
 import { ProcessGroup } from "../../src/cli/process-group.ts";
@@ -48,6 +48,8 @@ export interface LatencySystem {
   onPcaWrite: (() => void) | undefined;
   /** Lines the children printed (warnings and errors), for the report when something fails. */
   log: string[];
+  /** The world's sim-bus server's counters (requests the agent made). */
+  simBus: SimBusServerStats;
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,8 @@ export interface LatencySystemOptions {
   agent?: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv };
   /** The simulated camera: the hub gets a video port, the agent the camera. */
   video?: LatencyVideo;
+  /** The sim bus's socket: loopback TCP (default, as `tethys sim`) or a Unix domain socket. */
+  simBus?: "tcp" | "unix";
 }
 
 export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<LatencySystem> {
@@ -96,7 +100,9 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
   const clock = new RealClock();
   const world = new World(clock, { seed: 1 });
   const bus = new SimBusServer({ i2c: world.i2c, gpio: world.gpio });
-  const busAddr = (await bus.listen({ host: "127.0.0.1", port: 0 })) as { port: number };
+  const busAddr = await bus.listen(
+    o.simBus === "unix" ? { path: join(dir, "sim-bus.sock") } : { host: "127.0.0.1", port: 0 },
+  );
   const mcu = board === "rpi-serial-mcu" ? await McuWorld.start(world) : undefined;
   world.start(10);
 
@@ -134,6 +140,7 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
     onOutput: undefined,
     onPcaWrite: undefined,
     log,
+    simBus: bus.stats,
     stop: async () => {
       await group.stop({ order: ["vehicle", "topside"] });
       world.stop();
@@ -175,7 +182,7 @@ export async function startLatencySystem(o: LatencySystemOptions = {}): Promise<
       vehicleFile,
       vehicleConfig(
         level,
-        busAddr.port,
+        "path" in busAddr ? `unix:${busAddr.path}` : `tcp:127.0.0.1:${busAddr.port}`,
         ports,
         board,
         mcu?.path,
@@ -241,7 +248,7 @@ ${noComments(snippet)}`;
 
 function vehicleConfig(
   level: string,
-  busPort: number,
+  simBus: string,
   hub: { command: number; telemetry: number; video?: number },
   board: LatencyBoard,
   serialPort: string | undefined,
@@ -269,7 +276,7 @@ listen = "127.0.0.1:0"
 id = "rov1"
 board = ${toml(board)}
 backend = "sim"
-sim_bus = "tcp:127.0.0.1:${busPort}"${serialPort === undefined ? "" : `\nserial_port = ${toml(serialPort)}`}
+sim_bus = ${toml(simBus)}${serialPort === undefined ? "" : `\nserial_port = ${toml(serialPort)}`}
 ${extra}
 [vehicle.hub]
 host = "127.0.0.1"

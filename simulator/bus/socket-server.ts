@@ -30,6 +30,9 @@ export interface SimBusServerStats {
   errorsByCode: Record<string, number>;
 }
 
+/** The payload of an OK reply that carries none (never written to). */
+const EMPTY = new Uint8Array(0);
+
 export type ListenTarget = { path: string } | { host?: string; port: number };
 
 /**
@@ -105,7 +108,7 @@ export class SimBusServer {
       switch (r.type) {
         case "i2c.write":
           await i2c.write(r.addr, r.data);
-          return new Uint8Array(0);
+          return EMPTY;
         case "i2c.read":
           return await i2c.read(r.addr, r.length);
         case "i2c.writeRead":
@@ -140,7 +143,7 @@ export class SimBusServer {
             entry.unwatch?.();
             entry.unwatch = undefined;
           }
-          return new Uint8Array(0);
+          return EMPTY;
         }
       }
     };

@@ -5,19 +5,20 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
 import { isTethysError } from "../../src/kernel/errors.ts";
 import { VirtualClock } from "../../src/kernel/virtual-clock.ts";
+import type { SimI2cDevice } from "../devices/device.ts";
 import { MS5837_ADDRESS, Ms5837Model } from "../devices/ms5837.ts";
 import { SimGpioProvider } from "./sim-gpio.ts";
 import { SimI2cBus } from "./sim-i2c-bus.ts";
 import { SimBusClient } from "./socket-client.ts";
 import { type ListenTarget, SimBusServer } from "./socket-server.ts";
-import { decodeReply, encodeRequest, type Reply, wireReader } from "./wire.ts";
+import { bodyId, decodeReply, encodeOk, encodeRequest, type Reply, wireReader } from "./wire.ts";
 
 async function start(target: ListenTarget = { port: 0 }) {
   const clock = new VirtualClock();
@@ -216,4 +217,102 @@ test("when the simulator goes away, pending and later calls reject with I2C_IO",
     code("I2C_IO"),
   );
   await client.close();
+});
+
+/** A device that records every write and answers each read with a running byte counter. */
+class Recorder implements SimI2cDevice {
+  readonly kind = "recorder";
+  readonly writes: number[][] = [];
+  private next = 0;
+  acks(): boolean {
+    return true;
+  }
+  write(data: Uint8Array): void {
+    this.writes.push([...data]);
+  }
+  read(out: Uint8Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = this.next++ & 0xff;
+  }
+  setStuck(): void {}
+}
+
+test("many requests in flight at once: each reaches the device with its own bytes, each read gets its own (reused request buffers)", async () => {
+  const clock = new VirtualClock();
+  const dev = new Recorder();
+  const server = new SimBusServer({ i2c: new SimI2cBus(clock).attach(0x20, dev), gpio: new SimGpioProvider(clock) });
+  const client = await SimBusClient.connect(await server.listen({ port: 0 }));
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ write: fc.uint8Array({ minLength: 1, maxLength: 32 }) }),
+            fc.record({
+              read: fc.integer({ min: 1, max: 32 }),
+              reg: fc.option(fc.uint8Array({ minLength: 1, maxLength: 4 })),
+            }),
+          ),
+          { minLength: 1, maxLength: 40 },
+        ),
+        async (ops) => {
+          dev.writes.length = 0;
+          let counter = (await client.i2c.read(0x20, 1))[0] as number;
+          // All issued before any reply arrives; the caller's arrays are changed right after each call.
+          const calls = ops.map((op) => {
+            if ("write" in op) {
+              const data = Uint8Array.from(op.write);
+              const p = client.i2c.write(0x20, data);
+              data.fill(0xee);
+              return p;
+            }
+            return op.reg === null ? client.i2c.read(0x20, op.read) : client.i2c.writeRead(0x20, op.reg, op.read);
+          });
+          const results = await Promise.all(calls);
+          const expectWrites: number[][] = [];
+          ops.forEach((op, i) => {
+            if ("write" in op) {
+              assert.equal(results[i], undefined);
+              expectWrites.push([...op.write]);
+              return;
+            }
+            if (op.reg !== null) expectWrites.push([...op.reg]);
+            const want = Array.from({ length: op.read }, () => ++counter & 0xff);
+            assert.deepEqual([...(results[i] as Uint8Array)], want);
+          });
+          assert.deepEqual(dev.writes, expectWrites);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+test("a reply of the wrong length is I2C_IO; a reply of an unknown type drops the connection (I2C_IO)", async () => {
+  // A peer that answers every request with a 1-byte OK, and the third with type 0x7f.
+  let n = 0;
+  const peer = createServer((s) => {
+    const reader = wireReader();
+    s.on("data", (c: Uint8Array) => {
+      for (const b of reader.frames(c)) {
+        const id = bodyId(b);
+        if (++n === 3) s.write(Uint8Array.of(0, 0, 0, 6, 1, 0x7f, 0, 0, 0, id));
+        else s.write(encodeOk(id, Uint8Array.of(7)));
+      }
+    });
+  });
+  await new Promise<void>((r) => peer.listen(0, "127.0.0.1", r));
+  const { port } = peer.address() as { port: number };
+  const client = await SimBusClient.connect({ host: "127.0.0.1", port });
+  try {
+    assert.deepEqual([...(await client.i2c.read(0x20, 1))], [7]);
+    await assert.rejects(client.i2c.read(0x20, 2), code("I2C_IO"));
+    await assert.rejects(client.i2c.read(0x20, 1), code("I2C_IO"));
+    await assert.rejects(client.i2c.write(0x20, Uint8Array.of(1)), code("I2C_IO"));
+  } finally {
+    await client.close();
+    await new Promise((r) => peer.close(r));
+  }
 });

@@ -8,9 +8,14 @@ import {
   decodeRequest,
   encodeEdge,
   encodeError,
+  encodeGpioInto,
+  encodeI2cInto,
   encodeOk,
   encodeRequest,
+  MAX_SMALL_FRAME,
   type Request,
+  replyType,
+  T,
   wireReader,
 } from "./wire.ts";
 
@@ -113,5 +118,62 @@ test("decoding arbitrary bodies either succeeds or throws a SIM_WIRE_* error (pr
   assert.throws(
     () => r.frames(bytes("00000401")),
     (e: unknown) => isTethysError(e, "SIM_WIRE_LENGTH"),
+  );
+});
+
+test("encoding into a reused buffer gives encodeRequest's bytes, whatever the buffer held before (property)", () => {
+  const I2C = { "i2c.write": T.I2C_WRITE, "i2c.read": T.I2C_READ, "i2c.writeRead": T.I2C_WRITE_READ } as const;
+  const GPIO = {
+    "gpio.read": T.GPIO_READ,
+    "gpio.write": T.GPIO_WRITE,
+    "gpio.close": T.GPIO_CLOSE,
+    "gpio.watch": T.GPIO_WATCH,
+    "gpio.unwatch": T.GPIO_UNWATCH,
+  } as const;
+  fc.assert(
+    fc.property(
+      fc.array(requests, { minLength: 1, maxLength: 6 }),
+      fc.uint8Array({ minLength: MAX_SMALL_FRAME, maxLength: MAX_SMALL_FRAME }),
+      (reqs, dirt) => {
+        const buf = Uint8Array.from(dirt); // one buffer for every request, as a client slot is
+        for (const r of reqs) {
+          let n: number;
+          if (r.type === "i2c.write") n = encodeI2cInto(buf, I2C[r.type], r.id, r.addr, r.data, 0);
+          else if (r.type === "i2c.read") n = encodeI2cInto(buf, I2C[r.type], r.id, r.addr, undefined, r.length);
+          else if (r.type === "i2c.writeRead") n = encodeI2cInto(buf, I2C[r.type], r.id, r.addr, r.data, r.length);
+          else if (r.type === "gpio.write") n = encodeGpioInto(buf, GPIO[r.type], r.id, r.handle, r.value);
+          else if (r.type === "gpio.open") continue;
+          else n = encodeGpioInto(buf, GPIO[r.type], r.id, r.handle);
+          assert.equal(hex(buf.subarray(0, n)), hex(encodeRequest(r)), r.type);
+          assert.deepEqual(decodeRequest(buf.subarray(4, n)), { ...r });
+        }
+      },
+    ),
+  );
+});
+
+test("replyType checks the header as decodeReply does (property)", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 24 }), (b) => {
+      let type: number | Error;
+      let decoded: unknown;
+      try {
+        type = replyType(b);
+      } catch (e) {
+        type = e as Error;
+      }
+      try {
+        decoded = decodeReply(b);
+      } catch (e) {
+        decoded = e;
+      }
+      if (type instanceof Error) {
+        // A header decodeReply would refuse with the same code.
+        assert.ok(isTethysError(type) && isTethysError(decoded, type.code), String(type));
+      } else {
+        assert.equal(type, b[1]);
+        if (!(decoded instanceof Error)) assert.ok(type === T.OK || type === T.ERROR || type === T.GPIO_EDGE);
+      }
+    }),
   );
 });

@@ -22,6 +22,7 @@
  */
 
 import type { GpioEdge, GpioLineSpec } from "../../hardware/ports/gpio.ts";
+import { I2C_MAX_TRANSFER } from "../../hardware/ports/i2c-bus.ts";
 import { TethysError } from "../../src/kernel/errors.ts";
 import {
   type LengthPrefixedOptions,
@@ -136,6 +137,86 @@ export function encodeEdge(handle: number, value: 0 | 1, timeMs: number): Uint8A
 
 const malformed = (what: string) => new TethysError("SIM_WIRE_MALFORMED", `malformed request: ${what}`);
 
+/**
+ * Bytes of the longest frame `encodeI2cInto` and `encodeGpioInto` write: length prefix, header,
+ * address, count, 32 data bytes and a read length.
+ */
+export const MAX_SMALL_FRAME = 4 + HEADER + 2 + I2C_MAX_TRANSFER + 1;
+
+/** Writes the length prefix and header of a frame with `payload` bytes into `out`; returns the frame's length. */
+function headerInto(out: Uint8Array, type: number, id: number, payload: number): number {
+  const body = HEADER + payload;
+  out[0] = 0;
+  out[1] = 0;
+  out[2] = body >>> 8;
+  out[3] = body & 0xff;
+  out[4] = WIRE_VERSION;
+  out[5] = type;
+  out[6] = (id >>> 24) & 0xff;
+  out[7] = (id >>> 16) & 0xff;
+  out[8] = (id >>> 8) & 0xff;
+  out[9] = id & 0xff;
+  return 4 + body;
+}
+
+/**
+ * Encodes an I2C request into `out` (at least MAX_SMALL_FRAME bytes) without allocating, the
+ * same bytes `encodeRequest` makes: I2C_WRITE with `data`, I2C_READ of `length`, or
+ * I2C_WRITE_READ with both. Arguments must already be valid (`checkI2cCall`). Returns the frame's length.
+ */
+export function encodeI2cInto(
+  out: Uint8Array,
+  type: typeof T.I2C_WRITE | typeof T.I2C_READ | typeof T.I2C_WRITE_READ,
+  id: number,
+  addr: number,
+  data: Uint8Array | undefined,
+  length: number,
+): number {
+  const p = 4 + HEADER;
+  out[p] = addr;
+  if (type === T.I2C_READ) {
+    out[p + 1] = length;
+    return headerInto(out, type, id, 2);
+  }
+  const n = data?.length ?? 0;
+  out[p + 1] = n;
+  if (data !== undefined) out.set(data, p + 2);
+  if (type === T.I2C_WRITE) return headerInto(out, type, id, 2 + n);
+  out[p + 2 + n] = length;
+  return headerInto(out, type, id, 3 + n);
+}
+
+/**
+ * Encodes a GPIO request on an open line (read, write, close, watch, unwatch) into `out` without
+ * allocating, the same bytes `encodeRequest` makes; `value` only for GPIO_WRITE. Returns the frame's length.
+ */
+export function encodeGpioInto(
+  out: Uint8Array,
+  type: typeof T.GPIO_READ | typeof T.GPIO_WRITE | typeof T.GPIO_CLOSE | typeof T.GPIO_WATCH | typeof T.GPIO_UNWATCH,
+  id: number,
+  handle: number,
+  value = 0,
+): number {
+  const p = 4 + HEADER;
+  out[p] = (handle >>> 24) & 0xff;
+  out[p + 1] = (handle >>> 16) & 0xff;
+  out[p + 2] = (handle >>> 8) & 0xff;
+  out[p + 3] = handle & 0xff;
+  if (type !== T.GPIO_WRITE) return headerInto(out, type, id, 4);
+  out[p + 4] = value;
+  return headerInto(out, type, id, 5);
+}
+
+/**
+ * Checks a reply body's header (length, version) and returns its type byte; throws SIM_WIRE_* as
+ * `decodeReply` does. With `bodyId` it lets a client settle an OK reply without decoding it into an object.
+ */
+export function replyType(b: Uint8Array): number {
+  if (b.length < HEADER) throw malformed("reply shorter than the header");
+  if (b[0] !== WIRE_VERSION) throw new TethysError("SIM_WIRE_VERSION", `unsupported protocol version ${b[0]}`);
+  return b[1] as number;
+}
+
 /** Decodes a request body (without the length prefix); throws a SIM_WIRE_* TethysError. */
 export function decodeRequest(b: Uint8Array): Request {
   if (b.length < HEADER) throw malformed(`body of ${b.length} bytes is shorter than the 6-byte header`);
@@ -245,8 +326,7 @@ export type Reply =
 
 /** Decodes a reply/event body (client side); throws SIM_WIRE_* on anything malformed. */
 export function decodeReply(b: Uint8Array): Reply {
-  if (b.length < HEADER) throw malformed("reply shorter than the header");
-  if (b[0] !== WIRE_VERSION) throw new TethysError("SIM_WIRE_VERSION", `unsupported protocol version ${b[0]}`);
+  replyType(b);
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
   const id = dv.getUint32(2);
   const p = b.subarray(HEADER);
