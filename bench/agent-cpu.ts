@@ -11,7 +11,11 @@
  *    snapshot dist/dev/agent.blob, else dist/dev/agent.mjs) against the world in this process over the sim-bus socket and a real hub; its CPU
  *    from /proc/PID/stat over a few seconds.
  *
- *   node bench/agent-cpu.ts [ticks=10000] [processSeconds=10]   (0 s: in process only)
+ *   node bench/agent-cpu.ts [ticks=10000] [processSeconds=10] [flying]   (0 s: in process only)
+ *
+ * `flying`: in process, the agent is armed and given pilot input (surge and yaw that change
+ * slowly) every other tick, 25 Hz, as an armed dive with the pilot on the sticks: the thrusters,
+ * the mode controller and the pilot input applied on arrival run too.
  *
  * The process part also counts the sim-bus requests the agent made (the world's server's
  * counter) and the agent's context switches (/proc/PID/status: voluntary ones are its wake-ups).
@@ -42,13 +46,15 @@ import { startLatencySystem } from "./latency-lib/system.ts";
 
 const TICKS = Number(process.argv[2] ?? 10_000);
 const PROCESS_SECONDS = Number(process.argv[3] ?? 10);
+const FLYING = process.argv[4] === "flying";
 const HZ = 50;
 const TICK_MS = 1000 / HZ;
 const WARMUP_TICKS = 10_000;
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SIM_BUS = process.env.AGENT_CPU_SIM_BUS === "unix" ? "unix" : "tcp";
 const NODE_FLAGS = (process.env.AGENT_CPU_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
-const json: Record<string, number | string | null> = { bench: "agent-cpu", ticks: TICKS };
+const json: Record<string, number | string | boolean | null> = { bench: "agent-cpu", ticks: TICKS };
+if (FLYING) json.flying = true;
 
 interface HeapNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -99,9 +105,29 @@ async function inProcess(withAgent: boolean, profile: boolean) {
     : undefined;
   vehicle?.agent.setCommandLink(true);
   vehicle?.agent.start();
+  // Flying: pilot input every other tick, as the command link hands it over (one message each).
+  let tick = 0;
+  const step = (): void => {
+    if (FLYING && vehicle && tick % 2 === 0) {
+      if (!vehicle.agent.armed) vehicle.agent.handleCommand({ type: "arm" });
+      const t = tick / 500;
+      vehicle.agent.handleCommand({
+        type: "pilot",
+        surge: 0.4 * Math.sin(t),
+        sway: 0,
+        heave: 0.1,
+        roll: 0,
+        pitch: 0,
+        yaw: 0.2 * Math.cos(t),
+        gain: 0.8,
+      });
+    }
+    tick++;
+    clock.advance(TICK_MS);
+  };
   // Warm-up: sensor start-up, and the JIT up to its optimising tier (the agent runs for hours; the
   // first thousands of ticks run in a lower tier that boxes more of its float arithmetic).
-  for (let i = 0; i < WARMUP_TICKS; i++) clock.advance(TICK_MS);
+  for (let i = 0; i < WARMUP_TICKS; i++) step();
   const session = profile ? new Session() : undefined;
   if (session) {
     session.connect();
@@ -114,7 +140,7 @@ async function inProcess(withAgent: boolean, profile: boolean) {
   }
   const cpu0 = process.cpuUsage();
   const f0 = telemetryFrames;
-  for (let i = 0; i < TICKS; i++) clock.advance(TICK_MS);
+  for (let i = 0; i < TICKS; i++) step();
   const cpu = process.cpuUsage(cpu0);
   let sites: { site: string; bytes: number }[] = [];
   let sampledBytes = 0;
@@ -177,7 +203,9 @@ function procCpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks (USER_HZ = 100)
 }
 
-console.log(`agent at ${HZ} Hz with telemetry at ${HZ} Hz, load ${loadavg()[0]?.toFixed(2)}`);
+console.log(
+  `agent at ${HZ} Hz with telemetry at ${HZ} Hz${FLYING ? ", armed, pilot input at 25 Hz" : ""}, load ${loadavg()[0]?.toFixed(2)}`,
+);
 const worldOnly = await inProcess(false, false);
 const both = await inProcess(true, false);
 const agentUs = both.usPerTick - worldOnly.usPerTick;

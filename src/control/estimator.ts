@@ -69,6 +69,12 @@ export class Estimator {
   private imuChangedAt = Number.NEGATIVE_INFINITY;
   private filterPrimed = false;
   private correctedAt = Number.NaN;
+  /**
+   * This step's time (ms) and length (s), read from here by the two halves: a fractional number passed
+   * to a call the JIT does not inline is a new heap number each tick.
+   */
+  private now = 0;
+  private dt = 0;
 
   constructor(cfg: Partial<EstimatorConfig> = {}) {
     this.cfg = { ...DEFAULT_ESTIMATOR, ...cfg };
@@ -84,15 +90,20 @@ export class Estimator {
   }
 
   update(s: SensorSnapshot, now: number): Readonly<VehicleState> {
-    const dt = Number.isFinite(this.lastAt) ? (now - this.lastAt) / 1000 : 0;
+    this.dt = Number.isFinite(this.lastAt) ? (now - this.lastAt) / 1000 : 0;
     this.lastAt = now;
-    this.updateDepth(s.depth, s.verticalAccel, now, dt);
-    this.updateImu(s, now, dt);
+    this.now = now;
+    this.updateDepth(s);
+    this.updateImu(s);
     return this.st;
   }
 
-  private updateDepth(z: number | null, accel: number | null, now: number, dt: number): void {
+  private updateDepth(s: SensorSnapshot): void {
     const st = this.st;
+    const z = s.depth;
+    const accel = s.verticalAccel;
+    const now = this.now;
+    const dt = this.dt;
     if (z === null || !Number.isFinite(z) || z < -10 || z > 12000) {
       st.depthHealth = "faulted";
       this.filterPrimed = false;
@@ -129,8 +140,10 @@ export class Estimator {
     st.verticalSpeed += (this.cfg.beta / Math.max(since, dt)) * r;
   }
 
-  private updateImu(s: SensorSnapshot, now: number, dt: number): void {
+  private updateImu(s: SensorSnapshot): void {
     const st = this.st;
+    const now = this.now;
+    const dt = this.dt;
     const { roll, pitch, heading } = s;
     if (
       roll === null ||

@@ -2,7 +2,7 @@ import type { Mode } from "../protocol/index.ts";
 import type { VehicleState } from "./estimator.ts";
 import { type PidGains, type PidState, pidPrime, pidReset, pidState, pidStep, wrapSigned } from "./pid.ts";
 import { brakeStep, cancelStop, type StopGains, type StopState, startStop, stopState } from "./stop.ts";
-import type { AxisVector } from "./thruster-layout.ts";
+import { type AxisVector, axisVector } from "./thruster-layout.ts";
 
 /**
  * The control modes, pure: each tick maps (pilot axes, estimated state, dt) to the axes to mix.
@@ -113,7 +113,7 @@ export class ModeController {
   private readonly heading = hold();
   private readonly depth = hold();
   private effective: Mode = "manual";
-  private readonly out: AxisVector = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 };
+  private readonly out: AxisVector = axisVector();
 
   constructor(cfg: Partial<ControlConfig> = {}) {
     this.cfg = { ...DEFAULT_CONTROL, ...cfg };
@@ -167,6 +167,19 @@ export class ModeController {
 
   /** One tick. `pilot` is already gain-scaled, and zero when the pilot's input is not fresh. Returns a reused object. */
   update(pilot: AxisVector, st: Readonly<VehicleState>, dt: number, override: ControlOverride = "none"): AxisVector {
+    this.dt = dt;
+    return this.step(pilot, st, override);
+  }
+
+  /**
+   * The step (s) `step` flies. The control loop sets it and calls `step` rather than passing it to
+   * `update`: a fractional number passed to a call the JIT does not inline is a new heap number.
+   */
+  dt = 0;
+
+  /** `update` with the step in `dt`. */
+  step(pilot: AxisVector, st: Readonly<VehicleState>, override: ControlOverride = "none"): AxisVector {
+    const dt = this.dt;
     const c = this.cfg;
     const o = this.out;
     const h = HOLDS[this.req.mode];

@@ -92,3 +92,14 @@ test("a reference voltage outside the tables is refused", () => {
     (e) => isTethysError(e, "CONTROL_T200_TABLE"),
   );
 });
+
+test("one curve linearising at changing voltages gives what a fresh curve gives at each (its force table follows the voltage)", () => {
+  const reused = new ThrustCurve();
+  const fractions = Float64Array.from([0.5, -0.25, 1, -1, 0, 0.001, Number.NaN, 2]);
+  for (const volts of [16, 16, 12.5, 25, Number.NaN, 0, 16.3, 16]) {
+    const got = reused.linearize(fractions, fractions.length, volts, new Float64Array(fractions.length));
+    const want = new ThrustCurve().linearize(fractions, fractions.length, volts, new Float64Array(fractions.length));
+    assert.deepEqual(got, want, `at ${volts} V`);
+    assert.equal(reused.pulseFor(0.3, 12), new ThrustCurve().pulseFor(0.3, 12), "pulseFor between linearisations");
+  }
+});

@@ -59,28 +59,10 @@ export class ThrustCurve {
 
   /** Pulse width (µs) giving `fraction` × fullScaleN at `volts`; 1500 for 0 or bad input. */
   pulseFor(fraction: number, volts: number): number {
-    if (!Number.isFinite(fraction) || fraction === 0) return NEUTRAL_US;
-    const target = Math.max(-1, Math.min(1, fraction)) * this.fullScaleN;
-    if (target > 0) {
-      for (let i = MID + 1; i < T200_POINTS; i++) {
-        const hi = this.at(i, volts);
-        if (hi >= target) {
-          const lo = this.at(i - 1, volts);
-          const f = hi === lo ? 1 : (target - lo) / (hi - lo);
-          return T200_PWM_MIN_US + (i - 1 + f) * T200_PWM_STEP_US;
-        }
-      }
-      return MAX_US;
-    }
-    for (let i = MID - 1; i >= 0; i--) {
-      const lo = this.at(i, volts);
-      if (lo <= target) {
-        const hi = this.at(i + 1, volts);
-        const f = hi === lo ? 0 : (target - lo) / (hi - lo);
-        return T200_PWM_MIN_US + (i + f) * T200_PWM_STEP_US;
-      }
-    }
-    return T200_PWM_MIN_US;
+    this.wantVolts = volts;
+    this.one[0] = fraction;
+    this.pulses(this.one, 1, this.oneOut);
+    return this.oneOut[0] as number;
   }
 
   /** Inverse of `pulseFor`: the force fraction a pulse gives at `volts` (may exceed ±1 above the reference voltage). */
@@ -93,9 +75,73 @@ export class ThrustCurve {
    * mapping −1..1 onto 1100..1900 µs (src/vehicle/pwm-output.ts's default) turns into that pulse.
    */
   linearize(fractions: Float64Array, count: number, volts: number, out: Float64Array): Float64Array {
-    const v = Number.isFinite(volts) && volts > 0 ? volts : this.referenceVolts;
-    for (let i = 0; i < count; i++) out[i] = (this.pulseFor(fractions[i] ?? 0, v) - NEUTRAL_US) / 400;
+    this.wantVolts = Number.isFinite(volts) && volts > 0 ? volts : this.referenceVolts;
+    this.pulses(fractions, count, out);
+    for (let i = 0; i < count; i++) out[i] = ((out[i] as number) - NEUTRAL_US) / 400;
     return out;
+  }
+
+  // Each control tick linearises every thruster: the work is done in `pulses` with no call that
+  // takes or returns a fractional number (one the JIT does not inline makes a heap number of it),
+  // the voltage handed over in a field and the forces at that voltage kept in a table.
+  /** The supply voltage `pulses` works at. */
+  private wantVolts = 0;
+  /** `at(i, tableVolts)` for every table point, refilled when the voltage changes. */
+  private readonly table = new Float64Array(T200_POINTS);
+  private tableVolts = Number.NaN;
+  private readonly one = new Float64Array(1);
+  private readonly oneOut = new Float64Array(1);
+
+  /** Pulse widths (µs) for `count` force fractions at `wantVolts`: `pulseFor` for each. */
+  private pulses(fractions: Float64Array, count: number, out: Float64Array): void {
+    const v = Number.isFinite(this.wantVolts) ? this.wantVolts : this.referenceVolts;
+    const t = this.table;
+    if (v !== this.tableVolts) {
+      const vs = this.volts;
+      const n = vs.length;
+      if (n === 1 || v <= (vs[0] as number)) t.set(this.force[0] as Float64Array);
+      else if (v >= (vs[n - 1] as number)) t.set(this.force[n - 1] as Float64Array);
+      else {
+        let k = 1;
+        while ((vs[k] as number) < v) k++;
+        const w = (v - (vs[k - 1] as number)) / ((vs[k] as number) - (vs[k - 1] as number));
+        const a = this.force[k - 1] as Float64Array;
+        const b = this.force[k] as Float64Array;
+        for (let i = 0; i < T200_POINTS; i++) t[i] = (a[i] as number) * (1 - w) + (b[i] as number) * w;
+      }
+      this.tableVolts = v;
+    }
+    // Each result is written where it is found: a fractional number carried in a variable across
+    // the search loops was kept as a heap number.
+    for (let j = 0; j < count; j++) {
+      const fraction = fractions[j] ?? 0;
+      if (!Number.isFinite(fraction) || fraction === 0) {
+        out[j] = NEUTRAL_US;
+        continue;
+      }
+      const target = Math.max(-1, Math.min(1, fraction)) * this.fullScaleN;
+      if (target > 0) {
+        let i = MID + 1;
+        while (i < T200_POINTS && (t[i] as number) < target) i++;
+        if (i === T200_POINTS) {
+          out[j] = MAX_US;
+          continue;
+        }
+        const hi = t[i] as number;
+        const lo = t[i - 1] as number;
+        out[j] = T200_PWM_MIN_US + (i - 1 + (hi === lo ? 1 : (target - lo) / (hi - lo))) * T200_PWM_STEP_US;
+      } else {
+        let i = MID - 1;
+        while (i >= 0 && (t[i] as number) > target) i--;
+        if (i < 0) {
+          out[j] = T200_PWM_MIN_US;
+          continue;
+        }
+        const lo = t[i] as number;
+        const hi = t[i + 1] as number;
+        out[j] = T200_PWM_MIN_US + (i + (hi === lo ? 0 : (target - lo) / (hi - lo))) * T200_PWM_STEP_US;
+      }
+    }
   }
 
   private at(i: number, volts: number): number {

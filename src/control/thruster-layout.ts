@@ -14,6 +14,25 @@ export const AXES = ["surge", "sway", "heave", "roll", "pitch", "yaw"] as const;
 export type Axis = (typeof AXES)[number];
 export type AxisVector = Record<Axis, number>;
 
+class AxisValues implements AxisVector {
+  surge = 0;
+  sway = 0;
+  heave = 0;
+  roll = 0;
+  pitch = 0;
+  yaw = 0;
+}
+
+/**
+ * A new axis vector at zero, for the control cycle to write in place. An object of a class of its
+ * own: V8 shares hidden classes between plain objects with the same keys in the same order, and
+ * other such objects (field descriptors, config schemas) hold things that are not numbers, after
+ * which every fractional number written into any of them is a new heap number (16 B).
+ */
+export function axisVector(): AxisVector {
+  return new AxisValues();
+}
+
 const factor = z.number().min(-1).max(1);
 
 export const ThrusterSchema = z.strictObject({

@@ -180,8 +180,24 @@ export function encodeValue(field: Field, value: unknown, w: Writer): void {
     case "str": {
       need(w, 1);
       const lenAt = w.pos++;
-      const { read, written } = utf8Encoder.encodeInto(value as string, w.bytes.subarray(w.pos));
-      if (read !== (value as string).length) {
+      // ASCII (codes, most text) byte by byte: encodeInto below needs a view and returns an object,
+      // two allocations per string (a failsafe list in every telemetry frame).
+      const s = value as string;
+      const room = w.bytes.length - w.pos;
+      let n = 0;
+      while (n < s.length && n < room) {
+        const c = s.charCodeAt(n);
+        if (c >= 0x80) break;
+        w.bytes[w.pos + n] = c;
+        n++;
+      }
+      if (n === s.length) {
+        w.bytes[lenAt] = n;
+        w.pos += n;
+        return;
+      }
+      const { read, written } = utf8Encoder.encodeInto(s, w.bytes.subarray(w.pos));
+      if (read !== s.length) {
         throw new ProtocolError(ProtocolCodes.TOO_LARGE, `frame does not fit in ${w.bytes.length} bytes`);
       }
       w.bytes[lenAt] = written;

@@ -6,17 +6,19 @@ import type { ControlConfig } from "../control/modes.ts";
 import type { ThrustCurve } from "../control/t200.ts";
 import type { Frame } from "../control/thruster-layout.ts";
 import type { Clock } from "../kernel/clock.ts";
-import type { Water } from "../protocol/index.ts";
 import type { Accessories, EventSink, SensorSource, TelemetrySink, ThrusterOutput } from "./io.ts";
-import type { VehicleState, VehicleStateStore } from "./vehicle-state.ts";
+import type { PreflightOptions } from "./preflight.ts";
 
 /**
  * What a `VehicleAgent` (agent.ts) is made of: its ports (io.ts), clock, logger and metrics
  * registry, the loop and telemetry rates, and the settings from the vehicle's config and state
  * file. `assembleVehicle` (assemble.ts) fills it from a board profile and the config; tests and
- * benchmarks fill it with fakes.
+ * benchmarks fill it with fakes. The vehicle state's settings (initial state, where it is saved,
+ * depth zero at start, default water) are the pre-flight checks' own (`PreflightOptions`,
+ * preflight.ts), handed on as given.
  */
-export interface AgentOptions {
+export interface AgentOptions
+  extends Pick<PreflightOptions, "initialState" | "stateStore" | "depthZeroAtStart" | "defaultWater"> {
   clock: Clock;
   frame: Frame;
   sensors: SensorSource;
@@ -53,12 +55,4 @@ export interface AgentOptions {
    * long (ms, clamped to ≤ 5000). Default 0.15 for 2000 ms.
    */
   motorTest?: { power: number; durationMs: number };
-  /** The vehicle's state (depth zero, thruster settings) as loaded at start; default: the defaults. */
-  initialState?: VehicleState;
-  /** Where changed state is saved (atomically); without it, changes last until the agent stops. */
-  stateStore?: VehicleStateStore;
-  /** Take the depth zero from the first pressure reading when it is within ±0.3 m of the saved zero. */
-  depthZeroAtStart?: boolean;
-  /** The water before any depth zero names one (the board profile's); default fresh. */
-  defaultWater?: Water;
 }

@@ -43,7 +43,7 @@ export class AgentReports {
       mode: "manual",
       failsafe: [],
       thrusters: options.thrusters,
-      verticalSpeed: null,
+      verticalSpeed: Number.NaN,
       rttMs: null,
       lossPercent: null,
     };
@@ -51,12 +51,12 @@ export class AgentReports {
 
   /** The telemetry frame: the snapshot and `state`. */
   telemetry(snapshot: SensorSnapshot): void {
-    this.sendOnTelemetryLink(this.builder.build(snapshot, this.state), "telemetry frame not sent");
+    this.sendOnTelemetryLink(undefined, snapshot, "telemetry frame not sent");
   }
 
   /** The `vehicle-status` frame (built by the pre-flight checks). */
   status(message: Message): void {
-    this.sendOnTelemetryLink(message, "vehicle-status frame not sent");
+    this.sendOnTelemetryLink(message, undefined, "vehicle-status frame not sent");
   }
 
   event(severity: Severity, code: string, text: string): void {
@@ -70,13 +70,19 @@ export class AgentReports {
     this.deliver({ type: "alarm", severity: active ? "alarm" : "info", code, active, text });
   }
 
-  /** Encodes and sends one frame on the telemetry link; a failure is counted and logged. */
-  private sendOnTelemetryLink(msg: Message, failure: string): void {
+  /**
+   * Encodes and sends one frame on the telemetry link: `msg`, else the telemetry frame for
+   * `snapshot`. A failure is counted and logged.
+   */
+  private sendOnTelemetryLink(msg: Message | undefined, snapshot: SensorSnapshot | undefined, failure: string): void {
     try {
       const meta = this.frameMeta;
       meta.seq = this.telemetrySeq;
       meta.timestamp = this.o.clock.wallMicros();
-      const bytes = this.encoder.encode(msg, meta);
+      const bytes =
+        msg === undefined
+          ? this.builder.encode(snapshot as SensorSnapshot, this.state, this.encoder, meta)
+          : this.encoder.encode(msg, meta);
       this.telemetrySeq = (this.telemetrySeq + 1) >>> 0;
       this.o.telemetry.send(bytes);
     } catch (err) {

@@ -1,5 +1,6 @@
 import { Estimator } from "../control/estimator.ts";
 import { ModeController } from "../control/modes.ts";
+import { axisVector } from "../control/thruster-layout.ts";
 import type { Timer } from "../kernel/clock.ts";
 import { errorCode } from "../kernel/errors.ts";
 import type { Message, Mode } from "../protocol/index.ts";
@@ -10,7 +11,7 @@ import { AgentReports } from "./agent-reports.ts";
 import { CommandLatency, type CommandMeta } from "./command-latency.ts";
 import { type CheckHost, MotorTest, type MotorTestRun } from "./motor-test.ts";
 import { PreflightChecks } from "./preflight.ts";
-import { Supervisor, type SupervisorConditions } from "./supervisor.ts";
+import { type FailsafeEvent, Supervisor, type SupervisorConditions } from "./supervisor.ts";
 import { ThrustPath } from "./thrust-path.ts";
 import type { VehicleState } from "./vehicle-state.ts";
 
@@ -66,7 +67,7 @@ export class VehicleAgent {
   private effectiveMode: Mode = "manual";
   /** The last tick flew the pilot's axes: pilot input may be applied on arrival. */
   private pilotLive = false;
-  private readonly pilotNow = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 };
+  private readonly pilotNow = axisVector();
   /** The selected mode while it is flown degraded (a sensor missing), else undefined. */
   private degradedFrom: Mode | undefined;
   /** Telemetry and status frames, events and alarms to the hub. */
@@ -125,10 +126,11 @@ export class VehicleAgent {
         thrusters: options.thrusters,
         count,
         logger: options.logger,
-        ...(options.initialState === undefined ? {} : { initialState: options.initialState }),
-        ...(options.stateStore === undefined ? {} : { stateStore: options.stateStore }),
-        ...(options.depthZeroAtStart === undefined ? {} : { depthZeroAtStart: options.depthZeroAtStart }),
-        ...(options.defaultWater === undefined ? {} : { defaultWater: options.defaultWater }),
+        // The vehicle-state settings as given (AgentOptions picks them from PreflightOptions).
+        initialState: options.initialState,
+        stateStore: options.stateStore,
+        depthZeroAtStart: options.depthZeroAtStart,
+        defaultWater: options.defaultWater,
       },
       host,
     );
@@ -286,7 +288,10 @@ export class VehicleAgent {
     c.depth = st.depth;
     c.loopGapMs = gap;
     const out = this.supervisor.tick(start, c);
-    for (const e of out.events) {
+    // Indexed: a for-of over the (almost always empty) list makes an iterator object each tick.
+    const events = out.events;
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k] as FailsafeEvent;
       this.reports.alarm(e.code, e.active, e.text);
       if (e.active) this.m.failsafes.inc({ code: e.code });
       this.m.failsafeActive.set({ code: e.code }, e.active ? 1 : 0);
@@ -304,11 +309,10 @@ export class VehicleAgent {
       if (!this.motorTest.running) this.thrust.flush();
     } else {
       // A stalled loop must not turn into one huge integrator step: dt is capped at 5 periods.
-      const dt = Math.min(gap, 5 * this.periodMs) / 1000;
-      const axes = this.controller.update(
+      this.controller.dt = Math.min(gap, 5 * this.periodMs) / 1000;
+      const axes = this.controller.step(
         out.axes,
         st,
-        dt,
         out.control === "depth-hold" || out.control === "surface" ? out.control : "none",
       );
       this.thrust.writeTick(axes, snap.batteryVoltage);
@@ -344,7 +348,7 @@ export class VehicleAgent {
     const est = this.estimator.state;
     const t = this.reports.state;
     t.armed = armed;
-    t.verticalSpeed = est.depthHealth === "ok" ? est.verticalSpeed : null;
+    t.verticalSpeed = est.depthHealth === "ok" ? est.verticalSpeed : Number.NaN;
     t.mode = this.effectiveMode;
     t.failsafe = this.supervisor.failsafesLive;
     t.rttMs = this.rttMs;

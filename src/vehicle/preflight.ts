@@ -153,7 +153,16 @@ export class PreflightChecks {
     const c = s.imuCalibration();
     if (c === null || c.sys !== 3 || c.gyro !== 3 || c.accel !== 3 || c.mag !== 3) return;
     this.imuSaving = true;
-    s.readImuOffsets().then(
+    this.saveImuOffsets(s.readImuOffsets());
+  }
+
+  /**
+   * Keeps the IMU's learned bytes once read. Out of `maybeSaveImuCalibration`, which runs once a
+   * second: a function whose closures use `this` makes a context object on every call, even one
+   * that returns before reaching them.
+   */
+  private saveImuOffsets(read: Promise<number[] | null>): void {
+    read.then(
       (bytes) => {
         if (bytes === null || bytes.length !== 22 || this.host.stopped()) {
           this.imuSaving = false;

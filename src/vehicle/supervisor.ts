@@ -7,7 +7,7 @@ import {
   type FailsafeInputs,
   FailsafeMatrix,
 } from "../control/failsafes.ts";
-import type { AxisVector } from "../control/thruster-layout.ts";
+import { type AxisVector, axisVector } from "../control/thruster-layout.ts";
 
 /**
  * The vehicle's safety supervisor, pure: arming, pilot input freshness, and the failsafe matrix
@@ -86,6 +86,16 @@ export interface SupervisorOutput {
   disarmedBy: FailsafeCode | null;
 }
 
+class PilotValues implements PilotInput {
+  surge = 0;
+  sway = 0;
+  heave = 0;
+  roll = 0;
+  pitch = 0;
+  yaw = 0;
+  gain = 0;
+}
+
 export class Supervisor {
   private readonly cfg: SupervisorConfig;
   private readonly matrix: FailsafeMatrix;
@@ -95,14 +105,15 @@ export class Supervisor {
   private linkUpAt = Number.NEGATIVE_INFINITY;
   private pilotAt = Number.NEGATIVE_INFINITY;
   private armedAt = Number.NEGATIVE_INFINITY;
-  private readonly pilot: PilotInput = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0, gain: 0 };
+  /** Of its own class, like the axis vectors (`axisVector`): written in place without number boxes. */
+  private readonly pilot: PilotInput = new PilotValues();
   private readonly blockers = new Map<string, string>();
   private readonly out: SupervisorOutput = {
     armed: false,
     neutral: true,
     control: "off",
     action: null,
-    axes: { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 },
+    axes: axisVector(),
     events: [],
     disarmedBy: null,
   };
@@ -149,7 +160,15 @@ export class Supervisor {
 
   /** Latest-value pilot input (already authenticated and validated by the command link). */
   pilotInput(input: PilotInput, now: number): void {
-    Object.assign(this.pilot, input);
+    // Field by field: Object.assign would box every number it copies.
+    const p = this.pilot;
+    p.surge = input.surge;
+    p.sway = input.sway;
+    p.heave = input.heave;
+    p.roll = input.roll;
+    p.pitch = input.pitch;
+    p.yaw = input.yaw;
+    p.gain = input.gain;
     this.pilotAt = now;
   }
 

@@ -1,12 +1,26 @@
 import type { SensorSnapshot } from "../control/sensor-snapshot.ts";
-import type { MessageOf, Mode } from "../protocol/index.ts";
+import {
+  type FrameEncoder,
+  type FrameMeta,
+  HEADER_SIZE,
+  type MessageOf,
+  type Mode,
+  SCHEMA,
+} from "../protocol/index.ts";
 
 /**
  * Builds the telemetry message from the sensor snapshot and the agent's state, keeping every
  * value inside the schema's ranges: angles are wrapped, and a reading outside what the schema
  * can carry (a sensor gone wild) is sent as null ("unknown") rather than failing the frame.
- * Reuses one message object: the caller encodes it before the next call. Allocates nothing
- * (the control loop builds one every telemetry tick).
+ * Reuses one message object and the encoder's buffer: `encode` gives the frame, valid until the
+ * next call. Allocates nothing (the control loop sends one every telemetry tick).
+ *
+ * The numbers computed for the frame, the vertical speed (the estimator's) and the thruster forces
+ * (the mixer's), are written into the encoded frame at their places rather than through the
+ * message: the schema-driven encoder reads every value as a JavaScript value, and in V8 a new
+ * fractional number held that way is a new heap number (16 B) each time. Every other reading is
+ * passed on as the number the sensors gave (already such a value: no new one per frame). The
+ * message carries 0 in their places (null for an unknown vertical speed).
  */
 export interface TelemetryState {
   armed: boolean;
@@ -14,14 +28,24 @@ export interface TelemetryState {
   /** Active failsafes (read, not kept: the supervisor's live list may be given). */
   failsafe: readonly string[];
   thrusters: Float64Array;
-  /** The estimator's vertical speed (what the depth control acts on), null when depth is unhealthy. */
-  verticalSpeed: number | null;
+  /**
+   * The estimator's vertical speed (what the depth control acts on); NaN when depth is unhealthy
+   * (sent as null). Always a number, so V8 keeps the field a double written in place.
+   */
+  verticalSpeed: number;
   rttMs: number | null;
   lossPercent: number | null;
 }
 
+/** Byte offset of the vertical speed in a telemetry frame (every field before it has a fixed size). */
+const VERTICAL_SPEED_OFFSET = HEADER_SIZE + fixedOffset(SCHEMA.telemetry.fields, "verticalSpeed");
+/** Bytes after the thruster forces to the end of a telemetry frame (every field after them has a fixed size). */
+const THRUSTERS_TAIL = fixedTail(SCHEMA.telemetry.fields, "thrusters");
+
 export class TelemetryBuilder {
   private readonly msg: MessageOf<"telemetry">;
+  /** A view of the buffer the last frame was encoded into (the encoder keeps one buffer). */
+  private view: DataView | undefined;
 
   constructor(thrusterCount: number) {
     this.msg = {
@@ -45,6 +69,33 @@ export class TelemetryBuilder {
     };
   }
 
+  /**
+   * The telemetry frame for `s` and `state`, encoded by `encoder` (which validates it) with `meta`:
+   * the encoder's reused view, valid until its next `encode`. Throws what the encoder throws.
+   */
+  encode(s: SensorSnapshot, state: Readonly<TelemetryState>, encoder: FrameEncoder, meta: FrameMeta): Uint8Array {
+    const bytes = encoder.encode(this.build(s, state), meta);
+    let view = this.view;
+    if (view === undefined || view.buffer !== bytes.buffer) {
+      view = new DataView(bytes.buffer);
+      this.view = view;
+    }
+    const v = state.verticalSpeed;
+    if (speedKnown(v)) view.setFloat32(bytes.byteOffset + VERTICAL_SPEED_OFFSET, v, true);
+    const n = this.msg.thrusters.length;
+    const at = bytes.byteOffset + bytes.length - THRUSTERS_TAIL - 4 * n;
+    for (let i = 0; i < n; i++) {
+      const f = state.thrusters[i] ?? 0;
+      view.setFloat32(at + 4 * i, Math.min(1, Math.max(-1, Number.isFinite(f) ? f : 0)), true);
+    }
+    return bytes;
+  }
+
+  /**
+   * The message `encode` encodes (one reused object). The numbers computed for the frame are not
+   * in it: the vertical speed is 0 while known and null while not, the thruster forces are 0;
+   * `encode` writes them into the frame.
+   */
   build(s: SensorSnapshot, state: Readonly<TelemetryState>): MessageOf<"telemetry"> {
     const m = this.msg;
     m.depth = within(s.depth, -50, 12000);
@@ -61,7 +112,7 @@ export class TelemetryBuilder {
       m.attitude.w = 1;
       m.attitude.x = m.attitude.y = m.attitude.z = 0;
     }
-    m.verticalSpeed = within(state.verticalSpeed, -100, 100);
+    m.verticalSpeed = speedKnown(state.verticalSpeed) ? 0 : null;
     m.armed = state.armed;
     m.mode = state.mode;
     // Written in place: the array keeps its storage while the list stays the same length.
@@ -74,16 +125,74 @@ export class TelemetryBuilder {
     m.leak = s.leak;
     m.waterTemperature = within(s.waterTemperature, -10, 60);
     m.internalTemperature = within(s.internalTemperature, -40, 150);
-    for (let i = 0; i < m.thrusters.length; i++) {
-      const v = state.thrusters[i] ?? 0;
-      m.thrusters[i] = Math.fround(Math.min(1, Math.max(-1, Number.isFinite(v) ? v : 0)));
-    }
     m.link.rttMs = within(state.rttMs, 0, 600_000);
     m.link.lossPercent = within(state.lossPercent, 0, 100);
     m.cpu.loadPercent = within(s.cpuLoadPercent, 0, 100);
     m.cpu.temperature = within(s.cpuTemperature, -40, 150);
     return m;
   }
+}
+
+/** The vertical speed is sent (else null): finite and within the schema's −100..100 m/s. */
+function speedKnown(v: number): boolean {
+  return Number.isFinite(v) && v >= -100 && v <= 100;
+}
+
+interface FieldShape {
+  readonly kind: string;
+  readonly fields?: { readonly [name: string]: FieldShape };
+}
+
+/** Bytes in a field of fixed size, else undefined (strings, arrays, optionals). */
+function fixedSize(f: FieldShape): number | undefined {
+  switch (f.kind) {
+    case "f32":
+    case "u32":
+      return 4;
+    case "u16":
+      return 2;
+    case "u8":
+    case "bool":
+    case "enum":
+      return 1;
+    case "struct":
+      break;
+    default:
+      return undefined;
+  }
+  let n = 0;
+  for (const sub of Object.values(f.fields ?? {})) {
+    const size = fixedSize(sub);
+    if (size === undefined) return undefined;
+    n += size;
+  }
+  return n;
+}
+
+/** Offset of `key` in a payload of `fields` (declaration order); throws unless all before it are fixed-size. */
+function fixedOffset(fields: { readonly [name: string]: FieldShape }, key: string): number {
+  let at = 0;
+  for (const [name, f] of Object.entries(fields)) {
+    if (name === key) return at;
+    const size = fixedSize(f);
+    if (size === undefined) throw new Error(`telemetry field ${name} before ${key} has no fixed size`);
+    at += size;
+  }
+  throw new Error(`no telemetry field ${key}`);
+}
+
+/** Bytes after `key` to the end of a payload of `fields`; throws unless all after it are fixed-size. */
+function fixedTail(fields: { readonly [name: string]: FieldShape }, key: string): number {
+  const names = Object.keys(fields);
+  const from = names.indexOf(key);
+  if (from < 0) throw new Error(`no telemetry field ${key}`);
+  let n = 0;
+  for (const name of names.slice(from + 1)) {
+    const size = fixedSize(fields[name] as FieldShape);
+    if (size === undefined) throw new Error(`telemetry field ${name} after ${key} has no fixed size`);
+    n += size;
+  }
+  return n;
 }
 
 function unit(v: number): boolean {

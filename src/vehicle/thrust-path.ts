@@ -1,6 +1,6 @@
 import { Mixer } from "../control/mixer.ts";
 import type { ThrustCurve } from "../control/t200.ts";
-import type { AxisVector, Frame } from "../control/thruster-layout.ts";
+import { type AxisVector, axisVector, type Frame } from "../control/thruster-layout.ts";
 import type { CommandLatency } from "./command-latency.ts";
 import type { ThrusterOutput } from "./io.ts";
 
@@ -39,7 +39,7 @@ export class ThrustPath {
   private readonly o: ThrustPathOptions;
   private readonly mixer: Mixer;
   /** The axes the last tick mixed (the holds' outputs the on-arrival path keeps). */
-  private readonly tickAxes = { surge: 0, sway: 0, heave: 0, roll: 0, pitch: 0, yaw: 0 };
+  private readonly tickAxes = axisVector();
 
   constructor(options: ThrustPathOptions) {
     this.o = options;
@@ -51,8 +51,15 @@ export class ThrustPath {
 
   /** A tick's axes: kept, mixed and written. */
   writeTick(axes: Readonly<AxisVector>, batteryVolts: number | null): void {
-    Object.assign(this.tickAxes, axes);
-    this.write(this.tickAxes, batteryVolts);
+    // Field by field: Object.assign would box every number it copies.
+    const a = this.tickAxes;
+    a.surge = axes.surge;
+    a.sway = axes.sway;
+    a.heave = axes.heave;
+    a.roll = axes.roll;
+    a.pitch = axes.pitch;
+    a.yaw = axes.yaw;
+    this.write(a, batteryVolts);
   }
 
   /**
