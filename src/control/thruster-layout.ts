@@ -14,7 +14,8 @@ export const AXES = ["surge", "sway", "heave", "roll", "pitch", "yaw"] as const;
 export type Axis = (typeof AXES)[number];
 export type AxisVector = Record<Axis, number>;
 
-class AxisValues implements AxisVector {
+/** An axis vector's own class (see `axisVector`); extended by objects that carry more. */
+export class AxisValues implements AxisVector {
   surge = 0;
   sway = 0;
   heave = 0;
@@ -31,6 +32,16 @@ class AxisValues implements AxisVector {
  */
 export function axisVector(): AxisVector {
   return new AxisValues();
+}
+
+/** Copies the six axes from `from` into `to`, field by field (Object.assign would box every number). */
+export function copyAxes(to: AxisVector, from: Readonly<AxisVector>): void {
+  to.surge = from.surge;
+  to.sway = from.sway;
+  to.heave = from.heave;
+  to.roll = from.roll;
+  to.pitch = from.pitch;
+  to.yaw = from.yaw;
 }
 
 const factor = z.number().min(-1).max(1);

@@ -110,6 +110,30 @@ export const arrayOf = <E extends Field>(of: E, maxLength: number): ArrayOf<E> =
 export const struct = <const S extends Fields>(fields: S): Struct<S> => ({ kind: "struct", fields });
 export const optional = <E extends Field>(of: E): Optional<E> => ({ kind: "optional", of });
 
+/**
+ * Bytes every value of this descriptor takes on the wire when that is fixed (numbers, booleans,
+ * enums, and structs of those), else undefined (strings, arrays, optionals).
+ */
+export function fixedSize(f: Field): number | undefined {
+  switch (f.kind) {
+    case "str":
+    case "array":
+    case "optional":
+      return undefined;
+    case "struct": {
+      let n = 0;
+      for (const g of Object.values(f.fields)) {
+        const size = fixedSize(g);
+        if (size === undefined) return undefined;
+        n += size;
+      }
+      return n;
+    }
+    default:
+      return maxSize(f);
+  }
+}
+
 /** Largest number of bytes any value of this descriptor can take on the wire. */
 export function maxSize(f: Field): number {
   switch (f.kind) {

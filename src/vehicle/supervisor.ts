@@ -7,7 +7,7 @@ import {
   type FailsafeInputs,
   FailsafeMatrix,
 } from "../control/failsafes.ts";
-import { type AxisVector, axisVector } from "../control/thruster-layout.ts";
+import { AxisValues, type AxisVector, axisVector, copyAxes } from "../control/thruster-layout.ts";
 
 /**
  * The vehicle's safety supervisor, pure: arming, pilot input freshness, and the failsafe matrix
@@ -86,13 +86,7 @@ export interface SupervisorOutput {
   disarmedBy: FailsafeCode | null;
 }
 
-class PilotValues implements PilotInput {
-  surge = 0;
-  sway = 0;
-  heave = 0;
-  roll = 0;
-  pitch = 0;
-  yaw = 0;
+class PilotValues extends AxisValues implements PilotInput {
   gain = 0;
 }
 
@@ -160,14 +154,8 @@ export class Supervisor {
 
   /** Latest-value pilot input (already authenticated and validated by the command link). */
   pilotInput(input: PilotInput, now: number): void {
-    // Field by field: Object.assign would box every number it copies.
     const p = this.pilot;
-    p.surge = input.surge;
-    p.sway = input.sway;
-    p.heave = input.heave;
-    p.roll = input.roll;
-    p.pitch = input.pitch;
-    p.yaw = input.yaw;
+    copyAxes(p, input);
     p.gain = input.gain;
     this.pilotAt = now;
   }

@@ -1,4 +1,5 @@
 import type { SensorSnapshot } from "../control/sensor-snapshot.ts";
+import { type Field, type Fields, fixedSize } from "../protocol/fields.ts";
 import {
   type FrameEncoder,
   type FrameMeta,
@@ -138,39 +139,8 @@ function speedKnown(v: number): boolean {
   return Number.isFinite(v) && v >= -100 && v <= 100;
 }
 
-interface FieldShape {
-  readonly kind: string;
-  readonly fields?: { readonly [name: string]: FieldShape };
-}
-
-/** Bytes in a field of fixed size, else undefined (strings, arrays, optionals). */
-function fixedSize(f: FieldShape): number | undefined {
-  switch (f.kind) {
-    case "f32":
-    case "u32":
-      return 4;
-    case "u16":
-      return 2;
-    case "u8":
-    case "bool":
-    case "enum":
-      return 1;
-    case "struct":
-      break;
-    default:
-      return undefined;
-  }
-  let n = 0;
-  for (const sub of Object.values(f.fields ?? {})) {
-    const size = fixedSize(sub);
-    if (size === undefined) return undefined;
-    n += size;
-  }
-  return n;
-}
-
 /** Offset of `key` in a payload of `fields` (declaration order); throws unless all before it are fixed-size. */
-function fixedOffset(fields: { readonly [name: string]: FieldShape }, key: string): number {
+function fixedOffset(fields: Fields, key: string): number {
   let at = 0;
   for (const [name, f] of Object.entries(fields)) {
     if (name === key) return at;
@@ -182,13 +152,13 @@ function fixedOffset(fields: { readonly [name: string]: FieldShape }, key: strin
 }
 
 /** Bytes after `key` to the end of a payload of `fields`; throws unless all after it are fixed-size. */
-function fixedTail(fields: { readonly [name: string]: FieldShape }, key: string): number {
+function fixedTail(fields: Fields, key: string): number {
   const names = Object.keys(fields);
   const from = names.indexOf(key);
   if (from < 0) throw new Error(`no telemetry field ${key}`);
   let n = 0;
   for (const name of names.slice(from + 1)) {
-    const size = fixedSize(fields[name] as FieldShape);
+    const size = fixedSize(fields[name] as Field);
     if (size === undefined) throw new Error(`telemetry field ${name} after ${key} has no fixed size`);
     n += size;
   }

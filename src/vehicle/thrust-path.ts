@@ -1,6 +1,6 @@
 import { Mixer } from "../control/mixer.ts";
 import type { ThrustCurve } from "../control/t200.ts";
-import { type AxisVector, axisVector, type Frame } from "../control/thruster-layout.ts";
+import { type AxisVector, axisVector, copyAxes, type Frame } from "../control/thruster-layout.ts";
 import type { CommandLatency } from "./command-latency.ts";
 import type { ThrusterOutput } from "./io.ts";
 
@@ -51,15 +51,8 @@ export class ThrustPath {
 
   /** A tick's axes: kept, mixed and written. */
   writeTick(axes: Readonly<AxisVector>, batteryVolts: number | null): void {
-    // Field by field: Object.assign would box every number it copies.
-    const a = this.tickAxes;
-    a.surge = axes.surge;
-    a.sway = axes.sway;
-    a.heave = axes.heave;
-    a.roll = axes.roll;
-    a.pitch = axes.pitch;
-    a.yaw = axes.yaw;
-    this.write(a, batteryVolts);
+    copyAxes(this.tickAxes, axes);
+    this.write(this.tickAxes, batteryVolts);
   }
 
   /**
