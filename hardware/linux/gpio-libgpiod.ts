@@ -333,9 +333,13 @@ class LibgpiodLine implements GpioLine {
         }
       });
       child.stdout?.once("data", ready);
-      void this.ctx.clock.sleep(this.ctx.graceMs).then(() => {
-        if (child.exitCode === null) ready();
-      });
+      // At the grace's end, one more turn of the event loop: an exit already on its way (queued
+      // before the timer fired) is seen as a failed start, not taken for a running holder.
+      void this.ctx.clock.sleep(this.ctx.graceMs).then(() =>
+        setImmediate(() => {
+          if (child.exitCode === null) ready();
+        }),
+      );
     });
   }
 
