@@ -1,4 +1,4 @@
-import { type Buckets, bucketQuantile, bucketsBetween, histogramBuckets, ms, promValue, scrape } from "./stats.ts";
+import { type Buckets, bucketQuantile, bucketsBetween, histogramBuckets, histogramMean, ms, scrape } from "./stats.ts";
 import type { LatencySystem } from "./system.ts";
 
 export interface HopFigures {
@@ -39,8 +39,7 @@ export async function hopFigures(sys: LatencySystem, since: HopFigures[] = []): 
   return HOPS.map((h) => {
     const labels = { hop: h.label };
     let buckets = histogramBuckets(text[h.at], h.series, labels);
-    let count = promValue(text[h.at], `${h.series}_count`, labels) ?? 0;
-    let sum = promValue(text[h.at], `${h.series}_sum`, labels) ?? 0;
+    let { count, sum } = histogramMean(text[h.at], h.series, labels);
     const b = since.find((x) => x.hop === h.hop);
     if (b !== undefined) {
       buckets = bucketsBetween(b.buckets, buckets);

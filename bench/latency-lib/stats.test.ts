@@ -49,7 +49,7 @@ test("promValue sums a series' samples whose labels match; histogramMean divides
   assert.equal(promValue(text, "x_ms_count", { hop: "a" }), 3);
   assert.equal(promValue(text, "process_rss"), 1234);
   assert.equal(promValue(text, "missing"), undefined);
-  assert.deepEqual(histogramMean(text, "x_ms", { hop: "a" }), { count: 3, mean: 2 });
+  assert.deepEqual(histogramMean(text, "x_ms", { hop: "a" }), { count: 3, sum: 6, mean: 2 });
   assert.ok(Number.isNaN(histogramMean(text, "x_ms", { hop: "c" }).mean));
 });
 

@@ -46,15 +46,15 @@ export async function scrape(url: string): Promise<string> {
   return res.text();
 }
 
-/** Mean of a histogram (sum / count) for one label set, from Prometheus text. */
+/** Count, sum and mean (sum / count) of a histogram for one label set, from Prometheus text. */
 export function histogramMean(
   text: string,
   name: string,
   labels: Record<string, string>,
-): { count: number; mean: number } {
+): { count: number; sum: number; mean: number } {
   const count = promValue(text, `${name}_count`, labels) ?? 0;
   const sum = promValue(text, `${name}_sum`, labels) ?? 0;
-  return { count, mean: count > 0 ? sum / count : Number.NaN };
+  return { count, sum, mean: count > 0 ? sum / count : Number.NaN };
 }
 
 /** A histogram's cumulative buckets for one label set, from Prometheus text, by bound. */

@@ -195,25 +195,25 @@ function accessories(
   logger: (name: string) => Logger,
 ): Accessories | undefined {
   if (lights === undefined && tilt === undefined) return undefined;
-  const report = (l: Logger, what: string) =>
-    [
-      (r: DeviceResult<void>) => {
-        if (!r.ok) l.warn({ code: r.error.code }, r.error.message);
-      },
-      (err: unknown) => l.warn({ code: errorCode(err) }, `${what} not set`),
-    ] as const;
+  /** Logs a device call that failed or threw; commands never wait on it. */
+  const logged =
+    (l: Logger, what: string) =>
+    (p: Promise<DeviceResult<void>>): void => {
+      p.then(
+        (r) => {
+          if (!r.ok) l.warn({ code: r.error.code }, r.error.message);
+        },
+        (err: unknown) => l.warn({ code: errorCode(err) }, `${what} not set`),
+      );
+    };
   const acc: Accessories = {};
   if (lights !== undefined) {
-    const [ok, failed] = report(logger("lights"), "lights");
-    acc.lights = (level) => {
-      lights.setBrightness(level).then(ok, failed);
-    };
+    const done = logged(logger("lights"), "lights");
+    acc.lights = (level) => done(lights.setBrightness(level));
   }
   if (tilt !== undefined) {
-    const [ok, failed] = report(logger("camera-tilt"), "camera tilt");
-    acc.cameraTilt = (position) => {
-      tilt.setPosition(position).then(ok, failed);
-    };
+    const done = logged(logger("camera-tilt"), "camera tilt");
+    acc.cameraTilt = (position) => done(tilt.setPosition(position));
   }
   return acc;
 }

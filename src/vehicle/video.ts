@@ -67,6 +67,8 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
     servo === undefined ? -1 : servo.camera === undefined ? 0 : configured.findIndex((c) => c.name === servo.camera);
   if (servo?.camera !== undefined && servoIndex < 0)
     logger.warn({ camera: servo.camera }, `the camera tilt servo carries "${servo.camera}", which is not configured`);
+  /** The servo's angle for the camera at `index` (0 for the cameras it does not carry). */
+  const servoAngle = (index: number): number => (index === servoIndex ? (servo?.angleDeg() ?? 0) : 0);
   const cameras = configured.map((c, index) => {
     const spec: CameraSpec = {
       name: c.name,
@@ -78,30 +80,31 @@ export function startVehicleVideo(o: VehicleVideoOptions): VehicleVideo | undefi
       tiltDeg: c.tilt_deg,
     };
     const pose =
-      index === servoIndex && servo !== undefined
+      index === servoIndex
         ? () => {
             const p = o.pose();
-            p.tilt = servo.angleDeg();
+            p.tilt = servoAngle(index);
             return p;
           }
         : o.pose;
     return new CameraSource({ spec, clock, pose, nice: config.video.nice });
   });
-  const tiltOf = (index: number): number =>
-    (cameras[index]?.spec.tiltDeg ?? 0) + (index === servoIndex && servo !== undefined ? servo.angleDeg() : 0);
   const list = (): CameraList => ({
-    cameras: cameras.map((c, index) => ({
-      index,
-      name: c.spec.name,
-      kind: c.spec.kind,
-      state: c.state === "stopped" ? "starting" : c.state,
-      code: c.code,
-      settings: c.spec.settings,
-      bitrate: c.spec.kind !== "uvc",
-      // Only when tilted: hubs that predate the fields keep taking the lists of level cameras.
-      ...(tiltOf(index) === 0 ? {} : { tiltDeg: clampTilt(tiltOf(index)) }),
-      ...(index === servoIndex ? { tiltServo: true } : {}),
-    })),
+    cameras: cameras.map((c, index) => {
+      const tilt = (c.spec.tiltDeg ?? 0) + servoAngle(index);
+      return {
+        index,
+        name: c.spec.name,
+        kind: c.spec.kind,
+        state: c.state === "stopped" ? "starting" : c.state,
+        code: c.code,
+        settings: c.spec.settings,
+        bitrate: c.spec.kind !== "uvc",
+        // Only when tilted: hubs that predate the fields keep taking the lists of level cameras.
+        ...(tilt === 0 ? {} : { tiltDeg: clampTilt(tilt) }),
+        ...(index === servoIndex ? { tiltServo: true } : {}),
+      };
+    }),
   });
   cameras.forEach((camera, index) => {
     camera.on("frame", (f) => link.sendAccessUnit(index, f.au, f));

@@ -43,6 +43,17 @@ const horizon = (page: Page, shown: boolean) =>
     { timeout: 15_000 },
   );
 
+/** Moves the cockpit's Camera tilt control to `value` (−1 … 1), as a pilot letting go of the slider. */
+const setTilt = (page: Page, value: string) =>
+  page.$eval(
+    "#tilt",
+    (i, v) => {
+      (i as HTMLInputElement).value = v;
+      i.dispatchEvent(new Event("change"));
+    },
+    value,
+  );
+
 const badge = (page: Page, text: string) =>
   page.waitForFunction((t) => document.querySelector(".video-badge")?.textContent === t, text, { timeout: 30_000 });
 
@@ -114,10 +125,7 @@ test("two cameras: the cockpit lists both, switches between them, and two browse
     assert.equal(await tiltEnabled(page), true, "the pilot can tilt (the board has a servo)");
     assert.equal(await tiltEnabled(observer), false, "an observer cannot");
     const level = await picture(observer);
-    await page.$eval("#tilt", (i) => {
-      (i as HTMLInputElement).value = "-1";
-      i.dispatchEvent(new Event("change"));
-    });
+    await setTilt(page, "-1");
     await horizon(observer, false); // the horizon left the front camera's picture (45° down)
     await frames(observer, 15);
     const tilted = await picture(observer);
@@ -125,10 +133,7 @@ test("two cameras: the cockpit lists both, switches between them, and two browse
       meanDiff(level, tilted) > 4 * still + 3,
       `the front camera tilted down: still ${still.toFixed(2)}, tilted ${meanDiff(level, tilted).toFixed(2)}`,
     );
-    await page.$eval("#tilt", (i) => {
-      (i as HTMLInputElement).value = "0";
-      i.dispatchEvent(new Event("change"));
-    });
+    await setTilt(page, "0");
     await horizon(observer, true); // level again: the horizon is back
 
     // ---- and back to the front camera -----------------------------------------------------------
